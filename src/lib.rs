@@ -1,0 +1,10 @@
+//! kubesim: a deterministic discrete-event simulator of a Kubernetes cluster.
+//!
+//! One single-threaded event loop (`sim`) advances virtual time; the control
+//! plane (`controllers`) and the nodes (`nodes`) act only through the API
+//! store (`objects::store`), whose watch notifications reach them after a
+//! simulated network hop. Scenarios (`scenario`) describe a cluster, the
+//! manifests to apply, a timeline of operations and faults, and
+//! expectations; `report` renders what `kubectl` would show.
+
+pub mod sim;

@@ -1,0 +1,163 @@
+//! Virtual time: integer nanoseconds, never floats.
+//!
+//! `SimTime` is an instant since the start of the run, `SimDuration` a span.
+//! Integer time keeps ties exact (STYLE.md principle 1): two events at "5 s"
+//! are at exactly the same instant and are ordered by sequence number only.
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub};
+
+/// An instant of virtual time, in nanoseconds since the run started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(pub u64);
+
+/// A span of virtual time, in nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimDuration(pub u64);
+
+pub const NANOS_PER_MILLI: u64 = 1_000_000;
+pub const NANOS_PER_SEC: u64 = 1_000_000_000;
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(0);
+    pub const MAX: SimTime = SimTime(u64::MAX);
+
+    pub fn as_secs(self) -> u64 {
+        self.0 / NANOS_PER_SEC
+    }
+
+    /// Seconds as a float, for reports only (never for simulation logic).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / NANOS_PER_SEC as f64
+    }
+
+    pub fn saturating_sub(self, other: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(other.0))
+    }
+
+    /// The first instant at or after `self` that lies on the grid
+    /// `k * period` (k ≥ 0). Periodic loops anchored at t = 0 (the
+    /// node-monitor period, the scheduler's flush loops) tick on such grids.
+    pub fn ceil_to(self, period: SimDuration) -> SimTime {
+        if period.0 == 0 {
+            return self;
+        }
+        SimTime(self.0.div_ceil(period.0) * period.0)
+    }
+
+    /// The first grid instant strictly after `self`.
+    pub fn next_after(self, period: SimDuration) -> SimTime {
+        SimTime((self.0 / period.0 + 1) * period.0)
+    }
+}
+
+impl SimDuration {
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    pub const fn from_secs(s: u64) -> Self {
+        SimDuration(s * NANOS_PER_SEC)
+    }
+    pub const fn from_millis(ms: u64) -> Self {
+        SimDuration(ms * NANOS_PER_MILLI)
+    }
+    pub fn as_secs(self) -> u64 {
+        self.0 / NANOS_PER_SEC
+    }
+    pub fn as_millis(self) -> u64 {
+        self.0 / NANOS_PER_MILLI
+    }
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / NANOS_PER_SEC as f64
+    }
+    pub fn saturating_mul(self, k: u64) -> Self {
+        SimDuration(self.0.saturating_mul(k))
+    }
+}
+
+impl Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+}
+
+impl AddAssign<SimDuration> for SimTime {
+    fn add_assign(&mut self, d: SimDuration) {
+        self.0 = self.0.saturating_add(d.0);
+    }
+}
+
+impl Sub<SimTime> for SimTime {
+    type Output = SimDuration;
+    fn sub(self, other: SimTime) -> SimDuration {
+        SimDuration(self.0 - other.0)
+    }
+}
+
+impl Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(d.0))
+    }
+}
+
+/// Go-style rendering (`1m30s`, `250ms`, `0s`), the form durations are
+/// written in scenarios, so a printed time can be pasted back as `at:`.
+impl fmt::Display for SimDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ns = self.0;
+        if ns == 0 {
+            return f.write_str("0s");
+        }
+        if ns < NANOS_PER_SEC {
+            return if ns % NANOS_PER_MILLI == 0 {
+                write!(f, "{}ms", ns / NANOS_PER_MILLI)
+            } else {
+                write!(f, "{}ns", ns)
+            };
+        }
+        let total_s = ns / NANOS_PER_SEC;
+        let frac_ms = (ns % NANOS_PER_SEC) / NANOS_PER_MILLI;
+        let (h, m, s) = (total_s / 3600, (total_s / 60) % 60, total_s % 60);
+        if h > 0 {
+            write!(f, "{}h", h)?;
+        }
+        if h > 0 || m > 0 {
+            write!(f, "{}m", m)?;
+        }
+        if frac_ms > 0 {
+            write!(f, "{}.{:03}s", s, frac_ms)
+        } else {
+            write!(f, "{}s", s)
+        }
+    }
+}
+
+/// Instants print as the time since start, e.g. `2m0.010s`.
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        SimDuration(self.0).fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_go_like() {
+        assert_eq!(SimDuration::from_secs(0).to_string(), "0s");
+        assert_eq!(SimDuration::from_millis(250).to_string(), "250ms");
+        assert_eq!(SimDuration::from_secs(90).to_string(), "1m30s");
+        assert_eq!(SimDuration::from_secs(3600).to_string(), "1h0m0s");
+        assert_eq!(SimDuration(120_010_000_000).to_string(), "2m0.010s");
+    }
+
+    #[test]
+    fn grid_rounding() {
+        let p = SimDuration::from_secs(5);
+        assert_eq!(SimTime(0).ceil_to(p), SimTime(0));
+        assert_eq!(SimTime(1).ceil_to(p), SimTime(5 * NANOS_PER_SEC));
+        assert_eq!(SimTime(5 * NANOS_PER_SEC).next_after(p), SimTime(10 * NANOS_PER_SEC));
+    }
+}

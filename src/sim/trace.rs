@@ -1,0 +1,235 @@
+//! The trace: one record per state change, hashed as it is produced.
+//!
+//! Two kinds of record exist: a *write* (the store applied a create, update or
+//! delete; it carries the new resourceVersion) and an *event* (a Kubernetes
+//! Event such as `Scheduled` or `NodeNotReady`, what `kubectl get events`
+//! shows). Each record has one canonical text line; the trace hash is FNV-1a
+//! over those lines, so it is stable across runs, machines and Rust versions.
+//! The line is formatted straight into the hasher, so hashing costs no
+//! allocation; the JSONL file and the printed timeline are optional sinks.
+
+use super::rng::fnv1a64;
+use super::time::SimTime;
+use std::fmt::{self, Write as _};
+use std::io::Write;
+
+/// A `fmt::Write` that folds bytes into an FNV-1a 64 state.
+struct FnvWriter(u64);
+
+impl fmt::Write for FnvWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut h = self.0;
+        for b in s.as_bytes() {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+        Ok(())
+    }
+}
+
+/// What kind of write the store applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verb {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Create => "CREATE",
+            Verb::Update => "UPDATE",
+            Verb::Delete => "DELETE",
+        }
+    }
+}
+
+/// An event record as kept in memory for the timeline and `describe`.
+#[derive(Clone, Debug)]
+pub struct EventRecord {
+    pub time: SimTime,
+    pub warning: bool,
+    pub reason: &'static str,
+    pub kind: &'static str,
+    pub namespace: String,
+    pub name: String,
+    pub message: String,
+    pub source: &'static str,
+}
+
+/// The trace sink.
+pub struct Trace {
+    hash: FnvWriter,
+    records: u64,
+    jsonl: Option<Box<dyn Write>>,
+    keep_events: bool,
+    events: Vec<EventRecord>,
+    io_error: Option<std::io::Error>,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Trace {
+    pub fn new() -> Self {
+        Trace {
+            hash: FnvWriter(fnv1a64(b"kubesim-trace-v1")),
+            records: 0,
+            jsonl: None,
+            keep_events: false,
+            events: Vec::new(),
+            io_error: None,
+        }
+    }
+
+    /// Streams every record as one JSON object per line to `w`.
+    pub fn set_jsonl(&mut self, w: Box<dyn Write>) {
+        self.jsonl = Some(w);
+    }
+
+    /// Keeps event records in memory (for the timeline and `describe`).
+    pub fn keep_events(&mut self, keep: bool) {
+        self.keep_events = keep;
+    }
+
+    pub fn events(&self) -> &[EventRecord] {
+        &self.events
+    }
+
+    pub fn take_events(&mut self) -> Vec<EventRecord> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The running hash of every record so far, as 16 hex digits.
+    pub fn hash_hex(&self) -> String {
+        format!("{:016x}", self.hash.0)
+    }
+
+    pub fn hash(&self) -> u64 {
+        self.hash.0
+    }
+
+    pub fn record_count(&self) -> u64 {
+        self.records
+    }
+
+    /// The first I/O error met while writing the JSONL sink, if any.
+    pub fn take_io_error(&mut self) -> Option<std::io::Error> {
+        self.io_error.take()
+    }
+
+    pub fn flush(&mut self) {
+        if let Some(w) = self.jsonl.as_mut() {
+            if let Err(e) = w.flush() {
+                self.io_error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// Records a write applied by the store.
+    #[allow(clippy::too_many_arguments)]
+    pub fn write(
+        &mut self,
+        time: SimTime,
+        rev: u64,
+        verb: Verb,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        detail: &dyn fmt::Display,
+    ) {
+        self.records += 1;
+        let _ = writeln!(
+            self.hash,
+            "{} W {} {} {} {}/{} {}",
+            time.0,
+            rev,
+            verb.as_str(),
+            kind,
+            namespace,
+            name,
+            detail
+        );
+        if let Some(w) = self.jsonl.as_mut() {
+            let line = serde_json::json!({
+                "t_ns": time.0, "t": time.to_string(), "type": "write", "rev": rev,
+                "verb": verb.as_str(), "kind": kind, "namespace": namespace,
+                "name": name, "detail": detail.to_string(),
+            });
+            if let Err(e) = writeln!(w, "{}", line) {
+                self.io_error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// Records a Kubernetes Event.
+    #[allow(clippy::too_many_arguments)]
+    pub fn event(
+        &mut self,
+        time: SimTime,
+        warning: bool,
+        source: &'static str,
+        reason: &'static str,
+        kind: &'static str,
+        namespace: &str,
+        name: &str,
+        message: &dyn fmt::Display,
+    ) {
+        self.records += 1;
+        let ty = if warning { "Warning" } else { "Normal" };
+        let _ = writeln!(
+            self.hash,
+            "{} E {} {} {} {} {}/{} {}",
+            time.0, ty, source, reason, kind, namespace, name, message
+        );
+        if self.jsonl.is_none() && !self.keep_events {
+            return;
+        }
+        let message = message.to_string();
+        if let Some(w) = self.jsonl.as_mut() {
+            let line = serde_json::json!({
+                "t_ns": time.0, "t": time.to_string(), "type": "event", "eventType": ty,
+                "source": source, "reason": reason, "kind": kind, "namespace": namespace,
+                "name": name, "message": message,
+            });
+            if let Err(e) = writeln!(w, "{}", line) {
+                self.io_error.get_or_insert(e);
+            }
+        }
+        if self.keep_events {
+            self.events.push(EventRecord {
+                time,
+                warning,
+                reason,
+                kind,
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+                message,
+                source,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_depends_on_every_field_and_order() {
+        let run = |a: &str, b: &str| {
+            let mut t = Trace::new();
+            t.write(SimTime(1), 1, Verb::Create, "Pod", "default", a, &"x");
+            t.write(SimTime(2), 2, Verb::Create, "Pod", "default", b, &"x");
+            t.hash()
+        };
+        assert_eq!(run("a", "b"), run("a", "b"));
+        assert_ne!(run("a", "b"), run("b", "a"));
+        assert_ne!(run("a", "b"), run("a", "c"));
+    }
+}
