@@ -7,4 +7,6 @@
 //! manifests to apply, a timeline of operations and faults, and
 //! expectations; `report` renders what `kubectl` would show.
 
+pub mod objects;
+pub mod scenario;
 pub mod sim;

@@ -1,0 +1,57 @@
+//! Object metadata shared by every kind.
+
+use super::selector::Labels;
+use crate::sim::SimTime;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// `metadata.ownerReferences[]`. Owners are resolved by uid, never by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnerReference {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub uid: u64,
+    pub controller: bool,
+    pub block_owner_deletion: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectMeta {
+    pub name: Rc<str>,
+    pub generate_name: Option<String>,
+    /// Empty for cluster-scoped kinds.
+    pub namespace: Rc<str>,
+    /// Server-assigned, from a counter (deterministic); 0 before creation.
+    pub uid: u64,
+    /// The store revision of the last write to this object.
+    pub resource_version: u64,
+    /// Incremented on spec changes only.
+    pub generation: u64,
+    pub labels: Rc<Labels>,
+    pub annotations: Rc<BTreeMap<String, String>>,
+    pub owner_references: Vec<OwnerReference>,
+    pub creation_timestamp: SimTime,
+    pub deletion_timestamp: Option<SimTime>,
+    pub deletion_grace_period_seconds: Option<u64>,
+}
+
+impl ObjectMeta {
+    /// The owner reference with `controller: true`, if any.
+    pub fn controller_ref(&self) -> Option<&OwnerReference> {
+        self.owner_references.iter().find(|o| o.controller)
+    }
+
+    pub fn is_terminating(&self) -> bool {
+        self.deletion_timestamp.is_some()
+    }
+
+    /// Renders the uid in the UUID shape real clusters use.
+    pub fn uid_string(&self) -> String {
+        uid_string(self.uid)
+    }
+}
+
+pub fn uid_string(uid: u64) -> String {
+    format!("00000000-0000-4000-8000-{:012x}", uid)
+}

@@ -1,0 +1,183 @@
+//! API objects, labels and selectors, quantities, durations, and the store.
+//!
+//! These are lean types with Kubernetes field names (STYLE.md, "k8s-openapi
+//! versus our own lean object types"): immutable versions shared through
+//! `Rc`, so an informer's view of an object costs a pointer, not a copy.
+
+pub mod duration;
+pub mod meta;
+pub mod node;
+pub mod pod;
+pub mod quantity;
+pub mod replicaset;
+pub mod resources;
+pub mod selector;
+pub mod store;
+
+use meta::ObjectMeta;
+use node::Node;
+use pod::Pod;
+use replicaset::{ReplicaKind, ReplicaSet};
+use std::fmt;
+use std::rc::Rc;
+
+/// The kinds the simulator models; everything else is `Other`, stored and
+/// reported as not simulated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Namespace,
+    Node,
+    Pod,
+    ReplicationController,
+    ReplicaSet,
+    Other,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Namespace => "Namespace",
+            Kind::Node => "Node",
+            Kind::Pod => "Pod",
+            Kind::ReplicationController => "ReplicationController",
+            Kind::ReplicaSet => "ReplicaSet",
+            Kind::Other => "Other",
+        }
+    }
+
+    pub fn namespaced(self) -> bool {
+        !matches!(self, Kind::Namespace | Kind::Node)
+    }
+
+    /// Resolves the names kubectl accepts (`po`, `pods`, `rc`, `rs`, …).
+    pub fn from_cli(s: &str) -> Option<Kind> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "pod" | "pods" | "po" => Kind::Pod,
+            "node" | "nodes" | "no" => Kind::Node,
+            "rc" | "replicationcontroller" | "replicationcontrollers" => Kind::ReplicationController,
+            "rs" | "replicaset" | "replicasets" => Kind::ReplicaSet,
+            "ns" | "namespace" | "namespaces" => Kind::Namespace,
+            _ => return None,
+        })
+    }
+
+    pub fn from_replica(k: ReplicaKind) -> Kind {
+        match k {
+            ReplicaKind::ReplicationController => Kind::ReplicationController,
+            ReplicaKind::ReplicaSet => Kind::ReplicaSet,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Namespace {
+    pub meta: ObjectMeta,
+}
+
+/// A manifest of a kind the simulator does not model: kept as JSON.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unstructured {
+    pub api_version: String,
+    pub kind: String,
+    pub meta: ObjectMeta,
+    pub namespaced: bool,
+    pub body: serde_json::Value,
+}
+
+#[derive(Clone, Debug)]
+pub enum Object {
+    Namespace(Rc<Namespace>),
+    Node(Rc<Node>),
+    Pod(Rc<Pod>),
+    ReplicaSet(Rc<ReplicaSet>),
+    Other(Rc<Unstructured>),
+}
+
+impl Object {
+    pub fn meta(&self) -> &ObjectMeta {
+        match self {
+            Object::Namespace(o) => &o.meta,
+            Object::Node(o) => &o.meta,
+            Object::Pod(o) => &o.meta,
+            Object::ReplicaSet(o) => &o.meta,
+            Object::Other(o) => &o.meta,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        match self {
+            Object::Namespace(_) => Kind::Namespace,
+            Object::Node(_) => Kind::Node,
+            Object::Pod(_) => Kind::Pod,
+            Object::ReplicaSet(r) => Kind::from_replica(r.kind),
+            Object::Other(_) => Kind::Other,
+        }
+    }
+
+    /// The kind's name as the API spells it (`Pod`, `Ingress`, …).
+    pub fn kind_name(&self) -> &str {
+        match self {
+            Object::Other(u) => &u.kind,
+            o => o.kind().as_str(),
+        }
+    }
+
+    /// A one-line summary of the state that matters, for the trace.
+    pub fn summary(&self) -> Summary<'_> {
+        Summary(self)
+    }
+}
+
+/// The trace detail of an object version: compact, stable, and covering
+/// every field the simulation acts on.
+pub struct Summary<'a>(&'a Object);
+
+impl fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Object::Pod(p) => {
+                write!(
+                    f,
+                    "node={} phase={} ready={} restarts={}",
+                    p.node_name().unwrap_or("-"),
+                    p.status.phase.as_str(),
+                    p.is_ready(),
+                    p.restart_count()
+                )?;
+                if let Some(t) = p.meta.deletion_timestamp {
+                    write!(f, " deletion={}", t.0)?;
+                }
+                if let Some(c) = p.meta.controller_ref() {
+                    write!(f, " owner={}", c.uid)?;
+                }
+                for c in &p.status.container_statuses {
+                    let st = match &c.state {
+                        pod::ContainerState::Waiting { reason, .. } => reason.as_str(),
+                        pod::ContainerState::Running { .. } => "Running",
+                        pod::ContainerState::Terminated(t) => t.reason.as_str(),
+                    };
+                    write!(f, " {}={}", c.name, st)?;
+                }
+                Ok(())
+            }
+            Object::Node(n) => {
+                write!(f, "ready={} unschedulable={}", n.status.ready.status.as_str(), n.spec.unschedulable)?;
+                for t in &n.spec.taints {
+                    write!(f, " taint={}:{}", t.key, t.effect.as_str())?;
+                }
+                Ok(())
+            }
+            Object::ReplicaSet(r) => write!(
+                f,
+                "replicas={} status={}/{}/{} gen={}",
+                r.spec.replicas,
+                r.status.replicas,
+                r.status.ready_replicas,
+                r.status.available_replicas,
+                r.meta.generation
+            ),
+            Object::Namespace(_) => f.write_str("-"),
+            Object::Other(u) => write!(f, "{} (not simulated)", u.api_version),
+        }
+    }
+}

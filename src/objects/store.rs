@@ -1,0 +1,827 @@
+//! The store: the apiserver and etcd in one.
+//!
+//! One global revision stamps every write's `resourceVersion` (as etcd's
+//! revision does); an update that carries a stale `resourceVersion` gets a
+//! Conflict (HTTP 409); uids come from a counter. Every successful write is
+//! one trace record and returns one watch event, which the simulation
+//! delivers to informers after a network hop.
+//!
+//! The store also runs the admission and strategy logic that shapes objects
+//! on the way in: `generateName` (5 random characters from the
+//! `apiserver/generate-name` stream, retried on collision as the apiserver
+//! does since RetryGenerateName), the `DefaultTolerationSeconds` plugin
+//! (not-ready/unreachable NoExecute for 300 s), and the pod graceful-delete
+//! strategy (unscheduled or terminal pods go at once; others get a
+//! deletionTimestamp and are removed by the kubelet's final delete).
+
+use super::meta::{ObjectMeta, OwnerReference};
+use super::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE};
+use super::pod::{Condition, CondStatus, Pod, PodPhase, PodStatus, Taint, TaintEffect, Toleration};
+use super::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
+use super::resources::Resources;
+use super::{Kind, Namespace, Object, Unstructured};
+use crate::sim::rng;
+use crate::sim::trace::{Trace, Verb};
+use crate::sim::SimTime;
+use indexmap::IndexMap;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use rustc_hash::FxBuildHasher;
+use std::fmt;
+use std::rc::Rc;
+
+type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+
+/// A namespaced name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub namespace: Rc<str>,
+    pub name: Rc<str>,
+}
+
+impl Key {
+    pub fn new(namespace: &str, name: &str) -> Key {
+        Key { namespace: namespace.into(), name: name.into() }
+    }
+    pub fn of(meta: &ObjectMeta) -> Key {
+        Key { namespace: meta.namespace.clone(), name: meta.name.clone() }
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WatchKind {
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// How dependents are treated when an owner is deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Propagation {
+    Background,
+    Foreground,
+    Orphan,
+}
+
+/// One notification of a watch: the new version (or the last, for a
+/// deletion) and the version before it.
+#[derive(Clone, Debug)]
+pub struct WatchEvent {
+    pub kind: WatchKind,
+    pub obj: Object,
+    pub old: Option<Object>,
+    /// For deletions of owners: what the garbage collector does with the
+    /// dependents (the apiserver records this as the `orphan` finalizer).
+    pub propagation: Propagation,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiErrorCode {
+    NotFound,
+    Conflict,
+    AlreadyExists,
+    Invalid,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: ApiErrorCode,
+    pub message: String,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn not_found(kind: &str, name: &str) -> ApiError {
+    ApiError { code: ApiErrorCode::NotFound, message: format!("{} \"{}\" not found", kind.to_ascii_lowercase(), name) }
+}
+
+fn conflict(kind: &str, name: &str) -> ApiError {
+    ApiError {
+        code: ApiErrorCode::Conflict,
+        message: format!(
+            "Operation cannot be fulfilled on {} \"{}\": the object has been modified; please apply your changes to the latest version and try again",
+            kind.to_ascii_lowercase(),
+            name
+        ),
+    }
+}
+
+/// A write request, as it reaches the apiserver. Status writes are patches
+/// of the status only (the kubelet and controllers PATCH status, so they do
+/// not conflict with spec writers); `Update` replaces metadata and spec and
+/// is checked against `resourceVersion` when asked.
+#[derive(Clone, Debug)]
+pub enum ApiOp {
+    Create(Object),
+    Update { obj: Object, check_rv: bool },
+    /// `pods/binding`: sets `spec.nodeName` and PodScheduled=True.
+    Bind { key: Key, uid: u64, node: Rc<str> },
+    /// Replaces a pod's status (the kubelet's status manager).
+    PodStatus { key: Key, uid: u64, status: Box<PodStatus> },
+    /// Sets one pod condition (PodScheduled=False from the scheduler,
+    /// Ready=False from MarkPodsNotReady).
+    PodCondition { key: Key, uid: u64, which: PodConditionType, cond: Condition },
+    NodeReady { name: Rc<str>, cond: NodeCondition },
+    NodeTaints { name: Rc<str>, add: Vec<Taint>, remove: Vec<(String, TaintEffect)> },
+    ReplicaSetStatus { kind: ReplicaKind, key: Key, status: ReplicaSetStatus },
+    Delete {
+        kind: Kind,
+        /// The API kind name for `Other` objects.
+        other_kind: Option<String>,
+        key: Key,
+        uid: Option<u64>,
+        grace_seconds: Option<u64>,
+        propagation: Propagation,
+        /// Set by evictions: the DisruptionTarget condition reason.
+        disruption: Option<&'static str>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PodConditionType {
+    PodScheduled,
+    Ready,
+}
+
+/// Cluster-wide counters kept up to date on every write, so sampling the
+/// cluster for reports costs nothing per pod.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClusterStats {
+    pub pods_pending: u64,
+    pub pods_running: u64,
+    pub pods_succeeded: u64,
+    pub pods_failed: u64,
+    pub pods_unknown: u64,
+    /// Requests of pods bound to a node and not terminal.
+    pub requested: Resources,
+    pub allocatable: Resources,
+}
+
+/// Per-pod lifecycle times, for `pods.csv`.
+#[derive(Clone, Debug)]
+pub struct PodTimes {
+    pub name: Rc<str>,
+    pub namespace: Rc<str>,
+    pub node: Option<Rc<str>>,
+    pub created: SimTime,
+    pub scheduled: Option<SimTime>,
+    pub started: Option<SimTime>,
+    pub finished: Option<SimTime>,
+    pub deleted: Option<SimTime>,
+    pub phase: PodPhase,
+}
+
+pub struct Store {
+    revision: u64,
+    next_uid: u64,
+    name_rng: ChaCha8Rng,
+    pub namespaces: Map<Rc<str>, Rc<Namespace>>,
+    pub nodes: Map<Rc<str>, Rc<Node>>,
+    pub pods: Map<Key, Rc<Pod>>,
+    pub replicasets: Map<(ReplicaKind, Key), Rc<ReplicaSet>>,
+    pub others: Map<(String, Key), Rc<Unstructured>>,
+    pub stats: ClusterStats,
+    pod_times: Option<Map<u64, PodTimes>>,
+}
+
+const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+impl Store {
+    pub fn new(seed: u64) -> Store {
+        Store {
+            revision: 0,
+            next_uid: 1,
+            name_rng: rng::stream(seed, "apiserver/generate-name"),
+            namespaces: Map::default(),
+            nodes: Map::default(),
+            pods: Map::default(),
+            replicasets: Map::default(),
+            others: Map::default(),
+            stats: ClusterStats::default(),
+            pod_times: None,
+        }
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// Starts recording per-pod lifecycle times (for `pods.csv`).
+    pub fn record_pod_times(&mut self) {
+        self.pod_times.get_or_insert_with(Map::default);
+    }
+
+    /// Per-pod lifecycle times in creation order.
+    pub fn pod_times(&self) -> impl Iterator<Item = &PodTimes> {
+        self.pod_times.iter().flat_map(|m| m.values())
+    }
+
+    pub fn pod(&self, key: &Key) -> Option<&Rc<Pod>> {
+        self.pods.get(key)
+    }
+
+    pub fn replica_set(&self, kind: ReplicaKind, key: &Key) -> Option<&Rc<ReplicaSet>> {
+        self.replicasets.get(&(kind, key.clone()))
+    }
+
+    /// Applies one write. On success the write is in the trace and its watch
+    /// event is returned for delivery.
+    pub fn apply(&mut self, now: SimTime, op: ApiOp, trace: &mut Trace) -> Result<WatchEvent, ApiError> {
+        let ev = match op {
+            ApiOp::Create(obj) => self.create(now, obj)?,
+            ApiOp::Update { obj, check_rv } => self.update(obj, check_rv)?,
+            ApiOp::Bind { key, uid, node } => self.modify_pod(&key, Some(uid), |p| {
+                if p.spec.node_name.is_some() {
+                    return Err(ApiError {
+                        code: ApiErrorCode::Conflict,
+                        message: format!("pod {} is already assigned to node \"{}\"", key.name, p.node_name().unwrap_or("")),
+                    });
+                }
+                Rc::make_mut(&mut p.spec).node_name = Some(node.clone());
+                p.status.conditions.pod_scheduled = Some(Condition::new(CondStatus::True, now));
+                Ok(())
+            })?,
+            ApiOp::PodStatus { key, uid, status } => self.modify_pod(&key, Some(uid), |p| {
+                // A terminal phase is final: the apiserver rejects a
+                // transition out of Succeeded/Failed.
+                if p.status.phase.is_terminal() && status.phase != p.status.phase {
+                    return Err(ApiError { code: ApiErrorCode::Invalid, message: "pod phase is terminal".into() });
+                }
+                let keep_target = p.status.conditions.disruption_target.clone();
+                p.status = *status;
+                if p.status.conditions.disruption_target.is_none() {
+                    p.status.conditions.disruption_target = keep_target;
+                }
+                Ok(())
+            })?,
+            ApiOp::PodCondition { key, uid, which, cond } => self.modify_pod(&key, Some(uid), |p| {
+                let slot = match which {
+                    PodConditionType::PodScheduled => &mut p.status.conditions.pod_scheduled,
+                    PodConditionType::Ready => &mut p.status.conditions.ready,
+                };
+                let mut cond = cond;
+                if let Some(old) = slot.as_ref() {
+                    if old.status == cond.status {
+                        cond.last_transition_time = old.last_transition_time;
+                    }
+                }
+                if which == PodConditionType::Ready {
+                    // MarkPodsNotReady sets Ready only; ContainersReady and the
+                    // container statuses still hold what the kubelet last said.
+                    if cond.status != CondStatus::True {
+                        for c in &mut p.status.container_statuses {
+                            c.ready = false;
+                        }
+                    }
+                }
+                *slot = Some(cond);
+                Ok(())
+            })?,
+            ApiOp::NodeReady { name, cond } => self.modify_node(&name, |n| {
+                let mut cond = cond;
+                if n.status.ready.status == cond.status {
+                    cond.last_transition_time = n.status.ready.last_transition_time;
+                }
+                n.status.ready = cond;
+                Ok(())
+            })?,
+            ApiOp::NodeTaints { name, add, remove } => self.modify_node(&name, |n| {
+                n.spec.taints.retain(|t| !remove.iter().any(|(k, e)| *k == t.key && *e == t.effect));
+                for t in add {
+                    if !n.spec.taints.iter().any(|x| x.key == t.key && x.effect == t.effect) {
+                        n.spec.taints.push(t);
+                    }
+                }
+                Ok(())
+            })?,
+            ApiOp::ReplicaSetStatus { kind, key, status } => {
+                let k = (kind, key.clone());
+                let cur = self.replicasets.get(&k).ok_or_else(|| not_found(kind.as_str(), &key.name))?;
+                let mut new = (**cur).clone();
+                new.status = status;
+                self.revision += 1;
+                new.meta.resource_version = self.revision;
+                let new = Rc::new(new);
+                let old = self.replicasets.insert(k, new.clone()).map(Object::ReplicaSet);
+                WatchEvent { kind: WatchKind::Modified, obj: Object::ReplicaSet(new), old, propagation: Propagation::Background }
+            }
+            ApiOp::Delete { kind, other_kind, key, uid, grace_seconds, propagation, disruption } => {
+                self.delete(now, kind, other_kind, key, uid, grace_seconds, propagation, disruption)?
+            }
+        };
+        let obj = &ev.obj;
+        let meta = obj.meta();
+        let verb = match ev.kind {
+            WatchKind::Added => Verb::Create,
+            WatchKind::Modified => Verb::Update,
+            WatchKind::Deleted => Verb::Delete,
+        };
+        if let Object::Pod(p) = obj {
+            self.account_pod(ev.old.as_ref(), Some(p).filter(|_| ev.kind != WatchKind::Deleted), now);
+        }
+        if let Object::Node(n) = obj {
+            let old = match &ev.old {
+                Some(Object::Node(o)) => Some(o.status.allocatable),
+                _ => None,
+            };
+            if let Some(a) = old {
+                self.stats.allocatable -= a;
+            }
+            if ev.kind != WatchKind::Deleted {
+                self.stats.allocatable += n.status.allocatable;
+            }
+        }
+        trace.write(now, self.revision, verb, obj.kind_name(), &meta.namespace, &meta.name, &obj.summary());
+        Ok(ev)
+    }
+
+    fn account_pod(&mut self, old: Option<&Object>, new: Option<&Rc<Pod>>, now: SimTime) {
+        fn contrib(s: &mut ClusterStats, p: &Pod, sign: bool) {
+            let counter = match p.status.phase {
+                PodPhase::Pending => &mut s.pods_pending,
+                PodPhase::Running => &mut s.pods_running,
+                PodPhase::Succeeded => &mut s.pods_succeeded,
+                PodPhase::Failed => &mut s.pods_failed,
+                PodPhase::Unknown => &mut s.pods_unknown,
+            };
+            if sign {
+                *counter += 1;
+            } else {
+                *counter -= 1;
+            }
+            if p.spec.node_name.is_some() && !p.status.phase.is_terminal() {
+                let r = p.spec.requests();
+                if sign {
+                    s.requested += r;
+                } else {
+                    s.requested -= r;
+                }
+            }
+        }
+        if let Some(Object::Pod(o)) = old {
+            contrib(&mut self.stats, o, false);
+        }
+        if let Some(n) = new {
+            contrib(&mut self.stats, n, true);
+        }
+        if let Some(times) = self.pod_times.as_mut() {
+            let (uid, p) = match (new, old) {
+                (Some(n), _) => (n.meta.uid, n.as_ref()),
+                (None, Some(Object::Pod(o))) => (o.meta.uid, o.as_ref()),
+                _ => return,
+            };
+            let e = times.entry(uid).or_insert_with(|| PodTimes {
+                name: p.meta.name.clone(),
+                namespace: p.meta.namespace.clone(),
+                node: None,
+                created: p.meta.creation_timestamp,
+                scheduled: None,
+                started: None,
+                finished: None,
+                deleted: None,
+                phase: p.status.phase,
+            });
+            if new.is_none() {
+                e.deleted = Some(now);
+                return;
+            }
+            e.phase = p.status.phase;
+            if e.scheduled.is_none() && p.spec.node_name.is_some() {
+                e.scheduled = Some(now);
+                e.node = p.spec.node_name.clone();
+            }
+            if e.started.is_none() && p.status.phase == PodPhase::Running {
+                e.started = Some(now);
+            }
+            if e.finished.is_none() && p.status.phase.is_terminal() {
+                e.finished = Some(now);
+            }
+        }
+    }
+
+    fn generate_name(&mut self, prefix: &str) -> String {
+        // `names.SimpleNameGenerator`: prefix (truncated to leave room) + 5
+        // characters from an alphabet without vowels and look-alikes.
+        let max_prefix = 63 - 5;
+        let prefix = if prefix.len() > max_prefix { &prefix[..max_prefix] } else { prefix };
+        let mut s = String::with_capacity(prefix.len() + 5);
+        s.push_str(prefix);
+        for _ in 0..5 {
+            s.push(NAME_ALPHABET[self.name_rng.gen_range(0..NAME_ALPHABET.len())] as char);
+        }
+        s
+    }
+
+    fn exists(&self, kind: Kind, other_kind: Option<&str>, key: &Key) -> bool {
+        match kind {
+            Kind::Namespace => self.namespaces.contains_key(&key.name),
+            Kind::Node => self.nodes.contains_key(&key.name),
+            Kind::Pod => self.pods.contains_key(key),
+            Kind::ReplicationController => self.replicasets.contains_key(&(ReplicaKind::ReplicationController, key.clone())),
+            Kind::ReplicaSet => self.replicasets.contains_key(&(ReplicaKind::ReplicaSet, key.clone())),
+            Kind::Other => self.others.contains_key(&(other_kind.unwrap_or("").to_string(), key.clone())),
+        }
+    }
+
+    fn create(&mut self, now: SimTime, obj: Object) -> Result<WatchEvent, ApiError> {
+        let kind = obj.kind();
+        let kind_name = obj.kind_name().to_string();
+        let mut meta = obj.meta().clone();
+        let namespaced = match &obj {
+            Object::Other(u) => u.namespaced,
+            _ => kind.namespaced(),
+        };
+        if namespaced {
+            if meta.namespace.is_empty() {
+                meta.namespace = "default".into();
+            }
+            if !self.namespaces.contains_key(&meta.namespace) {
+                return Err(not_found("namespaces", &meta.namespace));
+            }
+        } else {
+            meta.namespace = "".into();
+        }
+        if meta.name.is_empty() {
+            let prefix = meta.generate_name.clone().unwrap_or_default();
+            // RetryGenerateName: up to 8 attempts before AlreadyExists.
+            let mut name = self.generate_name(&prefix);
+            for _ in 0..7 {
+                if !self.exists(kind, Some(&kind_name), &Key::new(&meta.namespace, &name)) {
+                    break;
+                }
+                name = self.generate_name(&prefix);
+            }
+            meta.name = name.into();
+        }
+        let key = Key::of(&meta);
+        if self.exists(kind, Some(&kind_name), &key) {
+            return Err(ApiError {
+                code: ApiErrorCode::AlreadyExists,
+                message: format!("{} \"{}\" already exists", kind_name.to_ascii_lowercase(), key.name),
+            });
+        }
+        self.revision += 1;
+        meta.uid = self.next_uid;
+        self.next_uid += 1;
+        meta.resource_version = self.revision;
+        meta.generation = 1;
+        meta.creation_timestamp = now;
+        meta.deletion_timestamp = None;
+        let stored = match obj {
+            Object::Pod(p) => {
+                let mut p = (*p).clone();
+                p.meta = meta;
+                default_toleration_seconds(&mut p);
+                if p.spec.node_name.is_some() {
+                    p.status.conditions.pod_scheduled = None;
+                }
+                let p = Rc::new(p);
+                self.pods.insert(key, p.clone());
+                Object::Pod(p)
+            }
+            Object::Node(n) => {
+                let mut n = (*n).clone();
+                n.meta = meta;
+                let n = Rc::new(n);
+                self.nodes.insert(key.name, n.clone());
+                Object::Node(n)
+            }
+            Object::ReplicaSet(r) => {
+                let mut r = (*r).clone();
+                r.meta = meta;
+                r.status = ReplicaSetStatus::default();
+                let r = Rc::new(r);
+                self.replicasets.insert((r.kind, key), r.clone());
+                Object::ReplicaSet(r)
+            }
+            Object::Namespace(n) => {
+                let mut n = (*n).clone();
+                n.meta = meta;
+                let n = Rc::new(n);
+                self.namespaces.insert(key.name, n.clone());
+                Object::Namespace(n)
+            }
+            Object::Other(u) => {
+                let mut u = (*u).clone();
+                u.meta = meta;
+                let u = Rc::new(u);
+                self.others.insert((u.kind.clone(), key), u.clone());
+                Object::Other(u)
+            }
+        };
+        Ok(WatchEvent { kind: WatchKind::Added, obj: stored, old: None, propagation: Propagation::Background })
+    }
+
+    /// Replaces metadata (labels, annotations, owner references) and spec;
+    /// status and server-set metadata are kept.
+    fn update(&mut self, obj: Object, check_rv: bool) -> Result<WatchEvent, ApiError> {
+        let m = obj.meta().clone();
+        let key = Key::of(&m);
+        let check = |cur: &ObjectMeta, kind: &str| -> Result<(), ApiError> {
+            if check_rv && cur.resource_version != m.resource_version {
+                return Err(conflict(kind, &key.name));
+            }
+            Ok(())
+        };
+        let merge_meta = |cur: &ObjectMeta, rev: u64, spec_changed: bool| -> ObjectMeta {
+            let mut meta = cur.clone();
+            meta.labels = m.labels.clone();
+            meta.annotations = m.annotations.clone();
+            meta.owner_references = m.owner_references.clone();
+            meta.resource_version = rev;
+            if spec_changed {
+                meta.generation += 1;
+            }
+            meta
+        };
+        match obj {
+            Object::Pod(p) => {
+                let cur = self.pods.get(&key).ok_or_else(|| not_found("pods", &key.name))?.clone();
+                check(&cur.meta, "pods")?;
+                self.revision += 1;
+                let mut new = (*cur).clone();
+                new.meta = merge_meta(&cur.meta, self.revision, false);
+                // Pod spec is immutable but for a few fields; keep nodeName.
+                if p.spec.containers != cur.spec.containers || p.spec.tolerations != cur.spec.tolerations {
+                    let mut spec = (*p.spec).clone();
+                    spec.node_name = cur.spec.node_name.clone();
+                    new.spec = Rc::new(spec);
+                }
+                let new = Rc::new(new);
+                self.pods.insert(key, new.clone());
+                Ok(WatchEvent {
+                    kind: WatchKind::Modified,
+                    obj: Object::Pod(new),
+                    old: Some(Object::Pod(cur)),
+                    propagation: Propagation::Background,
+                })
+            }
+            Object::ReplicaSet(r) => {
+                let k = (r.kind, key.clone());
+                let cur = self.replicasets.get(&k).ok_or_else(|| not_found(r.kind.as_str(), &key.name))?.clone();
+                check(&cur.meta, r.kind.as_str())?;
+                self.revision += 1;
+                let mut new = (*cur).clone();
+                let spec_changed = r.spec != cur.spec;
+                new.meta = merge_meta(&cur.meta, self.revision, spec_changed);
+                new.spec = r.spec.clone();
+                let new = Rc::new(new);
+                self.replicasets.insert(k, new.clone());
+                Ok(WatchEvent {
+                    kind: WatchKind::Modified,
+                    obj: Object::ReplicaSet(new),
+                    old: Some(Object::ReplicaSet(cur)),
+                    propagation: Propagation::Background,
+                })
+            }
+            Object::Node(n) => {
+                let cur = self.nodes.get(&key.name).ok_or_else(|| not_found("nodes", &key.name))?.clone();
+                check(&cur.meta, "nodes")?;
+                self.revision += 1;
+                let mut new = (*cur).clone();
+                new.meta = merge_meta(&cur.meta, self.revision, false);
+                new.spec = n.spec.clone();
+                let new = Rc::new(new);
+                self.nodes.insert(key.name.clone(), new.clone());
+                Ok(WatchEvent {
+                    kind: WatchKind::Modified,
+                    obj: Object::Node(new),
+                    old: Some(Object::Node(cur)),
+                    propagation: Propagation::Background,
+                })
+            }
+            Object::Namespace(_) => {
+                let cur = self.namespaces.get(&key.name).ok_or_else(|| not_found("namespaces", &key.name))?.clone();
+                check(&cur.meta, "namespaces")?;
+                self.revision += 1;
+                let new = Rc::new(Namespace { meta: merge_meta(&cur.meta, self.revision, false) });
+                self.namespaces.insert(key.name.clone(), new.clone());
+                Ok(WatchEvent {
+                    kind: WatchKind::Modified,
+                    obj: Object::Namespace(new),
+                    old: Some(Object::Namespace(cur)),
+                    propagation: Propagation::Background,
+                })
+            }
+            Object::Other(u) => {
+                let k = (u.kind.clone(), key.clone());
+                let cur = self.others.get(&k).ok_or_else(|| not_found(&u.kind, &key.name))?.clone();
+                check(&cur.meta, &u.kind)?;
+                self.revision += 1;
+                let mut new = (*u).clone();
+                new.meta = merge_meta(&cur.meta, self.revision, u.body != cur.body);
+                let new = Rc::new(new);
+                self.others.insert(k, new.clone());
+                Ok(WatchEvent {
+                    kind: WatchKind::Modified,
+                    obj: Object::Other(new),
+                    old: Some(Object::Other(cur)),
+                    propagation: Propagation::Background,
+                })
+            }
+        }
+    }
+
+    fn modify_pod(
+        &mut self,
+        key: &Key,
+        uid: Option<u64>,
+        f: impl FnOnce(&mut Pod) -> Result<(), ApiError>,
+    ) -> Result<WatchEvent, ApiError> {
+        let cur = self.pods.get(key).ok_or_else(|| not_found("pods", &key.name))?.clone();
+        if uid.is_some_and(|u| u != cur.meta.uid) {
+            return Err(conflict("pods", &key.name));
+        }
+        let mut new = (*cur).clone();
+        f(&mut new)?;
+        self.revision += 1;
+        new.meta.resource_version = self.revision;
+        let new = Rc::new(new);
+        self.pods.insert(key.clone(), new.clone());
+        Ok(WatchEvent {
+            kind: WatchKind::Modified,
+            obj: Object::Pod(new),
+            old: Some(Object::Pod(cur)),
+            propagation: Propagation::Background,
+        })
+    }
+
+    fn modify_node(&mut self, name: &str, f: impl FnOnce(&mut Node) -> Result<(), ApiError>) -> Result<WatchEvent, ApiError> {
+        let cur = self.nodes.get(name).ok_or_else(|| not_found("nodes", name))?.clone();
+        let mut new = (*cur).clone();
+        f(&mut new)?;
+        self.revision += 1;
+        new.meta.resource_version = self.revision;
+        let new = Rc::new(new);
+        self.nodes.insert(cur.meta.name.clone(), new.clone());
+        Ok(WatchEvent {
+            kind: WatchKind::Modified,
+            obj: Object::Node(new),
+            old: Some(Object::Node(cur)),
+            propagation: Propagation::Background,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn delete(
+        &mut self,
+        now: SimTime,
+        kind: Kind,
+        other_kind: Option<String>,
+        key: Key,
+        uid: Option<u64>,
+        grace_seconds: Option<u64>,
+        propagation: Propagation,
+        disruption: Option<&'static str>,
+    ) -> Result<WatchEvent, ApiError> {
+        let check_uid = |meta: &ObjectMeta, kind: &str| match uid {
+            Some(u) if u != meta.uid => Err(conflict(kind, &meta.name)),
+            _ => Ok(()),
+        };
+        let removed = |obj: Object| WatchEvent { kind: WatchKind::Deleted, obj: obj.clone(), old: Some(obj), propagation };
+        match kind {
+            Kind::Pod => {
+                let cur = self.pods.get(&key).ok_or_else(|| not_found("pods", &key.name))?.clone();
+                check_uid(&cur.meta, "pods")?;
+                // Pod strategy `CheckGracefulDeleteStrategy`: unscheduled and
+                // terminal pods are deleted at once.
+                let grace = if cur.spec.node_name.is_none() || cur.status.phase.is_terminal() {
+                    0
+                } else {
+                    grace_seconds.unwrap_or(cur.spec.termination_grace_period_seconds)
+                };
+                if grace == 0 {
+                    self.revision += 1;
+                    self.pods.swap_remove(&key);
+                    return Ok(removed(Object::Pod(cur)));
+                }
+                let deadline = now + crate::sim::SimDuration::from_secs(grace);
+                if let Some(existing) = cur.meta.deletion_timestamp {
+                    // A later delete can shorten but never extend the grace.
+                    if existing <= deadline && disruption.is_none() {
+                        self.revision += 1;
+                        let mut same = (*cur).clone();
+                        same.meta.resource_version = self.revision;
+                        let same = Rc::new(same);
+                        self.pods.insert(key, same.clone());
+                        return Ok(WatchEvent {
+                            kind: WatchKind::Modified,
+                            obj: Object::Pod(same),
+                            old: Some(Object::Pod(cur)),
+                            propagation,
+                        });
+                    }
+                }
+                self.modify_pod(&key, None, |p| {
+                    let keep = p.meta.deletion_timestamp.is_some_and(|t| t <= deadline);
+                    if !keep {
+                        p.meta.deletion_timestamp = Some(deadline);
+                        p.meta.deletion_grace_period_seconds = Some(grace);
+                    }
+                    if let Some(reason) = disruption {
+                        let mut c = Condition::new(CondStatus::True, now);
+                        c.reason = Some(reason.to_string());
+                        c.message = Some("Taint manager: deleting due to NoExecute taint".into());
+                        p.status.conditions.disruption_target = Some(c);
+                    }
+                    Ok(())
+                })
+                .map(|mut ev| {
+                    ev.propagation = propagation;
+                    ev
+                })
+            }
+            Kind::Node => {
+                let cur = self.nodes.get(&key.name).ok_or_else(|| not_found("nodes", &key.name))?.clone();
+                check_uid(&cur.meta, "nodes")?;
+                self.revision += 1;
+                self.nodes.swap_remove(&key.name);
+                Ok(removed(Object::Node(cur)))
+            }
+            Kind::ReplicationController | Kind::ReplicaSet => {
+                let rk = if kind == Kind::ReplicaSet { ReplicaKind::ReplicaSet } else { ReplicaKind::ReplicationController };
+                let k = (rk, key.clone());
+                let cur = self.replicasets.get(&k).ok_or_else(|| not_found(rk.as_str(), &key.name))?.clone();
+                check_uid(&cur.meta, rk.as_str())?;
+                self.revision += 1;
+                self.replicasets.swap_remove(&k);
+                Ok(removed(Object::ReplicaSet(cur)))
+            }
+            Kind::Namespace => Err(ApiError {
+                code: ApiErrorCode::Invalid,
+                message: format!("deleting namespace \"{}\" is not simulated", key.name),
+            }),
+            Kind::Other => {
+                let k = (other_kind.unwrap_or_default(), key.clone());
+                let cur = self.others.get(&k).ok_or_else(|| not_found(&k.0, &key.name))?.clone();
+                check_uid(&cur.meta, &k.0)?;
+                self.revision += 1;
+                self.others.swap_remove(&k);
+                Ok(removed(Object::Other(cur)))
+            }
+        }
+    }
+
+    /// Looks an object up by kind and key (for kubectl verbs).
+    pub fn get(&self, kind: Kind, key: &Key) -> Option<Object> {
+        match kind {
+            Kind::Namespace => self.namespaces.get(&key.name).cloned().map(Object::Namespace),
+            Kind::Node => self.nodes.get(&key.name).cloned().map(Object::Node),
+            Kind::Pod => self.pods.get(key).cloned().map(Object::Pod),
+            Kind::ReplicationController => {
+                self.replicasets.get(&(ReplicaKind::ReplicationController, key.clone())).cloned().map(Object::ReplicaSet)
+            }
+            Kind::ReplicaSet => self.replicasets.get(&(ReplicaKind::ReplicaSet, key.clone())).cloned().map(Object::ReplicaSet),
+            Kind::Other => None,
+        }
+    }
+}
+
+/// The `DefaultTolerationSeconds` admission plugin: every pod that does not
+/// already tolerate `not-ready` / `unreachable` NoExecute gets a 300 s
+/// toleration for each (k8s-semantics §4.2).
+fn default_toleration_seconds(p: &mut Pod) {
+    const SECONDS: i64 = 300;
+    let probe = |key: &str| Taint { key: key.into(), value: String::new(), effect: TaintEffect::NoExecute, time_added: None };
+    let mut add = Vec::new();
+    for key in [TAINT_NOT_READY, TAINT_UNREACHABLE] {
+        let taint = probe(key);
+        let has = p.spec.tolerations.iter().any(|t| {
+            (t.effect.is_none() || t.effect == Some(TaintEffect::NoExecute)) && (t.key == key || (t.key.is_empty() && t.exists)) && t.tolerates(&taint)
+        });
+        if !has {
+            add.push(Toleration {
+                key: key.into(),
+                exists: true,
+                value: String::new(),
+                effect: Some(TaintEffect::NoExecute),
+                toleration_seconds: Some(SECONDS),
+            });
+        }
+    }
+    if !add.is_empty() {
+        Rc::make_mut(&mut p.spec).tolerations.extend(add);
+    }
+}
+
+/// Convenience for controllers: an owner reference to a replica set.
+pub fn controller_ref_to(rs: &ReplicaSet) -> OwnerReference {
+    OwnerReference {
+        api_version: rs.kind.api_version().into(),
+        kind: rs.kind.as_str().into(),
+        name: rs.meta.name.to_string(),
+        uid: rs.meta.uid,
+        controller: true,
+        block_owner_deletion: true,
+    }
+}
