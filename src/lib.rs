@@ -7,6 +7,13 @@
 //! manifests to apply, a timeline of operations and faults, and
 //! expectations; `report` renders what `kubectl` would show.
 
+pub mod config;
+pub mod controllers;
+pub mod nodes;
 pub mod objects;
+pub mod runtime;
 pub mod scenario;
 pub mod sim;
+pub mod simulation;
+#[cfg(test)]
+mod testutil;

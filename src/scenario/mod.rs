@@ -1,1 +1,3 @@
+pub mod action;
+pub mod workload;
 pub mod yaml;

@@ -1,0 +1,208 @@
+//! Control-plane and node knobs, with Kubernetes' default numbers.
+//!
+//! Every default is listed here and only here, with where it comes from
+//! (k8s-semantics.md §0 and §8). A scenario overrides any of them under
+//! `cluster.config` by the camelCase name shown in `KNOBS`.
+
+use crate::sim::SimDuration;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    // --- network (k8s-semantics §8: "10–50 ms per hop") ---
+    /// A client's request reaching the apiserver.
+    pub api_latency: SimDuration,
+    /// A write reaching informers through a watch.
+    pub watch_latency: SimDuration,
+
+    // --- kube-scheduler ---
+    /// Time of one scheduling cycle (queue pop to assume); §8 "1–10 ms".
+    pub scheduler_cycle: SimDuration,
+    /// 0 = adaptive (50 − N/125 %, floor 5 %, at least 100 nodes).
+    pub percentage_of_nodes_to_score: u32,
+    pub pod_initial_backoff: SimDuration,
+    pub pod_max_backoff: SimDuration,
+    /// Unschedulable pods are retried unconditionally after this long.
+    pub pod_max_in_unschedulable: SimDuration,
+    pub scheduler_qps: u32,
+    pub scheduler_burst: u32,
+
+    // --- kube-controller-manager ---
+    pub kcm_qps: u32,
+    pub kcm_burst: u32,
+    pub burst_replicas: u32,
+    pub expectations_timeout: SimDuration,
+    pub node_monitor_period: SimDuration,
+    /// 50 s since v1.32 (40 s before).
+    pub node_monitor_grace_period: SimDuration,
+    pub node_startup_grace_period: SimDuration,
+    /// Nodes tainted per second in a healthy zone (0.1 → one per 10 s).
+    pub node_eviction_rate_milli: u32,
+    pub secondary_node_eviction_rate_milli: u32,
+    pub large_cluster_size_threshold: u32,
+    /// 0.55, as parts per thousand.
+    pub unhealthy_zone_threshold_permille: u32,
+    /// Period of the NoExecute tainting pass (`nodeEvictionPeriod`).
+    pub node_eviction_period: SimDuration,
+    pub terminated_pod_gc_threshold: u32,
+    pub pod_gc_period: SimDuration,
+    pub pod_gc_quarantine: SimDuration,
+
+    // --- kubelet ---
+    pub node_lease_duration: SimDuration,
+    /// Lease renew interval (0.25 × lease duration).
+    pub node_lease_renew_interval: SimDuration,
+    pub max_pods: u32,
+    /// `evictionHard: memory.available<100Mi`, subtracted from capacity to
+    /// get allocatable memory unless a node gives allocatable itself.
+    pub eviction_hard_memory: u64,
+    /// Sandbox (pause container + CNI) creation; §8 "0.5–2 s".
+    pub sandbox_start: SimDuration,
+    /// runc create+start of one container; §8 "0.1–1 s".
+    pub container_start: SimDuration,
+    /// Pull time of an image the scenario does not list.
+    pub default_image_pull: SimDuration,
+    /// `imagePullPolicy: Always` with the image cached: a manifest check.
+    pub image_manifest_check: SimDuration,
+    pub crash_loop_backoff_initial: SimDuration,
+    pub crash_loop_backoff_max: SimDuration,
+    /// A container that ran this long resets its crash-loop back-off.
+    pub crash_loop_backoff_reset: SimDuration,
+    pub kubelet_version: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            api_latency: SimDuration::from_millis(5),
+            watch_latency: SimDuration::from_millis(10),
+            scheduler_cycle: SimDuration::from_millis(1),
+            percentage_of_nodes_to_score: 0,
+            pod_initial_backoff: SimDuration::from_secs(1),
+            pod_max_backoff: SimDuration::from_secs(10),
+            pod_max_in_unschedulable: SimDuration::from_secs(300),
+            scheduler_qps: 50,
+            scheduler_burst: 100,
+            kcm_qps: 20,
+            kcm_burst: 30,
+            burst_replicas: 500,
+            expectations_timeout: SimDuration::from_secs(300),
+            node_monitor_period: SimDuration::from_secs(5),
+            node_monitor_grace_period: SimDuration::from_secs(50),
+            node_startup_grace_period: SimDuration::from_secs(60),
+            node_eviction_rate_milli: 100,
+            secondary_node_eviction_rate_milli: 10,
+            large_cluster_size_threshold: 50,
+            unhealthy_zone_threshold_permille: 550,
+            node_eviction_period: SimDuration::from_millis(100),
+            terminated_pod_gc_threshold: 12_500,
+            pod_gc_period: SimDuration::from_secs(20),
+            pod_gc_quarantine: SimDuration::from_secs(40),
+            node_lease_duration: SimDuration::from_secs(40),
+            node_lease_renew_interval: SimDuration::from_secs(10),
+            max_pods: 110,
+            eviction_hard_memory: 100 << 20,
+            sandbox_start: SimDuration::from_millis(500),
+            container_start: SimDuration::from_millis(100),
+            default_image_pull: SimDuration::from_secs(2),
+            image_manifest_check: SimDuration::from_millis(300),
+            crash_loop_backoff_initial: SimDuration::from_secs(10),
+            crash_loop_backoff_max: SimDuration::from_secs(300),
+            crash_loop_backoff_reset: SimDuration::from_secs(600),
+            kubelet_version: "v1.32.0".into(),
+        }
+    }
+}
+
+/// How a knob is written in `cluster.config`.
+#[derive(Clone, Copy)]
+pub enum KnobKind {
+    Duration,
+    Count,
+    /// A rate or ratio written as a decimal (`0.1`), kept in thousandths.
+    Milli,
+    Bytes,
+}
+
+/// Every overridable knob: name in `cluster.config`, its type, what it is.
+pub const KNOBS: &[(&str, KnobKind, &str)] = &[
+    ("apiLatency", KnobKind::Duration, "client request to apiserver (5ms)"),
+    ("watchLatency", KnobKind::Duration, "apiserver write to informers (10ms)"),
+    ("schedulerCycle", KnobKind::Duration, "time of one scheduling cycle (1ms)"),
+    ("percentageOfNodesToScore", KnobKind::Count, "0 = adaptive"),
+    ("podInitialBackoff", KnobKind::Duration, "scheduler pod back-off start (1s)"),
+    ("podMaxBackoff", KnobKind::Duration, "scheduler pod back-off cap (10s)"),
+    ("podMaxInUnschedulablePodsDuration", KnobKind::Duration, "forced retry (5m)"),
+    ("schedulerQPS", KnobKind::Count, "scheduler client QPS (50)"),
+    ("schedulerBurst", KnobKind::Count, "scheduler client burst (100)"),
+    ("kubeAPIQPS", KnobKind::Count, "controller-manager client QPS (20)"),
+    ("kubeAPIBurst", KnobKind::Count, "controller-manager client burst (30)"),
+    ("burstReplicas", KnobKind::Count, "max creates/deletes per ReplicaSet sync (500)"),
+    ("expectationsTimeout", KnobKind::Duration, "controller expectations TTL (5m)"),
+    ("nodeMonitorPeriod", KnobKind::Duration, "node-lifecycle check period (5s)"),
+    ("nodeMonitorGracePeriod", KnobKind::Duration, "heartbeat grace before Unknown (50s)"),
+    ("nodeStartupGracePeriod", KnobKind::Duration, "grace for a node that never reported (60s)"),
+    ("nodeEvictionRate", KnobKind::Milli, "nodes tainted per second, healthy zone (0.1)"),
+    ("secondaryNodeEvictionRate", KnobKind::Milli, "same, partially disrupted large zone (0.01)"),
+    ("largeClusterSizeThreshold", KnobKind::Count, "zone size above which the secondary rate applies (50)"),
+    ("unhealthyZoneThreshold", KnobKind::Milli, "fraction of not-ready nodes making a zone unhealthy (0.55)"),
+    ("terminatedPodGCThreshold", KnobKind::Count, "terminated pods kept before PodGC deletes (12500)"),
+    ("nodeLeaseDurationSeconds", KnobKind::Duration, "node lease duration (40s)"),
+    ("nodeLeaseRenewInterval", KnobKind::Duration, "lease renew interval (10s)"),
+    ("maxPods", KnobKind::Count, "default node pod capacity (110)"),
+    ("evictionHardMemory", KnobKind::Bytes, "memory.available hard eviction threshold (100Mi)"),
+    ("sandboxStart", KnobKind::Duration, "pod sandbox creation (500ms)"),
+    ("containerStart", KnobKind::Duration, "container create+start (100ms)"),
+    ("defaultImagePull", KnobKind::Duration, "pull time of an image not in `images:` (2s)"),
+    ("imageManifestCheck", KnobKind::Duration, "pull with Always when cached (300ms)"),
+    ("crashLoopBackOffInitial", KnobKind::Duration, "(10s)"),
+    ("crashLoopBackOffMax", KnobKind::Duration, "(5m)"),
+    ("crashLoopBackOffReset", KnobKind::Duration, "(10m)"),
+];
+
+/// Sets one knob. `value` is already parsed to the knob's kind.
+pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
+    use KnobValue::*;
+    match (name, v) {
+        ("apiLatency", Dur(d)) => cfg.api_latency = d,
+        ("watchLatency", Dur(d)) => cfg.watch_latency = d,
+        ("schedulerCycle", Dur(d)) => cfg.scheduler_cycle = d,
+        ("percentageOfNodesToScore", Num(n)) => cfg.percentage_of_nodes_to_score = n.min(100) as u32,
+        ("podInitialBackoff", Dur(d)) => cfg.pod_initial_backoff = d,
+        ("podMaxBackoff", Dur(d)) => cfg.pod_max_backoff = d,
+        ("podMaxInUnschedulablePodsDuration", Dur(d)) => cfg.pod_max_in_unschedulable = d,
+        ("schedulerQPS", Num(n)) => cfg.scheduler_qps = n.max(1) as u32,
+        ("schedulerBurst", Num(n)) => cfg.scheduler_burst = n.max(1) as u32,
+        ("kubeAPIQPS", Num(n)) => cfg.kcm_qps = n.max(1) as u32,
+        ("kubeAPIBurst", Num(n)) => cfg.kcm_burst = n.max(1) as u32,
+        ("burstReplicas", Num(n)) => cfg.burst_replicas = n.max(1) as u32,
+        ("expectationsTimeout", Dur(d)) => cfg.expectations_timeout = d,
+        ("nodeMonitorPeriod", Dur(d)) => cfg.node_monitor_period = SimDuration(d.0.max(1_000_000)),
+        ("nodeMonitorGracePeriod", Dur(d)) => cfg.node_monitor_grace_period = d,
+        ("nodeStartupGracePeriod", Dur(d)) => cfg.node_startup_grace_period = d,
+        ("nodeEvictionRate", Milli(m)) => cfg.node_eviction_rate_milli = m,
+        ("secondaryNodeEvictionRate", Milli(m)) => cfg.secondary_node_eviction_rate_milli = m,
+        ("largeClusterSizeThreshold", Num(n)) => cfg.large_cluster_size_threshold = n as u32,
+        ("unhealthyZoneThreshold", Milli(m)) => cfg.unhealthy_zone_threshold_permille = m,
+        ("terminatedPodGCThreshold", Num(n)) => cfg.terminated_pod_gc_threshold = n as u32,
+        ("nodeLeaseDurationSeconds", Dur(d)) => cfg.node_lease_duration = d,
+        ("nodeLeaseRenewInterval", Dur(d)) => cfg.node_lease_renew_interval = SimDuration(d.0.max(1_000_000)),
+        ("maxPods", Num(n)) => cfg.max_pods = n as u32,
+        ("evictionHardMemory", Num(n)) => cfg.eviction_hard_memory = n,
+        ("sandboxStart", Dur(d)) => cfg.sandbox_start = d,
+        ("containerStart", Dur(d)) => cfg.container_start = d,
+        ("defaultImagePull", Dur(d)) => cfg.default_image_pull = d,
+        ("imageManifestCheck", Dur(d)) => cfg.image_manifest_check = d,
+        ("crashLoopBackOffInitial", Dur(d)) => cfg.crash_loop_backoff_initial = d,
+        ("crashLoopBackOffMax", Dur(d)) => cfg.crash_loop_backoff_max = d,
+        ("crashLoopBackOffReset", Dur(d)) => cfg.crash_loop_backoff_reset = d,
+        _ => return false,
+    }
+    true
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum KnobValue {
+    Dur(SimDuration),
+    Num(u64),
+    Milli(u32),
+}

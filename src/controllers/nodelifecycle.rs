@@ -1,0 +1,559 @@
+//! The node-lifecycle controller (`pkg/controller/nodelifecycle`,
+//! k8s-semantics §4).
+//!
+//! `monitorNodeHealth` runs on a `nodeMonitorPeriod` (5 s) grid. It keeps a
+//! `probeTimestamp` per node — the controller's own clock at the tick that
+//! first saw a newer Lease renewal — and when a tick finds
+//! `now > probeTimestamp + nodeMonitorGracePeriod` it sets Ready (and the
+//! pressure conditions) to Unknown and marks the node's pods not ready.
+//! Conditions become NoSchedule taints at once (`doNoScheduleTaintingPass`)
+//! and NoExecute taints through a per-zone rate-limited queue drained every
+//! 100 ms (`doNoExecuteTaintingPass`), whose rate follows the zone state
+//! (Normal / PartialDisruption / FullDisruption).
+//!
+//! Heartbeats are skipped analytically (DESIGN.md, performance): a kubelet
+//! renews its Lease every `nodeLeaseRenewInterval` from the instant it
+//! started, so the simulation tells this controller when renewals start and
+//! stop, and the controller computes the one tick at which a tick-by-tick
+//! run would first see the grace exceeded. Ticks that could not change
+//! anything are never run; the trace is what ticking would produce.
+
+use crate::objects::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
+use crate::objects::pod::{CondStatus, Condition, Pod, Taint, TaintEffect};
+use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
+use crate::objects::Object;
+use crate::runtime::{Client, Ctx, Event};
+use crate::sim::{SimDuration, SimTime};
+use indexmap::{IndexMap, IndexSet};
+use rustc_hash::FxBuildHasher;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+
+const SOURCE: &str = "node-controller";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NlcEvent {
+    /// A `monitorNodeHealth` tick (always on the monitor-period grid).
+    Monitor,
+    /// A `doNoExecuteTaintingPass` tick (on the 100 ms grid).
+    TaintPass,
+}
+
+/// What the controller's Lease informer knows of a node's renewals.
+#[derive(Clone, Copy, Debug)]
+struct LeaseView {
+    /// Renewals happen at `anchor + k × interval` while running.
+    anchor: SimTime,
+    /// Renewals stopped at this instant (crash, partition).
+    stopped: Option<SimTime>,
+}
+
+struct NodeHealth {
+    node: Rc<Node>,
+    lease: Option<LeaseView>,
+    probe_timestamp: SimTime,
+    /// Last lease renewal this controller has observed.
+    seen_renew: Option<SimTime>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ZoneState {
+    Normal,
+    PartialDisruption,
+    FullDisruption,
+}
+
+struct Zone {
+    state: ZoneState,
+    /// Token bucket with burst 1: the next instant a token is available;
+    /// `None` means rate 0 (never).
+    next_token: Option<SimTime>,
+    interval: Option<SimDuration>,
+    queue: VecDeque<Rc<str>>,
+}
+
+#[derive(Default)]
+pub struct NodeLifecycleController {
+    nodes: Map<Rc<str>, NodeHealth>,
+    pods_by_node: Map<Rc<str>, IndexSet<Key, FxBuildHasher>>,
+    pods: Map<Key, Rc<Pod>>,
+    zones: BTreeMap<String, Zone>,
+    monitor_at: Option<SimTime>,
+    pass_at: Option<SimTime>,
+    all_disrupted: bool,
+}
+
+impl NodeLifecycleController {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The Lease informer, fed analytically: the kubelet of `node` renews
+    /// from `anchor` on (`stopped: None`) or stopped renewing at `stopped`.
+    pub fn on_lease(&mut self, node: &str, anchor: SimTime, stopped: Option<SimTime>, ctx: &mut Ctx) {
+        if let Some(h) = self.nodes.get_mut(node) {
+            h.lease = Some(LeaseView { anchor, stopped });
+        }
+        self.arm_monitor(ctx);
+    }
+
+    /// The last renewal at or before `t` (renewals at the stop instant are
+    /// lost: a fault at the same instant as a heartbeat wins).
+    fn last_renewal(l: &LeaseView, t: SimTime, interval: SimDuration) -> Option<SimTime> {
+        let limit = match l.stopped {
+            Some(s) if s <= t => {
+                if s <= l.anchor {
+                    return None;
+                }
+                SimTime(s.0 - 1)
+            }
+            _ => t,
+        };
+        if limit < l.anchor {
+            return None;
+        }
+        let k = (limit.0 - l.anchor.0) / interval.0;
+        Some(SimTime(l.anchor.0 + k * interval.0))
+    }
+
+    /// The tick at which a node whose renewals stopped would be found past
+    /// its grace, if it is not Unknown already.
+    fn expiry_tick(&self, h: &NodeHealth, ctx: &Ctx) -> Option<SimTime> {
+        let l = h.lease?;
+        l.stopped?;
+        if h.node.status.ready.status == CondStatus::Unknown {
+            return None;
+        }
+        let period = ctx.cfg.node_monitor_period;
+        let last = Self::last_renewal(&l, SimTime::MAX, ctx.cfg.node_lease_renew_interval);
+        let probe = match last {
+            Some(r) => {
+                let seen_at = (r + ctx.cfg.watch_latency).ceil_to(period);
+                if h.seen_renew == Some(r) {
+                    h.probe_timestamp
+                } else {
+                    seen_at
+                }
+            }
+            None => h.probe_timestamp,
+        };
+        let grace = if h.seen_renew.is_none() && last.is_none() {
+            ctx.cfg.node_startup_grace_period
+        } else {
+            ctx.cfg.node_monitor_grace_period
+        };
+        Some((probe + grace).next_after(period))
+    }
+
+    fn arm_monitor(&mut self, ctx: &mut Ctx) {
+        let mut next: Option<SimTime> = None;
+        for h in self.nodes.values() {
+            if let Some(t) = self.expiry_tick(h, ctx) {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        }
+        if let Some(t) = next {
+            let t = t.max(ctx.now.ceil_to(ctx.cfg.node_monitor_period));
+            self.schedule_monitor(t, ctx);
+        }
+    }
+
+    fn schedule_monitor(&mut self, t: SimTime, ctx: &mut Ctx) {
+        if self.monitor_at.is_none_or(|m| t < m || m < ctx.now) {
+            self.monitor_at = Some(t);
+            ctx.at(t, Event::NodeLifecycle(NlcEvent::Monitor));
+        }
+    }
+
+    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+        match &ev.obj {
+            Object::Node(n) => self.on_node(ev.kind, n, ctx),
+            Object::Pod(p) => {
+                let key = Key::of(&p.meta);
+                if let Some(old) = self.pods.swap_remove(&key) {
+                    if let Some(n) = old.node_name() {
+                        if let Some(s) = self.pods_by_node.get_mut(n) {
+                            s.swap_remove(&key);
+                        }
+                    }
+                }
+                if ev.kind != WatchKind::Deleted {
+                    if let Some(n) = &p.spec.node_name {
+                        self.pods_by_node.entry(n.clone()).or_default().insert(key.clone());
+                        // A pod landing on a node already known not ready is
+                        // marked not ready too (the controller's pod handler).
+                        let node_not_ready = self.nodes.get(n).is_some_and(|h| !h.node.is_ready());
+                        if node_not_ready && p.is_ready() && !p.status.phase.is_terminal() {
+                            mark_pod_not_ready(p, ctx);
+                        }
+                    }
+                    self.pods.insert(key, p.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_node(&mut self, kind: WatchKind, n: &Rc<Node>, ctx: &mut Ctx) {
+        let name = n.meta.name.clone();
+        if kind == WatchKind::Deleted {
+            self.nodes.swap_remove(&name);
+            for z in self.zones.values_mut() {
+                z.queue.retain(|x| *x != name);
+            }
+            self.schedule_monitor(ctx.now.ceil_to(ctx.cfg.node_monitor_period), ctx);
+            return;
+        }
+        let prev_ready = self.nodes.get(&name).map(|h| h.node.status.ready.clone());
+        match self.nodes.get_mut(&name) {
+            Some(h) => {
+                // A kubelet status post with a newer heartbeat also counts
+                // as a probe.
+                if prev_ready.as_ref().is_some_and(|r| r.last_heartbeat_time < n.status.ready.last_heartbeat_time) {
+                    h.probe_timestamp = ctx.now.ceil_to(ctx.cfg.node_monitor_period);
+                }
+                h.node = n.clone();
+            }
+            None => {
+                self.nodes.insert(
+                    name.clone(),
+                    NodeHealth { node: n.clone(), lease: None, probe_timestamp: ctx.now, seen_renew: None },
+                );
+                self.zones.entry(n.zone_key()).or_insert_with(|| Zone {
+                    state: ZoneState::Normal,
+                    next_token: Some(SimTime::ZERO),
+                    interval: rate_interval(ctx.cfg.node_eviction_rate_milli),
+                    queue: VecDeque::new(),
+                });
+            }
+        }
+        self.no_schedule_tainting_pass(n, ctx);
+        let ready_changed = prev_ready.is_none_or(|r| r.status != n.status.ready.status);
+        if ready_changed {
+            // The next monitor tick reconciles NoExecute taints and zones.
+            self.schedule_monitor(ctx.now.ceil_to(ctx.cfg.node_monitor_period), ctx);
+        }
+    }
+
+    /// `doNoScheduleTaintingPass`: conditions and cordon mirrored into
+    /// NoSchedule taints.
+    fn no_schedule_tainting_pass(&self, n: &Node, ctx: &mut Ctx) {
+        let mut want: Vec<&str> = Vec::new();
+        match n.status.ready.status {
+            CondStatus::Unknown => want.push(TAINT_UNREACHABLE),
+            CondStatus::False => want.push(TAINT_NOT_READY),
+            CondStatus::True => {}
+        }
+        if n.spec.unschedulable {
+            want.push(TAINT_UNSCHEDULABLE);
+        }
+        let managed = [TAINT_UNREACHABLE, TAINT_NOT_READY, TAINT_UNSCHEDULABLE];
+        let have: Vec<&str> = n
+            .spec
+            .taints
+            .iter()
+            .filter(|t| t.effect == TaintEffect::NoSchedule && managed.contains(&t.key.as_str()))
+            .map(|t| t.key.as_str())
+            .collect();
+        let add: Vec<Taint> = want
+            .iter()
+            .filter(|k| !have.contains(k))
+            .map(|k| Taint { key: k.to_string(), value: String::new(), effect: TaintEffect::NoSchedule, time_added: Some(ctx.now) })
+            .collect();
+        let remove: Vec<(String, TaintEffect)> =
+            have.iter().filter(|k| !want.contains(k)).map(|k| (k.to_string(), TaintEffect::NoSchedule)).collect();
+        if !add.is_empty() || !remove.is_empty() {
+            ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: n.meta.name.clone(), add, remove });
+        }
+    }
+
+    pub fn on_event(&mut self, ev: NlcEvent, ctx: &mut Ctx) {
+        match ev {
+            NlcEvent::Monitor => {
+                if self.monitor_at != Some(ctx.now) {
+                    return;
+                }
+                self.monitor_at = None;
+                self.monitor_node_health(ctx);
+                self.arm_monitor(ctx);
+            }
+            NlcEvent::TaintPass => {
+                if self.pass_at != Some(ctx.now) {
+                    return;
+                }
+                self.pass_at = None;
+                self.no_execute_tainting_pass(ctx);
+            }
+        }
+    }
+
+    fn monitor_node_health(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let interval = ctx.cfg.node_lease_renew_interval;
+        let names: Vec<Rc<str>> = self.nodes.keys().cloned().collect();
+        for name in &names {
+            let h = self.nodes.get_mut(name).expect("listed");
+            // tryUpdateNodeHealth: a newer renewal seen → probe timestamp.
+            if let Some(l) = h.lease {
+                let visible = SimTime(now.0.saturating_sub(ctx.cfg.watch_latency.0));
+                if let Some(r) = Self::last_renewal(&l, visible, interval) {
+                    if h.seen_renew.is_none_or(|s| s < r) {
+                        // The tick that first saw it (ticks in between were
+                        // skipped because they could not change anything).
+                        h.seen_renew = Some(r);
+                        h.probe_timestamp = (r + ctx.cfg.watch_latency).ceil_to(ctx.cfg.node_monitor_period).min(now);
+                    }
+                }
+            }
+            let grace = if h.seen_renew.is_none() {
+                ctx.cfg.node_startup_grace_period
+            } else {
+                ctx.cfg.node_monitor_grace_period
+            };
+            let expired = now > h.probe_timestamp + grace && h.lease.is_some_and(|l| l.stopped.is_some());
+            if expired && h.node.status.ready.status != CondStatus::Unknown {
+                let node = h.node.clone();
+                let cond = NodeCondition {
+                    status: CondStatus::Unknown,
+                    reason: "NodeStatusUnknown".into(),
+                    message: "Kubelet stopped posting node status.".into(),
+                    last_heartbeat_time: node.status.ready.last_heartbeat_time,
+                    last_transition_time: now,
+                };
+                // Our own view changes at once; the write follows.
+                let mut nn = (*node).clone();
+                nn.status.ready = cond.clone();
+                h.node = Rc::new(nn);
+                ctx.send(Client::NodeLifecycle, ApiOp::NodeReady { name: name.clone(), cond });
+                ctx.event(
+                    false,
+                    SOURCE,
+                    "NodeNotReady",
+                    "Node",
+                    "",
+                    name,
+                    &format_args!("Node {} status is now: NodeNotReady", name),
+                );
+                self.mark_pods_not_ready(name, ctx);
+            }
+        }
+        self.handle_disruption(ctx);
+        // processTaintBaseEviction
+        for name in &names {
+            let h = &self.nodes[name];
+            let zone = h.node.zone_key();
+            match h.node.status.ready.status {
+                CondStatus::True => {
+                    let z = self.zones.get_mut(&zone).expect("zone");
+                    z.queue.retain(|x| x != name);
+                    let remove: Vec<(String, TaintEffect)> = [TAINT_UNREACHABLE, TAINT_NOT_READY]
+                        .iter()
+                        .filter(|k| h.node.has_taint(k, TaintEffect::NoExecute))
+                        .map(|k| (k.to_string(), TaintEffect::NoExecute))
+                        .collect();
+                    if !remove.is_empty() {
+                        ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![], remove });
+                    }
+                }
+                status => {
+                    let (want, other) = if status == CondStatus::Unknown {
+                        (TAINT_UNREACHABLE, TAINT_NOT_READY)
+                    } else {
+                        (TAINT_NOT_READY, TAINT_UNREACHABLE)
+                    };
+                    if h.node.has_taint(want, TaintEffect::NoExecute) {
+                        continue;
+                    }
+                    if h.node.has_taint(other, TaintEffect::NoExecute) {
+                        // Swap at once (SwapNodeControllerTaint).
+                        ctx.send(
+                            Client::NodeLifecycle,
+                            ApiOp::NodeTaints {
+                                name: name.clone(),
+                                add: vec![no_execute(want, now)],
+                                remove: vec![(other.to_string(), TaintEffect::NoExecute)],
+                            },
+                        );
+                        continue;
+                    }
+                    if self.all_disrupted {
+                        continue;
+                    }
+                    let z = self.zones.get_mut(&zone).expect("zone");
+                    if !z.queue.contains(name) {
+                        z.queue.push_back(name.clone());
+                    }
+                }
+            }
+        }
+        self.arm_taint_pass(ctx);
+    }
+
+    /// `MarkPodsNotReady`: every pod on the node gets Ready=False.
+    fn mark_pods_not_ready(&self, node: &str, ctx: &mut Ctx) {
+        let Some(keys) = self.pods_by_node.get(node) else { return };
+        for key in keys {
+            let p = &self.pods[key];
+            if p.status.phase.is_terminal() {
+                continue;
+            }
+            if p.status.conditions.ready.as_ref().is_some_and(|c| c.status == CondStatus::False) {
+                continue;
+            }
+            mark_pod_not_ready(p, ctx);
+        }
+    }
+
+    /// `handleDisruption`: zone states and the tainting rate of each zone.
+    fn handle_disruption(&mut self, ctx: &mut Ctx) {
+        let mut counts: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+        for h in self.nodes.values() {
+            let c = counts.entry(h.node.zone_key()).or_default();
+            if h.node.is_ready() {
+                c.0 += 1;
+            } else {
+                c.1 += 1;
+            }
+        }
+        let threshold = ctx.cfg.unhealthy_zone_threshold_permille as u64;
+        let state_of = |ready: u32, not_ready: u32| {
+            if not_ready > 0 && ready == 0 {
+                ZoneState::FullDisruption
+            } else if not_ready > 2 && (not_ready as u64) * 1000 >= threshold * (ready + not_ready) as u64 {
+                ZoneState::PartialDisruption
+            } else {
+                ZoneState::Normal
+            }
+        };
+        let states: BTreeMap<String, ZoneState> = counts.iter().map(|(z, (r, n))| (z.clone(), state_of(*r, *n))).collect();
+        let all_full = !states.is_empty() && states.values().all(|s| *s == ZoneState::FullDisruption);
+        if all_full && !self.all_disrupted {
+            // Every node of every zone is down: assume the control plane
+            // cannot see the nodes, stop tainting and lift NoExecute taints.
+            self.all_disrupted = true;
+            for (name, h) in &self.nodes {
+                let remove: Vec<(String, TaintEffect)> = [TAINT_UNREACHABLE, TAINT_NOT_READY]
+                    .iter()
+                    .filter(|k| h.node.has_taint(k, TaintEffect::NoExecute))
+                    .map(|k| (k.to_string(), TaintEffect::NoExecute))
+                    .collect();
+                if !remove.is_empty() {
+                    ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![], remove });
+                }
+            }
+            for z in self.zones.values_mut() {
+                z.queue.clear();
+                z.interval = None;
+                z.next_token = None;
+            }
+        } else if !all_full && self.all_disrupted {
+            self.all_disrupted = false;
+            for z in self.zones.values_mut() {
+                z.state = ZoneState::Normal;
+                z.interval = None;
+            }
+        }
+        if self.all_disrupted {
+            return;
+        }
+        for (zone, state) in states {
+            let size = counts[&zone].0 + counts[&zone].1;
+            let z = self.zones.get_mut(&zone).expect("zone");
+            let rate = match state {
+                ZoneState::Normal | ZoneState::FullDisruption => ctx.cfg.node_eviction_rate_milli,
+                ZoneState::PartialDisruption => {
+                    if size > ctx.cfg.large_cluster_size_threshold {
+                        ctx.cfg.secondary_node_eviction_rate_milli
+                    } else {
+                        0
+                    }
+                }
+            };
+            let interval = rate_interval(rate);
+            if z.state != state || z.interval != interval {
+                // SwapLimiter: a new bucket, full.
+                z.state = state;
+                z.interval = interval;
+                z.next_token = interval.map(|_| ctx.now);
+            }
+        }
+    }
+
+    fn arm_taint_pass(&mut self, ctx: &mut Ctx) {
+        let period = ctx.cfg.node_eviction_period;
+        let mut next: Option<SimTime> = None;
+        for z in self.zones.values() {
+            if z.queue.is_empty() {
+                continue;
+            }
+            if let Some(t) = z.next_token {
+                let t = t.max(ctx.now).ceil_to(period);
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        }
+        if let Some(t) = next {
+            if self.pass_at.is_none_or(|p| t < p || p < ctx.now) {
+                self.pass_at = Some(t);
+                ctx.at(t, Event::NodeLifecycle(NlcEvent::TaintPass));
+            }
+        }
+    }
+
+    fn no_execute_tainting_pass(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now;
+        for z in self.zones.values_mut() {
+            while let Some(name) = z.queue.front().cloned() {
+                let (Some(interval), Some(token)) = (z.interval, z.next_token) else { break };
+                if now < token {
+                    break;
+                }
+                z.queue.pop_front();
+                let Some(h) = self.nodes.get(&name) else { continue };
+                let key = match h.node.status.ready.status {
+                    CondStatus::True => continue,
+                    CondStatus::Unknown => TAINT_UNREACHABLE,
+                    CondStatus::False => TAINT_NOT_READY,
+                };
+                z.next_token = Some(now + interval);
+                ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![no_execute(key, now)], remove: vec![] });
+            }
+        }
+        self.arm_taint_pass(ctx);
+    }
+}
+
+fn mark_pod_not_ready(p: &Pod, ctx: &mut Ctx) {
+    let mut cond = Condition::new(CondStatus::False, ctx.now);
+    cond.reason = Some("NodeNotReady".into());
+    ctx.send(
+        Client::NodeLifecycle,
+        ApiOp::PodCondition { key: Key::of(&p.meta), uid: p.meta.uid, which: PodConditionType::Ready, cond },
+    );
+    ctx.event(true, SOURCE, "NodeNotReady", "Pod", &p.meta.namespace, &p.meta.name, &"Node is not ready");
+}
+
+fn no_execute(key: &str, now: SimTime) -> Taint {
+    Taint { key: key.into(), value: String::new(), effect: TaintEffect::NoExecute, time_added: Some(now) }
+}
+
+/// The token interval for a rate in thousandths of a node per second.
+fn rate_interval(rate_milli: u32) -> Option<SimDuration> {
+    (rate_milli > 0).then(|| SimDuration(1_000_000_000_000 / rate_milli as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_renewal_before_a_stop() {
+        let l = LeaseView { anchor: SimTime(0), stopped: Some(SimTime(120 * 1_000_000_000)) };
+        let i = SimDuration::from_secs(10);
+        // The renewal due at 120 s is lost: the crash wins the tie.
+        assert_eq!(NodeLifecycleController::last_renewal(&l, SimTime::MAX, i), Some(SimTime(110 * 1_000_000_000)));
+        let running = LeaseView { anchor: SimTime(0), stopped: None };
+        assert_eq!(NodeLifecycleController::last_renewal(&running, SimTime(125 * 1_000_000_000), i), Some(SimTime(120 * 1_000_000_000)));
+    }
+}

@@ -1,0 +1,127 @@
+//! PodGC (`pkg/controller/podgc`): every 20 s, deletes the oldest terminated
+//! pods beyond `terminatedPodGCThreshold` (12,500), and force-deletes pods
+//! bound to nodes that no longer exist, once the node has been gone for the
+//! 40 s quarantine.
+
+use crate::objects::pod::Pod;
+use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
+use crate::objects::{Kind, Object};
+use crate::runtime::{Client, Ctx};
+use crate::sim::SimTime;
+use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+
+#[derive(Default)]
+pub struct PodGc {
+    /// Terminated pods ordered by (creation, uid): oldest first.
+    terminated: BTreeSet<(SimTime, u64, Key)>,
+    pods: Map<Key, Rc<Pod>>,
+    nodes: Map<Rc<str>, ()>,
+    /// Nodes seen deleted, and when.
+    deleted_nodes: Map<Rc<str>, SimTime>,
+    /// Pods already asked to be deleted (not asked twice).
+    requested: BTreeSet<u64>,
+}
+
+impl PodGc {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+        match &ev.obj {
+            Object::Node(n) => {
+                if ev.kind == WatchKind::Deleted {
+                    self.nodes.swap_remove(&n.meta.name);
+                    self.deleted_nodes.insert(n.meta.name.clone(), ctx.now);
+                } else {
+                    self.nodes.insert(n.meta.name.clone(), ());
+                    self.deleted_nodes.swap_remove(&n.meta.name);
+                }
+            }
+            Object::Pod(p) => {
+                let key = Key::of(&p.meta);
+                if let Some(old) = self.pods.swap_remove(&key) {
+                    self.terminated.remove(&(old.meta.creation_timestamp, old.meta.uid, key.clone()));
+                }
+                if ev.kind == WatchKind::Deleted {
+                    self.requested.remove(&p.meta.uid);
+                    return;
+                }
+                if p.status.phase.is_terminal() {
+                    self.terminated.insert((p.meta.creation_timestamp, p.meta.uid, key.clone()));
+                }
+                self.pods.insert(key, p.clone());
+            }
+            _ => {}
+        }
+    }
+
+    pub fn on_tick(&mut self, ctx: &mut Ctx) {
+        self.gc_terminated(ctx);
+        self.gc_orphaned(ctx);
+    }
+
+    fn delete(&mut self, p: &Pod, ctx: &mut Ctx) {
+        if !self.requested.insert(p.meta.uid) {
+            return;
+        }
+        ctx.send(
+            Client::PodGc,
+            ApiOp::Delete {
+                kind: Kind::Pod,
+                other_kind: None,
+                key: Key::of(&p.meta),
+                uid: Some(p.meta.uid),
+                grace_seconds: Some(0),
+                propagation: Propagation::Background,
+                disruption: None,
+            },
+        );
+    }
+
+    fn gc_terminated(&mut self, ctx: &mut Ctx) {
+        let threshold = ctx.cfg.terminated_pod_gc_threshold as usize;
+        if threshold == 0 || self.terminated.len() <= threshold {
+            return;
+        }
+        let excess = self.terminated.len() - threshold;
+        let victims: Vec<Rc<Pod>> = self.terminated.iter().take(excess).map(|(_, _, k)| self.pods[k].clone()).collect();
+        for p in victims {
+            self.delete(&p, ctx);
+        }
+    }
+
+    fn gc_orphaned(&mut self, ctx: &mut Ctx) {
+        if self.deleted_nodes.is_empty() {
+            return;
+        }
+        let quarantine = ctx.cfg.pod_gc_quarantine;
+        let victims: Vec<Rc<Pod>> = self
+            .pods
+            .values()
+            .filter(|p| {
+                p.node_name()
+                    .and_then(|n| self.deleted_nodes.get(n))
+                    .is_some_and(|gone| ctx.now.saturating_sub(*gone) >= quarantine)
+            })
+            .cloned()
+            .collect();
+        for p in victims {
+            ctx.event(
+                false,
+                "pod-garbage-collector",
+                "PodGCOrphaned",
+                "Pod",
+                &p.meta.namespace,
+                &p.meta.name,
+                &"Deleting pod bound to a node that no longer exists",
+            );
+            self.delete(&p, ctx);
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! The replication manager: one controller for ReplicationController and
+//! ReplicaSet, as upstream (`pkg/controller/replicaset`, which
+//! `pkg/controller/replication` adapts). Names follow the Go code:
+//! `sync_replica_set`, `claim_pods`, `manage_replicas`,
+//! `get_pods_to_delete`, `calculate_status`.
+//!
+//! Watch handlers only enqueue keys; the sync is level-triggered and reads
+//! only this controller's own informer caches. Pods are indexed by
+//! controller uid and, for orphans, by namespace, so a sync touches the
+//! pods that can matter to it, not every pod in the namespace.
+//!
+//! Simplification: the slow-start batches (1, 2, 4, …) are not modelled;
+//! creates of one sync go out together, paced by the controller-manager's
+//! client rate limit (20 QPS, burst 30), which is what bounds large
+//! scale-ups in practice (k8s-semantics §5.1).
+
+use super::expectations::Expectations;
+use crate::objects::meta::ObjectMeta;
+use crate::objects::pod::{Pod, PodPhase, PodStatus};
+use crate::objects::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
+use crate::objects::store::{controller_ref_to, ApiOp, Key, Propagation, WatchEvent, WatchKind};
+use crate::objects::{Kind, Object};
+use crate::runtime::{Client, Ctx, Event};
+use crate::sim::SimDuration;
+use indexmap::{IndexMap, IndexSet};
+use rustc_hash::FxBuildHasher;
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+type Set<K> = IndexSet<K, FxBuildHasher>;
+type SetKey = (ReplicaKind, Key);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RcEvent {
+    Sync(ReplicaKind, Key),
+}
+
+#[derive(Default)]
+pub struct ReplicationManager {
+    sets: Map<SetKey, Rc<ReplicaSet>>,
+    by_uid: Map<u64, SetKey>,
+    pods: Map<Key, Rc<Pod>>,
+    owned: Map<u64, Set<Key>>,
+    orphans: Map<Rc<str>, Set<Key>>,
+    expectations: Map<SetKey, Expectations>,
+    queued: Set<SetKey>,
+}
+
+fn source(kind: ReplicaKind) -> &'static str {
+    match kind {
+        ReplicaKind::ReplicationController => "replication-controller",
+        ReplicaKind::ReplicaSet => "replicaset-controller",
+    }
+}
+
+impl ReplicationManager {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn enqueue(&mut self, k: SetKey, ctx: &mut Ctx) {
+        if self.queued.insert(k.clone()) {
+            ctx.after(SimDuration::ZERO, Event::Replication(RcEvent::Sync(k.0, k.1)));
+        }
+    }
+
+    /// The replica sets in `ns` whose selector matches `pod` (orphans only).
+    fn matching_sets(&self, pod: &Pod) -> Vec<SetKey> {
+        self.sets
+            .iter()
+            .filter(|((_, k), rs)| k.namespace == pod.meta.namespace && rs.spec.selector.matches(&pod.meta.labels))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    fn owner_of(&self, meta: &ObjectMeta) -> Option<SetKey> {
+        let r = meta.controller_ref()?;
+        self.by_uid.get(&r.uid).cloned()
+    }
+
+    fn index_pod(&mut self, p: &Rc<Pod>, add: bool) {
+        let key = Key::of(&p.meta);
+        match p.meta.controller_ref() {
+            Some(r) => {
+                let set = self.owned.entry(r.uid).or_default();
+                if add {
+                    set.insert(key);
+                } else {
+                    set.swap_remove(&key);
+                }
+            }
+            None => {
+                let set = self.orphans.entry(p.meta.namespace.clone()).or_default();
+                if add {
+                    set.insert(key);
+                } else {
+                    set.swap_remove(&key);
+                }
+            }
+        }
+    }
+
+    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+        match &ev.obj {
+            Object::ReplicaSet(rs) => {
+                let k = (rs.kind, Key::of(&rs.meta));
+                if ev.kind == WatchKind::Deleted {
+                    self.sets.swap_remove(&k);
+                    self.by_uid.swap_remove(&rs.meta.uid);
+                    self.expectations.swap_remove(&k);
+                    return;
+                }
+                self.by_uid.insert(rs.meta.uid, k.clone());
+                self.sets.insert(k.clone(), rs.clone());
+                self.enqueue(k, ctx);
+            }
+            Object::Pod(p) => self.on_pod(ev, p, ctx),
+            _ => {}
+        }
+    }
+
+    fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>, ctx: &mut Ctx) {
+        let key = Key::of(&p.meta);
+        let old = match &ev.old {
+            Some(Object::Pod(o)) if ev.kind != WatchKind::Deleted => Some(o.clone()),
+            _ => self.pods.get(&key).cloned(),
+        };
+        if let Some(o) = &old {
+            self.index_pod(o, false);
+        }
+        if ev.kind == WatchKind::Deleted {
+            self.pods.swap_remove(&key);
+            if let Some(owner) = self.owner_of(&p.meta) {
+                if let Some(e) = self.expectations.get_mut(&owner) {
+                    e.deletion_observed(&key);
+                }
+                self.enqueue(owner, ctx);
+            }
+            return;
+        }
+        self.pods.insert(key.clone(), p.clone());
+        self.index_pod(p, true);
+        let owner = self.owner_of(&p.meta);
+        if let Some(owner) = &owner {
+            if let Some(e) = self.expectations.get_mut(owner) {
+                if ev.kind == WatchKind::Added {
+                    e.creation_observed();
+                }
+                if p.meta.deletion_timestamp.is_some() {
+                    e.deletion_observed(&key);
+                }
+            }
+            self.enqueue(owner.clone(), ctx);
+        }
+        if let Some(o) = &old {
+            let old_owner = self.owner_of(&o.meta);
+            if old_owner != owner {
+                if let Some(oo) = old_owner {
+                    self.enqueue(oo, ctx);
+                }
+            }
+        }
+        // Orphans: every set that could adopt it, on add or a label change.
+        if owner.is_none() && p.meta.deletion_timestamp.is_none() {
+            let labels_changed = old.as_ref().is_none_or(|o| o.meta.labels != p.meta.labels || o.meta.controller_ref().is_some());
+            if labels_changed {
+                for k in self.matching_sets(p) {
+                    self.enqueue(k, ctx);
+                }
+            }
+        }
+    }
+
+    pub fn on_event(&mut self, ev: RcEvent, ctx: &mut Ctx) {
+        let RcEvent::Sync(kind, key) = ev;
+        let k = (kind, key);
+        self.queued.swap_remove(&k);
+        self.sync_replica_set(&k, ctx);
+    }
+
+    /// A create of ours failed: the pod will never be observed.
+    pub fn on_api_failed(&mut self, op: &ApiOp, ctx: &mut Ctx) {
+        if let ApiOp::Create(Object::Pod(p)) = op {
+            if let Some(owner) = self.owner_of(&p.meta) {
+                if let Some(e) = self.expectations.get_mut(&owner) {
+                    e.creation_observed();
+                }
+                self.enqueue(owner, ctx);
+            }
+        }
+    }
+
+    pub fn sync_replica_set(&mut self, k: &SetKey, ctx: &mut Ctx) {
+        let Some(rs) = self.sets.get(k).cloned() else {
+            self.expectations.swap_remove(k);
+            return;
+        };
+        let ttl = ctx.cfg.expectations_timeout;
+        let need_sync = self.expectations.get(k).is_none_or(|e| e.satisfied(ctx.now, ttl));
+        let filtered = self.claim_pods(&rs, ctx);
+        if need_sync && rs.meta.deletion_timestamp.is_none() {
+            self.manage_replicas(k, &rs, &filtered, ctx);
+        }
+        let status = calculate_status(&rs, &filtered, ctx.now);
+        if status != rs.status {
+            ctx.send(Client::Replication, ApiOp::ReplicaSetStatus { kind: rs.kind, key: k.1.clone(), status });
+        }
+    }
+
+    /// `claimPods`: keeps owned pods that still match, releases owned pods
+    /// that do not, adopts matching orphans. Works on active pods only.
+    fn claim_pods(&self, rs: &Rc<ReplicaSet>, ctx: &mut Ctx) -> Vec<Rc<Pod>> {
+        let mut claimed = Vec::new();
+        let sel = &rs.spec.selector;
+        let deleting = rs.meta.deletion_timestamp.is_some();
+        if let Some(owned) = self.owned.get(&rs.meta.uid) {
+            for key in owned {
+                let p = &self.pods[key];
+                if !p.is_active() {
+                    continue;
+                }
+                if sel.matches(&p.meta.labels) {
+                    claimed.push(p.clone());
+                } else if !deleting {
+                    let mut np = (**p).clone();
+                    np.meta.owner_references.retain(|o| o.uid != rs.meta.uid);
+                    ctx.send(Client::Replication, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: true });
+                }
+            }
+        }
+        if !deleting {
+            if let Some(orphans) = self.orphans.get(&rs.meta.namespace) {
+                for key in orphans {
+                    let p = &self.pods[key];
+                    if !p.is_active() || !sel.matches(&p.meta.labels) {
+                        continue;
+                    }
+                    let mut np = (**p).clone();
+                    np.meta.owner_references.push(controller_ref_to(rs));
+                    ctx.send(Client::Replication, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: true });
+                    claimed.push(p.clone());
+                }
+            }
+        }
+        claimed
+    }
+
+    fn manage_replicas(&mut self, k: &SetKey, rs: &Rc<ReplicaSet>, filtered: &[Rc<Pod>], ctx: &mut Ctx) {
+        let diff = filtered.len() as i64 - rs.spec.replicas as i64;
+        let burst = ctx.cfg.burst_replicas as i64;
+        let exp = self.expectations.entry(k.clone()).or_default();
+        if diff < 0 {
+            let n = (-diff).min(burst) as usize;
+            exp.expect_creations(n, ctx.now);
+            for _ in 0..n {
+                ctx.send(Client::Replication, ApiOp::Create(Object::Pod(Rc::new(pod_from_template(rs)))));
+            }
+        } else if diff > 0 {
+            let n = diff.min(burst) as usize;
+            let victims = get_pods_to_delete(filtered, n);
+            exp.expect_deletions(victims.iter().map(|p| Key::of(&p.meta)), ctx.now);
+            for p in victims {
+                ctx.send(
+                    Client::Replication,
+                    ApiOp::Delete {
+                        kind: Kind::Pod,
+                        other_kind: None,
+                        key: Key::of(&p.meta),
+                        uid: Some(p.meta.uid),
+                        grace_seconds: None,
+                        propagation: Propagation::Background,
+                        disruption: None,
+                    },
+                );
+                ctx.event(
+                    false,
+                    source(rs.kind),
+                    "SuccessfulDelete",
+                    rs.kind.as_str(),
+                    &rs.meta.namespace,
+                    &rs.meta.name,
+                    &format_args!("Deleted pod: {}", p.meta.name),
+                );
+            }
+        }
+    }
+
+    /// Called by the simulation when a pod create of ours succeeded, so the
+    /// `SuccessfulCreate` event can name the generated pod.
+    pub fn created(&self, p: &Pod, ctx: &mut Ctx) {
+        if let Some(r) = p.meta.controller_ref() {
+            if let Some((kind, key)) = self.by_uid.get(&r.uid) {
+                ctx.event(
+                    false,
+                    source(*kind),
+                    "SuccessfulCreate",
+                    kind.as_str(),
+                    &key.namespace,
+                    &key.name,
+                    &format_args!("Created pod: {}", p.meta.name),
+                );
+            }
+        }
+    }
+}
+
+/// A new pod from the template: `generateName: <owner>-`, the template's
+/// labels and annotations, and a controller reference.
+fn pod_from_template(rs: &ReplicaSet) -> Pod {
+    let t = &rs.spec.template;
+    Pod {
+        meta: ObjectMeta {
+            generate_name: Some(format!("{}-", rs.meta.name)),
+            namespace: rs.meta.namespace.clone(),
+            labels: t.labels.clone(),
+            annotations: t.annotations.clone(),
+            owner_references: vec![controller_ref_to(rs)],
+            ..Default::default()
+        },
+        spec: t.spec.clone(),
+        status: PodStatus::default(),
+    }
+}
+
+/// `getPodsToDelete` with `ActivePodsWithRanks` (k8s-semantics §5.2): the
+/// first `n` pods in deletion order. The rank is the number of this owner's
+/// active pods on the same node, so survivors stay spread.
+pub fn get_pods_to_delete(pods: &[Rc<Pod>], n: usize) -> Vec<Rc<Pod>> {
+    if n >= pods.len() {
+        return pods.to_vec();
+    }
+    let mut per_node: std::collections::BTreeMap<&str, u32> = Default::default();
+    for p in pods {
+        if let Some(node) = p.node_name() {
+            *per_node.entry(node).or_default() += 1;
+        }
+    }
+    let rank = |p: &Pod| p.node_name().map(|n| per_node[n]).unwrap_or(0);
+    let cost = |p: &Pod| -> i64 {
+        p.meta
+            .annotations
+            .get("controller.kubernetes.io/pod-deletion-cost")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let phase_rank = |p: &Pod| match p.status.phase {
+        PodPhase::Pending => 0,
+        PodPhase::Unknown => 1,
+        _ => 2,
+    };
+    let ready_since = |p: &Pod| p.status.conditions.ready.as_ref().map(|c| c.last_transition_time);
+    let mut sorted: Vec<Rc<Pod>> = pods.to_vec();
+    sorted.sort_by(|a, b| {
+        // Each comparison: the pod to delete first compares Less.
+        (a.node_name().is_some())
+            .cmp(&b.node_name().is_some())
+            .then(phase_rank(a).cmp(&phase_rank(b)))
+            .then(a.is_ready().cmp(&b.is_ready()))
+            .then(cost(a).cmp(&cost(b)))
+            .then(rank(b).cmp(&rank(a)))
+            .then_with(|| {
+                if a.is_ready() && b.is_ready() {
+                    ready_since(b).cmp(&ready_since(a))
+                } else {
+                    Ordering::Equal
+                }
+            })
+            .then(b.max_restart_count().cmp(&a.max_restart_count()))
+            .then(b.meta.creation_timestamp.cmp(&a.meta.creation_timestamp))
+            .then(b.meta.uid.cmp(&a.meta.uid))
+    });
+    sorted.truncate(n);
+    sorted
+}
+
+/// `calculateStatus`.
+fn calculate_status(rs: &ReplicaSet, pods: &[Rc<Pod>], now: crate::sim::SimTime) -> ReplicaSetStatus {
+    let t = &rs.spec.template.labels;
+    let min_ready = SimDuration::from_secs(rs.spec.min_ready_seconds);
+    let mut s = ReplicaSetStatus { observed_generation: rs.meta.generation, ..Default::default() };
+    for p in pods {
+        s.replicas += 1;
+        if t.iter().all(|(k, v)| p.meta.labels.get(k) == Some(v)) {
+            s.fully_labeled_replicas += 1;
+        }
+        if p.is_ready() {
+            s.ready_replicas += 1;
+            let since = p.status.conditions.ready.as_ref().map(|c| c.last_transition_time).unwrap_or(now);
+            if now.saturating_sub(since) >= min_ready {
+                s.available_replicas += 1;
+            }
+        }
+    }
+    s
+}

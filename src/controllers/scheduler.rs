@@ -1,0 +1,724 @@
+//! kube-scheduler: the scheduling queue, filters, scores and binding.
+//!
+//! Follows `pkg/scheduler` (k8s-semantics §6):
+//! - Queue: activeQ ordered by priority then queue-entry order; backoffQ
+//!   (1 s doubling to 10 s per attempt); the unschedulable pool, left on a
+//!   cluster event that could help (a QueueingHint-style check: a freed node
+//!   is only a reason to retry pods that now fit there) or after 5 minutes.
+//! - Filters: NodeUnschedulable, NodeName, TaintToleration, NodeAffinity
+//!   (nodeSelector and required terms), NodeResourcesFit.
+//! - Scores: NodeResourcesFit LeastAllocated (weight 1, non-zero request
+//!   defaults), NodeResourcesBalancedAllocation (1), TaintToleration (3) and
+//!   NodeAffinity (2), the last two only when some node or pod makes them
+//!   differ.
+//! - `percentageOfNodesToScore`: adaptive, filtering from a rotating start
+//!   index and stopping once enough feasible nodes are found.
+//! - Ties among top-scored nodes broken uniformly from `scheduler/tiebreak`.
+//! - Assume, then bind through the store (`pods/binding`); a failed bind
+//!   forgets the assumption and retries the pod after back-off.
+//!
+//! Not modelled yet: preemption, PodTopologySpread, InterPodAffinity,
+//! NodePorts, volume plugins, ImageLocality.
+
+use crate::objects::node::{Node, TAINT_UNSCHEDULABLE};
+use crate::objects::pod::{Condition, CondStatus, NodeAffinity, Pod, TaintEffect, Toleration};
+use crate::objects::resources::Resources;
+use crate::objects::selector::Labels;
+use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
+use crate::objects::Object;
+use crate::runtime::{Client, Ctx, Event};
+use crate::sim::{rng, SimDuration, SimTime};
+use indexmap::IndexMap;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use rustc_hash::FxBuildHasher;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::rc::Rc;
+
+type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+
+pub const DEFAULT_SCHEDULER: &str = "default-scheduler";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchedEvent {
+    /// Run one scheduling cycle.
+    Cycle,
+    /// Move pods whose back-off expired from backoffQ to activeQ.
+    FlushBackoff,
+    /// Move pods unschedulable for too long back to the queues.
+    FlushUnschedulable,
+}
+
+/// The scheduler cache's view of one node.
+struct NodeInfo {
+    name: Rc<str>,
+    node: Rc<Node>,
+    requested: Resources,
+    nonzero_requested: Resources,
+    /// Untolerable-by-default taints present (NoSchedule/NoExecute).
+    has_hard_taints: bool,
+    prefer_no_schedule: u32,
+}
+
+/// What the scheduler keeps about a pod it has seen.
+struct PodEntry {
+    pod: Rc<Pod>,
+    /// Node index it is counted on (bound or assumed).
+    node: Option<usize>,
+    requests: Resources,
+    nonzero: Resources,
+    /// Pending only: queue bookkeeping.
+    attempts: u32,
+    last_attempt: SimTime,
+    /// Which queue the pod is in; a heap entry with another generation is
+    /// stale and skipped.
+    queue_gen: u64,
+    where_: Queue,
+    unschedulable_since: SimTime,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Queue {
+    None,
+    Active,
+    Backoff,
+    Unschedulable,
+    /// Popped and assumed; waiting for the bind to show in the watch.
+    Binding,
+}
+
+pub struct Scheduler {
+    nodes: Vec<NodeInfo>,
+    node_index: Map<Rc<str>, usize>,
+    pods: Map<Key, PodEntry>,
+    /// Max-heap on (priority, Reverse(entry order)).
+    active: BinaryHeap<(i32, Reverse<u64>, Key, u64)>,
+    backoff: BinaryHeap<Reverse<(SimTime, u64, Key, u64)>>,
+    unschedulable: Map<Key, ()>,
+    order: u64,
+    next_gen: u64,
+    next_start: usize,
+    cycle_pending: bool,
+    backoff_flush_at: Option<SimTime>,
+    unsched_flush_pending: bool,
+    rng: ChaCha8Rng,
+    /// Scratch buffers reused across cycles.
+    feasible: Vec<usize>,
+    scores: Vec<i64>,
+    /// Count of scheduling attempts (for reports and benchmarks).
+    pub attempts: u64,
+}
+
+impl Scheduler {
+    pub fn new(seed: u64) -> Self {
+        Scheduler {
+            nodes: Vec::new(),
+            node_index: Map::default(),
+            pods: Map::default(),
+            active: BinaryHeap::new(),
+            backoff: BinaryHeap::new(),
+            unschedulable: Map::default(),
+            order: 0,
+            next_gen: 1,
+            next_start: 0,
+            cycle_pending: false,
+            backoff_flush_at: None,
+            unsched_flush_pending: false,
+            rng: rng::stream(seed, "scheduler/tiebreak"),
+            feasible: Vec::new(),
+            scores: Vec::new(),
+            attempts: 0,
+        }
+    }
+
+    /// Number of pods waiting to be scheduled.
+    pub fn pending(&self) -> usize {
+        self.pods.values().filter(|p| p.node.is_none()).count()
+    }
+
+    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+        match &ev.obj {
+            Object::Node(n) => self.on_node(ev.kind, n, ctx),
+            Object::Pod(p) => self.on_pod(ev.kind, p, ctx),
+            _ => {}
+        }
+    }
+
+    fn on_node(&mut self, kind: WatchKind, n: &Rc<Node>, ctx: &mut Ctx) {
+        let name = &n.meta.name;
+        match (kind, self.node_index.get(name).copied()) {
+            (WatchKind::Deleted, Some(i)) => {
+                self.nodes.remove(i);
+                self.node_index.clear();
+                for (j, ni) in self.nodes.iter().enumerate() {
+                    self.node_index.insert(ni.name.clone(), j);
+                }
+                for e in self.pods.values_mut() {
+                    e.node = match e.node {
+                        Some(x) if x == i => None,
+                        Some(x) if x > i => Some(x - 1),
+                        other => other,
+                    };
+                }
+                self.next_start = 0;
+            }
+            (WatchKind::Deleted, None) => {}
+            (_, Some(i)) => {
+                let old = self.nodes[i].node.clone();
+                self.nodes[i].set_node(n.clone());
+                let helps = old.status.allocatable != n.status.allocatable
+                    || old.spec.taints != n.spec.taints
+                    || old.spec.unschedulable != n.spec.unschedulable
+                    || old.meta.labels != n.meta.labels;
+                if helps {
+                    self.move_all_unschedulable(ctx);
+                }
+            }
+            (_, None) => {
+                let mut info = NodeInfo {
+                    name: name.clone(),
+                    node: n.clone(),
+                    requested: Resources::default(),
+                    nonzero_requested: Resources::default(),
+                    has_hard_taints: false,
+                    prefer_no_schedule: 0,
+                };
+                info.set_node(n.clone());
+                self.node_index.insert(name.clone(), self.nodes.len());
+                self.nodes.push(info);
+                self.move_all_unschedulable(ctx);
+            }
+        }
+    }
+
+    fn on_pod(&mut self, kind: WatchKind, p: &Rc<Pod>, ctx: &mut Ctx) {
+        let key = Key::of(&p.meta);
+        let gone = kind == WatchKind::Deleted || p.status.phase.is_terminal();
+        if gone {
+            if let Some(e) = self.pods.swap_remove(&key) {
+                self.unschedulable.swap_remove(&key);
+                if let Some(i) = e.node {
+                    self.nodes[i].remove(&e);
+                    self.move_unschedulable_fitting(i, ctx);
+                }
+            }
+            return;
+        }
+        if let Some(node_name) = p.node_name() {
+            // Bound (by us or preset): count it on its node.
+            let idx = self.node_index.get(node_name).copied();
+            match self.pods.get_mut(&key) {
+                Some(e) => {
+                    e.pod = p.clone();
+                    if e.node != idx {
+                        if let Some(i) = e.node {
+                            let (r, z) = (e.requests, e.nonzero);
+                            self.nodes[i].requested -= r;
+                            self.nodes[i].nonzero_requested -= z;
+                        }
+                        if let Some(i) = idx {
+                            self.nodes[i].requested += e.requests;
+                            self.nodes[i].nonzero_requested += e.nonzero;
+                        }
+                        e.node = idx;
+                    }
+                    e.where_ = Queue::None;
+                    e.queue_gen = 0;
+                    self.unschedulable.swap_remove(&key);
+                }
+                None => {
+                    let e = PodEntry::new(p.clone(), idx);
+                    if let Some(i) = idx {
+                        self.nodes[i].add(&e);
+                    }
+                    self.pods.insert(key, e);
+                }
+            }
+            return;
+        }
+        if p.spec.scheduler_name != DEFAULT_SCHEDULER || p.meta.deletion_timestamp.is_some() {
+            return;
+        }
+        match self.pods.get_mut(&key) {
+            Some(e) => e.pod = p.clone(),
+            None => {
+                self.pods.insert(key.clone(), PodEntry::new(p.clone(), None));
+                self.push_active(&key, ctx);
+            }
+        }
+    }
+
+    fn push_active(&mut self, key: &Key, ctx: &mut Ctx) {
+        let gen = self.next_gen;
+        self.next_gen += 1;
+        let e = self.pods.get_mut(key).expect("known pod");
+        e.queue_gen = gen;
+        e.where_ = Queue::Active;
+        self.order += 1;
+        self.active.push((e.pod.spec.priority, Reverse(self.order), key.clone(), gen));
+        if !self.cycle_pending {
+            self.cycle_pending = true;
+            ctx.after(SimDuration::ZERO, Event::Scheduler(SchedEvent::Cycle));
+        }
+    }
+
+    fn backoff_duration(&self, attempts: u32, ctx: &Ctx) -> SimDuration {
+        let shift = attempts.saturating_sub(1).min(30);
+        let d = ctx.cfg.pod_initial_backoff.0.saturating_mul(1u64 << shift);
+        SimDuration(d.min(ctx.cfg.pod_max_backoff.0))
+    }
+
+    /// Moves a pod out of the unschedulable pool: to backoffQ while its
+    /// back-off lasts, else to activeQ.
+    fn requeue(&mut self, key: &Key, ctx: &mut Ctx) {
+        self.unschedulable.swap_remove(key);
+        let Some(e) = self.pods.get(key) else { return };
+        let until = e.last_attempt + self.backoff_duration(e.attempts, ctx);
+        if until <= ctx.now {
+            self.push_active(key, ctx);
+            return;
+        }
+        let gen = self.next_gen;
+        self.next_gen += 1;
+        let e = self.pods.get_mut(key).expect("known pod");
+        e.queue_gen = gen;
+        e.where_ = Queue::Backoff;
+        self.order += 1;
+        self.backoff.push(Reverse((until, self.order, key.clone(), gen)));
+        // backoffQ is flushed by a 1 s loop: the pod moves on the first
+        // tick at or after its expiry.
+        let tick = until.ceil_to(SimDuration::from_secs(1));
+        if self.backoff_flush_at.is_none_or(|t| tick < t) {
+            self.backoff_flush_at = Some(tick);
+            ctx.at(tick, Event::Scheduler(SchedEvent::FlushBackoff));
+        }
+    }
+
+    fn move_all_unschedulable(&mut self, ctx: &mut Ctx) {
+        let keys: Vec<Key> = self.unschedulable.keys().cloned().collect();
+        for k in keys {
+            self.requeue(&k, ctx);
+        }
+    }
+
+    /// After resources were freed on node `i`, retries the pods that would
+    /// now fit there.
+    fn move_unschedulable_fitting(&mut self, i: usize, ctx: &mut Ctx) {
+        if self.unschedulable.is_empty() {
+            return;
+        }
+        let keys: Vec<Key> = self
+            .unschedulable
+            .keys()
+            .filter(|k| {
+                let e = &self.pods[*k];
+                let n = &self.nodes[i];
+                n.requested.fits(&e.requests, &n.node.status.allocatable)
+            })
+            .cloned()
+            .collect();
+        for k in keys {
+            self.requeue(&k, ctx);
+        }
+    }
+
+    pub fn on_event(&mut self, ev: SchedEvent, ctx: &mut Ctx) {
+        match ev {
+            SchedEvent::Cycle => {
+                self.cycle_pending = false;
+                self.schedule_one(ctx);
+                if !self.active.is_empty() {
+                    self.cycle_pending = true;
+                    ctx.after(ctx.cfg.scheduler_cycle, Event::Scheduler(SchedEvent::Cycle));
+                }
+            }
+            SchedEvent::FlushBackoff => {
+                if self.backoff_flush_at != Some(ctx.now) {
+                    return;
+                }
+                self.backoff_flush_at = None;
+                while let Some(Reverse((until, _, _, _))) = self.backoff.peek() {
+                    if *until > ctx.now {
+                        let tick = until.ceil_to(SimDuration::from_secs(1));
+                        self.backoff_flush_at = Some(tick);
+                        ctx.at(tick, Event::Scheduler(SchedEvent::FlushBackoff));
+                        break;
+                    }
+                    let Reverse((_, _, key, gen)) = self.backoff.pop().expect("peeked");
+                    if self.pods.get(&key).is_some_and(|e| e.queue_gen == gen) {
+                        self.push_active(&key, ctx);
+                    }
+                }
+            }
+            SchedEvent::FlushUnschedulable => {
+                self.unsched_flush_pending = false;
+                let limit = ctx.cfg.pod_max_in_unschedulable;
+                let due: Vec<Key> = self
+                    .unschedulable
+                    .keys()
+                    .filter(|k| ctx.now.saturating_sub(self.pods[*k].unschedulable_since) >= limit)
+                    .cloned()
+                    .collect();
+                for k in due {
+                    self.requeue(&k, ctx);
+                }
+                self.arm_unschedulable_flush(ctx);
+            }
+        }
+    }
+
+    /// The 30 s loop that retries pods stuck unschedulable for 5 minutes;
+    /// ticks only while the pool is not empty.
+    fn arm_unschedulable_flush(&mut self, ctx: &mut Ctx) {
+        if !self.unschedulable.is_empty() && !self.unsched_flush_pending {
+            self.unsched_flush_pending = true;
+            let t = ctx.now.next_after(SimDuration::from_secs(30));
+            ctx.at(t, Event::Scheduler(SchedEvent::FlushUnschedulable));
+        }
+    }
+
+    fn pop_active(&mut self) -> Option<Key> {
+        while let Some((_, _, key, gen)) = self.active.pop() {
+            if self.pods.get(&key).is_some_and(|e| e.queue_gen == gen && e.where_ == Queue::Active) {
+                return Some(key);
+            }
+        }
+        None
+    }
+
+    /// `numFeasibleNodesToFind` (k8s-semantics §6.5).
+    fn num_to_find(&self, pct: u32) -> usize {
+        let n = self.nodes.len();
+        if n < 100 {
+            return n;
+        }
+        let mut p = pct as i64;
+        if p == 0 {
+            p = 50 - (n as i64) / 125;
+            p = p.max(5);
+        }
+        ((n as i64 * p / 100) as usize).max(100).min(n)
+    }
+
+    fn schedule_one(&mut self, ctx: &mut Ctx) {
+        let Some(key) = self.pop_active() else { return };
+        self.attempts += 1;
+        let entry = &self.pods[&key];
+        let pod = entry.pod.clone();
+        let (req, nonzero) = (entry.requests, entry.nonzero);
+        let spec = &pod.spec;
+        let tolerates_unsched = tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule);
+        let n = self.nodes.len();
+        let want = self.num_to_find(ctx.cfg.percentage_of_nodes_to_score);
+        self.feasible.clear();
+        let mut reasons: BTreeMap<String, u32> = BTreeMap::new();
+        let mut processed = 0;
+        for step in 0..n {
+            if self.feasible.len() >= want {
+                break;
+            }
+            let i = (self.next_start + step) % n;
+            processed += 1;
+            match filter(&self.nodes[i], spec, &req, tolerates_unsched) {
+                Ok(()) => self.feasible.push(i),
+                Err(r) => {
+                    for reason in r {
+                        *reasons.entry(reason).or_default() += 1;
+                    }
+                }
+            }
+        }
+        if n > 0 {
+            self.next_start = (self.next_start + processed) % n;
+        }
+        if self.feasible.is_empty() {
+            self.unschedulable_pod(&key, &pod, n, reasons, ctx);
+            return;
+        }
+        let chosen = if self.feasible.len() == 1 { self.feasible[0] } else { self.select_host(&pod, &req, &nonzero) };
+        // Assume: count the pod on the node now, before the bind lands.
+        let node_name = self.nodes[chosen].name.clone();
+        let e = self.pods.get_mut(&key).expect("popped pod");
+        e.node = Some(chosen);
+        e.where_ = Queue::Binding;
+        e.attempts += 1;
+        e.last_attempt = ctx.now;
+        let (r, z) = (e.requests, e.nonzero);
+        self.nodes[chosen].requested += r;
+        self.nodes[chosen].nonzero_requested += z;
+        ctx.send(Client::Scheduler, ApiOp::Bind { key: key.clone(), uid: pod.meta.uid, node: node_name.clone() });
+        ctx.event(
+            false,
+            DEFAULT_SCHEDULER,
+            "Scheduled",
+            "Pod",
+            &pod.meta.namespace,
+            &pod.meta.name,
+            &format_args!("Successfully assigned {}/{} to {}", pod.meta.namespace, pod.meta.name, node_name),
+        );
+    }
+
+    fn select_host(&mut self, pod: &Pod, req: &Resources, nonzero: &Resources) -> usize {
+        self.scores.clear();
+        let need_taint = self.feasible.iter().any(|&i| self.nodes[i].prefer_no_schedule > 0);
+        let need_affinity = !pod.spec.node_affinity.preferred.is_empty();
+        let mut taint_counts = Vec::new();
+        let mut affinity_sums = Vec::new();
+        for &i in &self.feasible {
+            let ni = &self.nodes[i];
+            let alloc = &ni.node.status.allocatable;
+            let fit = (least_allocated(ni.nonzero_requested.cpu_m + nonzero.cpu_m, alloc.cpu_m)
+                + least_allocated(ni.nonzero_requested.memory + nonzero.memory, alloc.memory))
+                / 2;
+            let balanced = balanced_allocation(&ni.requested, req, alloc);
+            self.scores.push(fit + balanced);
+            if need_taint {
+                taint_counts.push(count_prefer_no_schedule(ni, &pod.spec.tolerations) as i64);
+            }
+            if need_affinity {
+                affinity_sums.push(preferred_affinity_sum(&pod.spec.node_affinity, ni) as i64);
+            }
+        }
+        if need_taint {
+            // TaintToleration: fewer intolerable PreferNoSchedule taints is
+            // better; normalized reversed to [0, 100], weight 3.
+            let max = *taint_counts.iter().max().unwrap_or(&0);
+            for (s, c) in self.scores.iter_mut().zip(&taint_counts) {
+                *s += 3 * if max == 0 { 100 } else { 100 - 100 * c / max };
+            }
+        }
+        if need_affinity {
+            let max = *affinity_sums.iter().max().unwrap_or(&0);
+            for (s, a) in self.scores.iter_mut().zip(&affinity_sums) {
+                *s += 2 * if max == 0 { 0 } else { 100 * a / max };
+            }
+        }
+        let best = *self.scores.iter().max().expect("feasible is not empty");
+        let ties = self.scores.iter().filter(|&&s| s == best).count();
+        let mut pick = if ties > 1 { self.rng.gen_range(0..ties) } else { 0 };
+        for (k, &s) in self.scores.iter().enumerate() {
+            if s == best {
+                if pick == 0 {
+                    return self.feasible[k];
+                }
+                pick -= 1;
+            }
+        }
+        unreachable!("a best score exists")
+    }
+
+    fn unschedulable_pod(&mut self, key: &Key, pod: &Rc<Pod>, n: usize, reasons: BTreeMap<String, u32>, ctx: &mut Ctx) {
+        let mut parts: Vec<String> = reasons.into_iter().map(|(r, c)| format!("{} {}", c, r)).collect();
+        parts.sort();
+        let message = format!("0/{} nodes are available: {}.", n, parts.join(", "));
+        ctx.event(true, DEFAULT_SCHEDULER, "FailedScheduling", "Pod", &pod.meta.namespace, &pod.meta.name, &message);
+        let already = pod.status.conditions.pod_scheduled.as_ref().is_some_and(|c| {
+            c.status == CondStatus::False && c.message.as_deref() == Some(message.as_str())
+        });
+        if !already {
+            let mut cond = Condition::new(CondStatus::False, ctx.now);
+            cond.reason = Some("Unschedulable".into());
+            cond.message = Some(message);
+            ctx.send(
+                Client::Scheduler,
+                ApiOp::PodCondition { key: key.clone(), uid: pod.meta.uid, which: PodConditionType::PodScheduled, cond },
+            );
+        }
+        let e = self.pods.get_mut(key).expect("popped pod");
+        e.attempts += 1;
+        e.last_attempt = ctx.now;
+        e.where_ = Queue::Unschedulable;
+        e.queue_gen = 0;
+        e.unschedulable_since = ctx.now;
+        self.unschedulable.insert(key.clone(), ());
+        self.arm_unschedulable_flush(ctx);
+    }
+
+    /// A bind failed: forget the assumption and retry after back-off.
+    pub fn on_api_failed(&mut self, op: &ApiOp, ctx: &mut Ctx) {
+        let ApiOp::Bind { key, .. } = op else { return };
+        let Some(e) = self.pods.get_mut(key) else { return };
+        if e.pod.spec.node_name.is_some() {
+            return;
+        }
+        if let Some(i) = e.node.take() {
+            let (r, z) = (e.requests, e.nonzero);
+            self.nodes[i].requested -= r;
+            self.nodes[i].nonzero_requested -= z;
+        }
+        e.where_ = Queue::Unschedulable;
+        self.unschedulable.insert(key.clone(), ());
+        let key = key.clone();
+        self.requeue(&key, ctx);
+    }
+}
+
+impl PodEntry {
+    fn new(pod: Rc<Pod>, node: Option<usize>) -> Self {
+        PodEntry {
+            requests: pod.spec.requests(),
+            nonzero: pod.spec.nonzero_requests(),
+            pod,
+            node,
+            attempts: 0,
+            last_attempt: SimTime::ZERO,
+            queue_gen: 0,
+            where_: Queue::None,
+            unschedulable_since: SimTime::ZERO,
+        }
+    }
+}
+
+impl NodeInfo {
+    fn set_node(&mut self, n: Rc<Node>) {
+        self.has_hard_taints = n.spec.taints.iter().any(|t| t.effect != TaintEffect::PreferNoSchedule);
+        self.prefer_no_schedule = n.spec.taints.iter().filter(|t| t.effect == TaintEffect::PreferNoSchedule).count() as u32;
+        self.node = n;
+    }
+    fn add(&mut self, e: &PodEntry) {
+        self.requested += e.requests;
+        self.nonzero_requested += e.nonzero;
+    }
+    fn remove(&mut self, e: &PodEntry) {
+        self.requested -= e.requests;
+        self.nonzero_requested -= e.nonzero;
+    }
+}
+
+fn tolerates(tols: &[Toleration], key: &str, value: &str, effect: TaintEffect) -> bool {
+    let t = crate::objects::pod::Taint { key: key.into(), value: value.into(), effect, time_added: None };
+    tols.iter().any(|x| x.tolerates(&t))
+}
+
+/// The filter plugins in their upstream order. Returns the reasons a node
+/// was rejected, worded as `FailedScheduling` messages word them.
+fn filter(
+    ni: &NodeInfo,
+    spec: &crate::objects::pod::PodSpec,
+    req: &Resources,
+    tolerates_unsched: bool,
+) -> Result<(), Vec<String>> {
+    let node = &ni.node;
+    // NodeUnschedulable
+    if node.spec.unschedulable && !tolerates_unsched {
+        return Err(vec!["node(s) were unschedulable".into()]);
+    }
+    // TaintToleration: NoSchedule and NoExecute taints must be tolerated.
+    if ni.has_hard_taints {
+        for t in &node.spec.taints {
+            if t.effect != TaintEffect::PreferNoSchedule && !spec.tolerations.iter().any(|x| x.tolerates(t)) {
+                return Err(vec![format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value)]);
+            }
+        }
+    }
+    // NodeAffinity: nodeSelector and required terms.
+    if !node_affinity_matches(&node.meta.name, &node.meta.labels, &spec.node_selector, &spec.node_affinity) {
+        return Err(vec!["node(s) didn't match Pod's node affinity/selector".into()]);
+    }
+    // NodeResourcesFit
+    let alloc = &node.status.allocatable;
+    let mut insufficient = Vec::new();
+    if ni.requested.pods + req.pods > alloc.pods {
+        insufficient.push("Too many pods".to_string());
+    }
+    if req.cpu_m > 0 && ni.requested.cpu_m + req.cpu_m > alloc.cpu_m {
+        insufficient.push("Insufficient cpu".to_string());
+    }
+    if req.memory > 0 && ni.requested.memory + req.memory > alloc.memory {
+        insufficient.push("Insufficient memory".to_string());
+    }
+    if insufficient.is_empty() {
+        Ok(())
+    } else {
+        Err(insufficient)
+    }
+}
+
+/// nodeSelector (every pair) and required node affinity (any term).
+pub fn node_affinity_matches(node_name: &str, labels: &Labels, selector: &Labels, aff: &NodeAffinity) -> bool {
+    if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+        return false;
+    }
+    match &aff.required {
+        None => true,
+        Some(terms) => terms.iter().any(|t| t.matches(node_name, labels)),
+    }
+}
+
+fn preferred_affinity_sum(aff: &NodeAffinity, ni: &NodeInfo) -> i32 {
+    aff.preferred
+        .iter()
+        .filter(|(_, t)| t.matches(&ni.name, &ni.node.meta.labels))
+        .map(|(w, _)| *w)
+        .sum()
+}
+
+fn count_prefer_no_schedule(ni: &NodeInfo, tols: &[Toleration]) -> u32 {
+    ni.node
+        .spec
+        .taints
+        .iter()
+        .filter(|t| t.effect == TaintEffect::PreferNoSchedule && !tols.iter().any(|x| x.tolerates(t)))
+        .count() as u32
+}
+
+/// `leastRequestedScore`: (capacity − requested) × 100 / capacity.
+fn least_allocated(requested: u64, capacity: u64) -> i64 {
+    if capacity == 0 || requested > capacity {
+        return 0;
+    }
+    ((capacity - requested) * 100 / capacity) as i64
+}
+
+/// `balancedResourceScorer` for cpu and memory: (1 − |f_cpu − f_mem| / 2) × 100
+/// with fractions capped at 1.
+fn balanced_allocation(requested: &Resources, req: &Resources, alloc: &Resources) -> i64 {
+    let frac = |r: u64, a: u64| if a == 0 { 1.0 } else { (r as f64 / a as f64).min(1.0) };
+    let fc = frac(requested.cpu_m + req.cpu_m, alloc.cpu_m);
+    let fm = frac(requested.memory + req.memory, alloc.memory);
+    let std = (fc - fm).abs() / 2.0;
+    ((1.0 - std) * 100.0) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn score_formulas() {
+        assert_eq!(least_allocated(0, 1000), 100);
+        assert_eq!(least_allocated(250, 1000), 75);
+        assert_eq!(least_allocated(2000, 1000), 0);
+        let alloc = Resources { cpu_m: 1000, memory: 1000, pods: 10 };
+        let r = Resources { cpu_m: 500, memory: 0, pods: 1 };
+        // f_cpu = 0.5, f_mem = 0 → std 0.25 → 75.
+        assert_eq!(balanced_allocation(&Resources::default(), &r, &alloc), 75);
+    }
+
+    #[test]
+    fn adaptive_nodes_to_score() {
+        let mut s = Scheduler::new(1);
+        let fake = |n: usize, s: &mut Scheduler| {
+            s.nodes.clear();
+            for _ in 0..n {
+                s.nodes.push(NodeInfo {
+                    name: "x".into(),
+                    node: Rc::new(crate::testutil::node("x", 1000, 1 << 30)),
+                    requested: Resources::default(),
+                    nonzero_requested: Resources::default(),
+                    has_hard_taints: false,
+                    prefer_no_schedule: 0,
+                });
+            }
+        };
+        fake(50, &mut s);
+        assert_eq!(s.num_to_find(0), 50);
+        fake(1000, &mut s);
+        assert_eq!(s.num_to_find(0), 420); // 50 − 8 = 42 %
+        fake(5000, &mut s);
+        assert_eq!(s.num_to_find(0), 500); // 50 − 40 = 10 %
+        fake(100, &mut s);
+        assert_eq!(s.num_to_find(10), 100); // at least 100 nodes
+    }
+}

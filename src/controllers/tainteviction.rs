@@ -1,0 +1,161 @@
+//! The taint-eviction controller (`pkg/controller/tainteviction`,
+//! k8s-semantics §4.2 step 4): pods on a node with NoExecute taints are
+//! deleted at once if some taint is not tolerated, else after the smallest
+//! `tolerationSeconds` among the tolerations that match (forever if none
+//! sets it). A timer already running is kept; removing the taints cancels
+//! it. The deletion is an ordinary graceful delete with the
+//! `DisruptionTarget` condition.
+
+use crate::objects::pod::{Pod, Taint, TaintEffect};
+use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
+use crate::objects::{Kind, Object};
+use crate::runtime::{Client, Ctx, Event};
+use crate::sim::{SimDuration, SimTime};
+use indexmap::{IndexMap, IndexSet};
+use rustc_hash::FxBuildHasher;
+use std::rc::Rc;
+
+type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeEvent {
+    Evict { key: Key, uid: u64, gen: u64 },
+}
+
+#[derive(Default)]
+pub struct TaintEvictionController {
+    /// NoExecute taints per node.
+    taints: Map<Rc<str>, Vec<Taint>>,
+    pods: Map<Key, Rc<Pod>>,
+    by_node: Map<Rc<str>, IndexSet<Key, FxBuildHasher>>,
+    timers: Map<Key, (SimTime, u64)>,
+    next_gen: u64,
+}
+
+impl TaintEvictionController {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+        match &ev.obj {
+            Object::Node(n) => {
+                let name = n.meta.name.clone();
+                if ev.kind == WatchKind::Deleted {
+                    self.taints.swap_remove(&name);
+                    return;
+                }
+                let new: Vec<Taint> = n.spec.taints.iter().filter(|t| t.effect == TaintEffect::NoExecute).cloned().collect();
+                let changed = self.taints.get(&name).is_none_or(|old| !same_taints(old, &new));
+                self.taints.insert(name.clone(), new);
+                if changed {
+                    let keys: Vec<Key> = self.by_node.get(&name).map(|s| s.iter().cloned().collect()).unwrap_or_default();
+                    for k in keys {
+                        self.process_pod(&k, ctx);
+                    }
+                }
+            }
+            Object::Pod(p) => {
+                let key = Key::of(&p.meta);
+                if let Some(old) = self.pods.swap_remove(&key) {
+                    if let Some(n) = old.node_name() {
+                        if let Some(s) = self.by_node.get_mut(n) {
+                            s.swap_remove(&key);
+                        }
+                    }
+                }
+                if ev.kind == WatchKind::Deleted || p.status.phase.is_terminal() {
+                    self.timers.swap_remove(&key);
+                    return;
+                }
+                if let Some(n) = &p.spec.node_name {
+                    self.by_node.entry(n.clone()).or_default().insert(key.clone());
+                    self.pods.insert(key.clone(), p.clone());
+                    self.process_pod(&key, ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `processPodOnNode`.
+    fn process_pod(&mut self, key: &Key, ctx: &mut Ctx) {
+        let Some(p) = self.pods.get(key).cloned() else { return };
+        if p.meta.deletion_timestamp.is_some() {
+            self.timers.swap_remove(key);
+            return;
+        }
+        let taints = p.node_name().and_then(|n| self.taints.get(n)).cloned().unwrap_or_default();
+        if taints.is_empty() {
+            self.timers.swap_remove(key);
+            return;
+        }
+        // getMatchingTolerations: every taint must be tolerated.
+        let mut min_seconds: Option<i64> = None;
+        let mut forever = true;
+        for t in &taints {
+            let matching: Vec<_> = p.spec.tolerations.iter().filter(|x| x.tolerates(t)).collect();
+            if matching.is_empty() {
+                self.schedule(key, p.meta.uid, ctx.now, ctx);
+                return;
+            }
+            for m in matching {
+                if let Some(s) = m.toleration_seconds {
+                    forever = false;
+                    min_seconds = Some(min_seconds.map_or(s, |x| x.min(s)));
+                }
+            }
+        }
+        if forever {
+            self.timers.swap_remove(key);
+            return;
+        }
+        if self.timers.contains_key(key) {
+            return; // keep the earlier timer
+        }
+        let secs = min_seconds.unwrap_or(0).max(0) as u64;
+        self.schedule(key, p.meta.uid, ctx.now + SimDuration::from_secs(secs), ctx);
+    }
+
+    fn schedule(&mut self, key: &Key, uid: u64, at: SimTime, ctx: &mut Ctx) {
+        if self.timers.get(key).is_some_and(|(t, _)| *t <= at) {
+            return;
+        }
+        self.next_gen += 1;
+        self.timers.insert(key.clone(), (at, self.next_gen));
+        ctx.at(at, Event::TaintEviction(TeEvent::Evict { key: key.clone(), uid, gen: self.next_gen }));
+    }
+
+    pub fn on_event(&mut self, ev: TeEvent, ctx: &mut Ctx) {
+        let TeEvent::Evict { key, uid, gen } = ev;
+        if self.timers.get(&key).is_none_or(|(_, g)| *g != gen) {
+            return;
+        }
+        self.timers.swap_remove(&key);
+        ctx.event(
+            false,
+            "taint-eviction-controller",
+            "TaintManagerEviction",
+            "Pod",
+            &key.namespace,
+            &key.name,
+            &format_args!("Marking for deletion Pod {}", key),
+        );
+        ctx.send(
+            Client::TaintEviction,
+            ApiOp::Delete {
+                kind: Kind::Pod,
+                other_kind: None,
+                key,
+                uid: Some(uid),
+                grace_seconds: None,
+                propagation: Propagation::Background,
+                disruption: Some("DeletionByTaintManager"),
+            },
+        );
+    }
+}
+
+fn same_taints(a: &[Taint], b: &[Taint]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.key == y.key && x.value == y.value && x.effect == y.effect)
+}

@@ -1,0 +1,61 @@
+//! What a container of a given image does, from the scenario's `images:`
+//! section (keyed by image name, with or without tag), plus per-pod
+//! overrides from the `kubesim.io/run-duration` and `kubesim.io/exit-code`
+//! annotations (how workload traces give each pod its own run time).
+
+use crate::sim::SimDuration;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImageBehavior {
+    /// Time to pull the image when it is not cached on the node.
+    pub pull: Option<SimDuration>,
+    /// Time from container create to running (replaces `containerStart`).
+    pub start: Option<SimDuration>,
+    /// The process exits this long after it started (`None`: runs forever).
+    pub exit_after: Option<SimDuration>,
+    pub exit_code: i32,
+}
+
+pub const ANNOTATION_RUN_DURATION: &str = "kubesim.io/run-duration";
+pub const ANNOTATION_EXIT_CODE: &str = "kubesim.io/exit-code";
+
+/// The images a scenario describes.
+#[derive(Clone, Debug, Default)]
+pub struct ImageCatalog {
+    pub images: BTreeMap<String, ImageBehavior>,
+}
+
+impl ImageCatalog {
+    /// Looks an image up by its full reference, then without the tag or
+    /// digest (`luksa/kubia:v1` matches an entry `luksa/kubia`).
+    pub fn get(&self, image: &str) -> Option<&ImageBehavior> {
+        if let Some(b) = self.images.get(image) {
+            return Some(b);
+        }
+        let base = strip_tag(image);
+        self.images.get(base)
+    }
+}
+
+/// `registry:5000/app:v1` → `registry:5000/app`; digests are dropped too.
+pub fn strip_tag(image: &str) -> &str {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    match no_digest.rfind(':') {
+        Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
+        _ => no_digest,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_stripping() {
+        assert_eq!(strip_tag("luksa/kubia:v1"), "luksa/kubia");
+        assert_eq!(strip_tag("localhost:5000/app"), "localhost:5000/app");
+        assert_eq!(strip_tag("localhost:5000/app:1"), "localhost:5000/app");
+        assert_eq!(strip_tag("app@sha256:abc"), "app");
+    }
+}

@@ -1,0 +1,709 @@
+//! The kubelet: one per node. It admits pods bound to its node, pulls
+//! images (serialized per node, with a per-node image cache), starts
+//! containers in spec order, restarts them per `restartPolicy` with the
+//! crash-loop back-off, kills them on deletion, and reports every change
+//! through the store (k8s-semantics §2).
+//!
+//! A crashed node's kubelet is simply not dispatched to: it receives no
+//! watch events and its timers are dropped with its pod workers. On restart
+//! it relists the pods bound to it, finalizes those being deleted, and
+//! re-runs the others with their restart counts carried over (the kubelet
+//! recovers them from the container log directory).
+//!
+//! Lease renewals are not simulated tick by tick: the node-lifecycle
+//! controller is told when renewals start and stop and computes what a
+//! ticking run would see (see `controllers::nodelifecycle`).
+
+use super::images::{ImageCatalog, ANNOTATION_EXIT_CODE, ANNOTATION_RUN_DURATION};
+use crate::objects::duration::parse_duration;
+use crate::objects::node::{Node, NodeCondition};
+use crate::objects::pod::{
+    CondStatus, Condition, ContainerState, ContainerStatus, Pod, PodConditions, PodPhase, PodStatus, PullPolicy,
+    RestartPolicy, TaintEffect, TerminatedState,
+};
+use crate::objects::resources::Resources;
+use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
+use crate::objects::{Kind, Object};
+use crate::runtime::{Client, Ctx, Event};
+use crate::sim::{SimDuration, SimTime};
+use indexmap::{IndexMap, IndexSet};
+use rustc_hash::FxBuildHasher;
+use std::rc::Rc;
+
+type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+
+const SOURCE: &str = "kubelet";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Sandbox ready: start the first container.
+    SandboxReady,
+    /// Begin pulling (or checking) the image of container `idx`.
+    Pull,
+    /// The image of container `idx` is on the node: create it.
+    Pulled,
+    /// Container `idx` is running.
+    Started,
+    /// Container `idx`'s process exited on its own.
+    Exited,
+    /// Container `idx`'s back-off expired: restart it.
+    Restart,
+    /// Every container has stopped after a kill.
+    Killed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KubeletEvent {
+    Pod { uid: u64, gen: u64, idx: u16, step: Step },
+    /// The informer list after a (re)start arrives.
+    Relist,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Backoff {
+    period: SimDuration,
+    last_update: SimTime,
+}
+
+struct Worker {
+    pod: Rc<Pod>,
+    key: Key,
+    gen: u64,
+    status: PodStatus,
+    backoff: Vec<Option<Backoff>>,
+    run_duration: Option<SimDuration>,
+    exit_code: i32,
+    requests: Resources,
+    terminating: bool,
+    /// Terminal: nothing runs, resources are released.
+    finished: bool,
+    sandbox_ready: bool,
+    /// A pull in flight: (pull time, time including the wait for the
+    /// node's serialized puller), reported when it completes.
+    pulling: Option<(SimDuration, SimDuration)>,
+}
+
+pub struct Kubelet {
+    pub idx: u32,
+    pub name: Rc<str>,
+    pub alive: bool,
+    node: Option<Rc<Node>>,
+    workers: Map<u64, Worker>,
+    images: IndexSet<Rc<str>, FxBuildHasher>,
+    pull_free_at: SimTime,
+    next_gen: u64,
+    next_ip: u32,
+    admitted: Resources,
+    next_container_id: u64,
+}
+
+impl Kubelet {
+    pub fn new(idx: u32, name: Rc<str>) -> Self {
+        Kubelet {
+            idx,
+            name,
+            alive: true,
+            node: None,
+            workers: Map::default(),
+            images: IndexSet::default(),
+            pull_free_at: SimTime::ZERO,
+            next_gen: 1,
+            next_ip: 2,
+            admitted: Resources::default(),
+            next_container_id: 1,
+        }
+    }
+
+    /// The node's internal IP.
+    pub fn node_ip(idx: u32) -> String {
+        format!("10.0.{}.{}", idx / 250, idx % 250 + 2)
+    }
+
+    /// Number of pods with a live worker (admitted and not terminal).
+    pub fn running_pods(&self) -> usize {
+        self.workers.values().filter(|w| !w.finished).count()
+    }
+
+    /// The node crashed: every container dies with it, all state is lost
+    /// except the image cache on disk.
+    pub fn crash(&mut self) {
+        self.alive = false;
+        self.workers.clear();
+        self.admitted = Resources::default();
+        self.pull_free_at = SimTime::ZERO;
+    }
+
+    /// The node came back: post Ready and relist pods.
+    pub fn restart(&mut self, ctx: &mut Ctx) {
+        self.alive = true;
+        ctx.event(false, SOURCE, "Starting", "Node", "", &self.name, &"Starting kubelet.");
+        self.post_ready(ctx);
+        ctx.after(ctx.cfg.api_latency + ctx.cfg.watch_latency, Event::Kubelet { node: self.idx, ev: KubeletEvent::Relist });
+    }
+
+    fn post_ready(&mut self, ctx: &mut Ctx) {
+        let cond = NodeCondition {
+            status: CondStatus::True,
+            reason: "KubeletReady".into(),
+            message: "kubelet is posting ready status".into(),
+            last_heartbeat_time: ctx.now,
+            last_transition_time: ctx.now,
+        };
+        ctx.send(Client::Kubelet(self.idx), ApiOp::NodeReady { name: self.name.clone(), cond });
+        ctx.event(false, SOURCE, "NodeReady", "Node", "", &self.name, &format_args!("Node {} status is now: NodeReady", self.name));
+    }
+
+    pub fn on_watch(&mut self, ev: &WatchEvent, images: &ImageCatalog, ctx: &mut Ctx) {
+        match &ev.obj {
+            Object::Node(n) => {
+                if ev.kind != WatchKind::Deleted {
+                    self.node = Some(n.clone());
+                }
+            }
+            Object::Pod(p) => {
+                if ev.kind == WatchKind::Deleted {
+                    self.forget(p.meta.uid);
+                } else {
+                    self.sync_pod(p, images, ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The relist after a restart: every pod bound to this node.
+    pub fn on_relist(&mut self, pods: Vec<Rc<Pod>>, images: &ImageCatalog, ctx: &mut Ctx) {
+        for p in pods {
+            if p.status.phase.is_terminal() {
+                continue;
+            }
+            if p.meta.deletion_timestamp.is_some() {
+                // Nothing runs any more after the reboot: finalize.
+                self.finalize(&p, &p.status, ctx);
+                continue;
+            }
+            self.admit_and_start(&p, images, true, ctx);
+        }
+    }
+
+    fn forget(&mut self, uid: u64) {
+        if let Some(w) = self.workers.swap_remove(&uid) {
+            if !w.finished {
+                self.admitted -= w.requests;
+            }
+        }
+    }
+
+    fn sync_pod(&mut self, p: &Rc<Pod>, images: &ImageCatalog, ctx: &mut Ctx) {
+        let uid = p.meta.uid;
+        match self.workers.get_mut(&uid) {
+            Some(w) => {
+                w.pod = p.clone();
+                if p.meta.deletion_timestamp.is_some() && !w.terminating {
+                    self.kill_pod(uid, ctx);
+                }
+            }
+            None => {
+                if p.status.phase.is_terminal() {
+                    return;
+                }
+                if p.meta.deletion_timestamp.is_some() {
+                    if p.status.phase == PodPhase::Pending && p.status.container_statuses.is_empty() {
+                        self.finalize(p, &p.status, ctx);
+                    }
+                    return;
+                }
+                self.admit_and_start(p, images, false, ctx);
+            }
+        }
+    }
+
+    /// Kubelet admission (`generalFilter`, k8s-semantics §2.1).
+    fn admit(&self, p: &Pod, req: &Resources) -> Result<(), (String, String)> {
+        let Some(node) = &self.node else { return Ok(()) };
+        let alloc = &node.status.allocatable;
+        if self.admitted.pods + 1 > alloc.pods {
+            return Err(("OutOfpods".into(), "Node didn't have enough resource: pods".into()));
+        }
+        for (name, want, used, cap) in [
+            ("cpu", req.cpu_m, self.admitted.cpu_m, alloc.cpu_m),
+            ("memory", req.memory, self.admitted.memory, alloc.memory),
+        ] {
+            if want > 0 && used + want > cap {
+                return Err((
+                    format!("Out{}", name),
+                    format!("Node didn't have enough resource: {}, requested: {}, used: {}, capacity: {}", name, want, used, cap),
+                ));
+            }
+        }
+        if !crate::controllers::scheduler::node_affinity_matches(
+            &node.meta.name,
+            &node.meta.labels,
+            &p.spec.node_selector,
+            &p.spec.node_affinity,
+        ) {
+            return Err(("NodeAffinity".into(), "Predicate NodeAffinity failed".into()));
+        }
+        for t in &node.spec.taints {
+            if t.effect == TaintEffect::NoExecute && !p.spec.tolerations.iter().any(|x| x.tolerates(t)) {
+                return Err(("Taint".into(), format!("Predicate TaintToleration failed: node(s) had untolerated taint {{{}: {}}}", t.key, t.value)));
+            }
+        }
+        Ok(())
+    }
+
+    fn admit_and_start(&mut self, p: &Rc<Pod>, images: &ImageCatalog, after_reboot: bool, ctx: &mut Ctx) {
+        let req = p.spec.requests();
+        if let Err((reason, message)) = self.admit(p, &req) {
+            let mut status = p.status.clone();
+            status.phase = PodPhase::Failed;
+            status.reason = Some(reason.clone());
+            status.message = Some(format!("Pod was rejected: {}", message));
+            ctx.event(true, SOURCE, "Rejected", "Pod", &p.meta.namespace, &p.meta.name, &status.message.as_deref().unwrap_or(""));
+            ctx.send(Client::Kubelet(self.idx), ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Box::new(status) });
+            return;
+        }
+        self.admitted += req;
+        let annotations = &p.meta.annotations;
+        let run_duration = annotations.get(ANNOTATION_RUN_DURATION).and_then(|v| parse_duration(v).ok());
+        let exit_code = annotations.get(ANNOTATION_EXIT_CODE).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let first = p.spec.containers.first().and_then(|c| images.get(&c.image));
+        let run_duration = run_duration.or(first.and_then(|b| b.exit_after));
+        let exit_code = if annotations.contains_key(ANNOTATION_EXIT_CODE) { exit_code } else { first.map_or(0, |b| b.exit_code) };
+        let gen = self.next_gen;
+        self.next_gen += 1;
+        let mut status = PodStatus {
+            phase: PodPhase::Pending,
+            conditions: PodConditions {
+                disruption_target: None,
+                pod_scheduled: p.status.conditions.pod_scheduled.clone().or(Some(Condition::new(CondStatus::True, ctx.now))),
+                initialized: Some(Condition::new(CondStatus::True, ctx.now)),
+                containers_ready: Some(not_ready_cond(ctx.now, &p.spec.containers)),
+                ready: Some(not_ready_cond(ctx.now, &p.spec.containers)),
+            },
+            reason: None,
+            message: None,
+            host_ip: Some(Self::node_ip(self.idx).into()),
+            pod_ip: None,
+            start_time: Some(p.status.start_time.unwrap_or(ctx.now)),
+            init_container_statuses: Vec::new(),
+            container_statuses: p
+                .spec
+                .containers
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let prev = p.status.container_statuses.get(i);
+                    let restart_count = if after_reboot { prev.map_or(0, |s| s.restart_count + 1) } else { 0 };
+                    let last_state = if after_reboot {
+                        prev.map(|s| TerminatedState {
+                            exit_code: 255,
+                            signal: None,
+                            reason: "Unknown".into(),
+                            message: None,
+                            started_at: match &s.state {
+                                ContainerState::Running { started_at } => Some(*started_at),
+                                _ => None,
+                            },
+                            finished_at: ctx.now,
+                        })
+                    } else {
+                        None
+                    };
+                    ContainerStatus {
+                        name: c.name.clone(),
+                        image: c.image.clone(),
+                        ready: false,
+                        started: false,
+                        restart_count,
+                        container_id: None,
+                        state: ContainerState::Waiting { reason: "ContainerCreating".into(), message: None },
+                        last_state,
+                    }
+                })
+                .collect(),
+        };
+        if after_reboot {
+            status.conditions.pod_scheduled = p.status.conditions.pod_scheduled.clone();
+        }
+        let n = p.spec.containers.len();
+        let w = Worker {
+            pod: p.clone(),
+            key: Key::of(&p.meta),
+            gen,
+            status,
+            backoff: vec![None; n],
+            run_duration,
+            exit_code,
+            requests: req,
+            terminating: false,
+            finished: false,
+            sandbox_ready: false,
+            pulling: None,
+        };
+        let uid = p.meta.uid;
+        self.send_status(&w, ctx);
+        self.workers.insert(uid, w);
+        ctx.after(ctx.cfg.sandbox_start, Event::Kubelet { node: self.idx, ev: KubeletEvent::Pod { uid, gen, idx: 0, step: Step::SandboxReady } });
+    }
+
+    fn send_status(&self, w: &Worker, ctx: &mut Ctx) {
+        ctx.send(
+            Client::Kubelet(self.idx),
+            ApiOp::PodStatus { key: w.key.clone(), uid: w.pod.meta.uid, status: Box::new(w.status.clone()) },
+        );
+    }
+
+    fn schedule(&self, uid: u64, gen: u64, idx: usize, step: Step, at: SimTime, ctx: &mut Ctx) {
+        ctx.at(at, Event::Kubelet { node: self.idx, ev: KubeletEvent::Pod { uid, gen, idx: idx as u16, step } });
+    }
+
+    pub fn on_event(&mut self, ev: KubeletEvent, images: &ImageCatalog, ctx: &mut Ctx) {
+        let KubeletEvent::Pod { uid, gen, idx, step } = ev else { return };
+        let idx = idx as usize;
+        let Some(w) = self.workers.get(&uid) else { return };
+        if w.gen != gen || w.finished {
+            return;
+        }
+        match step {
+            Step::SandboxReady => {
+                let ip = format!("10.{}.{}.{}", 64 + self.idx / 256, self.idx % 256, self.next_ip);
+                self.next_ip = if self.next_ip >= 254 { 2 } else { self.next_ip + 1 };
+                let w = self.workers.get_mut(&uid).expect("worker");
+                w.status.pod_ip = Some(ip.into());
+                w.sandbox_ready = true;
+                self.schedule(uid, gen, 0, Step::Pull, ctx.now, ctx);
+            }
+            Step::Pull => self.pull(uid, idx, images, ctx),
+            Step::Pulled => {
+                let w = self.workers.get_mut(&uid).expect("worker");
+                let c = &w.pod.spec.containers[idx];
+                if let Some((took, total)) = w.pulling.take() {
+                    self.images.insert(c.image.clone());
+                    ctx.event(
+                        false,
+                        SOURCE,
+                        "Pulled",
+                        "Pod",
+                        &w.key.namespace,
+                        &w.key.name,
+                        &format_args!("Successfully pulled image \"{}\" in {} ({} including waiting)", c.image, took, total),
+                    );
+                }
+                ctx.event(false, SOURCE, "Created", "Pod", &w.key.namespace, &w.key.name, &format_args!("Created container {}", c.name));
+                let start = images.get(&c.image).and_then(|b| b.start).unwrap_or(ctx.cfg.container_start);
+                self.schedule(uid, gen, idx, Step::Started, ctx.now + start, ctx);
+            }
+            Step::Started => self.started(uid, idx, ctx),
+            Step::Exited => self.exited(uid, idx, ctx),
+            Step::Restart => {
+                let w = self.workers.get_mut(&uid).expect("worker");
+                if let Some(b) = w.backoff[idx].as_mut() {
+                    // flowcontrol.Backoff.Next: the period doubles, capped.
+                    b.period = SimDuration((b.period.0 * 2).min(ctx.cfg.crash_loop_backoff_max.0));
+                    b.last_update = ctx.now;
+                }
+                self.begin_restart(uid, idx, ctx);
+            }
+            Step::Killed => {
+                let w = self.workers.get_mut(&uid).expect("worker");
+                let now = ctx.now;
+                for cs in &mut w.status.container_statuses {
+                    if let ContainerState::Running { started_at } = cs.state {
+                        // The default process dies of the SIGTERM: 128 + 15.
+                        cs.state = ContainerState::Terminated(TerminatedState {
+                            exit_code: 143,
+                            signal: None,
+                            reason: "Error".into(),
+                            message: None,
+                            started_at: Some(started_at),
+                            finished_at: now,
+                        });
+                    }
+                    cs.ready = false;
+                }
+                let status = w.status.clone();
+                let pod = w.pod.clone();
+                self.finalize(&pod, &status, ctx);
+                self.forget(uid);
+            }
+        }
+    }
+
+    fn pull(&mut self, uid: u64, idx: usize, images: &ImageCatalog, ctx: &mut Ctx) {
+        let w = &self.workers[&uid];
+        let gen = w.gen;
+        let c = &w.pod.spec.containers[idx];
+        let (ns, name) = (w.key.namespace.clone(), w.key.name.clone());
+        let image = c.image.clone();
+        let cached = self.images.contains(&image);
+        let pull_time = images.get(&image).and_then(|b| b.pull).unwrap_or(ctx.cfg.default_image_pull);
+        let duration = match (c.image_pull_policy, cached) {
+            (PullPolicy::IfNotPresent | PullPolicy::Never, true) => {
+                ctx.event(false, SOURCE, "Pulled", "Pod", &ns, &name, &format_args!("Container image \"{}\" already present on machine", image));
+                self.schedule(uid, gen, idx, Step::Pulled, ctx.now, ctx);
+                return;
+            }
+            (PullPolicy::Never, false) => {
+                let w = self.workers.get_mut(&uid).expect("worker");
+                let msg = format!("Container image \"{}\" is not present with pull policy of Never", image);
+                w.status.container_statuses[idx].state = ContainerState::Waiting { reason: "ErrImageNeverPull".into(), message: Some(msg.clone()) };
+                ctx.event(true, SOURCE, "ErrImageNeverPull", "Pod", &ns, &name, &msg);
+                let w = &self.workers[&uid];
+                self.send_status(w, ctx);
+                return;
+            }
+            (PullPolicy::Always, true) => ctx.cfg.image_manifest_check,
+            _ => pull_time,
+        };
+        ctx.event(false, SOURCE, "Pulling", "Pod", &ns, &name, &format_args!("Pulling image \"{}\"", image));
+        // serializeImagePulls: one pull at a time per node.
+        let begin = ctx.now.max(self.pull_free_at);
+        let done = begin + duration;
+        self.pull_free_at = done;
+        self.workers.get_mut(&uid).expect("worker").pulling = Some((duration, done - ctx.now));
+        self.schedule(uid, gen, idx, Step::Pulled, done, ctx);
+    }
+
+    fn started(&mut self, uid: u64, idx: usize, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let cid = self.next_container_id;
+        self.next_container_id += 1;
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let gen = w.gen;
+        let c = &w.pod.spec.containers[idx];
+        ctx.event(false, SOURCE, "Started", "Pod", &w.key.namespace, &w.key.name, &format_args!("Started container {}", c.name));
+        let cs = &mut w.status.container_statuses[idx];
+        cs.state = ContainerState::Running { started_at: now };
+        cs.started = true;
+        // Without a readiness probe a running container is ready.
+        cs.ready = true;
+        cs.container_id = Some(cid);
+        let n = w.status.container_statuses.len();
+        let run = w.run_duration;
+        if idx + 1 < n && w.status.container_statuses[idx + 1].container_id.is_none() {
+            self.schedule(uid, gen, idx + 1, Step::Pull, now, ctx);
+        }
+        if let Some(d) = run {
+            self.schedule(uid, gen, idx, Step::Exited, now + d, ctx);
+        }
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let all_created = w.status.container_statuses.iter().all(|c| c.container_id.is_some());
+        if all_created {
+            update_phase_and_conditions(w, now);
+            let w = &self.workers[&uid];
+            self.send_status(w, ctx);
+        }
+    }
+
+    fn exited(&mut self, uid: u64, idx: usize, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let reset = ctx.cfg.crash_loop_backoff_reset;
+        let initial = ctx.cfg.crash_loop_backoff_initial;
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let code = w.exit_code;
+        let cs = &mut w.status.container_statuses[idx];
+        let started_at = match cs.state {
+            ContainerState::Running { started_at } => Some(started_at),
+            _ => None,
+        };
+        let term = TerminatedState {
+            exit_code: code,
+            signal: None,
+            reason: if code == 0 { "Completed".into() } else { "Error".into() },
+            message: None,
+            started_at,
+            finished_at: now,
+        };
+        cs.state = ContainerState::Terminated(term);
+        cs.ready = false;
+        let restart = match w.pod.spec.restart_policy {
+            RestartPolicy::Always => true,
+            RestartPolicy::OnFailure => code != 0,
+            RestartPolicy::Never => false,
+        };
+        if !restart {
+            update_phase_and_conditions(w, now);
+            if w.status.phase.is_terminal() {
+                w.finished = true;
+                self.admitted -= w.requests;
+            }
+            let w = &self.workers[&uid];
+            self.send_status(w, ctx);
+            return;
+        }
+        // Crash-loop back-off (k8s-semantics §2.5): the first exit, or one
+        // after a quiet spell longer than the reset window, restarts at
+        // once; later exits wait the current period, which then doubles.
+        let delay = match w.backoff[idx] {
+            Some(b) if now.saturating_sub(b.last_update) <= reset => b.period,
+            _ => {
+                w.backoff[idx] = Some(Backoff { period: initial, last_update: now });
+                SimDuration::ZERO
+            }
+        };
+        if delay == SimDuration::ZERO {
+            self.begin_restart(uid, idx, ctx);
+            return;
+        }
+        let gen = w.gen;
+        let cname = w.pod.spec.containers[idx].name.clone();
+        let msg = format!("back-off {} restarting failed container={} pod={}_{}", delay, cname, w.key.name, w.key.namespace);
+        let cs = &mut w.status.container_statuses[idx];
+        let last = match std::mem::replace(&mut cs.state, ContainerState::Waiting { reason: "CrashLoopBackOff".into(), message: Some(msg) }) {
+            ContainerState::Terminated(t) => Some(t),
+            _ => None,
+        };
+        cs.last_state = last;
+        update_phase_and_conditions(w, now);
+        ctx.event(
+            true,
+            SOURCE,
+            "BackOff",
+            "Pod",
+            &w.key.namespace,
+            &w.key.name,
+            &format_args!("Back-off restarting failed container {} in pod {}_{}", cname, w.key.name, w.key.namespace),
+        );
+        let w = &self.workers[&uid];
+        self.send_status(w, ctx);
+        self.schedule(uid, gen, idx, Step::Restart, now + delay, ctx);
+    }
+
+    /// Starts a new instance of container `idx`: restartCount + 1, the
+    /// previous termination becomes `lastState`.
+    fn begin_restart(&mut self, uid: u64, idx: usize, ctx: &mut Ctx) {
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let gen = w.gen;
+        let cs = &mut w.status.container_statuses[idx];
+        if let ContainerState::Terminated(t) = &cs.state {
+            cs.last_state = Some(t.clone());
+        }
+        cs.restart_count += 1;
+        cs.container_id = None;
+        cs.started = false;
+        cs.state = ContainerState::Waiting { reason: "ContainerCreating".into(), message: None };
+        self.schedule(uid, gen, idx, Step::Pull, ctx.now, ctx);
+    }
+
+    /// Graceful deletion: SIGTERM to every running container. The default
+    /// process exits on SIGTERM at once; the kubelet then reports the final
+    /// status and deletes the pod object.
+    fn kill_pod(&mut self, uid: u64, ctx: &mut Ctx) {
+        let w = self.workers.get_mut(&uid).expect("worker");
+        w.terminating = true;
+        w.gen = self.next_gen;
+        self.next_gen += 1;
+        let gen = w.gen;
+        for (i, cs) in w.status.container_statuses.iter().enumerate() {
+            if matches!(cs.state, ContainerState::Running { .. }) {
+                let c = &w.pod.spec.containers[i];
+                ctx.event(false, SOURCE, "Killing", "Pod", &w.key.namespace, &w.key.name, &format_args!("Stopping container {}", c.name));
+            }
+        }
+        self.schedule(uid, gen, 0, Step::Killed, ctx.now, ctx);
+    }
+
+    /// The last word on a deleted pod: terminal status, then the final
+    /// delete (grace 0) that removes the object.
+    fn finalize(&mut self, p: &Pod, status: &PodStatus, ctx: &mut Ctx) {
+        let mut st = status.clone();
+        if !st.phase.is_terminal() {
+            let all_ok = st.container_statuses.iter().all(|c| matches!(&c.state, ContainerState::Terminated(t) if t.exit_code == 0));
+            st.phase = if all_ok && !st.container_statuses.is_empty() { PodPhase::Succeeded } else { PodPhase::Failed };
+            let mut not_ready = Condition::new(CondStatus::False, ctx.now);
+            not_ready.reason = Some("PodCompleted".into());
+            st.conditions.ready = Some(not_ready.clone());
+            st.conditions.containers_ready = Some(not_ready);
+            ctx.send(Client::Kubelet(self.idx), ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Box::new(st) });
+        }
+        ctx.send(
+            Client::Kubelet(self.idx),
+            ApiOp::Delete {
+                kind: Kind::Pod,
+                other_kind: None,
+                key: Key::of(&p.meta),
+                uid: Some(p.meta.uid),
+                grace_seconds: Some(0),
+                propagation: Propagation::Background,
+                disruption: None,
+            },
+        );
+    }
+}
+
+fn not_ready_cond(now: SimTime, containers: &[crate::objects::pod::Container]) -> Condition {
+    let mut c = Condition::new(CondStatus::False, now);
+    c.reason = Some("ContainersNotReady".into());
+    let names: Vec<&str> = containers.iter().map(|c| &*c.name).collect();
+    c.message = Some(format!("containers with unready status: [{}]", names.join(" ")));
+    c
+}
+
+/// Pod phase and the Ready/ContainersReady conditions, derived from the
+/// container states as the kubelet's `getPhase` does.
+fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
+    let st = &mut w.status;
+    let policy = w.pod.spec.restart_policy;
+    let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
+    for c in &st.container_statuses {
+        match &c.state {
+            ContainerState::Running { .. } => running += 1,
+            ContainerState::Waiting { .. } => {
+                if c.last_state.is_some() {
+                    running += 1; // restarting counts as running
+                } else {
+                    waiting += 1;
+                }
+            }
+            ContainerState::Terminated(t) => {
+                if t.exit_code == 0 {
+                    succeeded += 1
+                } else {
+                    failed += 1
+                }
+            }
+        }
+    }
+    st.phase = if waiting > 0 {
+        PodPhase::Pending
+    } else if running > 0 {
+        PodPhase::Running
+    } else if policy == RestartPolicy::Always {
+        PodPhase::Running
+    } else if failed > 0 && policy == RestartPolicy::Never {
+        PodPhase::Failed
+    } else if failed > 0 {
+        PodPhase::Running
+    } else if succeeded > 0 {
+        PodPhase::Succeeded
+    } else {
+        PodPhase::Pending
+    };
+    let ready = !st.container_statuses.is_empty() && st.container_statuses.iter().all(|c| c.ready);
+    let set = |slot: &mut Option<Condition>, ready: bool, reason: Option<String>, message: Option<String>| {
+        let status = if ready { CondStatus::True } else { CondStatus::False };
+        match slot {
+            Some(c) if c.status == status => {
+                c.reason = reason;
+                c.message = message;
+            }
+            _ => {
+                let mut c = Condition::new(status, now);
+                c.reason = reason;
+                c.message = message;
+                *slot = Some(c);
+            }
+        }
+    };
+    let (reason, message) = if ready {
+        (None, None)
+    } else if st.phase.is_terminal() {
+        (Some("PodCompleted".to_string()), None)
+    } else {
+        let names: Vec<&str> = st.container_statuses.iter().filter(|c| !c.ready).map(|c| &*c.name).collect();
+        (Some("ContainersNotReady".to_string()), Some(format!("containers with unready status: [{}]", names.join(" "))))
+    };
+    set(&mut st.conditions.containers_ready, ready, reason.clone(), message.clone());
+    set(&mut st.conditions.ready, ready, reason, message);
+}

@@ -1,0 +1,4 @@
+//! The node side: kubelets and what their containers' images do.
+
+pub mod images;
+pub mod kubelet;

@@ -1,0 +1,464 @@
+//! The simulation: one event loop over the store, the control plane and the
+//! kubelets. It owns every component and hands each event to its handler
+//! with a `Ctx`; components never call each other.
+
+use crate::config::Config;
+use crate::controllers::garbagecollector::GarbageCollector;
+use crate::controllers::nodelifecycle::NodeLifecycleController;
+use crate::controllers::podgc::PodGc;
+use crate::controllers::replication::ReplicationManager;
+use crate::controllers::scheduler::Scheduler;
+use crate::controllers::tainteviction::TaintEvictionController;
+use crate::nodes::images::ImageCatalog;
+use crate::nodes::kubelet::{Kubelet, KubeletEvent};
+use crate::objects::meta::ObjectMeta;
+use crate::objects::node::Node;
+use crate::objects::pod::Pod;
+use crate::objects::store::{ApiErrorCode, ApiOp, Key, Store, WatchEvent, WatchKind};
+use crate::objects::{Kind, Namespace, Object};
+use crate::runtime::{Client, Ctx, Event, Throttles};
+use crate::scenario::action::Action;
+use crate::scenario::workload::WorkloadPod;
+use crate::sim::trace::Trace;
+use crate::sim::{EventQueue, SimDuration, SimTime};
+use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+use std::rc::Rc;
+
+/// An error a user command got back (printed like kubectl prints it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserError {
+    pub time: SimTime,
+    pub message: String,
+}
+
+pub struct Simulation {
+    pub cfg: Config,
+    pub seed: u64,
+    queue: EventQueue<Event>,
+    pub store: Store,
+    pub trace: Trace,
+    throttles: Throttles,
+    pub scheduler: Scheduler,
+    replication: ReplicationManager,
+    gc: GarbageCollector,
+    nlc: NodeLifecycleController,
+    taint_eviction: TaintEvictionController,
+    podgc: PodGc,
+    kubelets: Vec<Kubelet>,
+    kubelet_index: IndexMap<Rc<str>, u32, FxBuildHasher>,
+    pub images: ImageCatalog,
+    timeline: Vec<(SimTime, Action)>,
+    workload: Vec<WorkloadPod>,
+    pub user_errors: Vec<UserError>,
+    events_processed: u64,
+}
+
+macro_rules! ctx {
+    ($s:ident) => {
+        Ctx {
+            now: $s.queue.now(),
+            cfg: &$s.cfg,
+            queue: &mut $s.queue,
+            trace: &mut $s.trace,
+            throttles: &mut $s.throttles,
+        }
+    };
+}
+
+impl Simulation {
+    /// An empty cluster with the built-in namespaces.
+    pub fn new(cfg: Config, seed: u64) -> Self {
+        let mut sim = Simulation {
+            cfg,
+            seed,
+            queue: EventQueue::new(),
+            store: Store::new(seed),
+            trace: Trace::new(),
+            throttles: Throttles::default(),
+            scheduler: Scheduler::new(seed),
+            replication: ReplicationManager::new(),
+            gc: GarbageCollector::new(),
+            nlc: NodeLifecycleController::new(),
+            taint_eviction: TaintEvictionController::new(),
+            podgc: PodGc::new(),
+            kubelets: Vec::new(),
+            kubelet_index: IndexMap::default(),
+            images: ImageCatalog::default(),
+            timeline: Vec::new(),
+            workload: Vec::new(),
+            user_errors: Vec::new(),
+            events_processed: 0,
+        };
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            let obj = Object::Namespace(Rc::new(Namespace { meta: ObjectMeta { name: ns.into(), ..Default::default() } }));
+            sim.apply_op(Client::User, ApiOp::Create(obj));
+        }
+        let first_gc = SimTime::ZERO + sim.cfg.pod_gc_period;
+        sim.queue.push(first_gc, Event::PodGc);
+        sim
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    pub fn kubelets(&self) -> &[Kubelet] {
+        &self.kubelets
+    }
+
+    /// Adds a node now: its Node object and a running kubelet.
+    pub fn add_node(&mut self, node: Rc<Node>) {
+        let name = node.meta.name.clone();
+        if self.kubelet_index.contains_key(&name) {
+            self.user_error(format!("nodes \"{}\" already exists", name));
+            return;
+        }
+        let idx = self.kubelets.len() as u32;
+        let mut n = (*node).clone();
+        n.status.internal_ip = Kubelet::node_ip(idx);
+        n.status.ready.last_heartbeat_time = self.now();
+        n.status.ready.last_transition_time = self.now();
+        self.apply_op(Client::User, ApiOp::Create(Object::Node(Rc::new(n))));
+        self.kubelets.push(Kubelet::new(idx, name.clone()));
+        self.kubelet_index.insert(name.clone(), idx);
+        let now = self.now();
+        let mut ctx = ctx!(self);
+        self.nlc.on_lease(&name, now, None, &mut ctx);
+    }
+
+    /// Creates an object directly in the store now (scenario install).
+    pub fn create_now(&mut self, obj: Object) {
+        self.apply_op(Client::User, ApiOp::Create(obj));
+    }
+
+    /// Schedules a timeline action.
+    pub fn schedule_action(&mut self, at: SimTime, action: Action) {
+        let i = self.timeline.len();
+        self.timeline.push((at, action));
+        self.queue.push(at, Event::Timeline(i));
+    }
+
+    /// Installs a workload trace (pods in arrival order).
+    pub fn set_workload(&mut self, mut pods: Vec<WorkloadPod>) {
+        pods.sort_by_key(|p| p.arrival);
+        if let Some(first) = pods.first() {
+            self.queue.push(first.arrival, Event::Workload(0));
+        }
+        self.workload = pods;
+    }
+
+    /// Runs every event at or before `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: SimTime) {
+        while let Some(next) = self.queue.peek_time() {
+            if next > t {
+                break;
+            }
+            let (_, ev) = self.queue.pop().expect("peeked");
+            self.events_processed += 1;
+            self.dispatch(ev);
+        }
+        self.queue.advance_to(t);
+    }
+
+    fn user_error(&mut self, message: String) {
+        self.user_errors.push(UserError { time: self.now(), message });
+    }
+
+    fn apply_op(&mut self, from: Client, op: ApiOp) {
+        let now = self.now();
+        let keep = matches!(
+            (&from, &op),
+            (Client::Replication, ApiOp::Create(_)) | (Client::Scheduler, ApiOp::Bind { .. })
+        );
+        let saved = keep.then(|| op.clone());
+        match self.store.apply(now, op, &mut self.trace) {
+            Ok(ev) => {
+                if from == Client::Replication {
+                    if let (WatchKind::Added, Object::Pod(p)) = (ev.kind, &ev.obj) {
+                        let mut ctx = ctx!(self);
+                        self.replication.created(p, &mut ctx);
+                    }
+                }
+                self.queue.push(now + self.cfg.watch_latency, Event::Watch(Rc::new(ev)));
+            }
+            Err(err) => {
+                if from == Client::User {
+                    self.user_error(format!("Error from server ({:?}): {}", err.code, err.message));
+                } else if let Some(op) = saved {
+                    let back = now + self.cfg.api_latency;
+                    self.queue.push(back, Event::ApiFailed { to: from, op: Box::new(op), err });
+                } else if err.code != ApiErrorCode::NotFound && err.code != ApiErrorCode::Conflict {
+                    // Components' other failures are benign races (the
+                    // object moved on); they are visible in no trace.
+                }
+            }
+        }
+    }
+
+    fn dispatch(&mut self, ev: Event) {
+        match ev {
+            Event::Api { from, op } => self.apply_op(from, *op),
+            Event::ApiFailed { to, op, .. } => {
+                let mut ctx = ctx!(self);
+                match to {
+                    Client::Scheduler => self.scheduler.on_api_failed(&op, &mut ctx),
+                    Client::Replication => self.replication.on_api_failed(&op, &mut ctx),
+                    _ => {}
+                }
+            }
+            Event::Watch(ev) => self.deliver(&ev),
+            Event::Scheduler(e) => {
+                let mut ctx = ctx!(self);
+                self.scheduler.on_event(e, &mut ctx);
+            }
+            Event::Replication(e) => {
+                let mut ctx = ctx!(self);
+                self.replication.on_event(e, &mut ctx);
+            }
+            Event::NodeLifecycle(e) => {
+                let mut ctx = ctx!(self);
+                self.nlc.on_event(e, &mut ctx);
+            }
+            Event::TaintEviction(e) => {
+                let mut ctx = ctx!(self);
+                self.taint_eviction.on_event(e, &mut ctx);
+            }
+            Event::PodGc => {
+                let mut ctx = ctx!(self);
+                self.podgc.on_tick(&mut ctx);
+                let period = self.cfg.pod_gc_period;
+                self.queue.push(self.now() + period, Event::PodGc);
+            }
+            Event::Kubelet { node, ev } => {
+                let k = &mut self.kubelets[node as usize];
+                if !k.alive {
+                    return;
+                }
+                if ev == KubeletEvent::Relist {
+                    let pods: Vec<Rc<Pod>> =
+                        self.store.pods.values().filter(|p| p.node_name() == Some(&*k.name)).cloned().collect();
+                    let mut ctx = ctx!(self);
+                    self.kubelets[node as usize].on_relist(pods, &self.images, &mut ctx);
+                } else {
+                    let mut ctx = ctx!(self);
+                    self.kubelets[node as usize].on_event(ev, &self.images, &mut ctx);
+                }
+            }
+            Event::Timeline(i) => {
+                let action = self.timeline[i].1.clone();
+                self.execute(action);
+            }
+            Event::Workload(i) => {
+                let pod = self.workload[i].build();
+                if let Some(next) = self.workload.get(i + 1) {
+                    self.queue.push(next.arrival, Event::Workload(i + 1));
+                }
+                let at = self.now() + self.cfg.api_latency;
+                self.queue.push(at, Event::Api { from: Client::User, op: Box::new(ApiOp::Create(Object::Pod(Rc::new(pod)))) });
+            }
+        }
+    }
+
+    /// Hands a watch event to every informer, in a fixed order.
+    fn deliver(&mut self, ev: &Rc<WatchEvent>) {
+        let mut ctx = ctx!(self);
+        self.scheduler.on_watch(ev, &mut ctx);
+        self.replication.on_watch(ev, &mut ctx);
+        self.gc.on_watch(ev, &mut ctx);
+        self.nlc.on_watch(ev, &mut ctx);
+        self.taint_eviction.on_watch(ev, &mut ctx);
+        self.podgc.on_watch(ev, &mut ctx);
+        let node: Option<Rc<str>> = match &ev.obj {
+            Object::Pod(p) => p.spec.node_name.clone().or_else(|| match &ev.old {
+                Some(Object::Pod(o)) => o.spec.node_name.clone(),
+                _ => None,
+            }),
+            Object::Node(n) => Some(n.meta.name.clone()),
+            _ => None,
+        };
+        if let Some(name) = node {
+            if let Some(&i) = self.kubelet_index.get(&name) {
+                let k = &mut self.kubelets[i as usize];
+                if k.alive {
+                    k.on_watch(ev, &self.images, &mut ctx);
+                }
+            }
+        }
+    }
+
+    fn execute(&mut self, action: Action) {
+        match action {
+            Action::Apply(objs) => {
+                for obj in objs {
+                    let exists = self.store.get(obj.kind(), &Key::of(obj.meta())).is_some()
+                        || matches!(&obj, Object::Other(u) if self.store.others.contains_key(&(u.kind.clone(), Key::of(&u.meta))));
+                    let op = if exists { ApiOp::Update { obj, check_rv: false } } else { ApiOp::Create(obj) };
+                    self.send_user(op);
+                }
+            }
+            Action::Create(objs) => {
+                for obj in objs {
+                    self.send_user(ApiOp::Create(obj));
+                }
+            }
+            Action::Delete { kind, namespace, name, selector, grace_seconds, propagation } => {
+                let keys: Vec<Key> = match (&name, &selector) {
+                    (Some(n), _) => vec![Key::new(if kind.namespaced() { &namespace } else { "" }, n)],
+                    (None, sel) => {
+                        let sel = crate::objects::selector::Selector::parse(sel.as_deref().unwrap_or("")).unwrap_or_default();
+                        self.list_keys(kind, &namespace, &sel)
+                    }
+                };
+                if keys.is_empty() {
+                    self.user_error("No resources found".into());
+                }
+                for key in keys {
+                    self.send_user(ApiOp::Delete { kind, other_kind: None, key, uid: None, grace_seconds, propagation, disruption: None });
+                }
+            }
+            Action::Scale { kind, namespace, name, replicas } => {
+                match self.store.get(kind, &Key::new(&namespace, &name)) {
+                    Some(Object::ReplicaSet(rs)) => {
+                        let mut r = (*rs).clone();
+                        r.spec.replicas = replicas;
+                        self.send_user(ApiOp::Update { obj: Object::ReplicaSet(Rc::new(r)), check_rv: false });
+                    }
+                    _ => self.user_error(format!("Error from server (NotFound): {} \"{}\" not found", kind.as_str().to_ascii_lowercase(), name)),
+                }
+            }
+            Action::Label { kind, namespace, name, set, remove, overwrite, annotate } => {
+                let ns = if kind.namespaced() { namespace.as_str() } else { "" };
+                let Some(obj) = self.store.get(kind, &Key::new(ns, &name)) else {
+                    self.user_error(format!("Error from server (NotFound): {} \"{}\" not found", kind.as_str().to_ascii_lowercase(), name));
+                    return;
+                };
+                let mut meta = obj.meta().clone();
+                let map = if annotate { Rc::make_mut(&mut meta.annotations) } else { Rc::make_mut(&mut meta.labels) };
+                for (k, v) in set {
+                    if !overwrite && map.get(&k).is_some_and(|old| *old != v) {
+                        self.user_error(format!("error: '{}' already has a value ({}), and --overwrite is false", k, map[&k]));
+                        return;
+                    }
+                    map.insert(k, v);
+                }
+                for k in remove {
+                    map.remove(&k);
+                }
+                let obj = with_meta(&obj, meta);
+                self.send_user(ApiOp::Update { obj, check_rv: false });
+            }
+            Action::Cordon { node, unschedulable } => match self.store.nodes.get(node.as_str()) {
+                Some(n) => {
+                    let mut nn = (**n).clone();
+                    nn.spec.unschedulable = unschedulable;
+                    self.send_user(ApiOp::Update { obj: Object::Node(Rc::new(nn)), check_rv: false });
+                }
+                None => self.user_error(format!("Error from server (NotFound): nodes \"{}\" not found", node)),
+            },
+            Action::CrashNode(name) => {
+                let Some(&i) = self.kubelet_index.get(name.as_str()) else { return };
+                let k = &mut self.kubelets[i as usize];
+                if !k.alive {
+                    return;
+                }
+                k.crash();
+                let now = self.now();
+                let mut ctx = ctx!(self);
+                ctx.event(true, "kubesim", "NodeCrashed", "Node", "", &name, &"node crashed (fault injected)");
+                self.nlc.on_lease(&name, SimTime::ZERO, Some(now), &mut ctx);
+            }
+            Action::RestartNode(name) => {
+                let Some(&i) = self.kubelet_index.get(name.as_str()) else { return };
+                if self.kubelets[i as usize].alive {
+                    return;
+                }
+                let now = self.now();
+                let mut ctx = ctx!(self);
+                self.kubelets[i as usize].restart(&mut ctx);
+                self.nlc.on_lease(&name, now, None, &mut ctx);
+            }
+            Action::AddNode(node) => self.add_node(node),
+        }
+    }
+
+    fn send_user(&mut self, op: ApiOp) {
+        let at = self.now() + self.cfg.api_latency;
+        self.queue.push(at, Event::Api { from: Client::User, op: Box::new(op) });
+    }
+
+    fn list_keys(&self, kind: Kind, namespace: &str, sel: &crate::objects::selector::Selector) -> Vec<Key> {
+        let mut keys: Vec<Key> = match kind {
+            Kind::Pod => self
+                .store
+                .pods
+                .values()
+                .filter(|p| &*p.meta.namespace == namespace && sel.matches(&p.meta.labels))
+                .map(|p| Key::of(&p.meta))
+                .collect(),
+            Kind::ReplicaSet | Kind::ReplicationController => self
+                .store
+                .replicasets
+                .values()
+                .filter(|r| Kind::from_replica(r.kind) == kind && &*r.meta.namespace == namespace && sel.matches(&r.meta.labels))
+                .map(|r| Key::of(&r.meta))
+                .collect(),
+            Kind::Node => self.store.nodes.values().filter(|n| sel.matches(&n.meta.labels)).map(|n| Key::of(&n.meta)).collect(),
+            _ => Vec::new(),
+        };
+        keys.sort();
+        keys
+    }
+
+    /// Checks the safety invariants that must hold after every event:
+    /// no node holds more than its allocatable (by the requests of the
+    /// non-terminal pods bound to it), and no pod is bound to a node the
+    /// scheduler never saw. Returns the first violation.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut per_node: IndexMap<&str, crate::objects::resources::Resources, FxBuildHasher> = IndexMap::default();
+        for p in self.store.pods.values() {
+            if p.status.phase.is_terminal() {
+                continue;
+            }
+            if let Some(n) = p.node_name() {
+                *per_node.entry(n).or_default() += p.spec.requests();
+            }
+        }
+        for (n, used) in per_node {
+            if let Some(node) = self.store.nodes.get(n) {
+                let a = node.status.allocatable;
+                if used.cpu_m > a.cpu_m || used.memory > a.memory || used.pods > a.pods {
+                    return Err(format!("node {} over-committed: {:?} > {:?} (seed {})", n, used, a, self.seed));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The duration since `t0` in the simulation's clock.
+    pub fn since(&self, t0: SimTime) -> SimDuration {
+        self.now().saturating_sub(t0)
+    }
+}
+
+fn with_meta(obj: &Object, meta: ObjectMeta) -> Object {
+    match obj {
+        Object::Pod(p) => Object::Pod(Rc::new(Pod { meta, ..(**p).clone() })),
+        Object::Node(n) => Object::Node(Rc::new(Node { meta, ..(**n).clone() })),
+        Object::ReplicaSet(r) => {
+            let mut r = (**r).clone();
+            r.meta = meta;
+            Object::ReplicaSet(Rc::new(r))
+        }
+        Object::Namespace(_) => Object::Namespace(Rc::new(Namespace { meta })),
+        Object::Other(u) => {
+            let mut u = (**u).clone();
+            u.meta = meta;
+            Object::Other(Rc::new(u))
+        }
+    }
+}
