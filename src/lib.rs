@@ -11,6 +11,8 @@ pub mod config;
 pub mod controllers;
 pub mod nodes;
 pub mod objects;
+pub mod report;
+pub mod runner;
 pub mod runtime;
 pub mod scenario;
 pub mod sim;

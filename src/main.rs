@@ -1,1 +1,313 @@
-fn main() {}
+//! The `kubesim` command line: parse arguments, call the library, print.
+
+use clap::{Parser, Subcommand};
+use kubesim::objects::duration::parse_duration;
+use kubesim::objects::selector::Selector;
+use kubesim::objects::Kind;
+use kubesim::report::{csv as report_csv, kubectl, timeline};
+use kubesim::runner::{self, RunOptions};
+use kubesim::scenario::{self, Scenario};
+use kubesim::sim::{SimDuration, SimTime};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "kubesim", version, about = "A deterministic discrete-event simulator of a Kubernetes cluster")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a scenario: timeline, summary, expectation verdicts, trace hash.
+    Run {
+        scenario: PathBuf,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Stop at this virtual time (default: the scenario's duration).
+        #[arg(long)]
+        until: Option<String>,
+        /// Write every trace record as JSON lines to this file.
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        /// Write timeseries.csv and pods.csv into this directory.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Sampling interval of timeseries.csv.
+        #[arg(long, default_value = "10s")]
+        sample: String,
+        /// Print only the verdicts and the trace hash.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Show objects as `kubectl get` would at a virtual time:
+    /// `kubesim get KIND [NAME] --at TIME SCENARIO`.
+    Get {
+        /// KIND [NAME] SCENARIO
+        #[arg(num_args = 2..=3, required = true)]
+        args: Vec<String>,
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(short = 'o', long)]
+        output: Option<String>,
+        #[arg(short = 'l', long)]
+        selector: Option<String>,
+        #[arg(short = 'n', long, default_value = "default")]
+        namespace: String,
+        #[arg(short = 'A', long)]
+        all_namespaces: bool,
+    },
+    /// Load and check a scenario without running it.
+    Validate { scenario: PathBuf },
+}
+
+/// An error that ends the command: message and exit code.
+struct Fail(String, u8);
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.cmd {
+        Cmd::Run { scenario, seed, until, trace, csv, sample, quiet } => cmd_run(&scenario, seed, until, trace, csv, &sample, quiet),
+        Cmd::Get { args, at, seed, output, selector, namespace, all_namespaces } => {
+            cmd_get(&args, at, seed, output, selector, &namespace, all_namespaces)
+        }
+        Cmd::Validate { scenario } => load(&scenario).map(|s| {
+            for w in &s.warnings {
+                eprintln!("{}", w);
+            }
+            println!(
+                "{}: valid ({} nodes, {} objects, {} timeline entries, {} expectations, {} workload pods)",
+                scenario.display(),
+                s.nodes.len(),
+                s.objects.len(),
+                s.timeline.len(),
+                s.expect.len(),
+                s.workload.len()
+            );
+            0
+        }),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Fail(msg, code)) => {
+            eprintln!("{}", msg);
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn load(path: &Path) -> Result<Scenario, Fail> {
+    scenario::load(path).map_err(|e| Fail(e.to_string(), 2))
+}
+
+fn time_arg(flag: &str, s: &str) -> Result<SimTime, Fail> {
+    parse_duration(s).map(|d| SimTime(d.0)).map_err(|e| Fail(format!("error: --{}: {}", flag, e), 2))
+}
+
+/// The seed: the flag, else the scenario's, else one drawn from the clock
+/// (outside the simulation) and printed so the run can be repeated.
+fn pick_seed(flag: Option<u64>, scn: &Scenario) -> (u64, bool) {
+    if let Some(s) = flag.or(scn.seed) {
+        return (s, false);
+    }
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
+    (nanos % 1_000_000_007, true)
+}
+
+fn io_fail(what: &Path, e: std::io::Error) -> Fail {
+    Fail(format!("error: {}: {}", what.display(), e), 2)
+}
+
+fn cmd_run(
+    path: &Path,
+    seed: Option<u64>,
+    until: Option<String>,
+    trace: Option<PathBuf>,
+    csv_dir: Option<PathBuf>,
+    sample: &str,
+    quiet: bool,
+) -> Result<u8, Fail> {
+    let scn = load(path)?;
+    let until = until.map(|u| time_arg("until", &u)).transpose()?;
+    let sample = parse_duration(sample).map_err(|e| Fail(format!("error: --sample: {}", e), 2))?;
+    if sample == SimDuration::ZERO {
+        return Err(Fail("error: --sample must be positive".into(), 2));
+    }
+    let (seed, drawn) = pick_seed(seed, &scn);
+    for w in &scn.warnings {
+        eprintln!("{}", w);
+    }
+    let mut out = std::io::stdout().lock();
+    if drawn || !quiet {
+        let _ = writeln!(out, "scenario: {}  seed: {}{}", scn.name, seed, if drawn { " (drawn; pass --seed to repeat)" } else { "" });
+    }
+    let jsonl: Option<Box<dyn Write>> = match &trace {
+        Some(p) => Some(Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| io_fail(p, e))?))),
+        None => None,
+    };
+    let mut ts: Vec<u8> = Vec::new();
+    let mut sampler = |t: SimTime, s: &kubesim::objects::store::ClusterStats| {
+        let _ = report_csv::timeseries_row(&mut ts, t, s);
+    };
+    let opts = RunOptions {
+        seed: Some(seed),
+        until,
+        keep_events: !quiet,
+        jsonl,
+        sample: csv_dir.as_ref().map(|_| (sample, &mut sampler as &mut dyn FnMut(_, &_))),
+        pod_times: csv_dir.is_some(),
+    };
+    let mut res = runner::run(&scn, opts);
+    if let Some(e) = res.sim.trace.take_io_error() {
+        return Err(Fail(format!("error: writing the trace: {}", e), 2));
+    }
+    if let Some(dir) = &csv_dir {
+        std::fs::create_dir_all(dir).map_err(|e| io_fail(dir, e))?;
+        let mut data = format!("{}\n", report_csv::TIMESERIES_HEADER).into_bytes();
+        data.extend_from_slice(&ts);
+        let p = dir.join("timeseries.csv");
+        std::fs::write(&p, data).map_err(|e| io_fail(&p, e))?;
+        let p = dir.join("pods.csv");
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&p).map_err(|e| io_fail(&p, e))?);
+        report_csv::write_pods(&mut f, res.sim.store.pod_times()).map_err(|e| io_fail(&p, e))?;
+    }
+    let sim = &res.sim;
+    if !quiet {
+        let _ = write!(out, "{}", timeline::render_events(sim.trace.events(), &sim.user_errors));
+        let s = &sim.store.stats;
+        let ready = sim.store.nodes.values().filter(|n| n.is_ready()).count();
+        let terminating = sim.store.pods.values().filter(|p| p.meta.deletion_timestamp.is_some()).count();
+        let _ = writeln!(
+            out,
+            "\nsummary at {}: nodes {} ({} Ready); pods {} (Pending {}, Running {}, Succeeded {}, Failed {}; Terminating {}); {} events, {} trace records",
+            sim.now(),
+            sim.store.nodes.len(),
+            ready,
+            sim.store.pods.len(),
+            s.pods_pending,
+            s.pods_running,
+            s.pods_succeeded,
+            s.pods_failed,
+            terminating,
+            sim.events_processed(),
+            sim.trace.record_count()
+        );
+    } else {
+        for u in &sim.user_errors {
+            let _ = writeln!(out, "{} {}", u.time, u.message);
+        }
+    }
+    if !scn.expect.is_empty() {
+        let _ = writeln!(out, "\nexpectations:");
+    }
+    for (e, v) in scn.expect.iter().zip(&res.verdicts) {
+        match v {
+            Some(v) if v.passed => {
+                let _ = writeln!(out, "  PASS  {} (found {})", e, v.found);
+            }
+            Some(v) => {
+                let shown: Vec<&str> = v.names.iter().take(10).map(String::as_str).collect();
+                let more = if v.names.len() > 10 { format!(", … {} more", v.names.len() - 10) } else { String::new() };
+                let _ = writeln!(out, "  FAIL  {} (line {}): found {} [{}{}]", e, e.line, v.found, shown.join(", "), more);
+            }
+            None => {
+                let _ = writeln!(out, "  SKIP  {} (after the horizon {})", e, sim.now());
+            }
+        }
+    }
+    let failed = res.failed();
+    let _ = writeln!(out, "trace-hash: {}", res.trace_hash);
+    res.sim.trace.flush();
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+fn cmd_get(
+    args: &[String],
+    at: Option<String>,
+    seed: Option<u64>,
+    output: Option<String>,
+    selector: Option<String>,
+    namespace: &str,
+    all_namespaces: bool,
+) -> Result<u8, Fail> {
+    let (kind_s, name, path) = match args {
+        [k, p] => (k, None, p),
+        [k, n, p] => (k, Some(n.clone()), p),
+        _ => return Err(Fail("usage: kubesim get KIND [NAME] --at TIME SCENARIO".into(), 2)),
+    };
+    let kind = Kind::from_cli(kind_s)
+        .filter(|k| matches!(k, Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet))
+        .ok_or_else(|| Fail(format!("error: the server doesn't have a resource type \"{}\" (supported: pods, nodes, rc, rs)", kind_s), 2))?;
+    let wide = match output.as_deref() {
+        None => false,
+        Some("wide") => true,
+        Some(o) => return Err(Fail(format!("error: -o {} is not supported yet (supported: wide)", o), 2)),
+    };
+    let sel = selector
+        .as_deref()
+        .map(Selector::parse)
+        .transpose()
+        .map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
+    let scn = load(Path::new(path))?;
+    let at = at.map(|a| time_arg("at", &a)).transpose()?;
+    let (seed, _) = pick_seed(seed, &scn);
+    let res = runner::run(&scn, RunOptions { seed: Some(seed), until: Some(at.unwrap_or_else(|| runner::horizon(&scn))), ..Default::default() });
+    let store = &res.sim.store;
+    let now = res.sim.now();
+    let ns_ok = |ns: &str| all_namespaces || ns == namespace;
+    let name_ok = |n: &str| name.as_deref().is_none_or(|x| x == n);
+    let sel_ok = |l: &kubesim::objects::selector::Labels| sel.as_ref().is_none_or(|s| s.matches(l));
+    let text = match kind {
+        Kind::Pod => {
+            let mut pods: Vec<_> = store
+                .pods
+                .values()
+                .filter(|p| ns_ok(&p.meta.namespace) && name_ok(&p.meta.name) && sel_ok(&p.meta.labels))
+                .map(|p| p.as_ref())
+                .collect();
+            pods.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+            (!pods.is_empty()).then(|| kubectl::pods_table(&pods, now, wide, all_namespaces))
+        }
+        Kind::Node => {
+            let mut nodes: Vec<_> =
+                store.nodes.values().filter(|n| name_ok(&n.meta.name) && sel_ok(&n.meta.labels)).map(|n| n.as_ref()).collect();
+            nodes.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+            (!nodes.is_empty()).then(|| kubectl::nodes_table(&nodes, now, wide))
+        }
+        _ => {
+            let mut sets: Vec<_> = store
+                .replicasets
+                .values()
+                .filter(|r| Kind::from_replica(r.kind) == kind && ns_ok(&r.meta.namespace) && name_ok(&r.meta.name) && sel_ok(&r.meta.labels))
+                .map(|r| r.as_ref())
+                .collect();
+            sets.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+            (!sets.is_empty()).then(|| kubectl::replicasets_table(&sets, now, wide, all_namespaces))
+        }
+    };
+    match (text, name) {
+        (Some(t), _) => {
+            print!("{}", t);
+            Ok(0)
+        }
+        (None, Some(n)) => Err(Fail(format!("Error from server (NotFound): {} \"{}\" not found", kind_s, n), 1)),
+        (None, None) => {
+            if kind.namespaced() && !all_namespaces {
+                eprintln!("No resources found in {} namespace.", namespace);
+            } else {
+                eprintln!("No resources found");
+            }
+            Ok(0)
+        }
+    }
+}

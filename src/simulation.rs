@@ -67,9 +67,9 @@ macro_rules! ctx {
 }
 
 impl Simulation {
-    /// An empty cluster with the built-in namespaces.
+    /// A simulation with nothing in it; call `bootstrap` next.
     pub fn new(cfg: Config, seed: u64) -> Self {
-        let mut sim = Simulation {
+        Simulation {
             cfg,
             seed,
             queue: EventQueue::new(),
@@ -89,14 +89,26 @@ impl Simulation {
             workload: Vec::new(),
             user_errors: Vec::new(),
             events_processed: 0,
-        };
+        }
+    }
+
+    /// An empty cluster, bootstrapped (see `bootstrap`).
+    pub fn with_defaults(cfg: Config, seed: u64) -> Self {
+        let mut sim = Self::new(cfg, seed);
+        sim.bootstrap();
+        sim
+    }
+
+    /// What every cluster has at t = 0: the built-in namespaces, and the
+    /// PodGC loop.
+    pub fn bootstrap(&mut self) {
+        let sim = self;
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let obj = Object::Namespace(Rc::new(Namespace { meta: ObjectMeta { name: ns.into(), ..Default::default() } }));
             sim.apply_op(Client::User, ApiOp::Create(obj));
         }
         let first_gc = SimTime::ZERO + sim.cfg.pod_gc_period;
         sim.queue.push(first_gc, Event::PodGc);
-        sim
     }
 
     pub fn now(&self) -> SimTime {

@@ -1,0 +1,70 @@
+//! CSV reports: `timeseries.csv` (cluster totals sampled at a fixed
+//! interval) and `pods.csv` (one row per pod). Columns are fixed; times are
+//! seconds printed from integers, so files are byte-identical across runs.
+
+use crate::objects::store::{ClusterStats, PodTimes};
+use crate::sim::SimTime;
+use std::io::Write;
+
+pub const TIMESERIES_HEADER: &str = "time_s,pods_pending,pods_running,pods_succeeded,pods_failed,cpu_requested_m,cpu_allocatable_m,memory_requested_bytes,memory_allocatable_bytes";
+pub const PODS_HEADER: &str = "name,node,created,scheduled,started,finished,phase";
+
+/// Seconds with millisecond precision, trailing zeros dropped: `10`, `0.5`.
+pub fn seconds(t: SimTime) -> String {
+    let ms = t.0 / 1_000_000;
+    let (s, frac) = (ms / 1000, ms % 1000);
+    if frac == 0 {
+        format!("{}", s)
+    } else {
+        let f = format!("{:03}", frac);
+        format!("{}.{}", s, f.trim_end_matches('0'))
+    }
+}
+
+pub fn timeseries_row(w: &mut dyn Write, t: SimTime, s: &ClusterStats) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "{},{},{},{},{},{},{},{},{}",
+        seconds(t),
+        s.pods_pending,
+        s.pods_running,
+        s.pods_succeeded,
+        s.pods_failed,
+        s.requested.cpu_m,
+        s.allocatable.cpu_m,
+        s.requested.memory,
+        s.allocatable.memory
+    )
+}
+
+pub fn write_pods<'a>(w: &mut dyn Write, pods: impl Iterator<Item = &'a PodTimes>) -> std::io::Result<()> {
+    writeln!(w, "{}", PODS_HEADER)?;
+    let opt = |t: Option<SimTime>| t.map(seconds).unwrap_or_default();
+    for p in pods {
+        let name = if &*p.namespace == "default" { p.name.to_string() } else { format!("{}/{}", p.namespace, p.name) };
+        writeln!(
+            w,
+            "{},{},{},{},{},{},{}",
+            name,
+            p.node.as_deref().unwrap_or(""),
+            seconds(p.created),
+            opt(p.scheduled),
+            opt(p.started),
+            opt(p.finished),
+            if p.deleted.is_some() && p.finished.is_none() { "Deleted" } else { p.phase.as_str() }
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_format() {
+        assert_eq!(seconds(SimTime(10_000_000_000)), "10");
+        assert_eq!(seconds(SimTime(500_000_000)), "0.5");
+        assert_eq!(seconds(SimTime(120_010_000_000)), "120.01");
+    }
+}

@@ -1,0 +1,91 @@
+//! Running a scenario: advance to each checkpoint (expectation times and
+//! report samples), evaluate, and finish at the horizon.
+
+use crate::objects::store::ClusterStats;
+use crate::scenario::expect::Verdict;
+use crate::scenario::Scenario;
+use crate::sim::{SimDuration, SimTime};
+use crate::simulation::Simulation;
+use std::io::Write;
+
+/// A sampler called at every `interval` (t = 0 included) with the totals.
+pub type Sampler<'a> = (SimDuration, &'a mut dyn FnMut(SimTime, &ClusterStats));
+
+#[derive(Default)]
+pub struct RunOptions<'a> {
+    pub seed: Option<u64>,
+    /// The horizon; by default the scenario's `duration` or its last
+    /// expectation, whichever is later.
+    pub until: Option<SimTime>,
+    /// Keep Kubernetes Events in memory (for printing the timeline).
+    pub keep_events: bool,
+    pub jsonl: Option<Box<dyn Write>>,
+    pub sample: Option<Sampler<'a>>,
+    /// Record per-pod lifecycle times (for `pods.csv`).
+    pub pod_times: bool,
+}
+
+pub struct RunResult {
+    pub sim: Simulation,
+    pub seed: u64,
+    /// One entry per expectation, in file order; `None` when the horizon
+    /// came before its time.
+    pub verdicts: Vec<Option<Verdict>>,
+    pub trace_hash: String,
+}
+
+impl RunResult {
+    pub fn failed(&self) -> usize {
+        self.verdicts.iter().filter(|v| v.as_ref().is_some_and(|v| !v.passed)).count()
+    }
+}
+
+/// The default horizon of a scenario.
+pub fn horizon(scn: &Scenario) -> SimTime {
+    let last = scn.expect.iter().map(|e| e.at).max().unwrap_or(SimTime::ZERO);
+    SimTime(scn.duration.0).max(last)
+}
+
+pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
+    let seed = opts.seed.or(scn.seed).unwrap_or(1);
+    let jsonl = opts.jsonl;
+    let mut sim = scn.build_with(seed, |sim| {
+        sim.trace.keep_events(opts.keep_events);
+        if opts.pod_times {
+            sim.store.record_pod_times();
+        }
+        if let Some(w) = jsonl {
+            sim.trace.set_jsonl(w);
+        }
+    });
+    let until = opts.until.unwrap_or_else(|| horizon(scn));
+    let mut order: Vec<usize> = (0..scn.expect.len()).collect();
+    order.sort_by_key(|&i| (scn.expect[i].at, i));
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; scn.expect.len()];
+    let mut next_exp = 0;
+    let mut sample = opts.sample;
+    let mut next_sample = sample.as_ref().map(|_| SimTime::ZERO);
+    loop {
+        let exp_t = order.get(next_exp).map(|&i| scn.expect[i].at).filter(|t| *t <= until);
+        let cp = [exp_t, next_sample.filter(|t| *t <= until), Some(until)].into_iter().flatten().min().expect("until");
+        sim.run_until(cp);
+        while let Some(&i) = order.get(next_exp) {
+            if scn.expect[i].at != cp {
+                break;
+            }
+            verdicts[i] = Some(scn.expect[i].check(&sim.store));
+            next_exp += 1;
+        }
+        if next_sample == Some(cp) {
+            let (interval, f) = sample.as_mut().expect("sampling");
+            f(cp, &sim.store.stats);
+            next_sample = Some(cp + *interval);
+        }
+        if cp >= until {
+            break;
+        }
+    }
+    sim.trace.flush();
+    let trace_hash = sim.trace.hash_hex();
+    RunResult { sim, seed, verdicts, trace_hash }
+}

@@ -1,0 +1,72 @@
+//! Load errors and warnings: each names the file, line, column and field.
+
+use super::yaml::{Node, Pos};
+use std::collections::BTreeSet;
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    pub file: String,
+    pub pos: Option<Pos>,
+    /// The field path, e.g. `objects[0].spec.replicas`.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pos {
+            Some(p) => write!(f, "{}:{}:{}: ", self.file, p.line, p.col)?,
+            None => write!(f, "{}: ", self.file)?,
+        }
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found while loading (loading goes on after an error, so
+/// one run reports them all).
+#[derive(Clone, Debug, Default)]
+pub struct Diagnostics {
+    pub errors: Vec<LoadError>,
+    pub warnings: Vec<String>,
+    seen_warnings: BTreeSet<String>,
+}
+
+impl Diagnostics {
+    pub fn error(&mut self, file: &str, node: Option<&Node>, field: &str, message: impl Into<String>) {
+        self.errors.push(LoadError {
+            file: file.to_string(),
+            pos: node.map(|n| n.pos),
+            field: field.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// A warning shown once per `dedup` key.
+    pub fn warn_once(&mut self, dedup: String, text: String) {
+        if self.seen_warnings.insert(dedup) {
+            self.warnings.push(text);
+        }
+    }
+}
+
+/// Multiple errors, as returned by the loader.
+#[derive(Clone, Debug)]
+pub struct LoadErrors(pub Vec<LoadError>);
+
+impl fmt::Display for LoadErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "error: {}", e)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadErrors {}

@@ -1,0 +1,365 @@
+//! `kubectl` command lines in a scenario's timeline, parsed into actions:
+//! `run`, `create -f`, `apply -f`, `delete`, `scale`, `label`, `annotate`,
+//! `cordon`, `uncordon`.
+
+use super::action::Action;
+use crate::objects::meta::ObjectMeta;
+use crate::objects::pod::{Container, ContainerPort, Pod, PodSpec, PodStatus, PullPolicy, RestartPolicy};
+use crate::objects::store::Propagation;
+use crate::objects::{Kind, Object};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// A parsed command: an action, or a file to load first (`-f`).
+#[derive(Debug)]
+pub enum Parsed {
+    Action(Action),
+    File { path: String, create: bool, namespace: Option<String> },
+}
+
+/// Splits a command line like a shell: whitespace, with '…' and "…" quoting.
+pub fn tokenize(line: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut has = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => cur.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                has = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if has || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                    has = false;
+                }
+            }
+            (None, c) => cur.push(c),
+        }
+    }
+    if quote.is_some() {
+        return Err("unterminated quote".into());
+    }
+    if has || !cur.is_empty() {
+        out.push(cur);
+    }
+    Ok(out)
+}
+
+struct Args {
+    positional: Vec<String>,
+    flags: BTreeMap<String, String>,
+}
+
+/// Flags that take a value when written `--flag value`.
+const VALUE_FLAGS: &[&str] = &[
+    "-n", "--namespace", "-l", "--selector", "--replicas", "--grace-period", "--image", "--port", "--labels",
+    "--restart", "-f", "--filename", "--cascade", "--image-pull-policy",
+];
+
+fn parse_args(tokens: &[String]) -> Result<Args, String> {
+    let mut a = Args { positional: Vec::new(), flags: BTreeMap::new() };
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        if t == "--" {
+            a.positional.extend(tokens[i + 1..].iter().cloned());
+            break;
+        }
+        if t.starts_with('-') && t.len() > 1 && !t.starts_with("--") && t.len() > 2 && t.as_bytes()[2] != b'=' {
+            // -nfoo is not supported; keep it simple and explicit.
+            return Err(format!("unsupported flag form `{}`; write `{} {}`", t, &t[..2], &t[2..]));
+        }
+        if t.starts_with('-') && t.len() > 1 {
+            let (name, value) = match t.split_once('=') {
+                Some((n, v)) => (n.to_string(), v.to_string()),
+                None if VALUE_FLAGS.contains(&t.as_str()) => {
+                    i += 1;
+                    let v = tokens.get(i).ok_or_else(|| format!("flag {} needs a value", t))?;
+                    (t.clone(), v.clone())
+                }
+                None => (t.clone(), "true".to_string()),
+            };
+            let canonical = match name.as_str() {
+                "-n" => "--namespace",
+                "-l" => "--selector",
+                "-f" => "--filename",
+                other => other,
+            };
+            a.flags.insert(canonical.to_string(), value);
+        } else {
+            a.positional.push(t.clone());
+        }
+        i += 1;
+    }
+    Ok(a)
+}
+
+impl Args {
+    fn take(&mut self, flag: &str) -> Option<String> {
+        self.flags.remove(flag)
+    }
+    fn finish(&self, verb: &str) -> Result<(), String> {
+        match self.flags.keys().next() {
+            Some(f) => Err(format!("unknown or unsupported flag {} for `kubectl {}`", f, verb)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Splits `rc/kubia` or (`rc`, `kubia`) into a kind and names.
+fn kind_and_names(pos: &[String]) -> Result<(Kind, Vec<String>), String> {
+    let first = pos.first().ok_or("a resource type is required")?;
+    if let Some((k, n)) = first.split_once('/') {
+        let kind = Kind::from_cli(k).ok_or_else(|| format!("the server doesn't have a resource type \"{}\"", k))?;
+        let mut names = vec![n.to_string()];
+        for p in &pos[1..] {
+            let (k2, n2) = p.split_once('/').ok_or("mixing TYPE/NAME and NAME forms is not supported")?;
+            if Kind::from_cli(k2) != Some(kind) {
+                return Err("one resource type at a time, please".into());
+            }
+            names.push(n2.to_string());
+        }
+        return Ok((kind, names));
+    }
+    let kind = Kind::from_cli(first).ok_or_else(|| format!("the server doesn't have a resource type \"{}\"", first))?;
+    Ok((kind, pos[1..].to_vec()))
+}
+
+pub fn parse(line: &str) -> Result<Parsed, String> {
+    let mut tokens = tokenize(line)?;
+    if tokens.first().map(String::as_str) == Some("kubectl") {
+        tokens.remove(0);
+    }
+    let verb = tokens.first().cloned().ok_or("empty kubectl command")?;
+    let mut a = parse_args(&tokens[1..])?;
+    let ns = a.take("--namespace").unwrap_or_else(|| "default".into());
+    let action = match verb.as_str() {
+        "scale" => {
+            let (kind, names) = kind_and_names(&a.positional)?;
+            if !matches!(kind, Kind::ReplicationController | Kind::ReplicaSet) {
+                return Err(format!("cannot scale {}", kind.as_str()));
+            }
+            let [name] = names.as_slice() else { return Err("scale takes exactly one name".into()) };
+            let replicas: i32 = a
+                .take("--replicas")
+                .ok_or("--replicas=COUNT is required")?
+                .parse()
+                .map_err(|_| "--replicas must be an integer".to_string())?;
+            if replicas < 0 {
+                return Err("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0".into());
+            }
+            a.finish(&verb)?;
+            Action::Scale { kind, namespace: ns, name: name.clone(), replicas }
+        }
+        "label" | "annotate" => {
+            let overwrite = a.take("--overwrite").is_some_and(|v| v != "false");
+            a.finish(&verb)?;
+            let (kind, rest) = kind_and_names(&a.positional)?;
+            let (name, pairs) = rest.split_first().ok_or("a name is required")?;
+            let mut set = Vec::new();
+            let mut remove = Vec::new();
+            for p in pairs {
+                if let Some(k) = p.strip_suffix('-') {
+                    remove.push(k.to_string());
+                } else if let Some((k, v)) = p.split_once('=') {
+                    set.push((k.to_string(), v.to_string()));
+                } else {
+                    return Err(format!("invalid {} `{}`: expected key=value or key-", verb, p));
+                }
+            }
+            if set.is_empty() && remove.is_empty() {
+                return Err(format!("at least one {} update is required", verb));
+            }
+            Action::Label { kind, namespace: ns, name: name.clone(), set, remove, overwrite, annotate: verb == "annotate" }
+        }
+        "delete" => {
+            let selector = a.take("--selector");
+            let force = a.take("--force").is_some_and(|v| v != "false");
+            let now = a.take("--now").is_some_and(|v| v != "false");
+            let grace = match a.take("--grace-period") {
+                Some(g) => {
+                    let v: i64 = g.parse().map_err(|_| "--grace-period must be an integer".to_string())?;
+                    // Negative means "use the pod's default"; 0 with --force
+                    // is an immediate removal.
+                    if v < 0 {
+                        None
+                    } else if v == 0 && !force {
+                        Some(1)
+                    } else {
+                        Some(v as u64)
+                    }
+                }
+                None if force => Some(0),
+                None if now => Some(1),
+                None => None,
+            };
+            let propagation = match a.take("--cascade").as_deref() {
+                None | Some("background") | Some("true") => Propagation::Background,
+                Some("foreground") => Propagation::Foreground,
+                Some("orphan") | Some("false") => Propagation::Orphan,
+                Some(o) => return Err(format!("invalid --cascade value `{}`", o)),
+            };
+            a.finish(&verb)?;
+            let (kind, names) = kind_and_names(&a.positional)?;
+            if names.is_empty() && selector.is_none() {
+                return Err("resource(s) were provided, but no name was specified".into());
+            }
+            if names.len() > 1 {
+                return Err("delete one name per timeline entry".into());
+            }
+            Action::Delete { kind, namespace: ns, name: names.first().cloned(), selector, grace_seconds: grace, propagation }
+        }
+        "run" => {
+            let image = a.take("--image").ok_or("--image is required")?;
+            let port = a.take("--port");
+            let labels = a.take("--labels");
+            let restart = a.take("--restart");
+            let pull = a.take("--image-pull-policy");
+            a.finish(&verb)?;
+            let [name] = a.positional.as_slice() else { return Err("run takes exactly one NAME".into()) };
+            let mut lab = BTreeMap::new();
+            match labels {
+                Some(l) => {
+                    for kv in l.split(',') {
+                        let (k, v) = kv.split_once('=').ok_or_else(|| format!("invalid label `{}`", kv))?;
+                        lab.insert(k.to_string(), v.to_string());
+                    }
+                }
+                None => {
+                    lab.insert("run".into(), name.clone());
+                }
+            }
+            let restart_policy = match restart.as_deref() {
+                None | Some("Always") => RestartPolicy::Always,
+                Some("OnFailure") => RestartPolicy::OnFailure,
+                Some("Never") => RestartPolicy::Never,
+                Some(o) => return Err(format!("invalid --restart `{}`", o)),
+            };
+            let image_pull_policy = match pull.as_deref() {
+                None => PullPolicy::default_for(&image),
+                Some("Always") => PullPolicy::Always,
+                Some("IfNotPresent") => PullPolicy::IfNotPresent,
+                Some("Never") => PullPolicy::Never,
+                Some(o) => return Err(format!("invalid --image-pull-policy `{}`", o)),
+            };
+            let ports = match port {
+                Some(p) => vec![ContainerPort {
+                    name: None,
+                    container_port: p.parse().map_err(|_| format!("invalid --port `{}`", p))?,
+                    protocol: "TCP".into(),
+                    host_port: None,
+                }],
+                None => vec![],
+            };
+            let pod = Pod {
+                meta: ObjectMeta { name: name.as_str().into(), namespace: ns.as_str().into(), labels: Rc::new(lab), ..Default::default() },
+                spec: Rc::new(PodSpec {
+                    node_name: None,
+                    containers: vec![Container {
+                        name: name.as_str().into(),
+                        image: image.as_str().into(),
+                        image_pull_policy,
+                        command: vec![],
+                        args: vec![],
+                        ports,
+                        requests: Default::default(),
+                        limits: Default::default(),
+                        has_cpu_request: false,
+                        has_memory_request: false,
+                    }],
+                    init_containers: vec![],
+                    restart_policy,
+                    node_selector: BTreeMap::new(),
+                    node_affinity: Default::default(),
+                    tolerations: vec![],
+                    termination_grace_period_seconds: 30,
+                    scheduler_name: crate::controllers::scheduler::DEFAULT_SCHEDULER.into(),
+                    priority: 0,
+                }),
+                status: PodStatus::default(),
+            };
+            Action::Create(vec![Object::Pod(Rc::new(pod))])
+        }
+        "apply" | "create" => {
+            let file = a.take("--filename").ok_or_else(|| format!("`kubectl {}` needs -f FILE", verb))?;
+            a.finish(&verb)?;
+            if !a.positional.is_empty() {
+                return Err(format!("`kubectl {} {}` is not supported; use -f FILE", verb, a.positional.join(" ")));
+            }
+            return Ok(Parsed::File { path: file, create: verb == "create", namespace: Some(ns) });
+        }
+        "cordon" | "uncordon" => {
+            a.finish(&verb)?;
+            let [node] = a.positional.as_slice() else { return Err(format!("{} takes exactly one NODE", verb)) };
+            Action::Cordon { node: node.clone(), unschedulable: verb == "cordon" }
+        }
+        other => return Err(format!("`kubectl {}` is not supported in a timeline (supported: run, create, apply, delete, scale, label, annotate, cordon, uncordon)", other)),
+    };
+    Ok(Parsed::Action(action))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(s: &str) -> Action {
+        match parse(s).unwrap() {
+            Parsed::Action(a) => a,
+            p => panic!("{:?}", p),
+        }
+    }
+
+    #[test]
+    fn scale_forms() {
+        for line in ["scale rc kubia --replicas=5", "kubectl scale rc/kubia --replicas 5"] {
+            match action(line) {
+                Action::Scale { kind, name, replicas, .. } => {
+                    assert_eq!((kind, name.as_str(), replicas), (Kind::ReplicationController, "kubia", 5));
+                }
+                a => panic!("{:?}", a),
+            }
+        }
+        assert!(parse("scale rc kubia --replicas=-1").is_err());
+        assert!(parse("scale pod kubia --replicas=1").is_err());
+    }
+
+    #[test]
+    fn label_and_delete() {
+        match action("label pod kubia-abc app=foo env- --overwrite") {
+            Action::Label { set, remove, overwrite, .. } => {
+                assert_eq!(set, vec![("app".to_string(), "foo".to_string())]);
+                assert_eq!(remove, vec!["env".to_string()]);
+                assert!(overwrite);
+            }
+            a => panic!("{:?}", a),
+        }
+        match action("delete po -l app=kubia --grace-period=0 --force") {
+            Action::Delete { selector, grace_seconds, .. } => {
+                assert_eq!(selector.as_deref(), Some("app=kubia"));
+                assert_eq!(grace_seconds, Some(0));
+            }
+            a => panic!("{:?}", a),
+        }
+        assert!(parse("frobnicate pods").is_err());
+        assert!(parse("delete pod").is_err());
+        assert!(parse("label pod x 'unterminated").is_err());
+    }
+
+    #[test]
+    fn run_creates_a_pod_labelled_run() {
+        match action("run kubia --image=luksa/kubia --port=8080") {
+            Action::Create(objs) => match &objs[0] {
+                Object::Pod(p) => {
+                    assert_eq!(p.meta.labels.get("run").map(String::as_str), Some("kubia"));
+                    assert_eq!(p.spec.containers[0].image_pull_policy, PullPolicy::Always);
+                }
+                o => panic!("{:?}", o),
+            },
+            a => panic!("{:?}", a),
+        }
+    }
+}

@@ -1,0 +1,642 @@
+//! Kubernetes manifests to API objects.
+//!
+//! Real manifests load unchanged: `v1` Pod, ReplicationController,
+//! Namespace and Node; `apps/v1` ReplicaSet (and the retired
+//! `extensions/v1beta1`, `apps/v1beta1`, `apps/v1beta2`, mapped with a
+//! warning). Fields the simulator does not model are kept and reported once
+//! as ignored. Kinds a cluster serves but the simulator does not model yet
+//! (Service, Deployment, ConfigMap, …) are stored and reported as not
+//! simulated; a kind no cluster serves is an error, as `kubectl apply`
+//! would say.
+//!
+//! API-server defaulting happens here, as `SetDefaults_*` does: restart
+//! policy Always, grace period 30 s, pull policy by tag, requests from
+//! limits, the RC selector from the template labels, replicas 1.
+
+use super::reader::{Fields, Reader, Unknown};
+use super::yaml::Node as Y;
+use crate::controllers::scheduler::DEFAULT_SCHEDULER;
+use crate::objects::meta::ObjectMeta;
+use crate::objects::node::{Node, NodeCondition, NodeSpec, NodeStatus};
+use crate::objects::pod::{
+    CondStatus, Container, ContainerPort, NodeAffinity, NodeSelectorTerm, Pod, PodSpec, PodStatus, PullPolicy,
+    RestartPolicy, Taint, TaintEffect, Toleration,
+};
+use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
+use crate::objects::resources::Resources;
+use crate::objects::selector::{Op, Requirement, Selector};
+use crate::objects::{Namespace, Object, Unstructured};
+use crate::sim::SimTime;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Kinds real clusters serve that are stored but not simulated yet.
+const NOT_SIMULATED: &[&str] = &[
+    "Service", "Endpoints", "EndpointSlice", "ConfigMap", "Secret", "ServiceAccount", "Deployment", "DaemonSet",
+    "StatefulSet", "Job", "CronJob", "Ingress", "IngressClass", "NetworkPolicy", "PersistentVolume",
+    "PersistentVolumeClaim", "StorageClass", "PodDisruptionBudget", "HorizontalPodAutoscaler", "LimitRange",
+    "ResourceQuota", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "PriorityClass", "Lease",
+    "CustomResourceDefinition", "PodTemplate", "RuntimeClass",
+];
+
+const CLUSTER_SCOPED: &[&str] = &[
+    "PersistentVolume", "StorageClass", "ClusterRole", "ClusterRoleBinding", "PriorityClass", "IngressClass",
+    "CustomResourceDefinition", "RuntimeClass",
+];
+
+/// Decodes one manifest document. `path` is its field path in the scenario
+/// (e.g. `objects[2]`) or empty for a document of its own file.
+pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
+    let mut f = r.fields(doc, path)?;
+    let api_version = match f.get("apiVersion") {
+        Some(n) => r.str(n, &f.field("apiVersion"))?,
+        None => {
+            r.err(doc, &f.field("apiVersion"), "missing apiVersion");
+            return None;
+        }
+    };
+    let kind = match f.get("kind") {
+        Some(n) => r.str(n, &f.field("kind"))?,
+        None => {
+            r.err(doc, &f.field("kind"), "missing kind");
+            return None;
+        }
+    };
+    let kind_node = f.get("kind").expect("checked");
+    let what = format!(" in {}", kind);
+    let obj = match (api_version.as_str(), kind.as_str()) {
+        ("v1", "Pod") => {
+            let meta = decode_meta(r, &mut f, true)?;
+            let spec_node = f.get("spec");
+            let spec = match spec_node {
+                Some(s) => decode_pod_spec(r, s, &f.field("spec"), &what)?,
+                None => {
+                    r.err(doc, &f.field("spec"), "a Pod needs a spec");
+                    return None;
+                }
+            };
+            f.skip(&["status"]);
+            Object::Pod(Rc::new(Pod { meta, spec: Rc::new(spec), status: PodStatus::default() }))
+        }
+        ("v1", "ReplicationController") => decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicationController, &what)?,
+        ("apps/v1", "ReplicaSet") => decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, &what)?,
+        ("extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "ReplicaSet") => {
+            r.diag.warn_once(
+                format!("retired|{}|{}", api_version, kind),
+                format!(
+                    "warning: {}:{}: {} {} is retired; loaded as apps/v1 {}",
+                    r.file, kind_node.pos.line, api_version, kind, kind
+                ),
+            );
+            decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, &what)?
+        }
+        ("v1", "Namespace") => {
+            let meta = decode_meta(r, &mut f, false)?;
+            f.skip(&["spec", "status"]);
+            Object::Namespace(Rc::new(Namespace { meta }))
+        }
+        ("v1", "Node") => {
+            let meta = decode_meta(r, &mut f, false)?;
+            let mut node = default_node(meta);
+            if let Some(spec) = f.get("spec") {
+                let p = f.field("spec");
+                if let Some(mut sf) = r.fields(spec, &p) {
+                    if let Some(n) = sf.get("unschedulable") {
+                        node.spec.unschedulable = r.bool(n, &sf.field("unschedulable")).unwrap_or(false);
+                    }
+                    if let Some(n) = sf.get("taints") {
+                        node.spec.taints = decode_taints(r, n, &sf.field("taints"));
+                    }
+                    r.done(sf, Unknown::Warn, &what);
+                }
+            }
+            if let Some(st) = f.get("status") {
+                if let Some(c) = st.get("capacity") {
+                    node.status.capacity = decode_resources(r, c, &format!("{}.status.capacity", f.path), 110);
+                    node.status.allocatable = node.status.capacity;
+                }
+                if let Some(a) = st.get("allocatable") {
+                    node.status.allocatable = decode_resources(r, a, &format!("{}.status.allocatable", f.path), 110);
+                }
+            }
+            Object::Node(Rc::new(node))
+        }
+        (_, k) if NOT_SIMULATED.contains(&k) => {
+            let meta = decode_meta(r, &mut f, false)?;
+            r.diag.warn_once(
+                format!("kind|{}", k),
+                format!("warning: {}:{}: kind {} is stored but not simulated", r.file, kind_node.pos.line, k),
+            );
+            let namespaced = !CLUSTER_SCOPED.contains(&k);
+            let mut body = doc.to_json();
+            if let Some(o) = body.as_object_mut() {
+                o.remove("metadata");
+            }
+            return Some(Object::Other(Rc::new(Unstructured { api_version, kind, meta, namespaced, body })));
+        }
+        (v, k) => {
+            r.err(kind_node, &f.field("kind"), format!("no matches for kind \"{}\" in version \"{}\"", k, v));
+            return None;
+        }
+    };
+    r.done(f, Unknown::Warn, &what);
+    Some(obj)
+}
+
+fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<ObjectMeta> {
+    let path = f.field("metadata");
+    let Some(node) = f.get("metadata") else {
+        r.err(f.node, &path, "missing metadata");
+        return None;
+    };
+    let mut m = r.fields(node, &path)?;
+    let mut meta = ObjectMeta::default();
+    if let Some(n) = m.get("name") {
+        let name = r.str(n, &m.field("name"))?;
+        if !valid_name(&name) {
+            r.err(n, &m.field("name"), format!("`{}` is not a valid name (lowercase letters, digits, '-' and '.', at most 253)", name));
+        }
+        meta.name = name.into();
+    }
+    if let Some(n) = m.get("generateName") {
+        meta.generate_name = r.str(n, &m.field("generateName"));
+    }
+    if meta.name.is_empty() && meta.generate_name.is_none() && name_required {
+        r.err(node, &m.field("name"), "name or generateName is required");
+        return None;
+    }
+    if meta.name.is_empty() && meta.generate_name.is_none() {
+        r.err(node, &m.field("name"), "name is required");
+        return None;
+    }
+    if let Some(n) = m.get("namespace") {
+        meta.namespace = r.str(n, &m.field("namespace")).unwrap_or_default().into();
+    }
+    if let Some(n) = m.get("labels") {
+        meta.labels = Rc::new(r.string_map(n, &m.field("labels")));
+        for (k, v) in meta.labels.iter() {
+            if v.len() > 63 || !v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+                r.err(n, &m.field("labels"), format!("invalid label value `{}` for `{}`", v, k));
+            }
+        }
+    }
+    if let Some(n) = m.get("annotations") {
+        meta.annotations = Rc::new(r.string_map(n, &m.field("annotations")));
+    }
+    // Server-set fields of exported manifests: dropped, as apply drops them.
+    m.skip(&["uid", "resourceVersion", "creationTimestamp", "generation", "selfLink", "managedFields"]);
+    r.done(m, Unknown::Warn, "");
+    Some(meta)
+}
+
+fn valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind, what: &str) -> Option<Object> {
+    let meta = decode_meta(r, f, false)?;
+    let spec_path = f.field("spec");
+    let Some(spec) = f.get("spec") else {
+        r.err(doc, &spec_path, format!("a {} needs a spec", kind.as_str()));
+        return None;
+    };
+    f.skip(&["status"]);
+    let mut s = r.fields(spec, &spec_path)?;
+    let replicas = match s.get("replicas") {
+        Some(n) => {
+            let v = r.int(n, &s.field("replicas"))?;
+            if v < 0 {
+                r.err(n, &s.field("replicas"), format!("must be greater than or equal to 0, got {}", v));
+                return None;
+            }
+            v.min(i32::MAX as i64) as i32
+        }
+        None => 1,
+    };
+    let min_ready_seconds = s.get("minReadySeconds").and_then(|n| r.uint(n, "minReadySeconds")).unwrap_or(0);
+    let tpath = s.field("template");
+    let Some(tnode) = s.get("template") else {
+        r.err(spec, &tpath, "template is required");
+        return None;
+    };
+    let mut t = r.fields(tnode, &tpath)?;
+    let (labels, annotations) = match t.get("metadata") {
+        Some(mn) => {
+            let mp = t.field("metadata");
+            let mut mf = r.fields(mn, &mp)?;
+            let labels = mf.get("labels").map(|n| r.string_map(n, &format!("{}.labels", mp))).unwrap_or_default();
+            let ann = mf.get("annotations").map(|n| r.string_map(n, &format!("{}.annotations", mp))).unwrap_or_default();
+            mf.skip(&["name", "namespace", "creationTimestamp"]);
+            r.done(mf, Unknown::Warn, what);
+            (labels, ann)
+        }
+        None => Default::default(),
+    };
+    let pod_spec = match t.get("spec") {
+        Some(ps) => decode_pod_spec(r, ps, &t.field("spec"), what)?,
+        None => {
+            r.err(tnode, &t.field("spec"), "template.spec is required");
+            return None;
+        }
+    };
+    r.done(t, Unknown::Warn, what);
+    let sel_path = s.field("selector");
+    let selector = match (kind, s.get("selector")) {
+        (ReplicaKind::ReplicationController, None) => Selector::from_map(&labels),
+        (ReplicaKind::ReplicationController, Some(n)) => {
+            let m = r.string_map(n, &sel_path);
+            if m.is_empty() {
+                Selector::from_map(&labels)
+            } else {
+                Selector::from_map(&m)
+            }
+        }
+        (ReplicaKind::ReplicaSet, None) => {
+            r.err(spec, &sel_path, "selector is required for apps/v1 ReplicaSet");
+            return None;
+        }
+        (ReplicaKind::ReplicaSet, Some(n)) => {
+            let sel = decode_label_selector(r, n, &sel_path)?;
+            if sel.is_empty() {
+                r.err(n, &sel_path, "empty selector is invalid for a ReplicaSet");
+                return None;
+            }
+            sel
+        }
+    };
+    if labels.is_empty() || !selector.matches(&labels) {
+        r.err(tnode, &tpath, "`selector` does not match template `labels`");
+        return None;
+    }
+    r.done(s, Unknown::Warn, what);
+    let template = PodTemplate { labels: Rc::new(labels), annotations: Rc::new(annotations), spec: Rc::new(pod_spec) };
+    Some(Object::ReplicaSet(Rc::new(ReplicaSet {
+        kind,
+        meta,
+        spec: ReplicaSetSpec { replicas, selector: Rc::new(selector), template: Rc::new(template), min_ready_seconds },
+        status: ReplicaSetStatus::default(),
+    })))
+}
+
+/// A set-based `LabelSelector`: matchLabels AND matchExpressions.
+pub fn decode_label_selector(r: &mut Reader, node: &Y, path: &str) -> Option<Selector> {
+    let mut f = r.fields(node, path)?;
+    let mut reqs = Vec::new();
+    if let Some(n) = f.get("matchLabels") {
+        for (k, v) in r.string_map(n, &f.field("matchLabels")) {
+            reqs.push(Requirement { key: k, op: Op::In, values: vec![v] });
+        }
+    }
+    if let Some(n) = f.get("matchExpressions") {
+        reqs.extend(decode_expressions(r, n, &f.field("matchExpressions"), false));
+    }
+    r.done(f, Unknown::Error, " in a label selector");
+    Some(Selector { requirements: reqs, nothing: false })
+}
+
+fn decode_expressions(r: &mut Reader, node: &Y, path: &str, allow_gt_lt: bool) -> Vec<Requirement> {
+    let mut out = Vec::new();
+    for (i, e) in r.seq(node, path).iter().enumerate() {
+        let p = format!("{}[{}]", path, i);
+        let Some(mut f) = r.fields(e, &p) else { continue };
+        let key = f.get("key").and_then(|n| r.str(n, &format!("{}.key", p)));
+        let op_node = f.get("operator");
+        let values = f.get("values").map(|n| r.string_list(n, &format!("{}.values", p))).unwrap_or_default();
+        r.done(f, Unknown::Error, " in a selector expression");
+        let (Some(key), Some(op_node)) = (key, op_node) else {
+            r.err(e, &p, "key and operator are required");
+            continue;
+        };
+        let op_text = r.str(op_node, &format!("{}.operator", p)).unwrap_or_default();
+        let Some(op) = Op::parse(&op_text).filter(|o| allow_gt_lt || !matches!(o, Op::Gt | Op::Lt)) else {
+            r.err(op_node, &format!("{}.operator", p), format!("unknown operator `{}`", op_text));
+            continue;
+        };
+        let needs_values = matches!(op, Op::In | Op::NotIn | Op::Gt | Op::Lt);
+        if needs_values == values.is_empty() {
+            r.err(e, &format!("{}.values", p), if needs_values { "values must be non-empty for this operator" } else { "values must be empty for Exists/DoesNotExist" });
+            continue;
+        }
+        out.push(Requirement { key, op, values });
+    }
+    out
+}
+
+pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<PodSpec> {
+    let mut f = r.fields(node, path)?;
+    let cpath = f.field("containers");
+    let containers: Vec<Container> = match f.get("containers") {
+        Some(n) => r.seq(n, &cpath).iter().enumerate().filter_map(|(i, c)| decode_container(r, c, &format!("{}[{}]", cpath, i), what)).collect(),
+        None => Vec::new(),
+    };
+    if containers.is_empty() {
+        r.err(node, &cpath, "at least one container is required");
+        return None;
+    }
+    let mut names: Vec<&str> = containers.iter().map(|c| &*c.name).collect();
+    names.sort();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        r.err(node, &cpath, "container names must be unique");
+    }
+    let init_containers = match f.get("initContainers") {
+        Some(n) => {
+            r.diag.warn_once(format!("init{}", what), format!("warning: {}:{}: {}: init containers are not simulated yet (ignored)", r.file, n.pos.line, f.field("initContainers")));
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let restart_policy = match f.get("restartPolicy") {
+        Some(n) => match r.str(n, &f.field("restartPolicy")).as_deref() {
+            Some("Always") => RestartPolicy::Always,
+            Some("OnFailure") => RestartPolicy::OnFailure,
+            Some("Never") => RestartPolicy::Never,
+            Some(other) => {
+                r.err(n, &f.field("restartPolicy"), format!("unsupported value `{}`: expected Always, OnFailure or Never", other));
+                RestartPolicy::Always
+            }
+            None => RestartPolicy::Always,
+        },
+        None => RestartPolicy::Always,
+    };
+    let node_selector = f.get("nodeSelector").map(|n| r.string_map(n, "nodeSelector")).unwrap_or_default();
+    let node_name = f.get("nodeName").and_then(|n| r.str(n, "nodeName")).map(Rc::from);
+    let tolerations = f.get("tolerations").map(|n| decode_tolerations(r, n, &f.field("tolerations"))).unwrap_or_default();
+    let termination_grace_period_seconds =
+        f.get("terminationGracePeriodSeconds").and_then(|n| r.uint(n, "terminationGracePeriodSeconds")).unwrap_or(30);
+    let scheduler_name = f.get("schedulerName").and_then(|n| r.str(n, "schedulerName")).unwrap_or_else(|| DEFAULT_SCHEDULER.into());
+    let priority = f.get("priority").and_then(|n| r.int(n, "priority")).unwrap_or(0) as i32;
+    let node_affinity = match f.get("affinity") {
+        Some(a) => decode_affinity(r, a, &f.field("affinity"), what),
+        None => NodeAffinity::default(),
+    };
+    r.done(f, Unknown::Warn, what);
+    Some(PodSpec {
+        node_name,
+        containers,
+        init_containers,
+        restart_policy,
+        node_selector,
+        node_affinity,
+        tolerations,
+        termination_grace_period_seconds,
+        scheduler_name,
+        priority,
+    })
+}
+
+fn decode_affinity(r: &mut Reader, node: &Y, path: &str, what: &str) -> NodeAffinity {
+    let mut out = NodeAffinity::default();
+    let Some(mut f) = r.fields(node, path) else { return out };
+    if let Some(na) = f.get("nodeAffinity") {
+        let np = f.field("nodeAffinity");
+        if let Some(mut nf) = r.fields(na, &np) {
+            if let Some(req) = nf.get("requiredDuringSchedulingIgnoredDuringExecution") {
+                let rp = nf.field("requiredDuringSchedulingIgnoredDuringExecution");
+                if let Some(mut rf) = r.fields(req, &rp) {
+                    let tp = rf.field("nodeSelectorTerms");
+                    let terms = rf.get("nodeSelectorTerms").map(|n| r.seq(n, &tp).iter().enumerate().map(|(i, t)| decode_term(r, t, &format!("{}[{}]", tp, i))).collect()).unwrap_or_default();
+                    r.done(rf, Unknown::Error, "");
+                    out.required = Some(terms);
+                }
+            }
+            if let Some(pref) = nf.get("preferredDuringSchedulingIgnoredDuringExecution") {
+                let pp = nf.field("preferredDuringSchedulingIgnoredDuringExecution");
+                for (i, p) in r.seq(pref, &pp).iter().enumerate() {
+                    let ip = format!("{}[{}]", pp, i);
+                    let Some(mut pf) = r.fields(p, &ip) else { continue };
+                    let weight = pf.get("weight").and_then(|n| r.int(n, &format!("{}.weight", ip))).unwrap_or(0);
+                    if !(1..=100).contains(&weight) {
+                        r.err(p, &format!("{}.weight", ip), "weight must be in the range 1-100");
+                    }
+                    let term = pf.get("preference").map(|n| decode_term(r, n, &format!("{}.preference", ip))).unwrap_or_default();
+                    r.done(pf, Unknown::Error, "");
+                    out.preferred.push((weight as i32, term));
+                }
+            }
+            r.done(nf, Unknown::Error, "");
+        }
+    }
+    r.done(f, Unknown::Warn, what);
+    out
+}
+
+fn decode_term(r: &mut Reader, node: &Y, path: &str) -> NodeSelectorTerm {
+    let mut t = NodeSelectorTerm::default();
+    let Some(mut f) = r.fields(node, path) else { return t };
+    if let Some(n) = f.get("matchExpressions") {
+        t.match_expressions = decode_expressions(r, n, &f.field("matchExpressions"), true);
+    }
+    if let Some(n) = f.get("matchFields") {
+        t.match_fields = decode_expressions(r, n, &f.field("matchFields"), true);
+    }
+    r.done(f, Unknown::Error, " in a node selector term");
+    t
+}
+
+fn decode_tolerations(r: &mut Reader, node: &Y, path: &str) -> Vec<Toleration> {
+    let mut out = Vec::new();
+    for (i, t) in r.seq(node, path).iter().enumerate() {
+        let p = format!("{}[{}]", path, i);
+        let Some(mut f) = r.fields(t, &p) else { continue };
+        let key = f.get("key").and_then(|n| r.str(n, "key")).unwrap_or_default();
+        let op = f.get("operator").and_then(|n| r.str(n, "operator")).unwrap_or_else(|| "Equal".into());
+        let value = f.get("value").and_then(|n| r.str(n, "value")).unwrap_or_default();
+        let effect = match f.get("effect") {
+            Some(n) => match r.str(n, &format!("{}.effect", p)).as_deref() {
+                Some("") | None => None,
+                Some(e) => match TaintEffect::parse(e) {
+                    Some(x) => Some(x),
+                    None => {
+                        r.err(n, &format!("{}.effect", p), format!("unknown effect `{}`", e));
+                        None
+                    }
+                },
+            },
+            None => None,
+        };
+        let toleration_seconds = f.get("tolerationSeconds").and_then(|n| r.int(n, "tolerationSeconds"));
+        r.done(f, Unknown::Error, " in a toleration");
+        let exists = match op.as_str() {
+            "Exists" => true,
+            "Equal" => false,
+            other => {
+                r.err(t, &format!("{}.operator", p), format!("unknown operator `{}`: expected Equal or Exists", other));
+                continue;
+            }
+        };
+        if exists && !value.is_empty() {
+            r.err(t, &format!("{}.value", p), "value must be empty when operator is Exists");
+        }
+        if key.is_empty() && !exists {
+            r.err(t, &format!("{}.operator", p), "operator must be Exists when key is empty");
+        }
+        out.push(Toleration { key, exists, value, effect, toleration_seconds });
+    }
+    out
+}
+
+pub fn decode_taints(r: &mut Reader, node: &Y, path: &str) -> Vec<Taint> {
+    let mut out = Vec::new();
+    for (i, t) in r.seq(node, path).iter().enumerate() {
+        let p = format!("{}[{}]", path, i);
+        let Some(mut f) = r.fields(t, &p) else { continue };
+        let key = f.get("key").and_then(|n| r.str(n, &format!("{}.key", p)));
+        let value = f.get("value").and_then(|n| r.str(n, &format!("{}.value", p))).unwrap_or_default();
+        let effect_node = f.get("effect");
+        f.skip(&["timeAdded"]);
+        r.done(f, Unknown::Error, " in a taint");
+        let (Some(key), Some(en)) = (key, effect_node) else {
+            r.err(t, &p, "a taint needs key and effect");
+            continue;
+        };
+        let e = r.str(en, &format!("{}.effect", p)).unwrap_or_default();
+        match TaintEffect::parse(&e) {
+            Some(effect) => out.push(Taint { key, value, effect, time_added: None }),
+            None => r.err(en, &format!("{}.effect", p), format!("unknown effect `{}`: expected NoSchedule, PreferNoSchedule or NoExecute", e)),
+        }
+    }
+    out
+}
+
+fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<Container> {
+    let mut f = r.fields(node, path)?;
+    let name = match f.get("name") {
+        Some(n) => r.str(n, &f.field("name"))?,
+        None => {
+            r.err(node, &f.field("name"), "container name is required");
+            return None;
+        }
+    };
+    let image = match f.get("image") {
+        Some(n) => r.str(n, &f.field("image"))?,
+        None => {
+            r.err(node, &f.field("image"), "container image is required");
+            return None;
+        }
+    };
+    let image_pull_policy = match f.get("imagePullPolicy") {
+        Some(n) => match r.str(n, &f.field("imagePullPolicy")).as_deref() {
+            Some("Always") => PullPolicy::Always,
+            Some("IfNotPresent") => PullPolicy::IfNotPresent,
+            Some("Never") => PullPolicy::Never,
+            Some(o) => {
+                r.err(n, &f.field("imagePullPolicy"), format!("unsupported value `{}`: expected Always, IfNotPresent or Never", o));
+                PullPolicy::default_for(&image)
+            }
+            None => PullPolicy::default_for(&image),
+        },
+        None => PullPolicy::default_for(&image),
+    };
+    let command = f.get("command").map(|n| r.string_list(n, "command")).unwrap_or_default();
+    let args = f.get("args").map(|n| r.string_list(n, "args")).unwrap_or_default();
+    let mut ports = Vec::new();
+    if let Some(pn) = f.get("ports") {
+        let pp = f.field("ports");
+        for (i, p) in r.seq(pn, &pp).iter().enumerate() {
+            let ip = format!("{}[{}]", pp, i);
+            let Some(mut pf) = r.fields(p, &ip) else { continue };
+            let container_port = pf.get("containerPort").and_then(|n| r.uint(n, &format!("{}.containerPort", ip)));
+            let pname = pf.get("name").and_then(|n| r.str(n, "name"));
+            let protocol = pf.get("protocol").and_then(|n| r.str(n, "protocol")).unwrap_or_else(|| "TCP".into());
+            let host_port = pf.get("hostPort").and_then(|n| r.uint(n, "hostPort")).map(|v| v as u16);
+            r.done(pf, Unknown::Warn, what);
+            match container_port {
+                Some(cp) if (1..=65535).contains(&cp) => ports.push(ContainerPort { name: pname, container_port: cp as u16, protocol, host_port }),
+                _ => r.err(p, &format!("{}.containerPort", ip), "containerPort must be between 1 and 65535"),
+            }
+        }
+    }
+    let (mut requests, mut limits) = (Resources::default(), Resources::default());
+    let (mut has_cpu, mut has_mem) = (false, false);
+    if let Some(rn) = f.get("resources") {
+        let rp = f.field("resources");
+        if let Some(mut rf) = r.fields(rn, &rp) {
+            let read = |r: &mut Reader, n: Option<&Y>, p: String| -> (Option<u64>, Option<u64>) {
+                let Some(n) = n else { return (None, None) };
+                let Some(mut m) = r.fields(n, &p) else { return (None, None) };
+                let cpu = m.get("cpu").and_then(|x| r.quantity(x, &format!("{}.cpu", p))).map(|q| q.millicores());
+                let mem = m.get("memory").and_then(|x| r.quantity(x, &format!("{}.memory", p))).map(|q| q.value());
+                r.done(m, Unknown::Warn, what);
+                (cpu, mem)
+            };
+            let req_node = rf.get("requests");
+            let lim_node = rf.get("limits");
+            let (rc, rm) = read(r, req_node, format!("{}.requests", rp));
+            let (lc, lm) = read(r, lim_node, format!("{}.limits", rp));
+            r.done(rf, Unknown::Warn, what);
+            // SetDefaults_Pod: a missing request defaults to the limit.
+            let (rc, rm) = (rc.or(lc), rm.or(lm));
+            has_cpu = rc.is_some();
+            has_mem = rm.is_some();
+            requests = Resources { cpu_m: rc.unwrap_or(0), memory: rm.unwrap_or(0), pods: 0 };
+            limits = Resources { cpu_m: lc.unwrap_or(0), memory: lm.unwrap_or(0), pods: 0 };
+            if let (Some(l), true) = (lc, requests.cpu_m > lc.unwrap_or(u64::MAX)) {
+                r.err(rn, &format!("{}.requests.cpu", rp), format!("must be less than or equal to cpu limit ({}m)", l));
+            }
+            if let (Some(l), true) = (lm, requests.memory > lm.unwrap_or(u64::MAX)) {
+                r.err(rn, &format!("{}.requests.memory", rp), format!("must be less than or equal to memory limit ({})", l));
+            }
+        }
+    }
+    r.done(f, Unknown::Warn, what);
+    Some(Container {
+        name: name.into(),
+        image: image.into(),
+        image_pull_policy,
+        command,
+        args,
+        ports,
+        requests,
+        limits,
+        has_cpu_request: has_cpu,
+        has_memory_request: has_mem,
+    })
+}
+
+/// Reads `{cpu, memory, pods}` as a node's capacity.
+pub fn decode_resources(r: &mut Reader, node: &Y, path: &str, default_pods: u64) -> Resources {
+    let mut out = Resources { cpu_m: 0, memory: 0, pods: default_pods };
+    let Some(mut f) = r.fields(node, path) else { return out };
+    if let Some(n) = f.get("cpu") {
+        out.cpu_m = r.quantity(n, &f.field("cpu")).map(|q| q.millicores()).unwrap_or(0);
+    }
+    if let Some(n) = f.get("memory") {
+        out.memory = r.quantity(n, &f.field("memory")).map(|q| q.value()).unwrap_or(0);
+    }
+    if let Some(n) = f.get("pods") {
+        out.pods = r.quantity(n, &f.field("pods")).map(|q| q.value()).unwrap_or(default_pods);
+    }
+    f.skip(&["ephemeral-storage", "hugepages-1Gi", "hugepages-2Mi"]);
+    r.done(f, Unknown::Error, " in node resources");
+    out
+}
+
+/// A Ready node with 2 CPU, 4 GiB and 110 pods unless told otherwise.
+pub fn default_node(meta: ObjectMeta) -> Node {
+    let cap = Resources { cpu_m: 2000, memory: 4 << 30, pods: 110 };
+    let mut labels: BTreeMap<String, String> = (*meta.labels).clone();
+    labels.entry(crate::objects::node::LABEL_HOSTNAME.into()).or_insert_with(|| meta.name.to_string());
+    labels.entry("kubernetes.io/os".into()).or_insert_with(|| "linux".into());
+    labels.entry("kubernetes.io/arch".into()).or_insert_with(|| "amd64".into());
+    Node {
+        meta: ObjectMeta { labels: Rc::new(labels), ..meta },
+        spec: NodeSpec { unschedulable: false, taints: vec![] },
+        status: NodeStatus {
+            capacity: cap,
+            allocatable: cap,
+            ready: NodeCondition {
+                status: CondStatus::True,
+                reason: "KubeletReady".into(),
+                message: "kubelet is posting ready status".into(),
+                last_heartbeat_time: SimTime::ZERO,
+                last_transition_time: SimTime::ZERO,
+            },
+            internal_ip: String::new(),
+            kubelet_version: "v1.32.0".into(),
+        },
+    }
+}

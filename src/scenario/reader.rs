@@ -1,0 +1,254 @@
+//! A small typed reader over positional YAML: each accessor records a
+//! precise error (file, line, column, field path) instead of failing fast.
+
+use super::error::Diagnostics;
+use super::yaml::{Node, Resolved, Value};
+use crate::objects::duration::parse_duration;
+use crate::objects::quantity::{parse_quantity, Quantity};
+use crate::sim::SimDuration;
+use std::collections::BTreeMap;
+
+/// How unknown keys of a mapping are treated.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Unknown {
+    /// The scenario's own keys: an unknown key is an error.
+    Error,
+    /// Manifest fields: kept, and reported once as not simulated.
+    Warn,
+}
+
+pub struct Reader<'a> {
+    pub file: &'a str,
+    pub diag: &'a mut Diagnostics,
+}
+
+/// A mapping being read; `done` reports the keys nobody asked for.
+pub struct Fields<'n> {
+    pub node: &'n Node,
+    pub path: String,
+    used: Vec<bool>,
+}
+
+pub fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{}.{}", path, key)
+    }
+}
+
+impl<'a> Reader<'a> {
+    pub fn err(&mut self, node: &Node, field: &str, msg: impl Into<String>) {
+        self.diag.error(self.file, Some(node), field, msg);
+    }
+
+    /// Opens a mapping; a non-mapping is an error.
+    pub fn fields<'n>(&mut self, node: &'n Node, path: &str) -> Option<Fields<'n>> {
+        match &node.value {
+            Value::Map(m) => Some(Fields { node, path: path.to_string(), used: vec![false; m.len()] }),
+            _ if node.is_null() => None,
+            _ => {
+                self.err(node, path, format!("expected a mapping, found {}", node.type_name()));
+                None
+            }
+        }
+    }
+
+    pub fn done(&mut self, f: Fields<'_>, unknown: Unknown, what: &str) {
+        let Value::Map(m) = &f.node.value else { return };
+        for ((k, _), used) in m.iter().zip(&f.used) {
+            if *used {
+                continue;
+            }
+            let key = k.scalar_text().unwrap_or("?");
+            let field = join(&f.path, key);
+            match unknown {
+                Unknown::Error => self.err(k, &field, format!("unknown field `{}`{}", key, what)),
+                Unknown::Warn => {
+                    // Report once per field of a kind, without list indices.
+                    let generic: String = strip_indices(&field);
+                    let line = k.pos.line;
+                    self.diag.warn_once(
+                        format!("{}|{}", what, generic),
+                        format!("warning: {}:{}: {}: field not simulated (kept, ignored){}", self.file, line, field, what),
+                    );
+                }
+            }
+        }
+    }
+
+    pub fn str(&mut self, node: &Node, field: &str) -> Option<String> {
+        match node.resolve() {
+            Some(Resolved::Str(s)) => Some(s.to_string()),
+            _ => {
+                self.err(node, field, format!("expected a string, found {}", node.type_name()));
+                None
+            }
+        }
+    }
+
+    /// A string, or a plain scalar of any type taken as text (for fields
+    /// such as `kubectl:` commands and selector strings).
+    pub fn text(&mut self, node: &Node, field: &str) -> Option<String> {
+        match &node.value {
+            Value::Scalar { text, .. } if !node.is_null() => Some(text.clone()),
+            _ => {
+                self.err(node, field, format!("expected a string, found {}", node.type_name()));
+                None
+            }
+        }
+    }
+
+    pub fn int(&mut self, node: &Node, field: &str) -> Option<i64> {
+        match node.resolve() {
+            Some(Resolved::Int(i)) => Some(i),
+            _ => {
+                self.err(node, field, format!("expected an integer, found {}", node.type_name()));
+                None
+            }
+        }
+    }
+
+    pub fn uint(&mut self, node: &Node, field: &str) -> Option<u64> {
+        let i = self.int(node, field)?;
+        if i < 0 {
+            self.err(node, field, format!("must be non-negative, got {}", i));
+            return None;
+        }
+        Some(i as u64)
+    }
+
+    pub fn bool(&mut self, node: &Node, field: &str) -> Option<bool> {
+        match node.resolve() {
+            Some(Resolved::Bool(b)) => Some(b),
+            _ => {
+                self.err(node, field, format!("expected true or false, found {}", node.type_name()));
+                None
+            }
+        }
+    }
+
+    pub fn duration(&mut self, node: &Node, field: &str) -> Option<SimDuration> {
+        let text = match node.resolve() {
+            Some(Resolved::Str(s)) => s.to_string(),
+            Some(Resolved::Int(0)) => "0".into(),
+            Some(Resolved::Int(i)) => {
+                self.err(node, field, format!("`{}` has no unit; write a duration such as {}s or {}m", i, i, i));
+                return None;
+            }
+            _ => {
+                self.err(node, field, format!("expected a duration such as 30s, found {}", node.type_name()));
+                return None;
+            }
+        };
+        match parse_duration(&text) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.err(node, field, e);
+                None
+            }
+        }
+    }
+
+    pub fn quantity(&mut self, node: &Node, field: &str) -> Option<Quantity> {
+        let text = match node.resolve() {
+            Some(Resolved::Str(_) | Resolved::Int(_) | Resolved::Float(_)) => node.scalar_text().unwrap_or("").to_string(),
+            _ => {
+                self.err(node, field, format!("expected a quantity such as 500m or 1Gi, found {}", node.type_name()));
+                return None;
+            }
+        };
+        match parse_quantity(&text) {
+            Ok(q) if q.is_negative() => {
+                self.err(node, field, format!("`{}` must not be negative", text));
+                None
+            }
+            Ok(q) => Some(q),
+            Err(e) => {
+                self.err(node, field, e);
+                None
+            }
+        }
+    }
+
+    pub fn seq<'n>(&mut self, node: &'n Node, field: &str) -> &'n [Node] {
+        match &node.value {
+            Value::Seq(s) => s,
+            _ if node.is_null() => &[],
+            _ => {
+                self.err(node, field, format!("expected a list, found {}", node.type_name()));
+                &[]
+            }
+        }
+    }
+
+    pub fn string_list(&mut self, node: &Node, field: &str) -> Vec<String> {
+        let items = self.seq(node, field);
+        items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| self.text(n, &format!("{}[{}]", field, i)))
+            .collect()
+    }
+
+    /// A `map[string]string` (labels, annotations, nodeSelector).
+    pub fn string_map(&mut self, node: &Node, field: &str) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        let Some(m) = node.as_map() else {
+            if !node.is_null() {
+                self.err(node, field, format!("expected a mapping of strings, found {}", node.type_name()));
+            }
+            return out;
+        };
+        for (k, v) in m {
+            let key = k.scalar_text().unwrap_or("").to_string();
+            let f = join(field, &key);
+            if let Some(s) = self.str(v, &f) {
+                out.insert(key, s);
+            }
+        }
+        out
+    }
+}
+
+impl<'n> Fields<'n> {
+    pub fn get(&mut self, key: &str) -> Option<&'n Node> {
+        let Value::Map(m) = &self.node.value else { return None };
+        for (i, (k, v)) in m.iter().enumerate() {
+            if k.scalar_text() == Some(key) {
+                self.used[i] = true;
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// Marks keys as read without reading them.
+    pub fn skip(&mut self, keys: &[&str]) {
+        for k in keys {
+            self.get(k);
+        }
+    }
+
+    pub fn field(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+
+    pub fn keys(&self) -> Vec<&'n str> {
+        self.node.as_map().map(|m| m.iter().filter_map(|(k, _)| k.scalar_text()).collect()).unwrap_or_default()
+    }
+}
+
+fn strip_indices(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0;
+    for c in s.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
