@@ -45,9 +45,12 @@ enum Cmd {
     /// Show objects as `kubectl get` would at a virtual time:
     /// `kubesim get KIND [NAME] --at TIME SCENARIO`.
     Get {
-        /// KIND [NAME] SCENARIO
-        #[arg(num_args = 2..=3, required = true)]
-        args: Vec<String>,
+        /// pods, nodes, rc or rs
+        kind: String,
+        /// NAME, or SCENARIO when no name is given
+        first: String,
+        /// SCENARIO, when a NAME was given
+        second: Option<String>,
         #[arg(long)]
         at: Option<String>,
         #[arg(long)]
@@ -78,7 +81,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.cmd {
         Cmd::Run { scenario, seed, until, trace, csv, sample, quiet } => cmd_run(&scenario, seed, until, trace, csv, &sample, quiet),
-        Cmd::Get { args, at, seed, output, selector, namespace, all_namespaces } => {
+        Cmd::Get { kind, first, second, at, seed, output, selector, namespace, all_namespaces } => {
+            let args: Vec<String> = [Some(kind), Some(first), second].into_iter().flatten().collect();
             cmd_get(&args, at, seed, output, selector, &namespace, all_namespaces)
         }
         Cmd::Validate { scenario } => load(&scenario).map(|s| {

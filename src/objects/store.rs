@@ -275,15 +275,9 @@ impl Store {
                         cond.last_transition_time = old.last_transition_time;
                     }
                 }
-                if which == PodConditionType::Ready {
-                    // MarkPodsNotReady sets Ready only; ContainersReady and the
-                    // container statuses still hold what the kubelet last said.
-                    if cond.status != CondStatus::True {
-                        for c in &mut p.status.container_statuses {
-                            c.ready = false;
-                        }
-                    }
-                }
+                // MarkPodsNotReady sets the Ready condition only; the
+                // container statuses keep what the kubelet last reported, so
+                // kubectl's READY column still counts them.
                 *slot = Some(cond);
                 Ok(())
             })?,
