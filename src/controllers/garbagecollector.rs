@@ -16,8 +16,9 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 #[derive(Default)]
 pub struct GarbageCollector {
     /// Pods by controller uid.
-    dependents: Map<u64, IndexSet<Key, FxBuildHasher>>,
-    pods: Map<Key, Rc<Pod>>,
+    dependents: Map<u64, IndexSet<u64, FxBuildHasher>>,
+    /// Only pods that have a controller (bare pods are nobody's dependents).
+    pods: Map<u64, Rc<Pod>>,
     owners: IndexSet<u64, FxBuildHasher>,
     /// Owners seen deleted (uids are never reused).
     gone: IndexSet<u64, FxBuildHasher>,
@@ -38,30 +39,36 @@ impl GarbageCollector {
                 self.owners.swap_remove(&rs.meta.uid);
                 self.gone.insert(rs.meta.uid);
                 let Some(deps) = self.dependents.get(&rs.meta.uid) else { return };
-                for key in deps.clone() {
-                    let p = self.pods[&key].clone();
+                for uid in deps.clone() {
+                    let p = self.pods[&uid].clone();
                     self.collect(&p, rs.meta.uid, ev.propagation, ctx);
                 }
             }
             Object::Pod(p) => {
-                let key = Key::of(&p.meta);
-                if let Some(old) = self.pods.swap_remove(&key) {
-                    if let Some(r) = old.meta.controller_ref() {
-                        if let Some(d) = self.dependents.get_mut(&r.uid) {
-                            d.swap_remove(&key);
+                let uid = p.meta.uid;
+                let new_owner = if ev.kind == WatchKind::Deleted { None } else { p.meta.controller_ref().map(|r| r.uid) };
+                let old_owner = self.pods.get(&uid).and_then(|o| o.meta.controller_ref().map(|r| r.uid));
+                if old_owner != new_owner {
+                    if let Some(o) = old_owner {
+                        if let Some(d) = self.dependents.get_mut(&o) {
+                            d.swap_remove(&uid);
+                        }
+                    }
+                    if let Some(o) = new_owner {
+                        self.dependents.entry(o).or_default().insert(uid);
+                    }
+                }
+                match new_owner {
+                    None => {
+                        self.pods.swap_remove(&uid);
+                    }
+                    Some(o) => {
+                        self.pods.insert(uid, p.clone());
+                        if self.gone.contains(&o) && p.meta.deletion_timestamp.is_none() {
+                            self.collect(p, o, Propagation::Background, ctx);
                         }
                     }
                 }
-                if ev.kind == WatchKind::Deleted {
-                    return;
-                }
-                if let Some(r) = p.meta.controller_ref() {
-                    self.dependents.entry(r.uid).or_default().insert(key.clone());
-                    if self.gone.contains(&r.uid) && p.meta.deletion_timestamp.is_none() {
-                        self.collect(p, r.uid, Propagation::Background, ctx);
-                    }
-                }
-                self.pods.insert(key, p.clone());
             }
             _ => {}
         }

@@ -77,8 +77,8 @@ struct Zone {
 #[derive(Default)]
 pub struct NodeLifecycleController {
     nodes: Map<Rc<str>, NodeHealth>,
-    pods_by_node: Map<Rc<str>, IndexSet<Key, FxBuildHasher>>,
-    pods: Map<Key, Rc<Pod>>,
+    pods_by_node: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
+    pods: Map<u64, Rc<Pod>>,
     zones: BTreeMap<String, Zone>,
     monitor_at: Option<SimTime>,
     pass_at: Option<SimTime>,
@@ -171,26 +171,36 @@ impl NodeLifecycleController {
         match &ev.obj {
             Object::Node(n) => self.on_node(ev.kind, n, ctx),
             Object::Pod(p) => {
-                let key = Key::of(&p.meta);
-                if let Some(old) = self.pods.swap_remove(&key) {
-                    if let Some(n) = old.node_name() {
+                let uid = p.meta.uid;
+                let old_node = self.pods.get(&uid).and_then(|o| o.spec.node_name.clone());
+                if ev.kind == WatchKind::Deleted {
+                    self.pods.swap_remove(&uid);
+                    if let Some(n) = old_node {
+                        if let Some(s) = self.pods_by_node.get_mut(&n) {
+                            s.swap_remove(&uid);
+                        }
+                    }
+                    return;
+                }
+                if old_node != p.spec.node_name {
+                    if let Some(n) = &old_node {
                         if let Some(s) = self.pods_by_node.get_mut(n) {
-                            s.swap_remove(&key);
+                            s.swap_remove(&uid);
                         }
                     }
-                }
-                if ev.kind != WatchKind::Deleted {
                     if let Some(n) = &p.spec.node_name {
-                        self.pods_by_node.entry(n.clone()).or_default().insert(key.clone());
-                        // A pod landing on a node already known not ready is
-                        // marked not ready too (the controller's pod handler).
-                        let node_not_ready = self.nodes.get(n).is_some_and(|h| !h.node.is_ready());
-                        if node_not_ready && p.is_ready() && !p.status.phase.is_terminal() {
-                            mark_pod_not_ready(p, ctx);
-                        }
+                        self.pods_by_node.entry(n.clone()).or_default().insert(uid);
                     }
-                    self.pods.insert(key, p.clone());
                 }
+                if let Some(n) = &p.spec.node_name {
+                    // A pod landing on a node already known not ready is
+                    // marked not ready too (the controller's pod handler).
+                    let node_not_ready = self.nodes.get(n).is_some_and(|h| !h.node.is_ready());
+                    if node_not_ready && p.is_ready() && !p.status.phase.is_terminal() {
+                        mark_pod_not_ready(p, ctx);
+                    }
+                }
+                self.pods.insert(uid, p.clone());
             }
             _ => {}
         }
@@ -393,9 +403,9 @@ impl NodeLifecycleController {
 
     /// `MarkPodsNotReady`: every pod on the node gets Ready=False.
     fn mark_pods_not_ready(&self, node: &str, ctx: &mut Ctx) {
-        let Some(keys) = self.pods_by_node.get(node) else { return };
-        for key in keys {
-            let p = &self.pods[key];
+        let Some(uids) = self.pods_by_node.get(node) else { return };
+        for uid in uids {
+            let p = &self.pods[uid];
             if p.status.phase.is_terminal() {
                 continue;
             }

@@ -18,8 +18,8 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 #[derive(Default)]
 pub struct PodGc {
     /// Terminated pods ordered by (creation, uid): oldest first.
-    terminated: BTreeSet<(SimTime, u64, Key)>,
-    pods: Map<Key, Rc<Pod>>,
+    terminated: BTreeSet<(SimTime, u64)>,
+    pods: Map<u64, Rc<Pod>>,
     nodes: Map<Rc<str>, ()>,
     /// Nodes seen deleted, and when.
     deleted_nodes: Map<Rc<str>, SimTime>,
@@ -44,18 +44,18 @@ impl PodGc {
                 }
             }
             Object::Pod(p) => {
-                let key = Key::of(&p.meta);
-                if let Some(old) = self.pods.swap_remove(&key) {
-                    self.terminated.remove(&(old.meta.creation_timestamp, old.meta.uid, key.clone()));
-                }
+                let uid = p.meta.uid;
                 if ev.kind == WatchKind::Deleted {
-                    self.requested.remove(&p.meta.uid);
+                    if let Some(old) = self.pods.swap_remove(&uid) {
+                        self.terminated.remove(&(old.meta.creation_timestamp, uid));
+                    }
+                    self.requested.remove(&uid);
                     return;
                 }
                 if p.status.phase.is_terminal() {
-                    self.terminated.insert((p.meta.creation_timestamp, p.meta.uid, key.clone()));
+                    self.terminated.insert((p.meta.creation_timestamp, uid));
                 }
-                self.pods.insert(key, p.clone());
+                self.pods.insert(uid, p.clone());
             }
             _ => {}
         }
@@ -90,7 +90,7 @@ impl PodGc {
             return;
         }
         let excess = self.terminated.len() - threshold;
-        let victims: Vec<Rc<Pod>> = self.terminated.iter().take(excess).map(|(_, _, k)| self.pods[k].clone()).collect();
+        let victims: Vec<Rc<Pod>> = self.terminated.iter().take(excess).map(|(_, u)| self.pods[u].clone()).collect();
         for p in victims {
             self.delete(&p, ctx);
         }

@@ -40,9 +40,9 @@ pub enum RcEvent {
 pub struct ReplicationManager {
     sets: Map<SetKey, Rc<ReplicaSet>>,
     by_uid: Map<u64, SetKey>,
-    pods: Map<Key, Rc<Pod>>,
-    owned: Map<u64, Set<Key>>,
-    orphans: Map<Rc<str>, Set<Key>>,
+    pods: Map<u64, Rc<Pod>>,
+    owned: Map<u64, Set<u64>>,
+    orphans: Map<Rc<str>, Set<u64>>,
     expectations: Map<SetKey, Expectations>,
     queued: Set<SetKey>,
 }
@@ -79,25 +79,21 @@ impl ReplicationManager {
         self.by_uid.get(&r.uid).cloned()
     }
 
-    fn index_pod(&mut self, p: &Rc<Pod>, add: bool) {
-        let key = Key::of(&p.meta);
-        match p.meta.controller_ref() {
-            Some(r) => {
-                let set = self.owned.entry(r.uid).or_default();
-                if add {
-                    set.insert(key);
-                } else {
-                    set.swap_remove(&key);
-                }
-            }
-            None => {
-                let set = self.orphans.entry(p.meta.namespace.clone()).or_default();
-                if add {
-                    set.insert(key);
-                } else {
-                    set.swap_remove(&key);
-                }
-            }
+    /// The index a pod version belongs to: its controller's, or its
+    /// namespace's orphans.
+    fn index_of(p: &Pod) -> (Option<u64>, Rc<str>) {
+        (p.meta.controller_ref().map(|r| r.uid), p.meta.namespace.clone())
+    }
+
+    fn index_pod(&mut self, uid: u64, at: &(Option<u64>, Rc<str>), add: bool) {
+        let set = match at {
+            (Some(owner), _) => self.owned.entry(*owner).or_default(),
+            (None, ns) => self.orphans.entry(ns.clone()).or_default(),
+        };
+        if add {
+            set.insert(uid);
+        } else {
+            set.swap_remove(&uid);
         }
     }
 
@@ -122,15 +118,14 @@ impl ReplicationManager {
 
     fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>, ctx: &mut Ctx) {
         let key = Key::of(&p.meta);
-        let old = match &ev.old {
-            Some(Object::Pod(o)) if ev.kind != WatchKind::Deleted => Some(o.clone()),
-            _ => self.pods.get(&key).cloned(),
-        };
-        if let Some(o) = &old {
-            self.index_pod(o, false);
-        }
+        let uid = p.meta.uid;
+        let old = self.pods.get(&uid).cloned();
+        let old_index = old.as_deref().map(Self::index_of);
         if ev.kind == WatchKind::Deleted {
-            self.pods.swap_remove(&key);
+            self.pods.swap_remove(&uid);
+            if let Some(i) = &old_index {
+                self.index_pod(uid, i, false);
+            }
             if let Some(owner) = self.owner_of(&p.meta) {
                 if let Some(e) = self.expectations.get_mut(&owner) {
                     e.deletion_observed(&key);
@@ -139,8 +134,14 @@ impl ReplicationManager {
             }
             return;
         }
-        self.pods.insert(key.clone(), p.clone());
-        self.index_pod(p, true);
+        let new_index = Self::index_of(p);
+        if old_index.as_ref() != Some(&new_index) {
+            if let Some(i) = &old_index {
+                self.index_pod(uid, i, false);
+            }
+            self.index_pod(uid, &new_index, true);
+        }
+        self.pods.insert(uid, p.clone());
         let owner = self.owner_of(&p.meta);
         if let Some(owner) = &owner {
             if let Some(e) = self.expectations.get_mut(owner) {
@@ -162,7 +163,7 @@ impl ReplicationManager {
             }
         }
         // Orphans: every set that could adopt it, on add or a label change.
-        if owner.is_none() && p.meta.deletion_timestamp.is_none() {
+        if owner.is_none() && p.meta.deletion_timestamp.is_none() && !self.sets.is_empty() {
             let labels_changed = old.as_ref().is_none_or(|o| o.meta.labels != p.meta.labels || o.meta.controller_ref().is_some());
             if labels_changed {
                 for k in self.matching_sets(p) {
@@ -215,8 +216,8 @@ impl ReplicationManager {
         let sel = &rs.spec.selector;
         let deleting = rs.meta.deletion_timestamp.is_some();
         if let Some(owned) = self.owned.get(&rs.meta.uid) {
-            for key in owned {
-                let p = &self.pods[key];
+            for uid in owned {
+                let p = &self.pods[uid];
                 if !p.is_active() {
                     continue;
                 }
@@ -231,8 +232,8 @@ impl ReplicationManager {
         }
         if !deleting {
             if let Some(orphans) = self.orphans.get(&rs.meta.namespace) {
-                for key in orphans {
-                    let p = &self.pods[key];
+                for uid in orphans {
+                    let p = &self.pods[uid];
                     if !p.is_active() || !sel.matches(&p.meta.labels) {
                         continue;
                     }

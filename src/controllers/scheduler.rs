@@ -50,15 +50,18 @@ pub enum SchedEvent {
     FlushUnschedulable,
 }
 
-/// The scheduler cache's view of one node.
+/// The scheduler cache's view of one node. The fields the filter and score
+/// loop reads are inline, so a pass over nodes streams through one vector.
 struct NodeInfo {
-    name: Rc<str>,
-    node: Rc<Node>,
+    allocatable: Resources,
     requested: Resources,
     nonzero_requested: Resources,
-    /// Untolerable-by-default taints present (NoSchedule/NoExecute).
+    unschedulable: bool,
+    /// NoSchedule/NoExecute taints present (must be checked against the pod).
     has_hard_taints: bool,
     prefer_no_schedule: u32,
+    name: Rc<str>,
+    node: Rc<Node>,
 }
 
 /// What the scheduler keeps about a pod it has seen.
@@ -88,14 +91,47 @@ enum Queue {
     Binding,
 }
 
+/// Why nodes were rejected, counted without allocating on the hot path.
+#[derive(Default)]
+struct Rejections {
+    unschedulable: u32,
+    affinity: u32,
+    too_many_pods: u32,
+    cpu: u32,
+    memory: u32,
+    taints: BTreeMap<(String, String), u32>,
+}
+
+impl Rejections {
+    /// The `FailedScheduling` message: reasons sorted as upstream sorts them.
+    fn message(&self, n: usize) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        let mut add = |c: u32, r: String| {
+            if c > 0 {
+                parts.push(format!("{} {}", c, r));
+            }
+        };
+        add(self.unschedulable, "node(s) were unschedulable".into());
+        add(self.affinity, "node(s) didn't match Pod's node affinity/selector".into());
+        add(self.too_many_pods, "Too many pods".into());
+        add(self.cpu, "Insufficient cpu".into());
+        add(self.memory, "Insufficient memory".into());
+        for ((k, v), c) in &self.taints {
+            add(*c, format!("node(s) had untolerated taint {{{}: {}}}", k, v));
+        }
+        parts.sort();
+        format!("0/{} nodes are available: {}.", n, parts.join(", "))
+    }
+}
+
 pub struct Scheduler {
     nodes: Vec<NodeInfo>,
     node_index: Map<Rc<str>, usize>,
-    pods: Map<Key, PodEntry>,
-    /// Max-heap on (priority, Reverse(entry order)).
-    active: BinaryHeap<(i32, Reverse<u64>, Key, u64)>,
-    backoff: BinaryHeap<Reverse<(SimTime, u64, Key, u64)>>,
-    unschedulable: Map<Key, ()>,
+    pods: Map<u64, PodEntry>,
+    /// Max-heap on (priority, Reverse(entry order)); then uid and queue generation.
+    active: BinaryHeap<(i32, Reverse<u64>, u64, u64)>,
+    backoff: BinaryHeap<Reverse<(SimTime, u64, u64, u64)>>,
+    unschedulable: Map<u64, ()>,
     order: u64,
     next_gen: u64,
     next_start: usize,
@@ -177,12 +213,14 @@ impl Scheduler {
             }
             (_, None) => {
                 let mut info = NodeInfo {
-                    name: name.clone(),
-                    node: n.clone(),
+                    allocatable: n.status.allocatable,
                     requested: Resources::default(),
                     nonzero_requested: Resources::default(),
+                    unschedulable: false,
                     has_hard_taints: false,
                     prefer_no_schedule: 0,
+                    name: name.clone(),
+                    node: n.clone(),
                 };
                 info.set_node(n.clone());
                 self.node_index.insert(name.clone(), self.nodes.len());
@@ -193,11 +231,11 @@ impl Scheduler {
     }
 
     fn on_pod(&mut self, kind: WatchKind, p: &Rc<Pod>, ctx: &mut Ctx) {
-        let key = Key::of(&p.meta);
+        let uid = p.meta.uid;
         let gone = kind == WatchKind::Deleted || p.status.phase.is_terminal();
         if gone {
-            if let Some(e) = self.pods.swap_remove(&key) {
-                self.unschedulable.swap_remove(&key);
+            if let Some(e) = self.pods.swap_remove(&uid) {
+                self.unschedulable.swap_remove(&uid);
                 if let Some(i) = e.node {
                     self.nodes[i].remove(&e);
                     self.move_unschedulable_fitting(i, ctx);
@@ -208,7 +246,7 @@ impl Scheduler {
         if let Some(node_name) = p.node_name() {
             // Bound (by us or preset): count it on its node.
             let idx = self.node_index.get(node_name).copied();
-            match self.pods.get_mut(&key) {
+            match self.pods.get_mut(&uid) {
                 Some(e) => {
                     e.pod = p.clone();
                     if e.node != idx {
@@ -225,14 +263,14 @@ impl Scheduler {
                     }
                     e.where_ = Queue::None;
                     e.queue_gen = 0;
-                    self.unschedulable.swap_remove(&key);
+                    self.unschedulable.swap_remove(&uid);
                 }
                 None => {
                     let e = PodEntry::new(p.clone(), idx);
                     if let Some(i) = idx {
                         self.nodes[i].add(&e);
                     }
-                    self.pods.insert(key, e);
+                    self.pods.insert(uid, e);
                 }
             }
             return;
@@ -240,23 +278,23 @@ impl Scheduler {
         if p.spec.scheduler_name != DEFAULT_SCHEDULER || p.meta.deletion_timestamp.is_some() {
             return;
         }
-        match self.pods.get_mut(&key) {
+        match self.pods.get_mut(&uid) {
             Some(e) => e.pod = p.clone(),
             None => {
-                self.pods.insert(key.clone(), PodEntry::new(p.clone(), None));
-                self.push_active(&key, ctx);
+                self.pods.insert(uid, PodEntry::new(p.clone(), None));
+                self.push_active(uid, ctx);
             }
         }
     }
 
-    fn push_active(&mut self, key: &Key, ctx: &mut Ctx) {
+    fn push_active(&mut self, uid: u64, ctx: &mut Ctx) {
         let gen = self.next_gen;
         self.next_gen += 1;
-        let e = self.pods.get_mut(key).expect("known pod");
+        let e = self.pods.get_mut(&uid).expect("known pod");
         e.queue_gen = gen;
         e.where_ = Queue::Active;
         self.order += 1;
-        self.active.push((e.pod.spec.priority, Reverse(self.order), key.clone(), gen));
+        self.active.push((e.pod.spec.priority, Reverse(self.order), uid, gen));
         if !self.cycle_pending {
             self.cycle_pending = true;
             ctx.after(SimDuration::ZERO, Event::Scheduler(SchedEvent::Cycle));
@@ -271,21 +309,21 @@ impl Scheduler {
 
     /// Moves a pod out of the unschedulable pool: to backoffQ while its
     /// back-off lasts, else to activeQ.
-    fn requeue(&mut self, key: &Key, ctx: &mut Ctx) {
-        self.unschedulable.swap_remove(key);
-        let Some(e) = self.pods.get(key) else { return };
+    fn requeue(&mut self, uid: u64, ctx: &mut Ctx) {
+        self.unschedulable.swap_remove(&uid);
+        let Some(e) = self.pods.get(&uid) else { return };
         let until = e.last_attempt + self.backoff_duration(e.attempts, ctx);
         if until <= ctx.now {
-            self.push_active(key, ctx);
+            self.push_active(uid, ctx);
             return;
         }
         let gen = self.next_gen;
         self.next_gen += 1;
-        let e = self.pods.get_mut(key).expect("known pod");
+        let e = self.pods.get_mut(&uid).expect("known pod");
         e.queue_gen = gen;
         e.where_ = Queue::Backoff;
         self.order += 1;
-        self.backoff.push(Reverse((until, self.order, key.clone(), gen)));
+        self.backoff.push(Reverse((until, self.order, uid, gen)));
         // backoffQ is flushed by a 1 s loop: the pod moves on the first
         // tick at or after its expiry.
         let tick = until.ceil_to(SimDuration::from_secs(1));
@@ -296,9 +334,9 @@ impl Scheduler {
     }
 
     fn move_all_unschedulable(&mut self, ctx: &mut Ctx) {
-        let keys: Vec<Key> = self.unschedulable.keys().cloned().collect();
-        for k in keys {
-            self.requeue(&k, ctx);
+        let uids: Vec<u64> = self.unschedulable.keys().copied().collect();
+        for u in uids {
+            self.requeue(u, ctx);
         }
     }
 
@@ -308,18 +346,15 @@ impl Scheduler {
         if self.unschedulable.is_empty() {
             return;
         }
-        let keys: Vec<Key> = self
+        let n = &self.nodes[i];
+        let uids: Vec<u64> = self
             .unschedulable
             .keys()
-            .filter(|k| {
-                let e = &self.pods[*k];
-                let n = &self.nodes[i];
-                n.requested.fits(&e.requests, &n.node.status.allocatable)
-            })
-            .cloned()
+            .filter(|u| n.requested.fits(&self.pods[*u].requests, &n.allocatable))
+            .copied()
             .collect();
-        for k in keys {
-            self.requeue(&k, ctx);
+        for u in uids {
+            self.requeue(u, ctx);
         }
     }
 
@@ -345,23 +380,23 @@ impl Scheduler {
                         ctx.at(tick, Event::Scheduler(SchedEvent::FlushBackoff));
                         break;
                     }
-                    let Reverse((_, _, key, gen)) = self.backoff.pop().expect("peeked");
-                    if self.pods.get(&key).is_some_and(|e| e.queue_gen == gen) {
-                        self.push_active(&key, ctx);
+                    let Reverse((_, _, uid, gen)) = self.backoff.pop().expect("peeked");
+                    if self.pods.get(&uid).is_some_and(|e| e.queue_gen == gen) {
+                        self.push_active(uid, ctx);
                     }
                 }
             }
             SchedEvent::FlushUnschedulable => {
                 self.unsched_flush_pending = false;
                 let limit = ctx.cfg.pod_max_in_unschedulable;
-                let due: Vec<Key> = self
+                let due: Vec<u64> = self
                     .unschedulable
                     .keys()
-                    .filter(|k| ctx.now.saturating_sub(self.pods[*k].unschedulable_since) >= limit)
-                    .cloned()
+                    .filter(|u| ctx.now.saturating_sub(self.pods[*u].unschedulable_since) >= limit)
+                    .copied()
                     .collect();
-                for k in due {
-                    self.requeue(&k, ctx);
+                for u in due {
+                    self.requeue(u, ctx);
                 }
                 self.arm_unschedulable_flush(ctx);
             }
@@ -378,10 +413,10 @@ impl Scheduler {
         }
     }
 
-    fn pop_active(&mut self) -> Option<Key> {
-        while let Some((_, _, key, gen)) = self.active.pop() {
-            if self.pods.get(&key).is_some_and(|e| e.queue_gen == gen && e.where_ == Queue::Active) {
-                return Some(key);
+    fn pop_active(&mut self) -> Option<u64> {
+        while let Some((_, _, uid, gen)) = self.active.pop() {
+            if self.pods.get(&uid).is_some_and(|e| e.queue_gen == gen && e.where_ == Queue::Active) {
+                return Some(uid);
             }
         }
         None
@@ -402,44 +437,58 @@ impl Scheduler {
     }
 
     fn schedule_one(&mut self, ctx: &mut Ctx) {
-        let Some(key) = self.pop_active() else { return };
+        let Some(uid) = self.pop_active() else { return };
         self.attempts += 1;
-        let entry = &self.pods[&key];
+        let entry = &self.pods[&uid];
         let pod = entry.pod.clone();
         let (req, nonzero) = (entry.requests, entry.nonzero);
         let spec = &pod.spec;
         let tolerates_unsched = tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule);
+        // A pod with no node constraints needs only the resource check on a
+        // node without hard taints and not cordoned.
+        let simple = spec.node_selector.is_empty() && spec.node_affinity.required.is_none();
         let n = self.nodes.len();
         let want = self.num_to_find(ctx.cfg.percentage_of_nodes_to_score);
         self.feasible.clear();
-        let mut reasons: BTreeMap<String, u32> = BTreeMap::new();
+        self.scores.clear();
+        let mut rejected = Rejections::default();
         let mut processed = 0;
-        for step in 0..n {
-            if self.feasible.len() >= want {
-                break;
-            }
-            let i = (self.next_start + step) % n;
+        let mut i = self.next_start;
+        while processed < n && self.feasible.len() < want {
             processed += 1;
-            match filter(&self.nodes[i], spec, &req, tolerates_unsched) {
-                Ok(()) => self.feasible.push(i),
-                Err(r) => {
-                    for reason in r {
-                        *reasons.entry(reason).or_default() += 1;
-                    }
-                }
+            let ni = &self.nodes[i];
+            let fits = ni.requested.fits(&req, &ni.allocatable);
+            let ok = if simple && !ni.has_hard_taints && !ni.unschedulable && fits {
+                true
+            } else {
+                filter(ni, spec, &req, tolerates_unsched, &mut rejected)
+            };
+            if ok {
+                self.feasible.push(i);
+                // NodeResourcesFit (LeastAllocated) + BalancedAllocation.
+                let a = &ni.allocatable;
+                let fit = (least_allocated(ni.nonzero_requested.cpu_m + nonzero.cpu_m, a.cpu_m)
+                    + least_allocated(ni.nonzero_requested.memory + nonzero.memory, a.memory))
+                    / 2;
+                self.scores.push(fit + balanced_allocation(&ni.requested, &req, a));
+            }
+            i += 1;
+            if i == n {
+                i = 0;
             }
         }
         if n > 0 {
             self.next_start = (self.next_start + processed) % n;
         }
         if self.feasible.is_empty() {
-            self.unschedulable_pod(&key, &pod, n, reasons, ctx);
+            let message = rejected.message(n);
+            self.unschedulable_pod(uid, &pod, message, ctx);
             return;
         }
-        let chosen = if self.feasible.len() == 1 { self.feasible[0] } else { self.select_host(&pod, &req, &nonzero) };
+        let chosen = if self.feasible.len() == 1 { self.feasible[0] } else { self.select_host(&pod) };
         // Assume: count the pod on the node now, before the bind lands.
         let node_name = self.nodes[chosen].name.clone();
-        let e = self.pods.get_mut(&key).expect("popped pod");
+        let e = self.pods.get_mut(&uid).expect("popped pod");
         e.node = Some(chosen);
         e.where_ = Queue::Binding;
         e.attempts += 1;
@@ -447,7 +496,7 @@ impl Scheduler {
         let (r, z) = (e.requests, e.nonzero);
         self.nodes[chosen].requested += r;
         self.nodes[chosen].nonzero_requested += z;
-        ctx.send(Client::Scheduler, ApiOp::Bind { key: key.clone(), uid: pod.meta.uid, node: node_name.clone() });
+        ctx.send(Client::Scheduler, ApiOp::Bind { key: Key::of(&pod.meta), uid, node: node_name.clone() });
         ctx.event(
             false,
             DEFAULT_SCHEDULER,
@@ -459,38 +508,27 @@ impl Scheduler {
         );
     }
 
-    fn select_host(&mut self, pod: &Pod, req: &Resources, nonzero: &Resources) -> usize {
-        self.scores.clear();
+    /// Adds the scores that only matter when some node or the pod makes them
+    /// differ (TaintToleration, NodeAffinity), then picks the best node,
+    /// breaking ties uniformly from the scheduler's stream.
+    fn select_host(&mut self, pod: &Pod) -> usize {
         let need_taint = self.feasible.iter().any(|&i| self.nodes[i].prefer_no_schedule > 0);
-        let need_affinity = !pod.spec.node_affinity.preferred.is_empty();
-        let mut taint_counts = Vec::new();
-        let mut affinity_sums = Vec::new();
-        for &i in &self.feasible {
-            let ni = &self.nodes[i];
-            let alloc = &ni.node.status.allocatable;
-            let fit = (least_allocated(ni.nonzero_requested.cpu_m + nonzero.cpu_m, alloc.cpu_m)
-                + least_allocated(ni.nonzero_requested.memory + nonzero.memory, alloc.memory))
-                / 2;
-            let balanced = balanced_allocation(&ni.requested, req, alloc);
-            self.scores.push(fit + balanced);
-            if need_taint {
-                taint_counts.push(count_prefer_no_schedule(ni, &pod.spec.tolerations) as i64);
-            }
-            if need_affinity {
-                affinity_sums.push(preferred_affinity_sum(&pod.spec.node_affinity, ni) as i64);
-            }
-        }
         if need_taint {
             // TaintToleration: fewer intolerable PreferNoSchedule taints is
             // better; normalized reversed to [0, 100], weight 3.
-            let max = *taint_counts.iter().max().unwrap_or(&0);
-            for (s, c) in self.scores.iter_mut().zip(&taint_counts) {
+            let counts: Vec<i64> =
+                self.feasible.iter().map(|&i| count_prefer_no_schedule(&self.nodes[i], &pod.spec.tolerations) as i64).collect();
+            let max = *counts.iter().max().unwrap_or(&0);
+            for (s, c) in self.scores.iter_mut().zip(&counts) {
                 *s += 3 * if max == 0 { 100 } else { 100 - 100 * c / max };
             }
         }
-        if need_affinity {
-            let max = *affinity_sums.iter().max().unwrap_or(&0);
-            for (s, a) in self.scores.iter_mut().zip(&affinity_sums) {
+        if !pod.spec.node_affinity.preferred.is_empty() {
+            // NodeAffinity preferred terms: normalized to [0, 100], weight 2.
+            let sums: Vec<i64> =
+                self.feasible.iter().map(|&i| preferred_affinity_sum(&pod.spec.node_affinity, &self.nodes[i]) as i64).collect();
+            let max = *sums.iter().max().unwrap_or(&0);
+            for (s, a) in self.scores.iter_mut().zip(&sums) {
                 *s += 2 * if max == 0 { 0 } else { 100 * a / max };
             }
         }
@@ -508,10 +546,7 @@ impl Scheduler {
         unreachable!("a best score exists")
     }
 
-    fn unschedulable_pod(&mut self, key: &Key, pod: &Rc<Pod>, n: usize, reasons: BTreeMap<String, u32>, ctx: &mut Ctx) {
-        let mut parts: Vec<String> = reasons.into_iter().map(|(r, c)| format!("{} {}", c, r)).collect();
-        parts.sort();
-        let message = format!("0/{} nodes are available: {}.", n, parts.join(", "));
+    fn unschedulable_pod(&mut self, uid: u64, pod: &Rc<Pod>, message: String, ctx: &mut Ctx) {
         ctx.event(true, DEFAULT_SCHEDULER, "FailedScheduling", "Pod", &pod.meta.namespace, &pod.meta.name, &message);
         let already = pod.status.conditions.pod_scheduled.as_ref().is_some_and(|c| {
             c.status == CondStatus::False && c.message.as_deref() == Some(message.as_str())
@@ -522,23 +557,24 @@ impl Scheduler {
             cond.message = Some(message);
             ctx.send(
                 Client::Scheduler,
-                ApiOp::PodCondition { key: key.clone(), uid: pod.meta.uid, which: PodConditionType::PodScheduled, cond },
+                ApiOp::PodCondition { key: Key::of(&pod.meta), uid, which: PodConditionType::PodScheduled, cond },
             );
         }
-        let e = self.pods.get_mut(key).expect("popped pod");
+        let e = self.pods.get_mut(&uid).expect("popped pod");
         e.attempts += 1;
         e.last_attempt = ctx.now;
         e.where_ = Queue::Unschedulable;
         e.queue_gen = 0;
         e.unschedulable_since = ctx.now;
-        self.unschedulable.insert(key.clone(), ());
+        self.unschedulable.insert(uid, ());
         self.arm_unschedulable_flush(ctx);
     }
 
     /// A bind failed: forget the assumption and retry after back-off.
     pub fn on_api_failed(&mut self, op: &ApiOp, ctx: &mut Ctx) {
-        let ApiOp::Bind { key, .. } = op else { return };
-        let Some(e) = self.pods.get_mut(key) else { return };
+        let ApiOp::Bind { uid, .. } = op else { return };
+        let uid = *uid;
+        let Some(e) = self.pods.get_mut(&uid) else { return };
         if e.pod.spec.node_name.is_some() {
             return;
         }
@@ -548,9 +584,8 @@ impl Scheduler {
             self.nodes[i].nonzero_requested -= z;
         }
         e.where_ = Queue::Unschedulable;
-        self.unschedulable.insert(key.clone(), ());
-        let key = key.clone();
-        self.requeue(&key, ctx);
+        self.unschedulable.insert(uid, ());
+        self.requeue(uid, ctx);
     }
 }
 
@@ -572,6 +607,8 @@ impl PodEntry {
 
 impl NodeInfo {
     fn set_node(&mut self, n: Rc<Node>) {
+        self.allocatable = n.status.allocatable;
+        self.unschedulable = n.spec.unschedulable;
         self.has_hard_taints = n.spec.taints.iter().any(|t| t.effect != TaintEffect::PreferNoSchedule);
         self.prefer_no_schedule = n.spec.taints.iter().filter(|t| t.effect == TaintEffect::PreferNoSchedule).count() as u32;
         self.node = n;
@@ -591,48 +628,52 @@ fn tolerates(tols: &[Toleration], key: &str, value: &str, effect: TaintEffect) -
     tols.iter().any(|x| x.tolerates(&t))
 }
 
-/// The filter plugins in their upstream order. Returns the reasons a node
-/// was rejected, worded as `FailedScheduling` messages word them.
+/// The filter plugins in their upstream order; the first that rejects the
+/// node is counted in `rejected` (NodeResourcesFit counts every resource
+/// that is short, as upstream does).
 fn filter(
     ni: &NodeInfo,
     spec: &crate::objects::pod::PodSpec,
     req: &Resources,
     tolerates_unsched: bool,
-) -> Result<(), Vec<String>> {
+    rejected: &mut Rejections,
+) -> bool {
     let node = &ni.node;
     // NodeUnschedulable
-    if node.spec.unschedulable && !tolerates_unsched {
-        return Err(vec!["node(s) were unschedulable".into()]);
+    if ni.unschedulable && !tolerates_unsched {
+        rejected.unschedulable += 1;
+        return false;
     }
     // TaintToleration: NoSchedule and NoExecute taints must be tolerated.
     if ni.has_hard_taints {
         for t in &node.spec.taints {
             if t.effect != TaintEffect::PreferNoSchedule && !spec.tolerations.iter().any(|x| x.tolerates(t)) {
-                return Err(vec![format!("node(s) had untolerated taint {{{}: {}}}", t.key, t.value)]);
+                *rejected.taints.entry((t.key.clone(), t.value.clone())).or_default() += 1;
+                return false;
             }
         }
     }
     // NodeAffinity: nodeSelector and required terms.
     if !node_affinity_matches(&node.meta.name, &node.meta.labels, &spec.node_selector, &spec.node_affinity) {
-        return Err(vec!["node(s) didn't match Pod's node affinity/selector".into()]);
+        rejected.affinity += 1;
+        return false;
     }
     // NodeResourcesFit
-    let alloc = &node.status.allocatable;
-    let mut insufficient = Vec::new();
+    let alloc = &ni.allocatable;
+    let mut ok = true;
     if ni.requested.pods + req.pods > alloc.pods {
-        insufficient.push("Too many pods".to_string());
+        rejected.too_many_pods += 1;
+        ok = false;
     }
     if req.cpu_m > 0 && ni.requested.cpu_m + req.cpu_m > alloc.cpu_m {
-        insufficient.push("Insufficient cpu".to_string());
+        rejected.cpu += 1;
+        ok = false;
     }
     if req.memory > 0 && ni.requested.memory + req.memory > alloc.memory {
-        insufficient.push("Insufficient memory".to_string());
+        rejected.memory += 1;
+        ok = false;
     }
-    if insufficient.is_empty() {
-        Ok(())
-    } else {
-        Err(insufficient)
-    }
+    ok
 }
 
 /// nodeSelector (every pair) and required node affinity (any term).
@@ -703,12 +744,14 @@ mod tests {
             s.nodes.clear();
             for _ in 0..n {
                 s.nodes.push(NodeInfo {
-                    name: "x".into(),
-                    node: Rc::new(crate::testutil::node("x", 1000, 1 << 30)),
+                    allocatable: Resources::default(),
                     requested: Resources::default(),
                     nonzero_requested: Resources::default(),
+                    unschedulable: false,
                     has_hard_taints: false,
                     prefer_no_schedule: 0,
+                    name: "x".into(),
+                    node: Rc::new(crate::testutil::node("x", 1000, 1 << 30)),
                 });
             }
         };

@@ -19,16 +19,16 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TeEvent {
-    Evict { key: Key, uid: u64, gen: u64 },
+    Evict { uid: u64, gen: u64 },
 }
 
 #[derive(Default)]
 pub struct TaintEvictionController {
     /// NoExecute taints per node.
     taints: Map<Rc<str>, Vec<Taint>>,
-    pods: Map<Key, Rc<Pod>>,
-    by_node: Map<Rc<str>, IndexSet<Key, FxBuildHasher>>,
-    timers: Map<Key, (SimTime, u64)>,
+    pods: Map<u64, Rc<Pod>>,
+    by_node: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
+    timers: Map<u64, (SimTime, u64)>,
     next_gen: u64,
 }
 
@@ -49,29 +49,37 @@ impl TaintEvictionController {
                 let changed = self.taints.get(&name).is_none_or(|old| !same_taints(old, &new));
                 self.taints.insert(name.clone(), new);
                 if changed {
-                    let keys: Vec<Key> = self.by_node.get(&name).map(|s| s.iter().cloned().collect()).unwrap_or_default();
-                    for k in keys {
-                        self.process_pod(&k, ctx);
+                    let uids: Vec<u64> = self.by_node.get(&name).map(|s| s.iter().copied().collect()).unwrap_or_default();
+                    for u in uids {
+                        self.process_pod(u, ctx);
                     }
                 }
             }
             Object::Pod(p) => {
-                let key = Key::of(&p.meta);
-                if let Some(old) = self.pods.swap_remove(&key) {
-                    if let Some(n) = old.node_name() {
+                let uid = p.meta.uid;
+                let old_node = self.pods.get(&uid).and_then(|o| o.spec.node_name.clone());
+                let gone = ev.kind == WatchKind::Deleted || p.status.phase.is_terminal();
+                let new_node = if gone { None } else { p.spec.node_name.clone() };
+                if old_node != new_node {
+                    if let Some(n) = &old_node {
                         if let Some(s) = self.by_node.get_mut(n) {
-                            s.swap_remove(&key);
+                            s.swap_remove(&uid);
                         }
                     }
+                    if let Some(n) = &new_node {
+                        self.by_node.entry(n.clone()).or_default().insert(uid);
+                    }
                 }
-                if ev.kind == WatchKind::Deleted || p.status.phase.is_terminal() {
-                    self.timers.swap_remove(&key);
+                if new_node.is_none() {
+                    self.pods.swap_remove(&uid);
+                    self.timers.swap_remove(&uid);
                     return;
                 }
-                if let Some(n) = &p.spec.node_name {
-                    self.by_node.entry(n.clone()).or_default().insert(key.clone());
-                    self.pods.insert(key.clone(), p.clone());
-                    self.process_pod(&key, ctx);
+                self.pods.insert(uid, p.clone());
+                // Only a node with NoExecute taints can make a pod eligible.
+                let tainted = new_node.as_ref().and_then(|n| self.taints.get(n)).is_some_and(|t| !t.is_empty());
+                if tainted || self.timers.contains_key(&uid) {
+                    self.process_pod(uid, ctx);
                 }
             }
             _ => {}
@@ -79,8 +87,9 @@ impl TaintEvictionController {
     }
 
     /// `processPodOnNode`.
-    fn process_pod(&mut self, key: &Key, ctx: &mut Ctx) {
-        let Some(p) = self.pods.get(key).cloned() else { return };
+    fn process_pod(&mut self, uid: u64, ctx: &mut Ctx) {
+        let key = &uid;
+        let Some(p) = self.pods.get(&uid).cloned() else { return };
         if p.meta.deletion_timestamp.is_some() {
             self.timers.swap_remove(key);
             return;
@@ -96,7 +105,7 @@ impl TaintEvictionController {
         for t in &taints {
             let matching: Vec<_> = p.spec.tolerations.iter().filter(|x| x.tolerates(t)).collect();
             if matching.is_empty() {
-                self.schedule(key, p.meta.uid, ctx.now, ctx);
+                self.schedule(uid, ctx.now, ctx);
                 return;
             }
             for m in matching {
@@ -114,24 +123,26 @@ impl TaintEvictionController {
             return; // keep the earlier timer
         }
         let secs = min_seconds.unwrap_or(0).max(0) as u64;
-        self.schedule(key, p.meta.uid, ctx.now + SimDuration::from_secs(secs), ctx);
+        self.schedule(uid, ctx.now + SimDuration::from_secs(secs), ctx);
     }
 
-    fn schedule(&mut self, key: &Key, uid: u64, at: SimTime, ctx: &mut Ctx) {
-        if self.timers.get(key).is_some_and(|(t, _)| *t <= at) {
+    fn schedule(&mut self, uid: u64, at: SimTime, ctx: &mut Ctx) {
+        if self.timers.get(&uid).is_some_and(|(t, _)| *t <= at) {
             return;
         }
         self.next_gen += 1;
-        self.timers.insert(key.clone(), (at, self.next_gen));
-        ctx.at(at, Event::TaintEviction(TeEvent::Evict { key: key.clone(), uid, gen: self.next_gen }));
+        self.timers.insert(uid, (at, self.next_gen));
+        ctx.at(at, Event::TaintEviction(TeEvent::Evict { uid, gen: self.next_gen }));
     }
 
     pub fn on_event(&mut self, ev: TeEvent, ctx: &mut Ctx) {
-        let TeEvent::Evict { key, uid, gen } = ev;
-        if self.timers.get(&key).is_none_or(|(_, g)| *g != gen) {
+        let TeEvent::Evict { uid, gen } = ev;
+        if self.timers.get(&uid).is_none_or(|(_, g)| *g != gen) {
             return;
         }
-        self.timers.swap_remove(&key);
+        self.timers.swap_remove(&uid);
+        let Some(p) = self.pods.get(&uid) else { return };
+        let key = Key::of(&p.meta);
         ctx.event(
             false,
             "taint-eviction-controller",

@@ -79,3 +79,34 @@ pub fn trace_spec(cpu_m: u64, memory: u64) -> PodSpec {
         priority: 0,
     }
 }
+
+/// The trace-replay workload peers are measured on (issue 2): `pods` pods
+/// with Poisson arrivals of mean gap `mean_gap`, requests drawn from
+/// {0.5, 1, 2, 4, 8} CPU with 2 GiB per CPU, durations uniform in
+/// 600–14,400 s. Drawn from the `workload/trace-replay` stream of `seed`.
+pub fn trace_replay(seed: u64, pods: usize, mean_gap: SimDuration) -> Vec<WorkloadPod> {
+    use rand::Rng;
+    let mut rng = crate::sim::rng::stream(seed, "workload/trace-replay");
+    let cpus_m = [500u64, 1000, 2000, 4000, 8000];
+    let specs: Vec<Rc<PodSpec>> = cpus_m.iter().map(|&c| Rc::new(trace_spec(c, c * (2 << 30) / 1000))).collect();
+    let mut t: u64 = 0;
+    let ns: Rc<str> = "default".into();
+    (0..pods)
+        .map(|i| {
+            // Exponential gap by inversion, in integer nanoseconds.
+            let u: f64 = rng.gen_range(f64::EPSILON..1.0);
+            t += (-u.ln() * mean_gap.0 as f64) as u64;
+            let k = rng.gen_range(0..cpus_m.len());
+            let duration = SimDuration::from_secs(rng.gen_range(600..=14_400));
+            WorkloadPod {
+                arrival: SimTime(t),
+                name: format!("task-{}", i).into(),
+                namespace: ns.clone(),
+                cpu_m: cpus_m[k],
+                memory: cpus_m[k] * (2 << 30) / 1000,
+                duration,
+                spec: specs[k].clone(),
+            }
+        })
+        .collect()
+}
