@@ -50,9 +50,15 @@ impl Client {
 #[derive(Debug)]
 pub enum Event {
     /// A write request reaches the apiserver.
-    Api { from: Client, op: Box<ApiOp> },
+    Api {
+        from: Client,
+        op: Box<ApiOp>,
+    },
     /// A failed request's error reaches its client.
-    ApiFailed { to: Client, op: Box<ApiOp>, err: ApiError },
+    ApiFailed {
+        to: Client,
+        failed: Box<(ApiOp, ApiError)>,
+    },
     /// A write reaches every informer.
     Watch(Rc<WatchEvent>),
     Scheduler(scheduler::SchedEvent),
@@ -60,7 +66,10 @@ pub enum Event {
     NodeLifecycle(nodelifecycle::NlcEvent),
     TaintEviction(tainteviction::TeEvent),
     PodGc,
-    Kubelet { node: u32, ev: kubelet::KubeletEvent },
+    Kubelet {
+        node: u32,
+        ev: kubelet::KubeletEvent,
+    },
     /// The i-th entry of the scenario's timeline.
     Timeline(usize),
     /// The i-th pod of a workload trace arrives.
@@ -102,11 +111,33 @@ impl<'a> Ctx<'a> {
     /// Sends a write request to the apiserver.
     pub fn send(&mut self, from: Client, op: ApiOp) {
         let leave = match from.limiter() {
-            Some(0) => self.throttles.buckets[0].reserve(self.now, self.cfg.scheduler_qps, self.cfg.scheduler_burst),
-            Some(_) => self.throttles.buckets[1].reserve(self.now, self.cfg.kcm_qps, self.cfg.kcm_burst),
+            Some(0) => self.throttles.buckets[0].reserve(
+                self.now,
+                self.cfg.scheduler_qps,
+                self.cfg.scheduler_burst,
+            ),
+            Some(_) => {
+                self.throttles.buckets[1].reserve(self.now, self.cfg.kcm_qps, self.cfg.kcm_burst)
+            }
             None => self.now,
         };
-        self.queue.push(leave + self.cfg.api_latency, Event::Api { from, op: Box::new(op) });
+        if leave == self.now {
+            self.queue.push_after(
+                self.cfg.api_latency,
+                Event::Api {
+                    from,
+                    op: Box::new(op),
+                },
+            );
+        } else {
+            self.queue.push(
+                leave + self.cfg.api_latency,
+                Event::Api {
+                    from,
+                    op: Box::new(op),
+                },
+            );
+        }
     }
 
     pub fn at(&mut self, t: SimTime, ev: Event) {
@@ -114,7 +145,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn after(&mut self, d: SimDuration, ev: Event) {
-        self.queue.push(self.now + d, ev);
+        self.queue.push_after(d, ev);
     }
 
     /// Records a Kubernetes Event (what `kubectl get events` lists).
@@ -129,7 +160,9 @@ impl<'a> Ctx<'a> {
         name: &str,
         message: &dyn fmt::Display,
     ) {
-        self.trace.event(self.now, warning, source, reason, kind, namespace, name, message);
+        self.trace.event(
+            self.now, warning, source, reason, kind, namespace, name, message,
+        );
     }
 }
 
@@ -146,5 +179,13 @@ mod tests {
         assert!(sends[..30].iter().all(|&s| s == now.0));
         assert_eq!(sends[30], now.0 + 50_000_000);
         assert_eq!(sends[31], now.0 + 100_000_000);
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn event_size() {
+        eprintln!("Event = {} bytes", std::mem::size_of::<super::Event>());
     }
 }

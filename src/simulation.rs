@@ -69,10 +69,14 @@ macro_rules! ctx {
 impl Simulation {
     /// A simulation with nothing in it; call `bootstrap` next.
     pub fn new(cfg: Config, seed: u64) -> Self {
+        let mut queue = EventQueue::new();
+        for lane in [SimDuration::ZERO, cfg.api_latency, cfg.watch_latency] {
+            queue.add_lane(lane);
+        }
         Simulation {
             cfg,
             seed,
-            queue: EventQueue::new(),
+            queue,
             store: Store::new(seed),
             trace: Trace::new(),
             throttles: Throttles::default(),
@@ -104,7 +108,12 @@ impl Simulation {
     pub fn bootstrap(&mut self) {
         let sim = self;
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-            let obj = Object::Namespace(Rc::new(Namespace { meta: ObjectMeta { name: ns.into(), ..Default::default() } }));
+            let obj = Object::Namespace(Rc::new(Namespace {
+                meta: ObjectMeta {
+                    name: ns.into(),
+                    ..Default::default()
+                },
+            }));
             sim.apply_op(Client::User, ApiOp::Create(obj));
         }
         let first_gc = SimTime::ZERO + sim.cfg.pod_gc_period;
@@ -178,7 +187,10 @@ impl Simulation {
     }
 
     fn user_error(&mut self, message: String) {
-        self.user_errors.push(UserError { time: self.now(), message });
+        self.user_errors.push(UserError {
+            time: self.now(),
+            message,
+        });
     }
 
     fn apply_op(&mut self, from: Client, op: ApiOp) {
@@ -196,14 +208,24 @@ impl Simulation {
                         self.replication.created(p, &mut ctx);
                     }
                 }
-                self.queue.push(now + self.cfg.watch_latency, Event::Watch(Rc::new(ev)));
+                self.queue
+                    .push_after(self.cfg.watch_latency, Event::Watch(Rc::new(ev)));
             }
             Err(err) => {
                 if from == Client::User {
-                    self.user_error(format!("Error from server ({:?}): {}", err.code, err.message));
+                    self.user_error(format!(
+                        "Error from server ({:?}): {}",
+                        err.code, err.message
+                    ));
                 } else if let Some(op) = saved {
                     let back = now + self.cfg.api_latency;
-                    self.queue.push(back, Event::ApiFailed { to: from, op: Box::new(op), err });
+                    self.queue.push(
+                        back,
+                        Event::ApiFailed {
+                            to: from,
+                            failed: Box::new((op, err)),
+                        },
+                    );
                 } else if err.code != ApiErrorCode::NotFound && err.code != ApiErrorCode::Conflict {
                     // Components' other failures are benign races (the
                     // object moved on); they are visible in no trace.
@@ -215,11 +237,12 @@ impl Simulation {
     fn dispatch(&mut self, ev: Event) {
         match ev {
             Event::Api { from, op } => self.apply_op(from, *op),
-            Event::ApiFailed { to, op, .. } => {
+            Event::ApiFailed { to, failed } => {
+                let op = &failed.0;
                 let mut ctx = ctx!(self);
                 match to {
-                    Client::Scheduler => self.scheduler.on_api_failed(&op, &mut ctx),
-                    Client::Replication => self.replication.on_api_failed(&op, &mut ctx),
+                    Client::Scheduler => self.scheduler.on_api_failed(op, &mut ctx),
+                    Client::Replication => self.replication.on_api_failed(op, &mut ctx),
                     _ => {}
                 }
             }
@@ -252,8 +275,13 @@ impl Simulation {
                     return;
                 }
                 if ev == KubeletEvent::Relist {
-                    let pods: Vec<Rc<Pod>> =
-                        self.store.pods.values().filter(|p| p.node_name() == Some(&*k.name)).cloned().collect();
+                    let pods: Vec<Rc<Pod>> = self
+                        .store
+                        .pods
+                        .values()
+                        .filter(|p| p.node_name() == Some(&*k.name))
+                        .cloned()
+                        .collect();
                     let mut ctx = ctx!(self);
                     self.kubelets[node as usize].on_relist(pods, &self.images, &mut ctx);
                 } else {
@@ -270,8 +298,13 @@ impl Simulation {
                 if let Some(next) = self.workload.get(i + 1) {
                     self.queue.push(next.arrival, Event::Workload(i + 1));
                 }
-                let at = self.now() + self.cfg.api_latency;
-                self.queue.push(at, Event::Api { from: Client::User, op: Box::new(ApiOp::Create(Object::Pod(Rc::new(pod)))) });
+                self.queue.push_after(
+                    self.cfg.api_latency,
+                    Event::Api {
+                        from: Client::User,
+                        op: Box::new(ApiOp::Create(Object::Pod(Rc::new(pod)))),
+                    },
+                );
             }
         }
     }
@@ -309,7 +342,14 @@ impl Simulation {
                 for obj in objs {
                     let exists = self.store.get(obj.kind(), &Key::of(obj.meta())).is_some()
                         || matches!(&obj, Object::Other(u) if self.store.others.contains_key(&(u.kind.clone(), Key::of(&u.meta))));
-                    let op = if exists { ApiOp::Update { obj, check_rv: false } } else { ApiOp::Create(obj) };
+                    let op = if exists {
+                        ApiOp::Update {
+                            obj,
+                            check_rv: false,
+                        }
+                    } else {
+                        ApiOp::Create(obj)
+                    };
                     self.send_user(op);
                 }
             }
@@ -318,11 +358,22 @@ impl Simulation {
                     self.send_user(ApiOp::Create(obj));
                 }
             }
-            Action::Delete { kind, namespace, name, selector, grace_seconds, propagation } => {
+            Action::Delete {
+                kind,
+                namespace,
+                name,
+                selector,
+                grace_seconds,
+                propagation,
+            } => {
                 let keys: Vec<Key> = match (&name, &selector) {
-                    (Some(n), _) => vec![Key::new(if kind.namespaced() { &namespace } else { "" }, n)],
+                    (Some(n), _) => {
+                        vec![Key::new(if kind.namespaced() { &namespace } else { "" }, n)]
+                    }
                     (None, sel) => {
-                        let sel = crate::objects::selector::Selector::parse(sel.as_deref().unwrap_or("")).unwrap_or_default();
+                        let sel =
+                            crate::objects::selector::Selector::parse(sel.as_deref().unwrap_or(""))
+                                .unwrap_or_default();
                         self.list_keys(kind, &namespace, &sel)
                     }
                 };
@@ -330,30 +381,71 @@ impl Simulation {
                     self.user_error("No resources found".into());
                 }
                 for key in keys {
-                    self.send_user(ApiOp::Delete { kind, other_kind: None, key, uid: None, grace_seconds, propagation, disruption: None });
+                    self.send_user(ApiOp::Delete {
+                        kind,
+                        other_kind: None,
+                        key,
+                        uid: None,
+                        grace_seconds,
+                        propagation,
+                        disruption: None,
+                    });
                 }
             }
-            Action::Scale { kind, namespace, name, replicas } => {
-                match self.store.get(kind, &Key::new(&namespace, &name)) {
-                    Some(Object::ReplicaSet(rs)) => {
-                        let mut r = (*rs).clone();
-                        r.spec.replicas = replicas;
-                        self.send_user(ApiOp::Update { obj: Object::ReplicaSet(Rc::new(r)), check_rv: false });
-                    }
-                    _ => self.user_error(format!("Error from server (NotFound): {} \"{}\" not found", kind.as_str().to_ascii_lowercase(), name)),
+            Action::Scale {
+                kind,
+                namespace,
+                name,
+                replicas,
+            } => match self.store.get(kind, &Key::new(&namespace, &name)) {
+                Some(Object::ReplicaSet(rs)) => {
+                    let mut r = (*rs).clone();
+                    r.spec.replicas = replicas;
+                    self.send_user(ApiOp::Update {
+                        obj: Object::ReplicaSet(Rc::new(r)),
+                        check_rv: false,
+                    });
                 }
-            }
-            Action::Label { kind, namespace, name, set, remove, overwrite, annotate } => {
-                let ns = if kind.namespaced() { namespace.as_str() } else { "" };
+                _ => self.user_error(format!(
+                    "Error from server (NotFound): {} \"{}\" not found",
+                    kind.as_str().to_ascii_lowercase(),
+                    name
+                )),
+            },
+            Action::Label {
+                kind,
+                namespace,
+                name,
+                set,
+                remove,
+                overwrite,
+                annotate,
+            } => {
+                let ns = if kind.namespaced() {
+                    namespace.as_str()
+                } else {
+                    ""
+                };
                 let Some(obj) = self.store.get(kind, &Key::new(ns, &name)) else {
-                    self.user_error(format!("Error from server (NotFound): {} \"{}\" not found", kind.as_str().to_ascii_lowercase(), name));
+                    self.user_error(format!(
+                        "Error from server (NotFound): {} \"{}\" not found",
+                        kind.as_str().to_ascii_lowercase(),
+                        name
+                    ));
                     return;
                 };
                 let mut meta = obj.meta().clone();
-                let map = if annotate { Rc::make_mut(&mut meta.annotations) } else { Rc::make_mut(&mut meta.labels) };
+                let map = if annotate {
+                    Rc::make_mut(&mut meta.annotations)
+                } else {
+                    Rc::make_mut(&mut meta.labels)
+                };
                 for (k, v) in set {
                     if !overwrite && map.get(&k).is_some_and(|old| *old != v) {
-                        self.user_error(format!("error: '{}' already has a value ({}), and --overwrite is false", k, map[&k]));
+                        self.user_error(format!(
+                            "error: '{}' already has a value ({}), and --overwrite is false",
+                            k, map[&k]
+                        ));
                         return;
                     }
                     map.insert(k, v);
@@ -362,18 +454,32 @@ impl Simulation {
                     map.remove(&k);
                 }
                 let obj = with_meta(&obj, meta);
-                self.send_user(ApiOp::Update { obj, check_rv: false });
+                self.send_user(ApiOp::Update {
+                    obj,
+                    check_rv: false,
+                });
             }
-            Action::Cordon { node, unschedulable } => match self.store.nodes.get(node.as_str()) {
+            Action::Cordon {
+                node,
+                unschedulable,
+            } => match self.store.nodes.get(node.as_str()) {
                 Some(n) => {
                     let mut nn = (**n).clone();
                     nn.spec.unschedulable = unschedulable;
-                    self.send_user(ApiOp::Update { obj: Object::Node(Rc::new(nn)), check_rv: false });
+                    self.send_user(ApiOp::Update {
+                        obj: Object::Node(Rc::new(nn)),
+                        check_rv: false,
+                    });
                 }
-                None => self.user_error(format!("Error from server (NotFound): nodes \"{}\" not found", node)),
+                None => self.user_error(format!(
+                    "Error from server (NotFound): nodes \"{}\" not found",
+                    node
+                )),
             },
             Action::CrashNode(name) => {
-                let Some(&i) = self.kubelet_index.get(name.as_str()) else { return };
+                let Some(&i) = self.kubelet_index.get(name.as_str()) else {
+                    return;
+                };
                 let k = &mut self.kubelets[i as usize];
                 if !k.alive {
                     return;
@@ -381,11 +487,21 @@ impl Simulation {
                 k.crash();
                 let now = self.now();
                 let mut ctx = ctx!(self);
-                ctx.event(true, "kubesim", "NodeCrashed", "Node", "", &name, &"node crashed (fault injected)");
+                ctx.event(
+                    true,
+                    "kubesim",
+                    "NodeCrashed",
+                    "Node",
+                    "",
+                    &name,
+                    &"node crashed (fault injected)",
+                );
                 self.nlc.on_lease(&name, SimTime::ZERO, Some(now), &mut ctx);
             }
             Action::RestartNode(name) => {
-                let Some(&i) = self.kubelet_index.get(name.as_str()) else { return };
+                let Some(&i) = self.kubelet_index.get(name.as_str()) else {
+                    return;
+                };
                 if self.kubelets[i as usize].alive {
                     return;
                 }
@@ -399,11 +515,21 @@ impl Simulation {
     }
 
     fn send_user(&mut self, op: ApiOp) {
-        let at = self.now() + self.cfg.api_latency;
-        self.queue.push(at, Event::Api { from: Client::User, op: Box::new(op) });
+        self.queue.push_after(
+            self.cfg.api_latency,
+            Event::Api {
+                from: Client::User,
+                op: Box::new(op),
+            },
+        );
     }
 
-    fn list_keys(&self, kind: Kind, namespace: &str, sel: &crate::objects::selector::Selector) -> Vec<Key> {
+    fn list_keys(
+        &self,
+        kind: Kind,
+        namespace: &str,
+        sel: &crate::objects::selector::Selector,
+    ) -> Vec<Key> {
         let mut keys: Vec<Key> = match kind {
             Kind::Pod => self
                 .store
@@ -416,10 +542,20 @@ impl Simulation {
                 .store
                 .replicasets
                 .values()
-                .filter(|r| Kind::from_replica(r.kind) == kind && &*r.meta.namespace == namespace && sel.matches(&r.meta.labels))
+                .filter(|r| {
+                    Kind::from_replica(r.kind) == kind
+                        && &*r.meta.namespace == namespace
+                        && sel.matches(&r.meta.labels)
+                })
                 .map(|r| Key::of(&r.meta))
                 .collect(),
-            Kind::Node => self.store.nodes.values().filter(|n| sel.matches(&n.meta.labels)).map(|n| Key::of(&n.meta)).collect(),
+            Kind::Node => self
+                .store
+                .nodes
+                .values()
+                .filter(|n| sel.matches(&n.meta.labels))
+                .map(|n| Key::of(&n.meta))
+                .collect(),
             _ => Vec::new(),
         };
         keys.sort();
@@ -431,7 +567,8 @@ impl Simulation {
     /// non-terminal pods bound to it), and no pod is bound to a node the
     /// scheduler never saw. Returns the first violation.
     pub fn check_invariants(&self) -> Result<(), String> {
-        let mut per_node: IndexMap<&str, crate::objects::resources::Resources, FxBuildHasher> = IndexMap::default();
+        let mut per_node: IndexMap<&str, crate::objects::resources::Resources, FxBuildHasher> =
+            IndexMap::default();
         for p in self.store.pods.values() {
             if p.status.phase.is_terminal() {
                 continue;
@@ -444,7 +581,10 @@ impl Simulation {
             if let Some(node) = self.store.nodes.get(n) {
                 let a = node.status.allocatable;
                 if used.cpu_m > a.cpu_m || used.memory > a.memory || used.pods > a.pods {
-                    return Err(format!("node {} over-committed: {:?} > {:?} (seed {})", n, used, a, self.seed));
+                    return Err(format!(
+                        "node {} over-committed: {:?} > {:?} (seed {})",
+                        n, used, a, self.seed
+                    ));
                 }
             }
         }
@@ -459,8 +599,14 @@ impl Simulation {
 
 fn with_meta(obj: &Object, meta: ObjectMeta) -> Object {
     match obj {
-        Object::Pod(p) => Object::Pod(Rc::new(Pod { meta, ..(**p).clone() })),
-        Object::Node(n) => Object::Node(Rc::new(Node { meta, ..(**n).clone() })),
+        Object::Pod(p) => Object::Pod(Rc::new(Pod {
+            meta,
+            ..(**p).clone()
+        })),
+        Object::Node(n) => Object::Node(Rc::new(Node {
+            meta,
+            ..(**n).clone()
+        })),
         Object::ReplicaSet(r) => {
             let mut r = (**r).clone();
             r.meta = meta;

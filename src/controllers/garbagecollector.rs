@@ -38,7 +38,9 @@ impl GarbageCollector {
                 }
                 self.owners.swap_remove(&rs.meta.uid);
                 self.gone.insert(rs.meta.uid);
-                let Some(deps) = self.dependents.get(&rs.meta.uid) else { return };
+                let Some(deps) = self.dependents.get(&rs.meta.uid) else {
+                    return;
+                };
                 for uid in deps.clone() {
                     let p = self.pods[&uid].clone();
                     self.collect(&p, rs.meta.uid, ev.propagation, ctx);
@@ -46,8 +48,15 @@ impl GarbageCollector {
             }
             Object::Pod(p) => {
                 let uid = p.meta.uid;
-                let new_owner = if ev.kind == WatchKind::Deleted { None } else { p.meta.controller_ref().map(|r| r.uid) };
-                let old_owner = self.pods.get(&uid).and_then(|o| o.meta.controller_ref().map(|r| r.uid));
+                let new_owner = if ev.kind == WatchKind::Deleted {
+                    None
+                } else {
+                    p.meta.controller_ref().map(|r| r.uid)
+                };
+                let old_owner = self
+                    .pods
+                    .get(&uid)
+                    .and_then(|o| o.meta.controller_ref().map(|r| r.uid));
                 if old_owner != new_owner {
                     if let Some(o) = old_owner {
                         if let Some(d) = self.dependents.get_mut(&o) {
@@ -79,7 +88,13 @@ impl GarbageCollector {
         if propagation == Propagation::Orphan {
             let mut np = (**p).clone();
             np.meta.owner_references.retain(|o| o.uid != owner);
-            ctx.send(Client::GarbageCollector, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: false });
+            ctx.send(
+                Client::GarbageCollector,
+                ApiOp::Update {
+                    obj: Object::Pod(Rc::new(np)),
+                    check_rv: false,
+                },
+            );
         } else if p.meta.deletion_timestamp.is_none() {
             ctx.send(
                 Client::GarbageCollector,

@@ -18,7 +18,9 @@
 //! run would first see the grace exceeded. Ticks that could not change
 //! anything are never run; the trace is what ticking would produce.
 
-use crate::objects::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
+use crate::objects::node::{
+    Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE,
+};
 use crate::objects::pod::{CondStatus, Condition, Pod, Taint, TaintEffect};
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
 use crate::objects::Object;
@@ -92,7 +94,13 @@ impl NodeLifecycleController {
 
     /// The Lease informer, fed analytically: the kubelet of `node` renews
     /// from `anchor` on (`stopped: None`) or stopped renewing at `stopped`.
-    pub fn on_lease(&mut self, node: &str, anchor: SimTime, stopped: Option<SimTime>, ctx: &mut Ctx) {
+    pub fn on_lease(
+        &mut self,
+        node: &str,
+        anchor: SimTime,
+        stopped: Option<SimTime>,
+        ctx: &mut Ctx,
+    ) {
         if let Some(h) = self.nodes.get_mut(node) {
             h.lease = Some(LeaseView { anchor, stopped });
         }
@@ -221,7 +229,10 @@ impl NodeLifecycleController {
             Some(h) => {
                 // A kubelet status post with a newer heartbeat also counts
                 // as a probe.
-                if prev_ready.as_ref().is_some_and(|r| r.last_heartbeat_time < n.status.ready.last_heartbeat_time) {
+                if prev_ready
+                    .as_ref()
+                    .is_some_and(|r| r.last_heartbeat_time < n.status.ready.last_heartbeat_time)
+                {
                     h.probe_timestamp = ctx.now.ceil_to(ctx.cfg.node_monitor_period);
                 }
                 h.node = n.clone();
@@ -229,7 +240,12 @@ impl NodeLifecycleController {
             None => {
                 self.nodes.insert(
                     name.clone(),
-                    NodeHealth { node: n.clone(), lease: None, probe_timestamp: ctx.now, seen_renew: None },
+                    NodeHealth {
+                        node: n.clone(),
+                        lease: None,
+                        probe_timestamp: ctx.now,
+                        seen_renew: None,
+                    },
                 );
                 self.zones.entry(n.zone_key()).or_insert_with(|| Zone {
                     state: ZoneState::Normal,
@@ -270,12 +286,27 @@ impl NodeLifecycleController {
         let add: Vec<Taint> = want
             .iter()
             .filter(|k| !have.contains(k))
-            .map(|k| Taint { key: k.to_string(), value: String::new(), effect: TaintEffect::NoSchedule, time_added: Some(ctx.now) })
+            .map(|k| Taint {
+                key: k.to_string(),
+                value: String::new(),
+                effect: TaintEffect::NoSchedule,
+                time_added: Some(ctx.now),
+            })
             .collect();
-        let remove: Vec<(String, TaintEffect)> =
-            have.iter().filter(|k| !want.contains(k)).map(|k| (k.to_string(), TaintEffect::NoSchedule)).collect();
+        let remove: Vec<(String, TaintEffect)> = have
+            .iter()
+            .filter(|k| !want.contains(k))
+            .map(|k| (k.to_string(), TaintEffect::NoSchedule))
+            .collect();
         if !add.is_empty() || !remove.is_empty() {
-            ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: n.meta.name.clone(), add, remove });
+            ctx.send(
+                Client::NodeLifecycle,
+                ApiOp::NodeTaints {
+                    name: n.meta.name.clone(),
+                    add,
+                    remove,
+                },
+            );
         }
     }
 
@@ -313,7 +344,9 @@ impl NodeLifecycleController {
                         // The tick that first saw it (ticks in between were
                         // skipped because they could not change anything).
                         h.seen_renew = Some(r);
-                        h.probe_timestamp = (r + ctx.cfg.watch_latency).ceil_to(ctx.cfg.node_monitor_period).min(now);
+                        h.probe_timestamp = (r + ctx.cfg.watch_latency)
+                            .ceil_to(ctx.cfg.node_monitor_period)
+                            .min(now);
                     }
                 }
             }
@@ -322,7 +355,8 @@ impl NodeLifecycleController {
             } else {
                 ctx.cfg.node_monitor_grace_period
             };
-            let expired = now > h.probe_timestamp + grace && h.lease.is_some_and(|l| l.stopped.is_some());
+            let expired =
+                now > h.probe_timestamp + grace && h.lease.is_some_and(|l| l.stopped.is_some());
             if expired && h.node.status.ready.status != CondStatus::Unknown {
                 let node = h.node.clone();
                 let cond = NodeCondition {
@@ -336,7 +370,13 @@ impl NodeLifecycleController {
                 let mut nn = (*node).clone();
                 nn.status.ready = cond.clone();
                 h.node = Rc::new(nn);
-                ctx.send(Client::NodeLifecycle, ApiOp::NodeReady { name: name.clone(), cond });
+                ctx.send(
+                    Client::NodeLifecycle,
+                    ApiOp::NodeReady {
+                        name: name.clone(),
+                        cond,
+                    },
+                );
                 ctx.event(
                     false,
                     SOURCE,
@@ -364,7 +404,14 @@ impl NodeLifecycleController {
                         .map(|k| (k.to_string(), TaintEffect::NoExecute))
                         .collect();
                     if !remove.is_empty() {
-                        ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![], remove });
+                        ctx.send(
+                            Client::NodeLifecycle,
+                            ApiOp::NodeTaints {
+                                name: name.clone(),
+                                add: vec![],
+                                remove,
+                            },
+                        );
                     }
                 }
                 status => {
@@ -403,13 +450,20 @@ impl NodeLifecycleController {
 
     /// `MarkPodsNotReady`: every pod on the node gets Ready=False.
     fn mark_pods_not_ready(&self, node: &str, ctx: &mut Ctx) {
-        let Some(uids) = self.pods_by_node.get(node) else { return };
+        let Some(uids) = self.pods_by_node.get(node) else {
+            return;
+        };
         for uid in uids {
             let p = &self.pods[uid];
             if p.status.phase.is_terminal() {
                 continue;
             }
-            if p.status.conditions.ready.as_ref().is_some_and(|c| c.status == CondStatus::False) {
+            if p.status
+                .conditions
+                .ready
+                .as_ref()
+                .is_some_and(|c| c.status == CondStatus::False)
+            {
                 continue;
             }
             mark_pod_not_ready(p, ctx);
@@ -431,14 +485,20 @@ impl NodeLifecycleController {
         let state_of = |ready: u32, not_ready: u32| {
             if not_ready > 0 && ready == 0 {
                 ZoneState::FullDisruption
-            } else if not_ready > 2 && (not_ready as u64) * 1000 >= threshold * (ready + not_ready) as u64 {
+            } else if not_ready > 2
+                && (not_ready as u64) * 1000 >= threshold * (ready + not_ready) as u64
+            {
                 ZoneState::PartialDisruption
             } else {
                 ZoneState::Normal
             }
         };
-        let states: BTreeMap<String, ZoneState> = counts.iter().map(|(z, (r, n))| (z.clone(), state_of(*r, *n))).collect();
-        let all_full = !states.is_empty() && states.values().all(|s| *s == ZoneState::FullDisruption);
+        let states: BTreeMap<String, ZoneState> = counts
+            .iter()
+            .map(|(z, (r, n))| (z.clone(), state_of(*r, *n)))
+            .collect();
+        let all_full =
+            !states.is_empty() && states.values().all(|s| *s == ZoneState::FullDisruption);
         if all_full && !self.all_disrupted {
             // Every node of every zone is down: assume the control plane
             // cannot see the nodes, stop tainting and lift NoExecute taints.
@@ -450,7 +510,14 @@ impl NodeLifecycleController {
                     .map(|k| (k.to_string(), TaintEffect::NoExecute))
                     .collect();
                 if !remove.is_empty() {
-                    ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![], remove });
+                    ctx.send(
+                        Client::NodeLifecycle,
+                        ApiOp::NodeTaints {
+                            name: name.clone(),
+                            add: vec![],
+                            remove,
+                        },
+                    );
                 }
             }
             for z in self.zones.values_mut() {
@@ -515,19 +582,30 @@ impl NodeLifecycleController {
         let now = ctx.now;
         for z in self.zones.values_mut() {
             while let Some(name) = z.queue.front().cloned() {
-                let (Some(interval), Some(token)) = (z.interval, z.next_token) else { break };
+                let (Some(interval), Some(token)) = (z.interval, z.next_token) else {
+                    break;
+                };
                 if now < token {
                     break;
                 }
                 z.queue.pop_front();
-                let Some(h) = self.nodes.get(&name) else { continue };
+                let Some(h) = self.nodes.get(&name) else {
+                    continue;
+                };
                 let key = match h.node.status.ready.status {
                     CondStatus::True => continue,
                     CondStatus::Unknown => TAINT_UNREACHABLE,
                     CondStatus::False => TAINT_NOT_READY,
                 };
                 z.next_token = Some(now + interval);
-                ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![no_execute(key, now)], remove: vec![] });
+                ctx.send(
+                    Client::NodeLifecycle,
+                    ApiOp::NodeTaints {
+                        name: name.clone(),
+                        add: vec![no_execute(key, now)],
+                        remove: vec![],
+                    },
+                );
             }
         }
         self.arm_taint_pass(ctx);
@@ -539,13 +617,31 @@ fn mark_pod_not_ready(p: &Pod, ctx: &mut Ctx) {
     cond.reason = Some("NodeNotReady".into());
     ctx.send(
         Client::NodeLifecycle,
-        ApiOp::PodCondition { key: Key::of(&p.meta), uid: p.meta.uid, which: PodConditionType::Ready, cond },
+        ApiOp::PodCondition {
+            key: Key::of(&p.meta),
+            uid: p.meta.uid,
+            which: PodConditionType::Ready,
+            cond,
+        },
     );
-    ctx.event(true, SOURCE, "NodeNotReady", "Pod", &p.meta.namespace, &p.meta.name, &"Node is not ready");
+    ctx.event(
+        true,
+        SOURCE,
+        "NodeNotReady",
+        "Pod",
+        &p.meta.namespace,
+        &p.meta.name,
+        &"Node is not ready",
+    );
 }
 
 fn no_execute(key: &str, now: SimTime) -> Taint {
-    Taint { key: key.into(), value: String::new(), effect: TaintEffect::NoExecute, time_added: Some(now) }
+    Taint {
+        key: key.into(),
+        value: String::new(),
+        effect: TaintEffect::NoExecute,
+        time_added: Some(now),
+    }
 }
 
 /// The token interval for a rate in thousandths of a node per second.
@@ -559,11 +655,23 @@ mod tests {
 
     #[test]
     fn last_renewal_before_a_stop() {
-        let l = LeaseView { anchor: SimTime(0), stopped: Some(SimTime(120 * 1_000_000_000)) };
+        let l = LeaseView {
+            anchor: SimTime(0),
+            stopped: Some(SimTime(120 * 1_000_000_000)),
+        };
         let i = SimDuration::from_secs(10);
         // The renewal due at 120 s is lost: the crash wins the tie.
-        assert_eq!(NodeLifecycleController::last_renewal(&l, SimTime::MAX, i), Some(SimTime(110 * 1_000_000_000)));
-        let running = LeaseView { anchor: SimTime(0), stopped: None };
-        assert_eq!(NodeLifecycleController::last_renewal(&running, SimTime(125 * 1_000_000_000), i), Some(SimTime(120 * 1_000_000_000)));
+        assert_eq!(
+            NodeLifecycleController::last_renewal(&l, SimTime::MAX, i),
+            Some(SimTime(110 * 1_000_000_000))
+        );
+        let running = LeaseView {
+            anchor: SimTime(0),
+            stopped: None,
+        };
+        assert_eq!(
+            NodeLifecycleController::last_renewal(&running, SimTime(125 * 1_000_000_000), i),
+            Some(SimTime(120 * 1_000_000_000))
+        );
     }
 }

@@ -21,7 +21,7 @@
 //! NodePorts, volume plugins, ImageLocality.
 
 use crate::objects::node::{Node, TAINT_UNSCHEDULABLE};
-use crate::objects::pod::{Condition, CondStatus, NodeAffinity, Pod, TaintEffect, Toleration};
+use crate::objects::pod::{CondStatus, Condition, NodeAffinity, Pod, TaintEffect, Toleration};
 use crate::objects::resources::Resources;
 use crate::objects::selector::Labels;
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
@@ -54,6 +54,9 @@ pub enum SchedEvent {
 /// loop reads are inline, so a pass over nodes streams through one vector.
 struct NodeInfo {
     allocatable: Resources,
+    /// Allocatable cpu and memory as f64, set with the node; `None` when
+    /// a capacity is 0 or too large for the exact float path.
+    alloc_f: Option<(f64, f64)>,
     requested: Resources,
     nonzero_requested: Resources,
     unschedulable: bool,
@@ -112,12 +115,18 @@ impl Rejections {
             }
         };
         add(self.unschedulable, "node(s) were unschedulable".into());
-        add(self.affinity, "node(s) didn't match Pod's node affinity/selector".into());
+        add(
+            self.affinity,
+            "node(s) didn't match Pod's node affinity/selector".into(),
+        );
         add(self.too_many_pods, "Too many pods".into());
         add(self.cpu, "Insufficient cpu".into());
         add(self.memory, "Insufficient memory".into());
         for ((k, v), c) in &self.taints {
-            add(*c, format!("node(s) had untolerated taint {{{}: {}}}", k, v));
+            add(
+                *c,
+                format!("node(s) had untolerated taint {{{}: {}}}", k, v),
+            );
         }
         parts.sort();
         format!("0/{} nodes are available: {}.", n, parts.join(", "))
@@ -214,6 +223,7 @@ impl Scheduler {
             (_, None) => {
                 let mut info = NodeInfo {
                     allocatable: n.status.allocatable,
+                    alloc_f: None,
                     requested: Resources::default(),
                     nonzero_requested: Resources::default(),
                     unschedulable: false,
@@ -294,7 +304,8 @@ impl Scheduler {
         e.queue_gen = gen;
         e.where_ = Queue::Active;
         self.order += 1;
-        self.active.push((e.pod.spec.priority, Reverse(self.order), uid, gen));
+        self.active
+            .push((e.pod.spec.priority, Reverse(self.order), uid, gen));
         if !self.cycle_pending {
             self.cycle_pending = true;
             ctx.after(SimDuration::ZERO, Event::Scheduler(SchedEvent::Cycle));
@@ -415,7 +426,11 @@ impl Scheduler {
 
     fn pop_active(&mut self) -> Option<u64> {
         while let Some((_, _, uid, gen)) = self.active.pop() {
-            if self.pods.get(&uid).is_some_and(|e| e.queue_gen == gen && e.where_ == Queue::Active) {
+            if self
+                .pods
+                .get(&uid)
+                .is_some_and(|e| e.queue_gen == gen && e.where_ == Queue::Active)
+            {
                 return Some(uid);
             }
         }
@@ -443,7 +458,12 @@ impl Scheduler {
         let pod = entry.pod.clone();
         let (req, nonzero) = (entry.requests, entry.nonzero);
         let spec = &pod.spec;
-        let tolerates_unsched = tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule);
+        let tolerates_unsched = tolerates(
+            &spec.tolerations,
+            TAINT_UNSCHEDULABLE,
+            "",
+            TaintEffect::NoSchedule,
+        );
         // A pod with no node constraints needs only the resource check on a
         // node without hard taints and not cordoned.
         let simple = spec.node_selector.is_empty() && spec.node_affinity.required.is_none();
@@ -465,12 +485,6 @@ impl Scheduler {
             };
             if ok {
                 self.feasible.push(i);
-                // NodeResourcesFit (LeastAllocated) + BalancedAllocation.
-                let a = &ni.allocatable;
-                let fit = (least_allocated(ni.nonzero_requested.cpu_m + nonzero.cpu_m, a.cpu_m)
-                    + least_allocated(ni.nonzero_requested.memory + nonzero.memory, a.memory))
-                    / 2;
-                self.scores.push(fit + balanced_allocation(&ni.requested, &req, a));
             }
             i += 1;
             if i == n {
@@ -485,7 +499,19 @@ impl Scheduler {
             self.unschedulable_pod(uid, &pod, message, ctx);
             return;
         }
-        let chosen = if self.feasible.len() == 1 { self.feasible[0] } else { self.select_host(&pod) };
+        let chosen = if self.feasible.len() == 1 {
+            self.feasible[0]
+        } else {
+            // NodeResourcesFit (LeastAllocated) + BalancedAllocation, in a
+            // pass of its own: independent iterations pipeline well.
+            let nodes = &self.nodes;
+            self.scores.extend(
+                self.feasible
+                    .iter()
+                    .map(|&i| node_score(&nodes[i], &nonzero, &req)),
+            );
+            self.select_host(&pod)
+        };
         // Assume: count the pod on the node now, before the bind lands.
         let node_name = self.nodes[chosen].name.clone();
         let e = self.pods.get_mut(&uid).expect("popped pod");
@@ -496,7 +522,14 @@ impl Scheduler {
         let (r, z) = (e.requests, e.nonzero);
         self.nodes[chosen].requested += r;
         self.nodes[chosen].nonzero_requested += z;
-        ctx.send(Client::Scheduler, ApiOp::Bind { key: Key::of(&pod.meta), uid, node: node_name.clone() });
+        ctx.send(
+            Client::Scheduler,
+            ApiOp::Bind {
+                key: Key::of(&pod.meta),
+                uid,
+                node: node_name.clone(),
+            },
+        );
         ctx.event(
             false,
             DEFAULT_SCHEDULER,
@@ -504,7 +537,10 @@ impl Scheduler {
             "Pod",
             &pod.meta.namespace,
             &pod.meta.name,
-            &format_args!("Successfully assigned {}/{} to {}", pod.meta.namespace, pod.meta.name, node_name),
+            &format_args!(
+                "Successfully assigned {}/{} to {}",
+                pod.meta.namespace, pod.meta.name, node_name
+            ),
         );
     }
 
@@ -512,12 +548,18 @@ impl Scheduler {
     /// differ (TaintToleration, NodeAffinity), then picks the best node,
     /// breaking ties uniformly from the scheduler's stream.
     fn select_host(&mut self, pod: &Pod) -> usize {
-        let need_taint = self.feasible.iter().any(|&i| self.nodes[i].prefer_no_schedule > 0);
+        let need_taint = self
+            .feasible
+            .iter()
+            .any(|&i| self.nodes[i].prefer_no_schedule > 0);
         if need_taint {
             // TaintToleration: fewer intolerable PreferNoSchedule taints is
             // better; normalized reversed to [0, 100], weight 3.
-            let counts: Vec<i64> =
-                self.feasible.iter().map(|&i| count_prefer_no_schedule(&self.nodes[i], &pod.spec.tolerations) as i64).collect();
+            let counts: Vec<i64> = self
+                .feasible
+                .iter()
+                .map(|&i| count_prefer_no_schedule(&self.nodes[i], &pod.spec.tolerations) as i64)
+                .collect();
             let max = *counts.iter().max().unwrap_or(&0);
             for (s, c) in self.scores.iter_mut().zip(&counts) {
                 *s += 3 * if max == 0 { 100 } else { 100 - 100 * c / max };
@@ -525,8 +567,11 @@ impl Scheduler {
         }
         if !pod.spec.node_affinity.preferred.is_empty() {
             // NodeAffinity preferred terms: normalized to [0, 100], weight 2.
-            let sums: Vec<i64> =
-                self.feasible.iter().map(|&i| preferred_affinity_sum(&pod.spec.node_affinity, &self.nodes[i]) as i64).collect();
+            let sums: Vec<i64> = self
+                .feasible
+                .iter()
+                .map(|&i| preferred_affinity_sum(&pod.spec.node_affinity, &self.nodes[i]) as i64)
+                .collect();
             let max = *sums.iter().max().unwrap_or(&0);
             for (s, a) in self.scores.iter_mut().zip(&sums) {
                 *s += 2 * if max == 0 { 0 } else { 100 * a / max };
@@ -534,7 +579,11 @@ impl Scheduler {
         }
         let best = *self.scores.iter().max().expect("feasible is not empty");
         let ties = self.scores.iter().filter(|&&s| s == best).count();
-        let mut pick = if ties > 1 { self.rng.gen_range(0..ties) } else { 0 };
+        let mut pick = if ties > 1 {
+            self.rng.gen_range(0..ties)
+        } else {
+            0
+        };
         for (k, &s) in self.scores.iter().enumerate() {
             if s == best {
                 if pick == 0 {
@@ -547,17 +596,35 @@ impl Scheduler {
     }
 
     fn unschedulable_pod(&mut self, uid: u64, pod: &Rc<Pod>, message: String, ctx: &mut Ctx) {
-        ctx.event(true, DEFAULT_SCHEDULER, "FailedScheduling", "Pod", &pod.meta.namespace, &pod.meta.name, &message);
-        let already = pod.status.conditions.pod_scheduled.as_ref().is_some_and(|c| {
-            c.status == CondStatus::False && c.message.as_deref() == Some(message.as_str())
-        });
+        ctx.event(
+            true,
+            DEFAULT_SCHEDULER,
+            "FailedScheduling",
+            "Pod",
+            &pod.meta.namespace,
+            &pod.meta.name,
+            &message,
+        );
+        let already = pod
+            .status
+            .conditions
+            .pod_scheduled
+            .as_ref()
+            .is_some_and(|c| {
+                c.status == CondStatus::False && c.message.as_deref() == Some(message.as_str())
+            });
         if !already {
             let mut cond = Condition::new(CondStatus::False, ctx.now);
             cond.reason = Some("Unschedulable".into());
-            cond.message = Some(message);
+            cond.message = Some(message.into());
             ctx.send(
                 Client::Scheduler,
-                ApiOp::PodCondition { key: Key::of(&pod.meta), uid, which: PodConditionType::PodScheduled, cond },
+                ApiOp::PodCondition {
+                    key: Key::of(&pod.meta),
+                    uid,
+                    which: PodConditionType::PodScheduled,
+                    cond,
+                },
             );
         }
         let e = self.pods.get_mut(&uid).expect("popped pod");
@@ -574,7 +641,9 @@ impl Scheduler {
     pub fn on_api_failed(&mut self, op: &ApiOp, ctx: &mut Ctx) {
         let ApiOp::Bind { uid, .. } = op else { return };
         let uid = *uid;
-        let Some(e) = self.pods.get_mut(&uid) else { return };
+        let Some(e) = self.pods.get_mut(&uid) else {
+            return;
+        };
         if e.pod.spec.node_name.is_some() {
             return;
         }
@@ -608,9 +677,21 @@ impl PodEntry {
 impl NodeInfo {
     fn set_node(&mut self, n: Rc<Node>) {
         self.allocatable = n.status.allocatable;
+        let (c, m) = (self.allocatable.cpu_m, self.allocatable.memory);
+        let exact = |v: u64| v > 0 && v < (1 << 46);
+        self.alloc_f = (exact(c) && exact(m)).then_some((c as i64 as f64, m as i64 as f64));
         self.unschedulable = n.spec.unschedulable;
-        self.has_hard_taints = n.spec.taints.iter().any(|t| t.effect != TaintEffect::PreferNoSchedule);
-        self.prefer_no_schedule = n.spec.taints.iter().filter(|t| t.effect == TaintEffect::PreferNoSchedule).count() as u32;
+        self.has_hard_taints = n
+            .spec
+            .taints
+            .iter()
+            .any(|t| t.effect != TaintEffect::PreferNoSchedule);
+        self.prefer_no_schedule = n
+            .spec
+            .taints
+            .iter()
+            .filter(|t| t.effect == TaintEffect::PreferNoSchedule)
+            .count() as u32;
         self.node = n;
     }
     fn add(&mut self, e: &PodEntry) {
@@ -624,7 +705,12 @@ impl NodeInfo {
 }
 
 fn tolerates(tols: &[Toleration], key: &str, value: &str, effect: TaintEffect) -> bool {
-    let t = crate::objects::pod::Taint { key: key.into(), value: value.into(), effect, time_added: None };
+    let t = crate::objects::pod::Taint {
+        key: key.into(),
+        value: value.into(),
+        effect,
+        time_added: None,
+    };
     tols.iter().any(|x| x.tolerates(&t))
 }
 
@@ -647,14 +733,24 @@ fn filter(
     // TaintToleration: NoSchedule and NoExecute taints must be tolerated.
     if ni.has_hard_taints {
         for t in &node.spec.taints {
-            if t.effect != TaintEffect::PreferNoSchedule && !spec.tolerations.iter().any(|x| x.tolerates(t)) {
-                *rejected.taints.entry((t.key.clone(), t.value.clone())).or_default() += 1;
+            if t.effect != TaintEffect::PreferNoSchedule
+                && !spec.tolerations.iter().any(|x| x.tolerates(t))
+            {
+                *rejected
+                    .taints
+                    .entry((t.key.clone(), t.value.clone()))
+                    .or_default() += 1;
                 return false;
             }
         }
     }
     // NodeAffinity: nodeSelector and required terms.
-    if !node_affinity_matches(&node.meta.name, &node.meta.labels, &spec.node_selector, &spec.node_affinity) {
+    if !node_affinity_matches(
+        &node.meta.name,
+        &node.meta.labels,
+        &spec.node_selector,
+        &spec.node_affinity,
+    ) {
         rejected.affinity += 1;
         return false;
     }
@@ -677,7 +773,12 @@ fn filter(
 }
 
 /// nodeSelector (every pair) and required node affinity (any term).
-pub fn node_affinity_matches(node_name: &str, labels: &Labels, selector: &Labels, aff: &NodeAffinity) -> bool {
+pub fn node_affinity_matches(
+    node_name: &str,
+    labels: &Labels,
+    selector: &Labels,
+    aff: &NodeAffinity,
+) -> bool {
     if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
         return false;
     }
@@ -700,22 +801,68 @@ fn count_prefer_no_schedule(ni: &NodeInfo, tols: &[Toleration]) -> u32 {
         .spec
         .taints
         .iter()
-        .filter(|t| t.effect == TaintEffect::PreferNoSchedule && !tols.iter().any(|x| x.tolerates(t)))
+        .filter(|t| {
+            t.effect == TaintEffect::PreferNoSchedule && !tols.iter().any(|x| x.tolerates(t))
+        })
         .count() as u32
 }
 
-/// `leastRequestedScore`: (capacity − requested) × 100 / capacity.
+/// NodeResourcesFit (LeastAllocated, cpu:memory 1:1) plus
+/// NodeResourcesBalancedAllocation, both weight 1. The fast path is the
+/// same arithmetic as `least_allocated` and `balanced_allocation` with the
+/// node's capacities converted once.
+#[inline]
+fn node_score(ni: &NodeInfo, nonzero: &Resources, req: &Resources) -> i64 {
+    let a = &ni.allocatable;
+    let Some((cf, mf)) = ni.alloc_f else {
+        let fit = (least_allocated(ni.nonzero_requested.cpu_m + nonzero.cpu_m, a.cpu_m)
+            + least_allocated(ni.nonzero_requested.memory + nonzero.memory, a.memory))
+            / 2;
+        return fit + balanced_allocation(&ni.requested, req, a);
+    };
+    let least = |r: u64, cap: u64, capf: f64| -> i64 {
+        if r > cap {
+            0
+        } else {
+            (((cap - r) * 100) as i64 as f64 / capf) as i64
+        }
+    };
+    let fit = (least(ni.nonzero_requested.cpu_m + nonzero.cpu_m, a.cpu_m, cf)
+        + least(ni.nonzero_requested.memory + nonzero.memory, a.memory, mf))
+        / 2;
+    let clamp = |f: f64| if f > 1.0 { 1.0 } else { f };
+    let fc = clamp((ni.requested.cpu_m + req.cpu_m) as i64 as f64 / cf);
+    let fm = clamp((ni.requested.memory + req.memory) as i64 as f64 / mf);
+    fit + ((1.0 - (fc - fm).abs() / 2.0) * 100.0) as i64
+}
+
+/// `leastRequestedScore`: (capacity − requested) × 100 / capacity, in
+/// integer arithmetic. Computed with one f64 division, which gives the
+/// same floor exactly while capacity < 2^46: the quotient is below 101, so
+/// a quotient that is not an integer lies at least 1/capacity from the next
+/// integer, more than the half-ulp rounding error. Larger capacities take
+/// the integer path.
 fn least_allocated(requested: u64, capacity: u64) -> i64 {
     if capacity == 0 || requested > capacity {
         return 0;
     }
-    ((capacity - requested) * 100 / capacity) as i64
+    if capacity < (1 << 46) {
+        (((capacity - requested) * 100) as f64 / capacity as f64) as i64
+    } else {
+        ((capacity - requested) as u128 * 100 / capacity as u128) as i64
+    }
 }
 
 /// `balancedResourceScorer` for cpu and memory: (1 − |f_cpu − f_mem| / 2) × 100
 /// with fractions capped at 1.
 fn balanced_allocation(requested: &Resources, req: &Resources, alloc: &Resources) -> i64 {
-    let frac = |r: u64, a: u64| if a == 0 { 1.0 } else { (r as f64 / a as f64).min(1.0) };
+    let frac = |r: u64, a: u64| {
+        if a == 0 {
+            1.0
+        } else {
+            (r as f64 / a as f64).min(1.0)
+        }
+    };
     let fc = frac(requested.cpu_m + req.cpu_m, alloc.cpu_m);
     let fm = frac(requested.memory + req.memory, alloc.memory);
     let std = (fc - fm).abs() / 2.0;
@@ -727,12 +874,80 @@ mod tests {
     use super::*;
 
     #[test]
+    fn least_allocated_float_path_is_exact() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..200_000 {
+            let cap: u64 = rng.gen_range(1..(1u64 << 46));
+            let req: u64 = if rng.gen_bool(0.2) {
+                cap / rng.gen_range(1..200) * rng.gen_range(0..3)
+            } else {
+                rng.gen_range(0..=cap)
+            };
+            let exact = if req > cap {
+                0
+            } else {
+                ((cap - req) as u128 * 100 / cap as u128) as i64
+            };
+            assert_eq!(least_allocated(req, cap), exact, "req {req} cap {cap}");
+        }
+    }
+
+    #[test]
+    fn fast_node_score_matches_reference() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..100_000 {
+            let alloc = Resources {
+                cpu_m: rng.gen_range(1..200_000),
+                memory: rng.gen_range(1..(1u64 << 40)),
+                pods: 110,
+            };
+            let used = Resources {
+                cpu_m: rng.gen_range(0..=alloc.cpu_m),
+                memory: rng.gen_range(0..=alloc.memory),
+                pods: 1,
+            };
+            let mut ni = NodeInfo {
+                allocatable: alloc,
+                alloc_f: None,
+                requested: used,
+                nonzero_requested: used,
+                unschedulable: false,
+                has_hard_taints: false,
+                prefer_no_schedule: 0,
+                name: "n".into(),
+                node: Rc::new(crate::testutil::node("n", alloc.cpu_m, alloc.memory)),
+            };
+            ni.set_node(ni.node.clone());
+            let req = Resources {
+                cpu_m: rng.gen_range(0..16_000),
+                memory: rng.gen_range(0..(1u64 << 36)),
+                pods: 1,
+            };
+            let reference = (least_allocated(used.cpu_m + req.cpu_m, alloc.cpu_m)
+                + least_allocated(used.memory + req.memory, alloc.memory))
+                / 2
+                + balanced_allocation(&used, &req, &alloc);
+            assert_eq!(node_score(&ni, &req, &req), reference);
+        }
+    }
+
+    #[test]
     fn score_formulas() {
         assert_eq!(least_allocated(0, 1000), 100);
         assert_eq!(least_allocated(250, 1000), 75);
         assert_eq!(least_allocated(2000, 1000), 0);
-        let alloc = Resources { cpu_m: 1000, memory: 1000, pods: 10 };
-        let r = Resources { cpu_m: 500, memory: 0, pods: 1 };
+        let alloc = Resources {
+            cpu_m: 1000,
+            memory: 1000,
+            pods: 10,
+        };
+        let r = Resources {
+            cpu_m: 500,
+            memory: 0,
+            pods: 1,
+        };
         // f_cpu = 0.5, f_mem = 0 → std 0.25 → 75.
         assert_eq!(balanced_allocation(&Resources::default(), &r, &alloc), 75);
     }
@@ -745,6 +960,7 @@ mod tests {
             for _ in 0..n {
                 s.nodes.push(NodeInfo {
                     allocatable: Resources::default(),
+                    alloc_f: None,
                     requested: Resources::default(),
                     nonzero_requested: Resources::default(),
                     unschedulable: false,

@@ -18,8 +18,8 @@ use super::images::{ImageCatalog, ANNOTATION_EXIT_CODE, ANNOTATION_RUN_DURATION}
 use crate::objects::duration::parse_duration;
 use crate::objects::node::{Node, NodeCondition};
 use crate::objects::pod::{
-    CondStatus, Condition, ContainerState, ContainerStatus, Pod, PodConditions, PodPhase, PodStatus, PullPolicy,
-    RestartPolicy, TaintEffect, TerminatedState,
+    CondStatus, Condition, ContainerState, ContainerStatus, Pod, PodConditions, PodPhase,
+    PodStatus, PullPolicy, RestartPolicy, TaintEffect, TerminatedState,
 };
 use crate::objects::resources::Resources;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
@@ -54,7 +54,12 @@ pub enum Step {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KubeletEvent {
-    Pod { uid: u64, gen: u64, idx: u16, step: Step },
+    Pod {
+        uid: u64,
+        gen: u64,
+        idx: u16,
+        step: Step,
+    },
     /// The informer list after a (re)start arrives.
     Relist,
 }
@@ -136,9 +141,23 @@ impl Kubelet {
     /// The node came back: post Ready and relist pods.
     pub fn restart(&mut self, ctx: &mut Ctx) {
         self.alive = true;
-        ctx.event(false, SOURCE, "Starting", "Node", "", &self.name, &"Starting kubelet.");
+        ctx.event(
+            false,
+            SOURCE,
+            "Starting",
+            "Node",
+            "",
+            &self.name,
+            &"Starting kubelet.",
+        );
         self.post_ready(ctx);
-        ctx.after(ctx.cfg.api_latency + ctx.cfg.watch_latency, Event::Kubelet { node: self.idx, ev: KubeletEvent::Relist });
+        ctx.after(
+            ctx.cfg.api_latency + ctx.cfg.watch_latency,
+            Event::Kubelet {
+                node: self.idx,
+                ev: KubeletEvent::Relist,
+            },
+        );
     }
 
     fn post_ready(&mut self, ctx: &mut Ctx) {
@@ -149,8 +168,22 @@ impl Kubelet {
             last_heartbeat_time: ctx.now,
             last_transition_time: ctx.now,
         };
-        ctx.send(Client::Kubelet(self.idx), ApiOp::NodeReady { name: self.name.clone(), cond });
-        ctx.event(false, SOURCE, "NodeReady", "Node", "", &self.name, &format_args!("Node {} status is now: NodeReady", self.name));
+        ctx.send(
+            Client::Kubelet(self.idx),
+            ApiOp::NodeReady {
+                name: self.name.clone(),
+                cond,
+            },
+        );
+        ctx.event(
+            false,
+            SOURCE,
+            "NodeReady",
+            "Node",
+            "",
+            &self.name,
+            &format_args!("Node {} status is now: NodeReady", self.name),
+        );
     }
 
     pub fn on_watch(&mut self, ev: &WatchEvent, images: &ImageCatalog, ctx: &mut Ctx) {
@@ -208,7 +241,8 @@ impl Kubelet {
                     return;
                 }
                 if p.meta.deletion_timestamp.is_some() {
-                    if p.status.phase == PodPhase::Pending && p.status.container_statuses.is_empty() {
+                    if p.status.phase == PodPhase::Pending && p.status.container_statuses.is_empty()
+                    {
                         self.finalize(p, &p.status, ctx);
                     }
                     return;
@@ -220,10 +254,15 @@ impl Kubelet {
 
     /// Kubelet admission (`generalFilter`, k8s-semantics §2.1).
     fn admit(&self, p: &Pod, req: &Resources) -> Result<(), (String, String)> {
-        let Some(node) = &self.node else { return Ok(()) };
+        let Some(node) = &self.node else {
+            return Ok(());
+        };
         let alloc = &node.status.allocatable;
         if self.admitted.pods + 1 > alloc.pods {
-            return Err(("OutOfpods".into(), "Node didn't have enough resource: pods".into()));
+            return Err((
+                "OutOfpods".into(),
+                "Node didn't have enough resource: pods".into(),
+            ));
         }
         for (name, want, used, cap) in [
             ("cpu", req.cpu_m, self.admitted.cpu_m, alloc.cpu_m),
@@ -242,41 +281,81 @@ impl Kubelet {
             &p.spec.node_selector,
             &p.spec.node_affinity,
         ) {
-            return Err(("NodeAffinity".into(), "Predicate NodeAffinity failed".into()));
+            return Err((
+                "NodeAffinity".into(),
+                "Predicate NodeAffinity failed".into(),
+            ));
         }
         for t in &node.spec.taints {
-            if t.effect == TaintEffect::NoExecute && !p.spec.tolerations.iter().any(|x| x.tolerates(t)) {
+            if t.effect == TaintEffect::NoExecute
+                && !p.spec.tolerations.iter().any(|x| x.tolerates(t))
+            {
                 return Err(("Taint".into(), format!("Predicate TaintToleration failed: node(s) had untolerated taint {{{}: {}}}", t.key, t.value)));
             }
         }
         Ok(())
     }
 
-    fn admit_and_start(&mut self, p: &Rc<Pod>, images: &ImageCatalog, after_reboot: bool, ctx: &mut Ctx) {
+    fn admit_and_start(
+        &mut self,
+        p: &Rc<Pod>,
+        images: &ImageCatalog,
+        after_reboot: bool,
+        ctx: &mut Ctx,
+    ) {
         let req = p.spec.requests();
         if let Err((reason, message)) = self.admit(p, &req) {
             let mut status = p.status.clone();
             status.phase = PodPhase::Failed;
-            status.reason = Some(reason.clone());
-            status.message = Some(format!("Pod was rejected: {}", message));
-            ctx.event(true, SOURCE, "Rejected", "Pod", &p.meta.namespace, &p.meta.name, &status.message.as_deref().unwrap_or(""));
-            ctx.send(Client::Kubelet(self.idx), ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Box::new(status) });
+            status.reason = Some(reason.as_str().into());
+            status.message = Some(format!("Pod was rejected: {}", message).into());
+            ctx.event(
+                true,
+                SOURCE,
+                "Rejected",
+                "Pod",
+                &p.meta.namespace,
+                &p.meta.name,
+                &status.message.as_deref().unwrap_or(""),
+            );
+            ctx.send(
+                Client::Kubelet(self.idx),
+                ApiOp::PodStatus {
+                    key: Key::of(&p.meta),
+                    uid: p.meta.uid,
+                    status: Box::new(status),
+                },
+            );
             return;
         }
         self.admitted += req;
         let annotations = &p.meta.annotations;
-        let run_duration = annotations.get(ANNOTATION_RUN_DURATION).and_then(|v| parse_duration(v).ok());
-        let exit_code = annotations.get(ANNOTATION_EXIT_CODE).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let run_duration = annotations
+            .get(ANNOTATION_RUN_DURATION)
+            .and_then(|v| parse_duration(v).ok());
+        let exit_code = annotations
+            .get(ANNOTATION_EXIT_CODE)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let first = p.spec.containers.first().and_then(|c| images.get(&c.image));
         let run_duration = run_duration.or(first.and_then(|b| b.exit_after));
-        let exit_code = if annotations.contains_key(ANNOTATION_EXIT_CODE) { exit_code } else { first.map_or(0, |b| b.exit_code) };
+        let exit_code = if annotations.contains_key(ANNOTATION_EXIT_CODE) {
+            exit_code
+        } else {
+            first.map_or(0, |b| b.exit_code)
+        };
         let gen = self.next_gen;
         self.next_gen += 1;
         let mut status = PodStatus {
             phase: PodPhase::Pending,
             conditions: PodConditions {
                 disruption_target: None,
-                pod_scheduled: p.status.conditions.pod_scheduled.clone().or(Some(Condition::new(CondStatus::True, ctx.now))),
+                pod_scheduled: p
+                    .status
+                    .conditions
+                    .pod_scheduled
+                    .clone()
+                    .or(Some(Condition::new(CondStatus::True, ctx.now))),
                 initialized: Some(Condition::new(CondStatus::True, ctx.now)),
                 containers_ready: Some(not_ready_cond(ctx.now, &p.spec.containers)),
                 ready: Some(not_ready_cond(ctx.now, &p.spec.containers)),
@@ -294,7 +373,11 @@ impl Kubelet {
                 .enumerate()
                 .map(|(i, c)| {
                     let prev = p.status.container_statuses.get(i);
-                    let restart_count = if after_reboot { prev.map_or(0, |s| s.restart_count + 1) } else { 0 };
+                    let restart_count = if after_reboot {
+                        prev.map_or(0, |s| s.restart_count + 1)
+                    } else {
+                        0
+                    };
                     let last_state = if after_reboot {
                         prev.map(|s| TerminatedState {
                             exit_code: 255,
@@ -317,7 +400,10 @@ impl Kubelet {
                         started: false,
                         restart_count,
                         container_id: None,
-                        state: ContainerState::Waiting { reason: "ContainerCreating".into(), message: None },
+                        state: ContainerState::Waiting {
+                            reason: "ContainerCreating".into(),
+                            message: None,
+                        },
                         last_state,
                     }
                 })
@@ -344,35 +430,80 @@ impl Kubelet {
         let uid = p.meta.uid;
         self.send_status(&w, ctx);
         self.workers.insert(uid, w);
-        ctx.after(ctx.cfg.sandbox_start, Event::Kubelet { node: self.idx, ev: KubeletEvent::Pod { uid, gen, idx: 0, step: Step::SandboxReady } });
+        ctx.after(
+            ctx.cfg.sandbox_start,
+            Event::Kubelet {
+                node: self.idx,
+                ev: KubeletEvent::Pod {
+                    uid,
+                    gen,
+                    idx: 0,
+                    step: Step::SandboxReady,
+                },
+            },
+        );
     }
 
     fn send_status(&self, w: &Worker, ctx: &mut Ctx) {
         ctx.send(
             Client::Kubelet(self.idx),
-            ApiOp::PodStatus { key: w.key.clone(), uid: w.pod.meta.uid, status: Box::new(w.status.clone()) },
+            ApiOp::PodStatus {
+                key: w.key.clone(),
+                uid: w.pod.meta.uid,
+                status: Box::new(w.status.clone()),
+            },
         );
     }
 
     fn schedule(&self, uid: u64, gen: u64, idx: usize, step: Step, at: SimTime, ctx: &mut Ctx) {
-        ctx.at(at, Event::Kubelet { node: self.idx, ev: KubeletEvent::Pod { uid, gen, idx: idx as u16, step } });
+        ctx.at(
+            at,
+            Event::Kubelet {
+                node: self.idx,
+                ev: KubeletEvent::Pod {
+                    uid,
+                    gen,
+                    idx: idx as u16,
+                    step,
+                },
+            },
+        );
     }
 
     pub fn on_event(&mut self, ev: KubeletEvent, images: &ImageCatalog, ctx: &mut Ctx) {
-        let KubeletEvent::Pod { uid, gen, idx, step } = ev else { return };
+        let KubeletEvent::Pod {
+            uid,
+            gen,
+            idx,
+            step,
+        } = ev
+        else {
+            return;
+        };
         let idx = idx as usize;
-        let Some(w) = self.workers.get(&uid) else { return };
+        let Some(w) = self.workers.get(&uid) else {
+            return;
+        };
         if w.gen != gen || w.finished {
             return;
         }
         match step {
             Step::SandboxReady => {
-                let ip = format!("10.{}.{}.{}", 64 + self.idx / 256, self.idx % 256, self.next_ip);
-                self.next_ip = if self.next_ip >= 254 { 2 } else { self.next_ip + 1 };
+                let ip = format!(
+                    "10.{}.{}.{}",
+                    64 + self.idx / 256,
+                    self.idx % 256,
+                    self.next_ip
+                );
+                self.next_ip = if self.next_ip >= 254 {
+                    2
+                } else {
+                    self.next_ip + 1
+                };
                 let w = self.workers.get_mut(&uid).expect("worker");
                 w.status.pod_ip = Some(ip.into());
                 w.sandbox_ready = true;
-                self.schedule(uid, gen, 0, Step::Pull, ctx.now, ctx);
+                self.pull(uid, 0, images, ctx);
             }
             Step::Pull => self.pull(uid, idx, images, ctx),
             Step::Pulled => {
@@ -387,11 +518,25 @@ impl Kubelet {
                         "Pod",
                         &w.key.namespace,
                         &w.key.name,
-                        &format_args!("Successfully pulled image \"{}\" in {} ({} including waiting)", c.image, took, total),
+                        &format_args!(
+                            "Successfully pulled image \"{}\" in {} ({} including waiting)",
+                            c.image, took, total
+                        ),
                     );
                 }
-                ctx.event(false, SOURCE, "Created", "Pod", &w.key.namespace, &w.key.name, &format_args!("Created container {}", c.name));
-                let start = images.get(&c.image).and_then(|b| b.start).unwrap_or(ctx.cfg.container_start);
+                ctx.event(
+                    false,
+                    SOURCE,
+                    "Created",
+                    "Pod",
+                    &w.key.namespace,
+                    &w.key.name,
+                    &format_args!("Created container {}", c.name),
+                );
+                let start = images
+                    .get(&c.image)
+                    .and_then(|b| b.start)
+                    .unwrap_or(ctx.cfg.container_start);
                 self.schedule(uid, gen, idx, Step::Started, ctx.now + start, ctx);
             }
             Step::Started => self.started(uid, idx, ctx),
@@ -437,17 +582,43 @@ impl Kubelet {
         let (ns, name) = (w.key.namespace.clone(), w.key.name.clone());
         let image = c.image.clone();
         let cached = self.images.contains(&image);
-        let pull_time = images.get(&image).and_then(|b| b.pull).unwrap_or(ctx.cfg.default_image_pull);
+        let pull_time = images
+            .get(&image)
+            .and_then(|b| b.pull)
+            .unwrap_or(ctx.cfg.default_image_pull);
         let duration = match (c.image_pull_policy, cached) {
             (PullPolicy::IfNotPresent | PullPolicy::Never, true) => {
-                ctx.event(false, SOURCE, "Pulled", "Pod", &ns, &name, &format_args!("Container image \"{}\" already present on machine", image));
-                self.schedule(uid, gen, idx, Step::Pulled, ctx.now, ctx);
+                ctx.event(
+                    false,
+                    SOURCE,
+                    "Pulled",
+                    "Pod",
+                    &ns,
+                    &name,
+                    &format_args!("Container image \"{}\" already present on machine", image),
+                );
+                self.on_event(
+                    KubeletEvent::Pod {
+                        uid,
+                        gen,
+                        idx: idx as u16,
+                        step: Step::Pulled,
+                    },
+                    images,
+                    ctx,
+                );
                 return;
             }
             (PullPolicy::Never, false) => {
                 let w = self.workers.get_mut(&uid).expect("worker");
-                let msg = format!("Container image \"{}\" is not present with pull policy of Never", image);
-                w.status.container_statuses[idx].state = ContainerState::Waiting { reason: "ErrImageNeverPull".into(), message: Some(msg.clone()) };
+                let msg = format!(
+                    "Container image \"{}\" is not present with pull policy of Never",
+                    image
+                );
+                w.status.container_statuses[idx].state = ContainerState::Waiting {
+                    reason: "ErrImageNeverPull".into(),
+                    message: Some(msg.as_str().into()),
+                };
                 ctx.event(true, SOURCE, "ErrImageNeverPull", "Pod", &ns, &name, &msg);
                 let w = &self.workers[&uid];
                 self.send_status(w, ctx);
@@ -456,7 +627,15 @@ impl Kubelet {
             (PullPolicy::Always, true) => ctx.cfg.image_manifest_check,
             _ => pull_time,
         };
-        ctx.event(false, SOURCE, "Pulling", "Pod", &ns, &name, &format_args!("Pulling image \"{}\"", image));
+        ctx.event(
+            false,
+            SOURCE,
+            "Pulling",
+            "Pod",
+            &ns,
+            &name,
+            &format_args!("Pulling image \"{}\"", image),
+        );
         // serializeImagePulls: one pull at a time per node.
         let begin = ctx.now.max(self.pull_free_at);
         let done = begin + duration;
@@ -472,7 +651,15 @@ impl Kubelet {
         let w = self.workers.get_mut(&uid).expect("worker");
         let gen = w.gen;
         let c = &w.pod.spec.containers[idx];
-        ctx.event(false, SOURCE, "Started", "Pod", &w.key.namespace, &w.key.name, &format_args!("Started container {}", c.name));
+        ctx.event(
+            false,
+            SOURCE,
+            "Started",
+            "Pod",
+            &w.key.namespace,
+            &w.key.name,
+            &format_args!("Started container {}", c.name),
+        );
         let cs = &mut w.status.container_statuses[idx];
         cs.state = ContainerState::Running { started_at: now };
         cs.started = true;
@@ -488,7 +675,11 @@ impl Kubelet {
             self.schedule(uid, gen, idx, Step::Exited, now + d, ctx);
         }
         let w = self.workers.get_mut(&uid).expect("worker");
-        let all_created = w.status.container_statuses.iter().all(|c| c.container_id.is_some());
+        let all_created = w
+            .status
+            .container_statuses
+            .iter()
+            .all(|c| c.container_id.is_some());
         if all_created {
             update_phase_and_conditions(w, now);
             let w = &self.workers[&uid];
@@ -510,7 +701,11 @@ impl Kubelet {
         let term = TerminatedState {
             exit_code: code,
             signal: None,
-            reason: if code == 0 { "Completed".into() } else { "Error".into() },
+            reason: if code == 0 {
+                "Completed".into()
+            } else {
+                "Error".into()
+            },
             message: None,
             started_at,
             finished_at: now,
@@ -538,7 +733,10 @@ impl Kubelet {
         let delay = match w.backoff[idx] {
             Some(b) if now.saturating_sub(b.last_update) <= reset => b.period,
             _ => {
-                w.backoff[idx] = Some(Backoff { period: initial, last_update: now });
+                w.backoff[idx] = Some(Backoff {
+                    period: initial,
+                    last_update: now,
+                });
                 SimDuration::ZERO
             }
         };
@@ -548,9 +746,18 @@ impl Kubelet {
         }
         let gen = w.gen;
         let cname = w.pod.spec.containers[idx].name.clone();
-        let msg = format!("back-off {} restarting failed container={} pod={}_{}", delay, cname, w.key.name, w.key.namespace);
+        let msg = format!(
+            "back-off {} restarting failed container={} pod={}_{}",
+            delay, cname, w.key.name, w.key.namespace
+        );
         let cs = &mut w.status.container_statuses[idx];
-        let last = match std::mem::replace(&mut cs.state, ContainerState::Waiting { reason: "CrashLoopBackOff".into(), message: Some(msg) }) {
+        let last = match std::mem::replace(
+            &mut cs.state,
+            ContainerState::Waiting {
+                reason: "CrashLoopBackOff".into(),
+                message: Some(msg.into()),
+            },
+        ) {
             ContainerState::Terminated(t) => Some(t),
             _ => None,
         };
@@ -563,7 +770,10 @@ impl Kubelet {
             "Pod",
             &w.key.namespace,
             &w.key.name,
-            &format_args!("Back-off restarting failed container {} in pod {}_{}", cname, w.key.name, w.key.namespace),
+            &format_args!(
+                "Back-off restarting failed container {} in pod {}_{}",
+                cname, w.key.name, w.key.namespace
+            ),
         );
         let w = &self.workers[&uid];
         self.send_status(w, ctx);
@@ -582,7 +792,10 @@ impl Kubelet {
         cs.restart_count += 1;
         cs.container_id = None;
         cs.started = false;
-        cs.state = ContainerState::Waiting { reason: "ContainerCreating".into(), message: None };
+        cs.state = ContainerState::Waiting {
+            reason: "ContainerCreating".into(),
+            message: None,
+        };
         self.schedule(uid, gen, idx, Step::Pull, ctx.now, ctx);
     }
 
@@ -598,7 +811,15 @@ impl Kubelet {
         for (i, cs) in w.status.container_statuses.iter().enumerate() {
             if matches!(cs.state, ContainerState::Running { .. }) {
                 let c = &w.pod.spec.containers[i];
-                ctx.event(false, SOURCE, "Killing", "Pod", &w.key.namespace, &w.key.name, &format_args!("Stopping container {}", c.name));
+                ctx.event(
+                    false,
+                    SOURCE,
+                    "Killing",
+                    "Pod",
+                    &w.key.namespace,
+                    &w.key.name,
+                    &format_args!("Stopping container {}", c.name),
+                );
             }
         }
         self.schedule(uid, gen, 0, Step::Killed, ctx.now, ctx);
@@ -609,13 +830,27 @@ impl Kubelet {
     fn finalize(&mut self, p: &Pod, status: &PodStatus, ctx: &mut Ctx) {
         let mut st = status.clone();
         if !st.phase.is_terminal() {
-            let all_ok = st.container_statuses.iter().all(|c| matches!(&c.state, ContainerState::Terminated(t) if t.exit_code == 0));
-            st.phase = if all_ok && !st.container_statuses.is_empty() { PodPhase::Succeeded } else { PodPhase::Failed };
+            let all_ok = st
+                .container_statuses
+                .iter()
+                .all(|c| matches!(&c.state, ContainerState::Terminated(t) if t.exit_code == 0));
+            st.phase = if all_ok && !st.container_statuses.is_empty() {
+                PodPhase::Succeeded
+            } else {
+                PodPhase::Failed
+            };
             let mut not_ready = Condition::new(CondStatus::False, ctx.now);
             not_ready.reason = Some("PodCompleted".into());
             st.conditions.ready = Some(not_ready.clone());
             st.conditions.containers_ready = Some(not_ready);
-            ctx.send(Client::Kubelet(self.idx), ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Box::new(st) });
+            ctx.send(
+                Client::Kubelet(self.idx),
+                ApiOp::PodStatus {
+                    key: Key::of(&p.meta),
+                    uid: p.meta.uid,
+                    status: Box::new(st),
+                },
+            );
         }
         ctx.send(
             Client::Kubelet(self.idx),
@@ -636,7 +871,7 @@ fn not_ready_cond(now: SimTime, containers: &[crate::objects::pod::Container]) -
     let mut c = Condition::new(CondStatus::False, now);
     c.reason = Some("ContainersNotReady".into());
     let names: Vec<&str> = containers.iter().map(|c| &*c.name).collect();
-    c.message = Some(format!("containers with unready status: [{}]", names.join(" ")));
+    c.message = Some(format!("containers with unready status: [{}]", names.join(" ")).into());
     c
 }
 
@@ -681,8 +916,15 @@ fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
         PodPhase::Pending
     };
     let ready = !st.container_statuses.is_empty() && st.container_statuses.iter().all(|c| c.ready);
-    let set = |slot: &mut Option<Condition>, ready: bool, reason: Option<String>, message: Option<String>| {
-        let status = if ready { CondStatus::True } else { CondStatus::False };
+    let set = |slot: &mut Option<Condition>,
+               ready: bool,
+               reason: Option<Rc<str>>,
+               message: Option<Rc<str>>| {
+        let status = if ready {
+            CondStatus::True
+        } else {
+            CondStatus::False
+        };
         match slot {
             Some(c) if c.status == status => {
                 c.reason = reason;
@@ -699,11 +941,27 @@ fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
     let (reason, message) = if ready {
         (None, None)
     } else if st.phase.is_terminal() {
-        (Some("PodCompleted".to_string()), None)
+        (Some(Rc::from("PodCompleted")), None)
     } else {
-        let names: Vec<&str> = st.container_statuses.iter().filter(|c| !c.ready).map(|c| &*c.name).collect();
-        (Some("ContainersNotReady".to_string()), Some(format!("containers with unready status: [{}]", names.join(" "))))
+        let names: Vec<&str> = st
+            .container_statuses
+            .iter()
+            .filter(|c| !c.ready)
+            .map(|c| &*c.name)
+            .collect();
+        (
+            Some(Rc::from("ContainersNotReady")),
+            Some(Rc::from(format!(
+                "containers with unready status: [{}]",
+                names.join(" ")
+            ))),
+        )
     };
-    set(&mut st.conditions.containers_ready, ready, reason.clone(), message.clone());
+    set(
+        &mut st.conditions.containers_ready,
+        ready,
+        reason.clone(),
+        message.clone(),
+    );
     set(&mut st.conditions.ready, ready, reason, message);
 }

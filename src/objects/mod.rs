@@ -14,6 +14,7 @@ pub mod resources;
 pub mod selector;
 pub mod store;
 
+use crate::sim::trace::{Digest, Digester};
 use meta::ObjectMeta;
 use node::Node;
 use pod::Pod;
@@ -54,7 +55,9 @@ impl Kind {
         Some(match s.to_ascii_lowercase().as_str() {
             "pod" | "pods" | "po" => Kind::Pod,
             "node" | "nodes" | "no" => Kind::Node,
-            "rc" | "replicationcontroller" | "replicationcontrollers" => Kind::ReplicationController,
+            "rc" | "replicationcontroller" | "replicationcontrollers" => {
+                Kind::ReplicationController
+            }
             "rs" | "replicaset" | "replicasets" => Kind::ReplicaSet,
             "ns" | "namespace" | "namespaces" => Kind::Namespace,
             _ => return None,
@@ -132,6 +135,53 @@ impl Object {
 /// every field the simulation acts on.
 pub struct Summary<'a>(&'a Object);
 
+impl Digest for Summary<'_> {
+    fn digest(&self, d: &mut Digester) {
+        match self.0 {
+            Object::Pod(p) => {
+                d.str(p.node_name().unwrap_or(""));
+                d.u64(p.status.phase as u64);
+                d.bool(p.is_ready());
+                d.u64(p.restart_count() as u64);
+                d.u64(p.meta.deletion_timestamp.map_or(u64::MAX, |t| t.0));
+                d.u64(p.meta.controller_ref().map_or(0, |c| c.uid));
+                for c in &p.status.container_statuses {
+                    d.str(&c.name);
+                    match &c.state {
+                        pod::ContainerState::Waiting { reason, .. } => d.str(reason),
+                        pod::ContainerState::Running { started_at } => d.u64(started_at.0),
+                        pod::ContainerState::Terminated(t) => {
+                            d.str(&t.reason);
+                            d.u64(t.exit_code as u64);
+                        }
+                    }
+                }
+            }
+            Object::Node(n) => {
+                d.u64(n.status.ready.status as u64);
+                d.bool(n.spec.unschedulable);
+                for t in &n.spec.taints {
+                    d.str(&t.key);
+                    d.u64(t.effect as u64);
+                }
+            }
+            Object::ReplicaSet(r) => {
+                for v in [
+                    r.spec.replicas,
+                    r.status.replicas,
+                    r.status.ready_replicas,
+                    r.status.available_replicas,
+                ] {
+                    d.u64(v as u64);
+                }
+                d.u64(r.meta.generation);
+            }
+            Object::Namespace(_) => {}
+            Object::Other(u) => d.str(&u.api_version),
+        }
+    }
+}
+
 impl fmt::Display for Summary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
@@ -152,16 +202,21 @@ impl fmt::Display for Summary<'_> {
                 }
                 for c in &p.status.container_statuses {
                     let st = match &c.state {
-                        pod::ContainerState::Waiting { reason, .. } => reason.as_str(),
+                        pod::ContainerState::Waiting { reason, .. } => &**reason,
                         pod::ContainerState::Running { .. } => "Running",
-                        pod::ContainerState::Terminated(t) => t.reason.as_str(),
+                        pod::ContainerState::Terminated(t) => &*t.reason,
                     };
                     write!(f, " {}={}", c.name, st)?;
                 }
                 Ok(())
             }
             Object::Node(n) => {
-                write!(f, "ready={} unschedulable={}", n.status.ready.status.as_str(), n.spec.unschedulable)?;
+                write!(
+                    f,
+                    "ready={} unschedulable={}",
+                    n.status.ready.status.as_str(),
+                    n.spec.unschedulable
+                )?;
                 for t in &n.spec.taints {
                     write!(f, " taint={}:{}", t.key, t.effect.as_str())?;
                 }

@@ -21,7 +21,12 @@ pub enum Action {
         grace_seconds: Option<u64>,
         propagation: Propagation,
     },
-    Scale { kind: Kind, namespace: String, name: String, replicas: i32 },
+    Scale {
+        kind: Kind,
+        namespace: String,
+        name: String,
+        replicas: i32,
+    },
     /// `kubectl label` / `annotate`: set pairs and remove keys (`key-`).
     Label {
         kind: Kind,
@@ -32,7 +37,10 @@ pub enum Action {
         overwrite: bool,
         annotate: bool,
     },
-    Cordon { node: String, unschedulable: bool },
+    Cordon {
+        node: String,
+        unschedulable: bool,
+    },
     CrashNode(String),
     RestartNode(String),
     AddNode(Rc<Node>),

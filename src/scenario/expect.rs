@@ -71,14 +71,21 @@ impl Expectation {
                 .pods
                 .values()
                 .filter(|p| {
-                    f.namespace.as_ref().is_none_or(|ns| *ns == *p.meta.namespace)
+                    f.namespace
+                        .as_ref()
+                        .is_none_or(|ns| *ns == *p.meta.namespace)
                         && f.name.as_ref().is_none_or(|n| *n == *p.meta.name)
-                        && f.selector.as_ref().is_none_or(|s| s.matches(&p.meta.labels))
-                        && f.node.as_ref().is_none_or(|n| p.node_name() == Some(n.as_str()))
+                        && f.selector
+                            .as_ref()
+                            .is_none_or(|s| s.matches(&p.meta.labels))
+                        && f.node
+                            .as_ref()
+                            .is_none_or(|n| p.node_name() == Some(n.as_str()))
                         && f.phase.is_none_or(|ph| p.status.phase == ph)
                         && f.status.as_ref().is_none_or(|s| *s == pod_status(p))
                         && f.ready.is_none_or(|r| p.is_ready() == r)
-                        && f.terminating.is_none_or(|t| p.meta.deletion_timestamp.is_some() == t)
+                        && f.terminating
+                            .is_none_or(|t| p.meta.deletion_timestamp.is_some() == t)
                 })
                 .map(|p| p.meta.name.to_string())
                 .collect(),
@@ -87,10 +94,14 @@ impl Expectation {
                 .values()
                 .filter(|n| {
                     f.name.as_ref().is_none_or(|x| *x == *n.meta.name)
-                        && f.selector.as_ref().is_none_or(|s| s.matches(&n.meta.labels))
+                        && f.selector
+                            .as_ref()
+                            .is_none_or(|s| s.matches(&n.meta.labels))
                         && f.status.as_ref().is_none_or(|s| *s == node_status(n))
                         && f.ready.is_none_or(|r| n.status.ready.status == r)
-                        && f.taint.as_ref().is_none_or(|k| n.spec.taints.iter().any(|t| t.key == *k))
+                        && f.taint
+                            .as_ref()
+                            .is_none_or(|k| n.spec.taints.iter().any(|t| t.key == *k))
                 })
                 .map(|n| n.meta.name.to_string())
                 .collect(),
@@ -102,7 +113,11 @@ impl Expectation {
             CountCheck::AtLeast(n) => found >= n,
             CountCheck::AtMost(n) => found <= n,
         };
-        Verdict { passed, found, names }
+        Verdict {
+            passed,
+            found,
+            names,
+        }
     }
 }
 

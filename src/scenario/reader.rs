@@ -45,10 +45,18 @@ impl<'a> Reader<'a> {
     /// Opens a mapping; a non-mapping is an error.
     pub fn fields<'n>(&mut self, node: &'n Node, path: &str) -> Option<Fields<'n>> {
         match &node.value {
-            Value::Map(m) => Some(Fields { node, path: path.to_string(), used: vec![false; m.len()] }),
+            Value::Map(m) => Some(Fields {
+                node,
+                path: path.to_string(),
+                used: vec![false; m.len()],
+            }),
             _ if node.is_null() => None,
             _ => {
-                self.err(node, path, format!("expected a mapping, found {}", node.type_name()));
+                self.err(
+                    node,
+                    path,
+                    format!("expected a mapping, found {}", node.type_name()),
+                );
                 None
             }
         }
@@ -70,7 +78,10 @@ impl<'a> Reader<'a> {
                     let line = k.pos.line;
                     self.diag.warn_once(
                         format!("{}|{}", what, generic),
-                        format!("warning: {}:{}: {}: field not simulated (kept, ignored){}", self.file, line, field, what),
+                        format!(
+                            "warning: {}:{}: {}: field not simulated (kept, ignored){}",
+                            self.file, line, field, what
+                        ),
                     );
                 }
             }
@@ -81,7 +92,11 @@ impl<'a> Reader<'a> {
         match node.resolve() {
             Some(Resolved::Str(s)) => Some(s.to_string()),
             _ => {
-                self.err(node, field, format!("expected a string, found {}", node.type_name()));
+                self.err(
+                    node,
+                    field,
+                    format!("expected a string, found {}", node.type_name()),
+                );
                 None
             }
         }
@@ -93,7 +108,11 @@ impl<'a> Reader<'a> {
         match &node.value {
             Value::Scalar { text, .. } if !node.is_null() => Some(text.clone()),
             _ => {
-                self.err(node, field, format!("expected a string, found {}", node.type_name()));
+                self.err(
+                    node,
+                    field,
+                    format!("expected a string, found {}", node.type_name()),
+                );
                 None
             }
         }
@@ -103,7 +122,11 @@ impl<'a> Reader<'a> {
         match node.resolve() {
             Some(Resolved::Int(i)) => Some(i),
             _ => {
-                self.err(node, field, format!("expected an integer, found {}", node.type_name()));
+                self.err(
+                    node,
+                    field,
+                    format!("expected an integer, found {}", node.type_name()),
+                );
                 None
             }
         }
@@ -122,7 +145,11 @@ impl<'a> Reader<'a> {
         match node.resolve() {
             Some(Resolved::Bool(b)) => Some(b),
             _ => {
-                self.err(node, field, format!("expected true or false, found {}", node.type_name()));
+                self.err(
+                    node,
+                    field,
+                    format!("expected true or false, found {}", node.type_name()),
+                );
                 None
             }
         }
@@ -133,11 +160,25 @@ impl<'a> Reader<'a> {
             Some(Resolved::Str(s)) => s.to_string(),
             Some(Resolved::Int(0)) => "0".into(),
             Some(Resolved::Int(i)) => {
-                self.err(node, field, format!("`{}` has no unit; write a duration such as {}s or {}m", i, i, i));
+                self.err(
+                    node,
+                    field,
+                    format!(
+                        "`{}` has no unit; write a duration such as {}s or {}m",
+                        i, i, i
+                    ),
+                );
                 return None;
             }
             _ => {
-                self.err(node, field, format!("expected a duration such as 30s, found {}", node.type_name()));
+                self.err(
+                    node,
+                    field,
+                    format!(
+                        "expected a duration such as 30s, found {}",
+                        node.type_name()
+                    ),
+                );
                 return None;
             }
         };
@@ -152,9 +193,18 @@ impl<'a> Reader<'a> {
 
     pub fn quantity(&mut self, node: &Node, field: &str) -> Option<Quantity> {
         let text = match node.resolve() {
-            Some(Resolved::Str(_) | Resolved::Int(_) | Resolved::Float(_)) => node.scalar_text().unwrap_or("").to_string(),
+            Some(Resolved::Str(_) | Resolved::Int(_) | Resolved::Float(_)) => {
+                node.scalar_text().unwrap_or("").to_string()
+            }
             _ => {
-                self.err(node, field, format!("expected a quantity such as 500m or 1Gi, found {}", node.type_name()));
+                self.err(
+                    node,
+                    field,
+                    format!(
+                        "expected a quantity such as 500m or 1Gi, found {}",
+                        node.type_name()
+                    ),
+                );
                 return None;
             }
         };
@@ -176,7 +226,11 @@ impl<'a> Reader<'a> {
             Value::Seq(s) => s,
             _ if node.is_null() => &[],
             _ => {
-                self.err(node, field, format!("expected a list, found {}", node.type_name()));
+                self.err(
+                    node,
+                    field,
+                    format!("expected a list, found {}", node.type_name()),
+                );
                 &[]
             }
         }
@@ -196,7 +250,11 @@ impl<'a> Reader<'a> {
         let mut out = BTreeMap::new();
         let Some(m) = node.as_map() else {
             if !node.is_null() {
-                self.err(node, field, format!("expected a mapping of strings, found {}", node.type_name()));
+                self.err(
+                    node,
+                    field,
+                    format!("expected a mapping of strings, found {}", node.type_name()),
+                );
             }
             return out;
         };
@@ -213,7 +271,9 @@ impl<'a> Reader<'a> {
 
 impl<'n> Fields<'n> {
     pub fn get(&mut self, key: &str) -> Option<&'n Node> {
-        let Value::Map(m) = &self.node.value else { return None };
+        let Value::Map(m) = &self.node.value else {
+            return None;
+        };
         for (i, (k, v)) in m.iter().enumerate() {
             if k.scalar_text() == Some(key) {
                 self.used[i] = true;
@@ -235,7 +295,10 @@ impl<'n> Fields<'n> {
     }
 
     pub fn keys(&self) -> Vec<&'n str> {
-        self.node.as_map().map(|m| m.iter().filter_map(|(k, _)| k.scalar_text()).collect()).unwrap_or_default()
+        self.node
+            .as_map()
+            .map(|m| m.iter().filter_map(|(k, _)| k.scalar_text()).collect())
+            .unwrap_or_default()
     }
 }
 

@@ -26,7 +26,10 @@ pub struct Pos {
 pub enum Value {
     /// A scalar with its source text; `plain` is false when it was quoted or
     /// a block scalar (then it is always a string).
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -157,10 +160,12 @@ fn resolve_plain(text: &str) -> Resolved<'_> {
             return Resolved::Int(i);
         }
     }
-    let looks_float = digits
+    let looks_float = digits.bytes().all(|b| {
+        b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'-' || b == b'+'
+    }) && digits
         .bytes()
-        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'-' || b == b'+')
-        && digits.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'.')
         && digits.bytes().any(|b| b.is_ascii_digit());
     if looks_float {
         if let Ok(f) = text.parse::<f64>() {
@@ -183,7 +188,10 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, SyntaxError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(src);
     parser.load(&mut builder, true).map_err(|e| SyntaxError {
-        pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
+        pos: Pos {
+            line: e.marker().line(),
+            col: e.marker().col() + 1,
+        },
         message: e.info().to_string(),
     })?;
     if let Some(err) = builder.error {
@@ -203,7 +211,10 @@ struct Builder {
 
 impl Builder {
     fn pos(mark: &Marker) -> Pos {
-        Pos { line: mark.line(), col: mark.col() + 1 }
+        Pos {
+            line: mark.line(),
+            col: mark.col() + 1,
+        }
     }
 
     /// Attaches a finished node to its parent (or makes it a document).
@@ -245,14 +256,32 @@ impl MarkedEventReceiver for Builder {
         match ev {
             Event::Scalar(text, style, anchor, _tag) => {
                 let plain = matches!(style, TScalarStyle::Plain);
-                self.attach(Node { value: Value::Scalar { text, plain }, pos }, anchor);
+                self.attach(
+                    Node {
+                        value: Value::Scalar { text, plain },
+                        pos,
+                    },
+                    anchor,
+                );
             }
             Event::SequenceStart(anchor, _) => {
-                self.stack.push((Node { value: Value::Seq(Vec::new()), pos }, anchor));
+                self.stack.push((
+                    Node {
+                        value: Value::Seq(Vec::new()),
+                        pos,
+                    },
+                    anchor,
+                ));
                 self.pending_key.push(None);
             }
             Event::MappingStart(anchor, _) => {
-                self.stack.push((Node { value: Value::Map(Vec::new()), pos }, anchor));
+                self.stack.push((
+                    Node {
+                        value: Value::Map(Vec::new()),
+                        pos,
+                    },
+                    anchor,
+                ));
                 self.pending_key.push(None);
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -262,7 +291,10 @@ impl MarkedEventReceiver for Builder {
             }
             Event::Alias(id) => {
                 let node = self.anchors.get(&id).cloned().unwrap_or(Node {
-                    value: Value::Scalar { text: String::new(), plain: true },
+                    value: Value::Scalar {
+                        text: String::new(),
+                        plain: true,
+                    },
                     pos,
                 });
                 self.attach(node, 0);
@@ -293,9 +325,15 @@ mod tests {
     fn multi_document_and_types() {
         let docs = parse_documents("---\nx: \"2\"\n---\nx: 2\n---\nx: true\n---\n").unwrap();
         assert_eq!(docs.len(), 3);
-        assert_eq!(docs[0].get("x").unwrap().resolve(), Some(Resolved::Str("2")));
+        assert_eq!(
+            docs[0].get("x").unwrap().resolve(),
+            Some(Resolved::Str("2"))
+        );
         assert_eq!(docs[1].get("x").unwrap().resolve(), Some(Resolved::Int(2)));
-        assert_eq!(docs[2].get("x").unwrap().resolve(), Some(Resolved::Bool(true)));
+        assert_eq!(
+            docs[2].get("x").unwrap().resolve(),
+            Some(Resolved::Bool(true))
+        );
     }
 
     #[test]
@@ -313,6 +351,9 @@ mod tests {
     #[test]
     fn anchors_and_aliases() {
         let docs = parse_documents("a: &x {k: v}\nb: *x\n").unwrap();
-        assert_eq!(docs[0].get("b").unwrap().get("k").unwrap().scalar_text(), Some("v"));
+        assert_eq!(
+            docs[0].get("b").unwrap().get("k").unwrap().scalar_text(),
+            Some("v")
+        );
     }
 }

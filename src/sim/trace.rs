@@ -13,18 +13,45 @@ use super::time::SimTime;
 use std::fmt::{self, Write as _};
 use std::io::Write;
 
-/// A `fmt::Write` that folds bytes into an FNV-1a 64 state.
-struct FnvWriter(u64);
+/// The hash state. Words are folded with a multiply-rotate step; strings
+/// eight bytes at a time (the tail zero-padded) followed by their length.
+pub struct Digester(u64);
 
-impl fmt::Write for FnvWriter {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let mut h = self.0;
-        for b in s.as_bytes() {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+impl Digester {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    #[inline]
+    pub fn u64(&mut self, w: u64) {
+        self.0 = (self.0 ^ w).wrapping_mul(Self::K).rotate_left(29);
+    }
+
+    pub fn bool(&mut self, b: bool) {
+        self.u64(b as u64);
+    }
+
+    pub fn str(&mut self, s: &str) {
+        let bytes = s.as_bytes();
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.u64(u64::from_le_bytes(c.try_into().expect("8 bytes")));
         }
-        self.0 = h;
-        Ok(())
+        let rest = chunks.remainder();
+        let mut tail = [0u8; 8];
+        tail[..rest.len()].copy_from_slice(rest);
+        self.u64(u64::from_le_bytes(tail));
+        self.u64(bytes.len() as u64);
+    }
+}
+
+/// What an object contributes to the trace: its digest for the hash, and
+/// its text (`Display`) for the JSONL file.
+pub trait Digest: fmt::Display {
+    fn digest(&self, d: &mut Digester);
+}
+
+impl Digest for &str {
+    fn digest(&self, d: &mut Digester) {
+        d.str(self);
     }
 }
 
@@ -61,7 +88,8 @@ pub struct EventRecord {
 
 /// The trace sink.
 pub struct Trace {
-    hash: FnvWriter,
+    hash: Digester,
+    line: String,
     records: u64,
     jsonl: Option<Box<dyn Write>>,
     keep_events: bool,
@@ -78,7 +106,8 @@ impl Default for Trace {
 impl Trace {
     pub fn new() -> Self {
         Trace {
-            hash: FnvWriter(fnv1a64(b"kubesim-trace-v1")),
+            hash: Digester(fnv1a64(b"kubesim-trace-v3")),
+            line: String::with_capacity(256),
             records: 0,
             jsonl: None,
             keep_events: false,
@@ -141,25 +170,23 @@ impl Trace {
         kind: &str,
         namespace: &str,
         name: &str,
-        detail: &dyn fmt::Display,
+        detail: &dyn Digest,
     ) {
         self.records += 1;
-        let _ = writeln!(
-            self.hash,
-            "{} W {} {} {} {}/{} {}",
-            time.0,
-            rev,
-            verb.as_str(),
-            kind,
-            namespace,
-            name,
-            detail
-        );
+        let h = &mut self.hash;
+        h.u64(time.0);
+        h.u64(rev);
+        h.u64(verb as u64);
+        h.str(kind);
+        h.str(namespace);
+        h.str(name);
+        detail.digest(h);
         if let Some(w) = self.jsonl.as_mut() {
+            let detail = detail.to_string();
             let line = serde_json::json!({
                 "t_ns": time.0, "t": time.to_string(), "type": "write", "rev": rev,
                 "verb": verb.as_str(), "kind": kind, "namespace": namespace,
-                "name": name, "detail": detail.to_string(),
+                "name": name, "detail": detail,
             });
             if let Err(e) = writeln!(w, "{}", line) {
                 self.io_error.get_or_insert(e);
@@ -182,11 +209,13 @@ impl Trace {
     ) {
         self.records += 1;
         let ty = if warning { "Warning" } else { "Normal" };
-        let _ = writeln!(
-            self.hash,
+        self.line.clear();
+        let _ = write!(
+            self.line,
             "{} E {} {} {} {} {}/{} {}",
             time.0, ty, source, reason, kind, namespace, name, message
         );
+        self.hash.str(&self.line);
         if self.jsonl.is_none() && !self.keep_events {
             return;
         }
