@@ -22,32 +22,21 @@ fn peak_rss_mb() -> f64 {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let nodes = args.first().copied().unwrap_or(1000);
     let pods = args.get(1).copied().unwrap_or(100_000);
     let t0 = Instant::now();
     let mut sim = Simulation::new(Config::default(), 42);
     sim.bootstrap();
     for i in 0..nodes {
-        let mut n = default_node(ObjectMeta {
-            name: format!("node-{}", i + 1).into(),
-            ..Default::default()
-        });
-        let r = Resources {
-            cpu_m: 64_000,
-            memory: 128 << 30,
-            pods: 110,
-        };
+        let mut n = default_node(ObjectMeta { name: format!("node-{}", i + 1).into(), ..Default::default() });
+        let r = Resources { cpu_m: 64_000, memory: 128 << 30, pods: 110 };
         n.status.capacity = r;
         n.status.allocatable = r;
         sim.add_node(Rc::new(n));
     }
     let trace = trace_replay(42, pods, SimDuration::from_millis(500));
-    let end =
-        trace.last().map(|p| p.arrival).unwrap_or_default() + SimDuration::from_secs(14_400 + 60);
+    let end = trace.last().map(|p| p.arrival).unwrap_or_default() + SimDuration::from_secs(14_400 + 60);
     sim.set_workload(trace);
     sim.run_until(end);
     let wall = t0.elapsed().as_secs_f64();

@@ -125,143 +125,35 @@ pub enum KnobKind {
 
 /// Every overridable knob: name in `cluster.config`, its type, what it is.
 pub const KNOBS: &[(&str, KnobKind, &str)] = &[
-    (
-        "apiLatency",
-        KnobKind::Duration,
-        "client request to apiserver (5ms)",
-    ),
-    (
-        "watchLatency",
-        KnobKind::Duration,
-        "apiserver write to informers (10ms)",
-    ),
-    (
-        "schedulerCycle",
-        KnobKind::Duration,
-        "time of one scheduling cycle (1ms)",
-    ),
+    ("apiLatency", KnobKind::Duration, "client request to apiserver (5ms)"),
+    ("watchLatency", KnobKind::Duration, "apiserver write to informers (10ms)"),
+    ("schedulerCycle", KnobKind::Duration, "time of one scheduling cycle (1ms)"),
     ("percentageOfNodesToScore", KnobKind::Count, "0 = adaptive"),
-    (
-        "podInitialBackoff",
-        KnobKind::Duration,
-        "scheduler pod back-off start (1s)",
-    ),
-    (
-        "podMaxBackoff",
-        KnobKind::Duration,
-        "scheduler pod back-off cap (10s)",
-    ),
-    (
-        "podMaxInUnschedulablePodsDuration",
-        KnobKind::Duration,
-        "forced retry (5m)",
-    ),
+    ("podInitialBackoff", KnobKind::Duration, "scheduler pod back-off start (1s)"),
+    ("podMaxBackoff", KnobKind::Duration, "scheduler pod back-off cap (10s)"),
+    ("podMaxInUnschedulablePodsDuration", KnobKind::Duration, "forced retry (5m)"),
     ("schedulerQPS", KnobKind::Count, "scheduler client QPS (50)"),
-    (
-        "schedulerBurst",
-        KnobKind::Count,
-        "scheduler client burst (100)",
-    ),
-    (
-        "kubeAPIQPS",
-        KnobKind::Count,
-        "controller-manager client QPS (20)",
-    ),
-    (
-        "kubeAPIBurst",
-        KnobKind::Count,
-        "controller-manager client burst (30)",
-    ),
-    (
-        "burstReplicas",
-        KnobKind::Count,
-        "max creates/deletes per ReplicaSet sync (500)",
-    ),
-    (
-        "expectationsTimeout",
-        KnobKind::Duration,
-        "controller expectations TTL (5m)",
-    ),
-    (
-        "nodeMonitorPeriod",
-        KnobKind::Duration,
-        "node-lifecycle check period (5s)",
-    ),
-    (
-        "nodeMonitorGracePeriod",
-        KnobKind::Duration,
-        "heartbeat grace before Unknown (50s)",
-    ),
-    (
-        "nodeStartupGracePeriod",
-        KnobKind::Duration,
-        "grace for a node that never reported (60s)",
-    ),
-    (
-        "nodeEvictionRate",
-        KnobKind::Milli,
-        "nodes tainted per second, healthy zone (0.1)",
-    ),
-    (
-        "secondaryNodeEvictionRate",
-        KnobKind::Milli,
-        "same, partially disrupted large zone (0.01)",
-    ),
-    (
-        "largeClusterSizeThreshold",
-        KnobKind::Count,
-        "zone size above which the secondary rate applies (50)",
-    ),
-    (
-        "unhealthyZoneThreshold",
-        KnobKind::Milli,
-        "fraction of not-ready nodes making a zone unhealthy (0.55)",
-    ),
-    (
-        "terminatedPodGCThreshold",
-        KnobKind::Count,
-        "terminated pods kept before PodGC deletes (12500)",
-    ),
-    (
-        "nodeLeaseDurationSeconds",
-        KnobKind::Duration,
-        "node lease duration (40s)",
-    ),
-    (
-        "nodeLeaseRenewInterval",
-        KnobKind::Duration,
-        "lease renew interval (10s)",
-    ),
-    (
-        "maxPods",
-        KnobKind::Count,
-        "default node pod capacity (110)",
-    ),
-    (
-        "evictionHardMemory",
-        KnobKind::Bytes,
-        "memory.available hard eviction threshold (100Mi)",
-    ),
-    (
-        "sandboxStart",
-        KnobKind::Duration,
-        "pod sandbox creation (500ms)",
-    ),
-    (
-        "containerStart",
-        KnobKind::Duration,
-        "container create+start (100ms)",
-    ),
-    (
-        "defaultImagePull",
-        KnobKind::Duration,
-        "pull time of an image not in `images:` (2s)",
-    ),
-    (
-        "imageManifestCheck",
-        KnobKind::Duration,
-        "pull with Always when cached (300ms)",
-    ),
+    ("schedulerBurst", KnobKind::Count, "scheduler client burst (100)"),
+    ("kubeAPIQPS", KnobKind::Count, "controller-manager client QPS (20)"),
+    ("kubeAPIBurst", KnobKind::Count, "controller-manager client burst (30)"),
+    ("burstReplicas", KnobKind::Count, "max creates/deletes per ReplicaSet sync (500)"),
+    ("expectationsTimeout", KnobKind::Duration, "controller expectations TTL (5m)"),
+    ("nodeMonitorPeriod", KnobKind::Duration, "node-lifecycle check period (5s)"),
+    ("nodeMonitorGracePeriod", KnobKind::Duration, "heartbeat grace before Unknown (50s)"),
+    ("nodeStartupGracePeriod", KnobKind::Duration, "grace for a node that never reported (60s)"),
+    ("nodeEvictionRate", KnobKind::Milli, "nodes tainted per second, healthy zone (0.1)"),
+    ("secondaryNodeEvictionRate", KnobKind::Milli, "same, partially disrupted large zone (0.01)"),
+    ("largeClusterSizeThreshold", KnobKind::Count, "zone size above which the secondary rate applies (50)"),
+    ("unhealthyZoneThreshold", KnobKind::Milli, "fraction of not-ready nodes making a zone unhealthy (0.55)"),
+    ("terminatedPodGCThreshold", KnobKind::Count, "terminated pods kept before PodGC deletes (12500)"),
+    ("nodeLeaseDurationSeconds", KnobKind::Duration, "node lease duration (40s)"),
+    ("nodeLeaseRenewInterval", KnobKind::Duration, "lease renew interval (10s)"),
+    ("maxPods", KnobKind::Count, "default node pod capacity (110)"),
+    ("evictionHardMemory", KnobKind::Bytes, "memory.available hard eviction threshold (100Mi)"),
+    ("sandboxStart", KnobKind::Duration, "pod sandbox creation (500ms)"),
+    ("containerStart", KnobKind::Duration, "container create+start (100ms)"),
+    ("defaultImagePull", KnobKind::Duration, "pull time of an image not in `images:` (2s)"),
+    ("imageManifestCheck", KnobKind::Duration, "pull with Always when cached (300ms)"),
     ("crashLoopBackOffInitial", KnobKind::Duration, "(10s)"),
     ("crashLoopBackOffMax", KnobKind::Duration, "(5m)"),
     ("crashLoopBackOffReset", KnobKind::Duration, "(10m)"),
@@ -274,9 +166,7 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("apiLatency", Dur(d)) => cfg.api_latency = d,
         ("watchLatency", Dur(d)) => cfg.watch_latency = d,
         ("schedulerCycle", Dur(d)) => cfg.scheduler_cycle = d,
-        ("percentageOfNodesToScore", Num(n)) => {
-            cfg.percentage_of_nodes_to_score = n.min(100) as u32
-        }
+        ("percentageOfNodesToScore", Num(n)) => cfg.percentage_of_nodes_to_score = n.min(100) as u32,
         ("podInitialBackoff", Dur(d)) => cfg.pod_initial_backoff = d,
         ("podMaxBackoff", Dur(d)) => cfg.pod_max_backoff = d,
         ("podMaxInUnschedulablePodsDuration", Dur(d)) => cfg.pod_max_in_unschedulable = d,
@@ -295,9 +185,7 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("unhealthyZoneThreshold", Milli(m)) => cfg.unhealthy_zone_threshold_permille = m,
         ("terminatedPodGCThreshold", Num(n)) => cfg.terminated_pod_gc_threshold = n as u32,
         ("nodeLeaseDurationSeconds", Dur(d)) => cfg.node_lease_duration = d,
-        ("nodeLeaseRenewInterval", Dur(d)) => {
-            cfg.node_lease_renew_interval = SimDuration(d.0.max(1_000_000))
-        }
+        ("nodeLeaseRenewInterval", Dur(d)) => cfg.node_lease_renew_interval = SimDuration(d.0.max(1_000_000)),
         ("maxPods", Num(n)) => cfg.max_pods = n as u32,
         ("evictionHardMemory", Num(n)) => cfg.eviction_hard_memory = n,
         ("sandboxStart", Dur(d)) => cfg.sandbox_start = d,

@@ -13,11 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "kubesim",
-    version,
-    about = "A deterministic discrete-event simulator of a Kubernetes cluster"
-)]
+#[command(name = "kubesim", version, about = "A deterministic discrete-event simulator of a Kubernetes cluster")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -84,7 +80,9 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.cmd {
-        Cmd::Run { scenario, seed, until, trace, csv, sample, quiet } => cmd_run(&scenario, seed, until, trace, csv, &sample, quiet),
+        Cmd::Run { scenario, seed, until, trace, csv, sample, quiet } => {
+            cmd_run(&scenario, seed, until, trace, csv, &sample, quiet)
+        }
         Cmd::Get { kind, first, second, at, seed, output, selector, namespace, all_namespaces } => {
             let args: Vec<String> = [Some(kind), Some(first), second].into_iter().flatten().collect();
             cmd_get(&args, at, seed, output, selector, &namespace, all_namespaces)
@@ -119,9 +117,7 @@ fn load(path: &Path) -> Result<Scenario, Fail> {
 }
 
 fn time_arg(flag: &str, s: &str) -> Result<SimTime, Fail> {
-    parse_duration(s)
-        .map(|d| SimTime(d.0))
-        .map_err(|e| Fail(format!("error: --{}: {}", flag, e), 2))
+    parse_duration(s).map(|d| SimTime(d.0)).map_err(|e| Fail(format!("error: --{}: {}", flag, e), 2))
 }
 
 /// The seed: the flag, else the scenario's, else one drawn from the clock
@@ -130,10 +126,8 @@ fn pick_seed(flag: Option<u64>, scn: &Scenario) -> (u64, bool) {
     if let Some(s) = flag.or(scn.seed) {
         return (s, false);
     }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
     (nanos % 1_000_000_007, true)
 }
 
@@ -167,17 +161,11 @@ fn cmd_run(
             "scenario: {}  seed: {}{}",
             scn.name,
             seed,
-            if drawn {
-                " (drawn; pass --seed to repeat)"
-            } else {
-                ""
-            }
+            if drawn { " (drawn; pass --seed to repeat)" } else { "" }
         );
     }
     let jsonl: Option<Box<dyn Write>> = match &trace {
-        Some(p) => Some(Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).map_err(|e| io_fail(p, e))?,
-        ))),
+        Some(p) => Some(Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| io_fail(p, e))?))),
         None => None,
     };
     let mut ts: Vec<u8> = Vec::new();
@@ -189,9 +177,7 @@ fn cmd_run(
         until,
         keep_events: !quiet,
         jsonl,
-        sample: csv_dir
-            .as_ref()
-            .map(|_| (sample, &mut sampler as &mut dyn FnMut(_, &_))),
+        sample: csv_dir.as_ref().map(|_| (sample, &mut sampler as &mut dyn FnMut(_, &_))),
         pod_times: csv_dir.is_some(),
     };
     let mut res = runner::run(&scn, opts);
@@ -210,19 +196,10 @@ fn cmd_run(
     }
     let sim = &res.sim;
     if !quiet {
-        let _ = write!(
-            out,
-            "{}",
-            timeline::render_events(sim.trace.events(), &sim.user_errors)
-        );
+        let _ = write!(out, "{}", timeline::render_events(sim.trace.events(), &sim.user_errors));
         let s = &sim.store.stats;
         let ready = sim.store.nodes.values().filter(|n| n.is_ready()).count();
-        let terminating = sim
-            .store
-            .pods
-            .values()
-            .filter(|p| p.meta.deletion_timestamp.is_some())
-            .count();
+        let terminating = sim.store.pods.values().filter(|p| p.meta.deletion_timestamp.is_some()).count();
         let _ = writeln!(
             out,
             "\nsummary at {}: nodes {} ({} Ready); pods {} (Pending {}, Running {}, Succeeded {}, Failed {}; Terminating {}); {} events, {} trace records",
@@ -253,20 +230,10 @@ fn cmd_run(
             }
             Some(v) => {
                 let shown: Vec<&str> = v.names.iter().take(10).map(String::as_str).collect();
-                let more = if v.names.len() > 10 {
-                    format!(", … {} more", v.names.len() - 10)
-                } else {
-                    String::new()
-                };
-                let _ = writeln!(
-                    out,
-                    "  FAIL  {} (line {}): found {} [{}{}]",
-                    e,
-                    e.line,
-                    v.found,
-                    shown.join(", "),
-                    more
-                );
+                let more =
+                    if v.names.len() > 10 { format!(", … {} more", v.names.len() - 10) } else { String::new() };
+                let _ =
+                    writeln!(out, "  FAIL  {} (line {}): found {} [{}{}]", e, e.line, v.found, shown.join(", "), more);
             }
             None => {
                 let _ = writeln!(out, "  SKIP  {} (after the horizon {})", e, sim.now());
@@ -291,41 +258,31 @@ fn cmd_get(
     let (kind_s, name, path) = match args {
         [k, p] => (k, None, p),
         [k, n, p] => (k, Some(n.clone()), p),
-        _ => {
-            return Err(Fail(
-                "usage: kubesim get KIND [NAME] --at TIME SCENARIO".into(),
-                2,
-            ))
-        }
+        _ => return Err(Fail("usage: kubesim get KIND [NAME] --at TIME SCENARIO".into(), 2)),
     };
     let kind = Kind::from_cli(kind_s)
         .filter(|k| matches!(k, Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet))
-        .ok_or_else(|| Fail(format!("error: the server doesn't have a resource type \"{}\" (supported: pods, nodes, rc, rs)", kind_s), 2))?;
+        .ok_or_else(|| {
+            Fail(
+                format!(
+                    "error: the server doesn't have a resource type \"{}\" (supported: pods, nodes, rc, rs)",
+                    kind_s
+                ),
+                2,
+            )
+        })?;
     let wide = match output.as_deref() {
         None => false,
         Some("wide") => true,
-        Some(o) => {
-            return Err(Fail(
-                format!("error: -o {} is not supported yet (supported: wide)", o),
-                2,
-            ))
-        }
+        Some(o) => return Err(Fail(format!("error: -o {} is not supported yet (supported: wide)", o), 2)),
     };
-    let sel = selector
-        .as_deref()
-        .map(Selector::parse)
-        .transpose()
-        .map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
+    let sel = selector.as_deref().map(Selector::parse).transpose().map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
     let scn = load(Path::new(path))?;
     let at = at.map(|a| time_arg("at", &a)).transpose()?;
     let (seed, _) = pick_seed(seed, &scn);
     let res = runner::run(
         &scn,
-        RunOptions {
-            seed: Some(seed),
-            until: Some(at.unwrap_or_else(|| runner::horizon(&scn))),
-            ..Default::default()
-        },
+        RunOptions { seed: Some(seed), until: Some(at.unwrap_or_else(|| runner::horizon(&scn))), ..Default::default() },
     );
     let store = &res.sim.store;
     let now = res.sim.now();
@@ -337,14 +294,10 @@ fn cmd_get(
             let mut pods: Vec<_> = store
                 .pods
                 .values()
-                .filter(|p| {
-                    ns_ok(&p.meta.namespace) && name_ok(&p.meta.name) && sel_ok(&p.meta.labels)
-                })
+                .filter(|p| ns_ok(&p.meta.namespace) && name_ok(&p.meta.name) && sel_ok(&p.meta.labels))
                 .map(|p| p.as_ref())
                 .collect();
-            pods.sort_by(|a, b| {
-                (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-            });
+            pods.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
             (!pods.is_empty()).then(|| kubectl::pods_table(&pods, now, wide, all_namespaces))
         }
         Kind::Node => {
@@ -369,9 +322,7 @@ fn cmd_get(
                 })
                 .map(|r| r.as_ref())
                 .collect();
-            sets.sort_by(|a, b| {
-                (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name))
-            });
+            sets.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
             (!sets.is_empty()).then(|| kubectl::replicasets_table(&sets, now, wide, all_namespaces))
         }
     };
@@ -380,13 +331,7 @@ fn cmd_get(
             print!("{}", t);
             Ok(0)
         }
-        (None, Some(n)) => Err(Fail(
-            format!(
-                "Error from server (NotFound): {} \"{}\" not found",
-                kind_s, n
-            ),
-            1,
-        )),
+        (None, Some(n)) => Err(Fail(format!("Error from server (NotFound): {} \"{}\" not found", kind_s, n), 1)),
         (None, None) => {
             if kind.namespaced() && !all_namespaces {
                 eprintln!("No resources found in {} namespace.", namespace);

@@ -36,21 +36,13 @@ pub struct RunResult {
 
 impl RunResult {
     pub fn failed(&self) -> usize {
-        self.verdicts
-            .iter()
-            .filter(|v| v.as_ref().is_some_and(|v| !v.passed))
-            .count()
+        self.verdicts.iter().filter(|v| v.as_ref().is_some_and(|v| !v.passed)).count()
     }
 }
 
 /// The default horizon of a scenario.
 pub fn horizon(scn: &Scenario) -> SimTime {
-    let last = scn
-        .expect
-        .iter()
-        .map(|e| e.at)
-        .max()
-        .unwrap_or(SimTime::ZERO);
+    let last = scn.expect.iter().map(|e| e.at).max().unwrap_or(SimTime::ZERO);
     SimTime(scn.duration.0).max(last)
 }
 
@@ -74,15 +66,8 @@ pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
     let mut sample = opts.sample;
     let mut next_sample = sample.as_ref().map(|_| SimTime::ZERO);
     loop {
-        let exp_t = order
-            .get(next_exp)
-            .map(|&i| scn.expect[i].at)
-            .filter(|t| *t <= until);
-        let cp = [exp_t, next_sample.filter(|t| *t <= until), Some(until)]
-            .into_iter()
-            .flatten()
-            .min()
-            .expect("until");
+        let exp_t = order.get(next_exp).map(|&i| scn.expect[i].at).filter(|t| *t <= until);
+        let cp = [exp_t, next_sample.filter(|t| *t <= until), Some(until)].into_iter().flatten().min().expect("until");
         sim.run_until(cp);
         while let Some(&i) = order.get(next_exp) {
             if scn.expect[i].at != cp {
@@ -102,10 +87,5 @@ pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
     }
     sim.trace.flush();
     let trace_hash = sim.trace.hash_hex();
-    RunResult {
-        sim,
-        seed,
-        verdicts,
-        trace_hash,
-    }
+    RunResult { sim, seed, verdicts, trace_hash }
 }

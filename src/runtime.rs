@@ -111,32 +111,14 @@ impl<'a> Ctx<'a> {
     /// Sends a write request to the apiserver.
     pub fn send(&mut self, from: Client, op: ApiOp) {
         let leave = match from.limiter() {
-            Some(0) => self.throttles.buckets[0].reserve(
-                self.now,
-                self.cfg.scheduler_qps,
-                self.cfg.scheduler_burst,
-            ),
-            Some(_) => {
-                self.throttles.buckets[1].reserve(self.now, self.cfg.kcm_qps, self.cfg.kcm_burst)
-            }
+            Some(0) => self.throttles.buckets[0].reserve(self.now, self.cfg.scheduler_qps, self.cfg.scheduler_burst),
+            Some(_) => self.throttles.buckets[1].reserve(self.now, self.cfg.kcm_qps, self.cfg.kcm_burst),
             None => self.now,
         };
         if leave == self.now {
-            self.queue.push_after(
-                self.cfg.api_latency,
-                Event::Api {
-                    from,
-                    op: Box::new(op),
-                },
-            );
+            self.queue.push_after(self.cfg.api_latency, Event::Api { from, op: Box::new(op) });
         } else {
-            self.queue.push(
-                leave + self.cfg.api_latency,
-                Event::Api {
-                    from,
-                    op: Box::new(op),
-                },
-            );
+            self.queue.push(leave + self.cfg.api_latency, Event::Api { from, op: Box::new(op) });
         }
     }
 
@@ -160,9 +142,7 @@ impl<'a> Ctx<'a> {
         name: &str,
         message: &dyn fmt::Display,
     ) {
-        self.trace.event(
-            self.now, warning, source, reason, kind, namespace, name, message,
-        );
+        self.trace.event(self.now, warning, source, reason, kind, namespace, name, message);
     }
 }
 

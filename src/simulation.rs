@@ -108,12 +108,8 @@ impl Simulation {
     pub fn bootstrap(&mut self) {
         let sim = self;
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-            let obj = Object::Namespace(Rc::new(Namespace {
-                meta: ObjectMeta {
-                    name: ns.into(),
-                    ..Default::default()
-                },
-            }));
+            let obj =
+                Object::Namespace(Rc::new(Namespace { meta: ObjectMeta { name: ns.into(), ..Default::default() } }));
             sim.apply_op(Client::User, ApiOp::Create(obj));
         }
         let first_gc = SimTime::ZERO + sim.cfg.pod_gc_period;
@@ -187,18 +183,13 @@ impl Simulation {
     }
 
     fn user_error(&mut self, message: String) {
-        self.user_errors.push(UserError {
-            time: self.now(),
-            message,
-        });
+        self.user_errors.push(UserError { time: self.now(), message });
     }
 
     fn apply_op(&mut self, from: Client, op: ApiOp) {
         let now = self.now();
-        let keep = matches!(
-            (&from, &op),
-            (Client::Replication, ApiOp::Create(_)) | (Client::Scheduler, ApiOp::Bind { .. })
-        );
+        let keep =
+            matches!((&from, &op), (Client::Replication, ApiOp::Create(_)) | (Client::Scheduler, ApiOp::Bind { .. }));
         let saved = keep.then(|| op.clone());
         match self.store.apply(now, op, &mut self.trace) {
             Ok(ev) => {
@@ -208,24 +199,14 @@ impl Simulation {
                         self.replication.created(p, &mut ctx);
                     }
                 }
-                self.queue
-                    .push_after(self.cfg.watch_latency, Event::Watch(Rc::new(ev)));
+                self.queue.push_after(self.cfg.watch_latency, Event::Watch(Rc::new(ev)));
             }
             Err(err) => {
                 if from == Client::User {
-                    self.user_error(format!(
-                        "Error from server ({:?}): {}",
-                        err.code, err.message
-                    ));
+                    self.user_error(format!("Error from server ({:?}): {}", err.code, err.message));
                 } else if let Some(op) = saved {
                     let back = now + self.cfg.api_latency;
-                    self.queue.push(
-                        back,
-                        Event::ApiFailed {
-                            to: from,
-                            failed: Box::new((op, err)),
-                        },
-                    );
+                    self.queue.push(back, Event::ApiFailed { to: from, failed: Box::new((op, err)) });
                 } else if err.code != ApiErrorCode::NotFound && err.code != ApiErrorCode::Conflict {
                     // Components' other failures are benign races (the
                     // object moved on); they are visible in no trace.
@@ -275,13 +256,8 @@ impl Simulation {
                     return;
                 }
                 if ev == KubeletEvent::Relist {
-                    let pods: Vec<Rc<Pod>> = self
-                        .store
-                        .pods
-                        .values()
-                        .filter(|p| p.node_name() == Some(&*k.name))
-                        .cloned()
-                        .collect();
+                    let pods: Vec<Rc<Pod>> =
+                        self.store.pods.values().filter(|p| p.node_name() == Some(&*k.name)).cloned().collect();
                     let mut ctx = ctx!(self);
                     self.kubelets[node as usize].on_relist(pods, &self.images, &mut ctx);
                 } else {
@@ -300,10 +276,7 @@ impl Simulation {
                 }
                 self.queue.push_after(
                     self.cfg.api_latency,
-                    Event::Api {
-                        from: Client::User,
-                        op: Box::new(ApiOp::Create(Object::Pod(Rc::new(pod)))),
-                    },
+                    Event::Api { from: Client::User, op: Box::new(ApiOp::Create(Object::Pod(Rc::new(pod)))) },
                 );
             }
         }
@@ -342,14 +315,7 @@ impl Simulation {
                 for obj in objs {
                     let exists = self.store.get(obj.kind(), &Key::of(obj.meta())).is_some()
                         || matches!(&obj, Object::Other(u) if self.store.others.contains_key(&(u.kind.clone(), Key::of(&u.meta))));
-                    let op = if exists {
-                        ApiOp::Update {
-                            obj,
-                            check_rv: false,
-                        }
-                    } else {
-                        ApiOp::Create(obj)
-                    };
+                    let op = if exists { ApiOp::Update { obj, check_rv: false } } else { ApiOp::Create(obj) };
                     self.send_user(op);
                 }
             }
@@ -358,22 +324,14 @@ impl Simulation {
                     self.send_user(ApiOp::Create(obj));
                 }
             }
-            Action::Delete {
-                kind,
-                namespace,
-                name,
-                selector,
-                grace_seconds,
-                propagation,
-            } => {
+            Action::Delete { kind, namespace, name, selector, grace_seconds, propagation } => {
                 let keys: Vec<Key> = match (&name, &selector) {
                     (Some(n), _) => {
                         vec![Key::new(if kind.namespaced() { &namespace } else { "" }, n)]
                     }
                     (None, sel) => {
                         let sel =
-                            crate::objects::selector::Selector::parse(sel.as_deref().unwrap_or(""))
-                                .unwrap_or_default();
+                            crate::objects::selector::Selector::parse(sel.as_deref().unwrap_or("")).unwrap_or_default();
                         self.list_keys(kind, &namespace, &sel)
                     }
                 };
@@ -392,40 +350,22 @@ impl Simulation {
                     });
                 }
             }
-            Action::Scale {
-                kind,
-                namespace,
-                name,
-                replicas,
-            } => match self.store.get(kind, &Key::new(&namespace, &name)) {
-                Some(Object::ReplicaSet(rs)) => {
-                    let mut r = (*rs).clone();
-                    r.spec.replicas = replicas;
-                    self.send_user(ApiOp::Update {
-                        obj: Object::ReplicaSet(Rc::new(r)),
-                        check_rv: false,
-                    });
+            Action::Scale { kind, namespace, name, replicas } => {
+                match self.store.get(kind, &Key::new(&namespace, &name)) {
+                    Some(Object::ReplicaSet(rs)) => {
+                        let mut r = (*rs).clone();
+                        r.spec.replicas = replicas;
+                        self.send_user(ApiOp::Update { obj: Object::ReplicaSet(Rc::new(r)), check_rv: false });
+                    }
+                    _ => self.user_error(format!(
+                        "Error from server (NotFound): {} \"{}\" not found",
+                        kind.as_str().to_ascii_lowercase(),
+                        name
+                    )),
                 }
-                _ => self.user_error(format!(
-                    "Error from server (NotFound): {} \"{}\" not found",
-                    kind.as_str().to_ascii_lowercase(),
-                    name
-                )),
-            },
-            Action::Label {
-                kind,
-                namespace,
-                name,
-                set,
-                remove,
-                overwrite,
-                annotate,
-            } => {
-                let ns = if kind.namespaced() {
-                    namespace.as_str()
-                } else {
-                    ""
-                };
+            }
+            Action::Label { kind, namespace, name, set, remove, overwrite, annotate } => {
+                let ns = if kind.namespaced() { namespace.as_str() } else { "" };
                 let Some(obj) = self.store.get(kind, &Key::new(ns, &name)) else {
                     self.user_error(format!(
                         "Error from server (NotFound): {} \"{}\" not found",
@@ -435,11 +375,7 @@ impl Simulation {
                     return;
                 };
                 let mut meta = obj.meta().clone();
-                let map = if annotate {
-                    Rc::make_mut(&mut meta.annotations)
-                } else {
-                    Rc::make_mut(&mut meta.labels)
-                };
+                let map = if annotate { Rc::make_mut(&mut meta.annotations) } else { Rc::make_mut(&mut meta.labels) };
                 for (k, v) in set {
                     if !overwrite && map.get(&k).is_some_and(|old| *old != v) {
                         self.user_error(format!(
@@ -454,27 +390,15 @@ impl Simulation {
                     map.remove(&k);
                 }
                 let obj = with_meta(&obj, meta);
-                self.send_user(ApiOp::Update {
-                    obj,
-                    check_rv: false,
-                });
+                self.send_user(ApiOp::Update { obj, check_rv: false });
             }
-            Action::Cordon {
-                node,
-                unschedulable,
-            } => match self.store.nodes.get(node.as_str()) {
+            Action::Cordon { node, unschedulable } => match self.store.nodes.get(node.as_str()) {
                 Some(n) => {
                     let mut nn = (**n).clone();
                     nn.spec.unschedulable = unschedulable;
-                    self.send_user(ApiOp::Update {
-                        obj: Object::Node(Rc::new(nn)),
-                        check_rv: false,
-                    });
+                    self.send_user(ApiOp::Update { obj: Object::Node(Rc::new(nn)), check_rv: false });
                 }
-                None => self.user_error(format!(
-                    "Error from server (NotFound): nodes \"{}\" not found",
-                    node
-                )),
+                None => self.user_error(format!("Error from server (NotFound): nodes \"{}\" not found", node)),
             },
             Action::CrashNode(name) => {
                 let Some(&i) = self.kubelet_index.get(name.as_str()) else {
@@ -487,15 +411,7 @@ impl Simulation {
                 k.crash();
                 let now = self.now();
                 let mut ctx = ctx!(self);
-                ctx.event(
-                    true,
-                    "kubesim",
-                    "NodeCrashed",
-                    "Node",
-                    "",
-                    &name,
-                    &"node crashed (fault injected)",
-                );
+                ctx.event(true, "kubesim", "NodeCrashed", "Node", "", &name, &"node crashed (fault injected)");
                 self.nlc.on_lease(&name, SimTime::ZERO, Some(now), &mut ctx);
             }
             Action::RestartNode(name) => {
@@ -515,21 +431,10 @@ impl Simulation {
     }
 
     fn send_user(&mut self, op: ApiOp) {
-        self.queue.push_after(
-            self.cfg.api_latency,
-            Event::Api {
-                from: Client::User,
-                op: Box::new(op),
-            },
-        );
+        self.queue.push_after(self.cfg.api_latency, Event::Api { from: Client::User, op: Box::new(op) });
     }
 
-    fn list_keys(
-        &self,
-        kind: Kind,
-        namespace: &str,
-        sel: &crate::objects::selector::Selector,
-    ) -> Vec<Key> {
+    fn list_keys(&self, kind: Kind, namespace: &str, sel: &crate::objects::selector::Selector) -> Vec<Key> {
         let mut keys: Vec<Key> = match kind {
             Kind::Pod => self
                 .store
@@ -543,19 +448,13 @@ impl Simulation {
                 .replicasets
                 .values()
                 .filter(|r| {
-                    Kind::from_replica(r.kind) == kind
-                        && &*r.meta.namespace == namespace
-                        && sel.matches(&r.meta.labels)
+                    Kind::from_replica(r.kind) == kind && &*r.meta.namespace == namespace && sel.matches(&r.meta.labels)
                 })
                 .map(|r| Key::of(&r.meta))
                 .collect(),
-            Kind::Node => self
-                .store
-                .nodes
-                .values()
-                .filter(|n| sel.matches(&n.meta.labels))
-                .map(|n| Key::of(&n.meta))
-                .collect(),
+            Kind::Node => {
+                self.store.nodes.values().filter(|n| sel.matches(&n.meta.labels)).map(|n| Key::of(&n.meta)).collect()
+            }
             _ => Vec::new(),
         };
         keys.sort();
@@ -567,8 +466,7 @@ impl Simulation {
     /// non-terminal pods bound to it), and no pod is bound to a node the
     /// scheduler never saw. Returns the first violation.
     pub fn check_invariants(&self) -> Result<(), String> {
-        let mut per_node: IndexMap<&str, crate::objects::resources::Resources, FxBuildHasher> =
-            IndexMap::default();
+        let mut per_node: IndexMap<&str, crate::objects::resources::Resources, FxBuildHasher> = IndexMap::default();
         for p in self.store.pods.values() {
             if p.status.phase.is_terminal() {
                 continue;
@@ -581,10 +479,7 @@ impl Simulation {
             if let Some(node) = self.store.nodes.get(n) {
                 let a = node.status.allocatable;
                 if used.cpu_m > a.cpu_m || used.memory > a.memory || used.pods > a.pods {
-                    return Err(format!(
-                        "node {} over-committed: {:?} > {:?} (seed {})",
-                        n, used, a, self.seed
-                    ));
+                    return Err(format!("node {} over-committed: {:?} > {:?} (seed {})", n, used, a, self.seed));
                 }
             }
         }
@@ -599,14 +494,8 @@ impl Simulation {
 
 fn with_meta(obj: &Object, meta: ObjectMeta) -> Object {
     match obj {
-        Object::Pod(p) => Object::Pod(Rc::new(Pod {
-            meta,
-            ..(**p).clone()
-        })),
-        Object::Node(n) => Object::Node(Rc::new(Node {
-            meta,
-            ..(**n).clone()
-        })),
+        Object::Pod(p) => Object::Pod(Rc::new(Pod { meta, ..(**p).clone() })),
+        Object::Node(n) => Object::Node(Rc::new(Node { meta, ..(**n).clone() })),
         Object::ReplicaSet(r) => {
             let mut r = (**r).clone();
             r.meta = meta;

@@ -7,20 +7,10 @@ use crate::objects::resources::Resources;
 use crate::sim::SimTime;
 
 pub fn node(name: &str, cpu_m: u64, memory: u64) -> Node {
-    let r = Resources {
-        cpu_m,
-        memory,
-        pods: 110,
-    };
+    let r = Resources { cpu_m, memory, pods: 110 };
     Node {
-        meta: ObjectMeta {
-            name: name.into(),
-            ..Default::default()
-        },
-        spec: NodeSpec {
-            unschedulable: false,
-            taints: vec![],
-        },
+        meta: ObjectMeta { name: name.into(), ..Default::default() },
+        spec: NodeSpec { unschedulable: false, taints: vec![] },
         status: NodeStatus {
             capacity: r,
             allocatable: r,

@@ -48,15 +48,9 @@ impl GarbageCollector {
             }
             Object::Pod(p) => {
                 let uid = p.meta.uid;
-                let new_owner = if ev.kind == WatchKind::Deleted {
-                    None
-                } else {
-                    p.meta.controller_ref().map(|r| r.uid)
-                };
-                let old_owner = self
-                    .pods
-                    .get(&uid)
-                    .and_then(|o| o.meta.controller_ref().map(|r| r.uid));
+                let new_owner =
+                    if ev.kind == WatchKind::Deleted { None } else { p.meta.controller_ref().map(|r| r.uid) };
+                let old_owner = self.pods.get(&uid).and_then(|o| o.meta.controller_ref().map(|r| r.uid));
                 if old_owner != new_owner {
                     if let Some(o) = old_owner {
                         if let Some(d) = self.dependents.get_mut(&o) {
@@ -88,13 +82,7 @@ impl GarbageCollector {
         if propagation == Propagation::Orphan {
             let mut np = (**p).clone();
             np.meta.owner_references.retain(|o| o.uid != owner);
-            ctx.send(
-                Client::GarbageCollector,
-                ApiOp::Update {
-                    obj: Object::Pod(Rc::new(np)),
-                    check_rv: false,
-                },
-            );
+            ctx.send(Client::GarbageCollector, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: false });
         } else if p.meta.deletion_timestamp.is_none() {
             ctx.send(
                 Client::GarbageCollector,

@@ -18,9 +18,7 @@
 //! run would first see the grace exceeded. Ticks that could not change
 //! anything are never run; the trace is what ticking would produce.
 
-use crate::objects::node::{
-    Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE,
-};
+use crate::objects::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, Pod, Taint, TaintEffect};
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
 use crate::objects::Object;
@@ -94,13 +92,7 @@ impl NodeLifecycleController {
 
     /// The Lease informer, fed analytically: the kubelet of `node` renews
     /// from `anchor` on (`stopped: None`) or stopped renewing at `stopped`.
-    pub fn on_lease(
-        &mut self,
-        node: &str,
-        anchor: SimTime,
-        stopped: Option<SimTime>,
-        ctx: &mut Ctx,
-    ) {
+    pub fn on_lease(&mut self, node: &str, anchor: SimTime, stopped: Option<SimTime>, ctx: &mut Ctx) {
         if let Some(h) = self.nodes.get_mut(node) {
             h.lease = Some(LeaseView { anchor, stopped });
         }
@@ -229,10 +221,7 @@ impl NodeLifecycleController {
             Some(h) => {
                 // A kubelet status post with a newer heartbeat also counts
                 // as a probe.
-                if prev_ready
-                    .as_ref()
-                    .is_some_and(|r| r.last_heartbeat_time < n.status.ready.last_heartbeat_time)
-                {
+                if prev_ready.as_ref().is_some_and(|r| r.last_heartbeat_time < n.status.ready.last_heartbeat_time) {
                     h.probe_timestamp = ctx.now.ceil_to(ctx.cfg.node_monitor_period);
                 }
                 h.node = n.clone();
@@ -240,12 +229,7 @@ impl NodeLifecycleController {
             None => {
                 self.nodes.insert(
                     name.clone(),
-                    NodeHealth {
-                        node: n.clone(),
-                        lease: None,
-                        probe_timestamp: ctx.now,
-                        seen_renew: None,
-                    },
+                    NodeHealth { node: n.clone(), lease: None, probe_timestamp: ctx.now, seen_renew: None },
                 );
                 self.zones.entry(n.zone_key()).or_insert_with(|| Zone {
                     state: ZoneState::Normal,
@@ -293,20 +277,10 @@ impl NodeLifecycleController {
                 time_added: Some(ctx.now),
             })
             .collect();
-        let remove: Vec<(String, TaintEffect)> = have
-            .iter()
-            .filter(|k| !want.contains(k))
-            .map(|k| (k.to_string(), TaintEffect::NoSchedule))
-            .collect();
+        let remove: Vec<(String, TaintEffect)> =
+            have.iter().filter(|k| !want.contains(k)).map(|k| (k.to_string(), TaintEffect::NoSchedule)).collect();
         if !add.is_empty() || !remove.is_empty() {
-            ctx.send(
-                Client::NodeLifecycle,
-                ApiOp::NodeTaints {
-                    name: n.meta.name.clone(),
-                    add,
-                    remove,
-                },
-            );
+            ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: n.meta.name.clone(), add, remove });
         }
     }
 
@@ -344,9 +318,7 @@ impl NodeLifecycleController {
                         // The tick that first saw it (ticks in between were
                         // skipped because they could not change anything).
                         h.seen_renew = Some(r);
-                        h.probe_timestamp = (r + ctx.cfg.watch_latency)
-                            .ceil_to(ctx.cfg.node_monitor_period)
-                            .min(now);
+                        h.probe_timestamp = (r + ctx.cfg.watch_latency).ceil_to(ctx.cfg.node_monitor_period).min(now);
                     }
                 }
             }
@@ -355,8 +327,7 @@ impl NodeLifecycleController {
             } else {
                 ctx.cfg.node_monitor_grace_period
             };
-            let expired =
-                now > h.probe_timestamp + grace && h.lease.is_some_and(|l| l.stopped.is_some());
+            let expired = now > h.probe_timestamp + grace && h.lease.is_some_and(|l| l.stopped.is_some());
             if expired && h.node.status.ready.status != CondStatus::Unknown {
                 let node = h.node.clone();
                 let cond = NodeCondition {
@@ -370,13 +341,7 @@ impl NodeLifecycleController {
                 let mut nn = (*node).clone();
                 nn.status.ready = cond.clone();
                 h.node = Rc::new(nn);
-                ctx.send(
-                    Client::NodeLifecycle,
-                    ApiOp::NodeReady {
-                        name: name.clone(),
-                        cond,
-                    },
-                );
+                ctx.send(Client::NodeLifecycle, ApiOp::NodeReady { name: name.clone(), cond });
                 ctx.event(
                     false,
                     SOURCE,
@@ -404,14 +369,7 @@ impl NodeLifecycleController {
                         .map(|k| (k.to_string(), TaintEffect::NoExecute))
                         .collect();
                     if !remove.is_empty() {
-                        ctx.send(
-                            Client::NodeLifecycle,
-                            ApiOp::NodeTaints {
-                                name: name.clone(),
-                                add: vec![],
-                                remove,
-                            },
-                        );
+                        ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![], remove });
                     }
                 }
                 status => {
@@ -458,12 +416,7 @@ impl NodeLifecycleController {
             if p.status.phase.is_terminal() {
                 continue;
             }
-            if p.status
-                .conditions
-                .ready
-                .as_ref()
-                .is_some_and(|c| c.status == CondStatus::False)
-            {
+            if p.status.conditions.ready.as_ref().is_some_and(|c| c.status == CondStatus::False) {
                 continue;
             }
             mark_pod_not_ready(p, ctx);
@@ -485,20 +438,15 @@ impl NodeLifecycleController {
         let state_of = |ready: u32, not_ready: u32| {
             if not_ready > 0 && ready == 0 {
                 ZoneState::FullDisruption
-            } else if not_ready > 2
-                && (not_ready as u64) * 1000 >= threshold * (ready + not_ready) as u64
-            {
+            } else if not_ready > 2 && (not_ready as u64) * 1000 >= threshold * (ready + not_ready) as u64 {
                 ZoneState::PartialDisruption
             } else {
                 ZoneState::Normal
             }
         };
-        let states: BTreeMap<String, ZoneState> = counts
-            .iter()
-            .map(|(z, (r, n))| (z.clone(), state_of(*r, *n)))
-            .collect();
-        let all_full =
-            !states.is_empty() && states.values().all(|s| *s == ZoneState::FullDisruption);
+        let states: BTreeMap<String, ZoneState> =
+            counts.iter().map(|(z, (r, n))| (z.clone(), state_of(*r, *n))).collect();
+        let all_full = !states.is_empty() && states.values().all(|s| *s == ZoneState::FullDisruption);
         if all_full && !self.all_disrupted {
             // Every node of every zone is down: assume the control plane
             // cannot see the nodes, stop tainting and lift NoExecute taints.
@@ -510,14 +458,7 @@ impl NodeLifecycleController {
                     .map(|k| (k.to_string(), TaintEffect::NoExecute))
                     .collect();
                 if !remove.is_empty() {
-                    ctx.send(
-                        Client::NodeLifecycle,
-                        ApiOp::NodeTaints {
-                            name: name.clone(),
-                            add: vec![],
-                            remove,
-                        },
-                    );
+                    ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![], remove });
                 }
             }
             for z in self.zones.values_mut() {
@@ -600,11 +541,7 @@ impl NodeLifecycleController {
                 z.next_token = Some(now + interval);
                 ctx.send(
                     Client::NodeLifecycle,
-                    ApiOp::NodeTaints {
-                        name: name.clone(),
-                        add: vec![no_execute(key, now)],
-                        remove: vec![],
-                    },
+                    ApiOp::NodeTaints { name: name.clone(), add: vec![no_execute(key, now)], remove: vec![] },
                 );
             }
         }
@@ -617,31 +554,13 @@ fn mark_pod_not_ready(p: &Pod, ctx: &mut Ctx) {
     cond.reason = Some("NodeNotReady".into());
     ctx.send(
         Client::NodeLifecycle,
-        ApiOp::PodCondition {
-            key: Key::of(&p.meta),
-            uid: p.meta.uid,
-            which: PodConditionType::Ready,
-            cond,
-        },
+        ApiOp::PodCondition { key: Key::of(&p.meta), uid: p.meta.uid, which: PodConditionType::Ready, cond },
     );
-    ctx.event(
-        true,
-        SOURCE,
-        "NodeNotReady",
-        "Pod",
-        &p.meta.namespace,
-        &p.meta.name,
-        &"Node is not ready",
-    );
+    ctx.event(true, SOURCE, "NodeNotReady", "Pod", &p.meta.namespace, &p.meta.name, &"Node is not ready");
 }
 
 fn no_execute(key: &str, now: SimTime) -> Taint {
-    Taint {
-        key: key.into(),
-        value: String::new(),
-        effect: TaintEffect::NoExecute,
-        time_added: Some(now),
-    }
+    Taint { key: key.into(), value: String::new(), effect: TaintEffect::NoExecute, time_added: Some(now) }
 }
 
 /// The token interval for a rate in thousandths of a node per second.
@@ -655,20 +574,11 @@ mod tests {
 
     #[test]
     fn last_renewal_before_a_stop() {
-        let l = LeaseView {
-            anchor: SimTime(0),
-            stopped: Some(SimTime(120 * 1_000_000_000)),
-        };
+        let l = LeaseView { anchor: SimTime(0), stopped: Some(SimTime(120 * 1_000_000_000)) };
         let i = SimDuration::from_secs(10);
         // The renewal due at 120 s is lost: the crash wins the tie.
-        assert_eq!(
-            NodeLifecycleController::last_renewal(&l, SimTime::MAX, i),
-            Some(SimTime(110 * 1_000_000_000))
-        );
-        let running = LeaseView {
-            anchor: SimTime(0),
-            stopped: None,
-        };
+        assert_eq!(NodeLifecycleController::last_renewal(&l, SimTime::MAX, i), Some(SimTime(110 * 1_000_000_000)));
+        let running = LeaseView { anchor: SimTime(0), stopped: None };
         assert_eq!(
             NodeLifecycleController::last_renewal(&running, SimTime(125 * 1_000_000_000), i),
             Some(SimTime(120 * 1_000_000_000))

@@ -90,12 +90,7 @@ impl PodGc {
             return;
         }
         let excess = self.terminated.len() - threshold;
-        let victims: Vec<Rc<Pod>> = self
-            .terminated
-            .iter()
-            .take(excess)
-            .map(|(_, u)| self.pods[u].clone())
-            .collect();
+        let victims: Vec<Rc<Pod>> = self.terminated.iter().take(excess).map(|(_, u)| self.pods[u].clone()).collect();
         for p in victims {
             self.delete(&p, ctx);
         }

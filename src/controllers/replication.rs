@@ -73,9 +73,7 @@ impl ReplicationManager {
     fn matching_sets(&self, pod: &Pod) -> Vec<SetKey> {
         self.sets
             .iter()
-            .filter(|((_, k), rs)| {
-                k.namespace == pod.meta.namespace && rs.spec.selector.matches(&pod.meta.labels)
-            })
+            .filter(|((_, k), rs)| k.namespace == pod.meta.namespace && rs.spec.selector.matches(&pod.meta.labels))
             .map(|(k, _)| k.clone())
             .collect()
     }
@@ -88,10 +86,7 @@ impl ReplicationManager {
     /// The index a pod version belongs to: its controller's, or its
     /// namespace's orphans.
     fn index_of(p: &Pod) -> (Option<u64>, Rc<str>) {
-        (
-            p.meta.controller_ref().map(|r| r.uid),
-            p.meta.namespace.clone(),
-        )
+        (p.meta.controller_ref().map(|r| r.uid), p.meta.namespace.clone())
     }
 
     fn index_pod(&mut self, uid: u64, at: &(Option<u64>, Rc<str>), add: bool) {
@@ -173,9 +168,8 @@ impl ReplicationManager {
         }
         // Orphans: every set that could adopt it, on add or a label change.
         if owner.is_none() && p.meta.deletion_timestamp.is_none() && !self.sets.is_empty() {
-            let labels_changed = old.as_ref().is_none_or(|o| {
-                o.meta.labels != p.meta.labels || o.meta.controller_ref().is_some()
-            });
+            let labels_changed =
+                old.as_ref().is_none_or(|o| o.meta.labels != p.meta.labels || o.meta.controller_ref().is_some());
             if labels_changed {
                 for k in self.matching_sets(p) {
                     self.enqueue(k, ctx);
@@ -211,24 +205,14 @@ impl ReplicationManager {
             return;
         };
         let ttl = ctx.cfg.expectations_timeout;
-        let need_sync = self
-            .expectations
-            .get(k)
-            .is_none_or(|e| e.satisfied(ctx.now, ttl));
+        let need_sync = self.expectations.get(k).is_none_or(|e| e.satisfied(ctx.now, ttl));
         let filtered = self.claim_pods(&rs, ctx);
         if need_sync && rs.meta.deletion_timestamp.is_none() {
             self.manage_replicas(k, &rs, &filtered, ctx);
         }
         let status = calculate_status(&rs, &filtered, ctx.now);
         if status != rs.status {
-            ctx.send(
-                Client::Replication,
-                ApiOp::ReplicaSetStatus {
-                    kind: rs.kind,
-                    key: k.1.clone(),
-                    status,
-                },
-            );
+            ctx.send(Client::Replication, ApiOp::ReplicaSetStatus { kind: rs.kind, key: k.1.clone(), status });
         }
     }
 
@@ -249,13 +233,7 @@ impl ReplicationManager {
                 } else if !deleting {
                     let mut np = (**p).clone();
                     np.meta.owner_references.retain(|o| o.uid != rs.meta.uid);
-                    ctx.send(
-                        Client::Replication,
-                        ApiOp::Update {
-                            obj: Object::Pod(Rc::new(np)),
-                            check_rv: true,
-                        },
-                    );
+                    ctx.send(Client::Replication, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: true });
                 }
             }
         }
@@ -268,13 +246,7 @@ impl ReplicationManager {
                     }
                     let mut np = (**p).clone();
                     np.meta.owner_references.push(controller_ref_to(rs));
-                    ctx.send(
-                        Client::Replication,
-                        ApiOp::Update {
-                            obj: Object::Pod(Rc::new(np)),
-                            check_rv: true,
-                        },
-                    );
+                    ctx.send(Client::Replication, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: true });
                     claimed.push(p.clone());
                 }
             }
@@ -282,13 +254,7 @@ impl ReplicationManager {
         claimed
     }
 
-    fn manage_replicas(
-        &mut self,
-        k: &SetKey,
-        rs: &Rc<ReplicaSet>,
-        filtered: &[Rc<Pod>],
-        ctx: &mut Ctx,
-    ) {
+    fn manage_replicas(&mut self, k: &SetKey, rs: &Rc<ReplicaSet>, filtered: &[Rc<Pod>], ctx: &mut Ctx) {
         let diff = filtered.len() as i64 - rs.spec.replicas as i64;
         let burst = ctx.cfg.burst_replicas as i64;
         let exp = self.expectations.entry(k.clone()).or_default();
@@ -296,10 +262,7 @@ impl ReplicationManager {
             let n = (-diff).min(burst) as usize;
             exp.expect_creations(n, ctx.now);
             for _ in 0..n {
-                ctx.send(
-                    Client::Replication,
-                    ApiOp::Create(Object::Pod(Rc::new(pod_from_template(rs)))),
-                );
+                ctx.send(Client::Replication, ApiOp::Create(Object::Pod(Rc::new(pod_from_template(rs)))));
             }
         } else if diff > 0 {
             let n = diff.min(burst) as usize;
@@ -383,24 +346,14 @@ pub fn get_pods_to_delete(pods: &[Rc<Pod>], n: usize) -> Vec<Rc<Pod>> {
     }
     let rank = |p: &Pod| p.node_name().map(|n| per_node[n]).unwrap_or(0);
     let cost = |p: &Pod| -> i64 {
-        p.meta
-            .annotations
-            .get("controller.kubernetes.io/pod-deletion-cost")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        p.meta.annotations.get("controller.kubernetes.io/pod-deletion-cost").and_then(|v| v.parse().ok()).unwrap_or(0)
     };
     let phase_rank = |p: &Pod| match p.status.phase {
         PodPhase::Pending => 0,
         PodPhase::Unknown => 1,
         _ => 2,
     };
-    let ready_since = |p: &Pod| {
-        p.status
-            .conditions
-            .ready
-            .as_ref()
-            .map(|c| c.last_transition_time)
-    };
+    let ready_since = |p: &Pod| p.status.conditions.ready.as_ref().map(|c| c.last_transition_time);
     let mut sorted: Vec<Rc<Pod>> = pods.to_vec();
     sorted.sort_by(|a, b| {
         // Each comparison: the pod to delete first compares Less.
@@ -410,13 +363,15 @@ pub fn get_pods_to_delete(pods: &[Rc<Pod>], n: usize) -> Vec<Rc<Pod>> {
             .then(a.is_ready().cmp(&b.is_ready()))
             .then(cost(a).cmp(&cost(b)))
             .then(rank(b).cmp(&rank(a)))
-            .then_with(|| {
-                if a.is_ready() && b.is_ready() {
-                    ready_since(b).cmp(&ready_since(a))
-                } else {
-                    Ordering::Equal
-                }
-            })
+            .then_with(
+                || {
+                    if a.is_ready() && b.is_ready() {
+                        ready_since(b).cmp(&ready_since(a))
+                    } else {
+                        Ordering::Equal
+                    }
+                },
+            )
             .then(b.max_restart_count().cmp(&a.max_restart_count()))
             .then(b.meta.creation_timestamp.cmp(&a.meta.creation_timestamp))
             .then(b.meta.uid.cmp(&a.meta.uid))
@@ -426,17 +381,10 @@ pub fn get_pods_to_delete(pods: &[Rc<Pod>], n: usize) -> Vec<Rc<Pod>> {
 }
 
 /// `calculateStatus`.
-fn calculate_status(
-    rs: &ReplicaSet,
-    pods: &[Rc<Pod>],
-    now: crate::sim::SimTime,
-) -> ReplicaSetStatus {
+fn calculate_status(rs: &ReplicaSet, pods: &[Rc<Pod>], now: crate::sim::SimTime) -> ReplicaSetStatus {
     let t = &rs.spec.template.labels;
     let min_ready = SimDuration::from_secs(rs.spec.min_ready_seconds);
-    let mut s = ReplicaSetStatus {
-        observed_generation: rs.meta.generation,
-        ..Default::default()
-    };
+    let mut s = ReplicaSetStatus { observed_generation: rs.meta.generation, ..Default::default() };
     for p in pods {
         s.replicas += 1;
         if t.iter().all(|(k, v)| p.meta.labels.get(k) == Some(v)) {
@@ -444,13 +392,7 @@ fn calculate_status(
         }
         if p.is_ready() {
             s.ready_replicas += 1;
-            let since = p
-                .status
-                .conditions
-                .ready
-                .as_ref()
-                .map(|c| c.last_transition_time)
-                .unwrap_or(now);
+            let since = p.status.conditions.ready.as_ref().map(|c| c.last_transition_time).unwrap_or(now);
             if now.saturating_sub(since) >= min_ready {
                 s.available_replicas += 1;
             }

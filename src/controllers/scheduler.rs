@@ -115,18 +115,12 @@ impl Rejections {
             }
         };
         add(self.unschedulable, "node(s) were unschedulable".into());
-        add(
-            self.affinity,
-            "node(s) didn't match Pod's node affinity/selector".into(),
-        );
+        add(self.affinity, "node(s) didn't match Pod's node affinity/selector".into());
         add(self.too_many_pods, "Too many pods".into());
         add(self.cpu, "Insufficient cpu".into());
         add(self.memory, "Insufficient memory".into());
         for ((k, v), c) in &self.taints {
-            add(
-                *c,
-                format!("node(s) had untolerated taint {{{}: {}}}", k, v),
-            );
+            add(*c, format!("node(s) had untolerated taint {{{}: {}}}", k, v));
         }
         parts.sort();
         format!("0/{} nodes are available: {}.", n, parts.join(", "))
@@ -304,8 +298,7 @@ impl Scheduler {
         e.queue_gen = gen;
         e.where_ = Queue::Active;
         self.order += 1;
-        self.active
-            .push((e.pod.spec.priority, Reverse(self.order), uid, gen));
+        self.active.push((e.pod.spec.priority, Reverse(self.order), uid, gen));
         if !self.cycle_pending {
             self.cycle_pending = true;
             ctx.after(SimDuration::ZERO, Event::Scheduler(SchedEvent::Cycle));
@@ -426,11 +419,7 @@ impl Scheduler {
 
     fn pop_active(&mut self) -> Option<u64> {
         while let Some((_, _, uid, gen)) = self.active.pop() {
-            if self
-                .pods
-                .get(&uid)
-                .is_some_and(|e| e.queue_gen == gen && e.where_ == Queue::Active)
-            {
+            if self.pods.get(&uid).is_some_and(|e| e.queue_gen == gen && e.where_ == Queue::Active) {
                 return Some(uid);
             }
         }
@@ -458,12 +447,7 @@ impl Scheduler {
         let pod = entry.pod.clone();
         let (req, nonzero) = (entry.requests, entry.nonzero);
         let spec = &pod.spec;
-        let tolerates_unsched = tolerates(
-            &spec.tolerations,
-            TAINT_UNSCHEDULABLE,
-            "",
-            TaintEffect::NoSchedule,
-        );
+        let tolerates_unsched = tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule);
         // A pod with no node constraints needs only the resource check on a
         // node without hard taints and not cordoned.
         let simple = spec.node_selector.is_empty() && spec.node_affinity.required.is_none();
@@ -505,11 +489,7 @@ impl Scheduler {
             // NodeResourcesFit (LeastAllocated) + BalancedAllocation, in a
             // pass of its own: independent iterations pipeline well.
             let nodes = &self.nodes;
-            self.scores.extend(
-                self.feasible
-                    .iter()
-                    .map(|&i| node_score(&nodes[i], &nonzero, &req)),
-            );
+            self.scores.extend(self.feasible.iter().map(|&i| node_score(&nodes[i], &nonzero, &req)));
             self.select_host(&pod)
         };
         // Assume: count the pod on the node now, before the bind lands.
@@ -522,14 +502,7 @@ impl Scheduler {
         let (r, z) = (e.requests, e.nonzero);
         self.nodes[chosen].requested += r;
         self.nodes[chosen].nonzero_requested += z;
-        ctx.send(
-            Client::Scheduler,
-            ApiOp::Bind {
-                key: Key::of(&pod.meta),
-                uid,
-                node: node_name.clone(),
-            },
-        );
+        ctx.send(Client::Scheduler, ApiOp::Bind { key: Key::of(&pod.meta), uid, node: node_name.clone() });
         ctx.event(
             false,
             DEFAULT_SCHEDULER,
@@ -537,10 +510,7 @@ impl Scheduler {
             "Pod",
             &pod.meta.namespace,
             &pod.meta.name,
-            &format_args!(
-                "Successfully assigned {}/{} to {}",
-                pod.meta.namespace, pod.meta.name, node_name
-            ),
+            &format_args!("Successfully assigned {}/{} to {}", pod.meta.namespace, pod.meta.name, node_name),
         );
     }
 
@@ -548,10 +518,7 @@ impl Scheduler {
     /// differ (TaintToleration, NodeAffinity), then picks the best node,
     /// breaking ties uniformly from the scheduler's stream.
     fn select_host(&mut self, pod: &Pod) -> usize {
-        let need_taint = self
-            .feasible
-            .iter()
-            .any(|&i| self.nodes[i].prefer_no_schedule > 0);
+        let need_taint = self.feasible.iter().any(|&i| self.nodes[i].prefer_no_schedule > 0);
         if need_taint {
             // TaintToleration: fewer intolerable PreferNoSchedule taints is
             // better; normalized reversed to [0, 100], weight 3.
@@ -579,11 +546,7 @@ impl Scheduler {
         }
         let best = *self.scores.iter().max().expect("feasible is not empty");
         let ties = self.scores.iter().filter(|&&s| s == best).count();
-        let mut pick = if ties > 1 {
-            self.rng.gen_range(0..ties)
-        } else {
-            0
-        };
+        let mut pick = if ties > 1 { self.rng.gen_range(0..ties) } else { 0 };
         for (k, &s) in self.scores.iter().enumerate() {
             if s == best {
                 if pick == 0 {
@@ -596,35 +559,20 @@ impl Scheduler {
     }
 
     fn unschedulable_pod(&mut self, uid: u64, pod: &Rc<Pod>, message: String, ctx: &mut Ctx) {
-        ctx.event(
-            true,
-            DEFAULT_SCHEDULER,
-            "FailedScheduling",
-            "Pod",
-            &pod.meta.namespace,
-            &pod.meta.name,
-            &message,
-        );
+        ctx.event(true, DEFAULT_SCHEDULER, "FailedScheduling", "Pod", &pod.meta.namespace, &pod.meta.name, &message);
         let already = pod
             .status
             .conditions
             .pod_scheduled
             .as_ref()
-            .is_some_and(|c| {
-                c.status == CondStatus::False && c.message.as_deref() == Some(message.as_str())
-            });
+            .is_some_and(|c| c.status == CondStatus::False && c.message.as_deref() == Some(message.as_str()));
         if !already {
             let mut cond = Condition::new(CondStatus::False, ctx.now);
             cond.reason = Some("Unschedulable".into());
             cond.message = Some(message.into());
             ctx.send(
                 Client::Scheduler,
-                ApiOp::PodCondition {
-                    key: Key::of(&pod.meta),
-                    uid,
-                    which: PodConditionType::PodScheduled,
-                    cond,
-                },
+                ApiOp::PodCondition { key: Key::of(&pod.meta), uid, which: PodConditionType::PodScheduled, cond },
             );
         }
         let e = self.pods.get_mut(&uid).expect("popped pod");
@@ -681,17 +629,9 @@ impl NodeInfo {
         let exact = |v: u64| v > 0 && v < (1 << 46);
         self.alloc_f = (exact(c) && exact(m)).then_some((c as i64 as f64, m as i64 as f64));
         self.unschedulable = n.spec.unschedulable;
-        self.has_hard_taints = n
-            .spec
-            .taints
-            .iter()
-            .any(|t| t.effect != TaintEffect::PreferNoSchedule);
-        self.prefer_no_schedule = n
-            .spec
-            .taints
-            .iter()
-            .filter(|t| t.effect == TaintEffect::PreferNoSchedule)
-            .count() as u32;
+        self.has_hard_taints = n.spec.taints.iter().any(|t| t.effect != TaintEffect::PreferNoSchedule);
+        self.prefer_no_schedule =
+            n.spec.taints.iter().filter(|t| t.effect == TaintEffect::PreferNoSchedule).count() as u32;
         self.node = n;
     }
     fn add(&mut self, e: &PodEntry) {
@@ -705,12 +645,7 @@ impl NodeInfo {
 }
 
 fn tolerates(tols: &[Toleration], key: &str, value: &str, effect: TaintEffect) -> bool {
-    let t = crate::objects::pod::Taint {
-        key: key.into(),
-        value: value.into(),
-        effect,
-        time_added: None,
-    };
+    let t = crate::objects::pod::Taint { key: key.into(), value: value.into(), effect, time_added: None };
     tols.iter().any(|x| x.tolerates(&t))
 }
 
@@ -733,24 +668,14 @@ fn filter(
     // TaintToleration: NoSchedule and NoExecute taints must be tolerated.
     if ni.has_hard_taints {
         for t in &node.spec.taints {
-            if t.effect != TaintEffect::PreferNoSchedule
-                && !spec.tolerations.iter().any(|x| x.tolerates(t))
-            {
-                *rejected
-                    .taints
-                    .entry((t.key.clone(), t.value.clone()))
-                    .or_default() += 1;
+            if t.effect != TaintEffect::PreferNoSchedule && !spec.tolerations.iter().any(|x| x.tolerates(t)) {
+                *rejected.taints.entry((t.key.clone(), t.value.clone())).or_default() += 1;
                 return false;
             }
         }
     }
     // NodeAffinity: nodeSelector and required terms.
-    if !node_affinity_matches(
-        &node.meta.name,
-        &node.meta.labels,
-        &spec.node_selector,
-        &spec.node_affinity,
-    ) {
+    if !node_affinity_matches(&node.meta.name, &node.meta.labels, &spec.node_selector, &spec.node_affinity) {
         rejected.affinity += 1;
         return false;
     }
@@ -773,12 +698,7 @@ fn filter(
 }
 
 /// nodeSelector (every pair) and required node affinity (any term).
-pub fn node_affinity_matches(
-    node_name: &str,
-    labels: &Labels,
-    selector: &Labels,
-    aff: &NodeAffinity,
-) -> bool {
+pub fn node_affinity_matches(node_name: &str, labels: &Labels, selector: &Labels, aff: &NodeAffinity) -> bool {
     if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
         return false;
     }
@@ -789,11 +709,7 @@ pub fn node_affinity_matches(
 }
 
 fn preferred_affinity_sum(aff: &NodeAffinity, ni: &NodeInfo) -> i32 {
-    aff.preferred
-        .iter()
-        .filter(|(_, t)| t.matches(&ni.name, &ni.node.meta.labels))
-        .map(|(w, _)| *w)
-        .sum()
+    aff.preferred.iter().filter(|(_, t)| t.matches(&ni.name, &ni.node.meta.labels)).map(|(w, _)| *w).sum()
 }
 
 fn count_prefer_no_schedule(ni: &NodeInfo, tols: &[Toleration]) -> u32 {
@@ -801,9 +717,7 @@ fn count_prefer_no_schedule(ni: &NodeInfo, tols: &[Toleration]) -> u32 {
         .spec
         .taints
         .iter()
-        .filter(|t| {
-            t.effect == TaintEffect::PreferNoSchedule && !tols.iter().any(|x| x.tolerates(t))
-        })
+        .filter(|t| t.effect == TaintEffect::PreferNoSchedule && !tols.iter().any(|x| x.tolerates(t)))
         .count() as u32
 }
 
@@ -884,11 +798,7 @@ mod tests {
             } else {
                 rng.gen_range(0..=cap)
             };
-            let exact = if req > cap {
-                0
-            } else {
-                ((cap - req) as u128 * 100 / cap as u128) as i64
-            };
+            let exact = if req > cap { 0 } else { ((cap - req) as u128 * 100 / cap as u128) as i64 };
             assert_eq!(least_allocated(req, cap), exact, "req {req} cap {cap}");
         }
     }
@@ -898,16 +808,10 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         for _ in 0..100_000 {
-            let alloc = Resources {
-                cpu_m: rng.gen_range(1..200_000),
-                memory: rng.gen_range(1..(1u64 << 40)),
-                pods: 110,
-            };
-            let used = Resources {
-                cpu_m: rng.gen_range(0..=alloc.cpu_m),
-                memory: rng.gen_range(0..=alloc.memory),
-                pods: 1,
-            };
+            let alloc =
+                Resources { cpu_m: rng.gen_range(1..200_000), memory: rng.gen_range(1..(1u64 << 40)), pods: 110 };
+            let used =
+                Resources { cpu_m: rng.gen_range(0..=alloc.cpu_m), memory: rng.gen_range(0..=alloc.memory), pods: 1 };
             let mut ni = NodeInfo {
                 allocatable: alloc,
                 alloc_f: None,
@@ -920,11 +824,7 @@ mod tests {
                 node: Rc::new(crate::testutil::node("n", alloc.cpu_m, alloc.memory)),
             };
             ni.set_node(ni.node.clone());
-            let req = Resources {
-                cpu_m: rng.gen_range(0..16_000),
-                memory: rng.gen_range(0..(1u64 << 36)),
-                pods: 1,
-            };
+            let req = Resources { cpu_m: rng.gen_range(0..16_000), memory: rng.gen_range(0..(1u64 << 36)), pods: 1 };
             let reference = (least_allocated(used.cpu_m + req.cpu_m, alloc.cpu_m)
                 + least_allocated(used.memory + req.memory, alloc.memory))
                 / 2
@@ -938,16 +838,8 @@ mod tests {
         assert_eq!(least_allocated(0, 1000), 100);
         assert_eq!(least_allocated(250, 1000), 75);
         assert_eq!(least_allocated(2000, 1000), 0);
-        let alloc = Resources {
-            cpu_m: 1000,
-            memory: 1000,
-            pods: 10,
-        };
-        let r = Resources {
-            cpu_m: 500,
-            memory: 0,
-            pods: 1,
-        };
+        let alloc = Resources { cpu_m: 1000, memory: 1000, pods: 10 };
+        let r = Resources { cpu_m: 500, memory: 0, pods: 1 };
         // f_cpu = 0.5, f_mem = 0 → std 0.25 → 75.
         assert_eq!(balanced_allocation(&Resources::default(), &r, &alloc), 75);
     }

@@ -45,24 +45,13 @@ impl TaintEvictionController {
                     self.taints.swap_remove(&name);
                     return;
                 }
-                let new: Vec<Taint> = n
-                    .spec
-                    .taints
-                    .iter()
-                    .filter(|t| t.effect == TaintEffect::NoExecute)
-                    .cloned()
-                    .collect();
-                let changed = self
-                    .taints
-                    .get(&name)
-                    .is_none_or(|old| !same_taints(old, &new));
+                let new: Vec<Taint> =
+                    n.spec.taints.iter().filter(|t| t.effect == TaintEffect::NoExecute).cloned().collect();
+                let changed = self.taints.get(&name).is_none_or(|old| !same_taints(old, &new));
                 self.taints.insert(name.clone(), new);
                 if changed {
-                    let uids: Vec<u64> = self
-                        .by_node
-                        .get(&name)
-                        .map(|s| s.iter().copied().collect())
-                        .unwrap_or_default();
+                    let uids: Vec<u64> =
+                        self.by_node.get(&name).map(|s| s.iter().copied().collect()).unwrap_or_default();
                     for u in uids {
                         self.process_pod(u, ctx);
                     }
@@ -90,10 +79,7 @@ impl TaintEvictionController {
                 }
                 self.pods.insert(uid, p.clone());
                 // Only a node with NoExecute taints can make a pod eligible.
-                let tainted = new_node
-                    .as_ref()
-                    .and_then(|n| self.taints.get(n))
-                    .is_some_and(|t| !t.is_empty());
+                let tainted = new_node.as_ref().and_then(|n| self.taints.get(n)).is_some_and(|t| !t.is_empty());
                 if tainted || self.timers.contains_key(&uid) {
                     self.process_pod(uid, ctx);
                 }
@@ -112,11 +98,7 @@ impl TaintEvictionController {
             self.timers.swap_remove(key);
             return;
         }
-        let taints = p
-            .node_name()
-            .and_then(|n| self.taints.get(n))
-            .cloned()
-            .unwrap_or_default();
+        let taints = p.node_name().and_then(|n| self.taints.get(n)).cloned().unwrap_or_default();
         if taints.is_empty() {
             self.timers.swap_remove(key);
             return;
@@ -125,12 +107,7 @@ impl TaintEvictionController {
         let mut min_seconds: Option<i64> = None;
         let mut forever = true;
         for t in &taints {
-            let matching: Vec<_> = p
-                .spec
-                .tolerations
-                .iter()
-                .filter(|x| x.tolerates(t))
-                .collect();
+            let matching: Vec<_> = p.spec.tolerations.iter().filter(|x| x.tolerates(t)).collect();
             if matching.is_empty() {
                 self.schedule(uid, ctx.now, ctx);
                 return;
@@ -159,13 +136,7 @@ impl TaintEvictionController {
         }
         self.next_gen += 1;
         self.timers.insert(uid, (at, self.next_gen));
-        ctx.at(
-            at,
-            Event::TaintEviction(TeEvent::Evict {
-                uid,
-                gen: self.next_gen,
-            }),
-        );
+        ctx.at(at, Event::TaintEviction(TeEvent::Evict { uid, gen: self.next_gen }));
     }
 
     pub fn on_event(&mut self, ev: TeEvent, ctx: &mut Ctx) {
@@ -201,8 +172,5 @@ impl TaintEvictionController {
 }
 
 fn same_taints(a: &[Taint], b: &[Taint]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x.key == y.key && x.value == y.value && x.effect == y.effect)
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.key == y.key && x.value == y.value && x.effect == y.effect)
 }

@@ -18,8 +18,8 @@ use super::images::{ImageCatalog, ANNOTATION_EXIT_CODE, ANNOTATION_RUN_DURATION}
 use crate::objects::duration::parse_duration;
 use crate::objects::node::{Node, NodeCondition};
 use crate::objects::pod::{
-    CondStatus, Condition, ContainerState, ContainerStatus, Pod, PodConditions, PodPhase,
-    PodStatus, PullPolicy, RestartPolicy, TaintEffect, TerminatedState,
+    CondStatus, Condition, ContainerState, ContainerStatus, Pod, PodConditions, PodPhase, PodStatus, PullPolicy,
+    RestartPolicy, TaintEffect, TerminatedState,
 };
 use crate::objects::resources::Resources;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
@@ -141,22 +141,11 @@ impl Kubelet {
     /// The node came back: post Ready and relist pods.
     pub fn restart(&mut self, ctx: &mut Ctx) {
         self.alive = true;
-        ctx.event(
-            false,
-            SOURCE,
-            "Starting",
-            "Node",
-            "",
-            &self.name,
-            &"Starting kubelet.",
-        );
+        ctx.event(false, SOURCE, "Starting", "Node", "", &self.name, &"Starting kubelet.");
         self.post_ready(ctx);
         ctx.after(
             ctx.cfg.api_latency + ctx.cfg.watch_latency,
-            Event::Kubelet {
-                node: self.idx,
-                ev: KubeletEvent::Relist,
-            },
+            Event::Kubelet { node: self.idx, ev: KubeletEvent::Relist },
         );
     }
 
@@ -168,13 +157,7 @@ impl Kubelet {
             last_heartbeat_time: ctx.now,
             last_transition_time: ctx.now,
         };
-        ctx.send(
-            Client::Kubelet(self.idx),
-            ApiOp::NodeReady {
-                name: self.name.clone(),
-                cond,
-            },
-        );
+        ctx.send(Client::Kubelet(self.idx), ApiOp::NodeReady { name: self.name.clone(), cond });
         ctx.event(
             false,
             SOURCE,
@@ -241,8 +224,7 @@ impl Kubelet {
                     return;
                 }
                 if p.meta.deletion_timestamp.is_some() {
-                    if p.status.phase == PodPhase::Pending && p.status.container_statuses.is_empty()
-                    {
+                    if p.status.phase == PodPhase::Pending && p.status.container_statuses.is_empty() {
                         self.finalize(p, &p.status, ctx);
                     }
                     return;
@@ -259,10 +241,7 @@ impl Kubelet {
         };
         let alloc = &node.status.allocatable;
         if self.admitted.pods + 1 > alloc.pods {
-            return Err((
-                "OutOfpods".into(),
-                "Node didn't have enough resource: pods".into(),
-            ));
+            return Err(("OutOfpods".into(), "Node didn't have enough resource: pods".into()));
         }
         for (name, want, used, cap) in [
             ("cpu", req.cpu_m, self.admitted.cpu_m, alloc.cpu_m),
@@ -271,7 +250,10 @@ impl Kubelet {
             if want > 0 && used + want > cap {
                 return Err((
                     format!("Out{}", name),
-                    format!("Node didn't have enough resource: {}, requested: {}, used: {}, capacity: {}", name, want, used, cap),
+                    format!(
+                        "Node didn't have enough resource: {}, requested: {}, used: {}, capacity: {}",
+                        name, want, used, cap
+                    ),
                 ));
             }
         }
@@ -281,28 +263,23 @@ impl Kubelet {
             &p.spec.node_selector,
             &p.spec.node_affinity,
         ) {
-            return Err((
-                "NodeAffinity".into(),
-                "Predicate NodeAffinity failed".into(),
-            ));
+            return Err(("NodeAffinity".into(), "Predicate NodeAffinity failed".into()));
         }
         for t in &node.spec.taints {
-            if t.effect == TaintEffect::NoExecute
-                && !p.spec.tolerations.iter().any(|x| x.tolerates(t))
-            {
-                return Err(("Taint".into(), format!("Predicate TaintToleration failed: node(s) had untolerated taint {{{}: {}}}", t.key, t.value)));
+            if t.effect == TaintEffect::NoExecute && !p.spec.tolerations.iter().any(|x| x.tolerates(t)) {
+                return Err((
+                    "Taint".into(),
+                    format!(
+                        "Predicate TaintToleration failed: node(s) had untolerated taint {{{}: {}}}",
+                        t.key, t.value
+                    ),
+                ));
             }
         }
         Ok(())
     }
 
-    fn admit_and_start(
-        &mut self,
-        p: &Rc<Pod>,
-        images: &ImageCatalog,
-        after_reboot: bool,
-        ctx: &mut Ctx,
-    ) {
+    fn admit_and_start(&mut self, p: &Rc<Pod>, images: &ImageCatalog, after_reboot: bool, ctx: &mut Ctx) {
         let req = p.spec.requests();
         if let Err((reason, message)) = self.admit(p, &req) {
             let mut status = p.status.clone();
@@ -320,30 +297,18 @@ impl Kubelet {
             );
             ctx.send(
                 Client::Kubelet(self.idx),
-                ApiOp::PodStatus {
-                    key: Key::of(&p.meta),
-                    uid: p.meta.uid,
-                    status: Box::new(status),
-                },
+                ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Box::new(status) },
             );
             return;
         }
         self.admitted += req;
         let annotations = &p.meta.annotations;
-        let run_duration = annotations
-            .get(ANNOTATION_RUN_DURATION)
-            .and_then(|v| parse_duration(v).ok());
-        let exit_code = annotations
-            .get(ANNOTATION_EXIT_CODE)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let run_duration = annotations.get(ANNOTATION_RUN_DURATION).and_then(|v| parse_duration(v).ok());
+        let exit_code = annotations.get(ANNOTATION_EXIT_CODE).and_then(|v| v.parse().ok()).unwrap_or(0);
         let first = p.spec.containers.first().and_then(|c| images.get(&c.image));
         let run_duration = run_duration.or(first.and_then(|b| b.exit_after));
-        let exit_code = if annotations.contains_key(ANNOTATION_EXIT_CODE) {
-            exit_code
-        } else {
-            first.map_or(0, |b| b.exit_code)
-        };
+        let exit_code =
+            if annotations.contains_key(ANNOTATION_EXIT_CODE) { exit_code } else { first.map_or(0, |b| b.exit_code) };
         let gen = self.next_gen;
         self.next_gen += 1;
         let mut status = PodStatus {
@@ -373,11 +338,7 @@ impl Kubelet {
                 .enumerate()
                 .map(|(i, c)| {
                     let prev = p.status.container_statuses.get(i);
-                    let restart_count = if after_reboot {
-                        prev.map_or(0, |s| s.restart_count + 1)
-                    } else {
-                        0
-                    };
+                    let restart_count = if after_reboot { prev.map_or(0, |s| s.restart_count + 1) } else { 0 };
                     let last_state = if after_reboot {
                         prev.map(|s| TerminatedState {
                             exit_code: 255,
@@ -400,10 +361,7 @@ impl Kubelet {
                         started: false,
                         restart_count,
                         container_id: None,
-                        state: ContainerState::Waiting {
-                            reason: "ContainerCreating".into(),
-                            message: None,
-                        },
+                        state: ContainerState::Waiting { reason: "ContainerCreating".into(), message: None },
                         last_state,
                     }
                 })
@@ -432,52 +390,23 @@ impl Kubelet {
         self.workers.insert(uid, w);
         ctx.after(
             ctx.cfg.sandbox_start,
-            Event::Kubelet {
-                node: self.idx,
-                ev: KubeletEvent::Pod {
-                    uid,
-                    gen,
-                    idx: 0,
-                    step: Step::SandboxReady,
-                },
-            },
+            Event::Kubelet { node: self.idx, ev: KubeletEvent::Pod { uid, gen, idx: 0, step: Step::SandboxReady } },
         );
     }
 
     fn send_status(&self, w: &Worker, ctx: &mut Ctx) {
         ctx.send(
             Client::Kubelet(self.idx),
-            ApiOp::PodStatus {
-                key: w.key.clone(),
-                uid: w.pod.meta.uid,
-                status: Box::new(w.status.clone()),
-            },
+            ApiOp::PodStatus { key: w.key.clone(), uid: w.pod.meta.uid, status: Box::new(w.status.clone()) },
         );
     }
 
     fn schedule(&self, uid: u64, gen: u64, idx: usize, step: Step, at: SimTime, ctx: &mut Ctx) {
-        ctx.at(
-            at,
-            Event::Kubelet {
-                node: self.idx,
-                ev: KubeletEvent::Pod {
-                    uid,
-                    gen,
-                    idx: idx as u16,
-                    step,
-                },
-            },
-        );
+        ctx.at(at, Event::Kubelet { node: self.idx, ev: KubeletEvent::Pod { uid, gen, idx: idx as u16, step } });
     }
 
     pub fn on_event(&mut self, ev: KubeletEvent, images: &ImageCatalog, ctx: &mut Ctx) {
-        let KubeletEvent::Pod {
-            uid,
-            gen,
-            idx,
-            step,
-        } = ev
-        else {
+        let KubeletEvent::Pod { uid, gen, idx, step } = ev else {
             return;
         };
         let idx = idx as usize;
@@ -489,17 +418,8 @@ impl Kubelet {
         }
         match step {
             Step::SandboxReady => {
-                let ip = format!(
-                    "10.{}.{}.{}",
-                    64 + self.idx / 256,
-                    self.idx % 256,
-                    self.next_ip
-                );
-                self.next_ip = if self.next_ip >= 254 {
-                    2
-                } else {
-                    self.next_ip + 1
-                };
+                let ip = format!("10.{}.{}.{}", 64 + self.idx / 256, self.idx % 256, self.next_ip);
+                self.next_ip = if self.next_ip >= 254 { 2 } else { self.next_ip + 1 };
                 let w = self.workers.get_mut(&uid).expect("worker");
                 w.status.pod_ip = Some(ip.into());
                 w.sandbox_ready = true;
@@ -533,10 +453,7 @@ impl Kubelet {
                     &w.key.name,
                     &format_args!("Created container {}", c.name),
                 );
-                let start = images
-                    .get(&c.image)
-                    .and_then(|b| b.start)
-                    .unwrap_or(ctx.cfg.container_start);
+                let start = images.get(&c.image).and_then(|b| b.start).unwrap_or(ctx.cfg.container_start);
                 self.schedule(uid, gen, idx, Step::Started, ctx.now + start, ctx);
             }
             Step::Started => self.started(uid, idx, ctx),
@@ -582,10 +499,7 @@ impl Kubelet {
         let (ns, name) = (w.key.namespace.clone(), w.key.name.clone());
         let image = c.image.clone();
         let cached = self.images.contains(&image);
-        let pull_time = images
-            .get(&image)
-            .and_then(|b| b.pull)
-            .unwrap_or(ctx.cfg.default_image_pull);
+        let pull_time = images.get(&image).and_then(|b| b.pull).unwrap_or(ctx.cfg.default_image_pull);
         let duration = match (c.image_pull_policy, cached) {
             (PullPolicy::IfNotPresent | PullPolicy::Never, true) => {
                 ctx.event(
@@ -597,28 +511,14 @@ impl Kubelet {
                     &name,
                     &format_args!("Container image \"{}\" already present on machine", image),
                 );
-                self.on_event(
-                    KubeletEvent::Pod {
-                        uid,
-                        gen,
-                        idx: idx as u16,
-                        step: Step::Pulled,
-                    },
-                    images,
-                    ctx,
-                );
+                self.on_event(KubeletEvent::Pod { uid, gen, idx: idx as u16, step: Step::Pulled }, images, ctx);
                 return;
             }
             (PullPolicy::Never, false) => {
                 let w = self.workers.get_mut(&uid).expect("worker");
-                let msg = format!(
-                    "Container image \"{}\" is not present with pull policy of Never",
-                    image
-                );
-                w.status.container_statuses[idx].state = ContainerState::Waiting {
-                    reason: "ErrImageNeverPull".into(),
-                    message: Some(msg.as_str().into()),
-                };
+                let msg = format!("Container image \"{}\" is not present with pull policy of Never", image);
+                w.status.container_statuses[idx].state =
+                    ContainerState::Waiting { reason: "ErrImageNeverPull".into(), message: Some(msg.as_str().into()) };
                 ctx.event(true, SOURCE, "ErrImageNeverPull", "Pod", &ns, &name, &msg);
                 let w = &self.workers[&uid];
                 self.send_status(w, ctx);
@@ -627,15 +527,7 @@ impl Kubelet {
             (PullPolicy::Always, true) => ctx.cfg.image_manifest_check,
             _ => pull_time,
         };
-        ctx.event(
-            false,
-            SOURCE,
-            "Pulling",
-            "Pod",
-            &ns,
-            &name,
-            &format_args!("Pulling image \"{}\"", image),
-        );
+        ctx.event(false, SOURCE, "Pulling", "Pod", &ns, &name, &format_args!("Pulling image \"{}\"", image));
         // serializeImagePulls: one pull at a time per node.
         let begin = ctx.now.max(self.pull_free_at);
         let done = begin + duration;
@@ -675,11 +567,7 @@ impl Kubelet {
             self.schedule(uid, gen, idx, Step::Exited, now + d, ctx);
         }
         let w = self.workers.get_mut(&uid).expect("worker");
-        let all_created = w
-            .status
-            .container_statuses
-            .iter()
-            .all(|c| c.container_id.is_some());
+        let all_created = w.status.container_statuses.iter().all(|c| c.container_id.is_some());
         if all_created {
             update_phase_and_conditions(w, now);
             let w = &self.workers[&uid];
@@ -701,11 +589,7 @@ impl Kubelet {
         let term = TerminatedState {
             exit_code: code,
             signal: None,
-            reason: if code == 0 {
-                "Completed".into()
-            } else {
-                "Error".into()
-            },
+            reason: if code == 0 { "Completed".into() } else { "Error".into() },
             message: None,
             started_at,
             finished_at: now,
@@ -733,10 +617,7 @@ impl Kubelet {
         let delay = match w.backoff[idx] {
             Some(b) if now.saturating_sub(b.last_update) <= reset => b.period,
             _ => {
-                w.backoff[idx] = Some(Backoff {
-                    period: initial,
-                    last_update: now,
-                });
+                w.backoff[idx] = Some(Backoff { period: initial, last_update: now });
                 SimDuration::ZERO
             }
         };
@@ -746,17 +627,12 @@ impl Kubelet {
         }
         let gen = w.gen;
         let cname = w.pod.spec.containers[idx].name.clone();
-        let msg = format!(
-            "back-off {} restarting failed container={} pod={}_{}",
-            delay, cname, w.key.name, w.key.namespace
-        );
+        let msg =
+            format!("back-off {} restarting failed container={} pod={}_{}", delay, cname, w.key.name, w.key.namespace);
         let cs = &mut w.status.container_statuses[idx];
         let last = match std::mem::replace(
             &mut cs.state,
-            ContainerState::Waiting {
-                reason: "CrashLoopBackOff".into(),
-                message: Some(msg.into()),
-            },
+            ContainerState::Waiting { reason: "CrashLoopBackOff".into(), message: Some(msg.into()) },
         ) {
             ContainerState::Terminated(t) => Some(t),
             _ => None,
@@ -770,10 +646,7 @@ impl Kubelet {
             "Pod",
             &w.key.namespace,
             &w.key.name,
-            &format_args!(
-                "Back-off restarting failed container {} in pod {}_{}",
-                cname, w.key.name, w.key.namespace
-            ),
+            &format_args!("Back-off restarting failed container {} in pod {}_{}", cname, w.key.name, w.key.namespace),
         );
         let w = &self.workers[&uid];
         self.send_status(w, ctx);
@@ -792,10 +665,7 @@ impl Kubelet {
         cs.restart_count += 1;
         cs.container_id = None;
         cs.started = false;
-        cs.state = ContainerState::Waiting {
-            reason: "ContainerCreating".into(),
-            message: None,
-        };
+        cs.state = ContainerState::Waiting { reason: "ContainerCreating".into(), message: None };
         self.schedule(uid, gen, idx, Step::Pull, ctx.now, ctx);
     }
 
@@ -834,22 +704,14 @@ impl Kubelet {
                 .container_statuses
                 .iter()
                 .all(|c| matches!(&c.state, ContainerState::Terminated(t) if t.exit_code == 0));
-            st.phase = if all_ok && !st.container_statuses.is_empty() {
-                PodPhase::Succeeded
-            } else {
-                PodPhase::Failed
-            };
+            st.phase = if all_ok && !st.container_statuses.is_empty() { PodPhase::Succeeded } else { PodPhase::Failed };
             let mut not_ready = Condition::new(CondStatus::False, ctx.now);
             not_ready.reason = Some("PodCompleted".into());
             st.conditions.ready = Some(not_ready.clone());
             st.conditions.containers_ready = Some(not_ready);
             ctx.send(
                 Client::Kubelet(self.idx),
-                ApiOp::PodStatus {
-                    key: Key::of(&p.meta),
-                    uid: p.meta.uid,
-                    status: Box::new(st),
-                },
+                ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Box::new(st) },
             );
         }
         ctx.send(
@@ -916,15 +778,8 @@ fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
         PodPhase::Pending
     };
     let ready = !st.container_statuses.is_empty() && st.container_statuses.iter().all(|c| c.ready);
-    let set = |slot: &mut Option<Condition>,
-               ready: bool,
-               reason: Option<Rc<str>>,
-               message: Option<Rc<str>>| {
-        let status = if ready {
-            CondStatus::True
-        } else {
-            CondStatus::False
-        };
+    let set = |slot: &mut Option<Condition>, ready: bool, reason: Option<Rc<str>>, message: Option<Rc<str>>| {
+        let status = if ready { CondStatus::True } else { CondStatus::False };
         match slot {
             Some(c) if c.status == status => {
                 c.reason = reason;
@@ -943,25 +798,12 @@ fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
     } else if st.phase.is_terminal() {
         (Some(Rc::from("PodCompleted")), None)
     } else {
-        let names: Vec<&str> = st
-            .container_statuses
-            .iter()
-            .filter(|c| !c.ready)
-            .map(|c| &*c.name)
-            .collect();
+        let names: Vec<&str> = st.container_statuses.iter().filter(|c| !c.ready).map(|c| &*c.name).collect();
         (
             Some(Rc::from("ContainersNotReady")),
-            Some(Rc::from(format!(
-                "containers with unready status: [{}]",
-                names.join(" ")
-            ))),
+            Some(Rc::from(format!("containers with unready status: [{}]", names.join(" ")))),
         )
     };
-    set(
-        &mut st.conditions.containers_ready,
-        ready,
-        reason.clone(),
-        message.clone(),
-    );
+    set(&mut st.conditions.containers_ready, ready, reason.clone(), message.clone());
     set(&mut st.conditions.ready, ready, reason, message);
 }

@@ -6,12 +6,7 @@ use crate::sim::SimDuration;
 /// scenario that says `at: 120` most likely meant seconds but might have meant
 /// anything, so the error asks for a unit.
 pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
-    let bad = |why: &str| {
-        format!(
-            "`{}` is not a duration ({}; e.g. 500ms, 30s, 5m, 1h30m)",
-            s, why
-        )
-    };
+    let bad = |why: &str| format!("`{}` is not a duration ({}; e.g. 500ms, 30s, 5m, 1h30m)", s, why);
     if s == "0" {
         return Ok(SimDuration::ZERO);
     }
@@ -24,16 +19,12 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
     let mut rest = s.strip_prefix('+').unwrap_or(s);
     let mut total: u128 = 0;
     while !rest.is_empty() {
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         if num_end == 0 {
             return Err(bad("expected a number"));
         }
         let (num, after) = rest.split_at(num_end);
-        let unit_end = after
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(after.len());
+        let unit_end = after.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(after.len());
         let (unit, next) = after.split_at(unit_end);
         let unit_ns: u128 = match unit {
             "ns" => 1,
@@ -49,26 +40,18 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
         if frac_part.contains('.') || (int_part.is_empty() && frac_part.is_empty()) {
             return Err(bad("malformed number"));
         }
-        let int: u128 = if int_part.is_empty() {
-            0
-        } else {
-            int_part.parse().map_err(|_| bad("too large"))?
-        };
+        let int: u128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| bad("too large"))? };
         total = total
             .checked_add(int.checked_mul(unit_ns).ok_or_else(|| bad("too large"))?)
             .ok_or_else(|| bad("too large"))?;
         if !frac_part.is_empty() {
             let digits = frac_part.len().min(18) as u32;
-            let frac: u128 = frac_part[..digits as usize]
-                .parse()
-                .map_err(|_| bad("malformed number"))?;
+            let frac: u128 = frac_part[..digits as usize].parse().map_err(|_| bad("malformed number"))?;
             total += frac * unit_ns / 10u128.pow(digits);
         }
         rest = next;
     }
-    u64::try_from(total)
-        .map(SimDuration)
-        .map_err(|_| bad("too large"))
+    u64::try_from(total).map(SimDuration).map_err(|_| bad("too large"))
 }
 
 #[cfg(test)]
@@ -77,24 +60,12 @@ mod tests {
 
     #[test]
     fn go_forms() {
-        assert_eq!(
-            parse_duration("500ms").unwrap(),
-            SimDuration::from_millis(500)
-        );
+        assert_eq!(parse_duration("500ms").unwrap(), SimDuration::from_millis(500));
         assert_eq!(parse_duration("30s").unwrap(), SimDuration::from_secs(30));
         assert_eq!(parse_duration("5m").unwrap(), SimDuration::from_secs(300));
-        assert_eq!(
-            parse_duration("1h30m").unwrap(),
-            SimDuration::from_secs(5400)
-        );
-        assert_eq!(
-            parse_duration("1.5h").unwrap(),
-            SimDuration::from_secs(5400)
-        );
-        assert_eq!(
-            parse_duration("2m0.010s").unwrap(),
-            SimDuration(120_010_000_000)
-        );
+        assert_eq!(parse_duration("1h30m").unwrap(), SimDuration::from_secs(5400));
+        assert_eq!(parse_duration("1.5h").unwrap(), SimDuration::from_secs(5400));
+        assert_eq!(parse_duration("2m0.010s").unwrap(), SimDuration(120_010_000_000));
         assert_eq!(parse_duration("0").unwrap(), SimDuration::ZERO);
     }
 

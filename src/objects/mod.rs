@@ -55,9 +55,7 @@ impl Kind {
         Some(match s.to_ascii_lowercase().as_str() {
             "pod" | "pods" | "po" => Kind::Pod,
             "node" | "nodes" | "no" => Kind::Node,
-            "rc" | "replicationcontroller" | "replicationcontrollers" => {
-                Kind::ReplicationController
-            }
+            "rc" | "replicationcontroller" | "replicationcontrollers" => Kind::ReplicationController,
             "rs" | "replicaset" | "replicasets" => Kind::ReplicaSet,
             "ns" | "namespace" | "namespaces" => Kind::Namespace,
             _ => return None,
@@ -166,12 +164,7 @@ impl Digest for Summary<'_> {
                 }
             }
             Object::ReplicaSet(r) => {
-                for v in [
-                    r.spec.replicas,
-                    r.status.replicas,
-                    r.status.ready_replicas,
-                    r.status.available_replicas,
-                ] {
+                for v in [r.spec.replicas, r.status.replicas, r.status.ready_replicas, r.status.available_replicas] {
                     d.u64(v as u64);
                 }
                 d.u64(r.meta.generation);
@@ -211,12 +204,7 @@ impl fmt::Display for Summary<'_> {
                 Ok(())
             }
             Object::Node(n) => {
-                write!(
-                    f,
-                    "ready={} unschedulable={}",
-                    n.status.ready.status.as_str(),
-                    n.spec.unschedulable
-                )?;
+                write!(f, "ready={} unschedulable={}", n.status.ready.status.as_str(), n.spec.unschedulable)?;
                 for t in &n.spec.taints {
                     write!(f, " taint={}:{}", t.key, t.effect.as_str())?;
                 }

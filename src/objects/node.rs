@@ -52,18 +52,8 @@ impl Node {
     /// The zone key the node-lifecycle controller groups nodes by
     /// (`utilnode.GetZoneKey`: region and zone; empty when unlabelled).
     pub fn zone_key(&self) -> String {
-        let region = self
-            .meta
-            .labels
-            .get(LABEL_REGION)
-            .map(String::as_str)
-            .unwrap_or("");
-        let zone = self
-            .meta
-            .labels
-            .get(LABEL_ZONE)
-            .map(String::as_str)
-            .unwrap_or("");
+        let region = self.meta.labels.get(LABEL_REGION).map(String::as_str).unwrap_or("");
+        let zone = self.meta.labels.get(LABEL_ZONE).map(String::as_str).unwrap_or("");
         if region.is_empty() && zone.is_empty() {
             String::new()
         } else {
@@ -72,9 +62,6 @@ impl Node {
     }
 
     pub fn has_taint(&self, key: &str, effect: super::pod::TaintEffect) -> bool {
-        self.spec
-            .taints
-            .iter()
-            .any(|t| t.key == key && t.effect == effect)
+        self.spec.taints.iter().any(|t| t.key == key && t.effect == effect)
     }
 }

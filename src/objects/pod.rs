@@ -150,11 +150,8 @@ impl NodeSelectorTerm {
         if self.match_expressions.is_empty() && self.match_fields.is_empty() {
             return false; // an empty term matches no objects
         }
-        let fields: Labels = [("metadata.name".to_string(), node_name.to_string())]
-            .into_iter()
-            .collect();
-        self.match_expressions.iter().all(|r| r.matches(labels))
-            && self.match_fields.iter().all(|r| r.matches(&fields))
+        let fields: Labels = [("metadata.name".to_string(), node_name.to_string())].into_iter().collect();
+        self.match_expressions.iter().all(|r| r.matches(labels)) && self.match_fields.iter().all(|r| r.matches(&fields))
     }
 }
 
@@ -183,10 +180,7 @@ impl PodSpec {
     /// The pod's effective request: max(sum of app containers, largest init
     /// container), per resource, plus one pod slot (k8s-semantics §6.3).
     pub fn requests(&self) -> Resources {
-        let mut sum = Resources {
-            pods: 1,
-            ..Default::default()
-        };
+        let mut sum = Resources { pods: 1, ..Default::default() };
         for c in &self.containers {
             sum.cpu_m += c.requests.cpu_m;
             sum.memory += c.requests.memory;
@@ -201,21 +195,10 @@ impl PodSpec {
     /// Requests with the scheduler's non-zero defaults (100m CPU, 200 MiB)
     /// for containers that request nothing, used only for scoring.
     pub fn nonzero_requests(&self) -> Resources {
-        let mut sum = Resources {
-            pods: 1,
-            ..Default::default()
-        };
+        let mut sum = Resources { pods: 1, ..Default::default() };
         for c in &self.containers {
-            sum.cpu_m += if c.has_cpu_request {
-                c.requests.cpu_m
-            } else {
-                100
-            };
-            sum.memory += if c.has_memory_request {
-                c.requests.memory
-            } else {
-                200 << 20
-            };
+            sum.cpu_m += if c.has_cpu_request { c.requests.cpu_m } else { 100 };
+            sum.memory += if c.has_memory_request { c.requests.memory } else { 200 << 20 };
         }
         sum
     }
@@ -284,12 +267,7 @@ pub struct Condition {
 
 impl Condition {
     pub fn new(status: CondStatus, at: SimTime) -> Self {
-        Condition {
-            status,
-            last_transition_time: at,
-            reason: None,
-            message: None,
-        }
+        Condition { status, last_transition_time: at, reason: None, message: None }
     }
     pub fn is_true(&self) -> bool {
         self.status == CondStatus::True
@@ -318,13 +296,8 @@ pub struct TerminatedState {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContainerState {
-    Waiting {
-        reason: Rc<str>,
-        message: Option<Rc<str>>,
-    },
-    Running {
-        started_at: SimTime,
-    },
+    Waiting { reason: Rc<str>, message: Option<Rc<str>> },
+    Running { started_at: SimTime },
     Terminated(TerminatedState),
 }
 
@@ -383,11 +356,7 @@ impl Pod {
     }
 
     pub fn is_ready(&self) -> bool {
-        self.status
-            .conditions
-            .ready
-            .as_ref()
-            .is_some_and(|c| c.is_true())
+        self.status.conditions.ready.as_ref().is_some_and(|c| c.is_true())
     }
 
     /// `FilterActivePods`: not terminal and not being deleted.
@@ -396,20 +365,11 @@ impl Pod {
     }
 
     pub fn restart_count(&self) -> u32 {
-        self.status
-            .container_statuses
-            .iter()
-            .map(|c| c.restart_count)
-            .sum()
+        self.status.container_statuses.iter().map(|c| c.restart_count).sum()
     }
 
     pub fn max_restart_count(&self) -> u32 {
-        self.status
-            .container_statuses
-            .iter()
-            .map(|c| c.restart_count)
-            .max()
-            .unwrap_or(0)
+        self.status.container_statuses.iter().map(|c| c.restart_count).max().unwrap_or(0)
     }
 }
 
@@ -420,32 +380,15 @@ mod tests {
     #[test]
     fn pull_policy_defaults() {
         assert_eq!(PullPolicy::default_for("luksa/kubia"), PullPolicy::Always);
-        assert_eq!(
-            PullPolicy::default_for("luksa/kubia:latest"),
-            PullPolicy::Always
-        );
-        assert_eq!(
-            PullPolicy::default_for("nginx:1.25"),
-            PullPolicy::IfNotPresent
-        );
-        assert_eq!(
-            PullPolicy::default_for("localhost:5000/app"),
-            PullPolicy::Always
-        );
-        assert_eq!(
-            PullPolicy::default_for("app@sha256:abc"),
-            PullPolicy::IfNotPresent
-        );
+        assert_eq!(PullPolicy::default_for("luksa/kubia:latest"), PullPolicy::Always);
+        assert_eq!(PullPolicy::default_for("nginx:1.25"), PullPolicy::IfNotPresent);
+        assert_eq!(PullPolicy::default_for("localhost:5000/app"), PullPolicy::Always);
+        assert_eq!(PullPolicy::default_for("app@sha256:abc"), PullPolicy::IfNotPresent);
     }
 
     #[test]
     fn toleration_matching() {
-        let taint = Taint {
-            key: "k".into(),
-            value: "v".into(),
-            effect: TaintEffect::NoSchedule,
-            time_added: None,
-        };
+        let taint = Taint { key: "k".into(), value: "v".into(), effect: TaintEffect::NoSchedule, time_added: None };
         let t = |key: &str, exists, value: &str, effect| Toleration {
             key: key.into(),
             exists,

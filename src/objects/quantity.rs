@@ -33,12 +33,7 @@ impl Quantity {
 /// the suffix is a binary SI (`Ki`…`Ei`), decimal SI (`n u m k M G T P E`) or
 /// decimal exponent (`e3`, `E-2`).
 pub fn parse_quantity(s: &str) -> Result<Quantity, String> {
-    let bad = || {
-        format!(
-            "`{}` is not a Kubernetes quantity (e.g. 100m, 2, 1.5, 512Mi, 1G)",
-            s
-        )
-    };
+    let bad = || format!("`{}` is not a Kubernetes quantity (e.g. 100m, 2, 1.5, 512Mi, 1G)", s);
     let t = s.trim();
     if t.is_empty() || t != s {
         return Err(bad());
@@ -48,9 +43,7 @@ pub fn parse_quantity(s: &str) -> Result<Quantity, String> {
         b'+' => (false, &t[1..]),
         _ => (false, t),
     };
-    let num_end = body
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(body.len());
+    let num_end = body.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(body.len());
     let (num, suffix) = body.split_at(num_end);
     if num.is_empty() || num == "." || num.matches('.').count() > 1 {
         return Err(bad());
@@ -61,11 +54,7 @@ pub fn parse_quantity(s: &str) -> Result<Quantity, String> {
     }
     // mantissa × 10^(exp10) × 2^(exp2)
     let digits: String = format!("{}{}", int_part, frac_part);
-    let mantissa: i128 = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().map_err(|_| bad())?
-    };
+    let mantissa: i128 = if digits.is_empty() { 0 } else { digits.parse().map_err(|_| bad())? };
     let mut exp10: i32 = -(frac_part.len() as i32);
     let mut exp2: u32 = 0;
     match suffix {
@@ -98,16 +87,12 @@ pub fn parse_quantity(s: &str) -> Result<Quantity, String> {
     exp10 += 3;
     let mut v = mantissa.checked_mul(1i128 << exp2).ok_or_else(bad)?;
     if exp10 >= 0 {
-        v = v
-            .checked_mul(10i128.checked_pow(exp10 as u32).ok_or_else(bad)?)
-            .ok_or_else(bad)?;
+        v = v.checked_mul(10i128.checked_pow(exp10 as u32).ok_or_else(bad)?).ok_or_else(bad)?;
     } else {
         let d = 10i128.checked_pow((-exp10) as u32).ok_or_else(bad)?;
         v = (v + d - 1) / d;
     }
-    Ok(Quantity {
-        milli: if neg { -v } else { v },
-    })
+    Ok(Quantity { milli: if neg { -v } else { v } })
 }
 
 /// Renders millicores the way kubectl prints CPU (`500m`, `2`).
@@ -121,14 +106,7 @@ pub fn format_cpu(millicores: u64) -> String {
 
 /// Renders bytes with the largest exact binary suffix (`4Gi`, `1536Mi`).
 pub fn format_bytes(bytes: u64) -> String {
-    for (suffix, shift) in [
-        ("Ei", 60),
-        ("Pi", 50),
-        ("Ti", 40),
-        ("Gi", 30),
-        ("Mi", 20),
-        ("Ki", 10),
-    ] {
+    for (suffix, shift) in [("Ei", 60), ("Pi", 50), ("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)] {
         if bytes != 0 && bytes % (1u64 << shift) == 0 {
             return format!("{}{}", bytes >> shift, suffix);
         }

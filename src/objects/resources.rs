@@ -13,11 +13,7 @@ pub struct Resources {
 impl Add for Resources {
     type Output = Resources;
     fn add(self, o: Resources) -> Resources {
-        Resources {
-            cpu_m: self.cpu_m + o.cpu_m,
-            memory: self.memory + o.memory,
-            pods: self.pods + o.pods,
-        }
+        Resources { cpu_m: self.cpu_m + o.cpu_m, memory: self.memory + o.memory, pods: self.pods + o.pods }
     }
 }
 

@@ -80,10 +80,7 @@ impl Selector {
     }
 
     pub fn nothing() -> Self {
-        Selector {
-            requirements: Vec::new(),
-            nothing: true,
-        }
+        Selector { requirements: Vec::new(), nothing: true }
     }
 
     /// An equality-based selector from a plain map.
@@ -91,11 +88,7 @@ impl Selector {
         Selector {
             requirements: map
                 .iter()
-                .map(|(k, v)| Requirement {
-                    key: k.clone(),
-                    op: Op::In,
-                    values: vec![v.clone()],
-                })
+                .map(|(k, v)| Requirement { key: k.clone(), op: Op::In, values: vec![v.clone()] })
                 .collect(),
             nothing: false,
         }
@@ -130,63 +123,33 @@ impl Selector {
             }
             let term = rest[..end].trim();
             rest = rest.get(end + 1..).unwrap_or("").trim();
-            reqs.push(
-                parse_term(term)
-                    .ok_or_else(|| format!("invalid selector term `{}` in `{}`", term, s))?,
-            );
+            reqs.push(parse_term(term).ok_or_else(|| format!("invalid selector term `{}` in `{}`", term, s))?);
         }
-        Ok(Selector {
-            requirements: reqs,
-            nothing: false,
-        })
+        Ok(Selector { requirements: reqs, nothing: false })
     }
 }
 
 fn parse_term(t: &str) -> Option<Requirement> {
-    let valid_key = |k: &str| {
-        !k.is_empty()
-            && k.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-    };
+    let valid_key = |k: &str| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
     if let Some(k) = t.strip_prefix('!') {
         let k = k.trim();
-        return valid_key(k).then(|| Requirement {
-            key: k.into(),
-            op: Op::DoesNotExist,
-            values: vec![],
-        });
+        return valid_key(k).then(|| Requirement { key: k.into(), op: Op::DoesNotExist, values: vec![] });
     }
     for (sep, op) in [(" notin ", Op::NotIn), (" in ", Op::In)] {
         if let Some((k, set)) = t.split_once(sep) {
             let set = set.trim().strip_prefix('(')?.strip_suffix(')')?;
-            let values: Vec<String> = set
-                .split(',')
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-                .collect();
+            let values: Vec<String> = set.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
             let k = k.trim();
-            return valid_key(k).then(|| Requirement {
-                key: k.into(),
-                op,
-                values,
-            });
+            return valid_key(k).then(|| Requirement { key: k.into(), op, values });
         }
     }
     for (sep, op) in [("!=", Op::NotIn), ("==", Op::In), ("=", Op::In)] {
         if let Some((k, v)) = t.split_once(sep) {
             let (k, v) = (k.trim(), v.trim());
-            return valid_key(k).then(|| Requirement {
-                key: k.into(),
-                op,
-                values: vec![v.into()],
-            });
+            return valid_key(k).then(|| Requirement { key: k.into(), op, values: vec![v.into()] });
         }
     }
-    valid_key(t).then(|| Requirement {
-        key: t.into(),
-        op: Op::Exists,
-        values: vec![],
-    })
+    valid_key(t).then(|| Requirement { key: t.into(), op: Op::Exists, values: vec![] })
 }
 
 impl fmt::Display for Selector {
@@ -222,24 +185,16 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn set_based_semantics() {
         let l = labels(&[("app", "kubia"), ("env", "prod")]);
         assert!(Selector::parse("app=kubia").unwrap().matches(&l));
-        assert!(Selector::parse("app in (kubia, other)")
-            .unwrap()
-            .matches(&l));
+        assert!(Selector::parse("app in (kubia, other)").unwrap().matches(&l));
         assert!(!Selector::parse("app notin (kubia)").unwrap().matches(&l));
-        assert!(
-            Selector::parse("tier notin (x)").unwrap().matches(&l),
-            "NotIn holds when key absent"
-        );
+        assert!(Selector::parse("tier notin (x)").unwrap().matches(&l), "NotIn holds when key absent");
         assert!(Selector::parse("env,!tier").unwrap().matches(&l));
         assert!(!Selector::parse("app!=kubia").unwrap().matches(&l));
         assert!(Selector::everything().matches(&l));
@@ -248,11 +203,7 @@ mod tests {
 
     #[test]
     fn gt_lt() {
-        let r = Requirement {
-            key: "n".into(),
-            op: Op::Gt,
-            values: vec!["3".into()],
-        };
+        let r = Requirement { key: "n".into(), op: Op::Gt, values: vec!["3".into()] };
         assert!(r.matches(&labels(&[("n", "4")])));
         assert!(!r.matches(&labels(&[("n", "3")])));
         assert!(!r.matches(&labels(&[("n", "x")])));

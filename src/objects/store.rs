@@ -41,16 +41,10 @@ pub struct Key {
 
 impl Key {
     pub fn new(namespace: &str, name: &str) -> Key {
-        Key {
-            namespace: namespace.into(),
-            name: name.into(),
-        }
+        Key { namespace: namespace.into(), name: name.into() }
     }
     pub fn of(meta: &ObjectMeta) -> Key {
-        Key {
-            namespace: meta.namespace.clone(),
-            name: meta.name.clone(),
-        }
+        Key { namespace: meta.namespace.clone(), name: meta.name.clone() }
     }
 }
 
@@ -108,10 +102,7 @@ impl fmt::Display for ApiError {
 }
 
 fn not_found(kind: &str, name: &str) -> ApiError {
-    ApiError {
-        code: ApiErrorCode::NotFound,
-        message: format!("{} \"{}\" not found", kind.to_ascii_lowercase(), name),
-    }
+    ApiError { code: ApiErrorCode::NotFound, message: format!("{} \"{}\" not found", kind.to_ascii_lowercase(), name) }
 }
 
 fn conflict(kind: &str, name: &str) -> ApiError {
@@ -272,12 +263,7 @@ impl Store {
 
     /// Applies one write. On success the write is in the trace and its watch
     /// event is returned for delivery.
-    pub fn apply(
-        &mut self,
-        now: SimTime,
-        op: ApiOp,
-        trace: &mut Trace,
-    ) -> Result<WatchEvent, ApiError> {
+    pub fn apply(&mut self, now: SimTime, op: ApiOp, trace: &mut Trace) -> Result<WatchEvent, ApiError> {
         let ev = match op {
             ApiOp::Create(obj) => self.create(now, obj)?,
             ApiOp::Update { obj, check_rv } => self.update(obj, check_rv)?,
@@ -300,10 +286,7 @@ impl Store {
                 // A terminal phase is final: the apiserver rejects a
                 // transition out of Succeeded/Failed.
                 if p.status.phase.is_terminal() && status.phase != p.status.phase {
-                    return Err(ApiError {
-                        code: ApiErrorCode::Invalid,
-                        message: "pod phase is terminal".into(),
-                    });
+                    return Err(ApiError { code: ApiErrorCode::Invalid, message: "pod phase is terminal".into() });
                 }
                 let keep_target = p.status.conditions.disruption_target.clone();
                 p.status = *status;
@@ -312,12 +295,7 @@ impl Store {
                 }
                 Ok(())
             })?,
-            ApiOp::PodCondition {
-                key,
-                uid,
-                which,
-                cond,
-            } => self.modify_pod(&key, Some(uid), |p| {
+            ApiOp::PodCondition { key, uid, which, cond } => self.modify_pod(&key, Some(uid), |p| {
                 let slot = match which {
                     PodConditionType::PodScheduled => &mut p.status.conditions.pod_scheduled,
                     PodConditionType::Ready => &mut p.status.conditions.ready,
@@ -343,16 +321,9 @@ impl Store {
                 Ok(())
             })?,
             ApiOp::NodeTaints { name, add, remove } => self.modify_node(&name, |n| {
-                n.spec
-                    .taints
-                    .retain(|t| !remove.iter().any(|(k, e)| *k == t.key && *e == t.effect));
+                n.spec.taints.retain(|t| !remove.iter().any(|(k, e)| *k == t.key && *e == t.effect));
                 for t in add {
-                    if !n
-                        .spec
-                        .taints
-                        .iter()
-                        .any(|x| x.key == t.key && x.effect == t.effect)
-                    {
+                    if !n.spec.taints.iter().any(|x| x.key == t.key && x.effect == t.effect) {
                         n.spec.taints.push(t);
                     }
                 }
@@ -360,19 +331,13 @@ impl Store {
             })?,
             ApiOp::ReplicaSetStatus { kind, key, status } => {
                 let k = (kind, key.clone());
-                let cur = self
-                    .replicasets
-                    .get(&k)
-                    .ok_or_else(|| not_found(kind.as_str(), &key.name))?;
+                let cur = self.replicasets.get(&k).ok_or_else(|| not_found(kind.as_str(), &key.name))?;
                 let mut new = (**cur).clone();
                 new.status = status;
                 self.revision += 1;
                 new.meta.resource_version = self.revision;
                 let new = Rc::new(new);
-                let old = self
-                    .replicasets
-                    .insert(k, new.clone())
-                    .map(Object::ReplicaSet);
+                let old = self.replicasets.insert(k, new.clone()).map(Object::ReplicaSet);
                 WatchEvent {
                     kind: WatchKind::Modified,
                     obj: Object::ReplicaSet(new),
@@ -380,24 +345,9 @@ impl Store {
                     propagation: Propagation::Background,
                 }
             }
-            ApiOp::Delete {
-                kind,
-                other_kind,
-                key,
-                uid,
-                grace_seconds,
-                propagation,
-                disruption,
-            } => self.delete(
-                now,
-                kind,
-                other_kind,
-                key,
-                uid,
-                grace_seconds,
-                propagation,
-                disruption,
-            )?,
+            ApiOp::Delete { kind, other_kind, key, uid, grace_seconds, propagation, disruption } => {
+                self.delete(now, kind, other_kind, key, uid, grace_seconds, propagation, disruption)?
+            }
         };
         let obj = &ev.obj;
         let meta = obj.meta();
@@ -407,11 +357,7 @@ impl Store {
             WatchKind::Deleted => Verb::Delete,
         };
         if let Object::Pod(p) = obj {
-            self.account_pod(
-                ev.old.as_ref(),
-                Some(p).filter(|_| ev.kind != WatchKind::Deleted),
-                now,
-            );
+            self.account_pod(ev.old.as_ref(), Some(p).filter(|_| ev.kind != WatchKind::Deleted), now);
         }
         if let Object::Node(n) = obj {
             let old = match &ev.old {
@@ -425,15 +371,7 @@ impl Store {
                 self.stats.allocatable += n.status.allocatable;
             }
         }
-        trace.write(
-            now,
-            self.revision,
-            verb,
-            obj.kind_name(),
-            &meta.namespace,
-            &meta.name,
-            &obj.summary(),
-        );
+        trace.write(now, self.revision, verb, obj.kind_name(), &meta.namespace, &meta.name, &obj.summary());
         Ok(ev)
     }
 
@@ -505,11 +443,7 @@ impl Store {
         // `names.SimpleNameGenerator`: prefix (truncated to leave room) + 5
         // characters from an alphabet without vowels and look-alikes.
         let max_prefix = 63 - 5;
-        let prefix = if prefix.len() > max_prefix {
-            &prefix[..max_prefix]
-        } else {
-            prefix
-        };
+        let prefix = if prefix.len() > max_prefix { &prefix[..max_prefix] } else { prefix };
         let mut s = String::with_capacity(prefix.len() + 5);
         s.push_str(prefix);
         for _ in 0..5 {
@@ -523,15 +457,11 @@ impl Store {
             Kind::Namespace => self.namespaces.contains_key(&key.name),
             Kind::Node => self.nodes.contains_key(&key.name),
             Kind::Pod => self.pods.contains_key(key),
-            Kind::ReplicationController => self
-                .replicasets
-                .contains_key(&(ReplicaKind::ReplicationController, key.clone())),
-            Kind::ReplicaSet => self
-                .replicasets
-                .contains_key(&(ReplicaKind::ReplicaSet, key.clone())),
-            Kind::Other => self
-                .others
-                .contains_key(&(other_kind.unwrap_or("").to_string(), key.clone())),
+            Kind::ReplicationController => {
+                self.replicasets.contains_key(&(ReplicaKind::ReplicationController, key.clone()))
+            }
+            Kind::ReplicaSet => self.replicasets.contains_key(&(ReplicaKind::ReplicaSet, key.clone())),
+            Kind::Other => self.others.contains_key(&(other_kind.unwrap_or("").to_string(), key.clone())),
         }
     }
 
@@ -569,11 +499,7 @@ impl Store {
         if self.exists(kind, Some(&kind_name), &key) {
             return Err(ApiError {
                 code: ApiErrorCode::AlreadyExists,
-                message: format!(
-                    "{} \"{}\" already exists",
-                    kind_name.to_ascii_lowercase(),
-                    key.name
-                ),
+                message: format!("{} \"{}\" already exists", kind_name.to_ascii_lowercase(), key.name),
             });
         }
         self.revision += 1;
@@ -625,12 +551,7 @@ impl Store {
                 Object::Other(u)
             }
         };
-        Ok(WatchEvent {
-            kind: WatchKind::Added,
-            obj: stored,
-            old: None,
-            propagation: Propagation::Background,
-        })
+        Ok(WatchEvent { kind: WatchKind::Added, obj: stored, old: None, propagation: Propagation::Background })
     }
 
     /// Replaces metadata (labels, annotations, owner references) and spec;
@@ -657,19 +578,13 @@ impl Store {
         };
         match obj {
             Object::Pod(p) => {
-                let cur = self
-                    .pods
-                    .get(&key)
-                    .ok_or_else(|| not_found("pods", &key.name))?
-                    .clone();
+                let cur = self.pods.get(&key).ok_or_else(|| not_found("pods", &key.name))?.clone();
                 check(&cur.meta, "pods")?;
                 self.revision += 1;
                 let mut new = (*cur).clone();
                 new.meta = merge_meta(&cur.meta, self.revision, false);
                 // Pod spec is immutable but for a few fields; keep nodeName.
-                if p.spec.containers != cur.spec.containers
-                    || p.spec.tolerations != cur.spec.tolerations
-                {
+                if p.spec.containers != cur.spec.containers || p.spec.tolerations != cur.spec.tolerations {
                     let mut spec = (*p.spec).clone();
                     spec.node_name = cur.spec.node_name.clone();
                     new.spec = Rc::new(spec);
@@ -685,11 +600,7 @@ impl Store {
             }
             Object::ReplicaSet(r) => {
                 let k = (r.kind, key.clone());
-                let cur = self
-                    .replicasets
-                    .get(&k)
-                    .ok_or_else(|| not_found(r.kind.as_str(), &key.name))?
-                    .clone();
+                let cur = self.replicasets.get(&k).ok_or_else(|| not_found(r.kind.as_str(), &key.name))?.clone();
                 check(&cur.meta, r.kind.as_str())?;
                 self.revision += 1;
                 let mut new = (*cur).clone();
@@ -706,11 +617,7 @@ impl Store {
                 })
             }
             Object::Node(n) => {
-                let cur = self
-                    .nodes
-                    .get(&key.name)
-                    .ok_or_else(|| not_found("nodes", &key.name))?
-                    .clone();
+                let cur = self.nodes.get(&key.name).ok_or_else(|| not_found("nodes", &key.name))?.clone();
                 check(&cur.meta, "nodes")?;
                 self.revision += 1;
                 let mut new = (*cur).clone();
@@ -726,16 +633,10 @@ impl Store {
                 })
             }
             Object::Namespace(_) => {
-                let cur = self
-                    .namespaces
-                    .get(&key.name)
-                    .ok_or_else(|| not_found("namespaces", &key.name))?
-                    .clone();
+                let cur = self.namespaces.get(&key.name).ok_or_else(|| not_found("namespaces", &key.name))?.clone();
                 check(&cur.meta, "namespaces")?;
                 self.revision += 1;
-                let new = Rc::new(Namespace {
-                    meta: merge_meta(&cur.meta, self.revision, false),
-                });
+                let new = Rc::new(Namespace { meta: merge_meta(&cur.meta, self.revision, false) });
                 self.namespaces.insert(key.name.clone(), new.clone());
                 Ok(WatchEvent {
                     kind: WatchKind::Modified,
@@ -746,11 +647,7 @@ impl Store {
             }
             Object::Other(u) => {
                 let k = (u.kind.clone(), key.clone());
-                let cur = self
-                    .others
-                    .get(&k)
-                    .ok_or_else(|| not_found(&u.kind, &key.name))?
-                    .clone();
+                let cur = self.others.get(&k).ok_or_else(|| not_found(&u.kind, &key.name))?.clone();
                 check(&cur.meta, &u.kind)?;
                 self.revision += 1;
                 let mut new = (*u).clone();
@@ -773,10 +670,7 @@ impl Store {
         uid: Option<u64>,
         f: impl FnOnce(&mut Pod) -> Result<(), ApiError>,
     ) -> Result<WatchEvent, ApiError> {
-        let slot = self
-            .pods
-            .get_mut(key)
-            .ok_or_else(|| not_found("pods", &key.name))?;
+        let slot = self.pods.get_mut(key).ok_or_else(|| not_found("pods", &key.name))?;
         if uid.is_some_and(|u| u != slot.meta.uid) {
             return Err(conflict("pods", &key.name));
         }
@@ -799,11 +693,7 @@ impl Store {
         name: &str,
         f: impl FnOnce(&mut Node) -> Result<(), ApiError>,
     ) -> Result<WatchEvent, ApiError> {
-        let cur = self
-            .nodes
-            .get(name)
-            .ok_or_else(|| not_found("nodes", name))?
-            .clone();
+        let cur = self.nodes.get(name).ok_or_else(|| not_found("nodes", name))?.clone();
         let mut new = (*cur).clone();
         f(&mut new)?;
         self.revision += 1;
@@ -834,19 +724,11 @@ impl Store {
             Some(u) if u != meta.uid => Err(conflict(kind, &meta.name)),
             _ => Ok(()),
         };
-        let removed = |obj: Object| WatchEvent {
-            kind: WatchKind::Deleted,
-            obj: obj.clone(),
-            old: Some(obj),
-            propagation,
-        };
+        let removed =
+            |obj: Object| WatchEvent { kind: WatchKind::Deleted, obj: obj.clone(), old: Some(obj), propagation };
         match kind {
             Kind::Pod => {
-                let cur = self
-                    .pods
-                    .get(&key)
-                    .ok_or_else(|| not_found("pods", &key.name))?
-                    .clone();
+                let cur = self.pods.get(&key).ok_or_else(|| not_found("pods", &key.name))?.clone();
                 check_uid(&cur.meta, "pods")?;
                 // Pod strategy `CheckGracefulDeleteStrategy`: unscheduled and
                 // terminal pods are deleted at once.
@@ -897,28 +779,17 @@ impl Store {
                 })
             }
             Kind::Node => {
-                let cur = self
-                    .nodes
-                    .get(&key.name)
-                    .ok_or_else(|| not_found("nodes", &key.name))?
-                    .clone();
+                let cur = self.nodes.get(&key.name).ok_or_else(|| not_found("nodes", &key.name))?.clone();
                 check_uid(&cur.meta, "nodes")?;
                 self.revision += 1;
                 self.nodes.swap_remove(&key.name);
                 Ok(removed(Object::Node(cur)))
             }
             Kind::ReplicationController | Kind::ReplicaSet => {
-                let rk = if kind == Kind::ReplicaSet {
-                    ReplicaKind::ReplicaSet
-                } else {
-                    ReplicaKind::ReplicationController
-                };
+                let rk =
+                    if kind == Kind::ReplicaSet { ReplicaKind::ReplicaSet } else { ReplicaKind::ReplicationController };
                 let k = (rk, key.clone());
-                let cur = self
-                    .replicasets
-                    .get(&k)
-                    .ok_or_else(|| not_found(rk.as_str(), &key.name))?
-                    .clone();
+                let cur = self.replicasets.get(&k).ok_or_else(|| not_found(rk.as_str(), &key.name))?.clone();
                 check_uid(&cur.meta, rk.as_str())?;
                 self.revision += 1;
                 self.replicasets.swap_remove(&k);
@@ -930,11 +801,7 @@ impl Store {
             }),
             Kind::Other => {
                 let k = (other_kind.unwrap_or_default(), key.clone());
-                let cur = self
-                    .others
-                    .get(&k)
-                    .ok_or_else(|| not_found(&k.0, &key.name))?
-                    .clone();
+                let cur = self.others.get(&k).ok_or_else(|| not_found(&k.0, &key.name))?.clone();
                 check_uid(&cur.meta, &k.0)?;
                 self.revision += 1;
                 self.others.swap_remove(&k);
@@ -946,11 +813,7 @@ impl Store {
     /// Looks an object up by kind and key (for kubectl verbs).
     pub fn get(&self, kind: Kind, key: &Key) -> Option<Object> {
         match kind {
-            Kind::Namespace => self
-                .namespaces
-                .get(&key.name)
-                .cloned()
-                .map(Object::Namespace),
+            Kind::Namespace => self.namespaces.get(&key.name).cloned().map(Object::Namespace),
             Kind::Node => self.nodes.get(&key.name).cloned().map(Object::Node),
             Kind::Pod => self.pods.get(key).cloned().map(Object::Pod),
             Kind::ReplicationController => self
@@ -958,11 +821,9 @@ impl Store {
                 .get(&(ReplicaKind::ReplicationController, key.clone()))
                 .cloned()
                 .map(Object::ReplicaSet),
-            Kind::ReplicaSet => self
-                .replicasets
-                .get(&(ReplicaKind::ReplicaSet, key.clone()))
-                .cloned()
-                .map(Object::ReplicaSet),
+            Kind::ReplicaSet => {
+                self.replicasets.get(&(ReplicaKind::ReplicaSet, key.clone())).cloned().map(Object::ReplicaSet)
+            }
             Kind::Other => None,
         }
     }
@@ -973,12 +834,8 @@ impl Store {
 /// toleration for each (k8s-semantics §4.2).
 fn default_toleration_seconds(p: &mut Pod) {
     const SECONDS: i64 = 300;
-    let probe = |key: &str| Taint {
-        key: key.into(),
-        value: String::new(),
-        effect: TaintEffect::NoExecute,
-        time_added: None,
-    };
+    let probe =
+        |key: &str| Taint { key: key.into(), value: String::new(), effect: TaintEffect::NoExecute, time_added: None };
     let mut add = Vec::new();
     for key in [TAINT_NOT_READY, TAINT_UNREACHABLE] {
         let taint = probe(key);

@@ -37,18 +37,11 @@ pub fn timeseries_row(w: &mut dyn Write, t: SimTime, s: &ClusterStats) -> std::i
     )
 }
 
-pub fn write_pods<'a>(
-    w: &mut dyn Write,
-    pods: impl Iterator<Item = &'a PodTimes>,
-) -> std::io::Result<()> {
+pub fn write_pods<'a>(w: &mut dyn Write, pods: impl Iterator<Item = &'a PodTimes>) -> std::io::Result<()> {
     writeln!(w, "{}", PODS_HEADER)?;
     let opt = |t: Option<SimTime>| t.map(seconds).unwrap_or_default();
     for p in pods {
-        let name = if &*p.namespace == "default" {
-            p.name.to_string()
-        } else {
-            format!("{}/{}", p.namespace, p.name)
-        };
+        let name = if &*p.namespace == "default" { p.name.to_string() } else { format!("{}/{}", p.namespace, p.name) };
         writeln!(
             w,
             "{},{},{},{},{},{},{}",
@@ -58,11 +51,7 @@ pub fn write_pods<'a>(
             opt(p.scheduled),
             opt(p.started),
             opt(p.finished),
-            if p.deleted.is_some() && p.finished.is_none() {
-                "Deleted"
-            } else {
-                p.phase.as_str()
-            }
+            if p.deleted.is_some() && p.finished.is_none() { "Deleted" } else { p.phase.as_str() }
         )?;
     }
     Ok(())

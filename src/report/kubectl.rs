@@ -18,11 +18,7 @@ pub fn human_duration(d: SimDuration) -> String {
     let minutes = secs / 60;
     if minutes < 10 {
         let s = secs % 60;
-        return if s == 0 {
-            format!("{}m", minutes)
-        } else {
-            format!("{}m{}s", minutes, s)
-        };
+        return if s == 0 { format!("{}m", minutes) } else { format!("{}m{}s", minutes, s) };
     }
     if minutes < 180 {
         return format!("{}m", minutes);
@@ -30,33 +26,21 @@ pub fn human_duration(d: SimDuration) -> String {
     let hours = minutes / 60;
     if hours < 8 {
         let m = minutes % 60;
-        return if m == 0 {
-            format!("{}h", hours)
-        } else {
-            format!("{}h{}m", hours, m)
-        };
+        return if m == 0 { format!("{}h", hours) } else { format!("{}h{}m", hours, m) };
     }
     if hours < 48 {
         return format!("{}h", hours);
     }
     if hours < 24 * 8 {
         let h = hours % 24;
-        return if h == 0 {
-            format!("{}d", hours / 24)
-        } else {
-            format!("{}d{}h", hours / 24, h)
-        };
+        return if h == 0 { format!("{}d", hours / 24) } else { format!("{}d{}h", hours / 24, h) };
     }
     if hours < 24 * 365 * 2 {
         return format!("{}d", hours / 24);
     }
     if hours < 24 * 365 * 8 {
         let dy = (hours / 24) % 365;
-        return if dy == 0 {
-            format!("{}y", hours / 24 / 365)
-        } else {
-            format!("{}y{}d", hours / 24 / 365, dy)
-        };
+        return if dy == 0 { format!("{}y", hours / 24 / 365) } else { format!("{}y{}d", hours / 24 / 365, dy) };
     }
     format!("{}y", hours / 24 / 365)
 }
@@ -67,12 +51,7 @@ fn age(meta: &ObjectMeta, now: SimTime) -> String {
 
 /// The pod's STATUS column (`printPod`).
 pub fn pod_status(p: &Pod) -> String {
-    let mut reason: String = p
-        .status
-        .reason
-        .as_deref()
-        .unwrap_or(p.status.phase.as_str())
-        .to_string();
+    let mut reason: String = p.status.reason.as_deref().unwrap_or(p.status.phase.as_str()).to_string();
     let mut has_running = false;
     for c in p.status.container_statuses.iter().rev() {
         match &c.state {
@@ -89,11 +68,7 @@ pub fn pod_status(p: &Pod) -> String {
         }
     }
     if reason == "Completed" && has_running {
-        reason = if p.is_ready() {
-            "Running".into()
-        } else {
-            "NotReady".into()
-        };
+        reason = if p.is_ready() { "Running".into() } else { "NotReady".into() };
     }
     if p.meta.deletion_timestamp.is_some() {
         if p.status.reason.as_deref() == Some("NodeLost") {
@@ -119,18 +94,9 @@ pub fn pod_ready(p: &Pod) -> String {
 /// The RESTARTS column, with `(… ago)` since the last termination.
 pub fn pod_restarts(p: &Pod, now: SimTime) -> String {
     let restarts = p.restart_count();
-    let last = p
-        .status
-        .container_statuses
-        .iter()
-        .filter_map(|c| c.last_state.as_ref().map(|t| t.finished_at))
-        .max();
+    let last = p.status.container_statuses.iter().filter_map(|c| c.last_state.as_ref().map(|t| t.finished_at)).max();
     match last {
-        Some(t) if restarts > 0 => format!(
-            "{} ({} ago)",
-            restarts,
-            human_duration(now.saturating_sub(t))
-        ),
+        Some(t) if restarts > 0 => format!("{} ({} ago)", restarts, human_duration(now.saturating_sub(t))),
         _ => restarts.to_string(),
     }
 }
@@ -151,13 +117,7 @@ pub fn pods_table(pods: &[&Pod], now: SimTime, wide: bool, all_namespaces: bool)
             if all_namespaces {
                 r.push(p.meta.namespace.to_string());
             }
-            r.extend([
-                p.meta.name.to_string(),
-                pod_ready(p),
-                pod_status(p),
-                pod_restarts(p, now),
-                age(&p.meta, now),
-            ]);
+            r.extend([p.meta.name.to_string(), pod_ready(p), pod_status(p), pod_restarts(p, now), age(&p.meta, now)]);
             if wide {
                 r.push(p.status.pod_ip.as_deref().unwrap_or("<none>").to_string());
                 r.push(p.node_name().unwrap_or("<none>").to_string());
@@ -172,11 +132,7 @@ pub fn pods_table(pods: &[&Pod], now: SimTime, wide: bool, all_namespaces: bool)
 
 /// The node's STATUS column (`printNode`).
 pub fn node_status(n: &Node) -> String {
-    let mut s = if n.is_ready() {
-        "Ready".to_string()
-    } else {
-        "NotReady".to_string()
-    };
+    let mut s = if n.is_ready() { "Ready".to_string() } else { "NotReady".to_string() };
     if n.spec.unschedulable {
         s.push_str(",SchedulingDisabled");
     }
@@ -201,13 +157,7 @@ fn node_roles(n: &Node) -> String {
 pub fn nodes_table(nodes: &[&Node], now: SimTime, wide: bool) -> String {
     let mut header = vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"];
     if wide {
-        header.extend([
-            "INTERNAL-IP",
-            "EXTERNAL-IP",
-            "OS-IMAGE",
-            "KERNEL-VERSION",
-            "CONTAINER-RUNTIME",
-        ]);
+        header.extend(["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]);
     }
     let rows: Vec<Vec<String>> = nodes
         .iter()
@@ -234,12 +184,7 @@ pub fn nodes_table(nodes: &[&Node], now: SimTime, wide: bool) -> String {
     render(&header, &rows)
 }
 
-pub fn replicasets_table(
-    sets: &[&ReplicaSet],
-    now: SimTime,
-    wide: bool,
-    all_namespaces: bool,
-) -> String {
+pub fn replicasets_table(sets: &[&ReplicaSet], now: SimTime, wide: bool, all_namespaces: bool) -> String {
     let mut header = vec![];
     if all_namespaces {
         header.push("NAMESPACE");
@@ -264,20 +209,8 @@ pub fn replicasets_table(
             ]);
             if wide {
                 let t = &s.spec.template.spec;
-                r.push(
-                    t.containers
-                        .iter()
-                        .map(|c| c.name.to_string())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                );
-                r.push(
-                    t.containers
-                        .iter()
-                        .map(|c| c.image.to_string())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                );
+                r.push(t.containers.iter().map(|c| c.name.to_string()).collect::<Vec<_>>().join(","));
+                r.push(t.containers.iter().map(|c| c.image.to_string()).collect::<Vec<_>>().join(","));
                 r.push(s.spec.selector.to_string());
             }
             r

@@ -19,11 +19,7 @@ pub fn render_events(events: &[EventRecord], errors: &[UserError]) -> String {
                 i,
                 vec![
                     e.time.to_string(),
-                    if e.warning {
-                        "Warning".into()
-                    } else {
-                        "Normal".into()
-                    },
+                    if e.warning { "Warning".into() } else { "Normal".into() },
                     e.reason.to_string(),
                     object_ref(e.kind, &e.name),
                     e.message.clone(),
@@ -35,13 +31,7 @@ pub fn render_events(events: &[EventRecord], errors: &[UserError]) -> String {
         rows.push((
             u.time,
             usize::MAX / 2 + i,
-            vec![
-                u.time.to_string(),
-                "Error".into(),
-                "kubectl".into(),
-                "-".into(),
-                u.message.clone(),
-            ],
+            vec![u.time.to_string(), "Error".into(), "kubectl".into(), "-".into(), u.message.clone()],
         ));
     }
     rows.sort_by_key(|(t, i, _)| (*t, *i));

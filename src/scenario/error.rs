@@ -36,13 +36,7 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
-    pub fn error(
-        &mut self,
-        file: &str,
-        node: Option<&Node>,
-        field: &str,
-        message: impl Into<String>,
-    ) {
+    pub fn error(&mut self, file: &str, node: Option<&Node>, field: &str, message: impl Into<String>) {
         self.errors.push(LoadError {
             file: file.to_string(),
             pos: node.map(|n| n.pos),

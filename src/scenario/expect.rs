@@ -1,7 +1,8 @@
 //! Expectations: "at 10m, 5 pods with app=kubia are Running". Each counts
 //! the objects matching a filter at a virtual time and compares the count.
 
-use crate::objects::pod::{CondStatus, PodPhase};
+use crate::objects::node::Node;
+use crate::objects::pod::{CondStatus, Pod, PodPhase};
 use crate::objects::selector::Selector;
 use crate::objects::store::Store;
 use crate::report::kubectl::{node_status, pod_status};
@@ -20,6 +21,8 @@ pub struct PodFilter {
     pub status: Option<String>,
     pub ready: Option<bool>,
     pub terminating: Option<bool>,
+    /// Total container restarts (kubectl's RESTARTS count).
+    pub restarts: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -30,7 +33,7 @@ pub struct NodeFilter {
     pub status: Option<String>,
     /// The Ready condition (`True`, `False`, `Unknown`).
     pub ready: Option<CondStatus>,
-    /// A taint key the node must carry.
+    /// A taint the node must carry: `key` or `key:Effect`.
     pub taint: Option<String>,
 }
 
@@ -63,48 +66,41 @@ pub struct Verdict {
     pub names: Vec<String>,
 }
 
+impl PodFilter {
+    pub fn matches(&self, p: &Pod) -> bool {
+        self.namespace.as_ref().is_none_or(|ns| *ns == *p.meta.namespace)
+            && self.name.as_ref().is_none_or(|n| *n == *p.meta.name)
+            && self.selector.as_ref().is_none_or(|s| s.matches(&p.meta.labels))
+            && self.node.as_ref().is_none_or(|n| p.node_name() == Some(n.as_str()))
+            && self.phase.is_none_or(|ph| p.status.phase == ph)
+            && self.status.as_ref().is_none_or(|s| *s == pod_status(p))
+            && self.ready.is_none_or(|r| p.is_ready() == r)
+            && self.terminating.is_none_or(|t| p.meta.deletion_timestamp.is_some() == t)
+            && self.restarts.is_none_or(|r| p.restart_count() == r)
+    }
+}
+
+impl NodeFilter {
+    pub fn matches(&self, n: &Node) -> bool {
+        self.name.as_ref().is_none_or(|x| *x == *n.meta.name)
+            && self.selector.as_ref().is_none_or(|s| s.matches(&n.meta.labels))
+            && self.status.as_ref().is_none_or(|s| *s == node_status(n))
+            && self.ready.is_none_or(|r| n.status.ready.status == r)
+            && self.taint.as_ref().is_none_or(|k| {
+                let (key, effect) = k.split_once(':').unwrap_or((k, ""));
+                n.spec.taints.iter().any(|t| t.key == key && (effect.is_empty() || t.effect.as_str() == effect))
+            })
+    }
+}
+
 impl Expectation {
     /// Evaluates against the store as it is now.
     pub fn check(&self, store: &Store) -> Verdict {
         let mut names: Vec<String> = match &self.target {
-            Target::Pods(f) => store
-                .pods
-                .values()
-                .filter(|p| {
-                    f.namespace
-                        .as_ref()
-                        .is_none_or(|ns| *ns == *p.meta.namespace)
-                        && f.name.as_ref().is_none_or(|n| *n == *p.meta.name)
-                        && f.selector
-                            .as_ref()
-                            .is_none_or(|s| s.matches(&p.meta.labels))
-                        && f.node
-                            .as_ref()
-                            .is_none_or(|n| p.node_name() == Some(n.as_str()))
-                        && f.phase.is_none_or(|ph| p.status.phase == ph)
-                        && f.status.as_ref().is_none_or(|s| *s == pod_status(p))
-                        && f.ready.is_none_or(|r| p.is_ready() == r)
-                        && f.terminating
-                            .is_none_or(|t| p.meta.deletion_timestamp.is_some() == t)
-                })
-                .map(|p| p.meta.name.to_string())
-                .collect(),
-            Target::Nodes(f) => store
-                .nodes
-                .values()
-                .filter(|n| {
-                    f.name.as_ref().is_none_or(|x| *x == *n.meta.name)
-                        && f.selector
-                            .as_ref()
-                            .is_none_or(|s| s.matches(&n.meta.labels))
-                        && f.status.as_ref().is_none_or(|s| *s == node_status(n))
-                        && f.ready.is_none_or(|r| n.status.ready.status == r)
-                        && f.taint
-                            .as_ref()
-                            .is_none_or(|k| n.spec.taints.iter().any(|t| t.key == *k))
-                })
-                .map(|n| n.meta.name.to_string())
-                .collect(),
+            Target::Pods(f) => store.pods.values().filter(|p| f.matches(p)).map(|p| p.meta.name.to_string()).collect(),
+            Target::Nodes(f) => {
+                store.nodes.values().filter(|n| f.matches(n)).map(|n| n.meta.name.to_string()).collect()
+            }
         };
         names.sort();
         let found = names.len() as u64;
@@ -113,11 +109,7 @@ impl Expectation {
             CountCheck::AtLeast(n) => found >= n,
             CountCheck::AtMost(n) => found <= n,
         };
-        Verdict {
-            passed,
-            found,
-            names,
-        }
+        Verdict { passed, found, names }
     }
 }
 
@@ -152,6 +144,9 @@ impl fmt::Display for Expectation {
                 if let Some(x) = p.terminating {
                     parts.push(format!("terminating {}", x));
                 }
+                if let Some(x) = p.restarts {
+                    parts.push(format!("restarts {}", x));
+                }
                 if let Some(ns) = &p.namespace {
                     if ns != "default" {
                         parts.push(format!("namespace {}", ns));
@@ -183,5 +178,27 @@ impl fmt::Display for Expectation {
             write!(f, " with {}", parts.join(", "))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::pod::{Taint, TaintEffect};
+
+    #[test]
+    fn taint_filter_distinguishes_effects() {
+        let mut n = crate::testutil::node("n", 1000, 1 << 30);
+        n.spec.taints.push(Taint {
+            key: "k".into(),
+            value: String::new(),
+            effect: TaintEffect::NoSchedule,
+            time_added: None,
+        });
+        let f = |t: &str| NodeFilter { taint: Some(t.into()), ..Default::default() };
+        assert!(f("k").matches(&n));
+        assert!(f("k:NoSchedule").matches(&n));
+        assert!(!f("k:NoExecute").matches(&n));
+        assert!(!f("other").matches(&n));
     }
 }

@@ -4,9 +4,7 @@
 
 use super::action::Action;
 use crate::objects::meta::ObjectMeta;
-use crate::objects::pod::{
-    Container, ContainerPort, Pod, PodSpec, PodStatus, PullPolicy, RestartPolicy,
-};
+use crate::objects::pod::{Container, ContainerPort, Pod, PodSpec, PodStatus, PullPolicy, RestartPolicy};
 use crate::objects::store::Propagation;
 use crate::objects::{Kind, Object};
 use std::collections::BTreeMap;
@@ -16,11 +14,7 @@ use std::rc::Rc;
 #[derive(Debug)]
 pub enum Parsed {
     Action(Action),
-    File {
-        path: String,
-        create: bool,
-        namespace: Option<String>,
-    },
+    File { path: String, create: bool, namespace: Option<String> },
 }
 
 /// Splits a command line like a shell: whitespace, with '…' and "…" quoting.
@@ -79,10 +73,7 @@ const VALUE_FLAGS: &[&str] = &[
 ];
 
 fn parse_args(tokens: &[String]) -> Result<Args, String> {
-    let mut a = Args {
-        positional: Vec::new(),
-        flags: BTreeMap::new(),
-    };
+    let mut a = Args { positional: Vec::new(), flags: BTreeMap::new() };
     let mut i = 0;
     while i < tokens.len() {
         let t = &tokens[i];
@@ -90,28 +81,16 @@ fn parse_args(tokens: &[String]) -> Result<Args, String> {
             a.positional.extend(tokens[i + 1..].iter().cloned());
             break;
         }
-        if t.starts_with('-')
-            && t.len() > 1
-            && !t.starts_with("--")
-            && t.len() > 2
-            && t.as_bytes()[2] != b'='
-        {
+        if t.starts_with('-') && t.len() > 1 && !t.starts_with("--") && t.len() > 2 && t.as_bytes()[2] != b'=' {
             // -nfoo is not supported; keep it simple and explicit.
-            return Err(format!(
-                "unsupported flag form `{}`; write `{} {}`",
-                t,
-                &t[..2],
-                &t[2..]
-            ));
+            return Err(format!("unsupported flag form `{}`; write `{} {}`", t, &t[..2], &t[2..]));
         }
         if t.starts_with('-') && t.len() > 1 {
             let (name, value) = match t.split_once('=') {
                 Some((n, v)) => (n.to_string(), v.to_string()),
                 None if VALUE_FLAGS.contains(&t.as_str()) => {
                     i += 1;
-                    let v = tokens
-                        .get(i)
-                        .ok_or_else(|| format!("flag {} needs a value", t))?;
+                    let v = tokens.get(i).ok_or_else(|| format!("flag {} needs a value", t))?;
                     (t.clone(), v.clone())
                 }
                 None => (t.clone(), "true".to_string()),
@@ -137,10 +116,7 @@ impl Args {
     }
     fn finish(&self, verb: &str) -> Result<(), String> {
         match self.flags.keys().next() {
-            Some(f) => Err(format!(
-                "unknown or unsupported flag {} for `kubectl {}`",
-                f, verb
-            )),
+            Some(f) => Err(format!("unknown or unsupported flag {} for `kubectl {}`", f, verb)),
             None => Ok(()),
         }
     }
@@ -150,13 +126,10 @@ impl Args {
 fn kind_and_names(pos: &[String]) -> Result<(Kind, Vec<String>), String> {
     let first = pos.first().ok_or("a resource type is required")?;
     if let Some((k, n)) = first.split_once('/') {
-        let kind = Kind::from_cli(k)
-            .ok_or_else(|| format!("the server doesn't have a resource type \"{}\"", k))?;
+        let kind = Kind::from_cli(k).ok_or_else(|| format!("the server doesn't have a resource type \"{}\"", k))?;
         let mut names = vec![n.to_string()];
         for p in &pos[1..] {
-            let (k2, n2) = p
-                .split_once('/')
-                .ok_or("mixing TYPE/NAME and NAME forms is not supported")?;
+            let (k2, n2) = p.split_once('/').ok_or("mixing TYPE/NAME and NAME forms is not supported")?;
             if Kind::from_cli(k2) != Some(kind) {
                 return Err("one resource type at a time, please".into());
             }
@@ -164,8 +137,7 @@ fn kind_and_names(pos: &[String]) -> Result<(Kind, Vec<String>), String> {
         }
         return Ok((kind, names));
     }
-    let kind = Kind::from_cli(first)
-        .ok_or_else(|| format!("the server doesn't have a resource type \"{}\"", first))?;
+    let kind = Kind::from_cli(first).ok_or_else(|| format!("the server doesn't have a resource type \"{}\"", first))?;
     Ok((kind, pos[1..].to_vec()))
 }
 
@@ -355,21 +327,10 @@ mod tests {
 
     #[test]
     fn scale_forms() {
-        for line in [
-            "scale rc kubia --replicas=5",
-            "kubectl scale rc/kubia --replicas 5",
-        ] {
+        for line in ["scale rc kubia --replicas=5", "kubectl scale rc/kubia --replicas 5"] {
             match action(line) {
-                Action::Scale {
-                    kind,
-                    name,
-                    replicas,
-                    ..
-                } => {
-                    assert_eq!(
-                        (kind, name.as_str(), replicas),
-                        (Kind::ReplicationController, "kubia", 5)
-                    );
+                Action::Scale { kind, name, replicas, .. } => {
+                    assert_eq!((kind, name.as_str(), replicas), (Kind::ReplicationController, "kubia", 5));
                 }
                 a => panic!("{:?}", a),
             }
@@ -381,12 +342,7 @@ mod tests {
     #[test]
     fn label_and_delete() {
         match action("label pod kubia-abc app=foo env- --overwrite") {
-            Action::Label {
-                set,
-                remove,
-                overwrite,
-                ..
-            } => {
+            Action::Label { set, remove, overwrite, .. } => {
                 assert_eq!(set, vec![("app".to_string(), "foo".to_string())]);
                 assert_eq!(remove, vec!["env".to_string()]);
                 assert!(overwrite);
@@ -394,11 +350,7 @@ mod tests {
             a => panic!("{:?}", a),
         }
         match action("delete po -l app=kubia --grace-period=0 --force") {
-            Action::Delete {
-                selector,
-                grace_seconds,
-                ..
-            } => {
+            Action::Delete { selector, grace_seconds, .. } => {
                 assert_eq!(selector.as_deref(), Some("app=kubia"));
                 assert_eq!(grace_seconds, Some(0));
             }

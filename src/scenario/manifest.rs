@@ -19,12 +19,10 @@ use crate::controllers::scheduler::DEFAULT_SCHEDULER;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::{Node, NodeCondition, NodeSpec, NodeStatus};
 use crate::objects::pod::{
-    CondStatus, Container, ContainerPort, NodeAffinity, NodeSelectorTerm, Pod, PodSpec, PodStatus,
-    PullPolicy, RestartPolicy, Taint, TaintEffect, Toleration,
+    CondStatus, Container, ContainerPort, NodeAffinity, NodeSelectorTerm, Pod, PodSpec, PodStatus, PullPolicy,
+    RestartPolicy, Taint, TaintEffect, Toleration,
 };
-use crate::objects::replicaset::{
-    PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus,
-};
+use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
 use crate::objects::resources::Resources;
 use crate::objects::selector::{Op, Requirement, Selector};
 use crate::objects::{Namespace, Object, Unstructured};
@@ -109,18 +107,12 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
                 }
             };
             f.skip(&["status"]);
-            Object::Pod(Rc::new(Pod {
-                meta,
-                spec: Rc::new(spec),
-                status: PodStatus::default(),
-            }))
+            Object::Pod(Rc::new(Pod { meta, spec: Rc::new(spec), status: PodStatus::default() }))
         }
         ("v1", "ReplicationController") => {
             decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicationController, &what)?
         }
-        ("apps/v1", "ReplicaSet") => {
-            decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, &what)?
-        }
+        ("apps/v1", "ReplicaSet") => decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, &what)?,
         ("extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "ReplicaSet") => {
             r.diag.warn_once(
                 format!("retired|{}|{}", api_version, kind),
@@ -143,8 +135,7 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
                 let p = f.field("spec");
                 if let Some(mut sf) = r.fields(spec, &p) {
                     if let Some(n) = sf.get("unschedulable") {
-                        node.spec.unschedulable =
-                            r.bool(n, &sf.field("unschedulable")).unwrap_or(false);
+                        node.spec.unschedulable = r.bool(n, &sf.field("unschedulable")).unwrap_or(false);
                     }
                     if let Some(n) = sf.get("taints") {
                         node.spec.taints = decode_taints(r, n, &sf.field("taints"));
@@ -154,13 +145,11 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
             }
             if let Some(st) = f.get("status") {
                 if let Some(c) = st.get("capacity") {
-                    node.status.capacity =
-                        decode_resources(r, c, &format!("{}.status.capacity", f.path), 110);
+                    node.status.capacity = decode_resources(r, c, &format!("{}.status.capacity", f.path), 110);
                     node.status.allocatable = node.status.capacity;
                 }
                 if let Some(a) = st.get("allocatable") {
-                    node.status.allocatable =
-                        decode_resources(r, a, &format!("{}.status.allocatable", f.path), 110);
+                    node.status.allocatable = decode_resources(r, a, &format!("{}.status.allocatable", f.path), 110);
                 }
             }
             Object::Node(Rc::new(node))
@@ -169,30 +158,17 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
             let meta = decode_meta(r, &mut f, false)?;
             r.diag.warn_once(
                 format!("kind|{}", k),
-                format!(
-                    "warning: {}:{}: kind {} is stored but not simulated",
-                    r.file, kind_node.pos.line, k
-                ),
+                format!("warning: {}:{}: kind {} is stored but not simulated", r.file, kind_node.pos.line, k),
             );
             let namespaced = !CLUSTER_SCOPED.contains(&k);
             let mut body = doc.to_json();
             if let Some(o) = body.as_object_mut() {
                 o.remove("metadata");
             }
-            return Some(Object::Other(Rc::new(Unstructured {
-                api_version,
-                kind,
-                meta,
-                namespaced,
-                body,
-            })));
+            return Some(Object::Other(Rc::new(Unstructured { api_version, kind, meta, namespaced, body })));
         }
         (v, k) => {
-            r.err(
-                kind_node,
-                &f.field("kind"),
-                format!("no matches for kind \"{}\" in version \"{}\"", k, v),
-            );
+            r.err(kind_node, &f.field("kind"), format!("no matches for kind \"{}\" in version \"{}\"", k, v));
             return None;
         }
     };
@@ -211,7 +187,11 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<Ob
     if let Some(n) = m.get("name") {
         let name = r.str(n, &m.field("name"))?;
         if !valid_name(&name) {
-            r.err(n, &m.field("name"), format!("`{}` is not a valid name (lowercase letters, digits, '-' and '.', at most 253)", name));
+            r.err(
+                n,
+                &m.field("name"),
+                format!("`{}` is not a valid name (lowercase letters, digits, '-' and '.', at most 253)", name),
+            );
         }
         meta.name = name.into();
     }
@@ -232,16 +212,8 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<Ob
     if let Some(n) = m.get("labels") {
         meta.labels = Rc::new(r.string_map(n, &m.field("labels")));
         for (k, v) in meta.labels.iter() {
-            if v.len() > 63
-                || !v
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            {
-                r.err(
-                    n,
-                    &m.field("labels"),
-                    format!("invalid label value `{}` for `{}`", v, k),
-                );
+            if v.len() > 63 || !v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+                r.err(n, &m.field("labels"), format!("invalid label value `{}` for `{}`", v, k));
             }
         }
     }
@@ -249,14 +221,7 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<Ob
         meta.annotations = Rc::new(r.string_map(n, &m.field("annotations")));
     }
     // Server-set fields of exported manifests: dropped, as apply drops them.
-    m.skip(&[
-        "uid",
-        "resourceVersion",
-        "creationTimestamp",
-        "generation",
-        "selfLink",
-        "managedFields",
-    ]);
+    m.skip(&["uid", "resourceVersion", "creationTimestamp", "generation", "selfLink", "managedFields"]);
     r.done(m, Unknown::Warn, "");
     Some(meta)
 }
@@ -264,19 +229,12 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<Ob
 fn valid_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
 
-fn decode_replica_set(
-    r: &mut Reader,
-    f: &mut Fields,
-    doc: &Y,
-    kind: ReplicaKind,
-    what: &str,
-) -> Option<Object> {
+fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind, what: &str) -> Option<Object> {
     let meta = decode_meta(r, f, false)?;
     let spec_path = f.field("spec");
     let Some(spec) = f.get("spec") else {
@@ -289,21 +247,14 @@ fn decode_replica_set(
         Some(n) => {
             let v = r.int(n, &s.field("replicas"))?;
             if v < 0 {
-                r.err(
-                    n,
-                    &s.field("replicas"),
-                    format!("must be greater than or equal to 0, got {}", v),
-                );
+                r.err(n, &s.field("replicas"), format!("must be greater than or equal to 0, got {}", v));
                 return None;
             }
             v.min(i32::MAX as i64) as i32
         }
         None => 1,
     };
-    let min_ready_seconds = s
-        .get("minReadySeconds")
-        .and_then(|n| r.uint(n, "minReadySeconds"))
-        .unwrap_or(0);
+    let min_ready_seconds = s.get("minReadySeconds").and_then(|n| r.uint(n, "minReadySeconds")).unwrap_or(0);
     let tpath = s.field("template");
     let Some(tnode) = s.get("template") else {
         r.err(spec, &tpath, "template is required");
@@ -314,14 +265,9 @@ fn decode_replica_set(
         Some(mn) => {
             let mp = t.field("metadata");
             let mut mf = r.fields(mn, &mp)?;
-            let labels = mf
-                .get("labels")
-                .map(|n| r.string_map(n, &format!("{}.labels", mp)))
-                .unwrap_or_default();
-            let ann = mf
-                .get("annotations")
-                .map(|n| r.string_map(n, &format!("{}.annotations", mp)))
-                .unwrap_or_default();
+            let labels = mf.get("labels").map(|n| r.string_map(n, &format!("{}.labels", mp))).unwrap_or_default();
+            let ann =
+                mf.get("annotations").map(|n| r.string_map(n, &format!("{}.annotations", mp))).unwrap_or_default();
             mf.skip(&["name", "namespace", "creationTimestamp"]);
             r.done(mf, Unknown::Warn, what);
             (labels, ann)
@@ -348,11 +294,7 @@ fn decode_replica_set(
             }
         }
         (ReplicaKind::ReplicaSet, None) => {
-            r.err(
-                spec,
-                &sel_path,
-                "selector is required for apps/v1 ReplicaSet",
-            );
+            r.err(spec, &sel_path, "selector is required for apps/v1 ReplicaSet");
             return None;
         }
         (ReplicaKind::ReplicaSet, Some(n)) => {
@@ -369,20 +311,11 @@ fn decode_replica_set(
         return None;
     }
     r.done(s, Unknown::Warn, what);
-    let template = PodTemplate {
-        labels: Rc::new(labels),
-        annotations: Rc::new(annotations),
-        spec: Rc::new(pod_spec),
-    };
+    let template = PodTemplate { labels: Rc::new(labels), annotations: Rc::new(annotations), spec: Rc::new(pod_spec) };
     Some(Object::ReplicaSet(Rc::new(ReplicaSet {
         kind,
         meta,
-        spec: ReplicaSetSpec {
-            replicas,
-            selector: Rc::new(selector),
-            template: Rc::new(template),
-            min_ready_seconds,
-        },
+        spec: ReplicaSetSpec { replicas, selector: Rc::new(selector), template: Rc::new(template), min_ready_seconds },
         status: ReplicaSetStatus::default(),
     })))
 }
@@ -393,26 +326,14 @@ pub fn decode_label_selector(r: &mut Reader, node: &Y, path: &str) -> Option<Sel
     let mut reqs = Vec::new();
     if let Some(n) = f.get("matchLabels") {
         for (k, v) in r.string_map(n, &f.field("matchLabels")) {
-            reqs.push(Requirement {
-                key: k,
-                op: Op::In,
-                values: vec![v],
-            });
+            reqs.push(Requirement { key: k, op: Op::In, values: vec![v] });
         }
     }
     if let Some(n) = f.get("matchExpressions") {
-        reqs.extend(decode_expressions(
-            r,
-            n,
-            &f.field("matchExpressions"),
-            false,
-        ));
+        reqs.extend(decode_expressions(r, n, &f.field("matchExpressions"), false));
     }
     r.done(f, Unknown::Error, " in a label selector");
-    Some(Selector {
-        requirements: reqs,
-        nothing: false,
-    })
+    Some(Selector { requirements: reqs, nothing: false })
 }
 
 fn decode_expressions(r: &mut Reader, node: &Y, path: &str, allow_gt_lt: bool) -> Vec<Requirement> {
@@ -424,25 +345,15 @@ fn decode_expressions(r: &mut Reader, node: &Y, path: &str, allow_gt_lt: bool) -
         };
         let key = f.get("key").and_then(|n| r.str(n, &format!("{}.key", p)));
         let op_node = f.get("operator");
-        let values = f
-            .get("values")
-            .map(|n| r.string_list(n, &format!("{}.values", p)))
-            .unwrap_or_default();
+        let values = f.get("values").map(|n| r.string_list(n, &format!("{}.values", p))).unwrap_or_default();
         r.done(f, Unknown::Error, " in a selector expression");
         let (Some(key), Some(op_node)) = (key, op_node) else {
             r.err(e, &p, "key and operator are required");
             continue;
         };
-        let op_text = r
-            .str(op_node, &format!("{}.operator", p))
-            .unwrap_or_default();
-        let Some(op) = Op::parse(&op_text).filter(|o| allow_gt_lt || !matches!(o, Op::Gt | Op::Lt))
-        else {
-            r.err(
-                op_node,
-                &format!("{}.operator", p),
-                format!("unknown operator `{}`", op_text),
-            );
+        let op_text = r.str(op_node, &format!("{}.operator", p)).unwrap_or_default();
+        let Some(op) = Op::parse(&op_text).filter(|o| allow_gt_lt || !matches!(o, Op::Gt | Op::Lt)) else {
+            r.err(op_node, &format!("{}.operator", p), format!("unknown operator `{}`", op_text));
             continue;
         };
         let needs_values = matches!(op, Op::In | Op::NotIn | Op::Gt | Op::Lt);
@@ -508,10 +419,7 @@ pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Opti
                 r.err(
                     n,
                     &f.field("restartPolicy"),
-                    format!(
-                        "unsupported value `{}`: expected Always, OnFailure or Never",
-                        other
-                    ),
+                    format!("unsupported value `{}`: expected Always, OnFailure or Never", other),
                 );
                 RestartPolicy::Always
             }
@@ -519,30 +427,15 @@ pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Opti
         },
         None => RestartPolicy::Always,
     };
-    let node_selector = f
-        .get("nodeSelector")
-        .map(|n| r.string_map(n, "nodeSelector"))
-        .unwrap_or_default();
-    let node_name = f
-        .get("nodeName")
-        .and_then(|n| r.str(n, "nodeName"))
-        .map(Rc::from);
-    let tolerations = f
-        .get("tolerations")
-        .map(|n| decode_tolerations(r, n, &f.field("tolerations")))
-        .unwrap_or_default();
-    let termination_grace_period_seconds = f
-        .get("terminationGracePeriodSeconds")
-        .and_then(|n| r.uint(n, "terminationGracePeriodSeconds"))
-        .unwrap_or(30);
-    let scheduler_name = f
-        .get("schedulerName")
-        .and_then(|n| r.str(n, "schedulerName"))
-        .unwrap_or_else(|| DEFAULT_SCHEDULER.into());
-    let priority = f
-        .get("priority")
-        .and_then(|n| r.int(n, "priority"))
-        .unwrap_or(0) as i32;
+    let node_selector = f.get("nodeSelector").map(|n| r.string_map(n, "nodeSelector")).unwrap_or_default();
+    let node_name = f.get("nodeName").and_then(|n| r.str(n, "nodeName")).map(Rc::from);
+    let tolerations =
+        f.get("tolerations").map(|n| decode_tolerations(r, n, &f.field("tolerations"))).unwrap_or_default();
+    let termination_grace_period_seconds =
+        f.get("terminationGracePeriodSeconds").and_then(|n| r.uint(n, "terminationGracePeriodSeconds")).unwrap_or(30);
+    let scheduler_name =
+        f.get("schedulerName").and_then(|n| r.str(n, "schedulerName")).unwrap_or_else(|| DEFAULT_SCHEDULER.into());
+    let priority = f.get("priority").and_then(|n| r.int(n, "priority")).unwrap_or(0) as i32;
     let node_affinity = match f.get("affinity") {
         Some(a) => decode_affinity(r, a, &f.field("affinity"), what),
         None => NodeAffinity::default(),
@@ -595,16 +488,9 @@ fn decode_affinity(r: &mut Reader, node: &Y, path: &str, what: &str) -> NodeAffi
                     let Some(mut pf) = r.fields(p, &ip) else {
                         continue;
                     };
-                    let weight = pf
-                        .get("weight")
-                        .and_then(|n| r.int(n, &format!("{}.weight", ip)))
-                        .unwrap_or(0);
+                    let weight = pf.get("weight").and_then(|n| r.int(n, &format!("{}.weight", ip))).unwrap_or(0);
                     if !(1..=100).contains(&weight) {
-                        r.err(
-                            p,
-                            &format!("{}.weight", ip),
-                            "weight must be in the range 1-100",
-                        );
+                        r.err(p, &format!("{}.weight", ip), "weight must be in the range 1-100");
                     }
                     let term = pf
                         .get("preference")
@@ -643,72 +529,39 @@ fn decode_tolerations(r: &mut Reader, node: &Y, path: &str) -> Vec<Toleration> {
         let Some(mut f) = r.fields(t, &p) else {
             continue;
         };
-        let key = f
-            .get("key")
-            .and_then(|n| r.str(n, "key"))
-            .unwrap_or_default();
-        let op = f
-            .get("operator")
-            .and_then(|n| r.str(n, "operator"))
-            .unwrap_or_else(|| "Equal".into());
-        let value = f
-            .get("value")
-            .and_then(|n| r.str(n, "value"))
-            .unwrap_or_default();
+        let key = f.get("key").and_then(|n| r.str(n, "key")).unwrap_or_default();
+        let op = f.get("operator").and_then(|n| r.str(n, "operator")).unwrap_or_else(|| "Equal".into());
+        let value = f.get("value").and_then(|n| r.str(n, "value")).unwrap_or_default();
         let effect = match f.get("effect") {
             Some(n) => match r.str(n, &format!("{}.effect", p)).as_deref() {
                 Some("") | None => None,
                 Some(e) => match TaintEffect::parse(e) {
                     Some(x) => Some(x),
                     None => {
-                        r.err(
-                            n,
-                            &format!("{}.effect", p),
-                            format!("unknown effect `{}`", e),
-                        );
+                        r.err(n, &format!("{}.effect", p), format!("unknown effect `{}`", e));
                         None
                     }
                 },
             },
             None => None,
         };
-        let toleration_seconds = f
-            .get("tolerationSeconds")
-            .and_then(|n| r.int(n, "tolerationSeconds"));
+        let toleration_seconds = f.get("tolerationSeconds").and_then(|n| r.int(n, "tolerationSeconds"));
         r.done(f, Unknown::Error, " in a toleration");
         let exists = match op.as_str() {
             "Exists" => true,
             "Equal" => false,
             other => {
-                r.err(
-                    t,
-                    &format!("{}.operator", p),
-                    format!("unknown operator `{}`: expected Equal or Exists", other),
-                );
+                r.err(t, &format!("{}.operator", p), format!("unknown operator `{}`: expected Equal or Exists", other));
                 continue;
             }
         };
         if exists && !value.is_empty() {
-            r.err(
-                t,
-                &format!("{}.value", p),
-                "value must be empty when operator is Exists",
-            );
+            r.err(t, &format!("{}.value", p), "value must be empty when operator is Exists");
         }
         if key.is_empty() && !exists {
-            r.err(
-                t,
-                &format!("{}.operator", p),
-                "operator must be Exists when key is empty",
-            );
+            r.err(t, &format!("{}.operator", p), "operator must be Exists when key is empty");
         }
-        out.push(Toleration {
-            key,
-            exists,
-            value,
-            effect,
-            toleration_seconds,
-        });
+        out.push(Toleration { key, exists, value, effect, toleration_seconds });
     }
     out
 }
@@ -721,10 +574,7 @@ pub fn decode_taints(r: &mut Reader, node: &Y, path: &str) -> Vec<Taint> {
             continue;
         };
         let key = f.get("key").and_then(|n| r.str(n, &format!("{}.key", p)));
-        let value = f
-            .get("value")
-            .and_then(|n| r.str(n, &format!("{}.value", p)))
-            .unwrap_or_default();
+        let value = f.get("value").and_then(|n| r.str(n, &format!("{}.value", p))).unwrap_or_default();
         let effect_node = f.get("effect");
         f.skip(&["timeAdded"]);
         r.done(f, Unknown::Error, " in a taint");
@@ -734,19 +584,11 @@ pub fn decode_taints(r: &mut Reader, node: &Y, path: &str) -> Vec<Taint> {
         };
         let e = r.str(en, &format!("{}.effect", p)).unwrap_or_default();
         match TaintEffect::parse(&e) {
-            Some(effect) => out.push(Taint {
-                key,
-                value,
-                effect,
-                time_added: None,
-            }),
+            Some(effect) => out.push(Taint { key, value, effect, time_added: None }),
             None => r.err(
                 en,
                 &format!("{}.effect", p),
-                format!(
-                    "unknown effect `{}`: expected NoSchedule, PreferNoSchedule or NoExecute",
-                    e
-                ),
+                format!("unknown effect `{}`: expected NoSchedule, PreferNoSchedule or NoExecute", e),
             ),
         }
     }
@@ -778,10 +620,7 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
                 r.err(
                     n,
                     &f.field("imagePullPolicy"),
-                    format!(
-                        "unsupported value `{}`: expected Always, IfNotPresent or Never",
-                        o
-                    ),
+                    format!("unsupported value `{}`: expected Always, IfNotPresent or Never", o),
                 );
                 PullPolicy::default_for(&image)
             }
@@ -789,14 +628,8 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
         },
         None => PullPolicy::default_for(&image),
     };
-    let command = f
-        .get("command")
-        .map(|n| r.string_list(n, "command"))
-        .unwrap_or_default();
-    let args = f
-        .get("args")
-        .map(|n| r.string_list(n, "args"))
-        .unwrap_or_default();
+    let command = f.get("command").map(|n| r.string_list(n, "command")).unwrap_or_default();
+    let args = f.get("args").map(|n| r.string_list(n, "args")).unwrap_or_default();
     let mut ports = Vec::new();
     if let Some(pn) = f.get("ports") {
         let pp = f.field("ports");
@@ -805,31 +638,16 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
             let Some(mut pf) = r.fields(p, &ip) else {
                 continue;
             };
-            let container_port = pf
-                .get("containerPort")
-                .and_then(|n| r.uint(n, &format!("{}.containerPort", ip)));
+            let container_port = pf.get("containerPort").and_then(|n| r.uint(n, &format!("{}.containerPort", ip)));
             let pname = pf.get("name").and_then(|n| r.str(n, "name"));
-            let protocol = pf
-                .get("protocol")
-                .and_then(|n| r.str(n, "protocol"))
-                .unwrap_or_else(|| "TCP".into());
-            let host_port = pf
-                .get("hostPort")
-                .and_then(|n| r.uint(n, "hostPort"))
-                .map(|v| v as u16);
+            let protocol = pf.get("protocol").and_then(|n| r.str(n, "protocol")).unwrap_or_else(|| "TCP".into());
+            let host_port = pf.get("hostPort").and_then(|n| r.uint(n, "hostPort")).map(|v| v as u16);
             r.done(pf, Unknown::Warn, what);
             match container_port {
-                Some(cp) if (1..=65535).contains(&cp) => ports.push(ContainerPort {
-                    name: pname,
-                    container_port: cp as u16,
-                    protocol,
-                    host_port,
-                }),
-                _ => r.err(
-                    p,
-                    &format!("{}.containerPort", ip),
-                    "containerPort must be between 1 and 65535",
-                ),
+                Some(cp) if (1..=65535).contains(&cp) => {
+                    ports.push(ContainerPort { name: pname, container_port: cp as u16, protocol, host_port })
+                }
+                _ => r.err(p, &format!("{}.containerPort", ip), "containerPort must be between 1 and 65535"),
             }
         }
     }
@@ -843,14 +661,8 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
                 let Some(mut m) = r.fields(n, &p) else {
                     return (None, None);
                 };
-                let cpu = m
-                    .get("cpu")
-                    .and_then(|x| r.quantity(x, &format!("{}.cpu", p)))
-                    .map(|q| q.millicores());
-                let mem = m
-                    .get("memory")
-                    .and_then(|x| r.quantity(x, &format!("{}.memory", p)))
-                    .map(|q| q.value());
+                let cpu = m.get("cpu").and_then(|x| r.quantity(x, &format!("{}.cpu", p))).map(|q| q.millicores());
+                let mem = m.get("memory").and_then(|x| r.quantity(x, &format!("{}.memory", p))).map(|q| q.value());
                 r.done(m, Unknown::Warn, what);
                 (cpu, mem)
             };
@@ -863,22 +675,10 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
             let (rc, rm) = (rc.or(lc), rm.or(lm));
             has_cpu = rc.is_some();
             has_mem = rm.is_some();
-            requests = Resources {
-                cpu_m: rc.unwrap_or(0),
-                memory: rm.unwrap_or(0),
-                pods: 0,
-            };
-            limits = Resources {
-                cpu_m: lc.unwrap_or(0),
-                memory: lm.unwrap_or(0),
-                pods: 0,
-            };
+            requests = Resources { cpu_m: rc.unwrap_or(0), memory: rm.unwrap_or(0), pods: 0 };
+            limits = Resources { cpu_m: lc.unwrap_or(0), memory: lm.unwrap_or(0), pods: 0 };
             if let (Some(l), true) = (lc, requests.cpu_m > lc.unwrap_or(u64::MAX)) {
-                r.err(
-                    rn,
-                    &format!("{}.requests.cpu", rp),
-                    format!("must be less than or equal to cpu limit ({}m)", l),
-                );
+                r.err(rn, &format!("{}.requests.cpu", rp), format!("must be less than or equal to cpu limit ({}m)", l));
             }
             if let (Some(l), true) = (lm, requests.memory > lm.unwrap_or(u64::MAX)) {
                 r.err(
@@ -906,31 +706,18 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
 
 /// Reads `{cpu, memory, pods}` as a node's capacity.
 pub fn decode_resources(r: &mut Reader, node: &Y, path: &str, default_pods: u64) -> Resources {
-    let mut out = Resources {
-        cpu_m: 0,
-        memory: 0,
-        pods: default_pods,
-    };
+    let mut out = Resources { cpu_m: 0, memory: 0, pods: default_pods };
     let Some(mut f) = r.fields(node, path) else {
         return out;
     };
     if let Some(n) = f.get("cpu") {
-        out.cpu_m = r
-            .quantity(n, &f.field("cpu"))
-            .map(|q| q.millicores())
-            .unwrap_or(0);
+        out.cpu_m = r.quantity(n, &f.field("cpu")).map(|q| q.millicores()).unwrap_or(0);
     }
     if let Some(n) = f.get("memory") {
-        out.memory = r
-            .quantity(n, &f.field("memory"))
-            .map(|q| q.value())
-            .unwrap_or(0);
+        out.memory = r.quantity(n, &f.field("memory")).map(|q| q.value()).unwrap_or(0);
     }
     if let Some(n) = f.get("pods") {
-        out.pods = r
-            .quantity(n, &f.field("pods"))
-            .map(|q| q.value())
-            .unwrap_or(default_pods);
+        out.pods = r.quantity(n, &f.field("pods")).map(|q| q.value()).unwrap_or(default_pods);
     }
     f.skip(&["ephemeral-storage", "hugepages-1Gi", "hugepages-2Mi"]);
     r.done(f, Unknown::Error, " in node resources");
@@ -939,30 +726,14 @@ pub fn decode_resources(r: &mut Reader, node: &Y, path: &str, default_pods: u64)
 
 /// A Ready node with 2 CPU, 4 GiB and 110 pods unless told otherwise.
 pub fn default_node(meta: ObjectMeta) -> Node {
-    let cap = Resources {
-        cpu_m: 2000,
-        memory: 4 << 30,
-        pods: 110,
-    };
+    let cap = Resources { cpu_m: 2000, memory: 4 << 30, pods: 110 };
     let mut labels: BTreeMap<String, String> = (*meta.labels).clone();
-    labels
-        .entry(crate::objects::node::LABEL_HOSTNAME.into())
-        .or_insert_with(|| meta.name.to_string());
-    labels
-        .entry("kubernetes.io/os".into())
-        .or_insert_with(|| "linux".into());
-    labels
-        .entry("kubernetes.io/arch".into())
-        .or_insert_with(|| "amd64".into());
+    labels.entry(crate::objects::node::LABEL_HOSTNAME.into()).or_insert_with(|| meta.name.to_string());
+    labels.entry("kubernetes.io/os".into()).or_insert_with(|| "linux".into());
+    labels.entry("kubernetes.io/arch".into()).or_insert_with(|| "amd64".into());
     Node {
-        meta: ObjectMeta {
-            labels: Rc::new(labels),
-            ..meta
-        },
-        spec: NodeSpec {
-            unschedulable: false,
-            taints: vec![],
-        },
+        meta: ObjectMeta { labels: Rc::new(labels), ..meta },
+        spec: NodeSpec { unschedulable: false, taints: vec![] },
         status: NodeStatus {
             capacity: cap,
             allocatable: cap,

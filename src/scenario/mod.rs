@@ -91,11 +91,7 @@ pub fn load_str(src: &str, file: &str, base: &Path) -> Result<Scenario, LoadErro
     };
     let scn = match docs.as_slice() {
         [doc] => {
-            let mut l = Loader {
-                file: file.to_string(),
-                base: base.to_path_buf(),
-                diag: &mut diag,
-            };
+            let mut l = Loader { file: file.to_string(), base: base.to_path_buf(), diag: &mut diag };
             l.scenario(doc)
         }
         [] => {
@@ -103,12 +99,7 @@ pub fn load_str(src: &str, file: &str, base: &Path) -> Result<Scenario, LoadErro
             None
         }
         [_, second, ..] => {
-            diag.error(
-                file,
-                Some(second),
-                "",
-                "a scenario file holds one YAML document",
-            );
+            diag.error(file, Some(second), "", "a scenario file holds one YAML document");
             None
         }
     };
@@ -129,30 +120,18 @@ struct Loader<'d> {
 
 impl Loader<'_> {
     fn r(&mut self) -> Reader<'_> {
-        Reader {
-            file: &self.file,
-            diag: self.diag,
-        }
+        Reader { file: &self.file, diag: self.diag }
     }
 
     fn scenario(&mut self, doc: &Y) -> Option<Scenario> {
         let mut f = self.r().fields(doc, "")?;
-        let name = f
-            .get("name")
-            .and_then(|n| self.r().str(n, "name"))
-            .unwrap_or_else(|| {
-                Path::new(&self.file)
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().to_string())
-                    .unwrap_or_default()
-            });
+        let name = f.get("name").and_then(|n| self.r().str(n, "name")).unwrap_or_else(|| {
+            Path::new(&self.file).file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default()
+        });
         f.skip(&["description"]);
         let seed = f.get("seed").and_then(|n| self.r().uint(n, "seed"));
         let duration = match f.get("duration") {
-            Some(n) => self
-                .r()
-                .duration(n, "duration")
-                .unwrap_or(SimDuration::from_secs(600)),
+            Some(n) => self.r().duration(n, "duration").unwrap_or(SimDuration::from_secs(600)),
             None => SimDuration::from_secs(600),
         };
         let mut config = Config::default();
@@ -165,17 +144,11 @@ impl Loader<'_> {
                 if let Some(ns) = cf.get("nodes") {
                     nodes = self.nodes(ns, "cluster.nodes", &config);
                 }
-                self.r()
-                    .done(cf, Unknown::Error, " in `cluster` (expected nodes, config)");
+                self.r().done(cf, Unknown::Error, " in `cluster` (expected nodes, config)");
             }
         }
         if nodes.is_empty() {
-            self.diag.error(
-                &self.file,
-                Some(doc),
-                "cluster.nodes",
-                "a scenario needs at least one node",
-            );
+            self.diag.error(&self.file, Some(doc), "cluster.nodes", "a scenario needs at least one node");
         }
         let images = f.get("images").map(|n| self.images(n)).unwrap_or_default();
         let mut objects = Vec::new();
@@ -191,14 +164,11 @@ impl Loader<'_> {
                 workload.extend(self.workload(w, &format!("workloads[{}]", i)));
             }
         }
-        let mut known_nodes: BTreeSet<String> =
-            nodes.iter().map(|n| n.meta.name.to_string()).collect();
+        let mut known_nodes: BTreeSet<String> = nodes.iter().map(|n| n.meta.name.to_string()).collect();
         let mut timeline = Vec::new();
         if let Some(t) = f.get("timeline") {
             for (i, e) in self.r().seq(t, "timeline").iter().enumerate() {
-                if let Some(entry) =
-                    self.timeline_entry(e, &format!("timeline[{}]", i), &config, &mut known_nodes)
-                {
+                if let Some(entry) = self.timeline_entry(e, &format!("timeline[{}]", i), &config, &mut known_nodes) {
                     timeline.push(entry);
                 }
             }
@@ -235,8 +205,7 @@ impl Loader<'_> {
     fn config(&mut self, node: &Y, cfg: &mut Config) {
         let Some(m) = node.as_map() else {
             if !node.is_null() {
-                self.r()
-                    .err(node, "cluster.config", "expected a mapping of knobs");
+                self.r().err(node, "cluster.config", "expected a mapping of knobs");
             }
             return;
         };
@@ -245,27 +214,17 @@ impl Loader<'_> {
             let field = format!("cluster.config.{}", key);
             let Some((_, kind, _)) = config::KNOBS.iter().find(|(n, _, _)| *n == key) else {
                 let known: Vec<&str> = config::KNOBS.iter().map(|(n, _, _)| *n).collect();
-                self.r().err(
-                    k,
-                    &field,
-                    format!("unknown knob `{}` (known: {})", key, known.join(", ")),
-                );
+                self.r().err(k, &field, format!("unknown knob `{}` (known: {})", key, known.join(", ")));
                 continue;
             };
             let value = match kind {
                 KnobKind::Duration => self.r().duration(v, &field).map(KnobValue::Dur),
                 KnobKind::Count => self.r().uint(v, &field).map(KnobValue::Num),
-                KnobKind::Bytes => self
-                    .r()
-                    .quantity(v, &field)
-                    .map(|q| KnobValue::Num(q.value())),
+                KnobKind::Bytes => self.r().quantity(v, &field).map(|q| KnobValue::Num(q.value())),
                 KnobKind::Milli => match v.scalar_text().map(parse_quantity) {
-                    Some(Ok(q)) if !q.is_negative() => {
-                        Some(KnobValue::Milli(q.millicores() as u32))
-                    }
+                    Some(Ok(q)) if !q.is_negative() => Some(KnobValue::Milli(q.millicores() as u32)),
                     _ => {
-                        self.r()
-                            .err(v, &field, "expected a non-negative decimal such as 0.1");
+                        self.r().err(v, &field, "expected a non-negative decimal such as 0.1");
                         None
                     }
                 },
@@ -283,8 +242,7 @@ impl Loader<'_> {
             let p = format!("{}[{}]", path, i);
             for node in self.node_group(n, &p, cfg) {
                 if !names.insert(node.meta.name.to_string()) {
-                    self.r()
-                        .err(n, &p, format!("duplicate node name `{}`", node.meta.name));
+                    self.r().err(n, &p, format!("duplicate node name `{}`", node.meta.name));
                 }
                 out.push(node);
             }
@@ -298,44 +256,26 @@ impl Loader<'_> {
         let Some(mut f) = self.r().fields(n, p) else {
             return vec![];
         };
-        let name = f
-            .get("name")
-            .and_then(|x| self.r().str(x, &format!("{}.name", p)));
-        let prefix = f
-            .get("namePrefix")
-            .and_then(|x| self.r().str(x, &format!("{}.namePrefix", p)));
-        let count = f
-            .get("count")
-            .and_then(|x| self.r().uint(x, &format!("{}.count", p)));
-        let capacity = f.get("capacity").map(|x| {
-            manifest::decode_resources(
-                &mut self.r(),
-                x,
-                &format!("{}.capacity", p),
-                cfg.max_pods as u64,
-            )
-        });
-        let allocatable = f.get("allocatable").map(|x| {
-            manifest::decode_resources(
-                &mut self.r(),
-                x,
-                &format!("{}.allocatable", p),
-                cfg.max_pods as u64,
-            )
-        });
-        let labels = f
-            .get("labels")
-            .map(|x| self.r().string_map(x, &format!("{}.labels", p)))
-            .unwrap_or_default();
+        let name = f.get("name").and_then(|x| self.r().str(x, &format!("{}.name", p)));
+        let prefix = f.get("namePrefix").and_then(|x| self.r().str(x, &format!("{}.namePrefix", p)));
+        let count = f.get("count").and_then(|x| self.r().uint(x, &format!("{}.count", p)));
+        let capacity = f
+            .get("capacity")
+            .map(|x| manifest::decode_resources(&mut self.r(), x, &format!("{}.capacity", p), cfg.max_pods as u64));
+        let allocatable = f
+            .get("allocatable")
+            .map(|x| manifest::decode_resources(&mut self.r(), x, &format!("{}.allocatable", p), cfg.max_pods as u64));
+        let labels = f.get("labels").map(|x| self.r().string_map(x, &format!("{}.labels", p))).unwrap_or_default();
         let taints = f
             .get("taints")
             .map(|x| manifest::decode_taints(&mut self.r(), x, &format!("{}.taints", p)))
             .unwrap_or_default();
-        let unschedulable = f
-            .get("unschedulable")
-            .and_then(|x| self.r().bool(x, "unschedulable"))
-            .unwrap_or(false);
-        self.r().done(f, Unknown::Error, " in a node (expected name or namePrefix, count, capacity, allocatable, labels, taints, unschedulable)");
+        let unschedulable = f.get("unschedulable").and_then(|x| self.r().bool(x, "unschedulable")).unwrap_or(false);
+        self.r().done(
+            f,
+            Unknown::Error,
+            " in a node (expected name or namePrefix, count, capacity, allocatable, labels, taints, unschedulable)",
+        );
         let names: Vec<String> = match (name, prefix, count) {
             (Some(n), None, None | Some(1)) => vec![n],
             (None, Some(pre), Some(c)) => (1..=c).map(|i| format!("{}-{}", pre, i)).collect(),
@@ -345,8 +285,7 @@ impl Loader<'_> {
                 return vec![];
             }
             (Some(_), None, Some(_)) => {
-                self.r()
-                    .err(n, p, "`count` needs `namePrefix` (a `name` is one node)");
+                self.r().err(n, p, "`count` needs `namePrefix` (a `name` is one node)");
                 return vec![];
             }
             (None, None, _) => {
@@ -355,8 +294,7 @@ impl Loader<'_> {
             }
         };
         if names.len() > 1_000_000 {
-            self.r()
-                .err(n, &format!("{}.count", p), "at most 1,000,000 nodes");
+            self.r().err(n, &format!("{}.count", p), "at most 1,000,000 nodes");
             return vec![];
         }
         let cap = capacity.unwrap_or(crate::objects::resources::Resources {
@@ -365,11 +303,7 @@ impl Loader<'_> {
             pods: cfg.max_pods as u64,
         });
         if cap.cpu_m == 0 || cap.memory == 0 {
-            self.r().err(
-                n,
-                &format!("{}.capacity", p),
-                "capacity needs cpu and memory",
-            );
+            self.r().err(n, &format!("{}.capacity", p), "capacity needs cpu and memory");
         }
         // allocatable = capacity − hard eviction threshold, unless given.
         let alloc = allocatable.unwrap_or(crate::objects::resources::Resources {
@@ -381,11 +315,7 @@ impl Loader<'_> {
             .map(|name| {
                 let mut l = labels.clone();
                 l.insert(LABEL_HOSTNAME.into(), name.clone());
-                let meta = ObjectMeta {
-                    name: name.as_str().into(),
-                    labels: Rc::new(l),
-                    ..Default::default()
-                };
+                let meta = ObjectMeta { name: name.as_str().into(), labels: Rc::new(l), ..Default::default() };
                 let mut node = manifest::default_node(meta);
                 node.status.capacity = cap;
                 node.status.allocatable = alloc;
@@ -401,11 +331,7 @@ impl Loader<'_> {
         let mut cat = ImageCatalog::default();
         let Some(m) = node.as_map() else {
             if !node.is_null() {
-                self.r().err(
-                    node,
-                    "images",
-                    "expected a mapping from image name to behaviour",
-                );
+                self.r().err(node, "images", "expected a mapping from image name to behaviour");
             }
             return cat;
         };
@@ -414,41 +340,24 @@ impl Loader<'_> {
             let p = format!("images.{}", name);
             let mut b = ImageBehavior::default();
             if let Some(mut f) = self.r().fields(v, &p) {
-                b.pull = f
-                    .get("pull")
-                    .and_then(|x| self.r().duration(x, &format!("{}.pull", p)));
-                b.start = f
-                    .get("start")
-                    .and_then(|x| self.r().duration(x, &format!("{}.start", p)));
-                b.exit_after = f
-                    .get("exitAfter")
-                    .and_then(|x| self.r().duration(x, &format!("{}.exitAfter", p)));
-                b.exit_code = f
-                    .get("exitCode")
-                    .and_then(|x| self.r().int(x, &format!("{}.exitCode", p)))
-                    .unwrap_or(0) as i32;
-                for later in [
-                    "http",
-                    "tcp",
-                    "listenAfter",
-                    "sigterm",
-                    "memory",
-                    "files",
-                    "exec",
-                ] {
+                b.pull = f.get("pull").and_then(|x| self.r().duration(x, &format!("{}.pull", p)));
+                b.start = f.get("start").and_then(|x| self.r().duration(x, &format!("{}.start", p)));
+                b.exit_after = f.get("exitAfter").and_then(|x| self.r().duration(x, &format!("{}.exitAfter", p)));
+                b.exit_code =
+                    f.get("exitCode").and_then(|x| self.r().int(x, &format!("{}.exitCode", p))).unwrap_or(0) as i32;
+                for later in ["http", "tcp", "listenAfter", "sigterm", "memory", "files", "exec"] {
                     if let Some(x) = f.get(later) {
                         let line = x.pos.line;
                         self.diag.warn_once(
                             format!("image-{}", later),
-                            format!("warning: {}:{}: {}.{}: image behaviour `{}` is not simulated yet (ignored)", self.file, line, p, later, later),
+                            format!(
+                                "warning: {}:{}: {}.{}: image behaviour `{}` is not simulated yet (ignored)",
+                                self.file, line, p, later, later
+                            ),
                         );
                     }
                 }
-                self.r().done(
-                    f,
-                    Unknown::Error,
-                    " in an image (expected pull, start, exitAfter, exitCode)",
-                );
+                self.r().done(f, Unknown::Error, " in an image (expected pull, start, exitAfter, exitCode)");
             }
             cat.images.insert(name, b);
         }
@@ -462,8 +371,7 @@ impl Loader<'_> {
         let src = match std::fs::read_to_string(&path) {
             Ok(s) => s,
             Err(e) => {
-                self.r()
-                    .err(at, field, format!("cannot read `{}`: {}", label, e));
+                self.r().err(at, field, format!("cannot read `{}`: {}", label, e));
                 return vec![];
             }
         };
@@ -480,24 +388,13 @@ impl Loader<'_> {
             }
         };
         let mut out = Vec::new();
-        let mut r = Reader {
-            file: &label,
-            diag: self.diag,
-        };
+        let mut r = Reader { file: &label, diag: self.diag };
         for (i, d) in docs.iter().enumerate() {
-            let p = if docs.len() > 1 {
-                format!("document[{}]", i)
-            } else {
-                String::new()
-            };
+            let p = if docs.len() > 1 { format!("document[{}]", i) } else { String::new() };
             if d.get("kind").and_then(|k| k.scalar_text()) == Some("List") {
                 if let Some(items) = d.get("items") {
                     for (j, item) in r.seq(items, "items").iter().enumerate() {
-                        out.extend(manifest::decode(
-                            &mut r,
-                            item,
-                            &format!("{}items[{}]", p, j),
-                        ));
+                        out.extend(manifest::decode(&mut r, item, &format!("{}items[{}]", p, j)));
                     }
                 }
                 continue;
@@ -516,15 +413,10 @@ impl Loader<'_> {
                     None => vec![],
                 }
             }
-            _ => manifest::decode(&mut self.r(), item, p)
-                .into_iter()
-                .collect(),
+            _ => manifest::decode(&mut self.r(), item, p).into_iter().collect(),
         };
         match ns {
-            Some(ns) => objs
-                .into_iter()
-                .map(|o| with_default_namespace(o, ns))
-                .collect(),
+            Some(ns) => objs.into_iter().map(|o| with_default_namespace(o, ns)).collect(),
             None => objs,
         }
     }
@@ -534,15 +426,8 @@ impl Loader<'_> {
             return vec![];
         };
         let trace = f.get("trace");
-        let ns = f
-            .get("namespace")
-            .and_then(|n| self.r().str(n, "namespace"))
-            .unwrap_or_else(|| "default".into());
-        self.r().done(
-            f,
-            Unknown::Error,
-            " in a workload (expected trace, namespace)",
-        );
+        let ns = f.get("namespace").and_then(|n| self.r().str(n, "namespace")).unwrap_or_else(|| "default".into());
+        self.r().done(f, Unknown::Error, " in a workload (expected trace, namespace)");
         let Some(tn) = trace else {
             self.r().err(w, p, "a workload needs `trace: FILE.csv`");
             return vec![];
@@ -569,26 +454,15 @@ impl Loader<'_> {
     ) -> Option<TimelineEntry> {
         let mut f = self.r().fields(e, p)?;
         let at = match f.get("at") {
-            Some(n) => self
-                .r()
-                .duration(n, &format!("{}.at", p))
-                .map(|d| SimTime(d.0)),
+            Some(n) => self.r().duration(n, &format!("{}.at", p)).map(|d| SimTime(d.0)),
             None => {
-                self.r()
-                    .err(e, &format!("{}.at", p), "a timeline entry needs `at`");
+                self.r().err(e, &format!("{}.at", p), "a timeline entry needs `at`");
                 None
             }
         };
         let verbs: Vec<&str> = f.keys().into_iter().filter(|k| *k != "at").collect();
         let [verb] = verbs.as_slice() else {
-            self.r().err(
-                e,
-                p,
-                format!(
-                    "a timeline entry has `at` and exactly one action, found {:?}",
-                    verbs
-                ),
-            );
+            self.r().err(e, p, format!("a timeline entry has `at` and exactly one action, found {:?}", verbs));
             return None;
         };
         let verb = verb.to_string();
@@ -615,17 +489,11 @@ impl Loader<'_> {
                 let line = self.r().text(v, &vp)?;
                 match kubectl::parse(&line) {
                     Ok(kubectl::Parsed::Action(a)) => a,
-                    Ok(kubectl::Parsed::File {
-                        path,
-                        create,
-                        namespace,
-                    }) => {
+                    Ok(kubectl::Parsed::File { path, create, namespace }) => {
                         let objs = self.manifest_file(&path, v, &vp);
                         let objs = objs
                             .into_iter()
-                            .map(|o| {
-                                with_default_namespace(o, namespace.as_deref().unwrap_or("default"))
-                            })
+                            .map(|o| with_default_namespace(o, namespace.as_deref().unwrap_or("default")))
                             .collect();
                         if create {
                             Action::Create(objs)
@@ -634,11 +502,7 @@ impl Loader<'_> {
                         }
                     }
                     Err(msg) => {
-                        self.r().err(
-                            v,
-                            &vp,
-                            format!("kubectl {}: {}", line.trim_start_matches("kubectl "), msg),
-                        );
+                        self.r().err(v, &vp, format!("kubectl {}: {}", line.trim_start_matches("kubectl "), msg));
                         return None;
                     }
                 }
@@ -665,13 +529,9 @@ impl Loader<'_> {
                 known_nodes.insert(n.meta.name.to_string());
                 Action::AddNode(n)
             }
-            "partitionNode" | "healNode" | "hangContainer" | "crashContainer" | "oomContainer"
-            | "killContainer" | "traffic" | "exec" => {
-                self.r().err(
-                    v,
-                    &vp,
-                    format!("timeline verb `{}` is not simulated yet", verb),
-                );
+            "partitionNode" | "healNode" | "hangContainer" | "crashContainer" | "oomContainer" | "killContainer"
+            | "traffic" | "exec" => {
+                self.r().err(v, &vp, format!("timeline verb `{}` is not simulated yet", verb));
                 return None;
             }
             other => {
@@ -685,11 +545,7 @@ impl Loader<'_> {
         };
         f.skip(&[verb.as_str()]);
         self.r().done(f, Unknown::Error, "");
-        Some(TimelineEntry {
-            at: at?,
-            action,
-            line: e.pos.line,
-        })
+        Some(TimelineEntry { at: at?, action, line: e.pos.line })
     }
 
     /// `delete: {kind, name, namespace, selector, gracePeriodSeconds, cascade}`
@@ -707,40 +563,22 @@ impl Loader<'_> {
             };
         }
         let mut f = self.r().fields(v, vp)?;
-        let kind_s = f
-            .get("kind")
-            .and_then(|n| self.r().str(n, &format!("{}.kind", vp)))?;
+        let kind_s = f.get("kind").and_then(|n| self.r().str(n, &format!("{}.kind", vp)))?;
         let Some(kind) = Kind::from_cli(&kind_s) else {
-            self.r().err(
-                v,
-                &format!("{}.kind", vp),
-                format!("unknown kind `{}`", kind_s),
-            );
+            self.r().err(v, &format!("{}.kind", vp), format!("unknown kind `{}`", kind_s));
             return None;
         };
         let name = f.get("name").and_then(|n| self.r().str(n, "name"));
-        let namespace = f
-            .get("namespace")
-            .and_then(|n| self.r().str(n, "namespace"))
-            .unwrap_or_else(|| "default".into());
+        let namespace =
+            f.get("namespace").and_then(|n| self.r().str(n, "namespace")).unwrap_or_else(|| "default".into());
         let selector = f.get("selector").and_then(|n| self.r().text(n, "selector"));
-        let grace_seconds = f
-            .get("gracePeriodSeconds")
-            .and_then(|n| self.r().uint(n, "gracePeriodSeconds"));
-        let propagation = match f
-            .get("cascade")
-            .and_then(|n| self.r().str(n, "cascade"))
-            .as_deref()
-        {
+        let grace_seconds = f.get("gracePeriodSeconds").and_then(|n| self.r().uint(n, "gracePeriodSeconds"));
+        let propagation = match f.get("cascade").and_then(|n| self.r().str(n, "cascade")).as_deref() {
             None | Some("background") => Propagation::Background,
             Some("foreground") => Propagation::Foreground,
             Some("orphan") => Propagation::Orphan,
             Some(o) => {
-                self.r().err(
-                    v,
-                    &format!("{}.cascade", vp),
-                    format!("unknown cascade `{}`", o),
-                );
+                self.r().err(v, &format!("{}.cascade", vp), format!("unknown cascade `{}`", o));
                 Propagation::Background
             }
         };
@@ -758,73 +596,37 @@ impl Loader<'_> {
                 self.r().err(v, &format!("{}.selector", vp), e);
             }
         }
-        Some(Action::Delete {
-            kind,
-            namespace,
-            name,
-            selector,
-            grace_seconds,
-            propagation,
-        })
+        Some(Action::Delete { kind, namespace, name, selector, grace_seconds, propagation })
     }
 
     fn expectation(&mut self, e: &Y, p: &str) -> Option<Expectation> {
         let mut f = self.r().fields(e, p)?;
-        let at = f
-            .get("at")
-            .and_then(|n| self.r().duration(n, &format!("{}.at", p)))
-            .map(|d| SimTime(d.0));
-        let count = f
-            .get("count")
-            .and_then(|n| self.r().uint(n, "count"))
-            .map(CountCheck::Exactly);
-        let at_least = f
-            .get("atLeast")
-            .and_then(|n| self.r().uint(n, "atLeast"))
-            .map(CountCheck::AtLeast);
-        let at_most = f
-            .get("atMost")
-            .and_then(|n| self.r().uint(n, "atMost"))
-            .map(CountCheck::AtMost);
+        let at = f.get("at").and_then(|n| self.r().duration(n, &format!("{}.at", p))).map(|d| SimTime(d.0));
+        let count = f.get("count").and_then(|n| self.r().uint(n, "count")).map(CountCheck::Exactly);
+        let at_least = f.get("atLeast").and_then(|n| self.r().uint(n, "atLeast")).map(CountCheck::AtLeast);
+        let at_most = f.get("atMost").and_then(|n| self.r().uint(n, "atMost")).map(CountCheck::AtMost);
         let checks: Vec<CountCheck> = [count, at_least, at_most].into_iter().flatten().collect();
         let target = if let Some(pn) = f.get("pods") {
             Some(Target::Pods(self.pod_filter(pn, &format!("{}.pods", p))?))
         } else if let Some(nn) = f.get("nodes") {
-            Some(Target::Nodes(
-                self.node_filter(nn, &format!("{}.nodes", p))?,
-            ))
+            Some(Target::Nodes(self.node_filter(nn, &format!("{}.nodes", p))?))
         } else {
             None
         };
-        self.r().done(
-            f,
-            Unknown::Error,
-            " in an expectation (expected at, pods or nodes, count / atLeast / atMost)",
-        );
+        self.r().done(f, Unknown::Error, " in an expectation (expected at, pods or nodes, count / atLeast / atMost)");
         let Some(target) = target else {
-            self.r()
-                .err(e, p, "an expectation needs `pods:` or `nodes:`");
+            self.r().err(e, p, "an expectation needs `pods:` or `nodes:`");
             return None;
         };
         let [count] = checks.as_slice() else {
-            self.r().err(
-                e,
-                p,
-                "an expectation needs exactly one of `count`, `atLeast`, `atMost`",
-            );
+            self.r().err(e, p, "an expectation needs exactly one of `count`, `atLeast`, `atMost`");
             return None;
         };
         let Some(at) = at else {
-            self.r()
-                .err(e, &format!("{}.at", p), "an expectation needs `at`");
+            self.r().err(e, &format!("{}.at", p), "an expectation needs `at`");
             return None;
         };
-        Some(Expectation {
-            at,
-            target,
-            count: *count,
-            line: e.pos.line,
-        })
+        Some(Expectation { at, target, count: *count, line: e.pos.line })
     }
 
     fn selector(&mut self, f: &mut Fields, key: &str) -> Option<Selector> {
@@ -845,10 +647,7 @@ impl Loader<'_> {
             self.r().err(node, p, "expected a pod filter");
             None
         })?;
-        let mut pf = PodFilter {
-            namespace: Some("default".into()),
-            ..Default::default()
-        };
+        let mut pf = PodFilter { namespace: Some("default".into()), ..Default::default() };
         if let Some(n) = f.get("namespace") {
             let ns = self.r().str(n, "namespace")?;
             pf.namespace = if ns == "*" { None } else { Some(ns) };
@@ -863,30 +662,25 @@ impl Loader<'_> {
                 None => self.r().err(
                     n,
                     &format!("{}.phase", p),
-                    format!(
-                        "unknown phase `{}` (Pending, Running, Succeeded, Failed, Unknown)",
-                        s
-                    ),
+                    format!("unknown phase `{}` (Pending, Running, Succeeded, Failed, Unknown)", s),
                 ),
             }
         }
         pf.status = f.get("status").and_then(|n| self.r().str(n, "status"));
-        pf.ready = f
-            .get("ready")
-            .and_then(|n| self.r().bool(n, &format!("{}.ready", p)));
-        pf.terminating = f
-            .get("terminating")
-            .and_then(|n| self.r().bool(n, &format!("{}.terminating", p)));
-        self.r().done(f, Unknown::Error, " in a pod filter (expected namespace, selector, name, node, phase, status, ready, terminating)");
+        pf.ready = f.get("ready").and_then(|n| self.r().bool(n, &format!("{}.ready", p)));
+        pf.terminating = f.get("terminating").and_then(|n| self.r().bool(n, &format!("{}.terminating", p)));
+        pf.restarts = f.get("restarts").and_then(|n| self.r().uint(n, &format!("{}.restarts", p))).map(|r| r as u32);
+        self.r().done(
+            f,
+            Unknown::Error,
+            " in a pod filter (expected namespace, selector, name, node, phase, status, ready, terminating, restarts)",
+        );
         Some(pf)
     }
 
     fn node_filter(&mut self, node: &Y, p: &str) -> Option<NodeFilter> {
         let mut f = self.r().fields(node, p)?;
-        let mut nf = NodeFilter {
-            selector: self.selector(&mut f, "selector"),
-            ..Default::default()
-        };
+        let mut nf = NodeFilter { selector: self.selector(&mut f, "selector"), ..Default::default() };
         nf.name = f.get("name").and_then(|n| self.r().str(n, "name"));
         nf.status = f.get("status").and_then(|n| self.r().str(n, "status"));
         if let Some(n) = f.get("ready") {
@@ -895,21 +689,25 @@ impl Loader<'_> {
                 Some("False" | "false") => Some(CondStatus::False),
                 Some("Unknown") => Some(CondStatus::Unknown),
                 _ => {
-                    self.r().err(
-                        n,
-                        &format!("{}.ready", p),
-                        "expected True, False or Unknown",
-                    );
+                    self.r().err(n, &format!("{}.ready", p), "expected True, False or Unknown");
                     None
                 }
             };
         }
-        nf.taint = f.get("taint").and_then(|n| self.r().str(n, "taint"));
-        self.r().done(
-            f,
-            Unknown::Error,
-            " in a node filter (expected name, selector, status, ready, taint)",
-        );
+        if let Some(n) = f.get("taint") {
+            let t = self.r().str(n, "taint")?;
+            if let Some((_, e)) = t.split_once(':') {
+                if crate::objects::pod::TaintEffect::parse(e).is_none() {
+                    self.r().err(
+                        n,
+                        &format!("{}.taint", p),
+                        format!("unknown effect `{}` (NoSchedule, PreferNoSchedule, NoExecute)", e),
+                    );
+                }
+            }
+            nf.taint = Some(t);
+        }
+        self.r().done(f, Unknown::Error, " in a node filter (expected name, selector, status, ready, taint)");
         Some(nf)
     }
 }
@@ -950,15 +748,8 @@ fn parse_seconds(s: &str) -> Option<SimDuration> {
         return None;
     }
     let whole: u64 = if i.is_empty() { 0 } else { i.parse().ok()? };
-    let frac: u64 = if f.is_empty() {
-        0
-    } else {
-        f.parse::<u64>().ok()? * 10u64.pow(9 - f.len() as u32)
-    };
-    whole
-        .checked_mul(1_000_000_000)?
-        .checked_add(frac)
-        .map(SimDuration)
+    let frac: u64 = if f.is_empty() { 0 } else { f.parse::<u64>().ok()? * 10u64.pow(9 - f.len() as u32) };
+    whole.checked_mul(1_000_000_000)?.checked_add(frac).map(SimDuration)
 }
 
 /// Reads a workload trace CSV (`arrival,name,cpu,memory,duration`).
@@ -970,60 +761,35 @@ pub fn read_trace(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, Load
         field: field.to_string(),
         message,
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| LoadError {
-            file: label.clone(),
-            pos: None,
-            field: String::new(),
-            message: format!("cannot read trace: {}", e),
-        })?;
-    let headers = rdr
-        .headers()
-        .map_err(|e| err(1, "", format!("bad header: {}", e)))?
-        .clone();
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| LoadError {
+        file: label.clone(),
+        pos: None,
+        field: String::new(),
+        message: format!("cannot read trace: {}", e),
+    })?;
+    let headers = rdr.headers().map_err(|e| err(1, "", format!("bad header: {}", e)))?.clone();
     let want = ["arrival", "name", "cpu", "memory", "duration"];
     let mut idx = [0usize; 5];
     for (i, w) in want.iter().enumerate() {
-        idx[i] = headers.iter().position(|h| h == *w).ok_or_else(|| {
-            err(
-                1,
-                w,
-                format!(
-                    "missing column `{}` (header must have {})",
-                    w,
-                    want.join(",")
-                ),
-            )
-        })?;
+        idx[i] = headers
+            .iter()
+            .position(|h| h == *w)
+            .ok_or_else(|| err(1, w, format!("missing column `{}` (header must have {})", w, want.join(","))))?;
     }
     let mut out = Vec::new();
     let mut names = BTreeSet::new();
-    let mut specs: std::collections::BTreeMap<(u64, u64), Rc<crate::objects::pod::PodSpec>> =
-        Default::default();
+    let mut specs: std::collections::BTreeMap<(u64, u64), Rc<crate::objects::pod::PodSpec>> = Default::default();
     for (row, rec) in rdr.records().enumerate() {
         let line = row + 2;
         let rec = rec.map_err(|e| err(line, "", format!("malformed row: {}", e)))?;
         let get = |i: usize| rec.get(idx[i]).unwrap_or("");
-        let arrival = parse_seconds(get(0)).ok_or_else(|| {
-            err(
-                line,
-                "arrival",
-                format!("`{}` is not a number of seconds", get(0)),
-            )
-        })?;
+        let arrival = parse_seconds(get(0))
+            .ok_or_else(|| err(line, "arrival", format!("`{}` is not a number of seconds", get(0))))?;
         let name = get(1).to_string();
         if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+            || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
         {
-            return Err(err(
-                line,
-                "name",
-                format!("`{}` is not a valid pod name", name),
-            ));
+            return Err(err(line, "name", format!("`{}` is not a valid pod name", name)));
         }
         if !names.insert(name.clone()) {
             return Err(err(line, "name", format!("duplicate pod name `{}`", name)));
@@ -1033,18 +799,10 @@ pub fn read_trace(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, Load
         if cpu.is_negative() || memory.is_negative() {
             return Err(err(line, "cpu", "requests must not be negative".into()));
         }
-        let duration = parse_seconds(get(4)).ok_or_else(|| {
-            err(
-                line,
-                "duration",
-                format!("`{}` is not a number of seconds", get(4)),
-            )
-        })?;
+        let duration = parse_seconds(get(4))
+            .ok_or_else(|| err(line, "duration", format!("`{}` is not a number of seconds", get(4))))?;
         let (c, m) = (cpu.millicores(), memory.value());
-        let spec = specs
-            .entry((c, m))
-            .or_insert_with(|| Rc::new(workload::trace_spec(c, m)))
-            .clone();
+        let spec = specs.entry((c, m)).or_insert_with(|| Rc::new(workload::trace_spec(c, m))).clone();
         out.push(WorkloadPod {
             arrival: SimTime(arrival.0),
             name: name.into(),

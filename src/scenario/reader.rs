@@ -45,18 +45,10 @@ impl<'a> Reader<'a> {
     /// Opens a mapping; a non-mapping is an error.
     pub fn fields<'n>(&mut self, node: &'n Node, path: &str) -> Option<Fields<'n>> {
         match &node.value {
-            Value::Map(m) => Some(Fields {
-                node,
-                path: path.to_string(),
-                used: vec![false; m.len()],
-            }),
+            Value::Map(m) => Some(Fields { node, path: path.to_string(), used: vec![false; m.len()] }),
             _ if node.is_null() => None,
             _ => {
-                self.err(
-                    node,
-                    path,
-                    format!("expected a mapping, found {}", node.type_name()),
-                );
+                self.err(node, path, format!("expected a mapping, found {}", node.type_name()));
                 None
             }
         }
@@ -92,11 +84,7 @@ impl<'a> Reader<'a> {
         match node.resolve() {
             Some(Resolved::Str(s)) => Some(s.to_string()),
             _ => {
-                self.err(
-                    node,
-                    field,
-                    format!("expected a string, found {}", node.type_name()),
-                );
+                self.err(node, field, format!("expected a string, found {}", node.type_name()));
                 None
             }
         }
@@ -108,11 +96,7 @@ impl<'a> Reader<'a> {
         match &node.value {
             Value::Scalar { text, .. } if !node.is_null() => Some(text.clone()),
             _ => {
-                self.err(
-                    node,
-                    field,
-                    format!("expected a string, found {}", node.type_name()),
-                );
+                self.err(node, field, format!("expected a string, found {}", node.type_name()));
                 None
             }
         }
@@ -122,11 +106,7 @@ impl<'a> Reader<'a> {
         match node.resolve() {
             Some(Resolved::Int(i)) => Some(i),
             _ => {
-                self.err(
-                    node,
-                    field,
-                    format!("expected an integer, found {}", node.type_name()),
-                );
+                self.err(node, field, format!("expected an integer, found {}", node.type_name()));
                 None
             }
         }
@@ -145,11 +125,7 @@ impl<'a> Reader<'a> {
         match node.resolve() {
             Some(Resolved::Bool(b)) => Some(b),
             _ => {
-                self.err(
-                    node,
-                    field,
-                    format!("expected true or false, found {}", node.type_name()),
-                );
+                self.err(node, field, format!("expected true or false, found {}", node.type_name()));
                 None
             }
         }
@@ -160,25 +136,11 @@ impl<'a> Reader<'a> {
             Some(Resolved::Str(s)) => s.to_string(),
             Some(Resolved::Int(0)) => "0".into(),
             Some(Resolved::Int(i)) => {
-                self.err(
-                    node,
-                    field,
-                    format!(
-                        "`{}` has no unit; write a duration such as {}s or {}m",
-                        i, i, i
-                    ),
-                );
+                self.err(node, field, format!("`{}` has no unit; write a duration such as {}s or {}m", i, i, i));
                 return None;
             }
             _ => {
-                self.err(
-                    node,
-                    field,
-                    format!(
-                        "expected a duration such as 30s, found {}",
-                        node.type_name()
-                    ),
-                );
+                self.err(node, field, format!("expected a duration such as 30s, found {}", node.type_name()));
                 return None;
             }
         };
@@ -197,14 +159,7 @@ impl<'a> Reader<'a> {
                 node.scalar_text().unwrap_or("").to_string()
             }
             _ => {
-                self.err(
-                    node,
-                    field,
-                    format!(
-                        "expected a quantity such as 500m or 1Gi, found {}",
-                        node.type_name()
-                    ),
-                );
+                self.err(node, field, format!("expected a quantity such as 500m or 1Gi, found {}", node.type_name()));
                 return None;
             }
         };
@@ -226,11 +181,7 @@ impl<'a> Reader<'a> {
             Value::Seq(s) => s,
             _ if node.is_null() => &[],
             _ => {
-                self.err(
-                    node,
-                    field,
-                    format!("expected a list, found {}", node.type_name()),
-                );
+                self.err(node, field, format!("expected a list, found {}", node.type_name()));
                 &[]
             }
         }
@@ -238,11 +189,7 @@ impl<'a> Reader<'a> {
 
     pub fn string_list(&mut self, node: &Node, field: &str) -> Vec<String> {
         let items = self.seq(node, field);
-        items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| self.text(n, &format!("{}[{}]", field, i)))
-            .collect()
+        items.iter().enumerate().filter_map(|(i, n)| self.text(n, &format!("{}[{}]", field, i))).collect()
     }
 
     /// A `map[string]string` (labels, annotations, nodeSelector).
@@ -250,11 +197,7 @@ impl<'a> Reader<'a> {
         let mut out = BTreeMap::new();
         let Some(m) = node.as_map() else {
             if !node.is_null() {
-                self.err(
-                    node,
-                    field,
-                    format!("expected a mapping of strings, found {}", node.type_name()),
-                );
+                self.err(node, field, format!("expected a mapping of strings, found {}", node.type_name()));
             }
             return out;
         };
@@ -295,10 +238,7 @@ impl<'n> Fields<'n> {
     }
 
     pub fn keys(&self) -> Vec<&'n str> {
-        self.node
-            .as_map()
-            .map(|m| m.iter().filter_map(|(k, _)| k.scalar_text()).collect())
-            .unwrap_or_default()
+        self.node.as_map().map(|m| m.iter().filter_map(|(k, _)| k.scalar_text()).collect()).unwrap_or_default()
     }
 }
 

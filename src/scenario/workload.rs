@@ -30,10 +30,7 @@ pub struct WorkloadPod {
 impl WorkloadPod {
     pub fn build(&self) -> Pod {
         let mut ann = BTreeMap::new();
-        ann.insert(
-            ANNOTATION_RUN_DURATION.to_string(),
-            self.duration.to_string(),
-        );
+        ann.insert(ANNOTATION_RUN_DURATION.to_string(), self.duration.to_string());
         let mut labels = BTreeMap::new();
         labels.insert("kubesim.io/workload".to_string(), "trace".to_string());
         let spec = if self.spec.containers[0].requests.cpu_m == self.cpu_m
@@ -59,11 +56,7 @@ impl WorkloadPod {
 
 /// The spec of a trace pod with the given requests.
 pub fn trace_spec(cpu_m: u64, memory: u64) -> PodSpec {
-    let r = Resources {
-        cpu_m,
-        memory,
-        pods: 0,
-    };
+    let r = Resources { cpu_m, memory, pods: 0 };
     PodSpec {
         node_name: None,
         containers: vec![Container {
@@ -97,10 +90,7 @@ pub fn trace_replay(seed: u64, pods: usize, mean_gap: SimDuration) -> Vec<Worklo
     use rand::Rng;
     let mut rng = crate::sim::rng::stream(seed, "workload/trace-replay");
     let cpus_m = [500u64, 1000, 2000, 4000, 8000];
-    let specs: Vec<Rc<PodSpec>> = cpus_m
-        .iter()
-        .map(|&c| Rc::new(trace_spec(c, c * (2 << 30) / 1000)))
-        .collect();
+    let specs: Vec<Rc<PodSpec>> = cpus_m.iter().map(|&c| Rc::new(trace_spec(c, c * (2 << 30) / 1000))).collect();
     let mut t: u64 = 0;
     let ns: Rc<str> = "default".into();
     (0..pods)

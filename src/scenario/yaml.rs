@@ -89,10 +89,7 @@ impl Node {
 
     /// Looks up `key` in a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_map()?
-            .iter()
-            .find(|(k, _)| k.scalar_text() == Some(key))
-            .map(|(_, v)| v)
+        self.as_map()?.iter().find(|(k, _)| k.scalar_text() == Some(key)).map(|(_, v)| v)
     }
 
     /// A short name of the node's type, for error messages.
@@ -125,9 +122,9 @@ impl Node {
                 Resolved::Null => serde_json::Value::Null,
                 Resolved::Bool(b) => b.into(),
                 Resolved::Int(i) => i.into(),
-                Resolved::Float(f) => serde_json::Number::from_f64(f)
-                    .map(serde_json::Value::Number)
-                    .unwrap_or(serde_json::Value::Null),
+                Resolved::Float(f) => {
+                    serde_json::Number::from_f64(f).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
+                }
                 Resolved::Str(s) => s.into(),
             },
         }
@@ -160,13 +157,10 @@ fn resolve_plain(text: &str) -> Resolved<'_> {
             return Resolved::Int(i);
         }
     }
-    let looks_float = digits.bytes().all(|b| {
-        b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'-' || b == b'+'
-    }) && digits
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_digit() || b == b'.')
-        && digits.bytes().any(|b| b.is_ascii_digit());
+    let looks_float =
+        digits.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'-' || b == b'+')
+            && digits.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
+            && digits.bytes().any(|b| b.is_ascii_digit());
     if looks_float {
         if let Ok(f) = text.parse::<f64>() {
             return Resolved::Float(f);
@@ -188,10 +182,7 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, SyntaxError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(src);
     parser.load(&mut builder, true).map_err(|e| SyntaxError {
-        pos: Pos {
-            line: e.marker().line(),
-            col: e.marker().col() + 1,
-        },
+        pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
         message: e.info().to_string(),
     })?;
     if let Some(err) = builder.error {
@@ -211,10 +202,7 @@ struct Builder {
 
 impl Builder {
     fn pos(mark: &Marker) -> Pos {
-        Pos {
-            line: mark.line(),
-            col: mark.col() + 1,
-        }
+        Pos { line: mark.line(), col: mark.col() + 1 }
     }
 
     /// Attaches a finished node to its parent (or makes it a document).
@@ -256,32 +244,14 @@ impl MarkedEventReceiver for Builder {
         match ev {
             Event::Scalar(text, style, anchor, _tag) => {
                 let plain = matches!(style, TScalarStyle::Plain);
-                self.attach(
-                    Node {
-                        value: Value::Scalar { text, plain },
-                        pos,
-                    },
-                    anchor,
-                );
+                self.attach(Node { value: Value::Scalar { text, plain }, pos }, anchor);
             }
             Event::SequenceStart(anchor, _) => {
-                self.stack.push((
-                    Node {
-                        value: Value::Seq(Vec::new()),
-                        pos,
-                    },
-                    anchor,
-                ));
+                self.stack.push((Node { value: Value::Seq(Vec::new()), pos }, anchor));
                 self.pending_key.push(None);
             }
             Event::MappingStart(anchor, _) => {
-                self.stack.push((
-                    Node {
-                        value: Value::Map(Vec::new()),
-                        pos,
-                    },
-                    anchor,
-                ));
+                self.stack.push((Node { value: Value::Map(Vec::new()), pos }, anchor));
                 self.pending_key.push(None);
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -290,20 +260,14 @@ impl MarkedEventReceiver for Builder {
                 self.attach(node, anchor);
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().unwrap_or(Node {
-                    value: Value::Scalar {
-                        text: String::new(),
-                        plain: true,
-                    },
-                    pos,
-                });
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or(Node { value: Value::Scalar { text: String::new(), plain: true }, pos });
                 self.attach(node, 0);
             }
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart
-            | Event::DocumentEnd
-            | Event::Nothing => {}
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd | Event::Nothing => {}
         }
     }
 }
@@ -325,15 +289,9 @@ mod tests {
     fn multi_document_and_types() {
         let docs = parse_documents("---\nx: \"2\"\n---\nx: 2\n---\nx: true\n---\n").unwrap();
         assert_eq!(docs.len(), 3);
-        assert_eq!(
-            docs[0].get("x").unwrap().resolve(),
-            Some(Resolved::Str("2"))
-        );
+        assert_eq!(docs[0].get("x").unwrap().resolve(), Some(Resolved::Str("2")));
         assert_eq!(docs[1].get("x").unwrap().resolve(), Some(Resolved::Int(2)));
-        assert_eq!(
-            docs[2].get("x").unwrap().resolve(),
-            Some(Resolved::Bool(true))
-        );
+        assert_eq!(docs[2].get("x").unwrap().resolve(), Some(Resolved::Bool(true)));
     }
 
     #[test]
@@ -351,9 +309,6 @@ mod tests {
     #[test]
     fn anchors_and_aliases() {
         let docs = parse_documents("a: &x {k: v}\nb: *x\n").unwrap();
-        assert_eq!(
-            docs[0].get("b").unwrap().get("k").unwrap().scalar_text(),
-            Some("v")
-        );
+        assert_eq!(docs[0].get("b").unwrap().get("k").unwrap().scalar_text(), Some("v"));
     }
 }

@@ -69,12 +69,7 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            lanes: Vec::new(),
-            next_seq: 0,
-            now: SimTime::ZERO,
-        }
+        EventQueue { heap: BinaryHeap::new(), lanes: Vec::new(), next_seq: 0, now: SimTime::ZERO }
     }
 
     /// Declares a fixed delay whose events go through a FIFO lane.
@@ -97,8 +92,7 @@ impl<E> EventQueue<E> {
 
     /// Where the next event is: `None` = the heap, `Some(i)` = lane i.
     fn next_source(&self) -> Option<Option<usize>> {
-        let mut best: Option<(SimTime, u64, Option<usize>)> =
-            self.heap.peek().map(|e| (e.time, e.seq, None));
+        let mut best: Option<(SimTime, u64, Option<usize>)> = self.heap.peek().map(|e| (e.time, e.seq, None));
         for (i, (_, lane)) in self.lanes.iter().enumerate() {
             if let Some(e) = lane.front() {
                 if best.is_none_or(|(t, s, _)| (e.time, e.seq) < (t, s)) {
@@ -138,11 +132,7 @@ impl<E> EventQueue<E> {
         let t = time.max(self.now);
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
-            time: t,
-            seq,
-            event,
-        });
+        self.heap.push(Entry { time: t, seq, event });
     }
 
     /// The time of the next event, if any.

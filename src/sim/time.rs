@@ -158,9 +158,6 @@ mod tests {
         let p = SimDuration::from_secs(5);
         assert_eq!(SimTime(0).ceil_to(p), SimTime(0));
         assert_eq!(SimTime(1).ceil_to(p), SimTime(5 * NANOS_PER_SEC));
-        assert_eq!(
-            SimTime(5 * NANOS_PER_SEC).next_after(p),
-            SimTime(10 * NANOS_PER_SEC)
-        );
+        assert_eq!(SimTime(5 * NANOS_PER_SEC).next_after(p), SimTime(10 * NANOS_PER_SEC));
     }
 }

@@ -210,11 +210,8 @@ impl Trace {
         self.records += 1;
         let ty = if warning { "Warning" } else { "Normal" };
         self.line.clear();
-        let _ = write!(
-            self.line,
-            "{} E {} {} {} {} {}/{} {}",
-            time.0, ty, source, reason, kind, namespace, name, message
-        );
+        let _ =
+            write!(self.line, "{} E {} {} {} {} {}/{} {}", time.0, ty, source, reason, kind, namespace, name, message);
         self.hash.str(&self.line);
         if self.jsonl.is_none() && !self.keep_events {
             return;
