@@ -169,6 +169,20 @@ impl Simulation {
         self.workload = pods;
     }
 
+    /// Runs the next event if it is at or before `limit`; false when there
+    /// is none. Lets a test check invariants after every event.
+    pub fn step(&mut self, limit: SimTime) -> bool {
+        match self.queue.peek_time() {
+            Some(t) if t <= limit => {
+                let (_, ev) = self.queue.pop().expect("peeked");
+                self.events_processed += 1;
+                self.dispatch(ev);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Runs every event at or before `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: SimTime) {
         while let Some(next) = self.queue.peek_time() {

@@ -307,7 +307,8 @@ fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind
         }
     };
     if labels.is_empty() || !selector.matches(&labels) {
-        r.err(tnode, &tpath, "`selector` does not match template `labels`");
+        let at = tnode.get("metadata").and_then(|m| m.get("labels")).unwrap_or(tnode);
+        r.err(at, &format!("{}.metadata.labels", tpath), "`selector` does not match template `labels`");
         return None;
     }
     r.done(s, Unknown::Warn, what);

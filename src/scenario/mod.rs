@@ -302,8 +302,10 @@ impl Loader<'_> {
             memory: 4 << 30,
             pods: cfg.max_pods as u64,
         });
-        if cap.cpu_m == 0 || cap.memory == 0 {
-            self.r().err(n, &format!("{}.capacity", p), "capacity needs cpu and memory");
+        if let Some(c) = n.get("capacity") {
+            if c.get("cpu").is_none() || c.get("memory").is_none() {
+                self.r().err(c, &format!("{}.capacity", p), "capacity needs cpu and memory");
+            }
         }
         // allocatable = capacity − hard eviction threshold, unless given.
         let alloc = allocatable.unwrap_or(crate::objects::resources::Resources {

@@ -1,0 +1,111 @@
+//! The command line as a user meets it.
+
+use crate::{kubesim, stderr, stdout};
+
+const NODE_DIES: &str = "scenarios/node-dies-rc-reschedules.yaml";
+
+#[test]
+fn run_prints_timeline_verdicts_and_the_hash_last() {
+    let o = kubesim(&["run", NODE_DIES]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("TIME") && out.contains("NodeNotReady") && out.contains("TaintManagerEviction"));
+    assert!(out.contains("PASS") && !out.contains("FAIL"));
+    let last = out.lines().last().expect("output");
+    let hash = last.strip_prefix("trace-hash: ").expect("trace-hash last");
+    assert_eq!(hash.len(), 16);
+    assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
+    // Same seed, same hash through the binary too.
+    let again = stdout(&kubesim(&["run", "--quiet", NODE_DIES]));
+    assert_eq!(again.lines().last(), Some(last));
+}
+
+#[test]
+fn a_failed_expectation_exits_1() {
+    let dir = tempdir("fail");
+    let path = dir.join("s.yaml");
+    std::fs::write(
+        &path,
+        "name: wrong\nseed: 1\nduration: 1m\ncluster:\n  nodes: [{name: n1}]\nobjects:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {name: p}\n    spec: {containers: [{name: c, image: busybox}]}\nexpect:\n  - at: 30s\n    pods: {status: Running}\n    count: 2\n",
+    )
+    .unwrap();
+    let o = kubesim(&["run", "-q", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("FAIL  at 30s: 2 pod(s) with status Running (line 12): found 1 [p]"), "{}", stdout(&o));
+}
+
+#[test]
+fn get_pods_shows_what_kubectl_would() {
+    let o = kubesim(&["get", "pods", "-o", "wide", "--at", "8m", NODE_DIES]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    let header: Vec<&str> = lines.next().unwrap().split("   ").map(str::trim).filter(|s| !s.is_empty()).collect();
+    assert_eq!(
+        header,
+        ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 4);
+    let terminating: Vec<&&str> = rows.iter().filter(|r| r.contains("Terminating")).collect();
+    assert_eq!(terminating.len(), 1);
+    assert!(terminating[0].contains("node-1"));
+    assert_eq!(rows.iter().filter(|r| r.contains(" Running ")).count(), 3);
+}
+
+#[test]
+fn get_nodes_and_rc() {
+    let out = stdout(&kubesim(&["get", "nodes", "--at", "3m", NODE_DIES]));
+    assert!(out.lines().any(|l| l.starts_with("node-1") && l.contains("NotReady")), "{}", out);
+    assert_eq!(out.lines().filter(|l| l.contains(" Ready ")).count(), 2, "{}", out);
+    let out = stdout(&kubesim(&["get", "rc", "kubia", "--at", "1m", NODE_DIES]));
+    assert!(
+        out.starts_with("NAME    DESIRED   CURRENT   READY   AGE\nkubia   3         3         3       60s"),
+        "{}",
+        out
+    );
+    let o = kubesim(&["get", "pods", "nope", "--at", "1m", NODE_DIES]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("NotFound"));
+    let o = kubesim(&["get", "pods", "-l", "app=kubia", "--at", "1m", NODE_DIES]);
+    assert_eq!(stdout(&o).lines().count(), 4);
+}
+
+#[test]
+fn validate_trace_and_csv() {
+    let o = kubesim(&["validate", NODE_DIES]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("valid (3 nodes, 1 objects, 1 timeline entries"));
+    let dir = tempdir("out");
+    let trace = dir.join("t.jsonl");
+    let csv = dir.join("csv");
+    let o = kubesim(&[
+        "run",
+        "-q",
+        "scenarios/trace-capacity-wait.yaml",
+        "--trace",
+        trace.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+        "--sample",
+        "1m",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&trace).unwrap().lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    assert!(lines.iter().any(|l| l["type"] == "write" && l["verb"] == "CREATE" && l["kind"] == "Pod"));
+    assert!(lines.iter().any(|l| l["type"] == "event" && l["reason"] == "FailedScheduling"));
+    let ts = std::fs::read_to_string(csv.join("timeseries.csv")).unwrap();
+    assert_eq!(ts.lines().next().unwrap(), kubesim::report::csv::TIMESERIES_HEADER);
+    assert_eq!(ts.lines().count(), 1 + 31, "0..=30 minutes every minute");
+    let pods = std::fs::read_to_string(csv.join("pods.csv")).unwrap();
+    assert_eq!(pods.lines().count(), 11);
+    assert!(pods.lines().all(|l| l.starts_with("name,") || l.ends_with(",Succeeded")), "{}", pods);
+}
+
+pub fn tempdir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("kubesim-test-{}-{}", tag, std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
