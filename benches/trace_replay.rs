@@ -1,1 +1,92 @@
-fn main() {}
+//! The trace-replay benchmark of issue 2: 100,000 pods with Poisson
+//! arrivals (mean gap 0.5 s), requests from {0.5, 1, 2, 4, 8} CPU with
+//! 2 GiB per CPU, durations uniform in 600–14,400 s, on 1,000 and on 5,000
+//! nodes of 64 CPU / 128 GiB; every pod goes store → scheduler → kubelet →
+//! completion.
+//!
+//! `cargo bench` first runs each size once in a child process and prints
+//! wall time, events per second and that process's peak RSS, then times
+//! the runs with criterion. `KUBESIM_BENCH_PODS` scales the pod count
+//! down for a quick look.
+
+use criterion::{criterion_group, Criterion, SamplingMode};
+use kubesim::scenario::workload::trace_replay_cluster;
+use std::time::{Duration, Instant};
+
+const SIZES: [usize; 2] = [1_000, 5_000];
+
+fn pods() -> usize {
+    std::env::var("KUBESIM_BENCH_PODS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000)
+}
+
+fn peak_rss_mb() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|k| k.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// One run, reported: used in a child process so its peak RSS is its own.
+fn figures(nodes: usize, pods: usize) {
+    let t0 = Instant::now();
+    let (mut sim, end) = trace_replay_cluster(nodes, pods, 42);
+    sim.run_until(end);
+    let wall = t0.elapsed().as_secs_f64();
+    println!(
+        "trace_replay nodes={} pods={}: wall {:.3} s, {} events, {:.2} M events/s, peak RSS {:.0} MB, trace-hash {}",
+        nodes,
+        pods,
+        wall,
+        sim.events_processed(),
+        sim.events_processed() as f64 / wall / 1e6,
+        peak_rss_mb(),
+        sim.trace.hash_hex()
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    let pods = pods();
+    let mut g = c.benchmark_group("trace_replay");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(30))
+        .warm_up_time(Duration::from_secs(1));
+    for nodes in SIZES {
+        g.bench_function(format!("{}_nodes_{}_pods", nodes, pods), |b| {
+            b.iter(|| {
+                let (mut sim, end) = trace_replay_cluster(nodes, pods, 42);
+                sim.run_until(end);
+                sim.events_processed()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    if let Ok(spec) = std::env::var("KUBESIM_BENCH_CHILD") {
+        let (n, p) = spec.split_once(',').expect("nodes,pods");
+        figures(n.parse().expect("nodes"), p.parse().expect("pods"));
+        return;
+    }
+    // `cargo test --benches` runs bench binaries with --bench absent: keep
+    // that path quick.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let exe = std::env::current_exe().expect("bench executable");
+    for nodes in SIZES {
+        let out = std::process::Command::new(&exe)
+            .env("KUBESIM_BENCH_CHILD", format!("{},{}", nodes, pods()))
+            .output()
+            .expect("run child");
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -93,10 +93,10 @@ fn check(scn: &Scenario, text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn replicas_converge_and_nodes_never_overcommit(faults in prop::collection::vec(fault(), 0..14), seed in 1u64..1_000_000) {
+    fn replicas_converge_and_nodes_never_overcommit(faults in prop::collection::vec(fault(), 0..20), seed in 1u64..1_000_000) {
         let text = scenario_text(&faults, seed);
         let scn = scenario::load_str(&text, "property.yaml", Path::new(".")).map_err(|e| TestCaseError::fail(e.to_string()))?;
         check(&scn, &text)?;

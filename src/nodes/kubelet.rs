@@ -171,11 +171,7 @@ impl Kubelet {
 
     pub fn on_watch(&mut self, ev: &WatchEvent, images: &ImageCatalog, ctx: &mut Ctx) {
         match &ev.obj {
-            Object::Node(n) => {
-                if ev.kind != WatchKind::Deleted {
-                    self.node = Some(n.clone());
-                }
-            }
+            Object::Node(n) if ev.kind != WatchKind::Deleted => self.node = Some(n.clone()),
             Object::Pod(p) => {
                 if ev.kind == WatchKind::Deleted {
                     self.forget(p.meta.uid);
@@ -742,22 +738,18 @@ fn not_ready_cond(now: SimTime, containers: &[crate::objects::pod::Container]) -
 fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
     let st = &mut w.status;
     let policy = w.pod.spec.restart_policy;
-    let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
+    // `getPhase` (pkg/kubelet/kubelet_pods.go): a waiting container that has
+    // run before counts as stopped; stopped containers decide by policy.
+    let (mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
     for c in &st.container_statuses {
         match &c.state {
             ContainerState::Running { .. } => running += 1,
-            ContainerState::Waiting { .. } => {
-                if c.last_state.is_some() {
-                    running += 1; // restarting counts as running
-                } else {
-                    waiting += 1;
-                }
-            }
+            ContainerState::Waiting { .. } if c.last_state.is_some() => stopped += 1,
+            ContainerState::Waiting { .. } => waiting += 1,
             ContainerState::Terminated(t) => {
+                stopped += 1;
                 if t.exit_code == 0 {
-                    succeeded += 1
-                } else {
-                    failed += 1
+                    succeeded += 1;
                 }
             }
         }
@@ -766,16 +758,16 @@ fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
         PodPhase::Pending
     } else if running > 0 {
         PodPhase::Running
+    } else if stopped == 0 {
+        PodPhase::Pending
     } else if policy == RestartPolicy::Always {
         PodPhase::Running
-    } else if failed > 0 && policy == RestartPolicy::Never {
-        PodPhase::Failed
-    } else if failed > 0 {
-        PodPhase::Running
-    } else if succeeded > 0 {
+    } else if stopped == succeeded {
         PodPhase::Succeeded
+    } else if policy == RestartPolicy::Never {
+        PodPhase::Failed
     } else {
-        PodPhase::Pending
+        PodPhase::Running
     };
     let ready = !st.container_statuses.is_empty() && st.container_statuses.iter().all(|c| c.ready);
     let set = |slot: &mut Option<Condition>, ready: bool, reason: Option<Rc<str>>, message: Option<Rc<str>>| {

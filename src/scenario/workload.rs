@@ -112,3 +112,25 @@ pub fn trace_replay(seed: u64, pods: usize, mean_gap: SimDuration) -> Vec<Worklo
         })
         .collect()
 }
+
+/// The benchmark cluster of issue 2: `nodes` nodes of 64 CPU / 128 GiB with
+/// the `trace_replay` workload of `pods` pods installed. Returns the
+/// simulation and the instant by which every pod has had time to finish.
+pub fn trace_replay_cluster(nodes: usize, pods: usize, seed: u64) -> (crate::simulation::Simulation, SimTime) {
+    use crate::objects::resources::Resources;
+    let mut sim = crate::simulation::Simulation::with_defaults(crate::config::Config::default(), seed);
+    for i in 0..nodes {
+        let mut n = crate::scenario::manifest::default_node(ObjectMeta {
+            name: format!("node-{}", i + 1).into(),
+            ..Default::default()
+        });
+        let r = Resources { cpu_m: 64_000, memory: 128 << 30, pods: 110 };
+        n.status.capacity = r;
+        n.status.allocatable = r;
+        sim.add_node(Rc::new(n));
+    }
+    let trace = trace_replay(seed, pods, SimDuration::from_millis(500));
+    let end = trace.last().map(|p| p.arrival).unwrap_or_default() + SimDuration::from_secs(14_400 + 60);
+    sim.set_workload(trace);
+    (sim, end)
+}
