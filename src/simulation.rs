@@ -70,7 +70,17 @@ impl Simulation {
     /// A simulation with nothing in it; call `bootstrap` next.
     pub fn new(cfg: Config, seed: u64) -> Self {
         let mut queue = EventQueue::new();
-        for lane in [SimDuration::ZERO, cfg.api_latency, cfg.watch_latency] {
+        // Every fixed delay the components use gets a FIFO lane.
+        for lane in [
+            SimDuration::ZERO,
+            cfg.api_latency,
+            cfg.watch_latency,
+            cfg.scheduler_cycle,
+            cfg.sandbox_start,
+            cfg.container_start,
+            cfg.image_manifest_check,
+            cfg.api_latency + cfg.watch_latency,
+        ] {
             queue.add_lane(lane);
         }
         Simulation {

@@ -65,6 +65,24 @@ struct NodeInfo {
     prefer_no_schedule: u32,
     name: Rc<str>,
     node: Rc<Node>,
+    /// Bumped on every change the scores read.
+    gen: u32,
+    score_cache: [ScoreSlot; SCORE_SLOTS],
+    next_slot: u8,
+}
+
+/// Scores are a pure function of the node's state and the pod's requests;
+/// a node changes only when a pod binds to or leaves it, while it is scored
+/// for every pod, and pods come in few request shapes (one per template).
+/// So each node memoizes the last few (request class, generation) → score.
+const SCORE_SLOTS: usize = 8;
+
+#[derive(Clone, Copy, Default)]
+struct ScoreSlot {
+    class: u32,
+    gen: u32,
+    /// Fit + balanced scores are each in [0, 100].
+    score: i32,
 }
 
 /// What the scheduler keeps about a pod it has seen.
@@ -74,6 +92,8 @@ struct PodEntry {
     node: Option<usize>,
     requests: Resources,
     nonzero: Resources,
+    /// Request class (equal requests share one) for the score cache.
+    class: u32,
     /// Pending only: queue bookkeeping.
     attempts: u32,
     last_attempt: SimTime,
@@ -145,6 +165,11 @@ pub struct Scheduler {
     /// Scratch buffers reused across cycles.
     feasible: Vec<usize>,
     scores: Vec<i64>,
+    /// Nodes with PreferNoSchedule taints (their scores need normalizing).
+    prefer_no_schedule_nodes: usize,
+    /// Request classes for the score cache (class 0 is never used, so an
+    /// empty slot never matches).
+    classes: Map<(u64, u64, u64, u64), u32>,
     /// Count of scheduling attempts (for reports and benchmarks).
     pub attempts: u64,
 }
@@ -167,6 +192,8 @@ impl Scheduler {
             rng: rng::stream(seed, "scheduler/tiebreak"),
             feasible: Vec::new(),
             scores: Vec::new(),
+            classes: Map::default(),
+            prefer_no_schedule_nodes: 0,
             attempts: 0,
         }
     }
@@ -188,6 +215,9 @@ impl Scheduler {
         let name = &n.meta.name;
         match (kind, self.node_index.get(name).copied()) {
             (WatchKind::Deleted, Some(i)) => {
+                if self.nodes[i].prefer_no_schedule > 0 {
+                    self.prefer_no_schedule_nodes -= 1;
+                }
                 self.nodes.remove(i);
                 self.node_index.clear();
                 for (j, ni) in self.nodes.iter().enumerate() {
@@ -205,7 +235,10 @@ impl Scheduler {
             (WatchKind::Deleted, None) => {}
             (_, Some(i)) => {
                 let old = self.nodes[i].node.clone();
+                let had = self.nodes[i].prefer_no_schedule > 0;
                 self.nodes[i].set_node(n.clone());
+                let has = self.nodes[i].prefer_no_schedule > 0;
+                self.prefer_no_schedule_nodes = self.prefer_no_schedule_nodes + has as usize - had as usize;
                 let helps = old.status.allocatable != n.status.allocatable
                     || old.spec.taints != n.spec.taints
                     || old.spec.unschedulable != n.spec.unschedulable
@@ -225,9 +258,13 @@ impl Scheduler {
                     prefer_no_schedule: 0,
                     name: name.clone(),
                     node: n.clone(),
+                    gen: 0,
+                    score_cache: [ScoreSlot::default(); SCORE_SLOTS],
+                    next_slot: 0,
                 };
                 info.set_node(n.clone());
                 self.node_index.insert(name.clone(), self.nodes.len());
+                self.prefer_no_schedule_nodes += (info.prefer_no_schedule > 0) as usize;
                 self.nodes.push(info);
                 self.move_all_unschedulable(ctx);
             }
@@ -256,12 +293,10 @@ impl Scheduler {
                     if e.node != idx {
                         if let Some(i) = e.node {
                             let (r, z) = (e.requests, e.nonzero);
-                            self.nodes[i].requested -= r;
-                            self.nodes[i].nonzero_requested -= z;
+                            self.nodes[i].unreserve(r, z);
                         }
                         if let Some(i) = idx {
-                            self.nodes[i].requested += e.requests;
-                            self.nodes[i].nonzero_requested += e.nonzero;
+                            self.nodes[i].reserve(e.requests, e.nonzero);
                         }
                         e.node = idx;
                     }
@@ -285,7 +320,11 @@ impl Scheduler {
         match self.pods.get_mut(&uid) {
             Some(e) => e.pod = p.clone(),
             None => {
-                self.pods.insert(uid, PodEntry::new(p.clone(), None));
+                let mut e = PodEntry::new(p.clone(), None);
+                let key = (e.requests.cpu_m, e.requests.memory, e.nonzero.cpu_m, e.nonzero.memory);
+                let next = self.classes.len() as u32 + 1;
+                e.class = *self.classes.entry(key).or_insert(next);
+                self.pods.insert(uid, e);
                 self.push_active(uid, ctx);
             }
         }
@@ -445,7 +484,7 @@ impl Scheduler {
         self.attempts += 1;
         let entry = &self.pods[&uid];
         let pod = entry.pod.clone();
-        let (req, nonzero) = (entry.requests, entry.nonzero);
+        let (req, nonzero, class) = (entry.requests, entry.nonzero, entry.class);
         let spec = &pod.spec;
         let tolerates_unsched = tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule);
         // A pod with no node constraints needs only the resource check on a
@@ -453,14 +492,20 @@ impl Scheduler {
         let simple = spec.node_selector.is_empty() && spec.node_affinity.required.is_none();
         let n = self.nodes.len();
         let want = self.num_to_find(ctx.cfg.percentage_of_nodes_to_score);
+        // Without PreferNoSchedule taints anywhere and without preferred
+        // affinity, every score is final as computed (nothing is normalized
+        // across nodes), so filter, score and best-tracking share one pass.
+        let one_pass = self.prefer_no_schedule_nodes == 0 && spec.node_affinity.preferred.is_empty();
         self.feasible.clear();
         self.scores.clear();
         let mut rejected = Rejections::default();
         let mut processed = 0;
+        let mut found = 0;
+        let mut best = i64::MIN;
         let mut i = self.next_start;
-        while processed < n && self.feasible.len() < want {
+        while processed < n && found < want {
             processed += 1;
-            let ni = &self.nodes[i];
+            let ni = &mut self.nodes[i];
             let fits = ni.requested.fits(&req, &ni.allocatable);
             let ok = if simple && !ni.has_hard_taints && !ni.unschedulable && fits {
                 true
@@ -468,7 +513,20 @@ impl Scheduler {
                 filter(ni, spec, &req, tolerates_unsched, &mut rejected)
             };
             if ok {
-                self.feasible.push(i);
+                found += 1;
+                if one_pass {
+                    // `feasible` holds the nodes tied at the best score.
+                    let score = ni.score(class, &nonzero, &req);
+                    if score > best {
+                        best = score;
+                        self.feasible.clear();
+                    }
+                    if score == best {
+                        self.feasible.push(i);
+                    }
+                } else {
+                    self.feasible.push(i);
+                }
             }
             i += 1;
             if i == n {
@@ -478,18 +536,30 @@ impl Scheduler {
         if n > 0 {
             self.next_start = (self.next_start + processed) % n;
         }
-        if self.feasible.is_empty() {
+        if found == 0 {
             let message = rejected.message(n);
             self.unschedulable_pod(uid, &pod, message, ctx);
             return;
         }
-        let chosen = if self.feasible.len() == 1 {
+        let chosen = if one_pass {
+            let ties = self.feasible.len();
+            // A lone feasible node is chosen without scoring upstream; its
+            // score here changed nothing.
+            if found > 1 && ties > 1 {
+                self.feasible[self.rng.gen_range(0..ties)]
+            } else {
+                self.feasible[0]
+            }
+        } else if self.feasible.len() == 1 {
             self.feasible[0]
         } else {
-            // NodeResourcesFit (LeastAllocated) + BalancedAllocation, in a
-            // pass of its own: independent iterations pipeline well.
-            let nodes = &self.nodes;
-            self.scores.extend(self.feasible.iter().map(|&i| node_score(&nodes[i], &nonzero, &req)));
+            // NodeResourcesFit (LeastAllocated) + BalancedAllocation, then
+            // the normalized scores.
+            for k in 0..self.feasible.len() {
+                let i = self.feasible[k];
+                let score = self.nodes[i].score(class, &nonzero, &req);
+                self.scores.push(score);
+            }
             self.select_host(&pod)
         };
         // Assume: count the pod on the node now, before the bind lands.
@@ -500,8 +570,7 @@ impl Scheduler {
         e.attempts += 1;
         e.last_attempt = ctx.now;
         let (r, z) = (e.requests, e.nonzero);
-        self.nodes[chosen].requested += r;
-        self.nodes[chosen].nonzero_requested += z;
+        self.nodes[chosen].reserve(r, z);
         ctx.send(Client::Scheduler, ApiOp::Bind { key: Key::of(&pod.meta), uid, node: node_name.clone() });
         ctx.event(
             false,
@@ -597,8 +666,7 @@ impl Scheduler {
         }
         if let Some(i) = e.node.take() {
             let (r, z) = (e.requests, e.nonzero);
-            self.nodes[i].requested -= r;
-            self.nodes[i].nonzero_requested -= z;
+            self.nodes[i].unreserve(r, z);
         }
         e.where_ = Queue::Unschedulable;
         self.unschedulable.insert(uid, ());
@@ -611,6 +679,7 @@ impl PodEntry {
         PodEntry {
             requests: pod.spec.requests(),
             nonzero: pod.spec.nonzero_requests(),
+            class: 0,
             pod,
             node,
             attempts: 0,
@@ -624,6 +693,7 @@ impl PodEntry {
 
 impl NodeInfo {
     fn set_node(&mut self, n: Rc<Node>) {
+        self.gen = self.gen.wrapping_add(1);
         self.allocatable = n.status.allocatable;
         let (c, m) = (self.allocatable.cpu_m, self.allocatable.memory);
         let exact = |v: u64| v > 0 && v < (1 << 46);
@@ -635,12 +705,36 @@ impl NodeInfo {
         self.node = n;
     }
     fn add(&mut self, e: &PodEntry) {
-        self.requested += e.requests;
-        self.nonzero_requested += e.nonzero;
+        self.reserve(e.requests, e.nonzero);
     }
     fn remove(&mut self, e: &PodEntry) {
-        self.requested -= e.requests;
-        self.nonzero_requested -= e.nonzero;
+        self.unreserve(e.requests, e.nonzero);
+    }
+    /// Every change of what the scores read goes through here (and
+    /// `set_node`), so the generation invalidates the score cache.
+    fn reserve(&mut self, r: Resources, z: Resources) {
+        self.requested += r;
+        self.nonzero_requested += z;
+        self.gen = self.gen.wrapping_add(1);
+    }
+    fn unreserve(&mut self, r: Resources, z: Resources) {
+        self.requested -= r;
+        self.nonzero_requested -= z;
+        self.gen = self.gen.wrapping_add(1);
+    }
+    /// The score for a pod of request class `class`, from the cache when
+    /// this node has not changed since it was computed.
+    fn score(&mut self, class: u32, nonzero: &Resources, req: &Resources) -> i64 {
+        for slot in &self.score_cache {
+            if slot.class == class && slot.gen == self.gen {
+                return slot.score as i64;
+            }
+        }
+        let score = node_score(self, nonzero, req);
+        let k = self.next_slot as usize % SCORE_SLOTS;
+        self.score_cache[k] = ScoreSlot { class, gen: self.gen, score: score as i32 };
+        self.next_slot = self.next_slot.wrapping_add(1);
+        score
     }
 }
 
@@ -822,6 +916,9 @@ mod tests {
                 prefer_no_schedule: 0,
                 name: "n".into(),
                 node: Rc::new(crate::testutil::node("n", alloc.cpu_m, alloc.memory)),
+                gen: 0,
+                score_cache: [ScoreSlot::default(); SCORE_SLOTS],
+                next_slot: 0,
             };
             ni.set_node(ni.node.clone());
             let req = Resources { cpu_m: rng.gen_range(0..16_000), memory: rng.gen_range(0..(1u64 << 36)), pods: 1 };
@@ -860,6 +957,9 @@ mod tests {
                     prefer_no_schedule: 0,
                     name: "x".into(),
                     node: Rc::new(crate::testutil::node("x", 1000, 1 << 30)),
+                    gen: 0,
+                    score_cache: [ScoreSlot::default(); SCORE_SLOTS],
+                    next_slot: 0,
                 });
             }
         };

@@ -450,7 +450,13 @@ impl Kubelet {
                     &format_args!("Created container {}", c.name),
                 );
                 let start = images.get(&c.image).and_then(|b| b.start).unwrap_or(ctx.cfg.container_start);
-                self.schedule(uid, gen, idx, Step::Started, ctx.now + start, ctx);
+                ctx.after(
+                    start,
+                    Event::Kubelet {
+                        node: self.idx,
+                        ev: KubeletEvent::Pod { uid, gen, idx: idx as u16, step: Step::Started },
+                    },
+                );
             }
             Step::Started => self.started(uid, idx, ctx),
             Step::Exited => self.exited(uid, idx, ctx),

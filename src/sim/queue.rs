@@ -130,9 +130,7 @@ impl<E> EventQueue<E> {
     /// computed from the present and cannot be in the past.
     pub fn push(&mut self, time: SimTime, event: E) {
         let t = time.max(self.now);
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.heap.push(Entry { time: t, seq, event });
+        self.push_after(t - self.now, event);
     }
 
     /// The time of the next event, if any.
