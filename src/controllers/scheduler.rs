@@ -931,6 +931,41 @@ mod tests {
     }
 
     #[test]
+    fn score_memo_is_invalidated_by_every_change() {
+        let n = Rc::new(crate::testutil::node("n", 4000, 8 << 30));
+        let mut ni = NodeInfo {
+            allocatable: Resources::default(),
+            alloc_f: None,
+            requested: Resources::default(),
+            nonzero_requested: Resources::default(),
+            unschedulable: false,
+            has_hard_taints: false,
+            prefer_no_schedule: 0,
+            name: "n".into(),
+            node: n.clone(),
+            gen: 0,
+            score_cache: [ScoreSlot::default(); SCORE_SLOTS],
+            next_slot: 0,
+        };
+        ni.set_node(n);
+        let req = Resources { cpu_m: 1000, memory: 1 << 30, pods: 1 };
+        let fresh = |ni: &NodeInfo| node_score(ni, &req, &req);
+        let first = ni.score(1, &req, &req);
+        assert_eq!(first, fresh(&ni));
+        ni.reserve(req, req);
+        let second = ni.score(1, &req, &req);
+        assert_eq!(second, fresh(&ni));
+        assert_ne!(first, second, "a stale score was served");
+        ni.unreserve(req, req);
+        assert_eq!(ni.score(1, &req, &req), first);
+        // More classes than slots: still right.
+        for class in 2..20 {
+            let r = Resources { cpu_m: 100 * class as u64, memory: 1 << 28, pods: 1 };
+            assert_eq!(ni.score(class, &r, &r), node_score(&ni, &r, &r));
+        }
+    }
+
+    #[test]
     fn score_formulas() {
         assert_eq!(least_allocated(0, 1000), 100);
         assert_eq!(least_allocated(250, 1000), 75);
