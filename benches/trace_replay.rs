@@ -10,6 +10,7 @@
 //! down for a quick look.
 
 use criterion::{criterion_group, Criterion, SamplingMode};
+use kubesim::report::peak_rss_mb;
 use kubesim::scenario::workload::trace_replay_cluster;
 use std::time::{Duration, Instant};
 
@@ -17,16 +18,6 @@ const SIZES: [usize; 2] = [1_000, 5_000];
 
 fn pods() -> usize {
     std::env::var("KUBESIM_BENCH_PODS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000)
-}
-
-fn peak_rss_mb() -> f64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|k| k.parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
 }
 
 /// One run, reported: used in a child process so its peak RSS is its own.

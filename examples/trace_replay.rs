@@ -1,18 +1,9 @@
 //! One run of the trace-replay benchmark workload, with its figures:
 //! `cargo run --release --example trace_replay -- NODES PODS`.
 
+use kubesim::report::peak_rss_mb;
 use kubesim::scenario::workload::trace_replay_cluster;
 use std::time::Instant;
-
-fn peak_rss_mb() -> f64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|k| k.parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
 
 fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();

@@ -413,7 +413,7 @@ impl Simulation {
                 for k in remove {
                     map.remove(&k);
                 }
-                let obj = with_meta(&obj, meta);
+                let obj = obj.with_meta(meta);
                 self.send_user(ApiOp::Update { obj, check_rv: false });
             }
             Action::Cordon { node, unschedulable } => match self.store.nodes.get(node.as_str()) {
@@ -513,23 +513,5 @@ impl Simulation {
     /// The duration since `t0` in the simulation's clock.
     pub fn since(&self, t0: SimTime) -> SimDuration {
         self.now().saturating_sub(t0)
-    }
-}
-
-fn with_meta(obj: &Object, meta: ObjectMeta) -> Object {
-    match obj {
-        Object::Pod(p) => Object::Pod(Rc::new(Pod { meta, ..(**p).clone() })),
-        Object::Node(n) => Object::Node(Rc::new(Node { meta, ..(**n).clone() })),
-        Object::ReplicaSet(r) => {
-            let mut r = (**r).clone();
-            r.meta = meta;
-            Object::ReplicaSet(Rc::new(r))
-        }
-        Object::Namespace(_) => Object::Namespace(Rc::new(Namespace { meta })),
-        Object::Other(u) => {
-            let mut u = (**u).clone();
-            u.meta = meta;
-            Object::Other(Rc::new(u))
-        }
     }
 }

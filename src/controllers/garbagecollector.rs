@@ -5,7 +5,7 @@
 
 use crate::objects::pod::Pod;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
-use crate::objects::{Kind, Object};
+use crate::objects::Object;
 use crate::runtime::{Client, Ctx};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
@@ -84,18 +84,7 @@ impl GarbageCollector {
             np.meta.owner_references.retain(|o| o.uid != owner);
             ctx.send(Client::GarbageCollector, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: false });
         } else if p.meta.deletion_timestamp.is_none() {
-            ctx.send(
-                Client::GarbageCollector,
-                ApiOp::Delete {
-                    kind: Kind::Pod,
-                    other_kind: None,
-                    key,
-                    uid: Some(p.meta.uid),
-                    grace_seconds: None,
-                    propagation: Propagation::Background,
-                    disruption: None,
-                },
-            );
+            ctx.send(Client::GarbageCollector, ApiOp::delete_pod(key, p.meta.uid, None, None));
         }
     }
 }

@@ -363,11 +363,7 @@ impl NodeLifecycleController {
                 CondStatus::True => {
                     let z = self.zones.get_mut(&zone).expect("zone");
                     z.queue.retain(|x| x != name);
-                    let remove: Vec<(String, TaintEffect)> = [TAINT_UNREACHABLE, TAINT_NOT_READY]
-                        .iter()
-                        .filter(|k| h.node.has_taint(k, TaintEffect::NoExecute))
-                        .map(|k| (k.to_string(), TaintEffect::NoExecute))
-                        .collect();
+                    let remove = no_execute_taints_on(&h.node);
                     if !remove.is_empty() {
                         ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![], remove });
                     }
@@ -452,11 +448,7 @@ impl NodeLifecycleController {
             // cannot see the nodes, stop tainting and lift NoExecute taints.
             self.all_disrupted = true;
             for (name, h) in &self.nodes {
-                let remove: Vec<(String, TaintEffect)> = [TAINT_UNREACHABLE, TAINT_NOT_READY]
-                    .iter()
-                    .filter(|k| h.node.has_taint(k, TaintEffect::NoExecute))
-                    .map(|k| (k.to_string(), TaintEffect::NoExecute))
-                    .collect();
+                let remove = no_execute_taints_on(&h.node);
                 if !remove.is_empty() {
                     ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![], remove });
                 }
@@ -547,6 +539,15 @@ impl NodeLifecycleController {
         }
         self.arm_taint_pass(ctx);
     }
+}
+
+/// The node-lifecycle NoExecute taints a node carries (to lift them).
+fn no_execute_taints_on(node: &Node) -> Vec<(String, TaintEffect)> {
+    [TAINT_UNREACHABLE, TAINT_NOT_READY]
+        .iter()
+        .filter(|k| node.has_taint(k, TaintEffect::NoExecute))
+        .map(|k| (k.to_string(), TaintEffect::NoExecute))
+        .collect()
 }
 
 fn mark_pod_not_ready(p: &Pod, ctx: &mut Ctx) {

@@ -4,8 +4,8 @@
 //! 40 s quarantine.
 
 use crate::objects::pod::Pod;
-use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
-use crate::objects::{Kind, Object};
+use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
+use crate::objects::Object;
 use crate::runtime::{Client, Ctx};
 use crate::sim::SimTime;
 use indexmap::IndexMap;
@@ -70,18 +70,7 @@ impl PodGc {
         if !self.requested.insert(p.meta.uid) {
             return;
         }
-        ctx.send(
-            Client::PodGc,
-            ApiOp::Delete {
-                kind: Kind::Pod,
-                other_kind: None,
-                key: Key::of(&p.meta),
-                uid: Some(p.meta.uid),
-                grace_seconds: Some(0),
-                propagation: Propagation::Background,
-                disruption: None,
-            },
-        );
+        ctx.send(Client::PodGc, ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, Some(0), None));
     }
 
     fn gc_terminated(&mut self, ctx: &mut Ctx) {

@@ -18,8 +18,8 @@ use super::expectations::Expectations;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{Pod, PodPhase, PodStatus};
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
-use crate::objects::store::{controller_ref_to, ApiOp, Key, Propagation, WatchEvent, WatchKind};
-use crate::objects::{Kind, Object};
+use crate::objects::store::{controller_ref_to, ApiOp, Key, WatchEvent, WatchKind};
+use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
 use crate::sim::SimDuration;
 use indexmap::{IndexMap, IndexSet};
@@ -269,18 +269,7 @@ impl ReplicationManager {
             let victims = get_pods_to_delete(filtered, n);
             exp.expect_deletions(victims.iter().map(|p| Key::of(&p.meta)), ctx.now);
             for p in victims {
-                ctx.send(
-                    Client::Replication,
-                    ApiOp::Delete {
-                        kind: Kind::Pod,
-                        other_kind: None,
-                        key: Key::of(&p.meta),
-                        uid: Some(p.meta.uid),
-                        grace_seconds: None,
-                        propagation: Propagation::Background,
-                        disruption: None,
-                    },
-                );
+                ctx.send(Client::Replication, ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, None, None));
                 ctx.event(
                     false,
                     source(rs.kind),

@@ -7,8 +7,8 @@
 //! `DisruptionTarget` condition.
 
 use crate::objects::pod::{Pod, Taint, TaintEffect};
-use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
-use crate::objects::{Kind, Object};
+use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
+use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
@@ -156,18 +156,7 @@ impl TaintEvictionController {
             &key.name,
             &format_args!("Marking for deletion Pod {}", key),
         );
-        ctx.send(
-            Client::TaintEviction,
-            ApiOp::Delete {
-                kind: Kind::Pod,
-                other_kind: None,
-                key,
-                uid: Some(uid),
-                grace_seconds: None,
-                propagation: Propagation::Background,
-                disruption: Some("DeletionByTaintManager"),
-            },
-        );
+        ctx.send(Client::TaintEviction, ApiOp::delete_pod(key, uid, None, Some("DeletionByTaintManager")));
     }
 }
 

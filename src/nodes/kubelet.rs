@@ -22,8 +22,8 @@ use crate::objects::pod::{
     RestartPolicy, TaintEffect, TerminatedState,
 };
 use crate::objects::resources::Resources;
-use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
-use crate::objects::{Kind, Object};
+use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
+use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
@@ -716,18 +716,7 @@ impl Kubelet {
                 ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Box::new(st) },
             );
         }
-        ctx.send(
-            Client::Kubelet(self.idx),
-            ApiOp::Delete {
-                kind: Kind::Pod,
-                other_kind: None,
-                key: Key::of(&p.meta),
-                uid: Some(p.meta.uid),
-                grace_seconds: Some(0),
-                propagation: Propagation::Background,
-                disruption: None,
-            },
-        );
+        ctx.send(Client::Kubelet(self.idx), ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, Some(0), None));
     }
 }
 

@@ -123,6 +123,17 @@ impl Object {
         }
     }
 
+    /// A new version of the object with other metadata.
+    pub fn with_meta(&self, meta: ObjectMeta) -> Object {
+        match self {
+            Object::Pod(p) => Object::Pod(Rc::new(Pod { meta, ..(**p).clone() })),
+            Object::Node(n) => Object::Node(Rc::new(Node { meta, ..(**n).clone() })),
+            Object::ReplicaSet(r) => Object::ReplicaSet(Rc::new(ReplicaSet { meta, ..(**r).clone() })),
+            Object::Namespace(_) => Object::Namespace(Rc::new(Namespace { meta })),
+            Object::Other(u) => Object::Other(Rc::new(Unstructured { meta, ..(**u).clone() })),
+        }
+    }
+
     /// A one-line summary of the state that matters, for the trace.
     pub fn summary(&self) -> Summary<'_> {
         Summary(self)

@@ -174,6 +174,23 @@ pub enum ApiOp {
     },
 }
 
+impl ApiOp {
+    /// A pod deletion: graceful unless `grace_seconds` says otherwise,
+    /// guarded by the pod's uid (a re-created pod of the same name is not
+    /// deleted by mistake).
+    pub fn delete_pod(key: Key, uid: u64, grace_seconds: Option<u64>, disruption: Option<&'static str>) -> ApiOp {
+        ApiOp::Delete {
+            kind: Kind::Pod,
+            other_kind: None,
+            key,
+            uid: Some(uid),
+            grace_seconds,
+            propagation: Propagation::Background,
+            disruption,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PodConditionType {
     PodScheduled,
@@ -517,151 +534,70 @@ impl Store {
                 if p.spec.node_name.is_some() {
                     p.status.conditions.pod_scheduled = None;
                 }
-                let p = Rc::new(p);
-                self.pods.insert(key, p.clone());
-                Object::Pod(p)
-            }
-            Object::Node(n) => {
-                let mut n = (*n).clone();
-                n.meta = meta;
-                let n = Rc::new(n);
-                self.nodes.insert(key.name, n.clone());
-                Object::Node(n)
+                Object::Pod(Rc::new(p))
             }
             Object::ReplicaSet(r) => {
                 let mut r = (*r).clone();
                 r.meta = meta;
                 r.status = ReplicaSetStatus::default();
-                let r = Rc::new(r);
-                self.replicasets.insert((r.kind, key), r.clone());
-                Object::ReplicaSet(r)
+                Object::ReplicaSet(Rc::new(r))
             }
-            Object::Namespace(n) => {
-                let mut n = (*n).clone();
-                n.meta = meta;
-                let n = Rc::new(n);
-                self.namespaces.insert(key.name, n.clone());
-                Object::Namespace(n)
-            }
-            Object::Other(u) => {
-                let mut u = (*u).clone();
-                u.meta = meta;
-                let u = Rc::new(u);
-                self.others.insert((u.kind.clone(), key), u.clone());
-                Object::Other(u)
-            }
+            other => other.with_meta(meta),
         };
+        self.put(&stored);
         Ok(WatchEvent { kind: WatchKind::Added, obj: stored, old: None, propagation: Propagation::Background })
     }
 
     /// Replaces metadata (labels, annotations, owner references) and spec;
     /// status and server-set metadata are kept.
     fn update(&mut self, obj: Object, check_rv: bool) -> Result<WatchEvent, ApiError> {
-        let m = obj.meta().clone();
-        let key = Key::of(&m);
-        let check = |cur: &ObjectMeta, kind: &str| -> Result<(), ApiError> {
-            if check_rv && cur.resource_version != m.resource_version {
-                return Err(conflict(kind, &key.name));
-            }
-            Ok(())
-        };
-        let merge_meta = |cur: &ObjectMeta, rev: u64, spec_changed: bool| -> ObjectMeta {
-            let mut meta = cur.clone();
-            meta.labels = m.labels.clone();
-            meta.annotations = m.annotations.clone();
-            meta.owner_references = m.owner_references.clone();
-            meta.resource_version = rev;
-            if spec_changed {
-                meta.generation += 1;
-            }
-            meta
-        };
-        match obj {
-            Object::Pod(p) => {
-                let cur = self.pods.get(&key).ok_or_else(|| not_found("pods", &key.name))?.clone();
-                check(&cur.meta, "pods")?;
-                self.revision += 1;
-                let mut new = (*cur).clone();
-                new.meta = merge_meta(&cur.meta, self.revision, false);
-                // Pod spec is immutable but for a few fields; keep nodeName.
-                if p.spec.containers != cur.spec.containers || p.spec.tolerations != cur.spec.tolerations {
-                    let mut spec = (*p.spec).clone();
-                    spec.node_name = cur.spec.node_name.clone();
-                    new.spec = Rc::new(spec);
-                }
-                let new = Rc::new(new);
-                self.pods.insert(key, new.clone());
-                Ok(WatchEvent {
-                    kind: WatchKind::Modified,
-                    obj: Object::Pod(new),
-                    old: Some(Object::Pod(cur)),
-                    propagation: Propagation::Background,
-                })
-            }
-            Object::ReplicaSet(r) => {
-                let k = (r.kind, key.clone());
-                let cur = self.replicasets.get(&k).ok_or_else(|| not_found(r.kind.as_str(), &key.name))?.clone();
-                check(&cur.meta, r.kind.as_str())?;
-                self.revision += 1;
-                let mut new = (*cur).clone();
-                let spec_changed = r.spec != cur.spec;
-                new.meta = merge_meta(&cur.meta, self.revision, spec_changed);
-                new.spec = r.spec.clone();
-                let new = Rc::new(new);
-                self.replicasets.insert(k, new.clone());
-                Ok(WatchEvent {
-                    kind: WatchKind::Modified,
-                    obj: Object::ReplicaSet(new),
-                    old: Some(Object::ReplicaSet(cur)),
-                    propagation: Propagation::Background,
-                })
-            }
-            Object::Node(n) => {
-                let cur = self.nodes.get(&key.name).ok_or_else(|| not_found("nodes", &key.name))?.clone();
-                check(&cur.meta, "nodes")?;
-                self.revision += 1;
-                let mut new = (*cur).clone();
-                new.meta = merge_meta(&cur.meta, self.revision, false);
-                new.spec = n.spec.clone();
-                let new = Rc::new(new);
-                self.nodes.insert(key.name.clone(), new.clone());
-                Ok(WatchEvent {
-                    kind: WatchKind::Modified,
-                    obj: Object::Node(new),
-                    old: Some(Object::Node(cur)),
-                    propagation: Propagation::Background,
-                })
-            }
-            Object::Namespace(_) => {
-                let cur = self.namespaces.get(&key.name).ok_or_else(|| not_found("namespaces", &key.name))?.clone();
-                check(&cur.meta, "namespaces")?;
-                self.revision += 1;
-                let new = Rc::new(Namespace { meta: merge_meta(&cur.meta, self.revision, false) });
-                self.namespaces.insert(key.name.clone(), new.clone());
-                Ok(WatchEvent {
-                    kind: WatchKind::Modified,
-                    obj: Object::Namespace(new),
-                    old: Some(Object::Namespace(cur)),
-                    propagation: Propagation::Background,
-                })
-            }
-            Object::Other(u) => {
-                let k = (u.kind.clone(), key.clone());
-                let cur = self.others.get(&k).ok_or_else(|| not_found(&u.kind, &key.name))?.clone();
-                check(&cur.meta, &u.kind)?;
-                self.revision += 1;
-                let mut new = (*u).clone();
-                new.meta = merge_meta(&cur.meta, self.revision, u.body != cur.body);
-                let new = Rc::new(new);
-                self.others.insert(k, new.clone());
-                Ok(WatchEvent {
-                    kind: WatchKind::Modified,
-                    obj: Object::Other(new),
-                    old: Some(Object::Other(cur)),
-                    propagation: Propagation::Background,
-                })
-            }
+        let key = Key::of(obj.meta());
+        let cur = match &obj {
+            Object::Other(u) => self.others.get(&(u.kind.clone(), key.clone())).cloned().map(Object::Other),
+            o => self.get(o.kind(), &key),
         }
+        .ok_or_else(|| not_found(obj.kind_name(), &key.name))?;
+        if check_rv && cur.meta().resource_version != obj.meta().resource_version {
+            return Err(conflict(obj.kind_name(), &key.name));
+        }
+        // The new spec; pods keep their nodeName (the spec is immutable but
+        // for a few fields upstream).
+        let (new, spec_changed) = match (&cur, &obj) {
+            (Object::Pod(c), Object::Pod(p)) => {
+                let mut n = (**c).clone();
+                if p.spec.containers != c.spec.containers || p.spec.tolerations != c.spec.tolerations {
+                    let mut spec = (*p.spec).clone();
+                    spec.node_name = c.spec.node_name.clone();
+                    n.spec = Rc::new(spec);
+                }
+                (Object::Pod(Rc::new(n)), false)
+            }
+            (Object::ReplicaSet(c), Object::ReplicaSet(r)) => {
+                let mut n = (**c).clone();
+                n.spec = r.spec.clone();
+                (Object::ReplicaSet(Rc::new(n)), r.spec != c.spec)
+            }
+            (Object::Node(c), Object::Node(r)) => {
+                let mut n = (**c).clone();
+                n.spec = r.spec.clone();
+                (Object::Node(Rc::new(n)), false)
+            }
+            (Object::Other(c), Object::Other(u)) => (obj.clone(), u.body != c.body),
+            _ => (cur.clone(), false),
+        };
+        self.revision += 1;
+        let m = obj.meta();
+        let mut meta = cur.meta().clone();
+        meta.labels = m.labels.clone();
+        meta.annotations = m.annotations.clone();
+        meta.owner_references = m.owner_references.clone();
+        meta.resource_version = self.revision;
+        if spec_changed {
+            meta.generation += 1;
+        }
+        let new = new.with_meta(meta);
+        self.put(&new);
+        Ok(WatchEvent { kind: WatchKind::Modified, obj: new, old: Some(cur), propagation: Propagation::Background })
     }
 
     fn modify_pod(
@@ -806,6 +742,28 @@ impl Store {
                 self.revision += 1;
                 self.others.swap_remove(&k);
                 Ok(removed(Object::Other(cur)))
+            }
+        }
+    }
+
+    /// Files an object version in its kind's map (insert or replace).
+    fn put(&mut self, obj: &Object) {
+        let key = Key::of(obj.meta());
+        match obj {
+            Object::Pod(p) => {
+                self.pods.insert(key, p.clone());
+            }
+            Object::Node(n) => {
+                self.nodes.insert(key.name, n.clone());
+            }
+            Object::ReplicaSet(r) => {
+                self.replicasets.insert((r.kind, key), r.clone());
+            }
+            Object::Namespace(n) => {
+                self.namespaces.insert(key.name, n.clone());
+            }
+            Object::Other(u) => {
+                self.others.insert((u.kind.clone(), key), u.clone());
             }
         }
     }

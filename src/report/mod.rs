@@ -4,3 +4,15 @@ pub mod csv;
 pub mod kubectl;
 pub mod table;
 pub mod timeline;
+
+/// The process's peak resident memory in MiB (Linux `VmHWM`; 0 elsewhere),
+/// for benchmark reports.
+pub fn peak_rss_mb() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|k| k.parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}

@@ -718,25 +718,8 @@ fn with_default_namespace(o: Object, ns: &str) -> Object {
     if !o.meta().namespace.is_empty() || !o.kind().namespaced() {
         return o;
     }
-    let set = |m: &mut ObjectMeta| m.namespace = ns.into();
-    match o {
-        Object::Pod(p) => {
-            let mut p = (*p).clone();
-            set(&mut p.meta);
-            Object::Pod(Rc::new(p))
-        }
-        Object::ReplicaSet(r) => {
-            let mut r = (*r).clone();
-            set(&mut r.meta);
-            Object::ReplicaSet(Rc::new(r))
-        }
-        Object::Other(u) => {
-            let mut u = (*u).clone();
-            set(&mut u.meta);
-            Object::Other(Rc::new(u))
-        }
-        other => other,
-    }
+    let meta = ObjectMeta { namespace: ns.into(), ..o.meta().clone() };
+    o.with_meta(meta)
 }
 
 /// Parses decimal seconds (`12`, `0.5`) into a duration, exactly.
