@@ -307,6 +307,7 @@ impl Kubelet {
             if annotations.contains_key(ANNOTATION_EXIT_CODE) { exit_code } else { first.map_or(0, |b| b.exit_code) };
         let gen = self.next_gen;
         self.next_gen += 1;
+        let not_ready = not_ready_cond(ctx.now, &p.spec.containers);
         let mut status = PodStatus {
             phase: PodPhase::Pending,
             conditions: PodConditions {
@@ -318,8 +319,8 @@ impl Kubelet {
                     .clone()
                     .or(Some(Condition::new(CondStatus::True, ctx.now))),
                 initialized: Some(Condition::new(CondStatus::True, ctx.now)),
-                containers_ready: Some(not_ready_cond(ctx.now, &p.spec.containers)),
-                ready: Some(not_ready_cond(ctx.now, &p.spec.containers)),
+                containers_ready: Some(not_ready.clone()),
+                ready: Some(not_ready),
             },
             reason: None,
             message: None,
@@ -786,10 +787,13 @@ fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
         (Some(Rc::from("PodCompleted")), None)
     } else {
         let names: Vec<&str> = st.container_statuses.iter().filter(|c| !c.ready).map(|c| &*c.name).collect();
-        (
-            Some(Rc::from("ContainersNotReady")),
-            Some(Rc::from(format!("containers with unready status: [{}]", names.join(" ")))),
-        )
+        let text = format!("containers with unready status: [{}]", names.join(" "));
+        // Keep sharing the current string when the message is unchanged.
+        let message = match st.conditions.ready.as_ref().and_then(|c| c.message.clone()) {
+            Some(m) if *m == *text => m,
+            _ => Rc::from(text),
+        };
+        (Some(Rc::from("ContainersNotReady")), Some(message))
     };
     set(&mut st.conditions.containers_ready, ready, reason.clone(), message.clone());
     set(&mut st.conditions.ready, ready, reason, message);

@@ -31,8 +31,12 @@ impl WorkloadPod {
     pub fn build(&self) -> Pod {
         let mut ann = BTreeMap::new();
         ann.insert(ANNOTATION_RUN_DURATION.to_string(), self.duration.to_string());
-        let mut labels = BTreeMap::new();
-        labels.insert("kubesim.io/workload".to_string(), "trace".to_string());
+        thread_local! {
+            // Every trace pod carries the same labels: share one map.
+            static LABELS: Rc<BTreeMap<String, String>> =
+                Rc::new([("kubesim.io/workload".to_string(), "trace".to_string())].into_iter().collect());
+        }
+        let labels = LABELS.with(Rc::clone);
         let spec = if self.spec.containers[0].requests.cpu_m == self.cpu_m
             && self.spec.containers[0].requests.memory == self.memory
         {
@@ -44,7 +48,7 @@ impl WorkloadPod {
             meta: ObjectMeta {
                 name: self.name.clone(),
                 namespace: self.namespace.clone(),
-                labels: Rc::new(labels),
+                labels,
                 annotations: Rc::new(ann),
                 ..Default::default()
             },
