@@ -68,13 +68,12 @@ struct NodeInfo {
     /// Bumped on every change the scores read.
     gen: u32,
     score_cache: [ScoreSlot; SCORE_SLOTS],
-    next_slot: u8,
 }
 
 /// Scores are a pure function of the node's state and the pod's requests;
 /// a node changes only when a pod binds to or leaves it, while it is scored
 /// for every pod, and pods come in few request shapes (one per template).
-/// So each node memoizes the last few (request class, generation) → score.
+/// So each node memoizes (request class, generation) → score.
 const SCORE_SLOTS: usize = 8;
 
 #[derive(Clone, Copy, Default)]
@@ -260,7 +259,6 @@ impl Scheduler {
                     node: n.clone(),
                     gen: 0,
                     score_cache: [ScoreSlot::default(); SCORE_SLOTS],
-                    next_slot: 0,
                 };
                 info.set_node(n.clone());
                 self.node_index.insert(name.clone(), self.nodes.len());
@@ -723,17 +721,17 @@ impl NodeInfo {
         self.gen = self.gen.wrapping_add(1);
     }
     /// The score for a pod of request class `class`, from the cache when
-    /// this node has not changed since it was computed.
+    /// this node has not changed since it was computed. The cache is
+    /// direct-mapped: class k lives in slot k mod SCORE_SLOTS.
+    #[inline]
     fn score(&mut self, class: u32, nonzero: &Resources, req: &Resources) -> i64 {
-        for slot in &self.score_cache {
-            if slot.class == class && slot.gen == self.gen {
-                return slot.score as i64;
-            }
+        let k = class as usize % SCORE_SLOTS;
+        let slot = self.score_cache[k];
+        if slot.class == class && slot.gen == self.gen {
+            return slot.score as i64;
         }
         let score = node_score(self, nonzero, req);
-        let k = self.next_slot as usize % SCORE_SLOTS;
         self.score_cache[k] = ScoreSlot { class, gen: self.gen, score: score as i32 };
-        self.next_slot = self.next_slot.wrapping_add(1);
         score
     }
 }
@@ -918,7 +916,6 @@ mod tests {
                 node: Rc::new(crate::testutil::node("n", alloc.cpu_m, alloc.memory)),
                 gen: 0,
                 score_cache: [ScoreSlot::default(); SCORE_SLOTS],
-                next_slot: 0,
             };
             ni.set_node(ni.node.clone());
             let req = Resources { cpu_m: rng.gen_range(0..16_000), memory: rng.gen_range(0..(1u64 << 36)), pods: 1 };
@@ -945,7 +942,6 @@ mod tests {
             node: n.clone(),
             gen: 0,
             score_cache: [ScoreSlot::default(); SCORE_SLOTS],
-            next_slot: 0,
         };
         ni.set_node(n);
         let req = Resources { cpu_m: 1000, memory: 1 << 30, pods: 1 };
@@ -994,7 +990,6 @@ mod tests {
                     node: Rc::new(crate::testutil::node("x", 1000, 1 << 30)),
                     gen: 0,
                     score_cache: [ScoreSlot::default(); SCORE_SLOTS],
-                    next_slot: 0,
                 });
             }
         };
