@@ -424,6 +424,39 @@ impl Simulation {
                 }
                 None => self.user_error(format!("Error from server (NotFound): nodes \"{}\" not found", node)),
             },
+            Action::Drain { node, force, grace_seconds } => {
+                if !self.store.nodes.contains_key(node.as_str()) {
+                    self.user_error(format!("Error from server (NotFound): nodes \"{}\" not found", node));
+                    return;
+                }
+                self.execute(Action::Cordon { node: node.clone(), unschedulable: true });
+                let mut pods: Vec<Rc<Pod>> = self
+                    .store
+                    .pods
+                    .values()
+                    .filter(|p| p.node_name() == Some(node.as_str()) && p.meta.deletion_timestamp.is_none())
+                    .cloned()
+                    .collect();
+                pods.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+                // kubectl checks every pod first and evicts nothing when one
+                // would be lost for good (no controller) without --force.
+                let bare: Vec<String> = pods
+                    .iter()
+                    .filter(|p| p.meta.controller_ref().is_none() && !p.status.phase.is_terminal())
+                    .map(|p| format!("{}/{}", p.meta.namespace, p.meta.name))
+                    .collect();
+                if !bare.is_empty() && !force {
+                    self.user_error(format!(
+                        "error: unable to drain node \"{}\" due to error: cannot delete Pods that declare no controller (use --force to override): {}",
+                        node,
+                        bare.join(", ")
+                    ));
+                    return;
+                }
+                for p in pods {
+                    self.send_user(ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, grace_seconds, None));
+                }
+            }
             Action::CrashNode(name) => {
                 let Some(&i) = self.kubelet_index.get(name.as_str()) else {
                     return;

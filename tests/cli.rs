@@ -109,3 +109,16 @@ pub fn tempdir(tag: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn a_refused_drain_is_reported_like_kubectl() {
+    let o = kubesim(&["run", "scenarios/drain-node.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = out.lines().find(|l| l.contains("unable to drain")).expect("drain error in the timeline");
+    assert!(
+        line.starts_with("1m0s") && line.contains("default/kubia-manual") && line.contains("use --force"),
+        "{}",
+        line
+    );
+}

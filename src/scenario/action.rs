@@ -41,6 +41,13 @@ pub enum Action {
         node: String,
         unschedulable: bool,
     },
+    /// `kubectl drain`: cordon, then evict every pod on the node (pods with
+    /// no controller only with `force`).
+    Drain {
+        node: String,
+        force: bool,
+        grace_seconds: Option<u64>,
+    },
     CrashNode(String),
     RestartNode(String),
     AddNode(Rc<Node>),

@@ -304,12 +304,29 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
             }
             return Ok(Parsed::File { path: file, create: verb == "create", namespace: Some(ns) });
         }
+        "drain" => {
+            let force = a.take("--force").is_some_and(|v| v != "false");
+            // No DaemonSets or emptyDir volumes are simulated: these flags
+            // are accepted and change nothing.
+            a.take("--ignore-daemonsets");
+            a.take("--delete-emptydir-data");
+            let grace = match a.take("--grace-period") {
+                Some(g) => {
+                    let v: i64 = g.parse().map_err(|_| "--grace-period must be an integer".to_string())?;
+                    (v >= 0).then_some(v as u64)
+                }
+                None => None,
+            };
+            a.finish(&verb)?;
+            let [node] = a.positional.as_slice() else { return Err("drain takes exactly one NODE".into()) };
+            Action::Drain { node: node.clone(), force, grace_seconds: grace }
+        }
         "cordon" | "uncordon" => {
             a.finish(&verb)?;
             let [node] = a.positional.as_slice() else { return Err(format!("{} takes exactly one NODE", verb)) };
             Action::Cordon { node: node.clone(), unschedulable: verb == "cordon" }
         }
-        other => return Err(format!("`kubectl {}` is not supported in a timeline (supported: run, create, apply, delete, scale, label, annotate, cordon, uncordon)", other)),
+        other => return Err(format!("`kubectl {}` is not supported in a timeline (supported: run, create, apply, delete, scale, label, annotate, cordon, uncordon, drain)", other)),
     };
     Ok(Parsed::Action(action))
 }
