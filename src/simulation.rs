@@ -218,9 +218,10 @@ impl Simulation {
         match self.store.apply(now, op, &mut self.trace) {
             Ok(ev) => {
                 if from == Client::Replication {
+                    // The response travels back to the controller.
                     if let (WatchKind::Added, Object::Pod(p)) = (ev.kind, &ev.obj) {
-                        let mut ctx = ctx!(self);
-                        self.replication.created(p, &mut ctx);
+                        let created = Event::Replication(crate::controllers::replication::RcEvent::Created(p.clone()));
+                        self.queue.push_after(self.cfg.api_latency, created);
                     }
                 }
                 self.queue.push_after(self.cfg.watch_latency, Event::Watch(Rc::new(ev)));

@@ -71,3 +71,21 @@ fn expectations_hold_for_other_seeds_too() {
         }
     }
 }
+
+#[test]
+fn scale_up_creates_in_slow_start_batches() {
+    // 3 → 10 replicas: 7 creates in batches of 1, 2 and 4, each batch sent
+    // when the previous batch's responses are back (one round trip).
+    let scn = scenario::load(&crate::root().join("scenarios/rc-scale-up-down.yaml")).expect("load");
+    let r = run(&scn, RunOptions { keep_events: true, ..Default::default() });
+    let mut batches: Vec<(u64, usize)> = Vec::new();
+    for e in r.sim.trace.events().iter().filter(|e| e.reason == "SuccessfulCreate" && e.time.0 >= 60_000_000_000) {
+        match batches.last_mut() {
+            Some((t, n)) if *t == e.time.0 => *n += 1,
+            _ => batches.push((e.time.0, 1)),
+        }
+    }
+    let sizes: Vec<usize> = batches.iter().map(|b| b.1).collect();
+    assert_eq!(sizes, vec![1, 2, 4]);
+    assert!(batches.windows(2).all(|w| w[1].0 - w[0].0 == 10_000_000), "{:?}", batches);
+}

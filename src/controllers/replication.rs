@@ -9,8 +9,10 @@
 //! controller uid and, for orphans, by namespace, so a sync touches the
 //! pods that can matter to it, not every pod in the namespace.
 //!
-//! Simplification: the slow-start batches (1, 2, 4, …) are not modelled;
-//! creates of one sync go out together, paced by the controller-manager's
+//! Creates go out in `slowStartBatch` batches of 1, 2, 4, …: a batch is
+//! sent when every response of the previous one has come back, a failure
+//! stops further batches, and creates never attempted are subtracted from
+//! the expectations. Each request also waits for the controller-manager's
 //! client rate limit (20 QPS, burst 30), which is what bounds large
 //! scale-ups in practice (k8s-semantics §5.1).
 
@@ -31,10 +33,24 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 type Set<K> = IndexSet<K, FxBuildHasher>;
 type SetKey = (ReplicaKind, Key);
 
-/// The workqueue's worker takes the next key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum RcEvent {
+    /// The workqueue's worker takes the next key.
     Work,
+    /// The response to one of our pod creates came back: it succeeded.
+    Created(Rc<Pod>),
+}
+
+/// A `slowStartBatch` in progress for one replica set.
+#[derive(Debug, Default)]
+struct SlowStart {
+    /// Creates not sent yet.
+    remaining: usize,
+    /// Creates of the current batch without a response yet.
+    in_flight: usize,
+    /// Size of the current batch (the next one is twice as big).
+    batch: usize,
+    failed: bool,
 }
 
 #[derive(Default)]
@@ -48,6 +64,8 @@ pub struct ReplicationManager {
     /// The workqueue: keys in FIFO order, each at most once.
     queued: Set<SetKey>,
     fifo: std::collections::VecDeque<SetKey>,
+    /// Slow-start batches in progress, by replica set uid.
+    slow_start: Map<u64, SlowStart>,
 }
 
 fn source(kind: ReplicaKind) -> &'static str {
@@ -179,12 +197,21 @@ impl ReplicationManager {
     }
 
     pub fn on_event(&mut self, ev: RcEvent, ctx: &mut Ctx) {
-        let RcEvent::Work = ev;
-        let Some(k) = self.fifo.pop_front() else {
-            return;
-        };
-        self.queued.swap_remove(&k);
-        self.sync_replica_set(&k, ctx);
+        match ev {
+            RcEvent::Work => {
+                let Some(k) = self.fifo.pop_front() else {
+                    return;
+                };
+                self.queued.swap_remove(&k);
+                self.sync_replica_set(&k, ctx);
+            }
+            RcEvent::Created(p) => {
+                self.created(&p, ctx);
+                if let Some(r) = p.meta.controller_ref() {
+                    self.create_done(r.uid, true, ctx);
+                }
+            }
+        }
     }
 
     /// A create of ours failed: the pod will never be observed.
@@ -194,8 +221,46 @@ impl ReplicationManager {
                 if let Some(e) = self.expectations.get_mut(&owner) {
                     e.creation_observed();
                 }
-                self.enqueue(owner, ctx);
             }
+            if let Some(r) = p.meta.controller_ref() {
+                self.create_done(r.uid, false, ctx);
+            }
+        }
+    }
+
+    /// One response of the current batch is back; when the batch is
+    /// complete, send the next (twice as big) or stop after a failure.
+    fn create_done(&mut self, owner_uid: u64, ok: bool, ctx: &mut Ctx) {
+        let Some(s) = self.slow_start.get_mut(&owner_uid) else { return };
+        s.in_flight -= 1;
+        s.failed |= !ok;
+        if s.in_flight > 0 {
+            return;
+        }
+        let owner = self.by_uid.get(&owner_uid).cloned();
+        if s.failed || s.remaining == 0 || owner.is_none() {
+            let skipped = s.remaining;
+            let failed = s.failed;
+            self.slow_start.swap_remove(&owner_uid);
+            if let Some(k) = owner {
+                if let Some(e) = self.expectations.get_mut(&k) {
+                    for _ in 0..skipped {
+                        e.creation_observed();
+                    }
+                }
+                if failed {
+                    self.enqueue(k, ctx);
+                }
+            }
+            return;
+        }
+        s.batch = (s.batch * 2).min(s.remaining);
+        s.remaining -= s.batch;
+        s.in_flight = s.batch;
+        let n = s.batch;
+        let rs = self.sets[&owner.expect("checked")].clone();
+        for _ in 0..n {
+            ctx.send(Client::Replication, ApiOp::Create(Object::Pod(Rc::new(pod_from_template(&rs)))));
         }
     }
 
@@ -259,11 +324,14 @@ impl ReplicationManager {
         let burst = ctx.cfg.burst_replicas as i64;
         let exp = self.expectations.entry(k.clone()).or_default();
         if diff < 0 {
+            if self.slow_start.contains_key(&rs.meta.uid) {
+                return; // the previous batches are still in flight
+            }
             let n = (-diff).min(burst) as usize;
             exp.expect_creations(n, ctx.now);
-            for _ in 0..n {
-                ctx.send(Client::Replication, ApiOp::Create(Object::Pod(Rc::new(pod_from_template(rs)))));
-            }
+            // SlowStartInitialBatchSize = 1.
+            self.slow_start.insert(rs.meta.uid, SlowStart { remaining: n - 1, in_flight: 1, batch: 1, failed: false });
+            ctx.send(Client::Replication, ApiOp::Create(Object::Pod(Rc::new(pod_from_template(rs)))));
         } else if diff > 0 {
             let n = diff.min(burst) as usize;
             let victims = get_pods_to_delete(filtered, n);
@@ -283,9 +351,9 @@ impl ReplicationManager {
         }
     }
 
-    /// Called by the simulation when a pod create of ours succeeded, so the
-    /// `SuccessfulCreate` event can name the generated pod.
-    pub fn created(&self, p: &Pod, ctx: &mut Ctx) {
+    /// `SuccessfulCreate`, recorded when the create's response arrives (it
+    /// names the generated pod).
+    fn created(&self, p: &Pod, ctx: &mut Ctx) {
         if let Some(r) = p.meta.controller_ref() {
             if let Some((kind, key)) = self.by_uid.get(&r.uid) {
                 ctx.event(
