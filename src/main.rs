@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use kubesim::objects::duration::parse_duration;
 use kubesim::objects::selector::Selector;
 use kubesim::objects::Kind;
-use kubesim::report::{csv as report_csv, kubectl, timeline};
+use kubesim::report::{csv as report_csv, kubectl, manifest as report_manifest, timeline, yaml_out};
 use kubesim::runner::{self, RunOptions};
 use kubesim::scenario::{self, Scenario};
 use kubesim::sim::{SimDuration, SimTime};
@@ -42,7 +42,8 @@ enum Cmd {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// Show objects as `kubectl get` would at a virtual time:
+    /// Show objects as `kubectl get` would at a virtual time (`-o wide`,
+    /// `-o json`, `-o yaml`):
     /// `kubesim get KIND [NAME] --at TIME SCENARIO`.
     Get {
         /// pods, nodes, rc or rs
@@ -271,10 +272,13 @@ fn cmd_get(
                 2,
             )
         })?;
-    let wide = match output.as_deref() {
-        None => false,
-        Some("wide") => true,
-        Some(o) => return Err(Fail(format!("error: -o {} is not supported yet (supported: wide)", o), 2)),
+    let (wide, structured) = match output.as_deref() {
+        None => (false, None),
+        Some("wide") => (true, None),
+        Some(f @ ("json" | "yaml")) => (false, Some(f)),
+        Some(o) => {
+            return Err(Fail(format!("error: unable to match a printer for -o {} (supported: wide, json, yaml)", o), 2))
+        }
     };
     let sel = selector.as_deref().map(Selector::parse).transpose().map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
     let scn = load(Path::new(path))?;
@@ -289,6 +293,50 @@ fn cmd_get(
     let ns_ok = |ns: &str| all_namespaces || ns == namespace;
     let name_ok = |n: &str| name.as_deref().is_none_or(|x| x == n);
     let sel_ok = |l: &kubesim::objects::selector::Labels| sel.as_ref().is_none_or(|s| s.matches(l));
+    if let Some(format) = structured {
+        let mut items: Vec<(String, serde_json::Value)> = match kind {
+            Kind::Pod => store
+                .pods
+                .values()
+                .filter(|p| ns_ok(&p.meta.namespace) && name_ok(&p.meta.name) && sel_ok(&p.meta.labels))
+                .map(|p| (format!("{}/{}", p.meta.namespace, p.meta.name), report_manifest::pod(p)))
+                .collect(),
+            Kind::Node => store
+                .nodes
+                .values()
+                .filter(|n| name_ok(&n.meta.name) && sel_ok(&n.meta.labels))
+                .map(|n| (n.meta.name.to_string(), report_manifest::node(n)))
+                .collect(),
+            _ => store
+                .replicasets
+                .values()
+                .filter(|r| {
+                    Kind::from_replica(r.kind) == kind
+                        && ns_ok(&r.meta.namespace)
+                        && name_ok(&r.meta.name)
+                        && sel_ok(&r.meta.labels)
+                })
+                .map(|r| (format!("{}/{}", r.meta.namespace, r.meta.name), report_manifest::replica_set(r)))
+                .collect(),
+        };
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        if items.is_empty() && name.is_some() {
+            return Err(Fail(
+                format!("Error from server (NotFound): {} \"{}\" not found", kind_s, name.unwrap_or_default()),
+                1,
+            ));
+        }
+        let value = if name.is_some() && items.len() == 1 {
+            items.pop().expect("one").1
+        } else {
+            report_manifest::list(items.into_iter().map(|(_, v)| v).collect())
+        };
+        match format {
+            "json" => println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
+            _ => print!("{}", yaml_out::to_yaml(&value)),
+        }
+        return Ok(0);
+    }
     let text = match kind {
         Kind::Pod => {
             let mut pods: Vec<_> = store

@@ -122,3 +122,31 @@ fn a_refused_drain_is_reported_like_kubectl() {
         line
     );
 }
+
+#[test]
+fn get_json_and_yaml_show_the_api_objects() {
+    let o = kubesim(&["get", "nodes", "node-1", "-o", "json", "--at", "3m", NODE_DIES]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let node: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(node["kind"], "Node");
+    assert_eq!(node["status"]["conditions"][0]["status"], "Unknown");
+    assert_eq!(node["status"]["conditions"][0]["reason"], "NodeStatusUnknown");
+    assert_eq!(node["status"]["conditions"][0]["lastTransitionTime"], "1970-01-01T00:02:50Z");
+    let taints = node["spec"]["taints"].as_array().expect("taints");
+    assert!(taints.iter().any(|t| t["key"] == "node.kubernetes.io/unreachable" && t["effect"] == "NoExecute"));
+
+    let o = kubesim(&["get", "pods", "-o", "yaml", "--at", "8m", NODE_DIES]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let docs = kubesim::scenario::yaml::parse_documents(&stdout(&o)).expect("valid YAML");
+    let list = docs[0].to_json();
+    assert_eq!(list["kind"], "List");
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 4);
+    let terminating: Vec<_> = items.iter().filter(|p| !p["metadata"]["deletionTimestamp"].is_null()).collect();
+    assert_eq!(terminating.len(), 1);
+    assert_eq!(terminating[0]["metadata"]["deletionTimestamp"], "1970-01-01T00:08:20Z");
+    assert_eq!(terminating[0]["status"]["conditions"][0]["type"], "DisruptionTarget");
+
+    let o = kubesim(&["get", "pods", "-o", "name", NODE_DIES]);
+    assert_eq!(o.status.code(), Some(2));
+}

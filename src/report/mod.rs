@@ -2,8 +2,10 @@
 
 pub mod csv;
 pub mod kubectl;
+pub mod manifest;
 pub mod table;
 pub mod timeline;
+pub mod yaml_out;
 
 /// The process's peak resident memory in MiB (Linux `VmHWM`; 0 elsewhere),
 /// for benchmark reports.

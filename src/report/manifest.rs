@@ -1,0 +1,349 @@
+//! Objects as the API returns them (`kubectl get -o json|yaml`): the
+//! Kubernetes field names and shapes, status included.
+//!
+//! Timestamps are RFC 3339 in virtual time counted from the Unix epoch:
+//! t = 2m is `1970-01-01T00:02:00Z` — deterministic, and plainly virtual.
+
+use crate::objects::meta::{uid_string, ObjectMeta};
+use crate::objects::node::Node;
+use crate::objects::pod::{Condition, Container, ContainerState, ContainerStatus, Pod, TerminatedState, Toleration};
+use crate::objects::quantity::{format_bytes, format_cpu};
+use crate::objects::replicaset::{ReplicaKind, ReplicaSet};
+use crate::objects::resources::Resources;
+use crate::objects::selector::{Op, Selector};
+use crate::sim::SimTime;
+use serde_json::{json, Map, Value};
+
+/// RFC 3339 (seconds precision, as the API server writes timestamps).
+pub fn timestamp(t: SimTime) -> String {
+    let secs = t.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (h, m, s) = (rem / 3600, (rem / 60) % 60, rem % 60);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if mo <= 2 { 1 } else { 0 };
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, mo, d, h, m, s)
+}
+
+fn insert_if(map: &mut Map<String, Value>, key: &str, v: Option<Value>) {
+    if let Some(v) = v {
+        map.insert(key.into(), v);
+    }
+}
+
+fn string_map(m: &std::collections::BTreeMap<String, String>) -> Option<Value> {
+    (!m.is_empty()).then(|| json!(m))
+}
+
+fn metadata(m: &ObjectMeta) -> Value {
+    let mut o = Map::new();
+    o.insert("name".into(), json!(&*m.name));
+    if let Some(g) = &m.generate_name {
+        o.insert("generateName".into(), json!(g));
+    }
+    if !m.namespace.is_empty() {
+        o.insert("namespace".into(), json!(&*m.namespace));
+    }
+    o.insert("uid".into(), json!(uid_string(m.uid)));
+    o.insert("resourceVersion".into(), json!(m.resource_version.to_string()));
+    if m.generation > 0 {
+        o.insert("generation".into(), json!(m.generation));
+    }
+    o.insert("creationTimestamp".into(), json!(timestamp(m.creation_timestamp)));
+    insert_if(&mut o, "deletionTimestamp", m.deletion_timestamp.map(|t| json!(timestamp(t))));
+    insert_if(&mut o, "deletionGracePeriodSeconds", m.deletion_grace_period_seconds.map(|g| json!(g)));
+    insert_if(&mut o, "labels", string_map(&m.labels));
+    insert_if(&mut o, "annotations", string_map(&m.annotations));
+    if !m.owner_references.is_empty() {
+        let refs: Vec<Value> = m
+            .owner_references
+            .iter()
+            .map(|r| {
+                json!({"apiVersion": r.api_version, "kind": r.kind, "name": r.name, "uid": uid_string(r.uid),
+                       "controller": r.controller, "blockOwnerDeletion": r.block_owner_deletion})
+            })
+            .collect();
+        o.insert("ownerReferences".into(), Value::Array(refs));
+    }
+    Value::Object(o)
+}
+
+fn resources(r: &Resources, cpu: bool, mem: bool) -> Option<Value> {
+    let mut o = Map::new();
+    if cpu {
+        o.insert("cpu".into(), json!(format_cpu(r.cpu_m)));
+    }
+    if mem {
+        o.insert("memory".into(), json!(format_bytes(r.memory)));
+    }
+    (!o.is_empty()).then_some(Value::Object(o))
+}
+
+fn container(c: &Container) -> Value {
+    let mut o = Map::new();
+    o.insert("name".into(), json!(&*c.name));
+    o.insert("image".into(), json!(&*c.image));
+    o.insert("imagePullPolicy".into(), json!(c.image_pull_policy.as_str()));
+    if !c.command.is_empty() {
+        o.insert("command".into(), json!(c.command));
+    }
+    if !c.args.is_empty() {
+        o.insert("args".into(), json!(c.args));
+    }
+    if !c.ports.is_empty() {
+        let ports: Vec<Value> = c
+            .ports
+            .iter()
+            .map(|p| {
+                let mut m = Map::new();
+                insert_if(&mut m, "name", p.name.as_ref().map(|n| json!(n)));
+                m.insert("containerPort".into(), json!(p.container_port));
+                m.insert("protocol".into(), json!(p.protocol));
+                insert_if(&mut m, "hostPort", p.host_port.map(|h| json!(h)));
+                Value::Object(m)
+            })
+            .collect();
+        o.insert("ports".into(), Value::Array(ports));
+    }
+    let mut res = Map::new();
+    insert_if(&mut res, "requests", resources(&c.requests, c.has_cpu_request, c.has_memory_request));
+    insert_if(&mut res, "limits", resources(&c.limits, c.limits.cpu_m > 0, c.limits.memory > 0));
+    o.insert("resources".into(), Value::Object(res));
+    Value::Object(o)
+}
+
+fn toleration(t: &Toleration) -> Value {
+    let mut o = Map::new();
+    if !t.key.is_empty() {
+        o.insert("key".into(), json!(t.key));
+    }
+    o.insert("operator".into(), json!(if t.exists { "Exists" } else { "Equal" }));
+    if !t.value.is_empty() {
+        o.insert("value".into(), json!(t.value));
+    }
+    insert_if(&mut o, "effect", t.effect.map(|e| json!(e.as_str())));
+    insert_if(&mut o, "tolerationSeconds", t.toleration_seconds.map(|s| json!(s)));
+    Value::Object(o)
+}
+
+fn condition(kind: &str, c: &Condition) -> Value {
+    let mut o = Map::new();
+    o.insert("type".into(), json!(kind));
+    o.insert("status".into(), json!(c.status.as_str()));
+    o.insert("lastProbeTime".into(), Value::Null);
+    o.insert("lastTransitionTime".into(), json!(timestamp(c.last_transition_time)));
+    insert_if(&mut o, "reason", c.reason.as_deref().map(|r| json!(r)));
+    insert_if(&mut o, "message", c.message.as_deref().map(|m| json!(m)));
+    Value::Object(o)
+}
+
+fn terminated(t: &TerminatedState) -> Value {
+    let mut o = Map::new();
+    o.insert("exitCode".into(), json!(t.exit_code));
+    insert_if(&mut o, "signal", t.signal.map(|s| json!(s)));
+    o.insert("reason".into(), json!(&*t.reason));
+    insert_if(&mut o, "message", t.message.as_deref().map(|m| json!(m)));
+    insert_if(&mut o, "startedAt", t.started_at.map(|s| json!(timestamp(s))));
+    o.insert("finishedAt".into(), json!(timestamp(t.finished_at)));
+    json!({ "terminated": Value::Object(o) })
+}
+
+fn container_status(c: &ContainerStatus) -> Value {
+    let state = match &c.state {
+        ContainerState::Waiting { reason, message } => {
+            let mut w = Map::new();
+            w.insert("reason".into(), json!(&**reason));
+            insert_if(&mut w, "message", message.as_deref().map(|m| json!(m)));
+            json!({ "waiting": Value::Object(w) })
+        }
+        ContainerState::Running { started_at } => json!({"running": {"startedAt": timestamp(*started_at)}}),
+        ContainerState::Terminated(t) => terminated(t),
+    };
+    let mut o = Map::new();
+    o.insert("name".into(), json!(&*c.name));
+    o.insert("image".into(), json!(&*c.image));
+    insert_if(&mut o, "containerID", c.container_id.map(|id| json!(format!("containerd://{:064x}", id))));
+    o.insert("ready".into(), json!(c.ready));
+    o.insert("started".into(), json!(c.started));
+    o.insert("restartCount".into(), json!(c.restart_count));
+    o.insert("state".into(), state);
+    o.insert("lastState".into(), c.last_state.as_ref().map(terminated).unwrap_or_else(|| json!({})));
+    Value::Object(o)
+}
+
+fn pod_spec(s: &crate::objects::pod::PodSpec) -> Value {
+    let mut o = Map::new();
+    o.insert("containers".into(), Value::Array(s.containers.iter().map(container).collect()));
+    insert_if(&mut o, "nodeName", s.node_name.as_deref().map(|n| json!(n)));
+    insert_if(&mut o, "nodeSelector", string_map(&s.node_selector));
+    o.insert("restartPolicy".into(), json!(s.restart_policy.as_str()));
+    o.insert("schedulerName".into(), json!(s.scheduler_name));
+    o.insert("terminationGracePeriodSeconds".into(), json!(s.termination_grace_period_seconds));
+    o.insert("priority".into(), json!(s.priority));
+    if !s.tolerations.is_empty() {
+        o.insert("tolerations".into(), Value::Array(s.tolerations.iter().map(toleration).collect()));
+    }
+    Value::Object(o)
+}
+
+pub fn pod(p: &Pod) -> Value {
+    let st = &p.status;
+    let mut status = Map::new();
+    status.insert("phase".into(), json!(st.phase.as_str()));
+    let c = &st.conditions;
+    let conds: Vec<Value> = [
+        ("DisruptionTarget", &c.disruption_target),
+        ("Initialized", &c.initialized),
+        ("Ready", &c.ready),
+        ("ContainersReady", &c.containers_ready),
+        ("PodScheduled", &c.pod_scheduled),
+    ]
+    .into_iter()
+    .filter_map(|(k, c)| c.as_ref().map(|c| condition(k, c)))
+    .collect();
+    if !conds.is_empty() {
+        status.insert("conditions".into(), Value::Array(conds));
+    }
+    insert_if(&mut status, "reason", st.reason.as_deref().map(|r| json!(r)));
+    insert_if(&mut status, "message", st.message.as_deref().map(|m| json!(m)));
+    insert_if(&mut status, "hostIP", st.host_ip.as_deref().map(|h| json!(h)));
+    insert_if(&mut status, "podIP", st.pod_ip.as_deref().map(|h| json!(h)));
+    insert_if(&mut status, "startTime", st.start_time.map(|t| json!(timestamp(t))));
+    if !st.container_statuses.is_empty() {
+        status.insert(
+            "containerStatuses".into(),
+            Value::Array(st.container_statuses.iter().map(container_status).collect()),
+        );
+    }
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata(&p.meta), "spec": pod_spec(&p.spec), "status": Value::Object(status)})
+}
+
+fn quantities(r: &Resources) -> Value {
+    json!({"cpu": format_cpu(r.cpu_m), "memory": format_bytes(r.memory), "pods": r.pods.to_string()})
+}
+
+pub fn node(n: &Node) -> Value {
+    let mut spec = Map::new();
+    if n.spec.unschedulable {
+        spec.insert("unschedulable".into(), json!(true));
+    }
+    if !n.spec.taints.is_empty() {
+        let taints: Vec<Value> = n
+            .spec
+            .taints
+            .iter()
+            .map(|t| {
+                let mut o = Map::new();
+                o.insert("key".into(), json!(t.key));
+                if !t.value.is_empty() {
+                    o.insert("value".into(), json!(t.value));
+                }
+                o.insert("effect".into(), json!(t.effect.as_str()));
+                insert_if(&mut o, "timeAdded", t.time_added.map(|a| json!(timestamp(a))));
+                Value::Object(o)
+            })
+            .collect();
+        spec.insert("taints".into(), Value::Array(taints));
+    }
+    let r = &n.status.ready;
+    let ready = json!({"type": "Ready", "status": r.status.as_str(), "reason": r.reason, "message": r.message,
+        "lastHeartbeatTime": timestamp(r.last_heartbeat_time), "lastTransitionTime": timestamp(r.last_transition_time)});
+    json!({
+        "apiVersion": "v1", "kind": "Node", "metadata": metadata(&n.meta), "spec": Value::Object(spec),
+        "status": {
+            "capacity": quantities(&n.status.capacity),
+            "allocatable": quantities(&n.status.allocatable),
+            "conditions": [ready],
+            "addresses": [{"type": "InternalIP", "address": n.status.internal_ip}, {"type": "Hostname", "address": &*n.meta.name}],
+            "nodeInfo": {"kubeletVersion": n.status.kubelet_version, "containerRuntimeVersion": "containerd://simulated"},
+        }
+    })
+}
+
+fn label_selector(s: &Selector) -> Value {
+    let mut match_labels = Map::new();
+    let mut exprs = Vec::new();
+    for r in &s.requirements {
+        match r.op {
+            Op::In if r.values.len() == 1 && !match_labels.contains_key(&r.key) => {
+                match_labels.insert(r.key.clone(), json!(r.values[0]));
+            }
+            op => {
+                let op = match op {
+                    Op::In => "In",
+                    Op::NotIn => "NotIn",
+                    Op::Exists => "Exists",
+                    Op::DoesNotExist => "DoesNotExist",
+                    Op::Gt => "Gt",
+                    Op::Lt => "Lt",
+                };
+                let mut e = Map::new();
+                e.insert("key".into(), json!(r.key));
+                e.insert("operator".into(), json!(op));
+                if !r.values.is_empty() {
+                    e.insert("values".into(), json!(r.values));
+                }
+                exprs.push(Value::Object(e));
+            }
+        }
+    }
+    let mut o = Map::new();
+    if !match_labels.is_empty() {
+        o.insert("matchLabels".into(), Value::Object(match_labels));
+    }
+    if !exprs.is_empty() {
+        o.insert("matchExpressions".into(), Value::Array(exprs));
+    }
+    Value::Object(o)
+}
+
+pub fn replica_set(r: &ReplicaSet) -> Value {
+    let selector = match r.kind {
+        ReplicaKind::ReplicationController => {
+            json!(r
+                .spec
+                .selector
+                .requirements
+                .iter()
+                .map(|q| (q.key.clone(), json!(q.values[0])))
+                .collect::<Map<_, _>>())
+        }
+        ReplicaKind::ReplicaSet => label_selector(&r.spec.selector),
+    };
+    let t = &r.spec.template;
+    let mut tmeta = Map::new();
+    insert_if(&mut tmeta, "labels", string_map(&t.labels));
+    insert_if(&mut tmeta, "annotations", string_map(&t.annotations));
+    let s = &r.status;
+    json!({
+        "apiVersion": r.kind.api_version(), "kind": r.kind.as_str(), "metadata": metadata(&r.meta),
+        "spec": {"replicas": r.spec.replicas, "minReadySeconds": r.spec.min_ready_seconds, "selector": selector,
+                 "template": {"metadata": Value::Object(tmeta), "spec": pod_spec(&t.spec)}},
+        "status": {"replicas": s.replicas, "fullyLabeledReplicas": s.fully_labeled_replicas, "readyReplicas": s.ready_replicas,
+                   "availableReplicas": s.available_replicas, "observedGeneration": s.observed_generation},
+    })
+}
+
+/// kubectl's wrapper for several objects.
+pub fn list(items: Vec<Value>) -> Value {
+    json!({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(timestamp(SimTime(0)), "1970-01-01T00:00:00Z");
+        assert_eq!(timestamp(SimTime(120_500_000_000)), "1970-01-01T00:02:00Z");
+        assert_eq!(timestamp(SimTime(86_400 * 366 * 1_000_000_000)), "1971-01-02T00:00:00Z");
+    }
+}
