@@ -67,13 +67,45 @@ struct NodeInfo {
     node: Rc<Node>,
     /// Bumped on every change the scores read.
     gen: u32,
-    score_cache: [ScoreSlot; SCORE_SLOTS],
+}
+
+/// The part of a node the filter loop reads for a pod with no node
+/// constraints, kept in an array of its own (32 bytes a node) so a pass
+/// over hundreds of nodes stays in the first-level cache.
+#[derive(Clone, Copy, Default)]
+struct NodeHot {
+    free_cpu: i64,
+    free_memory: i64,
+    free_pods: i64,
+    gen: u32,
+    /// Not cordoned and no NoSchedule/NoExecute taint.
+    plain: bool,
+}
+
+impl NodeHot {
+    fn of(ni: &NodeInfo) -> NodeHot {
+        let a = &ni.allocatable;
+        let r = &ni.requested;
+        NodeHot {
+            free_cpu: a.cpu_m as i64 - r.cpu_m as i64,
+            free_memory: a.memory as i64 - r.memory as i64,
+            free_pods: a.pods as i64 - r.pods as i64,
+            gen: ni.gen,
+            plain: !ni.unschedulable && !ni.has_hard_taints,
+        }
+    }
+
+    #[inline]
+    fn fits(&self, req: &Resources) -> bool {
+        self.free_cpu >= req.cpu_m as i64 && self.free_memory >= req.memory as i64 && self.free_pods >= req.pods as i64
+    }
 }
 
 /// Scores are a pure function of the node's state and the pod's requests;
 /// a node changes only when a pod binds to or leaves it, while it is scored
 /// for every pod, and pods come in few request shapes (one per template).
-/// So each node memoizes (request class, generation) → score.
+/// So each node memoizes (request class, generation) → score, in a
+/// direct-mapped table: `memo[class mod SCORE_SLOTS][node]`.
 const SCORE_SLOTS: usize = 8;
 
 #[derive(Clone, Copy, Default)]
@@ -148,6 +180,9 @@ impl Rejections {
 
 pub struct Scheduler {
     nodes: Vec<NodeInfo>,
+    /// `NodeHot::of(nodes[i])`, refreshed by `sync` after every change.
+    hot: Vec<NodeHot>,
+    memo: [Vec<ScoreSlot>; SCORE_SLOTS],
     node_index: Map<Rc<str>, usize>,
     pods: Map<u64, PodEntry>,
     /// Max-heap on (priority, Reverse(entry order)); then uid and queue generation.
@@ -177,6 +212,8 @@ impl Scheduler {
     pub fn new(seed: u64) -> Self {
         Scheduler {
             nodes: Vec::new(),
+            hot: Vec::new(),
+            memo: Default::default(),
             node_index: Map::default(),
             pods: Map::default(),
             active: BinaryHeap::new(),
@@ -218,6 +255,10 @@ impl Scheduler {
                     self.prefer_no_schedule_nodes -= 1;
                 }
                 self.nodes.remove(i);
+                self.hot.remove(i);
+                for m in &mut self.memo {
+                    m.remove(i);
+                }
                 self.node_index.clear();
                 for (j, ni) in self.nodes.iter().enumerate() {
                     self.node_index.insert(ni.name.clone(), j);
@@ -236,6 +277,7 @@ impl Scheduler {
                 let old = self.nodes[i].node.clone();
                 let had = self.nodes[i].prefer_no_schedule > 0;
                 self.nodes[i].set_node(n.clone());
+                self.sync(i);
                 let has = self.nodes[i].prefer_no_schedule > 0;
                 self.prefer_no_schedule_nodes = self.prefer_no_schedule_nodes + has as usize - had as usize;
                 let helps = old.status.allocatable != n.status.allocatable
@@ -258,12 +300,10 @@ impl Scheduler {
                     name: name.clone(),
                     node: n.clone(),
                     gen: 0,
-                    score_cache: [ScoreSlot::default(); SCORE_SLOTS],
                 };
                 info.set_node(n.clone());
                 self.node_index.insert(name.clone(), self.nodes.len());
-                self.prefer_no_schedule_nodes += (info.prefer_no_schedule > 0) as usize;
-                self.nodes.push(info);
+                self.push_node(info);
                 self.move_all_unschedulable(ctx);
             }
         }
@@ -277,6 +317,7 @@ impl Scheduler {
                 self.unschedulable.swap_remove(&uid);
                 if let Some(i) = e.node {
                     self.nodes[i].remove(&e);
+                    self.sync(i);
                     self.move_unschedulable_fitting(i, ctx);
                 }
             }
@@ -292,9 +333,11 @@ impl Scheduler {
                         if let Some(i) = e.node {
                             let (r, z) = (e.requests, e.nonzero);
                             self.nodes[i].unreserve(r, z);
+                            self.hot[i] = NodeHot::of(&self.nodes[i]);
                         }
                         if let Some(i) = idx {
                             self.nodes[i].reserve(e.requests, e.nonzero);
+                            self.hot[i] = NodeHot::of(&self.nodes[i]);
                         }
                         e.node = idx;
                     }
@@ -306,6 +349,7 @@ impl Scheduler {
                     let e = PodEntry::new(p.clone(), idx);
                     if let Some(i) = idx {
                         self.nodes[i].add(&e);
+                        self.sync(i);
                     }
                     self.pods.insert(uid, e);
                 }
@@ -463,6 +507,35 @@ impl Scheduler {
         None
     }
 
+    fn push_node(&mut self, info: NodeInfo) {
+        self.prefer_no_schedule_nodes += (info.prefer_no_schedule > 0) as usize;
+        self.hot.push(NodeHot::of(&info));
+        for m in &mut self.memo {
+            m.push(ScoreSlot::default());
+        }
+        self.nodes.push(info);
+    }
+
+    /// Refreshes the hot copy of node `i` after a change.
+    fn sync(&mut self, i: usize) {
+        self.hot[i] = NodeHot::of(&self.nodes[i]);
+    }
+
+    /// The score of node `i` for a pod of request class `class`, from the
+    /// memo when the node has not changed since it was computed.
+    #[inline]
+    fn score_node(&mut self, i: usize, class: u32, nonzero: &Resources, req: &Resources) -> i64 {
+        let k = class as usize % SCORE_SLOTS;
+        let gen = self.hot[i].gen;
+        let slot = self.memo[k][i];
+        if slot.class == class && slot.gen == gen {
+            return slot.score as i64;
+        }
+        let score = node_score(&self.nodes[i], nonzero, req);
+        self.memo[k][i] = ScoreSlot { class, gen, score: score as i32 };
+        score
+    }
+
     /// `numFeasibleNodesToFind` (k8s-semantics §6.5).
     fn num_to_find(&self, pct: u32) -> usize {
         let n = self.nodes.len();
@@ -503,18 +576,17 @@ impl Scheduler {
         let mut i = self.next_start;
         while processed < n && found < want {
             processed += 1;
-            let ni = &mut self.nodes[i];
-            let fits = ni.requested.fits(&req, &ni.allocatable);
-            let ok = if simple && !ni.has_hard_taints && !ni.unschedulable && fits {
+            let h = self.hot[i];
+            let ok = if simple && h.plain && h.fits(&req) {
                 true
             } else {
-                filter(ni, spec, &req, tolerates_unsched, &mut rejected)
+                filter(&self.nodes[i], spec, &req, tolerates_unsched, &mut rejected)
             };
             if ok {
                 found += 1;
                 if one_pass {
                     // `feasible` holds the nodes tied at the best score.
-                    let score = ni.score(class, &nonzero, &req);
+                    let score = self.score_node(i, class, &nonzero, &req);
                     if score > best {
                         best = score;
                         self.feasible.clear();
@@ -555,7 +627,7 @@ impl Scheduler {
             // the normalized scores.
             for k in 0..self.feasible.len() {
                 let i = self.feasible[k];
-                let score = self.nodes[i].score(class, &nonzero, &req);
+                let score = self.score_node(i, class, &nonzero, &req);
                 self.scores.push(score);
             }
             self.select_host(&pod)
@@ -569,6 +641,7 @@ impl Scheduler {
         e.last_attempt = ctx.now;
         let (r, z) = (e.requests, e.nonzero);
         self.nodes[chosen].reserve(r, z);
+        self.sync(chosen);
         ctx.send(Client::Scheduler, ApiOp::Bind { key: Key::of(&pod.meta), uid, node: node_name.clone() });
         ctx.event(
             false,
@@ -665,6 +738,7 @@ impl Scheduler {
         if let Some(i) = e.node.take() {
             let (r, z) = (e.requests, e.nonzero);
             self.nodes[i].unreserve(r, z);
+            self.hot[i] = NodeHot::of(&self.nodes[i]);
         }
         e.where_ = Queue::Unschedulable;
         self.unschedulable.insert(uid, ());
@@ -719,20 +793,6 @@ impl NodeInfo {
         self.requested -= r;
         self.nonzero_requested -= z;
         self.gen = self.gen.wrapping_add(1);
-    }
-    /// The score for a pod of request class `class`, from the cache when
-    /// this node has not changed since it was computed. The cache is
-    /// direct-mapped: class k lives in slot k mod SCORE_SLOTS.
-    #[inline]
-    fn score(&mut self, class: u32, nonzero: &Resources, req: &Resources) -> i64 {
-        let k = class as usize % SCORE_SLOTS;
-        let slot = self.score_cache[k];
-        if slot.class == class && slot.gen == self.gen {
-            return slot.score as i64;
-        }
-        let score = node_score(self, nonzero, req);
-        self.score_cache[k] = ScoreSlot { class, gen: self.gen, score: score as i32 };
-        score
     }
 }
 
@@ -915,7 +975,6 @@ mod tests {
                 name: "n".into(),
                 node: Rc::new(crate::testutil::node("n", alloc.cpu_m, alloc.memory)),
                 gen: 0,
-                score_cache: [ScoreSlot::default(); SCORE_SLOTS],
             };
             ni.set_node(ni.node.clone());
             let req = Resources { cpu_m: rng.gen_range(0..16_000), memory: rng.gen_range(0..(1u64 << 36)), pods: 1 };
@@ -941,23 +1000,26 @@ mod tests {
             name: "n".into(),
             node: n.clone(),
             gen: 0,
-            score_cache: [ScoreSlot::default(); SCORE_SLOTS],
         };
         ni.set_node(n);
+        let mut s = Scheduler::new(1);
+        s.push_node(ni);
         let req = Resources { cpu_m: 1000, memory: 1 << 30, pods: 1 };
-        let fresh = |ni: &NodeInfo| node_score(ni, &req, &req);
-        let first = ni.score(1, &req, &req);
-        assert_eq!(first, fresh(&ni));
-        ni.reserve(req, req);
-        let second = ni.score(1, &req, &req);
-        assert_eq!(second, fresh(&ni));
+        let first = s.score_node(0, 1, &req, &req);
+        assert_eq!(first, node_score(&s.nodes[0], &req, &req));
+        s.nodes[0].reserve(req, req);
+        s.sync(0);
+        let second = s.score_node(0, 1, &req, &req);
+        assert_eq!(second, node_score(&s.nodes[0], &req, &req));
         assert_ne!(first, second, "a stale score was served");
-        ni.unreserve(req, req);
-        assert_eq!(ni.score(1, &req, &req), first);
-        // More classes than slots: still right.
-        for class in 2..20 {
+        s.nodes[0].unreserve(req, req);
+        s.sync(0);
+        assert_eq!(s.score_node(0, 1, &req, &req), first);
+        // Classes sharing a slot evict each other but stay right.
+        for class in 2..40 {
             let r = Resources { cpu_m: 100 * class as u64, memory: 1 << 28, pods: 1 };
-            assert_eq!(ni.score(class, &r, &r), node_score(&ni, &r, &r));
+            assert_eq!(s.score_node(0, class, &r, &r), node_score(&s.nodes[0], &r, &r));
+            assert_eq!(s.score_node(0, class, &r, &r), node_score(&s.nodes[0], &r, &r));
         }
     }
 
@@ -989,7 +1051,6 @@ mod tests {
                     name: "x".into(),
                     node: Rc::new(crate::testutil::node("x", 1000, 1 << 30)),
                     gen: 0,
-                    score_cache: [ScoreSlot::default(); SCORE_SLOTS],
                 });
             }
         };
