@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod controllers;
+pub mod lookup;
 pub mod nodes;
 pub mod objects;
 pub mod report;

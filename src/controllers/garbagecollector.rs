@@ -3,6 +3,7 @@
 //! (Background/Foreground propagation) or released (Orphan), and a pod whose
 //! controller is already gone is deleted when it appears.
 
+use crate::lookup::LookupMap;
 use crate::objects::pod::Pod;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
 use crate::objects::Object;
@@ -18,7 +19,7 @@ pub struct GarbageCollector {
     /// Pods by controller uid.
     dependents: Map<u64, IndexSet<u64, FxBuildHasher>>,
     /// Only pods that have a controller (bare pods are nobody's dependents).
-    pods: Map<u64, Rc<Pod>>,
+    pods: LookupMap<u64, Rc<Pod>>,
     owners: IndexSet<u64, FxBuildHasher>,
     /// Owners seen deleted (uids are never reused).
     gone: IndexSet<u64, FxBuildHasher>,
@@ -63,7 +64,7 @@ impl GarbageCollector {
                 }
                 match new_owner {
                     None => {
-                        self.pods.swap_remove(&uid);
+                        self.pods.remove(&uid);
                     }
                     Some(o) => {
                         self.pods.insert(uid, p.clone());

@@ -18,6 +18,7 @@
 //! run would first see the grace exceeded. Ticks that could not change
 //! anything are never run; the trace is what ticking would produce.
 
+use crate::lookup::LookupMap;
 use crate::objects::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, Pod, Taint, TaintEffect};
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
@@ -78,7 +79,7 @@ struct Zone {
 pub struct NodeLifecycleController {
     nodes: Map<Rc<str>, NodeHealth>,
     pods_by_node: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
-    pods: Map<u64, Rc<Pod>>,
+    pods: LookupMap<u64, Rc<Pod>>,
     zones: BTreeMap<String, Zone>,
     monitor_at: Option<SimTime>,
     pass_at: Option<SimTime>,
@@ -174,7 +175,7 @@ impl NodeLifecycleController {
                 let uid = p.meta.uid;
                 let old_node = self.pods.get(&uid).and_then(|o| o.spec.node_name.clone());
                 if ev.kind == WatchKind::Deleted {
-                    self.pods.swap_remove(&uid);
+                    self.pods.remove(&uid);
                     if let Some(n) = old_node {
                         if let Some(s) = self.pods_by_node.get_mut(&n) {
                             s.swap_remove(&uid);

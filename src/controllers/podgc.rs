@@ -3,12 +3,13 @@
 //! bound to nodes that no longer exist, once the node has been gone for the
 //! 40 s quarantine.
 
+use crate::lookup::LookupMap;
 use crate::objects::pod::Pod;
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx};
 use crate::sim::SimTime;
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -19,7 +20,9 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 pub struct PodGc {
     /// Terminated pods ordered by (creation, uid): oldest first.
     terminated: BTreeSet<(SimTime, u64)>,
-    pods: Map<u64, Rc<Pod>>,
+    pods: LookupMap<u64, Rc<Pod>>,
+    /// Pods by node, for the pods of deleted nodes.
+    by_node: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
     nodes: Map<Rc<str>, ()>,
     /// Nodes seen deleted, and when.
     deleted_nodes: Map<Rc<str>, SimTime>,
@@ -45,8 +48,20 @@ impl PodGc {
             }
             Object::Pod(p) => {
                 let uid = p.meta.uid;
+                let old_node = self.pods.get(&uid).and_then(|o| o.spec.node_name.clone());
+                let new_node = if ev.kind == WatchKind::Deleted { None } else { p.spec.node_name.clone() };
+                if old_node != new_node {
+                    if let Some(n) = &old_node {
+                        if let Some(s) = self.by_node.get_mut(n) {
+                            s.swap_remove(&uid);
+                        }
+                    }
+                    if let Some(n) = &new_node {
+                        self.by_node.entry(n.clone()).or_default().insert(uid);
+                    }
+                }
                 if ev.kind == WatchKind::Deleted {
-                    if let Some(old) = self.pods.swap_remove(&uid) {
+                    if let Some(old) = self.pods.remove(&uid) {
                         self.terminated.remove(&(old.meta.creation_timestamp, uid));
                     }
                     self.requested.remove(&uid);
@@ -91,14 +106,11 @@ impl PodGc {
         }
         let quarantine = ctx.cfg.pod_gc_quarantine;
         let victims: Vec<Rc<Pod>> = self
-            .pods
-            .values()
-            .filter(|p| {
-                p.node_name()
-                    .and_then(|n| self.deleted_nodes.get(n))
-                    .is_some_and(|gone| ctx.now.saturating_sub(*gone) >= quarantine)
-            })
-            .cloned()
+            .deleted_nodes
+            .iter()
+            .filter(|(_, gone)| ctx.now.saturating_sub(**gone) >= quarantine)
+            .filter_map(|(n, _)| self.by_node.get(n))
+            .flat_map(|uids| uids.iter().map(|u| self.pods[u].clone()))
             .collect();
         for p in victims {
             ctx.event(

@@ -17,6 +17,7 @@
 //! scale-ups in practice (k8s-semantics §5.1).
 
 use super::expectations::Expectations;
+use crate::lookup::LookupMap;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{Pod, PodPhase, PodStatus};
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
@@ -57,7 +58,7 @@ struct SlowStart {
 pub struct ReplicationManager {
     sets: Map<SetKey, Rc<ReplicaSet>>,
     by_uid: Map<u64, SetKey>,
-    pods: Map<u64, Rc<Pod>>,
+    pods: LookupMap<u64, Rc<Pod>>,
     owned: Map<u64, Set<u64>>,
     orphans: Map<Rc<str>, Set<u64>>,
     expectations: Map<SetKey, Expectations>,
@@ -144,7 +145,7 @@ impl ReplicationManager {
         let old = self.pods.get(&uid).cloned();
         let old_index = old.as_deref().map(Self::index_of);
         if ev.kind == WatchKind::Deleted {
-            self.pods.swap_remove(&uid);
+            self.pods.remove(&uid);
             if let Some(i) = &old_index {
                 self.index_pod(uid, i, false);
             }

@@ -20,6 +20,7 @@
 //! Not modelled yet: preemption, PodTopologySpread, InterPodAffinity,
 //! NodePorts, volume plugins, ImageLocality.
 
+use crate::lookup::LookupMap;
 use crate::objects::node::{Node, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, NodeAffinity, Pod, TaintEffect, Toleration};
 use crate::objects::resources::Resources;
@@ -184,7 +185,7 @@ pub struct Scheduler {
     hot: Vec<NodeHot>,
     memo: [Vec<ScoreSlot>; SCORE_SLOTS],
     node_index: Map<Rc<str>, usize>,
-    pods: Map<u64, PodEntry>,
+    pods: LookupMap<u64, PodEntry>,
     /// Max-heap on (priority, Reverse(entry order)); then uid and queue generation.
     active: BinaryHeap<(i32, Reverse<u64>, u64, u64)>,
     backoff: BinaryHeap<Reverse<(SimTime, u64, u64, u64)>>,
@@ -215,7 +216,7 @@ impl Scheduler {
             hot: Vec::new(),
             memo: Default::default(),
             node_index: Map::default(),
-            pods: Map::default(),
+            pods: LookupMap::default(),
             active: BinaryHeap::new(),
             backoff: BinaryHeap::new(),
             unschedulable: Map::default(),
@@ -232,11 +233,6 @@ impl Scheduler {
             prefer_no_schedule_nodes: 0,
             attempts: 0,
         }
-    }
-
-    /// Number of pods waiting to be scheduled.
-    pub fn pending(&self) -> usize {
-        self.pods.values().filter(|p| p.node.is_none()).count()
     }
 
     pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
@@ -263,13 +259,13 @@ impl Scheduler {
                 for (j, ni) in self.nodes.iter().enumerate() {
                     self.node_index.insert(ni.name.clone(), j);
                 }
-                for e in self.pods.values_mut() {
+                self.pods.for_each_value_mut(|e| {
                     e.node = match e.node {
                         Some(x) if x == i => None,
                         Some(x) if x > i => Some(x - 1),
                         other => other,
                     };
-                }
+                });
                 self.next_start = 0;
             }
             (WatchKind::Deleted, None) => {}
@@ -313,7 +309,7 @@ impl Scheduler {
         let uid = p.meta.uid;
         let gone = kind == WatchKind::Deleted || p.status.phase.is_terminal();
         if gone {
-            if let Some(e) = self.pods.swap_remove(&uid) {
+            if let Some(e) = self.pods.remove(&uid) {
                 self.unschedulable.swap_remove(&uid);
                 if let Some(i) = e.node {
                     self.nodes[i].remove(&e);

@@ -6,6 +6,7 @@
 //! it. The deletion is an ordinary graceful delete with the
 //! `DisruptionTarget` condition.
 
+use crate::lookup::LookupMap;
 use crate::objects::pod::{Pod, Taint, TaintEffect};
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
@@ -26,7 +27,7 @@ pub enum TeEvent {
 pub struct TaintEvictionController {
     /// NoExecute taints per node.
     taints: Map<Rc<str>, Vec<Taint>>,
-    pods: Map<u64, Rc<Pod>>,
+    pods: LookupMap<u64, Rc<Pod>>,
     by_node: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
     timers: Map<u64, (SimTime, u64)>,
     next_gen: u64,
@@ -73,7 +74,7 @@ impl TaintEvictionController {
                     }
                 }
                 if new_node.is_none() {
-                    self.pods.swap_remove(&uid);
+                    self.pods.remove(&uid);
                     self.timers.swap_remove(&uid);
                     return;
                 }
