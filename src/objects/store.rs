@@ -828,3 +828,136 @@ pub fn controller_ref_to(rs: &ReplicaSet) -> OwnerReference {
         block_owner_deletion: true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::pod::PodSpec;
+    use crate::sim::SimDuration;
+
+    fn pod(name: &str) -> Object {
+        let spec = crate::scenario::workload::trace_spec(100, 1 << 20);
+        Object::Pod(Rc::new(Pod {
+            meta: ObjectMeta { name: name.into(), namespace: "default".into(), ..Default::default() },
+            spec: Rc::new(PodSpec { restart_policy: crate::objects::pod::RestartPolicy::Always, ..spec }),
+            status: PodStatus::default(),
+        }))
+    }
+
+    fn store() -> (Store, Trace) {
+        let mut s = Store::new(1);
+        let mut t = Trace::new();
+        let ns =
+            Object::Namespace(Rc::new(Namespace { meta: ObjectMeta { name: "default".into(), ..Default::default() } }));
+        s.apply(SimTime::ZERO, ApiOp::Create(ns), &mut t).unwrap();
+        (s, t)
+    }
+
+    fn secs(s: u64) -> SimTime {
+        SimTime(SimDuration::from_secs(s).0)
+    }
+
+    #[test]
+    fn every_write_bumps_one_global_revision() {
+        let (mut s, mut t) = store();
+        let a = s.apply(secs(1), ApiOp::Create(pod("a")), &mut t).unwrap();
+        let b = s.apply(secs(1), ApiOp::Create(pod("b")), &mut t).unwrap();
+        assert_eq!(a.obj.meta().resource_version + 1, b.obj.meta().resource_version);
+        assert_eq!(s.revision(), b.obj.meta().resource_version);
+        assert_ne!(a.obj.meta().uid, b.obj.meta().uid);
+        assert_eq!(t.record_count(), 3);
+    }
+
+    #[test]
+    fn stale_resource_version_is_a_conflict() {
+        let (mut s, mut t) = store();
+        let created = s.apply(secs(1), ApiOp::Create(pod("a")), &mut t).unwrap().obj;
+        let mut meta = created.meta().clone();
+        Rc::make_mut(&mut meta.labels).insert("x".into(), "1".into());
+        let first = created.with_meta(meta.clone());
+        s.apply(secs(2), ApiOp::Update { obj: first, check_rv: true }, &mut t).unwrap();
+        // The same (now stale) version again: 409.
+        Rc::make_mut(&mut meta.labels).insert("x".into(), "2".into());
+        let stale = created.with_meta(meta);
+        let err = s.apply(secs(3), ApiOp::Update { obj: stale.clone(), check_rv: true }, &mut t).unwrap_err();
+        assert_eq!(err.code, ApiErrorCode::Conflict);
+        assert!(err.message.contains("the object has been modified"));
+        // Without the precondition (a PATCH) it goes through.
+        assert!(s.apply(secs(3), ApiOp::Update { obj: stale, check_rv: false }, &mut t).is_ok());
+    }
+
+    #[test]
+    fn generate_name_and_admission() {
+        let (mut s, mut t) = store();
+        let mut p = pod("");
+        if let Object::Pod(pp) = &mut p {
+            Rc::make_mut(pp).meta.generate_name = Some("web-".into());
+        }
+        let ev = s.apply(secs(1), ApiOp::Create(p), &mut t).unwrap();
+        let Object::Pod(created) = &ev.obj else { panic!() };
+        assert!(created.meta.name.starts_with("web-") && created.meta.name.len() == 9, "{}", created.meta.name);
+        assert!(created.meta.name[4..].chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
+        // DefaultTolerationSeconds: not-ready and unreachable, NoExecute, 300 s.
+        let tol: Vec<_> = created.spec.tolerations.iter().map(|t| (t.key.as_str(), t.toleration_seconds)).collect();
+        assert_eq!(
+            tol,
+            vec![("node.kubernetes.io/not-ready", Some(300)), ("node.kubernetes.io/unreachable", Some(300))]
+        );
+        assert_eq!(s.apply(secs(1), ApiOp::Create(pod("x")), &mut t).map(|_| ()), Ok(()));
+        assert_eq!(s.apply(secs(1), ApiOp::Create(pod("x")), &mut t).unwrap_err().code, ApiErrorCode::AlreadyExists);
+        let mut other = pod("y");
+        if let Object::Pod(pp) = &mut other {
+            Rc::make_mut(pp).meta.namespace = "nowhere".into();
+        }
+        assert_eq!(s.apply(secs(1), ApiOp::Create(other), &mut t).unwrap_err().code, ApiErrorCode::NotFound);
+    }
+
+    #[test]
+    fn graceful_deletion_rules() {
+        let (mut s, mut t) = store();
+        let uid = |s: &Store, n: &str| s.pod(&Key::new("default", n)).unwrap().meta.uid;
+        // Unscheduled: removed at once.
+        s.apply(secs(1), ApiOp::Create(pod("pending")), &mut t).unwrap();
+        let u = uid(&s, "pending");
+        let ev = s.apply(secs(2), ApiOp::delete_pod(Key::new("default", "pending"), u, None, None), &mut t).unwrap();
+        assert_eq!(ev.kind, WatchKind::Deleted);
+        // Bound: deletionTimestamp = now + 30 s, still there.
+        s.apply(secs(1), ApiOp::Create(pod("bound")), &mut t).unwrap();
+        let key = Key::new("default", "bound");
+        let u = uid(&s, "bound");
+        s.apply(secs(2), ApiOp::Bind { key: key.clone(), uid: u, node: "n1".into() }, &mut t).unwrap();
+        let twice = s.apply(secs(2), ApiOp::Bind { key: key.clone(), uid: u, node: "n2".into() }, &mut t);
+        assert_eq!(twice.unwrap_err().code, ApiErrorCode::Conflict, "a pod binds once");
+        let ev = s.apply(secs(10), ApiOp::delete_pod(key.clone(), u, None, None), &mut t).unwrap();
+        assert_eq!(ev.kind, WatchKind::Modified);
+        assert_eq!(s.pod(&key).unwrap().meta.deletion_timestamp, Some(secs(40)));
+        // A later delete may shorten the grace, never extend it.
+        s.apply(secs(11), ApiOp::delete_pod(key.clone(), u, Some(60), None), &mut t).unwrap();
+        assert_eq!(s.pod(&key).unwrap().meta.deletion_timestamp, Some(secs(40)));
+        s.apply(secs(12), ApiOp::delete_pod(key.clone(), u, Some(5), None), &mut t).unwrap();
+        assert_eq!(s.pod(&key).unwrap().meta.deletion_timestamp, Some(secs(17)));
+        // A uid precondition protects a re-created pod of the same name.
+        assert_eq!(
+            s.apply(secs(13), ApiOp::delete_pod(key.clone(), u + 100, Some(0), None), &mut t).unwrap_err().code,
+            ApiErrorCode::Conflict
+        );
+        // The kubelet's final delete (grace 0) removes it.
+        let ev = s.apply(secs(13), ApiOp::delete_pod(key.clone(), u, Some(0), None), &mut t).unwrap();
+        assert_eq!(ev.kind, WatchKind::Deleted);
+        assert!(s.pod(&key).is_none());
+    }
+
+    #[test]
+    fn terminal_phase_is_final() {
+        let (mut s, mut t) = store();
+        s.apply(secs(1), ApiOp::Create(pod("p")), &mut t).unwrap();
+        let key = Key::new("default", "p");
+        let u = s.pod(&key).unwrap().meta.uid;
+        let done = PodStatus { phase: PodPhase::Succeeded, ..Default::default() };
+        s.apply(secs(2), ApiOp::PodStatus { key: key.clone(), uid: u, status: Box::new(done) }, &mut t).unwrap();
+        let back = PodStatus { phase: PodPhase::Running, ..Default::default() };
+        let err = s.apply(secs(3), ApiOp::PodStatus { key, uid: u, status: Box::new(back) }, &mut t).unwrap_err();
+        assert_eq!(err.code, ApiErrorCode::Invalid);
+        assert_eq!(s.stats.pods_succeeded, 1);
+    }
+}
