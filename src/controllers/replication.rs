@@ -458,3 +458,105 @@ fn calculate_status(rs: &ReplicaSet, pods: &[Rc<Pod>], now: crate::sim::SimTime)
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::pod::{CondStatus, Condition, ContainerState, ContainerStatus, PodPhase};
+    use crate::sim::SimTime;
+
+    /// A pod described by what the ranking reads.
+    fn pod(
+        name: &str,
+        node: Option<&str>,
+        phase: PodPhase,
+        ready_at: Option<u64>,
+        restarts: u32,
+        created: u64,
+    ) -> Rc<Pod> {
+        let mut spec = crate::scenario::workload::trace_spec(100, 1 << 20);
+        spec.node_name = node.map(Rc::from);
+        let mut status = PodStatus { phase, ..Default::default() };
+        status.conditions.ready = ready_at.map(|t| Condition::new(CondStatus::True, SimTime(t * 1_000_000_000)));
+        status.container_statuses.push(ContainerStatus {
+            name: "c".into(),
+            image: "i".into(),
+            ready: ready_at.is_some(),
+            started: true,
+            restart_count: restarts,
+            container_id: None,
+            state: ContainerState::Running { started_at: SimTime::ZERO },
+            last_state: None,
+        });
+        Rc::new(Pod {
+            meta: ObjectMeta {
+                name: name.into(),
+                namespace: "default".into(),
+                uid: created,
+                creation_timestamp: SimTime(created * 1_000_000_000),
+                ..Default::default()
+            },
+            spec: Rc::new(spec),
+            status,
+        })
+    }
+
+    fn order(pods: &[Rc<Pod>]) -> Vec<String> {
+        get_pods_to_delete(pods, pods.len() - 1).iter().map(|p| p.meta.name.to_string()).collect()
+    }
+
+    #[test]
+    fn pods_to_delete_follow_upstream_ranking() {
+        use PodPhase::*;
+        // (case, pods, expected deletion order of all but the last survivor)
+        let cases: Vec<(&str, Vec<Rc<Pod>>, Vec<&str>)> = vec![
+            (
+                "unassigned before assigned, pending before running",
+                vec![
+                    pod("running", Some("n1"), Running, Some(5), 0, 1),
+                    pod("unassigned", None, Pending, None, 0, 2),
+                    pod("pending", Some("n2"), Pending, None, 0, 3),
+                ],
+                vec!["unassigned", "pending"],
+            ),
+            (
+                "not ready before ready",
+                vec![pod("ready", Some("n1"), Running, Some(5), 0, 1), pod("unready", Some("n2"), Running, None, 0, 2)],
+                vec!["unready"],
+            ),
+            (
+                "more pods of the owner on the node first",
+                vec![
+                    pod("alone", Some("n1"), Running, Some(5), 0, 1),
+                    pod("crowded-a", Some("n2"), Running, Some(5), 0, 2),
+                    pod("crowded-b", Some("n2"), Running, Some(5), 0, 3),
+                ],
+                vec!["crowded-b", "crowded-a"],
+            ),
+            (
+                "then the most recently ready",
+                vec![pod("old", Some("n1"), Running, Some(5), 0, 1), pod("new", Some("n2"), Running, Some(50), 0, 2)],
+                vec!["new"],
+            ),
+            (
+                "then more restarts, then newer",
+                vec![
+                    pod("calm", Some("n1"), Running, Some(5), 0, 1),
+                    pod("flappy", Some("n2"), Running, Some(5), 3, 2),
+                    pod("young", Some("n3"), Running, Some(5), 0, 9),
+                ],
+                vec!["flappy", "young"],
+            ),
+        ];
+        for (name, pods, want) in cases {
+            assert_eq!(order(&pods), want, "{}", name);
+        }
+    }
+
+    #[test]
+    fn deleting_all_needs_no_ranking() {
+        let pods =
+            vec![pod("a", None, PodPhase::Pending, None, 0, 1), pod("b", Some("n"), PodPhase::Running, Some(1), 0, 2)];
+        assert_eq!(get_pods_to_delete(&pods, 5).len(), 2);
+    }
+}
