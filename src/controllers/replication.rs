@@ -509,7 +509,8 @@ mod tests {
     fn pods_to_delete_follow_upstream_ranking() {
         use PodPhase::*;
         // (case, pods, expected deletion order of all but the last survivor)
-        let cases: Vec<(&str, Vec<Rc<Pod>>, Vec<&str>)> = vec![
+        type Case = (&'static str, Vec<Rc<Pod>>, Vec<&'static str>);
+        let cases: Vec<Case> = vec![
             (
                 "unassigned before assigned, pending before running",
                 vec![
