@@ -6,6 +6,17 @@
 //! simulated network hop. Scenarios (`scenario`) describe a cluster, the
 //! manifests to apply, a timeline of operations and faults, and
 //! expectations; `report` renders what `kubectl` would show.
+//!
+//! ```
+//! use kubesim::runner::{run, RunOptions};
+//! use kubesim::scenario;
+//!
+//! let scn = scenario::load(std::path::Path::new("scenarios/node-dies-rc-reschedules.yaml")).unwrap();
+//! let result = run(&scn, RunOptions { seed: Some(42), ..Default::default() });
+//! assert_eq!(result.failed(), 0, "every expectation holds");
+//! // The same seed gives the same run.
+//! assert_eq!(run(&scn, RunOptions { seed: Some(42), ..Default::default() }).trace_hash, result.trace_hash);
+//! ```
 
 pub mod config;
 pub mod controllers;
