@@ -168,7 +168,7 @@ fn manifest_file_errors_name_that_file() {
 fn unmodelled_fields_and_kinds_are_reported_not_rejected() {
     let text = GOOD.replace(
         "          containers: [{name: c, image: nginx:1.25}]",
-        "          containers: [{name: c, image: nginx:1.25, livenessProbe: {httpGet: {path: /, port: 80}}}]\n          volumes: []",
+        "          containers: [{name: c, image: nginx:1.25, env: [{name: A, value: b}]}]\n          volumes: []",
     ) + "";
     let text = text.replace(
         "objects:\n",
@@ -177,7 +177,7 @@ fn unmodelled_fields_and_kinds_are_reported_not_rejected() {
     let (code, err, _) = validate("lenient", &text, &[]);
     assert_eq!(code, Some(0), "{}", err);
     assert!(err.contains("kind Service is stored but not simulated"), "{}", err);
-    assert!(err.contains("livenessProbe: field not simulated"), "{}", err);
+    assert!(err.contains("env: field not simulated"), "{}", err);
     assert!(err.contains("volumes: field not simulated"), "{}", err);
 }
 
@@ -198,4 +198,45 @@ proptest! {
             let _ = kubesim::runner::run(&s, kubesim::runner::RunOptions::default());
         }
     }
+}
+
+#[test]
+fn malformed_probes() {
+    let probe = |p: &str| GOOD.replace("image: nginx:1.25}]", &format!("image: nginx:1.25, {}}}]", p));
+    expect_error(
+        "probe-none",
+        &probe("livenessProbe: {periodSeconds: 5}"),
+        18,
+        &["livenessProbe", "exactly one handler"],
+    );
+    expect_error(
+        "probe-two",
+        &probe("readinessProbe: {exec: {command: [ls]}, tcpSocket: {port: 80}}"),
+        18,
+        &["readinessProbe", "exactly one handler"],
+    );
+    expect_error(
+        "probe-zero",
+        &probe("livenessProbe: {tcpSocket: {port: 80}, periodSeconds: 0}"),
+        18,
+        &["livenessProbe.periodSeconds", "greater than or equal to 1"],
+    );
+    expect_error(
+        "probe-success",
+        &probe("livenessProbe: {tcpSocket: {port: 80}, successThreshold: 2}"),
+        18,
+        &["livenessProbe.successThreshold", "must be 1 for a liveness probe"],
+    );
+    expect_error(
+        "probe-port",
+        &probe("livenessProbe: {httpGet: {path: /, port: 99999}}"),
+        18,
+        &["livenessProbe.httpGet.port"],
+    );
+    expect_error(
+        "probe-typo",
+        &probe("livenessProbe: {tcpSocket: {port: 80}, periodSecond: 3}"),
+        18,
+        &["unknown field `periodSecond`"],
+    );
 }

@@ -8,6 +8,7 @@ pub mod duration;
 pub mod meta;
 pub mod node;
 pub mod pod;
+pub mod probe;
 pub mod quantity;
 pub mod replicaset;
 pub mod resources;

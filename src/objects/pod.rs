@@ -76,6 +76,8 @@ pub struct Container {
     /// defaults, which apply per resource that is missing).
     pub has_cpu_request: bool,
     pub has_memory_request: bool,
+    /// Probes and lifecycle hooks (empty for most pods: shared default).
+    pub probes: super::probe::SharedProbes,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

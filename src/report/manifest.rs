@@ -7,6 +7,7 @@
 use crate::objects::meta::{uid_string, ObjectMeta};
 use crate::objects::node::Node;
 use crate::objects::pod::{Condition, Container, ContainerState, ContainerStatus, Pod, TerminatedState, Toleration};
+use crate::objects::probe::{Handler, PortRef, Probe, ProbeKind};
 use crate::objects::quantity::{format_bytes, format_cpu};
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet};
 use crate::objects::resources::Resources;
@@ -112,11 +113,49 @@ fn container(c: &Container) -> Value {
             .collect();
         o.insert("ports".into(), Value::Array(ports));
     }
+    for (key, kind) in [
+        ("startupProbe", ProbeKind::Startup),
+        ("livenessProbe", ProbeKind::Liveness),
+        ("readinessProbe", ProbeKind::Readiness),
+    ] {
+        insert_if(&mut o, key, c.probes.get(kind).map(probe));
+    }
+    insert_if(&mut o, "lifecycle", c.probes.pre_stop.as_ref().map(|h| json!({ "preStop": handler(h) })));
     let mut res = Map::new();
     insert_if(&mut res, "requests", resources(&c.requests, c.has_cpu_request, c.has_memory_request));
     insert_if(&mut res, "limits", resources(&c.limits, c.limits.cpu_m > 0, c.limits.memory > 0));
     o.insert("resources".into(), Value::Object(res));
     Value::Object(o)
+}
+
+fn port_ref(p: &PortRef) -> Value {
+    match p {
+        PortRef::Number(n) => json!(n),
+        PortRef::Name(n) => json!(n),
+    }
+}
+
+fn handler(h: &Handler) -> Value {
+    match h {
+        Handler::HttpGet { path, port, scheme } => {
+            json!({"httpGet": {"path": path, "port": port_ref(port), "scheme": scheme}})
+        }
+        Handler::TcpSocket { port } => json!({"tcpSocket": {"port": port_ref(port)}}),
+        Handler::Exec { command } => json!({"exec": {"command": command}}),
+        Handler::Sleep { seconds } => json!({"sleep": {"seconds": seconds}}),
+    }
+}
+
+fn probe(p: &Probe) -> Value {
+    let mut v = handler(&p.handler);
+    let o = v.as_object_mut().expect("object");
+    o.insert("initialDelaySeconds".into(), json!(p.initial_delay_seconds));
+    o.insert("periodSeconds".into(), json!(p.period_seconds));
+    o.insert("timeoutSeconds".into(), json!(p.timeout_seconds));
+    o.insert("successThreshold".into(), json!(p.success_threshold));
+    o.insert("failureThreshold".into(), json!(p.failure_threshold));
+    insert_if(o, "terminationGracePeriodSeconds", p.termination_grace_period_seconds.map(|g| json!(g)));
+    v
 }
 
 fn toleration(t: &Toleration) -> Value {

@@ -282,6 +282,7 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                         limits: Default::default(),
                         has_cpu_request: false,
                         has_memory_request: false,
+                        probes: Default::default(),
                     }],
                     init_containers: vec![],
                     restart_policy,

@@ -15,6 +15,7 @@
 
 use super::reader::{Fields, Reader, Unknown};
 use super::yaml::Node as Y;
+use super::yaml::Resolved;
 use crate::controllers::scheduler::DEFAULT_SCHEDULER;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::{Node, NodeCondition, NodeSpec, NodeStatus};
@@ -22,6 +23,7 @@ use crate::objects::pod::{
     CondStatus, Container, ContainerPort, NodeAffinity, NodeSelectorTerm, Pod, PodSpec, PodStatus, PullPolicy,
     RestartPolicy, Taint, TaintEffect, Toleration,
 };
+use crate::objects::probe::{ContainerProbes, Handler, PortRef, Probe, ProbeKind};
 use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
 use crate::objects::resources::Resources;
 use crate::objects::selector::{Op, Requirement, Selector};
@@ -690,8 +692,33 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
             }
         }
     }
+    let mut probes = ContainerProbes::default();
+    for (key, kind) in [
+        ("startupProbe", ProbeKind::Startup),
+        ("livenessProbe", ProbeKind::Liveness),
+        ("readinessProbe", ProbeKind::Readiness),
+    ] {
+        if let Some(n) = f.get(key) {
+            let probe = decode_probe(r, n, &f.field(key), kind);
+            match kind {
+                ProbeKind::Startup => probes.startup = probe,
+                ProbeKind::Liveness => probes.liveness = probe,
+                ProbeKind::Readiness => probes.readiness = probe,
+            }
+        }
+    }
+    if let Some(n) = f.get("lifecycle") {
+        let lp = f.field("lifecycle");
+        if let Some(mut lf) = r.fields(n, &lp) {
+            if let Some(h) = lf.get("preStop") {
+                probes.pre_stop = decode_handler(r, h, &lf.field("preStop"), true);
+            }
+            r.done(lf, Unknown::Warn, what);
+        }
+    }
     r.done(f, Unknown::Warn, what);
     Some(Container {
+        probes: if probes.is_empty() { Default::default() } else { Rc::new(probes) },
         name: name.into(),
         image: image.into(),
         image_pull_policy,
@@ -703,6 +730,107 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
         has_cpu_request: has_cpu,
         has_memory_request: has_mem,
     })
+}
+
+/// A probe: one handler plus timing, defaulted as `SetDefaults_Probe` and
+/// validated as the apiserver does (thresholds ≥ 1, success threshold 1
+/// for liveness and startup probes).
+fn decode_probe(r: &mut Reader, node: &Y, path: &str, kind: ProbeKind) -> Option<Probe> {
+    let handler = decode_handler(r, node, path, false)?;
+    let mut f = r.fields(node, path)?;
+    f.skip(&["httpGet", "tcpSocket", "exec", "grpc"]);
+    let mut p = Probe::with_defaults(handler);
+    let num = |r: &mut Reader, f: &mut Fields, key: &str, min: u64, slot: &mut u64| {
+        if let Some(n) = f.get(key) {
+            if let Some(v) = r.uint(n, &f.field(key)) {
+                if v < min {
+                    r.err(n, &f.field(key), format!("must be greater than or equal to {}", min));
+                } else {
+                    *slot = v;
+                }
+            }
+        }
+    };
+    num(r, &mut f, "initialDelaySeconds", 0, &mut p.initial_delay_seconds);
+    num(r, &mut f, "periodSeconds", 1, &mut p.period_seconds);
+    num(r, &mut f, "timeoutSeconds", 1, &mut p.timeout_seconds);
+    num(r, &mut f, "successThreshold", 1, &mut p.success_threshold);
+    num(r, &mut f, "failureThreshold", 1, &mut p.failure_threshold);
+    if let Some(n) = f.get("terminationGracePeriodSeconds") {
+        p.termination_grace_period_seconds = r.uint(n, &f.field("terminationGracePeriodSeconds"));
+    }
+    if kind != ProbeKind::Readiness && p.success_threshold != 1 {
+        let n = f.get("successThreshold").unwrap_or(node);
+        r.err(n, &f.field("successThreshold"), format!("must be 1 for a {} probe", kind.as_str().to_lowercase()));
+    }
+    r.done(f, Unknown::Error, " in a probe");
+    Some(p)
+}
+
+/// `httpGet`, `tcpSocket`, `exec` (and `sleep` for hooks): exactly one.
+fn decode_handler(r: &mut Reader, node: &Y, path: &str, hook: bool) -> Option<Handler> {
+    let keys = ["httpGet", "tcpSocket", "exec", "grpc", "sleep"];
+    let present: Vec<&str> = keys.iter().copied().filter(|k| node.get(k).is_some()).collect();
+    let [which] = present.as_slice() else {
+        r.err(node, path, "must specify exactly one handler (httpGet, tcpSocket or exec)");
+        return None;
+    };
+    let hp = format!("{}.{}", path, which);
+    let h = node.get(which).expect("present");
+    let port = |r: &mut Reader, h: &Y| -> Option<PortRef> {
+        let Some(p) = h.get("port") else {
+            r.err(h, &format!("{}.port", hp), "port is required");
+            return None;
+        };
+        match p.resolve() {
+            Some(Resolved::Int(n)) if (1..=65535).contains(&n) => Some(PortRef::Number(n as u16)),
+            Some(Resolved::Str(s)) if !s.is_empty() => match s.parse::<u16>() {
+                Ok(n) if n > 0 => Some(PortRef::Number(n)),
+                _ => Some(PortRef::Name(s.to_string())),
+            },
+            _ => {
+                r.err(p, &format!("{}.port", hp), "must be a port number (1-65535) or a port name");
+                None
+            }
+        }
+    };
+    let handler = match *which {
+        "httpGet" => {
+            let mut f = r.fields(h, &hp)?;
+            let path_s = f.get("path").and_then(|n| r.str(n, "path")).unwrap_or_else(|| "/".into());
+            let scheme = f.get("scheme").and_then(|n| r.str(n, "scheme")).unwrap_or_else(|| "HTTP".into());
+            f.skip(&["port", "host", "httpHeaders"]);
+            r.done(f, Unknown::Error, " in httpGet");
+            Handler::HttpGet { path: path_s, port: port(r, h)?, scheme }
+        }
+        "tcpSocket" => {
+            let mut f = r.fields(h, &hp)?;
+            f.skip(&["port", "host"]);
+            r.done(f, Unknown::Error, " in tcpSocket");
+            Handler::TcpSocket { port: port(r, h)? }
+        }
+        "exec" => {
+            let mut f = r.fields(h, &hp)?;
+            let command = f.get("command").map(|n| r.string_list(n, &format!("{}.command", hp))).unwrap_or_default();
+            r.done(f, Unknown::Error, " in exec");
+            if command.is_empty() {
+                r.err(h, &format!("{}.command", hp), "command is required");
+                return None;
+            }
+            Handler::Exec { command }
+        }
+        "sleep" if hook => {
+            let mut f = r.fields(h, &hp)?;
+            let seconds = f.get("seconds").and_then(|n| r.uint(n, &format!("{}.seconds", hp)));
+            r.done(f, Unknown::Error, " in sleep");
+            Handler::Sleep { seconds: seconds? }
+        }
+        other => {
+            r.err(h, &hp, format!("`{}` handlers are not simulated yet", other));
+            return None;
+        }
+    };
+    Some(handler)
 }
 
 /// Reads `{cpu, memory, pods}` as a node's capacity.

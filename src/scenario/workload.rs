@@ -74,6 +74,7 @@ pub fn trace_spec(cpu_m: u64, memory: u64) -> PodSpec {
             limits: r,
             has_cpu_request: true,
             has_memory_request: true,
+            probes: Default::default(),
         }],
         init_containers: vec![],
         restart_policy: RestartPolicy::Never,
