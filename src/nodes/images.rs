@@ -15,6 +15,42 @@ pub struct ImageBehavior {
     /// The process exits this long after it started (`None`: runs forever).
     pub exit_after: Option<SimDuration>,
     pub exit_code: i32,
+    /// An HTTP server in the container.
+    pub http: Option<HttpBehavior>,
+    /// A plain TCP listener.
+    pub tcp_port: Option<u16>,
+    /// The app accepts connections only this long after it started.
+    pub listen_after: SimDuration,
+    /// What the process does on SIGTERM.
+    pub sigterm: Sigterm,
+    /// Files present in the container when it starts (for exec probes).
+    pub files: Vec<String>,
+    /// Exit code of exec commands the simulator does not know.
+    pub exec_default: i32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct HttpBehavior {
+    pub port: u16,
+    /// Requests served before every later one gets HTTP 500 (the
+    /// kubia-unhealthy image: 5). Probe requests count.
+    pub fail_after_requests: Option<u64>,
+    /// Status of a good response (200).
+    pub status: u16,
+    pub response_time: SimDuration,
+}
+
+/// The process's reaction to SIGTERM (k8s-semantics §2.6).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sigterm {
+    /// No handler: the signal's default action ends the process (143).
+    #[default]
+    Exit,
+    /// PID 1 without a handler (Node.js in a container): nothing happens,
+    /// the kill ends in SIGKILL (137).
+    Ignore,
+    /// A handler that shuts down for this long, then exits 0.
+    ExitAfter(SimDuration),
 }
 
 pub const ANNOTATION_RUN_DURATION: &str = "kubesim.io/run-duration";

@@ -16,7 +16,7 @@ pub mod workload;
 pub mod yaml;
 
 use crate::config::{self, Config, KnobKind, KnobValue};
-use crate::nodes::images::{ImageBehavior, ImageCatalog};
+use crate::nodes::images::{HttpBehavior, ImageBehavior, ImageCatalog, Sigterm};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::{Node, LABEL_HOSTNAME};
 use crate::objects::pod::{CondStatus, PodPhase};
@@ -347,23 +347,93 @@ impl Loader<'_> {
                 b.exit_after = f.get("exitAfter").and_then(|x| self.r().duration(x, &format!("{}.exitAfter", p)));
                 b.exit_code =
                     f.get("exitCode").and_then(|x| self.r().int(x, &format!("{}.exitCode", p))).unwrap_or(0) as i32;
-                for later in ["http", "tcp", "listenAfter", "sigterm", "memory", "files", "exec"] {
-                    if let Some(x) = f.get(later) {
-                        let line = x.pos.line;
-                        self.diag.warn_once(
-                            format!("image-{}", later),
-                            format!(
-                                "warning: {}:{}: {}.{}: image behaviour `{}` is not simulated yet (ignored)",
-                                self.file, line, p, later, later
-                            ),
-                        );
+                if let Some(h) = f.get("http") {
+                    b.http = self.http_behavior(h, &format!("{}.http", p));
+                }
+                if let Some(t) = f.get("tcp") {
+                    let tp = format!("{}.tcp", p);
+                    if let Some(mut tf) = self.r().fields(t, &tp) {
+                        b.tcp_port =
+                            tf.get("port").and_then(|n| self.r().uint(n, &format!("{}.port", tp))).map(|v| v as u16);
+                        self.r().done(tf, Unknown::Error, " in tcp (expected port)");
                     }
                 }
-                self.r().done(f, Unknown::Error, " in an image (expected pull, start, exitAfter, exitCode)");
+                if let Some(n) = f.get("listenAfter") {
+                    b.listen_after = self.r().duration(n, &format!("{}.listenAfter", p)).unwrap_or_default();
+                }
+                if let Some(n) = f.get("sigterm") {
+                    let text = self.r().text(n, &format!("{}.sigterm", p)).unwrap_or_default();
+                    b.sigterm = match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+                        ["exit"] => Sigterm::Exit,
+                        ["ignore"] => Sigterm::Ignore,
+                        ["exitAfter", d] => match crate::objects::duration::parse_duration(d) {
+                            Ok(d) => Sigterm::ExitAfter(d),
+                            Err(e) => {
+                                self.r().err(n, &format!("{}.sigterm", p), e);
+                                Sigterm::Exit
+                            }
+                        },
+                        _ => {
+                            self.r().err(
+                                n,
+                                &format!("{}.sigterm", p),
+                                "expected `exit`, `ignore` or `exitAfter <duration>`",
+                            );
+                            Sigterm::Exit
+                        }
+                    };
+                }
+                if let Some(n) = f.get("files") {
+                    b.files = self.r().string_list(n, &format!("{}.files", p));
+                }
+                if let Some(n) = f.get("exec") {
+                    let ep = format!("{}.exec", p);
+                    if let Some(mut ef) = self.r().fields(n, &ep) {
+                        b.exec_default =
+                            ef.get("exitCode").and_then(|x| self.r().int(x, "exitCode")).unwrap_or(0) as i32;
+                        self.r().done(ef, Unknown::Error, " in exec (expected exitCode)");
+                    }
+                }
+                if let Some(x) = f.get("memory") {
+                    let line = x.pos.line;
+                    self.diag.warn_once(
+                        "image-memory".into(),
+                        format!(
+                            "warning: {}:{}: {}.memory: image behaviour `memory` is not simulated yet (ignored)",
+                            self.file, line, p
+                        ),
+                    );
+                }
+                self.r().done(
+                    f,
+                    Unknown::Error,
+                    " in an image (expected pull, start, exitAfter, exitCode, http, tcp, listenAfter, sigterm, files, exec, memory)",
+                );
             }
             cat.images.insert(name, b);
         }
         cat
+    }
+
+    fn http_behavior(&mut self, node: &Y, p: &str) -> Option<HttpBehavior> {
+        let mut f = self.r().fields(node, p)?;
+        let port = f.get("port").and_then(|n| self.r().uint(n, &format!("{}.port", p)));
+        let fail_after_requests =
+            f.get("failAfterRequests").and_then(|n| self.r().uint(n, &format!("{}.failAfterRequests", p)));
+        let status = f.get("status").and_then(|n| self.r().uint(n, &format!("{}.status", p))).unwrap_or(200);
+        let response_time = f
+            .get("responseTime")
+            .and_then(|n| self.r().duration(n, &format!("{}.responseTime", p)))
+            .unwrap_or_default();
+        self.r().done(f, Unknown::Error, " in http (expected port, failAfterRequests, status, responseTime)");
+        let Some(port) = port.filter(|p| (1..=65535).contains(p)) else {
+            self.r().err(node, &format!("{}.port", p), "an HTTP server needs a port (1-65535)");
+            return None;
+        };
+        if !(100..=599).contains(&status) {
+            self.r().err(node, &format!("{}.status", p), "status must be an HTTP status code (100-599)");
+        }
+        Some(HttpBehavior { port: port as u16, fail_after_requests, status: status as u16, response_time })
     }
 
     /// Reads a manifest file (multi-document; `kind: List` unrolled).

@@ -1,0 +1,418 @@
+//! What runs in a container: the app process of the image, as probes,
+//! `exec` and signals meet it (k8s-semantics §2.6, §2.7, §3).
+//!
+//! - An HTTP probe is a request to the app: it counts toward
+//!   `failAfterRequests`; it is refused before `listenAfter`; against a hung
+//!   app it times out after `timeoutSeconds`; it succeeds iff the status is
+//!   in 200–399 and the answer comes within the timeout.
+//! - A TCP probe succeeds iff the app listens on the port (a hung app's
+//!   socket still completes the handshake in the kernel).
+//! - Exec probes and `exec` run simulated commands against the container's
+//!   files: `touch`, `rm`, `ls`, `cat`, `test -e|-f`, `true`, `false`,
+//!   `sleep N`, `exit N`, and `sh -c "<one of these>"`.
+//! - Termination: preStop runs first and is charged to the grace period;
+//!   then SIGTERM, to which the app reacts per its `sigterm` behaviour; at
+//!   the end of the grace (never less than 2 s after SIGTERM) SIGKILL.
+
+use super::images::{ImageBehavior, Sigterm};
+use crate::objects::pod::Container;
+use crate::objects::probe::{Handler, PortRef, ProbeKind};
+use crate::sim::{SimDuration, SimTime};
+use std::collections::BTreeSet;
+
+/// One instance of a container's process.
+#[derive(Clone, Debug, Default)]
+pub struct Proc {
+    /// Counts instances, so timers of an earlier one are recognized.
+    pub instance: u32,
+    pub running_since: Option<SimTime>,
+    pub hung: bool,
+    /// HTTP requests served (probes included).
+    pub served: u64,
+    pub files: BTreeSet<String>,
+    /// Consecutive successes and failures per probe kind.
+    pub successes: [u64; 3],
+    pub failures: [u64; 3],
+    /// The startup probe succeeded (or there is none).
+    pub started_ok: bool,
+    /// A kill is under way; probes no longer act.
+    pub killing: bool,
+    /// Probe results on their way back (the probe takes time).
+    pub pending: [Option<ProbeOutcome>; 3],
+    /// When the process will exit, with what code, once killed.
+    pub kill_result: Option<(SimTime, i32)>,
+}
+
+pub fn slot(kind: ProbeKind) -> usize {
+    match kind {
+        ProbeKind::Startup => 0,
+        ProbeKind::Liveness => 1,
+        ProbeKind::Readiness => 2,
+    }
+}
+
+impl Proc {
+    /// A fresh process started at `now`.
+    pub fn start(&mut self, now: SimTime, image: Option<&ImageBehavior>, has_startup_probe: bool) {
+        self.instance += 1;
+        self.running_since = Some(now);
+        self.hung = false;
+        self.served = 0;
+        self.files = image.map(|b| b.files.iter().cloned().collect()).unwrap_or_default();
+        self.successes = [0; 3];
+        self.failures = [0; 3];
+        self.started_ok = !has_startup_probe;
+        self.killing = false;
+        self.pending = Default::default();
+        self.kill_result = None;
+    }
+
+    pub fn stop(&mut self) {
+        self.running_since = None;
+        self.killing = false;
+        self.pending = Default::default();
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProbeOutcome {
+    pub ok: bool,
+    /// How long the probe took (its result counts only then).
+    pub after: SimDuration,
+    /// The failure text, as the kubelet words it in `Unhealthy` events.
+    pub message: String,
+}
+
+fn resolve_port(port: &PortRef, c: &Container) -> Option<u16> {
+    match port {
+        PortRef::Number(n) => Some(*n),
+        PortRef::Name(name) => {
+            c.ports.iter().find(|p| p.name.as_deref() == Some(name.as_str())).map(|p| p.container_port)
+        }
+    }
+}
+
+fn listening(image: Option<&ImageBehavior>, proc: &Proc, port: u16, now: SimTime) -> bool {
+    let Some(b) = image else { return false };
+    let serves = b.http.as_ref().is_some_and(|h| h.port == port) || b.tcp_port == Some(port);
+    let since = proc.running_since.unwrap_or(SimTime::MAX);
+    serves && now >= since + b.listen_after
+}
+
+/// Runs one probe against the process at `now`.
+pub fn run_probe(
+    handler: &Handler,
+    timeout: SimDuration,
+    c: &Container,
+    image: Option<&ImageBehavior>,
+    proc: &mut Proc,
+    pod_ip: &str,
+    now: SimTime,
+) -> ProbeOutcome {
+    let fail = |after: SimDuration, message: String| ProbeOutcome { ok: false, after, message };
+    match handler {
+        Handler::HttpGet { path, port, scheme } => {
+            let Some(port) = resolve_port(port, c) else {
+                return fail(SimDuration::ZERO, format!("port {:?} not found in the container's ports", port));
+            };
+            let url = format!("{}://{}:{}{}", scheme.to_ascii_lowercase(), pod_ip, port, path);
+            if !listening(image, proc, port, now) {
+                return fail(
+                    SimDuration::ZERO,
+                    format!("Get \"{}\": dial tcp {}:{}: connect: connection refused", url, pod_ip, port),
+                );
+            }
+            let Some(http) = image.and_then(|b| b.http.as_ref()).filter(|h| h.port == port) else {
+                // A TCP-only listener answers nothing an HTTP client accepts.
+                return fail(
+                    timeout,
+                    format!(
+                        "Get \"{}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
+                        url
+                    ),
+                );
+            };
+            if proc.hung || http.response_time > timeout {
+                return fail(
+                    timeout,
+                    format!(
+                        "Get \"{}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
+                        url
+                    ),
+                );
+            }
+            proc.served += 1;
+            let status = match http.fail_after_requests {
+                Some(n) if proc.served > n => 500,
+                _ => http.status,
+            };
+            if (200..400).contains(&status) {
+                ProbeOutcome { ok: true, after: http.response_time, message: String::new() }
+            } else {
+                fail(http.response_time, format!("HTTP probe failed with statuscode: {}", status))
+            }
+        }
+        Handler::TcpSocket { port } => {
+            let Some(port) = resolve_port(port, c) else {
+                return fail(SimDuration::ZERO, format!("port {:?} not found in the container's ports", port));
+            };
+            if listening(image, proc, port, now) {
+                ProbeOutcome { ok: true, after: SimDuration::ZERO, message: String::new() }
+            } else {
+                fail(SimDuration::ZERO, format!("dial tcp {}:{}: connect: connection refused", pod_ip, port))
+            }
+        }
+        Handler::Exec { command } => {
+            let r = exec(command, proc, image);
+            if r.duration > timeout {
+                return fail(timeout, format!("command {:?} timed out", command.join(" ")));
+            }
+            if r.code == 0 {
+                ProbeOutcome { ok: true, after: r.duration, message: String::new() }
+            } else {
+                fail(r.duration, r.output)
+            }
+        }
+        Handler::Sleep { seconds } => {
+            ProbeOutcome { ok: true, after: SimDuration::from_secs(*seconds), message: String::new() }
+        }
+    }
+}
+
+/// The result of a simulated command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecResult {
+    pub code: i32,
+    pub duration: SimDuration,
+    pub output: String,
+    /// The command is not one the simulator knows (the image's default
+    /// exit code was used).
+    pub unknown: bool,
+}
+
+/// Runs a simulated command in the container.
+pub fn exec(command: &[String], proc: &mut Proc, image: Option<&ImageBehavior>) -> ExecResult {
+    let ok = |output: String| ExecResult { code: 0, duration: SimDuration::ZERO, output, unknown: false };
+    let code = |c: i32, output: String| ExecResult { code: c, duration: SimDuration::ZERO, output, unknown: false };
+    let args: Vec<&str> = command.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["sh" | "/bin/sh" | "bash" | "/bin/bash", "-c", script] => {
+            let inner: Vec<String> = script.split_whitespace().map(str::to_string).collect();
+            exec(&inner, proc, image)
+        }
+        ["true"] => ok(String::new()),
+        ["false"] => code(1, String::new()),
+        ["exit", n] => code(n.parse().unwrap_or(2), String::new()),
+        ["sleep", n] => match n.trim_end_matches('s').parse::<u64>() {
+            Ok(s) => ExecResult { code: 0, duration: SimDuration::from_secs(s), output: String::new(), unknown: false },
+            Err(_) => code(1, format!("sleep: invalid time interval '{}'", n)),
+        },
+        ["touch", files @ ..] if !files.is_empty() => {
+            for f in files {
+                proc.files.insert(f.to_string());
+            }
+            ok(String::new())
+        }
+        ["rm", rest @ ..] if !rest.is_empty() => {
+            let force = rest.first() == Some(&"-f");
+            let files = if force { &rest[1..] } else { rest };
+            let mut missing = None;
+            for f in files {
+                if !proc.files.remove(*f) && missing.is_none() {
+                    missing = Some(f.to_string());
+                }
+            }
+            match missing {
+                Some(f) if !force => code(1, format!("rm: cannot remove '{}': No such file or directory", f)),
+                _ => ok(String::new()),
+            }
+        }
+        ["ls", files @ ..] if !files.is_empty() => match files.iter().find(|f| !proc.files.contains(**f)) {
+            Some(f) => code(2, format!("ls: cannot access '{}': No such file or directory", f)),
+            None => ok(files.join("\n")),
+        },
+        ["cat", files @ ..] if !files.is_empty() => match files.iter().find(|f| !proc.files.contains(**f)) {
+            Some(f) => code(1, format!("cat: {}: No such file or directory", f)),
+            None => ok(String::new()),
+        },
+        ["test", "-e" | "-f", f] | ["[", "-e" | "-f", f, "]"] => {
+            if proc.files.contains(*f) {
+                ok(String::new())
+            } else {
+                code(1, String::new())
+            }
+        }
+        _ => {
+            let c = image.map_or(0, |b| b.exec_default);
+            ExecResult { code: c, duration: SimDuration::ZERO, output: String::new(), unknown: true }
+        }
+    }
+}
+
+/// When and how a killed process ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Termination {
+    /// When SIGTERM is sent (after preStop).
+    pub sigterm_at: SimTime,
+    pub exit_at: SimTime,
+    pub exit_code: i32,
+}
+
+/// The kill of a running process with `grace` (k8s-semantics §2.7):
+/// preStop, then SIGTERM, then SIGKILL at the end of the grace — never less
+/// than 2 s after SIGTERM; a preStop that outlasts the grace gets a one-off
+/// 2 s extension.
+pub fn termination(
+    now: SimTime,
+    grace: SimDuration,
+    pre_stop: Option<&Handler>,
+    c: &Container,
+    image: Option<&ImageBehavior>,
+    proc: &mut Proc,
+    pod_ip: &str,
+) -> Termination {
+    const MIN_GRACE: SimDuration = SimDuration::from_secs(2);
+    let hook = match pre_stop {
+        None => SimDuration::ZERO,
+        Some(Handler::Sleep { seconds }) => SimDuration::from_secs(*seconds),
+        Some(Handler::Exec { command }) => exec(command, proc, image).duration,
+        Some(h @ (Handler::HttpGet { .. } | Handler::TcpSocket { .. })) => {
+            let r = run_probe(h, grace, c, image, proc, pod_ip, now);
+            r.after
+        }
+    };
+    let (sigterm_at, kill_at) = if hook >= grace && pre_stop.is_some() {
+        (now + grace, now + grace + MIN_GRACE)
+    } else {
+        let t = now + hook;
+        (t, (now + grace).max(t + MIN_GRACE))
+    };
+    let behavior = image.map(|b| b.sigterm).unwrap_or_default();
+    let sigkilled = Termination { sigterm_at, exit_at: kill_at, exit_code: 137 };
+    match behavior {
+        Sigterm::Exit => Termination { sigterm_at, exit_at: sigterm_at, exit_code: 143 },
+        Sigterm::Ignore => sigkilled,
+        // A hung app's handler never runs.
+        Sigterm::ExitAfter(_) if proc.hung => sigkilled,
+        Sigterm::ExitAfter(d) if sigterm_at + d < kill_at => {
+            Termination { sigterm_at, exit_at: sigterm_at + d, exit_code: 0 }
+        }
+        Sigterm::ExitAfter(_) => sigkilled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nodes::images::HttpBehavior;
+
+    fn container() -> Container {
+        crate::scenario::workload::trace_spec(100, 1 << 20).containers[0].clone()
+    }
+
+    fn kubia(fail_after: Option<u64>) -> ImageBehavior {
+        ImageBehavior {
+            http: Some(HttpBehavior {
+                port: 8080,
+                fail_after_requests: fail_after,
+                status: 200,
+                response_time: SimDuration::ZERO,
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn secs(s: u64) -> SimTime {
+        SimTime(s * 1_000_000_000)
+    }
+
+    #[test]
+    fn http_probe_counts_requests_and_fails_after_n() {
+        let img = kubia(Some(5));
+        let mut p = Proc::default();
+        p.start(secs(0), Some(&img), false);
+        let h = Handler::HttpGet { path: "/".into(), port: PortRef::Number(8080), scheme: "HTTP".into() };
+        let results: Vec<bool> = (0..7)
+            .map(|_| run_probe(&h, SimDuration::from_secs(1), &container(), Some(&img), &mut p, "10.0.0.1", secs(1)).ok)
+            .collect();
+        assert_eq!(results, vec![true, true, true, true, true, false, false]);
+        let r = run_probe(&h, SimDuration::from_secs(1), &container(), Some(&img), &mut p, "10.0.0.1", secs(1));
+        assert_eq!(r.message, "HTTP probe failed with statuscode: 500");
+    }
+
+    #[test]
+    fn hung_app_times_out_and_refuses_before_listening() {
+        let mut img = kubia(None);
+        img.listen_after = SimDuration::from_secs(5);
+        let mut p = Proc::default();
+        p.start(secs(10), Some(&img), false);
+        let h = Handler::HttpGet { path: "/".into(), port: PortRef::Number(8080), scheme: "HTTP".into() };
+        let t = SimDuration::from_secs(1);
+        let early = run_probe(&h, t, &container(), Some(&img), &mut p, "10.0.0.1", secs(12));
+        assert!(!early.ok && early.message.contains("connection refused") && early.after == SimDuration::ZERO);
+        assert!(run_probe(&h, t, &container(), Some(&img), &mut p, "10.0.0.1", secs(15)).ok);
+        p.hung = true;
+        let hung = run_probe(&h, t, &container(), Some(&img), &mut p, "10.0.0.1", secs(16));
+        assert!(!hung.ok && hung.after == t && hung.message.contains("context deadline exceeded"));
+        let tcp = Handler::TcpSocket { port: PortRef::Number(8080) };
+        assert!(
+            run_probe(&tcp, t, &container(), Some(&img), &mut p, "10.0.0.1", secs(16)).ok,
+            "the kernel still accepts"
+        );
+    }
+
+    #[test]
+    fn exec_commands_against_files() {
+        let mut p = Proc::default();
+        let cmd = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+        assert_eq!(exec(&cmd("ls /var/ready"), &mut p, None).code, 2);
+        assert_eq!(exec(&cmd("touch /var/ready"), &mut p, None).code, 0);
+        assert_eq!(exec(&cmd("ls /var/ready"), &mut p, None).code, 0);
+        assert_eq!(exec(&["sh".into(), "-c".into(), "test -e /var/ready".into()], &mut p, None).code, 0);
+        assert_eq!(exec(&cmd("rm /var/ready"), &mut p, None).code, 0);
+        assert_eq!(exec(&cmd("cat /var/ready"), &mut p, None).code, 1);
+        assert_eq!(exec(&cmd("rm -f /var/ready"), &mut p, None).code, 0);
+        assert_eq!(exec(&cmd("exit 3"), &mut p, None).code, 3);
+        assert_eq!(exec(&cmd("sleep 5"), &mut p, None).duration, SimDuration::from_secs(5));
+        let odd = exec(&cmd("curl localhost"), &mut p, Some(&ImageBehavior { exec_default: 7, ..Default::default() }));
+        assert!(odd.unknown && odd.code == 7);
+    }
+
+    #[test]
+    fn termination_exit_codes_and_timing() {
+        let c = container();
+        let t0 = secs(100);
+        let grace = SimDuration::from_secs(30);
+        let mut p = Proc::default();
+        let run = |sig: Sigterm, pre: Option<Handler>, hung: bool, p: &mut Proc| {
+            let img = ImageBehavior { sigterm: sig, ..Default::default() };
+            p.hung = hung;
+            termination(t0, grace, pre.as_ref(), &c, Some(&img), p, "10.0.0.1")
+        };
+        assert_eq!(
+            run(Sigterm::Exit, None, false, &mut p),
+            Termination { sigterm_at: t0, exit_at: t0, exit_code: 143 }
+        );
+        assert_eq!(
+            run(Sigterm::Ignore, None, false, &mut p),
+            Termination { sigterm_at: t0, exit_at: secs(130), exit_code: 137 }
+        );
+        let after = Sigterm::ExitAfter(SimDuration::from_secs(5));
+        assert_eq!(run(after, None, false, &mut p), Termination { sigterm_at: t0, exit_at: secs(105), exit_code: 0 });
+        assert_eq!(run(after, None, true, &mut p).exit_code, 137, "a hung handler never runs");
+        // preStop is charged to the grace; SIGKILL never sooner than 2 s after SIGTERM.
+        let sleep = |s| Some(Handler::Sleep { seconds: s });
+        assert_eq!(
+            run(Sigterm::Ignore, sleep(10), false, &mut p),
+            Termination { sigterm_at: secs(110), exit_at: secs(130), exit_code: 137 }
+        );
+        assert_eq!(
+            run(Sigterm::Ignore, sleep(29), false, &mut p),
+            Termination { sigterm_at: secs(129), exit_at: secs(131), exit_code: 137 }
+        );
+        assert_eq!(
+            run(Sigterm::Ignore, sleep(60), false, &mut p),
+            Termination { sigterm_at: secs(130), exit_at: secs(132), exit_code: 137 }
+        );
+    }
+}
