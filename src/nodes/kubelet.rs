@@ -15,12 +15,14 @@
 //! ticking run would see (see `controllers::nodelifecycle`).
 
 use super::images::{ImageCatalog, ANNOTATION_EXIT_CODE, ANNOTATION_RUN_DURATION};
+use super::process::{run_probe, slot, termination, ProbeOutcome, Proc};
 use crate::objects::duration::parse_duration;
 use crate::objects::node::{Node, NodeCondition};
 use crate::objects::pod::{
     CondStatus, Condition, ContainerState, ContainerStatus, Pod, PodConditions, PodPhase, PodStatus, PullPolicy,
     RestartPolicy, TaintEffect, TerminatedState,
 };
+use crate::objects::probe::ProbeKind;
 use crate::objects::resources::Resources;
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
@@ -44,8 +46,14 @@ pub enum Step {
     Pulled,
     /// Container `idx` is running.
     Started,
-    /// Container `idx`'s process exited on its own.
-    Exited,
+    /// Container `idx`'s process (this instance) exited on its own.
+    Exited(u32),
+    /// A probe worker's tick.
+    ProbeTick(ProbeKind),
+    /// A probe of this instance returns (it took time).
+    ProbeResult(ProbeKind, u32),
+    /// This instance, killed after a failed liveness/startup probe, is gone.
+    ContainerKilled(u32),
     /// Container `idx`'s back-off expired: restart it.
     Restart,
     /// Every container has stopped after a kill.
@@ -86,6 +94,8 @@ struct Worker {
     /// A pull in flight: (pull time, time including the wait for the
     /// node's serialized puller), reported when it completes.
     pulling: Option<(SimDuration, SimDuration)>,
+    /// The process of each container.
+    procs: Vec<Proc>,
 }
 
 pub struct Kubelet {
@@ -212,7 +222,7 @@ impl Kubelet {
             Some(w) => {
                 w.pod = p.clone();
                 if p.meta.deletion_timestamp.is_some() && !w.terminating {
-                    self.kill_pod(uid, ctx);
+                    self.kill_pod(uid, images, ctx);
                 }
             }
             None => {
@@ -381,9 +391,19 @@ impl Kubelet {
             finished: false,
             sandbox_ready: false,
             pulling: None,
+            procs: vec![Proc::default(); n],
         };
         let uid = p.meta.uid;
         self.send_status(&w, ctx);
+        // One probe worker per (container, probe): it probes at once, then
+        // every period, its phase anchored here (k8s-semantics §3).
+        for (i, c) in p.spec.containers.iter().enumerate() {
+            for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
+                if c.probes.get(kind).is_some() {
+                    self.schedule(uid, gen, i, Step::ProbeTick(kind), ctx.now, ctx);
+                }
+            }
+        }
         self.workers.insert(uid, w);
         ctx.after(
             ctx.cfg.sandbox_start,
@@ -459,8 +479,34 @@ impl Kubelet {
                     },
                 );
             }
-            Step::Started => self.started(uid, idx, ctx),
-            Step::Exited => self.exited(uid, idx, ctx),
+            Step::Started => self.started(uid, idx, images, ctx),
+            Step::Exited(inst) => {
+                let w = &self.workers[&uid];
+                let p = &w.procs[idx];
+                if p.instance == inst && p.running_since.is_some() && !p.killing {
+                    let code = w.exit_code;
+                    self.exited(uid, idx, code, ctx);
+                }
+            }
+            Step::ProbeTick(kind) => self.probe_tick(uid, idx, kind, images, ctx),
+            Step::ProbeResult(kind, inst) => {
+                let w = self.workers.get_mut(&uid).expect("worker");
+                let p = &mut w.procs[idx];
+                if p.instance != inst {
+                    return;
+                }
+                if let Some(outcome) = p.pending[slot(kind)].take() {
+                    self.apply_probe_result(uid, idx, kind, outcome, images, ctx);
+                }
+            }
+            Step::ContainerKilled(inst) => {
+                let w = &self.workers[&uid];
+                let p = &w.procs[idx];
+                if p.instance == inst {
+                    let code = p.kill_result.map_or(137, |(_, c)| c);
+                    self.exited(uid, idx, code, ctx);
+                }
+            }
             Step::Restart => {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 if let Some(b) = w.backoff[idx].as_mut() {
@@ -473,18 +519,12 @@ impl Kubelet {
             Step::Killed => {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 let now = ctx.now;
-                for cs in &mut w.status.container_statuses {
+                for (cs, p) in w.status.container_statuses.iter_mut().zip(&mut w.procs) {
                     if let ContainerState::Running { started_at } = cs.state {
-                        // The default process dies of the SIGTERM: 128 + 15.
-                        cs.state = ContainerState::Terminated(TerminatedState {
-                            exit_code: 143,
-                            signal: None,
-                            reason: "Error".into(),
-                            message: None,
-                            started_at: Some(started_at),
-                            finished_at: now,
-                        });
+                        let (finished, code) = p.kill_result.unwrap_or((now, 137));
+                        cs.state = ContainerState::Terminated(terminated(code, Some(started_at), finished.min(now)));
                     }
+                    p.stop();
                     cs.ready = false;
                 }
                 let status = w.status.clone();
@@ -539,7 +579,7 @@ impl Kubelet {
         self.schedule(uid, gen, idx, Step::Pulled, done, ctx);
     }
 
-    fn started(&mut self, uid: u64, idx: usize, ctx: &mut Ctx) {
+    fn started(&mut self, uid: u64, idx: usize, images: &ImageCatalog, ctx: &mut Ctx) {
         let now = ctx.now;
         let cid = self.next_container_id;
         self.next_container_id += 1;
@@ -555,11 +595,16 @@ impl Kubelet {
             &w.key.name,
             &format_args!("Started container {}", c.name),
         );
+        let probes = c.probes.clone();
+        let proc = &mut w.procs[idx];
+        proc.start(now, images.get(&c.image), probes.startup.is_some());
+        let (inst, started_ok) = (proc.instance, proc.started_ok);
         let cs = &mut w.status.container_statuses[idx];
         cs.state = ContainerState::Running { started_at: now };
-        cs.started = true;
-        // Without a readiness probe a running container is ready.
-        cs.ready = true;
+        // `started` waits for the startup probe; `ready` for the readiness
+        // probe too (a container without probes is ready once running).
+        cs.started = started_ok;
+        cs.ready = started_ok && probes.readiness.is_none();
         cs.container_id = Some(cid);
         let n = w.status.container_statuses.len();
         let run = w.run_duration;
@@ -567,7 +612,7 @@ impl Kubelet {
             self.schedule(uid, gen, idx + 1, Step::Pull, now, ctx);
         }
         if let Some(d) = run {
-            self.schedule(uid, gen, idx, Step::Exited, now + d, ctx);
+            self.schedule(uid, gen, idx, Step::Exited(inst), now + d, ctx);
         }
         let w = self.workers.get_mut(&uid).expect("worker");
         let all_created = w.status.container_statuses.iter().all(|c| c.container_id.is_some());
@@ -578,26 +623,20 @@ impl Kubelet {
         }
     }
 
-    fn exited(&mut self, uid: u64, idx: usize, ctx: &mut Ctx) {
+    /// Container `idx`'s process ended with `code`: record it, then restart
+    /// per the pod's restartPolicy with the crash-loop back-off.
+    fn exited(&mut self, uid: u64, idx: usize, code: i32, ctx: &mut Ctx) {
         let now = ctx.now;
         let reset = ctx.cfg.crash_loop_backoff_reset;
         let initial = ctx.cfg.crash_loop_backoff_initial;
         let w = self.workers.get_mut(&uid).expect("worker");
-        let code = w.exit_code;
+        w.procs[idx].stop();
         let cs = &mut w.status.container_statuses[idx];
         let started_at = match cs.state {
             ContainerState::Running { started_at } => Some(started_at),
             _ => None,
         };
-        let term = TerminatedState {
-            exit_code: code,
-            signal: None,
-            reason: if code == 0 { "Completed".into() } else { "Error".into() },
-            message: None,
-            started_at,
-            finished_at: now,
-        };
-        cs.state = ContainerState::Terminated(term);
+        cs.state = ContainerState::Terminated(terminated(code, started_at, now));
         cs.ready = false;
         let restart = match w.pod.spec.restart_policy {
             RestartPolicy::Always => true,
@@ -675,27 +714,194 @@ impl Kubelet {
     /// Graceful deletion: SIGTERM to every running container. The default
     /// process exits on SIGTERM at once; the kubelet then reports the final
     /// status and deletes the pod object.
-    fn kill_pod(&mut self, uid: u64, ctx: &mut Ctx) {
+    fn kill_pod(&mut self, uid: u64, images: &ImageCatalog, ctx: &mut Ctx) {
+        let now = ctx.now;
         let w = self.workers.get_mut(&uid).expect("worker");
         w.terminating = true;
         w.gen = self.next_gen;
         self.next_gen += 1;
         let gen = w.gen;
+        // The grace the deletion asked for (the pod's own by default).
+        let grace = w.pod.meta.deletion_grace_period_seconds.unwrap_or(w.pod.spec.termination_grace_period_seconds);
+        let pod = w.pod.clone();
+        let ip = w.status.pod_ip.clone().unwrap_or_else(|| "".into());
+        let mut done = now;
         for (i, cs) in w.status.container_statuses.iter().enumerate() {
-            if matches!(cs.state, ContainerState::Running { .. }) {
-                let c = &w.pod.spec.containers[i];
-                ctx.event(
-                    false,
-                    SOURCE,
-                    "Killing",
-                    "Pod",
-                    &w.key.namespace,
-                    &w.key.name,
-                    &format_args!("Stopping container {}", c.name),
-                );
+            if !matches!(cs.state, ContainerState::Running { .. }) {
+                continue;
             }
+            let c = &pod.spec.containers[i];
+            ctx.event(
+                false,
+                SOURCE,
+                "Killing",
+                "Pod",
+                &w.key.namespace,
+                &w.key.name,
+                &format_args!("Stopping container {}", c.name),
+            );
+            let proc = &mut w.procs[i];
+            proc.killing = true;
+            let t = termination(
+                now,
+                SimDuration::from_secs(grace),
+                c.probes.pre_stop.as_ref(),
+                c,
+                images.get(&c.image),
+                proc,
+                &ip,
+            );
+            proc.kill_result = Some((t.exit_at, t.exit_code));
+            done = done.max(t.exit_at);
         }
-        self.schedule(uid, gen, 0, Step::Killed, ctx.now, ctx);
+        self.schedule(uid, gen, 0, Step::Killed, done, ctx);
+    }
+
+    /// One tick of a probe worker: schedule the next, then probe if the
+    /// container is running, past its initial delay, and (for liveness and
+    /// readiness) started.
+    fn probe_tick(&mut self, uid: u64, idx: usize, kind: ProbeKind, images: &ImageCatalog, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let pod = w.pod.clone();
+        let c = &pod.spec.containers[idx];
+        let Some(probe) = c.probes.get(kind) else { return };
+        let gen = w.gen;
+        let proc = &mut w.procs[idx];
+        let skip = match proc.running_since {
+            None => true,
+            Some(since) => {
+                proc.killing
+                    || (kind == ProbeKind::Startup) == proc.started_ok
+                    || now < since + SimDuration::from_secs(probe.initial_delay_seconds)
+                    || proc.pending[slot(kind)].is_some()
+            }
+        };
+        let ip = w.status.pod_ip.clone().unwrap_or_else(|| "".into());
+        let terminating = w.terminating;
+        self.schedule(uid, gen, idx, Step::ProbeTick(kind), now + SimDuration::from_secs(probe.period_seconds), ctx);
+        // On deletion liveness and startup are forced to success.
+        if skip || (terminating && kind != ProbeKind::Readiness) {
+            return;
+        }
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let proc = &mut w.procs[idx];
+        let outcome = run_probe(
+            &probe.handler,
+            SimDuration::from_secs(probe.timeout_seconds),
+            c,
+            images.get(&c.image),
+            proc,
+            &ip,
+            now,
+        );
+        if outcome.after == SimDuration::ZERO {
+            self.apply_probe_result(uid, idx, kind, outcome, images, ctx);
+        } else {
+            let inst = proc.instance;
+            let after = outcome.after;
+            proc.pending[slot(kind)] = Some(outcome);
+            self.schedule(uid, gen, idx, Step::ProbeResult(kind, inst), now + after, ctx);
+        }
+    }
+
+    /// A probe result: count it, and act when a threshold is reached.
+    fn apply_probe_result(
+        &mut self,
+        uid: u64,
+        idx: usize,
+        kind: ProbeKind,
+        outcome: ProbeOutcome,
+        images: &ImageCatalog,
+        ctx: &mut Ctx,
+    ) {
+        let now = ctx.now;
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let pod = w.pod.clone();
+        let c = &pod.spec.containers[idx];
+        let Some(probe) = c.probes.get(kind) else { return };
+        if !outcome.ok {
+            ctx.event(
+                true,
+                SOURCE,
+                "Unhealthy",
+                "Pod",
+                &w.key.namespace,
+                &w.key.name,
+                &format_args!("{} probe failed: {}", kind.as_str(), outcome.message),
+            );
+        }
+        let proc = &mut w.procs[idx];
+        if proc.killing || proc.running_since.is_none() {
+            return;
+        }
+        let k = slot(kind);
+        if outcome.ok {
+            proc.successes[k] += 1;
+            proc.failures[k] = 0;
+        } else {
+            proc.failures[k] += 1;
+            proc.successes[k] = 0;
+        }
+        let (ok_run, fail_run) = (proc.successes[k], proc.failures[k]);
+        let grace = probe.termination_grace_period_seconds.unwrap_or(pod.spec.termination_grace_period_seconds);
+        match kind {
+            ProbeKind::Startup if outcome.ok => {
+                proc.started_ok = true;
+                let cs = &mut w.status.container_statuses[idx];
+                cs.started = true;
+                cs.ready = c.probes.readiness.is_none();
+                update_phase_and_conditions(w, now);
+                let w = &self.workers[&uid];
+                self.send_status(w, ctx);
+            }
+            ProbeKind::Startup | ProbeKind::Liveness if !outcome.ok && fail_run >= probe.failure_threshold => {
+                let why =
+                    format!("Container {} failed {} probe, will be restarted", c.name, kind.as_str().to_lowercase());
+                self.kill_container(uid, idx, &why, grace, images, ctx);
+            }
+            ProbeKind::Readiness => {
+                let cs = &mut w.status.container_statuses[idx];
+                let flip = if outcome.ok {
+                    ok_run >= probe.success_threshold && !cs.ready
+                } else {
+                    fail_run >= probe.failure_threshold && cs.ready
+                };
+                if flip {
+                    cs.ready = outcome.ok;
+                    update_phase_and_conditions(w, now);
+                    let w = &self.workers[&uid];
+                    self.send_status(w, ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Kills one container for a restart (a failed liveness or startup
+    /// probe): preStop, SIGTERM, SIGKILL after the grace, as for a deletion.
+    fn kill_container(&mut self, uid: u64, idx: usize, why: &str, grace: u64, images: &ImageCatalog, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let pod = w.pod.clone();
+        let c = &pod.spec.containers[idx];
+        let ip = w.status.pod_ip.clone().unwrap_or_else(|| "".into());
+        ctx.event(false, SOURCE, "Killing", "Pod", &w.key.namespace, &w.key.name, &why);
+        let gen = w.gen;
+        let proc = &mut w.procs[idx];
+        proc.killing = true;
+        let t = termination(
+            now,
+            SimDuration::from_secs(grace),
+            c.probes.pre_stop.as_ref(),
+            c,
+            images.get(&c.image),
+            proc,
+            &ip,
+        );
+        proc.kill_result = Some((t.exit_at, t.exit_code));
+        let inst = proc.instance;
+        self.schedule(uid, gen, idx, Step::ContainerKilled(inst), t.exit_at, ctx);
     }
 
     /// The last word on a deleted pod: terminal status, then the final
@@ -718,6 +924,19 @@ impl Kubelet {
             );
         }
         ctx.send(Client::Kubelet(self.idx), ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, Some(0), None));
+    }
+}
+
+/// A terminated state as the runtime reports it: 0 is Completed, anything
+/// else Error (137 from SIGKILL, 143 from SIGTERM).
+fn terminated(code: i32, started_at: Option<SimTime>, finished_at: SimTime) -> TerminatedState {
+    TerminatedState {
+        exit_code: code,
+        signal: None,
+        reason: if code == 0 { "Completed".into() } else { "Error".into() },
+        message: None,
+        started_at,
+        finished_at,
     }
 }
 
