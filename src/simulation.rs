@@ -458,6 +458,50 @@ impl Simulation {
                     self.send_user(ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, grace_seconds, None));
                 }
             }
+            Action::Container { target, op } => {
+                let mut pods: Vec<&Rc<Pod>> = match (&target.name, &target.selector) {
+                    (Some(n), _) => self.store.pod(&Key::new(&target.namespace, n)).into_iter().collect(),
+                    (None, sel) => {
+                        let sel =
+                            crate::objects::selector::Selector::parse(sel.as_deref().unwrap_or("")).unwrap_or_default();
+                        self.store
+                            .pods
+                            .values()
+                            .filter(|p| *p.meta.namespace == *target.namespace && sel.matches(&p.meta.labels))
+                            .collect()
+                    }
+                };
+                pods.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+                let Some(pod) = pods.get(target.index).map(|p| (*p).clone()) else {
+                    let what = target.name.clone().or(target.selector.clone()).unwrap_or_default();
+                    self.user_error(format!("Error from server (NotFound): pods \"{}\" not found", what));
+                    return;
+                };
+                let idx = match &target.container {
+                    None => Some(0),
+                    Some(c) => pod.spec.containers.iter().position(|x| *x.name == **c),
+                };
+                let Some(idx) = idx else {
+                    self.user_error(format!(
+                        "error: container {} not found in pod {}",
+                        target.container.unwrap_or_default(),
+                        pod.meta.name
+                    ));
+                    return;
+                };
+                let Some(&k) = pod.node_name().and_then(|n| self.kubelet_index.get(n)) else {
+                    self.user_error(format!("error: pod {} is not running on a node", pod.meta.name));
+                    return;
+                };
+                if !self.kubelets[k as usize].alive {
+                    self.user_error(format!("error: unable to reach the kubelet of pod {}", pod.meta.name));
+                    return;
+                }
+                let mut ctx = ctx!(self);
+                if let Err(e) = self.kubelets[k as usize].container_op(pod.meta.uid, idx, &op, &self.images, &mut ctx) {
+                    self.user_error(e);
+                }
+            }
             Action::CrashNode(name) => {
                 let Some(&i) = self.kubelet_index.get(name.as_str()) else {
                     return;

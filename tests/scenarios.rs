@@ -89,3 +89,37 @@ fn scale_up_creates_in_slow_start_batches() {
     assert_eq!(sizes, vec![1, 2, 4]);
     assert!(batches.windows(2).all(|w| w[1].0 - w[0].0 == 10_000_000), "{:?}", batches);
 }
+
+#[test]
+fn exit_codes_of_sigterm_handling() {
+    // The last status each pod reports before its final delete: 143 for the
+    // default SIGTERM action, 137 after SIGKILL, 0 from a handler.
+    let scn = scenario::load(&crate::root().join("scenarios/sigterm-on-delete.yaml")).expect("load");
+    let buf = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let r = run(&scn, RunOptions { jsonl: Some(Box::new(Sink(buf.clone()))), ..Default::default() });
+    assert_eq!(r.failed(), 0);
+    let text = String::from_utf8(buf.borrow().clone()).unwrap();
+    let last_update = |pod: &str| -> String {
+        text.lines()
+            .rev()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["name"] == pod && v["verb"] == "UPDATE")
+            .next()
+            .map(|v| v["detail"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert!(last_update("exits").contains("c=Error:143"), "{}", last_update("exits"));
+    assert!(last_update("ignores").contains("c=Error:137"), "{}", last_update("ignores"));
+    assert!(last_update("prestop").contains("c=Error:137"), "{}", last_update("prestop"));
+    assert!(last_update("handler").contains("c=Completed:0"), "{}", last_update("handler"));
+}

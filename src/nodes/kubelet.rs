@@ -15,7 +15,7 @@
 //! ticking run would see (see `controllers::nodelifecycle`).
 
 use super::images::{ImageCatalog, ANNOTATION_EXIT_CODE, ANNOTATION_RUN_DURATION};
-use super::process::{run_probe, slot, termination, ProbeOutcome, Proc};
+use super::process::{exec, run_probe, slot, termination, ProbeOutcome, Proc};
 use crate::objects::duration::parse_duration;
 use crate::objects::node::{Node, NodeCondition};
 use crate::objects::pod::{
@@ -27,6 +27,7 @@ use crate::objects::resources::Resources;
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
+use crate::scenario::action::ContainerOp;
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
@@ -626,6 +627,12 @@ impl Kubelet {
     /// Container `idx`'s process ended with `code`: record it, then restart
     /// per the pod's restartPolicy with the crash-loop back-off.
     fn exited(&mut self, uid: u64, idx: usize, code: i32, ctx: &mut Ctx) {
+        self.exited_as(uid, idx, code, None, ctx)
+    }
+
+    /// `exited`, with the runtime's reason when it is not the exit code's
+    /// (`OOMKilled`).
+    fn exited_as(&mut self, uid: u64, idx: usize, code: i32, reason: Option<&'static str>, ctx: &mut Ctx) {
         let now = ctx.now;
         let reset = ctx.cfg.crash_loop_backoff_reset;
         let initial = ctx.cfg.crash_loop_backoff_initial;
@@ -636,7 +643,11 @@ impl Kubelet {
             ContainerState::Running { started_at } => Some(started_at),
             _ => None,
         };
-        cs.state = ContainerState::Terminated(terminated(code, started_at, now));
+        let mut t = terminated(code, started_at, now);
+        if let Some(r) = reason {
+            t.reason = r.into();
+        }
+        cs.state = ContainerState::Terminated(t);
         cs.ready = false;
         let restart = match w.pod.spec.restart_policy {
             RestartPolicy::Always => true,
@@ -803,6 +814,54 @@ impl Kubelet {
             proc.pending[slot(kind)] = Some(outcome);
             self.schedule(uid, gen, idx, Step::ProbeResult(kind, inst), now + after, ctx);
         }
+    }
+
+    /// A fault injected into, or a command run in, container `idx`.
+    pub fn container_op(
+        &mut self,
+        uid: u64,
+        idx: usize,
+        op: &ContainerOp,
+        images: &ImageCatalog,
+        ctx: &mut Ctx,
+    ) -> Result<(), String> {
+        let Some(w) = self.workers.get_mut(&uid) else {
+            return Err("error: the pod is not running on its node".into());
+        };
+        let pod = w.pod.clone();
+        let c = &pod.spec.containers[idx];
+        let image = images.get(&c.image);
+        let proc = &mut w.procs[idx];
+        if proc.running_since.is_none() || proc.killing {
+            return Err(format!("error: container {} is not running", c.name));
+        }
+        match op {
+            ContainerOp::Hang => proc.hung = true,
+            ContainerOp::Exec { command } => {
+                let r = exec(command, proc, image);
+                if r.unknown {
+                    return Err(format!(
+                        "warning: `{}` is not a simulated command; it exited {} (the image's exec default)",
+                        command.join(" "),
+                        r.code
+                    ));
+                }
+            }
+            ContainerOp::Crash { exit_code } => self.exited(uid, idx, *exit_code, ctx),
+            ContainerOp::Oom => self.exited_as(uid, idx, 137, Some("OOMKilled"), ctx),
+            ContainerOp::Kill { signal: 15 } => {
+                // SIGTERM meets the app's own handling, without a grace limit.
+                let t = termination(ctx.now, SimDuration(u64::MAX / 4), None, c, image, proc, "");
+                if t.exit_code != 137 {
+                    proc.killing = true;
+                    proc.kill_result = Some((t.exit_at, t.exit_code));
+                    let (gen, inst) = (w.gen, proc.instance);
+                    self.schedule(uid, gen, idx, Step::ContainerKilled(inst), t.exit_at, ctx);
+                }
+            }
+            ContainerOp::Kill { signal } => self.exited(uid, idx, 128 + signal, ctx),
+        }
+        Ok(())
     }
 
     /// A probe result: count it, and act when a threshold is reached.

@@ -206,12 +206,11 @@ impl fmt::Display for Summary<'_> {
                     write!(f, " owner={}", c.uid)?;
                 }
                 for c in &p.status.container_statuses {
-                    let st = match &c.state {
-                        pod::ContainerState::Waiting { reason, .. } => &**reason,
-                        pod::ContainerState::Running { .. } => "Running",
-                        pod::ContainerState::Terminated(t) => &*t.reason,
-                    };
-                    write!(f, " {}={}", c.name, st)?;
+                    match &c.state {
+                        pod::ContainerState::Waiting { reason, .. } => write!(f, " {}={}", c.name, reason)?,
+                        pod::ContainerState::Running { .. } => write!(f, " {}=Running", c.name)?,
+                        pod::ContainerState::Terminated(t) => write!(f, " {}={}:{}", c.name, t.reason, t.exit_code)?,
+                    }
                 }
                 Ok(())
             }

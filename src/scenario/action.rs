@@ -6,6 +6,31 @@ use crate::objects::store::Propagation;
 use crate::objects::{Kind, Object};
 use std::rc::Rc;
 
+/// A pod by name, or the `index`-th (in name order) of those matching a
+/// selector; and a container by name (the first when absent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodTarget {
+    pub namespace: String,
+    pub name: Option<String>,
+    pub selector: Option<String>,
+    pub index: usize,
+    pub container: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContainerOp {
+    /// The process stays alive but answers nothing.
+    Hang,
+    /// The process exits with this code.
+    Crash { exit_code: i32 },
+    /// The kernel's OOM killer: exit 137, reason OOMKilled.
+    Oom,
+    /// A signal sent to the process (9 kills; 15 meets its SIGTERM handling).
+    Kill { signal: i32 },
+    /// `kubectl exec`: a simulated command in the container.
+    Exec { command: Vec<String> },
+}
+
 #[derive(Clone, Debug)]
 pub enum Action {
     /// `kubectl apply`: create, or update metadata and spec if it exists.
@@ -47,6 +72,11 @@ pub enum Action {
         node: String,
         force: bool,
         grace_seconds: Option<u64>,
+    },
+    /// A fault or `exec` in one container of one pod.
+    Container {
+        target: PodTarget,
+        op: ContainerOp,
     },
     CrashNode(String),
     RestartNode(String),

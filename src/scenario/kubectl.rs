@@ -2,7 +2,7 @@
 //! `run`, `create -f`, `apply -f`, `delete`, `scale`, `label`, `annotate`,
 //! `cordon`, `uncordon`.
 
-use super::action::Action;
+use super::action::{Action, ContainerOp, PodTarget};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{Container, ContainerPort, Pod, PodSpec, PodStatus, PullPolicy, RestartPolicy};
 use crate::objects::store::Propagation;
@@ -70,6 +70,8 @@ const VALUE_FLAGS: &[&str] = &[
     "--filename",
     "--cascade",
     "--image-pull-policy",
+    "-c",
+    "--container",
 ];
 
 fn parse_args(tokens: &[String]) -> Result<Args, String> {
@@ -80,6 +82,11 @@ fn parse_args(tokens: &[String]) -> Result<Args, String> {
         if t == "--" {
             a.positional.extend(tokens[i + 1..].iter().cloned());
             break;
+        }
+        if t == "-it" || t == "-ti" {
+            a.flags.insert("--stdin".into(), "true".into());
+            i += 1;
+            continue;
         }
         if t.starts_with('-') && t.len() > 1 && !t.starts_with("--") && t.len() > 2 && t.as_bytes()[2] != b'=' {
             // -nfoo is not supported; keep it simple and explicit.
@@ -96,6 +103,9 @@ fn parse_args(tokens: &[String]) -> Result<Args, String> {
                 None => (t.clone(), "true".to_string()),
             };
             let canonical = match name.as_str() {
+                "-c" => "--container",
+                "-i" => "--stdin",
+                "-t" => "--tty",
                 "-n" => "--namespace",
                 "-l" => "--selector",
                 "-f" => "--filename",
@@ -322,12 +332,27 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
             let [node] = a.positional.as_slice() else { return Err("drain takes exactly one NODE".into()) };
             Action::Drain { node: node.clone(), force, grace_seconds: grace }
         }
+        "exec" => {
+            let container = a.take("--container");
+            a.take("--stdin");
+            a.take("--tty");
+            a.finish(&verb)?;
+            let (pod, command) = match a.positional.split_first() {
+                Some((pod, rest)) if !rest.is_empty() => (pod.clone(), rest.to_vec()),
+                _ => return Err("usage: kubectl exec POD [-c CONTAINER] -- COMMAND [args...]".into()),
+            };
+            let pod = pod.strip_prefix("pod/").unwrap_or(&pod).to_string();
+            Action::Container {
+                target: PodTarget { namespace: ns, name: Some(pod), selector: None, index: 0, container },
+                op: ContainerOp::Exec { command },
+            }
+        }
         "cordon" | "uncordon" => {
             a.finish(&verb)?;
             let [node] = a.positional.as_slice() else { return Err(format!("{} takes exactly one NODE", verb)) };
             Action::Cordon { node: node.clone(), unschedulable: verb == "cordon" }
         }
-        other => return Err(format!("`kubectl {}` is not supported in a timeline (supported: run, create, apply, delete, scale, label, annotate, cordon, uncordon, drain)", other)),
+        other => return Err(format!("`kubectl {}` is not supported in a timeline (supported: run, create, apply, delete, scale, label, annotate, exec, cordon, uncordon, drain)", other)),
     };
     Ok(Parsed::Action(action))
 }

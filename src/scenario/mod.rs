@@ -26,7 +26,7 @@ use crate::objects::store::Propagation;
 use crate::objects::{Kind, Object};
 use crate::sim::{SimDuration, SimTime};
 use crate::simulation::Simulation;
-use action::Action;
+use action::{Action, ContainerOp, PodTarget};
 use error::{Diagnostics, LoadError, LoadErrors};
 use expect::{CountCheck, Expectation, NodeFilter, PodFilter, Target};
 use reader::{Fields, Reader, Unknown};
@@ -601,8 +601,10 @@ impl Loader<'_> {
                 known_nodes.insert(n.meta.name.to_string());
                 Action::AddNode(n)
             }
-            "partitionNode" | "healNode" | "hangContainer" | "crashContainer" | "oomContainer" | "killContainer"
-            | "traffic" | "exec" => {
+            "exec" | "hangContainer" | "crashContainer" | "oomContainer" | "killContainer" => {
+                self.container_entry(&verb, v, &vp)?
+            }
+            "partitionNode" | "healNode" | "traffic" => {
                 self.r().err(v, &vp, format!("timeline verb `{}` is not simulated yet", verb));
                 return None;
             }
@@ -610,7 +612,10 @@ impl Loader<'_> {
                 self.r().err(
                     v,
                     &vp,
-                    format!("unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, addNode)", other),
+                    format!(
+                        "unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, addNode, exec, hangContainer, crashContainer, oomContainer, killContainer)",
+                        other
+                    ),
                 );
                 return None;
             }
@@ -618,6 +623,103 @@ impl Loader<'_> {
         f.skip(&[verb.as_str()]);
         self.r().done(f, Unknown::Error, "");
         Some(TimelineEntry { at: at?, action, line: e.pos.line })
+    }
+
+    /// `exec`, `hangContainer`, `crashContainer`, `oomContainer`,
+    /// `killContainer`: `{pod: NAME | selector: S, index: N, container: C,
+    /// namespace: NS}` plus `command` (exec), `exitCode` (crash), `signal`
+    /// (kill); or just a pod name.
+    fn container_entry(&mut self, verb: &str, v: &Y, vp: &str) -> Option<Action> {
+        let mut target =
+            PodTarget { namespace: "default".into(), name: None, selector: None, index: 0, container: None };
+        if let Some(name) = v.scalar_text().filter(|_| v.as_map().is_none()) {
+            if verb == "exec" {
+                self.r().err(v, vp, "exec needs `command:` and a pod: {pod: NAME, command: [touch, /tmp/x]}");
+                return None;
+            }
+            target.name = Some(name.to_string());
+            return Some(Action::Container { target, op: self.container_op(verb, None, v, vp)? });
+        }
+        let mut f = self.r().fields(v, vp)?;
+        target.name = f.get("pod").and_then(|n| self.r().str(n, &format!("{}.pod", vp)));
+        target.selector = f.get("selector").and_then(|n| self.r().text(n, &format!("{}.selector", vp)));
+        if let Some(n) = f.get("index") {
+            target.index = self.r().uint(n, &format!("{}.index", vp)).unwrap_or(0) as usize;
+        }
+        target.container = f.get("container").and_then(|n| self.r().str(n, &format!("{}.container", vp)));
+        if let Some(n) = f.get("namespace") {
+            target.namespace = self.r().str(n, &format!("{}.namespace", vp)).unwrap_or_default();
+        }
+        let extra = match verb {
+            "exec" => f.get("command"),
+            "crashContainer" => f.get("exitCode"),
+            "killContainer" => f.get("signal"),
+            _ => None,
+        };
+        self.r().done(
+            f,
+            Unknown::Error,
+            " (expected pod or selector, index, container, namespace, and command / exitCode / signal)",
+        );
+        if target.name.is_some() == target.selector.is_some() {
+            self.r().err(v, vp, "give exactly one of `pod` and `selector`");
+            return None;
+        }
+        if let Some(sel) = &target.selector {
+            if let Err(e) = Selector::parse(sel) {
+                self.r().err(v, &format!("{}.selector", vp), e);
+                return None;
+            }
+        }
+        let op = self.container_op(verb, extra, v, vp)?;
+        Some(Action::Container { target, op })
+    }
+
+    fn container_op(&mut self, verb: &str, extra: Option<&Y>, at: &Y, vp: &str) -> Option<ContainerOp> {
+        Some(match verb {
+            "hangContainer" => ContainerOp::Hang,
+            "oomContainer" => ContainerOp::Oom,
+            "crashContainer" => {
+                let code = match extra {
+                    Some(n) => self.r().int(n, &format!("{}.exitCode", vp))? as i32,
+                    None => 1,
+                };
+                ContainerOp::Crash { exit_code: code }
+            }
+            "killContainer" => {
+                let signal = match extra.map(|n| n.scalar_text().unwrap_or("").to_string()).as_deref() {
+                    None | Some("9") | Some("KILL") | Some("SIGKILL") => 9,
+                    Some("15") | Some("TERM") | Some("SIGTERM") => 15,
+                    Some("2") | Some("INT") | Some("SIGINT") => 2,
+                    Some(other) => {
+                        self.r().err(
+                            extra.unwrap_or(at),
+                            &format!("{}.signal", vp),
+                            format!("unknown signal `{}` (KILL, TERM, INT or a number)", other),
+                        );
+                        return None;
+                    }
+                };
+                ContainerOp::Kill { signal }
+            }
+            _ => {
+                let Some(n) = extra else {
+                    self.r().err(at, &format!("{}.command", vp), "exec needs `command`");
+                    return None;
+                };
+                let command = match n.as_seq() {
+                    Some(_) => self.r().string_list(n, &format!("{}.command", vp)),
+                    None => {
+                        self.r().text(n, &format!("{}.command", vp))?.split_whitespace().map(str::to_string).collect()
+                    }
+                };
+                if command.is_empty() {
+                    self.r().err(n, &format!("{}.command", vp), "command is empty");
+                    return None;
+                }
+                ContainerOp::Exec { command }
+            }
+        })
     }
 
     /// `delete: {kind, name, namespace, selector, gracePeriodSeconds, cascade}`
