@@ -113,8 +113,7 @@ fn exit_codes_of_sigterm_handling() {
         text.lines()
             .rev()
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-            .filter(|v| v["name"] == pod && v["verb"] == "UPDATE")
-            .next()
+            .find(|v| v["name"] == pod && v["verb"] == "UPDATE")
             .map(|v| v["detail"].as_str().unwrap().to_string())
             .unwrap_or_default()
     };
