@@ -65,6 +65,22 @@ enum Cmd {
         #[arg(short = 'A', long)]
         all_namespaces: bool,
     },
+    /// A container's log at a virtual time, as `kubectl logs` shows it:
+    /// `kubesim logs POD [-c CONTAINER] [--previous] --at TIME SCENARIO`.
+    Logs {
+        pod: String,
+        scenario: PathBuf,
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(short = 'c', long)]
+        container: Option<String>,
+        #[arg(short = 'p', long)]
+        previous: bool,
+        #[arg(short = 'n', long, default_value = "default")]
+        namespace: String,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Load and check a scenario without running it.
     Validate { scenario: PathBuf },
 }
@@ -87,6 +103,9 @@ fn main() -> ExitCode {
         Cmd::Get { kind, first, second, at, seed, output, selector, namespace, all_namespaces } => {
             let args: Vec<String> = [Some(kind), Some(first), second].into_iter().flatten().collect();
             cmd_get(&args, at, seed, output, selector, &namespace, all_namespaces)
+        }
+        Cmd::Logs { pod, scenario, at, container, previous, namespace, seed } => {
+            cmd_logs(&pod, &scenario, at, container, previous, &namespace, seed)
         }
         Cmd::Validate { scenario } => load(&scenario).map(|s| {
             for w in &s.warnings {
@@ -388,5 +407,53 @@ fn cmd_get(
             }
             Ok(0)
         }
+    }
+}
+
+fn cmd_logs(
+    pod: &str,
+    path: &Path,
+    at: Option<String>,
+    container: Option<String>,
+    previous: bool,
+    namespace: &str,
+    seed: Option<u64>,
+) -> Result<u8, Fail> {
+    let scn = load(path)?;
+    let at = at.map(|a| time_arg("at", &a)).transpose()?;
+    let (seed, _) = pick_seed(seed, &scn);
+    let until = Some(at.unwrap_or_else(|| runner::horizon(&scn)));
+    let res = runner::run(&scn, RunOptions { seed: Some(seed), until, keep_events: true, ..Default::default() });
+    let sim = &res.sim;
+    let pod_name = pod.strip_prefix("pod/").unwrap_or(pod);
+    let Some(p) = sim.store.pod(&kubesim::objects::store::Key::new(namespace, pod_name)) else {
+        return Err(Fail(format!("Error from server (NotFound): pods \"{}\" not found", pod_name), 1));
+    };
+    let idx = match &container {
+        None => 0,
+        Some(c) => p.spec.containers.iter().position(|x| *x.name == **c).ok_or_else(|| {
+            Fail(format!("error: container {} is not valid for pod {}", c, pod_name), 1)
+        })?,
+    };
+    let cname = &p.spec.containers[idx].name;
+    let lines = p
+        .node_name()
+        .and_then(|n| sim.kubelets().iter().find(|k| &*k.name == n))
+        .and_then(|k| k.logs(p.meta.uid, idx, previous));
+    match lines {
+        Some(lines) => {
+            for l in lines {
+                println!("{}", l);
+            }
+            Ok(0)
+        }
+        None if previous => Err(Fail(
+            format!("Error from server (BadRequest): previous terminated container \"{}\" in pod \"{}\" not found", cname, pod_name),
+            1,
+        )),
+        None => Err(Fail(
+            format!("Error from server (BadRequest): container \"{}\" in pod \"{}\" is waiting to start", cname, pod_name),
+            1,
+        )),
     }
 }

@@ -130,6 +130,11 @@ impl<'a> Ctx<'a> {
         self.queue.push_after(d, ev);
     }
 
+    /// Whether human-readable records (container logs) are wanted.
+    pub fn keeps_logs(&self) -> bool {
+        self.trace.keeps_events()
+    }
+
     /// Records a Kubernetes Event (what `kubectl get events` lists).
     #[allow(clippy::too_many_arguments)]
     pub fn event(

@@ -598,7 +598,11 @@ impl Kubelet {
         );
         let probes = c.probes.clone();
         let proc = &mut w.procs[idx];
+        if ctx.keeps_logs() && proc.log.is_none() {
+            proc.log = Some(Vec::new());
+        }
         proc.start(now, images.get(&c.image), probes.startup.is_some());
+        proc.say(now, format_args!("started {} (container {})", c.image, c.name));
         let (inst, started_ok) = (proc.instance, proc.started_ok);
         let cs = &mut w.status.container_statuses[idx];
         cs.state = ContainerState::Running { started_at: now };
@@ -637,6 +641,7 @@ impl Kubelet {
         let reset = ctx.cfg.crash_loop_backoff_reset;
         let initial = ctx.cfg.crash_loop_backoff_initial;
         let w = self.workers.get_mut(&uid).expect("worker");
+        w.procs[idx].say(now, format_args!("exited with code {}{}", code, reason.map(|r| format!(" ({})", r)).unwrap_or_default()));
         w.procs[idx].stop();
         let cs = &mut w.status.container_statuses[idx];
         let started_at = match cs.state {
@@ -813,6 +818,17 @@ impl Kubelet {
             let after = outcome.after;
             proc.pending[slot(kind)] = Some(outcome);
             self.schedule(uid, gen, idx, Step::ProbeResult(kind, inst), now + after, ctx);
+        }
+    }
+
+    /// The log of container `idx` of pod `uid` (this instance, or the one
+    /// before with `previous`), if the pod runs here and logs are kept.
+    pub fn logs(&self, uid: u64, idx: usize, previous: bool) -> Option<&[String]> {
+        let p = self.workers.get(&uid)?.procs.get(idx)?;
+        if previous {
+            p.previous_log.as_deref()
+        } else {
+            p.log.as_deref()
         }
     }
 

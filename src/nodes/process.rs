@@ -41,6 +41,10 @@ pub struct Proc {
     pub pending: [Option<ProbeOutcome>; 3],
     /// When the process will exit, with what code, once killed.
     pub kill_result: Option<(SimTime, i32)>,
+    /// Log lines of this instance and of the one before (`kubectl logs
+    /// --previous`), kept only when a person will read them.
+    pub log: Option<Vec<String>>,
+    pub previous_log: Option<Vec<String>>,
 }
 
 pub fn slot(kind: ProbeKind) -> usize {
@@ -54,6 +58,9 @@ pub fn slot(kind: ProbeKind) -> usize {
 impl Proc {
     /// A fresh process started at `now`.
     pub fn start(&mut self, now: SimTime, image: Option<&ImageBehavior>, has_startup_probe: bool) {
+        if self.instance > 0 && self.log.is_some() {
+            self.previous_log = self.log.replace(Vec::new());
+        }
         self.instance += 1;
         self.running_since = Some(now);
         self.hung = false;
@@ -65,6 +72,13 @@ impl Proc {
         self.killing = false;
         self.pending = Default::default();
         self.kill_result = None;
+    }
+
+    /// Appends a log line (when logs are kept).
+    pub fn say(&mut self, now: SimTime, line: std::fmt::Arguments) {
+        if let Some(log) = self.log.as_mut() {
+            log.push(format!("[{}] {}", now, line));
+        }
     }
 
     pub fn stop(&mut self) {
@@ -142,6 +156,12 @@ pub fn run_probe(
                 );
             }
             proc.served += 1;
+            let served = proc.served;
+            let status_now = match http.fail_after_requests {
+                Some(n) if served > n => 500,
+                _ => http.status,
+            };
+            proc.say(now, format_args!("GET {} -> {} (request {})", path, status_now, served));
             let status = match http.fail_after_requests {
                 Some(n) if proc.served > n => 500,
                 _ => http.status,
@@ -289,7 +309,7 @@ pub fn termination(
     };
     let behavior = image.map(|b| b.sigterm).unwrap_or_default();
     let sigkilled = Termination { sigterm_at, exit_at: kill_at, exit_code: 137 };
-    match behavior {
+    let t = match behavior {
         Sigterm::Exit => Termination { sigterm_at, exit_at: sigterm_at, exit_code: 143 },
         Sigterm::Ignore => sigkilled,
         // A hung app's handler never runs.
@@ -298,7 +318,15 @@ pub fn termination(
             Termination { sigterm_at, exit_at: sigterm_at + d, exit_code: 0 }
         }
         Sigterm::ExitAfter(_) => sigkilled,
+    };
+    if hook > SimDuration::ZERO {
+        proc.say(now, format_args!("preStop hook running"));
     }
+    proc.say(sigterm_at, format_args!("received SIGTERM{}", if t.exit_code == 137 { " (not handled)" } else { "" }));
+    if t.exit_code == 137 {
+        proc.say(t.exit_at, format_args!("killed by SIGKILL"));
+    }
+    t
 }
 
 #[cfg(test)]

@@ -122,6 +122,12 @@ impl Trace {
     }
 
     /// Keeps event records in memory (for the timeline and `describe`).
+    /// Whether records are kept for people to read (events, and the
+    /// kubelets' container logs).
+    pub fn keeps_events(&self) -> bool {
+        self.keep_events
+    }
+
     pub fn keep_events(&mut self, keep: bool) {
         self.keep_events = keep;
     }
