@@ -65,6 +65,20 @@ enum Cmd {
         #[arg(short = 'A', long)]
         all_namespaces: bool,
     },
+    /// A pod as `kubectl describe pod` shows it at a virtual time:
+    /// `kubesim describe pod NAME --at TIME SCENARIO`.
+    Describe {
+        /// pod
+        kind: String,
+        name: String,
+        scenario: PathBuf,
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(short = 'n', long, default_value = "default")]
+        namespace: String,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// A container's log at a virtual time, as `kubectl logs` shows it:
     /// `kubesim logs POD [-c CONTAINER] [--previous] --at TIME SCENARIO`.
     Logs {
@@ -103,6 +117,9 @@ fn main() -> ExitCode {
         Cmd::Get { kind, first, second, at, seed, output, selector, namespace, all_namespaces } => {
             let args: Vec<String> = [Some(kind), Some(first), second].into_iter().flatten().collect();
             cmd_get(&args, at, seed, output, selector, &namespace, all_namespaces)
+        }
+        Cmd::Describe { kind, name, scenario, at, namespace, seed } => {
+            cmd_describe(&kind, &name, &scenario, at, &namespace, seed)
         }
         Cmd::Logs { pod, scenario, at, container, previous, namespace, seed } => {
             cmd_logs(&pod, &scenario, at, container, previous, &namespace, seed)
@@ -431,9 +448,12 @@ fn cmd_logs(
     };
     let idx = match &container {
         None => 0,
-        Some(c) => p.spec.containers.iter().position(|x| *x.name == **c).ok_or_else(|| {
-            Fail(format!("error: container {} is not valid for pod {}", c, pod_name), 1)
-        })?,
+        Some(c) => p
+            .spec
+            .containers
+            .iter()
+            .position(|x| *x.name == **c)
+            .ok_or_else(|| Fail(format!("error: container {} is not valid for pod {}", c, pod_name), 1))?,
     };
     let cname = &p.spec.containers[idx].name;
     let lines = p
@@ -448,12 +468,42 @@ fn cmd_logs(
             Ok(0)
         }
         None if previous => Err(Fail(
-            format!("Error from server (BadRequest): previous terminated container \"{}\" in pod \"{}\" not found", cname, pod_name),
+            format!(
+                "Error from server (BadRequest): previous terminated container \"{}\" in pod \"{}\" not found",
+                cname, pod_name
+            ),
             1,
         )),
         None => Err(Fail(
-            format!("Error from server (BadRequest): container \"{}\" in pod \"{}\" is waiting to start", cname, pod_name),
+            format!(
+                "Error from server (BadRequest): container \"{}\" in pod \"{}\" is waiting to start",
+                cname, pod_name
+            ),
             1,
         )),
     }
+}
+
+fn cmd_describe(
+    kind: &str,
+    name: &str,
+    path: &Path,
+    at: Option<String>,
+    namespace: &str,
+    seed: Option<u64>,
+) -> Result<u8, Fail> {
+    if Kind::from_cli(kind) != Some(Kind::Pod) {
+        return Err(Fail(format!("error: describe {} is not supported yet (supported: pod)", kind), 2));
+    }
+    let scn = load(path)?;
+    let at = at.map(|a| time_arg("at", &a)).transpose()?;
+    let (seed, _) = pick_seed(seed, &scn);
+    let until = Some(at.unwrap_or_else(|| runner::horizon(&scn)));
+    let res = runner::run(&scn, RunOptions { seed: Some(seed), until, keep_events: true, ..Default::default() });
+    let sim = &res.sim;
+    let Some(p) = sim.store.pod(&kubesim::objects::store::Key::new(namespace, name)) else {
+        return Err(Fail(format!("Error from server (NotFound): pods \"{}\" not found", name), 1));
+    };
+    print!("{}", kubesim::report::describe::describe_pod(p, sim.trace.events(), sim.now()));
+    Ok(0)
 }

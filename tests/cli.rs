@@ -150,3 +150,36 @@ fn get_json_and_yaml_show_the_api_objects() {
     let o = kubesim(&["get", "pods", "-o", "name", NODE_DIES]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn describe_and_logs_explain_a_liveness_restart() {
+    const LIVENESS: &str = "scenarios/liveness-unhealthy-kubia.yaml";
+    let o = kubesim(&["describe", "pod", "kubia-liveness", "--at", "2m", LIVENESS]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    for needle in [
+        "Last State:     Terminated",
+        "Reason:       Error",
+        "Exit Code:    137",
+        "Restart Count:  1",
+        "Liveness:       http-get http://:8080/ delay=0s timeout=1s period=10s #success=1 #failure=3",
+        "Liveness probe failed: HTTP probe failed with statuscode: 500",
+        "(x3 over",
+        "Container kubia failed liveness probe, will be restarted",
+    ] {
+        assert!(out.contains(needle), "no `{}` in\n{}", needle, out);
+    }
+    let prev = stdout(&kubesim(&["logs", "kubia-liveness", "--previous", "--at", "2m", LIVENESS]));
+    let lines: Vec<&str> = prev.lines().collect();
+    assert!(lines[0].contains("started luksa/kubia-unhealthy"), "{}", prev);
+    assert_eq!(lines.iter().filter(|l| l.contains("-> 200")).count(), 5, "{}", prev);
+    assert_eq!(lines.iter().filter(|l| l.contains("-> 500")).count(), 3, "{}", prev);
+    assert!(
+        prev.contains("received SIGTERM (not handled)") && lines.last().unwrap().contains("exited with code 137"),
+        "{}",
+        prev
+    );
+    let o = kubesim(&["logs", "kubia-liveness", "--previous", "--at", "1m", LIVENESS]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("previous terminated container \"kubia\" in pod \"kubia-liveness\" not found"));
+}

@@ -641,7 +641,10 @@ impl Kubelet {
         let reset = ctx.cfg.crash_loop_backoff_reset;
         let initial = ctx.cfg.crash_loop_backoff_initial;
         let w = self.workers.get_mut(&uid).expect("worker");
-        w.procs[idx].say(now, format_args!("exited with code {}{}", code, reason.map(|r| format!(" ({})", r)).unwrap_or_default()));
+        w.procs[idx].say(
+            now,
+            format_args!("exited with code {}{}", code, reason.map(|r| format!(" ({})", r)).unwrap_or_default()),
+        );
         w.procs[idx].stop();
         let cs = &mut w.status.container_statuses[idx];
         let started_at = match cs.state {

@@ -1,6 +1,7 @@
 //! Output: kubectl-like tables, the event timeline, and CSV reports.
 
 pub mod csv;
+pub mod describe;
 pub mod kubectl;
 pub mod manifest;
 pub mod table;
