@@ -102,3 +102,44 @@ proptest! {
         check(&scn, &text)?;
     }
 }
+
+/// A pod whose HTTP app hangs at `onset_ms`, with a liveness probe.
+fn liveness_text(delay: u64, period: u64, timeout: u64, threshold: u64, onset_ms: u64) -> String {
+    format!(
+        "name: liveness timing\nseed: 1\nduration: 30m\ncluster:\n  nodes: [{{name: n1}}]\nimages:\n  app/web:v1: {{pull: 1s, start: 1s, http: {{port: 8080}}}}\nobjects:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {{name: web}}\n    spec:\n      containers:\n      - name: c\n        image: app/web:v1\n        livenessProbe:\n          httpGet: {{path: /, port: 8080}}\n          initialDelaySeconds: {delay}\n          periodSeconds: {period}\n          timeoutSeconds: {timeout}\n          failureThreshold: {threshold}\ntimeline:\n  - at: {onset_ms}ms\n    hangContainer: web\n"
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Issue 3's bound: the kill comes within initialDelay + failureThreshold
+    /// × period + timeout of the onset, and never earlier than
+    /// failureThreshold − 1 periods after it.
+    #[test]
+    fn liveness_kill_timing_is_bounded(
+        delay in 0u64..60,
+        period in 1u64..30,
+        timeout_frac in 0.0f64..1.0,
+        threshold in 1u64..6,
+        onset_ms in 5_000u64..200_000,
+    ) {
+        let timeout = 1 + ((period - 1) as f64 * timeout_frac) as u64; // 1 ≤ timeout ≤ period
+        let text = liveness_text(delay, period, timeout, threshold, onset_ms);
+        let scn = scenario::load_str(&text, "liveness.yaml", Path::new(".")).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let r = kubesim::runner::run(&scn, kubesim::runner::RunOptions { keep_events: true, ..Default::default() });
+        prop_assert!(r.sim.user_errors.is_empty(), "{:?}\n{}", r.sim.user_errors, text);
+        let kill = r
+            .sim
+            .trace
+            .events()
+            .iter()
+            .find(|e| e.reason == "Killing" && e.name == "web")
+            .map(|e| e.time.0)
+            .ok_or_else(|| TestCaseError::fail(format!("never killed\n{}", text)))?;
+        let onset = onset_ms * 1_000_000;
+        let s = 1_000_000_000u64;
+        prop_assert!(kill <= onset + (delay + threshold * period + timeout) * s, "killed at {} ns, onset {} ns\n{}", kill, onset, text);
+        prop_assert!(kill >= onset + (threshold - 1) * period * s, "killed too early at {} ns, onset {} ns\n{}", kill, onset, text);
+    }
+}

@@ -497,7 +497,11 @@ impl Kubelet {
                     return;
                 }
                 if let Some(outcome) = p.pending[slot(kind)].take() {
+                    let missed = std::mem::take(&mut p.tick_missed[slot(kind)]);
                     self.apply_probe_result(uid, idx, kind, outcome, images, ctx);
+                    if missed {
+                        self.probe_now(uid, idx, kind, images, ctx);
+                    }
                 }
             }
             Step::ContainerKilled(inst) => {
@@ -783,9 +787,31 @@ impl Kubelet {
         let now = ctx.now;
         let w = self.workers.get_mut(&uid).expect("worker");
         let pod = w.pod.clone();
+        let Some(probe) = pod.spec.containers[idx].probes.get(kind) else { return };
+        let gen = w.gen;
+        let next_tick = now + SimDuration::from_secs(probe.period_seconds);
+        let proc = &mut w.procs[idx];
+        if proc.pending[slot(kind)].is_some() {
+            // Still probing: the tick waits (Go's ticker keeps one).
+            proc.tick_missed[slot(kind)] = true;
+        } else {
+            // The result is scheduled before the next tick, so a probe that
+            // takes a whole period returns before that tick comes.
+            self.probe_now(uid, idx, kind, images, ctx);
+        }
+        self.schedule(uid, gen, idx, Step::ProbeTick(kind), next_tick, ctx);
+    }
+
+    /// Runs one probe now if the container is running, past its initial
+    /// delay, and (for liveness and readiness) started.
+    fn probe_now(&mut self, uid: u64, idx: usize, kind: ProbeKind, images: &ImageCatalog, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let pod = w.pod.clone();
         let c = &pod.spec.containers[idx];
         let Some(probe) = c.probes.get(kind) else { return };
-        let gen = w.gen;
+        let (gen, terminating) = (w.gen, w.terminating);
+        let ip = w.status.pod_ip.clone().unwrap_or_else(|| "".into());
         let proc = &mut w.procs[idx];
         let skip = match proc.running_since {
             None => true,
@@ -793,27 +819,14 @@ impl Kubelet {
                 proc.killing
                     || (kind == ProbeKind::Startup) == proc.started_ok
                     || now < since + SimDuration::from_secs(probe.initial_delay_seconds)
-                    || proc.pending[slot(kind)].is_some()
             }
         };
-        let ip = w.status.pod_ip.clone().unwrap_or_else(|| "".into());
-        let terminating = w.terminating;
-        self.schedule(uid, gen, idx, Step::ProbeTick(kind), now + SimDuration::from_secs(probe.period_seconds), ctx);
         // On deletion liveness and startup are forced to success.
         if skip || (terminating && kind != ProbeKind::Readiness) {
             return;
         }
-        let w = self.workers.get_mut(&uid).expect("worker");
-        let proc = &mut w.procs[idx];
-        let outcome = run_probe(
-            &probe.handler,
-            SimDuration::from_secs(probe.timeout_seconds),
-            c,
-            images.get(&c.image),
-            proc,
-            &ip,
-            now,
-        );
+        let timeout = SimDuration::from_secs(probe.timeout_seconds);
+        let outcome = run_probe(&probe.handler, timeout, c, images.get(&c.image), proc, &ip, now);
         if outcome.after == SimDuration::ZERO {
             self.apply_probe_result(uid, idx, kind, outcome, images, ctx);
         } else {

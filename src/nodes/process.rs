@@ -39,6 +39,9 @@ pub struct Proc {
     pub killing: bool,
     /// Probe results on their way back (the probe takes time).
     pub pending: [Option<ProbeOutcome>; 3],
+    /// A tick came while the probe was still running: Go's ticker keeps one
+    /// tick, so the worker probes again as soon as the result is in.
+    pub tick_missed: [bool; 3],
     /// When the process will exit, with what code, once killed.
     pub kill_result: Option<(SimTime, i32)>,
     /// Log lines of this instance and of the one before (`kubectl logs
@@ -71,6 +74,7 @@ impl Proc {
         self.started_ok = !has_startup_probe;
         self.killing = false;
         self.pending = Default::default();
+        self.tick_missed = [false; 3];
         self.kill_result = None;
     }
 
