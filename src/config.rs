@@ -63,6 +63,9 @@ pub struct Config {
     pub default_image_pull: SimDuration,
     /// `imagePullPolicy: Always` with the image cached: a manifest check.
     pub image_manifest_check: SimDuration,
+    /// Image-pull back-off: 10 s doubling to 300 s.
+    pub image_pull_backoff_initial: SimDuration,
+    pub image_pull_backoff_max: SimDuration,
     pub crash_loop_backoff_initial: SimDuration,
     pub crash_loop_backoff_max: SimDuration,
     /// A container that ran this long resets its crash-loop back-off.
@@ -105,6 +108,8 @@ impl Default for Config {
             container_start: SimDuration::from_millis(100),
             default_image_pull: SimDuration::from_secs(2),
             image_manifest_check: SimDuration::from_millis(300),
+            image_pull_backoff_initial: SimDuration::from_secs(10),
+            image_pull_backoff_max: SimDuration::from_secs(300),
             crash_loop_backoff_initial: SimDuration::from_secs(10),
             crash_loop_backoff_max: SimDuration::from_secs(300),
             crash_loop_backoff_reset: SimDuration::from_secs(600),
@@ -154,6 +159,8 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("containerStart", KnobKind::Duration, "container create+start (100ms)"),
     ("defaultImagePull", KnobKind::Duration, "pull time of an image not in `images:` (2s)"),
     ("imageManifestCheck", KnobKind::Duration, "pull with Always when cached (300ms)"),
+    ("imagePullBackOffInitial", KnobKind::Duration, "(10s)"),
+    ("imagePullBackOffMax", KnobKind::Duration, "(5m)"),
     ("crashLoopBackOffInitial", KnobKind::Duration, "(10s)"),
     ("crashLoopBackOffMax", KnobKind::Duration, "(5m)"),
     ("crashLoopBackOffReset", KnobKind::Duration, "(10m)"),
@@ -192,6 +199,8 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("containerStart", Dur(d)) => cfg.container_start = d,
         ("defaultImagePull", Dur(d)) => cfg.default_image_pull = d,
         ("imageManifestCheck", Dur(d)) => cfg.image_manifest_check = d,
+        ("imagePullBackOffInitial", Dur(d)) => cfg.image_pull_backoff_initial = d,
+        ("imagePullBackOffMax", Dur(d)) => cfg.image_pull_backoff_max = d,
         ("crashLoopBackOffInitial", Dur(d)) => cfg.crash_loop_backoff_initial = d,
         ("crashLoopBackOffMax", Dur(d)) => cfg.crash_loop_backoff_max = d,
         ("crashLoopBackOffReset", Dur(d)) => cfg.crash_loop_backoff_reset = d,

@@ -27,6 +27,9 @@ pub struct ImageBehavior {
     pub files: Vec<String>,
     /// Exit code of exec commands the simulator does not know.
     pub exec_default: i32,
+    /// Pulls of this image fail with this message (a missing tag, a
+    /// private registry).
+    pub pull_error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -55,6 +55,10 @@ pub enum Step {
     ProbeResult(ProbeKind, u32),
     /// This instance, killed after a failed liveness/startup probe, is gone.
     ContainerKilled(u32),
+    /// The pull of container `idx`'s image failed.
+    PullFailed,
+    /// The pod worker's next sync after ErrImagePull: back off.
+    PullBackOff,
     /// Container `idx`'s back-off expired: restart it.
     Restart,
     /// Every container has stopped after a kill.
@@ -97,6 +101,8 @@ struct Worker {
     pulling: Option<(SimDuration, SimDuration)>,
     /// The process of each container.
     procs: Vec<Proc>,
+    /// Image-pull back-off per container (10 s doubling to 300 s).
+    pull_backoff: Vec<Option<SimDuration>>,
 }
 
 pub struct Kubelet {
@@ -393,6 +399,7 @@ impl Kubelet {
             sandbox_ready: false,
             pulling: None,
             procs: vec![Proc::default(); n],
+            pull_backoff: vec![None; n],
         };
         let uid = p.meta.uid;
         self.send_status(&w, ctx);
@@ -481,6 +488,42 @@ impl Kubelet {
                 );
             }
             Step::Started => self.started(uid, idx, images, ctx),
+            Step::PullFailed => {
+                let (initial, max) = (ctx.cfg.image_pull_backoff_initial, ctx.cfg.image_pull_backoff_max);
+                let w = self.workers.get_mut(&uid).expect("worker");
+                w.pulling = None;
+                let c = &w.pod.spec.containers[idx];
+                let why = images.get(&c.image).and_then(|b| b.pull_error.clone()).unwrap_or_default();
+                let msg = format!("Failed to pull image \"{}\": {}", c.image, why);
+                ctx.event(true, SOURCE, "Failed", "Pod", &w.key.namespace, &w.key.name, &msg);
+                ctx.event(true, SOURCE, "Failed", "Pod", &w.key.namespace, &w.key.name, &"Error: ErrImagePull");
+                w.pull_backoff[idx] = Some(match w.pull_backoff[idx] {
+                    None => initial,
+                    Some(b) => SimDuration((b.0 * 2).min(max.0)),
+                });
+                w.status.container_statuses[idx].state =
+                    ContainerState::Waiting { reason: "ErrImagePull".into(), message: Some(msg.into()) };
+                update_phase_and_conditions(w, ctx.now);
+                let w = &self.workers[&uid];
+                self.send_status(w, ctx);
+                // The pod worker's next sync (PLEG relist, 1 s) backs off.
+                self.schedule(uid, gen, idx, Step::PullBackOff, ctx.now + SimDuration::from_secs(1), ctx);
+            }
+            Step::PullBackOff => {
+                let w = self.workers.get_mut(&uid).expect("worker");
+                let c = &w.pod.spec.containers[idx];
+                let msg = format!("Back-off pulling image \"{}\"", c.image);
+                ctx.event(false, SOURCE, "BackOff", "Pod", &w.key.namespace, &w.key.name, &msg);
+                ctx.event(true, SOURCE, "Failed", "Pod", &w.key.namespace, &w.key.name, &"Error: ImagePullBackOff");
+                w.status.container_statuses[idx].state =
+                    ContainerState::Waiting { reason: "ImagePullBackOff".into(), message: Some(msg.into()) };
+                let wait = w.pull_backoff[idx].unwrap_or_default();
+                let w = &self.workers[&uid];
+                self.send_status(w, ctx);
+                // The back-off counts from the failure, one sync ago.
+                let retry = (ctx.now + wait).saturating_sub_dur(SimDuration::from_secs(1));
+                self.schedule(uid, gen, idx, Step::Pull, retry.max(ctx.now), ctx);
+            }
             Step::Exited(inst) => {
                 let w = &self.workers[&uid];
                 let p = &w.procs[idx];
@@ -580,8 +623,9 @@ impl Kubelet {
         let begin = ctx.now.max(self.pull_free_at);
         let done = begin + duration;
         self.pull_free_at = done;
+        let fails = images.get(&image).is_some_and(|b| b.pull_error.is_some());
         self.workers.get_mut(&uid).expect("worker").pulling = Some((duration, done - ctx.now));
-        self.schedule(uid, gen, idx, Step::Pulled, done, ctx);
+        self.schedule(uid, gen, idx, if fails { Step::PullFailed } else { Step::Pulled }, done, ctx);
     }
 
     fn started(&mut self, uid: u64, idx: usize, images: &ImageCatalog, ctx: &mut Ctx) {

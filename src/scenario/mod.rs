@@ -383,6 +383,9 @@ impl Loader<'_> {
                         }
                     };
                 }
+                if let Some(n) = f.get("pullError") {
+                    b.pull_error = self.r().text(n, &format!("{}.pullError", p));
+                }
                 if let Some(n) = f.get("files") {
                     b.files = self.r().string_list(n, &format!("{}.files", p));
                 }
@@ -407,7 +410,7 @@ impl Loader<'_> {
                 self.r().done(
                     f,
                     Unknown::Error,
-                    " in an image (expected pull, start, exitAfter, exitCode, http, tcp, listenAfter, sigterm, files, exec, memory)",
+                    " in an image (expected pull, pullError, start, exitAfter, exitCode, http, tcp, listenAfter, sigterm, files, exec, memory)",
                 );
             }
             cat.images.insert(name, b);

@@ -31,6 +31,11 @@ impl SimTime {
         self.0 as f64 / NANOS_PER_SEC as f64
     }
 
+    /// `self − d`, stopping at zero.
+    pub fn saturating_sub_dur(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_sub(d.0))
+    }
+
     pub fn saturating_sub(self, other: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(other.0))
     }
