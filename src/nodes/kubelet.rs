@@ -557,10 +557,8 @@ impl Kubelet {
             }
             Step::Restart => {
                 let w = self.workers.get_mut(&uid).expect("worker");
-                if let Some(b) = w.backoff[idx].as_mut() {
-                    // flowcontrol.Backoff.Next: the period doubles, capped.
-                    b.period = SimDuration((b.period.0 * 2).min(ctx.cfg.crash_loop_backoff_max.0));
-                    b.last_update = ctx.now;
+                if let Some(b) = w.backoff[idx] {
+                    w.backoff[idx] = Some(next_period(b, ctx.now, ctx.cfg.crash_loop_backoff_max));
                 }
                 self.begin_restart(uid, idx, ctx);
             }
@@ -723,13 +721,8 @@ impl Kubelet {
         // Crash-loop back-off (k8s-semantics §2.5): the first exit, or one
         // after a quiet spell longer than the reset window, restarts at
         // once; later exits wait the current period, which then doubles.
-        let delay = match w.backoff[idx] {
-            Some(b) if now.saturating_sub(b.last_update) <= reset => b.period,
-            _ => {
-                w.backoff[idx] = Some(Backoff { period: initial, last_update: now });
-                SimDuration::ZERO
-            }
-        };
+        let (delay, entry) = crash_loop_delay(w.backoff[idx], now, initial, reset);
+        w.backoff[idx] = Some(entry);
         if delay == SimDuration::ZERO {
             self.begin_restart(uid, idx, ctx);
             return;
@@ -1062,6 +1055,62 @@ impl Kubelet {
     }
 }
 
+/// `getPhase` (pkg/kubelet/kubelet_pods.go): a waiting container that has
+/// run before counts as stopped; stopped containers decide by policy.
+fn pod_phase(statuses: &[ContainerStatus], policy: RestartPolicy) -> PodPhase {
+    let (mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
+    for c in statuses {
+        match &c.state {
+            ContainerState::Running { .. } => running += 1,
+            ContainerState::Waiting { .. } if c.last_state.is_some() => stopped += 1,
+            ContainerState::Waiting { .. } => waiting += 1,
+            ContainerState::Terminated(t) => {
+                stopped += 1;
+                if t.exit_code == 0 {
+                    succeeded += 1;
+                }
+            }
+        }
+    }
+    if waiting > 0 {
+        PodPhase::Pending
+    } else if running > 0 {
+        PodPhase::Running
+    } else if stopped == 0 {
+        PodPhase::Pending
+    } else if policy == RestartPolicy::Always {
+        PodPhase::Running
+    } else if stopped == succeeded {
+        PodPhase::Succeeded
+    } else if policy == RestartPolicy::Never {
+        PodPhase::Failed
+    } else {
+        PodPhase::Running
+    }
+}
+
+/// The crash-loop back-off (k8s-semantics §2.5) when a container exits at
+/// `now`: the wait before it restarts, and the entry to keep. The first
+/// exit, or one more than `reset` after the last restart decision, restarts
+/// at once and starts the ladder at `initial`; later exits wait the current
+/// period (which doubles, capped, when the restart happens: `next_period`).
+fn crash_loop_delay(
+    entry: Option<Backoff>,
+    now: SimTime,
+    initial: SimDuration,
+    reset: SimDuration,
+) -> (SimDuration, Backoff) {
+    match entry {
+        Some(b) if now.saturating_sub(b.last_update) <= reset => (b.period, b),
+        _ => (SimDuration::ZERO, Backoff { period: initial, last_update: now }),
+    }
+}
+
+/// `flowcontrol.Backoff.Next` at the restart: the period doubles, capped.
+fn next_period(b: Backoff, now: SimTime, max: SimDuration) -> Backoff {
+    Backoff { period: SimDuration((b.period.0 * 2).min(max.0)), last_update: now }
+}
+
 /// A terminated state as the runtime reports it: 0 is Completed, anything
 /// else Error (137 from SIGKILL, 143 from SIGTERM).
 fn terminated(code: i32, started_at: Option<SimTime>, finished_at: SimTime) -> TerminatedState {
@@ -1088,37 +1137,7 @@ fn not_ready_cond(now: SimTime, containers: &[crate::objects::pod::Container]) -
 fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
     let st = &mut w.status;
     let policy = w.pod.spec.restart_policy;
-    // `getPhase` (pkg/kubelet/kubelet_pods.go): a waiting container that has
-    // run before counts as stopped; stopped containers decide by policy.
-    let (mut running, mut waiting, mut stopped, mut succeeded) = (0, 0, 0, 0);
-    for c in &st.container_statuses {
-        match &c.state {
-            ContainerState::Running { .. } => running += 1,
-            ContainerState::Waiting { .. } if c.last_state.is_some() => stopped += 1,
-            ContainerState::Waiting { .. } => waiting += 1,
-            ContainerState::Terminated(t) => {
-                stopped += 1;
-                if t.exit_code == 0 {
-                    succeeded += 1;
-                }
-            }
-        }
-    }
-    st.phase = if waiting > 0 {
-        PodPhase::Pending
-    } else if running > 0 {
-        PodPhase::Running
-    } else if stopped == 0 {
-        PodPhase::Pending
-    } else if policy == RestartPolicy::Always {
-        PodPhase::Running
-    } else if stopped == succeeded {
-        PodPhase::Succeeded
-    } else if policy == RestartPolicy::Never {
-        PodPhase::Failed
-    } else {
-        PodPhase::Running
-    };
+    st.phase = pod_phase(&st.container_statuses, policy);
     let ready = !st.container_statuses.is_empty() && st.container_statuses.iter().all(|c| c.ready);
     let set = |slot: &mut Option<Condition>, ready: bool, reason: Option<Rc<str>>, message: Option<Rc<str>>| {
         let status = if ready { CondStatus::True } else { CondStatus::False };
@@ -1151,4 +1170,77 @@ fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
     };
     set(&mut st.conditions.containers_ready, ready, reason.clone(), message.clone());
     set(&mut st.conditions.ready, ready, reason, message);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(s: u64) -> SimTime {
+        SimTime(s * 1_000_000_000)
+    }
+
+    #[test]
+    fn crash_loop_ladder_and_reset() {
+        // A container that runs 5 s each time: waits before each restart.
+        let (initial, max, reset) =
+            (SimDuration::from_secs(10), SimDuration::from_secs(300), SimDuration::from_secs(600));
+        let mut entry = None;
+        let mut t = secs(0);
+        let mut waits = Vec::new();
+        for _ in 0..9 {
+            t += SimDuration::from_secs(5); // runs, then exits
+            let (delay, e) = crash_loop_delay(entry, t, initial, reset);
+            waits.push(delay.as_secs());
+            t += delay; // the restart
+            entry = Some(if delay == SimDuration::ZERO { e } else { next_period(e, t, max) });
+        }
+        assert_eq!(waits, vec![0, 10, 20, 40, 80, 160, 300, 300, 300]);
+        // Ten quiet minutes reset the ladder.
+        let (delay, e) = crash_loop_delay(entry, t + SimDuration::from_secs(601), initial, reset);
+        assert_eq!((delay, e.period), (SimDuration::ZERO, initial));
+    }
+
+    fn cs(state: ContainerState, restarted: bool) -> ContainerStatus {
+        let done = TerminatedState {
+            exit_code: 1,
+            signal: None,
+            reason: "Error".into(),
+            message: None,
+            started_at: None,
+            finished_at: SimTime::ZERO,
+        };
+        ContainerStatus {
+            name: "c".into(),
+            image: "i".into(),
+            ready: false,
+            started: false,
+            restart_count: restarted as u32,
+            container_id: None,
+            state,
+            last_state: restarted.then_some(done),
+        }
+    }
+
+    #[test]
+    fn phase_as_get_phase_derives_it() {
+        use RestartPolicy::*;
+        let waiting = || ContainerState::Waiting { reason: "ContainerCreating".into(), message: None };
+        let running = || ContainerState::Running { started_at: SimTime::ZERO };
+        let exited = |code| ContainerState::Terminated(terminated(code, None, SimTime::ZERO));
+        let cases: Vec<(&str, Vec<ContainerStatus>, RestartPolicy, PodPhase)> = vec![
+            ("creating", vec![cs(waiting(), false)], Always, PodPhase::Pending),
+            ("one running, one creating", vec![cs(running(), false), cs(waiting(), false)], Always, PodPhase::Pending),
+            ("running", vec![cs(running(), false)], Never, PodPhase::Running),
+            ("crash loop waiting", vec![cs(waiting(), true)], Always, PodPhase::Running),
+            ("all exited 0, Never", vec![cs(exited(0), false)], Never, PodPhase::Succeeded),
+            ("one failed, Never", vec![cs(exited(0), false), cs(exited(1), false)], Never, PodPhase::Failed),
+            ("failed, OnFailure restarts", vec![cs(exited(1), false)], OnFailure, PodPhase::Running),
+            ("exited 0, OnFailure", vec![cs(exited(0), false)], OnFailure, PodPhase::Succeeded),
+            ("exited, Always restarts", vec![cs(exited(0), false)], Always, PodPhase::Running),
+        ];
+        for (name, statuses, policy, want) in cases {
+            assert_eq!(pod_phase(&statuses, policy), want, "{}", name);
+        }
+    }
 }
