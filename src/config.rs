@@ -71,6 +71,9 @@ pub struct Config {
     /// A container that ran this long resets its crash-loop back-off.
     pub crash_loop_backoff_reset: SimDuration,
     pub kubelet_version: String,
+    /// Skip probe ticks that cannot change anything (1) or tick every probe
+    /// (0); the trace is the same either way.
+    pub probe_skipping: bool,
 }
 
 impl Default for Config {
@@ -114,6 +117,7 @@ impl Default for Config {
             crash_loop_backoff_max: SimDuration::from_secs(300),
             crash_loop_backoff_reset: SimDuration::from_secs(600),
             kubelet_version: "v1.32.0".into(),
+            probe_skipping: true,
         }
     }
 }
@@ -164,6 +168,7 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("crashLoopBackOffInitial", KnobKind::Duration, "(10s)"),
     ("crashLoopBackOffMax", KnobKind::Duration, "(5m)"),
     ("crashLoopBackOffReset", KnobKind::Duration, "(10m)"),
+    ("probeSkipping", KnobKind::Count, "1: skip probe ticks that cannot change anything; 0: tick every probe"),
 ];
 
 /// Sets one knob. `value` is already parsed to the knob's kind.
@@ -204,6 +209,7 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("crashLoopBackOffInitial", Dur(d)) => cfg.crash_loop_backoff_initial = d,
         ("crashLoopBackOffMax", Dur(d)) => cfg.crash_loop_backoff_max = d,
         ("crashLoopBackOffReset", Dur(d)) => cfg.crash_loop_backoff_reset = d,
+        ("probeSkipping", Num(n)) => cfg.probe_skipping = n != 0,
         _ => return false,
     }
     true

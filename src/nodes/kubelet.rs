@@ -15,13 +15,14 @@
 //! ticking run would see (see `controllers::nodelifecycle`).
 
 use super::images::{ImageCatalog, ANNOTATION_EXIT_CODE, ANNOTATION_RUN_DURATION};
-use super::process::{exec, run_probe, slot, termination, ProbeOutcome, Proc};
+use super::process::{exec, resolve_port, run_probe, slot, termination, ProbeOutcome, Proc};
 use crate::objects::duration::parse_duration;
 use crate::objects::node::{Node, NodeCondition};
 use crate::objects::pod::{
     CondStatus, Condition, ContainerState, ContainerStatus, Pod, PodConditions, PodPhase, PodStatus, PullPolicy,
     RestartPolicy, TaintEffect, TerminatedState,
 };
+use crate::objects::probe::Handler;
 use crate::objects::probe::ProbeKind;
 use crate::objects::resources::Resources;
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
@@ -103,6 +104,8 @@ struct Worker {
     procs: Vec<Proc>,
     /// Image-pull back-off per container (10 s doubling to 300 s).
     pull_backoff: Vec<Option<SimDuration>>,
+    /// When the probe workers were created: their ticks are on this grid.
+    admitted_at: SimTime,
 }
 
 pub struct Kubelet {
@@ -400,6 +403,7 @@ impl Kubelet {
             pulling: None,
             procs: vec![Proc::default(); n],
             pull_backoff: vec![None; n],
+            admitted_at: ctx.now,
         };
         let uid = p.meta.uid;
         self.send_status(&w, ctx);
@@ -649,6 +653,7 @@ impl Kubelet {
         }
         proc.start(now, images.get(&c.image), probes.startup.is_some());
         proc.say(now, format_args!("started {} (container {})", c.image, c.name));
+        let woke = proc.dormant.iter().any(|d| *d);
         let (inst, started_ok) = (proc.instance, proc.started_ok);
         let cs = &mut w.status.container_statuses[idx];
         cs.state = ContainerState::Running { started_at: now };
@@ -664,6 +669,9 @@ impl Kubelet {
         }
         if let Some(d) = run {
             self.schedule(uid, gen, idx, Step::Exited(inst), now + d, ctx);
+        }
+        if woke {
+            self.wake_probes(uid, idx, ctx);
         }
         let w = self.workers.get_mut(&uid).expect("worker");
         let all_created = w.status.container_statuses.iter().all(|c| c.container_id.is_some());
@@ -836,7 +844,82 @@ impl Kubelet {
             // takes a whole period returns before that tick comes.
             self.probe_now(uid, idx, kind, images, ctx);
         }
-        self.schedule(uid, gen, idx, Step::ProbeTick(kind), next_tick, ctx);
+        let w = &self.workers[&uid];
+        if !w.procs[idx].dormant[slot(kind)] && w.gen == gen {
+            self.schedule(uid, gen, idx, Step::ProbeTick(kind), next_tick, ctx);
+        }
+    }
+
+    /// After a success: when nothing the next ticks could observe can
+    /// change until some state change wakes the worker, stop ticking. Those
+    /// ticks would all succeed and, with the counts already past the
+    /// threshold, write nothing and record nothing — so the trace is the
+    /// same as ticking (a test runs both ways). Not when logs are kept
+    /// (every request is a log line) or the app counts requests.
+    fn maybe_doze(&mut self, uid: u64, idx: usize, kind: ProbeKind, images: &ImageCatalog, ctx: &Ctx) {
+        if !ctx.cfg.probe_skipping || ctx.keeps_logs() {
+            return;
+        }
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let pod = w.pod.clone();
+        let c = &pod.spec.containers[idx];
+        let Some(probe) = c.probes.get(kind) else { return };
+        let cs = &w.status.container_statuses[idx];
+        let proc = &mut w.procs[idx];
+        let k = slot(kind);
+        let settled = match kind {
+            ProbeKind::Startup => proc.started_ok,
+            ProbeKind::Liveness => proc.failures[k] == 0,
+            ProbeKind::Readiness => cs.ready && proc.successes[k] >= probe.success_threshold,
+        };
+        let image = images.get(&c.image);
+        let since = proc.running_since.unwrap_or(SimTime::MAX);
+        let timeout = SimDuration::from_secs(probe.timeout_seconds);
+        let certain = !proc.hung
+            && !w.terminating
+            && match &probe.handler {
+                Handler::HttpGet { port, .. } => image.is_some_and(|b| {
+                    b.http.as_ref().is_some_and(|h| {
+                        resolve_port(port, c) == Some(h.port)
+                            && h.fail_after_requests.is_none()
+                            && (200..400).contains(&h.status)
+                            && h.response_time <= timeout
+                    }) && ctx.now >= since + b.listen_after
+                }),
+                Handler::TcpSocket { port } => image.is_some_and(|b| {
+                    let p = resolve_port(port, c);
+                    (b.tcp_port == p || b.http.as_ref().map(|h| h.port) == p) && ctx.now >= since + b.listen_after
+                }),
+                // Exec results change only with the files, and every exec
+                // wakes the worker.
+                Handler::Exec { .. } => true,
+                Handler::Sleep { .. } => false,
+            };
+        if settled && certain {
+            proc.dormant[k] = true;
+        }
+    }
+
+    /// Wakes the dormant probe workers of container `idx`: each resumes on
+    /// its own grid, at its first tick from now on.
+    fn wake_probes(&mut self, uid: u64, idx: usize, ctx: &mut Ctx) {
+        let Some(w) = self.workers.get_mut(&uid) else { return };
+        let pod = w.pod.clone();
+        let (gen, anchor) = (w.gen, w.admitted_at);
+        let mut ticks = Vec::new();
+        for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
+            let k = slot(kind);
+            if !std::mem::take(&mut w.procs[idx].dormant[k]) {
+                continue;
+            }
+            let Some(probe) = pod.spec.containers[idx].probes.get(kind) else { continue };
+            let period = SimDuration::from_secs(probe.period_seconds);
+            let next = SimTime(anchor.0 + (ctx.now.0 - anchor.0).div_ceil(period.0) * period.0);
+            ticks.push((kind, next));
+        }
+        for (kind, at) in ticks {
+            self.schedule(uid, gen, idx, Step::ProbeTick(kind), at, ctx);
+        }
     }
 
     /// Runs one probe now if the container is running, past its initial
@@ -897,13 +980,32 @@ impl Kubelet {
         let Some(w) = self.workers.get_mut(&uid) else {
             return Err("error: the pod is not running on its node".into());
         };
+        let proc = &w.procs[idx];
+        if proc.running_since.is_none() || proc.killing {
+            return Err(format!("error: container {} is not running", w.pod.spec.containers[idx].name));
+        }
+        // Whatever happens may change what the probes see.
+        let woken = matches!(op, ContainerOp::Hang | ContainerOp::Exec { .. });
+        let result = self.container_op_inner(uid, idx, op, images, ctx);
+        if woken {
+            self.wake_probes(uid, idx, ctx);
+        }
+        result
+    }
+
+    fn container_op_inner(
+        &mut self,
+        uid: u64,
+        idx: usize,
+        op: &ContainerOp,
+        images: &ImageCatalog,
+        ctx: &mut Ctx,
+    ) -> Result<(), String> {
+        let w = self.workers.get_mut(&uid).expect("worker");
         let pod = w.pod.clone();
         let c = &pod.spec.containers[idx];
         let image = images.get(&c.image);
         let proc = &mut w.procs[idx];
-        if proc.running_since.is_none() || proc.killing {
-            return Err(format!("error: container {} is not running", c.name));
-        }
         match op {
             ContainerOp::Hang => proc.hung = true,
             ContainerOp::Exec { command } => {
@@ -1003,6 +1105,9 @@ impl Kubelet {
                 }
             }
             _ => {}
+        }
+        if outcome.ok {
+            self.maybe_doze(uid, idx, kind, images, ctx);
         }
     }
 

@@ -42,6 +42,9 @@ pub struct Proc {
     /// A tick came while the probe was still running: Go's ticker keeps one
     /// tick, so the worker probes again as soon as the result is in.
     pub tick_missed: [bool; 3],
+    /// The worker stopped ticking: its next results could change nothing
+    /// (see `Kubelet::maybe_doze`); a state change wakes it.
+    pub dormant: [bool; 3],
     /// When the process will exit, with what code, once killed.
     pub kill_result: Option<(SimTime, i32)>,
     /// Log lines of this instance and of the one before (`kubectl logs
@@ -101,7 +104,8 @@ pub struct ProbeOutcome {
     pub message: String,
 }
 
-fn resolve_port(port: &PortRef, c: &Container) -> Option<u16> {
+/// A probe's port as a number (named ports resolved on the container).
+pub fn resolve_port(port: &PortRef, c: &Container) -> Option<u16> {
     match port {
         PortRef::Number(n) => Some(*n),
         PortRef::Name(name) => {
