@@ -59,7 +59,8 @@ pub struct ReplicationManager {
     sets: Map<SetKey, Rc<ReplicaSet>>,
     by_uid: Map<u64, SetKey>,
     pods: LookupMap<u64, Rc<Pod>>,
-    owned: Map<u64, Set<u64>>,
+    /// Pods by controller uid, with the pod itself (a sync walks them all).
+    owned: Map<u64, Map<u64, Rc<Pod>>>,
     orphans: Map<Rc<str>, Set<u64>>,
     expectations: Map<SetKey, Expectations>,
     /// The workqueue: keys in FIFO order, each at most once.
@@ -108,15 +109,25 @@ impl ReplicationManager {
         (p.meta.controller_ref().map(|r| r.uid), p.meta.namespace.clone())
     }
 
-    fn index_pod(&mut self, uid: u64, at: &(Option<u64>, Rc<str>), add: bool) {
-        let set = match at {
-            (Some(owner), _) => self.owned.entry(*owner).or_default(),
-            (None, ns) => self.orphans.entry(ns.clone()).or_default(),
-        };
-        if add {
-            set.insert(uid);
-        } else {
-            set.swap_remove(&uid);
+    /// Files (`Some(pod)`) or removes (`None`) a pod in its index.
+    fn index_pod(&mut self, uid: u64, at: &(Option<u64>, Rc<str>), pod: Option<&Rc<Pod>>) {
+        match (at, pod) {
+            ((Some(owner), _), Some(p)) => {
+                self.owned.entry(*owner).or_default().insert(uid, p.clone());
+            }
+            ((Some(owner), _), None) => {
+                if let Some(m) = self.owned.get_mut(owner) {
+                    m.swap_remove(&uid);
+                }
+            }
+            ((None, ns), Some(_)) => {
+                self.orphans.entry(ns.clone()).or_default().insert(uid);
+            }
+            ((None, ns), None) => {
+                if let Some(m) = self.orphans.get_mut(ns) {
+                    m.swap_remove(&uid);
+                }
+            }
         }
     }
 
@@ -147,7 +158,7 @@ impl ReplicationManager {
         if ev.kind == WatchKind::Deleted {
             self.pods.remove(&uid);
             if let Some(i) = &old_index {
-                self.index_pod(uid, i, false);
+                self.index_pod(uid, i, None);
             }
             if let Some(owner) = self.owner_of(&p.meta) {
                 if let Some(e) = self.expectations.get_mut(&owner) {
@@ -160,10 +171,11 @@ impl ReplicationManager {
         let new_index = Self::index_of(p);
         if old_index.as_ref() != Some(&new_index) {
             if let Some(i) = &old_index {
-                self.index_pod(uid, i, false);
+                self.index_pod(uid, i, None);
             }
-            self.index_pod(uid, &new_index, true);
         }
+        // (Re)file it: owned entries hold the latest version.
+        self.index_pod(uid, &new_index, Some(p));
         self.pods.insert(uid, p.clone());
         let owner = self.owner_of(&p.meta);
         if let Some(owner) = &owner {
@@ -288,13 +300,18 @@ impl ReplicationManager {
         let mut claimed = Vec::new();
         let sel = &rs.spec.selector;
         let deleting = rs.meta.deletion_timestamp.is_some();
+        // Pods made from the template share its label map: for them the
+        // selector's verdict is the template's, computed once.
+        let template = &rs.spec.template.labels;
+        let template_matches = sel.matches(template);
+        let matches =
+            |p: &Pod| if Rc::ptr_eq(&p.meta.labels, template) { template_matches } else { sel.matches(&p.meta.labels) };
         if let Some(owned) = self.owned.get(&rs.meta.uid) {
-            for uid in owned {
-                let p = &self.pods[uid];
+            for p in owned.values() {
                 if !p.is_active() {
                     continue;
                 }
-                if sel.matches(&p.meta.labels) {
+                if matches(p) {
                     claimed.push(p.clone());
                 } else if !deleting {
                     let mut np = (**p).clone();
@@ -445,7 +462,7 @@ fn calculate_status(rs: &ReplicaSet, pods: &[Rc<Pod>], now: crate::sim::SimTime)
     let mut s = ReplicaSetStatus { observed_generation: rs.meta.generation, ..Default::default() };
     for p in pods {
         s.replicas += 1;
-        if t.iter().all(|(k, v)| p.meta.labels.get(k) == Some(v)) {
+        if Rc::ptr_eq(&p.meta.labels, t) || t.iter().all(|(k, v)| p.meta.labels.get(k) == Some(v)) {
             s.fully_labeled_replicas += 1;
         }
         if p.is_ready() {
