@@ -4,14 +4,18 @@
 //! nodes of 64 CPU / 128 GiB; every pod goes store → scheduler → kubelet →
 //! completion.
 //!
-//! `cargo bench` first runs each size once in a child process and prints
+//! And the probe benchmark of issue 3: 5,000 nodes, 150,000 pods from 1,500
+//! ReplicaSets, each with an HTTP liveness and readiness probe at the
+//! default 10 s period, one virtual hour, a node crash every 5 minutes.
+//!
+//! `cargo bench` first runs each workload once in a child process and prints
 //! wall time, events per second and that process's peak RSS, then times
-//! the runs with criterion. `KUBESIM_BENCH_PODS` scales the pod count
-//! down for a quick look.
+//! the runs with criterion. `KUBESIM_BENCH_PODS` scales the trace-replay
+//! pod count down for a quick look.
 
 use criterion::{criterion_group, Criterion, SamplingMode};
 use kubesim::report::peak_rss_mb;
-use kubesim::scenario::workload::trace_replay_cluster;
+use kubesim::scenario::workload::{probe_envelope_cluster, trace_replay_cluster};
 use std::time::{Duration, Instant};
 
 const SIZES: [usize; 2] = [1_000, 5_000];
@@ -38,6 +42,22 @@ fn figures(nodes: usize, pods: usize) {
     );
 }
 
+/// The probe benchmark, once, reported (in its own child process).
+fn probe_figures() {
+    let t0 = Instant::now();
+    let (mut sim, end) = probe_envelope_cluster(5000, 1500, 100, 42);
+    sim.run_until(end);
+    let wall = t0.elapsed().as_secs_f64();
+    println!(
+        "probe_envelope nodes=5000 pods=150000 (liveness+readiness, 1 h, 12 node crashes): wall {:.3} s, {} events, {:.2} M events/s, peak RSS {:.0} MB, trace-hash {}",
+        wall,
+        sim.events_processed(),
+        sim.events_processed() as f64 / wall / 1e6,
+        peak_rss_mb(),
+        sim.trace.hash_hex()
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let pods = pods();
     let mut g = c.benchmark_group("trace_replay");
@@ -55,12 +75,29 @@ fn bench(c: &mut Criterion) {
         });
     }
     g.finish();
+    let mut g = c.benchmark_group("probe_envelope");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(60))
+        .warm_up_time(Duration::from_secs(1));
+    g.bench_function("5000_nodes_150000_pods_1h", |b| {
+        b.iter(|| {
+            let (mut sim, end) = probe_envelope_cluster(5000, 1500, 100, 42);
+            sim.run_until(end);
+            sim.events_processed()
+        })
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);
 
 fn main() {
     if let Ok(spec) = std::env::var("KUBESIM_BENCH_CHILD") {
+        if spec == "probe" {
+            probe_figures();
+            return;
+        }
         let (n, p) = spec.split_once(',').expect("nodes,pods");
         figures(n.parse().expect("nodes"), p.parse().expect("pods"));
         return;
@@ -78,6 +115,8 @@ fn main() {
             .expect("run child");
         print!("{}", String::from_utf8_lossy(&out.stdout));
     }
+    let out = std::process::Command::new(&exe).env("KUBESIM_BENCH_CHILD", "probe").output().expect("run child");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
     benches();
     Criterion::default().configure_from_args().final_summary();
 }
