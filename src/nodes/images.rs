@@ -30,6 +30,31 @@ pub struct ImageBehavior {
     /// Pulls of this image fail with this message (a missing tag, a
     /// private registry).
     pub pull_error: Option<String>,
+    /// Memory use: `start` bytes at start, growing `per_second`; past the
+    /// container's memory limit the OOM killer ends it (137, OOMKilled).
+    pub memory: Option<MemoryUse>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryUse {
+    pub start: u64,
+    pub per_second: u64,
+}
+
+impl MemoryUse {
+    /// How long after the start the use first exceeds `limit`.
+    pub fn time_to_exceed(&self, limit: u64) -> Option<SimDuration> {
+        if self.start > limit {
+            return Some(SimDuration::ZERO);
+        }
+        if self.per_second == 0 {
+            return None;
+        }
+        // The first whole nanosecond at which start + rate × t > limit.
+        let over = (limit - self.start) as u128 + 1;
+        let ns = (over * 1_000_000_000).div_ceil(self.per_second as u128);
+        Some(SimDuration(ns.min(u64::MAX as u128) as u64))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -96,5 +121,21 @@ mod tests {
         assert_eq!(strip_tag("localhost:5000/app"), "localhost:5000/app");
         assert_eq!(strip_tag("localhost:5000/app:1"), "localhost:5000/app");
         assert_eq!(strip_tag("app@sha256:abc"), "app");
+    }
+}
+
+#[cfg(test)]
+mod memory_tests {
+    use super::*;
+
+    #[test]
+    fn time_to_exceed_a_limit() {
+        let mi = 1u64 << 20;
+        let m = MemoryUse { start: 100 * mi, per_second: 2 * mi };
+        // 100 MiB of headroom at 2 MiB/s: 50 s, plus the nanosecond that
+        // makes it more than the limit.
+        assert_eq!(m.time_to_exceed(200 * mi), Some(SimDuration(50_000_000_000 + 1)));
+        assert_eq!(MemoryUse { start: 300 * mi, per_second: 0 }.time_to_exceed(200 * mi), Some(SimDuration::ZERO));
+        assert_eq!(MemoryUse { start: 10 * mi, per_second: 0 }.time_to_exceed(200 * mi), None);
     }
 }

@@ -60,6 +60,8 @@ pub enum Step {
     PullFailed,
     /// The pod worker's next sync after ErrImagePull: back off.
     PullBackOff,
+    /// This instance's memory use passed its limit.
+    OutOfMemory(u32),
     /// Container `idx`'s back-off expired: restart it.
     Restart,
     /// Every container has stopped after a kill.
@@ -492,6 +494,12 @@ impl Kubelet {
                 );
             }
             Step::Started => self.started(uid, idx, images, ctx),
+            Step::OutOfMemory(inst) => {
+                let p = &self.workers[&uid].procs[idx];
+                if p.instance == inst && p.running_since.is_some() && !p.killing {
+                    self.exited_as(uid, idx, 137, Some("OOMKilled"), ctx);
+                }
+            }
             Step::PullFailed => {
                 let (initial, max) = (ctx.cfg.image_pull_backoff_initial, ctx.cfg.image_pull_backoff_max);
                 let w = self.workers.get_mut(&uid).expect("worker");
@@ -647,6 +655,9 @@ impl Kubelet {
             &format_args!("Started container {}", c.name),
         );
         let probes = c.probes.clone();
+        let limit = c.limits.memory;
+        let oom_in =
+            images.get(&c.image).and_then(|b| b.memory).filter(|_| limit > 0).and_then(|m| m.time_to_exceed(limit));
         let proc = &mut w.procs[idx];
         if ctx.keeps_logs() && proc.log.is_none() {
             proc.log = Some(Vec::new());
@@ -672,6 +683,10 @@ impl Kubelet {
         }
         if woke {
             self.wake_probes(uid, idx, ctx);
+        }
+        // Memory use growing past the container's limit: the OOM killer.
+        if let Some(t) = oom_in {
+            self.schedule(uid, gen, idx, Step::OutOfMemory(inst), now + t, ctx);
         }
         let w = self.workers.get_mut(&uid).expect("worker");
         let all_created = w.status.container_statuses.iter().all(|c| c.container_id.is_some());

@@ -16,7 +16,7 @@ pub mod workload;
 pub mod yaml;
 
 use crate::config::{self, Config, KnobKind, KnobValue};
-use crate::nodes::images::{HttpBehavior, ImageBehavior, ImageCatalog, Sigterm};
+use crate::nodes::images::{HttpBehavior, ImageBehavior, ImageCatalog, MemoryUse, Sigterm};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::{Node, LABEL_HOSTNAME};
 use crate::objects::pod::{CondStatus, PodPhase};
@@ -398,20 +398,20 @@ impl Loader<'_> {
                     }
                 }
                 if let Some(x) = f.get("memory") {
-                    let line = x.pos.line;
-                    self.diag.warn_once(
-                        "image-memory".into(),
-                        format!(
-                            "warning: {}:{}: {}.memory: image behaviour `memory` is not simulated yet (ignored)",
-                            self.file, line, p
-                        ),
-                    );
+                    let mp = format!("{}.memory", p);
+                    if let Some(mut mf) = self.r().fields(x, &mp) {
+                        let start = mf
+                            .get("start")
+                            .and_then(|n| self.r().quantity(n, &format!("{}.start", mp)))
+                            .map(|q| q.value());
+                        let per_second = mf
+                            .get("perSecond")
+                            .and_then(|n| self.r().quantity(n, &format!("{}.perSecond", mp)))
+                            .map(|q| q.value());
+                        self.r().done(mf, Unknown::Error, " in memory (expected start, perSecond)");
+                        b.memory = Some(MemoryUse { start: start.unwrap_or(0), per_second: per_second.unwrap_or(0) });
+                    }
                 }
-                self.r().done(
-                    f,
-                    Unknown::Error,
-                    " in an image (expected pull, pullError, start, exitAfter, exitCode, http, tcp, listenAfter, sigterm, files, exec, memory)",
-                );
             }
             cat.images.insert(name, b);
         }
