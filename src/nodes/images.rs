@@ -132,9 +132,9 @@ mod memory_tests {
     fn time_to_exceed_a_limit() {
         let mi = 1u64 << 20;
         let m = MemoryUse { start: 100 * mi, per_second: 2 * mi };
-        // 100 MiB of headroom at 2 MiB/s: 50 s, plus the nanosecond that
-        // makes it more than the limit.
-        assert_eq!(m.time_to_exceed(200 * mi), Some(SimDuration(50_000_000_000 + 1)));
+        // 100 MiB of headroom at 2 MiB/s: 50 s, plus the time to use one
+        // more byte (⌈10⁹ / 2²¹⌉ = 477 ns), which takes it over the limit.
+        assert_eq!(m.time_to_exceed(200 * mi), Some(SimDuration(50_000_000_477)));
         assert_eq!(MemoryUse { start: 300 * mi, per_second: 0 }.time_to_exceed(200 * mi), Some(SimDuration::ZERO));
         assert_eq!(MemoryUse { start: 10 * mi, per_second: 0 }.time_to_exceed(200 * mi), None);
     }
