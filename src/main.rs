@@ -329,73 +329,31 @@ fn cmd_get(
     let ns_ok = |ns: &str| all_namespaces || ns == namespace;
     let name_ok = |n: &str| name.as_deref().is_none_or(|x| x == n);
     let sel_ok = |l: &kubesim::objects::selector::Labels| sel.as_ref().is_none_or(|s| s.matches(l));
-    if let Some(format) = structured {
-        let mut items: Vec<(String, serde_json::Value)> = match kind {
-            Kind::Pod => store
-                .pods
-                .values()
-                .filter(|p| ns_ok(&p.meta.namespace) && name_ok(&p.meta.name) && sel_ok(&p.meta.labels))
-                .map(|p| (format!("{}/{}", p.meta.namespace, p.meta.name), report_manifest::pod(p)))
-                .collect(),
-            Kind::Node => store
-                .nodes
-                .values()
-                .filter(|n| name_ok(&n.meta.name) && sel_ok(&n.meta.labels))
-                .map(|n| (n.meta.name.to_string(), report_manifest::node(n)))
-                .collect(),
-            _ => store
-                .replicasets
-                .values()
-                .filter(|r| {
-                    Kind::from_replica(r.kind) == kind
-                        && ns_ok(&r.meta.namespace)
-                        && name_ok(&r.meta.name)
-                        && sel_ok(&r.meta.labels)
-                })
-                .map(|r| (format!("{}/{}", r.meta.namespace, r.meta.name), report_manifest::replica_set(r)))
-                .collect(),
-        };
-        items.sort_by(|a, b| a.0.cmp(&b.0));
-        if items.is_empty() && name.is_some() {
-            return Err(Fail(
-                format!("Error from server (NotFound): {} \"{}\" not found", kind_s, name.unwrap_or_default()),
-                1,
-            ));
-        }
-        let value = if name.is_some() && items.len() == 1 {
-            items.pop().expect("one").1
-        } else {
-            report_manifest::list(items.into_iter().map(|(_, v)| v).collect())
-        };
-        match format {
-            "json" => println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
-            _ => print!("{}", yaml_out::to_yaml(&value)),
-        }
-        return Ok(0);
-    }
-    let text = match kind {
+    // Select once, in kubectl's order (namespace, then name).
+    let mut pods: Vec<&kubesim::objects::pod::Pod> = Vec::new();
+    let mut nodes: Vec<&kubesim::objects::node::Node> = Vec::new();
+    let mut sets: Vec<&kubesim::objects::replicaset::ReplicaSet> = Vec::new();
+    match kind {
         Kind::Pod => {
-            let mut pods: Vec<_> = store
+            pods = store
                 .pods
                 .values()
                 .filter(|p| ns_ok(&p.meta.namespace) && name_ok(&p.meta.name) && sel_ok(&p.meta.labels))
                 .map(|p| p.as_ref())
                 .collect();
             pods.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
-            (!pods.is_empty()).then(|| kubectl::pods_table(&pods, now, wide, all_namespaces))
         }
         Kind::Node => {
-            let mut nodes: Vec<_> = store
+            nodes = store
                 .nodes
                 .values()
                 .filter(|n| name_ok(&n.meta.name) && sel_ok(&n.meta.labels))
                 .map(|n| n.as_ref())
                 .collect();
             nodes.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
-            (!nodes.is_empty()).then(|| kubectl::nodes_table(&nodes, now, wide))
         }
         _ => {
-            let mut sets: Vec<_> = store
+            sets = store
                 .replicasets
                 .values()
                 .filter(|r| {
@@ -407,9 +365,32 @@ fn cmd_get(
                 .map(|r| r.as_ref())
                 .collect();
             sets.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
-            (!sets.is_empty()).then(|| kubectl::replicasets_table(&sets, now, wide, all_namespaces))
         }
-    };
+    }
+    let found = pods.len() + nodes.len() + sets.len();
+    if let Some(format) = structured {
+        if found == 0 && name.is_some() {
+            return Err(Fail(
+                format!("Error from server (NotFound): {} \"{}\" not found", kind_s, name.unwrap_or_default()),
+                1,
+            ));
+        }
+        let mut items: Vec<serde_json::Value> = pods.iter().map(|p| report_manifest::pod(p)).collect();
+        items.extend(nodes.iter().map(|n| report_manifest::node(n)));
+        items.extend(sets.iter().map(|r| report_manifest::replica_set(r)));
+        let value =
+            if name.is_some() && items.len() == 1 { items.pop().expect("one") } else { report_manifest::list(items) };
+        match format {
+            "json" => println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
+            _ => print!("{}", yaml_out::to_yaml(&value)),
+        }
+        return Ok(0);
+    }
+    let text = (found > 0).then(|| match kind {
+        Kind::Pod => kubectl::pods_table(&pods, now, wide, all_namespaces),
+        Kind::Node => kubectl::nodes_table(&nodes, now, wide),
+        _ => kubectl::replicasets_table(&sets, now, wide, all_namespaces),
+    });
     match (text, name) {
         (Some(t), _) => {
             print!("{}", t);

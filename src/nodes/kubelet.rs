@@ -823,18 +823,7 @@ impl Kubelet {
                 &w.key.name,
                 &format_args!("Stopping container {}", c.name),
             );
-            let proc = &mut w.procs[i];
-            proc.killing = true;
-            let t = termination(
-                now,
-                SimDuration::from_secs(grace),
-                c.probes.pre_stop.as_ref(),
-                c,
-                images.get(&c.image),
-                proc,
-                &ip,
-            );
-            proc.kill_result = Some((t.exit_at, t.exit_code));
+            let t = begin_kill(&mut w.procs[i], c, grace, images, &ip, now);
             done = done.max(t.exit_at);
         }
         self.schedule(uid, gen, 0, Step::Killed, done, ctx);
@@ -1136,19 +1125,8 @@ impl Kubelet {
         let ip = w.status.pod_ip.clone().unwrap_or_else(|| "".into());
         ctx.event(false, SOURCE, "Killing", "Pod", &w.key.namespace, &w.key.name, &why);
         let gen = w.gen;
-        let proc = &mut w.procs[idx];
-        proc.killing = true;
-        let t = termination(
-            now,
-            SimDuration::from_secs(grace),
-            c.probes.pre_stop.as_ref(),
-            c,
-            images.get(&c.image),
-            proc,
-            &ip,
-        );
-        proc.kill_result = Some((t.exit_at, t.exit_code));
-        let inst = proc.instance;
+        let t = begin_kill(&mut w.procs[idx], c, grace, images, &ip, now);
+        let inst = w.procs[idx].instance;
         self.schedule(uid, gen, idx, Step::ContainerKilled(inst), t.exit_at, ctx);
     }
 
@@ -1173,6 +1151,23 @@ impl Kubelet {
         }
         ctx.send(Client::Kubelet(self.idx), ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, Some(0), None));
     }
+}
+
+/// Starts killing one container's process with `grace` seconds: preStop,
+/// SIGTERM, SIGKILL (see `termination`); records when and how it ends.
+fn begin_kill(
+    proc: &mut Proc,
+    c: &crate::objects::pod::Container,
+    grace: u64,
+    images: &ImageCatalog,
+    ip: &str,
+    now: SimTime,
+) -> super::process::Termination {
+    proc.killing = true;
+    let t =
+        termination(now, SimDuration::from_secs(grace), c.probes.pre_stop.as_ref(), c, images.get(&c.image), proc, ip);
+    proc.kill_result = Some((t.exit_at, t.exit_code));
+    t
 }
 
 /// `getPhase` (pkg/kubelet/kubelet_pods.go): a waiting container that has
