@@ -62,6 +62,12 @@ pub enum Step {
     PullBackOff,
     /// This instance's memory use passed its limit.
     OutOfMemory(u32),
+    /// Init container `idx`: pull (or check) its image, then start it.
+    InitStart,
+    /// Init container `idx` is running.
+    InitRunning,
+    /// Init container `idx` exited with the image's exit code.
+    InitExited,
     /// Container `idx`'s back-off expired: restart it.
     Restart,
     /// Every container has stopped after a kill.
@@ -108,6 +114,8 @@ struct Worker {
     pull_backoff: Vec<Option<SimDuration>>,
     /// When the probe workers were created: their ticks are on this grid.
     admitted_at: SimTime,
+    /// Crash-loop back-off of each init container.
+    init_backoff: Vec<Option<Backoff>>,
 }
 
 pub struct Kubelet {
@@ -340,7 +348,15 @@ impl Kubelet {
                     .pod_scheduled
                     .clone()
                     .or(Some(Condition::new(CondStatus::True, ctx.now))),
-                initialized: Some(Condition::new(CondStatus::True, ctx.now)),
+                initialized: Some(if p.spec.init_containers.is_empty() {
+                    Condition::new(CondStatus::True, ctx.now)
+                } else {
+                    let mut c = Condition::new(CondStatus::False, ctx.now);
+                    c.reason = Some("ContainersNotInitialized".into());
+                    let names: Vec<&str> = p.spec.init_containers.iter().map(|c| &*c.name).collect();
+                    c.message = Some(format!("containers with incomplete status: [{}]", names.join(" ")).into());
+                    c
+                }),
                 containers_ready: Some(not_ready.clone()),
                 ready: Some(not_ready),
             },
@@ -349,7 +365,26 @@ impl Kubelet {
             host_ip: Some(Self::node_ip(self.idx).into()),
             pod_ip: None,
             start_time: Some(p.status.start_time.unwrap_or(ctx.now)),
-            init_container_statuses: Vec::new(),
+            init_container_statuses: p
+                .spec
+                .init_containers
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ContainerStatus {
+                    name: c.name.clone(),
+                    image: c.image.clone(),
+                    ready: false,
+                    started: false,
+                    restart_count: if after_reboot {
+                        p.status.init_container_statuses.get(i).map_or(0, |s| s.restart_count)
+                    } else {
+                        0
+                    },
+                    container_id: None,
+                    state: ContainerState::Waiting { reason: "PodInitializing".into(), message: None },
+                    last_state: None,
+                })
+                .collect(),
             container_statuses: p
                 .spec
                 .containers
@@ -380,7 +415,15 @@ impl Kubelet {
                         started: false,
                         restart_count,
                         container_id: None,
-                        state: ContainerState::Waiting { reason: "ContainerCreating".into(), message: None },
+                        state: ContainerState::Waiting {
+                            reason: if p.spec.init_containers.is_empty() {
+                                "ContainerCreating"
+                            } else {
+                                "PodInitializing"
+                            }
+                            .into(),
+                            message: None,
+                        },
                         last_state,
                     }
                 })
@@ -406,6 +449,7 @@ impl Kubelet {
             procs: vec![Proc::default(); n],
             pull_backoff: vec![None; n],
             admitted_at: ctx.now,
+            init_backoff: vec![None; p.spec.init_containers.len()],
         };
         let uid = p.meta.uid;
         self.send_status(&w, ctx);
@@ -454,8 +498,33 @@ impl Kubelet {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 w.status.pod_ip = Some(ip.into());
                 w.sandbox_ready = true;
-                self.pull(uid, 0, images, ctx);
+                if w.pod.spec.init_containers.is_empty() {
+                    self.pull(uid, 0, images, ctx);
+                } else {
+                    self.init_start(uid, 0, images, ctx);
+                }
             }
+            Step::InitStart => self.init_start(uid, idx, images, ctx),
+            Step::InitRunning => {
+                let now = ctx.now;
+                let w = self.workers.get_mut(&uid).expect("worker");
+                let c = &w.pod.spec.init_containers[idx];
+                ctx.event(
+                    false,
+                    SOURCE,
+                    "Started",
+                    "Pod",
+                    &w.key.namespace,
+                    &w.key.name,
+                    &format_args!("Started container {}", c.name),
+                );
+                let run = images.get(&c.image).and_then(|b| b.exit_after).unwrap_or_default();
+                w.status.init_container_statuses[idx].state = ContainerState::Running { started_at: now };
+                let w = &self.workers[&uid];
+                self.send_status(w, ctx);
+                self.schedule(uid, gen, idx, Step::InitExited, now + run, ctx);
+            }
+            Step::InitExited => self.init_exited(uid, idx, images, ctx),
             Step::Pull => self.pull(uid, idx, images, ctx),
             Step::Pulled => {
                 let w = self.workers.get_mut(&uid).expect("worker");
@@ -1037,6 +1106,123 @@ impl Kubelet {
             ContainerOp::Kill { signal } => self.exited(uid, idx, 128 + signal, ctx),
         }
         Ok(())
+    }
+
+    /// Init container `idx` (re)starts: its image is pulled or checked as an
+    /// app container's would be, then it runs.
+    fn init_start(&mut self, uid: u64, idx: usize, images: &ImageCatalog, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let gen = w.gen;
+        let c = w.pod.spec.init_containers[idx].clone();
+        let (ns, name) = (w.key.namespace.clone(), w.key.name.clone());
+        // A restart (after an exit or a back-off) is a new container.
+        let cs = &mut w.status.init_container_statuses[idx];
+        let restart = match &cs.state {
+            ContainerState::Terminated(_) => true,
+            ContainerState::Waiting { reason, .. } => &**reason == "CrashLoopBackOff",
+            ContainerState::Running { .. } => false,
+        };
+        if restart {
+            cs.restart_count += 1;
+            cs.state = ContainerState::Waiting { reason: "PodInitializing".into(), message: None };
+        }
+        let cached = self.images.contains(&c.image);
+        let pull = match (c.image_pull_policy, cached) {
+            (PullPolicy::IfNotPresent | PullPolicy::Never, true) => None,
+            (PullPolicy::Always, true) => Some(ctx.cfg.image_manifest_check),
+            _ => Some(images.get(&c.image).and_then(|b| b.pull).unwrap_or(ctx.cfg.default_image_pull)),
+        };
+        let ready_at = match pull {
+            None => now,
+            Some(d) => {
+                ctx.event(false, SOURCE, "Pulling", "Pod", &ns, &name, &format_args!("Pulling image \"{}\"", c.image));
+                let done = now.max(self.pull_free_at) + d;
+                self.pull_free_at = done;
+                self.images.insert(c.image.clone());
+                done
+            }
+        };
+        ctx.event(false, SOURCE, "Created", "Pod", &ns, &name, &format_args!("Created container {}", c.name));
+        let start = images.get(&c.image).and_then(|b| b.start).unwrap_or(ctx.cfg.container_start);
+        self.schedule(uid, gen, idx, Step::InitRunning, ready_at + start, ctx);
+    }
+
+    /// Init container `idx` exited: on 0 the next one runs (or the app
+    /// containers, when it was the last); otherwise it is restarted with the
+    /// crash-loop back-off, or the pod fails under restartPolicy Never.
+    fn init_exited(&mut self, uid: u64, idx: usize, images: &ImageCatalog, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let (initial, reset) = (ctx.cfg.crash_loop_backoff_initial, ctx.cfg.crash_loop_backoff_reset);
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let gen = w.gen;
+        let c = &w.pod.spec.init_containers[idx];
+        let code = images.get(&c.image).map_or(0, |b| b.exit_code);
+        let n = w.pod.spec.init_containers.len();
+        let cs = &mut w.status.init_container_statuses[idx];
+        let started_at = match cs.state {
+            ContainerState::Running { started_at } => Some(started_at),
+            _ => None,
+        };
+        cs.state = ContainerState::Terminated(terminated(code, started_at, now));
+        if code == 0 {
+            if idx + 1 < n {
+                let w = &self.workers[&uid];
+                self.send_status(w, ctx);
+                self.init_start(uid, idx + 1, images, ctx);
+            } else {
+                let w = self.workers.get_mut(&uid).expect("worker");
+                w.status.conditions.initialized = Some(Condition::new(CondStatus::True, now));
+                for cs in &mut w.status.container_statuses {
+                    cs.state = ContainerState::Waiting { reason: "ContainerCreating".into(), message: None };
+                }
+                let w = &self.workers[&uid];
+                self.send_status(w, ctx);
+                self.pull(uid, 0, images, ctx);
+            }
+            return;
+        }
+        if w.pod.spec.restart_policy == RestartPolicy::Never {
+            // A failed init container fails the pod for good.
+            w.status.phase = PodPhase::Failed;
+            w.finished = true;
+            self.admitted -= w.requests;
+            let w = &self.workers[&uid];
+            self.send_status(w, ctx);
+            return;
+        }
+        let (delay, entry) = crash_loop_delay(w.init_backoff[idx], now, initial, reset);
+        w.init_backoff[idx] = Some(entry);
+        let cs = &mut w.status.init_container_statuses[idx];
+        if let ContainerState::Terminated(t) = &cs.state {
+            cs.last_state = Some(t.clone());
+        }
+        if delay > SimDuration::ZERO {
+            let msg = format!(
+                "back-off {} restarting failed container={} pod={}_{}",
+                delay, cs.name, w.key.name, w.key.namespace
+            );
+            cs.state = ContainerState::Waiting { reason: "CrashLoopBackOff".into(), message: Some(msg.into()) };
+            let cname = cs.name.clone();
+            ctx.event(
+                true,
+                SOURCE,
+                "BackOff",
+                "Pod",
+                &w.key.namespace,
+                &w.key.name,
+                &format_args!(
+                    "Back-off restarting failed container {} in pod {}_{}",
+                    cname, w.key.name, w.key.namespace
+                ),
+            );
+            if let Some(b) = w.init_backoff[idx] {
+                w.init_backoff[idx] = Some(next_period(b, now + delay, ctx.cfg.crash_loop_backoff_max));
+            }
+        }
+        let w = &self.workers[&uid];
+        self.send_status(w, ctx);
+        self.schedule(uid, gen, idx, Step::InitStart, now + delay, ctx);
     }
 
     /// A probe result: count it, and act when a threshold is reached.

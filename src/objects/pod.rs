@@ -366,8 +366,10 @@ impl Pod {
         !self.status.phase.is_terminal() && self.meta.deletion_timestamp.is_none()
     }
 
+    /// Restarts of all containers, init containers included (kubectl's
+    /// RESTARTS column).
     pub fn restart_count(&self) -> u32 {
-        self.status.container_statuses.iter().map(|c| c.restart_count).sum()
+        self.status.container_statuses.iter().chain(&self.status.init_container_statuses).map(|c| c.restart_count).sum()
     }
 
     pub fn max_restart_count(&self) -> u32 {

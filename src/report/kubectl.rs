@@ -52,6 +52,28 @@ fn age(meta: &ObjectMeta, now: SimTime) -> String {
 /// The pod's STATUS column (`printPod`).
 pub fn pod_status(p: &Pod) -> String {
     let mut reason: String = p.status.reason.as_deref().unwrap_or(p.status.phase.as_str()).to_string();
+    // Init containers first (`printPod`): the first one not done decides.
+    let n_init = p.spec.init_containers.len();
+    let mut initializing = false;
+    for (i, c) in p.status.init_container_statuses.iter().enumerate() {
+        match &c.state {
+            ContainerState::Terminated(t) if t.exit_code == 0 => continue,
+            ContainerState::Terminated(t) => reason = format!("Init:{}", t.reason),
+            ContainerState::Waiting { reason: r, .. } if !r.is_empty() && &**r != "PodInitializing" => {
+                reason = format!("Init:{}", r)
+            }
+            _ => reason = format!("Init:{}/{}", i, n_init),
+        }
+        initializing = true;
+        break;
+    }
+    let initialized = p.status.conditions.initialized.as_ref().is_some_and(|c| c.is_true());
+    if initializing && !initialized {
+        if p.meta.deletion_timestamp.is_some() && !p.status.phase.is_terminal() {
+            return "Terminating".into();
+        }
+        return reason;
+    }
     let mut has_running = false;
     for c in p.status.container_statuses.iter().rev() {
         match &c.state {

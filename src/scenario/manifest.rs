@@ -398,21 +398,21 @@ pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Opti
     if names.windows(2).any(|w| w[0] == w[1]) {
         r.err(node, &cpath, "container names must be unique");
     }
-    let init_containers = match f.get("initContainers") {
-        Some(n) => {
-            r.diag.warn_once(
-                format!("init{}", what),
-                format!(
-                    "warning: {}:{}: {}: init containers are not simulated yet (ignored)",
-                    r.file,
-                    n.pos.line,
-                    f.field("initContainers")
-                ),
-            );
-            Vec::new()
-        }
+    let ipath = f.field("initContainers");
+    let init_containers: Vec<Container> = match f.get("initContainers") {
+        Some(n) => r
+            .seq(n, &ipath)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| decode_container(r, c, &format!("{}[{}]", ipath, i), what))
+            .collect(),
         None => Vec::new(),
     };
+    for c in &init_containers {
+        if !c.probes.is_empty() {
+            r.err(node, &ipath, format!("init container {} may not have probes or lifecycle hooks", c.name));
+        }
+    }
     let restart_policy = match f.get("restartPolicy") {
         Some(n) => match r.str(n, &f.field("restartPolicy")).as_deref() {
             Some("Always") => RestartPolicy::Always,
