@@ -240,3 +240,12 @@ fn malformed_probes() {
         &["unknown field `periodSecond`"],
     );
 }
+
+#[test]
+fn malformed_behavior_annotation() {
+    let text = GOOD.replace(
+        "        metadata: {labels: {app: web}}",
+        "        metadata: {labels: {app: web}, annotations: {kubesim.io/behavior: \"{listenAfter: soon}\"}}",
+    );
+    expect_error("behavior", &text, 16, &["kubesim.io/behavior", "listenAfter", "not a duration"]);
+}

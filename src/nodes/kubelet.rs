@@ -29,6 +29,7 @@ use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
 use crate::scenario::action::ContainerOp;
+use crate::scenario::{behavior_override, ANNOTATION_BEHAVIOR};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
@@ -116,6 +117,8 @@ struct Worker {
     admitted_at: SimTime,
     /// Crash-loop back-off of each init container.
     init_backoff: Vec<Option<Backoff>>,
+    /// The pod's own catalog when it carries `kubesim.io/behavior`.
+    catalog: Option<Rc<ImageCatalog>>,
 }
 
 pub struct Kubelet {
@@ -307,6 +310,8 @@ impl Kubelet {
 
     fn admit_and_start(&mut self, p: &Rc<Pod>, images: &ImageCatalog, after_reboot: bool, ctx: &mut Ctx) {
         let req = p.spec.requests();
+        let catalog = self.pod_catalog(p, images, ctx);
+        let images = catalog.as_deref().unwrap_or(images);
         if let Err((reason, message)) = self.admit(p, &req) {
             let mut status = p.status.clone();
             status.phase = PodPhase::Failed;
@@ -450,6 +455,7 @@ impl Kubelet {
             pull_backoff: vec![None; n],
             admitted_at: ctx.now,
             init_backoff: vec![None; p.spec.init_containers.len()],
+            catalog: catalog.clone(),
         };
         let uid = p.meta.uid;
         self.send_status(&w, ctx);
@@ -491,6 +497,9 @@ impl Kubelet {
         if w.gen != gen || w.finished {
             return;
         }
+        // A pod with a behaviour annotation has a catalog of its own.
+        let own = w.catalog.clone();
+        let images = own.as_deref().unwrap_or(images);
         match step {
             Step::SandboxReady => {
                 let ip = format!("10.{}.{}.{}", 64 + self.idx / 256, self.idx % 256, self.next_ip);
@@ -1041,6 +1050,27 @@ impl Kubelet {
         }
     }
 
+    /// The catalog a pod with a `kubesim.io/behavior` annotation runs with:
+    /// the scenario's, with each of the pod's images overridden.
+    fn pod_catalog(&self, p: &Pod, images: &ImageCatalog, ctx: &mut Ctx) -> Option<Rc<ImageCatalog>> {
+        let text = p.meta.annotations.get(ANNOTATION_BEHAVIOR)?;
+        let mut cat = images.clone();
+        for c in p.spec.init_containers.iter().chain(&p.spec.containers) {
+            let base = images.get(&c.image).cloned().unwrap_or_default();
+            match behavior_override(text, base) {
+                Ok(b) => {
+                    cat.images.insert(c.image.to_string(), b);
+                }
+                Err(e) => {
+                    let msg = format!("ignoring the {} annotation: {}", ANNOTATION_BEHAVIOR, e);
+                    ctx.event(true, SOURCE, "InvalidBehavior", "Pod", &p.meta.namespace, &p.meta.name, &msg);
+                    return None;
+                }
+            }
+        }
+        Some(Rc::new(cat))
+    }
+
     /// A fault injected into, or a command run in, container `idx`.
     pub fn container_op(
         &mut self,
@@ -1057,6 +1087,8 @@ impl Kubelet {
         if proc.running_since.is_none() || proc.killing {
             return Err(format!("error: container {} is not running", w.pod.spec.containers[idx].name));
         }
+        let own = w.catalog.clone();
+        let images = own.as_deref().unwrap_or(images);
         // Whatever happens may change what the probes see.
         let woken = matches!(op, ContainerOp::Hang | ContainerOp::Exec { .. });
         let result = self.container_op_inner(uid, idx, op, images, ctx);

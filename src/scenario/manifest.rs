@@ -221,6 +221,7 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<Ob
     }
     if let Some(n) = m.get("annotations") {
         meta.annotations = Rc::new(r.string_map(n, &m.field("annotations")));
+        check_behavior(r, n, &m.field("annotations"), &meta.annotations);
     }
     // Server-set fields of exported manifests: dropped, as apply drops them.
     m.skip(&["uid", "resourceVersion", "creationTimestamp", "generation", "selfLink", "managedFields"]);
@@ -270,6 +271,9 @@ fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind
             let labels = mf.get("labels").map(|n| r.string_map(n, &format!("{}.labels", mp))).unwrap_or_default();
             let ann =
                 mf.get("annotations").map(|n| r.string_map(n, &format!("{}.annotations", mp))).unwrap_or_default();
+            if let Some(n) = mf.get("annotations") {
+                check_behavior(r, n, &format!("{}.annotations", mp), &ann);
+            }
             mf.skip(&["name", "namespace", "creationTimestamp"]);
             r.done(mf, Unknown::Warn, what);
             (labels, ann)
@@ -831,6 +835,17 @@ fn decode_handler(r: &mut Reader, node: &Y, path: &str, hook: bool) -> Option<Ha
         }
     };
     Some(handler)
+}
+
+/// A `kubesim.io/behavior` annotation must parse (the kubelet applies it
+/// when the pod starts).
+fn check_behavior(r: &mut Reader, node: &Y, path: &str, ann: &BTreeMap<String, String>) {
+    if let Some(text) = ann.get(super::ANNOTATION_BEHAVIOR) {
+        if let Err(e) = super::behavior_override(text, Default::default()) {
+            let at = node.get(super::ANNOTATION_BEHAVIOR).unwrap_or(node);
+            r.err(at, &format!("{}.{}", path, super::ANNOTATION_BEHAVIOR), e);
+        }
+    }
 }
 
 /// Reads `{cpu, memory, pods}` as a node's capacity.

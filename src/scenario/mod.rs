@@ -340,103 +340,10 @@ impl Loader<'_> {
         for (k, v) in m {
             let name = k.scalar_text().unwrap_or("").to_string();
             let p = format!("images.{}", name);
-            let mut b = ImageBehavior::default();
-            if let Some(mut f) = self.r().fields(v, &p) {
-                b.pull = f.get("pull").and_then(|x| self.r().duration(x, &format!("{}.pull", p)));
-                b.start = f.get("start").and_then(|x| self.r().duration(x, &format!("{}.start", p)));
-                b.exit_after = f.get("exitAfter").and_then(|x| self.r().duration(x, &format!("{}.exitAfter", p)));
-                b.exit_code =
-                    f.get("exitCode").and_then(|x| self.r().int(x, &format!("{}.exitCode", p))).unwrap_or(0) as i32;
-                if let Some(h) = f.get("http") {
-                    b.http = self.http_behavior(h, &format!("{}.http", p));
-                }
-                if let Some(t) = f.get("tcp") {
-                    let tp = format!("{}.tcp", p);
-                    if let Some(mut tf) = self.r().fields(t, &tp) {
-                        b.tcp_port =
-                            tf.get("port").and_then(|n| self.r().uint(n, &format!("{}.port", tp))).map(|v| v as u16);
-                        self.r().done(tf, Unknown::Error, " in tcp (expected port)");
-                    }
-                }
-                if let Some(n) = f.get("listenAfter") {
-                    b.listen_after = self.r().duration(n, &format!("{}.listenAfter", p)).unwrap_or_default();
-                }
-                if let Some(n) = f.get("sigterm") {
-                    let text = self.r().text(n, &format!("{}.sigterm", p)).unwrap_or_default();
-                    b.sigterm = match text.split_whitespace().collect::<Vec<_>>().as_slice() {
-                        ["exit"] => Sigterm::Exit,
-                        ["ignore"] => Sigterm::Ignore,
-                        ["exitAfter", d] => match crate::objects::duration::parse_duration(d) {
-                            Ok(d) => Sigterm::ExitAfter(d),
-                            Err(e) => {
-                                self.r().err(n, &format!("{}.sigterm", p), e);
-                                Sigterm::Exit
-                            }
-                        },
-                        _ => {
-                            self.r().err(
-                                n,
-                                &format!("{}.sigterm", p),
-                                "expected `exit`, `ignore` or `exitAfter <duration>`",
-                            );
-                            Sigterm::Exit
-                        }
-                    };
-                }
-                if let Some(n) = f.get("pullError") {
-                    b.pull_error = self.r().text(n, &format!("{}.pullError", p));
-                }
-                if let Some(n) = f.get("files") {
-                    b.files = self.r().string_list(n, &format!("{}.files", p));
-                }
-                if let Some(n) = f.get("exec") {
-                    let ep = format!("{}.exec", p);
-                    if let Some(mut ef) = self.r().fields(n, &ep) {
-                        b.exec_default =
-                            ef.get("exitCode").and_then(|x| self.r().int(x, "exitCode")).unwrap_or(0) as i32;
-                        self.r().done(ef, Unknown::Error, " in exec (expected exitCode)");
-                    }
-                }
-                if let Some(x) = f.get("memory") {
-                    let mp = format!("{}.memory", p);
-                    if let Some(mut mf) = self.r().fields(x, &mp) {
-                        let start = mf
-                            .get("start")
-                            .and_then(|n| self.r().quantity(n, &format!("{}.start", mp)))
-                            .map(|q| q.value());
-                        let per_second = mf
-                            .get("perSecond")
-                            .and_then(|n| self.r().quantity(n, &format!("{}.perSecond", mp)))
-                            .map(|q| q.value());
-                        self.r().done(mf, Unknown::Error, " in memory (expected start, perSecond)");
-                        b.memory = Some(MemoryUse { start: start.unwrap_or(0), per_second: per_second.unwrap_or(0) });
-                    }
-                }
-            }
+            let b = read_behavior(&mut self.r(), v, &p, ImageBehavior::default());
             cat.images.insert(name, b);
         }
         cat
-    }
-
-    fn http_behavior(&mut self, node: &Y, p: &str) -> Option<HttpBehavior> {
-        let mut f = self.r().fields(node, p)?;
-        let port = f.get("port").and_then(|n| self.r().uint(n, &format!("{}.port", p)));
-        let fail_after_requests =
-            f.get("failAfterRequests").and_then(|n| self.r().uint(n, &format!("{}.failAfterRequests", p)));
-        let status = f.get("status").and_then(|n| self.r().uint(n, &format!("{}.status", p))).unwrap_or(200);
-        let response_time = f
-            .get("responseTime")
-            .and_then(|n| self.r().duration(n, &format!("{}.responseTime", p)))
-            .unwrap_or_default();
-        self.r().done(f, Unknown::Error, " in http (expected port, failAfterRequests, status, responseTime)");
-        let Some(port) = port.filter(|p| (1..=65535).contains(p)) else {
-            self.r().err(node, &format!("{}.port", p), "an HTTP server needs a port (1-65535)");
-            return None;
-        };
-        if !(100..=599).contains(&status) {
-            self.r().err(node, &format!("{}.status", p), "status must be an HTTP status code (100-599)");
-        }
-        Some(HttpBehavior { port: port as u16, fail_after_requests, status: status as u16, response_time })
     }
 
     /// Reads a manifest file (multi-document; `kind: List` unrolled).
@@ -886,6 +793,121 @@ impl Loader<'_> {
         }
         self.r().done(f, Unknown::Error, " in a node filter (expected name, selector, status, ready, taint)");
         Some(nf)
+    }
+}
+
+/// One image's behaviour (the `images:` keys), over `base`: keys that are
+/// given replace the base's, the others keep it. Also reads the
+/// `kubesim.io/behavior` pod annotation.
+pub fn read_behavior(r: &mut Reader, v: &Y, p: &str, base: ImageBehavior) -> ImageBehavior {
+    let mut b = base;
+    let Some(mut f) = r.fields(v, p) else { return b };
+    if let Some(x) = f.get("pull") {
+        b.pull = r.duration(x, &format!("{}.pull", p));
+    }
+    if let Some(x) = f.get("start") {
+        b.start = r.duration(x, &format!("{}.start", p));
+    }
+    if let Some(x) = f.get("exitAfter") {
+        b.exit_after = r.duration(x, &format!("{}.exitAfter", p));
+    }
+    if let Some(x) = f.get("exitCode") {
+        b.exit_code = r.int(x, &format!("{}.exitCode", p)).unwrap_or(0) as i32;
+    }
+    if let Some(h) = f.get("http") {
+        b.http = http_behavior(r, h, &format!("{}.http", p));
+    }
+    if let Some(t) = f.get("tcp") {
+        let tp = format!("{}.tcp", p);
+        if let Some(mut tf) = r.fields(t, &tp) {
+            b.tcp_port = tf.get("port").and_then(|n| r.uint(n, &format!("{}.port", tp))).map(|v| v as u16);
+            r.done(tf, Unknown::Error, " in tcp (expected port)");
+        }
+    }
+    if let Some(n) = f.get("listenAfter") {
+        b.listen_after = r.duration(n, &format!("{}.listenAfter", p)).unwrap_or_default();
+    }
+    if let Some(n) = f.get("sigterm") {
+        let text = r.text(n, &format!("{}.sigterm", p)).unwrap_or_default();
+        b.sigterm = match text.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["exit"] => Sigterm::Exit,
+            ["ignore"] => Sigterm::Ignore,
+            ["exitAfter", d] => match crate::objects::duration::parse_duration(d) {
+                Ok(d) => Sigterm::ExitAfter(d),
+                Err(e) => {
+                    r.err(n, &format!("{}.sigterm", p), e);
+                    Sigterm::Exit
+                }
+            },
+            _ => {
+                r.err(n, &format!("{}.sigterm", p), "expected `exit`, `ignore` or `exitAfter <duration>`");
+                Sigterm::Exit
+            }
+        };
+    }
+    if let Some(n) = f.get("pullError") {
+        b.pull_error = r.text(n, &format!("{}.pullError", p));
+    }
+    if let Some(n) = f.get("files") {
+        b.files = r.string_list(n, &format!("{}.files", p));
+    }
+    if let Some(n) = f.get("exec") {
+        let ep = format!("{}.exec", p);
+        if let Some(mut ef) = r.fields(n, &ep) {
+            b.exec_default = ef.get("exitCode").and_then(|x| r.int(x, "exitCode")).unwrap_or(0) as i32;
+            r.done(ef, Unknown::Error, " in exec (expected exitCode)");
+        }
+    }
+    if let Some(x) = f.get("memory") {
+        let mp = format!("{}.memory", p);
+        if let Some(mut mf) = r.fields(x, &mp) {
+            let start = mf.get("start").and_then(|n| r.quantity(n, &format!("{}.start", mp))).map(|q| q.value());
+            let per_second =
+                mf.get("perSecond").and_then(|n| r.quantity(n, &format!("{}.perSecond", mp))).map(|q| q.value());
+            r.done(mf, Unknown::Error, " in memory (expected start, perSecond)");
+            b.memory = Some(MemoryUse { start: start.unwrap_or(0), per_second: per_second.unwrap_or(0) });
+        }
+    }
+    r.done(
+        f,
+        Unknown::Error,
+        " in an image (expected pull, pullError, start, exitAfter, exitCode, http, tcp, listenAfter, sigterm, files, exec, memory)",
+    );
+    b
+}
+
+fn http_behavior(r: &mut Reader, node: &Y, p: &str) -> Option<HttpBehavior> {
+    let mut f = r.fields(node, p)?;
+    let port = f.get("port").and_then(|n| r.uint(n, &format!("{}.port", p)));
+    let fail_after_requests = f.get("failAfterRequests").and_then(|n| r.uint(n, &format!("{}.failAfterRequests", p)));
+    let status = f.get("status").and_then(|n| r.uint(n, &format!("{}.status", p))).unwrap_or(200);
+    let response_time =
+        f.get("responseTime").and_then(|n| r.duration(n, &format!("{}.responseTime", p))).unwrap_or_default();
+    r.done(f, Unknown::Error, " in http (expected port, failAfterRequests, status, responseTime)");
+    let Some(port) = port.filter(|p| (1..=65535).contains(p)) else {
+        r.err(node, &format!("{}.port", p), "an HTTP server needs a port (1-65535)");
+        return None;
+    };
+    if !(100..=599).contains(&status) {
+        r.err(node, &format!("{}.status", p), "status must be an HTTP status code (100-599)");
+    }
+    Some(HttpBehavior { port: port as u16, fail_after_requests, status: status as u16, response_time })
+}
+
+/// The pod annotation that varies a pod's behaviour: a YAML mapping with
+/// the `images:` keys, applied over the behaviour of each of its images.
+pub const ANNOTATION_BEHAVIOR: &str = "kubesim.io/behavior";
+
+/// Parses a behaviour annotation over `base`; the error lists every problem.
+pub fn behavior_override(text: &str, base: ImageBehavior) -> Result<ImageBehavior, String> {
+    let docs = yaml::parse_documents(text).map_err(|e| format!("invalid YAML: {}", e.message))?;
+    let [doc] = docs.as_slice() else { return Err("expected one YAML mapping".into()) };
+    let mut diag = Diagnostics::default();
+    let b = read_behavior(&mut Reader { file: ANNOTATION_BEHAVIOR, diag: &mut diag }, doc, "", base);
+    if diag.errors.is_empty() {
+        Ok(b)
+    } else {
+        Err(diag.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))
     }
 }
 
