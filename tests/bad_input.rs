@@ -249,3 +249,29 @@ fn malformed_behavior_annotation() {
     );
     expect_error("behavior", &text, 16, &["kubesim.io/behavior", "listenAfter", "not a duration"]);
 }
+
+#[test]
+fn malformed_image_behaviours() {
+    let with = |images: &str| GOOD.replace("objects:\n", &format!("images:\n{}\nobjects:\n", images));
+    expect_error(
+        "img-sigterm",
+        &with("  nginx: {sigterm: maybe}"),
+        10,
+        &["images.nginx.sigterm", "expected `exit`, `ignore`"],
+    );
+    expect_error(
+        "img-http",
+        &with("  nginx: {http: {failAfterRequests: 5}}"),
+        10,
+        &["images.nginx.http.port", "needs a port"],
+    );
+    expect_error("img-key", &with("  nginx: {pul: 3s}"), 10, &["unknown field `pul`"]);
+    expect_error("img-mem", &with("  nginx: {memory: {start: lots}}"), 10, &["images.nginx.memory.start"]);
+}
+
+#[test]
+fn undescribed_images_are_reported() {
+    let (code, err, _) = validate("undescribed", GOOD, &[]);
+    assert_eq!(code, Some(0));
+    assert!(err.contains("image nginx:1.25 is not described under images:"), "{}", err);
+}

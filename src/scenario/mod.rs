@@ -164,6 +164,29 @@ impl Loader<'_> {
                 workload.extend(self.workload(w, &format!("workloads[{}]", i)));
             }
         }
+        // Images no `images:` entry describes run with the defaults: say so.
+        let mut undescribed = BTreeSet::new();
+        for o in &objects {
+            let spec = match o {
+                Object::Pod(p) => Some(&p.spec),
+                Object::ReplicaSet(r) => Some(&r.spec.template.spec),
+                _ => None,
+            };
+            for c in spec.into_iter().flat_map(|s| s.init_containers.iter().chain(&s.containers)) {
+                if images.get(&c.image).is_none() {
+                    undescribed.insert(c.image.to_string());
+                }
+            }
+        }
+        for image in undescribed {
+            self.diag.warn_once(
+                format!("undescribed|{}", image),
+                format!(
+                    "warning: {}: image {} is not described under images: it pulls in 2s, starts in 100ms, runs until stopped and serves nothing",
+                    self.file, image
+                ),
+            );
+        }
         let mut known_nodes: BTreeSet<String> = nodes.iter().map(|n| n.meta.name.to_string()).collect();
         let mut timeline = Vec::new();
         if let Some(t) = f.get("timeline") {
