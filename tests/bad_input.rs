@@ -275,3 +275,12 @@ fn undescribed_images_are_reported() {
     assert_eq!(code, Some(0));
     assert!(err.contains("image nginx:1.25 is not described under images:"), "{}", err);
 }
+
+#[test]
+fn unknown_exec_probe_commands_warn() {
+    let text = GOOD
+        .replace("image: nginx:1.25}]", "image: nginx:1.25, livenessProbe: {exec: {command: [curl, -f, localhost]}}}]");
+    let (code, err, _) = validate("exec-probe", &text, &[]);
+    assert_eq!(code, Some(0), "{}", err);
+    assert!(err.contains("exec probe `curl -f localhost` of container c is not a simulated command"), "{}", err);
+}

@@ -20,6 +20,7 @@ use crate::nodes::images::{HttpBehavior, ImageBehavior, ImageCatalog, MemoryUse,
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::{Node, LABEL_HOSTNAME};
 use crate::objects::pod::{CondStatus, PodPhase};
+use crate::objects::probe::{Handler, ProbeKind};
 use crate::objects::quantity::parse_quantity;
 use crate::objects::selector::Selector;
 use crate::objects::store::Propagation;
@@ -175,6 +176,33 @@ impl Loader<'_> {
             for c in spec.into_iter().flat_map(|s| s.init_containers.iter().chain(&s.containers)) {
                 if images.get(&c.image).is_none() {
                     undescribed.insert(c.image.to_string());
+                }
+            }
+        }
+        // Exec probes run simulated commands; others fall back to the
+        // image's exec default.
+        for o in &objects {
+            let spec = match o {
+                Object::Pod(p) => Some(&p.spec),
+                Object::ReplicaSet(r) => Some(&r.spec.template.spec),
+                _ => None,
+            };
+            for c in spec.into_iter().flat_map(|s| s.containers.iter()) {
+                for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
+                    if let Some(Handler::Exec { command }) = c.probes.get(kind).map(|p| &p.handler) {
+                        let mut scratch = crate::nodes::process::Proc::default();
+                        if crate::nodes::process::exec(command, &mut scratch, None).unknown {
+                            self.diag.warn_once(
+                                format!("exec|{}", command.join(" ")),
+                                format!(
+                                    "warning: {}: exec probe `{}` of container {} is not a simulated command; it exits with the image's exec default",
+                                    self.file,
+                                    command.join(" "),
+                                    c.name
+                                ),
+                            );
+                        }
+                    }
                 }
             }
         }
