@@ -285,19 +285,7 @@ impl Scheduler {
                 }
             }
             (_, None) => {
-                let mut info = NodeInfo {
-                    allocatable: n.status.allocatable,
-                    alloc_f: None,
-                    requested: Resources::default(),
-                    nonzero_requested: Resources::default(),
-                    unschedulable: false,
-                    has_hard_taints: false,
-                    prefer_no_schedule: 0,
-                    name: name.clone(),
-                    node: n.clone(),
-                    gen: 0,
-                };
-                info.set_node(n.clone());
+                let info = NodeInfo::new(name.clone(), n.clone());
                 self.node_index.insert(name.clone(), self.nodes.len());
                 self.push_node(info);
                 self.move_all_unschedulable(ctx);
@@ -760,6 +748,23 @@ impl PodEntry {
 }
 
 impl NodeInfo {
+    /// A node with nothing placed on it yet.
+    fn new(name: Rc<str>, n: Rc<Node>) -> Self {
+        let mut info = NodeInfo {
+            allocatable: Resources::default(),
+            alloc_f: None,
+            requested: Resources::default(),
+            nonzero_requested: Resources::default(),
+            unschedulable: false,
+            has_hard_taints: false,
+            prefer_no_schedule: 0,
+            name,
+            node: n.clone(),
+            gen: 0,
+        };
+        info.set_node(n);
+        info
+    }
     fn set_node(&mut self, n: Rc<Node>) {
         self.gen = self.gen.wrapping_add(1);
         self.allocatable = n.status.allocatable;
@@ -960,19 +965,8 @@ mod tests {
                 Resources { cpu_m: rng.gen_range(1..200_000), memory: rng.gen_range(1..(1u64 << 40)), pods: 110 };
             let used =
                 Resources { cpu_m: rng.gen_range(0..=alloc.cpu_m), memory: rng.gen_range(0..=alloc.memory), pods: 1 };
-            let mut ni = NodeInfo {
-                allocatable: alloc,
-                alloc_f: None,
-                requested: used,
-                nonzero_requested: used,
-                unschedulable: false,
-                has_hard_taints: false,
-                prefer_no_schedule: 0,
-                name: "n".into(),
-                node: Rc::new(crate::testutil::node("n", alloc.cpu_m, alloc.memory)),
-                gen: 0,
-            };
-            ni.set_node(ni.node.clone());
+            let mut ni = NodeInfo::new("n".into(), Rc::new(crate::testutil::node("n", alloc.cpu_m, alloc.memory)));
+            ni.reserve(used, used);
             let req = Resources { cpu_m: rng.gen_range(0..16_000), memory: rng.gen_range(0..(1u64 << 36)), pods: 1 };
             let reference = (least_allocated(used.cpu_m + req.cpu_m, alloc.cpu_m)
                 + least_allocated(used.memory + req.memory, alloc.memory))
@@ -985,19 +979,7 @@ mod tests {
     #[test]
     fn score_memo_is_invalidated_by_every_change() {
         let n = Rc::new(crate::testutil::node("n", 4000, 8 << 30));
-        let mut ni = NodeInfo {
-            allocatable: Resources::default(),
-            alloc_f: None,
-            requested: Resources::default(),
-            nonzero_requested: Resources::default(),
-            unschedulable: false,
-            has_hard_taints: false,
-            prefer_no_schedule: 0,
-            name: "n".into(),
-            node: n.clone(),
-            gen: 0,
-        };
-        ni.set_node(n);
+        let ni = NodeInfo::new("n".into(), n);
         let mut s = Scheduler::new(1);
         s.push_node(ni);
         let req = Resources { cpu_m: 1000, memory: 1 << 30, pods: 1 };
@@ -1036,18 +1018,7 @@ mod tests {
         let fake = |n: usize, s: &mut Scheduler| {
             s.nodes.clear();
             for _ in 0..n {
-                s.nodes.push(NodeInfo {
-                    allocatable: Resources::default(),
-                    alloc_f: None,
-                    requested: Resources::default(),
-                    nonzero_requested: Resources::default(),
-                    unschedulable: false,
-                    has_hard_taints: false,
-                    prefer_no_schedule: 0,
-                    name: "x".into(),
-                    node: Rc::new(crate::testutil::node("x", 1000, 1 << 30)),
-                    gen: 0,
-                });
+                s.nodes.push(NodeInfo::new("x".into(), Rc::new(crate::testutil::node("x", 1000, 1 << 30))));
             }
         };
         fake(50, &mut s);
