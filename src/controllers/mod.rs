@@ -5,6 +5,7 @@ pub mod expectations;
 pub mod garbagecollector;
 pub mod nodelifecycle;
 pub mod podgc;
+pub mod podsbynode;
 pub mod replication;
 pub mod scheduler;
 pub mod tainteviction;

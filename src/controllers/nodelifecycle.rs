@@ -18,6 +18,7 @@
 //! run would first see the grace exceeded. Ticks that could not change
 //! anything are never run; the trace is what ticking would produce.
 
+use crate::controllers::podsbynode::PodsByNode;
 use crate::lookup::LookupMap;
 use crate::objects::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, Pod, Taint, TaintEffect};
@@ -25,7 +26,7 @@ use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind}
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
@@ -78,7 +79,7 @@ struct Zone {
 #[derive(Default)]
 pub struct NodeLifecycleController {
     nodes: Map<Rc<str>, NodeHealth>,
-    pods_by_node: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
+    pods_by_node: PodsByNode,
     pods: LookupMap<u64, Rc<Pod>>,
     zones: BTreeMap<String, Zone>,
     monitor_at: Option<SimTime>,
@@ -176,23 +177,10 @@ impl NodeLifecycleController {
                 let old_node = self.pods.get(&uid).and_then(|o| o.spec.node_name.clone());
                 if ev.kind == WatchKind::Deleted {
                     self.pods.remove(&uid);
-                    if let Some(n) = old_node {
-                        if let Some(s) = self.pods_by_node.get_mut(&n) {
-                            s.swap_remove(&uid);
-                        }
-                    }
+                    self.pods_by_node.rebind(uid, old_node.as_ref(), None);
                     return;
                 }
-                if old_node != p.spec.node_name {
-                    if let Some(n) = &old_node {
-                        if let Some(s) = self.pods_by_node.get_mut(n) {
-                            s.swap_remove(&uid);
-                        }
-                    }
-                    if let Some(n) = &p.spec.node_name {
-                        self.pods_by_node.entry(n.clone()).or_default().insert(uid);
-                    }
-                }
+                self.pods_by_node.rebind(uid, old_node.as_ref(), p.spec.node_name.as_ref());
                 if let Some(n) = &p.spec.node_name {
                     // A pod landing on a node already known not ready is
                     // marked not ready too (the controller's pod handler).
@@ -405,7 +393,7 @@ impl NodeLifecycleController {
 
     /// `MarkPodsNotReady`: every pod on the node gets Ready=False.
     fn mark_pods_not_ready(&self, node: &str, ctx: &mut Ctx) {
-        let Some(uids) = self.pods_by_node.get(node) else {
+        let Some(uids) = self.pods_by_node.on(node) else {
             return;
         };
         for uid in uids {

@@ -3,13 +3,14 @@
 //! bound to nodes that no longer exist, once the node has been gone for the
 //! 40 s quarantine.
 
+use crate::controllers::podsbynode::PodsByNode;
 use crate::lookup::LookupMap;
 use crate::objects::pod::Pod;
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx};
 use crate::sim::SimTime;
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -22,7 +23,7 @@ pub struct PodGc {
     terminated: BTreeSet<(SimTime, u64)>,
     pods: LookupMap<u64, Rc<Pod>>,
     /// Pods by node, for the pods of deleted nodes.
-    by_node: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
+    by_node: PodsByNode,
     nodes: Map<Rc<str>, ()>,
     /// Nodes seen deleted, and when.
     deleted_nodes: Map<Rc<str>, SimTime>,
@@ -50,16 +51,7 @@ impl PodGc {
                 let uid = p.meta.uid;
                 let old_node = self.pods.get(&uid).and_then(|o| o.spec.node_name.clone());
                 let new_node = if ev.kind == WatchKind::Deleted { None } else { p.spec.node_name.clone() };
-                if old_node != new_node {
-                    if let Some(n) = &old_node {
-                        if let Some(s) = self.by_node.get_mut(n) {
-                            s.swap_remove(&uid);
-                        }
-                    }
-                    if let Some(n) = &new_node {
-                        self.by_node.entry(n.clone()).or_default().insert(uid);
-                    }
-                }
+                self.by_node.rebind(uid, old_node.as_ref(), new_node.as_ref());
                 if ev.kind == WatchKind::Deleted {
                     if let Some(old) = self.pods.remove(&uid) {
                         self.terminated.remove(&(old.meta.creation_timestamp, uid));
@@ -109,7 +101,7 @@ impl PodGc {
             .deleted_nodes
             .iter()
             .filter(|(_, gone)| ctx.now.saturating_sub(**gone) >= quarantine)
-            .filter_map(|(n, _)| self.by_node.get(n))
+            .filter_map(|(n, _)| self.by_node.on(n))
             .flat_map(|uids| uids.iter().map(|u| self.pods[u].clone()))
             .collect();
         for p in victims {

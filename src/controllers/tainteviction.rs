@@ -6,13 +6,14 @@
 //! it. The deletion is an ordinary graceful delete with the
 //! `DisruptionTarget` condition.
 
+use crate::controllers::podsbynode::PodsByNode;
 use crate::lookup::LookupMap;
 use crate::objects::pod::{Pod, Taint, TaintEffect};
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 use std::rc::Rc;
 
@@ -28,7 +29,7 @@ pub struct TaintEvictionController {
     /// NoExecute taints per node.
     taints: Map<Rc<str>, Vec<Taint>>,
     pods: LookupMap<u64, Rc<Pod>>,
-    by_node: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
+    by_node: PodsByNode,
     timers: Map<u64, (SimTime, u64)>,
     next_gen: u64,
 }
@@ -52,7 +53,7 @@ impl TaintEvictionController {
                 self.taints.insert(name.clone(), new);
                 if changed {
                     let uids: Vec<u64> =
-                        self.by_node.get(&name).map(|s| s.iter().copied().collect()).unwrap_or_default();
+                        self.by_node.on(&name).map(|s| s.iter().copied().collect()).unwrap_or_default();
                     for u in uids {
                         self.process_pod(u, ctx);
                     }
@@ -63,16 +64,7 @@ impl TaintEvictionController {
                 let old_node = self.pods.get(&uid).and_then(|o| o.spec.node_name.clone());
                 let gone = ev.kind == WatchKind::Deleted || p.status.phase.is_terminal();
                 let new_node = if gone { None } else { p.spec.node_name.clone() };
-                if old_node != new_node {
-                    if let Some(n) = &old_node {
-                        if let Some(s) = self.by_node.get_mut(n) {
-                            s.swap_remove(&uid);
-                        }
-                    }
-                    if let Some(n) = &new_node {
-                        self.by_node.entry(n.clone()).or_default().insert(uid);
-                    }
-                }
+                self.by_node.rebind(uid, old_node.as_ref(), new_node.as_ref());
                 if new_node.is_none() {
                     self.pods.remove(&uid);
                     self.timers.swap_remove(&uid);
