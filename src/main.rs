@@ -157,6 +157,21 @@ fn time_arg(flag: &str, s: &str) -> Result<SimTime, Fail> {
     parse_duration(s).map(|d| SimTime(d.0)).map_err(|e| Fail(format!("error: --{}: {}", flag, e), 2))
 }
 
+/// Loads a scenario and runs it to `--at` (default: its horizon) with
+/// `--seed` or the scenario's own seed: what `get`, `logs` and `describe`
+/// read their answer from.
+fn run_until(path: &Path, at: Option<String>, seed: Option<u64>, keep_events: bool) -> Result<runner::RunResult, Fail> {
+    let scn = load(path)?;
+    let at = at.map(|a| time_arg("at", &a)).transpose()?;
+    let (seed, drawn) = pick_seed(seed, &scn);
+    if drawn {
+        // On stderr, so the table on stdout stays what kubectl would print.
+        eprintln!("seed: {} (drawn; pass --seed to repeat)", seed);
+    }
+    let until = Some(at.unwrap_or_else(|| runner::horizon(&scn)));
+    Ok(runner::run(&scn, RunOptions { seed: Some(seed), until, keep_events, ..Default::default() }))
+}
+
 /// The seed: the flag, else the scenario's, else one drawn from the clock
 /// (outside the simulation) and printed so the run can be repeated.
 fn pick_seed(flag: Option<u64>, scn: &Scenario) -> (u64, bool) {
@@ -317,13 +332,7 @@ fn cmd_get(
         }
     };
     let sel = selector.as_deref().map(Selector::parse).transpose().map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
-    let scn = load(Path::new(path))?;
-    let at = at.map(|a| time_arg("at", &a)).transpose()?;
-    let (seed, _) = pick_seed(seed, &scn);
-    let res = runner::run(
-        &scn,
-        RunOptions { seed: Some(seed), until: Some(at.unwrap_or_else(|| runner::horizon(&scn))), ..Default::default() },
-    );
+    let res = run_until(Path::new(path), at, seed, false)?;
     let store = &res.sim.store;
     let now = res.sim.now();
     let ns_ok = |ns: &str| all_namespaces || ns == namespace;
@@ -417,11 +426,7 @@ fn cmd_logs(
     namespace: &str,
     seed: Option<u64>,
 ) -> Result<u8, Fail> {
-    let scn = load(path)?;
-    let at = at.map(|a| time_arg("at", &a)).transpose()?;
-    let (seed, _) = pick_seed(seed, &scn);
-    let until = Some(at.unwrap_or_else(|| runner::horizon(&scn)));
-    let res = runner::run(&scn, RunOptions { seed: Some(seed), until, keep_events: true, ..Default::default() });
+    let res = run_until(path, at, seed, true)?;
     let sim = &res.sim;
     let pod_name = pod.strip_prefix("pod/").unwrap_or(pod);
     let Some(p) = sim.store.pod(&kubesim::objects::store::Key::new(namespace, pod_name)) else {
@@ -476,11 +481,7 @@ fn cmd_describe(
     if Kind::from_cli(kind) != Some(Kind::Pod) {
         return Err(Fail(format!("error: describe {} is not supported yet (supported: pod)", kind), 2));
     }
-    let scn = load(path)?;
-    let at = at.map(|a| time_arg("at", &a)).transpose()?;
-    let (seed, _) = pick_seed(seed, &scn);
-    let until = Some(at.unwrap_or_else(|| runner::horizon(&scn)));
-    let res = runner::run(&scn, RunOptions { seed: Some(seed), until, keep_events: true, ..Default::default() });
+    let res = run_until(path, at, seed, true)?;
     let sim = &res.sim;
     let Some(p) = sim.store.pod(&kubesim::objects::store::Key::new(namespace, name)) else {
         return Err(Fail(format!("Error from server (NotFound): pods \"{}\" not found", name), 1));

@@ -183,3 +183,27 @@ fn describe_and_logs_explain_a_liveness_restart() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("previous terminated container \"kubia\" in pod \"kubia-liveness\" not found"));
 }
+
+#[test]
+fn get_without_a_seed_reports_the_drawn_one_so_it_can_be_repeated() {
+    let dir = tempdir("drawn");
+    let path = dir.join("s.yaml");
+    std::fs::write(
+        &path,
+        "name: unseeded\nduration: 1m\ncluster:\n  nodes: [{name: n1}, {name: n2}]\nobjects:\n  - apiVersion: v1\n    kind: ReplicationController\n    metadata: {name: rc}\n    spec:\n      replicas: 4\n      selector: {app: a}\n      template:\n        metadata: {labels: {app: a}}\n        spec: {containers: [{name: c, image: busybox}]}\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let o = kubesim(&["get", "pods", "-o", "wide", p]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let seed = err
+        .lines()
+        .find_map(|l| l.strip_prefix("seed: "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no drawn seed on stderr: {err}"));
+    assert!(!stdout(&o).contains("seed"), "stdout must stay a kubectl table");
+    let again = kubesim(&["get", "pods", "-o", "wide", "--seed", seed, p]);
+    assert_eq!(stdout(&again), stdout(&o));
+    assert!(stderr(&again).is_empty(), "{}", stderr(&again));
+}
