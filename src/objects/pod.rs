@@ -178,6 +178,45 @@ pub struct PodSpec {
     pub priority: i32,
 }
 
+impl Default for PodSpec {
+    /// The apiserver's defaults for what a manifest leaves out
+    /// (`SetDefaults_PodSpec`): restartPolicy Always, a 30 s grace period,
+    /// the default scheduler, priority 0.
+    fn default() -> Self {
+        PodSpec {
+            node_name: None,
+            containers: vec![],
+            init_containers: vec![],
+            restart_policy: RestartPolicy::Always,
+            node_selector: Labels::new(),
+            node_affinity: NodeAffinity::default(),
+            tolerations: vec![],
+            termination_grace_period_seconds: 30,
+            scheduler_name: crate::controllers::scheduler::DEFAULT_SCHEDULER.into(),
+            priority: 0,
+        }
+    }
+}
+
+impl Container {
+    /// A container with no command, ports, resources or probes.
+    pub fn new(name: &str, image: &str, image_pull_policy: PullPolicy) -> Self {
+        Container {
+            name: name.into(),
+            image: image.into(),
+            image_pull_policy,
+            command: vec![],
+            args: vec![],
+            ports: vec![],
+            requests: Resources::default(),
+            limits: Resources::default(),
+            has_cpu_request: false,
+            has_memory_request: false,
+            probes: Default::default(),
+        }
+    }
+}
+
 impl PodSpec {
     /// The pod's effective request: max(sum of app containers, largest init
     /// container), per resource, plus one pod slot (k8s-semantics §6.3).

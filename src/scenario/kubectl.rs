@@ -280,28 +280,9 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
             let pod = Pod {
                 meta: ObjectMeta { name: name.as_str().into(), namespace: ns.as_str().into(), labels: Rc::new(lab), ..Default::default() },
                 spec: Rc::new(PodSpec {
-                    node_name: None,
-                    containers: vec![Container {
-                        name: name.as_str().into(),
-                        image: image.as_str().into(),
-                        image_pull_policy,
-                        command: vec![],
-                        args: vec![],
-                        ports,
-                        requests: Default::default(),
-                        limits: Default::default(),
-                        has_cpu_request: false,
-                        has_memory_request: false,
-                        probes: Default::default(),
-                    }],
-                    init_containers: vec![],
+                    containers: vec![Container { ports, ..Container::new(name.as_str(), image.as_str(), image_pull_policy) }],
                     restart_policy,
-                    node_selector: BTreeMap::new(),
-                    node_affinity: Default::default(),
-                    tolerations: vec![],
-                    termination_grace_period_seconds: 30,
-                    scheduler_name: crate::controllers::scheduler::DEFAULT_SCHEDULER.into(),
-                    priority: 0,
+                    ..PodSpec::default()
                 }),
                 status: PodStatus::default(),
             };

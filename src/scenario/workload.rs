@@ -62,28 +62,15 @@ impl WorkloadPod {
 pub fn trace_spec(cpu_m: u64, memory: u64) -> PodSpec {
     let r = Resources { cpu_m, memory, pods: 0 };
     PodSpec {
-        node_name: None,
         containers: vec![Container {
-            name: "task".into(),
-            image: TRACE_IMAGE.into(),
-            image_pull_policy: PullPolicy::IfNotPresent,
-            command: vec![],
-            args: vec![],
-            ports: vec![],
             requests: r,
             limits: r,
             has_cpu_request: true,
             has_memory_request: true,
-            probes: Default::default(),
+            ..Container::new("task", TRACE_IMAGE, PullPolicy::IfNotPresent)
         }],
-        init_containers: vec![],
         restart_policy: RestartPolicy::Never,
-        node_selector: BTreeMap::new(),
-        node_affinity: Default::default(),
-        tolerations: vec![],
-        termination_grace_period_seconds: 30,
-        scheduler_name: crate::controllers::scheduler::DEFAULT_SCHEDULER.into(),
-        priority: 0,
+        ..PodSpec::default()
     }
 }
 
