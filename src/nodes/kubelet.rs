@@ -475,6 +475,11 @@ impl Kubelet {
         );
     }
 
+    /// Reports the worker's current status for the pod to the apiserver.
+    fn send_status_of(&self, uid: u64, ctx: &mut Ctx) {
+        self.send_status(&self.workers[&uid], ctx);
+    }
+
     fn send_status(&self, w: &Worker, ctx: &mut Ctx) {
         ctx.send(
             Client::Kubelet(self.idx),
@@ -529,8 +534,7 @@ impl Kubelet {
                 );
                 let run = images.get(&c.image).and_then(|b| b.exit_after).unwrap_or_default();
                 w.status.init_container_statuses[idx].state = ContainerState::Running { started_at: now };
-                let w = &self.workers[&uid];
-                self.send_status(w, ctx);
+                self.send_status_of(uid, ctx);
                 self.schedule(uid, gen, idx, Step::InitExited, now + run, ctx);
             }
             Step::InitExited => self.init_exited(uid, idx, images, ctx),
@@ -594,8 +598,7 @@ impl Kubelet {
                 w.status.container_statuses[idx].state =
                     ContainerState::Waiting { reason: "ErrImagePull".into(), message: Some(msg.into()) };
                 update_phase_and_conditions(w, ctx.now);
-                let w = &self.workers[&uid];
-                self.send_status(w, ctx);
+                self.send_status_of(uid, ctx);
                 // The pod worker's next sync (PLEG relist, 1 s) backs off.
                 self.schedule(uid, gen, idx, Step::PullBackOff, ctx.now + SimDuration::from_secs(1), ctx);
             }
@@ -608,8 +611,7 @@ impl Kubelet {
                 w.status.container_statuses[idx].state =
                     ContainerState::Waiting { reason: "ImagePullBackOff".into(), message: Some(msg.into()) };
                 let wait = w.pull_backoff[idx].unwrap_or_default();
-                let w = &self.workers[&uid];
-                self.send_status(w, ctx);
+                self.send_status_of(uid, ctx);
                 // The back-off counts from the failure, one sync ago.
                 let retry = (ctx.now + wait).saturating_sub_dur(SimDuration::from_secs(1));
                 self.schedule(uid, gen, idx, Step::Pull, retry.max(ctx.now), ctx);
@@ -699,8 +701,7 @@ impl Kubelet {
                 w.status.container_statuses[idx].state =
                     ContainerState::Waiting { reason: "ErrImageNeverPull".into(), message: Some(msg.as_str().into()) };
                 ctx.event(true, SOURCE, "ErrImageNeverPull", "Pod", &ns, &name, &msg);
-                let w = &self.workers[&uid];
-                self.send_status(w, ctx);
+                self.send_status_of(uid, ctx);
                 return;
             }
             (PullPolicy::Always, true) => ctx.cfg.image_manifest_check,
@@ -770,8 +771,7 @@ impl Kubelet {
         let all_created = w.status.container_statuses.iter().all(|c| c.container_id.is_some());
         if all_created {
             update_phase_and_conditions(w, now);
-            let w = &self.workers[&uid];
-            self.send_status(w, ctx);
+            self.send_status_of(uid, ctx);
         }
     }
 
@@ -815,8 +815,7 @@ impl Kubelet {
                 w.finished = true;
                 self.admitted -= w.requests;
             }
-            let w = &self.workers[&uid];
-            self.send_status(w, ctx);
+            self.send_status_of(uid, ctx);
             return;
         }
         // Crash-loop back-off (k8s-semantics §2.5): the first exit, or one
@@ -851,8 +850,7 @@ impl Kubelet {
             &w.key.name,
             &format_args!("Back-off restarting failed container {} in pod {}_{}", cname, w.key.name, w.key.namespace),
         );
-        let w = &self.workers[&uid];
-        self.send_status(w, ctx);
+        self.send_status_of(uid, ctx);
         self.schedule(uid, gen, idx, Step::Restart, now + delay, ctx);
     }
 
@@ -1199,8 +1197,7 @@ impl Kubelet {
         cs.state = ContainerState::Terminated(terminated(code, started_at, now));
         if code == 0 {
             if idx + 1 < n {
-                let w = &self.workers[&uid];
-                self.send_status(w, ctx);
+                self.send_status_of(uid, ctx);
                 self.init_start(uid, idx + 1, images, ctx);
             } else {
                 let w = self.workers.get_mut(&uid).expect("worker");
@@ -1208,8 +1205,7 @@ impl Kubelet {
                 for cs in &mut w.status.container_statuses {
                     cs.state = ContainerState::Waiting { reason: "ContainerCreating".into(), message: None };
                 }
-                let w = &self.workers[&uid];
-                self.send_status(w, ctx);
+                self.send_status_of(uid, ctx);
                 self.pull(uid, 0, images, ctx);
             }
             return;
@@ -1219,8 +1215,7 @@ impl Kubelet {
             w.status.phase = PodPhase::Failed;
             w.finished = true;
             self.admitted -= w.requests;
-            let w = &self.workers[&uid];
-            self.send_status(w, ctx);
+            self.send_status_of(uid, ctx);
             return;
         }
         let (delay, entry) = crash_loop_delay(w.init_backoff[idx], now, initial, reset);
@@ -1252,8 +1247,7 @@ impl Kubelet {
                 w.init_backoff[idx] = Some(next_period(b, now + delay, ctx.cfg.crash_loop_backoff_max));
             }
         }
-        let w = &self.workers[&uid];
-        self.send_status(w, ctx);
+        self.send_status_of(uid, ctx);
         self.schedule(uid, gen, idx, Step::InitStart, now + delay, ctx);
     }
 
@@ -1304,8 +1298,7 @@ impl Kubelet {
                 cs.started = true;
                 cs.ready = c.probes.readiness.is_none();
                 update_phase_and_conditions(w, now);
-                let w = &self.workers[&uid];
-                self.send_status(w, ctx);
+                self.send_status_of(uid, ctx);
             }
             ProbeKind::Startup | ProbeKind::Liveness if !outcome.ok && fail_run >= probe.failure_threshold => {
                 let why =
@@ -1322,8 +1315,7 @@ impl Kubelet {
                 if flip {
                     cs.ready = outcome.ok;
                     update_phase_and_conditions(w, now);
-                    let w = &self.workers[&uid];
-                    self.send_status(w, ctx);
+                    self.send_status_of(uid, ctx);
                 }
             }
             _ => {}
