@@ -22,7 +22,7 @@
 
 use crate::lookup::LookupMap;
 use crate::objects::node::{Node, TAINT_UNSCHEDULABLE};
-use crate::objects::pod::{CondStatus, Condition, NodeAffinity, Pod, TaintEffect, Toleration};
+use crate::objects::pod::{CondStatus, Condition, NodeAffinity, Pod, PodSpec, TaintEffect, Toleration};
 use crate::objects::resources::Resources;
 use crate::objects::selector::Labels;
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
@@ -520,6 +520,108 @@ impl Scheduler {
         score
     }
 
+    /// Visits nodes from `start` round the ring until `want` are feasible
+    /// or all were seen (upstream's `findNodesThatPassFilters` with its
+    /// rotating start); `visit(i)` is told of each feasible node. Returns
+    /// (nodes processed, nodes feasible).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn scan(
+        hot: &[NodeHot],
+        nodes: &[NodeInfo],
+        start: usize,
+        want: usize,
+        req: &Resources,
+        spec: &PodSpec,
+        simple: bool,
+        tolerates_unsched: bool,
+        rejected: &mut Rejections,
+        mut visit: impl FnMut(usize),
+    ) -> (usize, usize) {
+        let n = hot.len();
+        let mut found = 0;
+        let mut processed = 0;
+        // Two straight runs, [start, n) then [0, start), instead of a
+        // wrapping index: the hot loop stays branch-light.
+        for range in [start..n, 0..start] {
+            for i in range {
+                if found == want {
+                    return (processed, found);
+                }
+                processed += 1;
+                let h = &hot[i];
+                let ok = if simple && h.plain && h.fits(req) {
+                    true
+                } else {
+                    filter(&nodes[i], spec, req, tolerates_unsched, rejected)
+                };
+                if ok {
+                    found += 1;
+                    visit(i);
+                }
+            }
+        }
+        (processed, found)
+    }
+
+    /// The single pass used when every score is final as computed: filter,
+    /// score (through the memo) and keep in `feasible` the nodes tied at the
+    /// best score.
+    #[allow(clippy::too_many_arguments)]
+    fn filter_and_score(
+        &mut self,
+        start: usize,
+        want: usize,
+        class: u32,
+        req: &Resources,
+        nonzero: &Resources,
+        spec: &PodSpec,
+        simple: bool,
+        tolerates_unsched: bool,
+        rejected: &mut Rejections,
+    ) -> (usize, usize) {
+        let memo = &mut self.memo[class as usize % SCORE_SLOTS][..];
+        let (hot, nodes, feasible) = (&self.hot[..], &self.nodes[..], &mut self.feasible);
+        let mut best = i64::MIN;
+        Self::scan(hot, nodes, start, want, req, spec, simple, tolerates_unsched, rejected, |i| {
+            let gen = hot[i].gen;
+            let slot = &mut memo[i];
+            let score = if slot.class == class && slot.gen == gen {
+                slot.score as i64
+            } else {
+                let score = node_score(&nodes[i], nonzero, req);
+                *slot = ScoreSlot { class, gen, score: score as i32 };
+                score
+            };
+            if score > best {
+                best = score;
+                feasible.clear();
+            }
+            if score == best {
+                feasible.push(i);
+            }
+        })
+    }
+
+    /// The filter pass alone: every feasible node goes to `feasible`, to be
+    /// scored and normalized together.
+    #[allow(clippy::too_many_arguments)]
+    fn filter_only(
+        &mut self,
+        start: usize,
+        want: usize,
+        req: &Resources,
+        spec: &PodSpec,
+        simple: bool,
+        tolerates_unsched: bool,
+        rejected: &mut Rejections,
+    ) -> (usize, usize) {
+        let feasible = &mut self.feasible;
+        Self::scan(&self.hot, &self.nodes, start, want, req, spec, simple, tolerates_unsched, rejected, |i| {
+            feasible.push(i)
+        })
+    }
+
     /// `numFeasibleNodesToFind` (k8s-semantics §6.5).
     fn num_to_find(&self, pct: u32) -> usize {
         let n = self.nodes.len();
@@ -554,39 +656,12 @@ impl Scheduler {
         self.feasible.clear();
         self.scores.clear();
         let mut rejected = Rejections::default();
-        let mut processed = 0;
-        let mut found = 0;
-        let mut best = i64::MIN;
-        let mut i = self.next_start;
-        while processed < n && found < want {
-            processed += 1;
-            let h = self.hot[i];
-            let ok = if simple && h.plain && h.fits(&req) {
-                true
-            } else {
-                filter(&self.nodes[i], spec, &req, tolerates_unsched, &mut rejected)
-            };
-            if ok {
-                found += 1;
-                if one_pass {
-                    // `feasible` holds the nodes tied at the best score.
-                    let score = self.score_node(i, class, &nonzero, &req);
-                    if score > best {
-                        best = score;
-                        self.feasible.clear();
-                    }
-                    if score == best {
-                        self.feasible.push(i);
-                    }
-                } else {
-                    self.feasible.push(i);
-                }
-            }
-            i += 1;
-            if i == n {
-                i = 0;
-            }
-        }
+        let start = self.next_start;
+        let (processed, found) = if one_pass {
+            self.filter_and_score(start, want, class, &req, &nonzero, spec, simple, tolerates_unsched, &mut rejected)
+        } else {
+            self.filter_only(start, want, &req, spec, simple, tolerates_unsched, &mut rejected)
+        };
         if n > 0 {
             self.next_start = (self.next_start + processed) % n;
         }
@@ -805,13 +880,7 @@ fn tolerates(tols: &[Toleration], key: &str, value: &str, effect: TaintEffect) -
 /// The filter plugins in their upstream order; the first that rejects the
 /// node is counted in `rejected` (NodeResourcesFit counts every resource
 /// that is short, as upstream does).
-fn filter(
-    ni: &NodeInfo,
-    spec: &crate::objects::pod::PodSpec,
-    req: &Resources,
-    tolerates_unsched: bool,
-    rejected: &mut Rejections,
-) -> bool {
+fn filter(ni: &NodeInfo, spec: &PodSpec, req: &Resources, tolerates_unsched: bool, rejected: &mut Rejections) -> bool {
     let node = &ni.node;
     // NodeUnschedulable
     if ni.unschedulable && !tolerates_unsched {
