@@ -4,6 +4,7 @@
 
 use crate::config::Config;
 use crate::controllers::garbagecollector::GarbageCollector;
+use crate::controllers::informer::PodInformer;
 use crate::controllers::nodelifecycle::NodeLifecycleController;
 use crate::controllers::podgc::PodGc;
 use crate::controllers::replication::ReplicationManager;
@@ -40,6 +41,9 @@ pub struct Simulation {
     pub trace: Trace,
     throttles: Throttles,
     pub scheduler: Scheduler,
+    /// kube-controller-manager's shared pod informer, read by the
+    /// controllers below.
+    kcm_pods: PodInformer,
     replication: ReplicationManager,
     gc: GarbageCollector,
     nlc: NodeLifecycleController,
@@ -91,6 +95,7 @@ impl Simulation {
             trace: Trace::new(),
             throttles: Throttles::default(),
             scheduler: Scheduler::new(seed),
+            kcm_pods: PodInformer::default(),
             replication: ReplicationManager::new(),
             gc: GarbageCollector::new(),
             nlc: NodeLifecycleController::new(),
@@ -259,19 +264,19 @@ impl Simulation {
             }
             Event::Replication(e) => {
                 let mut ctx = ctx!(self);
-                self.replication.on_event(e, &mut ctx);
+                self.replication.on_event(e, &self.kcm_pods, &mut ctx);
             }
             Event::NodeLifecycle(e) => {
                 let mut ctx = ctx!(self);
-                self.nlc.on_event(e, &mut ctx);
+                self.nlc.on_event(e, &self.kcm_pods, &mut ctx);
             }
             Event::TaintEviction(e) => {
                 let mut ctx = ctx!(self);
-                self.taint_eviction.on_event(e, &mut ctx);
+                self.taint_eviction.on_event(e, &self.kcm_pods, &mut ctx);
             }
             Event::PodGc => {
                 let mut ctx = ctx!(self);
-                self.podgc.on_tick(&mut ctx);
+                self.podgc.on_tick(&self.kcm_pods, &mut ctx);
                 let period = self.cfg.pod_gc_period;
                 self.queue.push(self.now() + period, Event::PodGc);
             }
@@ -311,10 +316,13 @@ impl Simulation {
     fn deliver(&mut self, ev: &Rc<WatchEvent>) {
         let mut ctx = ctx!(self);
         self.scheduler.on_watch(ev, &mut ctx);
+        // kube-controller-manager: its informer cache first, then the
+        // handlers of its controllers.
+        self.kcm_pods.observe(ev);
         self.replication.on_watch(ev, &mut ctx);
-        self.gc.on_watch(ev, &mut ctx);
+        self.gc.on_watch(ev, &self.kcm_pods, &mut ctx);
         self.nlc.on_watch(ev, &mut ctx);
-        self.taint_eviction.on_watch(ev, &mut ctx);
+        self.taint_eviction.on_watch(ev, &self.kcm_pods, &mut ctx);
         self.podgc.on_watch(ev, &mut ctx);
         let node: Option<Rc<str>> = match &ev.obj {
             Object::Pod(p) => p.spec.node_name.clone().or_else(|| match &ev.old {

@@ -3,7 +3,7 @@
 //! (Background/Foreground propagation) or released (Orphan), and a pod whose
 //! controller is already gone is deleted when it appears.
 
-use crate::lookup::LookupMap;
+use crate::controllers::informer::PodInformer;
 use crate::objects::pod::Pod;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
 use crate::objects::Object;
@@ -18,8 +18,6 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 pub struct GarbageCollector {
     /// Pods by controller uid.
     dependents: Map<u64, IndexSet<u64, FxBuildHasher>>,
-    /// Only pods that have a controller (bare pods are nobody's dependents).
-    pods: LookupMap<u64, Rc<Pod>>,
     owners: IndexSet<u64, FxBuildHasher>,
     /// Owners seen deleted (uids are never reused).
     gone: IndexSet<u64, FxBuildHasher>,
@@ -30,7 +28,7 @@ impl GarbageCollector {
         Self::default()
     }
 
-    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+    pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match &ev.obj {
             Object::ReplicaSet(rs) => {
                 if ev.kind != WatchKind::Deleted {
@@ -43,15 +41,18 @@ impl GarbageCollector {
                     return;
                 };
                 for uid in deps.clone() {
-                    let p = self.pods[&uid].clone();
-                    self.collect(&p, rs.meta.uid, ev.propagation, ctx);
+                    let p = pods.get(uid).expect("dependents are cached");
+                    self.collect(p, rs.meta.uid, ev.propagation, ctx);
                 }
             }
             Object::Pod(p) => {
                 let uid = p.meta.uid;
                 let new_owner =
                     if ev.kind == WatchKind::Deleted { None } else { p.meta.controller_ref().map(|r| r.uid) };
-                let old_owner = self.pods.get(&uid).and_then(|o| o.meta.controller_ref().map(|r| r.uid));
+                let old_owner = match &ev.old {
+                    Some(Object::Pod(o)) => o.meta.controller_ref().map(|r| r.uid),
+                    _ => None,
+                };
                 if old_owner != new_owner {
                     if let Some(o) = old_owner {
                         if let Some(d) = self.dependents.get_mut(&o) {
@@ -62,15 +63,9 @@ impl GarbageCollector {
                         self.dependents.entry(o).or_default().insert(uid);
                     }
                 }
-                match new_owner {
-                    None => {
-                        self.pods.remove(&uid);
-                    }
-                    Some(o) => {
-                        self.pods.insert(uid, p.clone());
-                        if self.gone.contains(&o) && p.meta.deletion_timestamp.is_none() {
-                            self.collect(p, o, Propagation::Background, ctx);
-                        }
+                if let Some(o) = new_owner {
+                    if self.gone.contains(&o) && p.meta.deletion_timestamp.is_none() {
+                        self.collect(p, o, Propagation::Background, ctx);
                     }
                 }
             }

@@ -18,8 +18,7 @@
 //! run would first see the grace exceeded. Ticks that could not change
 //! anything are never run; the trace is what ticking would produce.
 
-use crate::controllers::podsbynode::PodsByNode;
-use crate::lookup::LookupMap;
+use crate::controllers::informer::PodInformer;
 use crate::objects::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, Pod, Taint, TaintEffect};
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
@@ -79,8 +78,6 @@ struct Zone {
 #[derive(Default)]
 pub struct NodeLifecycleController {
     nodes: Map<Rc<str>, NodeHealth>,
-    pods_by_node: PodsByNode,
-    pods: LookupMap<u64, Rc<Pod>>,
     zones: BTreeMap<String, Zone>,
     monitor_at: Option<SimTime>,
     pass_at: Option<SimTime>,
@@ -173,14 +170,9 @@ impl NodeLifecycleController {
         match &ev.obj {
             Object::Node(n) => self.on_node(ev.kind, n, ctx),
             Object::Pod(p) => {
-                let uid = p.meta.uid;
-                let old_node = self.pods.get(&uid).and_then(|o| o.spec.node_name.clone());
                 if ev.kind == WatchKind::Deleted {
-                    self.pods.remove(&uid);
-                    self.pods_by_node.rebind(uid, old_node.as_ref(), None);
                     return;
                 }
-                self.pods_by_node.rebind(uid, old_node.as_ref(), p.spec.node_name.as_ref());
                 if let Some(n) = &p.spec.node_name {
                     // A pod landing on a node already known not ready is
                     // marked not ready too (the controller's pod handler).
@@ -189,7 +181,6 @@ impl NodeLifecycleController {
                         mark_pod_not_ready(p, ctx);
                     }
                 }
-                self.pods.insert(uid, p.clone());
             }
             _ => {}
         }
@@ -273,14 +264,14 @@ impl NodeLifecycleController {
         }
     }
 
-    pub fn on_event(&mut self, ev: NlcEvent, ctx: &mut Ctx) {
+    pub fn on_event(&mut self, ev: NlcEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match ev {
             NlcEvent::Monitor => {
                 if self.monitor_at != Some(ctx.now) {
                     return;
                 }
                 self.monitor_at = None;
-                self.monitor_node_health(ctx);
+                self.monitor_node_health(pods, ctx);
                 self.arm_monitor(ctx);
             }
             NlcEvent::TaintPass => {
@@ -293,7 +284,7 @@ impl NodeLifecycleController {
         }
     }
 
-    fn monitor_node_health(&mut self, ctx: &mut Ctx) {
+    fn monitor_node_health(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
         let now = ctx.now;
         let interval = ctx.cfg.node_lease_renew_interval;
         let names: Vec<Rc<str>> = self.nodes.keys().cloned().collect();
@@ -340,7 +331,7 @@ impl NodeLifecycleController {
                     name,
                     &format_args!("Node {} status is now: NodeNotReady", name),
                 );
-                self.mark_pods_not_ready(name, ctx);
+                Self::mark_pods_not_ready(pods, name, ctx);
             }
         }
         self.handle_disruption(ctx);
@@ -392,12 +383,8 @@ impl NodeLifecycleController {
     }
 
     /// `MarkPodsNotReady`: every pod on the node gets Ready=False.
-    fn mark_pods_not_ready(&self, node: &str, ctx: &mut Ctx) {
-        let Some(uids) = self.pods_by_node.on(node) else {
-            return;
-        };
-        for uid in uids {
-            let p = &self.pods[uid];
+    fn mark_pods_not_ready(pods: &PodInformer, node: &str, ctx: &mut Ctx) {
+        for p in pods.pods_on(node) {
             if p.status.phase.is_terminal() {
                 continue;
             }

@@ -3,8 +3,7 @@
 //! bound to nodes that no longer exist, once the node has been gone for the
 //! 40 s quarantine.
 
-use crate::controllers::podsbynode::PodsByNode;
-use crate::lookup::LookupMap;
+use crate::controllers::informer::PodInformer;
 use crate::objects::pod::Pod;
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
@@ -21,9 +20,6 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 pub struct PodGc {
     /// Terminated pods ordered by (creation, uid): oldest first.
     terminated: BTreeSet<(SimTime, u64)>,
-    pods: LookupMap<u64, Rc<Pod>>,
-    /// Pods by node, for the pods of deleted nodes.
-    by_node: PodsByNode,
     nodes: Map<Rc<str>, ()>,
     /// Nodes seen deleted, and when.
     deleted_nodes: Map<Rc<str>, SimTime>,
@@ -49,28 +45,22 @@ impl PodGc {
             }
             Object::Pod(p) => {
                 let uid = p.meta.uid;
-                let old_node = self.pods.get(&uid).and_then(|o| o.spec.node_name.clone());
-                let new_node = if ev.kind == WatchKind::Deleted { None } else { p.spec.node_name.clone() };
-                self.by_node.rebind(uid, old_node.as_ref(), new_node.as_ref());
                 if ev.kind == WatchKind::Deleted {
-                    if let Some(old) = self.pods.remove(&uid) {
-                        self.terminated.remove(&(old.meta.creation_timestamp, uid));
-                    }
+                    self.terminated.remove(&(p.meta.creation_timestamp, uid));
                     self.requested.remove(&uid);
                     return;
                 }
                 if p.status.phase.is_terminal() {
                     self.terminated.insert((p.meta.creation_timestamp, uid));
                 }
-                self.pods.insert(uid, p.clone());
             }
             _ => {}
         }
     }
 
-    pub fn on_tick(&mut self, ctx: &mut Ctx) {
-        self.gc_terminated(ctx);
-        self.gc_orphaned(ctx);
+    pub fn on_tick(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
+        self.gc_terminated(pods, ctx);
+        self.gc_orphaned(pods, ctx);
     }
 
     fn delete(&mut self, p: &Pod, ctx: &mut Ctx) {
@@ -80,19 +70,20 @@ impl PodGc {
         ctx.send(Client::PodGc, ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, Some(0), None));
     }
 
-    fn gc_terminated(&mut self, ctx: &mut Ctx) {
+    fn gc_terminated(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
         let threshold = ctx.cfg.terminated_pod_gc_threshold as usize;
         if threshold == 0 || self.terminated.len() <= threshold {
             return;
         }
         let excess = self.terminated.len() - threshold;
-        let victims: Vec<Rc<Pod>> = self.terminated.iter().take(excess).map(|(_, u)| self.pods[u].clone()).collect();
+        let victims: Vec<Rc<Pod>> =
+            self.terminated.iter().take(excess).map(|(_, u)| pods.get(*u).expect("cached").clone()).collect();
         for p in victims {
             self.delete(&p, ctx);
         }
     }
 
-    fn gc_orphaned(&mut self, ctx: &mut Ctx) {
+    fn gc_orphaned(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
         if self.deleted_nodes.is_empty() {
             return;
         }
@@ -101,8 +92,7 @@ impl PodGc {
             .deleted_nodes
             .iter()
             .filter(|(_, gone)| ctx.now.saturating_sub(**gone) >= quarantine)
-            .filter_map(|(n, _)| self.by_node.on(n))
-            .flat_map(|uids| uids.iter().map(|u| self.pods[u].clone()))
+            .flat_map(|(n, _)| pods.pods_on(n).cloned())
             .collect();
         for p in victims {
             ctx.event(

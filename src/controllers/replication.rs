@@ -17,7 +17,7 @@
 //! scale-ups in practice (k8s-semantics §5.1).
 
 use super::expectations::Expectations;
-use crate::lookup::LookupMap;
+use crate::controllers::informer::PodInformer;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{Pod, PodPhase, PodStatus};
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
@@ -58,7 +58,6 @@ struct SlowStart {
 pub struct ReplicationManager {
     sets: Map<SetKey, Rc<ReplicaSet>>,
     by_uid: Map<u64, SetKey>,
-    pods: LookupMap<u64, Rc<Pod>>,
     /// Pods by controller uid, with the pod itself (a sync walks them all).
     owned: Map<u64, Map<u64, Rc<Pod>>>,
     orphans: Map<Rc<str>, Set<u64>>,
@@ -153,10 +152,12 @@ impl ReplicationManager {
     fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>, ctx: &mut Ctx) {
         let key = Key::of(&p.meta);
         let uid = p.meta.uid;
-        let old = self.pods.get(&uid).cloned();
-        let old_index = old.as_deref().map(Self::index_of);
+        let old = match &ev.old {
+            Some(Object::Pod(o)) => Some(o),
+            _ => None,
+        };
+        let old_index = old.map(|o| Self::index_of(o));
         if ev.kind == WatchKind::Deleted {
-            self.pods.remove(&uid);
             if let Some(i) = &old_index {
                 self.index_pod(uid, i, None);
             }
@@ -176,7 +177,6 @@ impl ReplicationManager {
         }
         // (Re)file it: owned entries hold the latest version.
         self.index_pod(uid, &new_index, Some(p));
-        self.pods.insert(uid, p.clone());
         let owner = self.owner_of(&p.meta);
         if let Some(owner) = &owner {
             if let Some(e) = self.expectations.get_mut(owner) {
@@ -209,14 +209,14 @@ impl ReplicationManager {
         }
     }
 
-    pub fn on_event(&mut self, ev: RcEvent, ctx: &mut Ctx) {
+    pub fn on_event(&mut self, ev: RcEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match ev {
             RcEvent::Work => {
                 let Some(k) = self.fifo.pop_front() else {
                     return;
                 };
                 self.queued.swap_remove(&k);
-                self.sync_replica_set(&k, ctx);
+                self.sync_replica_set(&k, pods, ctx);
             }
             RcEvent::Created(p) => {
                 self.created(&p, ctx);
@@ -277,14 +277,14 @@ impl ReplicationManager {
         }
     }
 
-    pub fn sync_replica_set(&mut self, k: &SetKey, ctx: &mut Ctx) {
+    pub fn sync_replica_set(&mut self, k: &SetKey, pods: &PodInformer, ctx: &mut Ctx) {
         let Some(rs) = self.sets.get(k).cloned() else {
             self.expectations.swap_remove(k);
             return;
         };
         let ttl = ctx.cfg.expectations_timeout;
         let need_sync = self.expectations.get(k).is_none_or(|e| e.satisfied(ctx.now, ttl));
-        let filtered = self.claim_pods(&rs, ctx);
+        let filtered = self.claim_pods(&rs, pods, ctx);
         if need_sync && rs.meta.deletion_timestamp.is_none() {
             self.manage_replicas(k, &rs, &filtered, ctx);
         }
@@ -296,7 +296,7 @@ impl ReplicationManager {
 
     /// `claimPods`: keeps owned pods that still match, releases owned pods
     /// that do not, adopts matching orphans. Works on active pods only.
-    fn claim_pods(&self, rs: &Rc<ReplicaSet>, ctx: &mut Ctx) -> Vec<Rc<Pod>> {
+    fn claim_pods(&self, rs: &Rc<ReplicaSet>, pods: &PodInformer, ctx: &mut Ctx) -> Vec<Rc<Pod>> {
         let mut claimed = Vec::new();
         let sel = &rs.spec.selector;
         let deleting = rs.meta.deletion_timestamp.is_some();
@@ -323,7 +323,7 @@ impl ReplicationManager {
         if !deleting {
             if let Some(orphans) = self.orphans.get(&rs.meta.namespace) {
                 for uid in orphans {
-                    let p = &self.pods[uid];
+                    let p = pods.get(*uid).expect("orphans are cached");
                     if !p.is_active() || !sel.matches(&p.meta.labels) {
                         continue;
                     }

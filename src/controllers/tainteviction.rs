@@ -6,9 +6,8 @@
 //! it. The deletion is an ordinary graceful delete with the
 //! `DisruptionTarget` condition.
 
-use crate::controllers::podsbynode::PodsByNode;
-use crate::lookup::LookupMap;
-use crate::objects::pod::{Pod, Taint, TaintEffect};
+use crate::controllers::informer::PodInformer;
+use crate::objects::pod::{Taint, TaintEffect};
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
@@ -28,8 +27,6 @@ pub enum TeEvent {
 pub struct TaintEvictionController {
     /// NoExecute taints per node.
     taints: Map<Rc<str>, Vec<Taint>>,
-    pods: LookupMap<u64, Rc<Pod>>,
-    by_node: PodsByNode,
     timers: Map<u64, (SimTime, u64)>,
     next_gen: u64,
 }
@@ -39,7 +36,7 @@ impl TaintEvictionController {
         Self::default()
     }
 
-    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+    pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match &ev.obj {
             Object::Node(n) => {
                 let name = n.meta.name.clone();
@@ -52,39 +49,32 @@ impl TaintEvictionController {
                 let changed = self.taints.get(&name).is_none_or(|old| !same_taints(old, &new));
                 self.taints.insert(name.clone(), new);
                 if changed {
-                    let uids: Vec<u64> =
-                        self.by_node.on(&name).map(|s| s.iter().copied().collect()).unwrap_or_default();
-                    for u in uids {
-                        self.process_pod(u, ctx);
+                    for u in pods.uids_on(&name) {
+                        self.process_pod(pods, u, ctx);
                     }
                 }
             }
             Object::Pod(p) => {
                 let uid = p.meta.uid;
-                let old_node = self.pods.get(&uid).and_then(|o| o.spec.node_name.clone());
                 let gone = ev.kind == WatchKind::Deleted || p.status.phase.is_terminal();
-                let new_node = if gone { None } else { p.spec.node_name.clone() };
-                self.by_node.rebind(uid, old_node.as_ref(), new_node.as_ref());
-                if new_node.is_none() {
-                    self.pods.remove(&uid);
+                let Some(node) = p.spec.node_name.as_ref().filter(|_| !gone) else {
                     self.timers.swap_remove(&uid);
                     return;
-                }
-                self.pods.insert(uid, p.clone());
+                };
                 // Only a node with NoExecute taints can make a pod eligible.
-                let tainted = new_node.as_ref().and_then(|n| self.taints.get(n)).is_some_and(|t| !t.is_empty());
+                let tainted = self.taints.get(node).is_some_and(|t| !t.is_empty());
                 if tainted || self.timers.contains_key(&uid) {
-                    self.process_pod(uid, ctx);
+                    self.process_pod(pods, uid, ctx);
                 }
             }
             _ => {}
         }
     }
 
-    /// `processPodOnNode`.
-    fn process_pod(&mut self, uid: u64, ctx: &mut Ctx) {
+    /// `processPodOnNode` (terminal pods are not candidates).
+    fn process_pod(&mut self, pods: &PodInformer, uid: u64, ctx: &mut Ctx) {
         let key = &uid;
-        let Some(p) = self.pods.get(&uid).cloned() else {
+        let Some(p) = pods.get(uid).filter(|p| !p.status.phase.is_terminal()) else {
             return;
         };
         if p.meta.deletion_timestamp.is_some() {
@@ -132,13 +122,15 @@ impl TaintEvictionController {
         ctx.at(at, Event::TaintEviction(TeEvent::Evict { uid, gen: self.next_gen }));
     }
 
-    pub fn on_event(&mut self, ev: TeEvent, ctx: &mut Ctx) {
+    pub fn on_event(&mut self, ev: TeEvent, pods: &PodInformer, ctx: &mut Ctx) {
         let TeEvent::Evict { uid, gen } = ev;
         if self.timers.get(&uid).is_none_or(|(_, g)| *g != gen) {
             return;
         }
         self.timers.swap_remove(&uid);
-        let Some(p) = self.pods.get(&uid) else { return };
+        let Some(p) = pods.get(uid).filter(|p| p.node_name().is_some() && !p.status.phase.is_terminal()) else {
+            return;
+        };
         let key = Key::of(&p.meta);
         ctx.event(
             false,
