@@ -19,7 +19,7 @@
 use super::expectations::Expectations;
 use crate::controllers::informer::PodInformer;
 use crate::objects::meta::ObjectMeta;
-use crate::objects::pod::{Pod, PodPhase, PodStatus};
+use crate::objects::pod::{Pod, PodPhase};
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
 use crate::objects::store::{controller_ref_to, ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
@@ -402,7 +402,7 @@ fn pod_from_template(rs: &ReplicaSet) -> Pod {
             ..Default::default()
         },
         spec: t.spec.clone(),
-        status: PodStatus::default(),
+        status: Default::default(),
     }
 }
 
@@ -479,7 +479,7 @@ fn calculate_status(rs: &ReplicaSet, pods: &[Rc<Pod>], now: crate::sim::SimTime)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::objects::pod::{CondStatus, Condition, ContainerState, ContainerStatus, PodPhase};
+    use crate::objects::pod::{CondStatus, Condition, ContainerState, ContainerStatus, PodPhase, PodStatus};
     use crate::sim::SimTime;
 
     /// A pod described by what the ranking reads.
@@ -514,7 +514,7 @@ mod tests {
                 ..Default::default()
             },
             spec: Rc::new(spec),
-            status,
+            status: Rc::new(status),
         })
     }
 

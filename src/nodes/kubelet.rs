@@ -313,7 +313,7 @@ impl Kubelet {
         let catalog = self.pod_catalog(p, images, ctx);
         let images = catalog.as_deref().unwrap_or(images);
         if let Err((reason, message)) = self.admit(p, &req) {
-            let mut status = p.status.clone();
+            let mut status = (*p.status).clone();
             status.phase = PodPhase::Failed;
             status.reason = Some(reason.as_str().into());
             status.message = Some(format!("Pod was rejected: {}", message).into());
@@ -328,7 +328,7 @@ impl Kubelet {
             );
             ctx.send(
                 Client::Kubelet(self.idx),
-                ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Box::new(status) },
+                ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Rc::new(status) },
             );
             return;
         }
@@ -483,7 +483,7 @@ impl Kubelet {
     fn send_status(&self, w: &Worker, ctx: &mut Ctx) {
         ctx.send(
             Client::Kubelet(self.idx),
-            ApiOp::PodStatus { key: w.key.clone(), uid: w.pod.meta.uid, status: Box::new(w.status.clone()) },
+            ApiOp::PodStatus { key: w.key.clone(), uid: w.pod.meta.uid, status: Rc::new(w.status.clone()) },
         );
     }
 
@@ -1356,7 +1356,7 @@ impl Kubelet {
             st.conditions.containers_ready = Some(not_ready);
             ctx.send(
                 Client::Kubelet(self.idx),
-                ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Box::new(st) },
+                ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Rc::new(st) },
             );
         }
         ctx.send(Client::Kubelet(self.idx), ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, Some(0), None));

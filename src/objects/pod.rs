@@ -388,7 +388,7 @@ impl Default for PodStatus {
 pub struct Pod {
     pub meta: ObjectMeta,
     pub spec: Rc<PodSpec>,
-    pub status: PodStatus,
+    pub status: Rc<PodStatus>,
 }
 
 impl Pod {

@@ -137,7 +137,7 @@ pub enum ApiOp {
     PodStatus {
         key: Key,
         uid: u64,
-        status: Box<PodStatus>,
+        status: Rc<PodStatus>,
     },
     /// Sets one pod condition (PodScheduled=False from the scheduler,
     /// Ready=False from MarkPodsNotReady).
@@ -296,7 +296,7 @@ impl Store {
                     });
                 }
                 Rc::make_mut(&mut p.spec).node_name = Some(node.clone());
-                p.status.conditions.pod_scheduled = Some(Condition::new(CondStatus::True, now));
+                Rc::make_mut(&mut p.status).conditions.pod_scheduled = Some(Condition::new(CondStatus::True, now));
                 Ok(())
             })?,
             ApiOp::PodStatus { key, uid, status } => self.modify_pod(&key, Some(uid), |p| {
@@ -305,17 +305,20 @@ impl Store {
                 if p.status.phase.is_terminal() && status.phase != p.status.phase {
                     return Err(ApiError { code: ApiErrorCode::Invalid, message: "pod phase is terminal".into() });
                 }
+                // The kubelet does not know of DisruptionTarget: a status
+                // without it keeps the one set by the eviction.
                 let keep_target = p.status.conditions.disruption_target.clone();
-                p.status = *status;
-                if p.status.conditions.disruption_target.is_none() {
-                    p.status.conditions.disruption_target = keep_target;
+                p.status = status;
+                if p.status.conditions.disruption_target.is_none() && keep_target.is_some() {
+                    Rc::make_mut(&mut p.status).conditions.disruption_target = keep_target;
                 }
                 Ok(())
             })?,
             ApiOp::PodCondition { key, uid, which, cond } => self.modify_pod(&key, Some(uid), |p| {
+                let conditions = &mut Rc::make_mut(&mut p.status).conditions;
                 let slot = match which {
-                    PodConditionType::PodScheduled => &mut p.status.conditions.pod_scheduled,
-                    PodConditionType::Ready => &mut p.status.conditions.ready,
+                    PodConditionType::PodScheduled => &mut conditions.pod_scheduled,
+                    PodConditionType::Ready => &mut conditions.ready,
                 };
                 let mut cond = cond;
                 if let Some(old) = slot.as_ref() {
@@ -532,7 +535,7 @@ impl Store {
                 p.meta = meta;
                 default_toleration_seconds(&mut p);
                 if p.spec.node_name.is_some() {
-                    p.status.conditions.pod_scheduled = None;
+                    Rc::make_mut(&mut p.status).conditions.pod_scheduled = None;
                 }
                 Object::Pod(Rc::new(p))
             }
@@ -705,7 +708,7 @@ impl Store {
                         let mut c = Condition::new(CondStatus::True, now);
                         c.reason = Some(reason.into());
                         c.message = Some("Taint manager: deleting due to NoExecute taint".into());
-                        p.status.conditions.disruption_target = Some(c);
+                        Rc::make_mut(&mut p.status).conditions.disruption_target = Some(c);
                     }
                     Ok(())
                 })
@@ -840,7 +843,7 @@ mod tests {
         Object::Pod(Rc::new(Pod {
             meta: ObjectMeta { name: name.into(), namespace: "default".into(), ..Default::default() },
             spec: Rc::new(PodSpec { restart_policy: crate::objects::pod::RestartPolicy::Always, ..spec }),
-            status: PodStatus::default(),
+            status: Default::default(),
         }))
     }
 
@@ -954,9 +957,9 @@ mod tests {
         let key = Key::new("default", "p");
         let u = s.pod(&key).unwrap().meta.uid;
         let done = PodStatus { phase: PodPhase::Succeeded, ..Default::default() };
-        s.apply(secs(2), ApiOp::PodStatus { key: key.clone(), uid: u, status: Box::new(done) }, &mut t).unwrap();
+        s.apply(secs(2), ApiOp::PodStatus { key: key.clone(), uid: u, status: Rc::new(done) }, &mut t).unwrap();
         let back = PodStatus { phase: PodPhase::Running, ..Default::default() };
-        let err = s.apply(secs(3), ApiOp::PodStatus { key, uid: u, status: Box::new(back) }, &mut t).unwrap_err();
+        let err = s.apply(secs(3), ApiOp::PodStatus { key, uid: u, status: Rc::new(back) }, &mut t).unwrap_err();
         assert_eq!(err.code, ApiErrorCode::Invalid);
         assert_eq!(s.stats.pods_succeeded, 1);
     }
