@@ -187,24 +187,19 @@ impl Simulation {
     /// Runs the next event if it is at or before `limit`; false when there
     /// is none. Lets a test check invariants after every event.
     pub fn step(&mut self, limit: SimTime) -> bool {
-        match self.queue.peek_time() {
-            Some(t) if t <= limit => {
-                let (_, ev) = self.queue.pop().expect("peeked");
+        match self.queue.pop_until(limit) {
+            Some((_, ev)) => {
                 self.events_processed += 1;
                 self.dispatch(ev);
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 
     /// Runs every event at or before `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: SimTime) {
-        while let Some(next) = self.queue.peek_time() {
-            if next > t {
-                break;
-            }
-            let (_, ev) = self.queue.pop().expect("peeked");
+        while let Some((_, ev)) = self.queue.pop_until(t) {
             self.events_processed += 1;
             self.dispatch(ev);
         }

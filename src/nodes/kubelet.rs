@@ -126,7 +126,8 @@ pub struct Kubelet {
     pub name: Rc<str>,
     pub alive: bool,
     node: Option<Rc<Node>>,
-    workers: Map<u64, Worker>,
+    /// Boxed: a worker is large, and removing one moves the last in its place.
+    workers: Map<u64, Box<Worker>>,
     images: IndexSet<Rc<str>, FxBuildHasher>,
     pull_free_at: SimTime,
     next_gen: u64,
@@ -438,7 +439,7 @@ impl Kubelet {
             status.conditions.pod_scheduled = p.status.conditions.pod_scheduled.clone();
         }
         let n = p.spec.containers.len();
-        let w = Worker {
+        let w = Box::new(Worker {
             pod: p.clone(),
             key: Key::of(&p.meta),
             gen,
@@ -456,7 +457,7 @@ impl Kubelet {
             admitted_at: ctx.now,
             init_backoff: vec![None; p.spec.init_containers.len()],
             catalog: catalog.clone(),
-        };
+        });
         let uid = p.meta.uid;
         self.send_status(&w, ctx);
         // One probe worker per (container, probe): it probes at once, then

@@ -17,6 +17,10 @@
 //! and `pop` takes the least of the lane heads and the heap's top. The
 //! order is exactly the `(time, seq)` order of a single heap (a property
 //! test checks it), at O(1) for lane events.
+//!
+//! The heap itself holds only 24-byte keys `(time, seq, slot)`; the events
+//! wait in a slab. A sift moves keys, not events, so the heap of a large
+//! cluster (one pending exit per running container) stays cache-friendly.
 
 use super::time::{SimDuration, SimTime};
 use std::cmp::Ordering;
@@ -29,19 +33,22 @@ struct Entry<E> {
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
+/// A heap entry: where the event waits in the slab.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct HeapKey {
+    time: SimTime,
+    seq: u64,
+    slot: u32,
 }
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
+
+impl PartialOrd for HeapKey {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<E> Ord for Entry<E> {
-    // Reversed: BinaryHeap is a max-heap and we pop the earliest.
+impl Ord for HeapKey {
+    // Reversed: BinaryHeap is a max-heap and we pop the earliest. `seq` is
+    // unique, so `slot` never decides.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.time, other.seq).cmp(&(self.time, self.seq))
     }
@@ -49,7 +56,10 @@ impl<E> Ord for Entry<E> {
 
 /// A priority queue of events popped in `(time, seq)` order.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: BinaryHeap<HeapKey>,
+    /// The heap's events, by slot; `free` lists the empty slots.
+    slab: Vec<Option<E>>,
+    free: Vec<u32>,
     /// Fixed-delay FIFO lanes: (delay, entries sorted by (time, seq)).
     lanes: Vec<(SimDuration, VecDeque<Entry<E>>)>,
     next_seq: u64,
@@ -69,7 +79,14 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::new(), lanes: Vec::new(), next_seq: 0, now: SimTime::ZERO }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
+            lanes: Vec::new(),
+            next_seq: 0,
+            now: SimTime::ZERO,
+        }
     }
 
     /// Declares a fixed delay whose events go through a FIFO lane.
@@ -86,8 +103,22 @@ impl<E> EventQueue<E> {
         let time = self.now + delay;
         match self.lanes.iter_mut().find(|(d, _)| *d == delay) {
             Some((_, lane)) => lane.push_back(Entry { time, seq, event }),
-            None => self.heap.push(Entry { time, seq, event }),
+            None => self.heap_push(time, seq, event),
         }
+    }
+
+    fn heap_push(&mut self, time: SimTime, seq: u64, event: E) {
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slab[s as usize] = Some(event);
+                s
+            }
+            None => {
+                self.slab.push(Some(event));
+                u32::try_from(self.slab.len() - 1).expect("fewer than 2^32 pending events")
+            }
+        };
+        self.heap.push(HeapKey { time, seq, slot });
     }
 
     /// Where the next event is: `None` = the heap, `Some(i)` = lane i.
@@ -122,7 +153,7 @@ impl<E> EventQueue<E> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap_push(time, seq, event);
         Ok(seq)
     }
 
@@ -143,13 +174,34 @@ impl<E> EventQueue<E> {
 
     /// Pops the next event and advances the clock to it.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let e = match self.next_source()? {
-            None => self.heap.pop()?,
-            Some(i) => self.lanes[i].1.pop_front()?,
+        self.pop_until(SimTime::MAX)
+    }
+
+    /// Pops the next event if it is at or before `limit`, advancing the
+    /// clock to it; one look at the sources serves both the test and the pop.
+    pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
+        let (time, event) = match self.next_source()? {
+            None => {
+                let k = *self.heap.peek()?;
+                if k.time > limit {
+                    return None;
+                }
+                self.heap.pop();
+                self.free.push(k.slot);
+                (k.time, self.slab[k.slot as usize].take().expect("a queued slot holds its event"))
+            }
+            Some(i) => {
+                let lane = &mut self.lanes[i].1;
+                if lane.front()?.time > limit {
+                    return None;
+                }
+                let e = lane.pop_front()?;
+                (e.time, e.event)
+            }
         };
-        debug_assert!(e.time >= self.now, "time went backwards");
-        self.now = e.time;
-        Some((e.time, e.event))
+        debug_assert!(time >= self.now, "time went backwards");
+        self.now = time;
+        Some((time, event))
     }
 
     /// Advances the clock with no event (used by `run_until` to land exactly
