@@ -43,6 +43,21 @@ impl Digester {
     }
 }
 
+/// Appends `v` in decimal, as `Display` writes it.
+fn push_decimal(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+}
+
 /// What an object contributes to the trace: its digest for the hash, and
 /// its text (`Display`) for the JSONL file.
 pub trait Digest: fmt::Display {
@@ -215,9 +230,18 @@ impl Trace {
     ) {
         self.records += 1;
         let ty = if warning { "Warning" } else { "Normal" };
-        self.line.clear();
-        let _ =
-            write!(self.line, "{} E {} {} {} {} {}/{} {}", time.0, ty, source, reason, kind, namespace, name, message);
+        // The canonical line `{t} E {type} {source} {reason} {kind}
+        // {namespace}/{name} {message}`, assembled by hand: only the
+        // message goes through the formatting machinery.
+        let line = &mut self.line;
+        line.clear();
+        push_decimal(line, time.0);
+        for (sep, part) in [(" E ", ty), (" ", source), (" ", reason), (" ", kind), (" ", namespace), ("/", name)] {
+            line.push_str(sep);
+            line.push_str(part);
+        }
+        line.push(' ');
+        let _ = write!(line, "{}", message);
         self.hash.str(&self.line);
         if self.jsonl.is_none() && !self.keep_events {
             return;
@@ -251,6 +275,15 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_decimal_writes_what_display_writes() {
+        for v in [0u64, 7, 10, 999, 1_000_000_007, u64::MAX] {
+            let mut s = String::from("x");
+            push_decimal(&mut s, v);
+            assert_eq!(s, format!("x{}", v));
+        }
+    }
 
     #[test]
     fn hash_depends_on_every_field_and_order() {
