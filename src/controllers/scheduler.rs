@@ -340,7 +340,7 @@ impl Scheduler {
             }
             return;
         }
-        if p.spec.scheduler_name != DEFAULT_SCHEDULER || p.meta.deletion_timestamp.is_some() {
+        if *p.spec.scheduler_name != *DEFAULT_SCHEDULER || p.meta.deletion_timestamp.is_some() {
             return;
         }
         match self.pods.get_mut(&uid) {

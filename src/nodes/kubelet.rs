@@ -26,6 +26,7 @@ use crate::objects::probe::Handler;
 use crate::objects::probe::ProbeKind;
 use crate::objects::resources::Resources;
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
+use crate::objects::text::{intern, lit};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
 use crate::scenario::action::ContainerOp;
@@ -134,6 +135,8 @@ pub struct Kubelet {
     next_ip: u32,
     admitted: Resources,
     next_container_id: u64,
+    /// The node's IP, reported as every pod's `hostIP`.
+    host_ip: Rc<str>,
 }
 
 impl Kubelet {
@@ -150,6 +153,7 @@ impl Kubelet {
             next_ip: 2,
             admitted: Resources::default(),
             next_container_id: 1,
+            host_ip: Self::node_ip(idx).into(),
         }
     }
 
@@ -358,7 +362,7 @@ impl Kubelet {
                     Condition::new(CondStatus::True, ctx.now)
                 } else {
                     let mut c = Condition::new(CondStatus::False, ctx.now);
-                    c.reason = Some("ContainersNotInitialized".into());
+                    c.reason = Some(lit("ContainersNotInitialized"));
                     let names: Vec<&str> = p.spec.init_containers.iter().map(|c| &*c.name).collect();
                     c.message = Some(format!("containers with incomplete status: [{}]", names.join(" ")).into());
                     c
@@ -368,7 +372,7 @@ impl Kubelet {
             },
             reason: None,
             message: None,
-            host_ip: Some(Self::node_ip(self.idx).into()),
+            host_ip: Some(self.host_ip.clone()),
             pod_ip: None,
             start_time: Some(p.status.start_time.unwrap_or(ctx.now)),
             init_container_statuses: p
@@ -387,7 +391,7 @@ impl Kubelet {
                         0
                     },
                     container_id: None,
-                    state: ContainerState::Waiting { reason: "PodInitializing".into(), message: None },
+                    state: ContainerState::Waiting { reason: lit("PodInitializing"), message: None },
                     last_state: None,
                 })
                 .collect(),
@@ -403,7 +407,7 @@ impl Kubelet {
                         prev.map(|s| TerminatedState {
                             exit_code: 255,
                             signal: None,
-                            reason: "Unknown".into(),
+                            reason: lit("Unknown"),
                             message: None,
                             started_at: match &s.state {
                                 ContainerState::Running { started_at } => Some(*started_at),
@@ -597,7 +601,7 @@ impl Kubelet {
                     Some(b) => SimDuration((b.0 * 2).min(max.0)),
                 });
                 w.status.container_statuses[idx].state =
-                    ContainerState::Waiting { reason: "ErrImagePull".into(), message: Some(msg.into()) };
+                    ContainerState::Waiting { reason: lit("ErrImagePull"), message: Some(msg.into()) };
                 update_phase_and_conditions(w, ctx.now);
                 self.send_status_of(uid, ctx);
                 // The pod worker's next sync (PLEG relist, 1 s) backs off.
@@ -610,7 +614,7 @@ impl Kubelet {
                 ctx.event(false, SOURCE, "BackOff", "Pod", &w.key.namespace, &w.key.name, &msg);
                 ctx.event(true, SOURCE, "Failed", "Pod", &w.key.namespace, &w.key.name, &"Error: ImagePullBackOff");
                 w.status.container_statuses[idx].state =
-                    ContainerState::Waiting { reason: "ImagePullBackOff".into(), message: Some(msg.into()) };
+                    ContainerState::Waiting { reason: lit("ImagePullBackOff"), message: Some(msg.into()) };
                 let wait = w.pull_backoff[idx].unwrap_or_default();
                 self.send_status_of(uid, ctx);
                 // The back-off counts from the failure, one sync ago.
@@ -700,7 +704,7 @@ impl Kubelet {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 let msg = format!("Container image \"{}\" is not present with pull policy of Never", image);
                 w.status.container_statuses[idx].state =
-                    ContainerState::Waiting { reason: "ErrImageNeverPull".into(), message: Some(msg.as_str().into()) };
+                    ContainerState::Waiting { reason: lit("ErrImageNeverPull"), message: Some(msg.as_str().into()) };
                 ctx.event(true, SOURCE, "ErrImageNeverPull", "Pod", &ns, &name, &msg);
                 self.send_status_of(uid, ctx);
                 return;
@@ -835,7 +839,7 @@ impl Kubelet {
         let cs = &mut w.status.container_statuses[idx];
         let last = match std::mem::replace(
             &mut cs.state,
-            ContainerState::Waiting { reason: "CrashLoopBackOff".into(), message: Some(msg.into()) },
+            ContainerState::Waiting { reason: lit("CrashLoopBackOff"), message: Some(msg.into()) },
         ) {
             ContainerState::Terminated(t) => Some(t),
             _ => None,
@@ -867,7 +871,7 @@ impl Kubelet {
         cs.restart_count += 1;
         cs.container_id = None;
         cs.started = false;
-        cs.state = ContainerState::Waiting { reason: "ContainerCreating".into(), message: None };
+        cs.state = ContainerState::Waiting { reason: lit("ContainerCreating"), message: None };
         self.schedule(uid, gen, idx, Step::Pull, ctx.now, ctx);
     }
 
@@ -1156,7 +1160,7 @@ impl Kubelet {
         };
         if restart {
             cs.restart_count += 1;
-            cs.state = ContainerState::Waiting { reason: "PodInitializing".into(), message: None };
+            cs.state = ContainerState::Waiting { reason: lit("PodInitializing"), message: None };
         }
         let cached = self.images.contains(&c.image);
         let pull = match (c.image_pull_policy, cached) {
@@ -1204,7 +1208,7 @@ impl Kubelet {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 w.status.conditions.initialized = Some(Condition::new(CondStatus::True, now));
                 for cs in &mut w.status.container_statuses {
-                    cs.state = ContainerState::Waiting { reason: "ContainerCreating".into(), message: None };
+                    cs.state = ContainerState::Waiting { reason: lit("ContainerCreating"), message: None };
                 }
                 self.send_status_of(uid, ctx);
                 self.pull(uid, 0, images, ctx);
@@ -1230,7 +1234,7 @@ impl Kubelet {
                 "back-off {} restarting failed container={} pod={}_{}",
                 delay, cs.name, w.key.name, w.key.namespace
             );
-            cs.state = ContainerState::Waiting { reason: "CrashLoopBackOff".into(), message: Some(msg.into()) };
+            cs.state = ContainerState::Waiting { reason: lit("CrashLoopBackOff"), message: Some(msg.into()) };
             let cname = cs.name.clone();
             ctx.event(
                 true,
@@ -1352,7 +1356,7 @@ impl Kubelet {
                 .all(|c| matches!(&c.state, ContainerState::Terminated(t) if t.exit_code == 0));
             st.phase = if all_ok && !st.container_statuses.is_empty() { PodPhase::Succeeded } else { PodPhase::Failed };
             let mut not_ready = Condition::new(CondStatus::False, ctx.now);
-            not_ready.reason = Some("PodCompleted".into());
+            not_ready.reason = Some(lit("PodCompleted"));
             st.conditions.ready = Some(not_ready.clone());
             st.conditions.containers_ready = Some(not_ready);
             ctx.send(
@@ -1443,7 +1447,7 @@ fn terminated(code: i32, started_at: Option<SimTime>, finished_at: SimTime) -> T
     TerminatedState {
         exit_code: code,
         signal: None,
-        reason: if code == 0 { "Completed".into() } else { "Error".into() },
+        reason: if code == 0 { lit("Completed") } else { lit("Error") },
         message: None,
         started_at,
         finished_at,
@@ -1452,10 +1456,30 @@ fn terminated(code: i32, started_at: Option<SimTime>, finished_at: SimTime) -> T
 
 fn not_ready_cond(now: SimTime, containers: &[crate::objects::pod::Container]) -> Condition {
     let mut c = Condition::new(CondStatus::False, now);
-    c.reason = Some("ContainersNotReady".into());
-    let names: Vec<&str> = containers.iter().map(|c| &*c.name).collect();
-    c.message = Some(format!("containers with unready status: [{}]", names.join(" ")).into());
+    c.reason = Some(lit("ContainersNotReady"));
+    c.message = Some(unready_message(containers.iter().map(|c| &*c.name)));
     c
+}
+
+/// `containers with unready status: [a b]`, shared: the text is drawn from
+/// the pods' container names, a bounded set.
+fn unready_message<'a>(names: impl Iterator<Item = &'a str>) -> Rc<str> {
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = std::cell::RefCell::default();
+    }
+    BUF.with(|b| {
+        let mut b = b.borrow_mut();
+        b.clear();
+        b.push_str("containers with unready status: [");
+        for (i, n) in names.enumerate() {
+            if i > 0 {
+                b.push(' ');
+            }
+            b.push_str(n);
+        }
+        b.push(']');
+        intern(&b)
+    })
 }
 
 /// Pod phase and the Ready/ContainersReady conditions, derived from the
@@ -1483,16 +1507,10 @@ fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
     let (reason, message) = if ready {
         (None, None)
     } else if st.phase.is_terminal() {
-        (Some(Rc::from("PodCompleted")), None)
+        (Some(lit("PodCompleted")), None)
     } else {
-        let names: Vec<&str> = st.container_statuses.iter().filter(|c| !c.ready).map(|c| &*c.name).collect();
-        let text = format!("containers with unready status: [{}]", names.join(" "));
-        // Keep sharing the current string when the message is unchanged.
-        let message = match st.conditions.ready.as_ref().and_then(|c| c.message.clone()) {
-            Some(m) if *m == *text => m,
-            _ => Rc::from(text),
-        };
-        (Some(Rc::from("ContainersNotReady")), Some(message))
+        let message = unready_message(st.container_statuses.iter().filter(|c| !c.ready).map(|c| &*c.name));
+        (Some(lit("ContainersNotReady")), Some(message))
     };
     set(&mut st.conditions.containers_ready, ready, reason.clone(), message.clone());
     set(&mut st.conditions.ready, ready, reason, message);
@@ -1531,7 +1549,7 @@ mod tests {
         let done = TerminatedState {
             exit_code: 1,
             signal: None,
-            reason: "Error".into(),
+            reason: lit("Error"),
             message: None,
             started_at: None,
             finished_at: SimTime::ZERO,
@@ -1551,7 +1569,7 @@ mod tests {
     #[test]
     fn phase_as_get_phase_derives_it() {
         use RestartPolicy::*;
-        let waiting = || ContainerState::Waiting { reason: "ContainerCreating".into(), message: None };
+        let waiting = || ContainerState::Waiting { reason: lit("ContainerCreating"), message: None };
         let running = || ContainerState::Running { started_at: SimTime::ZERO };
         let exited = |code| ContainerState::Terminated(terminated(code, None, SimTime::ZERO));
         let cases: Vec<(&str, Vec<ContainerStatus>, RestartPolicy, PodPhase)> = vec![

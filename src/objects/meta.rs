@@ -16,7 +16,7 @@ pub struct OwnerReference {
     pub block_owner_deletion: bool,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectMeta {
     pub name: Rc<str>,
     pub generate_name: Option<String>,
@@ -34,6 +34,31 @@ pub struct ObjectMeta {
     pub creation_timestamp: SimTime,
     pub deletion_timestamp: Option<SimTime>,
     pub deletion_grace_period_seconds: Option<u64>,
+}
+
+impl Default for ObjectMeta {
+    /// Empty metadata whose strings and maps are shared empties, so that
+    /// `..Default::default()` allocates nothing.
+    fn default() -> Self {
+        thread_local! {
+            static EMPTY_MAP: Rc<BTreeMap<String, String>> = Rc::default();
+        }
+        let empty_map = EMPTY_MAP.with(Rc::clone);
+        ObjectMeta {
+            name: super::text::empty(),
+            generate_name: None,
+            namespace: super::text::empty(),
+            uid: 0,
+            resource_version: 0,
+            generation: 0,
+            labels: empty_map.clone(),
+            annotations: empty_map,
+            owner_references: Vec::new(),
+            creation_timestamp: SimTime::ZERO,
+            deletion_timestamp: None,
+            deletion_grace_period_seconds: None,
+        }
+    }
 }
 
 impl ObjectMeta {

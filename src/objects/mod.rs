@@ -14,6 +14,7 @@ pub mod replicaset;
 pub mod resources;
 pub mod selector;
 pub mod store;
+pub mod text;
 
 use crate::sim::trace::{Digest, Digester};
 use meta::ObjectMeta;

@@ -115,10 +115,11 @@ pub struct Taint {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Toleration {
-    /// Empty key with `Exists` tolerates every taint.
-    pub key: String,
+    /// Empty key with `Exists` tolerates every taint. (Shared strings: a
+    /// pod spec is cloned on admission and on binding.)
+    pub key: Rc<str>,
     pub exists: bool,
-    pub value: String,
+    pub value: Rc<str>,
     /// `None` matches every effect.
     pub effect: Option<TaintEffect>,
     pub toleration_seconds: Option<i64>,
@@ -132,10 +133,10 @@ impl Toleration {
                 return false;
             }
         }
-        if !self.key.is_empty() && self.key != taint.key {
+        if !self.key.is_empty() && *self.key != *taint.key {
             return false;
         }
-        self.exists || self.value == taint.value
+        self.exists || *self.value == *taint.value
     }
 }
 
@@ -174,7 +175,7 @@ pub struct PodSpec {
     pub node_affinity: NodeAffinity,
     pub tolerations: Vec<Toleration>,
     pub termination_grace_period_seconds: u64,
-    pub scheduler_name: String,
+    pub scheduler_name: Rc<str>,
     pub priority: i32,
 }
 

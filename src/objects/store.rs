@@ -19,6 +19,7 @@ use super::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE};
 use super::pod::{CondStatus, Condition, Pod, PodPhase, PodStatus, Taint, TaintEffect, Toleration};
 use super::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
 use super::resources::Resources;
+use super::text::{empty, lit};
 use super::{Kind, Namespace, Object, Unstructured};
 use crate::sim::rng;
 use crate::sim::trace::{Trace, Verb};
@@ -802,14 +803,14 @@ fn default_toleration_seconds(p: &mut Pod) {
         let taint = probe(key);
         let has = p.spec.tolerations.iter().any(|t| {
             (t.effect.is_none() || t.effect == Some(TaintEffect::NoExecute))
-                && (t.key == key || (t.key.is_empty() && t.exists))
+                && (*t.key == *key || (t.key.is_empty() && t.exists))
                 && t.tolerates(&taint)
         });
         if !has {
             add.push(Toleration {
-                key: key.into(),
+                key: lit(key),
                 exists: true,
-                value: String::new(),
+                value: empty(),
                 effect: Some(TaintEffect::NoExecute),
                 toleration_seconds: Some(SECONDS),
             });
@@ -901,7 +902,7 @@ mod tests {
         assert!(created.meta.name.starts_with("web-") && created.meta.name.len() == 9, "{}", created.meta.name);
         assert!(created.meta.name[4..].chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)));
         // DefaultTolerationSeconds: not-ready and unreachable, NoExecute, 300 s.
-        let tol: Vec<_> = created.spec.tolerations.iter().map(|t| (t.key.as_str(), t.toleration_seconds)).collect();
+        let tol: Vec<_> = created.spec.tolerations.iter().map(|t| (&*t.key, t.toleration_seconds)).collect();
         assert_eq!(
             tol,
             vec![("node.kubernetes.io/not-ready", Some(300)), ("node.kubernetes.io/unreachable", Some(300))]

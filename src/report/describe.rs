@@ -176,7 +176,7 @@ pub fn describe_pod(p: &Pod, events: &[EventRecord], now: SimTime) -> String {
         .tolerations
         .iter()
         .map(|t| {
-            let mut s = t.key.clone();
+            let mut s = t.key.to_string();
             if !t.exists {
                 s.push('=');
                 s.push_str(&t.value);

@@ -161,11 +161,11 @@ fn probe(p: &Probe) -> Value {
 fn toleration(t: &Toleration) -> Value {
     let mut o = Map::new();
     if !t.key.is_empty() {
-        o.insert("key".into(), json!(t.key));
+        o.insert("key".into(), json!(&*t.key));
     }
     o.insert("operator".into(), json!(if t.exists { "Exists" } else { "Equal" }));
     if !t.value.is_empty() {
-        o.insert("value".into(), json!(t.value));
+        o.insert("value".into(), json!(&*t.value));
     }
     insert_if(&mut o, "effect", t.effect.map(|e| json!(e.as_str())));
     insert_if(&mut o, "tolerationSeconds", t.toleration_seconds.map(|s| json!(s)));
@@ -223,7 +223,7 @@ fn pod_spec(s: &crate::objects::pod::PodSpec) -> Value {
     insert_if(&mut o, "nodeName", s.node_name.as_deref().map(|n| json!(n)));
     insert_if(&mut o, "nodeSelector", string_map(&s.node_selector));
     o.insert("restartPolicy".into(), json!(s.restart_policy.as_str()));
-    o.insert("schedulerName".into(), json!(s.scheduler_name));
+    o.insert("schedulerName".into(), json!(&*s.scheduler_name));
     o.insert("terminationGracePeriodSeconds".into(), json!(s.termination_grace_period_seconds));
     o.insert("priority".into(), json!(s.priority));
     if !s.tolerations.is_empty() {

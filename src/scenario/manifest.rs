@@ -457,7 +457,7 @@ pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Opti
         node_affinity,
         tolerations,
         termination_grace_period_seconds,
-        scheduler_name,
+        scheduler_name: scheduler_name.into(),
         priority,
     })
 }
@@ -568,7 +568,7 @@ fn decode_tolerations(r: &mut Reader, node: &Y, path: &str) -> Vec<Toleration> {
         if key.is_empty() && !exists {
             r.err(t, &format!("{}.operator", p), "operator must be Exists when key is empty");
         }
-        out.push(Toleration { key, exists, value, effect, toleration_seconds });
+        out.push(Toleration { key: key.into(), exists, value: value.into(), effect, toleration_seconds });
     }
     out
 }
