@@ -94,6 +94,9 @@ impl ImageCatalog {
     /// Looks an image up by its full reference, then without the tag or
     /// digest (`luksa/kubia:v1` matches an entry `luksa/kubia`).
     pub fn get(&self, image: &str) -> Option<&ImageBehavior> {
+        if self.images.is_empty() {
+            return None;
+        }
         if let Some(b) = self.images.get(image) {
             return Some(b);
         }

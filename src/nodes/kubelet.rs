@@ -512,7 +512,7 @@ impl Kubelet {
         let images = own.as_deref().unwrap_or(images);
         match step {
             Step::SandboxReady => {
-                let ip = format!("10.{}.{}.{}", 64 + self.idx / 256, self.idx % 256, self.next_ip);
+                let ip = pod_ip(self.idx, self.next_ip);
                 self.next_ip = if self.next_ip >= 254 { 2 } else { self.next_ip + 1 };
                 let w = self.workers.get_mut(&uid).expect("worker");
                 w.status.pod_ip = Some(ip.into());
@@ -1454,6 +1454,28 @@ fn terminated(code: i32, started_at: Option<SimTime>, finished_at: SimTime) -> T
     }
 }
 
+/// The pod IP `10.(64 + node / 256).(node % 256).n` (a /24 per node).
+fn pod_ip(node: u32, n: u32) -> Rc<str> {
+    // Written digit by digit: this runs for every pod.
+    let mut ip = String::with_capacity(20);
+    ip.push_str("10");
+    for octet in [64 + node / 256, node % 256, n] {
+        ip.push('.');
+        let mut digits = [0u8; 10];
+        let (mut i, mut v) = (digits.len(), octet);
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        ip.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
+    }
+    ip.into()
+}
+
 fn not_ready_cond(now: SimTime, containers: &[crate::objects::pod::Container]) -> Condition {
     let mut c = Condition::new(CondStatus::False, now);
     c.reason = Some(lit("ContainersNotReady"));
@@ -1519,6 +1541,13 @@ fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pod_ips_are_dotted_quads() {
+        assert_eq!(&*pod_ip(0, 2), "10.64.0.2");
+        assert_eq!(&*pod_ip(999, 254), "10.67.231.254");
+        assert_eq!(&*pod_ip(300, 10), "10.65.44.10");
+    }
 
     fn secs(s: u64) -> SimTime {
         SimTime(s * 1_000_000_000)
