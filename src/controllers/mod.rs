@@ -10,4 +10,5 @@ pub mod nodelifecycle;
 pub mod podgc;
 pub mod replication;
 pub mod scheduler;
+pub mod scoretree;
 pub mod tainteviction;

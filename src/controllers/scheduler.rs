@@ -20,6 +20,7 @@
 //! Not modelled yet: preemption, PodTopologySpread, InterPodAffinity,
 //! NodePorts, volume plugins, ImageLocality.
 
+use crate::controllers::scoretree::ScoreTree;
 use crate::lookup::LookupMap;
 use crate::objects::node::{Node, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, NodeAffinity, Pod, PodSpec, TaintEffect, Toleration};
@@ -184,6 +185,12 @@ pub struct Scheduler {
     /// `NodeHot::of(nodes[i])`, refreshed by `sync` after every change.
     hot: Vec<NodeHot>,
     memo: [Vec<ScoreSlot>; SCORE_SLOTS],
+    /// Per request class (direct-mapped like `memo`): the tree that answers
+    /// a cycle of a simple pod on plain nodes (`scoretree`).
+    trees: [Option<ClassTree>; SCORE_SLOTS],
+    /// Nodes that are cordoned or carry a NoSchedule/NoExecute taint; the
+    /// trees serve only while there are none.
+    not_plain: usize,
     node_index: Map<Rc<str>, usize>,
     pods: LookupMap<u64, PodEntry>,
     /// Max-heap on (priority, Reverse(entry order)); then uid and queue generation.
@@ -215,6 +222,8 @@ impl Scheduler {
             nodes: Vec::new(),
             hot: Vec::new(),
             memo: Default::default(),
+            trees: Default::default(),
+            not_plain: 0,
             node_index: Map::default(),
             pods: LookupMap::default(),
             active: BinaryHeap::new(),
@@ -250,11 +259,13 @@ impl Scheduler {
                 if self.nodes[i].prefer_no_schedule > 0 {
                     self.prefer_no_schedule_nodes -= 1;
                 }
+                self.not_plain -= !self.hot[i].plain as usize;
                 self.nodes.remove(i);
                 self.hot.remove(i);
                 for m in &mut self.memo {
                     m.remove(i);
                 }
+                self.trees = Default::default();
                 self.node_index.clear();
                 for (j, ni) in self.nodes.iter().enumerate() {
                     self.node_index.insert(ni.name.clone(), j);
@@ -313,20 +324,20 @@ impl Scheduler {
             match self.pods.get_mut(&uid) {
                 Some(e) => {
                     e.pod = p.clone();
-                    if e.node != idx {
-                        if let Some(i) = e.node {
-                            let (r, z) = (e.requests, e.nonzero);
-                            self.nodes[i].unreserve(r, z);
-                            self.hot[i] = NodeHot::of(&self.nodes[i]);
-                        }
-                        if let Some(i) = idx {
-                            self.nodes[i].reserve(e.requests, e.nonzero);
-                            self.hot[i] = NodeHot::of(&self.nodes[i]);
-                        }
-                        e.node = idx;
-                    }
                     e.where_ = Queue::None;
                     e.queue_gen = 0;
+                    let (was, r, z) = (e.node, e.requests, e.nonzero);
+                    e.node = idx;
+                    if was != idx {
+                        if let Some(i) = was {
+                            self.nodes[i].unreserve(r, z);
+                            self.sync(i);
+                        }
+                        if let Some(i) = idx {
+                            self.nodes[i].reserve(r, z);
+                            self.sync(i);
+                        }
+                    }
                     self.unschedulable.swap_remove(&uid);
                 }
                 None => {
@@ -493,16 +504,36 @@ impl Scheduler {
 
     fn push_node(&mut self, info: NodeInfo) {
         self.prefer_no_schedule_nodes += (info.prefer_no_schedule > 0) as usize;
-        self.hot.push(NodeHot::of(&info));
+        let hot = NodeHot::of(&info);
+        self.not_plain += !hot.plain as usize;
+        self.hot.push(hot);
         for m in &mut self.memo {
             m.push(ScoreSlot::default());
         }
         self.nodes.push(info);
+        self.trees = Default::default();
     }
 
-    /// Refreshes the hot copy of node `i` after a change.
+    /// Refreshes the hot copy of node `i`, and its leaf in every class
+    /// tree, after a change.
     fn sync(&mut self, i: usize) {
-        self.hot[i] = NodeHot::of(&self.nodes[i]);
+        let hot = NodeHot::of(&self.nodes[i]);
+        self.not_plain = self.not_plain + !hot.plain as usize - !self.hot[i].plain as usize;
+        self.hot[i] = hot;
+        for t in self.trees.iter_mut().flatten() {
+            t.tree.set(i, class_leaf(&self.nodes[i], &hot, &t.req, &t.nonzero));
+        }
+    }
+
+    /// Builds the tree of request class `class` in its slot, unless it is
+    /// there already.
+    fn build_tree(&mut self, class: u32, req: &Resources, nonzero: &Resources) {
+        let slot = &mut self.trees[class as usize % SCORE_SLOTS];
+        if slot.as_ref().is_none_or(|t| t.class != class) {
+            let (nodes, hot) = (&self.nodes, &self.hot);
+            let leaves = (0..nodes.len()).map(|i| class_leaf(&nodes[i], &hot[i], req, nonzero));
+            *slot = Some(ClassTree { class, req: *req, nonzero: *nonzero, tree: ScoreTree::new(leaves) });
+        }
     }
 
     /// The score of node `i` for a pod of request class `class`, from the
@@ -657,6 +688,24 @@ impl Scheduler {
         self.scores.clear();
         let mut rejected = Rejections::default();
         let start = self.next_start;
+        if one_pass && simple && self.not_plain == 0 && n > 0 {
+            // The walk, answered by the class tree (same nodes visited,
+            // same choice); a pod that fits nowhere takes the walk below,
+            // which also tallies why.
+            self.build_tree(class, &req, &nonzero);
+            let tree = &self.trees[class as usize % SCORE_SLOTS].as_ref().expect("built").tree;
+            let w = tree.window(start, want);
+            if w.found > 0 {
+                let (best, ties) = tree.best(&w);
+                // Drawn as a usize, as the walk draws it (same stream, same
+                // numbers).
+                let k = if ties > 1 { self.rng.gen_range(0..ties as usize) } else { 0 };
+                let chosen = tree.nth_best(&w, best, k as u32);
+                self.next_start = (start + w.processed) % n;
+                self.assume_and_bind(uid, &pod, chosen, ctx);
+                return;
+            }
+        }
         let (processed, found) = if one_pass {
             self.filter_and_score(start, want, class, &req, &nonzero, spec, simple, tolerates_unsched, &mut rejected)
         } else {
@@ -691,7 +740,12 @@ impl Scheduler {
             }
             self.select_host(&pod)
         };
-        // Assume: count the pod on the node now, before the bind lands.
+        self.assume_and_bind(uid, &pod, chosen, ctx);
+    }
+
+    /// Assume: count the pod on the node now, before the bind lands; then
+    /// send the binding.
+    fn assume_and_bind(&mut self, uid: u64, pod: &Rc<Pod>, chosen: usize, ctx: &mut Ctx) {
         let node_name = self.nodes[chosen].name.clone();
         let e = self.pods.get_mut(&uid).expect("popped pod");
         e.node = Some(chosen);
@@ -794,12 +848,12 @@ impl Scheduler {
         if e.pod.spec.node_name.is_some() {
             return;
         }
+        e.where_ = Queue::Unschedulable;
         if let Some(i) = e.node.take() {
             let (r, z) = (e.requests, e.nonzero);
             self.nodes[i].unreserve(r, z);
-            self.hot[i] = NodeHot::of(&self.nodes[i]);
+            self.sync(i);
         }
-        e.where_ = Queue::Unschedulable;
         self.unschedulable.insert(uid, ());
         self.requeue(uid, ctx);
     }
@@ -870,6 +924,19 @@ impl NodeInfo {
         self.nonzero_requested -= z;
         self.gen = self.gen.wrapping_add(1);
     }
+}
+
+/// A class tree: the request class it serves and its tree.
+struct ClassTree {
+    class: u32,
+    req: Resources,
+    nonzero: Resources,
+    tree: ScoreTree,
+}
+
+/// Node `i`'s leaf in the tree of a class: its score if the pod fits.
+fn class_leaf(ni: &NodeInfo, hot: &NodeHot, req: &Resources, nonzero: &Resources) -> Option<i32> {
+    hot.fits(req).then(|| node_score(ni, nonzero, req) as i32)
 }
 
 fn tolerates(tols: &[Toleration], key: &str, value: &str, effect: TaintEffect) -> bool {

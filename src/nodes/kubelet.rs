@@ -515,7 +515,7 @@ impl Kubelet {
                 let ip = pod_ip(self.idx, self.next_ip);
                 self.next_ip = if self.next_ip >= 254 { 2 } else { self.next_ip + 1 };
                 let w = self.workers.get_mut(&uid).expect("worker");
-                w.status.pod_ip = Some(ip.into());
+                w.status.pod_ip = Some(ip);
                 w.sandbox_ready = true;
                 if w.pod.spec.init_containers.is_empty() {
                     self.pull(uid, 0, images, ctx);
