@@ -25,15 +25,43 @@ pub struct Window {
     pub parts: [(usize, usize); 2],
 }
 
+/// One tree node: what it knows of its range of cluster nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Agg {
+    /// Best score of a fitting node in the range (`NONE` if none fits).
+    max: i32,
+    /// How many fitting nodes in the range have that score.
+    ties: u32,
+    /// How many nodes in the range fit.
+    fit: u32,
+}
+
+impl Agg {
+    const EMPTY: Agg = Agg { max: NONE, ties: 0, fit: 0 };
+
+    fn leaf(leaf: Option<i32>) -> Agg {
+        match leaf {
+            Some(s) => {
+                debug_assert!(s != NONE);
+                Agg { max: s, ties: 1, fit: 1 }
+            }
+            None => Agg::EMPTY,
+        }
+    }
+
+    fn join(l: Agg, r: Agg) -> Agg {
+        let max = l.max.max(r.max);
+        let ties = if l.max == max { l.ties } else { 0 } + if r.max == max { r.ties } else { 0 };
+        Agg { max, ties, fit: l.fit + r.fit }
+    }
+}
+
 pub struct ScoreTree {
     n: usize,
     size: usize,
-    /// Best score of a fitting node in the subtree (`NONE` if none fits).
-    max: Vec<i32>,
-    /// How many fitting nodes in the subtree have that score.
-    ties: Vec<u32>,
-    /// How many nodes in the subtree fit.
-    fit: Vec<u32>,
+    /// Heap layout: node 1 is the root, `v`'s children are `2v`, `2v + 1`,
+    /// leaf `i` is `size + i`.
+    t: Vec<Agg>,
 }
 
 impl ScoreTree {
@@ -41,14 +69,14 @@ impl ScoreTree {
     pub fn new(leaves: impl ExactSizeIterator<Item = Option<i32>>) -> Self {
         let n = leaves.len();
         let size = n.next_power_of_two().max(1);
-        let mut t = ScoreTree { n, size, max: vec![NONE; 2 * size], ties: vec![0; 2 * size], fit: vec![0; 2 * size] };
+        let mut t = vec![Agg::EMPTY; 2 * size];
         for (i, leaf) in leaves.enumerate() {
-            t.put_leaf(i, leaf);
+            t[size + i] = Agg::leaf(leaf);
         }
         for v in (1..size).rev() {
-            t.pull(v);
+            t[v] = Agg::join(t[2 * v], t[2 * v + 1]);
         }
-        t
+        ScoreTree { n, size, t }
     }
 
     pub fn len(&self) -> usize {
@@ -61,32 +89,22 @@ impl ScoreTree {
 
     /// Node `i` changed: its new leaf value.
     pub fn set(&mut self, i: usize, leaf: Option<i32>) {
-        self.put_leaf(i, leaf);
-        let mut v = (self.size + i) / 2;
-        while v >= 1 {
-            self.pull(v);
+        let mut v = self.size + i;
+        let new = Agg::leaf(leaf);
+        if self.t[v] == new {
+            return;
+        }
+        self.t[v] = new;
+        // Up to the root, stopping where a node comes out unchanged (its
+        // ancestors then are too).
+        while v > 1 {
             v /= 2;
-        }
-    }
-
-    fn put_leaf(&mut self, i: usize, leaf: Option<i32>) {
-        let v = self.size + i;
-        match leaf {
-            Some(s) => {
-                debug_assert!(s != NONE);
-                (self.max[v], self.ties[v], self.fit[v]) = (s, 1, 1);
+            let joined = Agg::join(self.t[2 * v], self.t[2 * v + 1]);
+            if self.t[v] == joined {
+                break;
             }
-            None => (self.max[v], self.ties[v], self.fit[v]) = (NONE, 0, 0),
+            self.t[v] = joined;
         }
-    }
-
-    fn pull(&mut self, v: usize) {
-        let (l, r) = (2 * v, 2 * v + 1);
-        let m = self.max[l].max(self.max[r]);
-        self.max[v] = m;
-        self.ties[v] =
-            if self.max[l] == m { self.ties[l] } else { 0 } + if self.max[r] == m { self.ties[r] } else { 0 };
-        self.fit[v] = self.fit[l] + self.fit[r];
     }
 
     /// The walk from `start` that stops once `want` nodes fit (or after
@@ -128,7 +146,7 @@ impl ScoreTree {
             return 0;
         }
         if a <= lo && hi <= b {
-            return self.fit[v];
+            return self.t[v].fit;
         }
         let mid = (lo + hi) / 2;
         self.count(2 * v, lo, mid, a, b) + self.count(2 * v + 1, mid, hi, a, b)
@@ -142,11 +160,12 @@ impl ScoreTree {
     }
 
     fn nth_fit_in(&self, v: usize, lo: usize, hi: usize, a: usize, k: &mut u32) -> Option<usize> {
-        if hi <= a || self.fit[v] == 0 {
+        let fit = self.t[v].fit;
+        if hi <= a || fit == 0 {
             return None;
         }
-        if a <= lo && self.fit[v] < *k {
-            *k -= self.fit[v];
+        if a <= lo && fit < *k {
+            *k -= fit;
             return None;
         }
         if hi - lo == 1 {
@@ -161,7 +180,7 @@ impl ScoreTree {
             return (NONE, 0);
         }
         if a <= lo && hi <= b {
-            return (self.max[v], self.ties[v]);
+            return (self.t[v].max, self.t[v].ties);
         }
         let mid = (lo + hi) / 2;
         let (l, r) = (self.best_in(2 * v, lo, mid, (a, b)), self.best_in(2 * v + 1, mid, hi, (a, b)));
@@ -183,11 +202,12 @@ impl ScoreTree {
         }
         if a <= lo && hi <= b {
             // Inside the window no score exceeds `best`.
-            if self.max[v] != best {
+            let Agg { max, ties, .. } = self.t[v];
+            if max != best {
                 return None;
             }
-            if self.ties[v] <= *k {
-                *k -= self.ties[v];
+            if ties <= *k {
+                *k -= ties;
                 return None;
             }
             if hi - lo == 1 {
