@@ -13,7 +13,6 @@ use crate::objects::store::{ApiError, ApiOp, WatchEvent};
 use crate::sim::trace::Trace;
 use crate::sim::{EventQueue, SimDuration, SimTime};
 use std::fmt;
-use std::rc::Rc;
 
 /// Who sends a request; errors are returned to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,7 +59,7 @@ pub enum Event {
         failed: Box<(ApiOp, ApiError)>,
     },
     /// A write reaches every informer.
-    Watch(Rc<WatchEvent>),
+    Watch(WatchEvent),
     Scheduler(scheduler::SchedEvent),
     Replication(replication::RcEvent),
     NodeLifecycle(nodelifecycle::NlcEvent),

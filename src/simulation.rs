@@ -224,7 +224,7 @@ impl Simulation {
                         self.queue.push_after(self.cfg.api_latency, created);
                     }
                 }
-                self.queue.push_after(self.cfg.watch_latency, Event::Watch(Rc::new(ev)));
+                self.queue.push_after(self.cfg.watch_latency, Event::Watch(ev));
             }
             Err(err) => {
                 if from == Client::User {
@@ -308,7 +308,7 @@ impl Simulation {
     }
 
     /// Hands a watch event to every informer, in a fixed order.
-    fn deliver(&mut self, ev: &Rc<WatchEvent>) {
+    fn deliver(&mut self, ev: &WatchEvent) {
         let mut ctx = ctx!(self);
         self.scheduler.on_watch(ev, &mut ctx);
         // kube-controller-manager: its informer cache first, then the

@@ -19,7 +19,7 @@
 use super::expectations::Expectations;
 use crate::controllers::informer::PodInformer;
 use crate::objects::meta::ObjectMeta;
-use crate::objects::pod::{Pod, PodPhase};
+use crate::objects::pod::{Pod, PodPhase, PodStatus};
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
 use crate::objects::store::{controller_ref_to, ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
@@ -402,7 +402,7 @@ fn pod_from_template(rs: &ReplicaSet) -> Pod {
             ..Default::default()
         },
         spec: t.spec.clone(),
-        status: Default::default(),
+        status: PodStatus::initial(),
     }
 }
 

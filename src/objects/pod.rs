@@ -369,6 +369,17 @@ pub struct PodStatus {
     pub container_statuses: Vec<ContainerStatus>,
 }
 
+impl PodStatus {
+    /// The status of a pod nobody has reported on yet, shared (every new
+    /// pod starts with it; the first write replaces it).
+    pub fn initial() -> Rc<PodStatus> {
+        thread_local! {
+            static INITIAL: Rc<PodStatus> = Rc::default();
+        }
+        INITIAL.with(Rc::clone)
+    }
+}
+
 impl Default for PodStatus {
     fn default() -> Self {
         PodStatus {

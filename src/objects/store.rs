@@ -16,7 +16,7 @@
 
 use super::meta::{ObjectMeta, OwnerReference};
 use super::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE};
-use super::pod::{CondStatus, Condition, Pod, PodPhase, PodStatus, Taint, TaintEffect, Toleration};
+use super::pod::{CondStatus, Condition, Pod, PodPhase, PodSpec, PodStatus, Taint, TaintEffect, Toleration};
 use super::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
 use super::resources::Resources;
 use super::text::{empty, lit};
@@ -27,7 +27,7 @@ use crate::sim::SimTime;
 use indexmap::IndexMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use rustc_hash::FxBuildHasher;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::fmt;
 use std::rc::Rc;
 
@@ -237,7 +237,14 @@ pub struct Store {
     pub others: Map<(String, Key), Rc<Unstructured>>,
     pub stats: ClusterStats,
     pod_times: Option<Map<u64, PodTimes>>,
+    /// DefaultTolerationSeconds results by the spec it was given (pods made
+    /// from one template share their spec): input pointer → (input, output).
+    /// Holding the input keeps its address from being reused.
+    admitted_specs: FxHashMap<usize, (Rc<PodSpec>, Rc<PodSpec>)>,
 }
+
+/// How many distinct specs `admitted_specs` remembers before starting over.
+const ADMITTED_SPECS: usize = 64;
 
 const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
@@ -254,6 +261,7 @@ impl Store {
             others: Map::default(),
             stats: ClusterStats::default(),
             pod_times: None,
+            admitted_specs: FxHashMap::default(),
         }
     }
 
@@ -534,7 +542,7 @@ impl Store {
             Object::Pod(p) => {
                 let mut p = (*p).clone();
                 p.meta = meta;
-                default_toleration_seconds(&mut p);
+                self.admit_spec(&mut p);
                 if p.spec.node_name.is_some() {
                     Rc::make_mut(&mut p.status).conditions.pod_scheduled = None;
                 }
@@ -818,6 +826,26 @@ fn default_toleration_seconds(p: &mut Pod) {
     }
     if !add.is_empty() {
         Rc::make_mut(&mut p.spec).tolerations.extend(add);
+    }
+}
+
+impl Store {
+    /// Admission of a pod's spec (DefaultTolerationSeconds), done once per
+    /// distinct spec: pods created from one template share the result.
+    fn admit_spec(&mut self, p: &mut Pod) {
+        let key = Rc::as_ptr(&p.spec) as usize;
+        if let Some((input, output)) = self.admitted_specs.get(&key) {
+            if Rc::ptr_eq(input, &p.spec) {
+                p.spec = output.clone();
+                return;
+            }
+        }
+        let input = p.spec.clone();
+        default_toleration_seconds(p);
+        if self.admitted_specs.len() >= ADMITTED_SPECS {
+            self.admitted_specs.clear();
+        }
+        self.admitted_specs.insert(key, (input, p.spec.clone()));
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::action::{Action, ContainerOp, PodTarget};
 use crate::objects::meta::ObjectMeta;
-use crate::objects::pod::{Container, ContainerPort, Pod, PodSpec, PullPolicy, RestartPolicy};
+use crate::objects::pod::{Container, ContainerPort, Pod, PodSpec, PodStatus, PullPolicy, RestartPolicy};
 use crate::objects::store::Propagation;
 use crate::objects::{Kind, Object};
 use std::collections::BTreeMap;
@@ -284,7 +284,7 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                     restart_policy,
                     ..PodSpec::default()
                 }),
-                status: Default::default(),
+                status: PodStatus::initial(),
             };
             Action::Create(vec![Object::Pod(Rc::new(pod))])
         }

@@ -20,8 +20,8 @@ use crate::controllers::scheduler::DEFAULT_SCHEDULER;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::{Node, NodeCondition, NodeSpec, NodeStatus};
 use crate::objects::pod::{
-    CondStatus, Container, ContainerPort, NodeAffinity, NodeSelectorTerm, Pod, PodSpec, PullPolicy, RestartPolicy,
-    Taint, TaintEffect, Toleration,
+    CondStatus, Container, ContainerPort, NodeAffinity, NodeSelectorTerm, Pod, PodSpec, PodStatus, PullPolicy,
+    RestartPolicy, Taint, TaintEffect, Toleration,
 };
 use crate::objects::probe::{ContainerProbes, Handler, PortRef, Probe, ProbeKind};
 use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
@@ -109,7 +109,7 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
                 }
             };
             f.skip(&["status"]);
-            Object::Pod(Rc::new(Pod { meta, spec: Rc::new(spec), status: Default::default() }))
+            Object::Pod(Rc::new(Pod { meta, spec: Rc::new(spec), status: PodStatus::initial() }))
         }
         ("v1", "ReplicationController") => {
             decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicationController, &what)?

@@ -6,7 +6,7 @@
 
 use crate::nodes::images::ANNOTATION_RUN_DURATION;
 use crate::objects::meta::ObjectMeta;
-use crate::objects::pod::{Container, Pod, PodSpec, PullPolicy, RestartPolicy};
+use crate::objects::pod::{Container, Pod, PodSpec, PodStatus, PullPolicy, RestartPolicy};
 use crate::objects::resources::Resources;
 use crate::sim::{SimDuration, SimTime};
 use std::collections::BTreeMap;
@@ -53,7 +53,7 @@ impl WorkloadPod {
                 ..Default::default()
             },
             spec,
-            status: Default::default(),
+            status: PodStatus::initial(),
         }
     }
 }
