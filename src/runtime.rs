@@ -71,7 +71,8 @@ pub enum Event {
     },
     /// The i-th entry of the scenario's timeline.
     Timeline(usize),
-    /// The i-th pod of a workload trace arrives.
+    /// The create of the i-th pod of a workload trace reaches the
+    /// apiserver (it left the client at the pod's arrival).
     Workload(usize),
 }
 

@@ -179,7 +179,7 @@ impl Simulation {
     pub fn set_workload(&mut self, mut pods: Vec<WorkloadPod>) {
         pods.sort_by_key(|p| p.arrival);
         if let Some(first) = pods.first() {
-            self.queue.push(first.arrival, Event::Workload(0));
+            self.queue.push(first.arrival + self.cfg.api_latency, Event::Workload(0));
         }
         self.workload = pods;
     }
@@ -295,14 +295,13 @@ impl Simulation {
                 self.execute(action);
             }
             Event::Workload(i) => {
+                // The i-th pod's create, which left its client at its
+                // arrival, reaches the apiserver.
                 let pod = self.workload[i].build();
                 if let Some(next) = self.workload.get(i + 1) {
-                    self.queue.push(next.arrival, Event::Workload(i + 1));
+                    self.queue.push(next.arrival + self.cfg.api_latency, Event::Workload(i + 1));
                 }
-                self.queue.push_after(
-                    self.cfg.api_latency,
-                    Event::Api { from: Client::User, op: Box::new(ApiOp::Create(Object::Pod(Rc::new(pod)))) },
-                );
+                self.apply_op(Client::User, ApiOp::Create(Object::Pod(Rc::new(pod))));
             }
         }
     }

@@ -170,13 +170,17 @@ impl ReplicationManager {
             return;
         }
         let new_index = Self::index_of(p);
-        if old_index.as_ref() != Some(&new_index) {
+        let moved = old_index.as_ref() != Some(&new_index);
+        if moved {
             if let Some(i) = &old_index {
                 self.index_pod(uid, i, None);
             }
         }
-        // (Re)file it: owned entries hold the latest version.
-        self.index_pod(uid, &new_index, Some(p));
+        // (Re)file it: owned entries hold the latest version; the orphan
+        // index holds uids only, so an orphan that stays one needs nothing.
+        if moved || new_index.0.is_some() {
+            self.index_pod(uid, &new_index, Some(p));
+        }
         let owner = self.owner_of(&p.meta);
         if let Some(owner) = &owner {
             if let Some(e) = self.expectations.get_mut(owner) {
