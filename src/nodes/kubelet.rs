@@ -1058,7 +1058,7 @@ impl Kubelet {
     fn pod_catalog(&self, p: &Pod, images: &ImageCatalog, ctx: &mut Ctx) -> Option<Rc<ImageCatalog>> {
         let text = p.meta.annotations.get(ANNOTATION_BEHAVIOR)?;
         let mut cat = images.clone();
-        for c in p.spec.init_containers.iter().chain(&p.spec.containers) {
+        for c in p.spec.init_containers.iter().chain(p.spec.containers.iter()) {
             let base = images.get(&c.image).cloned().unwrap_or_default();
             match behavior_override(text, base) {
                 Ok(b) => {
@@ -1456,11 +1456,13 @@ fn terminated(code: i32, started_at: Option<SimTime>, finished_at: SimTime) -> T
 
 /// The pod IP `10.(64 + node / 256).(node % 256).n` (a /24 per node).
 fn pod_ip(node: u32, n: u32) -> Rc<str> {
-    // Written digit by digit: this runs for every pod.
-    let mut ip = String::with_capacity(20);
-    ip.push_str("10");
+    // Written digit by digit into a stack buffer: this runs for every pod.
+    let mut ip = [0u8; 40];
+    ip[..2].copy_from_slice(b"10");
+    let mut len = 2;
     for octet in [64 + node / 256, node % 256, n] {
-        ip.push('.');
+        ip[len] = b'.';
+        len += 1;
         let mut digits = [0u8; 10];
         let (mut i, mut v) = (digits.len(), octet);
         loop {
@@ -1471,9 +1473,10 @@ fn pod_ip(node: u32, n: u32) -> Rc<str> {
                 break;
             }
         }
-        ip.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
+        ip[len..len + digits.len() - i].copy_from_slice(&digits[i..]);
+        len += digits.len() - i;
     }
-    ip.into()
+    Rc::from(std::str::from_utf8(&ip[..len]).expect("ASCII digits"))
 }
 
 fn not_ready_cond(now: SimTime, containers: &[crate::objects::pod::Container]) -> Condition {

@@ -168,8 +168,10 @@ pub struct NodeAffinity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodSpec {
     pub node_name: Option<Rc<str>>,
-    pub containers: Vec<Container>,
-    pub init_containers: Vec<Container>,
+    /// Shared slices: a spec is cloned on admission and on binding, and
+    /// its containers never change after creation.
+    pub containers: Rc<[Container]>,
+    pub init_containers: Rc<[Container]>,
     pub restart_policy: RestartPolicy,
     pub node_selector: Labels,
     pub node_affinity: NodeAffinity,
@@ -186,8 +188,8 @@ impl Default for PodSpec {
     fn default() -> Self {
         PodSpec {
             node_name: None,
-            containers: vec![],
-            init_containers: vec![],
+            containers: Rc::from([]),
+            init_containers: Rc::from([]),
             restart_policy: RestartPolicy::Always,
             node_selector: Labels::new(),
             node_affinity: NodeAffinity::default(),
@@ -223,11 +225,11 @@ impl PodSpec {
     /// container), per resource, plus one pod slot (k8s-semantics §6.3).
     pub fn requests(&self) -> Resources {
         let mut sum = Resources { pods: 1, ..Default::default() };
-        for c in &self.containers {
+        for c in self.containers.iter() {
             sum.cpu_m += c.requests.cpu_m;
             sum.memory += c.requests.memory;
         }
-        for c in &self.init_containers {
+        for c in self.init_containers.iter() {
             sum.cpu_m = sum.cpu_m.max(c.requests.cpu_m);
             sum.memory = sum.memory.max(c.requests.memory);
         }
@@ -238,7 +240,7 @@ impl PodSpec {
     /// for containers that request nothing, used only for scoring.
     pub fn nonzero_requests(&self) -> Resources {
         let mut sum = Resources { pods: 1, ..Default::default() };
-        for c in &self.containers {
+        for c in self.containers.iter() {
             sum.cpu_m += if c.has_cpu_request { c.requests.cpu_m } else { 100 };
             sum.memory += if c.has_memory_request { c.requests.memory } else { 200 << 20 };
         }

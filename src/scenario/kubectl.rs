@@ -280,7 +280,7 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
             let pod = Pod {
                 meta: ObjectMeta { name: name.as_str().into(), namespace: ns.as_str().into(), labels: Rc::new(lab), ..Default::default() },
                 spec: Rc::new(PodSpec {
-                    containers: vec![Container { ports, ..Container::new(name.as_str(), image.as_str(), image_pull_policy) }],
+                    containers: Rc::from([Container { ports, ..Container::new(name.as_str(), image.as_str(), image_pull_policy) }]),
                     restart_policy,
                     ..PodSpec::default()
                 }),

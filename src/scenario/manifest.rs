@@ -450,8 +450,8 @@ pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Opti
     r.done(f, Unknown::Warn, what);
     Some(PodSpec {
         node_name,
-        containers,
-        init_containers,
+        containers: containers.into(),
+        init_containers: init_containers.into(),
         restart_policy,
         node_selector,
         node_affinity,

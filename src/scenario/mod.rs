@@ -173,7 +173,7 @@ impl Loader<'_> {
                 Object::ReplicaSet(r) => Some(&r.spec.template.spec),
                 _ => None,
             };
-            for c in spec.into_iter().flat_map(|s| s.init_containers.iter().chain(&s.containers)) {
+            for c in spec.into_iter().flat_map(|s| s.init_containers.iter().chain(s.containers.iter())) {
                 if images.get(&c.image).is_none() {
                     undescribed.insert(c.image.to_string());
                 }

@@ -62,13 +62,13 @@ impl WorkloadPod {
 pub fn trace_spec(cpu_m: u64, memory: u64) -> PodSpec {
     let r = Resources { cpu_m, memory, pods: 0 };
     PodSpec {
-        containers: vec![Container {
+        containers: Rc::from([Container {
             requests: r,
             limits: r,
             has_cpu_request: true,
             has_memory_request: true,
             ..Container::new("task", TRACE_IMAGE, PullPolicy::IfNotPresent)
-        }],
+        }]),
         restart_policy: RestartPolicy::Never,
         ..PodSpec::default()
     }
@@ -187,8 +187,10 @@ pub fn probe_envelope_cluster(
     });
     let mut spec = trace_spec(100, 128 << 20);
     spec.restart_policy = RestartPolicy::Always;
-    spec.containers[0].image = "app/web:v1".into();
-    spec.containers[0].probes = probes;
+    let mut web = spec.containers[0].clone();
+    web.image = "app/web:v1".into();
+    web.probes = probes;
+    spec.containers = Rc::from([web]);
     let spec = Rc::new(spec);
     for s in 0..sets {
         let name = format!("web-{}", s);
