@@ -1012,6 +1012,7 @@ pub fn read_trace(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, Load
     let mut out = Vec::new();
     let mut names = BTreeSet::new();
     let mut specs: std::collections::BTreeMap<(u64, u64), Rc<crate::objects::pod::PodSpec>> = Default::default();
+    let mut annotations = workload::Annotations::default();
     for (row, rec) in rdr.records().enumerate() {
         let line = row + 2;
         let rec = rec.map_err(|e| err(line, "", format!("malformed row: {}", e)))?;
@@ -1044,6 +1045,7 @@ pub fn read_trace(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, Load
             memory: m,
             duration,
             spec,
+            annotations: annotations.for_duration(duration),
         });
     }
     Ok(out)

@@ -23,14 +23,28 @@ pub struct WorkloadPod {
     pub cpu_m: u64,
     pub memory: u64,
     pub duration: SimDuration,
-    /// Shared by every pod of one trace.
+    /// Shared by the pods with the same requests.
     pub spec: Rc<PodSpec>,
+    /// The run-duration annotation, shared by the pods with the same
+    /// duration (`Annotations::for_duration`).
+    pub annotations: Rc<BTreeMap<String, String>>,
+}
+
+/// Builds trace pods' annotations once per distinct duration.
+#[derive(Default)]
+pub struct Annotations(rustc_hash::FxHashMap<u64, Rc<BTreeMap<String, String>>>);
+
+impl Annotations {
+    pub fn for_duration(&mut self, d: SimDuration) -> Rc<BTreeMap<String, String>> {
+        self.0
+            .entry(d.0)
+            .or_insert_with(|| Rc::new([(ANNOTATION_RUN_DURATION.to_string(), d.to_string())].into_iter().collect()))
+            .clone()
+    }
 }
 
 impl WorkloadPod {
     pub fn build(&self) -> Pod {
-        let mut ann = BTreeMap::new();
-        ann.insert(ANNOTATION_RUN_DURATION.to_string(), self.duration.to_string());
         thread_local! {
             // Every trace pod carries the same labels: share one map.
             static LABELS: Rc<BTreeMap<String, String>> =
@@ -49,7 +63,7 @@ impl WorkloadPod {
                 name: self.name.clone(),
                 namespace: self.namespace.clone(),
                 labels,
-                annotations: Rc::new(ann),
+                annotations: self.annotations.clone(),
                 ..Default::default()
             },
             spec,
@@ -85,6 +99,7 @@ pub fn trace_replay(seed: u64, pods: usize, mean_gap: SimDuration) -> Vec<Worklo
     let specs: Vec<Rc<PodSpec>> = cpus_m.iter().map(|&c| Rc::new(trace_spec(c, c * (2 << 30) / 1000))).collect();
     let mut t: u64 = 0;
     let ns: Rc<str> = "default".into();
+    let mut annotations = Annotations::default();
     (0..pods)
         .map(|i| {
             // Exponential gap by inversion, in integer nanoseconds.
@@ -100,6 +115,7 @@ pub fn trace_replay(seed: u64, pods: usize, mean_gap: SimDuration) -> Vec<Worklo
                 memory: cpus_m[k] * (2 << 30) / 1000,
                 duration,
                 spec: specs[k].clone(),
+                annotations: annotations.for_duration(duration),
             }
         })
         .collect()
