@@ -149,6 +149,22 @@ impl<'a> Ctx<'a> {
     ) {
         self.trace.event(self.now, warning, source, reason, kind, namespace, name, message);
     }
+
+    /// `event` with the message given as parts to concatenate (no
+    /// formatting machinery: for the events every pod produces).
+    #[allow(clippy::too_many_arguments)]
+    pub fn event_parts(
+        &mut self,
+        warning: bool,
+        source: &'static str,
+        reason: &'static str,
+        kind: &'static str,
+        namespace: &str,
+        name: &str,
+        parts: &[&str],
+    ) {
+        self.trace.event_parts(self.now, warning, source, reason, kind, namespace, name, parts);
+    }
 }
 
 #[cfg(test)]

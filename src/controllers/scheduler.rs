@@ -756,14 +756,15 @@ impl Scheduler {
         self.nodes[chosen].reserve(r, z);
         self.sync(chosen);
         ctx.send(Client::Scheduler, ApiOp::Bind { key: Key::of(&pod.meta), uid, node: node_name.clone() });
-        ctx.event(
+        let (ns, name) = (&*pod.meta.namespace, &*pod.meta.name);
+        ctx.event_parts(
             false,
             DEFAULT_SCHEDULER,
             "Scheduled",
             "Pod",
-            &pod.meta.namespace,
-            &pod.meta.name,
-            &format_args!("Successfully assigned {}/{} to {}", pod.meta.namespace, pod.meta.name, node_name),
+            ns,
+            name,
+            &["Successfully assigned ", ns, "/", name, " to ", &node_name],
         );
     }
 

@@ -562,14 +562,14 @@ impl Kubelet {
                         ),
                     );
                 }
-                ctx.event(
+                ctx.event_parts(
                     false,
                     SOURCE,
                     "Created",
                     "Pod",
                     &w.key.namespace,
                     &w.key.name,
-                    &format_args!("Created container {}", c.name),
+                    &["Created container ", &c.name],
                 );
                 let start = images.get(&c.image).and_then(|b| b.start).unwrap_or(ctx.cfg.container_start);
                 ctx.after(
@@ -688,14 +688,14 @@ impl Kubelet {
         let pull_time = images.get(&image).and_then(|b| b.pull).unwrap_or(ctx.cfg.default_image_pull);
         let duration = match (c.image_pull_policy, cached) {
             (PullPolicy::IfNotPresent | PullPolicy::Never, true) => {
-                ctx.event(
+                ctx.event_parts(
                     false,
                     SOURCE,
                     "Pulled",
                     "Pod",
                     &ns,
                     &name,
-                    &format_args!("Container image \"{}\" already present on machine", image),
+                    &["Container image \"", &image, "\" already present on machine"],
                 );
                 self.on_event(KubeletEvent::Pod { uid, gen, idx: idx as u16, step: Step::Pulled }, images, ctx);
                 return;
@@ -729,14 +729,14 @@ impl Kubelet {
         let w = self.workers.get_mut(&uid).expect("worker");
         let gen = w.gen;
         let c = &w.pod.spec.containers[idx];
-        ctx.event(
+        ctx.event_parts(
             false,
             SOURCE,
             "Started",
             "Pod",
             &w.key.namespace,
             &w.key.name,
-            &format_args!("Started container {}", c.name),
+            &["Started container ", &c.name],
         );
         let probes = c.probes.clone();
         let limit = c.limits.memory;

@@ -228,30 +228,58 @@ impl Trace {
         name: &str,
         message: &dyn fmt::Display,
     ) {
+        let head = Head { time, warning, source, reason, kind, namespace, name };
+        self.record_event(head, |line| {
+            let _ = write!(line, "{}", message);
+        });
+    }
+
+    /// `event` with a message that is the concatenation of `parts`: the
+    /// same record, without the formatting machinery (for the events every
+    /// pod produces).
+    #[allow(clippy::too_many_arguments)]
+    pub fn event_parts(
+        &mut self,
+        time: SimTime,
+        warning: bool,
+        source: &'static str,
+        reason: &'static str,
+        kind: &'static str,
+        namespace: &str,
+        name: &str,
+        parts: &[&str],
+    ) {
+        let head = Head { time, warning, source, reason, kind, namespace, name };
+        self.record_event(head, |line| parts.iter().for_each(|p| line.push_str(p)));
+    }
+
+    fn record_event(&mut self, h: Head, write_message: impl FnOnce(&mut String)) {
         self.records += 1;
-        let ty = if warning { "Warning" } else { "Normal" };
+        let ty = if h.warning { "Warning" } else { "Normal" };
         // The canonical line `{t} E {type} {source} {reason} {kind}
-        // {namespace}/{name} {message}`, assembled by hand: only the
-        // message goes through the formatting machinery.
+        // {namespace}/{name} {message}`, assembled by hand.
         let line = &mut self.line;
         line.clear();
-        push_decimal(line, time.0);
-        for (sep, part) in [(" E ", ty), (" ", source), (" ", reason), (" ", kind), (" ", namespace), ("/", name)] {
+        push_decimal(line, h.time.0);
+        for (sep, part) in
+            [(" E ", ty), (" ", h.source), (" ", h.reason), (" ", h.kind), (" ", h.namespace), ("/", h.name)]
+        {
             line.push_str(sep);
             line.push_str(part);
         }
         line.push(' ');
-        let _ = write!(line, "{}", message);
+        let message_at = line.len();
+        write_message(line);
         self.hash.str(&self.line);
         if self.jsonl.is_none() && !self.keep_events {
             return;
         }
-        let message = message.to_string();
+        let message = self.line[message_at..].to_string();
         if let Some(w) = self.jsonl.as_mut() {
             let line = serde_json::json!({
-                "t_ns": time.0, "t": time.to_string(), "type": "event", "eventType": ty,
-                "source": source, "reason": reason, "kind": kind, "namespace": namespace,
-                "name": name, "message": message,
+                "t_ns": h.time.0, "t": h.time.to_string(), "type": "event", "eventType": ty,
+                "source": h.source, "reason": h.reason, "kind": h.kind, "namespace": h.namespace,
+                "name": h.name, "message": message,
             });
             if let Err(e) = writeln!(w, "{}", line) {
                 self.io_error.get_or_insert(e);
@@ -259,17 +287,28 @@ impl Trace {
         }
         if self.keep_events {
             self.events.push(EventRecord {
-                time,
-                warning,
-                reason,
-                kind,
-                namespace: namespace.to_string(),
-                name: name.to_string(),
+                time: h.time,
+                warning: h.warning,
+                reason: h.reason,
+                kind: h.kind,
+                namespace: h.namespace.to_string(),
+                name: h.name.to_string(),
                 message,
-                source,
+                source: h.source,
             });
         }
     }
+}
+
+/// What every event record starts with.
+struct Head<'a> {
+    time: SimTime,
+    warning: bool,
+    source: &'static str,
+    reason: &'static str,
+    kind: &'static str,
+    namespace: &'a str,
+    name: &'a str,
 }
 
 #[cfg(test)]
