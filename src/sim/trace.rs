@@ -43,19 +43,10 @@ impl Digester {
     }
 }
 
-/// Appends `v` in decimal, as `Display` writes it.
-fn push_decimal(out: &mut String, mut v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+/// Appends `v` in decimal, as `Display` writes it (`itoa`: no formatter,
+/// no validation of its own digits).
+fn push_decimal(out: &mut String, v: u64) {
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 /// What an object contributes to the trace: its digest for the hash, and
