@@ -111,112 +111,119 @@ impl ScoreTree {
     /// every node): which nodes it visited.
     pub fn window(&self, start: usize, want: usize) -> Window {
         let n = self.n;
-        let first = self.count(1, 0, self.size, start, n) as usize;
+        if want == 0 {
+            return Window { processed: 0, found: 0, parts: [(start, start), (0, 0)] };
+        }
+        let before = self.fold(0, start).fit as usize;
+        let first = self.t[1].fit as usize - before;
         if first >= want {
-            let p = if want == 0 { start } else { self.nth_fit(start, want as u32) + 1 };
+            let p = self.kth_fit(before + want) + 1;
             return Window { processed: p - start, found: want, parts: [(start, p), (0, 0)] };
         }
-        let second = self.count(1, 0, self.size, 0, start) as usize;
-        if first + second >= want {
-            let p = self.nth_fit(0, (want - first) as u32) + 1;
+        if first + before >= want {
+            let p = self.kth_fit(want - first) + 1;
             return Window { processed: n - start + p, found: want, parts: [(start, n), (0, p)] };
         }
-        Window { processed: n, found: first + second, parts: [(start, n), (0, start)] }
+        Window { processed: n, found: first + before, parts: [(start, n), (0, start)] }
     }
 
     /// The best score in the window and how many fitting nodes have it.
     pub fn best(&self, w: &Window) -> (i32, u32) {
-        let (a, b) = (self.best_in(1, 0, self.size, w.parts[0]), self.best_in(1, 0, self.size, w.parts[1]));
-        let m = a.0.max(b.0);
-        (m, if a.0 == m { a.1 } else { 0 } + if b.0 == m { b.1 } else { 0 })
+        let a = Agg::join(self.fold(w.parts[0].0, w.parts[0].1), self.fold(w.parts[1].0, w.parts[1].1));
+        (a.max, a.ties)
     }
 
     /// The `k`-th (from 0, in walk order) node of the window with score
     /// `best` (which must be the window's best).
     pub fn nth_best(&self, w: &Window, best: i32, k: u32) -> usize {
         let mut k = k;
-        w.parts
-            .iter()
-            .find_map(|&range| self.nth_best_in(1, 0, self.size, range, best, &mut k))
-            .expect("k is below the number of ties")
-    }
-
-    fn count(&self, v: usize, lo: usize, hi: usize, a: usize, b: usize) -> u32 {
-        if b <= lo || hi <= a || a >= b {
-            return 0;
-        }
-        if a <= lo && hi <= b {
-            return self.t[v].fit;
-        }
-        let mid = (lo + hi) / 2;
-        self.count(2 * v, lo, mid, a, b) + self.count(2 * v + 1, mid, hi, a, b)
-    }
-
-    /// The position of the `k`-th (from 1) fitting node at or after `a`;
-    /// the caller knows it exists.
-    fn nth_fit(&self, a: usize, k: u32) -> usize {
-        let mut k = k;
-        self.nth_fit_in(1, 0, self.size, a, &mut k).expect("counted before")
-    }
-
-    fn nth_fit_in(&self, v: usize, lo: usize, hi: usize, a: usize, k: &mut u32) -> Option<usize> {
-        let fit = self.t[v].fit;
-        if hi <= a || fit == 0 {
-            return None;
-        }
-        if a <= lo && fit < *k {
-            *k -= fit;
-            return None;
-        }
-        if hi - lo == 1 {
-            return Some(lo);
-        }
-        let mid = (lo + hi) / 2;
-        self.nth_fit_in(2 * v, lo, mid, a, k).or_else(|| self.nth_fit_in(2 * v + 1, mid, hi, a, k))
-    }
-
-    fn best_in(&self, v: usize, lo: usize, hi: usize, (a, b): (usize, usize)) -> (i32, u32) {
-        if b <= lo || hi <= a || a >= b {
-            return (NONE, 0);
-        }
-        if a <= lo && hi <= b {
-            return (self.t[v].max, self.t[v].ties);
-        }
-        let mid = (lo + hi) / 2;
-        let (l, r) = (self.best_in(2 * v, lo, mid, (a, b)), self.best_in(2 * v + 1, mid, hi, (a, b)));
-        let m = l.0.max(r.0);
-        (m, if l.0 == m { l.1 } else { 0 } + if r.0 == m { r.1 } else { 0 })
-    }
-
-    fn nth_best_in(
-        &self,
-        v: usize,
-        lo: usize,
-        hi: usize,
-        (a, b): (usize, usize),
-        best: i32,
-        k: &mut u32,
-    ) -> Option<usize> {
-        if b <= lo || hi <= a || a >= b {
-            return None;
-        }
-        if a <= lo && hi <= b {
-            // Inside the window no score exceeds `best`.
-            let Agg { max, ties, .. } = self.t[v];
-            if max != best {
-                return None;
-            }
-            if ties <= *k {
-                *k -= ties;
-                return None;
-            }
-            if hi - lo == 1 {
-                return Some(lo);
+        for &(a, b) in &w.parts {
+            let mut nodes = [0usize; 2 * usize::BITS as usize];
+            for &v in self.cover(a, b, &mut nodes) {
+                // Inside the window no score exceeds `best`.
+                let Agg { max, ties, .. } = self.t[v];
+                if max != best {
+                    continue;
+                }
+                if ties <= k {
+                    k -= ties;
+                    continue;
+                }
+                // The k-th best leaf below v.
+                let mut v = v;
+                while v < self.size {
+                    let l = self.t[2 * v];
+                    if l.max == best && l.ties > k {
+                        v *= 2;
+                    } else {
+                        if l.max == best {
+                            k -= l.ties;
+                        }
+                        v = 2 * v + 1;
+                    }
+                }
+                return v - self.size;
             }
         }
-        let mid = (lo + hi) / 2;
-        self.nth_best_in(2 * v, lo, mid, (a, b), best, k)
-            .or_else(|| self.nth_best_in(2 * v + 1, mid, hi, (a, b), best, k))
+        unreachable!("k is below the number of ties")
+    }
+
+    /// The aggregate of nodes `[a, b)`, bottom-up.
+    fn fold(&self, a: usize, b: usize) -> Agg {
+        let (mut l, mut r) = (a + self.size, b + self.size);
+        let (mut left, mut right) = (Agg::EMPTY, Agg::EMPTY);
+        while l < r {
+            if l & 1 == 1 {
+                left = Agg::join(left, self.t[l]);
+                l += 1;
+            }
+            if r & 1 == 1 {
+                r -= 1;
+                right = Agg::join(self.t[r], right);
+            }
+            l /= 2;
+            r /= 2;
+        }
+        Agg::join(left, right)
+    }
+
+    /// The tree nodes that exactly cover `[a, b)`, left to right.
+    fn cover<'a>(&self, a: usize, b: usize, out: &'a mut [usize; 2 * usize::BITS as usize]) -> &'a [usize] {
+        let (mut l, mut r) = (a + self.size, b + self.size);
+        let (mut nl, mut nr) = (0, out.len());
+        while l < r {
+            if l & 1 == 1 {
+                out[nl] = l;
+                nl += 1;
+                l += 1;
+            }
+            if r & 1 == 1 {
+                r -= 1;
+                nr -= 1;
+                out[nr] = r;
+            }
+            l /= 2;
+            r /= 2;
+        }
+        // Left nodes are in order from the front, right ones from the back.
+        out.copy_within(nr.., nl);
+        &out[..nl + out.len() - nr]
+    }
+
+    /// The position of the `k`-th (from 1) fitting node; it exists.
+    fn kth_fit(&self, k: usize) -> usize {
+        let mut k = k as u32;
+        let mut v = 1;
+        while v < self.size {
+            let l = self.t[2 * v].fit;
+            if l >= k {
+                v *= 2;
+            } else {
+                k -= l;
+                v = 2 * v + 1;
+            }
+        }
+        v - self.size
     }
 }
 
