@@ -98,7 +98,9 @@ struct Worker {
     pod: Rc<Pod>,
     key: Key,
     gen: u64,
-    status: PodStatus,
+    /// Shared with the apiserver's copy once sent: a send is a reference
+    /// count, and the next change copies (`Rc::make_mut`).
+    status: Rc<PodStatus>,
     backoff: Vec<Option<Backoff>>,
     run_duration: Option<SimDuration>,
     exit_code: i32,
@@ -447,7 +449,7 @@ impl Kubelet {
             pod: p.clone(),
             key: Key::of(&p.meta),
             gen,
-            status,
+            status: Rc::new(status),
             backoff: vec![None; n],
             run_duration,
             exit_code,
@@ -488,7 +490,7 @@ impl Kubelet {
     fn send_status(&self, w: &Worker, ctx: &mut Ctx) {
         ctx.send(
             Client::Kubelet(self.idx),
-            ApiOp::PodStatus { key: w.key.clone(), uid: w.pod.meta.uid, status: Rc::new(w.status.clone()) },
+            ApiOp::PodStatus { key: w.key.clone(), uid: w.pod.meta.uid, status: w.status.clone() },
         );
     }
 
@@ -515,7 +517,7 @@ impl Kubelet {
                 let ip = pod_ip(self.idx, self.next_ip);
                 self.next_ip = if self.next_ip >= 254 { 2 } else { self.next_ip + 1 };
                 let w = self.workers.get_mut(&uid).expect("worker");
-                w.status.pod_ip = Some(ip);
+                Rc::make_mut(&mut w.status).pod_ip = Some(ip);
                 w.sandbox_ready = true;
                 if w.pod.spec.init_containers.is_empty() {
                     self.pull(uid, 0, images, ctx);
@@ -538,7 +540,8 @@ impl Kubelet {
                     &format_args!("Started container {}", c.name),
                 );
                 let run = images.get(&c.image).and_then(|b| b.exit_after).unwrap_or_default();
-                w.status.init_container_statuses[idx].state = ContainerState::Running { started_at: now };
+                Rc::make_mut(&mut w.status).init_container_statuses[idx].state =
+                    ContainerState::Running { started_at: now };
                 self.send_status_of(uid, ctx);
                 self.schedule(uid, gen, idx, Step::InitExited, now + run, ctx);
             }
@@ -600,7 +603,7 @@ impl Kubelet {
                     None => initial,
                     Some(b) => SimDuration((b.0 * 2).min(max.0)),
                 });
-                w.status.container_statuses[idx].state =
+                Rc::make_mut(&mut w.status).container_statuses[idx].state =
                     ContainerState::Waiting { reason: lit("ErrImagePull"), message: Some(msg.into()) };
                 update_phase_and_conditions(w, ctx.now);
                 self.send_status_of(uid, ctx);
@@ -613,7 +616,7 @@ impl Kubelet {
                 let msg = format!("Back-off pulling image \"{}\"", c.image);
                 ctx.event(false, SOURCE, "BackOff", "Pod", &w.key.namespace, &w.key.name, &msg);
                 ctx.event(true, SOURCE, "Failed", "Pod", &w.key.namespace, &w.key.name, &"Error: ImagePullBackOff");
-                w.status.container_statuses[idx].state =
+                Rc::make_mut(&mut w.status).container_statuses[idx].state =
                     ContainerState::Waiting { reason: lit("ImagePullBackOff"), message: Some(msg.into()) };
                 let wait = w.pull_backoff[idx].unwrap_or_default();
                 self.send_status_of(uid, ctx);
@@ -662,7 +665,7 @@ impl Kubelet {
             Step::Killed => {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 let now = ctx.now;
-                for (cs, p) in w.status.container_statuses.iter_mut().zip(&mut w.procs) {
+                for (cs, p) in Rc::make_mut(&mut w.status).container_statuses.iter_mut().zip(&mut w.procs) {
                     if let ContainerState::Running { started_at } = cs.state {
                         let (finished, code) = p.kill_result.unwrap_or((now, 137));
                         cs.state = ContainerState::Terminated(terminated(code, Some(started_at), finished.min(now)));
@@ -703,7 +706,7 @@ impl Kubelet {
             (PullPolicy::Never, false) => {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 let msg = format!("Container image \"{}\" is not present with pull policy of Never", image);
-                w.status.container_statuses[idx].state =
+                Rc::make_mut(&mut w.status).container_statuses[idx].state =
                     ContainerState::Waiting { reason: lit("ErrImageNeverPull"), message: Some(msg.as_str().into()) };
                 ctx.event(true, SOURCE, "ErrImageNeverPull", "Pod", &ns, &name, &msg);
                 self.send_status_of(uid, ctx);
@@ -750,7 +753,7 @@ impl Kubelet {
         proc.say(now, format_args!("started {} (container {})", c.image, c.name));
         let woke = proc.dormant.iter().any(|d| *d);
         let (inst, started_ok) = (proc.instance, proc.started_ok);
-        let cs = &mut w.status.container_statuses[idx];
+        let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
         cs.state = ContainerState::Running { started_at: now };
         // `started` waits for the startup probe; `ready` for the readiness
         // probe too (a container without probes is ready once running).
@@ -798,7 +801,7 @@ impl Kubelet {
             format_args!("exited with code {}{}", code, reason.map(|r| format!(" ({})", r)).unwrap_or_default()),
         );
         w.procs[idx].stop();
-        let cs = &mut w.status.container_statuses[idx];
+        let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
         let started_at = match cs.state {
             ContainerState::Running { started_at } => Some(started_at),
             _ => None,
@@ -836,7 +839,7 @@ impl Kubelet {
         let cname = w.pod.spec.containers[idx].name.clone();
         let msg =
             format!("back-off {} restarting failed container={} pod={}_{}", delay, cname, w.key.name, w.key.namespace);
-        let cs = &mut w.status.container_statuses[idx];
+        let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
         let last = match std::mem::replace(
             &mut cs.state,
             ContainerState::Waiting { reason: lit("CrashLoopBackOff"), message: Some(msg.into()) },
@@ -864,7 +867,7 @@ impl Kubelet {
     fn begin_restart(&mut self, uid: u64, idx: usize, ctx: &mut Ctx) {
         let w = self.workers.get_mut(&uid).expect("worker");
         let gen = w.gen;
-        let cs = &mut w.status.container_statuses[idx];
+        let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
         if let ContainerState::Terminated(t) = &cs.state {
             cs.last_state = Some(t.clone());
         }
@@ -1152,7 +1155,7 @@ impl Kubelet {
         let c = w.pod.spec.init_containers[idx].clone();
         let (ns, name) = (w.key.namespace.clone(), w.key.name.clone());
         // A restart (after an exit or a back-off) is a new container.
-        let cs = &mut w.status.init_container_statuses[idx];
+        let cs = &mut Rc::make_mut(&mut w.status).init_container_statuses[idx];
         let restart = match &cs.state {
             ContainerState::Terminated(_) => true,
             ContainerState::Waiting { reason, .. } => &**reason == "CrashLoopBackOff",
@@ -1194,7 +1197,7 @@ impl Kubelet {
         let c = &w.pod.spec.init_containers[idx];
         let code = images.get(&c.image).map_or(0, |b| b.exit_code);
         let n = w.pod.spec.init_containers.len();
-        let cs = &mut w.status.init_container_statuses[idx];
+        let cs = &mut Rc::make_mut(&mut w.status).init_container_statuses[idx];
         let started_at = match cs.state {
             ContainerState::Running { started_at } => Some(started_at),
             _ => None,
@@ -1206,8 +1209,8 @@ impl Kubelet {
                 self.init_start(uid, idx + 1, images, ctx);
             } else {
                 let w = self.workers.get_mut(&uid).expect("worker");
-                w.status.conditions.initialized = Some(Condition::new(CondStatus::True, now));
-                for cs in &mut w.status.container_statuses {
+                Rc::make_mut(&mut w.status).conditions.initialized = Some(Condition::new(CondStatus::True, now));
+                for cs in &mut Rc::make_mut(&mut w.status).container_statuses {
                     cs.state = ContainerState::Waiting { reason: lit("ContainerCreating"), message: None };
                 }
                 self.send_status_of(uid, ctx);
@@ -1217,7 +1220,7 @@ impl Kubelet {
         }
         if w.pod.spec.restart_policy == RestartPolicy::Never {
             // A failed init container fails the pod for good.
-            w.status.phase = PodPhase::Failed;
+            Rc::make_mut(&mut w.status).phase = PodPhase::Failed;
             w.finished = true;
             self.admitted -= w.requests;
             self.send_status_of(uid, ctx);
@@ -1225,7 +1228,7 @@ impl Kubelet {
         }
         let (delay, entry) = crash_loop_delay(w.init_backoff[idx], now, initial, reset);
         w.init_backoff[idx] = Some(entry);
-        let cs = &mut w.status.init_container_statuses[idx];
+        let cs = &mut Rc::make_mut(&mut w.status).init_container_statuses[idx];
         if let ContainerState::Terminated(t) = &cs.state {
             cs.last_state = Some(t.clone());
         }
@@ -1299,7 +1302,7 @@ impl Kubelet {
         match kind {
             ProbeKind::Startup if outcome.ok => {
                 proc.started_ok = true;
-                let cs = &mut w.status.container_statuses[idx];
+                let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
                 cs.started = true;
                 cs.ready = c.probes.readiness.is_none();
                 update_phase_and_conditions(w, now);
@@ -1311,7 +1314,7 @@ impl Kubelet {
                 self.kill_container(uid, idx, &why, grace, images, ctx);
             }
             ProbeKind::Readiness => {
-                let cs = &mut w.status.container_statuses[idx];
+                let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
                 let flip = if outcome.ok {
                     ok_run >= probe.success_threshold && !cs.ready
                 } else {
@@ -1510,7 +1513,7 @@ fn unready_message<'a>(names: impl Iterator<Item = &'a str>) -> Rc<str> {
 /// Pod phase and the Ready/ContainersReady conditions, derived from the
 /// container states as the kubelet's `getPhase` does.
 fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
-    let st = &mut w.status;
+    let st = Rc::make_mut(&mut w.status);
     let policy = w.pod.spec.restart_policy;
     st.phase = pod_phase(&st.container_statuses, policy);
     let ready = !st.container_statuses.is_empty() && st.container_statuses.iter().all(|c| c.ready);
