@@ -551,24 +551,19 @@ impl Scheduler {
         score
     }
 
-    /// Visits nodes from `start` round the ring until `want` are feasible
+    /// Visits nodes from `c.start` round the ring until `c.want` are feasible
     /// or all were seen (upstream's `findNodesThatPassFilters` with its
     /// rotating start); `visit(i)` is told of each feasible node. Returns
     /// (nodes processed, nodes feasible).
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     fn scan(
         hot: &[NodeHot],
         nodes: &[NodeInfo],
-        start: usize,
-        want: usize,
-        req: &Resources,
-        spec: &PodSpec,
-        simple: bool,
-        tolerates_unsched: bool,
+        c: &Cycle,
         rejected: &mut Rejections,
         mut visit: impl FnMut(usize),
     ) -> (usize, usize) {
+        let (start, want, req) = (c.start, c.want, &c.req);
         let n = hot.len();
         let mut found = 0;
         let mut processed = 0;
@@ -581,10 +576,10 @@ impl Scheduler {
                 }
                 processed += 1;
                 let h = &hot[i];
-                let ok = if simple && h.plain && h.fits(req) {
+                let ok = if c.simple && h.plain && h.fits(req) {
                     true
                 } else {
-                    filter(&nodes[i], spec, req, tolerates_unsched, rejected)
+                    filter(&nodes[i], c.spec, req, c.tolerates_unsched, rejected)
                 };
                 if ok {
                     found += 1;
@@ -598,23 +593,12 @@ impl Scheduler {
     /// The single pass used when every score is final as computed: filter,
     /// score (through the memo) and keep in `feasible` the nodes tied at the
     /// best score.
-    #[allow(clippy::too_many_arguments)]
-    fn filter_and_score(
-        &mut self,
-        start: usize,
-        want: usize,
-        class: u32,
-        req: &Resources,
-        nonzero: &Resources,
-        spec: &PodSpec,
-        simple: bool,
-        tolerates_unsched: bool,
-        rejected: &mut Rejections,
-    ) -> (usize, usize) {
+    fn filter_and_score(&mut self, c: &Cycle, rejected: &mut Rejections) -> (usize, usize) {
+        let (class, req, nonzero) = (c.class, &c.req, &c.nonzero);
         let memo = &mut self.memo[class as usize % SCORE_SLOTS][..];
         let (hot, nodes, feasible) = (&self.hot[..], &self.nodes[..], &mut self.feasible);
         let mut best = i64::MIN;
-        Self::scan(hot, nodes, start, want, req, spec, simple, tolerates_unsched, rejected, |i| {
+        Self::scan(hot, nodes, c, rejected, |i| {
             let gen = hot[i].gen;
             let slot = &mut memo[i];
             let score = if slot.class == class && slot.gen == gen {
@@ -636,21 +620,9 @@ impl Scheduler {
 
     /// The filter pass alone: every feasible node goes to `feasible`, to be
     /// scored and normalized together.
-    #[allow(clippy::too_many_arguments)]
-    fn filter_only(
-        &mut self,
-        start: usize,
-        want: usize,
-        req: &Resources,
-        spec: &PodSpec,
-        simple: bool,
-        tolerates_unsched: bool,
-        rejected: &mut Rejections,
-    ) -> (usize, usize) {
+    fn filter_only(&mut self, c: &Cycle, rejected: &mut Rejections) -> (usize, usize) {
         let feasible = &mut self.feasible;
-        Self::scan(&self.hot, &self.nodes, start, want, req, spec, simple, tolerates_unsched, rejected, |i| {
-            feasible.push(i)
-        })
+        Self::scan(&self.hot, &self.nodes, c, rejected, |i| feasible.push(i))
     }
 
     /// `numFeasibleNodesToFind` (k8s-semantics §6.5).
@@ -706,10 +678,11 @@ impl Scheduler {
                 return;
             }
         }
+        let cycle = Cycle { start, want, class, req, nonzero, spec, simple, tolerates_unsched };
         let (processed, found) = if one_pass {
-            self.filter_and_score(start, want, class, &req, &nonzero, spec, simple, tolerates_unsched, &mut rejected)
+            self.filter_and_score(&cycle, &mut rejected)
         } else {
-            self.filter_only(start, want, &req, spec, simple, tolerates_unsched, &mut rejected)
+            self.filter_only(&cycle, &mut rejected)
         };
         if n > 0 {
             self.next_start = (self.next_start + processed) % n;
@@ -925,6 +898,21 @@ impl NodeInfo {
         self.nonzero_requested -= z;
         self.gen = self.gen.wrapping_add(1);
     }
+}
+
+/// What one scheduling cycle's walk needs to know of the pod and where to
+/// start.
+struct Cycle<'a> {
+    start: usize,
+    want: usize,
+    /// Request class, requests, and requests with the scoring defaults.
+    class: u32,
+    req: Resources,
+    nonzero: Resources,
+    spec: &'a PodSpec,
+    /// No node constraints: the resource check alone decides on plain nodes.
+    simple: bool,
+    tolerates_unsched: bool,
 }
 
 /// A class tree: the request class it serves and its tree.
