@@ -820,8 +820,7 @@ impl Kubelet {
         if !restart {
             update_phase_and_conditions(w, now);
             if w.status.phase.is_terminal() {
-                w.finished = true;
-                self.admitted -= w.requests;
+                release(w, &mut self.admitted);
             }
             self.send_status_of(uid, ctx);
             return;
@@ -1221,8 +1220,7 @@ impl Kubelet {
         if w.pod.spec.restart_policy == RestartPolicy::Never {
             // A failed init container fails the pod for good.
             Rc::make_mut(&mut w.status).phase = PodPhase::Failed;
-            w.finished = true;
-            self.admitted -= w.requests;
+            release(w, &mut self.admitted);
             self.send_status_of(uid, ctx);
             return;
         }
@@ -1455,6 +1453,13 @@ fn terminated(code: i32, started_at: Option<SimTime>, finished_at: SimTime) -> T
         started_at,
         finished_at,
     }
+}
+
+/// The pod is done for good: nothing of it runs any more, and its
+/// requests no longer count against the node's admission.
+fn release(w: &mut Worker, admitted: &mut Resources) {
+    w.finished = true;
+    *admitted -= w.requests;
 }
 
 /// The pod IP `10.(64 + node / 256).(node % 256).n` (a /24 per node).
