@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::controllers::{nodelifecycle, replication, scheduler, tainteviction};
 use crate::nodes::kubelet;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
-use crate::sim::trace::Trace;
+use crate::sim::trace::{Message, Trace};
 use crate::sim::{EventQueue, SimDuration, SimTime};
 use std::fmt;
 
@@ -147,7 +147,7 @@ impl<'a> Ctx<'a> {
         name: &str,
         message: &dyn fmt::Display,
     ) {
-        self.trace.event(self.now, warning, source, reason, kind, namespace, name, message);
+        self.trace.event(self.now, warning, source, reason, kind, namespace, name, Message::Display(message));
     }
 
     /// `event` with the message given as parts to concatenate (no
@@ -163,7 +163,7 @@ impl<'a> Ctx<'a> {
         name: &str,
         parts: &[&str],
     ) {
-        self.trace.event_parts(self.now, warning, source, reason, kind, namespace, name, parts);
+        self.trace.event(self.now, warning, source, reason, kind, namespace, name, Message::Parts(parts));
     }
 }
 

@@ -217,31 +217,15 @@ impl Trace {
         kind: &'static str,
         namespace: &str,
         name: &str,
-        message: &dyn fmt::Display,
+        message: Message,
     ) {
         let head = Head { time, warning, source, reason, kind, namespace, name };
-        self.record_event(head, |line| {
-            let _ = write!(line, "{}", message);
+        self.record_event(head, |line| match message {
+            Message::Display(m) => {
+                let _ = write!(line, "{}", m);
+            }
+            Message::Parts(parts) => parts.iter().for_each(|p| line.push_str(p)),
         });
-    }
-
-    /// `event` with a message that is the concatenation of `parts`: the
-    /// same record, without the formatting machinery (for the events every
-    /// pod produces).
-    #[allow(clippy::too_many_arguments)]
-    pub fn event_parts(
-        &mut self,
-        time: SimTime,
-        warning: bool,
-        source: &'static str,
-        reason: &'static str,
-        kind: &'static str,
-        namespace: &str,
-        name: &str,
-        parts: &[&str],
-    ) {
-        let head = Head { time, warning, source, reason, kind, namespace, name };
-        self.record_event(head, |line| parts.iter().for_each(|p| line.push_str(p)));
     }
 
     fn record_event(&mut self, h: Head, write_message: impl FnOnce(&mut String)) {
@@ -289,6 +273,13 @@ impl Trace {
             });
         }
     }
+}
+
+/// An event's message: formatted, or (for the events every pod produces)
+/// the concatenation of parts, which skips the formatting machinery.
+pub enum Message<'a> {
+    Display(&'a dyn fmt::Display),
+    Parts(&'a [&'a str]),
 }
 
 /// What every event record starts with.
