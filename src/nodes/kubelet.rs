@@ -848,15 +848,7 @@ impl Kubelet {
         };
         cs.last_state = last;
         update_phase_and_conditions(w, now);
-        ctx.event(
-            true,
-            SOURCE,
-            "BackOff",
-            "Pod",
-            &w.key.namespace,
-            &w.key.name,
-            &format_args!("Back-off restarting failed container {} in pod {}_{}", cname, w.key.name, w.key.namespace),
-        );
+        back_off_event(&w.key, &cname, ctx);
         self.send_status_of(uid, ctx);
         self.schedule(uid, gen, idx, Step::Restart, now + delay, ctx);
     }
@@ -1237,18 +1229,7 @@ impl Kubelet {
             );
             cs.state = ContainerState::Waiting { reason: lit("CrashLoopBackOff"), message: Some(msg.into()) };
             let cname = cs.name.clone();
-            ctx.event(
-                true,
-                SOURCE,
-                "BackOff",
-                "Pod",
-                &w.key.namespace,
-                &w.key.name,
-                &format_args!(
-                    "Back-off restarting failed container {} in pod {}_{}",
-                    cname, w.key.name, w.key.namespace
-                ),
-            );
+            back_off_event(&w.key, &cname, ctx);
             if let Some(b) = w.init_backoff[idx] {
                 w.init_backoff[idx] = Some(next_period(b, now + delay, ctx.cfg.crash_loop_backoff_max));
             }
@@ -1453,6 +1434,19 @@ fn terminated(code: i32, started_at: Option<SimTime>, finished_at: SimTime) -> T
         started_at,
         finished_at,
     }
+}
+
+/// The `BackOff` warning of a container waiting out its crash-loop delay.
+fn back_off_event(key: &Key, container: &str, ctx: &mut Ctx) {
+    ctx.event(
+        true,
+        SOURCE,
+        "BackOff",
+        "Pod",
+        &key.namespace,
+        &key.name,
+        &format_args!("Back-off restarting failed container {} in pod {}_{}", container, key.name, key.namespace),
+    );
 }
 
 /// The pod is done for good: nothing of it runs any more, and its
