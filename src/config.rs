@@ -71,9 +71,26 @@ pub struct Config {
     /// A container that ran this long resets its crash-loop back-off.
     pub crash_loop_backoff_reset: SimDuration,
     pub kubelet_version: String,
+    // --- fast paths (each has a literal twin; the trace is the same either way) ---
     /// Skip probe ticks that cannot change anything (1) or tick every probe
-    /// (0); the trace is the same either way.
+    /// (0).
     pub probe_skipping: bool,
+    /// Compute Lease renewals and node-monitor verdicts analytically (1) or
+    /// tick every renewal and every monitor pass (0).
+    pub heartbeat_skipping: bool,
+    /// Answer the scheduler's node walk with per-request-shape segment trees
+    /// where they apply (1) or always walk the nodes (0).
+    pub score_trees: bool,
+}
+
+impl Config {
+    /// Turns every fast path on or off at once (`fastPaths` in
+    /// `cluster.config`): the run must be the same either way.
+    pub fn set_fast_paths(&mut self, on: bool) {
+        self.probe_skipping = on;
+        self.heartbeat_skipping = on;
+        self.score_trees = on;
+    }
 }
 
 impl Default for Config {
@@ -118,6 +135,8 @@ impl Default for Config {
             crash_loop_backoff_reset: SimDuration::from_secs(600),
             kubelet_version: "v1.32.0".into(),
             probe_skipping: true,
+            heartbeat_skipping: true,
+            score_trees: true,
         }
     }
 }
@@ -169,6 +188,9 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("crashLoopBackOffMax", KnobKind::Duration, "(5m)"),
     ("crashLoopBackOffReset", KnobKind::Duration, "(10m)"),
     ("probeSkipping", KnobKind::Count, "1: skip probe ticks that cannot change anything; 0: tick every probe"),
+    ("heartbeatSkipping", KnobKind::Count, "1: analytic Lease renewals and node-monitor passes; 0: tick them"),
+    ("schedulerScoreTrees", KnobKind::Count, "1: segment trees answer the scheduler's node walk; 0: always walk"),
+    ("fastPaths", KnobKind::Count, "0: every fast path off (the literal model); 1: every one on"),
 ];
 
 /// Sets one knob. `value` is already parsed to the knob's kind.
@@ -210,6 +232,9 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("crashLoopBackOffMax", Dur(d)) => cfg.crash_loop_backoff_max = d,
         ("crashLoopBackOffReset", Dur(d)) => cfg.crash_loop_backoff_reset = d,
         ("probeSkipping", Num(n)) => cfg.probe_skipping = n != 0,
+        ("heartbeatSkipping", Num(n)) => cfg.heartbeat_skipping = n != 0,
+        ("schedulerScoreTrees", Num(n)) => cfg.score_trees = n != 0,
+        ("fastPaths", Num(n)) => cfg.set_fast_paths(n != 0),
         _ => return false,
     }
     true

@@ -15,6 +15,7 @@ pub mod resources;
 pub mod selector;
 pub mod store;
 pub mod text;
+pub mod validation;
 
 use crate::sim::trace::{Digest, Digester};
 use meta::ObjectMeta;
