@@ -2,8 +2,10 @@
 
 mod bad_input;
 mod cli;
+mod differential;
 mod properties;
 mod scenarios;
+mod swarm;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,376 @@
+//! A generator of random scenarios in the spirit of swarm testing
+//! (Groce et al., "Swarm Testing", ISSTA 2012): each case first draws which
+//! features it uses, then draws the cluster, workloads and timeline from
+//! those features only, so that rare interactions (a side-effect exec probe
+//! during a drain of a tainted node) come up far more often than in cases
+//! that mix every feature a little.
+//!
+//! A case is rendered as scenario YAML, the same text a user writes, so a
+//! failing case is replayed with `kubesim run` as is. Everything is drawn
+//! from a ChaCha stream seeded by the case number: case N is the same case
+//! on every machine.
+//!
+//! Features a case may enable (each with probability 1/2):
+//! - probes: liveness, readiness and startup probes of every handler
+//!   (`httpGet`, `tcpSocket`, `exec` with side effects such as `rm -f
+//!   /tmp/ready`), random delays, periods, timeouts and thresholds;
+//! - flaky apps: `failAfterRequests`, `listenAfter`, slow responses, apps
+//!   that exit on their own (crash loops), memory growth to an OOM kill;
+//! - init containers, some failing;
+//! - termination: preStop hooks (`sleep`, `exec`) and every `sigterm`
+//!   behaviour, short and long grace periods, deletions;
+//! - scheduling: zero-request pods, pods bound with `nodeName` that
+//!   over-commit their node, tainted nodes (every effect) with and without
+//!   tolerations, cordoned nodes, node selectors;
+//! - node faults: crashes, restarts, added nodes, cordon/uncordon/drain;
+//! - container faults and commands: hang, crash, OOM, signals, `exec`;
+//! - kubectl: scale, delete by selector, label.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::fmt::Write as _;
+
+/// Which features a case uses.
+#[derive(Clone, Copy, Debug)]
+pub struct Features {
+    pub probes: bool,
+    pub flaky_apps: bool,
+    pub init_containers: bool,
+    pub termination: bool,
+    pub scheduling: bool,
+    pub node_faults: bool,
+    pub container_faults: bool,
+    pub kubectl: bool,
+}
+
+struct Gen {
+    rng: ChaCha8Rng,
+    f: Features,
+    nodes: usize,
+    workloads: Vec<Workload>,
+}
+
+struct Workload {
+    name: String,
+    kind: &'static str,
+    replicas: u32,
+}
+
+/// The scenario text of case `n`, with `config` written under
+/// `cluster.config` (e.g. `fastPaths: 0`).
+pub fn scenario(n: u64, config: &str) -> String {
+    let mut rng = ChaCha8Rng::seed_from_u64(n ^ 0x5157_4152_4d00_0000);
+    let f = Features {
+        probes: rng.gen(),
+        flaky_apps: rng.gen(),
+        init_containers: rng.gen(),
+        termination: rng.gen(),
+        scheduling: rng.gen(),
+        node_faults: rng.gen(),
+        container_faults: rng.gen(),
+        kubectl: rng.gen(),
+    };
+    let mut g = Gen { rng, f, nodes: 0, workloads: Vec::new() };
+    g.render(n, config)
+}
+
+impl Gen {
+    fn chance(&mut self, p: f64) -> bool {
+        self.rng.gen_bool(p)
+    }
+
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.rng.gen_range(0..xs.len())]
+    }
+
+    fn render(&mut self, n: u64, config: &str) -> String {
+        let mut s = String::new();
+        let minutes = self.rng.gen_range(3..=12);
+        let _ = writeln!(s, "name: swarm case {}\n# features: {:?}\nseed: {}\nduration: {}m", n, self.f, n, minutes);
+        s.push_str("cluster:\n  nodes:\n");
+        self.nodes = self.rng.gen_range(1..=5);
+        for i in 1..=self.nodes {
+            self.node(&mut s, i);
+        }
+        let _ = writeln!(s, "  config: {{{}}}", config);
+        let n_work = self.rng.gen_range(1..=4);
+        let mut images = String::from("images:\n");
+        let mut objects = String::from("objects:\n");
+        for w in 0..n_work {
+            self.workload(&mut images, &mut objects, w);
+        }
+        s.push_str(&images);
+        s.push_str(&objects);
+        let timeline = self.timeline(minutes);
+        if !timeline.is_empty() {
+            s.push_str("timeline:\n");
+            s.push_str(&timeline);
+        }
+        s
+    }
+
+    fn node(&mut self, s: &mut String, i: usize) {
+        let cpu = self.pick(&["1", "2", "4", "500m"]);
+        let mem = self.pick(&["1Gi", "2Gi", "4Gi", "8Gi"]);
+        let pods = self.pick(&[3, 10, 110]);
+        let _ = writeln!(
+            s,
+            "    - name: node-{}\n      capacity: {{cpu: \"{}\", memory: {}, pods: {}}}",
+            i, cpu, mem, pods
+        );
+        let zone = self.pick(&["a", "b"]);
+        let _ = writeln!(
+            s,
+            "      labels: {{topology.kubernetes.io/zone: {}, disk: {}}}",
+            zone,
+            self.pick(&["ssd", "hdd"])
+        );
+        if self.f.scheduling && self.chance(0.4) {
+            let effect = self.pick(&["NoSchedule", "PreferNoSchedule", "NoExecute"]);
+            let key = self.pick(&["dedicated", "gpu"]);
+            let _ = writeln!(s, "      taints: [{{key: {}, value: x, effect: {}}}]", key, effect);
+        }
+        if self.f.scheduling && self.chance(0.2) {
+            s.push_str("      unschedulable: true\n");
+        }
+    }
+
+    fn workload(&mut self, images: &mut String, objects: &mut String, w: usize) {
+        let name = format!("w{}", w);
+        let image = format!("app/w{}", w);
+        // The image's behaviour.
+        let mut b = vec![
+            format!("pull: {}ms", self.rng.gen_range(0..3000)),
+            format!("start: {}ms", self.rng.gen_range(0..1500)),
+        ];
+        if self.f.probes || self.chance(0.5) {
+            let mut http = String::from("port: 8080");
+            if self.f.flaky_apps && self.chance(0.4) {
+                let _ = write!(http, ", failAfterRequests: {}", self.rng.gen_range(1..30));
+            }
+            if self.f.flaky_apps && self.chance(0.3) {
+                let _ = write!(http, ", responseTime: {}ms", self.pick(&[10, 500, 1500, 4000]));
+            }
+            if self.f.flaky_apps && self.chance(0.2) {
+                let _ = write!(http, ", status: {}", self.pick(&[200, 302, 500, 503]));
+            }
+            b.push(format!("http: {{{}}}", http));
+        }
+        if self.chance(0.3) {
+            b.push("tcp: {port: 9000}".into());
+        }
+        if self.f.flaky_apps && self.chance(0.4) {
+            b.push(format!("listenAfter: {}s", self.rng.gen_range(1..40)));
+        }
+        if self.f.flaky_apps && self.chance(0.3) {
+            b.push(format!("exitAfter: {}s", self.rng.gen_range(5..200)));
+            b.push(format!("exitCode: {}", self.pick(&[0, 1, 2])));
+        }
+        if self.f.flaky_apps && self.chance(0.2) {
+            b.push(format!("memory: {{start: 50Mi, perSecond: {}Mi}}", self.rng.gen_range(1..5)));
+        }
+        if self.f.termination {
+            let sig = self.pick(&["exit", "ignore", "exitAfter 3s", "exitAfter 40s"]);
+            b.push(format!("sigterm: {}", sig));
+        }
+        if self.chance(0.5) {
+            b.push("files: [/tmp/ready, /tmp/healthy]".into());
+        }
+        let _ = writeln!(images, "  {}: {{{}}}", image, b.join(", "));
+
+        // The pod template.
+        let replicas = self.rng.gen_range(1..=5);
+        let kind = if self.f.scheduling && self.chance(0.25) {
+            "Pod"
+        } else {
+            self.pick(&["ReplicationController", "ReplicaSet"])
+        };
+        let mut spec = String::new();
+        let ind = if kind == "Pod" { "      " } else { "          " };
+        let restart = if kind == "Pod" { self.pick(&["Always", "OnFailure", "Never"]) } else { "Always" };
+        let _ = writeln!(spec, "{}restartPolicy: {}", ind, restart);
+        if self.f.termination && self.chance(0.6) {
+            let _ = writeln!(spec, "{}terminationGracePeriodSeconds: {}", ind, self.pick(&[0, 1, 5, 30, 60]));
+        }
+        if self.f.scheduling && self.chance(0.5) {
+            let _ = writeln!(
+                spec,
+                "{}tolerations: [{{key: {}, operator: Exists{}}}]",
+                ind,
+                self.pick(&["dedicated", "gpu"]),
+                if self.chance(0.5) { ", effect: NoExecute, tolerationSeconds: 30" } else { "" }
+            );
+        }
+        if self.f.scheduling && self.chance(0.2) {
+            let _ = writeln!(spec, "{}nodeSelector: {{disk: {}}}", ind, self.pick(&["ssd", "hdd"]));
+        }
+        if kind == "Pod" && self.f.scheduling && self.chance(0.6) {
+            let _ = writeln!(spec, "{}nodeName: node-{}", ind, self.rng.gen_range(1..=self.nodes));
+        }
+        if self.f.init_containers && self.chance(0.5) {
+            let _ = writeln!(spec, "{}initContainers:", ind);
+            for i in 0..self.rng.gen_range(1..=2) {
+                let init_image = format!("app/w{}-init{}", w, i);
+                let code = if self.chance(0.25) { 1 } else { 0 };
+                let _ = writeln!(
+                    images,
+                    "  {}: {{pull: {}ms, exitAfter: {}s, exitCode: {}}}",
+                    init_image,
+                    self.rng.gen_range(0..2000),
+                    self.rng.gen_range(1..15),
+                    code
+                );
+                let _ = writeln!(spec, "{}- {{name: init{}, image: {}}}", ind, i, init_image);
+            }
+        }
+        let _ = writeln!(spec, "{}containers:", ind);
+        let _ = writeln!(spec, "{}- name: app", ind);
+        let c = format!("{}  ", ind);
+        let _ = writeln!(spec, "{}image: {}", c, image);
+        let mem = self.pick(&[64, 128, 512, 1024]);
+        let requests = if self.f.scheduling && self.chance(0.3) {
+            String::new()
+        } else {
+            format!("cpu: {}m, memory: {}Mi", self.pick(&[50, 100, 250, 500, 1000]), mem)
+        };
+        // A memory limit is at least the request (the apiserver's rule).
+        let limit = if self.chance(0.3) {
+            format!(", limits: {{memory: {}Mi}}", mem * self.pick(&[1, 2, 4]))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(spec, "{}resources: {{requests: {{{}}}{}}}", c, requests, limit);
+        if self.f.probes {
+            for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
+                if self.chance(0.55) {
+                    let p = self.probe(probe);
+                    let _ = writeln!(spec, "{}{}: {}", c, probe, p);
+                }
+            }
+        }
+        if self.f.termination && self.chance(0.5) {
+            let hook = match self.rng.gen_range(0..3) {
+                0 => format!("sleep: {{seconds: {}}}", self.pick(&[1, 5, 20])),
+                1 => "exec: {command: [rm, -f, /tmp/ready]}".to_string(),
+                _ => "httpGet: {path: /shutdown, port: 8080}".to_string(),
+            };
+            let _ = writeln!(spec, "{}lifecycle: {{preStop: {{{}}}}}", c, hook);
+        }
+        match kind {
+            "Pod" => {
+                let _ = writeln!(
+                    objects,
+                    "  - apiVersion: v1\n    kind: Pod\n    metadata: {{name: {}, labels: {{app: {}}}}}\n    spec:\n{}",
+                    name, name, spec
+                );
+            }
+            k => {
+                let api = if k == "ReplicaSet" { "apps/v1" } else { "v1" };
+                let sel = if k == "ReplicaSet" {
+                    format!("{{matchLabels: {{app: {}}}}}", name)
+                } else {
+                    format!("{{app: {}}}", name)
+                };
+                let _ = writeln!(
+                    objects,
+                    "  - apiVersion: {}\n    kind: {}\n    metadata: {{name: {}}}\n    spec:\n      replicas: {}\n      selector: {}\n      template:\n        metadata: {{labels: {{app: {}}}}}\n        spec:\n{}",
+                    api, k, name, replicas, sel, name, spec
+                );
+            }
+        }
+        self.workloads.push(Workload { name, kind, replicas });
+    }
+
+    fn probe(&mut self, which: &str) -> String {
+        let handler = match self.rng.gen_range(0..4) {
+            0 => "httpGet: {path: /, port: 8080}".to_string(),
+            1 => format!("tcpSocket: {{port: {}}}", self.pick(&[8080, 9000])),
+            _ => {
+                let cmd = self.pick(&[
+                    "[ls, /tmp/ready]",
+                    "[cat, /tmp/healthy]",
+                    "[rm, -f, /tmp/ready]",
+                    "[touch, /tmp/ready]",
+                    "[sh, -c, \"test -e /tmp/healthy\"]",
+                    "[\"true\"]",
+                    "[\"false\"]",
+                    "[sleep, \"3\"]",
+                ]);
+                format!("exec: {{command: {}}}", cmd)
+            }
+        };
+        let success = if which == "readinessProbe" { self.rng.gen_range(1..=3) } else { 1 };
+        format!(
+            "{{{}, initialDelaySeconds: {}, periodSeconds: {}, timeoutSeconds: {}, successThreshold: {}, failureThreshold: {}}}",
+            handler,
+            self.pick(&[0, 0, 3, 10, 25]),
+            self.pick(&[1, 2, 3, 5, 10, 15]),
+            self.pick(&[1, 1, 2, 5]),
+            success,
+            self.rng.gen_range(1..=4)
+        )
+    }
+
+    fn timeline(&mut self, minutes: u32) -> String {
+        let mut t = String::new();
+        let n = self.rng.gen_range(0..=8);
+        for _ in 0..n {
+            // Whole and odd instants: on probe grids and between them.
+            let at_ms = self.rng.gen_range(1..minutes as u64 * 60) * 1000 + self.pick(&[0, 0, 5, 15, 500]);
+            let Some(entry) = self.action() else { continue };
+            let _ = writeln!(t, "  - at: {}ms\n    {}", at_ms, entry);
+        }
+        t
+    }
+
+    fn action(&mut self) -> Option<String> {
+        let node = self.rng.gen_range(1..=self.nodes);
+        let w = self.rng.gen_range(0..self.workloads.len());
+        let (wname, wkind, replicas) = {
+            let x = &self.workloads[w];
+            (x.name.clone(), x.kind, x.replicas)
+        };
+        let target = format!("{{selector: app={}, index: {}", wname, self.rng.gen_range(0..replicas.max(1)));
+        let choice = self.rng.gen_range(0..8);
+        Some(match choice {
+            0 if self.f.node_faults => format!("crashNode: node-{}", node),
+            1 if self.f.node_faults => format!("restartNode: node-{}", node),
+            2 if self.f.node_faults => match self.rng.gen_range(0..4) {
+                0 => format!("kubectl: cordon node-{}", node),
+                1 => format!("kubectl: uncordon node-{}", node),
+                2 => format!("kubectl: drain node-{} --force --grace-period={}", node, self.pick(&[1, 5, 30])),
+                _ => {
+                    self.nodes += 1;
+                    format!("addNode: {{name: node-{}, capacity: {{cpu: \"2\", memory: 4Gi}}}}", self.nodes)
+                }
+            },
+            3 | 4 if self.f.container_faults => match self.rng.gen_range(0..5) {
+                0 => format!("hangContainer: {}}}", target),
+                1 => format!("crashContainer: {}, exitCode: {}}}", target, self.pick(&[0, 1, 137])),
+                2 => format!("oomContainer: {}}}", target),
+                3 => format!("killContainer: {}, signal: {}}}", target, self.pick(&["TERM", "KILL", "INT"])),
+                _ => format!("exec: {}, command: [{}, /tmp/ready]}}", target, self.pick(&["rm", "touch"])),
+            },
+            5 | 6 if self.f.kubectl => match (self.rng.gen_range(0..4), wkind) {
+                (0, "ReplicationController") => {
+                    format!("kubectl: scale rc {} --replicas={}", wname, self.rng.gen_range(0..7))
+                }
+                (0, "ReplicaSet") => format!("kubectl: scale rs {} --replicas={}", wname, self.rng.gen_range(0..7)),
+                (1, _) => format!("kubectl: delete pod -l app={} --grace-period={}", wname, self.pick(&[0, 1, 10, 30])),
+                (2, k) => {
+                    let word = match k {
+                        "ReplicaSet" => "rs",
+                        "ReplicationController" => "rc",
+                        _ => "pod",
+                    };
+                    format!("kubectl: label {} {} tier=x --overwrite", word, wname)
+                }
+                // By name: bare pods only (a replica's name is generated),
+                // so for a replica this is a refused command, also a case.
+                _ => format!("kubectl: exec {} -- {} /tmp/healthy", wname, self.pick(&["rm", "touch"])),
+            },
+            7 if self.f.termination => format!("kubectl: delete pod -l app={}", wname),
+            _ => return None,
+        })
+    }
+}
