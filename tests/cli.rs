@@ -1,6 +1,6 @@
 //! The command line as a user meets it.
 
-use crate::{kubesim, stderr, stdout};
+use crate::{kubesim, rel, scenario_files, stderr, stdout};
 
 const NODE_DIES: &str = "scenarios/node-dies-rc-reschedules.yaml";
 
@@ -206,4 +206,41 @@ fn get_without_a_seed_reports_the_drawn_one_so_it_can_be_repeated() {
     let again = kubesim(&["get", "pods", "-o", "wide", "--seed", seed, p]);
     assert_eq!(stdout(&again), stdout(&o));
     assert!(stderr(&again).is_empty(), "{}", stderr(&again));
+}
+
+/// The hash a `kubesim run` prints last.
+fn printed_hash(o: &std::process::Output) -> String {
+    let out = stdout(o);
+    let last = out.lines().last().unwrap_or("").to_string();
+    last.strip_prefix("trace-hash: ").unwrap_or_else(|| panic!("no trace-hash last in:\n{}", out)).to_string()
+}
+
+/// Nothing a user asks to see changes what is simulated: every shipped
+/// scenario prints the same trace hash with the timeline, without it
+/// (`--quiet`), and with the JSONL trace and the CSV files written.
+#[test]
+fn output_flags_never_change_the_run() {
+    let dir = tempdir("output-flags");
+    for path in scenario_files() {
+        let p = rel(&path);
+        let plain = kubesim(&["run", &p]);
+        let quiet = kubesim(&["run", &p, "--quiet"]);
+        let trace = dir.join("t.jsonl");
+        let csv = dir.join("csv");
+        let observed = kubesim(&[
+            "run",
+            &p,
+            "--quiet",
+            "--trace",
+            trace.to_str().expect("utf-8"),
+            "--csv",
+            csv.to_str().expect("utf-8"),
+            "--sample",
+            "3s",
+        ]);
+        let h = printed_hash(&plain);
+        assert_eq!(h, printed_hash(&quiet), "{}: --quiet changed the run", p);
+        assert_eq!(h, printed_hash(&observed), "{}: --trace/--csv changed the run", p);
+        assert_eq!(plain.status.code(), quiet.status.code(), "{}", p);
+    }
 }
