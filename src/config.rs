@@ -23,10 +23,16 @@ pub struct Config {
     pub pod_max_backoff: SimDuration,
     /// Unschedulable pods are retried unconditionally after this long.
     pub pod_max_in_unschedulable: SimDuration,
+    /// The scheduler's own client (`--kube-api-qps`/`--kube-api-burst` of
+    /// kube-scheduler: 50 / 100).
     pub scheduler_qps: u32,
     pub scheduler_burst: u32,
 
     // --- kube-controller-manager ---
+    /// `--kube-api-qps` / `--kube-api-burst` (20 / 30): the limits of *each*
+    /// controller's client — kube-controller-manager builds one clientset,
+    /// hence one token bucket, per controller (the garbage collector's
+    /// metadata client gets twice the QPS).
     pub kcm_qps: u32,
     pub kcm_burst: u32,
     pub burst_replicas: u32,
@@ -162,8 +168,8 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("podMaxInUnschedulablePodsDuration", KnobKind::Duration, "forced retry (5m)"),
     ("schedulerQPS", KnobKind::Count, "scheduler client QPS (50)"),
     ("schedulerBurst", KnobKind::Count, "scheduler client burst (100)"),
-    ("kubeAPIQPS", KnobKind::Count, "controller-manager client QPS (20)"),
-    ("kubeAPIBurst", KnobKind::Count, "controller-manager client burst (30)"),
+    ("kubeAPIQPS", KnobKind::Count, "QPS of each controller-manager controller's own client (20; GC ×2)"),
+    ("kubeAPIBurst", KnobKind::Count, "burst of each controller-manager controller's own client (30)"),
     ("burstReplicas", KnobKind::Count, "max creates/deletes per ReplicaSet sync (500)"),
     ("expectationsTimeout", KnobKind::Duration, "controller expectations TTL (5m)"),
     ("nodeMonitorPeriod", KnobKind::Duration, "node-lifecycle check period (5s)"),

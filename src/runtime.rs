@@ -5,10 +5,27 @@
 //! A request leaves its client when the client's rate limiter allows it
 //! (client-go's token bucket: QPS and burst, modelled exactly as a GCRA
 //! reservation), then reaches the store after `apiLatency`.
+//!
+//! Every client has its own bucket, as in a cluster: client-go's
+//! `NewForConfig` gives each clientset its own token bucket, and
+//! kube-controller-manager builds one clientset per controller
+//! (`ClientBuilder.ClientOrDie("replicaset-controller")`,
+//! `"replication-controller"`, `"node-controller"` — the node-lifecycle and
+//! the taint-eviction controllers each build their own from that name —,
+//! `"pod-garbage-collector"`, `"generic-garbage-collector"`), each with
+//! `--kube-api-qps`/`--kube-api-burst`. The garbage collector's metadata
+//! client, which sends its deletes and patches, doubles the QPS
+//! (`startGarbageCollectorController`: "each object deletion takes two API
+//! calls"). The scheduler has its own client; each kubelet's API client is
+//! limited to `kubeAPIQPS` 50 / `kubeAPIBurst` 100 (KubeletConfiguration
+//! defaults since v1.27), while its node status goes through the heartbeat
+//! client, which is not rate limited (`heartbeatClientConfig.QPS = -1`).
+//! Users (kubectl, the timeline) are not throttled.
 
 use crate::config::Config;
 use crate::controllers::{nodelifecycle, replication, scheduler, tainteviction};
 use crate::nodes::kubelet;
+use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
 use crate::sim::trace::{Message, Trace};
 use crate::sim::{EventQueue, SimDuration, SimTime};
@@ -20,7 +37,9 @@ pub enum Client {
     /// `kubectl` and the scenario's timeline.
     User,
     Scheduler,
-    Replication,
+    /// The replicaset controller (`ReplicaSet`) or the replication manager
+    /// (`ReplicationController`): two controllers, two clients.
+    Replication(ReplicaKind),
     NodeLifecycle,
     TaintEviction,
     PodGc,
@@ -28,18 +47,37 @@ pub enum Client {
     Kubelet(u32),
 }
 
+/// The kubelet's API client limits (KubeletConfiguration `kubeAPIQPS` and
+/// `kubeAPIBurst`, 50 and 100 since v1.27).
+pub const KUBELET_API_QPS: u32 = 50;
+pub const KUBELET_API_BURST: u32 = 100;
+
+/// A client's own rate limiter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Limiter {
+    /// One of the control-plane clients' buckets (index into `Throttles`).
+    Shared(usize),
+    /// The kubelet of node `i`.
+    Kubelet(u32),
+    /// Not throttled.
+    None,
+}
+
 impl Client {
-    /// Which rate limiter the client's requests go through: the controllers
-    /// share kube-controller-manager's client.
-    fn limiter(self) -> Option<usize> {
+    /// Which rate limiter the client's request goes through.
+    fn limiter(self, op: Option<&ApiOp>) -> Limiter {
         match self {
-            Client::Scheduler => Some(0),
-            Client::Replication
-            | Client::NodeLifecycle
-            | Client::TaintEviction
-            | Client::PodGc
-            | Client::GarbageCollector => Some(1),
-            Client::User | Client::Kubelet(_) => None,
+            Client::Scheduler => Limiter::Shared(0),
+            Client::Replication(ReplicaKind::ReplicaSet) => Limiter::Shared(1),
+            Client::Replication(ReplicaKind::ReplicationController) => Limiter::Shared(2),
+            Client::NodeLifecycle => Limiter::Shared(3),
+            Client::TaintEviction => Limiter::Shared(4),
+            Client::PodGc => Limiter::Shared(5),
+            Client::GarbageCollector => Limiter::Shared(6),
+            // Node status goes through the kubelet's heartbeat client.
+            Client::Kubelet(_) if matches!(op, Some(ApiOp::NodeReady { .. })) => Limiter::None,
+            Client::Kubelet(i) => Limiter::Kubelet(i),
+            Client::User => Limiter::None,
         }
     }
 }
@@ -76,15 +114,18 @@ pub enum Event {
     Workload(usize),
 }
 
-/// A GCRA token bucket: `tat` is the theoretical arrival time.
+/// A GCRA token bucket: `tat` is the theoretical arrival time. The same
+/// reservations as `golang.org/x/time/rate`'s `Limiter.Reserve` (client-go's
+/// token bucket and the work queue's overall bucket): `burst` at once from a
+/// full bucket, then one every `1/qps`.
 #[derive(Clone, Copy, Debug, Default)]
-struct Bucket {
+pub struct Bucket {
     tat: u64,
 }
 
 impl Bucket {
     /// Reserves a slot at or after `now`; returns when the request may go.
-    fn reserve(&mut self, now: SimTime, qps: u32, burst: u32) -> SimTime {
+    pub fn reserve(&mut self, now: SimTime, qps: u32, burst: u32) -> SimTime {
         let interval = 1_000_000_000 / qps.max(1) as u64;
         let tolerance = interval * (burst.max(1) as u64 - 1);
         let send = now.0.max(self.tat.saturating_sub(tolerance));
@@ -93,9 +134,31 @@ impl Bucket {
     }
 }
 
+/// Every client's token bucket.
 #[derive(Default)]
 pub struct Throttles {
-    buckets: [Bucket; 2],
+    buckets: [Bucket; 7],
+    kubelets: Vec<Bucket>,
+}
+
+impl Throttles {
+    /// When a request of `from` sent at `now` leaves its client.
+    fn leave(&mut self, cfg: &Config, from: Client, op: Option<&ApiOp>, now: SimTime) -> SimTime {
+        match from.limiter(op) {
+            Limiter::None => now,
+            Limiter::Shared(0) => self.buckets[0].reserve(now, cfg.scheduler_qps, cfg.scheduler_burst),
+            // The garbage collector's metadata client: QPS × 2.
+            Limiter::Shared(6) => self.buckets[6].reserve(now, cfg.kcm_qps.saturating_mul(2), cfg.kcm_burst),
+            Limiter::Shared(i) => self.buckets[i].reserve(now, cfg.kcm_qps, cfg.kcm_burst),
+            Limiter::Kubelet(i) => {
+                let i = i as usize;
+                if self.kubelets.len() <= i {
+                    self.kubelets.resize(i + 1, Bucket::default());
+                }
+                self.kubelets[i].reserve(now, KUBELET_API_QPS, KUBELET_API_BURST)
+            }
+        }
+    }
 }
 
 /// The handle a component gets while it handles an event.
@@ -108,18 +171,34 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// Sends a write request to the apiserver.
-    pub fn send(&mut self, from: Client, op: ApiOp) {
-        let leave = match from.limiter() {
-            Some(0) => self.throttles.buckets[0].reserve(self.now, self.cfg.scheduler_qps, self.cfg.scheduler_burst),
-            Some(_) => self.throttles.buckets[1].reserve(self.now, self.cfg.kcm_qps, self.cfg.kcm_burst),
-            None => self.now,
-        };
+    /// Sends a write request to the apiserver now; returns when its
+    /// response is back at the client (what a caller that waits for it,
+    /// as a controller's worker does, waits until).
+    pub fn send(&mut self, from: Client, op: ApiOp) -> SimTime {
+        self.send_at(self.now, from, op)
+    }
+
+    /// Sends a write request at `t` (now or later: a worker's next call
+    /// after the one it waits for).
+    pub fn send_at(&mut self, t: SimTime, from: Client, op: ApiOp) -> SimTime {
+        let t = t.max(self.now);
+        let leave = self.throttles.leave(self.cfg, from, Some(&op), t);
+        let lat = self.cfg.api_latency;
         if leave == self.now {
-            self.queue.push_after(self.cfg.api_latency, Event::Api { from, op: Box::new(op) });
+            self.queue.push_after(lat, Event::Api { from, op: Box::new(op) });
         } else {
-            self.queue.push(leave + self.cfg.api_latency, Event::Api { from, op: Box::new(op) });
+            self.queue.push(leave + lat, Event::Api { from, op: Box::new(op) });
         }
+        leave + lat + lat
+    }
+
+    /// A request at `t` that writes nothing (a read, an update the
+    /// apiserver rejects or finds unchanged): it only takes its turn in the
+    /// client's rate limiter and a round trip. Returns when it is answered.
+    pub fn call_at(&mut self, t: SimTime, from: Client) -> SimTime {
+        let t = t.max(self.now);
+        let leave = self.throttles.leave(self.cfg, from, None, t);
+        leave + self.cfg.api_latency + self.cfg.api_latency
     }
 
     pub fn at(&mut self, t: SimTime, ev: Event) {

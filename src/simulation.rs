@@ -212,16 +212,27 @@ impl Simulation {
 
     fn apply_op(&mut self, from: Client, op: ApiOp) {
         let now = self.now();
-        let keep =
-            matches!((&from, &op), (Client::Replication, ApiOp::Create(_)) | (Client::Scheduler, ApiOp::Bind { .. }));
+        let keep = matches!(
+            (&from, &op),
+            (Client::Replication(_), ApiOp::Create(_) | ApiOp::ReplicaSetStatus { .. })
+                | (Client::Scheduler, ApiOp::Bind { .. })
+        );
         let saved = keep.then(|| op.clone());
         match self.store.apply(now, op, &mut self.trace) {
             Ok(ev) => {
-                if from == Client::Replication {
-                    // The response travels back to the controller.
-                    if let (WatchKind::Added, Object::Pod(p)) = (ev.kind, &ev.obj) {
-                        let created = Event::Replication(crate::controllers::replication::RcEvent::Created(p.clone()));
-                        self.queue.push_after(self.cfg.api_latency, created);
+                if let Client::Replication(_) = from {
+                    // The response travels back to the controller: the
+                    // created pod, or the replica set its status update made.
+                    use crate::controllers::replication::RcEvent;
+                    let response = match (ev.kind, &ev.obj, &saved) {
+                        (WatchKind::Added, Object::Pod(p), _) => Some(RcEvent::Created(p.clone())),
+                        (_, Object::ReplicaSet(rs), Some(ApiOp::ReplicaSetStatus { .. })) => {
+                            Some(RcEvent::StatusWritten(rs.clone()))
+                        }
+                        _ => None,
+                    };
+                    if let Some(r) = response {
+                        self.queue.push_after(self.cfg.api_latency, Event::Replication(r));
                     }
                 }
                 self.queue.push_after(self.cfg.watch_latency, Event::Watch(ev));
@@ -248,7 +259,7 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 match to {
                     Client::Scheduler => self.scheduler.on_api_failed(op, &mut ctx),
-                    Client::Replication => self.replication.on_api_failed(op, &mut ctx),
+                    Client::Replication(_) => self.replication.on_api_failed(op, &mut ctx),
                     _ => {}
                 }
             }

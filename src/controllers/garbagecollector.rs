@@ -2,6 +2,13 @@
 //! ReplicationController or ReplicaSet is deleted, its pods are deleted
 //! (Background/Foreground propagation) or released (Orphan), and a pod whose
 //! controller is already gone is deleted when it appears.
+//!
+//! A dependent is asked to be deleted once: upstream's `attemptToDeleteItem`
+//! reads the item live before acting and leaves one already being deleted
+//! alone, and its work queue never holds a key twice; here the pod is
+//! remembered until its deletion is seen, so the updates that arrive while
+//! the delete is in flight send no second delete (which the apiserver would
+//! store as one more write that changes nothing).
 
 use crate::controllers::informer::PodInformer;
 use crate::objects::pod::Pod;
@@ -21,6 +28,8 @@ pub struct GarbageCollector {
     owners: IndexSet<u64, FxBuildHasher>,
     /// Owners seen deleted (uids are never reused).
     gone: IndexSet<u64, FxBuildHasher>,
+    /// Dependents asked to be deleted, until their deletion is seen.
+    requested: IndexSet<u64, FxBuildHasher>,
 }
 
 impl GarbageCollector {
@@ -47,6 +56,9 @@ impl GarbageCollector {
             }
             Object::Pod(p) => {
                 let uid = p.meta.uid;
+                if ev.kind == WatchKind::Deleted || p.meta.deletion_timestamp.is_some() {
+                    self.requested.swap_remove(&uid);
+                }
                 let new_owner =
                     if ev.kind == WatchKind::Deleted { None } else { p.meta.controller_ref().map(|r| r.uid) };
                 let old_owner = match &ev.old {
@@ -73,13 +85,13 @@ impl GarbageCollector {
         }
     }
 
-    fn collect(&self, p: &Rc<Pod>, owner: u64, propagation: Propagation, ctx: &mut Ctx) {
+    fn collect(&mut self, p: &Rc<Pod>, owner: u64, propagation: Propagation, ctx: &mut Ctx) {
         let key = Key::of(&p.meta);
         if propagation == Propagation::Orphan {
             let mut np = (**p).clone();
             np.meta.owner_references.retain(|o| o.uid != owner);
             ctx.send(Client::GarbageCollector, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: false });
-        } else if p.meta.deletion_timestamp.is_none() {
+        } else if p.meta.deletion_timestamp.is_none() && self.requested.insert(p.meta.uid) {
             ctx.send(Client::GarbageCollector, ApiOp::delete_pod(key, p.meta.uid, None, None));
         }
     }

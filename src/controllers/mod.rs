@@ -1,7 +1,9 @@
 //! The control plane: the same controllers a real cluster runs, each acting
 //! only on its informer caches (kube-controller-manager's controllers share
 //! one pod informer, `informer::PodInformer`) and writing only through the
-//! store.
+//! store. Each has its own API client and rate limit (`runtime`); the
+//! replication manager drains a client-go work queue (`workqueue`) with
+//! its workers.
 
 pub mod expectations;
 pub mod garbagecollector;
@@ -12,3 +14,4 @@ pub mod replication;
 pub mod scheduler;
 pub mod scoretree;
 pub mod tainteviction;
+pub mod workqueue;
