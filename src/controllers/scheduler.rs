@@ -27,7 +27,7 @@
 //! Not modelled yet: preemption, PodTopologySpread, InterPodAffinity,
 //! NodePorts, volume plugins, ImageLocality.
 
-use crate::controllers::scoretree::{Leaf, ScoreTree};
+use crate::controllers::scoretree::{Leaf, ScoreTree, UNSCORED};
 use crate::lookup::LookupMap;
 use crate::objects::node::{Node, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, NodeAffinity, Pod, PodSpec, Taint, TaintEffect, Toleration};
@@ -228,6 +228,9 @@ pub struct Scheduler {
     /// Toleration classes for the trees: a pod's tolerations as the
     /// filters and scores read them (`tolerationSeconds` does not matter).
     tol_classes: Map<Vec<TolKey>, u32>,
+    /// The last pod's tolerations and class: pods mostly come in runs of
+    /// one template, and comparing (shared strings) is cheaper than hashing.
+    last_tols: (Vec<Toleration>, u32),
     /// Count of scheduling attempts (for reports and benchmarks).
     pub attempts: u64,
 }
@@ -255,6 +258,7 @@ impl Scheduler {
             scores: Vec::new(),
             classes: Map::default(),
             tol_classes: Map::default(),
+            last_tols: (Vec::new(), 0),
             prefer_no_schedule_nodes: 0,
             attempts: 0,
         }
@@ -330,9 +334,13 @@ impl Scheduler {
         let key = (requests.cpu_m, requests.memory, nonzero.cpu_m, nonzero.memory);
         let next = self.classes.len() as u32 + 1;
         let class = *self.classes.entry(key).or_insert(next);
+        if self.last_tols.1 != 0 && self.last_tols.0 == spec.tolerations {
+            return (class, self.last_tols.1);
+        }
         let key: Vec<TolKey> = spec.tolerations.iter().map(tol_key).collect();
         let next = self.tol_classes.len() as u32 + 1;
         let tols = *self.tol_classes.entry(key).or_insert(next);
+        self.last_tols = (spec.tolerations.clone(), tols);
         (class, tols)
     }
 
@@ -726,13 +734,13 @@ impl Scheduler {
         if w.found == 0 {
             return None;
         }
-        let best = tree.best(&w);
-        if best.unscored > 0 {
+        let (best, ties) = tree.best(&w);
+        if best == UNSCORED {
             return None;
         }
         // Drawn as a usize, as the walk draws it (same stream, same numbers).
-        let k = if best.ties > 1 { self.rng.gen_range(0..best.ties as usize) } else { 0 };
-        let chosen = tree.nth_best(&w, best.score, k as u32);
+        let k = if ties > 1 { self.rng.gen_range(0..ties as usize) } else { 0 };
+        let chosen = tree.nth_best(&w, best, k as u32);
         Some(Choice { node: Some(chosen), processed: w.processed, found: w.found })
     }
 

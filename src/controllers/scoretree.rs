@@ -15,11 +15,15 @@
 //! A feasible node whose score depends on the other nodes scored with it
 //! (a score normalized over the window, such as TaintToleration's for an
 //! intolerable PreferNoSchedule taint) is a leaf of its own kind,
-//! [`Leaf::Unscored`]: it counts as feasible, and a window holding one
-//! says so ([`Best::unscored`]), for the caller to take the walk.
+//! [`Leaf::Unscored`]: it counts as feasible and outranks every score, so
+//! a window holding one has [`UNSCORED`] as its best, for the caller to
+//! take the walk.
 
-/// Best score of a range without a scored feasible node.
+/// Best score of a range without a feasible node.
 const NONE: i32 = i32::MIN;
+
+/// The best "score" of a range holding an unscored feasible node.
+pub const UNSCORED: i32 = i32::MAX;
 
 /// What one node is for the pods of one tree.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,22 +31,11 @@ pub enum Leaf {
     /// Some filter rejects the node: the walk visits it (it counts as
     /// processed) but it is never chosen.
     Infeasible,
-    /// Feasible, with a score that is final as computed.
+    /// Feasible, with a score that is final as computed (neither
+    /// `i32::MIN` nor [`UNSCORED`]).
     Scored(i32),
     /// Feasible, but its score needs the rest of the window.
     Unscored,
-}
-
-/// The best score of a window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Best {
-    /// Best score of a scored feasible node (`i32::MIN` if none).
-    pub score: i32,
-    /// How many scored feasible nodes have it.
-    pub ties: u32,
-    /// Feasible nodes whose score the tree cannot give: if any, the
-    /// window's choice needs the walk.
-    pub unscored: u32,
 }
 
 /// The nodes a cycle examined, as up to two ranges in walk order (the
@@ -59,26 +52,25 @@ pub struct Window {
 /// One tree node: what it knows of its range of cluster nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Agg {
-    /// Best score of a scored feasible node in the range (`NONE` if none).
+    /// Best score of a feasible node in the range (`NONE` if none,
+    /// `UNSCORED` if one is unscored).
     max: i32,
-    /// How many scored feasible nodes in the range have that score.
+    /// How many feasible nodes in the range have that score.
     ties: u32,
     /// How many nodes in the range are feasible.
     fit: u32,
-    /// How many of them are `Leaf::Unscored`.
-    unscored: u32,
 }
 
 impl Agg {
-    const EMPTY: Agg = Agg { max: NONE, ties: 0, fit: 0, unscored: 0 };
+    const EMPTY: Agg = Agg { max: NONE, ties: 0, fit: 0 };
 
     fn leaf(leaf: Leaf) -> Agg {
         match leaf {
             Leaf::Scored(s) => {
-                debug_assert!(s != NONE);
-                Agg { max: s, ties: 1, fit: 1, unscored: 0 }
+                debug_assert!(s != NONE && s != UNSCORED);
+                Agg { max: s, ties: 1, fit: 1 }
             }
-            Leaf::Unscored => Agg { max: NONE, ties: 0, fit: 1, unscored: 1 },
+            Leaf::Unscored => Agg { max: UNSCORED, ties: 1, fit: 1 },
             Leaf::Infeasible => Agg::EMPTY,
         }
     }
@@ -86,7 +78,7 @@ impl Agg {
     fn join(l: Agg, r: Agg) -> Agg {
         let max = l.max.max(r.max);
         let ties = if l.max == max { l.ties } else { 0 } + if r.max == max { r.ties } else { 0 };
-        Agg { max, ties, fit: l.fit + r.fit, unscored: l.unscored + r.unscored }
+        Agg { max, ties, fit: l.fit + r.fit }
     }
 }
 
@@ -161,15 +153,15 @@ impl ScoreTree {
         Window { processed: n, found: first + before, parts: [(start, n), (0, start)] }
     }
 
-    /// The best score in the window, how many scored nodes have it, and
-    /// how many feasible nodes are unscored.
-    pub fn best(&self, w: &Window) -> Best {
+    /// The best score in the window (`UNSCORED` if it holds an unscored
+    /// node) and how many feasible nodes have it.
+    pub fn best(&self, w: &Window) -> (i32, u32) {
         let a = Agg::join(self.fold(w.parts[0].0, w.parts[0].1), self.fold(w.parts[1].0, w.parts[1].1));
-        Best { score: a.max, ties: a.ties, unscored: a.unscored }
+        (a.max, a.ties)
     }
 
     /// The `k`-th (from 0, in walk order) node of the window with score
-    /// `best` (which must be the window's best, and a score).
+    /// `best` (which must be the window's best).
     pub fn nth_best(&self, w: &Window, best: i32, k: u32) -> usize {
         let mut k = k;
         for &(a, b) in &w.parts {
@@ -312,13 +304,16 @@ mod tests {
         let walked = walk(leaves, start, want);
         let w = t.window(start, want);
         assert_eq!((w.processed, w.found), (walked.processed, walked.found), "start {start} want {want}");
-        let b = t.best(&w);
-        assert_eq!(b.unscored, walked.unscored);
-        assert_eq!(b.ties as usize, walked.tied.len());
-        if let Some(best) = walked.best {
-            assert_eq!(b.score, best);
-            for (k, &node) in walked.tied.iter().enumerate() {
-                assert_eq!(t.nth_best(&w, b.score, k as u32), node);
+        let (score, ties) = t.best(&w);
+        if walked.unscored > 0 {
+            assert_eq!((score, ties), (UNSCORED, walked.unscored));
+        } else {
+            assert_eq!(ties as usize, walked.tied.len());
+            if let Some(best) = walked.best {
+                assert_eq!(score, best);
+                for (k, &node) in walked.tied.iter().enumerate() {
+                    assert_eq!(t.nth_best(&w, score, k as u32), node);
+                }
             }
         }
     }
