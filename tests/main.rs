@@ -5,6 +5,7 @@ mod cli;
 mod differential;
 mod properties;
 mod scenarios;
+mod scheduler_fast_path;
 mod swarm;
 
 use std::path::{Path, PathBuf};

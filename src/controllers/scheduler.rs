@@ -1,6 +1,6 @@
 //! kube-scheduler: the scheduling queue, filters, scores and binding.
 //!
-//! Follows `pkg/scheduler` (k8s-semantics §6):
+//! Follows `pkg/scheduler`:
 //! - Queue: activeQ ordered by priority then queue-entry order; backoffQ
 //!   (1 s doubling to 10 s per attempt); the unschedulable pool, left on a
 //!   cluster event that could help (a QueueingHint-style check: a freed node
@@ -14,16 +14,23 @@
 //! - `percentageOfNodesToScore`: adaptive, filtering from a rotating start
 //!   index and stopping once enough feasible nodes are found.
 //! - Ties among top-scored nodes broken uniformly from `scheduler/tiebreak`.
+//! - The fast path: for a pod without node constraints (no nodeSelector,
+//!   no node affinity), a segment tree per (request shape, tolerations)
+//!   (`scoretree`) answers that walk in O(log n), visiting the same nodes
+//!   and picking the same node with the same tie-break draw; the pods and
+//!   windows it cannot answer exactly (preferred node affinity, an
+//!   intolerable PreferNoSchedule taint among the feasible nodes) take the
+//!   walk, as does every pod with `schedulerScoreTrees: 0`.
 //! - Assume, then bind through the store (`pods/binding`); a failed bind
 //!   forgets the assumption and retries the pod after back-off.
 //!
 //! Not modelled yet: preemption, PodTopologySpread, InterPodAffinity,
 //! NodePorts, volume plugins, ImageLocality.
 
-use crate::controllers::scoretree::ScoreTree;
+use crate::controllers::scoretree::{Leaf, ScoreTree, UNSCORED};
 use crate::lookup::LookupMap;
 use crate::objects::node::{Node, TAINT_UNSCHEDULABLE};
-use crate::objects::pod::{CondStatus, Condition, NodeAffinity, Pod, PodSpec, TaintEffect, Toleration};
+use crate::objects::pod::{CondStatus, Condition, NodeAffinity, Pod, PodSpec, Taint, TaintEffect, Toleration};
 use crate::objects::resources::Resources;
 use crate::objects::selector::Labels;
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
@@ -97,9 +104,15 @@ impl NodeHot {
         }
     }
 
+    /// NodeResourcesFit's `fitsRequest` for what is modelled: the pod
+    /// count always, cpu and memory only when the pod requests them. So a
+    /// pod requesting neither fits a node whose requests exceed its
+    /// allocatable (pods created with `nodeName` skip the check).
     #[inline]
     fn fits(&self, req: &Resources) -> bool {
-        self.free_cpu >= req.cpu_m as i64 && self.free_memory >= req.memory as i64 && self.free_pods >= req.pods as i64
+        self.free_pods >= req.pods as i64
+            && (req.cpu_m == 0 || self.free_cpu >= req.cpu_m as i64)
+            && (req.memory == 0 || self.free_memory >= req.memory as i64)
     }
 }
 
@@ -127,6 +140,8 @@ struct PodEntry {
     nonzero: Resources,
     /// Request class (equal requests share one) for the score cache.
     class: u32,
+    /// Toleration class (equal tolerations share one) for the trees.
+    tols: u32,
     /// Pending only: queue bookkeeping.
     attempts: u32,
     last_attempt: SimTime,
@@ -185,12 +200,10 @@ pub struct Scheduler {
     /// `NodeHot::of(nodes[i])`, refreshed by `sync` after every change.
     hot: Vec<NodeHot>,
     memo: [Vec<ScoreSlot>; SCORE_SLOTS],
-    /// Per request class (direct-mapped like `memo`): the tree that answers
-    /// a cycle of a simple pod on plain nodes (`scoretree`).
+    /// Per (request class, toleration class), direct-mapped like `memo`:
+    /// the tree that answers a cycle of a pod without node constraints
+    /// (`scoretree`).
     trees: [Option<ClassTree>; SCORE_SLOTS],
-    /// Nodes that are cordoned or carry a NoSchedule/NoExecute taint; the
-    /// trees serve only while there are none.
-    not_plain: usize,
     node_index: Map<Rc<str>, usize>,
     pods: LookupMap<u64, PodEntry>,
     /// Max-heap on (priority, Reverse(entry order)); then uid and queue generation.
@@ -212,6 +225,12 @@ pub struct Scheduler {
     /// Request classes for the score cache (class 0 is never used, so an
     /// empty slot never matches).
     classes: Map<(u64, u64, u64, u64), u32>,
+    /// Toleration classes for the trees: a pod's tolerations as the
+    /// filters and scores read them (`tolerationSeconds` does not matter).
+    tol_classes: Map<Vec<TolKey>, u32>,
+    /// The last pod's tolerations and class: pods mostly come in runs of
+    /// one template, and comparing (shared strings) is cheaper than hashing.
+    last_tols: (Vec<Toleration>, u32),
     /// Count of scheduling attempts (for reports and benchmarks).
     pub attempts: u64,
 }
@@ -223,7 +242,6 @@ impl Scheduler {
             hot: Vec::new(),
             memo: Default::default(),
             trees: Default::default(),
-            not_plain: 0,
             node_index: Map::default(),
             pods: LookupMap::default(),
             active: BinaryHeap::new(),
@@ -239,6 +257,8 @@ impl Scheduler {
             feasible: Vec::new(),
             scores: Vec::new(),
             classes: Map::default(),
+            tol_classes: Map::default(),
+            last_tols: (Vec::new(), 0),
             prefer_no_schedule_nodes: 0,
             attempts: 0,
         }
@@ -259,7 +279,6 @@ impl Scheduler {
                 if self.nodes[i].prefer_no_schedule > 0 {
                     self.prefer_no_schedule_nodes -= 1;
                 }
-                self.not_plain -= !self.hot[i].plain as usize;
                 self.nodes.remove(i);
                 self.hot.remove(i);
                 for m in &mut self.memo {
@@ -281,12 +300,7 @@ impl Scheduler {
             }
             (WatchKind::Deleted, None) => {}
             (_, Some(i)) => {
-                let old = self.nodes[i].node.clone();
-                let had = self.nodes[i].prefer_no_schedule > 0;
-                self.nodes[i].set_node(n.clone());
-                self.sync(i);
-                let has = self.nodes[i].prefer_no_schedule > 0;
-                self.prefer_no_schedule_nodes = self.prefer_no_schedule_nodes + has as usize - had as usize;
+                let old = self.update_node(i, n.clone());
                 let helps = old.status.allocatable != n.status.allocatable
                     || old.spec.taints != n.spec.taints
                     || old.spec.unschedulable != n.spec.unschedulable
@@ -302,6 +316,32 @@ impl Scheduler {
                 self.move_all_unschedulable(ctx);
             }
         }
+    }
+
+    /// Node `i` changed: the new object in, the old one returned.
+    fn update_node(&mut self, i: usize, n: Rc<Node>) -> Rc<Node> {
+        let old = self.nodes[i].node.clone();
+        let had = self.nodes[i].prefer_no_schedule > 0;
+        self.nodes[i].set_node(n);
+        self.sync(i);
+        let has = self.nodes[i].prefer_no_schedule > 0;
+        self.prefer_no_schedule_nodes = self.prefer_no_schedule_nodes + has as usize - had as usize;
+        old
+    }
+
+    /// The request class and toleration class of a pod's spec.
+    fn classify(&mut self, spec: &PodSpec, requests: &Resources, nonzero: &Resources) -> (u32, u32) {
+        let key = (requests.cpu_m, requests.memory, nonzero.cpu_m, nonzero.memory);
+        let next = self.classes.len() as u32 + 1;
+        let class = *self.classes.entry(key).or_insert(next);
+        if self.last_tols.1 != 0 && self.last_tols.0 == spec.tolerations {
+            return (class, self.last_tols.1);
+        }
+        let key: Vec<TolKey> = spec.tolerations.iter().map(tol_key).collect();
+        let next = self.tol_classes.len() as u32 + 1;
+        let tols = *self.tol_classes.entry(key).or_insert(next);
+        self.last_tols = (spec.tolerations.clone(), tols);
+        (class, tols)
     }
 
     fn on_pod(&mut self, kind: WatchKind, p: &Rc<Pod>, ctx: &mut Ctx) {
@@ -358,9 +398,7 @@ impl Scheduler {
             Some(e) => e.pod = p.clone(),
             None => {
                 let mut e = PodEntry::new(p.clone(), None);
-                let key = (e.requests.cpu_m, e.requests.memory, e.nonzero.cpu_m, e.nonzero.memory);
-                let next = self.classes.len() as u32 + 1;
-                e.class = *self.classes.entry(key).or_insert(next);
+                (e.class, e.tols) = self.classify(&p.spec, &e.requests, &e.nonzero);
                 self.pods.insert(uid, e);
                 self.push_active(uid, ctx);
             }
@@ -426,13 +464,8 @@ impl Scheduler {
         if self.unschedulable.is_empty() {
             return;
         }
-        let n = &self.nodes[i];
-        let uids: Vec<u64> = self
-            .unschedulable
-            .keys()
-            .filter(|u| n.requested.fits(&self.pods[*u].requests, &n.allocatable))
-            .copied()
-            .collect();
+        let hot = &self.hot[i];
+        let uids: Vec<u64> = self.unschedulable.keys().filter(|u| hot.fits(&self.pods[*u].requests)).copied().collect();
         for u in uids {
             self.requeue(u, ctx);
         }
@@ -504,9 +537,7 @@ impl Scheduler {
 
     fn push_node(&mut self, info: NodeInfo) {
         self.prefer_no_schedule_nodes += (info.prefer_no_schedule > 0) as usize;
-        let hot = NodeHot::of(&info);
-        self.not_plain += !hot.plain as usize;
-        self.hot.push(hot);
+        self.hot.push(NodeHot::of(&info));
         for m in &mut self.memo {
             m.push(ScoreSlot::default());
         }
@@ -518,22 +549,31 @@ impl Scheduler {
     /// tree, after a change.
     fn sync(&mut self, i: usize) {
         let hot = NodeHot::of(&self.nodes[i]);
-        self.not_plain = self.not_plain + !hot.plain as usize - !self.hot[i].plain as usize;
         self.hot[i] = hot;
         for t in self.trees.iter_mut().flatten() {
-            t.tree.set(i, class_leaf(&self.nodes[i], &hot, &t.req, &t.nonzero));
+            t.tree.set(i, class_leaf(&self.nodes[i], &hot, &t.kind));
         }
     }
 
-    /// Builds the tree of request class `class` in its slot, unless it is
-    /// there already.
-    fn build_tree(&mut self, class: u32, req: &Resources, nonzero: &Resources) {
-        let slot = &mut self.trees[class as usize % SCORE_SLOTS];
-        if slot.as_ref().is_none_or(|t| t.class != class) {
+    /// Builds the tree of the cycle's pod kind in its slot, unless it is
+    /// there already; returns the slot.
+    fn build_tree(&mut self, c: &Cycle) -> usize {
+        let k = tree_slot(c.class, c.tols);
+        let slot = &mut self.trees[k];
+        if slot.as_ref().is_none_or(|t| t.kind.class != c.class || t.kind.tols != c.tols) {
+            let kind = TreeKind {
+                class: c.class,
+                tols: c.tols,
+                req: c.req,
+                nonzero: c.nonzero,
+                tolerations: c.spec.tolerations.clone(),
+                tolerates_unsched: c.tolerates_unsched,
+            };
             let (nodes, hot) = (&self.nodes, &self.hot);
-            let leaves = (0..nodes.len()).map(|i| class_leaf(&nodes[i], &hot[i], req, nonzero));
-            *slot = Some(ClassTree { class, req: *req, nonzero: *nonzero, tree: ScoreTree::new(leaves) });
+            let tree = ScoreTree::new((0..nodes.len()).map(|i| class_leaf(&nodes[i], &hot[i], &kind)));
+            *slot = Some(ClassTree { kind, tree });
         }
+        k
     }
 
     /// The score of node `i` for a pod of request class `class`, from the
@@ -625,7 +665,7 @@ impl Scheduler {
         Self::scan(&self.hot, &self.nodes, c, rejected, |i| feasible.push(i))
     }
 
-    /// `numFeasibleNodesToFind` (k8s-semantics §6.5).
+    /// `numFeasibleNodesToFind` (`pkg/scheduler/schedule_one.go`).
     fn num_to_find(&self, pct: u32) -> usize {
         let n = self.nodes.len();
         if n < 100 {
@@ -644,53 +684,79 @@ impl Scheduler {
         self.attempts += 1;
         let entry = &self.pods[&uid];
         let pod = entry.pod.clone();
-        let (req, nonzero, class) = (entry.requests, entry.nonzero, entry.class);
+        let (req, nonzero, class, tols) = (entry.requests, entry.nonzero, entry.class, entry.tols);
         let spec = &pod.spec;
-        let tolerates_unsched = tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule);
-        // A pod with no node constraints needs only the resource check on a
-        // node without hard taints and not cordoned.
-        let simple = spec.node_selector.is_empty() && spec.node_affinity.required.is_none();
         let n = self.nodes.len();
-        let want = self.num_to_find(ctx.cfg.percentage_of_nodes_to_score);
+        let c = Cycle {
+            start: self.next_start,
+            want: self.num_to_find(ctx.cfg.percentage_of_nodes_to_score),
+            class,
+            tols,
+            req,
+            nonzero,
+            spec,
+            // A pod with no node constraints needs only the resource check
+            // on a node without hard taints and not cordoned.
+            simple: spec.node_selector.is_empty() && spec.node_affinity.required.is_none(),
+            tolerates_unsched: tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule),
+        };
+        let mut rejected = Rejections::default();
+        let by_tree = if ctx.cfg.score_trees { self.choose_by_tree(&c) } else { None };
+        let choice = match by_tree {
+            Some(choice) => choice,
+            None => self.choose_by_walk(&c, &mut rejected),
+        };
+        if n > 0 {
+            self.next_start = (c.start + choice.processed) % n;
+        }
+        match choice.node {
+            Some(chosen) => self.assume_and_bind(uid, &pod, chosen, ctx),
+            None => {
+                let message = rejected.message(n);
+                self.unschedulable_pod(uid, &pod, message, ctx);
+            }
+        }
+    }
+
+    /// The walk, answered by the pod kind's tree: the same nodes visited,
+    /// the same node chosen with the same tie-break draw. `None` (and no
+    /// draw) where the tree cannot answer exactly: a pod with node
+    /// constraints or preferred node affinity (its scores are normalized
+    /// over the window), a window holding an unscored node, or a pod that
+    /// fits nowhere (the walk tallies why for the event).
+    fn choose_by_tree(&mut self, c: &Cycle) -> Option<Choice> {
+        if !c.simple || !c.spec.node_affinity.preferred.is_empty() || self.nodes.is_empty() {
+            return None;
+        }
+        let k = self.build_tree(c);
+        let tree = &self.trees[k].as_ref().expect("built").tree;
+        let w = tree.window(c.start, c.want);
+        if w.found == 0 {
+            return None;
+        }
+        let (best, ties) = tree.best(&w);
+        if best == UNSCORED {
+            return None;
+        }
+        // Drawn as a usize, as the walk draws it (same stream, same numbers).
+        let k = if ties > 1 { self.rng.gen_range(0..ties as usize) } else { 0 };
+        let chosen = tree.nth_best(&w, best, k as u32);
+        Some(Choice { node: Some(chosen), processed: w.processed, found: w.found })
+    }
+
+    /// The walk: filter from the rotating start until enough nodes are
+    /// feasible, score them, break ties from the scheduler's stream.
+    fn choose_by_walk(&mut self, c: &Cycle, rejected: &mut Rejections) -> Choice {
         // Without PreferNoSchedule taints anywhere and without preferred
         // affinity, every score is final as computed (nothing is normalized
         // across nodes), so filter, score and best-tracking share one pass.
-        let one_pass = self.prefer_no_schedule_nodes == 0 && spec.node_affinity.preferred.is_empty();
+        let one_pass = self.prefer_no_schedule_nodes == 0 && c.spec.node_affinity.preferred.is_empty();
         self.feasible.clear();
         self.scores.clear();
-        let mut rejected = Rejections::default();
-        let start = self.next_start;
-        if one_pass && simple && self.not_plain == 0 && n > 0 {
-            // The walk, answered by the class tree (same nodes visited,
-            // same choice); a pod that fits nowhere takes the walk below,
-            // which also tallies why.
-            self.build_tree(class, &req, &nonzero);
-            let tree = &self.trees[class as usize % SCORE_SLOTS].as_ref().expect("built").tree;
-            let w = tree.window(start, want);
-            if w.found > 0 {
-                let (best, ties) = tree.best(&w);
-                // Drawn as a usize, as the walk draws it (same stream, same
-                // numbers).
-                let k = if ties > 1 { self.rng.gen_range(0..ties as usize) } else { 0 };
-                let chosen = tree.nth_best(&w, best, k as u32);
-                self.next_start = (start + w.processed) % n;
-                self.assume_and_bind(uid, &pod, chosen, ctx);
-                return;
-            }
-        }
-        let cycle = Cycle { start, want, class, req, nonzero, spec, simple, tolerates_unsched };
-        let (processed, found) = if one_pass {
-            self.filter_and_score(&cycle, &mut rejected)
-        } else {
-            self.filter_only(&cycle, &mut rejected)
-        };
-        if n > 0 {
-            self.next_start = (self.next_start + processed) % n;
-        }
+        let (processed, found) =
+            if one_pass { self.filter_and_score(c, rejected) } else { self.filter_only(c, rejected) };
         if found == 0 {
-            let message = rejected.message(n);
-            self.unschedulable_pod(uid, &pod, message, ctx);
-            return;
+            return Choice { node: None, processed, found };
         }
         let chosen = if one_pass {
             let ties = self.feasible.len();
@@ -708,12 +774,12 @@ impl Scheduler {
             // the normalized scores.
             for k in 0..self.feasible.len() {
                 let i = self.feasible[k];
-                let score = self.score_node(i, class, &nonzero, &req);
+                let score = self.score_node(i, c.class, &c.nonzero, &c.req);
                 self.scores.push(score);
             }
-            self.select_host(&pod)
+            self.select_host(c.spec)
         };
-        self.assume_and_bind(uid, &pod, chosen, ctx);
+        Choice { node: Some(chosen), processed, found }
     }
 
     /// Assume: count the pod on the node now, before the bind lands; then
@@ -744,7 +810,7 @@ impl Scheduler {
     /// Adds the scores that only matter when some node or the pod makes them
     /// differ (TaintToleration, NodeAffinity), then picks the best node,
     /// breaking ties uniformly from the scheduler's stream.
-    fn select_host(&mut self, pod: &Pod) -> usize {
+    fn select_host(&mut self, spec: &PodSpec) -> usize {
         let need_taint = self.feasible.iter().any(|&i| self.nodes[i].prefer_no_schedule > 0);
         if need_taint {
             // TaintToleration: fewer intolerable PreferNoSchedule taints is
@@ -752,19 +818,19 @@ impl Scheduler {
             let counts: Vec<i64> = self
                 .feasible
                 .iter()
-                .map(|&i| count_prefer_no_schedule(&self.nodes[i], &pod.spec.tolerations) as i64)
+                .map(|&i| count_prefer_no_schedule(&self.nodes[i], &spec.tolerations) as i64)
                 .collect();
             let max = *counts.iter().max().unwrap_or(&0);
             for (s, c) in self.scores.iter_mut().zip(&counts) {
                 *s += 3 * if max == 0 { 100 } else { 100 - 100 * c / max };
             }
         }
-        if !pod.spec.node_affinity.preferred.is_empty() {
+        if !spec.node_affinity.preferred.is_empty() {
             // NodeAffinity preferred terms: normalized to [0, 100], weight 2.
             let sums: Vec<i64> = self
                 .feasible
                 .iter()
-                .map(|&i| preferred_affinity_sum(&pod.spec.node_affinity, &self.nodes[i]) as i64)
+                .map(|&i| preferred_affinity_sum(&spec.node_affinity, &self.nodes[i]) as i64)
                 .collect();
             let max = *sums.iter().max().unwrap_or(&0);
             for (s, a) in self.scores.iter_mut().zip(&sums) {
@@ -839,6 +905,7 @@ impl PodEntry {
             requests: pod.spec.requests(),
             nonzero: pod.spec.nonzero_requests(),
             class: 0,
+            tols: 0,
             pod,
             node,
             attempts: 0,
@@ -905,8 +972,10 @@ impl NodeInfo {
 struct Cycle<'a> {
     start: usize,
     want: usize,
-    /// Request class, requests, and requests with the scoring defaults.
+    /// Request class, toleration class, requests, and requests with the
+    /// scoring defaults.
     class: u32,
+    tols: u32,
     req: Resources,
     nonzero: Resources,
     spec: &'a PodSpec,
@@ -915,17 +984,75 @@ struct Cycle<'a> {
     tolerates_unsched: bool,
 }
 
-/// A class tree: the request class it serves and its tree.
-struct ClassTree {
+/// What a cycle decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Choice {
+    /// The node to bind to; `None`: no node is feasible.
+    node: Option<usize>,
+    /// Nodes visited (the next start moves by this many) and nodes found
+    /// feasible among them.
+    processed: usize,
+    found: usize,
+}
+
+/// A toleration as the filters and scores read it.
+type TolKey = (Rc<str>, bool, Rc<str>, Option<u8>);
+
+fn tol_key(t: &Toleration) -> TolKey {
+    (t.key.clone(), t.exists, t.value.clone(), t.effect.map(|e| e as u8))
+}
+
+/// The kind of pod a tree serves: pods without node constraints and with
+/// these requests and tolerations (all equal for every filter and score).
+struct TreeKind {
     class: u32,
+    tols: u32,
     req: Resources,
     nonzero: Resources,
+    tolerations: Vec<Toleration>,
+    tolerates_unsched: bool,
+}
+
+struct ClassTree {
+    kind: TreeKind,
     tree: ScoreTree,
 }
 
-/// Node `i`'s leaf in the tree of a class: its score if the pod fits.
-fn class_leaf(ni: &NodeInfo, hot: &NodeHot, req: &Resources, nonzero: &Resources) -> Option<i32> {
-    hot.fits(req).then(|| node_score(ni, nonzero, req) as i32)
+fn tree_slot(class: u32, tols: u32) -> usize {
+    (class as usize).wrapping_add((tols as usize).wrapping_mul(5)) % SCORE_SLOTS
+}
+
+/// Node `i`'s leaf in the tree of `kind`: the filters of `filter` for a
+/// pod without node constraints, and the scores of `select_host`.
+fn class_leaf(ni: &NodeInfo, hot: &NodeHot, kind: &TreeKind) -> Leaf {
+    if !hot.fits(&kind.req) {
+        return Leaf::Infeasible;
+    }
+    if !hot.plain
+        && ((ni.unschedulable && !kind.tolerates_unsched) || untolerated_hard_taint(ni, &kind.tolerations).is_some())
+    {
+        return Leaf::Infeasible;
+    }
+    // TaintToleration's score is normalized over the scored nodes: exact
+    // only when every feasible node counts 0 intolerable PreferNoSchedule
+    // taints (all score the same).
+    if ni.prefer_no_schedule > 0 && count_prefer_no_schedule(ni, &kind.tolerations) > 0 {
+        return Leaf::Unscored;
+    }
+    Leaf::Scored(node_score(ni, &kind.nonzero, &kind.req) as i32)
+}
+
+/// TaintToleration's filter: the first NoSchedule or NoExecute taint the
+/// pod does not tolerate (PreferNoSchedule ones only score).
+fn untolerated_hard_taint<'a>(ni: &'a NodeInfo, tols: &[Toleration]) -> Option<&'a Taint> {
+    if !ni.has_hard_taints {
+        return None;
+    }
+    ni.node
+        .spec
+        .taints
+        .iter()
+        .find(|t| t.effect != TaintEffect::PreferNoSchedule && !tols.iter().any(|x| x.tolerates(t)))
 }
 
 fn tolerates(tols: &[Toleration], key: &str, value: &str, effect: TaintEffect) -> bool {
@@ -944,20 +1071,17 @@ fn filter(ni: &NodeInfo, spec: &PodSpec, req: &Resources, tolerates_unsched: boo
         return false;
     }
     // TaintToleration: NoSchedule and NoExecute taints must be tolerated.
-    if ni.has_hard_taints {
-        for t in &node.spec.taints {
-            if t.effect != TaintEffect::PreferNoSchedule && !spec.tolerations.iter().any(|x| x.tolerates(t)) {
-                *rejected.taints.entry((t.key.clone(), t.value.clone())).or_default() += 1;
-                return false;
-            }
-        }
+    if let Some(t) = untolerated_hard_taint(ni, &spec.tolerations) {
+        *rejected.taints.entry((t.key.clone(), t.value.clone())).or_default() += 1;
+        return false;
     }
     // NodeAffinity: nodeSelector and required terms.
     if !node_affinity_matches(&node.meta.name, &node.meta.labels, &spec.node_selector, &spec.node_affinity) {
         rejected.affinity += 1;
         return false;
     }
-    // NodeResourcesFit
+    // NodeResourcesFit (`fitsRequest`): the pod count always, cpu and
+    // memory only when requested.
     let alloc = &ni.allocatable;
     let mut ok = true;
     if ni.requested.pods + req.pods > alloc.pods {
@@ -1007,10 +1131,7 @@ fn count_prefer_no_schedule(ni: &NodeInfo, tols: &[Toleration]) -> u32 {
 fn node_score(ni: &NodeInfo, nonzero: &Resources, req: &Resources) -> i64 {
     let a = &ni.allocatable;
     let Some((cf, mf)) = ni.alloc_f else {
-        let fit = (least_allocated(ni.nonzero_requested.cpu_m + nonzero.cpu_m, a.cpu_m)
-            + least_allocated(ni.nonzero_requested.memory + nonzero.memory, a.memory))
-            / 2;
-        return fit + balanced_allocation(&ni.requested, req, a);
+        return least_allocated_score(&ni.nonzero_requested, nonzero, a) + balanced_allocation(&ni.requested, req, a);
     };
     let least = |r: u64, cap: u64, capf: f64| -> i64 {
         if r > cap {
@@ -1026,6 +1147,24 @@ fn node_score(ni: &NodeInfo, nonzero: &Resources, req: &Resources) -> i64 {
     let fc = clamp((ni.requested.cpu_m + req.cpu_m) as i64 as f64 / cf);
     let fm = clamp((ni.requested.memory + req.memory) as i64 as f64 / mf);
     fit + ((1.0 - (fc - fm).abs() / 2.0) * 100.0) as i64
+}
+
+/// `leastResourceScorer` for cpu and memory, weights 1:1: a resource the
+/// node has none of is left out (`resourceAllocationScorer.score` leaves
+/// allocatable 0 unset and the scorer skips it), none left scores 0.
+fn least_allocated_score(used: &Resources, pod: &Resources, alloc: &Resources) -> i64 {
+    let (mut sum, mut weights) = (0, 0);
+    for (requested, capacity) in [(used.cpu_m + pod.cpu_m, alloc.cpu_m), (used.memory + pod.memory, alloc.memory)] {
+        if capacity > 0 {
+            sum += least_allocated(requested, capacity);
+            weights += 1;
+        }
+    }
+    if weights == 0 {
+        0
+    } else {
+        sum / weights
+    }
 }
 
 /// `leastRequestedScore`: (capacity − requested) × 100 / capacity, in
@@ -1046,15 +1185,14 @@ fn least_allocated(requested: u64, capacity: u64) -> i64 {
 }
 
 /// `balancedResourceScorer` for cpu and memory: (1 − |f_cpu − f_mem| / 2) × 100
-/// with fractions capped at 1.
+/// with fractions capped at 1 (an over-committed resource counts as full).
+/// A resource the node has none of is left out, and with fewer than two
+/// left the deviation is 0 (score 100).
 fn balanced_allocation(requested: &Resources, req: &Resources, alloc: &Resources) -> i64 {
-    let frac = |r: u64, a: u64| {
-        if a == 0 {
-            1.0
-        } else {
-            (r as f64 / a as f64).min(1.0)
-        }
-    };
+    if alloc.cpu_m == 0 || alloc.memory == 0 {
+        return 100;
+    }
+    let frac = |r: u64, a: u64| (r as f64 / a as f64).min(1.0);
     let fc = frac(requested.cpu_m + req.cpu_m, alloc.cpu_m);
     let fm = frac(requested.memory + req.memory, alloc.memory);
     let std = (fc - fm).abs() / 2.0;
@@ -1135,6 +1273,241 @@ mod tests {
         let r = Resources { cpu_m: 500, memory: 0, pods: 1 };
         // f_cpu = 0.5, f_mem = 0 → std 0.25 → 75.
         assert_eq!(balanced_allocation(&Resources::default(), &r, &alloc), 75);
+    }
+
+    /// A Kubernetes-shaped cluster and pods for the tree-against-walk tests.
+    mod cluster {
+        use super::super::*;
+        use crate::objects::pod::{Container, NodeSelectorTerm, PullPolicy};
+        use crate::objects::selector::{Op, Requirement};
+        use rand::seq::SliceRandom;
+
+        const KEYS: [&str; 3] = ["dedicated", "node-role.kubernetes.io/control-plane", "spot"];
+        const VALUES: [&str; 2] = ["", "ml"];
+        const EFFECTS: [TaintEffect; 3] =
+            [TaintEffect::NoSchedule, TaintEffect::PreferNoSchedule, TaintEffect::NoExecute];
+        const GI: u64 = 1 << 30;
+
+        /// Nodes of few shapes (ties are common), some cordoned, some
+        /// tainted, a few with no cpu or no memory allocatable.
+        pub fn node(rng: &mut ChaCha8Rng, name: &str) -> Node {
+            let cpu = if rng.gen_bool(0.03) { 0 } else { *[2000, 4000, 4000].choose(rng).expect("some") };
+            let memory = if rng.gen_bool(0.03) { 0 } else { *[4 * GI, 8 * GI, 8 * GI].choose(rng).expect("some") };
+            let mut n = crate::testutil::node(name, cpu, memory);
+            n.status.allocatable.pods = *[3, 8, 110].choose(rng).expect("some");
+            n.spec.unschedulable = rng.gen_bool(0.15);
+            for _ in 0..2 {
+                if rng.gen_bool(0.3) {
+                    n.spec.taints.push(Taint {
+                        key: KEYS.choose(rng).expect("some").to_string(),
+                        value: VALUES.choose(rng).expect("some").to_string(),
+                        effect: *EFFECTS.choose(rng).expect("some"),
+                        time_added: None,
+                    });
+                }
+            }
+            if rng.gen_bool(0.5) {
+                Rc::make_mut(&mut n.meta.labels).insert("disk".into(), "ssd".into());
+            }
+            n
+        }
+
+        /// Pods of few shapes, often requesting nothing, often tolerating
+        /// something; a few with node constraints or preferences.
+        pub fn pod(rng: &mut ChaCha8Rng) -> PodSpec {
+            let mut c = Container::new("c", "img", PullPolicy::IfNotPresent);
+            c.requests.cpu_m = *[0, 0, 100, 500, 1500].choose(rng).expect("some");
+            c.requests.memory = *[0, 0, GI / 8, GI, 3 * GI].choose(rng).expect("some");
+            c.has_cpu_request = c.requests.cpu_m > 0 || rng.gen_bool(0.2);
+            c.has_memory_request = c.requests.memory > 0 || rng.gen_bool(0.2);
+            let mut spec = PodSpec { containers: Rc::from([c]), ..Default::default() };
+            for _ in 0..3 {
+                if rng.gen_bool(0.3) {
+                    let exists = rng.gen_bool(0.5);
+                    let key = if exists && rng.gen_bool(0.1) { "" } else { KEYS.choose(rng).expect("some") };
+                    spec.tolerations.push(Toleration {
+                        key: key.into(),
+                        exists,
+                        value: VALUES.choose(rng).expect("some").to_string().into(),
+                        effect: if rng.gen_bool(0.3) { None } else { Some(*EFFECTS.choose(rng).expect("some")) },
+                        toleration_seconds: None,
+                    });
+                }
+            }
+            if rng.gen_bool(0.1) {
+                spec.tolerations.push(Toleration {
+                    key: TAINT_UNSCHEDULABLE.into(),
+                    exists: true,
+                    value: "".into(),
+                    effect: Some(TaintEffect::NoSchedule),
+                    toleration_seconds: None,
+                });
+            }
+            let ssd = || NodeSelectorTerm {
+                match_expressions: vec![Requirement { key: "disk".into(), op: Op::In, values: vec!["ssd".into()] }],
+                match_fields: vec![],
+            };
+            match rng.gen_range(0..20) {
+                0 => {
+                    spec.node_selector.insert("disk".into(), "ssd".into());
+                }
+                1 => spec.node_affinity.preferred.push((5, ssd())),
+                2 => spec.node_affinity.required = Some(vec![ssd()]),
+                _ => {}
+            }
+            spec
+        }
+
+        /// Requests of a pod bound with `nodeName` (no filter ran): up to
+        /// well past a node's allocatable.
+        pub fn preset(rng: &mut ChaCha8Rng) -> Resources {
+            Resources { cpu_m: rng.gen_range(0..6000), memory: rng.gen_range(0..12 * GI), pods: 1 }
+        }
+    }
+
+    /// The fast path against the walk on random clusters as real ones
+    /// look (see `cluster`), with nodes changing and pods binding between
+    /// cycles. In every cycle the tree must answer exactly when it can (a
+    /// pod without node constraints or preferences, a feasible window with
+    /// no intolerable PreferNoSchedule taint), and then agree with the walk
+    /// on the node, the processed and feasible counts and the tie-break
+    /// draws; and the walk must agree with a plain walk over `filter`.
+    fn tree_against_walk(seed: u64, nodes: usize, pct: u32, cycles: usize) {
+        use rand::SeedableRng;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut s = Scheduler::new(seed);
+        let mut bound: Vec<(usize, Resources, Resources)> = Vec::new();
+        for i in 0..nodes {
+            let name = format!("node-{i}");
+            let n = Rc::new(cluster::node(&mut rng, &name));
+            s.push_node(NodeInfo::new(name.into(), n));
+            if rng.gen_bool(0.2) {
+                let r = cluster::preset(&mut rng);
+                s.nodes[i].reserve(r, r);
+                s.sync(i);
+                bound.push((i, r, r));
+            }
+        }
+        for _ in 0..cycles {
+            // The cluster changes: a node's taints, cordon or capacity; a
+            // pod leaves; a pod bound with `nodeName` over-commits a node.
+            if rng.gen_bool(0.15) {
+                let i = rng.gen_range(0..nodes);
+                let name = format!("node-{i}");
+                let n = Rc::new(cluster::node(&mut rng, &name));
+                s.update_node(i, n);
+            }
+            if rng.gen_bool(0.15) && !bound.is_empty() {
+                let (i, r, z) = bound.swap_remove(rng.gen_range(0..bound.len()));
+                s.nodes[i].unreserve(r, z);
+                s.sync(i);
+            }
+            if rng.gen_bool(0.1) {
+                let (i, r) = (rng.gen_range(0..nodes), cluster::preset(&mut rng));
+                s.nodes[i].reserve(r, r);
+                s.sync(i);
+                bound.push((i, r, r));
+            }
+            let spec = cluster::pod(&mut rng);
+            let (req, nonzero) = (spec.requests(), spec.nonzero_requests());
+            let (class, tols) = s.classify(&spec, &req, &nonzero);
+            let c = Cycle {
+                start: s.next_start,
+                want: s.num_to_find(pct),
+                class,
+                tols,
+                req,
+                nonzero,
+                spec: &spec,
+                simple: spec.node_selector.is_empty() && spec.node_affinity.required.is_none(),
+                tolerates_unsched: tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule),
+            };
+            // The plain walk over the filters.
+            let mut feasible = Vec::new();
+            let mut processed = 0;
+            for i in (c.start..nodes).chain(0..c.start) {
+                if feasible.len() == c.want {
+                    break;
+                }
+                processed += 1;
+                if filter(&s.nodes[i], &spec, &req, c.tolerates_unsched, &mut Rejections::default()) {
+                    feasible.push(i);
+                }
+            }
+            let answerable = c.simple
+                && spec.node_affinity.preferred.is_empty()
+                && !feasible.is_empty()
+                && feasible.iter().all(|&i| count_prefer_no_schedule(&s.nodes[i], &spec.tolerations) == 0);
+
+            let before = s.rng.clone();
+            let by_tree = s.choose_by_tree(&c);
+            let after_tree = std::mem::replace(&mut s.rng, before);
+            let walked = s.choose_by_walk(&c, &mut Rejections::default());
+            assert_eq!((walked.processed, walked.found), (processed, feasible.len()), "seed {seed}");
+            assert!(walked.node.is_none_or(|i| feasible.contains(&i)));
+            assert_eq!(by_tree.is_some(), answerable, "seed {seed}: tree answered {by_tree:?}, walk {walked:?}");
+            if let Some(t) = by_tree {
+                assert_eq!(t, walked, "seed {seed}");
+                assert_eq!(after_tree.get_word_pos(), s.rng.get_word_pos(), "seed {seed}: tie-break draws differ");
+            }
+            s.next_start = (c.start + walked.processed) % nodes;
+            if let Some(i) = walked.node {
+                s.nodes[i].reserve(req, nonzero);
+                s.sync(i);
+                bound.push((i, req, nonzero));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn tree_chooses_what_the_walk_chooses(
+            seed in proptest::prelude::any::<u64>(),
+            nodes in 1usize..260,
+            pct in proptest::sample::select(vec![0u32, 0, 10, 50]),
+        ) {
+            tree_against_walk(seed, nodes, pct, 150);
+        }
+    }
+
+    /// A pod requesting nothing fits a node over-committed by a pod bound
+    /// with `nodeName` (`fitsRequest` checks only what the pod requests),
+    /// and the tree counts that node feasible as the walk does.
+    #[test]
+    fn zero_request_pod_fits_an_over_committed_node() {
+        let mut s = Scheduler::new(1);
+        for name in ["a", "b"] {
+            s.push_node(NodeInfo::new(name.into(), Rc::new(crate::testutil::node(name, 1000, 1 << 30))));
+        }
+        let over = Resources { cpu_m: 1500, memory: 2 << 30, pods: 1 };
+        s.nodes[0].reserve(over, over);
+        s.sync(0);
+        let spec = PodSpec::default();
+        let (req, nonzero) = (spec.requests(), spec.nonzero_requests());
+        let (class, tols) = s.classify(&spec, &req, &nonzero);
+        let c =
+            Cycle { start: 0, want: 2, class, tols, req, nonzero, spec: &spec, simple: true, tolerates_unsched: false };
+        let tree = s.choose_by_tree(&c).expect("the tree answers");
+        let walk = s.choose_by_walk(&c, &mut Rejections::default());
+        assert_eq!(tree.found, 2);
+        assert_eq!(tree, walk);
+        // Over-committed in both: LeastAllocated 0, BalancedAllocation with
+        // both fractions capped at 1, 100.
+        assert_eq!(node_score(&s.nodes[0], &nonzero, &req), 100);
+    }
+
+    /// A resource with no allocatable is left out of both scores.
+    #[test]
+    fn zero_allocatable_is_left_out_of_the_scores() {
+        let alloc = Resources { cpu_m: 0, memory: 1000, pods: 10 };
+        let used = Resources { cpu_m: 0, memory: 250, pods: 1 };
+        let pod = Resources::default();
+        assert_eq!(least_allocated_score(&used, &pod, &alloc), 75);
+        assert_eq!(balanced_allocation(&used, &pod, &alloc), 100);
+        let none = Resources { cpu_m: 0, memory: 0, pods: 10 };
+        assert_eq!(least_allocated_score(&used, &pod, &none), 0);
+        assert_eq!(balanced_allocation(&used, &pod, &none), 100);
     }
 
     #[test]

@@ -1,18 +1,42 @@
-//! A segment tree over the scheduler's nodes for one pod request class.
+//! A segment tree over the scheduler's nodes for one kind of pod.
 //!
-//! For a pod without node constraints, on nodes that are neither cordoned
-//! nor tainted, a scheduling cycle (k8s-semantics §6.5) is: from the
-//! rotating start, walk the ring of nodes until `numFeasibleNodesToFind`
-//! fit, then take the best score among those, ties broken by the
-//! scheduler's stream in walk order. Whether a node fits and what it scores
-//! depend only on the node and the pod's requests, so one tree per request
-//! class keeps, for every range of nodes, how many fit, their best score and
-//! how many share it. The walk is then a few O(log n) descents instead of a
-//! visit to hundreds of nodes per pod, and it picks exactly the node the
-//! walk would (a property test below checks it against the walk).
+//! For a pod whose filters and scores depend only on the node and on what
+//! the pod requests and tolerates, a scheduling cycle is (upstream
+//! `pkg/scheduler/schedule_one.go`: `findNodesThatPassFilters`,
+//! `numFeasibleNodesToFind`, `selectHost`): from the rotating start, walk
+//! the ring of nodes until `numFeasibleNodesToFind` pass every filter, then
+//! take the best score among those, ties broken by the scheduler's stream
+//! in walk order. So one tree per such kind of pod keeps, for every range
+//! of nodes, how many are feasible, their best score and how many share
+//! it. The walk is then a few O(log n) descents instead of a visit to
+//! hundreds of nodes per pod, and it picks exactly the node the walk would
+//! (property tests here and in `scheduler` check it against the walk).
+//!
+//! A feasible node whose score depends on the other nodes scored with it
+//! (a score normalized over the window, such as TaintToleration's for an
+//! intolerable PreferNoSchedule taint) is a leaf of its own kind,
+//! [`Leaf::Unscored`]: it counts as feasible and outranks every score, so
+//! a window holding one has [`UNSCORED`] as its best, for the caller to
+//! take the walk.
 
-/// Leaf value of a node that does not fit.
+/// Best score of a range without a feasible node.
 const NONE: i32 = i32::MIN;
+
+/// The best "score" of a range holding an unscored feasible node.
+pub const UNSCORED: i32 = i32::MAX;
+
+/// What one node is for the pods of one tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leaf {
+    /// Some filter rejects the node: the walk visits it (it counts as
+    /// processed) but it is never chosen.
+    Infeasible,
+    /// Feasible, with a score that is final as computed (neither
+    /// `i32::MIN` nor [`UNSCORED`]).
+    Scored(i32),
+    /// Feasible, but its score needs the rest of the window.
+    Unscored,
+}
 
 /// The nodes a cycle examined, as up to two ranges in walk order (the
 /// second after wrapping round the ring).
@@ -28,24 +52,26 @@ pub struct Window {
 /// One tree node: what it knows of its range of cluster nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Agg {
-    /// Best score of a fitting node in the range (`NONE` if none fits).
+    /// Best score of a feasible node in the range (`NONE` if none,
+    /// `UNSCORED` if one is unscored).
     max: i32,
-    /// How many fitting nodes in the range have that score.
+    /// How many feasible nodes in the range have that score.
     ties: u32,
-    /// How many nodes in the range fit.
+    /// How many nodes in the range are feasible.
     fit: u32,
 }
 
 impl Agg {
     const EMPTY: Agg = Agg { max: NONE, ties: 0, fit: 0 };
 
-    fn leaf(leaf: Option<i32>) -> Agg {
+    fn leaf(leaf: Leaf) -> Agg {
         match leaf {
-            Some(s) => {
-                debug_assert!(s != NONE);
+            Leaf::Scored(s) => {
+                debug_assert!(s != NONE && s != UNSCORED);
                 Agg { max: s, ties: 1, fit: 1 }
             }
-            None => Agg::EMPTY,
+            Leaf::Unscored => Agg { max: UNSCORED, ties: 1, fit: 1 },
+            Leaf::Infeasible => Agg::EMPTY,
         }
     }
 
@@ -65,8 +91,8 @@ pub struct ScoreTree {
 }
 
 impl ScoreTree {
-    /// A tree over `leaves`: `Some(score)` for a node that fits.
-    pub fn new(leaves: impl ExactSizeIterator<Item = Option<i32>>) -> Self {
+    /// A tree over `leaves`, one per node in walk order.
+    pub fn new(leaves: impl ExactSizeIterator<Item = Leaf>) -> Self {
         let n = leaves.len();
         let size = n.next_power_of_two().max(1);
         let mut t = vec![Agg::EMPTY; 2 * size];
@@ -88,7 +114,7 @@ impl ScoreTree {
     }
 
     /// Node `i` changed: its new leaf value.
-    pub fn set(&mut self, i: usize, leaf: Option<i32>) {
+    pub fn set(&mut self, i: usize, leaf: Leaf) {
         let mut v = self.size + i;
         let new = Agg::leaf(leaf);
         if self.t[v] == new {
@@ -107,8 +133,8 @@ impl ScoreTree {
         }
     }
 
-    /// The walk from `start` that stops once `want` nodes fit (or after
-    /// every node): which nodes it visited.
+    /// The walk from `start` that stops once `want` nodes are feasible (or
+    /// after every node): which nodes it visited.
     pub fn window(&self, start: usize, want: usize) -> Window {
         let n = self.n;
         if want == 0 {
@@ -127,7 +153,8 @@ impl ScoreTree {
         Window { processed: n, found: first + before, parts: [(start, n), (0, start)] }
     }
 
-    /// The best score in the window and how many fitting nodes have it.
+    /// The best score in the window (`UNSCORED` if it holds an unscored
+    /// node) and how many feasible nodes have it.
     pub fn best(&self, w: &Window) -> (i32, u32) {
         let a = Agg::join(self.fold(w.parts[0].0, w.parts[0].1), self.fold(w.parts[1].0, w.parts[1].1));
         (a.max, a.ties)
@@ -210,7 +237,7 @@ impl ScoreTree {
         &out[..nl + out.len() - nr]
     }
 
-    /// The position of the `k`-th (from 1) fitting node; it exists.
+    /// The position of the `k`-th (from 1) feasible node; it exists.
     fn kth_fit(&self, k: usize) -> usize {
         let mut k = k as u32;
         let mut v = 1;
@@ -232,50 +259,80 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The walk itself: (processed, found, best, nodes tied at best in walk order).
-    fn walk(leaves: &[Option<i32>], start: usize, want: usize) -> (usize, usize, Option<i32>, Vec<usize>) {
-        let n = leaves.len();
-        let (mut processed, mut found, mut best, mut tied) = (0, 0, None::<i32>, Vec::new());
-        for i in (start..n).chain(0..start) {
-            if found == want {
-                break;
-            }
-            processed += 1;
-            if let Some(s) = leaves[i] {
-                found += 1;
-                if best.is_none_or(|b| s > b) {
-                    best = Some(s);
-                    tied.clear();
-                }
-                if best == Some(s) {
-                    tied.push(i);
-                }
-            }
-        }
-        (processed, found, best, tied)
+    /// What the walk sees of a window.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Walked {
+        processed: usize,
+        found: usize,
+        best: Option<i32>,
+        /// Scored nodes tied at `best`, in walk order.
+        tied: Vec<usize>,
+        unscored: u32,
     }
 
-    fn check(leaves: &[Option<i32>], start: usize, want: usize, t: &ScoreTree) {
-        let (processed, found, best, tied) = walk(leaves, start, want);
-        let w = t.window(start, want);
-        assert_eq!((w.processed, w.found), (processed, found), "start {start} want {want}");
-        if found > 0 {
-            let (b, ties) = t.best(&w);
-            assert_eq!(Some(b), best);
-            assert_eq!(ties as usize, tied.len());
-            for (k, &node) in tied.iter().enumerate() {
-                assert_eq!(t.nth_best(&w, b, k as u32), node);
+    /// The walk itself.
+    fn walk(leaves: &[Leaf], start: usize, want: usize) -> Walked {
+        let n = leaves.len();
+        let mut w = Walked { processed: 0, found: 0, best: None, tied: Vec::new(), unscored: 0 };
+        for i in (start..n).chain(0..start) {
+            if w.found == want {
+                break;
+            }
+            w.processed += 1;
+            match leaves[i] {
+                Leaf::Infeasible => {}
+                Leaf::Unscored => {
+                    w.found += 1;
+                    w.unscored += 1;
+                }
+                Leaf::Scored(s) => {
+                    w.found += 1;
+                    if w.best.is_none_or(|b| s > b) {
+                        w.best = Some(s);
+                        w.tied.clear();
+                    }
+                    if w.best == Some(s) {
+                        w.tied.push(i);
+                    }
+                }
             }
         }
+        w
+    }
+
+    fn check(leaves: &[Leaf], start: usize, want: usize, t: &ScoreTree) {
+        let walked = walk(leaves, start, want);
+        let w = t.window(start, want);
+        assert_eq!((w.processed, w.found), (walked.processed, walked.found), "start {start} want {want}");
+        let (score, ties) = t.best(&w);
+        if walked.unscored > 0 {
+            assert_eq!((score, ties), (UNSCORED, walked.unscored));
+        } else {
+            assert_eq!(ties as usize, walked.tied.len());
+            if let Some(best) = walked.best {
+                assert_eq!(score, best);
+                for (k, &node) in walked.tied.iter().enumerate() {
+                    assert_eq!(t.nth_best(&w, score, k as u32), node);
+                }
+            }
+        }
+    }
+
+    fn leaf() -> impl Strategy<Value = Leaf> {
+        prop_oneof![
+            3 => Just(Leaf::Infeasible),
+            6 => (0i32..6).prop_map(Leaf::Scored),
+            1 => Just(Leaf::Unscored),
+        ]
     }
 
     proptest! {
         #[test]
         fn picks_what_the_walk_picks(
-            leaves in proptest::collection::vec(proptest::option::weighted(0.7, 0i32..6), 1..70),
+            leaves in proptest::collection::vec(leaf(), 1..70),
             start_frac in 0.0f64..1.0,
             want in 1usize..80,
-            updates in proptest::collection::vec((0usize..70, proptest::option::weighted(0.7, 0i32..6)), 0..20),
+            updates in proptest::collection::vec((0usize..70, leaf()), 0..20),
         ) {
             let mut leaves = leaves;
             let n = leaves.len();
