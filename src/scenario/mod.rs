@@ -10,6 +10,7 @@ pub mod action;
 pub mod error;
 pub mod expect;
 pub mod kubectl;
+pub mod limits;
 pub mod manifest;
 pub mod reader;
 pub mod workload;
