@@ -17,6 +17,11 @@ use crate::sim::SimDuration;
 /// fails at once.
 pub const MAX_INPUT_BYTES: u64 = 64 << 20;
 
+/// Most bytes read from all the input files of one scenario together
+/// (256 MiB): a scenario that names the same large manifest file many
+/// times stops here.
+pub const MAX_TOTAL_INPUT_BYTES: u64 = 256 << 20;
+
 /// Most nodes a scenario may declare (`cluster.nodes` counts plus
 /// `addNode`s): 20 × the 5,000-node envelope.
 pub const MAX_NODES: u64 = 100_000;

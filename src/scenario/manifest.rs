@@ -247,17 +247,11 @@ fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind
     f.skip(&["status"]);
     let mut s = r.fields(spec, &spec_path)?;
     let replicas = match s.get("replicas") {
-        Some(n) => {
-            let v = r.int(n, &s.field("replicas"))?;
-            if v < 0 {
-                r.err(n, &s.field("replicas"), format!("must be greater than or equal to 0, got {}", v));
-                return None;
-            }
-            v.min(i32::MAX as i64) as i32
-        }
+        Some(n) => r.int32(n, &s.field("replicas"))?,
         None => 1,
     };
-    let min_ready_seconds = s.get("minReadySeconds").and_then(|n| r.uint(n, "minReadySeconds")).unwrap_or(0);
+    let min_ready_seconds =
+        s.get("minReadySeconds").and_then(|n| r.int32(n, &s.field("minReadySeconds"))).unwrap_or(0) as u64;
     let tpath = s.field("template");
     let Some(tnode) = s.get("template") else {
         r.err(spec, &tpath, "template is required");
@@ -438,11 +432,18 @@ pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Opti
     let node_name = f.get("nodeName").and_then(|n| r.str(n, "nodeName")).map(Rc::from);
     let tolerations =
         f.get("tolerations").map(|n| decode_tolerations(r, n, &f.field("tolerations"))).unwrap_or_default();
-    let termination_grace_period_seconds =
-        f.get("terminationGracePeriodSeconds").and_then(|n| r.uint(n, "terminationGracePeriodSeconds")).unwrap_or(30);
+    // int64 in the API: a huge grace (20000000000 s) is legal; the store
+    // saturates the deletion time it computes from it.
+    let termination_grace_period_seconds = f
+        .get("terminationGracePeriodSeconds")
+        .and_then(|n| r.uint(n, &f.field("terminationGracePeriodSeconds")))
+        .unwrap_or(30);
     let scheduler_name =
         f.get("schedulerName").and_then(|n| r.str(n, "schedulerName")).unwrap_or_else(|| DEFAULT_SCHEDULER.into());
-    let priority = f.get("priority").and_then(|n| r.int(n, "priority")).unwrap_or(0) as i32;
+    let priority = f
+        .get("priority")
+        .and_then(|n| r.int_in(n, &f.field("priority"), i32::MIN as i64, i32::MAX as i64))
+        .unwrap_or(0) as i32;
     let node_affinity = match f.get("affinity") {
         Some(a) => decode_affinity(r, a, &f.field("affinity"), what),
         None => NodeAffinity::default(),
@@ -552,7 +553,7 @@ fn decode_tolerations(r: &mut Reader, node: &Y, path: &str) -> Vec<Toleration> {
             },
             None => None,
         };
-        let toleration_seconds = f.get("tolerationSeconds").and_then(|n| r.int(n, "tolerationSeconds"));
+        let toleration_seconds = f.get("tolerationSeconds").and_then(|n| r.int(n, &format!("{}.tolerationSeconds", p)));
         r.done(f, Unknown::Error, " in a toleration");
         let exists = match op.as_str() {
             "Exists" => true,
@@ -645,10 +646,16 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
             let Some(mut pf) = r.fields(p, &ip) else {
                 continue;
             };
-            let container_port = pf.get("containerPort").and_then(|n| r.uint(n, &format!("{}.containerPort", ip)));
-            let pname = pf.get("name").and_then(|n| r.str(n, "name"));
-            let protocol = pf.get("protocol").and_then(|n| r.str(n, "protocol")).unwrap_or_else(|| "TCP".into());
-            let host_port = pf.get("hostPort").and_then(|n| r.uint(n, "hostPort")).map(|v| v as u16);
+            let container_port = pf.get("containerPort").and_then(|n| r.int(n, &format!("{}.containerPort", ip)));
+            let pname = pf.get("name").and_then(|n| r.str(n, &format!("{}.name", ip)));
+            let protocol =
+                pf.get("protocol").and_then(|n| r.str(n, &format!("{}.protocol", ip))).unwrap_or_else(|| "TCP".into());
+            // hostPort 0 means none (`validateContainerPorts`).
+            let host_port = pf
+                .get("hostPort")
+                .and_then(|n| r.int_in(n, &format!("{}.hostPort", ip), 0, 65535))
+                .filter(|&v| v != 0)
+                .map(|v| v as u16);
             r.done(pf, Unknown::Warn, what);
             match container_port {
                 Some(cp) if (1..=65535).contains(&cp) => {
@@ -668,8 +675,8 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
                 let Some(mut m) = r.fields(n, &p) else {
                     return (None, None);
                 };
-                let cpu = m.get("cpu").and_then(|x| r.quantity(x, &format!("{}.cpu", p))).map(|q| q.millicores());
-                let mem = m.get("memory").and_then(|x| r.quantity(x, &format!("{}.memory", p))).map(|q| q.value());
+                let cpu = m.get("cpu").and_then(|x| r.cpu(x, &format!("{}.cpu", p)));
+                let mem = m.get("memory").and_then(|x| r.bytes(x, &format!("{}.memory", p)));
                 r.done(m, Unknown::Warn, what);
                 (cpu, mem)
             };
@@ -744,14 +751,11 @@ fn decode_probe(r: &mut Reader, node: &Y, path: &str, kind: ProbeKind) -> Option
     let mut f = r.fields(node, path)?;
     f.skip(&["httpGet", "tcpSocket", "exec", "grpc"]);
     let mut p = Probe::with_defaults(handler);
+    // Probe fields are int32 (`k8s.io/api/core/v1` `Probe`).
     let num = |r: &mut Reader, f: &mut Fields, key: &str, min: u64, slot: &mut u64| {
         if let Some(n) = f.get(key) {
-            if let Some(v) = r.uint(n, &f.field(key)) {
-                if v < min {
-                    r.err(n, &f.field(key), format!("must be greater than or equal to {}", min));
-                } else {
-                    *slot = v;
-                }
+            if let Some(v) = r.int_in(n, &f.field(key), min as i64, i32::MAX as i64) {
+                *slot = v as u64;
             }
         }
     };
@@ -761,7 +765,9 @@ fn decode_probe(r: &mut Reader, node: &Y, path: &str, kind: ProbeKind) -> Option
     num(r, &mut f, "successThreshold", 1, &mut p.success_threshold);
     num(r, &mut f, "failureThreshold", 1, &mut p.failure_threshold);
     if let Some(n) = f.get("terminationGracePeriodSeconds") {
-        p.termination_grace_period_seconds = r.uint(n, &f.field("terminationGracePeriodSeconds"));
+        // `validateProbe`: a probe-level grace must be positive.
+        p.termination_grace_period_seconds =
+            r.int_in(n, &f.field("terminationGracePeriodSeconds"), 1, i64::MAX).map(|v| v as u64);
     }
     if kind != ProbeKind::Readiness && p.success_threshold != 1 {
         let n = f.get("successThreshold").unwrap_or(node);
@@ -825,7 +831,8 @@ fn decode_handler(r: &mut Reader, node: &Y, path: &str, hook: bool) -> Option<Ha
         }
         "sleep" if hook => {
             let mut f = r.fields(h, &hp)?;
-            let seconds = f.get("seconds").and_then(|n| r.uint(n, &format!("{}.seconds", hp)));
+            let seconds =
+                f.get("seconds").and_then(|n| r.int_in(n, &format!("{}.seconds", hp), 0, i64::MAX)).map(|v| v as u64);
             r.done(f, Unknown::Error, " in sleep");
             Handler::Sleep { seconds: seconds? }
         }
@@ -855,13 +862,13 @@ pub fn decode_resources(r: &mut Reader, node: &Y, path: &str, default_pods: u64)
         return out;
     };
     if let Some(n) = f.get("cpu") {
-        out.cpu_m = r.quantity(n, &f.field("cpu")).map(|q| q.millicores()).unwrap_or(0);
+        out.cpu_m = r.cpu(n, &f.field("cpu")).unwrap_or(0);
     }
     if let Some(n) = f.get("memory") {
-        out.memory = r.quantity(n, &f.field("memory")).map(|q| q.value()).unwrap_or(0);
+        out.memory = r.bytes(n, &f.field("memory")).unwrap_or(0);
     }
     if let Some(n) = f.get("pods") {
-        out.pods = r.quantity(n, &f.field("pods")).map(|q| q.value()).unwrap_or(default_pods);
+        out.pods = r.bytes(n, &f.field("pods")).unwrap_or(default_pods);
     }
     f.skip(&["ephemeral-storage", "hugepages-1Gi", "hugepages-2Mi"]);
     r.done(f, Unknown::Error, " in node resources");

@@ -112,8 +112,42 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An integer in `min..=max`: Kubernetes' `int32` fields (replicas,
+    /// ports, probe seconds) and the like. Out of range is a field error,
+    /// never a wrap.
+    pub fn int_in(&mut self, node: &Node, field: &str, min: i64, max: i64) -> Option<i64> {
+        let i = self.int_checked(node, field)?;
+        if i < min {
+            self.err(node, field, format!("must be greater than or equal to {}, got {}", min, i));
+            return None;
+        }
+        if i > max {
+            self.err(node, field, format!("must be less than or equal to {}, got {}", max, i));
+            return None;
+        }
+        Some(i)
+    }
+
+    /// A non-negative `int32`.
+    pub fn int32(&mut self, node: &Node, field: &str) -> Option<i32> {
+        self.int_in(node, field, 0, i32::MAX as i64).map(|v| v as i32)
+    }
+
+    /// Like `int`, but an integer beyond `int64` (which YAML resolves as
+    /// a float) is named as out of range.
+    fn int_checked(&mut self, node: &Node, field: &str) -> Option<i64> {
+        if let (Some(Resolved::Float(_)), Some(text)) = (node.resolve(), node.scalar_text()) {
+            let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                self.err(node, field, format!("`{}` is out of range: an integer must fit in int64", text));
+                return None;
+            }
+        }
+        self.int(node, field)
+    }
+
     pub fn uint(&mut self, node: &Node, field: &str) -> Option<u64> {
-        let i = self.int(node, field)?;
+        let i = self.int_checked(node, field)?;
         if i < 0 {
             self.err(node, field, format!("must be non-negative, got {}", i));
             return None;
@@ -174,6 +208,24 @@ impl<'a> Reader<'a> {
                 None
             }
         }
+    }
+
+    /// CPU as millicores (`MilliValue`, which must fit in `int64`).
+    pub fn cpu(&mut self, node: &Node, field: &str) -> Option<u64> {
+        let q = self.quantity(node, field)?;
+        match q.millicores_checked() {
+            Some(m) => Some(m),
+            None => {
+                let text = node.scalar_text().unwrap_or("");
+                self.err(node, field, format!("`{}` is too large: CPU must be at most 2^63-1 millicores", text));
+                None
+            }
+        }
+    }
+
+    /// A quantity as whole units (bytes, pods), rounded up.
+    pub fn bytes(&mut self, node: &Node, field: &str) -> Option<u64> {
+        self.quantity(node, field).map(|q| q.value())
     }
 
     pub fn seq<'n>(&mut self, node: &'n Node, field: &str) -> &'n [Node] {
