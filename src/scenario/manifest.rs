@@ -13,7 +13,8 @@
 //! policy Always, grace period 30 s, pull policy by tag, requests from
 //! limits, the RC selector from the template labels, replicas 1.
 
-use super::reader::{Fields, Reader, Unknown};
+use super::reader::{join, Fields, Reader, Unknown};
+use super::schema;
 use super::yaml::Node as Y;
 use super::yaml::Resolved;
 use crate::controllers::scheduler::DEFAULT_SCHEDULER;
@@ -97,6 +98,24 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
     };
     let kind_node = f.get("kind").expect("checked");
     let what = format!(" in {}", kind);
+    // Strict field validation, as `kubectl apply` asks of the apiserver
+    // (`fieldValidation=Strict`): for the kinds the simulator models, a
+    // field the type does not have is an error; the object is not decoded.
+    let modelled = matches!(
+        (api_version.as_str(), kind.as_str()),
+        ("v1", "Pod" | "ReplicationController" | "Namespace" | "Node")
+            | ("apps/v1" | "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "ReplicaSet")
+    );
+    if let Some(fields) = schema::for_kind(&kind).filter(|_| modelled) {
+        let mut unknown = Vec::new();
+        schema::unknown_fields(doc, fields, "", &mut unknown);
+        if !unknown.is_empty() {
+            for (key, p) in unknown {
+                r.err(key, &join(path, &p), format!("unknown field \"{}\"", p));
+            }
+            return None;
+        }
+    }
     let obj = match (api_version.as_str(), kind.as_str()) {
         ("v1", "Pod") => {
             let meta = decode_meta(r, &mut f, true)?;

@@ -13,6 +13,7 @@ pub mod kubectl;
 pub mod limits;
 pub mod manifest;
 pub mod reader;
+pub mod schema;
 pub mod workload;
 pub mod yaml;
 
