@@ -28,6 +28,7 @@ use crate::objects::probe::{ContainerProbes, Handler, PortRef, Probe, ProbeKind}
 use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
 use crate::objects::resources::Resources;
 use crate::objects::selector::{Op, Requirement, Selector};
+use crate::objects::validation;
 use crate::objects::{Namespace, Object, Unstructured};
 use crate::sim::SimTime;
 use std::collections::BTreeMap;
@@ -118,7 +119,7 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
     }
     let obj = match (api_version.as_str(), kind.as_str()) {
         ("v1", "Pod") => {
-            let meta = decode_meta(r, &mut f, true)?;
+            let meta = decode_meta(r, &mut f, "Pod", true)?;
             let spec_node = f.get("spec");
             let spec = match spec_node {
                 Some(s) => decode_pod_spec(r, s, &f.field("spec"), &what)?,
@@ -145,12 +146,12 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
             decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, &what)?
         }
         ("v1", "Namespace") => {
-            let meta = decode_meta(r, &mut f, false)?;
+            let meta = decode_meta(r, &mut f, &kind, false)?;
             f.skip(&["spec", "status"]);
             Object::Namespace(Rc::new(Namespace { meta }))
         }
         ("v1", "Node") => {
-            let meta = decode_meta(r, &mut f, false)?;
+            let meta = decode_meta(r, &mut f, &kind, false)?;
             let mut node = default_node(meta);
             if let Some(spec) = f.get("spec") {
                 let p = f.field("spec");
@@ -176,7 +177,7 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
             Object::Node(Rc::new(node))
         }
         (_, k) if NOT_SIMULATED.contains(&k) => {
-            let meta = decode_meta(r, &mut f, false)?;
+            let meta = decode_meta(r, &mut f, &kind, false)?;
             r.diag.warn_once(
                 format!("kind|{}", k),
                 format!("warning: {}:{}: kind {} is stored but not simulated", r.file, kind_node.pos.line, k),
@@ -197,7 +198,7 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
     Some(obj)
 }
 
-fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<ObjectMeta> {
+fn decode_meta(r: &mut Reader, f: &mut Fields, kind: &str, name_required: bool) -> Option<ObjectMeta> {
     let path = f.field("metadata");
     let Some(node) = f.get("metadata") else {
         r.err(f.node, &path, "missing metadata");
@@ -207,13 +208,8 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<Ob
     let mut meta = ObjectMeta::default();
     if let Some(n) = m.get("name") {
         let name = r.str(n, &m.field("name"))?;
-        if !valid_name(&name) {
-            r.err(
-                n,
-                &m.field("name"),
-                format!("`{}` is not a valid name (lowercase letters, digits, '-' and '.', at most 253)", name),
-            );
-        }
+        // `ValidateObjectMeta` with the kind's `NameFn`.
+        r.valid(n, &m.field("name"), &name, validation::object_name(kind, &name));
         meta.name = name.into();
     }
     if let Some(n) = m.get("generateName") {
@@ -228,18 +224,17 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<Ob
         return None;
     }
     if let Some(n) = m.get("namespace") {
-        meta.namespace = r.str(n, &m.field("namespace")).unwrap_or_default().into();
+        let ns = r.str(n, &m.field("namespace")).unwrap_or_default();
+        if !ns.is_empty() {
+            r.valid(n, &m.field("namespace"), &ns, validation::dns1123_label(&ns));
+        }
+        meta.namespace = ns.into();
     }
     if let Some(n) = m.get("labels") {
-        meta.labels = Rc::new(r.string_map(n, &m.field("labels")));
-        for (k, v) in meta.labels.iter() {
-            if v.len() > 63 || !v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-                r.err(n, &m.field("labels"), format!("invalid label value `{}` for `{}`", v, k));
-            }
-        }
+        meta.labels = Rc::new(r.labels(n, &m.field("labels")));
     }
     if let Some(n) = m.get("annotations") {
-        meta.annotations = Rc::new(r.string_map(n, &m.field("annotations")));
+        meta.annotations = Rc::new(r.annotations(n, &m.field("annotations")));
         check_behavior(r, n, &m.field("annotations"), &meta.annotations);
     }
     // Server-set fields of exported manifests: dropped, as apply drops them.
@@ -248,16 +243,8 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<Ob
     Some(meta)
 }
 
-fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
-}
-
 fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind, what: &str) -> Option<Object> {
-    let meta = decode_meta(r, f, false)?;
+    let meta = decode_meta(r, f, kind.as_str(), false)?;
     let spec_path = f.field("spec");
     let Some(spec) = f.get("spec") else {
         r.err(doc, &spec_path, format!("a {} needs a spec", kind.as_str()));
@@ -281,9 +268,9 @@ fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind
         Some(mn) => {
             let mp = t.field("metadata");
             let mut mf = r.fields(mn, &mp)?;
-            let labels = mf.get("labels").map(|n| r.string_map(n, &format!("{}.labels", mp))).unwrap_or_default();
+            let labels = mf.get("labels").map(|n| r.labels(n, &format!("{}.labels", mp))).unwrap_or_default();
             let ann =
-                mf.get("annotations").map(|n| r.string_map(n, &format!("{}.annotations", mp))).unwrap_or_default();
+                mf.get("annotations").map(|n| r.annotations(n, &format!("{}.annotations", mp))).unwrap_or_default();
             if let Some(n) = mf.get("annotations") {
                 check_behavior(r, n, &format!("{}.annotations", mp), &ann);
             }
@@ -625,7 +612,12 @@ pub fn decode_taints(r: &mut Reader, node: &Y, path: &str) -> Vec<Taint> {
 fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<Container> {
     let mut f = r.fields(node, path)?;
     let name = match f.get("name") {
-        Some(n) => r.str(n, &f.field("name"))?,
+        Some(n) => {
+            let name = r.str(n, &f.field("name"))?;
+            // `validateContainers`: a container name is a DNS-1123 label.
+            r.valid(n, &f.field("name"), &name, validation::dns1123_label(&name));
+            name
+        }
         None => {
             r.err(node, &f.field("name"), "container name is required");
             return None;

@@ -341,8 +341,9 @@ impl Loader<'_> {
         let Some(mut f) = self.r().fields(n, p) else {
             return vec![];
         };
-        let name = f.get("name").and_then(|x| self.r().str(x, &format!("{}.name", p)));
-        let prefix = f.get("namePrefix").and_then(|x| self.r().str(x, &format!("{}.namePrefix", p)));
+        let (f_name, f_prefix) = (f.get("name"), f.get("namePrefix"));
+        let name = f_name.and_then(|x| self.r().str(x, &format!("{}.name", p)));
+        let prefix = f_prefix.and_then(|x| self.r().str(x, &format!("{}.namePrefix", p)));
         let count_node = f.get("count");
         let count = count_node.and_then(|x| self.r().uint(x, &format!("{}.count", p)));
         let capacity = f
@@ -351,7 +352,7 @@ impl Loader<'_> {
         let allocatable = f
             .get("allocatable")
             .map(|x| manifest::decode_resources(&mut self.r(), x, &format!("{}.allocatable", p), cfg.max_pods as u64));
-        let labels = f.get("labels").map(|x| self.r().string_map(x, &format!("{}.labels", p))).unwrap_or_default();
+        let labels = f.get("labels").map(|x| self.r().labels(x, &format!("{}.labels", p))).unwrap_or_default();
         let taints = f
             .get("taints")
             .map(|x| manifest::decode_taints(&mut self.r(), x, &format!("{}.taints", p)))
@@ -393,6 +394,16 @@ impl Loader<'_> {
                 return vec![];
             }
         };
+        // A node's name is a DNS-1123 subdomain (`ValidateNodeName`):
+        // `Node_1` is refused. Generated names share their prefix, so the
+        // first and the longest (the last) stand for all.
+        let at = f_name.or(f_prefix).unwrap_or(n);
+        let field = if f_name.is_some() { format!("{}.name", p) } else { format!("{}.namePrefix", p) };
+        for name in [names.first(), names.last()].into_iter().flatten().collect::<BTreeSet<_>>() {
+            if !self.r().valid(at, &field, name, crate::objects::validation::object_name("Node", name)) {
+                return vec![];
+            }
+        }
         let cap = capacity.unwrap_or(crate::objects::resources::Resources {
             cpu_m: 2000,
             memory: 4 << 30,
@@ -552,7 +563,11 @@ impl Loader<'_> {
             return vec![];
         };
         let trace = f.get("trace");
-        let ns = f.get("namespace").and_then(|n| self.r().str(n, "namespace")).unwrap_or_else(|| "default".into());
+        let ns_node = f.get("namespace");
+        let ns = ns_node.and_then(|n| self.r().str(n, &format!("{}.namespace", p))).unwrap_or_else(|| "default".into());
+        if let Some(n) = ns_node {
+            self.r().valid(n, &format!("{}.namespace", p), &ns, crate::objects::validation::dns1123_label(&ns));
+        }
         self.r().done(f, Unknown::Error, " in a workload (expected trace, namespace)");
         let Some(tn) = trace else {
             self.r().err(w, p, "a workload needs `trace: FILE.csv`");
@@ -617,7 +632,9 @@ impl Loader<'_> {
                 };
                 let mut objs = Vec::new();
                 for (i, it) in items.iter().enumerate() {
-                    objs.extend(self.object_entry(it, &format!("{}[{}]", vp, i), None));
+                    // Defaulted as `objects:` and `kubectl apply -f` are, so
+                    // an `apply:` of an existing object finds it.
+                    objs.extend(self.object_entry(it, &format!("{}[{}]", vp, i), Some("default")));
                 }
                 if verb == "apply" {
                     Action::Apply(objs)
@@ -1137,10 +1154,9 @@ pub fn read_trace(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, Load
         let arrival = parse_seconds(get(0))
             .ok_or_else(|| err(line, "arrival", format!("`{}` is not a number of seconds", get(0))))?;
         let name = get(1).to_string();
-        if name.is_empty()
-            || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        {
-            return Err(err(line, "name", format!("`{}` is not a valid pod name", name)));
+        let problems = crate::objects::validation::object_name("Pod", &name);
+        if !problems.is_empty() {
+            return Err(err(line, "name", crate::objects::validation::invalid(&name, &problems)));
         }
         if !names.insert(name.clone()) {
             return Err(err(line, "name", format!("duplicate pod name `{}`", name)));

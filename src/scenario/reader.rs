@@ -5,6 +5,7 @@ use super::error::Diagnostics;
 use super::yaml::{Node, Resolved, Value};
 use crate::objects::duration::parse_duration;
 use crate::objects::quantity::{parse_quantity, Quantity};
+use crate::objects::validation;
 use crate::sim::SimDuration;
 use std::collections::BTreeMap;
 
@@ -226,6 +227,47 @@ impl<'a> Reader<'a> {
     /// A quantity as whole units (bytes, pods), rounded up.
     pub fn bytes(&mut self, node: &Node, field: &str) -> Option<u64> {
         self.quantity(node, field).map(|q| q.value())
+    }
+
+    /// Checks a value with one of `objects::validation`'s rules; a problem
+    /// is an error worded as the apiserver words it.
+    pub fn valid(&mut self, node: &Node, field: &str, value: &str, errs: Vec<String>) -> bool {
+        if errs.is_empty() {
+            return true;
+        }
+        self.err(node, field, validation::invalid(value, &errs));
+        false
+    }
+
+    /// `metadata.labels` (or any label map): keys are qualified names,
+    /// values label values (`ValidateLabels`).
+    pub fn labels(&mut self, node: &Node, field: &str) -> BTreeMap<String, String> {
+        let out = self.string_map(node, field);
+        if let Some(m) = node.as_map() {
+            for (k, v) in m {
+                let key = k.scalar_text().unwrap_or("");
+                let f = join(field, key);
+                self.valid(k, &f, key, validation::qualified_name(key));
+                if let Some(val) = out.get(key) {
+                    self.valid(v, &f, val, validation::label_value(val));
+                }
+            }
+        }
+        out
+    }
+
+    /// `metadata.annotations`: keys are qualified names
+    /// (`ValidateAnnotations`).
+    pub fn annotations(&mut self, node: &Node, field: &str) -> BTreeMap<String, String> {
+        let out = self.string_map(node, field);
+        if let Some(m) = node.as_map() {
+            for (k, _) in m {
+                let key = k.scalar_text().unwrap_or("");
+                // Upstream lower-cases annotation keys before the check.
+                self.valid(k, &join(field, key), key, validation::qualified_name(&key.to_ascii_lowercase()));
+            }
+        }
+        out
     }
 
     pub fn seq<'n>(&mut self, node: &'n Node, field: &str) -> &'n [Node] {
