@@ -167,7 +167,10 @@ fn is_image_reference(s: &str) -> bool {
         let (host, port) = domain.split_once(':').unwrap_or((domain, ""));
         let host_ok = !host.is_empty()
             && host.split('.').all(|l| {
-                !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                !l.is_empty()
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             });
         if !host_ok || (domain.contains(':') && (port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()))) {
             return false;
@@ -466,7 +469,14 @@ mod tests {
         assert_eq!(err("run x --image="), "--image is required");
         assert_eq!(err("run x"), "--image is required");
         assert_eq!(err("run x --image=Nginx"), "invalid image name \"Nginx\": invalid reference format");
-        for ok in ["nginx", "nginx:1.25", "luksa/kubia", "registry.k8s.io/pause:3.9", "localhost:5000/a/b:v1", "a@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"] {
+        for ok in [
+            "nginx",
+            "nginx:1.25",
+            "luksa/kubia",
+            "registry.k8s.io/pause:3.9",
+            "localhost:5000/a/b:v1",
+            "a@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
             assert!(is_image_reference(ok), "{}", ok);
         }
         for bad in ["nginx:", ":1", "a//b", "-a", "a:b:c", "a b"] {

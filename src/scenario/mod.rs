@@ -274,11 +274,7 @@ impl Loader<'_> {
     fn horizon(&mut self, n: &Y, field: &str) -> Option<SimTime> {
         let d = self.r().duration(n, field)?;
         if d > limits::MAX_HORIZON {
-            self.r().err(
-                n,
-                field,
-                format!("must be at most {} (the longest run)", limits::MAX_HORIZON),
-            );
+            self.r().err(n, field, format!("must be at most {} (the longest run)", limits::MAX_HORIZON));
             return None;
         }
         Some(SimTime(d.0))

@@ -88,7 +88,8 @@ const PROBE: &[F] = &[
 ];
 
 /// `Lifecycle` and `LifecycleHandler`.
-const LIFECYCLE: &[F] = &[("postStart", Obj(LIFECYCLE_HANDLER)), ("preStop", Obj(LIFECYCLE_HANDLER)), ("stopSignal", Leaf)];
+const LIFECYCLE: &[F] =
+    &[("postStart", Obj(LIFECYCLE_HANDLER)), ("preStop", Obj(LIFECYCLE_HANDLER)), ("stopSignal", Leaf)];
 const LIFECYCLE_HANDLER: &[F] =
     &[("exec", Obj(EXEC)), ("httpGet", Obj(HTTP_GET)), ("tcpSocket", Obj(TCP_SOCKET)), ("sleep", Obj(SLEEP))];
 
@@ -118,12 +119,8 @@ const SECURITY_CONTEXT: &[F] = &[
 ];
 const CAPABILITIES: &[F] = &[("add", Leaf), ("drop", Leaf)];
 const SE_LINUX_OPTIONS: &[F] = &[("user", Leaf), ("role", Leaf), ("type", Leaf), ("level", Leaf)];
-const WINDOWS_OPTIONS: &[F] = &[
-    ("gmsaCredentialSpecName", Leaf),
-    ("gmsaCredentialSpec", Leaf),
-    ("runAsUserName", Leaf),
-    ("hostProcess", Leaf),
-];
+const WINDOWS_OPTIONS: &[F] =
+    &[("gmsaCredentialSpecName", Leaf), ("gmsaCredentialSpec", Leaf), ("runAsUserName", Leaf), ("hostProcess", Leaf)];
 const PROFILE: &[F] = &[("type", Leaf), ("localhostProfile", Leaf)];
 
 /// `PodSecurityContext`.
@@ -391,6 +388,9 @@ mod tests {
         let rs = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: r}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      volumes: [{name: v, emptyDir: {anything: goes}}]\n      securityContext: {runAsUser: 1, sysctls: [{name: a, value: b}]}\n      containers: [{name: c, image: i, env: [{name: A, valueFrom: {x: y}}], resources: {limits: {nvidia.com/gpu: 1}}}]\nstatus: {replicas: 3, whatever: 1}\n";
         assert!(unknown(rs).is_empty(), "{:?}", unknown(rs));
         let bad = rs.replace("runAsUser", "runAsUsr").replace("emptyDir", "emptyDirr");
-        assert_eq!(unknown(&bad), ["spec.template.spec.volumes[0].emptyDirr", "spec.template.spec.securityContext.runAsUsr"]);
+        assert_eq!(
+            unknown(&bad),
+            ["spec.template.spec.volumes[0].emptyDirr", "spec.template.spec.securityContext.runAsUsr"]
+        );
     }
 }

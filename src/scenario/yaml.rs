@@ -11,8 +11,8 @@
 //! integer, `cpu: "2"` a string, `gpu: true` a boolean (and so not a valid
 //! label value).
 
-use std::collections::BTreeMap;
 use super::limits::{excessive_aliasing, MAX_YAML_DEPTH};
+use std::collections::BTreeMap;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -259,10 +259,8 @@ impl Builder {
 
     fn open(&mut self, value: Value, pos: Pos, anchor: usize) {
         if self.stack.len() >= MAX_YAML_DEPTH {
-            self.error.get_or_insert(SyntaxError {
-                pos,
-                message: format!("nesting deeper than {} levels", MAX_YAML_DEPTH),
-            });
+            self.error
+                .get_or_insert(SyntaxError { pos, message: format!("nesting deeper than {} levels", MAX_YAML_DEPTH) });
             return;
         }
         self.decode_count += 1;
@@ -357,7 +355,11 @@ mod tests {
         let mut src = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         let mut prev = 'a';
         for c in 'b'..='j' {
-            src.push_str(&format!("{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n", c = c, p = prev));
+            src.push_str(&format!(
+                "{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n",
+                c = c,
+                p = prev
+            ));
             prev = c;
         }
         let err = parse_documents(&src).unwrap_err();
