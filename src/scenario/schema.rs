@@ -153,6 +153,7 @@ pub const CONTAINER: &[F] = &[
     ("resources", Obj(RESOURCES)),
     ("resizePolicy", Opaque),
     ("restartPolicy", Leaf),
+    ("restartPolicyRules", Opaque),
     ("volumeMounts", Opaque),
     ("volumeDevices", Opaque),
     ("livenessProbe", Obj(PROBE)),
@@ -278,6 +279,7 @@ pub const POD_SPEC: &[F] = &[
     ("schedulingGates", Opaque),
     ("resourceClaims", Opaque),
     ("resources", Obj(RESOURCES)),
+    ("hostnameOverride", Leaf),
 ];
 
 /// `PodTemplateSpec`.
