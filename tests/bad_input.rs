@@ -472,6 +472,14 @@ fn status_in_a_manifest_is_accepted() {
     );
     let (code, err, _) = validate("status", &text, &[]);
     assert_eq!(code, Some(0), "{}", err);
+    // An exported Node: extended resources in its status are reported, not refused.
+    let text = GOOD.replace(
+        "objects:\n",
+        "objects:\n  - apiVersion: v1\n    kind: Node\n    metadata: {name: gpu-1}\n    status: {capacity: {cpu: \"8\", memory: 32Gi, nvidia.com/gpu: 2}, conditions: []}\n",
+    );
+    let (code, err, _) = validate("node-status", &text, &[]);
+    assert_eq!(code, Some(0), "{}", err);
+    assert!(err.contains("status.capacity.nvidia.com/gpu: field not simulated"), "{}", err);
 }
 
 #[test]

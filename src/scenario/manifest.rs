@@ -167,11 +167,13 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
             }
             if let Some(st) = f.get("status") {
                 if let Some(c) = st.get("capacity") {
-                    node.status.capacity = decode_resources(r, c, &format!("{}.status.capacity", f.path), 110);
+                    node.status.capacity =
+                        decode_resources_with(r, c, &format!("{}.status.capacity", f.path), 110, Unknown::Warn);
                     node.status.allocatable = node.status.capacity;
                 }
                 if let Some(a) = st.get("allocatable") {
-                    node.status.allocatable = decode_resources(r, a, &format!("{}.status.allocatable", f.path), 110);
+                    node.status.allocatable =
+                        decode_resources_with(r, a, &format!("{}.status.allocatable", f.path), 110, Unknown::Warn);
                 }
             }
             Object::Node(Rc::new(node))
@@ -868,6 +870,13 @@ fn check_behavior(r: &mut Reader, node: &Y, path: &str, ann: &BTreeMap<String, S
 
 /// Reads `{cpu, memory, pods}` as a node's capacity.
 pub fn decode_resources(r: &mut Reader, node: &Y, path: &str, default_pods: u64) -> Resources {
+    decode_resources_with(r, node, path, default_pods, Unknown::Error)
+}
+
+/// Like `decode_resources`; `unknown` says what other resource names
+/// (`nvidia.com/gpu`, …) are: errors in the scenario's own `capacity:`,
+/// reported as not simulated in a Node manifest's `status`.
+fn decode_resources_with(r: &mut Reader, node: &Y, path: &str, default_pods: u64, unknown: Unknown) -> Resources {
     let mut out = Resources { cpu_m: 0, memory: 0, pods: default_pods };
     let Some(mut f) = r.fields(node, path) else {
         return out;
@@ -882,7 +891,7 @@ pub fn decode_resources(r: &mut Reader, node: &Y, path: &str, default_pods: u64)
         out.pods = r.bytes(n, &f.field("pods")).unwrap_or(default_pods);
     }
     f.skip(&["ephemeral-storage", "hugepages-1Gi", "hugepages-2Mi"]);
-    r.done(f, Unknown::Error, " in node resources");
+    r.done(f, unknown, " in node resources");
     out
 }
 
