@@ -3,8 +3,9 @@
 //! Real manifests load unchanged: `v1` Pod, ReplicationController,
 //! Namespace and Node; `apps/v1` ReplicaSet (and the retired
 //! `extensions/v1beta1`, `apps/v1beta1`, `apps/v1beta2`, mapped with a
-//! warning). Fields the simulator does not model are kept and reported once
-//! as ignored. Kinds a cluster serves but the simulator does not model yet
+//! warning). A field the kind's type does not have is an error, as with
+//! `kubectl apply`'s strict field validation (`schema`); fields the
+//! simulator does not model are kept and reported once as ignored. Kinds a cluster serves but the simulator does not model yet
 //! (Service, Deployment, ConfigMap, …) are stored and reported as not
 //! simulated; a kind no cluster serves is an error, as `kubectl apply`
 //! would say.

@@ -2,9 +2,12 @@
 //! and faults, and expectations (DESIGN.md, "Scenario file").
 //!
 //! Loading is strict for the scenario's own keys (an unknown key is an
-//! error with its line) and lenient-but-reporting inside manifests. Every
-//! problem is collected, with file, line, column and field path, before
-//! loading fails, so one run shows them all.
+//! error with its line). Inside manifests of the kinds the simulator
+//! models, a field the Kubernetes type does not have is an error
+//! (`schema`), and a known field it does not model is reported as not
+//! simulated. Every problem is collected, with file, line, column and field
+//! path, before loading fails, so one run shows them all. Every input is
+//! bounded (`limits`).
 
 pub mod action;
 pub mod error;
