@@ -6,7 +6,7 @@ use kubesim::objects::selector::Selector;
 use kubesim::objects::Kind;
 use kubesim::report::{csv as report_csv, kubectl, manifest as report_manifest, timeline, yaml_out};
 use kubesim::runner::{self, RunOptions};
-use kubesim::scenario::{self, Scenario};
+use kubesim::scenario::{self, limits, Scenario};
 use kubesim::sim::{SimDuration, SimTime};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -153,8 +153,13 @@ fn load(path: &Path) -> Result<Scenario, Fail> {
     scenario::load(path).map_err(|e| Fail(e.to_string(), 2))
 }
 
+/// A `--until`/`--at` time, at most `limits::MAX_HORIZON`.
 fn time_arg(flag: &str, s: &str) -> Result<SimTime, Fail> {
-    parse_duration(s).map(|d| SimTime(d.0)).map_err(|e| Fail(format!("error: --{}: {}", flag, e), 2))
+    let d = parse_duration(s).map_err(|e| Fail(format!("error: --{}: {}", flag, e), 2))?;
+    if d > limits::MAX_HORIZON {
+        return Err(Fail(format!("error: --{}: must be at most {} (the longest run)", flag, limits::MAX_HORIZON), 2));
+    }
+    Ok(SimTime(d.0))
 }
 
 /// Loads a scenario and runs it to `--at` (default: its horizon) with
@@ -199,8 +204,24 @@ fn cmd_run(
     let scn = load(path)?;
     let until = until.map(|u| time_arg("until", &u)).transpose()?;
     let sample = parse_duration(sample).map_err(|e| Fail(format!("error: --sample: {}", e), 2))?;
-    if sample == SimDuration::ZERO {
-        return Err(Fail("error: --sample must be positive".into(), 2));
+    if sample < limits::MIN_SAMPLE_INTERVAL {
+        return Err(Fail(format!("error: --sample: must be at least {}", limits::MIN_SAMPLE_INTERVAL), 2));
+    }
+    if csv_dir.is_some() {
+        // One timeseries row per sample: bound their number.
+        let horizon = until.unwrap_or_else(|| runner::horizon(&scn));
+        let samples = horizon.0 / sample.0;
+        if samples > limits::MAX_SAMPLES {
+            return Err(Fail(
+                format!(
+                    "error: --sample: {} samples over {} is more than the limit of {}; sample less often",
+                    samples,
+                    SimDuration(horizon.0),
+                    limits::MAX_SAMPLES
+                ),
+                2,
+            ));
+        }
     }
     let (seed, drawn) = pick_seed(seed, &scn);
     for w in &scn.warnings {

@@ -1,4 +1,8 @@
 //! Go/Kubernetes durations (`500ms`, `30s`, `5m`, `1h30m`, `1.5h`).
+//!
+//! A duration is at most what the virtual clock holds (`u64` nanoseconds,
+//! about 584 years; Go's `time.ParseDuration` stops at `int64`, 292
+//! years): longer is an error, never a wrap.
 
 use crate::sim::SimDuration;
 
@@ -47,7 +51,10 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
         if !frac_part.is_empty() {
             let digits = frac_part.len().min(18) as u32;
             let frac: u128 = frac_part[..digits as usize].parse().map_err(|_| bad("malformed number"))?;
-            total += frac * unit_ns / 10u128.pow(digits);
+            total = total.checked_add(frac * unit_ns / 10u128.pow(digits)).ok_or_else(|| bad("too large"))?;
+        }
+        if total > u64::MAX as u128 {
+            return Err(bad("too large"));
         }
         rest = next;
     }
@@ -67,11 +74,23 @@ mod tests {
         assert_eq!(parse_duration("1.5h").unwrap(), SimDuration::from_secs(5400));
         assert_eq!(parse_duration("2m0.010s").unwrap(), SimDuration(120_010_000_000));
         assert_eq!(parse_duration("0").unwrap(), SimDuration::ZERO);
+        assert_eq!(parse_duration("18446744073709551615ns").unwrap(), SimDuration(u64::MAX));
     }
 
     #[test]
     fn rejects() {
-        for s in ["", "120", "5x", "-1s", "s", "1..5s", "99999999999h"] {
+        for s in [
+            "",
+            "120",
+            "5x",
+            "-1s",
+            "s",
+            "1..5s",
+            "99999999999h",
+            "18446744073709551616ns",
+            "5124096h",
+            "340282366920938463463374607431768211455h1h",
+        ] {
             assert!(parse_duration(s).is_err(), "{s}");
         }
     }

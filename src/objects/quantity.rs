@@ -4,6 +4,12 @@
 //! precision Kubernetes itself keeps for CPU (`MilliValue`). CPU is read as
 //! millicores and memory as bytes, both rounded up as `resource.Quantity`
 //! does (`1.5` bytes is 2 bytes; `0.1m` CPU is 1m).
+//!
+//! Kubernetes reads quantities as `int64` (`Quantity.Value`,
+//! `Quantity.MilliValue`); a quantity whose whole value does not fit is
+//! refused here rather than wrapped (`16Ei` is 2^64 bytes, which would wrap
+//! to 0). CPU is read as `MilliValue`, so a CPU quantity must also fit in
+//! `int64` millicores (`millicores_checked`).
 
 use std::fmt;
 
@@ -19,13 +25,19 @@ impl Quantity {
     pub fn is_negative(&self) -> bool {
         self.milli < 0
     }
-    /// Millicores, rounded up.
+    /// Millicores, rounded up; saturates at `i64::MAX` (see
+    /// `millicores_checked`).
     pub fn millicores(&self) -> u64 {
-        self.milli.max(0) as u64
+        self.milli.clamp(0, i64::MAX as i128) as u64
     }
-    /// Whole units (bytes, pods), rounded up.
+    /// Millicores when they fit in `int64` (`MilliValue`), else `None`.
+    pub fn millicores_checked(&self) -> Option<u64> {
+        u64::try_from(self.milli.max(0)).ok().filter(|&m| m <= i64::MAX as u64)
+    }
+    /// Whole units (bytes, pods), rounded up. `parse_quantity` bounds
+    /// them by `i64::MAX`.
     pub fn value(&self) -> u64 {
-        ((self.milli.max(0) + 999) / 1000) as u64
+        ((self.milli.max(0) + 999) / 1000).min(i64::MAX as i128) as u64
     }
 }
 
@@ -91,6 +103,10 @@ pub fn parse_quantity(s: &str) -> Result<Quantity, String> {
     } else {
         let d = 10i128.checked_pow((-exp10) as u32).ok_or_else(bad)?;
         v = (v + d - 1) / d;
+    }
+    // `Quantity.Value()` is an int64: a larger quantity would wrap.
+    if (v + 999) / 1000 > i64::MAX as i128 {
+        return Err(format!("`{}` is too large: a quantity must be at most 2^63-1 ({})", s, i64::MAX));
     }
     Ok(Quantity { milli: if neg { -v } else { v } })
 }
@@ -158,6 +174,19 @@ mod tests {
             assert!(parse_quantity(s).is_err(), "{s} should be rejected");
         }
         assert!(q("-1").is_negative());
+    }
+
+    #[test]
+    fn beyond_int64_is_refused_not_wrapped() {
+        for s in ["16Ei", "8Ei", "9223372036854775808", "10E", "1e19", "9.3E"] {
+            let e = parse_quantity(s).unwrap_err();
+            assert!(e.contains("too large"), "{s}: {e}");
+        }
+        assert_eq!(q("7Ei").value(), 7 << 60);
+        assert_eq!(q("9223372036854775807").value(), i64::MAX as u64);
+        assert_eq!(q("1Ei").millicores_checked(), None, "2^60 cores overflow int64 millicores");
+        assert_eq!(q("1Ei").millicores(), i64::MAX as u64, "millicores saturate, never wrap");
+        assert_eq!(q("9P").millicores_checked(), Some(9_000_000_000_000_000_000));
     }
 
     #[test]

@@ -131,6 +131,12 @@ pub fn object_name(kind: &str, name: &str) -> Vec<String> {
     }
 }
 
+/// How the apiserver words a refused value (`field.Invalid`, printed by
+/// `field.Error.Error`): `Invalid value: "Node_1": <each problem>; …`.
+pub fn invalid(value: &str, errs: &[String]) -> String {
+    format!("Invalid value: \"{}\": {}", value, errs.join("; "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

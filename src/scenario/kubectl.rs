@@ -132,6 +132,65 @@ impl Args {
     }
 }
 
+/// `reference.ReferenceRegexp` (`github.com/distribution/reference`,
+/// `regexp.go`): `[domain[:port]/]path[:tag][@digest]`, path components
+/// lowercase alphanumerics joined by `.`, `_`, `__` or dashes.
+fn is_image_reference(s: &str) -> bool {
+    let (rest, digest) = match s.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (s, None),
+    };
+    if let Some(d) = digest {
+        let Some((algo, hex)) = d.split_once(':') else { return false };
+        let algo_ok = algo.starts_with(|c: char| c.is_ascii_alphabetic())
+            && algo.chars().all(|c| c.is_ascii_alphanumeric() || "-_+.".contains(c));
+        if !algo_ok || hex.len() < 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return false;
+        }
+    }
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match rest[last_slash..].rfind(':') {
+        Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
+        None => (rest, None),
+    };
+    if let Some(t) = tag {
+        let ok = t.len() <= 128
+            && t.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+        if !ok {
+            return false;
+        }
+    }
+    let mut parts: Vec<&str> = name.split('/').collect();
+    if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
+        let domain = parts.remove(0);
+        let (host, port) = domain.split_once(':').unwrap_or((domain, ""));
+        let host_ok = !host.is_empty()
+            && host.split('.').all(|l| {
+                !l.is_empty()
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !host_ok || (domain.contains(':') && (port.is_empty() || !port.chars().all(|c| c.is_ascii_digit()))) {
+            return false;
+        }
+    }
+    let component = |c: &str| {
+        let b = c.as_bytes();
+        let alnum = |x: u8| x.is_ascii_lowercase() || x.is_ascii_digit();
+        !b.is_empty()
+            && alnum(b[0])
+            && alnum(b[b.len() - 1])
+            && b.iter().all(|&x| alnum(x) || matches!(x, b'.' | b'_' | b'-'))
+            && !c.contains("..")
+            && !c.contains("___")
+            && !c.contains("._")
+            && !c.contains("_.")
+    };
+    !parts.is_empty() && parts.iter().all(|c| component(c)) && name.len() <= 255
+}
+
 /// Splits `rc/kubia` or (`rc`, `kubia`) into a kind and names.
 fn kind_and_names(pos: &[String]) -> Result<(Kind, Vec<String>), String> {
     let first = pos.first().ok_or("a resource type is required")?;
@@ -236,7 +295,12 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
             Action::Delete { kind, namespace: ns, name: names.first().cloned(), selector, grace_seconds: grace, propagation }
         }
         "run" => {
-            let image = a.take("--image").ok_or("--image is required")?;
+            // kubectl's `RunOptions.Validate`: an empty or malformed image
+            // is refused before anything is sent.
+            let image = a.take("--image").filter(|i| !i.is_empty()).ok_or("--image is required")?;
+            if !is_image_reference(&image) {
+                return Err(format!("invalid image name \"{}\": invalid reference format", image));
+            }
             let port = a.take("--port");
             let labels = a.take("--labels");
             let restart = a.take("--restart");
@@ -396,6 +460,27 @@ mod tests {
                 o => panic!("{:?}", o),
             },
             a => panic!("{:?}", a),
+        }
+    }
+
+    #[test]
+    fn run_refuses_empty_and_malformed_images() {
+        let err = |s: &str| parse(s).map(|_| ()).unwrap_err();
+        assert_eq!(err("run x --image="), "--image is required");
+        assert_eq!(err("run x"), "--image is required");
+        assert_eq!(err("run x --image=Nginx"), "invalid image name \"Nginx\": invalid reference format");
+        for ok in [
+            "nginx",
+            "nginx:1.25",
+            "luksa/kubia",
+            "registry.k8s.io/pause:3.9",
+            "localhost:5000/a/b:v1",
+            "a@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(is_image_reference(ok), "{}", ok);
+        }
+        for bad in ["nginx:", ":1", "a//b", "-a", "a:b:c", "a b"] {
+            assert!(!is_image_reference(bad), "{}", bad);
         }
     }
 }

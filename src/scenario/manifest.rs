@@ -3,8 +3,9 @@
 //! Real manifests load unchanged: `v1` Pod, ReplicationController,
 //! Namespace and Node; `apps/v1` ReplicaSet (and the retired
 //! `extensions/v1beta1`, `apps/v1beta1`, `apps/v1beta2`, mapped with a
-//! warning). Fields the simulator does not model are kept and reported once
-//! as ignored. Kinds a cluster serves but the simulator does not model yet
+//! warning). A field the kind's type does not have is an error, as with
+//! `kubectl apply`'s strict field validation (`schema`); fields the
+//! simulator does not model are kept and reported once as ignored. Kinds a cluster serves but the simulator does not model yet
 //! (Service, Deployment, ConfigMap, …) are stored and reported as not
 //! simulated; a kind no cluster serves is an error, as `kubectl apply`
 //! would say.
@@ -13,7 +14,8 @@
 //! policy Always, grace period 30 s, pull policy by tag, requests from
 //! limits, the RC selector from the template labels, replicas 1.
 
-use super::reader::{Fields, Reader, Unknown};
+use super::reader::{join, Fields, Reader, Unknown};
+use super::schema;
 use super::yaml::Node as Y;
 use super::yaml::Resolved;
 use crate::controllers::scheduler::DEFAULT_SCHEDULER;
@@ -27,6 +29,7 @@ use crate::objects::probe::{ContainerProbes, Handler, PortRef, Probe, ProbeKind}
 use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
 use crate::objects::resources::Resources;
 use crate::objects::selector::{Op, Requirement, Selector};
+use crate::objects::validation;
 use crate::objects::{Namespace, Object, Unstructured};
 use crate::sim::SimTime;
 use std::collections::BTreeMap;
@@ -97,9 +100,27 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
     };
     let kind_node = f.get("kind").expect("checked");
     let what = format!(" in {}", kind);
+    // Strict field validation, as `kubectl apply` asks of the apiserver
+    // (`fieldValidation=Strict`): for the kinds the simulator models, a
+    // field the type does not have is an error; the object is not decoded.
+    let modelled = matches!(
+        (api_version.as_str(), kind.as_str()),
+        ("v1", "Pod" | "ReplicationController" | "Namespace" | "Node")
+            | ("apps/v1" | "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "ReplicaSet")
+    );
+    if let Some(fields) = schema::for_kind(&kind).filter(|_| modelled) {
+        let mut unknown = Vec::new();
+        schema::unknown_fields(doc, fields, "", &mut unknown);
+        if !unknown.is_empty() {
+            for (key, p) in unknown {
+                r.err(key, &join(path, &p), format!("unknown field \"{}\"", p));
+            }
+            return None;
+        }
+    }
     let obj = match (api_version.as_str(), kind.as_str()) {
         ("v1", "Pod") => {
-            let meta = decode_meta(r, &mut f, true)?;
+            let meta = decode_meta(r, &mut f, "Pod", true)?;
             let spec_node = f.get("spec");
             let spec = match spec_node {
                 Some(s) => decode_pod_spec(r, s, &f.field("spec"), &what)?,
@@ -126,12 +147,12 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
             decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, &what)?
         }
         ("v1", "Namespace") => {
-            let meta = decode_meta(r, &mut f, false)?;
+            let meta = decode_meta(r, &mut f, &kind, false)?;
             f.skip(&["spec", "status"]);
             Object::Namespace(Rc::new(Namespace { meta }))
         }
         ("v1", "Node") => {
-            let meta = decode_meta(r, &mut f, false)?;
+            let meta = decode_meta(r, &mut f, &kind, false)?;
             let mut node = default_node(meta);
             if let Some(spec) = f.get("spec") {
                 let p = f.field("spec");
@@ -147,17 +168,19 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
             }
             if let Some(st) = f.get("status") {
                 if let Some(c) = st.get("capacity") {
-                    node.status.capacity = decode_resources(r, c, &format!("{}.status.capacity", f.path), 110);
+                    node.status.capacity =
+                        decode_resources_with(r, c, &format!("{}.status.capacity", f.path), 110, Unknown::Warn);
                     node.status.allocatable = node.status.capacity;
                 }
                 if let Some(a) = st.get("allocatable") {
-                    node.status.allocatable = decode_resources(r, a, &format!("{}.status.allocatable", f.path), 110);
+                    node.status.allocatable =
+                        decode_resources_with(r, a, &format!("{}.status.allocatable", f.path), 110, Unknown::Warn);
                 }
             }
             Object::Node(Rc::new(node))
         }
         (_, k) if NOT_SIMULATED.contains(&k) => {
-            let meta = decode_meta(r, &mut f, false)?;
+            let meta = decode_meta(r, &mut f, &kind, false)?;
             r.diag.warn_once(
                 format!("kind|{}", k),
                 format!("warning: {}:{}: kind {} is stored but not simulated", r.file, kind_node.pos.line, k),
@@ -178,7 +201,7 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
     Some(obj)
 }
 
-fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<ObjectMeta> {
+fn decode_meta(r: &mut Reader, f: &mut Fields, kind: &str, name_required: bool) -> Option<ObjectMeta> {
     let path = f.field("metadata");
     let Some(node) = f.get("metadata") else {
         r.err(f.node, &path, "missing metadata");
@@ -188,13 +211,8 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<Ob
     let mut meta = ObjectMeta::default();
     if let Some(n) = m.get("name") {
         let name = r.str(n, &m.field("name"))?;
-        if !valid_name(&name) {
-            r.err(
-                n,
-                &m.field("name"),
-                format!("`{}` is not a valid name (lowercase letters, digits, '-' and '.', at most 253)", name),
-            );
-        }
+        // `ValidateObjectMeta` with the kind's `NameFn`.
+        r.valid(n, &m.field("name"), &name, validation::object_name(kind, &name));
         meta.name = name.into();
     }
     if let Some(n) = m.get("generateName") {
@@ -209,18 +227,17 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<Ob
         return None;
     }
     if let Some(n) = m.get("namespace") {
-        meta.namespace = r.str(n, &m.field("namespace")).unwrap_or_default().into();
+        let ns = r.str(n, &m.field("namespace")).unwrap_or_default();
+        if !ns.is_empty() {
+            r.valid(n, &m.field("namespace"), &ns, validation::dns1123_label(&ns));
+        }
+        meta.namespace = ns.into();
     }
     if let Some(n) = m.get("labels") {
-        meta.labels = Rc::new(r.string_map(n, &m.field("labels")));
-        for (k, v) in meta.labels.iter() {
-            if v.len() > 63 || !v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-                r.err(n, &m.field("labels"), format!("invalid label value `{}` for `{}`", v, k));
-            }
-        }
+        meta.labels = Rc::new(r.labels(n, &m.field("labels")));
     }
     if let Some(n) = m.get("annotations") {
-        meta.annotations = Rc::new(r.string_map(n, &m.field("annotations")));
+        meta.annotations = Rc::new(r.annotations(n, &m.field("annotations")));
         check_behavior(r, n, &m.field("annotations"), &meta.annotations);
     }
     // Server-set fields of exported manifests: dropped, as apply drops them.
@@ -229,16 +246,8 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, name_required: bool) -> Option<Ob
     Some(meta)
 }
 
-fn valid_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
-}
-
 fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind, what: &str) -> Option<Object> {
-    let meta = decode_meta(r, f, false)?;
+    let meta = decode_meta(r, f, kind.as_str(), false)?;
     let spec_path = f.field("spec");
     let Some(spec) = f.get("spec") else {
         r.err(doc, &spec_path, format!("a {} needs a spec", kind.as_str()));
@@ -247,17 +256,11 @@ fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind
     f.skip(&["status"]);
     let mut s = r.fields(spec, &spec_path)?;
     let replicas = match s.get("replicas") {
-        Some(n) => {
-            let v = r.int(n, &s.field("replicas"))?;
-            if v < 0 {
-                r.err(n, &s.field("replicas"), format!("must be greater than or equal to 0, got {}", v));
-                return None;
-            }
-            v.min(i32::MAX as i64) as i32
-        }
+        Some(n) => r.int32(n, &s.field("replicas"))?,
         None => 1,
     };
-    let min_ready_seconds = s.get("minReadySeconds").and_then(|n| r.uint(n, "minReadySeconds")).unwrap_or(0);
+    let min_ready_seconds =
+        s.get("minReadySeconds").and_then(|n| r.int32(n, &s.field("minReadySeconds"))).unwrap_or(0) as u64;
     let tpath = s.field("template");
     let Some(tnode) = s.get("template") else {
         r.err(spec, &tpath, "template is required");
@@ -268,9 +271,9 @@ fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind
         Some(mn) => {
             let mp = t.field("metadata");
             let mut mf = r.fields(mn, &mp)?;
-            let labels = mf.get("labels").map(|n| r.string_map(n, &format!("{}.labels", mp))).unwrap_or_default();
+            let labels = mf.get("labels").map(|n| r.labels(n, &format!("{}.labels", mp))).unwrap_or_default();
             let ann =
-                mf.get("annotations").map(|n| r.string_map(n, &format!("{}.annotations", mp))).unwrap_or_default();
+                mf.get("annotations").map(|n| r.annotations(n, &format!("{}.annotations", mp))).unwrap_or_default();
             if let Some(n) = mf.get("annotations") {
                 check_behavior(r, n, &format!("{}.annotations", mp), &ann);
             }
@@ -438,11 +441,18 @@ pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Opti
     let node_name = f.get("nodeName").and_then(|n| r.str(n, "nodeName")).map(Rc::from);
     let tolerations =
         f.get("tolerations").map(|n| decode_tolerations(r, n, &f.field("tolerations"))).unwrap_or_default();
-    let termination_grace_period_seconds =
-        f.get("terminationGracePeriodSeconds").and_then(|n| r.uint(n, "terminationGracePeriodSeconds")).unwrap_or(30);
+    // int64 in the API: a huge grace (20000000000 s) is legal; the store
+    // saturates the deletion time it computes from it.
+    let termination_grace_period_seconds = f
+        .get("terminationGracePeriodSeconds")
+        .and_then(|n| r.uint(n, &f.field("terminationGracePeriodSeconds")))
+        .unwrap_or(30);
     let scheduler_name =
         f.get("schedulerName").and_then(|n| r.str(n, "schedulerName")).unwrap_or_else(|| DEFAULT_SCHEDULER.into());
-    let priority = f.get("priority").and_then(|n| r.int(n, "priority")).unwrap_or(0) as i32;
+    let priority = f
+        .get("priority")
+        .and_then(|n| r.int_in(n, &f.field("priority"), i32::MIN as i64, i32::MAX as i64))
+        .unwrap_or(0) as i32;
     let node_affinity = match f.get("affinity") {
         Some(a) => decode_affinity(r, a, &f.field("affinity"), what),
         None => NodeAffinity::default(),
@@ -552,7 +562,7 @@ fn decode_tolerations(r: &mut Reader, node: &Y, path: &str) -> Vec<Toleration> {
             },
             None => None,
         };
-        let toleration_seconds = f.get("tolerationSeconds").and_then(|n| r.int(n, "tolerationSeconds"));
+        let toleration_seconds = f.get("tolerationSeconds").and_then(|n| r.int(n, &format!("{}.tolerationSeconds", p)));
         r.done(f, Unknown::Error, " in a toleration");
         let exists = match op.as_str() {
             "Exists" => true,
@@ -605,7 +615,12 @@ pub fn decode_taints(r: &mut Reader, node: &Y, path: &str) -> Vec<Taint> {
 fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<Container> {
     let mut f = r.fields(node, path)?;
     let name = match f.get("name") {
-        Some(n) => r.str(n, &f.field("name"))?,
+        Some(n) => {
+            let name = r.str(n, &f.field("name"))?;
+            // `validateContainers`: a container name is a DNS-1123 label.
+            r.valid(n, &f.field("name"), &name, validation::dns1123_label(&name));
+            name
+        }
         None => {
             r.err(node, &f.field("name"), "container name is required");
             return None;
@@ -645,10 +660,16 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
             let Some(mut pf) = r.fields(p, &ip) else {
                 continue;
             };
-            let container_port = pf.get("containerPort").and_then(|n| r.uint(n, &format!("{}.containerPort", ip)));
-            let pname = pf.get("name").and_then(|n| r.str(n, "name"));
-            let protocol = pf.get("protocol").and_then(|n| r.str(n, "protocol")).unwrap_or_else(|| "TCP".into());
-            let host_port = pf.get("hostPort").and_then(|n| r.uint(n, "hostPort")).map(|v| v as u16);
+            let container_port = pf.get("containerPort").and_then(|n| r.int(n, &format!("{}.containerPort", ip)));
+            let pname = pf.get("name").and_then(|n| r.str(n, &format!("{}.name", ip)));
+            let protocol =
+                pf.get("protocol").and_then(|n| r.str(n, &format!("{}.protocol", ip))).unwrap_or_else(|| "TCP".into());
+            // hostPort 0 means none (`validateContainerPorts`).
+            let host_port = pf
+                .get("hostPort")
+                .and_then(|n| r.int_in(n, &format!("{}.hostPort", ip), 0, 65535))
+                .filter(|&v| v != 0)
+                .map(|v| v as u16);
             r.done(pf, Unknown::Warn, what);
             match container_port {
                 Some(cp) if (1..=65535).contains(&cp) => {
@@ -668,8 +689,8 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
                 let Some(mut m) = r.fields(n, &p) else {
                     return (None, None);
                 };
-                let cpu = m.get("cpu").and_then(|x| r.quantity(x, &format!("{}.cpu", p))).map(|q| q.millicores());
-                let mem = m.get("memory").and_then(|x| r.quantity(x, &format!("{}.memory", p))).map(|q| q.value());
+                let cpu = m.get("cpu").and_then(|x| r.cpu(x, &format!("{}.cpu", p)));
+                let mem = m.get("memory").and_then(|x| r.bytes(x, &format!("{}.memory", p)));
                 r.done(m, Unknown::Warn, what);
                 (cpu, mem)
             };
@@ -744,14 +765,11 @@ fn decode_probe(r: &mut Reader, node: &Y, path: &str, kind: ProbeKind) -> Option
     let mut f = r.fields(node, path)?;
     f.skip(&["httpGet", "tcpSocket", "exec", "grpc"]);
     let mut p = Probe::with_defaults(handler);
+    // Probe fields are int32 (`k8s.io/api/core/v1` `Probe`).
     let num = |r: &mut Reader, f: &mut Fields, key: &str, min: u64, slot: &mut u64| {
         if let Some(n) = f.get(key) {
-            if let Some(v) = r.uint(n, &f.field(key)) {
-                if v < min {
-                    r.err(n, &f.field(key), format!("must be greater than or equal to {}", min));
-                } else {
-                    *slot = v;
-                }
+            if let Some(v) = r.int_in(n, &f.field(key), min as i64, i32::MAX as i64) {
+                *slot = v as u64;
             }
         }
     };
@@ -761,7 +779,9 @@ fn decode_probe(r: &mut Reader, node: &Y, path: &str, kind: ProbeKind) -> Option
     num(r, &mut f, "successThreshold", 1, &mut p.success_threshold);
     num(r, &mut f, "failureThreshold", 1, &mut p.failure_threshold);
     if let Some(n) = f.get("terminationGracePeriodSeconds") {
-        p.termination_grace_period_seconds = r.uint(n, &f.field("terminationGracePeriodSeconds"));
+        // `validateProbe`: a probe-level grace must be positive.
+        p.termination_grace_period_seconds =
+            r.int_in(n, &f.field("terminationGracePeriodSeconds"), 1, i64::MAX).map(|v| v as u64);
     }
     if kind != ProbeKind::Readiness && p.success_threshold != 1 {
         let n = f.get("successThreshold").unwrap_or(node);
@@ -825,7 +845,8 @@ fn decode_handler(r: &mut Reader, node: &Y, path: &str, hook: bool) -> Option<Ha
         }
         "sleep" if hook => {
             let mut f = r.fields(h, &hp)?;
-            let seconds = f.get("seconds").and_then(|n| r.uint(n, &format!("{}.seconds", hp)));
+            let seconds =
+                f.get("seconds").and_then(|n| r.int_in(n, &format!("{}.seconds", hp), 0, i64::MAX)).map(|v| v as u64);
             r.done(f, Unknown::Error, " in sleep");
             Handler::Sleep { seconds: seconds? }
         }
@@ -850,21 +871,28 @@ fn check_behavior(r: &mut Reader, node: &Y, path: &str, ann: &BTreeMap<String, S
 
 /// Reads `{cpu, memory, pods}` as a node's capacity.
 pub fn decode_resources(r: &mut Reader, node: &Y, path: &str, default_pods: u64) -> Resources {
+    decode_resources_with(r, node, path, default_pods, Unknown::Error)
+}
+
+/// Like `decode_resources`; `unknown` says what other resource names
+/// (`nvidia.com/gpu`, …) are: errors in the scenario's own `capacity:`,
+/// reported as not simulated in a Node manifest's `status`.
+fn decode_resources_with(r: &mut Reader, node: &Y, path: &str, default_pods: u64, unknown: Unknown) -> Resources {
     let mut out = Resources { cpu_m: 0, memory: 0, pods: default_pods };
     let Some(mut f) = r.fields(node, path) else {
         return out;
     };
     if let Some(n) = f.get("cpu") {
-        out.cpu_m = r.quantity(n, &f.field("cpu")).map(|q| q.millicores()).unwrap_or(0);
+        out.cpu_m = r.cpu(n, &f.field("cpu")).unwrap_or(0);
     }
     if let Some(n) = f.get("memory") {
-        out.memory = r.quantity(n, &f.field("memory")).map(|q| q.value()).unwrap_or(0);
+        out.memory = r.bytes(n, &f.field("memory")).unwrap_or(0);
     }
     if let Some(n) = f.get("pods") {
-        out.pods = r.quantity(n, &f.field("pods")).map(|q| q.value()).unwrap_or(default_pods);
+        out.pods = r.bytes(n, &f.field("pods")).unwrap_or(default_pods);
     }
     f.skip(&["ephemeral-storage", "hugepages-1Gi", "hugepages-2Mi"]);
-    r.done(f, Unknown::Error, " in node resources");
+    r.done(f, unknown, " in node resources");
     out
 }
 

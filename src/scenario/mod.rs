@@ -2,16 +2,21 @@
 //! and faults, and expectations (DESIGN.md, "Scenario file").
 //!
 //! Loading is strict for the scenario's own keys (an unknown key is an
-//! error with its line) and lenient-but-reporting inside manifests. Every
-//! problem is collected, with file, line, column and field path, before
-//! loading fails, so one run shows them all.
+//! error with its line). Inside manifests of the kinds the simulator
+//! models, a field the Kubernetes type does not have is an error
+//! (`schema`), and a known field it does not model is reported as not
+//! simulated. Every problem is collected, with file, line, column and field
+//! path, before loading fails, so one run shows them all. Every input is
+//! bounded (`limits`).
 
 pub mod action;
 pub mod error;
 pub mod expect;
 pub mod kubectl;
+pub mod limits;
 pub mod manifest;
 pub mod reader;
+pub mod schema;
 pub mod workload;
 pub mod yaml;
 
@@ -63,7 +68,7 @@ pub struct Scenario {
 /// Loads a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, LoadErrors> {
     let label = path.display().to_string();
-    let src = std::fs::read_to_string(path).map_err(|e| {
+    let src = limits::read_input(path).map_err(|e| {
         LoadErrors(vec![LoadError {
             file: label.clone(),
             pos: None,
@@ -92,7 +97,14 @@ pub fn load_str(src: &str, file: &str, base: &Path) -> Result<Scenario, LoadErro
     };
     let scn = match docs.as_slice() {
         [doc] => {
-            let mut l = Loader { file: file.to_string(), base: base.to_path_buf(), diag: &mut diag };
+            let mut l = Loader {
+                file: file.to_string(),
+                base: base.to_path_buf(),
+                diag: &mut diag,
+                input_bytes: src.len() as u64,
+                objects: 0,
+                nodes: 0,
+            };
             l.scenario(doc)
         }
         [] => {
@@ -117,6 +129,13 @@ struct Loader<'d> {
     file: String,
     base: PathBuf,
     diag: &'d mut Diagnostics,
+    /// Bytes read so far from every input file (`limits::MAX_TOTAL_INPUT_BYTES`).
+    input_bytes: u64,
+    /// Objects loaded so far: manifests, workload rows, timeline objects
+    /// (`limits::MAX_OBJECTS`).
+    objects: usize,
+    /// Nodes declared so far (`limits::MAX_NODES`).
+    nodes: u64,
 }
 
 impl Loader<'_> {
@@ -132,7 +151,7 @@ impl Loader<'_> {
         f.skip(&["description"]);
         let seed = f.get("seed").and_then(|n| self.r().uint(n, "seed"));
         let duration = match f.get("duration") {
-            Some(n) => self.r().duration(n, "duration").unwrap_or(SimDuration::from_secs(600)),
+            Some(n) => self.horizon(n, "duration").map(|t| SimDuration(t.0)).unwrap_or(SimDuration::from_secs(600)),
             None => SimDuration::from_secs(600),
         };
         let mut config = Config::default();
@@ -253,6 +272,17 @@ impl Loader<'_> {
         })
     }
 
+    /// A point in virtual time (`duration`, an `at:`), at most
+    /// `limits::MAX_HORIZON`.
+    fn horizon(&mut self, n: &Y, field: &str) -> Option<SimTime> {
+        let d = self.r().duration(n, field)?;
+        if d > limits::MAX_HORIZON {
+            self.r().err(n, field, format!("must be at most {} (the longest run)", limits::MAX_HORIZON));
+            return None;
+        }
+        Some(SimTime(d.0))
+    }
+
     fn config(&mut self, node: &Y, cfg: &mut Config) {
         let Some(m) = node.as_map() else {
             if !node.is_null() {
@@ -270,10 +300,13 @@ impl Loader<'_> {
             };
             let value = match kind {
                 KnobKind::Duration => self.r().duration(v, &field).map(KnobValue::Dur),
-                KnobKind::Count => self.r().uint(v, &field).map(KnobValue::Num),
-                KnobKind::Bytes => self.r().quantity(v, &field).map(|q| KnobValue::Num(q.value())),
+                // Kubernetes' configuration counts are int32.
+                KnobKind::Count => self.r().int32(v, &field).map(|n| KnobValue::Num(n as u64)),
+                KnobKind::Bytes => self.r().bytes(v, &field).map(KnobValue::Num),
                 KnobKind::Milli => match v.scalar_text().map(parse_quantity) {
-                    Some(Ok(q)) if !q.is_negative() => Some(KnobValue::Milli(q.millicores() as u32)),
+                    Some(Ok(q)) if !q.is_negative() && q.millicores() <= u32::MAX as u64 => {
+                        Some(KnobValue::Milli(q.millicores() as u32))
+                    }
                     _ => {
                         self.r().err(v, &field, "expected a non-negative decimal such as 0.1");
                         None
@@ -307,16 +340,18 @@ impl Loader<'_> {
         let Some(mut f) = self.r().fields(n, p) else {
             return vec![];
         };
-        let name = f.get("name").and_then(|x| self.r().str(x, &format!("{}.name", p)));
-        let prefix = f.get("namePrefix").and_then(|x| self.r().str(x, &format!("{}.namePrefix", p)));
-        let count = f.get("count").and_then(|x| self.r().uint(x, &format!("{}.count", p)));
+        let (f_name, f_prefix) = (f.get("name"), f.get("namePrefix"));
+        let name = f_name.and_then(|x| self.r().str(x, &format!("{}.name", p)));
+        let prefix = f_prefix.and_then(|x| self.r().str(x, &format!("{}.namePrefix", p)));
+        let count_node = f.get("count");
+        let count = count_node.and_then(|x| self.r().uint(x, &format!("{}.count", p)));
         let capacity = f
             .get("capacity")
             .map(|x| manifest::decode_resources(&mut self.r(), x, &format!("{}.capacity", p), cfg.max_pods as u64));
         let allocatable = f
             .get("allocatable")
             .map(|x| manifest::decode_resources(&mut self.r(), x, &format!("{}.allocatable", p), cfg.max_pods as u64));
-        let labels = f.get("labels").map(|x| self.r().string_map(x, &format!("{}.labels", p))).unwrap_or_default();
+        let labels = f.get("labels").map(|x| self.r().labels(x, &format!("{}.labels", p))).unwrap_or_default();
         let taints = f
             .get("taints")
             .map(|x| manifest::decode_taints(&mut self.r(), x, &format!("{}.taints", p)))
@@ -327,6 +362,20 @@ impl Loader<'_> {
             Unknown::Error,
             " in a node (expected name or namePrefix, count, capacity, allocatable, labels, taints, unschedulable)",
         );
+        // Checked before any node is built: `count: 100000000` must not
+        // allocate until killed.
+        let adding = count.unwrap_or(1);
+        if self.nodes.saturating_add(adding) > limits::MAX_NODES {
+            let at = count_node.unwrap_or(n);
+            self.r().err(
+                at,
+                &format!("{}.count", p),
+                format!("more than {} nodes in all (the input limit on nodes)", limits::MAX_NODES),
+            );
+            self.nodes = limits::MAX_NODES + 1;
+            return vec![];
+        }
+        self.nodes += adding;
         let names: Vec<String> = match (name, prefix, count) {
             (Some(n), None, None | Some(1)) => vec![n],
             (None, Some(pre), Some(c)) => (1..=c).map(|i| format!("{}-{}", pre, i)).collect(),
@@ -344,9 +393,15 @@ impl Loader<'_> {
                 return vec![];
             }
         };
-        if names.len() > 1_000_000 {
-            self.r().err(n, &format!("{}.count", p), "at most 1,000,000 nodes");
-            return vec![];
+        // A node's name is a DNS-1123 subdomain (`ValidateNodeName`):
+        // `Node_1` is refused. Generated names share their prefix, so the
+        // first and the longest (the last) stand for all.
+        let at = f_name.or(f_prefix).unwrap_or(n);
+        let field = if f_name.is_some() { format!("{}.name", p) } else { format!("{}.namePrefix", p) };
+        for name in [names.first(), names.last()].into_iter().flatten().collect::<BTreeSet<_>>() {
+            if !self.r().valid(at, &field, name, crate::objects::validation::object_name("Node", name)) {
+                return vec![];
+            }
         }
         let cap = capacity.unwrap_or(crate::objects::resources::Resources {
             cpu_m: 2000,
@@ -401,12 +456,9 @@ impl Loader<'_> {
     fn manifest_file(&mut self, rel: &str, at: &Y, field: &str) -> Vec<Object> {
         let path = self.base.join(rel);
         let label = path.display().to_string();
-        let src = match std::fs::read_to_string(&path) {
-            Ok(s) => s,
-            Err(e) => {
-                self.r().err(at, field, format!("cannot read `{}`: {}", label, e));
-                return vec![];
-            }
+        let src = match self.read_input(&path, at, field) {
+            Some(s) => s,
+            None => return vec![],
         };
         let docs = match yaml::parse_documents(&src) {
             Ok(d) => d,
@@ -437,8 +489,56 @@ impl Loader<'_> {
         out
     }
 
+    /// Reads an input file within the per-file and total input limits.
+    fn read_input(&mut self, path: &Path, at: &Y, field: &str) -> Option<String> {
+        let label = path.display().to_string();
+        if self.input_bytes > limits::MAX_TOTAL_INPUT_BYTES {
+            self.r().err(
+                at,
+                field,
+                format!(
+                    "cannot read `{}`: the files read exceed the input limit of {} MiB in all",
+                    label,
+                    limits::MAX_TOTAL_INPUT_BYTES >> 20
+                ),
+            );
+            return None;
+        }
+        match limits::read_input(path) {
+            Ok(s) => {
+                self.input_bytes += s.len() as u64;
+                Some(s)
+            }
+            Err(e) => {
+                self.r().err(at, field, format!("cannot read `{}`: {}", label, e));
+                None
+            }
+        }
+    }
+
+    /// Counts `n` more objects against `limits::MAX_OBJECTS`; false (and
+    /// one error) once past it.
+    fn count_objects(&mut self, n: usize, at: &Y, field: &str) -> bool {
+        let before = self.objects;
+        self.objects = self.objects.saturating_add(n);
+        if self.objects > limits::MAX_OBJECTS {
+            if before <= limits::MAX_OBJECTS {
+                self.r().err(
+                    at,
+                    field,
+                    format!("more than {} objects in all (the input limit on objects)", limits::MAX_OBJECTS),
+                );
+            }
+            return false;
+        }
+        true
+    }
+
     /// An `objects:` entry or an `apply:` value: `{file: …}` or a manifest.
     fn object_entry(&mut self, item: &Y, p: &str, ns: Option<&str>) -> Vec<Object> {
+        if self.objects > limits::MAX_OBJECTS {
+            return vec![];
+        }
         let objs = match item.get("file") {
             Some(fnode) if item.as_map().is_some_and(|m| m.len() == 1) => {
                 match self.r().str(fnode, &format!("{}.file", p)) {
@@ -448,6 +548,9 @@ impl Loader<'_> {
             }
             _ => manifest::decode(&mut self.r(), item, p).into_iter().collect(),
         };
+        if !self.count_objects(objs.len(), item, p) {
+            return vec![];
+        }
         match ns {
             Some(ns) => objs.into_iter().map(|o| with_default_namespace(o, ns)).collect(),
             None => objs,
@@ -459,7 +562,11 @@ impl Loader<'_> {
             return vec![];
         };
         let trace = f.get("trace");
-        let ns = f.get("namespace").and_then(|n| self.r().str(n, "namespace")).unwrap_or_else(|| "default".into());
+        let ns_node = f.get("namespace");
+        let ns = ns_node.and_then(|n| self.r().str(n, &format!("{}.namespace", p))).unwrap_or_else(|| "default".into());
+        if let Some(n) = ns_node {
+            self.r().valid(n, &format!("{}.namespace", p), &ns, crate::objects::validation::dns1123_label(&ns));
+        }
         self.r().done(f, Unknown::Error, " in a workload (expected trace, namespace)");
         let Some(tn) = trace else {
             self.r().err(w, p, "a workload needs `trace: FILE.csv`");
@@ -469,8 +576,23 @@ impl Loader<'_> {
             return vec![];
         };
         let path = self.base.join(&rel);
+        if self.input_bytes > limits::MAX_TOTAL_INPUT_BYTES {
+            self.r().err(
+                tn,
+                &format!("{}.trace", p),
+                format!("the files read exceed the input limit of {} MiB in all", limits::MAX_TOTAL_INPUT_BYTES >> 20),
+            );
+            return vec![];
+        }
         match read_trace(&path, &ns) {
-            Ok(pods) => pods,
+            Ok(pods) => {
+                // A trace row is about 40 bytes; count what was read.
+                self.input_bytes += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                if !self.count_objects(pods.len(), tn, &format!("{}.trace", p)) {
+                    return vec![];
+                }
+                pods
+            }
             Err(e) => {
                 self.diag.errors.push(e);
                 vec![]
@@ -487,7 +609,7 @@ impl Loader<'_> {
     ) -> Option<TimelineEntry> {
         let mut f = self.r().fields(e, p)?;
         let at = match f.get("at") {
-            Some(n) => self.r().duration(n, &format!("{}.at", p)).map(|d| SimTime(d.0)),
+            Some(n) => self.horizon(n, &format!("{}.at", p)),
             None => {
                 self.r().err(e, &format!("{}.at", p), "a timeline entry needs `at`");
                 None
@@ -509,7 +631,9 @@ impl Loader<'_> {
                 };
                 let mut objs = Vec::new();
                 for (i, it) in items.iter().enumerate() {
-                    objs.extend(self.object_entry(it, &format!("{}[{}]", vp, i), None));
+                    // Defaulted as `objects:` and `kubectl apply -f` are, so
+                    // an `apply:` of an existing object finds it.
+                    objs.extend(self.object_entry(it, &format!("{}[{}]", vp, i), Some("default")));
                 }
                 if verb == "apply" {
                     Action::Apply(objs)
@@ -642,7 +766,9 @@ impl Loader<'_> {
             "oomContainer" => ContainerOp::Oom,
             "crashContainer" => {
                 let code = match extra {
-                    Some(n) => self.r().int(n, &format!("{}.exitCode", vp))? as i32,
+                    Some(n) => {
+                        self.r().int_in(n, &format!("{}.exitCode", vp), i32::MIN as i64, i32::MAX as i64)? as i32
+                    }
                     None => 1,
                 };
                 ContainerOp::Crash { exit_code: code }
@@ -736,7 +862,7 @@ impl Loader<'_> {
 
     fn expectation(&mut self, e: &Y, p: &str) -> Option<Expectation> {
         let mut f = self.r().fields(e, p)?;
-        let at = f.get("at").and_then(|n| self.r().duration(n, &format!("{}.at", p))).map(|d| SimTime(d.0));
+        let at = f.get("at").and_then(|n| self.horizon(n, &format!("{}.at", p)));
         let count = f.get("count").and_then(|n| self.r().uint(n, "count")).map(CountCheck::Exactly);
         let at_least = f.get("atLeast").and_then(|n| self.r().uint(n, "atLeast")).map(CountCheck::AtLeast);
         let at_most = f.get("atMost").and_then(|n| self.r().uint(n, "atMost")).map(CountCheck::AtMost);
@@ -804,7 +930,7 @@ impl Loader<'_> {
         pf.status = f.get("status").and_then(|n| self.r().str(n, "status"));
         pf.ready = f.get("ready").and_then(|n| self.r().bool(n, &format!("{}.ready", p)));
         pf.terminating = f.get("terminating").and_then(|n| self.r().bool(n, &format!("{}.terminating", p)));
-        pf.restarts = f.get("restarts").and_then(|n| self.r().uint(n, &format!("{}.restarts", p))).map(|r| r as u32);
+        pf.restarts = f.get("restarts").and_then(|n| self.r().int32(n, &format!("{}.restarts", p))).map(|r| r as u32);
         self.r().done(
             f,
             Unknown::Error,
@@ -863,7 +989,7 @@ pub fn read_behavior(r: &mut Reader, v: &Y, p: &str, base: ImageBehavior) -> Ima
         b.exit_after = r.duration(x, &format!("{}.exitAfter", p));
     }
     if let Some(x) = f.get("exitCode") {
-        b.exit_code = r.int(x, &format!("{}.exitCode", p)).unwrap_or(0) as i32;
+        b.exit_code = r.int_in(x, &format!("{}.exitCode", p), i32::MIN as i64, i32::MAX as i64).unwrap_or(0) as i32;
     }
     if let Some(h) = f.get("http") {
         b.http = http_behavior(r, h, &format!("{}.http", p));
@@ -871,7 +997,7 @@ pub fn read_behavior(r: &mut Reader, v: &Y, p: &str, base: ImageBehavior) -> Ima
     if let Some(t) = f.get("tcp") {
         let tp = format!("{}.tcp", p);
         if let Some(mut tf) = r.fields(t, &tp) {
-            b.tcp_port = tf.get("port").and_then(|n| r.uint(n, &format!("{}.port", tp))).map(|v| v as u16);
+            b.tcp_port = tf.get("port").and_then(|n| r.int_in(n, &format!("{}.port", tp), 1, 65535)).map(|v| v as u16);
             r.done(tf, Unknown::Error, " in tcp (expected port)");
         }
     }
@@ -905,7 +1031,10 @@ pub fn read_behavior(r: &mut Reader, v: &Y, p: &str, base: ImageBehavior) -> Ima
     if let Some(n) = f.get("exec") {
         let ep = format!("{}.exec", p);
         if let Some(mut ef) = r.fields(n, &ep) {
-            b.exec_default = ef.get("exitCode").and_then(|x| r.int(x, "exitCode")).unwrap_or(0) as i32;
+            b.exec_default = ef
+                .get("exitCode")
+                .and_then(|x| r.int_in(x, &format!("{}.exitCode", ep), i32::MIN as i64, i32::MAX as i64))
+                .unwrap_or(0) as i32;
             r.done(ef, Unknown::Error, " in exec (expected exitCode)");
         }
     }
@@ -994,12 +1123,13 @@ pub fn read_trace(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, Load
         field: field.to_string(),
         message,
     };
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path).map_err(|e| LoadError {
+    let bytes = limits::read_input_bytes(path).map_err(|e| LoadError {
         file: label.clone(),
         pos: None,
         field: String::new(),
         message: format!("cannot read trace: {}", e),
     })?;
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes.as_slice());
     let headers = rdr.headers().map_err(|e| err(1, "", format!("bad header: {}", e)))?.clone();
     let want = ["arrival", "name", "cpu", "memory", "duration"];
     let mut idx = [0usize; 5];
@@ -1015,15 +1145,17 @@ pub fn read_trace(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, Load
     let mut annotations = workload::Annotations::default();
     for (row, rec) in rdr.records().enumerate() {
         let line = row + 2;
+        if row >= limits::MAX_OBJECTS {
+            return Err(err(line, "", format!("more than {} rows (the input limit on objects)", limits::MAX_OBJECTS)));
+        }
         let rec = rec.map_err(|e| err(line, "", format!("malformed row: {}", e)))?;
         let get = |i: usize| rec.get(idx[i]).unwrap_or("");
         let arrival = parse_seconds(get(0))
             .ok_or_else(|| err(line, "arrival", format!("`{}` is not a number of seconds", get(0))))?;
         let name = get(1).to_string();
-        if name.is_empty()
-            || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-        {
-            return Err(err(line, "name", format!("`{}` is not a valid pod name", name)));
+        let problems = crate::objects::validation::object_name("Pod", &name);
+        if !problems.is_empty() {
+            return Err(err(line, "name", crate::objects::validation::invalid(&name, &problems)));
         }
         if !names.insert(name.clone()) {
             return Err(err(line, "name", format!("duplicate pod name `{}`", name)));
@@ -1035,7 +1167,10 @@ pub fn read_trace(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, Load
         }
         let duration = parse_seconds(get(4))
             .ok_or_else(|| err(line, "duration", format!("`{}` is not a number of seconds", get(4))))?;
-        let (c, m) = (cpu.millicores(), memory.value());
+        let c = cpu.millicores_checked().ok_or_else(|| {
+            err(line, "cpu", format!("`{}` is too large: CPU must be at most 2^63-1 millicores", get(2)))
+        })?;
+        let m = memory.value();
         let spec = specs.entry((c, m)).or_insert_with(|| Rc::new(workload::trace_spec(c, m))).clone();
         out.push(WorkloadPod {
             arrival: SimTime(arrival.0),

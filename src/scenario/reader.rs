@@ -5,6 +5,7 @@ use super::error::Diagnostics;
 use super::yaml::{Node, Resolved, Value};
 use crate::objects::duration::parse_duration;
 use crate::objects::quantity::{parse_quantity, Quantity};
+use crate::objects::validation;
 use crate::sim::SimDuration;
 use std::collections::BTreeMap;
 
@@ -112,8 +113,42 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An integer in `min..=max`: Kubernetes' `int32` fields (replicas,
+    /// ports, probe seconds) and the like. Out of range is a field error,
+    /// never a wrap.
+    pub fn int_in(&mut self, node: &Node, field: &str, min: i64, max: i64) -> Option<i64> {
+        let i = self.int_checked(node, field)?;
+        if i < min {
+            self.err(node, field, format!("must be greater than or equal to {}, got {}", min, i));
+            return None;
+        }
+        if i > max {
+            self.err(node, field, format!("must be less than or equal to {}, got {}", max, i));
+            return None;
+        }
+        Some(i)
+    }
+
+    /// A non-negative `int32`.
+    pub fn int32(&mut self, node: &Node, field: &str) -> Option<i32> {
+        self.int_in(node, field, 0, i32::MAX as i64).map(|v| v as i32)
+    }
+
+    /// Like `int`, but an integer beyond `int64` (which YAML resolves as
+    /// a float) is named as out of range.
+    fn int_checked(&mut self, node: &Node, field: &str) -> Option<i64> {
+        if let (Some(Resolved::Float(_)), Some(text)) = (node.resolve(), node.scalar_text()) {
+            let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                self.err(node, field, format!("`{}` is out of range: an integer must fit in int64", text));
+                return None;
+            }
+        }
+        self.int(node, field)
+    }
+
     pub fn uint(&mut self, node: &Node, field: &str) -> Option<u64> {
-        let i = self.int(node, field)?;
+        let i = self.int_checked(node, field)?;
         if i < 0 {
             self.err(node, field, format!("must be non-negative, got {}", i));
             return None;
@@ -174,6 +209,65 @@ impl<'a> Reader<'a> {
                 None
             }
         }
+    }
+
+    /// CPU as millicores (`MilliValue`, which must fit in `int64`).
+    pub fn cpu(&mut self, node: &Node, field: &str) -> Option<u64> {
+        let q = self.quantity(node, field)?;
+        match q.millicores_checked() {
+            Some(m) => Some(m),
+            None => {
+                let text = node.scalar_text().unwrap_or("");
+                self.err(node, field, format!("`{}` is too large: CPU must be at most 2^63-1 millicores", text));
+                None
+            }
+        }
+    }
+
+    /// A quantity as whole units (bytes, pods), rounded up.
+    pub fn bytes(&mut self, node: &Node, field: &str) -> Option<u64> {
+        self.quantity(node, field).map(|q| q.value())
+    }
+
+    /// Checks a value with one of `objects::validation`'s rules; a problem
+    /// is an error worded as the apiserver words it.
+    pub fn valid(&mut self, node: &Node, field: &str, value: &str, errs: Vec<String>) -> bool {
+        if errs.is_empty() {
+            return true;
+        }
+        self.err(node, field, validation::invalid(value, &errs));
+        false
+    }
+
+    /// `metadata.labels` (or any label map): keys are qualified names,
+    /// values label values (`ValidateLabels`).
+    pub fn labels(&mut self, node: &Node, field: &str) -> BTreeMap<String, String> {
+        let out = self.string_map(node, field);
+        if let Some(m) = node.as_map() {
+            for (k, v) in m {
+                let key = k.scalar_text().unwrap_or("");
+                let f = join(field, key);
+                self.valid(k, &f, key, validation::qualified_name(key));
+                if let Some(val) = out.get(key) {
+                    self.valid(v, &f, val, validation::label_value(val));
+                }
+            }
+        }
+        out
+    }
+
+    /// `metadata.annotations`: keys are qualified names
+    /// (`ValidateAnnotations`).
+    pub fn annotations(&mut self, node: &Node, field: &str) -> BTreeMap<String, String> {
+        let out = self.string_map(node, field);
+        if let Some(m) = node.as_map() {
+            for (k, _) in m {
+                let key = k.scalar_text().unwrap_or("");
+                // Upstream lower-cases annotation keys before the check.
+                self.valid(k, &join(field, key), key, validation::qualified_name(&key.to_ascii_lowercase()));
+            }
+        }
+        out
     }
 
     pub fn seq<'n>(&mut self, node: &'n Node, field: &str) -> &'n [Node] {

@@ -11,8 +11,9 @@
 //! integer, `cpu: "2"` a string, `gpu: true` a boolean (and so not a valid
 //! label value).
 
+use super::limits::{excessive_aliasing, MAX_YAML_DEPTH};
 use std::collections::BTreeMap;
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 /// A position in a source file (1-based line and column).
@@ -178,15 +179,26 @@ pub struct SyntaxError {
 
 /// Parses every document of a (possibly multi-document) YAML stream.
 /// Empty documents (a lone `---`) are skipped.
+///
+/// The parser is driven event by event (not by its recursive `load`), so
+/// nesting deeper than `MAX_YAML_DEPTH` and alias expansion beyond
+/// go-yaml's budget stop the parse with an error at once.
 pub fn parse_documents(src: &str) -> Result<Vec<Node>, SyntaxError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(src);
-    parser.load(&mut builder, true).map_err(|e| SyntaxError {
-        pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
-        message: e.info().to_string(),
-    })?;
-    if let Some(err) = builder.error {
-        return Err(err);
+    loop {
+        let (ev, mark) = parser.next_token().map_err(|e| SyntaxError {
+            pos: Pos { line: e.marker().line(), col: e.marker().col() + 1 },
+            message: e.info().to_string(),
+        })?;
+        let end = ev == Event::StreamEnd;
+        builder.on_event(ev, mark);
+        if let Some(err) = builder.error.take() {
+            return Err(err);
+        }
+        if end {
+            break;
+        }
     }
     Ok(builder.docs.into_iter().filter(|d| !d.is_null()).collect())
 }
@@ -194,9 +206,15 @@ pub fn parse_documents(src: &str) -> Result<Vec<Node>, SyntaxError> {
 #[derive(Default)]
 struct Builder {
     docs: Vec<Node>,
-    stack: Vec<(Node, usize)>,
+    /// Open collections: the node, its anchor, and how many nodes it holds.
+    stack: Vec<(Node, usize, u64)>,
     pending_key: Vec<Option<Node>>,
-    anchors: BTreeMap<usize, Node>,
+    /// Anchored nodes with their size in nodes.
+    anchors: BTreeMap<usize, (Node, u64)>,
+    /// Nodes decoded so far, and how many of them came from aliases (as
+    /// go-yaml counts them in `decoder.unmarshal`).
+    decode_count: u64,
+    alias_count: u64,
     error: Option<SyntaxError>,
 }
 
@@ -205,15 +223,17 @@ impl Builder {
         Pos { line: mark.line(), col: mark.col() + 1 }
     }
 
-    /// Attaches a finished node to its parent (or makes it a document).
-    fn attach(&mut self, node: Node, anchor: usize) {
+    /// Attaches a finished node of `size` nodes to its parent (or makes it
+    /// a document).
+    fn attach(&mut self, node: Node, anchor: usize, size: u64) {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), size));
         }
-        let Some((parent, _)) = self.stack.last_mut() else {
+        let Some((parent, _, parent_size)) = self.stack.last_mut() else {
             self.docs.push(node);
             return;
         };
+        *parent_size += size;
         match &mut parent.value {
             Value::Seq(items) => items.push(node),
             Value::Map(entries) => {
@@ -236,38 +256,56 @@ impl Builder {
             Value::Scalar { .. } => unreachable!("scalars have no children"),
         }
     }
-}
 
-impl MarkedEventReceiver for Builder {
+    fn open(&mut self, value: Value, pos: Pos, anchor: usize) {
+        if self.stack.len() >= MAX_YAML_DEPTH {
+            self.error
+                .get_or_insert(SyntaxError { pos, message: format!("nesting deeper than {} levels", MAX_YAML_DEPTH) });
+            return;
+        }
+        self.decode_count += 1;
+        self.stack.push((Node { value, pos }, anchor, 1));
+        self.pending_key.push(None);
+    }
+
     fn on_event(&mut self, ev: Event, mark: Marker) {
         let pos = Self::pos(&mark);
         match ev {
             Event::Scalar(text, style, anchor, _tag) => {
                 let plain = matches!(style, TScalarStyle::Plain);
-                self.attach(Node { value: Value::Scalar { text, plain }, pos }, anchor);
+                self.decode_count += 1;
+                self.attach(Node { value: Value::Scalar { text, plain }, pos }, anchor, 1);
             }
-            Event::SequenceStart(anchor, _) => {
-                self.stack.push((Node { value: Value::Seq(Vec::new()), pos }, anchor));
-                self.pending_key.push(None);
-            }
-            Event::MappingStart(anchor, _) => {
-                self.stack.push((Node { value: Value::Map(Vec::new()), pos }, anchor));
-                self.pending_key.push(None);
-            }
+            Event::SequenceStart(anchor, _) => self.open(Value::Seq(Vec::new()), pos, anchor),
+            Event::MappingStart(anchor, _) => self.open(Value::Map(Vec::new()), pos, anchor),
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = self.stack.pop().expect("balanced events");
+                let Some((node, anchor, size)) = self.stack.pop() else {
+                    self.error.get_or_insert(SyntaxError { pos, message: "unbalanced collection".into() });
+                    return;
+                };
                 self.pending_key.pop();
-                self.attach(node, anchor);
+                self.attach(node, anchor, size);
             }
             Event::Alias(id) => {
-                let node = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .unwrap_or(Node { value: Value::Scalar { text: String::new(), plain: true }, pos });
-                self.attach(node, 0);
+                // Count the expansion before copying it, so a bomb stops
+                // before it is built.
+                let size = self.anchors.get(&id).map_or(1, |(_, s)| *s);
+                self.decode_count += size;
+                self.alias_count += size;
+                if excessive_aliasing(self.alias_count, self.decode_count) {
+                    // go-yaml's words for the same refusal.
+                    self.error
+                        .get_or_insert(SyntaxError { pos, message: "document contains excessive aliasing".into() });
+                    return;
+                }
+                let node = match self.anchors.get(&id) {
+                    Some((n, _)) => n.clone(),
+                    None => Node { value: Value::Scalar { text: String::new(), plain: true }, pos },
+                };
+                self.attach(node, 0, size);
             }
-            Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd | Event::Nothing => {}
+            Event::DocumentStart => self.anchors.clear(),
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
     }
 }
@@ -310,5 +348,40 @@ mod tests {
     fn anchors_and_aliases() {
         let docs = parse_documents("a: &x {k: v}\nb: *x\n").unwrap();
         assert_eq!(docs[0].get("b").unwrap().get("k").unwrap().scalar_text(), Some("v"));
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut src = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for c in 'b'..='j' {
+            src.push_str(&format!(
+                "{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n",
+                c = c,
+                p = prev
+            ));
+            prev = c;
+        }
+        let err = parse_documents(&src).unwrap_err();
+        assert_eq!(err.message, "document contains excessive aliasing");
+    }
+
+    #[test]
+    fn modest_aliasing_is_fine() {
+        let src = "base: &b {cpu: 1, memory: 1Gi}\n".to_string()
+            + &(0..200).map(|i| format!("n{}: *b\n", i)).collect::<String>();
+        assert!(parse_documents(&src).is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        // Flow collections stop in the scanner (255 levels); block ones here.
+        let err = parse_documents(&"[".repeat(100_000)).unwrap_err();
+        assert!(err.message.contains("recursion limit"), "{}", err.message);
+        let block: String = (0..10_000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let err = parse_documents(&block).unwrap_err();
+        assert!(err.message.contains("nesting deeper than 100 levels"), "{}", err.message);
+        let ok = format!("{}1{}", "[".repeat(50), "]".repeat(50));
+        assert!(parse_documents(&ok).is_ok());
     }
 }
