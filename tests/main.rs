@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod properties;
 mod scenarios;
+mod store_rules;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
