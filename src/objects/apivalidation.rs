@@ -19,8 +19,10 @@
 use super::meta::ObjectMeta;
 use super::pod::{Container, PodSpec, Toleration};
 use super::replicaset::{ReplicaKind, ReplicaSet};
-use super::selector::{Op, Selector};
+use super::selector::{Labels, Op, Selector};
 use super::validation;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// `updatablePodSpecFields` joined as `ValidatePodUpdate` joins them.
 pub const POD_UPDATE_FORBIDDEN: &str = "spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
@@ -53,16 +55,43 @@ fn invalid(path: &str, value: &str, detail: &str) -> String {
 /// `ValidateObjectMeta` for the rules the simulator's objects can break:
 /// the name (by kind's `NameFn`), `ValidateLabels`, `ValidateAnnotations`.
 pub fn object_meta(kind: &str, meta: &ObjectMeta) -> Vec<String> {
-    let mut errs = Vec::new();
-    if meta.name.is_empty() {
-        errs.push("metadata.name: Required value: name or generateName is required".to_string());
-    } else {
-        for msg in validation::object_name(kind, &meta.name) {
-            errs.push(invalid("metadata.name", &meta.name, &msg));
-        }
-    }
+    let mut errs = object_name(kind, meta);
     errs.extend(labels_and_annotations(meta));
     errs
+}
+
+/// The name part of `ValidateObjectMeta`.
+pub fn object_name(kind: &str, meta: &ObjectMeta) -> Vec<String> {
+    if meta.name.is_empty() {
+        return vec!["metadata.name: Required value: name or generateName is required".to_string()];
+    }
+    validation::object_name(kind, &meta.name).iter().map(|msg| invalid("metadata.name", &meta.name, msg)).collect()
+}
+
+/// The label and annotation maps last found valid, kept (so their
+/// addresses are not reused and, being shared, they cannot change in
+/// place): objects made from one template or trace share their maps, and
+/// a shared map is checked once.
+#[derive(Default)]
+pub struct ValidMaps {
+    labels: Option<Rc<Labels>>,
+    annotations: Option<Rc<BTreeMap<String, String>>>,
+}
+
+impl ValidMaps {
+    /// `labels_and_annotations`, skipped for the maps last found valid.
+    pub fn check(&mut self, meta: &ObjectMeta) -> Vec<String> {
+        let same = |a: &Option<Rc<_>>, b: &Rc<_>| a.as_ref().is_some_and(|a| Rc::ptr_eq(a, b));
+        if same(&self.labels, &meta.labels) && same(&self.annotations, &meta.annotations) {
+            return Vec::new();
+        }
+        let errs = labels_and_annotations(meta);
+        if errs.is_empty() {
+            self.labels = Some(meta.labels.clone());
+            self.annotations = Some(meta.annotations.clone());
+        }
+        errs
+    }
 }
 
 /// `ValidateLabels` and `ValidateAnnotations` (also run on every update).
@@ -78,7 +107,13 @@ pub fn labels_and_annotations(meta: &ObjectMeta) -> Vec<String> {
     }
     let mut total = 0usize;
     for (k, v) in meta.annotations.iter() {
-        for msg in validation::qualified_name(&k.to_ascii_lowercase()) {
+        // Keys are checked lowercased (upstream's `strings.ToLower`).
+        let lower = if k.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(k.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(k.as_str())
+        };
+        for msg in validation::qualified_name(&lower) {
             errs.push(invalid("metadata.annotations", k, &msg));
         }
         total = total.saturating_add(k.len()).saturating_add(v.len());
@@ -208,7 +243,6 @@ fn label_selector_go(s: &Selector) -> String {
 mod tests {
     use super::*;
     use crate::objects::pod::{PullPolicy, RestartPolicy, TaintEffect};
-    use std::rc::Rc;
 
     fn spec() -> PodSpec {
         PodSpec {
@@ -309,6 +343,10 @@ mod tests {
             annotations: Rc::new([("k".to_string(), "v".repeat(TOTAL_ANNOTATION_SIZE))].into_iter().collect()),
             ..Default::default()
         };
+        let mut maps = ValidMaps::default();
+        let ok = meta("a", ("k", "v"), "k");
+        assert!(maps.check(&ok).is_empty() && maps.check(&ok).is_empty());
+        assert_eq!(maps.check(&big).len(), 1, "another map is checked");
         assert_eq!(
             labels_and_annotations(&big),
             vec!["metadata.annotations: Too long: may not be more than 262144 bytes".to_string()]

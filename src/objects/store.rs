@@ -292,6 +292,8 @@ pub struct Store {
     pod_times: Option<Map<u64, PodTimes>>,
     /// The part digests of live objects, for the trace hash.
     digests: DigestCache,
+    /// Label and annotation maps already validated (shared ones repeat).
+    valid_maps: apivalidation::ValidMaps,
     /// DefaultTolerationSeconds results by the spec it was given (pods made
     /// from one template share their spec): input pointer → (input, output).
     /// Holding the input keeps its address from being reused.
@@ -317,6 +319,7 @@ impl Store {
             stats: ClusterStats::default(),
             pod_times: None,
             digests: DigestCache::default(),
+            valid_maps: Default::default(),
             admitted_specs: FxHashMap::default(),
         }
     }
@@ -588,7 +591,8 @@ impl Store {
         }
         // Strategy validation (`ValidateObjectMeta`) runs before the
         // storage's AlreadyExists check.
-        let errs = apivalidation::object_meta(&kind_name, &meta);
+        let mut errs = apivalidation::object_name(&kind_name, &meta);
+        errs.extend(self.valid_maps.check(&meta));
         if !errs.is_empty() {
             return Err(ApiError::invalid(&kind_name, api_group(&obj), &meta.name, errs));
         }
@@ -642,9 +646,14 @@ impl Store {
             return Err(conflict(obj.kind_name(), &key.name));
         }
         let refuse = |causes: Vec<String>| Err(ApiError::invalid(obj.kind_name(), api_group(&obj), &key.name, causes));
-        let errs = apivalidation::labels_and_annotations(obj.meta());
-        if !errs.is_empty() {
-            return refuse(errs);
+        // Metadata rules, for maps the update replaces (unchanged ones
+        // were valid when written).
+        let (m, cm) = (obj.meta(), cur.meta());
+        if !Rc::ptr_eq(&m.labels, &cm.labels) || !Rc::ptr_eq(&m.annotations, &cm.annotations) {
+            let errs = self.valid_maps.check(m);
+            if !errs.is_empty() {
+                return refuse(errs);
+            }
         }
         // The new spec, within what `ValidatePodUpdate` allows.
         let (new, spec_changed) = match (&cur, &obj) {
