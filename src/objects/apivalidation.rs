@@ -68,27 +68,52 @@ pub fn object_name(kind: &str, meta: &ObjectMeta) -> Vec<String> {
     validation::object_name(kind, &meta.name).iter().map(|msg| invalid("metadata.name", &meta.name, msg)).collect()
 }
 
-/// The label and annotation maps last found valid, kept (so their
-/// addresses are not reused and, being shared, they cannot change in
+/// Label and annotation maps found valid, by address in a direct-mapped
+/// table of `VALID_MAP_SLOTS` entries. An entry keeps its map (so the
+/// address is not reused and, being shared, the map cannot change in
 /// place): objects made from one template or trace share their maps, and
-/// a shared map is checked once.
-#[derive(Default)]
+/// a shared map is checked once while it stays in the table.
 pub struct ValidMaps {
-    labels: Option<Rc<Labels>>,
-    annotations: Option<Rc<BTreeMap<String, String>>>,
+    slots: Vec<Option<Rc<Labels>>>,
+}
+
+const VALID_MAP_SLOTS: usize = 4096;
+
+impl Default for ValidMaps {
+    fn default() -> Self {
+        ValidMaps { slots: vec![None; VALID_MAP_SLOTS] }
+    }
 }
 
 impl ValidMaps {
-    /// `labels_and_annotations`, skipped for the maps last found valid.
+    fn slot(m: &Rc<Labels>) -> usize {
+        (Rc::as_ptr(m) as usize >> 4) % VALID_MAP_SLOTS
+    }
+
+    fn known(&self, m: &Rc<Labels>) -> bool {
+        self.slots[Self::slot(m)].as_ref().is_some_and(|x| Rc::ptr_eq(x, m))
+    }
+
+    fn remember(&mut self, m: &Rc<Labels>) {
+        self.slots[Self::slot(m)] = Some(m.clone());
+    }
+
+    /// `labels_and_annotations`, skipping maps already found valid.
     pub fn check(&mut self, meta: &ObjectMeta) -> Vec<String> {
-        let same = |a: &Option<Rc<_>>, b: &Rc<_>| a.as_ref().is_some_and(|a| Rc::ptr_eq(a, b));
-        if same(&self.labels, &meta.labels) && same(&self.annotations, &meta.annotations) {
-            return Vec::new();
+        let mut errs = Vec::new();
+        if !self.known(&meta.labels) {
+            let e = labels(&meta.labels);
+            if e.is_empty() {
+                self.remember(&meta.labels);
+            }
+            errs.extend(e);
         }
-        let errs = labels_and_annotations(meta);
-        if errs.is_empty() {
-            self.labels = Some(meta.labels.clone());
-            self.annotations = Some(meta.annotations.clone());
+        if !self.known(&meta.annotations) {
+            let e = annotations(&meta.annotations);
+            if e.is_empty() {
+                self.remember(&meta.annotations);
+            }
+            errs.extend(e);
         }
         errs
     }
@@ -96,8 +121,15 @@ impl ValidMaps {
 
 /// `ValidateLabels` and `ValidateAnnotations` (also run on every update).
 pub fn labels_and_annotations(meta: &ObjectMeta) -> Vec<String> {
+    let mut errs = labels(&meta.labels);
+    errs.extend(annotations(&meta.annotations));
+    errs
+}
+
+/// `ValidateLabels`.
+fn labels(map: &Labels) -> Vec<String> {
     let mut errs = Vec::new();
-    for (k, v) in meta.labels.iter() {
+    for (k, v) in map.iter() {
         for msg in validation::qualified_name(k) {
             errs.push(invalid("metadata.labels", k, &msg));
         }
@@ -105,8 +137,14 @@ pub fn labels_and_annotations(meta: &ObjectMeta) -> Vec<String> {
             errs.push(invalid("metadata.labels", v, &msg));
         }
     }
+    errs
+}
+
+/// `ValidateAnnotations`: keys, and the total size.
+fn annotations(map: &BTreeMap<String, String>) -> Vec<String> {
+    let mut errs = Vec::new();
     let mut total = 0usize;
-    for (k, v) in meta.annotations.iter() {
+    for (k, v) in map.iter() {
         // Keys are checked lowercased (upstream's `strings.ToLower`).
         let lower = if k.bytes().any(|b| b.is_ascii_uppercase()) {
             std::borrow::Cow::Owned(k.to_ascii_lowercase())

@@ -31,14 +31,23 @@ pub struct Parts {
     pub labels: u64,
     pub annotations: u64,
     pub spec: u64,
+    /// The pod spec's digest but for `nodeName` (`PodSpec::rest_digest`).
+    pub spec_rest: u64,
     pub containers: u64,
     pub status: u64,
 }
 
-fn pod_spec(spec: &PodSpec, containers: u64) -> u64 {
+fn pod_spec(spec: &PodSpec, rest: u64) -> u64 {
     let mut d = Digester::new();
-    spec.digest_parts(&mut d, containers);
+    spec.digest_parts(&mut d, rest);
     d.finish()
+}
+
+/// The spec digests of one pod spec: `(spec, spec_rest, containers)`.
+fn pod_spec_parts(spec: &PodSpec) -> (u64, u64, u64) {
+    let containers = Digester::of(&*spec.containers);
+    let rest = spec.rest_digest(containers);
+    (pod_spec(spec, rest), rest, containers)
 }
 
 impl Parts {
@@ -54,13 +63,8 @@ impl Parts {
     }
 
     pub fn of_pod(p: &Pod) -> Parts {
-        let containers = Digester::of(&*p.spec.containers);
-        Parts {
-            spec: pod_spec(&p.spec, containers),
-            containers,
-            status: Digester::of(&*p.status),
-            ..Parts::of_meta(&p.meta)
-        }
+        let (spec, spec_rest, containers) = pod_spec_parts(&p.spec);
+        Parts { spec, spec_rest, containers, status: Digester::of(&*p.status), ..Parts::of_meta(&p.meta) }
     }
 
     pub fn of_replica_set(r: &ReplicaSet) -> Parts {
@@ -102,12 +106,17 @@ impl Parts {
         match (obj, old) {
             (Object::Pod(p), Object::Pod(o)) => {
                 if Rc::ptr_eq(&p.spec, &o.spec) {
-                    (parts.spec, parts.containers) = (prev.spec, prev.containers);
+                    (parts.spec, parts.spec_rest, parts.containers) = (prev.spec, prev.spec_rest, prev.containers);
+                } else if p.spec.same_but_node_name(&o.spec) {
+                    // The binding: only nodeName changed.
+                    (parts.spec_rest, parts.containers) = (prev.spec_rest, prev.containers);
+                    parts.spec = pod_spec(&p.spec, parts.spec_rest);
                 } else {
                     parts.containers = same(&p.spec.containers, &o.spec.containers, prev.containers, || {
                         Digester::of(&*p.spec.containers)
                     });
-                    parts.spec = pod_spec(&p.spec, parts.containers);
+                    parts.spec_rest = p.spec.rest_digest(parts.containers);
+                    parts.spec = pod_spec(&p.spec, parts.spec_rest);
                 }
                 parts.status = same(&p.status, &o.status, prev.status, || Digester::of(&*p.status));
             }
@@ -202,6 +211,9 @@ fn json(v: &serde_json::Value, d: &mut Digester) {
 pub struct DigestCache {
     by_uid: Vec<Option<Parts>>,
     live: usize,
+    /// The last pod spec digested on a create, kept (so its address is not
+    /// reused): pods made from one template or trace share their spec.
+    last_spec: Option<(Rc<PodSpec>, (u64, u64, u64))>,
 }
 
 impl DigestCache {
@@ -213,11 +225,22 @@ impl DigestCache {
         if uid >= self.by_uid.len() {
             self.by_uid.resize(uid + 1024, None);
         }
-        let slot = &mut self.by_uid[uid];
-        let parts = match (old, slot.as_ref()) {
-            (Some(old), Some(prev)) if old.meta().uid as usize == uid => Parts::reusing(obj, old, prev),
+        let parts = match (old, self.by_uid[uid].as_ref(), obj) {
+            (Some(old), Some(prev), _) if old.meta().uid as usize == uid => Parts::reusing(obj, old, prev),
+            (_, _, Object::Pod(p)) => {
+                let (spec, spec_rest, containers) = match &self.last_spec {
+                    Some((s, parts)) if Rc::ptr_eq(s, &p.spec) => *parts,
+                    _ => {
+                        let parts = pod_spec_parts(&p.spec);
+                        self.last_spec = Some((p.spec.clone(), parts));
+                        parts
+                    }
+                };
+                Parts { spec, spec_rest, containers, status: Digester::of(&*p.status), ..Parts::of_meta(&p.meta) }
+            }
             _ => Parts::of(obj),
         };
+        let slot = &mut self.by_uid[uid];
         match (gone, slot.is_some()) {
             (true, true) => self.live -= 1,
             (false, false) => self.live += 1,
@@ -773,5 +796,17 @@ mod tests {
         let last = old.unwrap();
         assert_eq!(cache.digest(&last, Some(&last), true), Digester::of(&last));
         assert!(cache.is_empty(), "a deleted object's parts are dropped");
+        // Creates sharing one spec (the create-time spec cache), the second
+        // with another nodeName.
+        let a = pod();
+        let mut b = Pod { meta: ObjectMeta { uid: 70, ..a.meta.clone() }, ..a.clone() };
+        for p in [&a, &b] {
+            let obj = Object::Pod(Rc::new(p.clone()));
+            assert_eq!(cache.digest(&obj, None, false), Digester::of(&obj));
+        }
+        b.meta.uid = 71;
+        spec(&mut b).node_name = None;
+        let obj = Object::Pod(Rc::new(b));
+        assert_eq!(cache.digest(&obj, None, false), Digester::of(&obj));
     }
 }

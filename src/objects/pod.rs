@@ -584,11 +584,12 @@ impl Digest for NodeAffinity {
 }
 
 impl PodSpec {
-    /// Every spec field, with the digest of the (shared) containers slice
-    /// given.
-    pub fn digest_parts(&self, d: &mut Digester, containers_digest: u64) {
+    /// The digest of every spec field but `nodeName` (which the binding
+    /// sets, leaving the rest shared), with the digest of the (shared)
+    /// containers slice given.
+    pub fn rest_digest(&self, containers_digest: u64) -> u64 {
         let PodSpec {
-            node_name,
+            node_name: _,
             containers: _,
             init_containers,
             restart_policy,
@@ -599,22 +600,55 @@ impl PodSpec {
             scheduler_name,
             priority,
         } = self;
-        node_name.digest(d);
+        let mut d = Digester::new();
         d.u64(containers_digest);
-        init_containers.digest(d);
+        init_containers.digest(&mut d);
         d.tag(*restart_policy as u64);
-        node_selector.digest(d);
-        node_affinity.digest(d);
-        tolerations.digest(d);
-        termination_grace_period_seconds.digest(d);
-        scheduler_name.digest(d);
-        priority.digest(d);
+        node_selector.digest(&mut d);
+        node_affinity.digest(&mut d);
+        tolerations.digest(&mut d);
+        termination_grace_period_seconds.digest(&mut d);
+        scheduler_name.digest(&mut d);
+        priority.digest(&mut d);
+        d.finish()
+    }
+
+    /// Every spec field, with `rest_digest` given.
+    pub fn digest_parts(&self, d: &mut Digester, rest_digest: u64) {
+        self.node_name.digest(d);
+        d.u64(rest_digest);
+    }
+
+    /// Whether the two specs differ in `nodeName` at most (so they share
+    /// `rest_digest`); cheap where the parts are shared `Rc`s.
+    pub fn same_but_node_name(&self, o: &PodSpec) -> bool {
+        let PodSpec {
+            node_name: _,
+            containers,
+            init_containers,
+            restart_policy,
+            node_selector,
+            node_affinity,
+            tolerations,
+            termination_grace_period_seconds,
+            scheduler_name,
+            priority,
+        } = self;
+        Rc::ptr_eq(containers, &o.containers)
+            && *init_containers == o.init_containers
+            && *restart_policy == o.restart_policy
+            && *node_selector == o.node_selector
+            && *node_affinity == o.node_affinity
+            && *tolerations == o.tolerations
+            && *termination_grace_period_seconds == o.termination_grace_period_seconds
+            && *scheduler_name == o.scheduler_name
+            && *priority == o.priority
     }
 }
 
 impl Digest for PodSpec {
     fn digest(&self, d: &mut Digester) {
-        self.digest_parts(d, Digester::of(&*self.containers));
+        self.digest_parts(d, self.rest_digest(Digester::of(&*self.containers)));
     }
 }
 
