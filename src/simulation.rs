@@ -239,7 +239,7 @@ impl Simulation {
             }
             Err(err) => {
                 if from == Client::User {
-                    self.user_error(format!("Error from server ({:?}): {}", err.code, err.message));
+                    self.user_error(err.kubectl_message());
                 } else if let Some(op) = saved {
                     let back = now + self.cfg.api_latency;
                     self.queue.push(back, Event::ApiFailed { to: from, failed: Box::new((op, err)) });

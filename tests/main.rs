@@ -6,6 +6,7 @@ mod differential;
 mod properties;
 mod scenarios;
 mod scheduler_fast_path;
+mod store_rules;
 mod swarm;
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! Object metadata shared by every kind.
 
+use super::digest::Parts;
 use super::selector::Labels;
+use crate::sim::trace::{Digest, Digester};
 use crate::sim::SimTime;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -79,4 +81,65 @@ impl ObjectMeta {
 
 pub fn uid_string(uid: u64) -> String {
     format!("00000000-0000-4000-8000-{:012x}", uid)
+}
+
+impl Digest for OwnerReference {
+    fn digest(&self, d: &mut Digester) {
+        let OwnerReference { api_version, kind, name, uid, controller, block_owner_deletion } = self;
+        api_version.digest(d);
+        kind.digest(d);
+        name.digest(d);
+        uid.digest(d);
+        controller.digest(d);
+        block_owner_deletion.digest(d);
+    }
+}
+
+impl ObjectMeta {
+    /// The fields fixed at creation: name, generateName, namespace, uid,
+    /// creationTimestamp (digested once per object).
+    pub fn identity_digest(&self) -> u64 {
+        let mut d = Digester::new();
+        let ObjectMeta { name, generate_name, namespace, uid, creation_timestamp, .. } = self;
+        name.digest(&mut d);
+        generate_name.digest(&mut d);
+        namespace.digest(&mut d);
+        uid.digest(&mut d);
+        creation_timestamp.digest(&mut d);
+        d.finish()
+    }
+
+    /// Every metadata field, with the digests of the identity, the owner
+    /// references and the (shared, often unchanged) label and annotation
+    /// maps taken from `parts`.
+    pub fn digest_parts(&self, d: &mut Digester, parts: &Parts) {
+        let ObjectMeta {
+            name: _,
+            generate_name: _,
+            namespace: _,
+            uid: _,
+            creation_timestamp: _,
+            resource_version,
+            generation,
+            labels: _,
+            annotations: _,
+            owner_references: _,
+            deletion_timestamp,
+            deletion_grace_period_seconds,
+        } = self;
+        d.u64(parts.identity);
+        resource_version.digest(d);
+        generation.digest(d);
+        d.u64(parts.labels);
+        d.u64(parts.annotations);
+        d.u64(parts.owners);
+        deletion_timestamp.digest(d);
+        deletion_grace_period_seconds.digest(d);
+    }
+}
+
+impl Digest for ObjectMeta {
+    fn digest(&self, d: &mut Digester) {
+        self.digest_parts(d, &Parts::of_meta(self));
+    }
 }

@@ -4,6 +4,8 @@
 //! versus our own lean object types"): immutable versions shared through
 //! `Rc`, so an informer's view of an object costs a pointer, not a copy.
 
+pub mod apivalidation;
+pub mod digest;
 pub mod duration;
 pub mod meta;
 pub mod node;
@@ -17,7 +19,6 @@ pub mod store;
 pub mod text;
 pub mod validation;
 
-use crate::sim::trace::{Digest, Digester};
 use meta::ObjectMeta;
 use node::Node;
 use pod::Pod;
@@ -143,51 +144,9 @@ impl Object {
     }
 }
 
-/// The trace detail of an object version: compact, stable, and covering
-/// every field the simulation acts on.
+/// The human summary of an object version, for the JSONL trace's
+/// `detail` (the trace hash digests the full version: `digest`).
 pub struct Summary<'a>(&'a Object);
-
-impl Digest for Summary<'_> {
-    fn digest(&self, d: &mut Digester) {
-        match self.0 {
-            Object::Pod(p) => {
-                d.str(p.node_name().unwrap_or(""));
-                d.u64(p.status.phase as u64);
-                d.bool(p.is_ready());
-                d.u64(p.restart_count() as u64);
-                d.u64(p.meta.deletion_timestamp.map_or(u64::MAX, |t| t.0));
-                d.u64(p.meta.controller_ref().map_or(0, |c| c.uid));
-                for c in &p.status.container_statuses {
-                    d.str(&c.name);
-                    match &c.state {
-                        pod::ContainerState::Waiting { reason, .. } => d.str(reason),
-                        pod::ContainerState::Running { started_at } => d.u64(started_at.0),
-                        pod::ContainerState::Terminated(t) => {
-                            d.str(&t.reason);
-                            d.u64(t.exit_code as u64);
-                        }
-                    }
-                }
-            }
-            Object::Node(n) => {
-                d.u64(n.status.ready.status as u64);
-                d.bool(n.spec.unschedulable);
-                for t in &n.spec.taints {
-                    d.str(&t.key);
-                    d.u64(t.effect as u64);
-                }
-            }
-            Object::ReplicaSet(r) => {
-                for v in [r.spec.replicas, r.status.replicas, r.status.ready_replicas, r.status.available_replicas] {
-                    d.u64(v as u64);
-                }
-                d.u64(r.meta.generation);
-            }
-            Object::Namespace(_) => {}
-            Object::Other(u) => d.str(&u.api_version),
-        }
-    }
-}
 
 impl fmt::Display for Summary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,8 +1,10 @@
 //! Node: capacity, allocatable, taints, cordon and the Ready condition.
 
+use super::digest::Parts;
 use super::meta::ObjectMeta;
 use super::pod::{CondStatus, Taint};
 use super::resources::Resources;
+use crate::sim::trace::{Digest, Digester};
 use crate::sim::SimTime;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,5 +65,54 @@ impl Node {
 
     pub fn has_taint(&self, key: &str, effect: super::pod::TaintEffect) -> bool {
         self.spec.taints.iter().any(|t| t.key == key && t.effect == effect)
+    }
+}
+
+// ---- Digests for the trace hash (see `crate::sim::trace`).
+
+impl Digest for NodeCondition {
+    fn digest(&self, d: &mut Digester) {
+        let NodeCondition { status, reason, message, last_heartbeat_time, last_transition_time } = self;
+        d.tag(*status as u64);
+        reason.digest(d);
+        message.digest(d);
+        last_heartbeat_time.digest(d);
+        last_transition_time.digest(d);
+    }
+}
+
+impl Digest for NodeSpec {
+    fn digest(&self, d: &mut Digester) {
+        let NodeSpec { unschedulable, taints } = self;
+        unschedulable.digest(d);
+        taints.digest(d);
+    }
+}
+
+impl Digest for NodeStatus {
+    fn digest(&self, d: &mut Digester) {
+        let NodeStatus { capacity, allocatable, ready, internal_ip, kubelet_version } = self;
+        capacity.digest(d);
+        allocatable.digest(d);
+        ready.digest(d);
+        internal_ip.digest(d);
+        kubelet_version.digest(d);
+    }
+}
+
+impl Node {
+    /// The node version's digest, with its label and annotation maps'
+    /// digests given (`objects::digest`).
+    pub fn digest_parts(&self, d: &mut Digester, parts: &Parts) {
+        let Node { meta, spec, status } = self;
+        meta.digest_parts(d, parts);
+        spec.digest(d);
+        status.digest(d);
+    }
+}
+
+impl Digest for Node {
+    fn digest(&self, d: &mut Digester) {
+        self.digest_parts(d, &Parts::of_meta(&self.meta));
     }
 }

@@ -1,8 +1,11 @@
 //! Pod: spec, status and the derived values the scheduler and kubelet use.
 
+use super::digest::Parts;
 use super::meta::ObjectMeta;
+use super::probe::{ContainerProbes, Handler, PortRef, Probe};
 use super::resources::Resources;
 use super::selector::{Labels, Requirement};
+use crate::sim::trace::{Digest, Digester};
 use crate::sim::SimTime;
 use std::rc::Rc;
 
@@ -427,6 +430,338 @@ impl Pod {
 
     pub fn max_restart_count(&self) -> u32 {
         self.status.container_statuses.iter().map(|c| c.restart_count).max().unwrap_or(0)
+    }
+}
+
+// ---- Digests for the trace hash (see `crate::sim::trace`): every field,
+// destructured so that a new field without coverage does not compile.
+
+impl Digest for ContainerPort {
+    fn digest(&self, d: &mut Digester) {
+        let ContainerPort { name, container_port, protocol, host_port } = self;
+        name.digest(d);
+        container_port.digest(d);
+        protocol.digest(d);
+        host_port.digest(d);
+    }
+}
+
+impl Digest for PortRef {
+    fn digest(&self, d: &mut Digester) {
+        match self {
+            PortRef::Number(n) => {
+                d.tag(0);
+                n.digest(d);
+            }
+            PortRef::Name(s) => {
+                d.tag(1);
+                s.digest(d);
+            }
+        }
+    }
+}
+
+impl Digest for Handler {
+    fn digest(&self, d: &mut Digester) {
+        match self {
+            Handler::HttpGet { path, port, scheme } => {
+                d.tag(0);
+                path.digest(d);
+                port.digest(d);
+                scheme.digest(d);
+            }
+            Handler::TcpSocket { port } => {
+                d.tag(1);
+                port.digest(d);
+            }
+            Handler::Exec { command } => {
+                d.tag(2);
+                command.digest(d);
+            }
+            Handler::Sleep { seconds } => {
+                d.tag(3);
+                seconds.digest(d);
+            }
+        }
+    }
+}
+
+impl Digest for Probe {
+    fn digest(&self, d: &mut Digester) {
+        let Probe {
+            handler,
+            initial_delay_seconds,
+            period_seconds,
+            timeout_seconds,
+            success_threshold,
+            failure_threshold,
+            termination_grace_period_seconds,
+        } = self;
+        handler.digest(d);
+        initial_delay_seconds.digest(d);
+        period_seconds.digest(d);
+        timeout_seconds.digest(d);
+        success_threshold.digest(d);
+        failure_threshold.digest(d);
+        termination_grace_period_seconds.digest(d);
+    }
+}
+
+impl Digest for ContainerProbes {
+    fn digest(&self, d: &mut Digester) {
+        let ContainerProbes { startup, liveness, readiness, pre_stop } = self;
+        startup.digest(d);
+        liveness.digest(d);
+        readiness.digest(d);
+        pre_stop.digest(d);
+    }
+}
+
+impl Digest for Container {
+    fn digest(&self, d: &mut Digester) {
+        let Container {
+            name,
+            image,
+            image_pull_policy,
+            command,
+            args,
+            ports,
+            requests,
+            limits,
+            has_cpu_request,
+            has_memory_request,
+            probes,
+        } = self;
+        name.digest(d);
+        image.digest(d);
+        d.tag(*image_pull_policy as u64);
+        command.digest(d);
+        args.digest(d);
+        ports.digest(d);
+        requests.digest(d);
+        limits.digest(d);
+        has_cpu_request.digest(d);
+        has_memory_request.digest(d);
+        probes.digest(d);
+    }
+}
+
+impl Digest for Taint {
+    fn digest(&self, d: &mut Digester) {
+        let Taint { key, value, effect, time_added } = self;
+        key.digest(d);
+        value.digest(d);
+        d.tag(*effect as u64);
+        time_added.digest(d);
+    }
+}
+
+impl Digest for Toleration {
+    fn digest(&self, d: &mut Digester) {
+        let Toleration { key, exists, value, effect, toleration_seconds } = self;
+        key.digest(d);
+        exists.digest(d);
+        value.digest(d);
+        effect.map(|e| e as u64).digest(d);
+        toleration_seconds.digest(d);
+    }
+}
+
+impl Digest for NodeSelectorTerm {
+    fn digest(&self, d: &mut Digester) {
+        let NodeSelectorTerm { match_expressions, match_fields } = self;
+        match_expressions.digest(d);
+        match_fields.digest(d);
+    }
+}
+
+impl Digest for NodeAffinity {
+    fn digest(&self, d: &mut Digester) {
+        let NodeAffinity { required, preferred } = self;
+        required.digest(d);
+        preferred.digest(d);
+    }
+}
+
+impl PodSpec {
+    /// The digest of every spec field but `nodeName` (which the binding
+    /// sets, leaving the rest shared), with the digest of the (shared)
+    /// containers slice given.
+    pub fn rest_digest(&self, containers_digest: u64) -> u64 {
+        let PodSpec {
+            node_name: _,
+            containers: _,
+            init_containers,
+            restart_policy,
+            node_selector,
+            node_affinity,
+            tolerations,
+            termination_grace_period_seconds,
+            scheduler_name,
+            priority,
+        } = self;
+        let mut d = Digester::new();
+        d.u64(containers_digest);
+        init_containers.digest(&mut d);
+        d.tag(*restart_policy as u64);
+        node_selector.digest(&mut d);
+        node_affinity.digest(&mut d);
+        tolerations.digest(&mut d);
+        termination_grace_period_seconds.digest(&mut d);
+        scheduler_name.digest(&mut d);
+        priority.digest(&mut d);
+        d.finish()
+    }
+
+    /// Every spec field, with `rest_digest` given.
+    pub fn digest_parts(&self, d: &mut Digester, rest_digest: u64) {
+        self.node_name.digest(d);
+        d.u64(rest_digest);
+    }
+
+    /// Whether the two specs differ in `nodeName` at most (so they share
+    /// `rest_digest`); cheap where the parts are shared `Rc`s.
+    pub fn same_but_node_name(&self, o: &PodSpec) -> bool {
+        let PodSpec {
+            node_name: _,
+            containers,
+            init_containers,
+            restart_policy,
+            node_selector,
+            node_affinity,
+            tolerations,
+            termination_grace_period_seconds,
+            scheduler_name,
+            priority,
+        } = self;
+        Rc::ptr_eq(containers, &o.containers)
+            && *init_containers == o.init_containers
+            && *restart_policy == o.restart_policy
+            && *node_selector == o.node_selector
+            && *node_affinity == o.node_affinity
+            && *tolerations == o.tolerations
+            && *termination_grace_period_seconds == o.termination_grace_period_seconds
+            && *scheduler_name == o.scheduler_name
+            && *priority == o.priority
+    }
+}
+
+impl Digest for PodSpec {
+    fn digest(&self, d: &mut Digester) {
+        self.digest_parts(d, self.rest_digest(Digester::of(&*self.containers)));
+    }
+}
+
+impl Digest for Condition {
+    fn digest(&self, d: &mut Digester) {
+        let Condition { status, last_transition_time, reason, message } = self;
+        d.tag(*status as u64);
+        last_transition_time.digest(d);
+        reason.digest(d);
+        message.digest(d);
+    }
+}
+
+impl Digest for PodConditions {
+    /// Each condition slot in a fixed order, absent ones tagged, so a
+    /// condition added as a new slot is covered by adding it here (the
+    /// destructuring makes that a compile error until it is).
+    fn digest(&self, d: &mut Digester) {
+        let PodConditions { disruption_target, pod_scheduled, initialized, containers_ready, ready } = self;
+        disruption_target.digest(d);
+        pod_scheduled.digest(d);
+        initialized.digest(d);
+        containers_ready.digest(d);
+        ready.digest(d);
+    }
+}
+
+impl Digest for TerminatedState {
+    fn digest(&self, d: &mut Digester) {
+        let TerminatedState { exit_code, signal, reason, message, started_at, finished_at } = self;
+        exit_code.digest(d);
+        signal.digest(d);
+        reason.digest(d);
+        message.digest(d);
+        started_at.digest(d);
+        finished_at.digest(d);
+    }
+}
+
+impl Digest for ContainerState {
+    fn digest(&self, d: &mut Digester) {
+        match self {
+            ContainerState::Waiting { reason, message } => {
+                d.tag(0);
+                reason.digest(d);
+                message.digest(d);
+            }
+            ContainerState::Running { started_at } => {
+                d.tag(1);
+                started_at.digest(d);
+            }
+            ContainerState::Terminated(t) => {
+                d.tag(2);
+                t.digest(d);
+            }
+        }
+    }
+}
+
+impl Digest for ContainerStatus {
+    fn digest(&self, d: &mut Digester) {
+        let ContainerStatus { name, image, ready, started, restart_count, container_id, state, last_state } = self;
+        name.digest(d);
+        image.digest(d);
+        ready.digest(d);
+        started.digest(d);
+        restart_count.digest(d);
+        container_id.digest(d);
+        state.digest(d);
+        last_state.digest(d);
+    }
+}
+
+impl Digest for PodStatus {
+    fn digest(&self, d: &mut Digester) {
+        let PodStatus {
+            phase,
+            conditions,
+            reason,
+            message,
+            host_ip,
+            pod_ip,
+            start_time,
+            init_container_statuses,
+            container_statuses,
+        } = self;
+        d.tag(*phase as u64);
+        conditions.digest(d);
+        reason.digest(d);
+        message.digest(d);
+        host_ip.digest(d);
+        pod_ip.digest(d);
+        start_time.digest(d);
+        init_container_statuses.digest(d);
+        container_statuses.digest(d);
+    }
+}
+
+impl Pod {
+    /// The pod version's digest from the digests of its parts (metadata
+    /// maps, spec, status), which versions share and so are computed once
+    /// per shared part (`objects::digest`).
+    pub fn digest_parts(&self, d: &mut Digester, parts: &Parts) {
+        let Pod { meta, spec: _, status: _ } = self;
+        meta.digest_parts(d, parts);
+        d.u64(parts.spec);
+        d.u64(parts.status);
+    }
+}
+
+impl Digest for Pod {
+    fn digest(&self, d: &mut Digester) {
+        self.digest_parts(d, &Parts::of_pod(self));
     }
 }
 

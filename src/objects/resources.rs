@@ -39,3 +39,12 @@ impl Resources {
             && self.pods + extra.pods <= limit.pods
     }
 }
+
+impl crate::sim::trace::Digest for Resources {
+    fn digest(&self, d: &mut crate::sim::trace::Digester) {
+        let Resources { cpu_m, memory, pods } = self;
+        d.u64(*cpu_m);
+        d.u64(*memory);
+        d.u64(*pods);
+    }
+}

@@ -5,6 +5,7 @@
 //! when the key is absent; an empty selector matches everything, a nil one
 //! (`Selector::nothing`) matches nothing.
 
+use crate::sim::trace::{Digest, Digester};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -126,6 +127,23 @@ impl Selector {
             reqs.push(parse_term(term).ok_or_else(|| format!("invalid selector term `{}` in `{}`", term, s))?);
         }
         Ok(Selector { requirements: reqs, nothing: false })
+    }
+}
+
+impl Digest for Requirement {
+    fn digest(&self, d: &mut Digester) {
+        let Requirement { key, op, values } = self;
+        key.digest(d);
+        d.tag(*op as u64);
+        values.digest(d);
+    }
+}
+
+impl Digest for Selector {
+    fn digest(&self, d: &mut Digester) {
+        let Selector { requirements, nothing } = self;
+        requirements.digest(d);
+        nothing.digest(d);
     }
 }
 

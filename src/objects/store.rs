@@ -14,6 +14,8 @@
 //! strategy (unscheduled or terminal pods go at once; others get a
 //! deletionTimestamp and are removed by the kubelet's final delete).
 
+use super::apivalidation;
+use super::digest::DigestCache;
 use super::meta::{ObjectMeta, OwnerReference};
 use super::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE};
 use super::pod::{CondStatus, Condition, Pod, PodPhase, PodSpec, PodStatus, Taint, TaintEffect, Toleration};
@@ -94,6 +96,52 @@ pub enum ApiErrorCode {
 pub struct ApiError {
     pub code: ApiErrorCode,
     pub message: String,
+    /// The details of an Invalid error (`metav1.StatusDetails`).
+    pub invalid: Option<Box<Invalid>>,
+}
+
+/// What an Invalid error names: the kind, the object, and each failed
+/// rule (`field: Type: detail`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    pub kind: String,
+    pub name: String,
+    pub causes: Vec<String>,
+}
+
+impl ApiError {
+    /// `errors.NewInvalid`: the message is `{Kind}[.{group}] "{name}" is
+    /// invalid: {cause}` (several causes as `[c1, c2]`).
+    pub fn invalid(kind: &str, group: &str, name: &str, causes: Vec<String>) -> ApiError {
+        let qualified = if group.is_empty() { kind.to_string() } else { format!("{}.{}", kind, group) };
+        let body = if causes.len() == 1 { causes[0].clone() } else { format!("[{}]", causes.join(", ")) };
+        ApiError {
+            code: ApiErrorCode::Invalid,
+            message: format!("{} \"{}\" is invalid: {}", qualified, name, body),
+            invalid: Some(Box::new(Invalid { kind: kind.into(), name: name.into(), causes })),
+        }
+    }
+
+    /// The line kubectl prints for this error (`cmdutil.CheckErr`): an
+    /// Invalid error as `The {Kind} "{name}" is invalid: {cause}` (several
+    /// causes one per `* ` line), others as `Error from server ({reason}):
+    /// {message}`.
+    pub fn kubectl_message(&self) -> String {
+        match &self.invalid {
+            Some(inv) if inv.causes.len() == 1 => {
+                format!("The {} \"{}\" is invalid: {}", inv.kind, inv.name, inv.causes[0])
+            }
+            Some(inv) => {
+                let mut s = format!("The {} \"{}\" is invalid: ", inv.kind, inv.name);
+                for c in &inv.causes {
+                    s.push_str("\n* ");
+                    s.push_str(c);
+                }
+                s
+            }
+            None => format!("Error from server ({:?}): {}", self.code, self.message),
+        }
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -103,11 +151,16 @@ impl fmt::Display for ApiError {
 }
 
 fn not_found(kind: &str, name: &str) -> ApiError {
-    ApiError { code: ApiErrorCode::NotFound, message: format!("{} \"{}\" not found", kind.to_ascii_lowercase(), name) }
+    ApiError {
+        invalid: None,
+        code: ApiErrorCode::NotFound,
+        message: format!("{} \"{}\" not found", kind.to_ascii_lowercase(), name),
+    }
 }
 
 fn conflict(kind: &str, name: &str) -> ApiError {
     ApiError {
+        invalid: None,
         code: ApiErrorCode::Conflict,
         message: format!(
             "Operation cannot be fulfilled on {} \"{}\": the object has been modified; please apply your changes to the latest version and try again",
@@ -237,6 +290,10 @@ pub struct Store {
     pub others: Map<(String, Key), Rc<Unstructured>>,
     pub stats: ClusterStats,
     pod_times: Option<Map<u64, PodTimes>>,
+    /// The part digests of live objects, for the trace hash.
+    digests: DigestCache,
+    /// Label and annotation maps already validated (shared ones repeat).
+    valid_maps: apivalidation::ValidMaps,
     /// DefaultTolerationSeconds results by the spec it was given (pods made
     /// from one template share their spec): input pointer → (input, output).
     /// Holding the input keeps its address from being reused.
@@ -261,6 +318,8 @@ impl Store {
             others: Map::default(),
             stats: ClusterStats::default(),
             pod_times: None,
+            digests: DigestCache::default(),
+            valid_maps: Default::default(),
             admitted_specs: FxHashMap::default(),
         }
     }
@@ -296,6 +355,7 @@ impl Store {
             ApiOp::Bind { key, uid, node } => self.modify_pod(&key, Some(uid), |p| {
                 if p.spec.node_name.is_some() {
                     return Err(ApiError {
+                        invalid: None,
                         code: ApiErrorCode::Conflict,
                         message: format!(
                             "pod {} is already assigned to node \"{}\"",
@@ -312,7 +372,11 @@ impl Store {
                 // A terminal phase is final: the apiserver rejects a
                 // transition out of Succeeded/Failed.
                 if p.status.phase.is_terminal() && status.phase != p.status.phase {
-                    return Err(ApiError { code: ApiErrorCode::Invalid, message: "pod phase is terminal".into() });
+                    return Err(ApiError {
+                        invalid: None,
+                        code: ApiErrorCode::Invalid,
+                        message: "pod phase is terminal".into(),
+                    });
                 }
                 // The kubelet does not know of DisruptionTarget: a status
                 // without it keeps the one set by the eviction.
@@ -400,7 +464,8 @@ impl Store {
                 self.stats.allocatable += n.status.allocatable;
             }
         }
-        trace.write(now, self.revision, verb, obj.kind_name(), &meta.namespace, &meta.name, &obj.summary());
+        let state = self.digests.digest(obj, ev.old.as_ref(), ev.kind == WatchKind::Deleted);
+        trace.write(now, self.revision, verb, obj.kind_name(), &meta.namespace, &meta.name, state, &obj.summary());
         Ok(ev)
     }
 
@@ -524,9 +589,17 @@ impl Store {
             }
             meta.name = name.into();
         }
+        // Strategy validation (`ValidateObjectMeta`) runs before the
+        // storage's AlreadyExists check.
+        let mut errs = apivalidation::object_name(&kind_name, &meta);
+        errs.extend(self.valid_maps.check(&meta));
+        if !errs.is_empty() {
+            return Err(ApiError::invalid(&kind_name, api_group(&obj), &meta.name, errs));
+        }
         let key = Key::of(&meta);
         if self.exists(kind, Some(&kind_name), &key) {
             return Err(ApiError {
+                invalid: None,
                 code: ApiErrorCode::AlreadyExists,
                 message: format!("{} \"{}\" already exists", kind_name.to_ascii_lowercase(), key.name),
             });
@@ -572,19 +645,37 @@ impl Store {
         if check_rv && cur.meta().resource_version != obj.meta().resource_version {
             return Err(conflict(obj.kind_name(), &key.name));
         }
-        // The new spec; pods keep their nodeName (the spec is immutable but
-        // for a few fields upstream).
+        let refuse = |causes: Vec<String>| Err(ApiError::invalid(obj.kind_name(), api_group(&obj), &key.name, causes));
+        // Metadata rules, for maps the update replaces (unchanged ones
+        // were valid when written).
+        let (m, cm) = (obj.meta(), cur.meta());
+        if !Rc::ptr_eq(&m.labels, &cm.labels) || !Rc::ptr_eq(&m.annotations, &cm.annotations) {
+            let errs = self.valid_maps.check(m);
+            if !errs.is_empty() {
+                return refuse(errs);
+            }
+        }
+        // The new spec, within what `ValidatePodUpdate` allows.
         let (new, spec_changed) = match (&cur, &obj) {
             (Object::Pod(c), Object::Pod(p)) => {
                 let mut n = (**c).clone();
-                if p.spec.containers != c.spec.containers || p.spec.tolerations != c.spec.tolerations {
-                    let mut spec = (*p.spec).clone();
-                    spec.node_name = c.spec.node_name.clone();
-                    n.spec = Rc::new(spec);
+                if !Rc::ptr_eq(&p.spec, &c.spec) && *p.spec != *c.spec {
+                    let spec = updated_pod_spec(p, c);
+                    if *spec != *c.spec {
+                        let errs = apivalidation::pod_spec_update(&spec, &c.spec);
+                        if !errs.is_empty() {
+                            return refuse(errs);
+                        }
+                        n.spec = spec;
+                    }
                 }
                 (Object::Pod(Rc::new(n)), false)
             }
             (Object::ReplicaSet(c), Object::ReplicaSet(r)) => {
+                let errs = apivalidation::replica_set_update(r, c);
+                if !errs.is_empty() {
+                    return refuse(errs);
+                }
                 let mut n = (**c).clone();
                 n.spec = r.spec.clone();
                 (Object::ReplicaSet(Rc::new(n)), r.spec != c.spec)
@@ -744,6 +835,7 @@ impl Store {
                 Ok(removed(Object::ReplicaSet(cur)))
             }
             Kind::Namespace => Err(ApiError {
+                invalid: None,
                 code: ApiErrorCode::Invalid,
                 message: format!("deleting namespace \"{}\" is not simulated", key.name),
             }),
@@ -797,6 +889,29 @@ impl Store {
             Kind::Other => None,
         }
     }
+}
+
+/// The API group of an object's kind, as `errors.NewInvalid` qualifies it.
+fn api_group(obj: &Object) -> &str {
+    match obj {
+        Object::ReplicaSet(r) if r.kind == ReplicaKind::ReplicaSet => "apps",
+        Object::Other(u) => u.api_version.rsplit_once('/').map_or("", |(g, _)| g),
+        _ => "",
+    }
+}
+
+/// The spec a pod update asks for, as `kubectl apply` patches it: fields a
+/// manifest leaves out keep their live values — `nodeName` (set by the
+/// binding) and the tolerations admission added at create
+/// (`DefaultTolerationSeconds`, applied again so that they are not taken
+/// as removed).
+fn updated_pod_spec(new: &Pod, cur: &Pod) -> Rc<PodSpec> {
+    let mut p = Pod { meta: ObjectMeta::default(), spec: new.spec.clone(), status: PodStatus::initial() };
+    if p.spec.node_name.is_none() && cur.spec.node_name.is_some() {
+        Rc::make_mut(&mut p.spec).node_name = cur.spec.node_name.clone();
+    }
+    default_toleration_seconds(&mut p);
+    p.spec
 }
 
 /// The `DefaultTolerationSeconds` admission plugin: every pod that does not

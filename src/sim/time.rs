@@ -59,11 +59,17 @@ impl SimTime {
 impl SimDuration {
     pub const ZERO: SimDuration = SimDuration(0);
 
+    /// `s` seconds, saturating at `u64::MAX` ns (about 584 years): user
+    /// seconds are int64 in Kubernetes (`terminationGracePeriodSeconds:
+    /// 20000000000` is legal), and a time computed from them must not wrap
+    /// to the past. Adding a saturated span to an instant saturates too
+    /// (`SimTime + SimDuration`), so such a deadline lies beyond any run.
     pub const fn from_secs(s: u64) -> Self {
-        SimDuration(s * NANOS_PER_SEC)
+        SimDuration(s.saturating_mul(NANOS_PER_SEC))
     }
+    /// `ms` milliseconds, saturating like `from_secs`.
     pub const fn from_millis(ms: u64) -> Self {
-        SimDuration(ms * NANOS_PER_MILLI)
+        SimDuration(ms.saturating_mul(NANOS_PER_MILLI))
     }
     pub fn as_secs(self) -> u64 {
         self.0 / NANOS_PER_SEC
@@ -156,6 +162,19 @@ mod tests {
         assert_eq!(SimDuration::from_secs(90).to_string(), "1m30s");
         assert_eq!(SimDuration::from_secs(3600).to_string(), "1h0m0s");
         assert_eq!(SimDuration(120_010_000_000).to_string(), "2m0.010s");
+    }
+
+    #[test]
+    fn seconds_saturate() {
+        // terminationGracePeriodSeconds: 20000000000 (legal upstream) would
+        // wrap a u64 of nanoseconds; the deadline must land at the end of
+        // time instead, never in the past.
+        let grace = SimDuration::from_secs(20_000_000_000);
+        assert_eq!(grace, SimDuration(u64::MAX));
+        assert_eq!(SimTime(5) + grace, SimTime::MAX);
+        assert_eq!(SimDuration::from_millis(u64::MAX), SimDuration(u64::MAX));
+        assert_eq!(SimDuration::from_secs(18_446_744_073), SimDuration(18_446_744_073_000_000_000));
+        assert_eq!(SimDuration::from_secs(18_446_744_074), SimDuration(u64::MAX));
     }
 
     #[test]

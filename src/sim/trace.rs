@@ -3,10 +3,44 @@
 //! Two kinds of record exist: a *write* (the store applied a create, update or
 //! delete; it carries the new resourceVersion) and an *event* (a Kubernetes
 //! Event such as `Scheduled` or `NodeNotReady`, what `kubectl get events`
-//! shows). Each record has one canonical text line; the trace hash is FNV-1a
-//! over those lines, so it is stable across runs, machines and Rust versions.
-//! The line is formatted straight into the hasher, so hashing costs no
-//! allocation; the JSONL file and the printed timeline are optional sinks.
+//! shows). The JSONL file and the printed timeline are optional sinks.
+//!
+//! # What the trace hash covers
+//!
+//! The hash folds, in order, every record of the run, so it covers the
+//! history (every object version written and every Event), not only the
+//! end state:
+//!
+//! - a write: its virtual time, the store revision, the verb, the kind,
+//!   namespace and name, and a digest of the **full object version** that
+//!   was stored (for a delete, the last version): all metadata (name,
+//!   generateName, namespace, uid, resourceVersion, generation, labels,
+//!   annotations, every field of every ownerReference, creation and
+//!   deletion timestamps, deletionGracePeriodSeconds), every spec field the
+//!   simulator's types hold (for pods: containers and init containers with
+//!   image, pull policy, command, args, ports, requests, limits, probes and
+//!   hooks; restartPolicy, nodeName, nodeSelector, affinity, tolerations,
+//!   grace period, schedulerName, priority), and every status field (pod
+//!   phase, reason, message, hostIP, podIP, startTime, every condition with
+//!   status, reason, message and time, every container status with state,
+//!   lastState, ready, started, restartCount, containerID and image; node
+//!   conditions, addresses, capacity, allocatable, taints, kubelet version;
+//!   replica set counts and observedGeneration), and the JSON body of kinds
+//!   the simulator does not model, in canonical (sorted-key) order. The
+//!   digests are defined by the `Digest` impls next to each type
+//!   (`objects::pod`, `objects::node`, `objects::replicaset`,
+//!   `objects::meta`, …) and assembled in `objects::digest`.
+//! - an Event: its canonical line `{t} E {type} {source} {reason} {kind}
+//!   {namespace}/{name} {message}`.
+//!
+//! It does not cover what is a *view* rather than API state: container
+//! logs (`kubesim logs`), the JSONL `detail` text (a human summary), the
+//! printed timeline and user-error lines, CSV samples, and the simulator's
+//! internal queues and informer caches (which act only through writes and
+//! Events, and so are covered by their effects).
+//!
+//! Digests are word folds (below) over integers and strings in a fixed
+//! order, so the hash is stable across runs, machines and Rust versions.
 
 use super::rng::fnv1a64;
 use super::time::SimTime;
@@ -17,8 +51,42 @@ use std::io::Write;
 /// eight bytes at a time (the tail zero-padded) followed by their length.
 pub struct Digester(u64);
 
+impl Default for Digester {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Digester {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+    /// A fresh state, for the digest of one part (folded into the trace's
+    /// state with `u64`, so a part's digest can be computed once and kept).
+    pub fn new() -> Self {
+        Digester(0x6b75_6265_7369_6d21)
+    }
+
+    /// The digest of everything folded so far.
+    pub fn finish(&self) -> u64 {
+        self.0
+    }
+
+    /// The digest of one value, on a fresh state.
+    pub fn of<T: Digest + ?Sized>(v: &T) -> u64 {
+        let mut d = Digester::new();
+        v.digest(&mut d);
+        d.finish()
+    }
+
+    pub fn i64(&mut self, v: i64) {
+        self.u64(v as u64);
+    }
+
+    /// A tag for a variant or for presence (`Some` / `None`), so that two
+    /// shapes cannot fold to the same words.
+    pub fn tag(&mut self, t: u64) {
+        self.u64(t);
+    }
 
     #[inline]
     pub fn u64(&mut self, w: u64) {
@@ -49,15 +117,123 @@ fn push_decimal(out: &mut String, v: u64) {
     out.push_str(itoa::Buffer::new().format(v));
 }
 
-/// What an object contributes to the trace: its digest for the hash, and
-/// its text (`Display`) for the JSONL file.
-pub trait Digest: fmt::Display {
+/// What a value contributes to the trace hash: every field, in a fixed
+/// order. Impls destructure their type exhaustively, so a field added to
+/// a type without digest coverage fails to compile.
+pub trait Digest {
     fn digest(&self, d: &mut Digester);
 }
 
-impl Digest for &str {
+impl Digest for str {
     fn digest(&self, d: &mut Digester) {
         d.str(self);
+    }
+}
+
+impl Digest for String {
+    fn digest(&self, d: &mut Digester) {
+        d.str(self);
+    }
+}
+
+impl Digest for u64 {
+    fn digest(&self, d: &mut Digester) {
+        d.u64(*self);
+    }
+}
+
+impl Digest for u32 {
+    fn digest(&self, d: &mut Digester) {
+        d.u64(*self as u64);
+    }
+}
+
+impl Digest for u16 {
+    fn digest(&self, d: &mut Digester) {
+        d.u64(*self as u64);
+    }
+}
+
+impl Digest for i64 {
+    fn digest(&self, d: &mut Digester) {
+        d.i64(*self);
+    }
+}
+
+impl Digest for i32 {
+    fn digest(&self, d: &mut Digester) {
+        d.i64(*self as i64);
+    }
+}
+
+impl Digest for bool {
+    fn digest(&self, d: &mut Digester) {
+        d.bool(*self);
+    }
+}
+
+impl Digest for SimTime {
+    fn digest(&self, d: &mut Digester) {
+        d.u64(self.0);
+    }
+}
+
+impl<T: Digest + ?Sized> Digest for &T {
+    fn digest(&self, d: &mut Digester) {
+        (**self).digest(d);
+    }
+}
+
+impl<T: Digest + ?Sized> Digest for std::rc::Rc<T> {
+    fn digest(&self, d: &mut Digester) {
+        (**self).digest(d);
+    }
+}
+
+/// Presence is tagged: `None` and `Some(0)` differ.
+impl<T: Digest> Digest for Option<T> {
+    fn digest(&self, d: &mut Digester) {
+        match self {
+            None => d.tag(0),
+            Some(v) => {
+                d.tag(1);
+                v.digest(d);
+            }
+        }
+    }
+}
+
+/// The length first, so `[a, b]` + `[]` and `[a]` + `[b]` differ.
+impl<T: Digest> Digest for [T] {
+    fn digest(&self, d: &mut Digester) {
+        d.u64(self.len() as u64);
+        for v in self {
+            v.digest(d);
+        }
+    }
+}
+
+impl<T: Digest> Digest for Vec<T> {
+    fn digest(&self, d: &mut Digester) {
+        self.as_slice().digest(d);
+    }
+}
+
+impl<A: Digest, B: Digest> Digest for (A, B) {
+    fn digest(&self, d: &mut Digester) {
+        self.0.digest(d);
+        self.1.digest(d);
+    }
+}
+
+/// In key order (the map's own, deterministic).
+impl<K: Digest, V: Digest> Digest for std::collections::BTreeMap<K, V> {
+    fn digest(&self, d: &mut Digester) {
+        d.u64(self.len() as u64);
+        for (k, v) in self {
+            k.digest(d);
+            v.digest(d);
+        }
     }
 }
 
@@ -112,7 +288,7 @@ impl Default for Trace {
 impl Trace {
     pub fn new() -> Self {
         Trace {
-            hash: Digester(fnv1a64(b"kubesim-trace-v3")),
+            hash: Digester(fnv1a64(b"kubesim-trace-v4")),
             line: String::with_capacity(256),
             records: 0,
             jsonl: None,
@@ -172,7 +348,9 @@ impl Trace {
         }
     }
 
-    /// Records a write applied by the store.
+    /// Records a write applied by the store: `state` is the digest of the
+    /// full object version written (see the module header), `detail` the
+    /// human summary for the JSONL file.
     #[allow(clippy::too_many_arguments)]
     pub fn write(
         &mut self,
@@ -182,7 +360,8 @@ impl Trace {
         kind: &str,
         namespace: &str,
         name: &str,
-        detail: &dyn Digest,
+        state: u64,
+        detail: &dyn fmt::Display,
     ) {
         self.records += 1;
         let h = &mut self.hash;
@@ -192,7 +371,7 @@ impl Trace {
         h.str(kind);
         h.str(namespace);
         h.str(name);
-        detail.digest(h);
+        h.u64(state);
         if let Some(w) = self.jsonl.as_mut() {
             let detail = detail.to_string();
             let line = serde_json::json!({
@@ -310,12 +489,26 @@ mod tests {
     fn hash_depends_on_every_field_and_order() {
         let run = |a: &str, b: &str| {
             let mut t = Trace::new();
-            t.write(SimTime(1), 1, Verb::Create, "Pod", "default", a, &"x");
-            t.write(SimTime(2), 2, Verb::Create, "Pod", "default", b, &"x");
+            t.write(SimTime(1), 1, Verb::Create, "Pod", "default", a, 7, &"x");
+            t.write(SimTime(2), 2, Verb::Create, "Pod", "default", b, 7, &"x");
             t.hash()
         };
         assert_eq!(run("a", "b"), run("a", "b"));
         assert_ne!(run("a", "b"), run("b", "a"));
         assert_ne!(run("a", "b"), run("a", "c"));
+        let state = |v: u64| {
+            let mut t = Trace::new();
+            t.write(SimTime(1), 1, Verb::Create, "Pod", "default", "a", v, &"x");
+            t.hash()
+        };
+        assert_ne!(state(1), state(2), "the object digest is folded in");
+    }
+
+    #[test]
+    fn digests_tag_shapes() {
+        assert_ne!(Digester::of(&None::<u64>), Digester::of(&Some(0u64)));
+        assert_ne!(Digester::of(&vec![vec![1u64], vec![]]), Digester::of(&vec![vec![], vec![1u64]]));
+        assert_ne!(Digester::of(&("ab".to_string(), String::new())), Digester::of(&("a".to_string(), "b".to_string())));
+        assert_eq!(Digester::of("x"), Digester::of(&"x".to_string()));
     }
 }
