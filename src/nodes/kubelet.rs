@@ -284,8 +284,9 @@ impl Kubelet {
             ("memory", req.memory, self.admitted.memory, alloc.memory),
         ] {
             if want > 0 && used + want > cap {
+                // `OutOf%s` with the resource name (pkg/kubelet/lifecycle/predicate.go).
                 return Err((
-                    format!("Out{}", name),
+                    format!("OutOf{}", name),
                     format!(
                         "Node didn't have enough resource: {}, requested: {}, used: {}, capacity: {}",
                         name, want, used, cap
@@ -354,6 +355,9 @@ impl Kubelet {
             phase: PodPhase::Pending,
             conditions: PodConditions {
                 disruption_target: None,
+                // No sandbox yet (`GeneratePodReadyToStartContainersCondition`,
+                // pkg/kubelet/status/generate.go): True once it is up.
+                ready_to_start_containers: Some(Condition::new(CondStatus::False, ctx.now)),
                 pod_scheduled: p
                     .status
                     .conditions
@@ -517,7 +521,9 @@ impl Kubelet {
                 let ip = pod_ip(self.idx, self.next_ip);
                 self.next_ip = if self.next_ip >= 254 { 2 } else { self.next_ip + 1 };
                 let w = self.workers.get_mut(&uid).expect("worker");
-                Rc::make_mut(&mut w.status).pod_ip = Some(ip);
+                let st = Rc::make_mut(&mut w.status);
+                st.pod_ip = Some(ip);
+                st.conditions.ready_to_start_containers = Some(Condition::new(CondStatus::True, ctx.now));
                 w.sandbox_ready = true;
                 if w.pod.spec.init_containers.is_empty() {
                     self.pull(uid, 0, images, ctx);
@@ -820,7 +826,7 @@ impl Kubelet {
         if !restart {
             update_phase_and_conditions(w, now);
             if w.status.phase.is_terminal() {
-                release(w, &mut self.admitted);
+                release(w, &mut self.admitted, now);
             }
             self.send_status_of(uid, ctx);
             return;
@@ -1212,7 +1218,7 @@ impl Kubelet {
         if w.pod.spec.restart_policy == RestartPolicy::Never {
             // A failed init container fails the pod for good.
             Rc::make_mut(&mut w.status).phase = PodPhase::Failed;
-            release(w, &mut self.admitted);
+            release(w, &mut self.admitted, now);
             self.send_status_of(uid, ctx);
             return;
         }
@@ -1341,6 +1347,7 @@ impl Kubelet {
             not_ready.reason = Some(lit("PodCompleted"));
             st.conditions.ready = Some(not_ready.clone());
             st.conditions.containers_ready = Some(not_ready);
+            sandbox_gone(&mut st, ctx.now);
             ctx.send(
                 Client::Kubelet(self.idx),
                 ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Rc::new(st) },
@@ -1451,9 +1458,18 @@ fn back_off_event(key: &Key, container: &str, ctx: &mut Ctx) {
 
 /// The pod is done for good: nothing of it runs any more, and its
 /// requests no longer count against the node's admission.
-fn release(w: &mut Worker, admitted: &mut Resources) {
+fn release(w: &mut Worker, admitted: &mut Resources, now: SimTime) {
     w.finished = true;
     *admitted -= w.requests;
+    // The sandbox of a terminal pod is torn down: a new one would be needed.
+    sandbox_gone(Rc::make_mut(&mut w.status), now);
+}
+
+/// `PodReadyToStartContainers` turns False once the sandbox is gone.
+fn sandbox_gone(st: &mut PodStatus, now: SimTime) {
+    if st.conditions.ready_to_start_containers.as_ref().is_some_and(|c| c.is_true()) {
+        st.conditions.ready_to_start_containers = Some(Condition::new(CondStatus::False, now));
+    }
 }
 
 /// The pod IP `10.(64 + node / 256).(node % 256).n` (a /24 per node).

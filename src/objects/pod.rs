@@ -322,6 +322,8 @@ impl Condition {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct PodConditions {
     pub disruption_target: Option<Condition>,
+    /// `PodReadyToStartContainers`: the sandbox exists with its network.
+    pub ready_to_start_containers: Option<Condition>,
     pub pod_scheduled: Option<Condition>,
     pub initialized: Option<Condition>,
     pub containers_ready: Option<Condition>,

@@ -119,8 +119,8 @@ pub struct EventQueue<E> {
     now: SimTime,
 }
 
-/// Scheduling an event before the current time is a programming error the
-/// caller can recover from; it is reported rather than silently clamped.
+/// `schedule_at`'s refusal of a time before the present (`push` clamps
+/// instead).
 #[derive(Debug, PartialEq, Eq)]
 pub struct InPast;
 
@@ -210,8 +210,10 @@ impl<E> EventQueue<E> {
         Ok(seq)
     }
 
-    /// Schedules `event` at `max(time, now)`: for callers whose times are
-    /// computed from the present and cannot be in the past.
+    /// Schedules `event` at `time`, or at `now` when `time` is already past:
+    /// a past time is clamped to the present silently (no error, no
+    /// panic). Callers that must know use `schedule_at`, which refuses a
+    /// past time with `InPast`.
     pub fn push(&mut self, time: SimTime, event: E) {
         let t = time.max(self.now);
         self.push_after(t - self.now, event);
