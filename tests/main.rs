@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod kubelet_fast_paths;
 mod properties;
 mod scenarios;
 
