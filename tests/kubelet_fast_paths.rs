@@ -247,8 +247,10 @@ fn case_text(case: u64, skipping: bool) -> String {
 }
 
 /// Every container log of every pod at the end of a run: (pod, container,
-/// previous?) → lines.
-fn all_logs(sim: &kubesim::simulation::Simulation) -> Vec<(String, usize, bool, Vec<String>)> {
+/// previous?, lines).
+type Logs = Vec<(String, usize, bool, Vec<String>)>;
+
+fn all_logs(sim: &kubesim::simulation::Simulation) -> Logs {
     let mut out = Vec::new();
     let mut pods: Vec<_> = sim.store.pods.values().collect();
     pods.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
@@ -267,7 +269,7 @@ fn all_logs(sim: &kubesim::simulation::Simulation) -> Vec<(String, usize, bool, 
 
 /// The trace hash and record count of a run, after checking that keeping
 /// events and logs (what `describe` and `logs` do) changes neither.
-fn trace_of(text: &str) -> ((String, u64), Vec<(String, usize, bool, Vec<String>)>) {
+fn trace_of(text: &str) -> ((String, u64), Logs) {
     let scn = scenario::load_str(text, "case.yaml", Path::new("."))
         .unwrap_or_else(|e| panic!("generated scenario does not load: {}\n{}", e, text));
     let quiet = run(&scn, RunOptions::default());
