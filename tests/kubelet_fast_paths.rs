@@ -1,7 +1,8 @@
 //! The kubelet's fast paths against its literal model: random scenarios
 //! (swarm style — each case enables a random subset of features) run with
-//! probe skipping on and off and must give the same trace hash; so must
-//! the container logs, whatever was kept.
+//! probe skipping on and off, and with analytic and literal heartbeats,
+//! and must give the same trace hash; so must the container logs,
+//! whatever was kept.
 //!
 //! Each case is a scenario text, so a failure prints the YAML to replay
 //! with `kubesim run` (`probeSkipping: 0` / `1` under `cluster.config`).
@@ -100,15 +101,16 @@ fn probe(r: &mut ChaCha8Rng, sw: &Swarm, readiness: bool) -> Option<String> {
     Some(s)
 }
 
-/// A random scenario, with `skipping` as the probe-skipping knob.
-fn case_text(case: u64, skipping: bool) -> String {
+/// A random scenario, with the probe- and heartbeat-skipping knobs.
+fn case_text(case: u64, skipping: bool, heartbeats: bool) -> String {
     let mut r = ChaCha8Rng::seed_from_u64(case);
     let sw = swarm(&mut r);
     let nodes = r.gen_range(1..=3);
     let mut s = format!(
-        "name: kubelet fast paths case {case}\nseed: {}\nduration: 12m\ncluster:\n  nodes:\n    - namePrefix: n\n      count: {nodes}\n      capacity: {{cpu: \"4\", memory: 8Gi}}\n  config: {{probeSkipping: {}}}\nimages:\n",
+        "name: kubelet fast paths case {case}\nseed: {}\nduration: 12m\ncluster:\n  nodes:\n    - namePrefix: n\n      count: {nodes}\n      capacity: {{cpu: \"4\", memory: 8Gi}}\n  config: {{probeSkipping: {}, heartbeatSkipping: {}}}\nimages:\n",
         r.gen_range(1..1000),
-        skipping as u8
+        skipping as u8,
+        heartbeats as u8
     );
     for i in 0..3 {
         let mut b: Vec<String> = vec![format!("pull: {}", pick(&mut r, &["1s", "2s"])), "start: 1s".into()];
@@ -280,9 +282,12 @@ fn trace_of(text: &str) -> ((String, u64), Logs) {
 
 fn differential(cases: std::ops::Range<u64>) {
     for case in cases {
-        let (ticking, skipping) = (case_text(case, false), case_text(case, true));
+        let (ticking, skipping) = (case_text(case, false, true), case_text(case, true, true));
         let ((a, la), (b, lb)) = (trace_of(&ticking), trace_of(&skipping));
         assert_eq!(a, b, "case {}: skipping and ticking differ; replay with probeSkipping 0/1:\n{}", case, ticking);
+        let literal = case_text(case, true, false);
+        let (c, _) = trace_of(&literal);
+        assert_eq!(c, b, "case {}: literal heartbeats differ; replay with heartbeatSkipping 0/1:\n{}", case, literal);
         if la != lb {
             let (x, y) = la.iter().zip(&lb).find(|(x, y)| x != y).expect("a difference");
             panic!(

@@ -10,9 +10,17 @@
 //! re-runs the others with their restart counts carried over (the kubelet
 //! recovers them from the container log directory).
 //!
-//! Lease renewals are not simulated tick by tick: the node-lifecycle
-//! controller is told when renewals start and stop and computes what a
-//! ticking run would see (see `controllers::nodelifecycle`).
+//! Lease renewals are not simulated tick by tick (unless
+//! `heartbeatSkipping: 0`): the node-lifecycle controller is told when
+//! renewals start and stop and computes what a ticking run would see (see
+//! `controllers::nodelifecycle`).
+//!
+//! Probe workers that can observe no change doze (`probeSkipping`, on by
+//! default): they stop ticking until a change wakes them, resuming at the
+//! first tick of their grid that has not run. Probe ticks are keyed in the
+//! queue (`tick_key`) so their order within an instant is known without
+//! running them, and a dozing worker records its span in the container log,
+//! which `logs` expands: the run and the log are those of ticking.
 
 use super::images::{ImageCatalog, ANNOTATION_EXIT_CODE, ANNOTATION_RUN_DURATION};
 use super::process::{
