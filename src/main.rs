@@ -466,7 +466,7 @@ fn cmd_logs(
     let lines = p
         .node_name()
         .and_then(|n| sim.kubelets().iter().find(|k| &*k.name == n))
-        .and_then(|k| k.logs(p.meta.uid, idx, previous));
+        .and_then(|k| k.logs(p.meta.uid, idx, previous, sim.now()));
     match lines {
         Some(lines) => {
             for l in lines {

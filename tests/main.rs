@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod differential;
+mod kubelet_fast_paths;
 mod properties;
 mod scenarios;
 mod scheduler_fast_path;

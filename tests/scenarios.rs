@@ -140,3 +140,23 @@ fn skipping_probe_ticks_gives_the_same_trace_as_ticking() {
     }
     assert!(saved > 0, "probe skipping never skipped a tick");
 }
+
+#[test]
+fn analytic_heartbeats_give_the_same_trace_as_literal_renewals() {
+    // `heartbeatSkipping: 0` renews every Lease every 10 s and runs the
+    // node monitor every 5 s; the analytic model must match it exactly.
+    let mut saved = 0;
+    for path in scenario_files() {
+        let mut scn = scenario::load(&path).expect("load");
+        for seed in [1, 2] {
+            scn.config.heartbeat_skipping = false;
+            let literal = run(&scn, RunOptions { seed: Some(seed), ..Default::default() });
+            scn.config.heartbeat_skipping = true;
+            let analytic = run(&scn, RunOptions { seed: Some(seed), ..Default::default() });
+            assert_eq!(literal.trace_hash, analytic.trace_hash, "{} seed {}", rel(&path), seed);
+            assert_eq!(literal.failed(), analytic.failed(), "{} seed {}", rel(&path), seed);
+            saved += literal.sim.events_processed() - analytic.sim.events_processed();
+        }
+    }
+    assert!(saved > 0, "the literal model ran no more events than the analytic one");
+}

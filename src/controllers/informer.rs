@@ -19,7 +19,9 @@ use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
 use std::rc::Rc;
 
-/// Pod uids by node name, in the order they were bound (deterministic).
+/// Pod uids by node name. The order is deterministic but not the order of
+/// binding: removing a uid moves the node's last uid into its place
+/// (`swap_remove`), as the events dictate, the same in every run.
 #[derive(Default)]
 pub struct PodsByNode(IndexMap<Rc<str>, IndexSet<u64, FxBuildHasher>, FxBuildHasher>);
 
@@ -74,12 +76,13 @@ impl PodInformer {
         self.pods.get(&uid)
     }
 
-    /// The uids of the pods bound to `node`, in the order they were bound.
+    /// The uids of the pods bound to `node`, in the index's deterministic
+    /// order (see `PodsByNode`).
     pub fn uids_on(&self, node: &str) -> impl Iterator<Item = u64> + '_ {
         self.by_node.on(node).into_iter().flat_map(|s| s.iter().copied())
     }
 
-    /// The pods bound to `node`, in the order they were bound.
+    /// The pods bound to `node`, in the index's deterministic order.
     pub fn pods_on<'a>(&'a self, node: &str) -> impl Iterator<Item = &'a Rc<Pod>> + 'a {
         let pods = &self.pods;
         self.by_node.on(node).into_iter().flat_map(move |s| s.iter().map(move |u| pods.get(u).expect("indexed pod")))

@@ -17,6 +17,9 @@
 //! stop, and the controller computes the one tick at which a tick-by-tick
 //! run would first see the grace exceeded. Ticks that could not change
 //! anything are never run; the trace is what ticking would produce.
+//! `heartbeatSkipping: 0` runs the literal model instead — a renewal event
+//! per node per interval and a monitor pass every period over every node —
+//! and tests demand the same trace hash from both.
 
 use crate::controllers::informer::PodInformer;
 use crate::objects::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
@@ -40,6 +43,10 @@ pub enum NlcEvent {
     Monitor,
     /// A `doNoExecuteTaintingPass` tick (on the 100 ms grid).
     TaintPass,
+    /// The literal model (`heartbeatSkipping: 0`): the kubelet of node
+    /// `node` (an index into `names`) renews its Lease now, if `epoch` is
+    /// still its current run.
+    Renew { node: u32, epoch: u32 },
 }
 
 /// What the controller's Lease informer knows of a node's renewals.
@@ -57,6 +64,17 @@ struct NodeHealth {
     probe_timestamp: SimTime,
     /// Last lease renewal this controller has observed.
     seen_renew: Option<SimTime>,
+}
+
+/// The literal model's Lease of one node: the kubelet's run (bumped at
+/// each start and stop), and its last two renewals, the newest first (the
+/// informer sees one `watchLatency` after it is written).
+#[derive(Default)]
+struct LiteralLease {
+    /// When the current (or last) run of the kubelet started renewing.
+    anchor: SimTime,
+    epoch: u32,
+    renewals: [Option<SimTime>; 2],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +100,9 @@ pub struct NodeLifecycleController {
     monitor_at: Option<SimTime>,
     pass_at: Option<SimTime>,
     all_disrupted: bool,
+    /// Each node's Lease runs (both models), by node name;
+    /// `NlcEvent::Renew` carries the index (append-only).
+    leases: Map<Rc<str>, LiteralLease>,
 }
 
 impl NodeLifecycleController {
@@ -91,11 +112,53 @@ impl NodeLifecycleController {
 
     /// The Lease informer, fed analytically: the kubelet of `node` renews
     /// from `anchor` on (`stopped: None`) or stopped renewing at `stopped`.
+    ///
+    /// With `heartbeatSkipping: 0` the renewals are events instead (the
+    /// kubelet's `nodelease` controller renewing every
+    /// `nodeLeaseRenewInterval`), and `monitorNodeHealth` runs every
+    /// `nodeMonitorPeriod` over every node (`Run`'s `wait.Until`), deciding
+    /// from the last renewal its informer has seen (`tryUpdateNodeHealth`).
     pub fn on_lease(&mut self, node: &str, anchor: SimTime, stopped: Option<SimTime>, ctx: &mut Ctx) {
+        let (id, _, l) = match self.leases.get_full_mut(node) {
+            Some(e) => e,
+            None => {
+                self.leases.insert(node.into(), LiteralLease::default());
+                self.leases.get_full_mut(node).expect("inserted")
+            }
+        };
+        // A stop keeps the grid of the run it ends: renewals were at
+        // `anchor + k × interval` from that run's start (a restarted or
+        // added node's grid is its own).
+        let anchor = if stopped.is_some() { l.anchor } else { anchor };
+        l.anchor = anchor;
         if let Some(h) = self.nodes.get_mut(node) {
             h.lease = Some(LeaseView { anchor, stopped });
         }
+        if !ctx.cfg.heartbeat_skipping {
+            let l = &mut self.leases[id];
+            l.epoch += 1;
+            let epoch = l.epoch;
+            if stopped.is_none() {
+                ctx.at(anchor, Event::NodeLifecycle(NlcEvent::Renew { node: id as u32, epoch }));
+            }
+            // The monitor loop runs from the first node on, every period.
+            if self.monitor_at.is_none_or(|m| m < ctx.now) {
+                self.schedule_monitor(ctx.now.ceil_to(ctx.cfg.node_monitor_period), ctx);
+            }
+            return;
+        }
         self.arm_monitor(ctx);
+    }
+
+    /// The literal model's renewal: recorded, and the next one scheduled.
+    fn on_renew(&mut self, node: u32, epoch: u32, ctx: &mut Ctx) {
+        let Some((_, l)) = self.leases.get_index_mut(node as usize) else { return };
+        if l.epoch != epoch {
+            return;
+        }
+        l.renewals = [Some(ctx.now), l.renewals[0]];
+        let next = ctx.now + ctx.cfg.node_lease_renew_interval;
+        ctx.at(next, Event::NodeLifecycle(NlcEvent::Renew { node, epoch }));
     }
 
     /// The last renewal at or before `t` (renewals at the stop instant are
@@ -271,9 +334,15 @@ impl NodeLifecycleController {
                     return;
                 }
                 self.monitor_at = None;
+                if !ctx.cfg.heartbeat_skipping {
+                    self.schedule_monitor(ctx.now + ctx.cfg.node_monitor_period, ctx);
+                }
                 self.monitor_node_health(pods, ctx);
-                self.arm_monitor(ctx);
+                if ctx.cfg.heartbeat_skipping {
+                    self.arm_monitor(ctx);
+                }
             }
+            NlcEvent::Renew { node, epoch } => self.on_renew(node, epoch, ctx),
             NlcEvent::TaintPass => {
                 if self.pass_at != Some(ctx.now) {
                     return;
@@ -291,7 +360,17 @@ impl NodeLifecycleController {
         for name in &names {
             let h = self.nodes.get_mut(name).expect("listed");
             // tryUpdateNodeHealth: a newer renewal seen → probe timestamp.
-            if let Some(l) = h.lease {
+            if !ctx.cfg.heartbeat_skipping {
+                // Literally: the newest renewal the informer has by now.
+                let renewals = self.leases.get(name).map(|l| l.renewals).unwrap_or_default();
+                let visible = renewals.into_iter().flatten().find(|r| *r + ctx.cfg.watch_latency <= now);
+                if let Some(r) = visible {
+                    if h.seen_renew.is_none_or(|s| s < r) {
+                        h.seen_renew = Some(r);
+                        h.probe_timestamp = now;
+                    }
+                }
+            } else if let Some(l) = h.lease {
                 let visible = SimTime(now.0.saturating_sub(ctx.cfg.watch_latency.0));
                 if let Some(r) = Self::last_renewal(&l, visible, interval) {
                     if h.seen_renew.is_none_or(|s| s < r) {
@@ -307,7 +386,10 @@ impl NodeLifecycleController {
             } else {
                 ctx.cfg.node_monitor_grace_period
             };
-            let expired = now > h.probe_timestamp + grace && h.lease.is_some_and(|l| l.stopped.is_some());
+            // (The analytic model runs a tick only where a stopped lease
+            // can expire; the literal one finds it so by the numbers.)
+            let expired = now > h.probe_timestamp + grace
+                && (!ctx.cfg.heartbeat_skipping || h.lease.is_some_and(|l| l.stopped.is_some()));
             if expired && h.node.status.ready.status != CondStatus::Unknown {
                 let node = h.node.clone();
                 let cond = NodeCondition {
@@ -507,6 +589,13 @@ impl NodeLifecycleController {
                     CondStatus::False => TAINT_NOT_READY,
                 };
                 z.next_token = Some(now + interval);
+                // The token is spent (`RateLimitedTimedQueue.Try`), but a
+                // node that already carries the taint — re-queued by a
+                // monitor pass before our informer saw the write — is not
+                // written again (`AddOrUpdateTaintOnNode` finds it there).
+                if h.node.has_taint(key, TaintEffect::NoExecute) {
+                    continue;
+                }
                 ctx.send(
                     Client::NodeLifecycle,
                     ApiOp::NodeTaints { name: name.clone(), add: vec![no_execute(key, now)], remove: vec![] },

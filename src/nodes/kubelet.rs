@@ -10,12 +10,22 @@
 //! re-runs the others with their restart counts carried over (the kubelet
 //! recovers them from the container log directory).
 //!
-//! Lease renewals are not simulated tick by tick: the node-lifecycle
-//! controller is told when renewals start and stop and computes what a
-//! ticking run would see (see `controllers::nodelifecycle`).
+//! Lease renewals are not simulated tick by tick (unless
+//! `heartbeatSkipping: 0`): the node-lifecycle controller is told when
+//! renewals start and stop and computes what a ticking run would see (see
+//! `controllers::nodelifecycle`).
+//!
+//! Probe workers that can observe no change doze (`probeSkipping`, on by
+//! default): they stop ticking until a change wakes them, resuming at the
+//! first tick of their grid that has not run. Probe ticks are keyed in the
+//! queue (`tick_key`) so their order within an instant is known without
+//! running them, and a dozing worker records its span in the container log,
+//! which `logs` expands: the run and the log are those of ticking.
 
 use super::images::{ImageCatalog, ANNOTATION_EXIT_CODE, ANNOTATION_RUN_DURATION};
-use super::process::{exec, resolve_port, run_probe, slot, termination, ProbeOutcome, Proc};
+use super::process::{
+    end_doze, exec, render_log, resolve_port, run_probe, slot, termination, LogEntry, ProbeOutcome, Proc,
+};
 use crate::objects::duration::parse_duration;
 use crate::objects::node::{Node, NodeCondition};
 use crate::objects::pod::{
@@ -139,6 +149,8 @@ pub struct Kubelet {
     next_container_id: u64,
     /// The node's IP, reported as every pod's `hostIP`.
     host_ip: Rc<str>,
+    /// The queue key of the probe tick being handled, if one is.
+    cur_tick: Option<u64>,
 }
 
 impl Kubelet {
@@ -156,6 +168,7 @@ impl Kubelet {
             admitted: Resources::default(),
             next_container_id: 1,
             host_ip: Self::node_ip(idx).into(),
+            cur_tick: None,
         }
     }
 
@@ -284,8 +297,9 @@ impl Kubelet {
             ("memory", req.memory, self.admitted.memory, alloc.memory),
         ] {
             if want > 0 && used + want > cap {
+                // `OutOf%s` with the resource name (pkg/kubelet/lifecycle/predicate.go).
                 return Err((
-                    format!("Out{}", name),
+                    format!("OutOf{}", name),
                     format!(
                         "Node didn't have enough resource: {}, requested: {}, used: {}, capacity: {}",
                         name, want, used, cap
@@ -354,6 +368,9 @@ impl Kubelet {
             phase: PodPhase::Pending,
             conditions: PodConditions {
                 disruption_target: None,
+                // No sandbox yet (`GeneratePodReadyToStartContainersCondition`,
+                // pkg/kubelet/status/generate.go): True once it is up.
+                ready_to_start_containers: Some(Condition::new(CondStatus::False, ctx.now)),
                 pod_scheduled: p
                     .status
                     .conditions
@@ -465,6 +482,7 @@ impl Kubelet {
             catalog: catalog.clone(),
         });
         let uid = p.meta.uid;
+        let mut w = w;
         self.send_status(&w, ctx);
         // One probe worker per (container, probe): it probes at once, then
         // every period, its phase anchored here (k8s-semantics §3).
@@ -472,6 +490,7 @@ impl Kubelet {
             for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
                 if c.probes.get(kind).is_some() {
                     self.schedule(uid, gen, i, Step::ProbeTick(kind), ctx.now, ctx);
+                    w.procs[i].tick_queued[slot(kind)] = true;
                 }
             }
         }
@@ -495,7 +514,23 @@ impl Kubelet {
     }
 
     fn schedule(&self, uid: u64, gen: u64, idx: usize, step: Step, at: SimTime, ctx: &mut Ctx) {
-        ctx.at(at, Event::Kubelet { node: self.idx, ev: KubeletEvent::Pod { uid, gen, idx: idx as u16, step } });
+        let ev = Event::Kubelet { node: self.idx, ev: KubeletEvent::Pod { uid, gen, idx: idx as u16, step } };
+        match step {
+            // A probe tick's place within its instant is fixed by who ticks
+            // (see `tick_key`), so a dozing worker knows where its skipped
+            // tick would have run.
+            Step::ProbeTick(kind) => ctx.queue.push_keyed(at, tick_key(uid, idx, kind), ev),
+            _ => ctx.at(at, ev),
+        }
+    }
+
+    /// Whether worker `key`'s tick at `now`, were it ticking on the grid
+    /// `anchor + k × period`, would already have run: ticks run first at an
+    /// instant, in key order, so it has unless `now` is off its grid or the
+    /// event being handled is a tick with a smaller key.
+    fn tick_ran(&self, key: u64, anchor: SimTime, period: SimDuration, now: SimTime) -> bool {
+        let on_grid = now >= anchor && (now.0 - anchor.0) % period.0 == 0;
+        on_grid && self.cur_tick.is_none_or(|k| key < k)
     }
 
     pub fn on_event(&mut self, ev: KubeletEvent, images: &ImageCatalog, ctx: &mut Ctx) {
@@ -517,7 +552,9 @@ impl Kubelet {
                 let ip = pod_ip(self.idx, self.next_ip);
                 self.next_ip = if self.next_ip >= 254 { 2 } else { self.next_ip + 1 };
                 let w = self.workers.get_mut(&uid).expect("worker");
-                Rc::make_mut(&mut w.status).pod_ip = Some(ip);
+                let st = Rc::make_mut(&mut w.status);
+                st.pod_ip = Some(ip);
+                st.conditions.ready_to_start_containers = Some(Condition::new(CondStatus::True, ctx.now));
                 w.sandbox_ready = true;
                 if w.pod.spec.init_containers.is_empty() {
                     self.pull(uid, 0, images, ctx);
@@ -632,7 +669,11 @@ impl Kubelet {
                     self.exited(uid, idx, code, ctx);
                 }
             }
-            Step::ProbeTick(kind) => self.probe_tick(uid, idx, kind, images, ctx),
+            Step::ProbeTick(kind) => {
+                self.cur_tick = Some(tick_key(uid, idx, kind));
+                self.probe_tick(uid, idx, kind, images, ctx);
+                self.cur_tick = None;
+            }
             Step::ProbeResult(kind, inst) => {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 let p = &mut w.procs[idx];
@@ -769,7 +810,7 @@ impl Kubelet {
             self.schedule(uid, gen, idx, Step::Exited(inst), now + d, ctx);
         }
         if woke {
-            self.wake_probes(uid, idx, ctx);
+            self.wake_probes(uid, idx, |_, _| true, ctx);
         }
         // Memory use growing past the container's limit: the OOM killer.
         if let Some(t) = oom_in {
@@ -795,6 +836,7 @@ impl Kubelet {
         let now = ctx.now;
         let reset = ctx.cfg.crash_loop_backoff_reset;
         let initial = ctx.cfg.crash_loop_backoff_initial;
+        self.end_dozes(uid, idx, now);
         let w = self.workers.get_mut(&uid).expect("worker");
         w.procs[idx].say(
             now,
@@ -820,7 +862,7 @@ impl Kubelet {
         if !restart {
             update_phase_and_conditions(w, now);
             if w.status.phase.is_terminal() {
-                release(w, &mut self.admitted);
+                release(w, &mut self.admitted, now);
             }
             self.send_status_of(uid, ctx);
             return;
@@ -874,6 +916,10 @@ impl Kubelet {
     /// status and deletes the pod object.
     fn kill_pod(&mut self, uid: u64, images: &ImageCatalog, ctx: &mut Ctx) {
         let now = ctx.now;
+        // Every probe worker stops with the new generation.
+        for i in 0..self.workers[&uid].procs.len() {
+            self.end_dozes(uid, i, now);
+        }
         let w = self.workers.get_mut(&uid).expect("worker");
         w.terminating = true;
         w.gen = self.next_gen;
@@ -915,6 +961,7 @@ impl Kubelet {
         let gen = w.gen;
         let next_tick = now + SimDuration::from_secs(probe.period_seconds);
         let proc = &mut w.procs[idx];
+        proc.tick_queued[slot(kind)] = false;
         if proc.pending[slot(kind)].is_some() {
             // Still probing: the tick waits (Go's ticker keeps one).
             proc.tick_missed[slot(kind)] = true;
@@ -923,9 +970,32 @@ impl Kubelet {
             // takes a whole period returns before that tick comes.
             self.probe_now(uid, idx, kind, images, ctx);
         }
-        let w = &self.workers[&uid];
-        if !w.procs[idx].dormant[slot(kind)] && w.gen == gen {
+        let Some(w) = self.workers.get_mut(&uid).filter(|w| w.gen == gen) else { return };
+        let proc = &mut w.procs[idx];
+        if !proc.dormant[slot(kind)] {
+            proc.tick_queued[slot(kind)] = true;
             self.schedule(uid, gen, idx, Step::ProbeTick(kind), next_tick, ctx);
+        } else if let (Some(log), Handler::HttpGet { path, .. }, true) = (
+            proc.log.as_mut(),
+            &probe.handler,
+            kind != ProbeKind::Startup && proc.running_since.is_some() && !proc.killing && !w.terminating,
+        ) {
+            // Dozing from the next tick on: what each skipped tick would
+            // have logged, for `render_log` (an HTTP probe that dozes is
+            // certain to get the image's status; a startup probe that
+            // succeeded never probes again, nor does any while the process
+            // is stopped or being killed).
+            let image = images.get(&pod.spec.containers[idx].image);
+            let status = image.and_then(|b| b.http.as_ref()).map_or(200, |h| h.status);
+            log.push(LogEntry::DozeStart {
+                slot: slot(kind),
+                from: next_tick,
+                period: SimDuration::from_secs(probe.period_seconds),
+                key: tick_key(uid, idx, kind),
+                path: path.clone(),
+                status,
+            });
+            proc.doze_open[slot(kind)] = true;
         }
     }
 
@@ -933,10 +1003,13 @@ impl Kubelet {
     /// change until some state change wakes the worker, stop ticking. Those
     /// ticks would all succeed and, with the counts already past the
     /// threshold, write nothing and record nothing — so the trace is the
-    /// same as ticking (a test runs both ways). Not when logs are kept
-    /// (every request is a log line) or the app counts requests.
+    /// same as ticking (a test runs both ways). Whether logs are kept plays
+    /// no part: the requests skipped ticks would have made are logged as a
+    /// span (`LogEntry::DozeStart`) and expanded when the log is read. Not
+    /// when the app counts requests (`failAfterRequests`), nor when an
+    /// answer takes a whole period (ticks would pile up behind it).
     fn maybe_doze(&mut self, uid: u64, idx: usize, kind: ProbeKind, images: &ImageCatalog, ctx: &Ctx) {
-        if !ctx.cfg.probe_skipping || ctx.keeps_logs() {
+        if !ctx.cfg.probe_skipping {
             return;
         }
         let w = self.workers.get_mut(&uid).expect("worker");
@@ -963,6 +1036,7 @@ impl Kubelet {
                             && h.fail_after_requests.is_none()
                             && (200..400).contains(&h.status)
                             && h.response_time <= timeout
+                            && h.response_time < SimDuration::from_secs(probe.period_seconds)
                     }) && ctx.now >= since + b.listen_after
                 }),
                 Handler::TcpSocket { port } => image.is_some_and(|b| {
@@ -970,8 +1044,9 @@ impl Kubelet {
                     (b.tcp_port == p || b.http.as_ref().map(|h| h.port) == p) && ctx.now >= since + b.listen_after
                 }),
                 // Exec results change only with the files, and every exec
-                // wakes the worker.
-                Handler::Exec { .. } => true,
+                // that changes them wakes the worker (`wake_probes`). A
+                // command that takes a whole period would pile ticks up.
+                Handler::Exec { .. } => probe.timeout_seconds < probe.period_seconds,
                 Handler::Sleep { .. } => false,
             };
         if settled && certain {
@@ -979,25 +1054,66 @@ impl Kubelet {
         }
     }
 
-    /// Wakes the dormant probe workers of container `idx`: each resumes on
-    /// its own grid, at its first tick from now on.
-    fn wake_probes(&mut self, uid: u64, idx: usize, ctx: &mut Ctx) {
-        let Some(w) = self.workers.get_mut(&uid) else { return };
+    /// Wakes the dormant probe workers of container `idx` (those `which`
+    /// selects): each resumes on its own grid, at its first tick that has
+    /// not run yet by the order of ticks within an instant (`tick_ran`).
+    fn wake_probes(&mut self, uid: u64, idx: usize, which: impl Fn(ProbeKind, &Handler) -> bool, ctx: &mut Ctx) {
+        let Some(w) = self.workers.get(&uid) else { return };
         let pod = w.pod.clone();
         let (gen, anchor) = (w.gen, w.admitted_at);
         let mut ticks = Vec::new();
         for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
             let k = slot(kind);
-            if !std::mem::take(&mut w.procs[idx].dormant[k]) {
+            let Some(probe) = pod.spec.containers[idx].probes.get(kind) else { continue };
+            if !w.procs[idx].dormant[k] || !which(kind, &probe.handler) {
                 continue;
             }
-            let Some(probe) = pod.spec.containers[idx].probes.get(kind) else { continue };
+            if w.procs[idx].tick_queued[k] {
+                // Its next tick is still queued (it dozed while a result
+                // was on its way): ticking simply goes on from there.
+                ticks.push((kind, None));
+                continue;
+            }
             let period = SimDuration::from_secs(probe.period_seconds);
-            let next = SimTime(anchor.0 + (ctx.now.0 - anchor.0).div_ceil(period.0) * period.0);
-            ticks.push((kind, next));
+            let key = tick_key(uid, idx, kind);
+            let mut next = SimTime(anchor.0 + ctx.now.0.saturating_sub(anchor.0).div_ceil(period.0) * period.0);
+            if self.tick_ran(key, anchor, period, ctx.now) {
+                next += period;
+            }
+            ticks.push((kind, Some(next)));
+        }
+        let w = self.workers.get_mut(&uid).expect("worker");
+        for &(kind, at) in &ticks {
+            let proc = &mut w.procs[idx];
+            proc.dormant[slot(kind)] = false;
+            if let Some(at) = at {
+                end_doze(proc, slot(kind), at);
+                proc.tick_queued[slot(kind)] = true;
+            }
         }
         for (kind, at) in ticks {
-            self.schedule(uid, gen, idx, Step::ProbeTick(kind), at, ctx);
+            if let Some(at) = at {
+                self.schedule(uid, gen, idx, Step::ProbeTick(kind), at, ctx);
+            }
+        }
+    }
+
+    /// Container `idx`'s process stops being probed now (it stops, or a
+    /// kill begins): the spans of its dozing workers end with the ticks
+    /// that have already run.
+    fn end_dozes(&mut self, uid: u64, idx: usize, now: SimTime) {
+        let Some(w) = self.workers.get(&uid) else { return };
+        let pod = w.pod.clone();
+        let anchor = w.admitted_at;
+        for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
+            let Some(probe) = pod.spec.containers[idx].probes.get(kind) else { continue };
+            if !self.workers[&uid].procs[idx].doze_open[slot(kind)] {
+                continue;
+            }
+            let period = SimDuration::from_secs(probe.period_seconds);
+            let ran = self.tick_ran(tick_key(uid, idx, kind), anchor, period, now);
+            let until = if ran { SimTime(now.0 + 1) } else { now };
+            end_doze(&mut self.workers.get_mut(&uid).expect("worker").procs[idx], slot(kind), until);
         }
     }
 
@@ -1025,7 +1141,15 @@ impl Kubelet {
             return;
         }
         let timeout = SimDuration::from_secs(probe.timeout_seconds);
+        proc.log_key = self.cur_tick;
         let outcome = run_probe(&probe.handler, timeout, c, images.get(&c.image), proc, &ip, now);
+        proc.log_key = None;
+        if outcome.changed {
+            // The files changed: every other exec probe may see another
+            // result now.
+            self.wake_probes(uid, idx, |k, h| k != kind && matches!(h, Handler::Exec { .. }), ctx);
+        }
+        let proc = &mut self.workers.get_mut(&uid).expect("worker").procs[idx];
         if outcome.after == SimDuration::ZERO {
             self.apply_probe_result(uid, idx, kind, outcome, images, ctx);
         } else {
@@ -1037,14 +1161,13 @@ impl Kubelet {
     }
 
     /// The log of container `idx` of pod `uid` (this instance, or the one
-    /// before with `previous`), if the pod runs here and logs are kept.
-    pub fn logs(&self, uid: u64, idx: usize, previous: bool) -> Option<&[String]> {
+    /// before with `previous`), if the pod runs here and logs are kept: the
+    /// lines a ticking kubelet would have written by `now`, the present of
+    /// the simulation between events (`render_log`).
+    pub fn logs(&self, uid: u64, idx: usize, previous: bool, now: SimTime) -> Option<Vec<String>> {
         let p = self.workers.get(&uid)?.procs.get(idx)?;
-        if previous {
-            p.previous_log.as_deref()
-        } else {
-            p.log.as_deref()
-        }
+        let log = if previous { p.previous_log.as_deref() } else { p.log.as_deref() };
+        log.map(|l| render_log(l, now))
     }
 
     /// The catalog a pod with a `kubesim.io/behavior` annotation runs with:
@@ -1090,7 +1213,7 @@ impl Kubelet {
         let woken = matches!(op, ContainerOp::Hang | ContainerOp::Exec { .. });
         let result = self.container_op_inner(uid, idx, op, images, ctx);
         if woken {
-            self.wake_probes(uid, idx, ctx);
+            self.wake_probes(uid, idx, |_, _| true, ctx);
         }
         result
     }
@@ -1126,6 +1249,9 @@ impl Kubelet {
                 // SIGTERM meets the app's own handling, without a grace limit.
                 let t = termination(ctx.now, SimDuration(u64::MAX / 4), None, c, image, proc, "");
                 if t.exit_code != 137 {
+                    self.end_dozes(uid, idx, ctx.now);
+                    let w = self.workers.get_mut(&uid).expect("worker");
+                    let proc = &mut w.procs[idx];
                     proc.killing = true;
                     proc.kill_result = Some((t.exit_at, t.exit_code));
                     let (gen, inst) = (w.gen, proc.instance);
@@ -1212,7 +1338,7 @@ impl Kubelet {
         if w.pod.spec.restart_policy == RestartPolicy::Never {
             // A failed init container fails the pod for good.
             Rc::make_mut(&mut w.status).phase = PodPhase::Failed;
-            release(w, &mut self.admitted);
+            release(w, &mut self.admitted, now);
             self.send_status_of(uid, ctx);
             return;
         }
@@ -1316,6 +1442,7 @@ impl Kubelet {
     /// probe): preStop, SIGTERM, SIGKILL after the grace, as for a deletion.
     fn kill_container(&mut self, uid: u64, idx: usize, why: &str, grace: u64, images: &ImageCatalog, ctx: &mut Ctx) {
         let now = ctx.now;
+        self.end_dozes(uid, idx, now);
         let w = self.workers.get_mut(&uid).expect("worker");
         let pod = w.pod.clone();
         let c = &pod.spec.containers[idx];
@@ -1341,6 +1468,7 @@ impl Kubelet {
             not_ready.reason = Some(lit("PodCompleted"));
             st.conditions.ready = Some(not_ready.clone());
             st.conditions.containers_ready = Some(not_ready);
+            sandbox_gone(&mut st, ctx.now);
             ctx.send(
                 Client::Kubelet(self.idx),
                 ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Rc::new(st) },
@@ -1449,11 +1577,26 @@ fn back_off_event(key: &Key, container: &str, ctx: &mut Ctx) {
     );
 }
 
+/// The queue key of a probe worker's ticks: unique per (pod, container,
+/// probe), below 2^63 (`EventQueue::push_keyed`).
+fn tick_key(uid: u64, idx: usize, kind: ProbeKind) -> u64 {
+    ((uid & ((1 << 42) - 1)) << 20) | ((idx as u64 & 0x3ffff) << 2) | slot(kind) as u64
+}
+
 /// The pod is done for good: nothing of it runs any more, and its
 /// requests no longer count against the node's admission.
-fn release(w: &mut Worker, admitted: &mut Resources) {
+fn release(w: &mut Worker, admitted: &mut Resources, now: SimTime) {
     w.finished = true;
     *admitted -= w.requests;
+    // The sandbox of a terminal pod is torn down: a new one would be needed.
+    sandbox_gone(Rc::make_mut(&mut w.status), now);
+}
+
+/// `PodReadyToStartContainers` turns False once the sandbox is gone.
+fn sandbox_gone(st: &mut PodStatus, now: SimTime) {
+    if st.conditions.ready_to_start_containers.as_ref().is_some_and(|c| c.is_true()) {
+        st.conditions.ready_to_start_containers = Some(Condition::new(CondStatus::False, now));
+    }
 }
 
 /// The pod IP `10.(64 + node / 256).(node % 256).n` (a /24 per node).

@@ -47,10 +47,114 @@ pub struct Proc {
     pub dormant: [bool; 3],
     /// When the process will exit, with what code, once killed.
     pub kill_result: Option<(SimTime, i32)>,
-    /// Log lines of this instance and of the one before (`kubectl logs
-    /// --previous`), kept only when a person will read them.
-    pub log: Option<Vec<String>>,
-    pub previous_log: Option<Vec<String>>,
+    /// The log of this instance and of the one before (`kubectl logs
+    /// --previous`), kept only when a person will read them; read through
+    /// `render_log`, which expands the spans a dozing probe worker skipped.
+    pub log: Option<Vec<LogEntry>>,
+    pub previous_log: Option<Vec<LogEntry>>,
+    /// The queue key of the probe tick running now, if one is (see
+    /// `LogEntry`).
+    pub log_key: Option<u64>,
+    /// The worker's next tick is in the queue, per probe slot (a worker
+    /// that dozes while a result is on its way still has one).
+    pub tick_queued: [bool; 3],
+    /// A dozing worker's span is open in the log, per probe slot.
+    pub doze_open: [bool; 3],
+}
+
+/// One record of a container's log. Lines are ordered by `(time, key)`,
+/// then as written: `key` is the queue key of the probe tick that wrote
+/// the line (ticks run first at an instant, in key order), `u64::MAX` for
+/// any other event. Request numbers are counted when the log is read, so
+/// requests a dozing worker skipped count as if it had ticked.
+#[derive(Clone, Debug)]
+pub enum LogEntry {
+    Line {
+        at: SimTime,
+        key: u64,
+        text: String,
+    },
+    /// An HTTP request the app served.
+    Request {
+        at: SimTime,
+        key: u64,
+        path: String,
+        status: u16,
+    },
+    /// A probe worker in `slot` stopped ticking: each tick from `from` on,
+    /// every `period`, would have sent this request (until `DozeEnd`).
+    DozeStart {
+        slot: usize,
+        from: SimTime,
+        period: SimDuration,
+        key: u64,
+        path: String,
+        status: u16,
+    },
+    /// The span of `slot` ends: ticks at `until` and later are real again
+    /// (or do not happen).
+    DozeEnd {
+        slot: usize,
+        until: SimTime,
+    },
+}
+
+/// Ends the dozing span of `slot`, if one is open: its ticks before
+/// `until` were skipped.
+pub fn end_doze(proc: &mut Proc, slot: usize, until: SimTime) {
+    if std::mem::take(&mut proc.doze_open[slot]) {
+        if let Some(log) = proc.log.as_mut() {
+            log.push(LogEntry::DozeEnd { slot, until });
+        }
+    }
+}
+
+/// The lines of a log as a ticking kubelet would have written them by
+/// `now`.
+pub fn render_log(entries: &[LogEntry], now: SimTime) -> Vec<String> {
+    // (time, key, order written, text or request)
+    type Rendered<'a> = Vec<(SimTime, u64, usize, Result<&'a str, (&'a str, u16)>)>;
+    type Span<'a> = (SimTime, SimDuration, u64, &'a str, u16);
+    fn expand<'a>(span: Span<'a>, until: SimTime, n: usize, lines: &mut Rendered<'a>) {
+        let (mut t, period, key, path, status) = span;
+        while t < until {
+            lines.push((t, key, n, Err((path, status))));
+            t += period;
+        }
+    }
+    let mut lines: Rendered = Vec::new();
+    let mut open: [Option<Span>; 3] = [None; 3];
+    for (n, e) in entries.iter().enumerate() {
+        match e {
+            LogEntry::Line { at, key, text } => lines.push((*at, *key, n, Ok(text))),
+            LogEntry::Request { at, key, path, status } => lines.push((*at, *key, n, Err((path, *status)))),
+            LogEntry::DozeStart { slot, from, period, key, path, status } => {
+                open[*slot] = Some((*from, *period, *key, path, *status));
+            }
+            LogEntry::DozeEnd { slot, until } => {
+                if let Some(span) = open[*slot].take() {
+                    expand(span, *until, n, &mut lines);
+                }
+            }
+        }
+    }
+    // A span still open: its ticks up to `now` (the log is read between
+    // events, when every tick at `now` has run).
+    for span in open.into_iter().flatten() {
+        expand(span, SimTime(now.0 + 1), entries.len(), &mut lines);
+    }
+    lines.sort_by_key(|l| (l.0, l.1, l.2));
+    let mut served = 0;
+    lines
+        .into_iter()
+        .map(|(at, _, _, l)| match l {
+            Ok(text) => format!("[{}] {}", at, text),
+            Err((path, status)) => {
+                served += 1;
+                format!("[{}] GET {} -> {} (request {})", at, path, status, served)
+            }
+        })
+        .collect()
 }
 
 pub fn slot(kind: ProbeKind) -> usize {
@@ -64,6 +168,7 @@ pub fn slot(kind: ProbeKind) -> usize {
 impl Proc {
     /// A fresh process started at `now`.
     pub fn start(&mut self, now: SimTime, image: Option<&ImageBehavior>, has_startup_probe: bool) {
+        debug_assert!(self.doze_open == [false; 3], "spans are closed when a process stops");
         if self.instance > 0 && self.log.is_some() {
             self.previous_log = self.log.replace(Vec::new());
         }
@@ -83,8 +188,9 @@ impl Proc {
 
     /// Appends a log line (when logs are kept).
     pub fn say(&mut self, now: SimTime, line: std::fmt::Arguments) {
+        let key = self.log_key.unwrap_or(u64::MAX);
         if let Some(log) = self.log.as_mut() {
-            log.push(format!("[{}] {}", now, line));
+            log.push(LogEntry::Line { at: now, key, text: line.to_string() });
         }
     }
 
@@ -100,6 +206,8 @@ pub struct ProbeOutcome {
     pub ok: bool,
     /// How long the probe took (its result counts only then).
     pub after: SimDuration,
+    /// An exec probe changed the container's files.
+    pub changed: bool,
     /// The failure text, as the kubelet words it in `Unhealthy` events.
     pub message: String,
 }
@@ -131,7 +239,7 @@ pub fn run_probe(
     pod_ip: &str,
     now: SimTime,
 ) -> ProbeOutcome {
-    let fail = |after: SimDuration, message: String| ProbeOutcome { ok: false, after, message };
+    let fail = |after: SimDuration, message: String| ProbeOutcome { ok: false, after, message, changed: false };
     match handler {
         Handler::HttpGet { path, port, scheme } => {
             let Some(port) = resolve_port(port, c) else {
@@ -164,18 +272,17 @@ pub fn run_probe(
                 );
             }
             proc.served += 1;
-            let served = proc.served;
             let status_now = match http.fail_after_requests {
-                Some(n) if served > n => 500,
-                _ => http.status,
-            };
-            proc.say(now, format_args!("GET {} -> {} (request {})", path, status_now, served));
-            let status = match http.fail_after_requests {
                 Some(n) if proc.served > n => 500,
                 _ => http.status,
             };
+            let key = proc.log_key.unwrap_or(u64::MAX);
+            if let Some(log) = proc.log.as_mut() {
+                log.push(LogEntry::Request { at: now, key, path: path.clone(), status: status_now });
+            }
+            let status = status_now;
             if (200..400).contains(&status) {
-                ProbeOutcome { ok: true, after: http.response_time, message: String::new() }
+                ProbeOutcome { ok: true, after: http.response_time, message: String::new(), changed: false }
             } else {
                 fail(http.response_time, format!("HTTP probe failed with statuscode: {}", status))
             }
@@ -185,24 +292,25 @@ pub fn run_probe(
                 return fail(SimDuration::ZERO, format!("port {:?} not found in the container's ports", port));
             };
             if listening(image, proc, port, now) {
-                ProbeOutcome { ok: true, after: SimDuration::ZERO, message: String::new() }
+                ProbeOutcome { ok: true, after: SimDuration::ZERO, message: String::new(), changed: false }
             } else {
                 fail(SimDuration::ZERO, format!("dial tcp {}:{}: connect: connection refused", pod_ip, port))
             }
         }
         Handler::Exec { command } => {
             let r = exec(command, proc, image);
-            if r.duration > timeout {
-                return fail(timeout, format!("command {:?} timed out", command.join(" ")));
-            }
-            if r.code == 0 {
-                ProbeOutcome { ok: true, after: r.duration, message: String::new() }
+            let mut outcome = if r.duration > timeout {
+                fail(timeout, format!("command {:?} timed out", command.join(" ")))
+            } else if r.code == 0 {
+                ProbeOutcome { ok: true, after: r.duration, message: String::new(), changed: false }
             } else {
                 fail(r.duration, r.output)
-            }
+            };
+            outcome.changed = r.changed;
+            outcome
         }
         Handler::Sleep { seconds } => {
-            ProbeOutcome { ok: true, after: SimDuration::from_secs(*seconds), message: String::new() }
+            ProbeOutcome { ok: true, after: SimDuration::from_secs(*seconds), message: String::new(), changed: false }
         }
     }
 }
@@ -216,12 +324,21 @@ pub struct ExecResult {
     /// The command is not one the simulator knows (the image's default
     /// exit code was used).
     pub unknown: bool,
+    /// The command changed the container's files.
+    pub changed: bool,
 }
 
 /// Runs a simulated command in the container.
 pub fn exec(command: &[String], proc: &mut Proc, image: Option<&ImageBehavior>) -> ExecResult {
-    let ok = |output: String| ExecResult { code: 0, duration: SimDuration::ZERO, output, unknown: false };
-    let code = |c: i32, output: String| ExecResult { code: c, duration: SimDuration::ZERO, output, unknown: false };
+    let ok =
+        |output: String| ExecResult { code: 0, duration: SimDuration::ZERO, output, unknown: false, changed: false };
+    let code = |c: i32, output: String| ExecResult {
+        code: c,
+        duration: SimDuration::ZERO,
+        output,
+        unknown: false,
+        changed: false,
+    };
     let args: Vec<&str> = command.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["sh" | "/bin/sh" | "bash" | "/bin/bash", "-c", script] => {
@@ -232,28 +349,38 @@ pub fn exec(command: &[String], proc: &mut Proc, image: Option<&ImageBehavior>) 
         ["false"] => code(1, String::new()),
         ["exit", n] => code(n.parse().unwrap_or(2), String::new()),
         ["sleep", n] => match n.trim_end_matches('s').parse::<u64>() {
-            Ok(s) => ExecResult { code: 0, duration: SimDuration::from_secs(s), output: String::new(), unknown: false },
+            Ok(s) => ExecResult {
+                code: 0,
+                duration: SimDuration::from_secs(s),
+                output: String::new(),
+                unknown: false,
+                changed: false,
+            },
             Err(_) => code(1, format!("sleep: invalid time interval '{}'", n)),
         },
         ["touch", files @ ..] if !files.is_empty() => {
+            let mut changed = false;
             for f in files {
-                proc.files.insert(f.to_string());
+                changed |= proc.files.insert(f.to_string());
             }
-            ok(String::new())
+            ExecResult { changed, ..ok(String::new()) }
         }
         ["rm", rest @ ..] if !rest.is_empty() => {
             let force = rest.first() == Some(&"-f");
             let files = if force { &rest[1..] } else { rest };
-            let mut missing = None;
+            let (mut missing, mut changed) = (None, false);
             for f in files {
-                if !proc.files.remove(*f) && missing.is_none() {
+                if proc.files.remove(*f) {
+                    changed = true;
+                } else if missing.is_none() {
                     missing = Some(f.to_string());
                 }
             }
-            match missing {
+            let r = match missing {
                 Some(f) if !force => code(1, format!("rm: cannot remove '{}': No such file or directory", f)),
                 _ => ok(String::new()),
-            }
+            };
+            ExecResult { changed, ..r }
         }
         ["ls", files @ ..] if !files.is_empty() => match files.iter().find(|f| !proc.files.contains(**f)) {
             Some(f) => code(2, format!("ls: cannot access '{}': No such file or directory", f)),
@@ -272,7 +399,7 @@ pub fn exec(command: &[String], proc: &mut Proc, image: Option<&ImageBehavior>) 
         }
         _ => {
             let c = image.map_or(0, |b| b.exec_default);
-            ExecResult { code: c, duration: SimDuration::ZERO, output: String::new(), unknown: true }
+            ExecResult { code: c, duration: SimDuration::ZERO, output: String::new(), unknown: true, changed: false }
         }
     }
 }

@@ -459,6 +459,7 @@ mod tests {
                 phase: PodPhase::Running,
                 conditions: PodConditions {
                     disruption_target: Some(condition(1)),
+                    ready_to_start_containers: Some(condition(6)),
                     pod_scheduled: Some(condition(2)),
                     initialized: Some(condition(3)),
                     containers_ready: Some(condition(4)),
@@ -571,6 +572,9 @@ mod tests {
             // status
             ("phase", |p| st(p).phase = PodPhase::Succeeded),
             ("DisruptionTarget", |p| st(p).conditions.disruption_target = None),
+            ("PodReadyToStartContainers status", |p| {
+                st(p).conditions.ready_to_start_containers.as_mut().unwrap().status = CondStatus::False
+            }),
             ("PodScheduled time", |p| {
                 st(p).conditions.pod_scheduled.as_mut().unwrap().last_transition_time = SimTime(9)
             }),

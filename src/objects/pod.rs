@@ -325,6 +325,8 @@ impl Condition {
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct PodConditions {
     pub disruption_target: Option<Condition>,
+    /// `PodReadyToStartContainers`: the sandbox exists with its network.
+    pub ready_to_start_containers: Option<Condition>,
     pub pod_scheduled: Option<Condition>,
     pub initialized: Option<Condition>,
     pub containers_ready: Option<Condition>,
@@ -667,8 +669,16 @@ impl Digest for PodConditions {
     /// condition added as a new slot is covered by adding it here (the
     /// destructuring makes that a compile error until it is).
     fn digest(&self, d: &mut Digester) {
-        let PodConditions { disruption_target, pod_scheduled, initialized, containers_ready, ready } = self;
+        let PodConditions {
+            disruption_target,
+            ready_to_start_containers,
+            pod_scheduled,
+            initialized,
+            containers_ready,
+            ready,
+        } = self;
         disruption_target.digest(d);
+        ready_to_start_containers.digest(d);
         pod_scheduled.digest(d);
         initialized.digest(d);
         containers_ready.digest(d);

@@ -137,18 +137,22 @@ pub fn describe_pod(p: &Pod, events: &[EventRecord], now: SimTime) -> String {
         }
         let _ = writeln!(o, "    Environment:    <none>");
     }
-    o.push_str("Conditions:\n  Type              Status\n");
+    o.push_str("Conditions:\n");
     let c = &st.conditions;
-    let conds: [(&str, &Option<Condition>); 5] = [
+    let conds: [(&str, &Option<Condition>); 6] = [
         ("DisruptionTarget", &c.disruption_target),
+        ("PodReadyToStartContainers", &c.ready_to_start_containers),
         ("Initialized", &c.initialized),
         ("Ready", &c.ready),
         ("ContainersReady", &c.containers_ready),
         ("PodScheduled", &c.pod_scheduled),
     ];
+    // kubectl's tabwriter (padding 2) over rows written as "%v \t%v \n".
+    let width = conds.iter().filter(|(_, c)| c.is_some()).map(|(n, _)| n.len() + 1).max().unwrap_or(0).max(4) + 2;
+    let _ = writeln!(o, "  {:<width$}Status", "Type", width = width);
     for (name, cond) in conds {
         if let Some(cond) = cond {
-            let _ = writeln!(o, "  {:<18}{} ", name, cond.status.as_str());
+            let _ = writeln!(o, "  {:<width$}{} ", format!("{} ", name), cond.status.as_str(), width = width);
         }
     }
     let qos = if p

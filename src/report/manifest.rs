@@ -239,6 +239,7 @@ pub fn pod(p: &Pod) -> Value {
     let c = &st.conditions;
     let conds: Vec<Value> = [
         ("DisruptionTarget", &c.disruption_target),
+        ("PodReadyToStartContainers", &c.ready_to_start_containers),
         ("Initialized", &c.initialized),
         ("Ready", &c.ready),
         ("ContainersReady", &c.containers_ready),

@@ -2,7 +2,9 @@
 //!
 //! `seq` is a global counter assigned when an event is scheduled, so events at
 //! the same instant pop in the order they were scheduled — never by heap
-//! accident (STYLE.md habit 1). Cancellation is by generation counters held by
+//! accident (STYLE.md habit 1). Keyed events (`push_keyed`) carry a key
+//! below every counter value instead: at an instant they come first, in
+//! key order. Cancellation is by generation counters held by
 //! the components (a stale timer is popped and ignored), so the queue itself
 //! has no tombstone table to search.
 //!
@@ -107,6 +109,10 @@ impl QuadHeap {
     }
 }
 
+/// Where the counter of ordinary events starts: the keys of `push_keyed`
+/// events lie below it, so at one instant every keyed event pops first.
+const FIRST_SEQ: u64 = 1 << 63;
+
 /// A priority queue of events popped in `(time, seq)` order.
 pub struct EventQueue<E> {
     heap: QuadHeap,
@@ -119,8 +125,8 @@ pub struct EventQueue<E> {
     now: SimTime,
 }
 
-/// Scheduling an event before the current time is a programming error the
-/// caller can recover from; it is reported rather than silently clamped.
+/// `schedule_at`'s refusal of a time before the present (`push` clamps
+/// instead).
 #[derive(Debug, PartialEq, Eq)]
 pub struct InPast;
 
@@ -137,7 +143,7 @@ impl<E> EventQueue<E> {
             slab: Vec::new(),
             free: Vec::new(),
             lanes: Vec::new(),
-            next_seq: 0,
+            next_seq: FIRST_SEQ,
             now: SimTime::ZERO,
         }
     }
@@ -210,11 +216,25 @@ impl<E> EventQueue<E> {
         Ok(seq)
     }
 
-    /// Schedules `event` at `max(time, now)`: for callers whose times are
-    /// computed from the present and cannot be in the past.
+    /// Schedules `event` at `time`, or at `now` when `time` is already past:
+    /// a past time is clamped to the present silently (no error, no
+    /// panic). Callers that must know use `schedule_at`, which refuses a
+    /// past time with `InPast`.
     pub fn push(&mut self, time: SimTime, event: E) {
         let t = time.max(self.now);
         self.push_after(t - self.now, event);
+    }
+
+    /// Schedules `event` at `time` (clamped to now, as `push`) with `key`
+    /// (below 2^63) in place of a sequence number: at one instant, keyed
+    /// events pop before every ordinary event and in key order among
+    /// themselves, whenever they were scheduled. Periodic timers use it so
+    /// their order within an instant is a function of who they are, not of
+    /// when their previous tick happened to run: a component that skips
+    /// ticks can then tell exactly where a skipped tick would have run.
+    pub fn push_keyed(&mut self, time: SimTime, key: u64, event: E) {
+        debug_assert!(key < FIRST_SEQ, "keys lie below the ordinary sequence numbers");
+        self.heap_push(time.max(self.now), key.min(FIRST_SEQ - 1), event);
     }
 
     /// The time of the next event, if any.
@@ -269,6 +289,20 @@ impl<E> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyed_events_come_first_at_an_instant_in_key_order() {
+        let mut q = EventQueue::new();
+        q.add_lane(SimDuration(5));
+        q.push(SimTime(5), "plain-1");
+        q.push_after(SimDuration(5), "lane");
+        q.push_keyed(SimTime(5), 9, "key-9");
+        q.push_keyed(SimTime(5), 2, "key-2");
+        q.push(SimTime(5), "plain-2");
+        q.push_keyed(SimTime(6), 1, "later");
+        let order: Vec<&str> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec!["key-2", "key-9", "plain-1", "lane", "plain-2", "later"]);
+    }
 
     #[test]
     fn pops_in_time_then_seq_order() {
