@@ -57,6 +57,9 @@ pub struct Config {
     pub node_lease_duration: SimDuration,
     /// Lease renew interval (0.25 × lease duration).
     pub node_lease_renew_interval: SimDuration,
+    /// How often the kubelet syncs its node's status (`nodeStatusUpdateFrequency`,
+    /// 10 s): it posts again when the status in the API differs from its own.
+    pub node_status_update_frequency: SimDuration,
     pub max_pods: u32,
     /// `evictionHard: memory.available<100Mi`, subtracted from capacity to
     /// get allocatable memory unless a node gives allocatable itself.
@@ -128,6 +131,7 @@ impl Default for Config {
             pod_gc_quarantine: SimDuration::from_secs(40),
             node_lease_duration: SimDuration::from_secs(40),
             node_lease_renew_interval: SimDuration::from_secs(10),
+            node_status_update_frequency: SimDuration::from_secs(10),
             max_pods: 110,
             eviction_hard_memory: 100 << 20,
             sandbox_start: SimDuration::from_millis(500),
@@ -182,6 +186,7 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("terminatedPodGCThreshold", KnobKind::Count, "terminated pods kept before PodGC deletes (12500)"),
     ("nodeLeaseDurationSeconds", KnobKind::Duration, "node lease duration (40s)"),
     ("nodeLeaseRenewInterval", KnobKind::Duration, "lease renew interval (10s)"),
+    ("nodeStatusUpdateFrequency", KnobKind::Duration, "kubelet node status sync period (10s)"),
     ("maxPods", KnobKind::Count, "default node pod capacity (110)"),
     ("evictionHardMemory", KnobKind::Bytes, "memory.available hard eviction threshold (100Mi)"),
     ("sandboxStart", KnobKind::Duration, "pod sandbox creation (500ms)"),
@@ -226,6 +231,7 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("terminatedPodGCThreshold", Num(n)) => cfg.terminated_pod_gc_threshold = n as u32,
         ("nodeLeaseDurationSeconds", Dur(d)) => cfg.node_lease_duration = d,
         ("nodeLeaseRenewInterval", Dur(d)) => cfg.node_lease_renew_interval = SimDuration(d.0.max(1_000_000)),
+        ("nodeStatusUpdateFrequency", Dur(d)) => cfg.node_status_update_frequency = SimDuration(d.0.max(1_000_000)),
         ("maxPods", Num(n)) => cfg.max_pods = n as u32,
         ("evictionHardMemory", Num(n)) => cfg.eviction_hard_memory = n,
         ("sandboxStart", Dur(d)) => cfg.sandbox_start = d,

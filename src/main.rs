@@ -17,7 +17,16 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// With `get`, `describe` and `logs`: print `trace-hash: <hex>` of the
+    /// run they read on stderr (what `kubesim run --until TIME` prints), to
+    /// show that every view reads the same run.
+    #[arg(long, global = true)]
+    print_hash: bool,
 }
+
+/// `--print-hash`, a process-wide output option (like a verbosity level),
+/// read where `get`, `describe` and `logs` run their scenario.
+static PRINT_HASH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 #[derive(Subcommand)]
 enum Cmd {
@@ -110,6 +119,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    PRINT_HASH.store(cli.print_hash, std::sync::atomic::Ordering::Relaxed);
     let result = match cli.cmd {
         Cmd::Run { scenario, seed, until, trace, csv, sample, quiet } => {
             cmd_run(&scenario, seed, until, trace, csv, &sample, quiet)
@@ -174,7 +184,11 @@ fn run_until(path: &Path, at: Option<String>, seed: Option<u64>, keep_events: bo
         eprintln!("seed: {} (drawn; pass --seed to repeat)", seed);
     }
     let until = Some(at.unwrap_or_else(|| runner::horizon(&scn)));
-    Ok(runner::run(&scn, RunOptions { seed: Some(seed), until, keep_events, ..Default::default() }))
+    let res = runner::run(&scn, RunOptions { seed: Some(seed), until, keep_events, ..Default::default() });
+    if PRINT_HASH.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("trace-hash: {}", res.trace_hash);
+    }
+    Ok(res)
 }
 
 /// The seed: the flag, else the scenario's, else one drawn from the clock

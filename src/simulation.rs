@@ -156,10 +156,11 @@ impl Simulation {
         n.status.ready.last_heartbeat_time = self.now();
         n.status.ready.last_transition_time = self.now();
         self.apply_op(Client::User, ApiOp::Create(Object::Node(Rc::new(n))));
-        self.kubelets.push(Kubelet::new(idx, name.clone()));
+        self.kubelets.push(Kubelet::new(idx, name.clone(), self.now()));
         self.kubelet_index.insert(name.clone(), idx);
         let now = self.now();
         let mut ctx = ctx!(self);
+        self.kubelets[idx as usize].start_status_sync(&mut ctx);
         self.nlc.on_lease(&name, now, None, &mut ctx);
     }
 

@@ -244,3 +244,44 @@ fn output_flags_never_change_the_run() {
         assert_eq!(plain.status.code(), quiet.status.code(), "{}", p);
     }
 }
+
+/// The hash `--print-hash` puts on stderr.
+fn stderr_hash(o: &std::process::Output) -> String {
+    let err = stderr(o);
+    err.lines()
+        .find_map(|l| l.strip_prefix("trace-hash: "))
+        .unwrap_or_else(|| panic!("no trace-hash on stderr:\n{}", err))
+        .to_string()
+}
+
+/// `get` (which keeps no events), `describe` and `logs` (which keep events
+/// and container logs) and `run --until` read one and the same run at a
+/// given time, for every shipped scenario.
+#[test]
+fn get_describe_logs_and_run_read_the_same_run() {
+    let mut described = 0;
+    for path in scenario_files() {
+        let p = rel(&path);
+        let at = "95s";
+        let run = kubesim(&["run", &p, "--quiet", "--until", at]);
+        let h = printed_hash(&run);
+        let get = kubesim(&["get", "pods", &p, "--at", at, "-A", "--print-hash"]);
+        assert_eq!(h, stderr_hash(&get), "{}: get read another run", p);
+        let get_json = kubesim(&["get", "pods", &p, "--at", at, "-o", "json", "--print-hash"]);
+        assert_eq!(h, stderr_hash(&get_json), "{}: get -o json read another run", p);
+        // describe and logs need a pod: the first one `get` lists.
+        let Some(pod) = stdout(&get).lines().nth(1).and_then(|l| {
+            let mut f = l.split_whitespace();
+            Some((f.next()?.to_string(), f.next()?.to_string()))
+        }) else {
+            continue;
+        };
+        let (ns, name) = pod;
+        let describe = kubesim(&["describe", "pod", &name, &p, "--at", at, "-n", &ns, "--print-hash"]);
+        assert_eq!(h, stderr_hash(&describe), "{}: describe read another run", p);
+        let logs = kubesim(&["logs", &name, &p, "--at", at, "-n", &ns, "--print-hash"]);
+        assert_eq!(h, stderr_hash(&logs), "{}: logs read another run", p);
+        described += 1;
+    }
+    assert!(described >= 10, "only {} scenarios had a pod to describe at 95s", described);
+}

@@ -56,6 +56,10 @@ struct LeaseView {
     anchor: SimTime,
     /// Renewals stopped at this instant (crash, partition).
     stopped: Option<SimTime>,
+    /// The run before a restart, `(anchor, stop)`: until the informer has
+    /// seen the new run's first renewal, the old run's last one is the
+    /// newest it has, and its grace can still run out.
+    prev: Option<(SimTime, SimTime)>,
 }
 
 struct NodeHealth {
@@ -132,7 +136,12 @@ impl NodeLifecycleController {
         let anchor = if stopped.is_some() { l.anchor } else { anchor };
         l.anchor = anchor;
         if let Some(h) = self.nodes.get_mut(node) {
-            h.lease = Some(LeaseView { anchor, stopped });
+            let prev = match (stopped, h.lease) {
+                (None, Some(LeaseView { anchor: a, stopped: Some(s), .. })) => Some((a, s)),
+                (Some(_), Some(v)) => v.prev,
+                _ => None,
+            };
+            h.lease = Some(LeaseView { anchor, stopped, prev });
         }
         if !ctx.cfg.heartbeat_skipping {
             let l = &mut self.leases[id];
@@ -163,33 +172,64 @@ impl NodeLifecycleController {
 
     /// The last renewal at or before `t` (renewals at the stop instant are
     /// lost: a fault at the same instant as a heartbeat wins).
+    /// Before a restarted run's first renewal, the previous run's last.
     fn last_renewal(l: &LeaseView, t: SimTime, interval: SimDuration) -> Option<SimTime> {
-        let limit = match l.stopped {
+        Self::last_of_run(l.anchor, l.stopped, t, interval)
+            .or_else(|| l.prev.and_then(|(a, s)| Self::last_of_run(a, Some(s), t, interval)))
+    }
+
+    /// The last renewal at or before `t` of one run of the kubelet.
+    fn last_of_run(anchor: SimTime, stopped: Option<SimTime>, t: SimTime, interval: SimDuration) -> Option<SimTime> {
+        let limit = match stopped {
             Some(s) if s <= t => {
-                if s <= l.anchor {
+                if s <= anchor {
                     return None;
                 }
                 SimTime(s.0 - 1)
             }
             _ => t,
         };
-        if limit < l.anchor {
+        if limit < anchor {
             return None;
         }
-        let k = (limit.0 - l.anchor.0) / interval.0;
-        Some(SimTime(l.anchor.0 + k * interval.0))
+        let k = (limit.0 - anchor.0) / interval.0;
+        Some(SimTime(anchor.0 + k * interval.0))
+    }
+
+    /// The first monitor tick that sees a restarted run's first renewal:
+    /// before it, the grace of the run before can still run out (the
+    /// literal model's pass decides from what its informer has).
+    fn first_seen(l: &LeaseView, cfg: &crate::config::Config) -> SimTime {
+        (l.anchor + cfg.watch_latency).ceil_to(cfg.node_monitor_period)
+    }
+
+    /// Whether renewals may be found missing at `now`: they stopped, or a
+    /// restarted run's are not visible yet.
+    fn may_expire(l: &LeaseView, now: SimTime, cfg: &crate::config::Config) -> bool {
+        l.stopped.is_some() || (l.prev.is_some() && now < Self::first_seen(l, cfg))
     }
 
     /// The tick at which a node whose renewals stopped would be found past
     /// its grace, if it is not Unknown already.
     fn expiry_tick(&self, h: &NodeHealth, ctx: &Ctx) -> Option<SimTime> {
         let l = h.lease?;
-        l.stopped?;
         if h.node.status.ready.status == CondStatus::Unknown {
             return None;
         }
         let period = ctx.cfg.node_monitor_period;
-        let last = Self::last_renewal(&l, SimTime::MAX, ctx.cfg.node_lease_renew_interval);
+        // A running kubelet's renewals never run out, unless it was just
+        // restarted and its first renewal is not seen yet: then the last
+        // one of the run before counts, until `first_seen`.
+        let (last, until) = match (l.stopped, l.prev) {
+            (Some(_), _) => (Self::last_renewal(&l, SimTime::MAX, ctx.cfg.node_lease_renew_interval), None),
+            // Once the new run is seen, the old one no longer counts.
+            (None, Some(_)) if ctx.now >= Self::first_seen(&l, ctx.cfg) => return None,
+            (None, Some((a, s))) => (
+                Self::last_of_run(a, Some(s), SimTime::MAX, ctx.cfg.node_lease_renew_interval),
+                Some(Self::first_seen(&l, ctx.cfg)),
+            ),
+            (None, None) => return None,
+        };
         let probe = match last {
             Some(r) => {
                 let seen_at = (r + ctx.cfg.watch_latency).ceil_to(period);
@@ -206,7 +246,11 @@ impl NodeLifecycleController {
         } else {
             ctx.cfg.node_monitor_grace_period
         };
-        Some((probe + grace).next_after(period))
+        let t = (probe + grace).next_after(period);
+        match until {
+            Some(u) if t >= u => None,
+            _ => Some(t),
+        }
     }
 
     fn arm_monitor(&mut self, ctx: &mut Ctx) {
@@ -389,7 +433,7 @@ impl NodeLifecycleController {
             // (The analytic model runs a tick only where a stopped lease
             // can expire; the literal one finds it so by the numbers.)
             let expired = now > h.probe_timestamp + grace
-                && (!ctx.cfg.heartbeat_skipping || h.lease.is_some_and(|l| l.stopped.is_some()));
+                && (!ctx.cfg.heartbeat_skipping || h.lease.is_some_and(|l| Self::may_expire(&l, now, ctx.cfg)));
             if expired && h.node.status.ready.status != CondStatus::Unknown {
                 let node = h.node.clone();
                 let cond = NodeCondition {
@@ -640,14 +684,29 @@ mod tests {
 
     #[test]
     fn last_renewal_before_a_stop() {
-        let l = LeaseView { anchor: SimTime(0), stopped: Some(SimTime(120 * 1_000_000_000)) };
+        let l = LeaseView { anchor: SimTime(0), stopped: Some(SimTime(120 * 1_000_000_000)), prev: None };
         let i = SimDuration::from_secs(10);
         // The renewal due at 120 s is lost: the crash wins the tie.
         assert_eq!(NodeLifecycleController::last_renewal(&l, SimTime::MAX, i), Some(SimTime(110 * 1_000_000_000)));
-        let running = LeaseView { anchor: SimTime(0), stopped: None };
+        let running = LeaseView { anchor: SimTime(0), stopped: None, prev: None };
         assert_eq!(
             NodeLifecycleController::last_renewal(&running, SimTime(125 * 1_000_000_000), i),
             Some(SimTime(120 * 1_000_000_000))
+        );
+        // Restarted at 130 s after a crash at 120 s: until the new run's
+        // first renewal, the old run's last one (110 s) is the newest.
+        let restarted = LeaseView {
+            anchor: SimTime(130 * 1_000_000_000),
+            stopped: None,
+            prev: Some((SimTime(0), SimTime(120 * 1_000_000_000))),
+        };
+        assert_eq!(
+            NodeLifecycleController::last_renewal(&restarted, SimTime(129 * 1_000_000_000), i),
+            Some(SimTime(110 * 1_000_000_000))
+        );
+        assert_eq!(
+            NodeLifecycleController::last_renewal(&restarted, SimTime(131 * 1_000_000_000), i),
+            Some(SimTime(130 * 1_000_000_000))
         );
     }
 }

@@ -96,6 +96,10 @@ pub enum KubeletEvent {
     },
     /// The informer list after a (re)start arrives.
     Relist,
+    /// A tick of the node status sync of the kubelet's `epoch`-th life.
+    SyncNodeStatus {
+        epoch: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -151,10 +155,19 @@ pub struct Kubelet {
     host_ip: Rc<str>,
     /// The queue key of the probe tick being handled, if one is.
     cur_tick: Option<u64>,
+    /// When this life of the kubelet started: its node status sync ticks
+    /// every `nodeStatusUpdateFrequency` from then.
+    started_at: SimTime,
+    /// Counts the kubelet's lives (a crash ends one), so a status sync
+    /// tick of an earlier life is ignored.
+    epoch: u32,
+    /// A status sync tick is scheduled (heartbeat skipping: only when one
+    /// can write something).
+    status_sync_pending: bool,
 }
 
 impl Kubelet {
-    pub fn new(idx: u32, name: Rc<str>) -> Self {
+    pub fn new(idx: u32, name: Rc<str>, now: SimTime) -> Self {
         Kubelet {
             idx,
             name,
@@ -169,6 +182,51 @@ impl Kubelet {
             next_container_id: 1,
             host_ip: Self::node_ip(idx).into(),
             cur_tick: None,
+            started_at: now,
+            epoch: 0,
+            status_sync_pending: false,
+        }
+    }
+
+    /// The kubelet starts (it joined, or its node came back): its node
+    /// status sync loop begins. Ticking every period is the literal model;
+    /// with heartbeat skipping a tick is scheduled only when the kubelet
+    /// sees its node not Ready (`on_watch`), the only ticks that write.
+    pub fn start_status_sync(&mut self, ctx: &mut Ctx) {
+        self.started_at = ctx.now;
+        self.status_sync_pending = false;
+        if !ctx.cfg.heartbeat_skipping {
+            self.schedule_status_sync(ctx);
+        }
+    }
+
+    /// Schedules the first status sync tick strictly after now (a tick at
+    /// this very instant already ran: it was queued a period ago).
+    fn schedule_status_sync(&mut self, ctx: &mut Ctx) {
+        let period = ctx.cfg.node_status_update_frequency.0;
+        let since = ctx.now.0 - self.started_at.0;
+        let at = SimTime(self.started_at.0 + (since / period + 1) * period);
+        self.status_sync_pending = true;
+        ctx.at(at, Event::Kubelet { node: self.idx, ev: KubeletEvent::SyncNodeStatus { epoch: self.epoch } });
+    }
+
+    /// kubelet `syncNodeStatus` → `tryUpdateNodeStatus`
+    /// (pkg/kubelet/kubelet_node_status.go): the kubelet computes its
+    /// node's status and patches it when it differs from the API's
+    /// (`nodeStatusHasChanged`) — after the node-lifecycle controller
+    /// marked it `Unknown`, the kubelet posts Ready again within a period.
+    /// (The report of an unchanged status every `nodeStatusReportFrequency`,
+    /// 5 min, is not modelled: it changes only heartbeat times.)
+    fn sync_node_status(&mut self, epoch: u32, ctx: &mut Ctx) {
+        if epoch != self.epoch {
+            return;
+        }
+        self.status_sync_pending = false;
+        if self.node.as_ref().is_some_and(|n| n.status.ready.status != CondStatus::True) {
+            self.post_ready(ctx);
+        }
+        if !ctx.cfg.heartbeat_skipping {
+            self.schedule_status_sync(ctx);
         }
     }
 
@@ -186,6 +244,7 @@ impl Kubelet {
     /// except the image cache on disk.
     pub fn crash(&mut self) {
         self.alive = false;
+        self.epoch += 1;
         self.workers.clear();
         self.admitted = Resources::default();
         self.pull_free_at = SimTime::ZERO;
@@ -196,6 +255,7 @@ impl Kubelet {
         self.alive = true;
         ctx.event(false, SOURCE, "Starting", "Node", "", &self.name, &"Starting kubelet.");
         self.post_ready(ctx);
+        self.start_status_sync(ctx);
         ctx.after(
             ctx.cfg.api_latency + ctx.cfg.watch_latency,
             Event::Kubelet { node: self.idx, ev: KubeletEvent::Relist },
@@ -224,7 +284,12 @@ impl Kubelet {
 
     pub fn on_watch(&mut self, ev: &WatchEvent, images: &ImageCatalog, ctx: &mut Ctx) {
         match &ev.obj {
-            Object::Node(n) if ev.kind != WatchKind::Deleted => self.node = Some(n.clone()),
+            Object::Node(n) if ev.kind != WatchKind::Deleted => {
+                self.node = Some(n.clone());
+                if n.status.ready.status != CondStatus::True && !self.status_sync_pending {
+                    self.schedule_status_sync(ctx);
+                }
+            }
             Object::Pod(p) => {
                 if ev.kind == WatchKind::Deleted {
                     self.forget(p.meta.uid);
@@ -534,8 +599,10 @@ impl Kubelet {
     }
 
     pub fn on_event(&mut self, ev: KubeletEvent, images: &ImageCatalog, ctx: &mut Ctx) {
-        let KubeletEvent::Pod { uid, gen, idx, step } = ev else {
-            return;
+        let (uid, gen, idx, step) = match ev {
+            KubeletEvent::Pod { uid, gen, idx, step } => (uid, gen, idx, step),
+            KubeletEvent::SyncNodeStatus { epoch } => return self.sync_node_status(epoch, ctx),
+            KubeletEvent::Relist => return,
         };
         let idx = idx as usize;
         let Some(w) = self.workers.get(&uid) else {
