@@ -1,14 +1,14 @@
 //! Control-plane and node knobs, with Kubernetes' default numbers.
 //!
 //! Every default is listed here and only here, with where it comes from
-//! (k8s-semantics.md §0 and §8). A scenario overrides any of them under
+//! (docs/kubernetes-behaviour.md §0 and §8). A scenario overrides any of them under
 //! `cluster.config` by the camelCase name shown in `KNOBS`.
 
 use crate::sim::SimDuration;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
-    // --- network (k8s-semantics §8: "10–50 ms per hop") ---
+    // --- network (docs/kubernetes-behaviour.md §8) ---
     /// A client's request reaching the apiserver.
     pub api_latency: SimDuration,
     /// A write reaching informers through a watch.

@@ -1,8 +1,8 @@
 //! `LookupMap`: a hash map that can be looked up but never iterated.
 //!
 //! Iteration order of a hash map depends on hashing details, and the
-//! simulation must not depend on it (DESIGN.md: no `HashMap` iteration
-//! order). Informer caches that are only ever looked up by key use this
+//! simulation must not depend on it (a run is a function of
+//! the scenario and the seed alone). Informer caches that are only ever looked up by key use this
 //! type, which offers no way to iterate, so a later edit cannot introduce
 //! order-dependence by accident; maps that are iterated are `IndexMap`s or
 //! `BTreeMap`s. It is cheaper than an `IndexMap` for removals, which need

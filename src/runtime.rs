@@ -83,7 +83,7 @@ impl Client {
 }
 
 /// Every event of the simulation. A closed enum: a forgotten handler is a
-/// compile error (STYLE.md principle 3).
+/// compile error.
 #[derive(Debug)]
 pub enum Event {
     /// A write request reaches the apiserver.

@@ -1,5 +1,5 @@
 //! The node-lifecycle controller (`pkg/controller/nodelifecycle`,
-//! k8s-semantics §4).
+//! docs/kubernetes-behaviour.md §4).
 //!
 //! `monitorNodeHealth` runs on a `nodeMonitorPeriod` (5 s) grid. It keeps a
 //! `probeTimestamp` per node — the controller's own clock at the tick that
@@ -11,7 +11,7 @@
 //! 100 ms (`doNoExecuteTaintingPass`), whose rate follows the zone state
 //! (Normal / PartialDisruption / FullDisruption).
 //!
-//! Heartbeats are skipped analytically (DESIGN.md, performance): a kubelet
+//! Heartbeats are skipped analytically: a kubelet
 //! renews its Lease every `nodeLeaseRenewInterval` from the instant it
 //! started, so the simulation tells this controller when renewals start and
 //! stop, and the controller computes the one tick at which a tick-by-tick

@@ -643,7 +643,7 @@ fn pod_from_template(rs: &ReplicaSet) -> Pod {
     }
 }
 
-/// `getPodsToDelete` with `ActivePodsWithRanks` (k8s-semantics §5.2): the
+/// `getPodsToDelete` with `ActivePodsWithRanks` (docs/kubernetes-behaviour.md §5.2): the
 /// first `n` pods in deletion order. The rank is the number of this owner's
 /// active pods on the same node, so survivors stay spread.
 pub fn get_pods_to_delete(pods: &[Rc<Pod>], n: usize) -> Vec<Rc<Pod>> {

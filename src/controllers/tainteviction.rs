@@ -1,5 +1,5 @@
 //! The taint-eviction controller (`pkg/controller/tainteviction`,
-//! k8s-semantics §4.2 step 4): pods on a node with NoExecute taints are
+//! docs/kubernetes-behaviour.md §4.2 step 4): pods on a node with NoExecute taints are
 //! deleted at once if some taint is not tolerated, else after the smallest
 //! `tolerationSeconds` among the tolerations that match (forever if none
 //! sets it). A timer already running is kept; removing the taints cancels

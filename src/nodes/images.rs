@@ -68,7 +68,7 @@ pub struct HttpBehavior {
     pub response_time: SimDuration,
 }
 
-/// The process's reaction to SIGTERM (k8s-semantics §2.6).
+/// The process's reaction to SIGTERM (docs/kubernetes-behaviour.md §2.6).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Sigterm {
     /// No handler: the signal's default action ends the process (143).

@@ -2,7 +2,7 @@
 //! images (serialized per node, with a per-node image cache), starts
 //! containers in spec order, restarts them per `restartPolicy` with the
 //! crash-loop back-off, kills them on deletion, and reports every change
-//! through the store (k8s-semantics §2).
+//! through the store (docs/kubernetes-behaviour.md §2).
 //!
 //! A crashed node's kubelet is simply not dispatched to: it receives no
 //! watch events and its timers are dropped with its pod workers. On restart
@@ -348,7 +348,7 @@ impl Kubelet {
         }
     }
 
-    /// Kubelet admission (`generalFilter`, k8s-semantics §2.1).
+    /// Kubelet admission (`generalFilter`, docs/kubernetes-behaviour.md §2.1).
     fn admit(&self, p: &Pod, req: &Resources) -> Result<(), (String, String)> {
         let Some(node) = &self.node else {
             return Ok(());
@@ -550,7 +550,7 @@ impl Kubelet {
         let mut w = w;
         self.send_status(&w, ctx);
         // One probe worker per (container, probe): it probes at once, then
-        // every period, its phase anchored here (k8s-semantics §3).
+        // every period, its phase anchored here (docs/kubernetes-behaviour.md §3).
         for (i, c) in p.spec.containers.iter().enumerate() {
             for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
                 if c.probes.get(kind).is_some() {
@@ -934,7 +934,7 @@ impl Kubelet {
             self.send_status_of(uid, ctx);
             return;
         }
-        // Crash-loop back-off (k8s-semantics §2.5): the first exit, or one
+        // Crash-loop back-off (docs/kubernetes-behaviour.md §2.5): the first exit, or one
         // after a quiet spell longer than the reset window, restarts at
         // once; later exits wait the current period, which then doubles.
         let (delay, entry) = crash_loop_delay(w.backoff[idx], now, initial, reset);
@@ -1596,7 +1596,7 @@ fn pod_phase(statuses: &[ContainerStatus], policy: RestartPolicy) -> PodPhase {
     }
 }
 
-/// The crash-loop back-off (k8s-semantics §2.5) when a container exits at
+/// The crash-loop back-off (docs/kubernetes-behaviour.md §2.5) when a container exits at
 /// `now`: the wait before it restarts, and the entry to keep. The first
 /// exit, or one more than `reset` after the last restart decision, restarts
 /// at once and starts the ladder at `initial`; later exits wait the current

@@ -1,5 +1,5 @@
 //! What runs in a container: the app process of the image, as probes,
-//! `exec` and signals meet it (k8s-semantics §2.6, §2.7, §3).
+//! `exec` and signals meet it (docs/kubernetes-behaviour.md §2.6, §2.7, §3).
 //!
 //! - An HTTP probe is a request to the app: it counts toward
 //!   `failAfterRequests`; it is refused before `listenAfter`; against a hung
@@ -413,7 +413,7 @@ pub struct Termination {
     pub exit_code: i32,
 }
 
-/// The kill of a running process with `grace` (k8s-semantics §2.7):
+/// The kill of a running process with `grace` (docs/kubernetes-behaviour.md §2.7):
 /// preStop, then SIGTERM, then SIGKILL at the end of the grace — never less
 /// than 2 s after SIGTERM; a preStop that outlasts the grace gets a one-off
 /// 2 s extension.

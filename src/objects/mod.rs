@@ -1,7 +1,7 @@
 //! API objects, labels and selectors, quantities, durations, and the store.
 //!
-//! These are lean types with Kubernetes field names (STYLE.md, "k8s-openapi
-//! versus our own lean object types"): immutable versions shared through
+//! These are lean types with Kubernetes field names (not the
+//! generated k8s-openapi types): immutable versions shared through
 //! `Rc`, so an informer's view of an object costs a pointer, not a copy.
 
 pub mod apivalidation;

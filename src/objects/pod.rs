@@ -225,7 +225,7 @@ impl Container {
 
 impl PodSpec {
     /// The pod's effective request: max(sum of app containers, largest init
-    /// container), per resource, plus one pod slot (k8s-semantics §6.3).
+    /// container), per resource, plus one pod slot (docs/kubernetes-behaviour.md §6.3).
     pub fn requests(&self) -> Resources {
         let mut sum = Resources { pods: 1, ..Default::default() };
         for c in self.containers.iter() {

@@ -1,5 +1,5 @@
 //! Probes and lifecycle handlers as a pod spec carries them
-//! (k8s-semantics §3; defaults from `SetDefaults_Probe`).
+//! (docs/kubernetes-behaviour.md §3; defaults from `SetDefaults_Probe`).
 
 use std::rc::Rc;
 

@@ -1,5 +1,5 @@
 //! ReplicationController and ReplicaSet: one type, one controller
-//! (k8s-semantics §5.2: RC is the RS code with an equality selector).
+//! (docs/kubernetes-behaviour.md §5.2: RC is the RS code with an equality selector).
 
 use super::digest::Parts;
 use super::meta::ObjectMeta;

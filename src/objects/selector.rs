@@ -1,7 +1,7 @@
 //! Label selectors: equality-based (RC, Service) and set-based (RS and the
 //! apps/v1 kinds), compiled once into a list of requirements.
 //!
-//! Semantics (k8s-semantics §1.5): all requirements must hold; `NotIn` holds
+//! Semantics (docs/kubernetes-behaviour.md §1.5): all requirements must hold; `NotIn` holds
 //! when the key is absent; an empty selector matches everything, a nil one
 //! (`Selector::nothing`) matches nothing.
 

@@ -916,7 +916,7 @@ fn updated_pod_spec(new: &Pod, cur: &Pod) -> Rc<PodSpec> {
 
 /// The `DefaultTolerationSeconds` admission plugin: every pod that does not
 /// already tolerate `not-ready` / `unreachable` NoExecute gets a 300 s
-/// toleration for each (k8s-semantics §4.2).
+/// toleration for each (docs/kubernetes-behaviour.md §4.2).
 fn default_toleration_seconds(p: &mut Pod) {
     const SECONDS: i64 = 300;
     let probe =

@@ -1,5 +1,5 @@
 //! Scenarios: a cluster, the manifests to apply, a timeline of operations
-//! and faults, and expectations (DESIGN.md, "Scenario file").
+//! and faults, and expectations (the README's "Scenarios").
 //!
 //! Loading is strict for the scenario's own keys (an unknown key is an
 //! error with its line). Inside manifests of the kinds the simulator

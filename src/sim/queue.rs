@@ -2,15 +2,15 @@
 //!
 //! `seq` is a global counter assigned when an event is scheduled, so events at
 //! the same instant pop in the order they were scheduled — never by heap
-//! accident (STYLE.md habit 1). Keyed events (`push_keyed`) carry a key
+//! accident. Keyed events (`push_keyed`) carry a key
 //! below every counter value instead: at an instant they come first, in
 //! key order. Cancellation is by generation counters held by
 //! the components (a stale timer is popped and ignored), so the queue itself
 //! has no tombstone table to search.
 //!
-//! The pending set is kept small by design (one heartbeat model per node, no
-//! per-pod tick timers), which is what keeps a heap fast at cluster scale
-//! (DESIGN.md, "Performance design").
+//! The pending set is kept small by design (one heartbeat model per node;
+//! probe workers doze while nothing can change), which is what keeps a heap
+//! fast at cluster scale.
 //!
 //! Most events are scheduled a fixed delay after "now" (zero, the request
 //! hop, the watch hop). Events pushed with the same delay arrive in

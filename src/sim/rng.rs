@@ -1,7 +1,7 @@
 //! Named random streams derived from one master seed.
 //!
 //! Each component draws from its own ChaCha8 stream, addressed by name, so a
-//! change in one component never shifts another's draws (STYLE.md habit 4).
+//! change in one component never shifts another's draws.
 //! The stream id is the FNV-1a hash of the name, which is stable across Rust
 //! versions and machines (unlike `DefaultHasher`).
 //!

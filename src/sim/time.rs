@@ -1,7 +1,7 @@
 //! Virtual time: integer nanoseconds, never floats.
 //!
 //! `SimTime` is an instant since the start of the run, `SimDuration` a span.
-//! Integer time keeps ties exact (STYLE.md principle 1): two events at "5 s"
+//! Integer time keeps ties exact: two events at "5 s"
 //! are at exactly the same instant and are ordered by sequence number only.
 
 use std::fmt;
