@@ -247,14 +247,7 @@ fn label_selector_go(s: &Selector) -> String {
         .iter()
         .filter(|r| !(r.op == Op::In && r.values.len() == 1))
         .map(|r| {
-            let op = match r.op {
-                Op::In => "In",
-                Op::NotIn => "NotIn",
-                Op::Exists => "Exists",
-                Op::DoesNotExist => "DoesNotExist",
-                Op::Gt => "Gt",
-                Op::Lt => "Lt",
-            };
+            let op = r.op.as_str();
             let values: Vec<String> = r.values.iter().map(|v| quoted(v)).collect();
             format!(
                 "v1.LabelSelectorRequirement{{Key:{}, Operator:\"{}\", Values:[]string{{{}}}}}",

@@ -23,6 +23,18 @@ pub enum Op {
 }
 
 impl Op {
+    /// The operator as the API spells it (`In`, `NotIn`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::In => "In",
+            Op::NotIn => "NotIn",
+            Op::Exists => "Exists",
+            Op::DoesNotExist => "DoesNotExist",
+            Op::Gt => "Gt",
+            Op::Lt => "Lt",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Op> {
         Some(match s {
             "In" => Op::In,

@@ -316,14 +316,7 @@ fn label_selector(s: &Selector) -> Value {
                 match_labels.insert(r.key.clone(), json!(r.values[0]));
             }
             op => {
-                let op = match op {
-                    Op::In => "In",
-                    Op::NotIn => "NotIn",
-                    Op::Exists => "Exists",
-                    Op::DoesNotExist => "DoesNotExist",
-                    Op::Gt => "Gt",
-                    Op::Lt => "Lt",
-                };
+                let op = op.as_str();
                 let mut e = Map::new();
                 e.insert("key".into(), json!(r.key));
                 e.insert("operator".into(), json!(op));
