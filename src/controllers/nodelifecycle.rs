@@ -1,17 +1,20 @@
-//! The node-lifecycle controller (`pkg/controller/nodelifecycle`,
-//! k8s-semantics §4).
+//! The node-lifecycle controller
+//! (`pkg/controller/nodelifecycle/node_lifecycle_controller.go`).
 //!
 //! `monitorNodeHealth` runs on a `nodeMonitorPeriod` (5 s) grid. It keeps a
 //! `probeTimestamp` per node — the controller's own clock at the tick that
 //! first saw a newer Lease renewal — and when a tick finds
 //! `now > probeTimestamp + nodeMonitorGracePeriod` it sets Ready (and the
 //! pressure conditions) to Unknown and marks the node's pods not ready.
-//! Conditions become NoSchedule taints at once (`doNoScheduleTaintingPass`)
-//! and NoExecute taints through a per-zone rate-limited queue drained every
-//! 100 ms (`doNoExecuteTaintingPass`), whose rate follows the zone state
-//! (Normal / PartialDisruption / FullDisruption).
+//! Conditions become NoSchedule taints at once (`doNoScheduleTaintingPass`,
+//! on the node update) and NoExecute taints through a per-zone rate-limited
+//! queue drained every 100 ms (`doNoExecuteTaintingPass`), whose rate
+//! follows the zone state (Normal / PartialDisruption / FullDisruption). A
+//! node is queued by `processTaintBaseEviction`, which decides on the Ready
+//! condition a pass observed before updating it: the NoExecute taint of a
+//! node whose heartbeats stopped comes one pass after Ready=Unknown.
 //!
-//! Heartbeats are skipped analytically (DESIGN.md, performance): a kubelet
+//! Heartbeats are skipped analytically (for performance): a kubelet
 //! renews its Lease every `nodeLeaseRenewInterval` from the instant it
 //! started, so the simulation tells this controller when renewals start and
 //! stop, and the controller computes the one tick at which a tick-by-tick

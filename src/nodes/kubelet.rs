@@ -283,8 +283,7 @@ impl Kubelet {
         }
     }
 
-    /// Kubelet admission (`generalFilter`, k8s-semantics §2.1).
-    /// `predicateAdmitHandler.Admit` (`pkg/kubelet/lifecycle/predicate.go`):
+    /// Kubelet admission, `predicateAdmitHandler.Admit` (`pkg/kubelet/lifecycle/predicate.go`):
     /// `generalFilter`'s failures in its order — `AdmissionCheck`'s
     /// resources (pods, cpu, memory: `noderesources.Fits`), then
     /// NodeAffinity, then an untolerated NoExecute taint — and the first
@@ -1726,7 +1725,9 @@ mod tests {
         };
         let req = |cpu_m, memory| Resources { cpu_m, memory, pods: 1 };
         let err = |p: &Pod, r: &Resources, k: &Kubelet| k.admit(p, r).err().map(|(a, b)| (a.to_string(), b));
-        let cases: Vec<(&str, Pod, Resources, Resources, Option<(&str, &str)>)> = vec![
+        // (name, pod, its requests, already admitted, the rejection)
+        type Case = (&'static str, Pod, Resources, Resources, Option<(&'static str, &'static str)>);
+        let cases: Vec<Case> = vec![
             ("fits", pod(None, true), req(500, 1 << 30), Resources::default(), None),
             (
                 "too many pods",
