@@ -144,7 +144,8 @@ fn get_json_and_yaml_show_the_api_objects() {
     assert_eq!(items.len(), 4);
     let terminating: Vec<_> = items.iter().filter(|p| !p["metadata"]["deletionTimestamp"].is_null()).collect();
     assert_eq!(terminating.len(), 1);
-    assert_eq!(terminating[0]["metadata"]["deletionTimestamp"], "1970-01-01T00:08:20Z");
+    // Evicted at 475.015 s with the default 30 s grace period.
+    assert_eq!(terminating[0]["metadata"]["deletionTimestamp"], "1970-01-01T00:08:25Z");
     assert_eq!(terminating[0]["status"]["conditions"][0]["type"], "DisruptionTarget");
 
     let o = kubesim(&["get", "pods", "-o", "name", NODE_DIES]);

@@ -50,13 +50,90 @@ fn keeping_events_or_writing_jsonl_does_not_change_the_trace() {
 #[test]
 fn node_dies_timeline_matches_the_defaults() {
     // The arithmetic in the scenario's comment, checked on the event times:
-    // crash at 120 s, NotReady at the 170 s monitor tick, eviction 300 s
-    // after the NoExecute taint (observed at 170.015 s).
+    // crash at 120 s, NotReady at the 170 s monitor tick, the NoExecute
+    // taint from the 175 s tick (observed at 175.015 s), eviction 300 s
+    // after it.
     let scn = scenario::load(&crate::root().join("scenarios/node-dies-rc-reschedules.yaml")).expect("load");
     let r = run(&scn, RunOptions { keep_events: true, ..Default::default() });
     let t = |reason: &str| r.sim.trace.events().iter().find(|e| e.reason == reason).map(|e| e.time.0).expect(reason);
     assert_eq!(t("NodeNotReady"), 170_000_000_000);
-    assert_eq!(t("TaintManagerEviction"), 470_015_000_000);
+    assert_eq!(t("TaintManagerEviction"), 475_015_000_000);
+}
+
+/// The writes to one node in a run, as (time in ns, detail).
+fn node_writes(scn: &scenario::Scenario, node: &str) -> Vec<(u64, String)> {
+    let buf = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    run(scn, RunOptions { jsonl: Some(Box::new(Sink(buf.clone()))), ..Default::default() });
+    let text = String::from_utf8(buf.borrow().clone()).unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "write" && v["kind"] == "Node" && v["name"] == node)
+        .map(|v| (v["t_ns"].as_u64().unwrap(), v["detail"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn no_execute_taint_comes_one_monitor_pass_after_ready_unknown() {
+    // processTaintBaseEviction switches on the Ready condition the pass
+    // observed before it updated it: the 170 s pass sets Ready=Unknown
+    // (the NoSchedule taint follows from the node update), the 175 s pass
+    // queues the NoExecute taint and the 100 ms tainting pass adds it. One
+    // write per change, in both heartbeat models.
+    let mut scn = scenario::load(&crate::root().join("scenarios/node-dies-rc-reschedules.yaml")).expect("load");
+    for skipping in [true, false] {
+        scn.config.heartbeat_skipping = skipping;
+        let w = node_writes(&scn, "node-1");
+        let updates: Vec<(u64, &str)> = w.iter().skip(1).map(|(t, d)| (*t, d.as_str())).collect();
+        assert_eq!(
+            updates,
+            [
+                (170_005_000_000, "ready=Unknown unschedulable=false"),
+                (170_020_000_000, "ready=Unknown unschedulable=false taint=node.kubernetes.io/unreachable:NoSchedule"),
+                (
+                    175_005_000_000,
+                    "ready=Unknown unschedulable=false taint=node.kubernetes.io/unreachable:NoSchedule \
+                     taint=node.kubernetes.io/unreachable:NoExecute"
+                ),
+            ],
+            "heartbeat skipping {}",
+            skipping
+        );
+    }
+}
+
+#[test]
+fn the_node_controller_sends_no_write_that_changes_nothing() {
+    // AddOrUpdateTaintOnNode / RemoveTaintOffNode read the node and patch
+    // only a taint that is missing (or there). With a watch slower than
+    // the monitor period the 180 s pass still sees node-1 without its
+    // NoExecute taint and queues it again; the tainting pass must find it
+    // already written. Each write to a node changes it.
+    for (file, node) in [
+        ("node-dies-rc-reschedules.yaml", "node-1"),
+        ("node-restart-before-eviction.yaml", "node-1"),
+        ("zone-disruption.yaml", "b-2"),
+    ] {
+        let mut scn = scenario::load(&crate::root().join("scenarios").join(file)).expect("load");
+        for (skipping, watch_ms) in [(true, 10), (false, 10), (true, 6_000), (false, 6_000)] {
+            scn.config.heartbeat_skipping = skipping;
+            scn.config.watch_latency = kubesim::sim::SimDuration::from_millis(watch_ms);
+            let w = node_writes(&scn, node);
+            assert!(w.len() >= 4, "{} {:?}", file, w);
+            for pair in w.windows(2) {
+                assert_ne!(pair[0].1, pair[1].1, "{} (skipping {}, watch {} ms): {:?}", file, skipping, watch_ms, w);
+            }
+        }
+    }
 }
 
 #[test]

@@ -1,15 +1,18 @@
-//! The node-lifecycle controller (`pkg/controller/nodelifecycle`,
-//! docs/kubernetes-behaviour.md §4).
+//! The node-lifecycle controller
+//! (`pkg/controller/nodelifecycle/node_lifecycle_controller.go`).
 //!
 //! `monitorNodeHealth` runs on a `nodeMonitorPeriod` (5 s) grid. It keeps a
 //! `probeTimestamp` per node — the controller's own clock at the tick that
 //! first saw a newer Lease renewal — and when a tick finds
 //! `now > probeTimestamp + nodeMonitorGracePeriod` it sets Ready (and the
 //! pressure conditions) to Unknown and marks the node's pods not ready.
-//! Conditions become NoSchedule taints at once (`doNoScheduleTaintingPass`)
-//! and NoExecute taints through a per-zone rate-limited queue drained every
-//! 100 ms (`doNoExecuteTaintingPass`), whose rate follows the zone state
-//! (Normal / PartialDisruption / FullDisruption).
+//! Conditions become NoSchedule taints at once (`doNoScheduleTaintingPass`,
+//! on the node update) and NoExecute taints through a per-zone rate-limited
+//! queue drained every 100 ms (`doNoExecuteTaintingPass`), whose rate
+//! follows the zone state (Normal / PartialDisruption / FullDisruption). A
+//! node is queued by `processTaintBaseEviction`, which decides on the Ready
+//! condition a pass observed before updating it: the NoExecute taint of a
+//! node whose heartbeats stopped comes one pass after Ready=Unknown.
 //!
 //! Heartbeats are skipped analytically: a kubelet
 //! renews its Lease every `nodeLeaseRenewInterval` from the instant it
@@ -68,6 +71,58 @@ struct NodeHealth {
     probe_timestamp: SimTime,
     /// Last lease renewal this controller has observed.
     seen_renew: Option<SimTime>,
+    /// Our taint writes the informer may not have shown us yet.
+    in_flight: Vec<TaintWrite>,
+}
+
+/// A taint write on its way: sent, and seen by our informer at
+/// `visible_at` at the latest.
+struct TaintWrite {
+    visible_at: SimTime,
+    add: Vec<(String, TaintEffect)>,
+    remove: Vec<(String, TaintEffect)>,
+}
+
+impl NodeHealth {
+    /// Whether the node has the taint as the apiserver has it: our
+    /// informer's copy with our writes still on their way applied on top.
+    fn has_taint_now(&self, key: &str, effect: TaintEffect) -> bool {
+        let mut has = self.node.has_taint(key, effect);
+        for w in &self.in_flight {
+            if w.remove.iter().any(|(k, e)| k == key && *e == effect) {
+                has = false;
+            }
+            if w.add.iter().any(|(k, e)| k == key && *e == effect) {
+                has = true;
+            }
+        }
+        has
+    }
+
+    /// `AddOrUpdateTaintOnNode` / `RemoveTaintOffNode`
+    /// (`pkg/controller/controller_utils.go`): they read the node first
+    /// and patch only when a taint is to be added that is not there or
+    /// removed that is; a write that would change nothing is not sent.
+    fn write_taints(&mut self, add: Vec<Taint>, remove: Vec<(String, TaintEffect)>, ctx: &mut Ctx) {
+        let now = ctx.now;
+        self.in_flight.retain(|w| w.visible_at >= now);
+        let add: Vec<Taint> = add.into_iter().filter(|t| !self.has_taint_now(&t.key, t.effect)).collect();
+        let remove: Vec<(String, TaintEffect)> =
+            remove.into_iter().filter(|(k, e)| self.has_taint_now(k, *e)).collect();
+        if add.is_empty() && remove.is_empty() {
+            return;
+        }
+        let write = TaintWrite {
+            visible_at: SimTime::ZERO,
+            add: add.iter().map(|t| (t.key.clone(), t.effect)).collect(),
+            remove: remove.clone(),
+        };
+        let answered =
+            ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: self.node.meta.name.clone(), add, remove });
+        // Applied one latency before the answer; our watch sees it after.
+        let visible_at = SimTime(answered.0 - ctx.cfg.api_latency.0) + ctx.cfg.watch_latency;
+        self.in_flight.push(TaintWrite { visible_at, ..write });
+    }
 }
 
 /// The literal model's Lease of one node: the kubelet's run (bumped at
@@ -316,7 +371,13 @@ impl NodeLifecycleController {
             None => {
                 self.nodes.insert(
                     name.clone(),
-                    NodeHealth { node: n.clone(), lease: None, probe_timestamp: ctx.now, seen_renew: None },
+                    NodeHealth {
+                        node: n.clone(),
+                        lease: None,
+                        probe_timestamp: ctx.now,
+                        seen_renew: None,
+                        in_flight: Vec::new(),
+                    },
                 );
                 self.zones.entry(n.zone_key()).or_insert_with(|| Zone {
                     state: ZoneState::Normal,
@@ -326,7 +387,7 @@ impl NodeLifecycleController {
                 });
             }
         }
-        self.no_schedule_tainting_pass(n, ctx);
+        self.no_schedule_tainting_pass(&name, ctx);
         let ready_changed = prev_ready.is_none_or(|r| r.status != n.status.ready.status);
         if ready_changed {
             // The next monitor tick reconciles NoExecute taints and zones.
@@ -336,7 +397,9 @@ impl NodeLifecycleController {
 
     /// `doNoScheduleTaintingPass`: conditions and cordon mirrored into
     /// NoSchedule taints.
-    fn no_schedule_tainting_pass(&self, n: &Node, ctx: &mut Ctx) {
+    fn no_schedule_tainting_pass(&mut self, name: &str, ctx: &mut Ctx) {
+        let h = self.nodes.get_mut(name).expect("known node");
+        let n = &h.node;
         let mut want: Vec<&str> = Vec::new();
         match n.status.ready.status {
             CondStatus::Unknown => want.push(TAINT_UNREACHABLE),
@@ -366,9 +429,7 @@ impl NodeLifecycleController {
             .collect();
         let remove: Vec<(String, TaintEffect)> =
             have.iter().filter(|k| !want.contains(k)).map(|k| (k.to_string(), TaintEffect::NoSchedule)).collect();
-        if !add.is_empty() || !remove.is_empty() {
-            ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: n.meta.name.clone(), add, remove });
-        }
+        h.write_taints(add, remove, ctx);
     }
 
     pub fn on_event(&mut self, ev: NlcEvent, pods: &PodInformer, ctx: &mut Ctx) {
@@ -401,6 +462,13 @@ impl NodeLifecycleController {
         let now = ctx.now;
         let interval = ctx.cfg.node_lease_renew_interval;
         let names: Vec<Rc<str>> = self.nodes.keys().cloned().collect();
+        // `tryUpdateNodeHealth` returns `observedReadyCondition`, the Ready
+        // condition as the node lister showed it before this pass, and
+        // `processTaintBaseEviction` decides on that: a node this pass
+        // turns Unknown is queued for its NoExecute taint only at the next
+        // pass (`pkg/controller/nodelifecycle/node_lifecycle_controller.go`).
+        let observed: Vec<CondStatus> = names.iter().map(|n| self.nodes[n].node.status.ready.status).collect();
+        let mut changed = false;
         for name in &names {
             let h = self.nodes.get_mut(name).expect("listed");
             // tryUpdateNodeHealth: a newer renewal seen → probe timestamp.
@@ -458,20 +526,26 @@ impl NodeLifecycleController {
                     &format_args!("Node {} status is now: NodeNotReady", name),
                 );
                 Self::mark_pods_not_ready(pods, name, ctx);
+                changed = true;
             }
         }
+        if changed {
+            // The pass that acts on what this one observed.
+            self.schedule_monitor(now + ctx.cfg.node_monitor_period, ctx);
+        }
         self.handle_disruption(ctx);
-        // processTaintBaseEviction
-        for name in &names {
-            let h = &self.nodes[name];
+        // processTaintBaseEviction, on the observed condition.
+        for (name, observed) in names.iter().zip(observed) {
+            let h = self.nodes.get_mut(name).expect("listed");
             let zone = h.node.zone_key();
-            match h.node.status.ready.status {
+            match observed {
                 CondStatus::True => {
+                    // markNodeAsReachable
                     let z = self.zones.get_mut(&zone).expect("zone");
                     z.queue.retain(|x| x != name);
                     let remove = no_execute_taints_on(&h.node);
                     if !remove.is_empty() {
-                        ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![], remove });
+                        h.write_taints(vec![], remove, ctx);
                     }
                 }
                 status => {
@@ -485,13 +559,10 @@ impl NodeLifecycleController {
                     }
                     if h.node.has_taint(other, TaintEffect::NoExecute) {
                         // Swap at once (SwapNodeControllerTaint).
-                        ctx.send(
-                            Client::NodeLifecycle,
-                            ApiOp::NodeTaints {
-                                name: name.clone(),
-                                add: vec![no_execute(want, now)],
-                                remove: vec![(other.to_string(), TaintEffect::NoExecute)],
-                            },
+                        h.write_taints(
+                            vec![no_execute(want, now)],
+                            vec![(other.to_string(), TaintEffect::NoExecute)],
+                            ctx,
                         );
                         continue;
                     }
@@ -549,10 +620,10 @@ impl NodeLifecycleController {
             // Every node of every zone is down: assume the control plane
             // cannot see the nodes, stop tainting and lift NoExecute taints.
             self.all_disrupted = true;
-            for (name, h) in &self.nodes {
+            for h in self.nodes.values_mut() {
                 let remove = no_execute_taints_on(&h.node);
                 if !remove.is_empty() {
-                    ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: name.clone(), add: vec![], remove });
+                    h.write_taints(vec![], remove, ctx);
                 }
             }
             for z in self.zones.values_mut() {
@@ -624,26 +695,20 @@ impl NodeLifecycleController {
                     break;
                 }
                 z.queue.pop_front();
-                let Some(h) = self.nodes.get(&name) else {
+                let Some(h) = self.nodes.get_mut(&name) else {
                     continue;
                 };
-                let key = match h.node.status.ready.status {
+                let (key, opposite) = match h.node.status.ready.status {
                     CondStatus::True => continue,
-                    CondStatus::Unknown => TAINT_UNREACHABLE,
-                    CondStatus::False => TAINT_NOT_READY,
+                    CondStatus::Unknown => (TAINT_UNREACHABLE, TAINT_NOT_READY),
+                    CondStatus::False => (TAINT_NOT_READY, TAINT_UNREACHABLE),
                 };
                 z.next_token = Some(now + interval);
-                // The token is spent (`RateLimitedTimedQueue.Try`), but a
-                // node that already carries the taint — re-queued by a
-                // monitor pass before our informer saw the write — is not
-                // written again (`AddOrUpdateTaintOnNode` finds it there).
-                if h.node.has_taint(key, TaintEffect::NoExecute) {
-                    continue;
-                }
-                ctx.send(
-                    Client::NodeLifecycle,
-                    ApiOp::NodeTaints { name: name.clone(), add: vec![no_execute(key, now)], remove: vec![] },
-                );
+                // The token is spent (`RateLimitedTimedQueue.Try`) even
+                // when the node already carries the taint — re-queued by a
+                // monitor pass before our informer saw the write — and
+                // then nothing is written (`SwapNodeControllerTaint`).
+                h.write_taints(vec![no_execute(key, now)], vec![(opposite.to_string(), TaintEffect::NoExecute)], ctx);
             }
         }
         self.arm_taint_pass(ctx);

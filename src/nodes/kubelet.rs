@@ -348,48 +348,57 @@ impl Kubelet {
         }
     }
 
-    /// Kubelet admission (`generalFilter`, docs/kubernetes-behaviour.md §2.1).
-    fn admit(&self, p: &Pod, req: &Resources) -> Result<(), (String, String)> {
+    /// Kubelet admission, `predicateAdmitHandler.Admit` (`pkg/kubelet/lifecycle/predicate.go`):
+    /// `generalFilter`'s failures in its order — `AdmissionCheck`'s
+    /// resources (pods, cpu, memory: `noderesources.Fits`), then
+    /// NodeAffinity, then an untolerated NoExecute taint — and the first
+    /// one is the rejection: `OutOf<resource>` with an
+    /// `InsufficientResourceError` message, or the predicate's name with
+    /// "Predicate <name> failed: <reason>". (NodeName always fits: the
+    /// kubelet only sees pods bound to it; NodePorts is not modelled.)
+    fn admit(&self, p: &Pod, req: &Resources) -> Result<(), (&'static str, String)> {
         let Some(node) = &self.node else {
             return Ok(());
         };
         let alloc = &node.status.allocatable;
+        // OutOfPods = "OutOfpods", OutOfCPU = "OutOfcpu", OutOfMemory = "OutOfmemory".
+        let insufficient = |reason: &'static str, name: &str, want: u64, used: u64, cap: u64| {
+            let message = format!(
+                "Node didn't have enough resource: {}, requested: {}, used: {}, capacity: {}",
+                name, want, used, cap
+            );
+            (reason, message)
+        };
         if self.admitted.pods + 1 > alloc.pods {
-            return Err(("OutOfpods".into(), "Node didn't have enough resource: pods".into()));
+            return Err(insufficient("OutOfpods", "pods", 1, self.admitted.pods, alloc.pods));
         }
-        for (name, want, used, cap) in [
-            ("cpu", req.cpu_m, self.admitted.cpu_m, alloc.cpu_m),
-            ("memory", req.memory, self.admitted.memory, alloc.memory),
+        for (reason, name, want, used, cap) in [
+            ("OutOfcpu", "cpu", req.cpu_m, self.admitted.cpu_m, alloc.cpu_m),
+            ("OutOfmemory", "memory", req.memory, self.admitted.memory, alloc.memory),
         ] {
             if want > 0 && used + want > cap {
-                // `OutOf%s` with the resource name (pkg/kubelet/lifecycle/predicate.go).
-                return Err((
-                    format!("OutOf{}", name),
-                    format!(
-                        "Node didn't have enough resource: {}, requested: {}, used: {}, capacity: {}",
-                        name, want, used, cap
-                    ),
-                ));
+                return Err(insufficient(reason, name, want, used, cap));
             }
         }
+        let predicate = |name: &'static str, reason: &str| (name, format!("Predicate {} failed: {}", name, reason));
         if !crate::controllers::scheduler::node_affinity_matches(
             &node.meta.name,
             &node.meta.labels,
             &p.spec.node_selector,
             &p.spec.node_affinity,
         ) {
-            return Err(("NodeAffinity".into(), "Predicate NodeAffinity failed".into()));
+            // nodeaffinity.ErrReasonPod
+            return Err(predicate("NodeAffinity", "node(s) didn't match Pod's node affinity/selector"));
         }
-        for t in &node.spec.taints {
-            if t.effect == TaintEffect::NoExecute && !p.spec.tolerations.iter().any(|x| x.tolerates(t)) {
-                return Err((
-                    "Taint".into(),
-                    format!(
-                        "Predicate TaintToleration failed: node(s) had untolerated taint {{{}: {}}}",
-                        t.key, t.value
-                    ),
-                ));
-            }
+        // The kubelet looks at NoExecute taints only.
+        let untolerated = node
+            .spec
+            .taints
+            .iter()
+            .any(|t| t.effect == TaintEffect::NoExecute && !p.spec.tolerations.iter().any(|x| x.tolerates(t)));
+        if untolerated {
+            // tainttoleration.Name, tainttoleration.ErrReasonNotMatch
+            return Err(predicate("TaintToleration", "node(s) had taints that the pod didn't tolerate"));
         }
         Ok(())
     }
@@ -399,19 +408,13 @@ impl Kubelet {
         let catalog = self.pod_catalog(p, images, ctx);
         let images = catalog.as_deref().unwrap_or(images);
         if let Err((reason, message)) = self.admit(p, &req) {
+            // `rejectPod`: a Warning Event with the rejection's reason and
+            // message; the status says "Pod was rejected: <message>".
             let mut status = (*p.status).clone();
             status.phase = PodPhase::Failed;
-            status.reason = Some(reason.as_str().into());
+            status.reason = Some(reason.into());
             status.message = Some(format!("Pod was rejected: {}", message).into());
-            ctx.event(
-                true,
-                SOURCE,
-                "Rejected",
-                "Pod",
-                &p.meta.namespace,
-                &p.meta.name,
-                &status.message.as_deref().unwrap_or(""),
-            );
+            ctx.event(true, SOURCE, reason, "Pod", &p.meta.namespace, &p.meta.name, &message);
             ctx.send(
                 Client::Kubelet(self.idx),
                 ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Rc::new(status) },
@@ -1756,6 +1759,111 @@ fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admission_rejections_as_predicate_go_words_them() {
+        use crate::objects::pod::{PodSpec, Taint, Toleration};
+        let mut k = Kubelet::new(0, "n1".into());
+        let mut node = crate::testutil::node("n1", 2000, 4 << 30);
+        node.status.allocatable.pods = 3;
+        node.spec.taints.push(Taint {
+            key: "node.kubernetes.io/unreachable".into(),
+            value: String::new(),
+            effect: TaintEffect::NoExecute,
+            time_added: None,
+        });
+        node.spec.taints.push(Taint {
+            key: "dedicated".into(),
+            value: "x".into(),
+            effect: TaintEffect::NoSchedule,
+            time_added: None,
+        });
+        k.node = Some(Rc::new(node));
+        let tolerate_all =
+            Toleration { key: "".into(), exists: true, value: "".into(), effect: None, toleration_seconds: None };
+        let pod = |selector: Option<(&str, &str)>, tolerate: bool| Pod {
+            meta: Default::default(),
+            spec: Rc::new(PodSpec {
+                node_selector: selector.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                tolerations: if tolerate { vec![tolerate_all.clone()] } else { vec![] },
+                ..Default::default()
+            }),
+            status: Default::default(),
+        };
+        let req = |cpu_m, memory| Resources { cpu_m, memory, pods: 1 };
+        let err = |p: &Pod, r: &Resources, k: &Kubelet| k.admit(p, r).err().map(|(a, b)| (a.to_string(), b));
+        // (name, pod, its requests, already admitted, the rejection)
+        type Case = (&'static str, Pod, Resources, Resources, Option<(&'static str, &'static str)>);
+        let cases: Vec<Case> = vec![
+            ("fits", pod(None, true), req(500, 1 << 30), Resources::default(), None),
+            (
+                "too many pods",
+                pod(None, true),
+                req(0, 0),
+                Resources { cpu_m: 0, memory: 0, pods: 3 },
+                Some(("OutOfpods", "Node didn't have enough resource: pods, requested: 1, used: 3, capacity: 3")),
+            ),
+            (
+                "cpu",
+                pod(None, true),
+                req(1500, 0),
+                Resources { cpu_m: 1000, memory: 0, pods: 1 },
+                Some((
+                    "OutOfcpu",
+                    "Node didn't have enough resource: cpu, requested: 1500, used: 1000, capacity: 2000",
+                )),
+            ),
+            (
+                "memory",
+                pod(None, true),
+                req(0, 5 << 30),
+                Resources::default(),
+                Some((
+                    "OutOfmemory",
+                    "Node didn't have enough resource: memory, requested: 5368709120, used: 0, capacity: 4294967296",
+                )),
+            ),
+            (
+                "resources come before the node selector",
+                pod(Some(("gpu", "true")), false),
+                req(2500, 0),
+                Resources::default(),
+                Some(("OutOfcpu", "Node didn't have enough resource: cpu, requested: 2500, used: 0, capacity: 2000")),
+            ),
+            (
+                "node selector",
+                pod(Some(("gpu", "true")), true),
+                req(0, 0),
+                Resources::default(),
+                Some((
+                    "NodeAffinity",
+                    "Predicate NodeAffinity failed: node(s) didn't match Pod's node affinity/selector",
+                )),
+            ),
+            (
+                "untolerated NoExecute taint",
+                pod(None, false),
+                req(0, 0),
+                Resources::default(),
+                Some((
+                    "TaintToleration",
+                    "Predicate TaintToleration failed: node(s) had taints that the pod didn't tolerate",
+                )),
+            ),
+        ];
+        for (name, p, r, admitted, want) in cases {
+            k.admitted = admitted;
+            let want = want.map(|(a, b)| (a.to_string(), b.to_string()));
+            assert_eq!(err(&p, &r, &k), want, "{}", name);
+        }
+        // A NoSchedule taint alone does not stop admission: only the
+        // NoExecute one does.
+        let mut node = (**k.node.as_ref().unwrap()).clone();
+        node.spec.taints.retain(|t| t.effect == TaintEffect::NoSchedule);
+        k.node = Some(Rc::new(node));
+        k.admitted = Resources::default();
+        assert_eq!(err(&pod(None, false), &req(0, 0), &k), None);
+    }
 
     #[test]
     fn pod_ips_are_dotted_quads() {
