@@ -1763,7 +1763,7 @@ mod tests {
     #[test]
     fn admission_rejections_as_predicate_go_words_them() {
         use crate::objects::pod::{PodSpec, Taint, Toleration};
-        let mut k = Kubelet::new(0, "n1".into());
+        let mut k = Kubelet::new(0, "n1".into(), SimTime::ZERO);
         let mut node = crate::testutil::node("n1", 2000, 4 << 30);
         node.status.allocatable.pods = 3;
         node.spec.taints.push(Taint {
