@@ -1541,6 +1541,86 @@ mod tests {
         assert_eq!(node_score(&s.nodes[0], &nonzero, &req), 100);
     }
 
+    /// A toleration added to a pending pod (the apiserver accepts
+    /// additions, `validateOnlyAddedTolerations`) moves it to another
+    /// toleration class, and a tree serves only the tolerations of the
+    /// class it is filed under: `q`, which does not tolerate `a`'s taint,
+    /// is never answered `a` by a tree the updated `p` built, nor `p` by
+    /// a stale one.
+    #[test]
+    fn a_toleration_added_to_a_pending_pod_reclassifies_it() {
+        let cfg = crate::config::Config::default();
+        let (mut queue, mut trace, mut throttles) = Default::default();
+        let mut ctx =
+            Ctx { now: SimTime::ZERO, cfg: &cfg, queue: &mut queue, trace: &mut trace, throttles: &mut throttles };
+        let mut s = Scheduler::new(1);
+        let mut a = crate::testutil::node("a", 8000, 16 << 30);
+        a.spec.taints = vec![Taint {
+            key: "dedicated".into(),
+            value: "ml".into(),
+            effect: TaintEffect::NoSchedule,
+            time_added: None,
+        }];
+        s.push_node(NodeInfo::new("a".into(), Rc::new(a)));
+        s.push_node(NodeInfo::new("c".into(), Rc::new(crate::testutil::node("c", 1000, 1 << 30))));
+        let pod = |uid: u64, spec: PodSpec| {
+            let meta = crate::objects::meta::ObjectMeta { name: format!("p{uid}").into(), uid, ..Default::default() };
+            Rc::new(Pod { meta, spec: Rc::new(spec), status: crate::objects::pod::PodStatus::initial() })
+        };
+        let (p, q) = (pod(1, PodSpec::default()), pod(2, PodSpec::default()));
+        s.on_pod(WatchKind::Added, &p, &mut ctx);
+        s.on_pod(WatchKind::Added, &q, &mut ctx);
+        assert_eq!(s.pods[&1].tols, s.pods[&2].tols);
+        let mut spec = PodSpec::default();
+        spec.tolerations.push(Toleration {
+            key: "dedicated".into(),
+            exists: false,
+            value: "ml".into(),
+            effect: Some(TaintEffect::NoSchedule),
+            toleration_seconds: None,
+        });
+        let p = pod(1, spec);
+        s.on_pod(WatchKind::Modified, &p, &mut ctx);
+        assert_ne!(s.pods[&1].tols, s.pods[&2].tols, "the update kept the old toleration class");
+        let cycle = |s: &Scheduler, uid: u64| {
+            let e = &s.pods[&uid];
+            (e.class, e.tols, e.requests, e.nonzero, e.pod.clone())
+        };
+        // Both orders: the updated pod builds its tree first, or the other.
+        for first in [1, 2] {
+            s.trees = Default::default();
+            for uid in [first, 3 - first] {
+                let (class, tols, req, nonzero, pod) = cycle(&s, uid);
+                let spec = &pod.spec;
+                let tolerates_unsched = tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule);
+                let c = Cycle { start: 0, want: 2, class, tols, req, nonzero, spec, simple: true, tolerates_unsched };
+                let tree = s.choose_by_tree(&c).expect("the tree answers");
+                let walk = s.choose_by_walk(&c, &mut Rejections::default());
+                assert_eq!(tree.found, walk.found, "pod {uid}, pod {first} first");
+                assert_eq!(tree.found, if uid == 1 { 2 } else { 1 }, "pod {uid}, pod {first} first");
+                if uid == 2 {
+                    assert_eq!(tree.node, Some(1), "q was answered the tainted node");
+                }
+            }
+        }
+        // A tree filed under the old class, built from a spec that has the
+        // toleration, still filters the tainted node out.
+        s.trees = Default::default();
+        let (class, tols, req, nonzero, _) = cycle(&s, 2);
+        let c = Cycle {
+            start: 0,
+            want: 2,
+            class,
+            tols,
+            req,
+            nonzero,
+            spec: &p.spec,
+            simple: true,
+            tolerates_unsched: false,
+        };
+        assert_eq!(s.choose_by_tree(&c).expect("the tree answers").found, 1);
+    }
+
     /// A resource with no allocatable is left out of both scores.
     #[test]
     fn zero_allocatable_is_left_out_of_the_scores() {
