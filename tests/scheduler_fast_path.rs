@@ -114,14 +114,15 @@ fn scenario_yaml(seed: u64, plain_nodes: usize, trees: bool) -> String {
     y
 }
 
-fn trace_of(yaml: &str, file: &str) -> (String, u64, u64) {
+/// Trace hash, trace records, scheduling attempts, attempts a tree answered.
+fn trace_of(yaml: &str, file: &str) -> (String, u64, u64, u64) {
     let scn = scenario::load_str(yaml, file, &crate::root())
         .unwrap_or_else(|e| panic!("{file}: {e}\n--- scenario ---\n{yaml}"));
     let r = run(&scn, RunOptions::default());
     // (No `check_invariants`: pods created with `nodeName` on a crashed
     // node are counted against it without ever running, which it reports
     // as over-commitment.)
-    (r.trace_hash.clone(), r.sim.trace.record_count(), r.sim.scheduler.attempts)
+    (r.trace_hash.clone(), r.sim.trace.record_count(), r.sim.scheduler.attempts, r.sim.scheduler.tree_answered())
 }
 
 #[test]
@@ -134,7 +135,55 @@ fn score_trees_give_the_same_trace_as_the_walk() {
         let again = trace_of(&scenario_yaml(seed, plain, true), &file);
         let walk = trace_of(&scenario_yaml(seed, plain, false), &file);
         assert_eq!(trees, again, "{file}: same seed, different trace");
-        assert_eq!(trees, walk, "{file}: the score trees changed the run");
+        assert_eq!(trees.0, walk.0, "{file}: the score trees changed the run");
+        assert_eq!(trees.1, walk.1, "{file}: the score trees changed the run");
+        assert_eq!(trees.2, walk.2, "{file}: the score trees changed the run");
         assert!(trees.2 > 50, "{file}: only {} scheduling attempts", trees.2);
+        assert!(trees.3 > 0, "{file}: no cycle was answered by a tree");
+        assert_eq!(walk.3, 0, "{file}: a tree answered with the trees off");
     }
+}
+
+/// A toleration added to a pending pod (the apiserver accepts additions):
+/// `p` and `q` start alike and fit nowhere (`a` tainted, `b` cordoned);
+/// `p` is given the toleration; when `c` is added, `q` goes to `c` and
+/// never to `a`, with and without the trees.
+#[test]
+fn toleration_added_to_a_pending_pod() {
+    let yaml = |trees: u8| {
+        let pod = |name: &str, tols: &str| {
+            format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - name: c\n    image: registry.k8s.io/pause:3.9\n    resources: {{requests: {{cpu: 500m, memory: 16Mi}}}}\n{tols}"
+            )
+        };
+        let indent = |s: String, by: &str| s.lines().map(|l| format!("{by}{l}\n")).collect::<String>();
+        let tol = "  tolerations: [{key: dedicated, operator: Equal, value: ml, effect: NoSchedule}]\n";
+        format!(
+            "name: toleration added to a pending pod\nseed: 1\nduration: 1m\ncluster:\n  nodes:\n    - name: a\n      capacity: {{cpu: \"8\", memory: 16Gi}}\n      taints: [{{key: dedicated, value: ml, effect: NoSchedule}}]\n    - name: b\n      capacity: {{cpu: \"1\", memory: 1Gi}}\n      unschedulable: true\n  config: {{schedulerScoreTrees: {trees}}}\nimages:\n  registry.k8s.io/pause: {{pull: 1s, start: 100ms}}\nobjects:\n  - {}  - {}timeline:\n  - at: 10s\n    apply:\n{}  - at: 20s\n    addNode: {{name: c, capacity: {{cpu: \"1\", memory: 1Gi}}}}\n",
+            indent(pod("p", ""), "    ").trim_start(),
+            indent(pod("q", ""), "    ").trim_start(),
+            indent(pod("p", tol), "      "),
+        )
+    };
+    let file = "toleration-added.yaml";
+    let load = |trees| {
+        let text = yaml(trees);
+        scenario::load_str(&text, file, &crate::root()).unwrap_or_else(|e| panic!("{file}: {e}\n{text}"))
+    };
+    let mut hashes = Vec::new();
+    for trees in [1, 1, 0] {
+        let r = run(&load(trees), RunOptions::default());
+        let node_of = |name: &str| {
+            let key = kubesim::objects::store::Key::new("default", name);
+            r.sim.store.pod(&key).and_then(|p| p.node_name().map(str::to_string))
+        };
+        assert_eq!(node_of("q").as_deref(), Some("c"), "trees {trees}: q does not tolerate a's taint");
+        assert!(node_of("p").is_some(), "trees {trees}: p was not scheduled");
+        if trees == 1 {
+            assert!(r.sim.scheduler.tree_answered() > 0, "no cycle was answered by a tree");
+        }
+        hashes.push(r.trace_hash.clone());
+    }
+    assert_eq!(hashes[0], hashes[1], "same seed, different trace");
+    assert_eq!(hashes[0], hashes[2], "the score trees changed the run");
 }

@@ -21,7 +21,9 @@
 //!   behaviour, short and long grace periods, deletions;
 //! - scheduling: zero-request pods, pods bound with `nodeName` that
 //!   over-commit their node, tainted nodes (every effect) with and without
-//!   tolerations, cordoned nodes, node selectors;
+//!   tolerations, cordoned nodes, node selectors, tolerations added to a
+//!   bare pod by a timeline `apply:` (the one update of a pending pod's
+//!   spec the apiserver accepts that the scheduler reads);
 //! - node faults: crashes, restarts, added nodes, cordon/uncordon/drain;
 //! - container faults and commands: hang, crash, OOM, signals, `exec`;
 //! - kubectl: scale, delete by selector, label.
@@ -54,7 +56,19 @@ struct Workload {
     name: String,
     kind: &'static str,
     replicas: u32,
+    /// A bare pod's manifest as last applied, and how many tolerations
+    /// the timeline has added to it.
+    manifest: Option<String>,
+    added: usize,
 }
+
+/// The tolerations the timeline adds to a bare pod, in turn (drawn from
+/// no stream: a case that never adds one draws what it drew before).
+const ADDED_TOLERATIONS: [&str; 3] = [
+    "{key: dedicated, operator: Exists, effect: NoSchedule}",
+    "{key: gpu, operator: Equal, value: x}",
+    "{key: dedicated, operator: Exists, effect: NoExecute, tolerationSeconds: 20}",
+];
 
 /// The scenario text of case `n`, with `config` written under
 /// `cluster.config` (e.g. `fastPaths: 0`).
@@ -256,13 +270,15 @@ impl Gen {
             };
             let _ = writeln!(spec, "{}lifecycle: {{preStop: {{{}}}}}", c, hook);
         }
+        let mut manifest = None;
         match kind {
             "Pod" => {
-                let _ = writeln!(
-                    objects,
+                let obj = format!(
                     "  - apiVersion: v1\n    kind: Pod\n    metadata: {{name: {}, labels: {{app: {}}}}}\n    spec:\n{}",
                     name, name, spec
                 );
+                let _ = writeln!(objects, "{}", obj);
+                manifest = Some(obj);
             }
             k => {
                 let api = if k == "ReplicaSet" { "apps/v1" } else { "v1" };
@@ -278,7 +294,7 @@ impl Gen {
                 );
             }
         }
-        self.workloads.push(Workload { name, kind, replicas });
+        self.workloads.push(Workload { name, kind, replicas, manifest, added: 0 });
     }
 
     fn probe(&mut self, which: &str) -> String {
@@ -370,7 +386,49 @@ impl Gen {
                 _ => format!("kubectl: exec {} -- {} /tmp/healthy", wname, self.pick(&["rm", "touch"])),
             },
             7 if self.f.termination => format!("kubectl: delete pod -l app={}", wname),
+            _ if self.f.scheduling && wkind == "Pod" => return self.add_toleration(w),
             _ => return None,
         })
+    }
+
+    /// A timeline `apply:` of bare pod `w`'s manifest with one more
+    /// toleration: pending, it changes where the pod may go.
+    fn add_toleration(&mut self, w: usize) -> Option<String> {
+        let x = &mut self.workloads[w];
+        let manifest = x.manifest.as_mut()?;
+        let new = ADDED_TOLERATIONS[x.added % ADDED_TOLERATIONS.len()];
+        x.added += 1;
+        let prefix = "      tolerations: [";
+        let mut lines: Vec<String> = manifest.lines().map(str::to_string).collect();
+        match lines.iter_mut().find(|l| l.starts_with(prefix)) {
+            Some(l) => {
+                l.pop(); // the closing `]`
+                let _ = write!(l, ", {}]", new);
+            }
+            None => {
+                let at = lines.iter().position(|l| l == "    spec:")? + 1;
+                lines.insert(at, format!("{}{}]", prefix, new));
+            }
+        }
+        *manifest = lines.join("\n") + "\n";
+        // Under `apply:`: the list item's fields two columns deeper.
+        let body = manifest.replacen("  - ", "    ", 1);
+        let body: Vec<String> = body.lines().map(|l| format!("  {}", l)).collect();
+        Some(format!("apply:\n{}", body.join("\n")))
+    }
+}
+
+/// Some cases add a toleration to a bare pod, and the manifest they apply
+/// loads as the scenario's own does.
+#[test]
+fn swarm_cases_add_tolerations_to_bare_pods() {
+    let texts: Vec<(u64, String)> = (0..300).map(|n| (n, scenario(n, "fastPaths: 1"))).collect();
+    let adds: Vec<&(u64, String)> = texts.iter().filter(|(_, t)| t.contains("    apply:\n")).collect();
+    assert!(adds.len() >= 3, "only {} cases add a toleration", adds.len());
+    for (n, t) in adds {
+        let file = format!("swarm-{n}.yaml");
+        if let Err(e) = kubesim::scenario::load_str(t, &file, &crate::root()) {
+            panic!("{file}: {e}\n--- scenario ---\n{t}");
+        }
     }
 }

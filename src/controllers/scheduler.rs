@@ -228,11 +228,17 @@ pub struct Scheduler {
     /// Toleration classes for the trees: a pod's tolerations as the
     /// filters and scores read them (`tolerationSeconds` does not matter).
     tol_classes: Map<Vec<TolKey>, u32>,
+    /// Toleration class `k`'s tolerations at `tol_lists[k - 1]`: a tree is
+    /// built from its class's own tolerations, never from whichever pod's
+    /// spec happens to build it.
+    tol_lists: Vec<Vec<Toleration>>,
     /// The last pod's tolerations and class: pods mostly come in runs of
     /// one template, and comparing (shared strings) is cheaper than hashing.
     last_tols: (Vec<Toleration>, u32),
     /// Count of scheduling attempts (for reports and benchmarks).
     pub attempts: u64,
+    /// Count of the attempts a score tree answered (the rest walked).
+    tree_answered: u64,
 }
 
 impl Scheduler {
@@ -258,10 +264,17 @@ impl Scheduler {
             scores: Vec::new(),
             classes: Map::default(),
             tol_classes: Map::default(),
+            tol_lists: Vec::new(),
             last_tols: (Vec::new(), 0),
             prefer_no_schedule_nodes: 0,
             attempts: 0,
+            tree_answered: 0,
         }
+    }
+
+    /// How many scheduling attempts a score tree answered.
+    pub fn tree_answered(&self) -> u64 {
+        self.tree_answered
     }
 
     pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
@@ -340,6 +353,9 @@ impl Scheduler {
         let key: Vec<TolKey> = spec.tolerations.iter().map(tol_key).collect();
         let next = self.tol_classes.len() as u32 + 1;
         let tols = *self.tol_classes.entry(key).or_insert(next);
+        if tols == next {
+            self.tol_lists.push(spec.tolerations.clone());
+        }
         self.last_tols = (spec.tolerations.clone(), tols);
         (class, tols)
     }
@@ -395,7 +411,28 @@ impl Scheduler {
             return;
         }
         match self.pods.get_mut(&uid) {
-            Some(e) => e.pod = p.clone(),
+            Some(e) if Rc::ptr_eq(&e.pod.spec, &p.spec) => e.pod = p.clone(),
+            Some(e) => {
+                // The spec changed (an update may add tolerations,
+                // `validateOnlyAddedTolerations` in
+                // pkg/apis/core/validation/validation.go): what was derived
+                // from it at first sight is derived again, or the pod would
+                // be filtered and served trees as the pod it was.
+                let (old_r, old_z, node) = (e.requests, e.nonzero, e.node);
+                e.requests = p.spec.requests();
+                e.nonzero = p.spec.nonzero_requests();
+                e.pod = p.clone();
+                let (r, z) = (e.requests, e.nonzero);
+                if let Some(i) = node.filter(|_| (old_r, old_z) != (r, z)) {
+                    // Assumed on a node, its bind not yet seen.
+                    self.nodes[i].unreserve(old_r, old_z);
+                    self.nodes[i].reserve(r, z);
+                    self.sync(i);
+                }
+                let (class, tols) = self.classify(&p.spec, &r, &z);
+                let e = self.pods.get_mut(&uid).expect("entry");
+                (e.class, e.tols) = (class, tols);
+            }
             None => {
                 let mut e = PodEntry::new(p.clone(), None);
                 (e.class, e.tols) = self.classify(&p.spec, &e.requests, &e.nonzero);
@@ -561,13 +598,17 @@ impl Scheduler {
         let k = tree_slot(c.class, c.tols);
         let slot = &mut self.trees[k];
         if slot.as_ref().is_none_or(|t| t.kind.class != c.class || t.kind.tols != c.tols) {
+            // The tolerations of the class the tree is filed under (the
+            // cycle's pod belongs to it; any pod of the class reads the same).
+            let tolerations = self.tol_lists[c.tols as usize - 1].clone();
+            let tolerates_unsched = tolerates(&tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule);
             let kind = TreeKind {
                 class: c.class,
                 tols: c.tols,
                 req: c.req,
                 nonzero: c.nonzero,
-                tolerations: c.spec.tolerations.clone(),
-                tolerates_unsched: c.tolerates_unsched,
+                tolerations,
+                tolerates_unsched,
             };
             let (nodes, hot) = (&self.nodes, &self.hot);
             let tree = ScoreTree::new((0..nodes.len()).map(|i| class_leaf(&nodes[i], &hot[i], &kind)));
@@ -703,7 +744,10 @@ impl Scheduler {
         let mut rejected = Rejections::default();
         let by_tree = if ctx.cfg.score_trees { self.choose_by_tree(&c) } else { None };
         let choice = match by_tree {
-            Some(choice) => choice,
+            Some(choice) => {
+                self.tree_answered += 1;
+                choice
+            }
             None => self.choose_by_walk(&c, &mut rejected),
         };
         if n > 0 {
@@ -1495,6 +1539,86 @@ mod tests {
         // Over-committed in both: LeastAllocated 0, BalancedAllocation with
         // both fractions capped at 1, 100.
         assert_eq!(node_score(&s.nodes[0], &nonzero, &req), 100);
+    }
+
+    /// A toleration added to a pending pod (the apiserver accepts
+    /// additions, `validateOnlyAddedTolerations`) moves it to another
+    /// toleration class, and a tree serves only the tolerations of the
+    /// class it is filed under: `q`, which does not tolerate `a`'s taint,
+    /// is never answered `a` by a tree the updated `p` built, nor `p` by
+    /// a stale one.
+    #[test]
+    fn a_toleration_added_to_a_pending_pod_reclassifies_it() {
+        let cfg = crate::config::Config::default();
+        let (mut queue, mut trace, mut throttles) = Default::default();
+        let mut ctx =
+            Ctx { now: SimTime::ZERO, cfg: &cfg, queue: &mut queue, trace: &mut trace, throttles: &mut throttles };
+        let mut s = Scheduler::new(1);
+        let mut a = crate::testutil::node("a", 8000, 16 << 30);
+        a.spec.taints = vec![Taint {
+            key: "dedicated".into(),
+            value: "ml".into(),
+            effect: TaintEffect::NoSchedule,
+            time_added: None,
+        }];
+        s.push_node(NodeInfo::new("a".into(), Rc::new(a)));
+        s.push_node(NodeInfo::new("c".into(), Rc::new(crate::testutil::node("c", 1000, 1 << 30))));
+        let pod = |uid: u64, spec: PodSpec| {
+            let meta = crate::objects::meta::ObjectMeta { name: format!("p{uid}").into(), uid, ..Default::default() };
+            Rc::new(Pod { meta, spec: Rc::new(spec), status: crate::objects::pod::PodStatus::initial() })
+        };
+        let (p, q) = (pod(1, PodSpec::default()), pod(2, PodSpec::default()));
+        s.on_pod(WatchKind::Added, &p, &mut ctx);
+        s.on_pod(WatchKind::Added, &q, &mut ctx);
+        assert_eq!(s.pods[&1].tols, s.pods[&2].tols);
+        let mut spec = PodSpec::default();
+        spec.tolerations.push(Toleration {
+            key: "dedicated".into(),
+            exists: false,
+            value: "ml".into(),
+            effect: Some(TaintEffect::NoSchedule),
+            toleration_seconds: None,
+        });
+        let p = pod(1, spec);
+        s.on_pod(WatchKind::Modified, &p, &mut ctx);
+        assert_ne!(s.pods[&1].tols, s.pods[&2].tols, "the update kept the old toleration class");
+        let cycle = |s: &Scheduler, uid: u64| {
+            let e = &s.pods[&uid];
+            (e.class, e.tols, e.requests, e.nonzero, e.pod.clone())
+        };
+        // Both orders: the updated pod builds its tree first, or the other.
+        for first in [1, 2] {
+            s.trees = Default::default();
+            for uid in [first, 3 - first] {
+                let (class, tols, req, nonzero, pod) = cycle(&s, uid);
+                let spec = &pod.spec;
+                let tolerates_unsched = tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule);
+                let c = Cycle { start: 0, want: 2, class, tols, req, nonzero, spec, simple: true, tolerates_unsched };
+                let tree = s.choose_by_tree(&c).expect("the tree answers");
+                let walk = s.choose_by_walk(&c, &mut Rejections::default());
+                assert_eq!(tree.found, walk.found, "pod {uid}, pod {first} first");
+                assert_eq!(tree.found, if uid == 1 { 2 } else { 1 }, "pod {uid}, pod {first} first");
+                if uid == 2 {
+                    assert_eq!(tree.node, Some(1), "q was answered the tainted node");
+                }
+            }
+        }
+        // A tree filed under the old class, built from a spec that has the
+        // toleration, still filters the tainted node out.
+        s.trees = Default::default();
+        let (class, tols, req, nonzero, _) = cycle(&s, 2);
+        let c = Cycle {
+            start: 0,
+            want: 2,
+            class,
+            tols,
+            req,
+            nonzero,
+            spec: &p.spec,
+            simple: true,
+            tolerates_unsched: false,
+        };
+        assert_eq!(s.choose_by_tree(&c).expect("the tree answers").found, 1);
     }
 
     /// A resource with no allocatable is left out of both scores.
