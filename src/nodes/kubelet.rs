@@ -44,6 +44,7 @@ use crate::scenario::{behavior_override, ANNOTATION_BEHAVIOR};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
@@ -164,6 +165,10 @@ pub struct Kubelet {
     /// A status sync tick is scheduled (heartbeat skipping: only when one
     /// can write something).
     status_sync_pending: bool,
+    /// Pods whose status in the API was last written by someone else (the
+    /// node-lifecycle controller's `MarkPodsNotReady`): the status manager
+    /// writes its own again at the next sync.
+    reconcile: BTreeSet<u64>,
 }
 
 impl Kubelet {
@@ -185,6 +190,7 @@ impl Kubelet {
             started_at: now,
             epoch: 0,
             status_sync_pending: false,
+            reconcile: BTreeSet::new(),
         }
     }
 
@@ -210,6 +216,13 @@ impl Kubelet {
         ctx.at(at, Event::Kubelet { node: self.idx, ev: KubeletEvent::SyncNodeStatus { epoch: self.epoch } });
     }
 
+    /// One tick of the kubelet's status loops: the node status sync, then
+    /// the status manager's reconcile (`syncBatch` with `needsReconcile`,
+    /// pkg/kubelet/status/status_manager.go, also every 10 s): a pod whose
+    /// API status another writer changed gets the kubelet's status again.
+    /// (Upstream runs the two on separate 10 s tickers; kubesim runs them
+    /// on one.)
+    ///
     /// kubelet `syncNodeStatus` → `tryUpdateNodeStatus`
     /// (pkg/kubelet/kubelet_node_status.go): the kubelet computes its
     /// node's status and patches it when it differs from the API's
@@ -224,6 +237,11 @@ impl Kubelet {
         self.status_sync_pending = false;
         if self.node.as_ref().is_some_and(|n| n.status.ready.status != CondStatus::True) {
             self.post_ready(ctx);
+        }
+        for uid in std::mem::take(&mut self.reconcile) {
+            if let Some(w) = self.workers.get(&uid).filter(|w| !w.finished) {
+                self.send_status(w, ctx);
+            }
         }
         if !ctx.cfg.heartbeat_skipping {
             self.schedule_status_sync(ctx);
@@ -245,6 +263,7 @@ impl Kubelet {
     pub fn crash(&mut self) {
         self.alive = false;
         self.epoch += 1;
+        self.reconcile.clear();
         self.workers.clear();
         self.admitted = Resources::default();
         self.pull_free_at = SimTime::ZERO;
@@ -317,6 +336,7 @@ impl Kubelet {
     }
 
     fn forget(&mut self, uid: u64) {
+        self.reconcile.remove(&uid);
         if let Some(w) = self.workers.swap_remove(&uid) {
             if !w.finished {
                 self.admitted -= w.requests;
@@ -329,7 +349,20 @@ impl Kubelet {
         match self.workers.get_mut(&uid) {
             Some(w) => {
                 w.pod = p.clone();
-                if p.meta.deletion_timestamp.is_some() && !w.terminating {
+                let kill = p.meta.deletion_timestamp.is_some() && !w.terminating;
+                // Ready=False with the node-lifecycle controller's reason is
+                // a status the kubelet never writes: reconcile it.
+                let foreign =
+                    p.status.conditions.ready.as_ref().is_some_and(|c| c.reason.as_deref() == Some("NodeNotReady"));
+                if foreign && !w.finished {
+                    self.reconcile.insert(uid);
+                    if !self.status_sync_pending {
+                        self.schedule_status_sync(ctx);
+                    }
+                } else {
+                    self.reconcile.remove(&uid);
+                }
+                if kill {
                     self.kill_pod(uid, images, ctx);
                 }
             }
