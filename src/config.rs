@@ -35,6 +35,11 @@ pub struct Config {
     /// metadata client gets twice the QPS).
     pub kcm_qps: u32,
     pub kcm_burst: u32,
+    /// Workers of the replicaset controller and, separately, of the
+    /// replication manager (`--concurrent-replicaset-syncs` and
+    /// `--concurrent-rc-syncs`, `ConcurrentRSSyncs` / `ConcurrentRCSyncs`,
+    /// both 5): one knob sets both.
+    pub concurrent_replicaset_syncs: u32,
     pub burst_replicas: u32,
     pub expectations_timeout: SimDuration,
     pub node_monitor_period: SimDuration,
@@ -61,6 +66,11 @@ pub struct Config {
     /// 10 s): it posts again when the status in the API differs from its own.
     pub node_status_update_frequency: SimDuration,
     pub max_pods: u32,
+    /// Each kubelet's API client limits (KubeletConfiguration `kubeAPIQPS`
+    /// and `kubeAPIBurst`, 50 and 100 since v1.27; `kubeletAPIQPS` here, not
+    /// to be confused with the controller-manager's `kubeAPIQPS`).
+    pub kubelet_api_qps: u32,
+    pub kubelet_api_burst: u32,
     /// `evictionHard: memory.available<100Mi`, subtracted from capacity to
     /// get allocatable memory unless a node gives allocatable itself.
     pub eviction_hard_memory: u64,
@@ -116,6 +126,7 @@ impl Default for Config {
             scheduler_burst: 100,
             kcm_qps: 20,
             kcm_burst: 30,
+            concurrent_replicaset_syncs: 5,
             burst_replicas: 500,
             expectations_timeout: SimDuration::from_secs(300),
             node_monitor_period: SimDuration::from_secs(5),
@@ -133,6 +144,8 @@ impl Default for Config {
             node_lease_renew_interval: SimDuration::from_secs(10),
             node_status_update_frequency: SimDuration::from_secs(10),
             max_pods: 110,
+            kubelet_api_qps: 50,
+            kubelet_api_burst: 100,
             eviction_hard_memory: 100 << 20,
             sandbox_start: SimDuration::from_millis(500),
             container_start: SimDuration::from_millis(100),
@@ -174,6 +187,11 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("schedulerBurst", KnobKind::Count, "scheduler client burst (100)"),
     ("kubeAPIQPS", KnobKind::Count, "QPS of each controller-manager controller's own client (20; GC ×2)"),
     ("kubeAPIBurst", KnobKind::Count, "burst of each controller-manager controller's own client (30)"),
+    (
+        "concurrentReplicaSetSyncs",
+        KnobKind::Count,
+        "workers of each replication controller (--concurrent-replicaset-syncs, --concurrent-rc-syncs: 5)",
+    ),
     ("burstReplicas", KnobKind::Count, "max creates/deletes per ReplicaSet sync (500)"),
     ("expectationsTimeout", KnobKind::Duration, "controller expectations TTL (5m)"),
     ("nodeMonitorPeriod", KnobKind::Duration, "node-lifecycle check period (5s)"),
@@ -188,6 +206,8 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("nodeLeaseRenewInterval", KnobKind::Duration, "lease renew interval (10s)"),
     ("nodeStatusUpdateFrequency", KnobKind::Duration, "kubelet node status sync period (10s)"),
     ("maxPods", KnobKind::Count, "default node pod capacity (110)"),
+    ("kubeletAPIQPS", KnobKind::Count, "QPS of each kubelet's client (kubeAPIQPS: 50)"),
+    ("kubeletAPIBurst", KnobKind::Count, "burst of each kubelet's client (kubeAPIBurst: 100)"),
     ("evictionHardMemory", KnobKind::Bytes, "memory.available hard eviction threshold (100Mi)"),
     ("sandboxStart", KnobKind::Duration, "pod sandbox creation (500ms)"),
     ("containerStart", KnobKind::Duration, "container create+start (100ms)"),
@@ -219,6 +239,7 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("schedulerBurst", Num(n)) => cfg.scheduler_burst = n.max(1) as u32,
         ("kubeAPIQPS", Num(n)) => cfg.kcm_qps = n.max(1) as u32,
         ("kubeAPIBurst", Num(n)) => cfg.kcm_burst = n.max(1) as u32,
+        ("concurrentReplicaSetSyncs", Num(n)) => cfg.concurrent_replicaset_syncs = n.max(1) as u32,
         ("burstReplicas", Num(n)) => cfg.burst_replicas = n.max(1) as u32,
         ("expectationsTimeout", Dur(d)) => cfg.expectations_timeout = d,
         ("nodeMonitorPeriod", Dur(d)) => cfg.node_monitor_period = SimDuration(d.0.max(1_000_000)),
@@ -233,6 +254,8 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("nodeLeaseRenewInterval", Dur(d)) => cfg.node_lease_renew_interval = SimDuration(d.0.max(1_000_000)),
         ("nodeStatusUpdateFrequency", Dur(d)) => cfg.node_status_update_frequency = SimDuration(d.0.max(1_000_000)),
         ("maxPods", Num(n)) => cfg.max_pods = n as u32,
+        ("kubeletAPIQPS", Num(n)) => cfg.kubelet_api_qps = n.max(1) as u32,
+        ("kubeletAPIBurst", Num(n)) => cfg.kubelet_api_burst = n.max(1) as u32,
         ("evictionHardMemory", Num(n)) => cfg.eviction_hard_memory = n,
         ("sandboxStart", Dur(d)) => cfg.sandbox_start = d,
         ("containerStart", Dur(d)) => cfg.container_start = d,

@@ -47,11 +47,6 @@ pub enum Client {
     Kubelet(u32),
 }
 
-/// The kubelet's API client limits (KubeletConfiguration `kubeAPIQPS` and
-/// `kubeAPIBurst`, 50 and 100 since v1.27).
-pub const KUBELET_API_QPS: u32 = 50;
-pub const KUBELET_API_BURST: u32 = 100;
-
 /// A client's own rate limiter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Limiter {
@@ -155,7 +150,7 @@ impl Throttles {
                 if self.kubelets.len() <= i {
                     self.kubelets.resize(i + 1, Bucket::default());
                 }
-                self.kubelets[i].reserve(now, KUBELET_API_QPS, KUBELET_API_BURST)
+                self.kubelets[i].reserve(now, cfg.kubelet_api_qps, cfg.kubelet_api_burst)
             }
         }
     }

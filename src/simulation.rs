@@ -260,7 +260,7 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 match to {
                     Client::Scheduler => self.scheduler.on_api_failed(op, &mut ctx),
-                    Client::Replication(_) => self.replication.on_api_failed(op, &mut ctx),
+                    Client::Replication(_) => self.replication.on_api_failed(op, &failed.1, &mut ctx),
                     _ => {}
                 }
             }

@@ -5,6 +5,7 @@ mod cli;
 mod differential;
 mod kubelet_fast_paths;
 mod properties;
+mod replication_races;
 mod scenarios;
 mod scheduler_fast_path;
 mod store_rules;

@@ -6,7 +6,8 @@
 //!
 //! kube-controller-manager runs two controllers from this code, the
 //! replicaset controller and the replication manager, each with its own
-//! work queue, its own 5 workers (`ConcurrentRSSyncs`, `ConcurrentRCSyncs`)
+//! work queue, its own workers (`ConcurrentRSSyncs`, `ConcurrentRCSyncs`, 5
+//! each: `Config::concurrent_replicaset_syncs`)
 //! and its own client (`ClientOrDie("replicaset-controller")`,
 //! `"replication-controller"`): so does this module, per `ReplicaKind`.
 //!
@@ -36,7 +37,7 @@ use crate::controllers::informer::PodInformer;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{Pod, PodPhase, PodStatus};
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
-use crate::objects::store::{controller_ref_to, ApiOp, Key, WatchEvent, WatchKind};
+use crate::objects::store::{controller_ref_to, ApiError, ApiErrorCode, ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
@@ -48,10 +49,6 @@ use std::rc::Rc;
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 type Set<K> = IndexSet<K, FxBuildHasher>;
 type SetKey = (ReplicaKind, Key);
-
-/// Workers per controller: `ConcurrentRSSyncs` and `ConcurrentRCSyncs`
-/// (kube-controller-manager's defaults).
-pub const WORKERS: usize = 5;
 
 #[derive(Debug, Clone)]
 pub enum RcEvent {
@@ -94,6 +91,10 @@ struct Sync {
     err: bool,
     /// The last call is a status update: its response ends the sync.
     status_write: bool,
+    /// The status it writes (kept for the one retry).
+    status: Option<ReplicaSetStatus>,
+    /// The status update already failed once and was retried.
+    status_retried: bool,
 }
 
 /// One of the two controllers: its queue and its workers.
@@ -160,8 +161,9 @@ impl ReplicationManager {
     /// Lets an idle worker take the next key (after the current event, as
     /// a blocked `Get` returns once the handler has added the key).
     fn kick(&mut self, kind: ReplicaKind, ctx: &mut Ctx) {
+        let workers = ctx.cfg.concurrent_replicaset_syncs as usize;
         let c = self.controller(kind);
-        if !c.work_scheduled && c.busy < WORKERS && !c.queue.is_empty() {
+        if !c.work_scheduled && c.busy < workers && !c.queue.is_empty() {
             c.work_scheduled = true;
             ctx.after(SimDuration::ZERO, Event::Replication(RcEvent::Work(kind)));
         }
@@ -305,7 +307,8 @@ impl ReplicationManager {
         match ev {
             RcEvent::Work(kind) => {
                 // `processNextWorkItem` on every idle worker.
-                while self.controller(kind).busy < WORKERS {
+                let workers = ctx.cfg.concurrent_replicaset_syncs as usize;
+                while self.controller(kind).busy < workers {
                     let Some(k) = self.controller(kind).queue.get() else { break };
                     self.controller(kind).busy += 1;
                     self.sync_replica_set(k, pods, ctx);
@@ -323,9 +326,11 @@ impl ReplicationManager {
                 if self.by_uid.contains_key(&uid) {
                     self.written.insert(uid, (rs.meta.resource_version, rs.status.clone()));
                 }
-                let slot =
-                    self.syncs.iter().position(|s| s.as_ref().is_some_and(|s| s.status_write && s.rs.meta.uid == uid));
-                if let Some(slot) = slot {
+                // The waiting sync is the one of this key (a key is synced
+                // by one worker at a time); the uid may be a re-created
+                // object's, which the retry after the GET wrote to.
+                let key = (rs.kind, Key::of(&rs.meta));
+                if let Some(slot) = self.status_slot(&key) {
                     self.finish(slot, ctx);
                 }
             }
@@ -338,19 +343,42 @@ impl ReplicationManager {
         }
     }
 
-    /// A create of ours failed: the pod will never be observed.
-    pub fn on_api_failed(&mut self, op: &ApiOp, ctx: &mut Ctx) {
+    /// The sync waiting for the response to its status update of `key`.
+    fn status_slot(&self, key: &SetKey) -> Option<usize> {
+        self.syncs.iter().position(|s| s.as_ref().is_some_and(|s| s.status_write && s.key == *key))
+    }
+
+    /// One of our writes failed: a create (the pod will never be observed)
+    /// or a status update.
+    pub fn on_api_failed(&mut self, op: &ApiOp, err: &ApiError, ctx: &mut Ctx) {
         if let ApiOp::ReplicaSetStatus { kind, key, .. } = op {
-            // The replica set is gone: the sync fails (and is retried with
-            // back-off, to find it deleted).
-            let slot = self
-                .syncs
-                .iter()
-                .position(|s| s.as_ref().is_some_and(|s| s.status_write && s.key.0 == *kind && s.key.1 == *key));
-            if let Some(slot) = slot {
-                let s = self.syncs[slot].take().expect("slot in use");
-                self.end(s.key, true, ctx);
+            let Some(slot) = self.status_slot(&(*kind, key.clone())) else { return };
+            let s = self.syncs[slot].as_mut().expect("slot in use");
+            if err.code == ApiErrorCode::Conflict && !s.status_retried {
+                // `updateReplicaSetStatus`: after a failed update, GET the
+                // latest and retry once (`statusUpdateRetries`) with the
+                // GET's uid and resourceVersion. The GET is by name: a
+                // re-created replica set of the same name gets this status
+                // (its own sync, queued since its add, corrects it).
+                s.status_retried = true;
+                let client = Client::Replication(*kind);
+                let t = ctx.call_at(ctx.now, client); // GET
+                let status = s.status.clone().expect("a status write");
+                let op = ApiOp::ReplicaSetStatus {
+                    kind: *kind,
+                    key: key.clone(),
+                    uid: None,
+                    resource_version: None,
+                    status,
+                };
+                ctx.send_at(t, client, op);
+                return;
             }
+            // The replica set is gone (the GET would find it so), or the
+            // retry failed too: the sync fails and is retried with
+            // back-off.
+            let s = self.syncs[slot].take().expect("slot in use");
+            self.end(s.key, true, ctx);
             return;
         }
         if let ApiOp::Create(Object::Pod(p)) = op {
@@ -433,6 +461,8 @@ impl ReplicationManager {
             slow_start: None,
             err: false,
             status_write: false,
+            status: None,
+            status_retried: false,
         });
         if need_sync && rs.meta.deletion_timestamp.is_none() {
             self.manage_replicas(slot, ctx);
@@ -473,12 +503,23 @@ impl ReplicationManager {
             if unchanged {
                 s.ready_at = ctx.call_at(t, client);
             } else {
+                // `UpdateStatus` of the cached object (or of the GET's,
+                // after the Conflict above): its uid and resourceVersion
+                // are the write's preconditions.
+                let rv = latest.map_or(s.rs.meta.resource_version, |(rv, _)| *rv);
                 s.ready_at = ctx.send_at(
                     t,
                     client,
-                    ApiOp::ReplicaSetStatus { kind: s.rs.kind, key: s.key.1.clone(), status: status.clone() },
+                    ApiOp::ReplicaSetStatus {
+                        kind: s.rs.kind,
+                        key: s.key.1.clone(),
+                        uid: Some(s.rs.meta.uid),
+                        resource_version: Some(rv),
+                        status: status.clone(),
+                    },
                 );
                 s.status_write = true;
+                s.status = Some(status.clone());
             }
         }
         let (key, err, done_at, status_write) = (s.key.clone(), s.err, s.ready_at, s.status_write);

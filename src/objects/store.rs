@@ -170,6 +170,23 @@ fn conflict(kind: &str, name: &str) -> ApiError {
     }
 }
 
+/// A uid precondition that does not hold: `Preconditions.Check`
+/// (`staging/src/k8s.io/apiserver/pkg/storage/interfaces.go`), reported as
+/// a Conflict.
+fn precondition_failed(kind: &str, name: &str, want: u64, got: u64) -> ApiError {
+    ApiError {
+        invalid: None,
+        code: ApiErrorCode::Conflict,
+        message: format!(
+            "Operation cannot be fulfilled on {} \"{}\": Precondition failed: UID in precondition: {}, UID in object meta: {}",
+            kind.to_ascii_lowercase(),
+            name,
+            want,
+            got
+        ),
+    }
+}
+
 /// A write request, as it reaches the apiserver. Status writes are patches
 /// of the status only (the kubelet and controllers PATCH status, so they do
 /// not conflict with spec writers); `Update` replaces metadata and spec and
@@ -210,9 +227,16 @@ pub enum ApiOp {
         add: Vec<Taint>,
         remove: Vec<(String, TaintEffect)>,
     },
+    /// `UpdateStatus` (a PUT of the status subresource): it carries the
+    /// object's uid and resourceVersion as preconditions, so it never lands
+    /// on a re-created object of the same name nor over a newer version
+    /// (`None`: the version the client's GET just returned, see
+    /// `updateReplicaSetStatus`).
     ReplicaSetStatus {
         kind: ReplicaKind,
         key: Key,
+        uid: Option<u64>,
+        resource_version: Option<u64>,
         status: ReplicaSetStatus,
     },
     Delete {
@@ -422,9 +446,18 @@ impl Store {
                 }
                 Ok(())
             })?,
-            ApiOp::ReplicaSetStatus { kind, key, status } => {
+            ApiOp::ReplicaSetStatus { kind, key, uid, resource_version, status } => {
                 let k = (kind, key.clone());
                 let cur = self.replicasets.get(&k).ok_or_else(|| not_found(kind.as_str(), &key.name))?;
+                // `Preconditions.Check` (apiserver/pkg/storage) runs first;
+                // its invalid-object error is a Conflict
+                // (`interpretUpdateError`); then the optimistic lock.
+                if let Some(u) = uid.filter(|u| *u != cur.meta.uid) {
+                    return Err(precondition_failed(kind.as_str(), &key.name, u, cur.meta.uid));
+                }
+                if resource_version.is_some_and(|rv| rv != cur.meta.resource_version) {
+                    return Err(conflict(kind.as_str(), &key.name));
+                }
                 let mut new = (**cur).clone();
                 new.status = status;
                 self.revision += 1;
