@@ -156,6 +156,19 @@ pub fn probe_envelope_cluster(
     replicas: i32,
     seed: u64,
 ) -> (crate::simulation::Simulation, SimTime) {
+    probe_envelope_cluster_with(nodes, sets, replicas, seed, true)
+}
+
+/// `probe_envelope_cluster` with every fast path on or off (`fastPaths`):
+/// set before the cluster is built, since nodes start their heartbeats as
+/// they join.
+pub fn probe_envelope_cluster_with(
+    nodes: usize,
+    sets: usize,
+    replicas: i32,
+    seed: u64,
+    fast_paths: bool,
+) -> (crate::simulation::Simulation, SimTime) {
     use crate::nodes::images::{HttpBehavior, ImageBehavior};
     use crate::objects::probe::{ContainerProbes, Handler, PortRef, Probe};
     use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
@@ -163,13 +176,14 @@ pub fn probe_envelope_cluster(
     use crate::objects::selector::Selector;
     use crate::objects::Object;
     use crate::scenario::action::Action;
-    let cfg = crate::config::Config {
+    let mut cfg = crate::config::Config {
         kcm_qps: 100_000,
         kcm_burst: 100_000,
         scheduler_qps: 100_000,
         scheduler_burst: 100_000,
         ..Default::default()
     };
+    cfg.set_fast_paths(fast_paths);
     let mut sim = crate::simulation::Simulation::with_defaults(cfg, seed);
     sim.images.images.insert(
         "app/web".into(),
