@@ -60,9 +60,9 @@ fn node_dies_timeline_matches_the_defaults() {
     assert_eq!(t("TaintManagerEviction"), 475_015_000_000);
 }
 
-/// The writes to one node in a run, as (time in ns, detail).
-fn node_writes(scn: &scenario::Scenario, node: &str) -> Vec<(u64, String)> {
-    let buf = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+/// Runs a scenario with its JSONL trace kept in memory: the result and the
+/// trace text.
+fn run_with_jsonl(scn: &scenario::Scenario) -> (kubesim::runner::RunResult, String) {
     struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
     impl std::io::Write for Sink {
         fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
@@ -73,8 +73,15 @@ fn node_writes(scn: &scenario::Scenario, node: &str) -> Vec<(u64, String)> {
             Ok(())
         }
     }
-    run(scn, RunOptions { jsonl: Some(Box::new(Sink(buf.clone()))), ..Default::default() });
-    let text = String::from_utf8(buf.borrow().clone()).unwrap();
+    let buf = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let r = run(scn, RunOptions { jsonl: Some(Box::new(Sink(buf.clone()))), ..Default::default() });
+    let text = String::from_utf8(buf.borrow().clone()).expect("utf-8 trace");
+    (r, text)
+}
+
+/// The writes to one node in a run, as (time in ns, detail).
+fn node_writes(scn: &scenario::Scenario, node: &str) -> Vec<(u64, String)> {
+    let (_, text) = run_with_jsonl(scn);
     text.lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .filter(|v| v["type"] == "write" && v["kind"] == "Node" && v["name"] == node)
@@ -172,20 +179,8 @@ fn exit_codes_of_sigterm_handling() {
     // The last status each pod reports before its final delete: 143 for the
     // default SIGTERM action, 137 after SIGKILL, 0 from a handler.
     let scn = scenario::load(&crate::root().join("scenarios/sigterm-on-delete.yaml")).expect("load");
-    let buf = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-    struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-    impl std::io::Write for Sink {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let r = run(&scn, RunOptions { jsonl: Some(Box::new(Sink(buf.clone()))), ..Default::default() });
+    let (r, text) = run_with_jsonl(&scn);
     assert_eq!(r.failed(), 0);
-    let text = String::from_utf8(buf.borrow().clone()).unwrap();
     let last_update = |pod: &str| -> String {
         text.lines()
             .rev()
