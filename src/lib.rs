@@ -18,6 +18,9 @@
 //! assert_eq!(run(&scn, RunOptions { seed: Some(42), ..Default::default() }).trace_hash, result.trace_hash);
 //! ```
 
+pub mod check;
+pub mod cli;
+pub mod component;
 pub mod config;
 pub mod controllers;
 pub mod lookup;

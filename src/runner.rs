@@ -1,6 +1,7 @@
 //! Running a scenario: advance to each checkpoint (expectation times and
 //! report samples), evaluate, and finish at the horizon.
 
+use crate::component::Selection;
 use crate::objects::store::ClusterStats;
 use crate::scenario::expect::Verdict;
 use crate::scenario::Scenario;
@@ -23,6 +24,9 @@ pub struct RunOptions<'a> {
     pub sample: Option<Sampler<'a>>,
     /// Record per-pod lifecycle times (for `pods.csv`).
     pub pod_times: bool,
+    /// The components the scenario selected (`Scenario::select`); `None`:
+    /// the built-ins only.
+    pub selection: Option<&'a Selection>,
 }
 
 pub struct RunResult {
@@ -49,7 +53,17 @@ pub fn horizon(scn: &Scenario) -> SimTime {
 pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
     let seed = opts.seed.or(scn.seed).unwrap_or(1);
     let jsonl = opts.jsonl;
-    let mut sim = scn.build_with(seed, |sim| {
+    let builtin;
+    let sel = match opts.selection {
+        Some(s) => s,
+        None => {
+            builtin = scn.select(&crate::component::Registry::new()).unwrap_or_else(|e| {
+                panic!("{}\n(the scenario names components: pass RunOptions::selection from Scenario::select)", e)
+            });
+            &builtin
+        }
+    };
+    let mut sim = scn.build_selected(seed, sel, |sim| {
         sim.trace.keep_events(opts.keep_events);
         if opts.pod_times {
             sim.store.record_pod_times();

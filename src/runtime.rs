@@ -45,6 +45,12 @@ pub enum Client {
     PodGc,
     GarbageCollector,
     Kubelet(u32),
+    /// A user component (`crate::component`), and the id of this request
+    /// among its requests (its response names it).
+    Component {
+        id: u32,
+        req: u32,
+    },
 }
 
 /// A client's own rate limiter.
@@ -54,6 +60,8 @@ enum Limiter {
     Shared(usize),
     /// The kubelet of node `i`.
     Kubelet(u32),
+    /// The user component `id`.
+    Component(u32),
     /// Not throttled.
     None,
 }
@@ -72,6 +80,7 @@ impl Client {
             // Node status goes through the kubelet's heartbeat client.
             Client::Kubelet(_) if matches!(op, Some(ApiOp::NodeReady { .. })) => Limiter::None,
             Client::Kubelet(i) => Limiter::Kubelet(i),
+            Client::Component { id, .. } => Limiter::Component(id),
             Client::User => Limiter::None,
         }
     }
@@ -104,6 +113,25 @@ pub enum Event {
     },
     /// The i-th entry of the scenario's timeline.
     Timeline(usize),
+    /// A user component's timer, set in its `epoch`-th life.
+    ComponentTimer {
+        id: u32,
+        epoch: u32,
+        token: u64,
+    },
+    /// The response to a user component's request `req`.
+    ComponentResponse {
+        id: u32,
+        req: u32,
+        result: Box<Result<crate::objects::Object, ApiError>>,
+    },
+    /// A crashed user component comes back: its list request leaves
+    /// (`listed: false`), then its answer arrives (`listed: true`).
+    ComponentStart {
+        id: u32,
+        epoch: u32,
+        listed: bool,
+    },
     /// The create of the i-th pod of a workload trace reaches the
     /// apiserver (it left the client at the pod's arrival).
     Workload(usize),
@@ -134,9 +162,17 @@ impl Bucket {
 pub struct Throttles {
     buckets: [Bucket; 7],
     kubelets: Vec<Bucket>,
+    /// User components' buckets with their (QPS, burst).
+    components: Vec<(Bucket, u32, u32)>,
 }
 
 impl Throttles {
+    /// Gives user component `id` (registered in order) its own bucket.
+    pub(crate) fn add_component(&mut self, id: u32, qps: u32, burst: u32) {
+        debug_assert_eq!(id as usize, self.components.len());
+        self.components.push((Bucket::default(), qps, burst));
+    }
+
     /// When a request of `from` sent at `now` leaves its client.
     fn leave(&mut self, cfg: &Config, from: Client, op: Option<&ApiOp>, now: SimTime) -> SimTime {
         match from.limiter(op) {
@@ -152,6 +188,10 @@ impl Throttles {
                 }
                 self.kubelets[i].reserve(now, cfg.kubelet_api_qps, cfg.kubelet_api_burst)
             }
+            Limiter::Component(i) => match self.components.get_mut(i as usize) {
+                Some((b, qps, burst)) => b.reserve(now, *qps, *burst),
+                None => now,
+            },
         }
     }
 }

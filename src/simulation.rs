@@ -2,6 +2,7 @@
 //! kubelets. It owns every component and hands each event to its handler
 //! with a `Ctx`; components never call each other.
 
+use crate::component::{Builtin, Builtins, Components, Registration, Slot};
 use crate::config::Config;
 use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::informer::PodInformer;
@@ -15,6 +16,7 @@ use crate::nodes::kubelet::{Kubelet, KubeletEvent};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::Node;
 use crate::objects::pod::Pod;
+use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiErrorCode, ApiOp, Key, Store, WatchEvent, WatchKind};
 use crate::objects::{Kind, Namespace, Object};
 use crate::runtime::{Client, Ctx, Event, Throttles};
@@ -56,6 +58,10 @@ pub struct Simulation {
     workload: Vec<WorkloadPod>,
     pub user_errors: Vec<UserError>,
     events_processed: u64,
+    /// Which built-in controllers run (`cluster.controllers`).
+    builtins: Builtins,
+    /// The user's components, in registration order.
+    components: Components,
 }
 
 macro_rules! ctx {
@@ -108,7 +114,32 @@ impl Simulation {
             workload: Vec::new(),
             user_errors: Vec::new(),
             events_processed: 0,
+            builtins: Builtins::default(),
+            components: Components::default(),
         }
+    }
+
+    /// Chooses which built-in controllers run (before `bootstrap`).
+    pub fn set_builtins(&mut self, builtins: Builtins) {
+        self.builtins = builtins;
+        self.replication.set_enabled(ReplicaKind::ReplicaSet, builtins.enabled(Builtin::ReplicaSet));
+        self.replication
+            .set_enabled(ReplicaKind::ReplicationController, builtins.enabled(Builtin::ReplicationController));
+    }
+
+    /// Adds a user component (before `bootstrap`, so that it watches from
+    /// the first object on); it starts at once.
+    pub fn add_component(&mut self, reg: Registration) {
+        let id = self.components.slots.len() as u32;
+        self.throttles.add_component(id, reg.qps, reg.burst);
+        self.components.slots.push(Slot::new(id, reg));
+        let mut ctx = ctx!(self);
+        self.components.start_one(id, &mut ctx);
+    }
+
+    /// Requests each user component has sent, by name.
+    pub fn component_requests(&self) -> Vec<(String, u64)> {
+        self.components.requests_sent()
     }
 
     /// An empty cluster, bootstrapped (see `bootstrap`).
@@ -127,8 +158,10 @@ impl Simulation {
                 Object::Namespace(Rc::new(Namespace { meta: ObjectMeta { name: ns.into(), ..Default::default() } }));
             sim.apply_op(Client::User, ApiOp::Create(obj));
         }
-        let first_gc = SimTime::ZERO + sim.cfg.pod_gc_period;
-        sim.queue.push(first_gc, Event::PodGc);
+        if sim.builtins.enabled(Builtin::PodGc) {
+            let first_gc = SimTime::ZERO + sim.cfg.pod_gc_period;
+            sim.queue.push(first_gc, Event::PodGc);
+        }
     }
 
     pub fn now(&self) -> SimTime {
@@ -219,7 +252,17 @@ impl Simulation {
                 | (Client::Scheduler, ApiOp::Bind { .. })
         );
         let saved = keep.then(|| op.clone());
-        match self.store.apply(now, op, &mut self.trace) {
+        let result = self.store.apply(now, op, &mut self.trace);
+        if let Client::Component { id, req } = from {
+            // Every request of a user component gets its answer.
+            let answer = match &result {
+                Ok(ev) => Ok(ev.obj.clone()),
+                Err(e) => Err(e.clone()),
+            };
+            let back = Event::ComponentResponse { id, req, result: Box::new(answer) };
+            self.queue.push_after(self.cfg.api_latency, back);
+        }
+        match result {
             Ok(ev) => {
                 if let Client::Replication(_) = from {
                     // The response travels back to the controller: the
@@ -274,6 +317,9 @@ impl Simulation {
                 self.replication.on_event(e, &self.kcm_pods, &mut ctx);
             }
             Event::NodeLifecycle(e) => {
+                if !self.builtins.enabled(Builtin::NodeLifecycle) {
+                    return;
+                }
                 let mut ctx = ctx!(self);
                 self.nlc.on_event(e, &self.kcm_pods, &mut ctx);
             }
@@ -306,6 +352,18 @@ impl Simulation {
                 let action = self.timeline[i].1.clone();
                 self.execute(action);
             }
+            Event::ComponentTimer { id, epoch, token } => {
+                let mut ctx = ctx!(self);
+                self.components.timer(id, epoch, token, &mut ctx);
+            }
+            Event::ComponentResponse { id, req, result } => {
+                let mut ctx = ctx!(self);
+                self.components.response(id, req, &result, &mut ctx);
+            }
+            Event::ComponentStart { id, epoch, listed } => {
+                let mut ctx = ctx!(self);
+                self.components.restart(id, epoch, listed, &self.store, &mut ctx);
+            }
             Event::Workload(i) => {
                 // The i-th pod's create, which left its client at its
                 // arrival, reaches the apiserver.
@@ -326,10 +384,19 @@ impl Simulation {
         // handlers of its controllers.
         self.kcm_pods.observe(ev);
         self.replication.on_watch(ev, &mut ctx);
-        self.gc.on_watch(ev, &self.kcm_pods, &mut ctx);
-        self.nlc.on_watch(ev, &mut ctx);
-        self.taint_eviction.on_watch(ev, &self.kcm_pods, &mut ctx);
-        self.podgc.on_watch(ev, &mut ctx);
+        let on = self.builtins;
+        if on.enabled(Builtin::GarbageCollector) {
+            self.gc.on_watch(ev, &self.kcm_pods, &mut ctx);
+        }
+        if on.enabled(Builtin::NodeLifecycle) {
+            self.nlc.on_watch(ev, &mut ctx);
+        }
+        if on.enabled(Builtin::TaintEviction) {
+            self.taint_eviction.on_watch(ev, &self.kcm_pods, &mut ctx);
+        }
+        if on.enabled(Builtin::PodGc) {
+            self.podgc.on_watch(ev, &mut ctx);
+        }
         let node: Option<Rc<str>> = match &ev.obj {
             Object::Pod(p) => p.spec.node_name.clone().or_else(|| match &ev.old {
                 Some(Object::Pod(o)) => o.spec.node_name.clone(),
@@ -346,6 +413,8 @@ impl Simulation {
                 }
             }
         }
+        // The user's components, in registration order.
+        self.components.deliver(ev, &mut ctx);
     }
 
     fn execute(&mut self, action: Action) {
@@ -543,6 +612,12 @@ impl Simulation {
                 self.nlc.on_lease(&name, now, None, &mut ctx);
             }
             Action::AddNode(node) => self.add_node(node),
+            Action::CrashController { name, after_writes, restart_after } => {
+                let mut ctx = ctx!(self);
+                if let Err(e) = self.components.crash_fault(&name, after_writes, restart_after, &mut ctx) {
+                    self.user_error(e);
+                }
+            }
         }
     }
 

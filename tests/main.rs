@@ -10,6 +10,7 @@ mod scenarios;
 mod scheduler_fast_path;
 mod store_rules;
 mod swarm;
+mod user_controllers;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

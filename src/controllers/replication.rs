@@ -121,6 +121,9 @@ pub struct ReplicationManager {
     /// Our last status update that landed, by replica set uid: the
     /// resourceVersion it made and the status it wrote.
     written: Map<u64, (u64, ReplicaSetStatus)>,
+    /// Controllers a scenario switched off (`cluster.controllers:
+    /// [-replicaset]`): their keys are never queued.
+    disabled: [bool; 2],
 }
 
 fn source(kind: ReplicaKind) -> &'static str {
@@ -142,9 +145,18 @@ impl ReplicationManager {
         }
     }
 
+    /// Switches the replicaset controller or the replication manager on
+    /// or off (kube-controller-manager's `--controllers`).
+    pub fn set_enabled(&mut self, kind: ReplicaKind, on: bool) {
+        self.disabled[kind as usize] = !on;
+    }
+
     /// `queue.Add(key)`.
     fn enqueue(&mut self, k: SetKey, ctx: &mut Ctx) {
         let kind = k.0;
+        if self.disabled[kind as usize] {
+            return;
+        }
         self.controller(kind).queue.add(k);
         self.kick(kind, ctx);
     }
@@ -152,6 +164,9 @@ impl ReplicationManager {
     /// `queue.AddAfter(key, d)`.
     fn enqueue_after(&mut self, k: SetKey, d: SimDuration, ctx: &mut Ctx) {
         let kind = k.0;
+        if self.disabled[kind as usize] {
+            return;
+        }
         if let Some(t) = self.controller(kind).queue.add_after(k, d, ctx.now) {
             ctx.at(t, Event::Replication(RcEvent::Wake(kind)));
         }

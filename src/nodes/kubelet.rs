@@ -253,6 +253,12 @@ impl Kubelet {
         format!("10.0.{}.{}", idx / 250, idx % 250 + 2)
     }
 
+    /// The requests of the pods this kubelet admitted and that are not
+    /// terminal (what its admission checks new pods against).
+    pub fn admitted(&self) -> Resources {
+        self.admitted
+    }
+
     /// Number of pods with a live worker (admitted and not terminal).
     pub fn running_pods(&self) -> usize {
         self.workers.values().filter(|w| !w.finished).count()

@@ -81,4 +81,12 @@ pub enum Action {
     CrashNode(String),
     RestartNode(String),
     AddNode(Rc<Node>),
+    /// A user component's process dies (at once, or when it tries its
+    /// write number `after_writes + 1` from now on) and is restarted after
+    /// `restart_after`.
+    CrashController {
+        name: String,
+        after_writes: Option<u32>,
+        restart_after: crate::sim::SimDuration,
+    },
 }

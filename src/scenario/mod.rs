@@ -20,6 +20,7 @@ pub mod schema;
 pub mod workload;
 pub mod yaml;
 
+use crate::component::{Registry, Selection};
 use crate::config::{self, Config, KnobKind, KnobValue};
 use crate::nodes::images::{HttpBehavior, ImageBehavior, ImageCatalog, MemoryUse, Sigterm};
 use crate::objects::meta::ObjectMeta;
@@ -63,6 +64,11 @@ pub struct Scenario {
     pub timeline: Vec<TimelineEntry>,
     pub expect: Vec<Expectation>,
     pub warnings: Vec<String>,
+    /// `cluster.controllers` (kube-controller-manager's `--controllers`
+    /// syntax) and `cluster.schedulers`, each name with its position:
+    /// resolved against a `component::Registry` by `Scenario::select`.
+    pub controllers: Vec<(String, Option<yaml::Pos>)>,
+    pub schedulers: Vec<(String, Option<yaml::Pos>)>,
 }
 
 /// Loads a scenario file.
@@ -156,6 +162,8 @@ impl Loader<'_> {
         };
         let mut config = Config::default();
         let mut nodes = Vec::new();
+        let mut controllers = Vec::new();
+        let mut schedulers = Vec::new();
         if let Some(c) = f.get("cluster") {
             if let Some(mut cf) = self.r().fields(c, "cluster") {
                 if let Some(cfg) = cf.get("config") {
@@ -164,7 +172,22 @@ impl Loader<'_> {
                 if let Some(ns) = cf.get("nodes") {
                     nodes = self.nodes(ns, "cluster.nodes", &config);
                 }
-                self.r().done(cf, Unknown::Error, " in `cluster` (expected nodes, config)");
+                if let Some(cs) = cf.get("controllers") {
+                    controllers = self.name_list(cs, "cluster.controllers");
+                    if !controllers.is_empty() && !controllers.iter().any(|(c, _)| c == "*") {
+                        self.diag.warn_once(
+                            "controllers-no-star".into(),
+                            format!(
+                                "warning: {}:{}: cluster.controllers has no `*`: only the controllers it names run, no built-in one (kube-controller-manager's --controllers rule); add \"*\" to keep the defaults",
+                                self.file, cs.pos.line
+                            ),
+                        );
+                    }
+                }
+                if let Some(ss) = cf.get("schedulers") {
+                    schedulers = self.name_list(ss, "cluster.schedulers");
+                }
+                self.r().done(cf, Unknown::Error, " in `cluster` (expected nodes, config, controllers, schedulers)");
             }
         }
         if nodes.is_empty() {
@@ -269,7 +292,20 @@ impl Loader<'_> {
             timeline,
             expect,
             warnings: Vec::new(),
+            controllers,
+            schedulers,
         })
+    }
+
+    /// A list of component names (`cluster.controllers`, `cluster.schedulers`).
+    fn name_list(&mut self, n: &Y, field: &str) -> Vec<(String, Option<yaml::Pos>)> {
+        let mut out = Vec::new();
+        for (i, it) in self.r().seq(n, field).iter().enumerate() {
+            if let Some(name) = self.r().str(it, &format!("{}[{}]", field, i)) {
+                out.push((name, Some(it.pos)));
+            }
+        }
+        out
     }
 
     /// A point in virtual time (`duration`, an `at:`), at most
@@ -689,6 +725,7 @@ impl Loader<'_> {
             "exec" | "hangContainer" | "crashContainer" | "oomContainer" | "killContainer" => {
                 self.container_entry(&verb, v, &vp)?
             }
+            "crashController" => self.crash_controller(v, &vp)?,
             "partitionNode" | "healNode" | "traffic" => {
                 self.r().err(v, &vp, format!("timeline verb `{}` is not simulated yet", verb));
                 return None;
@@ -698,7 +735,7 @@ impl Loader<'_> {
                     v,
                     &vp,
                     format!(
-                        "unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, addNode, exec, hangContainer, crashContainer, oomContainer, killContainer)",
+                        "unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, addNode, exec, hangContainer, crashContainer, oomContainer, killContainer, crashController)",
                         other
                     ),
                 );
@@ -708,6 +745,45 @@ impl Loader<'_> {
         f.skip(&[verb.as_str()]);
         self.r().done(f, Unknown::Error, "");
         Some(TimelineEntry { at: at?, action, line: e.pos.line })
+    }
+
+    /// `crashController: NAME` or `{name: NAME, afterWrites: K,
+    /// restartAfter: D}` (default: at once, back after 10 s — the
+    /// kubelet's first crash back-off for a static control-plane pod).
+    fn crash_controller(&mut self, v: &Y, vp: &str) -> Option<Action> {
+        if v.as_map().is_none() {
+            let name = self.r().str(v, vp)?;
+            return Some(Action::CrashController {
+                name,
+                after_writes: None,
+                restart_after: SimDuration::from_secs(10),
+            });
+        }
+        let mut f = self.r().fields(v, vp)?;
+        let name = match f.get("name") {
+            Some(n) => self.r().str(n, &format!("{}.name", vp)),
+            None => {
+                self.r().err(v, &format!("{}.name", vp), "crashController needs `name`");
+                None
+            }
+        };
+        let after_writes = match f.get("afterWrites") {
+            Some(n) => {
+                let k = self.r().uint(n, &format!("{}.afterWrites", vp))?;
+                if k > u32::MAX as u64 {
+                    self.r().err(n, &format!("{}.afterWrites", vp), "must be at most 4294967295");
+                    return None;
+                }
+                Some(k as u32)
+            }
+            None => None,
+        };
+        let restart_after = match f.get("restartAfter") {
+            Some(n) => self.horizon(n, &format!("{}.restartAfter", vp)).map(|t| SimDuration(t.0))?,
+            None => SimDuration::from_secs(10),
+        };
+        self.r().done(f, Unknown::Error, " in crashController (expected name, afterWrites, restartAfter)");
+        Some(Action::CrashController { name: name?, after_writes, restart_after })
     }
 
     /// `exec`, `hangContainer`, `crashContainer`, `oomContainer`,
@@ -1195,9 +1271,39 @@ impl Scenario {
 
     /// Like `build`, calling `prepare` on the empty simulation first (to
     /// switch on recording before anything happens).
+    /// Resolves `cluster.controllers` and `cluster.schedulers` against the
+    /// components a binary has; an unknown name is an error at its line.
+    pub fn select(&self, registry: &Registry) -> Result<Selection, LoadErrors> {
+        let names = |v: &[(String, Option<yaml::Pos>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        registry.select(&names(&self.controllers), &names(&self.schedulers)).map_err(|(field, i, message)| {
+            let list = if field == "controllers" { &self.controllers } else { &self.schedulers };
+            LoadErrors(vec![LoadError {
+                file: self.path.clone(),
+                pos: list.get(i).and_then(|(_, p)| *p),
+                field: format!("cluster.{}[{}]", field, i),
+                message,
+            }])
+        })
+    }
+
+    /// The simulation of this scenario with the built-in components only.
+    /// Panics when the scenario names a user component (use
+    /// `build_selected` with the registry's `Selection`).
     pub fn build_with(&self, seed: u64, prepare: impl FnOnce(&mut Simulation)) -> Simulation {
+        let sel = self.select(&Registry::new()).unwrap_or_else(|e| {
+            panic!("{}\n(the scenario names components: resolve them with Scenario::select and your Registry)", e)
+        });
+        self.build_selected(seed, &sel, prepare)
+    }
+
+    /// The simulation of this scenario with the components `sel` chose.
+    pub fn build_selected(&self, seed: u64, sel: &Selection, prepare: impl FnOnce(&mut Simulation)) -> Simulation {
         let mut sim = Simulation::new(self.config.clone(), seed);
         prepare(&mut sim);
+        sim.set_builtins(sel.builtins);
+        for c in &sel.components {
+            sim.add_component(c.clone());
+        }
         sim.bootstrap();
         sim.images = self.images.clone();
         for n in &self.nodes {

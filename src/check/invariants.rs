@@ -1,0 +1,113 @@
+//! A library of Kubernetes invariants, as property factories for
+//! `Check::property`.
+//!
+//! Always (after every event):
+//! - [`resource_versions_increase`]: the store's revision never goes back
+//!   and no object carries a resourceVersion beyond it;
+//! - [`admitted_within_allocatable`]: the requests of the pods a kubelet
+//!   admitted and that are not terminal never exceed its node's
+//!   allocatable (the kubelet's admission, `pkg/kubelet/lifecycle/predicate.go`).
+//!
+//! Eventually (within a deadline of the faults stopping):
+//! - [`no_pods_on_deleted_nodes`]: PodGC has removed every pod bound to a
+//!   node that no longer exists (`gcOrphaned`);
+//! - [`replica_sets_stable`]: every ReplicaSet and ReplicationController
+//!   owns exactly `spec.replicas` active pods (not terminal, not being
+//!   deleted: `controller.FilterActivePods`).
+
+use super::Property;
+use crate::objects::resources::Resources;
+use crate::objects::Kind;
+use crate::simulation::Simulation;
+use std::collections::BTreeMap;
+
+/// Always: resourceVersions only move forward.
+pub fn resource_versions_increase() -> impl Fn() -> Property {
+    || {
+        let mut last = 0u64;
+        Property::always("resourceVersion increases", move |sim: &Simulation| {
+            let rev = sim.store.revision();
+            if rev < last {
+                return Err(format!("the store's revision went back from {} to {}", last, rev));
+            }
+            last = rev;
+            Ok(())
+        })
+    }
+}
+
+/// Always: no kubelet holds more than its node's allocatable.
+pub fn admitted_within_allocatable() -> impl Fn() -> Property {
+    || {
+        Property::always("admitted pods fit allocatable", |sim: &Simulation| {
+            for k in sim.kubelets() {
+                if !k.alive {
+                    continue;
+                }
+                let Some(node) = sim.store.nodes.get(&*k.name) else { continue };
+                let used: Resources = k.admitted();
+                let a = node.status.allocatable;
+                if used.cpu_m > a.cpu_m || used.memory > a.memory || used.pods > a.pods {
+                    return Err(format!(
+                        "kubelet of {} admitted {}m CPU, {} bytes, {} pods; allocatable is {}m, {} bytes, {} pods",
+                        k.name, used.cpu_m, used.memory, used.pods, a.cpu_m, a.memory, a.pods
+                    ));
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Eventually (`within`, e.g. `"5m"`): no pod is bound to a node that does
+/// not exist.
+pub fn no_pods_on_deleted_nodes(within: &str) -> impl Fn() -> Property {
+    let within = within.to_string();
+    move || {
+        Property::eventually("no pods on deleted nodes", &within, |sim: &Simulation| {
+            for p in sim.store.pods.values() {
+                if let Some(n) = p.node_name() {
+                    if !sim.store.nodes.contains_key(n) {
+                        return Err(format!("pod {}/{} is bound to deleted node {}", p.meta.namespace, p.meta.name, n));
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Eventually (`within`): every replica set owns `spec.replicas` active pods.
+pub fn replica_sets_stable(within: &str) -> impl Fn() -> Property {
+    let within = within.to_string();
+    move || {
+        Property::eventually("replica sets stable", &within, |sim: &Simulation| {
+            let mut active: BTreeMap<u64, i32> = BTreeMap::new();
+            for p in sim.store.pods.values() {
+                if p.meta.deletion_timestamp.is_some() || p.status.phase.is_terminal() {
+                    continue;
+                }
+                if let Some(c) = p.meta.controller_ref() {
+                    *active.entry(c.uid).or_default() += 1;
+                }
+            }
+            for rs in sim.store.replicasets.values() {
+                if rs.meta.deletion_timestamp.is_some() {
+                    continue;
+                }
+                let have = active.get(&rs.meta.uid).copied().unwrap_or(0);
+                if have != rs.spec.replicas {
+                    return Err(format!(
+                        "{} {}/{} owns {} active pods, wants {}",
+                        Kind::from_replica(rs.kind).as_str(),
+                        rs.meta.namespace,
+                        rs.meta.name,
+                        have,
+                        rs.spec.replicas
+                    ));
+                }
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,775 @@
+//! Components users plug in: their own controllers and schedulers.
+//!
+//! A [`Controller`] reacts to the cluster the way a real controller does:
+//! it watches kinds through its own informer cache ([`Cache`]), reads only
+//! that cache, writes only through API requests ([`Cx::send`] and its
+//! shorthands), gets every request's response or error back
+//! ([`Controller::on_response`]) after the network hop, and keeps time with
+//! its own timers ([`Controller::on_timer`]). It has its own client
+//! identity and token bucket (QPS and burst, kube-controller-manager's
+//! defaults unless registered otherwise). Nothing else reaches it: no
+//! shared state, no calls from other components.
+//!
+//! Components are registered by name in a [`Registry`] (as kube-scheduler's
+//! out-of-tree plugins are compiled into the user's own binary with
+//! `app.WithPlugin`), and a scenario picks them under `cluster.controllers`
+//! with kube-controller-manager's `--controllers` syntax (`*`, `name`,
+//! `-name`) and `cluster.schedulers` (extra schedulers, which take the pods
+//! whose `spec.schedulerName` names them).
+//!
+//! The event loop stays single-threaded: a component's handlers run one at
+//! a time, in a fixed order (built-in components first, then user
+//! components in registration order), so a run is still a function of
+//! (scenario, seed).
+//!
+//! A component can be crashed and restarted by a fault
+//! (`crashController` in the timeline): its in-memory state is lost, the
+//! responses to requests its old instance sent are dropped, and the new
+//! instance lists every watched kind again (one round trip) before it gets
+//! an `Added` event per object, as a client-go informer's initial list
+//! gives. `afterWrites: K` lets the crash happen between two writes of one
+//! reconcile: the instance dies when it tries to send its (K+1)-th request
+//! from the fault's instant on (Sieve's "intermediate state").
+
+use crate::config::Config;
+use crate::objects::meta::ObjectMeta;
+use crate::objects::pod::Pod;
+use crate::objects::selector::Selector;
+use crate::objects::store::{ApiError, ApiOp, Key, Propagation, WatchEvent, WatchKind};
+use crate::objects::{Kind, Object};
+use crate::runtime::{Client, Ctx, Event};
+use crate::sim::{SimDuration, SimTime};
+use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+use std::fmt;
+use std::rc::Rc;
+
+/// A request a component sent, as its response names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u32);
+
+/// A controller (or scheduler) users write. Every handler gets a [`Cx`]:
+/// the controller's view of the cluster and its way to act.
+pub trait Controller {
+    /// The kinds this controller watches (its informers). Watch events of
+    /// other kinds never reach it and are not in its cache.
+    fn watches(&self) -> Vec<Kind>;
+
+    /// Called once its informers have synced (after the initial list; at
+    /// t = 0 before any object exists for a controller that starts with
+    /// the cluster), before the `Added` events of what the list returned.
+    fn start(&mut self, cx: &mut Cx) {
+        let _ = cx;
+    }
+
+    /// A watch event of a watched kind. The cache already holds the new
+    /// version (or no longer holds a deleted object).
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        let _ = (ev, cx);
+    }
+
+    /// A timer set with [`Cx::after`] or [`Cx::at`] fired.
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        let _ = (token, cx);
+    }
+
+    /// The apiserver's answer to a request: the object as written, or the
+    /// error (Conflict, NotFound, AlreadyExists, Invalid).
+    fn on_response(&mut self, req: RequestId, result: Result<&Object, &ApiError>, cx: &mut Cx) {
+        let _ = (req, result, cx);
+    }
+}
+
+/// Makes a fresh instance of a registered component (at start, and after
+/// each crash).
+pub type Factory = Rc<dyn Fn() -> Box<dyn Controller>>;
+
+/// What a registered name is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A controller, picked under `cluster.controllers`.
+    Controller,
+    /// A scheduler, picked under `cluster.schedulers`; it should bind the
+    /// pods whose `spec.schedulerName` is its name.
+    Scheduler,
+}
+
+/// A registered component.
+#[derive(Clone)]
+pub struct Registration {
+    pub name: String,
+    pub role: Role,
+    pub factory: Factory,
+    /// Its client's rate limits.
+    pub qps: u32,
+    pub burst: u32,
+    /// Whether `*` in `cluster.controllers` turns it on.
+    pub on_by_default: bool,
+}
+
+/// The built-in kube-controller-manager controllers a scenario can switch
+/// off, by kube-controller-manager's names (`--controllers`), with the
+/// short aliases it also accepts (`pkg/controller/apis/config/v1alpha1`
+/// and `cmd/kube-controller-manager/names/controller_names.go`).
+pub const BUILTIN_CONTROLLERS: &[(Builtin, &str, &str)] = &[
+    (Builtin::ReplicaSet, "replicaset-controller", "replicaset"),
+    (Builtin::ReplicationController, "replicationcontroller-controller", "replicationcontroller"),
+    (Builtin::GarbageCollector, "garbage-collector-controller", "garbagecollector"),
+    (Builtin::PodGc, "pod-garbage-collector-controller", "podgc"),
+    (Builtin::NodeLifecycle, "node-lifecycle-controller", "nodelifecycle"),
+    (Builtin::TaintEviction, "taint-eviction-controller", "taint-eviction-controller"),
+];
+
+/// A built-in controller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Builtin {
+    ReplicaSet,
+    ReplicationController,
+    GarbageCollector,
+    PodGc,
+    NodeLifecycle,
+    TaintEviction,
+}
+
+/// Which built-ins run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Builtins(u8);
+
+impl Default for Builtins {
+    fn default() -> Self {
+        Builtins(0xff)
+    }
+}
+
+impl Builtins {
+    pub fn none() -> Self {
+        Builtins(0)
+    }
+    pub fn enabled(self, b: Builtin) -> bool {
+        self.0 & (1 << b as u8) != 0
+    }
+    pub fn set(&mut self, b: Builtin, on: bool) {
+        if on {
+            self.0 |= 1 << b as u8;
+        } else {
+            self.0 &= !(1 << b as u8);
+        }
+    }
+}
+
+/// The names a binary knows: the built-ins and the user's components.
+#[derive(Clone, Default)]
+pub struct Registry {
+    entries: Vec<Registration>,
+}
+
+/// What a scenario's `cluster.controllers` and `cluster.schedulers` select.
+#[derive(Clone, Default)]
+pub struct Selection {
+    pub builtins: Builtins,
+    /// User components, in registry order.
+    pub components: Vec<Registration>,
+}
+
+impl Registry {
+    /// The built-ins only (what the `kubesim` binary has).
+    pub fn new() -> Self {
+        Registry::default()
+    }
+
+    /// Registers a controller with kube-controller-manager's client
+    /// limits (20 QPS, burst 30). It runs when a scenario names it under
+    /// `cluster.controllers` (`*` alone does not start it: a user's
+    /// controller usually replaces a built-in, and two must not fight).
+    pub fn controller<C: Controller + 'static>(self, name: &str, make: impl Fn() -> C + 'static) -> Self {
+        self.register(name, Role::Controller, Rc::new(move || Box::new(make()) as Box<dyn Controller>), false)
+    }
+
+    /// Registers a controller that `*` in `cluster.controllers` starts too
+    /// (as kube-controller-manager's default controllers are), and that a
+    /// scenario without `cluster.controllers` runs.
+    pub fn controller_on_by_default<C: Controller + 'static>(self, name: &str, make: impl Fn() -> C + 'static) -> Self {
+        self.register(name, Role::Controller, Rc::new(move || Box::new(make()) as Box<dyn Controller>), true)
+    }
+
+    /// Registers a scheduler (kube-scheduler's client limits, 50 QPS and
+    /// burst 100); it runs when a scenario lists it under
+    /// `cluster.schedulers`.
+    pub fn scheduler<C: Controller + 'static>(self, name: &str, make: impl Fn() -> C + 'static) -> Self {
+        let mut r =
+            self.register(name, Role::Scheduler, Rc::new(move || Box::new(make()) as Box<dyn Controller>), false);
+        let e = r.entries.last_mut().expect("registered");
+        e.qps = 50;
+        e.burst = 100;
+        r
+    }
+
+    fn register(mut self, name: &str, role: Role, factory: Factory, on_by_default: bool) -> Self {
+        assert!(
+            self.lookup(name).is_none() && builtin_named(name).is_none() && name != "*" && !name.starts_with('-'),
+            "component name {:?} is taken or invalid",
+            name
+        );
+        self.entries.push(Registration { name: name.into(), role, factory, qps: 20, burst: 30, on_by_default });
+        self
+    }
+
+    /// Sets the rate limits of the component registered last.
+    pub fn with_limits(mut self, qps: u32, burst: u32) -> Self {
+        if let Some(e) = self.entries.last_mut() {
+            e.qps = qps.max(1);
+            e.burst = burst.max(1);
+        }
+        self
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<&Registration> {
+        self.entries.iter().find(|e| e.name == name)
+    }
+
+    pub fn entries(&self) -> &[Registration] {
+        &self.entries
+    }
+
+    /// Resolves a scenario's choice: `controllers` in
+    /// kube-controller-manager's `--controllers` syntax
+    /// (`IsControllerEnabled`: a name turns it on, `-name` off, `*` turns
+    /// on every controller on by default that is not named; without `*`
+    /// only the named ones run), `schedulers` by name. An unknown name is
+    /// an error naming it (and the list index).
+    pub fn select(&self, controllers: &[String], schedulers: &[String]) -> Result<Selection, (String, usize, String)> {
+        let mut sel = Selection { builtins: Builtins::none(), components: Vec::new() };
+        // No list is kube-controller-manager's default, `["*"]`.
+        let star = controllers.is_empty() || controllers.iter().any(|c| c == "*");
+        for (i, c) in controllers.iter().enumerate() {
+            let bare = c.strip_prefix('-').unwrap_or(c);
+            if c == "*" {
+                continue;
+            }
+            let known = builtin_named(bare).is_some() || self.lookup(bare).is_some_and(|e| e.role == Role::Controller);
+            if !known {
+                return Err((
+                    "controllers".into(),
+                    i,
+                    format!("unknown controller {:?} (known: {})", bare, self.controller_names().join(", ")),
+                ));
+            }
+        }
+        let enabled = |name: &str, alias: &str, default_on: bool| -> bool {
+            for c in controllers {
+                if c == name || c == alias {
+                    return true;
+                }
+                if c.strip_prefix('-').is_some_and(|b| b == name || b == alias) {
+                    return false;
+                }
+            }
+            star && default_on
+        };
+        for &(b, name, alias) in BUILTIN_CONTROLLERS {
+            sel.builtins.set(b, enabled(name, alias, true));
+        }
+        for e in &self.entries {
+            match e.role {
+                Role::Controller if enabled(&e.name, &e.name, e.on_by_default) => sel.components.push(e.clone()),
+                _ => {}
+            }
+        }
+        for (i, s) in schedulers.iter().enumerate() {
+            match self.lookup(s) {
+                Some(e) if e.role == Role::Scheduler => {
+                    if !sel.components.iter().any(|c| c.name == e.name) {
+                        sel.components.push(e.clone());
+                    }
+                }
+                _ => {
+                    let known: Vec<&str> =
+                        self.entries.iter().filter(|e| e.role == Role::Scheduler).map(|e| e.name.as_str()).collect();
+                    return Err((
+                        "schedulers".into(),
+                        i,
+                        format!(
+                            "unknown scheduler {:?} (the default-scheduler always runs; registered: {})",
+                            s,
+                            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(sel)
+    }
+
+    fn controller_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = BUILTIN_CONTROLLERS.iter().map(|(_, n, _)| n.to_string()).collect();
+        v.extend(self.entries.iter().filter(|e| e.role == Role::Controller).map(|e| e.name.clone()));
+        v
+    }
+}
+
+fn builtin_named(name: &str) -> Option<Builtin> {
+    BUILTIN_CONTROLLERS.iter().find(|(_, n, a)| *n == name || *a == name).map(|(b, _, _)| *b)
+}
+
+/// A component's informer cache: the last version of every object of its
+/// watched kinds that its watch has delivered.
+#[derive(Clone, Default)]
+pub struct Cache {
+    objects: IndexMap<(String, Key), Object, FxBuildHasher>,
+}
+
+impl Cache {
+    fn observe(&mut self, ev: &WatchEvent) {
+        let k = (ev.obj.kind_name().to_string(), Key::of(ev.obj.meta()));
+        if ev.kind == WatchKind::Deleted {
+            self.objects.shift_remove(&k);
+        } else {
+            self.objects.insert(k, ev.obj.clone());
+        }
+    }
+
+    /// An object by kind and key (cluster-scoped objects have an empty
+    /// namespace).
+    pub fn get(&self, kind: Kind, key: &Key) -> Option<&Object> {
+        self.objects.get(&(kind.as_str().to_string(), key.clone()))
+    }
+
+    /// Every cached object of a kind, in the order the watch first
+    /// delivered them.
+    pub fn list(&self, kind: Kind) -> impl Iterator<Item = &Object> {
+        let name = kind.as_str();
+        self.objects.iter().filter(move |((k, _), _)| k == name).map(|(_, o)| o)
+    }
+
+    /// Objects of a kind in `namespace` whose labels match `selector`.
+    pub fn select<'a>(
+        &'a self,
+        kind: Kind,
+        namespace: &'a str,
+        selector: &'a Selector,
+    ) -> impl Iterator<Item = &'a Object> + 'a {
+        self.list(kind).filter(move |o| *o.meta().namespace == *namespace && selector.matches(&o.meta().labels))
+    }
+
+    /// Every cached pod.
+    pub fn pods(&self) -> impl Iterator<Item = &Rc<Pod>> {
+        self.list(Kind::Pod).filter_map(|o| match o {
+            Object::Pod(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+}
+
+/// What a component's handler gets: its cache, the clock, and its way to
+/// act (requests, timers, Events).
+pub struct Cx<'a, 'b> {
+    pub(crate) ctx: &'a mut Ctx<'b>,
+    pub(crate) slot: &'a mut Slot,
+    pub(crate) cache: &'a Cache,
+}
+
+impl Cx<'_, '_> {
+    pub fn now(&self) -> SimTime {
+        self.ctx.now
+    }
+
+    pub fn config(&self) -> &Config {
+        self.ctx.cfg
+    }
+
+    /// The component's informer cache.
+    pub fn cache(&self) -> &Cache {
+        self.cache
+    }
+
+    /// The component's registered name.
+    pub fn name(&self) -> &str {
+        &self.slot.reg.name
+    }
+
+    /// Sends a request now, through the component's rate limiter; its
+    /// response comes back to [`Controller::on_response`].
+    pub fn send(&mut self, op: ApiOp) -> RequestId {
+        let req = RequestId(self.slot.next_req);
+        self.slot.next_req = self.slot.next_req.wrapping_add(1);
+        if let Some(left) = self.slot.writes_left.as_mut() {
+            if *left == 0 {
+                // The fault: the process dies before this write leaves.
+                self.slot.crash_now = true;
+            } else {
+                *left -= 1;
+            }
+        }
+        if self.slot.crash_now || !self.slot.alive {
+            return req;
+        }
+        self.slot.sent += 1;
+        self.ctx.send(Client::Component { id: self.slot.id, req: req.0 }, op);
+        req
+    }
+
+    /// Creates an object.
+    pub fn create(&mut self, obj: Object) -> RequestId {
+        self.send(ApiOp::Create(obj))
+    }
+
+    /// Updates metadata and spec, with the object's `resourceVersion` as a
+    /// precondition (a stale version gets a Conflict).
+    pub fn update(&mut self, obj: Object) -> RequestId {
+        self.send(ApiOp::Update { obj, check_rv: true })
+    }
+
+    /// Deletes an object, guarded by its uid, with background propagation
+    /// and the kind's default grace.
+    pub fn delete(&mut self, obj: &Object) -> RequestId {
+        let meta = obj.meta();
+        self.send(ApiOp::Delete {
+            kind: obj.kind(),
+            other_kind: match obj {
+                Object::Other(u) => Some(u.kind.clone()),
+                _ => None,
+            },
+            key: Key::of(meta),
+            uid: Some(meta.uid),
+            grace_seconds: None,
+            propagation: Propagation::Background,
+            disruption: None,
+        })
+    }
+
+    /// Binds a pod to a node (`pods/binding`), what a scheduler sends.
+    pub fn bind(&mut self, pod: &Pod, node: &str) -> RequestId {
+        self.send(ApiOp::Bind { key: Key::of(&pod.meta), uid: pod.meta.uid, node: node.into() })
+    }
+
+    /// Sets a timer that fires `token` after `d`.
+    pub fn after(&mut self, d: SimDuration, token: u64) {
+        let t = self.ctx.now + d;
+        self.at(t, token);
+    }
+
+    /// Sets a timer that fires `token` at `t` (now at the earliest).
+    pub fn at(&mut self, t: SimTime, token: u64) {
+        let t = t.max(self.ctx.now);
+        self.ctx.at(t, Event::ComponentTimer { id: self.slot.id, epoch: self.slot.epoch, token });
+    }
+
+    /// Records a Kubernetes Event from this component.
+    pub fn event(&mut self, warning: bool, reason: &str, object: &ObjectMeta, kind: &str, message: &dyn fmt::Display) {
+        let source = intern(&self.slot.reg.name);
+        let reason = intern(reason);
+        let kind = intern(kind);
+        self.ctx.event(warning, source, reason, kind, &object.namespace, &object.name, message);
+    }
+}
+
+/// Event sources, reasons and kinds are `'static` in the trace; a
+/// component's own are interned once each (a handful of strings per
+/// binary, never freed).
+fn intern(s: &str) -> &'static str {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+    thread_local! {
+        static NAMES: RefCell<BTreeSet<&'static str>> = const { RefCell::new(BTreeSet::new()) };
+    }
+    NAMES.with(|n| {
+        let mut n = n.borrow_mut();
+        if let Some(&k) = n.get(s) {
+            return k;
+        }
+        let k: &'static str = Box::leak(s.to_string().into_boxed_str());
+        n.insert(k);
+        k
+    })
+}
+
+/// Every stored object of a kind (by its API name), in the store's order.
+fn list_kind(store: &crate::objects::store::Store, kind: &str) -> Vec<Object> {
+    match kind {
+        "Namespace" => store.namespaces.values().cloned().map(Object::Namespace).collect(),
+        "Node" => store.nodes.values().cloned().map(Object::Node).collect(),
+        "Pod" => store.pods.values().cloned().map(Object::Pod).collect(),
+        "ReplicaSet" | "ReplicationController" => store
+            .replicasets
+            .values()
+            .filter(|r| Kind::from_replica(r.kind).as_str() == kind)
+            .cloned()
+            .map(Object::ReplicaSet)
+            .collect(),
+        _ => store.others.iter().filter(|((k, _), _)| k == kind).map(|(_, u)| Object::Other(u.clone())).collect(),
+    }
+}
+
+/// A registered component inside a simulation.
+pub(crate) struct Slot {
+    pub(crate) id: u32,
+    pub(crate) reg: Registration,
+    pub(crate) instance: Option<Box<dyn Controller>>,
+    pub(crate) kinds: Vec<String>,
+    pub(crate) cache: Cache,
+    /// Counts the instance's lives: timers of an earlier life are dropped.
+    pub(crate) epoch: u32,
+    pub(crate) alive: bool,
+    pub(crate) next_req: u32,
+    /// Responses to requests below this id belong to an earlier life.
+    pub(crate) first_req: u32,
+    /// Watch events of objects at or below this resourceVersion were
+    /// already in the initial list.
+    pub(crate) listed_rv: u64,
+    /// `crashController ... afterWrites`: writes still allowed.
+    pub(crate) writes_left: Option<u32>,
+    pub(crate) restart_after: SimDuration,
+    pub(crate) crash_now: bool,
+    /// Requests sent, over every life.
+    pub(crate) sent: u64,
+}
+
+impl Slot {
+    pub(crate) fn new(id: u32, reg: Registration) -> Slot {
+        let instance = (reg.factory)();
+        let kinds = instance.watches().iter().map(|k| k.as_str().to_string()).collect();
+        Slot {
+            id,
+            reg,
+            instance: Some(instance),
+            kinds,
+            cache: Cache::default(),
+            epoch: 0,
+            alive: true,
+            next_req: 0,
+            first_req: 0,
+            listed_rv: 0,
+            writes_left: None,
+            restart_after: SimDuration::ZERO,
+            crash_now: false,
+            sent: 0,
+        }
+    }
+
+    pub(crate) fn watches(&self, kind: &str) -> bool {
+        self.kinds.iter().any(|k| k == kind)
+    }
+}
+
+/// The user components of one simulation, in registration order.
+#[derive(Default)]
+pub(crate) struct Components {
+    pub(crate) slots: Vec<Slot>,
+}
+
+macro_rules! with_cx {
+    ($slot:expr, $ctx:expr, |$c:ident, $cx:ident| $body:expr) => {{
+        let slot: &mut Slot = $slot;
+        let Some(mut inst) = slot.instance.take() else { return };
+        let cache = std::mem::take(&mut slot.cache);
+        {
+            let mut $cx = Cx { ctx: $ctx, slot: &mut *slot, cache: &cache };
+            let $c = &mut *inst;
+            $body;
+        }
+        slot.cache = cache;
+        slot.instance = Some(inst);
+        after_handler(slot, $ctx);
+    }};
+}
+
+/// A crash the handler ran into (`afterWrites` reached): the instance is
+/// gone, and comes back after the fault's delay.
+fn after_handler(slot: &mut Slot, ctx: &mut Ctx) {
+    if slot.crash_now {
+        slot.crash_now = false;
+        crash(slot, ctx);
+    }
+}
+
+fn crash(slot: &mut Slot, ctx: &mut Ctx) {
+    slot.alive = false;
+    slot.instance = None;
+    slot.writes_left = None;
+    slot.epoch += 1;
+    slot.first_req = slot.next_req;
+    slot.cache = Cache::default();
+    ctx.event(
+        true,
+        "kubesim",
+        "ControllerCrashed",
+        "Controller",
+        "",
+        &slot.reg.name,
+        &"controller crashed (fault injected)",
+    );
+    // Restarted by its supervisor; the new instance lists, then starts.
+    let t = ctx.now + slot.restart_after;
+    ctx.at(t, Event::ComponentStart { id: slot.id, epoch: slot.epoch, listed: false });
+}
+
+impl Components {
+    /// Starts component `id` (registered before any object exists: its
+    /// informers are synced on an empty list).
+    pub(crate) fn start_one(&mut self, id: u32, ctx: &mut Ctx) {
+        let slot = &mut self.slots[id as usize];
+        with_cx!(slot, ctx, |c, cx| c.start(&mut cx));
+    }
+
+    /// A watch event reaches every component that watches its kind.
+    pub(crate) fn deliver(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+        let kind = ev.obj.kind_name();
+        for slot in &mut self.slots {
+            if !slot.alive || !slot.watches(kind) {
+                continue;
+            }
+            if ev.obj.meta().resource_version <= slot.listed_rv {
+                continue;
+            }
+            slot.cache.observe(ev);
+            with_cx!(slot, ctx, |c, cx| c.on_watch(ev, &mut cx));
+        }
+    }
+
+    pub(crate) fn timer(&mut self, id: u32, epoch: u32, token: u64, ctx: &mut Ctx) {
+        let Some(slot) = self.slots.get_mut(id as usize) else { return };
+        if slot.epoch != epoch || !slot.alive {
+            return;
+        }
+        with_cx!(slot, ctx, |c, cx| c.on_timer(token, &mut cx));
+    }
+
+    pub(crate) fn response(&mut self, id: u32, req: u32, result: &Result<Object, ApiError>, ctx: &mut Ctx) {
+        let Some(slot) = self.slots.get_mut(id as usize) else { return };
+        if !slot.alive || req < slot.first_req {
+            return;
+        }
+        with_cx!(slot, ctx, |c, cx| c.on_response(RequestId(req), result.as_ref(), &mut cx));
+    }
+
+    /// The fault: crash a component now (or when it next tries to write
+    /// after `after_writes` more writes), restarting after `restart_after`.
+    pub(crate) fn crash_fault(
+        &mut self,
+        name: &str,
+        after_writes: Option<u32>,
+        restart_after: SimDuration,
+        ctx: &mut Ctx,
+    ) -> Result<(), String> {
+        let Some(slot) = self.slots.iter_mut().find(|s| s.reg.name == name) else {
+            return Err(format!("error: controller {:?} is not running in this cluster", name));
+        };
+        if !slot.alive {
+            return Ok(());
+        }
+        slot.restart_after = restart_after;
+        match after_writes {
+            None => crash(slot, ctx),
+            Some(k) => slot.writes_left = Some(k),
+        }
+        Ok(())
+    }
+
+    /// A restarted component: its list request goes out now and is
+    /// answered after a round trip (`listed: false`); when the answer is
+    /// back (`listed: true`) the new instance starts on it.
+    pub(crate) fn restart(
+        &mut self,
+        id: u32,
+        epoch: u32,
+        listed: bool,
+        store: &crate::objects::store::Store,
+        ctx: &mut Ctx,
+    ) {
+        let Some(slot) = self.slots.get_mut(id as usize) else { return };
+        if slot.epoch != epoch || slot.alive {
+            return;
+        }
+        if !listed {
+            let t = ctx.now + ctx.cfg.api_latency + ctx.cfg.api_latency;
+            ctx.at(t, Event::ComponentStart { id, epoch, listed: true });
+            return;
+        }
+        // The list's snapshot: every object of the watched kinds now.
+        let mut cache = Cache::default();
+        let mut added = Vec::new();
+        for kind in slot.kinds.clone() {
+            for obj in list_kind(store, &kind) {
+                let ev = WatchEvent { kind: WatchKind::Added, obj, old: None, propagation: Propagation::Background };
+                cache.observe(&ev);
+                added.push(ev);
+            }
+        }
+        slot.listed_rv = store.revision();
+        slot.cache = cache;
+        slot.instance = Some((slot.reg.factory)());
+        slot.alive = true;
+        ctx.event(false, "kubesim", "ControllerStarted", "Controller", "", &slot.reg.name, &"controller restarted");
+        with_cx!(slot, ctx, |c, cx| c.start(&mut cx));
+        for ev in &added {
+            let slot = &mut self.slots[id as usize];
+            if !slot.alive {
+                return;
+            }
+            with_cx!(slot, ctx, |c, cx| c.on_watch(ev, &mut cx));
+        }
+    }
+
+    /// Requests each component has sent, by name.
+    pub(crate) fn requests_sent(&self) -> Vec<(String, u64)> {
+        self.slots.iter().map(|s| (s.reg.name.clone(), s.sent)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Noop;
+    impl Controller for Noop {
+        fn watches(&self) -> Vec<Kind> {
+            vec![]
+        }
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// `IsControllerEnabled`'s table (cmd/kube-controller-manager/app/
+    /// controllermanager.go): an explicit name wins, then `-name`, then
+    /// `*` for what is on by default.
+    #[test]
+    fn controllers_follow_kube_controller_manager_rules() {
+        let reg = Registry::new().controller("mine", || Noop).controller_on_by_default("always", || Noop);
+        let sel = |c: &[&str]| reg.select(&names(c), &[]).expect("valid");
+        let on = |s: &Selection, n: &str| s.components.iter().any(|c| c.name == n);
+
+        let all = sel(&[]);
+        assert!(BUILTIN_CONTROLLERS.iter().all(|(b, _, _)| all.builtins.enabled(*b)));
+        assert!(!on(&all, "mine") && on(&all, "always"));
+
+        let s = sel(&["*", "-replicaset", "mine"]);
+        assert!(!s.builtins.enabled(Builtin::ReplicaSet));
+        assert!(s.builtins.enabled(Builtin::ReplicationController));
+        assert!(on(&s, "mine") && on(&s, "always"));
+
+        // Without `*` only the named ones run.
+        let s = sel(&["mine"]);
+        assert_eq!(s.builtins, Builtins::none());
+        assert!(on(&s, "mine") && !on(&s, "always"));
+
+        // The long names work as the aliases do; `-` beats `*`.
+        let s = sel(&["-node-lifecycle-controller", "*"]);
+        assert!(!s.builtins.enabled(Builtin::NodeLifecycle));
+        assert!(s.builtins.enabled(Builtin::PodGc));
+
+        let err = reg.select(&names(&["*", "nope"]), &[]).err().expect("unknown");
+        assert_eq!((err.0.as_str(), err.1), ("controllers", 1));
+        assert!(err.2.contains("unknown controller \"nope\""), "{}", err.2);
+        assert!(reg.select(&[], &names(&["mine"])).is_err(), "a controller is not a scheduler");
+    }
+}

@@ -1,0 +1,233 @@
+//! Users' own controllers: the component API (watches, requests and their
+//! responses, rate limits, timers, crash-restart), the registry and
+//! `cluster.controllers`, and the property-test runner that finds and
+//! shrinks the example's buggy controller.
+
+#[path = "../examples/controllers/replicaset.rs"]
+mod replicaset;
+
+use crate::cli::tempdir;
+use crate::{kubesim, root, stderr, stdout};
+use kubesim::check::{invariants, Check, Fault, FaultSpace, Property};
+use kubesim::component::{Controller, Cx, Registry, RequestId};
+use kubesim::objects::meta::ObjectMeta;
+use kubesim::objects::store::{ApiError, ApiErrorCode, WatchEvent};
+use kubesim::objects::{Kind, Namespace, Object};
+use kubesim::runner::{self, RunOptions};
+use kubesim::scenario;
+use kubesim::sim::{SimDuration, SimTime};
+use std::cell::RefCell;
+use std::path::Path;
+use std::rc::Rc;
+
+const EXAMPLE: &str = "examples/scenarios/my-replicaset.yaml";
+
+fn example_check(name: &str) -> Check {
+    let text = std::fs::read_to_string(root().join(EXAMPLE)).expect("example scenario");
+    let text = text.replace("my-replicaset]", &format!("{}]", name));
+    Check::from_str(&text, EXAMPLE, &root().join("examples/scenarios"))
+        .expect("loads")
+        .registry(registry())
+        .faults(FaultSpace::nodes(&["node-1", "node-2", "node-3"], "4m").max_faults(3))
+        .property(invariants::resource_versions_increase())
+        .property(invariants::admitted_within_allocatable())
+        .property(invariants::replica_sets_stable("10m"))
+}
+
+fn registry() -> Registry {
+    Registry::new()
+        .controller("my-replicaset", replicaset::SimpleReplicaSet::new)
+        .controller("buggy-replicaset", replicaset::SimpleReplicaSet::buggy)
+}
+
+#[test]
+fn the_correct_controller_keeps_every_invariant() {
+    let report = example_check("my-replicaset").cases(48).run();
+    assert!(report.is_ok(), "{}", report.err().unwrap());
+}
+
+#[test]
+fn the_buggy_controller_is_found_shrunk_to_one_fault_and_replayed() {
+    let f = example_check("buggy-replicaset").cases(48).run().expect_err("the bug is found");
+    assert_eq!(f.property, "replica sets stable", "{}", f);
+    // Shrunk to the one fault that shows the bug: a node that never comes
+    // back, whose evicted pod stays Terminating and is counted as live.
+    assert_eq!(f.schedule.faults.len(), 1, "{}", f);
+    assert!(matches!(&f.schedule.faults[0].1, Fault::NodeOutage { down_for: None, .. }), "{}", f);
+    assert!(f.original_faults >= 1);
+    // The scenario it prints replays the same run (same trace hash) with
+    // the same components.
+    let scn = scenario::load_str(&f.scenario_yaml, "replay.yaml", Path::new(".")).expect("the replay loads");
+    assert_eq!(scn.seed, Some(f.seed));
+    let sel = scn.select(&registry()).expect("components resolve");
+    let res = runner::run(&scn, RunOptions { selection: Some(&sel), ..Default::default() });
+    assert_eq!(res.trace_hash, f.trace_hash, "{}", f);
+    // Deterministic: the same check finds the same failure.
+    let again = example_check("buggy-replicaset").cases(48).run().expect_err("found again");
+    assert_eq!(
+        (again.seed, again.schedule.clone(), again.trace_hash.clone()),
+        (f.seed, f.schedule.clone(), f.trace_hash.clone())
+    );
+}
+
+#[test]
+fn the_example_binary_runs_user_controllers_and_refuses_unknown_ones() {
+    let dir = tempdir("components");
+    let path = dir.join("unknown.yaml");
+    let text = std::fs::read_to_string(root().join(EXAMPLE)).unwrap().replace("my-replicaset]", "not-registered]");
+    std::fs::write(&path, text).unwrap();
+    // The stock binary does not know `my-replicaset`, nor anyone
+    // `not-registered`: exit 2, with the file, line and field.
+    let o = kubesim(&["run", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("unknown.yaml:12") && err.contains("cluster.controllers[2]"), "{}", err);
+    assert!(err.contains("unknown controller \"not-registered\""), "{}", err);
+    let o = kubesim(&["validate", EXAMPLE]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+}
+
+#[test]
+fn switching_the_builtin_replicaset_controller_off_leaves_the_set_alone() {
+    let text = std::fs::read_to_string(root().join(EXAMPLE)).unwrap().replace(", my-replicaset]", "]");
+    let scn = scenario::load_str(&text, "off.yaml", Path::new(".")).expect("loads");
+    let res = runner::run(&scn, RunOptions::default());
+    assert_eq!(res.sim.store.pods.len(), 0, "nobody manages the ReplicaSet");
+    let on = scenario::load_str(&text.replace(", -replicaset]", "]"), "on.yaml", Path::new(".")).unwrap();
+    assert_eq!(runner::run(&on, RunOptions::default()).sim.store.pods.len(), 3);
+}
+
+/// What a probe component saw.
+#[derive(Default)]
+struct Seen {
+    watch: Vec<(SimTime, String)>,
+    responses: Vec<(SimTime, u32, Result<String, ApiErrorCode>)>,
+    timers: Vec<(SimTime, u64)>,
+    starts: Vec<(SimTime, usize)>,
+}
+
+/// Creates `n` namespaces at start (two with the same name), watches
+/// namespaces only, and sets a timer.
+struct Probe {
+    seen: Rc<RefCell<Seen>>,
+    n: u32,
+}
+
+impl Controller for Probe {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Namespace]
+    }
+    fn start(&mut self, cx: &mut Cx) {
+        self.seen.borrow_mut().starts.push((cx.now(), cx.cache().len()));
+        if cx.now() > SimTime::ZERO {
+            return; // a restart: nothing more
+        }
+        for i in 0..self.n {
+            let name = if i == 1 { "ns-0".to_string() } else { format!("ns-{}", i) };
+            let meta = ObjectMeta { name: name.as_str().into(), ..Default::default() };
+            cx.create(Object::Namespace(Rc::new(Namespace { meta })));
+        }
+        cx.after(SimDuration::from_secs(5), 7);
+    }
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        self.seen.borrow_mut().watch.push((cx.now(), ev.obj.meta().name.to_string()));
+    }
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        self.seen.borrow_mut().timers.push((cx.now(), token));
+        // One reconcile that writes six objects in a row.
+        for i in 0..6 {
+            let meta = ObjectMeta { name: format!("late-{}", i).as_str().into(), ..Default::default() };
+            cx.create(Object::Namespace(Rc::new(Namespace { meta })));
+        }
+    }
+    fn on_response(&mut self, req: RequestId, result: Result<&Object, &ApiError>, cx: &mut Cx) {
+        let r = result.map(|o| o.meta().name.to_string()).map_err(|e| e.code.clone());
+        self.seen.borrow_mut().responses.push((cx.now(), req.0, r));
+    }
+}
+
+fn probe_run(n: u32, timeline: &str) -> (Rc<RefCell<Seen>>, runner::RunResult) {
+    let seen = Rc::new(RefCell::new(Seen::default()));
+    let s2 = seen.clone();
+    let reg = Registry::new().controller("probe", move || Probe { seen: s2.clone(), n });
+    let text = format!(
+        "name: probe\nseed: 1\nduration: 2m\ncluster:\n  controllers: ['*', probe]\n  nodes: [{{name: n1}}]\n{}",
+        timeline
+    );
+    let scn = scenario::load_str(&text, "probe.yaml", Path::new(".")).expect("loads");
+    let sel = scn.select(&reg).expect("resolves");
+    let res = runner::run(&scn, RunOptions { selection: Some(&sel), ..Default::default() });
+    (seen, res)
+}
+
+#[test]
+fn every_request_gets_its_response_through_the_rate_limiter() {
+    let (seen, res) = probe_run(40, "");
+    let hash = res.trace_hash;
+    let s = seen.borrow();
+    // 40 requests at start and 6 from the timer, 46 answers, in request
+    // order; the duplicate name is an AlreadyExists error.
+    assert_eq!(s.responses.len(), 46);
+    assert!(s.responses.iter().enumerate().all(|(i, r)| r.1 == i as u32));
+    assert_eq!(s.responses[1].2, Err(ApiErrorCode::AlreadyExists));
+    assert_eq!(s.responses[0].2, Ok("ns-0".into()));
+    // The client's bucket (20 QPS, burst 30): the first 30 leave at once
+    // and come back after a round trip (2 × 5 ms); the 31st waits 50 ms.
+    let rt = 10_000_000;
+    assert!(s.responses[..30].iter().all(|r| r.0 .0 == rt), "{:?}", &s.responses[..31]);
+    assert_eq!(s.responses[30].0 .0, rt + 50_000_000);
+    // The watch brought namespaces only (the built-in four and ours),
+    // never the node.
+    assert!(s.watch.iter().any(|w| w.1 == "kube-system") && s.watch.iter().any(|w| w.1 == "ns-39"));
+    assert!(!s.watch.iter().any(|w| w.1 == "n1"));
+    assert_eq!(s.timers, vec![(SimTime(5_000_000_000), 7)]);
+    assert_eq!(probe_run(40, "").1.trace_hash, hash, "same scenario, same hash");
+}
+
+#[test]
+fn a_crashed_controller_loses_its_writes_and_relists() {
+    // The fault arms at 1 s; the reconcile of the 5 s timer sends three of
+    // its six writes, and the process dies trying the fourth (Sieve's
+    // "intermediate state"). It is back 10 s later, lists (one round
+    // trip), starts on the list, and gets an Added event per namespace.
+    let (seen, res) =
+        probe_run(5, "timeline:\n  - at: 1s\n    crashController: {name: probe, afterWrites: 3, restartAfter: 10s}\n");
+    let s = seen.borrow();
+    let names: Vec<&str> = res.sim.store.namespaces.keys().map(|k| &**k).filter(|n| n.starts_with("late-")).collect();
+    assert_eq!(names, vec!["late-0", "late-1", "late-2"], "three writes landed, three never left");
+    assert_eq!(s.timers, vec![(SimTime(5_000_000_000), 7)]);
+    // The responses to the three landed writes reached a dead process.
+    assert_eq!(s.responses.len(), 5, "only the first life's start-up creates were answered");
+    assert_eq!(s.starts.len(), 2, "started, then restarted");
+    let (t, listed) = s.starts[1];
+    assert_eq!(t, SimTime(15_010_000_000), "10 s back-off, then a list round trip");
+    assert_eq!(listed, 4 + 4 + 3, "the built-in namespaces, its four distinct start-up ones, three late ones");
+    let added_after = s.watch.iter().filter(|w| w.0 == t).count();
+    assert_eq!(added_after, listed, "an Added event per listed object");
+    // A plain crash drops the pending timer of the life it ends.
+    let (seen, _) = probe_run(5, "timeline:\n  - at: 1s\n    crashController: probe\n");
+    assert!(seen.borrow().timers.is_empty());
+    // Naming a controller that does not run is a timeline error.
+    let scn = scenario::load_str(
+        "name: x\nseed: 1\nduration: 1m\ncluster:\n  nodes: [{name: n1}]\ntimeline:\n  - at: 1s\n    crashController: nobody\n",
+        "x.yaml",
+        Path::new("."),
+    )
+    .unwrap();
+    let res = runner::run(&scn, RunOptions::default());
+    assert!(
+        res.sim.user_errors.iter().any(|e| e.message.contains("\"nobody\" is not running")),
+        "{:?}",
+        res.sim.user_errors
+    );
+}
+
+#[test]
+fn a_sometimes_property_never_seen_fails_the_check() {
+    let check = example_check("my-replicaset")
+        .cases(4)
+        .property(|| Property::sometimes("a node is deleted", |sim| sim.store.nodes.len() < 3));
+    let f = check.run().expect_err("never reached");
+    assert_eq!(f.property, "a node is deleted");
+    assert!(f.message.contains("never seen true in 4 cases"), "{}", f);
+}
