@@ -31,6 +31,8 @@
 //! reconcile: the instance dies when it tries to send its (K+1)-th request
 //! from the fault's instant on (Sieve's "intermediate state").
 
+#![warn(missing_docs)]
+
 use crate::config::Config;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::Pod;
@@ -97,11 +99,15 @@ pub enum Role {
 /// A registered component.
 #[derive(Clone)]
 pub struct Registration {
+    /// The name scenarios select it by.
     pub name: String,
+    /// Controller or scheduler.
     pub role: Role,
+    /// Makes an instance.
     pub factory: Factory,
     /// Its client's rate limits.
     pub qps: u32,
+    /// Its client's burst.
     pub burst: u32,
     /// Whether `*` in `cluster.controllers` turns it on.
     pub on_by_default: bool,
@@ -123,11 +129,17 @@ pub const BUILTIN_CONTROLLERS: &[(Builtin, &str, &str)] = &[
 /// A built-in controller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Builtin {
+    /// `replicaset-controller`.
     ReplicaSet,
+    /// `replicationcontroller-controller` (the replication manager).
     ReplicationController,
+    /// `garbage-collector-controller`.
     GarbageCollector,
+    /// `pod-garbage-collector-controller`.
     PodGc,
+    /// `node-lifecycle-controller`.
     NodeLifecycle,
+    /// `taint-eviction-controller`.
     TaintEviction,
 }
 
@@ -142,12 +154,15 @@ impl Default for Builtins {
 }
 
 impl Builtins {
+    /// No built-in controller.
     pub fn none() -> Self {
         Builtins(0)
     }
+    /// Whether `b` runs.
     pub fn enabled(self, b: Builtin) -> bool {
         self.0 & (1 << b as u8) != 0
     }
+    /// Switches `b` on or off.
     pub fn set(&mut self, b: Builtin, on: bool) {
         if on {
             self.0 |= 1 << b as u8;
@@ -166,6 +181,7 @@ pub struct Registry {
 /// What a scenario's `cluster.controllers` and `cluster.schedulers` select.
 #[derive(Clone, Default)]
 pub struct Selection {
+    /// The built-in controllers that run.
     pub builtins: Builtins,
     /// User components, in registry order.
     pub components: Vec<Registration>,
@@ -223,10 +239,12 @@ impl Registry {
         self
     }
 
+    /// A registered component by name.
     pub fn lookup(&self, name: &str) -> Option<&Registration> {
         self.entries.iter().find(|e| e.name == name)
     }
 
+    /// Every registered component, in registration order.
     pub fn entries(&self) -> &[Registration] {
         &self.entries
     }
@@ -359,10 +377,12 @@ impl Cache {
         })
     }
 
+    /// Number of cached objects.
     pub fn len(&self) -> usize {
         self.objects.len()
     }
 
+    /// Whether the cache holds nothing.
     pub fn is_empty(&self) -> bool {
         self.objects.is_empty()
     }
@@ -377,10 +397,12 @@ pub struct Cx<'a, 'b> {
 }
 
 impl Cx<'_, '_> {
+    /// The virtual time of the event being handled.
     pub fn now(&self) -> SimTime {
         self.ctx.now
     }
 
+    /// The cluster's knobs.
     pub fn config(&self) -> &Config {
         self.ctx.cfg
     }

@@ -17,6 +17,39 @@
 //! // The same seed gives the same run.
 //! assert_eq!(run(&scn, RunOptions { seed: Some(42), ..Default::default() }).trace_hash, result.trace_hash);
 //! ```
+//!
+//! Users plug their own controllers in (`component`): a controller watches
+//! kinds through its informer cache and acts only through API requests.
+//! This one labels every pod it sees with the node it landed on:
+//!
+//! ```
+//! use kubesim::component::{Controller, Cx, Registry};
+//! use kubesim::objects::{store::WatchEvent, Kind, Object};
+//! use kubesim::runner::{run, RunOptions};
+//! use std::rc::Rc;
+//!
+//! struct NodeLabeler;
+//! impl Controller for NodeLabeler {
+//!     fn watches(&self) -> Vec<Kind> { vec![Kind::Pod] }
+//!     fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+//!         let Object::Pod(p) = &ev.obj else { return };
+//!         let (Some(node), None) = (p.node_name(), p.meta.labels.get("landed-on")) else { return };
+//!         let mut meta = p.meta.clone();
+//!         Rc::make_mut(&mut meta.labels).insert("landed-on".into(), node.into());
+//!         cx.update(ev.obj.with_meta(meta)); // a Conflict comes back if it moved on
+//!     }
+//! }
+//!
+//! let text = std::fs::read_to_string("scenarios/node-dies-rc-reschedules.yaml").unwrap()
+//!     .replace("cluster:\n", "cluster:\n  controllers: [\"*\", node-labeler]\n");
+//! let scn = kubesim::scenario::load_str(&text, "labeled.yaml", "scenarios".as_ref()).unwrap();
+//! let sel = scn.select(&Registry::new().controller("node-labeler", || NodeLabeler)).unwrap();
+//! let result = run(&scn, RunOptions { selection: Some(&sel), ..Default::default() });
+//! assert!(result.sim.store.pods.values().all(|p| p.meta.labels.get("landed-on").map(|n| &**n) == p.node_name()));
+//! ```
+//!
+//! `check` runs such a scenario under random fault schedules and shrinks
+//! a broken invariant to the smallest schedule that breaks it.
 
 pub mod check;
 pub mod cli;

@@ -14,21 +14,43 @@ use std::fmt;
 pub enum Fault {
     /// The node crashes (its containers die with it); it comes back after
     /// `down_for`, or never.
-    NodeOutage { node: String, down_for: Option<SimDuration> },
+    NodeOutage {
+        /// The node's name.
+        node: String,
+        /// How long it stays down (`None`: for good).
+        down_for: Option<SimDuration>,
+    },
     /// A user component crashes (after `after_writes` more writes, when
     /// given: between the writes of one reconcile) and is restarted after
     /// `restart_after`.
-    ControllerCrash { name: String, after_writes: Option<u32>, restart_after: SimDuration },
+    ControllerCrash {
+        /// The component's registered name.
+        name: String,
+        /// Writes it may still send before it dies (`None`: at once).
+        after_writes: Option<u32>,
+        /// How long until its supervisor restarts it.
+        restart_after: SimDuration,
+    },
     /// A container of the `index`-th pod (in name order) matching
     /// `selector` crashes with exit code 1, hangs, or is OOM-killed.
-    Container { selector: String, index: usize, op: ContainerFault },
+    Container {
+        /// A label selector over pods in `default`.
+        selector: String,
+        /// Which of the matching pods, in name order.
+        index: usize,
+        /// What happens to its first container.
+        op: ContainerFault,
+    },
 }
 
 /// What happens to a container.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContainerFault {
+    /// The process exits with code 1.
     Crash,
+    /// The process stops answering (probes time out).
     Hang,
+    /// The kernel's OOM killer (exit 137, OOMKilled).
     Oom,
 }
 
@@ -45,6 +67,7 @@ impl ContainerFault {
 /// Faults at offsets from the start of the run, in time order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FaultSchedule {
+    /// Each fault with its offset from t = 0.
     pub faults: Vec<(SimDuration, Fault)>,
 }
 
@@ -195,16 +218,20 @@ impl FaultSpace {
         }
     }
 
+    /// At most `n` faults per schedule.
     pub fn max_faults(mut self, n: usize) -> Self {
         self.max_faults = n;
         self
     }
 
+    /// User components that may crash (at once or between writes).
     pub fn controllers(mut self, names: &[&str]) -> Self {
         self.controllers = names.iter().map(|s| s.to_string()).collect();
         self
     }
 
+    /// Pods (by label selector) whose containers may crash, hang or be
+    /// OOM-killed.
     pub fn containers(mut self, selectors: &[&str]) -> Self {
         self.pod_selectors = selectors.iter().map(|s| s.to_string()).collect();
         self

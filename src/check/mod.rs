@@ -35,6 +35,8 @@
 //! }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod faults;
 pub mod invariants;
 
@@ -89,6 +91,7 @@ impl Property {
         Property { name: name.into(), kind: PropKind::Sometimes(Box::new(check)) }
     }
 
+    /// The property's name, as reports print it.
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -101,10 +104,13 @@ pub type PropertyFactory = Rc<dyn Fn() -> Property>;
 /// A property broken by one case.
 #[derive(Clone, Debug)]
 pub struct Failure {
+    /// The property's name.
     pub property: String,
+    /// What it found wrong.
     pub message: String,
     /// When it broke (for an eventually property: its deadline).
     pub at: SimTime,
+    /// The run's seed.
     pub seed: u64,
     /// The shrunk schedule.
     pub schedule: FaultSchedule,
@@ -137,6 +143,7 @@ impl fmt::Display for Failure {
 /// What a passing check saw.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
+    /// Cases run.
     pub cases: u32,
     /// Per sometimes-property: in how many cases it was seen.
     pub sometimes: BTreeMap<String, u32>,
@@ -183,7 +190,7 @@ impl Check {
             properties: Vec::new(),
             space: None,
             cases: 100,
-            seed: 0x6b75_6265_7369_6d,
+            seed: 0x006b_7562_6573_696d,
             audit_watches: true,
         })
     }
@@ -207,6 +214,7 @@ impl Check {
         self
     }
 
+    /// How many cases to draw (default 100).
     pub fn cases(mut self, n: u32) -> Self {
         self.cases = n.max(1);
         self
