@@ -231,3 +231,70 @@ fn a_sometimes_property_never_seen_fails_the_check() {
     assert_eq!(f.property, "a node is deleted");
     assert!(f.message.contains("never seen true in 4 cases"), "{}", f);
 }
+
+/// A scheduler that binds its pods to the node with the fewest of them
+/// (ties: name order).
+struct FewestPods;
+
+impl Controller for FewestPods {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod, Kind::Node]
+    }
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        let Object::Pod(p) = &ev.obj else { return };
+        if &*p.spec.scheduler_name != "fewest-pods" || p.spec.node_name.is_some() || p.meta.deletion_timestamp.is_some()
+        {
+            return;
+        }
+        let mut load: std::collections::BTreeMap<String, usize> =
+            cx.cache().list(Kind::Node).map(|n| (n.meta().name.to_string(), 0)).collect();
+        for q in cx.cache().pods() {
+            if let Some(n) = q.node_name() {
+                *load.entry(n.to_string()).or_default() += 1;
+            }
+        }
+        if let Some((node, _)) = load.into_iter().min_by_key(|(n, c)| (*c, n.clone())) {
+            let p = p.clone();
+            cx.bind(&p, &node);
+        }
+    }
+}
+
+#[test]
+fn an_extra_scheduler_binds_the_pods_that_name_it() {
+    let pod = |name: &str, sched: &str| {
+        format!(
+            "  - apiVersion: v1\n    kind: Pod\n    metadata: {{name: {}}}\n    spec: {{schedulerName: {}, containers: [{{name: c, image: busybox}}]}}\n",
+            name, sched
+        )
+    };
+    let text = format!(
+        "name: two schedulers\nseed: 3\nduration: 1m\ncluster:\n  schedulers: [fewest-pods]\n  nodes: [{{namePrefix: n, count: 3}}]\nobjects:\n{}{}{}{}",
+        pod("a", "fewest-pods"),
+        pod("b", "fewest-pods"),
+        pod("c", "fewest-pods"),
+        pod("d", "nobody")
+    );
+    let reg = Registry::new().scheduler("fewest-pods", || FewestPods);
+    let scn = scenario::load_str(&text, "two.yaml", Path::new(".")).expect("loads");
+    let sel = scn.select(&reg).expect("resolves");
+    let res = runner::run(&scn, RunOptions { selection: Some(&sel), ..Default::default() });
+    let node = |n: &str| {
+        res.sim.store.pods.values().find(|p| &*p.meta.name == n).and_then(|p| p.node_name().map(String::from))
+    };
+    // The three creates reach the scheduler's watch in one instant, before
+    // any of its binds comes back through it: its cache shows every node
+    // empty each time, so all three go to n-1 — what a scheduler without
+    // kube-scheduler's assume cache does.
+    assert_eq!((node("a"), node("b"), node("c")), (Some("n-1".into()), Some("n-1".into()), Some("n-1".into())));
+    // Nobody schedules a pod naming a scheduler that does not run: the
+    // default-scheduler leaves it alone.
+    assert_eq!(node("d"), None);
+    // A scheduler is not a controller, and unknown schedulers are refused.
+    let err = scn.select(&Registry::new()).err().expect("unknown scheduler");
+    assert!(
+        err.to_string().contains("cluster.schedulers[0]") && err.to_string().contains("unknown scheduler"),
+        "{}",
+        err
+    );
+}
