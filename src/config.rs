@@ -4,6 +4,7 @@
 //! (docs/kubernetes-behaviour.md §0 and §8). A scenario overrides any of them under
 //! `cluster.config` by the camelCase name shown in `KNOBS`.
 
+use crate::sim::latency::Latency;
 use crate::sim::SimDuration;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -13,6 +14,10 @@ pub struct Config {
     pub api_latency: SimDuration,
     /// A write reaching informers through a watch.
     pub watch_latency: SimDuration,
+    /// `cluster.config.network`: the distributions the two hops above are
+    /// drawn from (by default fixed at `api_latency` and `watch_latency`,
+    /// which always hold their medians).
+    pub network: NetworkConfig,
 
     // --- kube-scheduler ---
     /// Time of one scheduling cycle (queue pop to assume); §8 "1–10 ms".
@@ -102,7 +107,33 @@ pub struct Config {
     pub score_trees: bool,
 }
 
+/// The links' latency distributions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkConfig {
+    /// A client's request to the apiserver, and its response back (one
+    /// draw per request, for both ways).
+    pub api: Latency,
+    /// The apiserver's write reaching the watchers (one draw per write).
+    pub watch: Latency,
+}
+
+impl NetworkConfig {
+    /// Whether every hop takes a fixed time (the analytic heartbeat model
+    /// needs it).
+    pub fn is_fixed(&self) -> bool {
+        self.api.fixed().is_some() && self.watch.fixed().is_some()
+    }
+}
+
 impl Config {
+    /// Sets the api and watch latency distributions (and the medians the
+    /// rest of the configuration reads).
+    pub fn set_network(&mut self, api: Latency, watch: Latency) {
+        self.api_latency = api.median();
+        self.watch_latency = watch.median();
+        self.network = NetworkConfig { api, watch };
+    }
+
     /// Turns every fast path on or off at once (`fastPaths` in
     /// `cluster.config`): the run must be the same either way.
     pub fn set_fast_paths(&mut self, on: bool) {
@@ -117,6 +148,10 @@ impl Default for Config {
         Config {
             api_latency: SimDuration::from_millis(5),
             watch_latency: SimDuration::from_millis(10),
+            network: NetworkConfig {
+                api: Latency::Fixed(SimDuration::from_millis(5)),
+                watch: Latency::Fixed(SimDuration::from_millis(10)),
+            },
             scheduler_cycle: SimDuration::from_millis(1),
             percentage_of_nodes_to_score: 0,
             pod_initial_backoff: SimDuration::from_secs(1),
@@ -172,12 +207,19 @@ pub enum KnobKind {
     /// A rate or ratio written as a decimal (`0.1`), kept in thousandths.
     Milli,
     Bytes,
+    /// `network`: a mapping of link latencies.
+    Network,
 }
 
 /// Every overridable knob: name in `cluster.config`, its type, what it is.
 pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("apiLatency", KnobKind::Duration, "client request to apiserver (5ms)"),
     ("watchLatency", KnobKind::Duration, "apiserver write to informers (10ms)"),
+    (
+        "network",
+        KnobKind::Network,
+        "{apiLatency: D, watchLatency: D}, each D `5ms` | {fixed: 5ms} | {uniform: [2ms, 8ms]} | {lognormal: {median: 5ms, sigma: 0.5}}",
+    ),
     ("schedulerCycle", KnobKind::Duration, "time of one scheduling cycle (1ms)"),
     ("percentageOfNodesToScore", KnobKind::Count, "0 = adaptive"),
     ("podInitialBackoff", KnobKind::Duration, "scheduler pod back-off start (1s)"),
@@ -228,8 +270,8 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
 pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
     use KnobValue::*;
     match (name, v) {
-        ("apiLatency", Dur(d)) => cfg.api_latency = d,
-        ("watchLatency", Dur(d)) => cfg.watch_latency = d,
+        ("apiLatency", Dur(d)) => cfg.set_network(Latency::Fixed(d), cfg.network.watch),
+        ("watchLatency", Dur(d)) => cfg.set_network(cfg.network.api, Latency::Fixed(d)),
         ("schedulerCycle", Dur(d)) => cfg.scheduler_cycle = d,
         ("percentageOfNodesToScore", Num(n)) => cfg.percentage_of_nodes_to_score = n.min(100) as u32,
         ("podInitialBackoff", Dur(d)) => cfg.pod_initial_backoff = d,

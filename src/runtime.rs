@@ -27,8 +27,11 @@ use crate::controllers::{nodelifecycle, replication, scheduler, tainteviction};
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
+use crate::sim::latency::Latency;
 use crate::sim::trace::{Message, Trace};
-use crate::sim::{EventQueue, SimDuration, SimTime};
+use crate::sim::{rng, EventQueue, SimDuration, SimTime};
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Who sends a request; errors are returned to it.
@@ -90,10 +93,12 @@ impl Client {
 /// compile error.
 #[derive(Debug)]
 pub enum Event {
-    /// A write request reaches the apiserver.
+    /// A write request reaches the apiserver; its response is back at the
+    /// client at `reply_at`.
     Api {
         from: Client,
         op: Box<ApiOp>,
+        reply_at: SimTime,
     },
     /// A failed request's error reaches its client.
     ApiFailed {
@@ -135,6 +140,61 @@ pub enum Event {
     /// The create of the i-th pod of a workload trace reaches the
     /// apiserver (it left the client at the pod's arrival).
     Workload(usize),
+}
+
+/// The network's hops (`cluster.config.network`): each request draws one
+/// latency from its client's own stream (a change in one client's traffic
+/// never shifts another's draws) and uses it both ways; each write's watch
+/// notification draws one from the watch stream. A client's requests reach
+/// the apiserver in the order they left it, and watch notifications in the
+/// order of the writes (etcd's ordered watch), so a draw can delay a hop
+/// but never reorder a link. With fixed latencies (the default) nothing is
+/// drawn.
+pub struct Network {
+    api: Latency,
+    watch: Latency,
+    seed: u64,
+    links: BTreeMap<Client, (ChaCha8Rng, SimTime)>,
+    watch_link: Option<(ChaCha8Rng, SimTime)>,
+}
+
+impl Network {
+    pub fn new(cfg: &Config, seed: u64) -> Network {
+        Network { api: cfg.network.api, watch: cfg.network.watch, seed, links: BTreeMap::new(), watch_link: None }
+    }
+
+    /// A request of `from` leaving at `leave`: when it reaches the
+    /// apiserver, and when its response is back.
+    pub fn request(&mut self, from: Client, leave: SimTime) -> (SimTime, SimTime) {
+        if let Some(d) = self.api.fixed() {
+            return (leave + d, leave + d + d);
+        }
+        let link = match from {
+            Client::Component { id, .. } => Client::Component { id, req: 0 },
+            c => c,
+        };
+        let seed = self.seed;
+        let (rng, last) = self
+            .links
+            .entry(link)
+            .or_insert_with(|| (rng::stream(seed, &format!("network/api/{:?}", link)), SimTime::ZERO));
+        let d = self.api.sample(rng);
+        let arrive = (leave + d).max(*last);
+        *last = arrive;
+        (arrive, arrive + d)
+    }
+
+    /// When a write made now reaches the watchers.
+    pub fn watch_at(&mut self, now: SimTime) -> SimTime {
+        if let Some(d) = self.watch.fixed() {
+            return now + d;
+        }
+        let seed = self.seed;
+        let (rng, last) = self.watch_link.get_or_insert_with(|| (rng::stream(seed, "network/watch"), SimTime::ZERO));
+        let t = (now + self.watch.sample(rng)).max(*last);
+        *last = t;
+        t
+    }
 }
 
 /// A GCRA token bucket: `tat` is the theoretical arrival time. The same
@@ -203,6 +263,7 @@ pub struct Ctx<'a> {
     pub(crate) queue: &'a mut EventQueue<Event>,
     pub(crate) trace: &'a mut Trace,
     pub(crate) throttles: &'a mut Throttles,
+    pub(crate) net: &'a mut Network,
 }
 
 impl<'a> Ctx<'a> {
@@ -218,13 +279,14 @@ impl<'a> Ctx<'a> {
     pub fn send_at(&mut self, t: SimTime, from: Client, op: ApiOp) -> SimTime {
         let t = t.max(self.now);
         let leave = self.throttles.leave(self.cfg, from, Some(&op), t);
-        let lat = self.cfg.api_latency;
-        if leave == self.now {
-            self.queue.push_after(lat, Event::Api { from, op: Box::new(op) });
+        let (arrive, reply_at) = self.net.request(from, leave);
+        let ev = Event::Api { from, op: Box::new(op), reply_at };
+        if arrive == self.now + self.cfg.api_latency {
+            self.queue.push_after(self.cfg.api_latency, ev);
         } else {
-            self.queue.push(leave + lat, Event::Api { from, op: Box::new(op) });
+            self.queue.push(arrive, ev);
         }
-        leave + lat + lat
+        reply_at
     }
 
     /// A request at `t` that writes nothing (a read, an update the
@@ -233,7 +295,7 @@ impl<'a> Ctx<'a> {
     pub fn call_at(&mut self, t: SimTime, from: Client) -> SimTime {
         let t = t.max(self.now);
         let leave = self.throttles.leave(self.cfg, from, None, t);
-        leave + self.cfg.api_latency + self.cfg.api_latency
+        self.net.request(from, leave).1
     }
 
     pub fn at(&mut self, t: SimTime, ev: Event) {

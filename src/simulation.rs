@@ -19,7 +19,7 @@ use crate::objects::pod::Pod;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiErrorCode, ApiOp, Key, Store, WatchEvent, WatchKind};
 use crate::objects::{Kind, Namespace, Object};
-use crate::runtime::{Client, Ctx, Event, Throttles};
+use crate::runtime::{Client, Ctx, Event, Network, Throttles};
 use crate::scenario::action::Action;
 use crate::scenario::workload::WorkloadPod;
 use crate::sim::trace::Trace;
@@ -42,6 +42,7 @@ pub struct Simulation {
     pub store: Store,
     pub trace: Trace,
     throttles: Throttles,
+    net: Network,
     pub scheduler: Scheduler,
     /// kube-controller-manager's shared pod informer, read by the
     /// controllers below.
@@ -72,13 +73,19 @@ macro_rules! ctx {
             queue: &mut $s.queue,
             trace: &mut $s.trace,
             throttles: &mut $s.throttles,
+            net: &mut $s.net,
         }
     };
 }
 
 impl Simulation {
     /// A simulation with nothing in it; call `bootstrap` next.
-    pub fn new(cfg: Config, seed: u64) -> Self {
+    pub fn new(mut cfg: Config, seed: u64) -> Self {
+        // The analytic heartbeat model computes when renewals are seen from
+        // fixed hop times: with drawn latencies the literal model runs.
+        if !cfg.network.is_fixed() {
+            cfg.heartbeat_skipping = false;
+        }
         let mut queue = EventQueue::new();
         // Every fixed delay the components use gets a FIFO lane.
         for lane in [
@@ -93,6 +100,7 @@ impl Simulation {
         ] {
             queue.add_lane(lane);
         }
+        let net = Network::new(&cfg, seed);
         Simulation {
             cfg,
             seed,
@@ -100,6 +108,7 @@ impl Simulation {
             store: Store::new(seed),
             trace: Trace::new(),
             throttles: Throttles::default(),
+            net,
             scheduler: Scheduler::new(seed),
             kcm_pods: PodInformer::default(),
             replication: ReplicationManager::new(),
@@ -156,7 +165,8 @@ impl Simulation {
         for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             let obj =
                 Object::Namespace(Rc::new(Namespace { meta: ObjectMeta { name: ns.into(), ..Default::default() } }));
-            sim.apply_op(Client::User, ApiOp::Create(obj));
+            let now = sim.now();
+            sim.apply_op(Client::User, ApiOp::Create(obj), now);
         }
         if sim.builtins.enabled(Builtin::PodGc) {
             let first_gc = SimTime::ZERO + sim.cfg.pod_gc_period;
@@ -188,7 +198,7 @@ impl Simulation {
         n.status.internal_ip = Kubelet::node_ip(idx);
         n.status.ready.last_heartbeat_time = self.now();
         n.status.ready.last_transition_time = self.now();
-        self.apply_op(Client::User, ApiOp::Create(Object::Node(Rc::new(n))));
+        self.apply_op(Client::User, ApiOp::Create(Object::Node(Rc::new(n))), self.now());
         self.kubelets.push(Kubelet::new(idx, name.clone(), self.now()));
         self.kubelet_index.insert(name.clone(), idx);
         let now = self.now();
@@ -199,7 +209,7 @@ impl Simulation {
 
     /// Creates an object directly in the store now (scenario install).
     pub fn create_now(&mut self, obj: Object) {
-        self.apply_op(Client::User, ApiOp::Create(obj));
+        self.apply_op(Client::User, ApiOp::Create(obj), self.now());
     }
 
     /// Schedules a timeline action.
@@ -244,7 +254,9 @@ impl Simulation {
         self.user_errors.push(UserError { time: self.now(), message });
     }
 
-    fn apply_op(&mut self, from: Client, op: ApiOp) {
+    /// A request reaches the apiserver; its response (or error) is back at
+    /// the client at `reply_at`.
+    fn apply_op(&mut self, from: Client, op: ApiOp, reply_at: SimTime) {
         let now = self.now();
         let keep = matches!(
             (&from, &op),
@@ -260,7 +272,7 @@ impl Simulation {
                 Err(e) => Err(e.clone()),
             };
             let back = Event::ComponentResponse { id, req, result: Box::new(answer) };
-            self.queue.push_after(self.cfg.api_latency, back);
+            self.queue.push(reply_at, back);
         }
         match result {
             Ok(ev) => {
@@ -276,17 +288,21 @@ impl Simulation {
                         _ => None,
                     };
                     if let Some(r) = response {
-                        self.queue.push_after(self.cfg.api_latency, Event::Replication(r));
+                        self.queue.push(reply_at, Event::Replication(r));
                     }
                 }
-                self.queue.push_after(self.cfg.watch_latency, Event::Watch(ev));
+                let seen = self.net.watch_at(now);
+                if seen == now + self.cfg.watch_latency {
+                    self.queue.push_after(self.cfg.watch_latency, Event::Watch(ev));
+                } else {
+                    self.queue.push(seen, Event::Watch(ev));
+                }
             }
             Err(err) => {
                 if from == Client::User {
                     self.user_error(err.kubectl_message());
                 } else if let Some(op) = saved {
-                    let back = now + self.cfg.api_latency;
-                    self.queue.push(back, Event::ApiFailed { to: from, failed: Box::new((op, err)) });
+                    self.queue.push(reply_at, Event::ApiFailed { to: from, failed: Box::new((op, err)) });
                 } else if err.code != ApiErrorCode::NotFound && err.code != ApiErrorCode::Conflict {
                     // Components' other failures are benign races (the
                     // object moved on); they are visible in no trace.
@@ -297,7 +313,7 @@ impl Simulation {
 
     fn dispatch(&mut self, ev: Event) {
         match ev {
-            Event::Api { from, op } => self.apply_op(from, *op),
+            Event::Api { from, op, reply_at } => self.apply_op(from, *op, reply_at),
             Event::ApiFailed { to, failed } => {
                 let op = &failed.0;
                 let mut ctx = ctx!(self);
@@ -371,7 +387,8 @@ impl Simulation {
                 if let Some(next) = self.workload.get(i + 1) {
                     self.queue.push(next.arrival + self.cfg.api_latency, Event::Workload(i + 1));
                 }
-                self.apply_op(Client::User, ApiOp::Create(Object::Pod(Rc::new(pod))));
+                let now = self.now();
+                self.apply_op(Client::User, ApiOp::Create(Object::Pod(Rc::new(pod))), now);
             }
         }
     }
@@ -622,7 +639,9 @@ impl Simulation {
     }
 
     fn send_user(&mut self, op: ApiOp) {
-        self.queue.push_after(self.cfg.api_latency, Event::Api { from: Client::User, op: Box::new(op) });
+        let now = self.now();
+        let (arrive, reply_at) = self.net.request(Client::User, now);
+        self.queue.push(arrive, Event::Api { from: Client::User, op: Box::new(op), reply_at });
     }
 
     fn list_keys(&self, kind: Kind, namespace: &str, sel: &crate::objects::selector::Selector) -> Vec<Key> {

@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod differential;
 mod kubelet_fast_paths;
+mod network;
 mod properties;
 mod replication_races;
 mod scenarios;

@@ -31,6 +31,7 @@ use crate::objects::quantity::parse_quantity;
 use crate::objects::selector::Selector;
 use crate::objects::store::Propagation;
 use crate::objects::{Kind, Object};
+use crate::sim::latency::Latency;
 use crate::sim::{SimDuration, SimTime};
 use crate::simulation::Simulation;
 use action::{Action, ContainerOp, PodTarget};
@@ -335,6 +336,10 @@ impl Loader<'_> {
                 continue;
             };
             let value = match kind {
+                KnobKind::Network => {
+                    self.network(v, &field, cfg);
+                    None
+                }
                 KnobKind::Duration => self.r().duration(v, &field).map(KnobValue::Dur),
                 // Kubernetes' configuration counts are int32.
                 KnobKind::Count => self.r().int32(v, &field).map(|n| KnobValue::Num(n as u64)),
@@ -353,6 +358,106 @@ impl Loader<'_> {
                 config::set_knob(cfg, key, val);
             }
         }
+    }
+
+    /// `cluster.config.network: {apiLatency: L, watchLatency: L}`.
+    fn network(&mut self, node: &Y, field: &str, cfg: &mut Config) {
+        let Some(mut f) = self.r().fields(node, field) else { return };
+        let mut api = cfg.network.api;
+        let mut watch = cfg.network.watch;
+        if let Some(n) = f.get("apiLatency") {
+            api = self.latency(n, &format!("{}.apiLatency", field)).unwrap_or(api);
+        }
+        if let Some(n) = f.get("watchLatency") {
+            watch = self.latency(n, &format!("{}.watchLatency", field)).unwrap_or(watch);
+        }
+        self.r().done(f, Unknown::Error, " in `network` (expected apiLatency, watchLatency)");
+        cfg.set_network(api, watch);
+    }
+
+    /// A link latency: `5ms`, `{fixed: 5ms}`, `{uniform: [2ms, 8ms]}` or
+    /// `{lognormal: {median: 5ms, sigma: 0.5}}`; at most a minute.
+    fn latency(&mut self, n: &Y, field: &str) -> Option<Latency> {
+        let max = SimDuration::from_secs(60);
+        let bounded = |l: &mut Self, d: SimDuration, n: &Y, f: &str| -> Option<SimDuration> {
+            if d > max {
+                l.r().err(n, f, "a link latency is at most 1m");
+                return None;
+            }
+            Some(d)
+        };
+        if n.as_map().is_none() {
+            let d = self.r().duration(n, field)?;
+            return bounded(self, d, n, field).map(Latency::Fixed);
+        }
+        let mut f = self.r().fields(n, field)?;
+        let keys: Vec<String> = f.keys().into_iter().map(String::from).collect();
+        let [kind] = keys.as_slice() else {
+            self.r().err(n, field, "expected one of fixed, uniform, lognormal");
+            return None;
+        };
+        let v = f.get(kind).expect("listed");
+        let vf = format!("{}.{}", field, kind);
+        let out = match kind.as_str() {
+            "fixed" => {
+                let d = self.r().duration(v, &vf)?;
+                bounded(self, d, v, &vf).map(Latency::Fixed)
+            }
+            "uniform" => {
+                let items = self.r().seq(v, &vf);
+                if items.len() != 2 {
+                    self.r().err(v, &vf, "expected [low, high]");
+                    return None;
+                }
+                let lo = self.r().duration(&items[0], &format!("{}[0]", vf))?;
+                let hi = self.r().duration(&items[1], &format!("{}[1]", vf))?;
+                let hi = bounded(self, hi, &items[1], &format!("{}[1]", vf))?;
+                if lo > hi {
+                    self.r().err(v, &vf, "low must not be above high");
+                    return None;
+                }
+                Some(Latency::Uniform(lo, hi))
+            }
+            "lognormal" => {
+                let mut g = self.r().fields(v, &vf)?;
+                let median = match g.get("median") {
+                    Some(m) => {
+                        let d = self.r().duration(m, &format!("{}.median", vf))?;
+                        bounded(self, d, m, &format!("{}.median", vf))
+                    }
+                    None => {
+                        self.r().err(v, &format!("{}.median", vf), "lognormal needs `median`");
+                        None
+                    }
+                };
+                let sigma = match g.get("sigma") {
+                    Some(sn) => match sn.scalar_text().and_then(|t| t.parse::<f64>().ok()) {
+                        Some(x) if (0.0..=4.0).contains(&x) => Some(x),
+                        _ => {
+                            self.r().err(sn, &format!("{}.sigma", vf), "expected a number from 0 to 4");
+                            None
+                        }
+                    },
+                    None => {
+                        self.r().err(v, &format!("{}.sigma", vf), "lognormal needs `sigma`");
+                        None
+                    }
+                };
+                self.r().done(g, Unknown::Error, " in lognormal (expected median, sigma)");
+                Some(Latency::LogNormal { median: median?, sigma: sigma? })
+            }
+            other => {
+                self.r().err(
+                    v,
+                    &vf,
+                    format!("unknown latency distribution `{}` (expected fixed, uniform, lognormal)", other),
+                );
+                None
+            }
+        };
+        f.skip(&[kind.as_str()]);
+        self.r().done(f, Unknown::Error, "");
+        out
     }
 
     fn nodes(&mut self, node: &Y, path: &str, cfg: &Config) -> Vec<Rc<Node>> {

@@ -3,6 +3,7 @@
 //! Nothing here knows about Kubernetes; `crate::simulation` builds the
 //! cluster's event loop on top of these pieces.
 
+pub mod latency;
 pub mod queue;
 pub mod rng;
 pub mod time;
