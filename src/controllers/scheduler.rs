@@ -1551,8 +1551,15 @@ mod tests {
     fn a_toleration_added_to_a_pending_pod_reclassifies_it() {
         let cfg = crate::config::Config::default();
         let (mut queue, mut trace, mut throttles) = Default::default();
-        let mut ctx =
-            Ctx { now: SimTime::ZERO, cfg: &cfg, queue: &mut queue, trace: &mut trace, throttles: &mut throttles };
+        let mut net = crate::runtime::Network::new(&cfg, 1);
+        let mut ctx = Ctx {
+            now: SimTime::ZERO,
+            cfg: &cfg,
+            queue: &mut queue,
+            trace: &mut trace,
+            throttles: &mut throttles,
+            net: &mut net,
+        };
         let mut s = Scheduler::new(1);
         let mut a = crate::testutil::node("a", 8000, 16 << 30);
         a.spec.taints = vec![Taint {
