@@ -43,6 +43,7 @@ use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
+use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
 
@@ -552,6 +553,14 @@ pub(crate) struct Slot {
     pub(crate) crash_now: bool,
     /// Requests sent, over every life.
     pub(crate) sent: u64,
+    /// `staleWatch`: until when new watch events are held back, and by
+    /// how long.
+    pub(crate) stale: Option<(SimTime, SimDuration)>,
+    /// Watch events held back, each with its release time (in order).
+    pub(crate) held: VecDeque<(SimTime, WatchEvent)>,
+    /// `coalesceWatch`: the watch is broken until then; events meanwhile
+    /// are lost, and the informer relists when it reconnects.
+    pub(crate) disconnected_until: Option<SimTime>,
 }
 
 impl Slot {
@@ -573,6 +582,21 @@ impl Slot {
             restart_after: SimDuration::ZERO,
             crash_now: false,
             sent: 0,
+            stale: None,
+            held: VecDeque::new(),
+            disconnected_until: None,
+        }
+    }
+
+    /// Whether a watch event is already reflected in what the informer
+    /// listed: a version at or below the list's revision, or the deletion
+    /// of an object the cache does not hold (deleted before the list).
+    fn already_listed(&self, ev: &WatchEvent) -> bool {
+        match ev.kind {
+            WatchKind::Deleted => {
+                self.cache.objects.get(&(ev.obj.kind_name().to_string(), Key::of(ev.obj.meta()))).is_none()
+            }
+            _ => ev.obj.meta().resource_version <= self.listed_rv,
         }
     }
 
@@ -619,6 +643,9 @@ fn crash(slot: &mut Slot, ctx: &mut Ctx) {
     slot.epoch += 1;
     slot.first_req = slot.next_req;
     slot.cache = Cache::default();
+    slot.held.clear();
+    slot.stale = None;
+    slot.disconnected_until = None;
     ctx.event(
         true,
         "kubesim",
@@ -648,12 +675,143 @@ impl Components {
             if !slot.alive || !slot.watches(kind) {
                 continue;
             }
-            if ev.obj.meta().resource_version <= slot.listed_rv {
+            if slot.disconnected_until.is_some_and(|t| ctx.now < t) {
+                continue; // lost: the relist at reconnection shows its result
+            }
+            let lag = slot.stale.filter(|(until, _)| ctx.now < *until).map(|(_, lag)| lag);
+            if lag.is_some() || !slot.held.is_empty() {
+                // A lagging view: behind what is already held, in order.
+                let at = (ctx.now + lag.unwrap_or(SimDuration::ZERO)).max(slot.held.back().map_or(ctx.now, |h| h.0));
+                slot.held.push_back((at, ev.clone()));
+                ctx.at(at, Event::ComponentWatch { id: slot.id, epoch: slot.epoch, relist: false });
+                continue;
+            }
+            if slot.already_listed(ev) {
                 continue;
             }
             slot.cache.observe(ev);
             with_cx!(slot, ctx, |c, cx| c.on_watch(ev, &mut cx));
         }
+    }
+
+    /// A held-back watch event's time came (`relist: false`), or a broken
+    /// watch reconnects and its informer relists (`relist: true`).
+    pub(crate) fn watch_event(
+        &mut self,
+        id: u32,
+        epoch: u32,
+        relist: bool,
+        store: &crate::objects::store::Store,
+        ctx: &mut Ctx,
+    ) {
+        let Some(slot) = self.slots.get_mut(id as usize) else { return };
+        if slot.epoch != epoch || !slot.alive {
+            return;
+        }
+        if !relist {
+            while slot.held.front().is_some_and(|h| h.0 <= ctx.now) {
+                let (_, ev) = slot.held.pop_front().expect("front");
+                if slot.already_listed(&ev) {
+                    continue;
+                }
+                slot.cache.observe(&ev);
+                with_cx!(&mut *slot, ctx, |c, cx| c.on_watch(&ev, &mut cx));
+                if !slot.alive || slot.epoch != epoch {
+                    return;
+                }
+            }
+            return;
+        }
+        // client-go's reflector after a watch it cannot resume: list, then
+        // `Replace` the store, which tells the handlers the difference —
+        // what changed meanwhile, each object once, in key order; every
+        // state in between is never observed.
+        slot.disconnected_until = None;
+        let mut fresh = Cache::default();
+        for kind in slot.kinds.clone() {
+            for obj in list_kind(store, &kind) {
+                fresh.objects.insert((kind.clone(), Key::of(obj.meta())), obj);
+            }
+        }
+        let mut diff = Vec::new();
+        for (k, obj) in &fresh.objects {
+            match slot.cache.objects.get(k) {
+                None => diff.push((
+                    k.clone(),
+                    WatchEvent {
+                        kind: WatchKind::Added,
+                        obj: obj.clone(),
+                        old: None,
+                        propagation: Propagation::Background,
+                    },
+                )),
+                Some(old) if old.meta().resource_version != obj.meta().resource_version => diff.push((
+                    k.clone(),
+                    WatchEvent {
+                        kind: WatchKind::Modified,
+                        obj: obj.clone(),
+                        old: Some(old.clone()),
+                        propagation: Propagation::Background,
+                    },
+                )),
+                Some(_) => {}
+            }
+        }
+        for (k, old) in &slot.cache.objects {
+            if !fresh.objects.contains_key(k) {
+                diff.push((
+                    k.clone(),
+                    WatchEvent {
+                        kind: WatchKind::Deleted,
+                        obj: old.clone(),
+                        old: Some(old.clone()),
+                        propagation: Propagation::Background,
+                    },
+                ));
+            }
+        }
+        diff.sort_by(|a, b| a.0.cmp(&b.0));
+        slot.listed_rv = store.revision();
+        for (_, ev) in diff {
+            let slot = &mut self.slots[id as usize];
+            if !slot.alive || slot.epoch != epoch {
+                return;
+            }
+            slot.cache.observe(&ev);
+            with_cx!(slot, ctx, |c, cx| c.on_watch(&ev, &mut cx));
+        }
+    }
+
+    /// The faults on a component's view (Sieve's perturbations):
+    /// `stale` holds its watch events back by `lag` for `for_`; otherwise
+    /// its watch breaks for `for_`, and it relists when it reconnects (so
+    /// the changes meanwhile reach it coalesced: one event per object).
+    pub(crate) fn watch_fault(
+        &mut self,
+        name: &str,
+        stale_lag: Option<SimDuration>,
+        for_: SimDuration,
+        ctx: &mut Ctx,
+    ) -> Result<(), String> {
+        let Some(slot) = self.slots.iter_mut().find(|s| s.reg.name == name) else {
+            return Err(format!("error: controller {:?} is not running in this cluster", name));
+        };
+        if !slot.alive {
+            return Ok(());
+        }
+        let until = ctx.now + for_;
+        match stale_lag {
+            Some(lag) => slot.stale = Some((until, lag)),
+            None => {
+                if slot.disconnected_until.is_none() {
+                    // The list at reconnection takes a round trip.
+                    let at = until + ctx.cfg.api_latency + ctx.cfg.api_latency;
+                    slot.disconnected_until = Some(at);
+                    ctx.at(at, Event::ComponentWatch { id: slot.id, epoch: slot.epoch, relist: true });
+                }
+            }
+        }
+        Ok(())
     }
 
     pub(crate) fn timer(&mut self, id: u32, epoch: u32, token: u64, ctx: &mut Ctx) {

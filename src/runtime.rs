@@ -130,6 +130,13 @@ pub enum Event {
         req: u32,
         result: Box<Result<crate::objects::Object, ApiError>>,
     },
+    /// A user component's held-back watch events are due (`relist:
+    /// false`), or its broken watch reconnects and it relists (`true`).
+    ComponentWatch {
+        id: u32,
+        epoch: u32,
+        relist: bool,
+    },
     /// A crashed user component comes back: its list request leaves
     /// (`listed: false`), then its answer arrives (`listed: true`).
     ComponentStart {

@@ -376,6 +376,10 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 self.components.response(id, req, &result, &mut ctx);
             }
+            Event::ComponentWatch { id, epoch, relist } => {
+                let mut ctx = ctx!(self);
+                self.components.watch_event(id, epoch, relist, &self.store, &mut ctx);
+            }
             Event::ComponentStart { id, epoch, listed } => {
                 let mut ctx = ctx!(self);
                 self.components.restart(id, epoch, listed, &self.store, &mut ctx);
@@ -632,6 +636,12 @@ impl Simulation {
             Action::CrashController { name, after_writes, restart_after } => {
                 let mut ctx = ctx!(self);
                 if let Err(e) = self.components.crash_fault(&name, after_writes, restart_after, &mut ctx) {
+                    self.user_error(e);
+                }
+            }
+            Action::PerturbWatch { controller, stale_lag, duration } => {
+                let mut ctx = ctx!(self);
+                if let Err(e) = self.components.watch_fault(&controller, stale_lag, duration, &mut ctx) {
                     self.user_error(e);
                 }
             }

@@ -31,6 +31,25 @@ pub enum Fault {
         /// How long until its supervisor restarts it.
         restart_after: SimDuration,
     },
+    /// A user component's watch lags: its events arrive `lag` late for
+    /// `duration` (Sieve's *stale state*).
+    StaleWatch {
+        /// The component's registered name.
+        name: String,
+        /// How late its events arrive.
+        lag: SimDuration,
+        /// For how long new events are delayed.
+        duration: SimDuration,
+    },
+    /// A user component's watch breaks for `duration`; it relists when it
+    /// reconnects and sees what changed meanwhile coalesced, one event per
+    /// object (Sieve's *unobserved state*).
+    CoalesceWatch {
+        /// The component's registered name.
+        name: String,
+        /// How long the watch is broken.
+        duration: SimDuration,
+    },
     /// A container of the `index`-th pod (in name order) matching
     /// `selector` crashes with exit code 1, hangs, or is OOM-killed.
     Container {
@@ -92,6 +111,12 @@ impl FaultSchedule {
                         restart_after: *restart_after,
                     },
                 )),
+                Fault::StaleWatch { name, lag, duration } => out.push((
+                    t,
+                    Action::PerturbWatch { controller: name.clone(), stale_lag: Some(*lag), duration: *duration },
+                )),
+                Fault::CoalesceWatch { name, duration } => out
+                    .push((t, Action::PerturbWatch { controller: name.clone(), stale_lag: None, duration: *duration })),
                 Fault::Container { selector, index, op } => {
                     let target = PodTarget {
                         namespace: "default".into(),
@@ -116,7 +141,16 @@ impl FaultSchedule {
     /// When the last fault (or the end of the last outage) happens: from
     /// then on the cluster is left alone.
     pub fn quiet_from(&self) -> SimTime {
-        self.actions().last().map(|(t, _)| *t).unwrap_or(SimTime::ZERO)
+        let end = |at: SimDuration, f: &Fault| -> SimDuration {
+            match f {
+                Fault::NodeOutage { down_for, .. } => at + down_for.unwrap_or(SimDuration::ZERO),
+                Fault::ControllerCrash { restart_after, .. } => at + *restart_after,
+                Fault::StaleWatch { lag, duration, .. } => at + *duration + *lag,
+                Fault::CoalesceWatch { duration, .. } => at + *duration,
+                Fault::Container { .. } => at,
+            }
+        };
+        SimTime(self.faults.iter().map(|(at, f)| end(*at, f).0).max().unwrap_or(0))
     }
 
     /// The schedule as scenario timeline entries (YAML list items).
@@ -137,6 +171,13 @@ impl FaultSchedule {
                     }
                     s.push_str(&format!("\n    restartAfter: {}", restart_after));
                     out.push(s);
+                }
+                Fault::StaleWatch { name, lag, duration } => out.push(format!(
+                    "- at: {}\n  staleWatch:\n    controller: {}\n    lag: {}\n    for: {}",
+                    at, name, lag, duration
+                )),
+                Fault::CoalesceWatch { name, duration } => {
+                    out.push(format!("- at: {}\n  coalesceWatch:\n    controller: {}\n    for: {}", at, name, duration))
                 }
                 Fault::Container { selector, index, op } => out.push(format!(
                     "- at: {}\n  {}:\n    selector: {}\n    index: {}",
@@ -178,6 +219,12 @@ impl fmt::Display for FaultSchedule {
                 }
                 Fault::ControllerCrash { name, after_writes: None, restart_after } => {
                     write!(f, "controller {} crashes, back after {}", name, restart_after)?
+                }
+                Fault::StaleWatch { name, lag, duration } => {
+                    write!(f, "controller {}'s watch {} late for {}", name, lag, duration)?
+                }
+                Fault::CoalesceWatch { name, duration } => {
+                    write!(f, "controller {}'s watch broken for {}, then relisted", name, duration)?
                 }
                 Fault::Container { selector, index, op } => {
                     write!(f, "{} in pod #{} of {}", op.verb(), index, selector)?
@@ -224,7 +271,8 @@ impl FaultSpace {
         self
     }
 
-    /// User components that may crash (at once or between writes).
+    /// User components that may crash (at once or between writes) or see
+    /// a stale or coalesced watch.
     pub fn controllers(mut self, names: &[&str]) -> Self {
         self.controllers = names.iter().map(|s| s.to_string()).collect();
         self
@@ -263,6 +311,25 @@ impl FaultSpace {
                         name: names[i].clone(),
                         after_writes: k,
                         restart_after: SimDuration::from_secs(r),
+                    })
+                    .boxed(),
+            );
+            let names = self.controllers.clone();
+            kinds.push(
+                (0..names.len(), 1u64..=60, 1u64..=120)
+                    .prop_map(move |(i, lag, d)| Fault::StaleWatch {
+                        name: names[i].clone(),
+                        lag: SimDuration::from_secs(lag),
+                        duration: SimDuration::from_secs(d),
+                    })
+                    .boxed(),
+            );
+            let names = self.controllers.clone();
+            kinds.push(
+                (0..names.len(), 1u64..=120)
+                    .prop_map(move |(i, d)| Fault::CoalesceWatch {
+                        name: names[i].clone(),
+                        duration: SimDuration::from_secs(d),
                     })
                     .boxed(),
             );

@@ -89,4 +89,13 @@ pub enum Action {
         after_writes: Option<u32>,
         restart_after: crate::sim::SimDuration,
     },
+    /// A user component's view goes wrong for `duration`: with
+    /// `stale_lag`, its watch events arrive that much late (a lagging
+    /// apiserver); without, its watch breaks and it relists after, seeing
+    /// what changed meanwhile coalesced (one event per object).
+    PerturbWatch {
+        controller: String,
+        stale_lag: Option<crate::sim::SimDuration>,
+        duration: crate::sim::SimDuration,
+    },
 }

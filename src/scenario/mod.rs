@@ -831,6 +831,7 @@ impl Loader<'_> {
                 self.container_entry(&verb, v, &vp)?
             }
             "crashController" => self.crash_controller(v, &vp)?,
+            "staleWatch" | "coalesceWatch" => self.perturb_watch(&verb, v, &vp)?,
             "partitionNode" | "healNode" | "traffic" => {
                 self.r().err(v, &vp, format!("timeline verb `{}` is not simulated yet", verb));
                 return None;
@@ -840,7 +841,7 @@ impl Loader<'_> {
                     v,
                     &vp,
                     format!(
-                        "unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, addNode, exec, hangContainer, crashContainer, oomContainer, killContainer, crashController)",
+                        "unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, addNode, exec, hangContainer, crashContainer, oomContainer, killContainer, crashController, staleWatch, coalesceWatch)",
                         other
                     ),
                 );
@@ -889,6 +890,34 @@ impl Loader<'_> {
         };
         self.r().done(f, Unknown::Error, " in crashController (expected name, afterWrites, restartAfter)");
         Some(Action::CrashController { name: name?, after_writes, restart_after })
+    }
+
+    /// `staleWatch: {controller: C, lag: D, for: D}` and
+    /// `coalesceWatch: {controller: C, for: D}`.
+    fn perturb_watch(&mut self, verb: &str, v: &Y, vp: &str) -> Option<Action> {
+        let mut f = self.r().fields(v, vp)?;
+        let need = |l: &mut Self, f: &mut Fields, key: &str| -> Option<SimDuration> {
+            match f.get(key) {
+                Some(n) => l.horizon(n, &format!("{}.{}", vp, key)).map(|t| SimDuration(t.0)),
+                None => {
+                    l.r().err(v, &format!("{}.{}", vp, key), format!("{} needs `{}`", verb, key));
+                    None
+                }
+            }
+        };
+        let controller = match f.get("controller") {
+            Some(n) => self.r().str(n, &format!("{}.controller", vp)),
+            None => {
+                self.r().err(v, &format!("{}.controller", vp), format!("{} needs `controller`", verb));
+                None
+            }
+        };
+        let duration = need(self, &mut f, "for");
+        let stale_lag = if verb == "staleWatch" { Some(need(self, &mut f, "lag")?) } else { None };
+        let expected =
+            if verb == "staleWatch" { " (expected controller, lag, for)" } else { " (expected controller, for)" };
+        self.r().done(f, Unknown::Error, &format!(" in {}{}", verb, expected));
+        Some(Action::PerturbWatch { controller: controller?, stale_lag, duration: duration? })
     }
 
     /// `exec`, `hangContainer`, `crashContainer`, `oomContainer`,
