@@ -67,3 +67,20 @@ pub mod sim;
 pub mod simulation;
 #[cfg(test)]
 mod testutil;
+
+/// What a user of the library needs most, in one import:
+/// `use kubesim::prelude::*;`.
+pub mod prelude {
+    pub use crate::check::{invariants, Check, Fault, FaultSchedule, FaultSpace, Property};
+    pub use crate::component::{Cache, Controller, Cx, Registry, RequestId};
+    pub use crate::objects::meta::{ObjectMeta, OwnerReference};
+    pub use crate::objects::pod::{Pod, PodPhase};
+    pub use crate::objects::replicaset::ReplicaSet;
+    pub use crate::objects::selector::Selector;
+    pub use crate::objects::store::{ApiError, ApiErrorCode, ApiOp, Key, WatchEvent, WatchKind};
+    pub use crate::objects::{Kind, Object};
+    pub use crate::runner::{run, RunOptions, RunResult};
+    pub use crate::scenario::{load, load_str, Scenario};
+    pub use crate::sim::{SimDuration, SimTime};
+    pub use crate::simulation::{Simulation, SimulationBuilder};
+}

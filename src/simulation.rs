@@ -78,7 +78,78 @@ macro_rules! ctx {
     };
 }
 
+/// Builds a simulation from a scenario: its seed (or the scenario's), the
+/// components a registry offers (what `cluster.controllers` and
+/// `cluster.schedulers` may name), and extra components the scenario does
+/// not name (a test's own observers).
+///
+/// ```
+/// use kubesim::prelude::*;
+///
+/// let scn = kubesim::scenario::load("scenarios/node-dies-rc-reschedules.yaml".as_ref()).unwrap();
+/// let mut sim = Simulation::builder(&scn).seed(3).build().unwrap();
+/// sim.run_until(SimTime::from_secs(60));
+/// assert_eq!(sim.store.pods.len(), 3);
+/// while sim.step(SimTime::from_secs(600)) {
+///     sim.check_invariants().unwrap(); // after every event
+/// }
+/// println!("{}", sim.trace.hash_hex());
+/// ```
+pub struct SimulationBuilder<'a> {
+    scenario: &'a crate::scenario::Scenario,
+    seed: Option<u64>,
+    registry: crate::component::Registry,
+    extra: Vec<Registration>,
+}
+
+impl<'a> SimulationBuilder<'a> {
+    /// The run's seed (default: the scenario's, else 1).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// The components the scenario may name.
+    pub fn registry(mut self, registry: crate::component::Registry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// Runs `make`'s controller as well, named `name`, whatever the
+    /// scenario selects.
+    pub fn component<C: crate::component::Controller + 'static>(
+        mut self,
+        name: &str,
+        make: impl Fn() -> C + 'static,
+    ) -> Self {
+        let factory: crate::component::Factory =
+            Rc::new(move || Box::new(make()) as Box<dyn crate::component::Controller>);
+        self.extra.push(Registration {
+            name: name.into(),
+            role: crate::component::Role::Controller,
+            factory,
+            qps: 20,
+            burst: 30,
+            on_by_default: true,
+        });
+        self
+    }
+
+    /// The simulation at t = 0, or the scenario's unknown component names.
+    pub fn build(self) -> Result<Simulation, crate::scenario::error::LoadErrors> {
+        let mut sel = self.scenario.select(&self.registry)?;
+        sel.components.extend(self.extra);
+        let seed = self.seed.or(self.scenario.seed).unwrap_or(1);
+        Ok(self.scenario.build_selected(seed, &sel, |_| {}))
+    }
+}
+
 impl Simulation {
+    /// A builder of the simulation of `scenario`.
+    pub fn builder(scenario: &crate::scenario::Scenario) -> SimulationBuilder<'_> {
+        SimulationBuilder { scenario, seed: None, registry: crate::component::Registry::new(), extra: Vec::new() }
+    }
+
     /// A simulation with nothing in it; call `bootstrap` next.
     pub fn new(mut cfg: Config, seed: u64) -> Self {
         // The analytic heartbeat model computes when renewals are seen from

@@ -22,6 +22,11 @@ impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
     pub const MAX: SimTime = SimTime(u64::MAX);
 
+    /// `secs` seconds after the start of the run.
+    pub const fn from_secs(secs: u64) -> SimTime {
+        SimTime(secs * 1_000_000_000)
+    }
+
     pub fn as_secs(self) -> u64 {
         self.0 / NANOS_PER_SEC
     }
