@@ -275,7 +275,6 @@ impl Check {
         match outcome {
             Ok(()) => {
                 let mut r = report.into_inner();
-                r.cases = self.cases;
                 for p in &self.properties {
                     let p = p();
                     if let PropKind::Sometimes(_) = p.kind {
