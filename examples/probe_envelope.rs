@@ -19,7 +19,7 @@ fn main() {
     }
     sim.run_until(end);
     let wall = t0.elapsed().as_secs_f64();
-    let s = &sim.store.stats;
+    let s = &sim.observers.stats;
     println!(
         "nodes {} pods {}: wall {:.3} s, {} events ({:.2} M events/s), {} trace records, peak RSS {:.0} MB; running {} pending {}, trace-hash {}",
         nodes,

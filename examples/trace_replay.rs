@@ -13,7 +13,7 @@ fn main() {
     let (mut sim, end) = trace_replay_cluster(nodes, pods, 42);
     sim.run_until(end);
     let wall = t0.elapsed().as_secs_f64();
-    let s = &sim.store.stats;
+    let s = &sim.observers.stats;
     println!(
         "nodes {} pods {}: virtual {:.0} s, wall {:.3} s, {} events ({:.2} M events/s), {} trace records, peak RSS {:.0} MB; succeeded {} (PodGC keeps 12,500), scheduling attempts {}, trace-hash {}",
         nodes,

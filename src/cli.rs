@@ -287,7 +287,7 @@ fn cmd_run(
         None => None,
     };
     let mut ts: Vec<u8> = Vec::new();
-    let mut sampler = |t: SimTime, s: &crate::objects::store::ClusterStats| {
+    let mut sampler = |t: SimTime, s: &crate::report::observe::ClusterStats| {
         let _ = report_csv::timeseries_row(&mut ts, t, s);
     };
     let opts = RunOptions {
@@ -311,12 +311,12 @@ fn cmd_run(
         std::fs::write(&p, data).map_err(|e| io_fail(&p, e))?;
         let p = dir.join("pods.csv");
         let mut f = std::io::BufWriter::new(std::fs::File::create(&p).map_err(|e| io_fail(&p, e))?);
-        report_csv::write_pods(&mut f, res.sim.store.pod_times()).map_err(|e| io_fail(&p, e))?;
+        report_csv::write_pods(&mut f, res.sim.observers.pod_times()).map_err(|e| io_fail(&p, e))?;
     }
     let sim = &res.sim;
     if !quiet {
         let _ = write!(out, "{}", timeline::render_events(sim.trace.events(), &sim.user_errors));
-        let s = &sim.store.stats;
+        let s = &sim.observers.stats;
         let ready = sim.store.nodes.values().filter(|n| n.is_ready()).count();
         let terminating = sim.store.pods.values().filter(|p| p.meta.deletion_timestamp.is_some()).count();
         let _ = writeln!(

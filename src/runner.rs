@@ -2,7 +2,7 @@
 //! report samples), evaluate, and finish at the horizon.
 
 use crate::component::Selection;
-use crate::objects::store::ClusterStats;
+use crate::report::observe::ClusterStats;
 use crate::scenario::expect::Verdict;
 use crate::scenario::Scenario;
 use crate::sim::{SimDuration, SimTime};
@@ -66,7 +66,7 @@ pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
     let mut sim = scn.build_selected(seed, sel, |sim| {
         sim.trace.keep_events(opts.keep_events);
         if opts.pod_times {
-            sim.store.record_pod_times();
+            sim.observers.record_pod_times();
         }
         if let Some(w) = jsonl {
             sim.trace.set_jsonl(w);
@@ -92,7 +92,7 @@ pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
         }
         if next_sample == Some(cp) {
             let (interval, f) = sample.as_mut().expect("sampling");
-            f(cp, &sim.store.stats);
+            f(cp, &sim.observers.stats);
             next_sample = Some(cp + *interval);
         }
         if cp >= until {

@@ -41,6 +41,8 @@ pub struct Simulation {
     queue: EventQueue<Event>,
     pub store: Store,
     pub trace: Trace,
+    /// The reports' observers of every write (cluster totals, pod times).
+    pub observers: crate::report::observe::Observers,
     throttles: Throttles,
     net: Network,
     pub scheduler: Scheduler,
@@ -178,6 +180,7 @@ impl Simulation {
             queue,
             store: Store::new(seed),
             trace: Trace::new(),
+            observers: Default::default(),
             throttles: Throttles::default(),
             net,
             scheduler: Scheduler::new(seed),
@@ -347,6 +350,7 @@ impl Simulation {
         }
         match result {
             Ok(ev) => {
+                self.observers.on_write(now, &ev);
                 if let Client::Replication(_) = from {
                     // The response travels back to the controller: the
                     // created pod, or the replica set its status update made.

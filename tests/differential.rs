@@ -35,7 +35,7 @@ pub fn check_case(n: u64) -> Result<(), String> {
     let fast = load(&fast_text, n);
     let literal = load(&literal_text, n);
     let mut samples = 0u64;
-    let mut sampler = |_t: kubesim::sim::SimTime, _s: &kubesim::objects::store::ClusterStats| samples += 1;
+    let mut sampler = |_t: kubesim::sim::SimTime, _s: &kubesim::report::observe::ClusterStats| samples += 1;
     let observed = run(
         &fast,
         RunOptions {

@@ -18,9 +18,8 @@ use super::apivalidation;
 use super::digest::DigestCache;
 use super::meta::{ObjectMeta, OwnerReference};
 use super::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE};
-use super::pod::{CondStatus, Condition, Pod, PodPhase, PodSpec, PodStatus, Taint, TaintEffect, Toleration};
+use super::pod::{CondStatus, Condition, Pod, PodSpec, PodStatus, Taint, TaintEffect, Toleration};
 use super::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
-use super::resources::Resources;
 use super::text::{empty, lit};
 use super::{Kind, Namespace, Object, Unstructured};
 use crate::sim::rng;
@@ -275,34 +274,6 @@ pub enum PodConditionType {
     Ready,
 }
 
-/// Cluster-wide counters kept up to date on every write, so sampling the
-/// cluster for reports costs nothing per pod.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ClusterStats {
-    pub pods_pending: u64,
-    pub pods_running: u64,
-    pub pods_succeeded: u64,
-    pub pods_failed: u64,
-    pub pods_unknown: u64,
-    /// Requests of pods bound to a node and not terminal.
-    pub requested: Resources,
-    pub allocatable: Resources,
-}
-
-/// Per-pod lifecycle times, for `pods.csv`.
-#[derive(Clone, Debug)]
-pub struct PodTimes {
-    pub name: Rc<str>,
-    pub namespace: Rc<str>,
-    pub node: Option<Rc<str>>,
-    pub created: SimTime,
-    pub scheduled: Option<SimTime>,
-    pub started: Option<SimTime>,
-    pub finished: Option<SimTime>,
-    pub deleted: Option<SimTime>,
-    pub phase: PodPhase,
-}
-
 pub struct Store {
     revision: u64,
     next_uid: u64,
@@ -312,8 +283,6 @@ pub struct Store {
     pub pods: Map<Key, Rc<Pod>>,
     pub replicasets: Map<(ReplicaKind, Key), Rc<ReplicaSet>>,
     pub others: Map<(String, Key), Rc<Unstructured>>,
-    pub stats: ClusterStats,
-    pod_times: Option<Map<u64, PodTimes>>,
     /// The part digests of live objects, for the trace hash.
     digests: DigestCache,
     /// Label and annotation maps already validated (shared ones repeat).
@@ -340,8 +309,6 @@ impl Store {
             pods: Map::default(),
             replicasets: Map::default(),
             others: Map::default(),
-            stats: ClusterStats::default(),
-            pod_times: None,
             digests: DigestCache::default(),
             valid_maps: Default::default(),
             admitted_specs: FxHashMap::default(),
@@ -350,16 +317,6 @@ impl Store {
 
     pub fn revision(&self) -> u64 {
         self.revision
-    }
-
-    /// Starts recording per-pod lifecycle times (for `pods.csv`).
-    pub fn record_pod_times(&mut self) {
-        self.pod_times.get_or_insert_with(Map::default);
-    }
-
-    /// Per-pod lifecycle times in creation order.
-    pub fn pod_times(&self) -> impl Iterator<Item = &PodTimes> {
-        self.pod_times.iter().flat_map(|m| m.values())
     }
 
     pub fn pod(&self, key: &Key) -> Option<&Rc<Pod>> {
@@ -482,88 +439,9 @@ impl Store {
             WatchKind::Modified => Verb::Update,
             WatchKind::Deleted => Verb::Delete,
         };
-        if let Object::Pod(p) = obj {
-            self.account_pod(ev.old.as_ref(), Some(p).filter(|_| ev.kind != WatchKind::Deleted), now);
-        }
-        if let Object::Node(n) = obj {
-            let old = match &ev.old {
-                Some(Object::Node(o)) => Some(o.status.allocatable),
-                _ => None,
-            };
-            if let Some(a) = old {
-                self.stats.allocatable -= a;
-            }
-            if ev.kind != WatchKind::Deleted {
-                self.stats.allocatable += n.status.allocatable;
-            }
-        }
         let state = self.digests.digest(obj, ev.old.as_ref(), ev.kind == WatchKind::Deleted);
         trace.write(now, self.revision, verb, obj.kind_name(), &meta.namespace, &meta.name, state, &obj.summary());
         Ok(ev)
-    }
-
-    fn account_pod(&mut self, old: Option<&Object>, new: Option<&Rc<Pod>>, now: SimTime) {
-        fn contrib(s: &mut ClusterStats, p: &Pod, sign: bool) {
-            let counter = match p.status.phase {
-                PodPhase::Pending => &mut s.pods_pending,
-                PodPhase::Running => &mut s.pods_running,
-                PodPhase::Succeeded => &mut s.pods_succeeded,
-                PodPhase::Failed => &mut s.pods_failed,
-                PodPhase::Unknown => &mut s.pods_unknown,
-            };
-            if sign {
-                *counter += 1;
-            } else {
-                *counter -= 1;
-            }
-            if p.spec.node_name.is_some() && !p.status.phase.is_terminal() {
-                let r = p.spec.requests();
-                if sign {
-                    s.requested += r;
-                } else {
-                    s.requested -= r;
-                }
-            }
-        }
-        if let Some(Object::Pod(o)) = old {
-            contrib(&mut self.stats, o, false);
-        }
-        if let Some(n) = new {
-            contrib(&mut self.stats, n, true);
-        }
-        if let Some(times) = self.pod_times.as_mut() {
-            let (uid, p) = match (new, old) {
-                (Some(n), _) => (n.meta.uid, n.as_ref()),
-                (None, Some(Object::Pod(o))) => (o.meta.uid, o.as_ref()),
-                _ => return,
-            };
-            let e = times.entry(uid).or_insert_with(|| PodTimes {
-                name: p.meta.name.clone(),
-                namespace: p.meta.namespace.clone(),
-                node: None,
-                created: p.meta.creation_timestamp,
-                scheduled: None,
-                started: None,
-                finished: None,
-                deleted: None,
-                phase: p.status.phase,
-            });
-            if new.is_none() {
-                e.deleted = Some(now);
-                return;
-            }
-            e.phase = p.status.phase;
-            if e.scheduled.is_none() && p.spec.node_name.is_some() {
-                e.scheduled = Some(now);
-                e.node = p.spec.node_name.clone();
-            }
-            if e.started.is_none() && p.status.phase == PodPhase::Running {
-                e.started = Some(now);
-            }
-            if e.finished.is_none() && p.status.phase.is_terminal() {
-                e.finished = Some(now);
-            }
-        }
     }
 
     fn generate_name(&mut self, prefix: &str) -> String {
@@ -1012,7 +890,7 @@ pub fn controller_ref_to(rs: &ReplicaSet) -> OwnerReference {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::objects::pod::PodSpec;
+    use crate::objects::pod::{PodPhase, PodSpec};
     use crate::sim::SimDuration;
 
     fn pod(name: &str) -> Object {
@@ -1138,6 +1016,6 @@ mod tests {
         let back = PodStatus { phase: PodPhase::Running, ..Default::default() };
         let err = s.apply(secs(3), ApiOp::PodStatus { key, uid: u, status: Rc::new(back) }, &mut t).unwrap_err();
         assert_eq!(err.code, ApiErrorCode::Invalid);
-        assert_eq!(s.stats.pods_succeeded, 1);
+        assert_eq!(s.pod(&Key::new("default", "p")).unwrap().status.phase, PodPhase::Succeeded);
     }
 }

@@ -2,7 +2,7 @@
 //! interval) and `pods.csv` (one row per pod). Columns are fixed; times are
 //! seconds printed from integers, so files are byte-identical across runs.
 
-use crate::objects::store::{ClusterStats, PodTimes};
+use crate::report::observe::{ClusterStats, PodTimes};
 use crate::sim::SimTime;
 use std::io::Write;
 

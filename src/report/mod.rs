@@ -4,6 +4,7 @@ pub mod csv;
 pub mod describe;
 pub mod kubectl;
 pub mod manifest;
+pub mod observe;
 pub mod table;
 pub mod timeline;
 pub mod yaml_out;
