@@ -13,6 +13,7 @@ pub mod pod;
 pub mod probe;
 pub mod quantity;
 pub mod replicaset;
+pub mod resource;
 pub mod resources;
 pub mod selector;
 pub mod store;
