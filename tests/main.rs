@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod custom_resources;
 mod differential;
 mod kubelet_fast_paths;
 mod network;

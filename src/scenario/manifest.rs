@@ -27,6 +27,7 @@ use crate::objects::pod::{
 };
 use crate::objects::probe::{ContainerProbes, Handler, PortRef, Probe, ProbeKind};
 use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
+use crate::objects::resource::{ResourceType, ResourceTypes};
 use crate::objects::resources::Resources;
 use crate::objects::selector::{Op, Requirement, Selector};
 use crate::objects::validation;
@@ -35,54 +36,21 @@ use crate::sim::SimTime;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// Kinds real clusters serve that are stored but not simulated yet.
-const NOT_SIMULATED: &[&str] = &[
-    "Service",
-    "Endpoints",
-    "EndpointSlice",
-    "ConfigMap",
-    "Secret",
-    "ServiceAccount",
-    "Deployment",
-    "DaemonSet",
-    "StatefulSet",
-    "Job",
-    "CronJob",
-    "Ingress",
-    "IngressClass",
-    "NetworkPolicy",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "StorageClass",
-    "PodDisruptionBudget",
-    "HorizontalPodAutoscaler",
-    "LimitRange",
-    "ResourceQuota",
-    "Role",
-    "RoleBinding",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "PriorityClass",
-    "Lease",
-    "CustomResourceDefinition",
-    "PodTemplate",
-    "RuntimeClass",
-];
-
-const CLUSTER_SCOPED: &[&str] = &[
-    "PersistentVolume",
-    "StorageClass",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "PriorityClass",
-    "IngressClass",
-    "CustomResourceDefinition",
-    "RuntimeClass",
-];
+/// A kind kubesim stores without simulating: a built-in one in any of its
+/// API versions (older manifests name retired versions), or a custom one
+/// in a version its CRD serves.
+fn stored_only<'t>(types: &'t ResourceTypes, api_version: &str, kind: &str) -> Option<&'t ResourceType> {
+    let t = types.for_kind(api_version, kind).or_else(|| {
+        types.by_kind(kind).filter(|t| ResourceTypes::default().by_kind(&t.kind).is_some_and(|b| b.group == t.group))
+    })?;
+    (!t.simulated).then_some(t)
+}
 
 /// Decodes one manifest document. `path` is its field path in the scenario
-/// (e.g. `objects[2]`) or empty for a document of its own file.
-pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
+/// (e.g. `objects[2]`) or empty for a document of its own file. `types`
+/// are the resource types known so far: a CustomResourceDefinition adds
+/// its kind, so the scenario's later manifests may use it.
+pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) -> Option<Object> {
     let mut f = r.fields(doc, path)?;
     let api_version = match f.get("apiVersion") {
         Some(n) => r.str(n, &f.field("apiVersion"))?,
@@ -179,18 +147,44 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str) -> Option<Object> {
             }
             Object::Node(Rc::new(node))
         }
-        (_, k) if NOT_SIMULATED.contains(&k) => {
+        (v, k) if stored_only(types, v, k).is_some() => {
+            let t = stored_only(types, v, k).expect("checked").clone();
             let meta = decode_meta(r, &mut f, &kind, false)?;
+            let custom = !t.group.is_empty() && ResourceTypes::default().by_kind(k).is_none();
             r.diag.warn_once(
                 format!("kind|{}", k),
-                format!("warning: {}:{}: kind {} is stored but not simulated", r.file, kind_node.pos.line, k),
+                if custom {
+                    format!(
+                        "warning: {}:{}: custom resource {} is stored; no controller in kubesim acts on it",
+                        r.file, kind_node.pos.line, k
+                    )
+                } else {
+                    format!("warning: {}:{}: kind {} is stored but not simulated", r.file, kind_node.pos.line, k)
+                },
             );
-            let namespaced = !CLUSTER_SCOPED.contains(&k);
             let mut body = doc.to_json();
             if let Some(o) = body.as_object_mut() {
                 o.remove("metadata");
             }
-            return Some(Object::Other(Rc::new(Unstructured { api_version, kind, meta, namespaced, body })));
+            if k == "CustomResourceDefinition" {
+                // The apiextensions-apiserver serves the new kind once the
+                // CRD is established: later manifests may use it.
+                if let Err(e) = types.add_crd(&meta.name, &body) {
+                    r.err(
+                        kind_node,
+                        path,
+                        format!("CustomResourceDefinition.apiextensions.k8s.io \"{}\" is invalid: {}", meta.name, e),
+                    );
+                    return None;
+                }
+            }
+            return Some(Object::Other(Rc::new(Unstructured {
+                api_version,
+                kind,
+                meta,
+                namespaced: t.namespaced,
+                body,
+            })));
         }
         (v, k) => {
             r.err(kind_node, &f.field("kind"), format!("no matches for kind \"{}\" in version \"{}\"", k, v));

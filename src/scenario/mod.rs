@@ -111,6 +111,7 @@ pub fn load_str(src: &str, file: &str, base: &Path) -> Result<Scenario, LoadErro
                 input_bytes: src.len() as u64,
                 objects: 0,
                 nodes: 0,
+                types: Default::default(),
             };
             l.scenario(doc)
         }
@@ -143,6 +144,8 @@ struct Loader<'d> {
     objects: usize,
     /// Nodes declared so far (`limits::MAX_NODES`).
     nodes: u64,
+    /// The resource types known so far (CRDs add theirs).
+    types: crate::objects::resource::ResourceTypes,
 }
 
 impl Loader<'_> {
@@ -620,12 +623,12 @@ impl Loader<'_> {
             if d.get("kind").and_then(|k| k.scalar_text()) == Some("List") {
                 if let Some(items) = d.get("items") {
                     for (j, item) in r.seq(items, "items").iter().enumerate() {
-                        out.extend(manifest::decode(&mut r, item, &format!("{}items[{}]", p, j)));
+                        out.extend(manifest::decode(&mut r, item, &format!("{}items[{}]", p, j), &mut self.types));
                     }
                 }
                 continue;
             }
-            out.extend(manifest::decode(&mut r, d, &p));
+            out.extend(manifest::decode(&mut r, d, &p, &mut self.types));
         }
         out
     }
@@ -687,7 +690,10 @@ impl Loader<'_> {
                     None => vec![],
                 }
             }
-            _ => manifest::decode(&mut self.r(), item, p).into_iter().collect(),
+            _ => {
+                let mut r = Reader { file: &self.file, diag: self.diag };
+                manifest::decode(&mut r, item, p, &mut self.types).into_iter().collect()
+            }
         };
         if !self.count_objects(objs.len(), item, p) {
             return vec![];
