@@ -16,6 +16,7 @@
 
 use super::apivalidation;
 use super::digest::DigestCache;
+use super::lease::{Lease, RenewStream, NODE_LEASE_NAMESPACE};
 use super::meta::{ObjectMeta, OwnerReference};
 use super::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE};
 use super::pod::{CondStatus, Condition, Pod, PodPhase, PodSpec, PodStatus, Taint, TaintEffect, Toleration};
@@ -25,11 +26,12 @@ use super::text::{empty, lit};
 use super::{Kind, Namespace, Object, Unstructured};
 use crate::sim::rng;
 use crate::sim::trace::{Trace, Verb};
-use crate::sim::SimTime;
+use crate::sim::{SimDuration, SimTime};
 use indexmap::IndexMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rustc_hash::{FxBuildHasher, FxHashMap};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::rc::Rc;
 
@@ -239,6 +241,16 @@ pub enum ApiOp {
         resource_version: Option<u64>,
         status: ReplicaSetStatus,
     },
+    /// A kubelet's node Lease renewal (the `nodelease` controller's
+    /// `sync`: the Lease is created when it does not exist, else its
+    /// `renewTime` is updated, and an owner reference to the Node is added
+    /// when it has none, `setNodeOwnerFunc`). A renewal that changes only
+    /// `renewTime` is folded (`Store::renew_lease`). `stream`: the
+    /// renewal interval, when this renewal starts an analytic stream.
+    RenewLease {
+        lease: Rc<Lease>,
+        stream: Option<SimDuration>,
+    },
     Delete {
         kind: Kind,
         /// The API kind name for `Other` objects.
@@ -312,6 +324,10 @@ pub struct Store {
     pub pods: Map<Key, Rc<Pod>>,
     pub replicasets: Map<(ReplicaKind, Key), Rc<ReplicaSet>>,
     pub others: Map<(String, Key), Rc<Unstructured>>,
+    pub leases: Map<Key, Rc<Lease>>,
+    /// The pods bound to each node, by key (the index a kubelet's LIST
+    /// with a `spec.nodeName` field selector and `kubectl drain` read).
+    pods_by_node: FxHashMap<Rc<str>, BTreeSet<Key>>,
     pub stats: ClusterStats,
     pod_times: Option<Map<u64, PodTimes>>,
     /// The part digests of live objects, for the trace hash.
@@ -340,6 +356,8 @@ impl Store {
             pods: Map::default(),
             replicasets: Map::default(),
             others: Map::default(),
+            leases: Map::default(),
+            pods_by_node: FxHashMap::default(),
             stats: ClusterStats::default(),
             pod_times: None,
             digests: DigestCache::default(),
@@ -474,6 +492,10 @@ impl Store {
             ApiOp::Delete { kind, other_kind, key, uid, grace_seconds, propagation, disruption } => {
                 self.delete(now, kind, other_kind, key, uid, grace_seconds, propagation, disruption)?
             }
+            ApiOp::RenewLease { lease, stream } => match self.renew_lease(now, lease, stream)? {
+                (ev, true) => return Ok(ev),
+                (ev, false) => ev,
+            },
         };
         let obj = &ev.obj;
         let meta = obj.meta();
@@ -483,7 +505,9 @@ impl Store {
             WatchKind::Deleted => Verb::Delete,
         };
         if let Object::Pod(p) = obj {
-            self.account_pod(ev.old.as_ref(), Some(p).filter(|_| ev.kind != WatchKind::Deleted), now);
+            let new = Some(p).filter(|_| ev.kind != WatchKind::Deleted);
+            self.index_pod(ev.old.as_ref(), new);
+            self.account_pod(ev.old.as_ref(), new, now);
         }
         if let Object::Node(n) = obj {
             let old = match &ev.old {
@@ -500,6 +524,122 @@ impl Store {
         let state = self.digests.digest(obj, ev.old.as_ref(), ev.kind == WatchKind::Deleted);
         trace.write(now, self.revision, verb, obj.kind_name(), &meta.namespace, &meta.name, state, &obj.summary());
         Ok(ev)
+    }
+
+    /// Keeps `pods_by_node` up to date with one pod write.
+    fn index_pod(&mut self, old: Option<&Object>, new: Option<&Rc<Pod>>) {
+        let old_node = match old {
+            Some(Object::Pod(o)) => o.spec.node_name.as_ref(),
+            _ => None,
+        };
+        let new_node = new.and_then(|p| p.spec.node_name.as_ref());
+        if old_node == new_node {
+            return;
+        }
+        if let (Some(n), Some(Object::Pod(o))) = (old_node, old) {
+            if let Some(set) = self.pods_by_node.get_mut(n) {
+                set.remove(&Key::of(&o.meta));
+                if set.is_empty() {
+                    self.pods_by_node.remove(n);
+                }
+            }
+        }
+        if let (Some(n), Some(p)) = (new_node, new) {
+            self.pods_by_node.entry(n.clone()).or_default().insert(Key::of(&p.meta));
+        }
+    }
+
+    /// The pods bound to `node`, in key order (namespace, then name), as
+    /// a LIST with the field selector `spec.nodeName=<node>` returns them.
+    pub fn pods_on_node(&self, node: &str) -> Vec<Rc<Pod>> {
+        self.pods_by_node.get(node).map_or_else(Vec::new, |keys| keys.iter().map(|k| self.pods[k].clone()).collect())
+    }
+
+    /// The Lease of `node` in `kube-node-lease`.
+    pub fn node_lease(&self, node: &str) -> Option<&Rc<Lease>> {
+        self.leases.get(&Key::new(NODE_LEASE_NAMESPACE, node))
+    }
+
+    /// The Lease renewal: a create when there is none, a folded write when
+    /// only `renewTime` (and the analytic stream) changes — no revision,
+    /// no trace record; the watch event still goes out — else a normal
+    /// write. Returns the event and whether it was folded.
+    fn renew_lease(
+        &mut self,
+        now: SimTime,
+        lease: Rc<Lease>,
+        stream: Option<SimDuration>,
+    ) -> Result<(WatchEvent, bool), ApiError> {
+        let key = Key::of(&lease.meta);
+        let mut want = (*lease).clone();
+        want.stream = stream
+            .and_then(|interval| want.spec.renew_time.map(|anchor| RenewStream { anchor, interval, stopped: None }));
+        let Some(cur) = self.leases.get(&key).cloned() else {
+            self.set_node_owner(&mut want);
+            return Ok((self.create(now, Object::Lease(Rc::new(want)))?, false));
+        };
+        // `newLease` renews a copy of the Lease it holds: only renewTime
+        // changes (and the owner reference, when missing).
+        let mut new = (*cur).clone();
+        new.spec.renew_time = want.spec.renew_time;
+        new.stream = want.stream;
+        self.set_node_owner(&mut new);
+        let folded = new.same_but_renewal(&cur);
+        if !folded {
+            self.revision += 1;
+            new.meta.resource_version = self.revision;
+        }
+        let new = Rc::new(new);
+        self.leases.insert(key, new.clone());
+        let ev = WatchEvent {
+            kind: WatchKind::Modified,
+            obj: Object::Lease(new),
+            old: Some(Object::Lease(cur)),
+            propagation: Propagation::Background,
+        };
+        Ok((ev, folded))
+    }
+
+    /// `setNodeOwnerFunc` (pkg/kubelet/nodelease): a node Lease without
+    /// owner references gets one to its Node.
+    fn set_node_owner(&self, l: &mut Lease) {
+        if !l.meta.owner_references.is_empty() || *l.meta.namespace != *NODE_LEASE_NAMESPACE {
+            return;
+        }
+        if let Some(n) = self.nodes.get(&*l.meta.name) {
+            l.meta.owner_references.push(OwnerReference {
+                api_version: "v1".into(),
+                kind: "Node".into(),
+                name: n.meta.name.to_string(),
+                uid: n.meta.uid,
+                controller: false,
+                block_owner_deletion: false,
+            });
+        }
+    }
+
+    /// The analytic model: the renewals of `node`'s Lease stop reaching
+    /// the store from `at` on (its kubelet crashed or lost the apiserver).
+    /// A folded write: the event goes to informers, not to the trace.
+    pub fn stop_lease_renewals(&mut self, node: &str, at: SimTime) -> Option<WatchEvent> {
+        let key = Key::new(NODE_LEASE_NAMESPACE, node);
+        let cur = self.leases.get(&key)?.clone();
+        let st = cur.stream?;
+        if st.stopped.is_some_and(|s| s <= at) {
+            return None;
+        }
+        let mut new = (*cur).clone();
+        new.stream = Some(RenewStream { stopped: Some(at), ..st });
+        // What was renewed stays written when the stream is gone.
+        new.spec.renew_time = new.renew_time_at(SimTime::MAX);
+        let new = Rc::new(new);
+        self.leases.insert(key, new.clone());
+        Some(WatchEvent {
+            kind: WatchKind::Modified,
+            obj: Object::Lease(new),
+            old: Some(Object::Lease(cur)),
+            propagation: Propagation::Background,
+        })
     }
 
     fn account_pod(&mut self, old: Option<&Object>, new: Option<&Rc<Pod>>, now: SimTime) {
@@ -588,6 +728,7 @@ impl Store {
                 self.replicasets.contains_key(&(ReplicaKind::ReplicationController, key.clone()))
             }
             Kind::ReplicaSet => self.replicasets.contains_key(&(ReplicaKind::ReplicaSet, key.clone())),
+            Kind::Lease => self.leases.contains_key(key),
             Kind::Other => self.others.contains_key(&(other_kind.unwrap_or("").to_string(), key.clone())),
         }
     }
@@ -719,6 +860,12 @@ impl Store {
                 (Object::Node(Rc::new(n)), false)
             }
             (Object::Other(c), Object::Other(u)) => (obj.clone(), u.body != c.body),
+            (Object::Lease(c), Object::Lease(l)) => {
+                // A user's write of the spec; the analytic renewals go on.
+                let mut n = (**c).clone();
+                n.spec = l.spec.clone();
+                (Object::Lease(Rc::new(n)), false)
+            }
             _ => (cur.clone(), false),
         };
         self.revision += 1;
@@ -867,6 +1014,13 @@ impl Store {
                 self.replicasets.swap_remove(&k);
                 Ok(removed(Object::ReplicaSet(cur)))
             }
+            Kind::Lease => {
+                let cur = self.leases.get(&key).ok_or_else(|| not_found("leases", &key.name))?.clone();
+                check_uid(&cur.meta, "leases")?;
+                self.revision += 1;
+                self.leases.swap_remove(&key);
+                Ok(removed(Object::Lease(cur)))
+            }
             Kind::Namespace => Err(ApiError {
                 invalid: None,
                 code: ApiErrorCode::Invalid,
@@ -899,6 +1053,9 @@ impl Store {
             Object::Namespace(n) => {
                 self.namespaces.insert(key.name, n.clone());
             }
+            Object::Lease(l) => {
+                self.leases.insert(key, l.clone());
+            }
             Object::Other(u) => {
                 self.others.insert((u.kind.clone(), key), u.clone());
             }
@@ -919,6 +1076,7 @@ impl Store {
             Kind::ReplicaSet => {
                 self.replicasets.get(&(ReplicaKind::ReplicaSet, key.clone())).cloned().map(Object::ReplicaSet)
             }
+            Kind::Lease => self.leases.get(key).cloned().map(Object::Lease),
             Kind::Other => None,
         }
     }
@@ -928,6 +1086,7 @@ impl Store {
 fn api_group(obj: &Object) -> &str {
     match obj {
         Object::ReplicaSet(r) if r.kind == ReplicaKind::ReplicaSet => "apps",
+        Object::Lease(_) => "coordination.k8s.io",
         Object::Other(u) => u.api_version.rsplit_once('/').map_or("", |(g, _)| g),
         _ => "",
     }

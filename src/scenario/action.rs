@@ -80,5 +80,9 @@ pub enum Action {
     },
     CrashNode(String),
     RestartNode(String),
+    /// The node's kubelet loses the apiserver (its containers run on).
+    PartitionNode(String),
+    /// The partitioned node reaches the apiserver again.
+    HealNode(String),
     AddNode(Rc<Node>),
 }

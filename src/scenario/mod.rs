@@ -664,16 +664,17 @@ impl Loader<'_> {
                     }
                 }
             }
-            "crashNode" | "restartNode" => {
+            "crashNode" | "restartNode" | "partitionNode" | "healNode" => {
                 let name = self.r().str(v, &vp)?;
                 if !known_nodes.contains(&name) {
                     self.r().err(v, &vp, format!("unknown node `{}`", name));
                     return None;
                 }
-                if verb == "crashNode" {
-                    Action::CrashNode(name)
-                } else {
-                    Action::RestartNode(name)
+                match verb.as_str() {
+                    "crashNode" => Action::CrashNode(name),
+                    "restartNode" => Action::RestartNode(name),
+                    "partitionNode" => Action::PartitionNode(name),
+                    _ => Action::HealNode(name),
                 }
             }
             "addNode" => {
@@ -689,7 +690,7 @@ impl Loader<'_> {
             "exec" | "hangContainer" | "crashContainer" | "oomContainer" | "killContainer" => {
                 self.container_entry(&verb, v, &vp)?
             }
-            "partitionNode" | "healNode" | "traffic" => {
+            "traffic" => {
                 self.r().err(v, &vp, format!("timeline verb `{}` is not simulated yet", verb));
                 return None;
             }
@@ -698,7 +699,7 @@ impl Loader<'_> {
                     v,
                     &vp,
                     format!(
-                        "unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, addNode, exec, hangContainer, crashContainer, oomContainer, killContainer)",
+                        "unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, partitionNode, healNode, addNode, exec, hangContainer, crashContainer, oomContainer, killContainer)",
                         other
                     ),
                 );
