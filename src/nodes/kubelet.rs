@@ -119,9 +119,11 @@ pub enum KubeletEvent {
     ListResponse {
         seq: u32,
     },
-    /// The `nodelease` controller's renewal of the `epoch`-th life.
+    /// The `nodelease` controller's renewal of the `epoch`-th life
+    /// (`send: false`: only the timer of the next one is set).
     RenewLease {
         epoch: u32,
+        send: bool,
     },
     /// A tick of the node status sync of the kubelet's `epoch`-th life.
     SyncNodeStatus {
@@ -265,8 +267,12 @@ impl Kubelet {
         self.lease_anchor = ctx.now;
         self.renew_lease(ctx.now, ctx);
         if !ctx.cfg.heartbeat_skipping {
-            let next = ctx.now + ctx.cfg.node_lease_renew_interval;
-            ctx.at(next, Event::Kubelet { node: self.idx, ev: KubeletEvent::RenewLease { epoch: self.epoch } });
+            // The timer of the next renewal is set from the event loop, not
+            // while the cluster is being built: a timeline fault at the
+            // instant of a renewal then comes first, as it does for every
+            // later renewal.
+            let ev = KubeletEvent::RenewLease { epoch: self.epoch, send: false };
+            ctx.at(ctx.now, Event::Kubelet { node: self.idx, ev });
         }
     }
 
@@ -291,14 +297,16 @@ impl Kubelet {
 
     /// A renewal tick: the literal model's every interval, or the analytic
     /// model's first renewal after a heal.
-    fn on_renew_lease(&mut self, epoch: u32, ctx: &mut Ctx) {
+    fn on_renew_lease(&mut self, epoch: u32, send: bool, ctx: &mut Ctx) {
         if epoch != self.epoch {
             return;
         }
-        self.renew_lease(ctx.now, ctx);
+        if send {
+            self.renew_lease(ctx.now, ctx);
+        }
         if !ctx.cfg.heartbeat_skipping {
             let next = ctx.now + ctx.cfg.node_lease_renew_interval;
-            ctx.at(next, Event::Kubelet { node: self.idx, ev: KubeletEvent::RenewLease { epoch } });
+            ctx.at(next, Event::Kubelet { node: self.idx, ev: KubeletEvent::RenewLease { epoch, send: true } });
         }
     }
 
@@ -328,7 +336,8 @@ impl Kubelet {
             }
             let r = SimTime(self.lease_anchor.0 + (from - self.lease_anchor.0).div_ceil(i) * i);
             if r >= ctx.now {
-                ctx.at(r, Event::Kubelet { node: self.idx, ev: KubeletEvent::RenewLease { epoch: self.epoch } });
+                let ev = KubeletEvent::RenewLease { epoch: self.epoch, send: true };
+                ctx.at(r, Event::Kubelet { node: self.idx, ev });
             } else {
                 self.renew_lease(r, ctx);
             }
@@ -444,7 +453,11 @@ impl Kubelet {
         let since = ctx.now.0 - self.started_at.0;
         let at = SimTime(self.started_at.0 + (since / period + 1) * period);
         self.status_sync_pending = true;
-        ctx.at(at, Event::Kubelet { node: self.idx, ev: KubeletEvent::SyncNodeStatus { epoch: self.epoch } });
+        // Keyed, as probe ticks are: a tick the analytic model schedules
+        // late (on seeing its node not Ready) takes the place within its
+        // instant that the literal model's periodic tick has.
+        let ev = Event::Kubelet { node: self.idx, ev: KubeletEvent::SyncNodeStatus { epoch: self.epoch } };
+        ctx.queue.push_keyed(at, STATUS_SYNC_KEY | self.idx as u64, ev);
     }
 
     /// One tick of the kubelet's status loops: the node status sync, then
@@ -869,7 +882,7 @@ impl Kubelet {
             KubeletEvent::Pod { uid, gen, idx, step } => (uid, gen, idx, step),
             KubeletEvent::SyncNodeStatus { epoch } => return self.sync_node_status(epoch, ctx),
             KubeletEvent::ListResponse { seq } => return self.on_list_response(seq, images, ctx),
-            KubeletEvent::RenewLease { epoch } => return self.on_renew_lease(epoch, ctx),
+            KubeletEvent::RenewLease { epoch, send } => return self.on_renew_lease(epoch, send, ctx),
             // The apiserver's part: the simulation takes the snapshot.
             KubeletEvent::ListReachesApiserver { .. } => return,
         };
@@ -1914,6 +1927,10 @@ fn back_off_event(key: &Key, container: &str, ctx: &mut Ctx) {
         &format_args!("Back-off restarting failed container {} in pod {}_{}", container, key.name, key.namespace),
     );
 }
+
+/// The queue keys of node status sync ticks (`| node index`): above every
+/// probe tick's key (`tick_key` < 2^62), below 2^63.
+const STATUS_SYNC_KEY: u64 = 1 << 62;
 
 /// The queue key of a probe worker's ticks: unique per (pod, container,
 /// probe), below 2^63 (`EventQueue::push_keyed`).
