@@ -349,6 +349,9 @@ impl Kubelet {
     /// are held until the answer is in (`ListReachesApiserver`,
     /// `ListResponse`).
     fn relist(&mut self, after_reboot: bool, ctx: &mut Ctx) {
+        // A restart's relist that never came back (the node was
+        // partitioned) is still the first since the reboot.
+        let after_reboot = after_reboot || self.listing.as_ref().is_some_and(|l| l.after_reboot);
         self.list_seq += 1;
         let seq = self.list_seq;
         self.listing = Some(Listing { seq, after_reboot, buffer: Vec::new(), snapshot: None });

@@ -1286,6 +1286,77 @@ mod tests {
         assert!(s.pod(&key).is_none());
     }
 
+    fn lease(renew: u64) -> Rc<Lease> {
+        Rc::new(Lease {
+            meta: ObjectMeta { name: "n1".into(), namespace: NODE_LEASE_NAMESPACE.into(), ..Default::default() },
+            spec: crate::objects::lease::LeaseSpec {
+                holder_identity: Some("n1".into()),
+                lease_duration_seconds: Some(40),
+                renew_time: Some(secs(renew)),
+                ..Default::default()
+            },
+            stream: None,
+        })
+    }
+
+    #[test]
+    fn lease_renewals_are_folded_writes() {
+        let (mut s, mut t) = store();
+        let ns = Object::Namespace(Rc::new(Namespace {
+            meta: ObjectMeta { name: NODE_LEASE_NAMESPACE.into(), ..Default::default() },
+        }));
+        s.apply(secs(0), ApiOp::Create(ns), &mut t).unwrap();
+        let node = Object::Node(Rc::new(crate::scenario::manifest::default_node(ObjectMeta {
+            name: "n1".into(),
+            ..Default::default()
+        })));
+        s.apply(secs(0), ApiOp::Create(node), &mut t).unwrap();
+        let (records, rev) = (t.record_count(), s.revision());
+        // The first renewal creates the Lease, owned by its Node: a write.
+        let ev = s.apply(secs(1), ApiOp::RenewLease { lease: lease(1), stream: None }, &mut t).unwrap();
+        assert_eq!(ev.kind, WatchKind::Added);
+        assert_eq!((t.record_count(), s.revision()), (records + 1, rev + 1));
+        let l = s.node_lease("n1").unwrap().clone();
+        assert_eq!(l.meta.owner_references[0].kind, "Node");
+        assert_eq!(l.meta.owner_references[0].uid, s.nodes["n1"].meta.uid);
+        // A renewal changes renewTime only: folded — no record, no revision,
+        // but a watch event for the informers.
+        let ev = s.apply(secs(11), ApiOp::RenewLease { lease: lease(11), stream: None }, &mut t).unwrap();
+        assert_eq!(ev.kind, WatchKind::Modified);
+        assert_eq!((t.record_count(), s.revision()), (records + 1, rev + 1));
+        let l = s.node_lease("n1").unwrap();
+        assert_eq!(l.spec.renew_time, Some(secs(11)));
+        assert_eq!(l.meta.resource_version, rev + 1);
+        // The analytic stream: renewals every 10 s from 21 s, read at any
+        // instant; stopped at 55 s (the one due then is lost).
+        let interval = SimDuration::from_secs(10);
+        s.apply(secs(21), ApiOp::RenewLease { lease: lease(21), stream: Some(interval) }, &mut t).unwrap();
+        assert_eq!(s.node_lease("n1").unwrap().renew_time_at(secs(49)), Some(secs(41)));
+        assert!(s.stop_lease_renewals("n1", secs(51)).is_some());
+        assert!(s.stop_lease_renewals("n1", secs(60)).is_none(), "a later stop changes nothing");
+        assert_eq!(s.node_lease("n1").unwrap().renew_time_at(secs(500)), Some(secs(41)));
+        assert_eq!(t.record_count(), records + 1);
+    }
+
+    #[test]
+    fn pods_by_node_index_follows_binds_and_deletes() {
+        let (mut s, mut t) = store();
+        for name in ["b", "a", "c"] {
+            s.apply(secs(1), ApiOp::Create(pod(name)), &mut t).unwrap();
+            let u = s.pod(&Key::new("default", name)).unwrap().meta.uid;
+            let node = if name == "c" { "n2" } else { "n1" };
+            s.apply(secs(2), ApiOp::Bind { key: Key::new("default", name), uid: u, node: node.into() }, &mut t)
+                .unwrap();
+        }
+        let names = |s: &Store, n: &str| s.pods_on_node(n).iter().map(|p| p.meta.name.to_string()).collect::<Vec<_>>();
+        assert_eq!(names(&s, "n1"), ["a", "b"], "key order");
+        assert_eq!(names(&s, "n2"), ["c"]);
+        let u = s.pod(&Key::new("default", "a")).unwrap().meta.uid;
+        s.apply(secs(3), ApiOp::delete_pod(Key::new("default", "a"), u, Some(0), None), &mut t).unwrap();
+        assert_eq!(names(&s, "n1"), ["b"]);
+        assert!(s.pods_on_node("n3").is_empty());
+    }
+
     #[test]
     fn terminal_phase_is_final() {
         let (mut s, mut t) = store();
