@@ -27,11 +27,10 @@ use super::{Kind, Namespace, Object, Unstructured};
 use crate::sim::rng;
 use crate::sim::trace::{Trace, Verb};
 use crate::sim::{SimDuration, SimTime};
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rustc_hash::{FxBuildHasher, FxHashMap};
-use std::collections::BTreeSet;
 use std::fmt;
 use std::rc::Rc;
 
@@ -325,9 +324,10 @@ pub struct Store {
     pub replicasets: Map<(ReplicaKind, Key), Rc<ReplicaSet>>,
     pub others: Map<(String, Key), Rc<Unstructured>>,
     pub leases: Map<Key, Rc<Lease>>,
-    /// The pods bound to each node, by key (the index a kubelet's LIST
-    /// with a `spec.nodeName` field selector and `kubectl drain` read).
-    pods_by_node: FxHashMap<Rc<str>, BTreeSet<Key>>,
+    /// The pods bound to each node (the index a kubelet's LIST with a
+    /// `spec.nodeName` field selector and `kubectl drain` read; a hashed
+    /// set keeps the write path cheap, the rare reader sorts).
+    pods_by_node: FxHashMap<Rc<str>, IndexSet<Key, FxBuildHasher>>,
     pub stats: ClusterStats,
     pod_times: Option<Map<u64, PodTimes>>,
     /// The part digests of live objects, for the trace hash.
@@ -538,7 +538,7 @@ impl Store {
         }
         if let (Some(n), Some(Object::Pod(o))) = (old_node, old) {
             if let Some(set) = self.pods_by_node.get_mut(n) {
-                set.remove(&Key::of(&o.meta));
+                set.swap_remove(&Key::of(&o.meta));
                 if set.is_empty() {
                     self.pods_by_node.remove(n);
                 }
@@ -552,7 +552,10 @@ impl Store {
     /// The pods bound to `node`, in key order (namespace, then name), as
     /// a LIST with the field selector `spec.nodeName=<node>` returns them.
     pub fn pods_on_node(&self, node: &str) -> Vec<Rc<Pod>> {
-        self.pods_by_node.get(node).map_or_else(Vec::new, |keys| keys.iter().map(|k| self.pods[k].clone()).collect())
+        let Some(keys) = self.pods_by_node.get(node) else { return Vec::new() };
+        let mut keys: Vec<&Key> = keys.iter().collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|k| self.pods[k].clone()).collect()
     }
 
     /// The Lease of `node` in `kube-node-lease`.
