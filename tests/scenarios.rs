@@ -403,3 +403,55 @@ expect:
         Some("node-1")
     );
 }
+
+#[test]
+fn a_node_whose_lease_never_arrives_goes_unknown_after_the_startup_grace() {
+    // node-2 joins at 30 s and is cut off 5 ms later, before its first
+    // renewal (which creates its Lease) reaches the apiserver; gpu-1 is a
+    // Node object with no kubelet at all. Neither ever renews: both turn
+    // Unknown once nodeStartupGracePeriod (60 s) has passed since the
+    // controller first saw them, in both Lease models.
+    let text = "name: no lease
+duration: 3m
+cluster:
+  nodes: [{name: node-1, capacity: {cpu: \"1\", memory: 1Gi}}]
+objects:
+  - apiVersion: v1
+    kind: Node
+    metadata: {name: gpu-1}
+timeline:
+  - at: 30s
+    addNode: {name: node-2, capacity: {cpu: \"1\", memory: 1Gi}}
+  - at: 30005ms
+    partitionNode: node-2
+expect:
+  - at: 1m
+    nodes: {name: gpu-1, status: Ready}
+    count: 1
+  - at: 1m6s
+    nodes: {name: gpu-1, status: NotReady}
+    count: 1
+  - at: 1m30s
+    nodes: {name: node-2, status: Ready}
+    count: 1
+  - at: 1m36s
+    nodes: {name: node-2, status: NotReady}
+    count: 1
+  - at: 3m
+    nodes: {name: node-1, status: Ready}
+    count: 1
+";
+    let mut hashes = Vec::new();
+    for fast in [true, false] {
+        let mut scn = scenario::load_str(text, "no-lease.yaml", &crate::root()).expect("load");
+        scn.config.set_fast_paths(fast);
+        let r = run(&scn, RunOptions::default());
+        for (e, v) in scn.expect.iter().zip(&r.verdicts) {
+            let v = v.as_ref().expect("reached");
+            assert!(v.passed, "fast {fast}: {} — found {} {:?}", e, v.found, v.names);
+        }
+        assert!(r.sim.store.node_lease("node-2").is_none());
+        hashes.push(r.trace_hash);
+    }
+    assert_eq!(hashes[0], hashes[1]);
+}

@@ -249,11 +249,21 @@ impl NodeLifecycleController {
     /// The tick at which a node whose renewals stopped would be found past
     /// its grace, if it is not Unknown already.
     fn expiry_tick(&self, h: &NodeHealth, ctx: &Ctx) -> Option<SimTime> {
-        let l = h.lease?;
         if h.node.status.ready.status == CondStatus::Unknown {
             return None;
         }
         let period = ctx.cfg.node_monitor_period;
+        let Some(l) = h.lease else {
+            // No Lease seen (a Node with no kubelet, or one cut off before
+            // its first renewal arrived): the startup grace, from when the
+            // controller first saw the node or its last status post.
+            let grace = if h.seen_renew.is_none() {
+                ctx.cfg.node_startup_grace_period
+            } else {
+                ctx.cfg.node_monitor_grace_period
+            };
+            return Some((h.probe_timestamp + grace).next_after(period));
+        };
         // A running kubelet's renewals never run out, unless it was just
         // restarted and its first renewal is not seen yet: then the last
         // one of the run before counts, until `first_seen`.
@@ -483,7 +493,7 @@ impl NodeLifecycleController {
             // (The analytic model runs a tick only where a stopped lease
             // can expire; the literal one finds it so by the numbers.)
             let expired = now > h.probe_timestamp + grace
-                && (!ctx.cfg.heartbeat_skipping || h.lease.is_some_and(|l| Self::may_expire(&l, now, ctx.cfg)));
+                && (!ctx.cfg.heartbeat_skipping || h.lease.is_none_or(|l| Self::may_expire(&l, now, ctx.cfg)));
             if expired && h.node.status.ready.status != CondStatus::Unknown {
                 let node = h.node.clone();
                 let cond = NodeCondition {
