@@ -380,11 +380,11 @@ fn cmd_get(
         _ => return Err(Fail("usage: kubesim get KIND [NAME] --at TIME SCENARIO".into(), 2)),
     };
     let kind = Kind::from_cli(kind_s)
-        .filter(|k| matches!(k, Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet))
+        .filter(|k| matches!(k, Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet | Kind::Lease))
         .ok_or_else(|| {
             Fail(
                 format!(
-                    "error: the server doesn't have a resource type \"{}\" (supported: pods, nodes, rc, rs)",
+                    "error: the server doesn't have a resource type \"{}\" (supported: pods, nodes, rc, rs, leases)",
                     kind_s
                 ),
                 2,
@@ -409,6 +409,7 @@ fn cmd_get(
     let mut pods: Vec<&crate::objects::pod::Pod> = Vec::new();
     let mut nodes: Vec<&crate::objects::node::Node> = Vec::new();
     let mut sets: Vec<&crate::objects::replicaset::ReplicaSet> = Vec::new();
+    let mut leases: Vec<&crate::objects::lease::Lease> = Vec::new();
     match kind {
         Kind::Pod => {
             pods = store
@@ -428,6 +429,15 @@ fn cmd_get(
                 .collect();
             nodes.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
         }
+        Kind::Lease => {
+            leases = store
+                .leases
+                .values()
+                .filter(|l| ns_ok(&l.meta.namespace) && name_ok(&l.meta.name) && sel_ok(&l.meta.labels))
+                .map(|l| l.as_ref())
+                .collect();
+            leases.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+        }
         _ => {
             sets = store
                 .replicasets
@@ -443,7 +453,7 @@ fn cmd_get(
             sets.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
         }
     }
-    let found = pods.len() + nodes.len() + sets.len();
+    let found = pods.len() + nodes.len() + sets.len() + leases.len();
     if let Some(format) = structured {
         if found == 0 && name.is_some() {
             return Err(Fail(
@@ -454,6 +464,7 @@ fn cmd_get(
         let mut items: Vec<serde_json::Value> = pods.iter().map(|p| report_manifest::pod(p)).collect();
         items.extend(nodes.iter().map(|n| report_manifest::node(n)));
         items.extend(sets.iter().map(|r| report_manifest::replica_set(r)));
+        items.extend(leases.iter().map(|l| report_manifest::lease(l, now)));
         let value =
             if name.is_some() && items.len() == 1 { items.pop().expect("one") } else { report_manifest::list(items) };
         match format {
@@ -465,6 +476,7 @@ fn cmd_get(
     let text = (found > 0).then(|| match kind {
         Kind::Pod => kubectl::pods_table(&pods, now, wide, all_namespaces),
         Kind::Node => kubectl::nodes_table(&nodes, now, wide),
+        Kind::Lease => kubectl::leases_table(&leases, now, all_namespaces),
         _ => kubectl::replicasets_table(&sets, now, wide, all_namespaces),
     });
     match (text, name) {

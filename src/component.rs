@@ -520,6 +520,7 @@ fn list_kind(store: &crate::objects::store::Store, kind: &str) -> Vec<Object> {
         "Namespace" => store.namespaces.values().cloned().map(Object::Namespace).collect(),
         "Node" => store.nodes.values().cloned().map(Object::Node).collect(),
         "Pod" => store.pods.values().cloned().map(Object::Pod).collect(),
+        "Lease" => store.leases.values().cloned().map(Object::Lease).collect(),
         "ReplicaSet" | "ReplicationController" => store
             .replicasets
             .values()

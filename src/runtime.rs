@@ -296,6 +296,15 @@ impl<'a> Ctx<'a> {
         reply_at
     }
 
+    /// Sends a request that left its client at `leave` (now, or earlier:
+    /// a request already on its way), outside any rate limiter (the
+    /// kubelet's heartbeat client).
+    pub fn send_left_at(&mut self, leave: SimTime, from: Client, op: ApiOp) -> SimTime {
+        let (arrive, reply_at) = self.net.request(from, leave);
+        self.queue.push(arrive.max(self.now), Event::Api { from, op: Box::new(op), reply_at });
+        reply_at
+    }
+
     /// A request at `t` that writes nothing (a read, an update the
     /// apiserver rejects or finds unchanged): it only takes its turn in the
     /// client's rate limiter and a round trip. Returns when it is answered.

@@ -12,7 +12,7 @@ use crate::controllers::replication::ReplicationManager;
 use crate::controllers::scheduler::Scheduler;
 use crate::controllers::tainteviction::TaintEvictionController;
 use crate::nodes::images::ImageCatalog;
-use crate::nodes::kubelet::{Kubelet, KubeletEvent};
+use crate::nodes::kubelet::{Kubelet, KubeletEvent, ListSnapshot};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::Node;
 use crate::objects::pod::Pod;
@@ -275,10 +275,8 @@ impl Simulation {
         self.apply_op(Client::User, ApiOp::Create(Object::Node(Rc::new(n))), self.now());
         self.kubelets.push(Kubelet::new(idx, name.clone(), self.now()));
         self.kubelet_index.insert(name.clone(), idx);
-        let now = self.now();
         let mut ctx = ctx!(self);
-        self.kubelets[idx as usize].start_status_sync(&mut ctx);
-        self.nlc.on_lease(&name, now, None, &mut ctx);
+        self.kubelets[idx as usize].start(&mut ctx);
     }
 
     /// Creates an object directly in the store now (scenario install).
@@ -331,6 +329,12 @@ impl Simulation {
     /// A request reaches the apiserver; its response (or error) is back at
     /// the client at `reply_at`.
     fn apply_op(&mut self, from: Client, op: ApiOp, reply_at: SimTime) {
+        // A partitioned node's requests do not reach the apiserver.
+        if let Client::Kubelet(i) = from {
+            if self.kubelets[i as usize].partitioned {
+                return;
+            }
+        }
         let now = self.now();
         let keep = matches!(
             (&from, &op),
@@ -429,11 +433,21 @@ impl Simulation {
                 if !k.alive {
                     return;
                 }
-                if ev == KubeletEvent::Relist {
-                    let pods: Vec<Rc<Pod>> =
-                        self.store.pods.values().filter(|p| p.node_name() == Some(&*k.name)).cloned().collect();
-                    let mut ctx = ctx!(self);
-                    self.kubelets[node as usize].on_relist(pods, &self.images, &mut ctx);
+                if let KubeletEvent::ListReachesApiserver { seq } = ev {
+                    // The apiserver answers the kubelet's LIST (pods with
+                    // `spec.nodeName=<node>`, and its Node) from what it
+                    // holds now; a partitioned node's request never came.
+                    if k.partitioned || !k.awaits_list(seq) {
+                        return;
+                    }
+                    let snapshot = ListSnapshot {
+                        rv: self.store.revision(),
+                        pods: self.store.pods_on_node(&k.name),
+                        node: self.store.nodes.get(&*k.name).cloned(),
+                    };
+                    k.list_answered(seq, snapshot);
+                    let back = Event::Kubelet { node, ev: KubeletEvent::ListResponse { seq } };
+                    self.queue.push_after(self.cfg.api_latency, back);
                 } else {
                     let mut ctx = ctx!(self);
                     self.kubelets[node as usize].on_event(ev, &self.images, &mut ctx);
@@ -504,7 +518,7 @@ impl Simulation {
         if let Some(name) = node {
             if let Some(&i) = self.kubelet_index.get(&name) {
                 let k = &mut self.kubelets[i as usize];
-                if k.alive {
+                if k.alive && !k.partitioned {
                     k.on_watch(ev, &self.images, &mut ctx);
                 }
             }
@@ -610,14 +624,8 @@ impl Simulation {
                     return;
                 }
                 self.execute(Action::Cordon { node: node.clone(), unschedulable: true });
-                let mut pods: Vec<Rc<Pod>> = self
-                    .store
-                    .pods
-                    .values()
-                    .filter(|p| p.node_name() == Some(node.as_str()) && p.meta.deletion_timestamp.is_none())
-                    .cloned()
-                    .collect();
-                pods.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+                let mut pods: Vec<Rc<Pod>> = self.store.pods_on_node(&node);
+                pods.retain(|p| p.meta.deletion_timestamp.is_none());
                 // kubectl checks every pod first and evicts nothing when one
                 // would be lost for good (no controller) without --force.
                 let bare: Vec<String> = pods
@@ -693,7 +701,34 @@ impl Simulation {
                 let now = self.now();
                 let mut ctx = ctx!(self);
                 ctx.event(true, "kubesim", "NodeCrashed", "Node", "", &name, &"node crashed (fault injected)");
-                self.nlc.on_lease(&name, SimTime::ZERO, Some(now), &mut ctx);
+                self.stop_lease_renewals(&name, now);
+            }
+            Action::PartitionNode(name) => {
+                let Some(&i) = self.kubelet_index.get(name.as_str()) else {
+                    return;
+                };
+                let k = &mut self.kubelets[i as usize];
+                if k.partitioned {
+                    return;
+                }
+                k.partition();
+                let mut ctx = ctx!(self);
+                let msg = &"node lost the apiserver (fault injected)";
+                ctx.event(true, "kubesim", "NodePartitioned", "Node", "", &name, msg);
+                // Renewals whose request arrives from now on are lost.
+                let at = SimTime(self.now().0.saturating_sub(self.cfg.api_latency.0));
+                self.stop_lease_renewals(&name, at);
+            }
+            Action::HealNode(name) => {
+                let Some(&i) = self.kubelet_index.get(name.as_str()) else {
+                    return;
+                };
+                if !self.kubelets[i as usize].partitioned {
+                    return;
+                }
+                let mut ctx = ctx!(self);
+                ctx.event(false, "kubesim", "NodeHealed", "Node", "", &name, &"node reaches the apiserver again");
+                self.kubelets[i as usize].heal(&mut ctx);
             }
             Action::RestartNode(name) => {
                 let Some(&i) = self.kubelet_index.get(name.as_str()) else {
@@ -702,10 +737,8 @@ impl Simulation {
                 if self.kubelets[i as usize].alive {
                     return;
                 }
-                let now = self.now();
                 let mut ctx = ctx!(self);
                 self.kubelets[i as usize].restart(&mut ctx);
-                self.nlc.on_lease(&name, now, None, &mut ctx);
             }
             Action::AddNode(node) => self.add_node(node),
             Action::CrashController { name, after_writes, restart_after } => {
@@ -720,6 +753,14 @@ impl Simulation {
                     self.user_error(e);
                 }
             }
+        }
+    }
+
+    /// The analytic Lease model: `node`'s renewals stop reaching the store
+    /// at `at`; the Lease informers learn it after the watch hop.
+    fn stop_lease_renewals(&mut self, node: &str, at: SimTime) {
+        if let Some(ev) = self.store.stop_lease_renewals(node, at) {
+            self.queue.push_after(self.cfg.watch_latency, Event::Watch(ev));
         }
     }
 

@@ -107,6 +107,55 @@ fn unknown_node_in_timeline() {
 }
 
 #[test]
+fn bad_partition_and_heal_entries() {
+    expect_error(
+        "partition-unknown",
+        &GOOD.replace("crashNode: node-1", "partitionNode: node-9"),
+        21,
+        &["timeline[0].partitionNode", "unknown node `node-9`"],
+    );
+    expect_error(
+        "heal-unknown",
+        &GOOD.replace("crashNode: node-1", "healNode: node-0"),
+        21,
+        &["timeline[0].healNode", "unknown node `node-0`"],
+    );
+    expect_error(
+        "heal-not-a-name",
+        &GOOD.replace("crashNode: node-1", "healNode: {name: node-1}"),
+        21,
+        &["timeline[0].healNode"],
+    );
+    // Both verbs load where crashNode does.
+    let both = GOOD.replace(
+        "crashNode: node-1",
+        "partitionNode: node-1
+  - at: 40s
+    healNode: node-1",
+    );
+    let (code, err, _) = validate("partition-good", &both, &[]);
+    assert_eq!(code, Some(0), "{}", err);
+}
+
+#[test]
+fn bad_lease_manifests() {
+    let with = |spec: &str| {
+        GOOD.replace(
+            "objects:\n",
+            &format!(
+                "objects:\n  - apiVersion: coordination.k8s.io/v1\n    kind: Lease\n    metadata: {{name: l, namespace: default}}\n    spec: {}\n",
+                spec
+            ),
+        )
+    };
+    expect_error("lease-time", &with("{renewTime: yesterday}"), 13, &["objects[0].spec.renewTime", "invalid time"]);
+    expect_error("lease-duration", &with("{leaseDurationSeconds: 0}"), 13, &["objects[0].spec.leaseDurationSeconds"]);
+    expect_error("lease-field", &with("{holder: x}"), 13, &["unknown field \"spec.holder\""]);
+    let (code, err, _) = validate("lease-good", &with("{holderIdentity: x, renewTime: \"1970-01-01T00:00:01Z\"}"), &[]);
+    assert_eq!(code, Some(0), "{}", err);
+}
+
+#[test]
 fn missing_manifest_file() {
     let text = GOOD.replace(
         "  - apiVersion: v1\n    kind: ReplicationController",

@@ -33,14 +33,14 @@ fn a_crd_makes_its_kind_storable() {
 #[test]
 fn a_custom_kind_needs_its_crd_and_a_served_version() {
     // No CRD: kubectl's "no matches for kind".
-    let err = scenario_with("", WEBSITE).err().expect("refused");
+    let err = scenario_with("", WEBSITE).expect_err("refused");
     assert!(err.contains("no matches for kind \"Website\" in version \"extensions.example.com/v1\""), "{}", err);
     // A version the CRD does not serve.
     let v2 = "  - at: 10s\n    apply: {apiVersion: extensions.example.com/v2, kind: Website, metadata: {name: x}}\n";
-    let err = scenario_with(CRD, v2).err().expect("refused");
+    let err = scenario_with(CRD, v2).expect_err("refused");
     assert!(err.contains("no matches for kind \"Website\" in version \"extensions.example.com/v2\""), "{}", err);
     // An invalid CRD is refused at its line.
     let bad = "  - {apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition, metadata: {name: websites.example.com}, spec: {scope: Namespaced, group: extensions.example.com, names: {kind: Website, plural: websites}, versions: [{name: v1, served: true}]}}\n";
-    let err = scenario_with(bad, "").err().expect("refused");
+    let err = scenario_with(bad, "").expect_err("refused");
     assert!(err.contains("crd.yaml:7") && err.contains("must be spec.names.plural"), "{}", err);
 }

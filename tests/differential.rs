@@ -94,6 +94,8 @@ fn swarm_cases_cover_every_feature() {
         "tolerations",
         "crashNode",
         "restartNode",
+        "partitionNode",
+        "healNode",
         "drain",
         "hangContainer",
         "oomContainer",

@@ -232,3 +232,226 @@ fn analytic_heartbeats_give_the_same_trace_as_literal_renewals() {
     }
     assert!(saved > 0, "the literal model ran no more events than the analytic one");
 }
+
+/// `scenarios/partition-node.yaml` with every fast path on or off.
+fn partition_scenario(fast: bool, until: Option<u64>) -> kubesim::runner::RunResult {
+    let mut scn = scenario::load(&crate::root().join("scenarios/partition-node.yaml")).expect("load");
+    scn.config.set_fast_paths(fast);
+    let until = until.map(|s| kubesim::sim::SimTime(s * 1_000_000_000));
+    run(&scn, RunOptions { keep_events: true, until, ..Default::default() })
+}
+
+#[test]
+fn partition_timeline_matches_the_arithmetic() {
+    // The arithmetic in the scenario's comment, on the event times, in both
+    // Lease models.
+    for fast in [true, false] {
+        let r = partition_scenario(fast, None);
+        let at = |reason: &str, from: u64| {
+            r.sim
+                .trace
+                .events()
+                .iter()
+                .find(|e| e.reason == reason && e.time.0 >= from)
+                .map(|e| e.time.0)
+                .expect(reason)
+        };
+        assert_eq!(at("NodeNotReady", 0), 110_000_000_000, "fast {fast}");
+        assert_eq!(at("TaintManagerEviction", 0), 415_015_000_000, "fast {fast}");
+        // The heal's relist answer is back 2 × apiLatency after the heal.
+        assert_eq!(at("Killing", 0), 480_010_000_000, "fast {fast}");
+        // The kubelet's next node status sync, on its 10 s grid.
+        assert_eq!(at("NodeReady", 480_000_000_000), 490_000_000_000, "fast {fast}");
+    }
+    assert_eq!(partition_scenario(true, None).trace_hash, partition_scenario(false, None).trace_hash);
+}
+
+#[test]
+fn a_partitioned_kubelet_runs_on_and_its_lease_stops() {
+    for fast in [true, false] {
+        // Just before the heal: the API has both pods Terminating, the
+        // kubelet still runs them; the Lease's renewTime is its last
+        // renewal to arrive (50 s).
+        let r = partition_scenario(fast, Some(479));
+        let k = r.sim.kubelets().iter().find(|k| &*k.name == "node-1").expect("node-1");
+        assert!(k.partitioned);
+        assert_eq!(k.running_pods(), 2, "fast {fast}");
+        let on_node = r.sim.store.pods_on_node("node-1");
+        assert_eq!(on_node.len(), 2);
+        assert!(on_node.iter().all(|p| p.meta.deletion_timestamp.is_some()));
+        let lease = r.sim.store.node_lease("node-1").expect("lease");
+        assert_eq!(lease.spec.holder_identity.as_deref(), Some("node-1"));
+        assert_eq!(lease.meta.owner_references[0].kind, "Node");
+        assert_eq!(lease.renew_time_at(r.sim.now()), Some(kubesim::sim::SimTime(50_000_000_000)), "fast {fast}");
+        // A healthy node's Lease was renewed within the interval.
+        let other = r.sim.store.node_lease("node-2").expect("lease");
+        assert_eq!(other.renew_time_at(r.sim.now()), Some(kubesim::sim::SimTime(470_000_000_000)), "fast {fast}");
+        // After the heal: the pods are killed and gone, renewals resume.
+        let r = partition_scenario(fast, Some(495));
+        let k = r.sim.kubelets().iter().find(|k| &*k.name == "node-1").expect("node-1");
+        assert_eq!(k.running_pods(), 0, "fast {fast}");
+        assert!(r.sim.store.pods_on_node("node-1").is_empty());
+        let lease = r.sim.store.node_lease("node-1").expect("lease");
+        assert_eq!(lease.renew_time_at(r.sim.now()), Some(kubesim::sim::SimTime(490_000_000_000)), "fast {fast}");
+    }
+}
+
+#[test]
+fn partition_and_crash_combine() {
+    // A crash during a partition kills the containers; a restart while the
+    // link is still down is cut off (its LIST and status never arrive, the
+    // node stays Unknown); the heal brings the relist, the pods back with
+    // one restart each, and the node Ready.
+    let text = std::fs::read_to_string(crate::root().join("scenarios/partition-node-short.yaml")).expect("read");
+    let timeline = "timeline:
+  - at: 1m
+    partitionNode: node-2
+  - at: 1m10s
+    crashNode: node-2
+  - at: 1m20s
+    partitionNode: node-2
+  - at: 2m
+    restartNode: node-2
+  - at: 3m
+    healNode: node-2
+  - at: 3m1s
+    healNode: node-2
+expect:
+  - at: 2m59s
+    nodes: {name: node-2, status: NotReady}
+    count: 1
+  - at: 2m59s
+    pods: {selector: app=kubia, node: node-2, ready: false}
+    count: 2
+  - at: 3m11s
+    nodes: {status: Ready}
+    count: 3
+  - at: 3m11s
+    pods: {selector: app=kubia, node: node-2, status: Running, ready: true, restarts: 1}
+    count: 2
+";
+    let head = &text[..text.find("timeline:").expect("timeline")];
+    let scn_text = format!("{head}{timeline}");
+    let mut hashes = Vec::new();
+    for fast in [true, false] {
+        let mut scn = scenario::load_str(&scn_text, "combined.yaml", &crate::root().join("scenarios")).expect("load");
+        scn.config.set_fast_paths(fast);
+        let r = run(&scn, RunOptions::default());
+        for (e, v) in scn.expect.iter().zip(&r.verdicts) {
+            let v = v.as_ref().expect("reached");
+            assert!(v.passed, "fast {fast}: {} — found {} {:?}", e, v.found, v.names);
+        }
+        hashes.push(r.trace_hash);
+    }
+    assert_eq!(hashes[0], hashes[1]);
+}
+
+#[test]
+fn get_leases_prints_kubectls_columns_and_the_renew_time_then() {
+    let path = "scenarios/partition-node.yaml";
+    let o = crate::kubesim(&["get", "leases", "-n", "kube-node-lease", "--at", "7m59s", path]);
+    assert_eq!(o.status.code(), Some(0), "{}", crate::stderr(&o));
+    let out = crate::stdout(&o);
+    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(lines[0], ["NAME", "HOLDER", "AGE"]);
+    assert_eq!(lines[1], ["node-1", "node-1", "7m58s"]);
+    assert_eq!(lines.len(), 4);
+    // renewTime as it is at the time asked: node-1's last renewal before
+    // its partition, node-2's within the last interval.
+    for (node, renewed) in [("node-1", "00:00:50.000000Z"), ("node-2", "00:07:50.000000Z")] {
+        let o = crate::kubesim(&["get", "lease", node, "-n", "kube-node-lease", "--at", "7m59s", path, "-o", "yaml"]);
+        let out = crate::stdout(&o);
+        assert!(out.contains("apiVersion: coordination.k8s.io/v1"), "{}", out);
+        assert!(out.contains(&format!("holderIdentity: {}", node)), "{}", out);
+        assert!(out.contains("leaseDurationSeconds: 40"), "{}", out);
+        assert!(out.contains(&format!("renewTime: \"1970-01-01T{}\"", renewed)), "{}", out);
+        assert!(out.contains("kind: Node"), "the owner reference: {}", out);
+    }
+}
+
+#[test]
+fn a_lease_from_a_manifest_is_stored_as_written() {
+    let text = "name: lease manifest
+duration: 1m
+cluster:
+  nodes: [{name: node-1, capacity: {cpu: \"1\", memory: 1Gi}}]
+objects:
+  - apiVersion: coordination.k8s.io/v1
+    kind: Lease
+    metadata: {name: my-lock, namespace: kube-system}
+    spec:
+      holderIdentity: controller-a
+      leaseDurationSeconds: 15
+      acquireTime: \"1970-01-01T00:00:00.000000Z\"
+      renewTime: \"1970-01-01T00:00:02.500000Z\"
+      leaseTransitions: 3
+expect:
+  - at: 1m
+    nodes: {status: Ready}
+    count: 1
+";
+    let scn = scenario::load_str(text, "lease.yaml", &crate::root()).expect("load");
+    let r = run(&scn, RunOptions::default());
+    let l = r.sim.store.leases.get(&kubesim::objects::store::Key::new("kube-system", "my-lock")).expect("stored");
+    assert_eq!(l.spec.holder_identity.as_deref(), Some("controller-a"));
+    assert_eq!(l.spec.lease_duration_seconds, Some(15));
+    assert_eq!(l.spec.lease_transitions, Some(3));
+    assert_eq!(l.renew_time_at(r.sim.now()), Some(kubesim::sim::SimTime(2_500_000_000)));
+    // Nobody renews it; the node's own Lease is the kubelet's.
+    assert_eq!(
+        r.sim.store.node_lease("node-1").and_then(|l| l.spec.holder_identity.clone()).as_deref(),
+        Some("node-1")
+    );
+}
+
+#[test]
+fn a_node_whose_lease_never_arrives_goes_unknown_after_the_startup_grace() {
+    // node-2 joins at 30 s and is cut off 5 ms later, before its first
+    // renewal (which creates its Lease) reaches the apiserver; gpu-1 is a
+    // Node object with no kubelet at all. Neither ever renews: both turn
+    // Unknown once nodeStartupGracePeriod (60 s) has passed since the
+    // controller first saw them, in both Lease models.
+    let text = "name: no lease
+duration: 3m
+cluster:
+  nodes: [{name: node-1, capacity: {cpu: \"1\", memory: 1Gi}}]
+objects:
+  - apiVersion: v1
+    kind: Node
+    metadata: {name: gpu-1}
+timeline:
+  - at: 30s
+    addNode: {name: node-2, capacity: {cpu: \"1\", memory: 1Gi}}
+  - at: 30005ms
+    partitionNode: node-2
+expect:
+  - at: 1m
+    nodes: {name: gpu-1, status: Ready}
+    count: 1
+  - at: 1m6s
+    nodes: {name: gpu-1, status: NotReady}
+    count: 1
+  - at: 1m30s
+    nodes: {name: node-2, status: Ready}
+    count: 1
+  - at: 1m36s
+    nodes: {name: node-2, status: NotReady}
+    count: 1
+  - at: 3m
+    nodes: {name: node-1, status: Ready}
+    count: 1
+";
+    let mut hashes = Vec::new();
+    for fast in [true, false] {
+        let mut scn = scenario::load_str(text, "no-lease.yaml", &crate::root()).expect("load");
+        scn.config.set_fast_paths(fast);
+        let r = run(&scn, RunOptions::default());
+        for (e, v) in scn.expect.iter().zip(&r.verdicts) {
+            let v = v.as_ref().expect("reached");
+            assert!(v.passed, "fast {fast}: {} — found {} {:?}", e, v.found, v.names);
+        }
+        assert!(r.sim.store.node_lease("node-2").is_none());
+        hashes.push(r.trace_hash);
+    }
+    assert_eq!(hashes[0], hashes[1]);
+}

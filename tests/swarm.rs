@@ -24,7 +24,8 @@
 //!   tolerations, cordoned nodes, node selectors, tolerations added to a
 //!   bare pod by a timeline `apply:` (the one update of a pending pod's
 //!   spec the apiserver accepts that the scheduler reads);
-//! - node faults: crashes, restarts, added nodes, cordon/uncordon/drain;
+//! - node faults: crashes, restarts, partitions and heals, added nodes,
+//!   cordon/uncordon/drain;
 //! - container faults and commands: hang, crash, OOM, signals, `exec`;
 //! - kubectl: scale, delete by selector, label.
 
@@ -349,8 +350,14 @@ impl Gen {
         let target = format!("{{selector: app={}, index: {}", wname, self.rng.gen_range(0..replicas.max(1)));
         let choice = self.rng.gen_range(0..8);
         Some(match choice {
-            0 if self.f.node_faults => format!("crashNode: node-{}", node),
-            1 if self.f.node_faults => format!("restartNode: node-{}", node),
+            0 if self.f.node_faults => {
+                let verb = if self.rng.gen() { "crashNode" } else { "partitionNode" };
+                format!("{}: node-{}", verb, node)
+            }
+            1 if self.f.node_faults => {
+                let verb = if self.rng.gen() { "restartNode" } else { "healNode" };
+                format!("{}: node-{}", verb, node)
+            }
             2 if self.f.node_faults => match self.rng.gen_range(0..4) {
                 0 => format!("kubectl: cordon node-{}", node),
                 1 => format!("kubectl: uncordon node-{}", node),

@@ -14,17 +14,25 @@
 //! condition a pass observed before updating it: the NoExecute taint of a
 //! node whose heartbeats stopped comes one pass after Ready=Unknown.
 //!
-//! Heartbeats are skipped analytically: a kubelet
-//! renews its Lease every `nodeLeaseRenewInterval` from the instant it
-//! started, so the simulation tells this controller when renewals start and
+//! Node health comes from the node's Lease (`kube-node-lease/<node>`), as
+//! this controller's Lease informer shows it (`tryUpdateNodeHealth`: a
+//! newer `spec.renewTime` than the one saved moves the probe timestamp).
+//! Heartbeats are skipped analytically: a Lease carries its renewal stream
+//! (renewals every `nodeLeaseRenewInterval` from an anchor, until a stop;
+//! see `objects::lease`), the informer receives the stream's start and
 //! stop, and the controller computes the one tick at which a tick-by-tick
 //! run would first see the grace exceeded. Ticks that could not change
 //! anything are never run; the trace is what ticking would produce.
-//! `heartbeatSkipping: 0` runs the literal model instead — a renewal event
-//! per node per interval and a monitor pass every period over every node —
-//! and tests demand the same trace hash from both.
+//! `heartbeatSkipping: 0` runs the literal model instead — every renewal a
+//! request of the kubelet that reaches this informer after the watch hop,
+//! and a monitor pass every period over every node — and tests demand the
+//! same trace hash from both. A renewal written at `r` is in the informer
+//! at `r + apiLatency + watchLatency`, after the monitor tick of that very
+//! instant (queued a period earlier): the first tick that sees it is the
+//! first one strictly after (`seen_tick`).
 
 use crate::controllers::informer::PodInformer;
+use crate::objects::lease::{last_of_run, Lease, NODE_LEASE_NAMESPACE};
 use crate::objects::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, Pod, Taint, TaintEffect};
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
@@ -46,10 +54,6 @@ pub enum NlcEvent {
     Monitor,
     /// A `doNoExecuteTaintingPass` tick (on the 100 ms grid).
     TaintPass,
-    /// The literal model (`heartbeatSkipping: 0`): the kubelet of node
-    /// `node` (an index into `names`) renews its Lease now, if `epoch` is
-    /// still its current run.
-    Renew { node: u32, epoch: u32 },
 }
 
 /// What the controller's Lease informer knows of a node's renewals.
@@ -125,15 +129,13 @@ impl NodeHealth {
     }
 }
 
-/// The literal model's Lease of one node: the kubelet's run (bumped at
-/// each start and stop), and its last two renewals, the newest first (the
-/// informer sees one `watchLatency` after it is written).
+/// What the Lease informer has shown of one node's Lease.
 #[derive(Default)]
-struct LiteralLease {
-    /// When the current (or last) run of the kubelet started renewing.
-    anchor: SimTime,
-    epoch: u32,
-    renewals: [Option<SimTime>; 2],
+struct LeaseRecord {
+    /// The analytic model: the renewal stream as last seen.
+    view: Option<LeaseView>,
+    /// The literal model: the newest `renewTime` seen.
+    latest: Option<SimTime>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,9 +161,8 @@ pub struct NodeLifecycleController {
     monitor_at: Option<SimTime>,
     pass_at: Option<SimTime>,
     all_disrupted: bool,
-    /// Each node's Lease runs (both models), by node name;
-    /// `NlcEvent::Renew` carries the index (append-only).
-    leases: Map<Rc<str>, LiteralLease>,
+    /// What the Lease informer shows, by node name.
+    leases: Map<Rc<str>, LeaseRecord>,
 }
 
 impl NodeLifecycleController {
@@ -169,93 +170,74 @@ impl NodeLifecycleController {
         Self::default()
     }
 
-    /// The Lease informer, fed analytically: the kubelet of `node` renews
-    /// from `anchor` on (`stopped: None`) or stopped renewing at `stopped`.
-    ///
-    /// With `heartbeatSkipping: 0` the renewals are events instead (the
-    /// kubelet's `nodelease` controller renewing every
-    /// `nodeLeaseRenewInterval`), and `monitorNodeHealth` runs every
-    /// `nodeMonitorPeriod` over every node (`Run`'s `wait.Until`), deciding
-    /// from the last renewal its informer has seen (`tryUpdateNodeHealth`).
-    pub fn on_lease(&mut self, node: &str, anchor: SimTime, stopped: Option<SimTime>, ctx: &mut Ctx) {
-        let (id, _, l) = match self.leases.get_full_mut(node) {
-            Some(e) => e,
-            None => {
-                self.leases.insert(node.into(), LiteralLease::default());
-                self.leases.get_full_mut(node).expect("inserted")
-            }
-        };
-        // A stop keeps the grid of the run it ends: renewals were at
-        // `anchor + k × interval` from that run's start (a restarted or
-        // added node's grid is its own).
-        let anchor = if stopped.is_some() { l.anchor } else { anchor };
-        l.anchor = anchor;
-        if let Some(h) = self.nodes.get_mut(node) {
-            let prev = match (stopped, h.lease) {
-                (None, Some(LeaseView { anchor: a, stopped: Some(s), .. })) => Some((a, s)),
-                (Some(_), Some(v)) => v.prev,
-                _ => None,
-            };
-            h.lease = Some(LeaseView { anchor, stopped, prev });
+    /// The Lease informer's handler (`kube-node-lease` only). The literal
+    /// model (`heartbeatSkipping: 0`) records the newest `renewTime`, and
+    /// `monitorNodeHealth` runs every `nodeMonitorPeriod` over every node
+    /// (`Run`'s `wait.Until`), deciding from it (`tryUpdateNodeHealth`).
+    /// The analytic model takes the renewal stream.
+    fn on_lease(&mut self, kind: WatchKind, l: &Lease, ctx: &mut Ctx) {
+        if kind == WatchKind::Deleted || *l.meta.namespace != *NODE_LEASE_NAMESPACE {
+            return;
+        }
+        let node = &l.meta.name;
+        if !self.leases.contains_key(node) {
+            self.leases.insert(node.clone(), LeaseRecord::default());
         }
         if !ctx.cfg.heartbeat_skipping {
-            let l = &mut self.leases[id];
-            l.epoch += 1;
-            let epoch = l.epoch;
-            if stopped.is_none() {
-                ctx.at(anchor, Event::NodeLifecycle(NlcEvent::Renew { node: id as u32, epoch }));
+            let rec = &mut self.leases[node];
+            if l.spec.renew_time.is_some() && rec.latest < l.spec.renew_time {
+                rec.latest = l.spec.renew_time;
             }
-            // The monitor loop runs from the first node on, every period.
+            // The monitor loop runs from the first Lease on, every period.
             if self.monitor_at.is_none_or(|m| m < ctx.now) {
                 self.schedule_monitor(ctx.now.ceil_to(ctx.cfg.node_monitor_period), ctx);
             }
             return;
         }
+        if let Some(st) = l.stream {
+            self.on_stream(node, st.anchor, st.stopped, ctx);
+        }
+    }
+
+    /// The analytic model: the kubelet of `node` renews from `anchor` on
+    /// (`stopped: None`) or stopped renewing at `stopped`.
+    fn on_stream(&mut self, node: &str, anchor: SimTime, stopped: Option<SimTime>, ctx: &mut Ctx) {
+        let rec = &mut self.leases[node];
+        if rec.view.is_some_and(|v| v.anchor == anchor && v.stopped == stopped) {
+            return;
+        }
+        let prev = match (stopped, rec.view) {
+            (None, Some(LeaseView { anchor: a, stopped: Some(s), .. })) => Some((a, s)),
+            (Some(_), Some(v)) if v.anchor == anchor => v.prev,
+            _ => None,
+        };
+        let view = LeaseView { anchor, stopped, prev };
+        rec.view = Some(view);
+        if let Some(h) = self.nodes.get_mut(node) {
+            h.lease = Some(view);
+        }
         self.arm_monitor(ctx);
     }
 
-    /// The literal model's renewal: recorded, and the next one scheduled.
-    fn on_renew(&mut self, node: u32, epoch: u32, ctx: &mut Ctx) {
-        let Some((_, l)) = self.leases.get_index_mut(node as usize) else { return };
-        if l.epoch != epoch {
-            return;
-        }
-        l.renewals = [Some(ctx.now), l.renewals[0]];
-        let next = ctx.now + ctx.cfg.node_lease_renew_interval;
-        ctx.at(next, Event::NodeLifecycle(NlcEvent::Renew { node, epoch }));
+    /// The first monitor tick whose informer holds a renewal written at
+    /// `r` (see the module header).
+    fn seen_tick(r: SimTime, cfg: &crate::config::Config) -> SimTime {
+        (r + cfg.api_latency + cfg.watch_latency).next_after(cfg.node_monitor_period)
     }
 
     /// The last renewal at or before `t` (renewals at the stop instant are
     /// lost: a fault at the same instant as a heartbeat wins).
     /// Before a restarted run's first renewal, the previous run's last.
     fn last_renewal(l: &LeaseView, t: SimTime, interval: SimDuration) -> Option<SimTime> {
-        Self::last_of_run(l.anchor, l.stopped, t, interval)
-            .or_else(|| l.prev.and_then(|(a, s)| Self::last_of_run(a, Some(s), t, interval)))
-    }
-
-    /// The last renewal at or before `t` of one run of the kubelet.
-    fn last_of_run(anchor: SimTime, stopped: Option<SimTime>, t: SimTime, interval: SimDuration) -> Option<SimTime> {
-        let limit = match stopped {
-            Some(s) if s <= t => {
-                if s <= anchor {
-                    return None;
-                }
-                SimTime(s.0 - 1)
-            }
-            _ => t,
-        };
-        if limit < anchor {
-            return None;
-        }
-        let k = (limit.0 - anchor.0) / interval.0;
-        Some(SimTime(anchor.0 + k * interval.0))
+        last_of_run(l.anchor, l.stopped, t, interval)
+            .or_else(|| l.prev.and_then(|(a, s)| last_of_run(a, Some(s), t, interval)))
     }
 
     /// The first monitor tick that sees a restarted run's first renewal:
     /// before it, the grace of the run before can still run out (the
     /// literal model's pass decides from what its informer has).
     fn first_seen(l: &LeaseView, cfg: &crate::config::Config) -> SimTime {
-        (l.anchor + cfg.watch_latency).ceil_to(cfg.node_monitor_period)
+        Self::seen_tick(l.anchor, cfg)
     }
 
     /// Whether renewals may be found missing at `now`: they stopped, or a
@@ -267,11 +249,21 @@ impl NodeLifecycleController {
     /// The tick at which a node whose renewals stopped would be found past
     /// its grace, if it is not Unknown already.
     fn expiry_tick(&self, h: &NodeHealth, ctx: &Ctx) -> Option<SimTime> {
-        let l = h.lease?;
         if h.node.status.ready.status == CondStatus::Unknown {
             return None;
         }
         let period = ctx.cfg.node_monitor_period;
+        let Some(l) = h.lease else {
+            // No Lease seen (a Node with no kubelet, or one cut off before
+            // its first renewal arrived): the startup grace, from when the
+            // controller first saw the node or its last status post.
+            let grace = if h.seen_renew.is_none() {
+                ctx.cfg.node_startup_grace_period
+            } else {
+                ctx.cfg.node_monitor_grace_period
+            };
+            return Some((h.probe_timestamp + grace).next_after(period));
+        };
         // A running kubelet's renewals never run out, unless it was just
         // restarted and its first renewal is not seen yet: then the last
         // one of the run before counts, until `first_seen`.
@@ -280,14 +272,14 @@ impl NodeLifecycleController {
             // Once the new run is seen, the old one no longer counts.
             (None, Some(_)) if ctx.now >= Self::first_seen(&l, ctx.cfg) => return None,
             (None, Some((a, s))) => (
-                Self::last_of_run(a, Some(s), SimTime::MAX, ctx.cfg.node_lease_renew_interval),
+                last_of_run(a, Some(s), SimTime::MAX, ctx.cfg.node_lease_renew_interval),
                 Some(Self::first_seen(&l, ctx.cfg)),
             ),
             (None, None) => return None,
         };
         let probe = match last {
             Some(r) => {
-                let seen_at = (r + ctx.cfg.watch_latency).ceil_to(period);
+                let seen_at = Self::seen_tick(r, ctx.cfg);
                 if h.seen_renew == Some(r) {
                     h.probe_timestamp
                 } else {
@@ -331,6 +323,7 @@ impl NodeLifecycleController {
     pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
         match &ev.obj {
             Object::Node(n) => self.on_node(ev.kind, n, ctx),
+            Object::Lease(l) => self.on_lease(ev.kind, l, ctx),
             Object::Pod(p) => {
                 if ev.kind == WatchKind::Deleted {
                     return;
@@ -373,7 +366,7 @@ impl NodeLifecycleController {
                     name.clone(),
                     NodeHealth {
                         node: n.clone(),
-                        lease: None,
+                        lease: self.leases.get(&name).and_then(|r| r.view),
                         probe_timestamp: ctx.now,
                         seen_renew: None,
                         in_flight: Vec::new(),
@@ -447,7 +440,6 @@ impl NodeLifecycleController {
                     self.arm_monitor(ctx);
                 }
             }
-            NlcEvent::Renew { node, epoch } => self.on_renew(node, epoch, ctx),
             NlcEvent::TaintPass => {
                 if self.pass_at != Some(ctx.now) {
                     return;
@@ -474,22 +466,22 @@ impl NodeLifecycleController {
             // tryUpdateNodeHealth: a newer renewal seen → probe timestamp.
             if !ctx.cfg.heartbeat_skipping {
                 // Literally: the newest renewal the informer has by now.
-                let renewals = self.leases.get(name).map(|l| l.renewals).unwrap_or_default();
-                let visible = renewals.into_iter().flatten().find(|r| *r + ctx.cfg.watch_latency <= now);
-                if let Some(r) = visible {
+                if let Some(r) = self.leases.get(name).and_then(|l| l.latest) {
                     if h.seen_renew.is_none_or(|s| s < r) {
                         h.seen_renew = Some(r);
                         h.probe_timestamp = now;
                     }
                 }
             } else if let Some(l) = h.lease {
-                let visible = SimTime(now.0.saturating_sub(ctx.cfg.watch_latency.0));
-                if let Some(r) = Self::last_renewal(&l, visible, interval) {
+                // Renewals written before `now - apiLatency - watchLatency`.
+                let lat = (ctx.cfg.api_latency + ctx.cfg.watch_latency).0 + 1;
+                let visible = now.0.checked_sub(lat).map(SimTime);
+                if let Some(r) = visible.and_then(|v| Self::last_renewal(&l, v, interval)) {
                     if h.seen_renew.is_none_or(|s| s < r) {
                         // The tick that first saw it (ticks in between were
                         // skipped because they could not change anything).
                         h.seen_renew = Some(r);
-                        h.probe_timestamp = (r + ctx.cfg.watch_latency).ceil_to(ctx.cfg.node_monitor_period).min(now);
+                        h.probe_timestamp = Self::seen_tick(r, ctx.cfg).min(now);
                     }
                 }
             }
@@ -501,7 +493,7 @@ impl NodeLifecycleController {
             // (The analytic model runs a tick only where a stopped lease
             // can expire; the literal one finds it so by the numbers.)
             let expired = now > h.probe_timestamp + grace
-                && (!ctx.cfg.heartbeat_skipping || h.lease.is_some_and(|l| Self::may_expire(&l, now, ctx.cfg)));
+                && (!ctx.cfg.heartbeat_skipping || h.lease.is_none_or(|l| Self::may_expire(&l, now, ctx.cfg)));
             if expired && h.node.status.ready.status != CondStatus::Unknown {
                 let node = h.node.clone();
                 let cond = NodeCondition {

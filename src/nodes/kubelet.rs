@@ -6,14 +6,27 @@
 //!
 //! A crashed node's kubelet is simply not dispatched to: it receives no
 //! watch events and its timers are dropped with its pod workers. On restart
-//! it relists the pods bound to it, finalizes those being deleted, and
-//! re-runs the others with their restart counts carried over (the kubelet
-//! recovers them from the container log directory).
+//! it relists the pods bound to it through the apiserver (a LIST, see
+//! `relist`), finalizes those being deleted, and re-runs the others with
+//! their restart counts carried over (the kubelet recovers them from the
+//! container log directory).
 //!
-//! Lease renewals are not simulated tick by tick (unless
-//! `heartbeatSkipping: 0`): the node-lifecycle controller is told when
-//! renewals start and stop and computes what a ticking run would see (see
-//! `controllers::nodelifecycle`).
+//! A partitioned node's kubelet (`partitionNode`) keeps running its
+//! containers, probes and timers, but its requests do not reach the
+//! apiserver and it receives no watch events. When the link heals it
+//! relists and reconciles: pods deleted meanwhile are killed, pods now
+//! being deleted are killed gracefully and finally deleted, and the status
+//! of the others is reported again (the status manager).
+//!
+//! The kubelet's `nodelease` controller creates `kube-node-lease/<node>`
+//! when the kubelet starts and renews it every `nodeLeaseRenewInterval` on
+//! the heartbeat client (not rate limited). Simplification: renewals keep
+//! the grid of the kubelet's start, without `JitterUntil`'s 4 % jitter,
+//! and a renewal that fails (the node is partitioned) is lost — no
+//! `retryUpdateLease` retries nor `backoffEnsureLease` back-off —, so the
+//! first renewal after a heal is the next one on the grid. With heartbeat
+//! skipping (the default) only the first renewal of a run is sent: it
+//! starts the Lease's analytic renewal stream (see `objects::lease`).
 //!
 //! Probe workers that can observe no change doze (`probeSkipping`, on by
 //! default): they stop ticking until a change wakes them, resuming at the
@@ -27,6 +40,8 @@ use super::process::{
     end_doze, exec, render_log, resolve_port, run_probe, slot, termination, LogEntry, ProbeOutcome, Proc,
 };
 use crate::objects::duration::parse_duration;
+use crate::objects::lease::{Lease, LeaseSpec, NODE_LEASE_NAMESPACE};
+use crate::objects::meta::ObjectMeta;
 use crate::objects::node::{Node, NodeCondition};
 use crate::objects::pod::{
     CondStatus, Condition, ContainerState, ContainerStatus, Pod, PodConditions, PodPhase, PodStatus, PullPolicy,
@@ -95,8 +110,21 @@ pub enum KubeletEvent {
         idx: u16,
         step: Step,
     },
-    /// The informer list after a (re)start arrives.
-    Relist,
+    /// The kubelet's LIST request `seq` reaches the apiserver (which
+    /// takes its snapshot now).
+    ListReachesApiserver {
+        seq: u32,
+    },
+    /// The answer to LIST request `seq` is back at the kubelet.
+    ListResponse {
+        seq: u32,
+    },
+    /// The `nodelease` controller's renewal of the `epoch`-th life
+    /// (`send: false`: only the timer of the next one is set).
+    RenewLease {
+        epoch: u32,
+        send: bool,
+    },
     /// A tick of the node status sync of the kubelet's `epoch`-th life.
     SyncNodeStatus {
         epoch: u32,
@@ -137,6 +165,25 @@ struct Worker {
     init_backoff: Vec<Option<Backoff>>,
     /// The pod's own catalog when it carries `kubesim.io/behavior`.
     catalog: Option<Rc<ImageCatalog>>,
+    /// The pod left the API while the kubelet was not watching: it is
+    /// killed, with no final status nor delete.
+    gone: bool,
+}
+
+/// The apiserver's answer to a kubelet's LIST: the pods bound to its node
+/// and its Node, at store revision `rv`.
+pub struct ListSnapshot {
+    pub rv: u64,
+    pub pods: Vec<Rc<Pod>>,
+    pub node: Option<Rc<Node>>,
+}
+
+/// A relist in progress: watch events are held until the list is in.
+struct Listing {
+    seq: u32,
+    after_reboot: bool,
+    buffer: Vec<WatchEvent>,
+    snapshot: Option<ListSnapshot>,
 }
 
 pub struct Kubelet {
@@ -169,6 +216,15 @@ pub struct Kubelet {
     /// node-lifecycle controller's `MarkPodsNotReady`): the status manager
     /// writes its own again at the next sync.
     reconcile: BTreeSet<u64>,
+    /// The node lost the apiserver (`partitionNode`).
+    pub partitioned: bool,
+    /// When this life's Lease renewals started: they are on its grid.
+    lease_anchor: SimTime,
+    /// The last LIST request's number.
+    list_seq: u32,
+    listing: Option<Listing>,
+    /// The revision of the last LIST: older watch events are stale.
+    list_rv: u64,
 }
 
 impl Kubelet {
@@ -191,6 +247,193 @@ impl Kubelet {
             epoch: 0,
             status_sync_pending: false,
             reconcile: BTreeSet::new(),
+            partitioned: false,
+            lease_anchor: now,
+            list_seq: 0,
+            listing: None,
+            list_rv: 0,
+        }
+    }
+
+    /// The kubelet joins the cluster: its node status sync and its Lease.
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        self.start_status_sync(ctx);
+        self.start_lease(ctx);
+    }
+
+    /// The `nodelease` controller starts: it renews (creating the Lease
+    /// the first time) now, then every `nodeLeaseRenewInterval`.
+    fn start_lease(&mut self, ctx: &mut Ctx) {
+        self.lease_anchor = ctx.now;
+        self.renew_lease(ctx.now, ctx);
+        if !ctx.cfg.heartbeat_skipping {
+            // The timer of the next renewal is set from the event loop, not
+            // while the cluster is being built: a timeline fault at the
+            // instant of a renewal then comes first, as it does for every
+            // later renewal.
+            let ev = KubeletEvent::RenewLease { epoch: self.epoch, send: false };
+            ctx.at(ctx.now, Event::Kubelet { node: self.idx, ev });
+        }
+    }
+
+    /// Sends the renewal written at `at` (now, or a grid instant whose
+    /// request is still on its way at a heal) on the heartbeat client, which
+    /// is not rate limited: it reaches the apiserver `apiLatency` later.
+    fn renew_lease(&self, at: SimTime, ctx: &mut Ctx) {
+        let lease = Lease {
+            meta: ObjectMeta { name: self.name.clone(), namespace: lit(NODE_LEASE_NAMESPACE), ..Default::default() },
+            spec: LeaseSpec {
+                holder_identity: Some(self.name.to_string()),
+                lease_duration_seconds: Some((ctx.cfg.node_lease_duration.0 / 1_000_000_000) as i64),
+                renew_time: Some(at),
+                ..Default::default()
+            },
+            stream: None,
+        };
+        let stream = ctx.cfg.heartbeat_skipping.then_some(ctx.cfg.node_lease_renew_interval);
+        let op = ApiOp::RenewLease { lease: Rc::new(lease), stream };
+        ctx.send_left_at(at, Client::Kubelet(self.idx), op);
+    }
+
+    /// A renewal tick: the literal model's every interval, or the analytic
+    /// model's first renewal after a heal.
+    fn on_renew_lease(&mut self, epoch: u32, send: bool, ctx: &mut Ctx) {
+        if epoch != self.epoch {
+            return;
+        }
+        if send {
+            self.renew_lease(ctx.now, ctx);
+        }
+        if !ctx.cfg.heartbeat_skipping {
+            let next = ctx.now + ctx.cfg.node_lease_renew_interval;
+            ctx.at(next, Event::Kubelet { node: self.idx, ev: KubeletEvent::RenewLease { epoch, send: true } });
+        }
+    }
+
+    /// The node loses the apiserver: requests and watch events stop (the
+    /// simulation drops them); everything local goes on.
+    pub fn partition(&mut self) {
+        self.partitioned = true;
+    }
+
+    /// The link is back: relist and reconcile, and (heartbeat skipping)
+    /// send the first renewal of the grid that reaches the apiserver — in
+    /// the literal model the renewal ticks never stopped.
+    pub fn heal(&mut self, ctx: &mut Ctx) {
+        self.partitioned = false;
+        if !self.alive {
+            return;
+        }
+        self.relist(false, ctx);
+        if ctx.cfg.heartbeat_skipping {
+            // The first renewal whose request arrives at or after now
+            // (`r + apiLatency >= now`); an earlier one is lost, one
+            // sent at the start itself may still be on its way.
+            let i = ctx.cfg.node_lease_renew_interval.0;
+            let from = ctx.now.0.saturating_sub(ctx.cfg.api_latency.0);
+            if from <= self.lease_anchor.0 {
+                return;
+            }
+            let r = SimTime(self.lease_anchor.0 + (from - self.lease_anchor.0).div_ceil(i) * i);
+            if r >= ctx.now {
+                let ev = KubeletEvent::RenewLease { epoch: self.epoch, send: true };
+                ctx.at(r, Event::Kubelet { node: self.idx, ev });
+            } else {
+                self.renew_lease(r, ctx);
+            }
+        }
+    }
+
+    /// Sends a LIST of the pods bound to this node (and its Node) on the
+    /// kubelet's client, rate limited like its other requests; watch events
+    /// are held until the answer is in (`ListReachesApiserver`,
+    /// `ListResponse`).
+    fn relist(&mut self, after_reboot: bool, ctx: &mut Ctx) {
+        // A restart's relist that never came back (the node was
+        // partitioned) is still the first since the reboot.
+        let after_reboot = after_reboot || self.listing.as_ref().is_some_and(|l| l.after_reboot);
+        self.list_seq += 1;
+        let seq = self.list_seq;
+        self.listing = Some(Listing { seq, after_reboot, buffer: Vec::new(), snapshot: None });
+        let answered = ctx.call_at(ctx.now, Client::Kubelet(self.idx));
+        let arrives = SimTime(answered.0 - ctx.cfg.api_latency.0);
+        ctx.at(arrives, Event::Kubelet { node: self.idx, ev: KubeletEvent::ListReachesApiserver { seq } });
+    }
+
+    /// Whether LIST request `seq` is the one the kubelet waits for.
+    pub fn awaits_list(&self, seq: u32) -> bool {
+        self.listing.as_ref().is_some_and(|l| l.seq == seq && l.snapshot.is_none())
+    }
+
+    /// The apiserver's snapshot for LIST request `seq`, on its way back.
+    pub fn list_answered(&mut self, seq: u32, snapshot: ListSnapshot) {
+        if let Some(l) = self.listing.as_mut().filter(|l| l.seq == seq) {
+            l.snapshot = Some(snapshot);
+        }
+    }
+
+    /// The LIST answer is back: reconcile with it, then replay the watch
+    /// events held meanwhile that are newer than the snapshot.
+    fn on_list_response(&mut self, seq: u32, images: &ImageCatalog, ctx: &mut Ctx) {
+        if self.partitioned || self.listing.as_ref().is_none_or(|l| l.seq != seq) {
+            return;
+        }
+        let Listing { after_reboot, buffer, snapshot, .. } = self.listing.take().expect("listing");
+        let Some(snap) = snapshot else { return };
+        self.list_rv = snap.rv;
+        if let Some(n) = snap.node {
+            self.observe_node(n, ctx);
+        }
+        // Pods that left the API while the kubelet did not watch
+        // (`HandlePodRemoves`): killed, nothing more to report.
+        let listed: BTreeSet<u64> = snap.pods.iter().map(|p| p.meta.uid).collect();
+        let gone: Vec<u64> = self.workers.keys().filter(|u| !listed.contains(u)).copied().collect();
+        for uid in gone {
+            self.pod_gone(uid, images, ctx);
+        }
+        for p in &snap.pods {
+            self.reconcile_listed(p, after_reboot, images, ctx);
+        }
+        for ev in buffer {
+            self.on_watch(&ev, images, ctx);
+        }
+    }
+
+    /// A pod the kubelet runs is no longer in the API.
+    fn pod_gone(&mut self, uid: u64, images: &ImageCatalog, ctx: &mut Ctx) {
+        let w = self.workers.get_mut(&uid).expect("worker");
+        if w.finished {
+            self.forget(uid);
+            return;
+        }
+        w.gone = true;
+        if !w.terminating {
+            self.kill_pod(uid, images, ctx);
+        }
+    }
+
+    /// One pod of a LIST answer: `HandlePodAdditions`/`Updates` after a
+    /// relist, and the status manager's report of what it runs.
+    fn reconcile_listed(&mut self, p: &Rc<Pod>, after_reboot: bool, images: &ImageCatalog, ctx: &mut Ctx) {
+        let uid = p.meta.uid;
+        let Some(w) = self.workers.get_mut(&uid) else {
+            if p.status.phase.is_terminal() {
+                return;
+            }
+            if p.meta.deletion_timestamp.is_some() {
+                // Nothing of it runs here (any more): finalize.
+                self.finalize(p, &p.status, ctx);
+                return;
+            }
+            self.admit_and_start(p, images, after_reboot, ctx);
+            return;
+        };
+        w.pod = p.clone();
+        self.reconcile.remove(&uid);
+        if p.meta.deletion_timestamp.is_some() && !w.terminating {
+            self.kill_pod(uid, images, ctx);
+        } else if !Rc::ptr_eq(&p.status, &w.status) && *p.status != *w.status {
+            self.send_status_of(uid, ctx);
         }
     }
 
@@ -213,7 +456,11 @@ impl Kubelet {
         let since = ctx.now.0 - self.started_at.0;
         let at = SimTime(self.started_at.0 + (since / period + 1) * period);
         self.status_sync_pending = true;
-        ctx.at(at, Event::Kubelet { node: self.idx, ev: KubeletEvent::SyncNodeStatus { epoch: self.epoch } });
+        // Keyed, as probe ticks are: a tick the analytic model schedules
+        // late (on seeing its node not Ready) takes the place within its
+        // instant that the literal model's periodic tick has.
+        let ev = Event::Kubelet { node: self.idx, ev: KubeletEvent::SyncNodeStatus { epoch: self.epoch } };
+        ctx.queue.push_keyed(at, STATUS_SYNC_KEY | self.idx as u64, ev);
     }
 
     /// One tick of the kubelet's status loops: the node status sync, then
@@ -268,6 +515,7 @@ impl Kubelet {
     /// except the image cache on disk.
     pub fn crash(&mut self) {
         self.alive = false;
+        self.listing = None;
         self.epoch += 1;
         self.reconcile.clear();
         self.workers.clear();
@@ -275,16 +523,14 @@ impl Kubelet {
         self.pull_free_at = SimTime::ZERO;
     }
 
-    /// The node came back: post Ready and relist pods.
+    /// The node came back: post Ready, renew the Lease, relist pods.
     pub fn restart(&mut self, ctx: &mut Ctx) {
         self.alive = true;
         ctx.event(false, SOURCE, "Starting", "Node", "", &self.name, &"Starting kubelet.");
         self.post_ready(ctx);
         self.start_status_sync(ctx);
-        ctx.after(
-            ctx.cfg.api_latency + ctx.cfg.watch_latency,
-            Event::Kubelet { node: self.idx, ev: KubeletEvent::Relist },
-        );
+        self.start_lease(ctx);
+        self.relist(true, ctx);
     }
 
     fn post_ready(&mut self, ctx: &mut Ctx) {
@@ -308,13 +554,17 @@ impl Kubelet {
     }
 
     pub fn on_watch(&mut self, ev: &WatchEvent, images: &ImageCatalog, ctx: &mut Ctx) {
+        if let Some(l) = self.listing.as_mut() {
+            l.buffer.push(ev.clone());
+            return;
+        }
+        // Older than the last LIST (a deletion is always news: a uid goes
+        // once).
+        if ev.kind != WatchKind::Deleted && ev.obj.meta().resource_version <= self.list_rv {
+            return;
+        }
         match &ev.obj {
-            Object::Node(n) if ev.kind != WatchKind::Deleted => {
-                self.node = Some(n.clone());
-                if n.status.ready.status != CondStatus::True && !self.status_sync_pending {
-                    self.schedule_status_sync(ctx);
-                }
-            }
+            Object::Node(n) if ev.kind != WatchKind::Deleted => self.observe_node(n.clone(), ctx),
             Object::Pod(p) => {
                 if ev.kind == WatchKind::Deleted {
                     self.forget(p.meta.uid);
@@ -326,18 +576,13 @@ impl Kubelet {
         }
     }
 
-    /// The relist after a restart: every pod bound to this node.
-    pub fn on_relist(&mut self, pods: Vec<Rc<Pod>>, images: &ImageCatalog, ctx: &mut Ctx) {
-        for p in pods {
-            if p.status.phase.is_terminal() {
-                continue;
-            }
-            if p.meta.deletion_timestamp.is_some() {
-                // Nothing runs any more after the reboot: finalize.
-                self.finalize(&p, &p.status, ctx);
-                continue;
-            }
-            self.admit_and_start(&p, images, true, ctx);
+    /// The kubelet's view of its Node; a node not Ready gets its status
+    /// posted at the next sync.
+    fn observe_node(&mut self, n: Rc<Node>, ctx: &mut Ctx) {
+        let ready = n.status.ready.status == CondStatus::True;
+        self.node = Some(n);
+        if !ready && !self.status_sync_pending {
+            self.schedule_status_sync(ctx);
         }
     }
 
@@ -587,6 +832,7 @@ impl Kubelet {
             admitted_at: ctx.now,
             init_backoff: vec![None; p.spec.init_containers.len()],
             catalog: catalog.clone(),
+            gone: false,
         });
         let uid = p.meta.uid;
         let mut w = w;
@@ -644,7 +890,10 @@ impl Kubelet {
         let (uid, gen, idx, step) = match ev {
             KubeletEvent::Pod { uid, gen, idx, step } => (uid, gen, idx, step),
             KubeletEvent::SyncNodeStatus { epoch } => return self.sync_node_status(epoch, ctx),
-            KubeletEvent::Relist => return,
+            KubeletEvent::ListResponse { seq } => return self.on_list_response(seq, images, ctx),
+            KubeletEvent::RenewLease { epoch, send } => return self.on_renew_lease(epoch, send, ctx),
+            // The apiserver's part: the simulation takes the snapshot.
+            KubeletEvent::ListReachesApiserver { .. } => return,
         };
         let idx = idx as usize;
         let Some(w) = self.workers.get(&uid) else {
@@ -825,7 +1074,9 @@ impl Kubelet {
                 }
                 let status = w.status.clone();
                 let pod = w.pod.clone();
-                self.finalize(&pod, &status, ctx);
+                if !w.gone {
+                    self.finalize(&pod, &status, ctx);
+                }
                 self.forget(uid);
             }
         }
@@ -1685,6 +1936,10 @@ fn back_off_event(key: &Key, container: &str, ctx: &mut Ctx) {
         &format_args!("Back-off restarting failed container {} in pod {}_{}", container, key.name, key.namespace),
     );
 }
+
+/// The queue keys of node status sync ticks (`| node index`): above every
+/// probe tick's key (`tick_key` < 2^62), below 2^63.
+const STATUS_SYNC_KEY: u64 = 1 << 62;
 
 /// The queue key of a probe worker's ticks: unique per (pod, container,
 /// probe), below 2^63 (`EventQueue::push_keyed`).

@@ -149,6 +149,10 @@ fn fold(obj: &Object, parts: &Parts, d: &mut Digester) {
             let Namespace { meta } = &**n;
             meta.digest_parts(d, parts);
         }
+        Object::Lease(l) => {
+            d.tag(6);
+            l.digest_parts(d, parts);
+        }
         Object::Other(u) => {
             d.tag(5);
             let Unstructured { api_version, kind, meta, namespaced, body } = &**u;

@@ -7,6 +7,7 @@
 pub mod apivalidation;
 pub mod digest;
 pub mod duration;
+pub mod lease;
 pub mod meta;
 pub mod node;
 pub mod pod;
@@ -20,6 +21,7 @@ pub mod store;
 pub mod text;
 pub mod validation;
 
+use lease::Lease;
 use meta::ObjectMeta;
 use node::Node;
 use pod::Pod;
@@ -36,6 +38,7 @@ pub enum Kind {
     Pod,
     ReplicationController,
     ReplicaSet,
+    Lease,
     Other,
 }
 
@@ -47,6 +50,7 @@ impl Kind {
             Kind::Pod => "Pod",
             Kind::ReplicationController => "ReplicationController",
             Kind::ReplicaSet => "ReplicaSet",
+            Kind::Lease => "Lease",
             Kind::Other => "Other",
         }
     }
@@ -63,6 +67,7 @@ impl Kind {
             "rc" | "replicationcontroller" | "replicationcontrollers" => Kind::ReplicationController,
             "rs" | "replicaset" | "replicasets" => Kind::ReplicaSet,
             "ns" | "namespace" | "namespaces" => Kind::Namespace,
+            "lease" | "leases" => Kind::Lease,
             _ => return None,
         })
     }
@@ -96,6 +101,7 @@ pub enum Object {
     Node(Rc<Node>),
     Pod(Rc<Pod>),
     ReplicaSet(Rc<ReplicaSet>),
+    Lease(Rc<Lease>),
     Other(Rc<Unstructured>),
 }
 
@@ -106,6 +112,7 @@ impl Object {
             Object::Node(o) => &o.meta,
             Object::Pod(o) => &o.meta,
             Object::ReplicaSet(o) => &o.meta,
+            Object::Lease(o) => &o.meta,
             Object::Other(o) => &o.meta,
         }
     }
@@ -116,6 +123,7 @@ impl Object {
             Object::Node(_) => Kind::Node,
             Object::Pod(_) => Kind::Pod,
             Object::ReplicaSet(r) => Kind::from_replica(r.kind),
+            Object::Lease(_) => Kind::Lease,
             Object::Other(_) => Kind::Other,
         }
     }
@@ -135,6 +143,7 @@ impl Object {
             Object::Node(n) => Object::Node(Rc::new(Node { meta, ..(**n).clone() })),
             Object::ReplicaSet(r) => Object::ReplicaSet(Rc::new(ReplicaSet { meta, ..(**r).clone() })),
             Object::Namespace(_) => Object::Namespace(Rc::new(Namespace { meta })),
+            Object::Lease(l) => Object::Lease(Rc::new(Lease { meta, ..(**l).clone() })),
             Object::Other(u) => Object::Other(Rc::new(Unstructured { meta, ..(**u).clone() })),
         }
     }
@@ -193,6 +202,7 @@ impl fmt::Display for Summary<'_> {
                 r.meta.generation
             ),
             Object::Namespace(_) => f.write_str("-"),
+            Object::Lease(l) => write!(f, "holder={}", l.spec.holder_identity.as_deref().unwrap_or("-")),
             Object::Other(u) => write!(f, "{} (not simulated)", u.api_version),
         }
     }

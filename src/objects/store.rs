@@ -16,6 +16,7 @@
 
 use super::apivalidation;
 use super::digest::DigestCache;
+use super::lease::{Lease, RenewStream, NODE_LEASE_NAMESPACE};
 use super::meta::{ObjectMeta, OwnerReference};
 use super::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE};
 use super::pod::{CondStatus, Condition, Pod, PodSpec, PodStatus, Taint, TaintEffect, Toleration};
@@ -24,8 +25,8 @@ use super::text::{empty, lit};
 use super::{Kind, Namespace, Object, Unstructured};
 use crate::sim::rng;
 use crate::sim::trace::{Trace, Verb};
-use crate::sim::SimTime;
-use indexmap::IndexMap;
+use crate::sim::{SimDuration, SimTime};
+use indexmap::{IndexMap, IndexSet};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rustc_hash::{FxBuildHasher, FxHashMap};
@@ -238,6 +239,16 @@ pub enum ApiOp {
         resource_version: Option<u64>,
         status: ReplicaSetStatus,
     },
+    /// A kubelet's node Lease renewal (the `nodelease` controller's
+    /// `sync`: the Lease is created when it does not exist, else its
+    /// `renewTime` is updated, and an owner reference to the Node is added
+    /// when it has none, `setNodeOwnerFunc`). A renewal that changes only
+    /// `renewTime` is folded (`Store::renew_lease`). `stream`: the
+    /// renewal interval, when this renewal starts an analytic stream.
+    RenewLease {
+        lease: Rc<Lease>,
+        stream: Option<SimDuration>,
+    },
     Delete {
         kind: Kind,
         /// The API kind name for `Other` objects.
@@ -283,6 +294,11 @@ pub struct Store {
     pub pods: Map<Key, Rc<Pod>>,
     pub replicasets: Map<(ReplicaKind, Key), Rc<ReplicaSet>>,
     pub others: Map<(String, Key), Rc<Unstructured>>,
+    pub leases: Map<Key, Rc<Lease>>,
+    /// The pods bound to each node (the index a kubelet's LIST with a
+    /// `spec.nodeName` field selector and `kubectl drain` read; a hashed
+    /// set keeps the write path cheap, the rare reader sorts).
+    pods_by_node: FxHashMap<Rc<str>, IndexSet<Key, FxBuildHasher>>,
     /// The part digests of live objects, for the trace hash.
     digests: DigestCache,
     /// Label and annotation maps already validated (shared ones repeat).
@@ -309,6 +325,8 @@ impl Store {
             pods: Map::default(),
             replicasets: Map::default(),
             others: Map::default(),
+            leases: Map::default(),
+            pods_by_node: FxHashMap::default(),
             digests: DigestCache::default(),
             valid_maps: Default::default(),
             admitted_specs: FxHashMap::default(),
@@ -431,6 +449,10 @@ impl Store {
             ApiOp::Delete { kind, other_kind, key, uid, grace_seconds, propagation, disruption } => {
                 self.delete(now, kind, other_kind, key, uid, grace_seconds, propagation, disruption)?
             }
+            ApiOp::RenewLease { lease, stream } => match self.renew_lease(now, lease, stream)? {
+                (ev, true) => return Ok(ev),
+                (ev, false) => ev,
+            },
         };
         let obj = &ev.obj;
         let meta = obj.meta();
@@ -439,9 +461,132 @@ impl Store {
             WatchKind::Modified => Verb::Update,
             WatchKind::Deleted => Verb::Delete,
         };
+        if let Object::Pod(p) = obj {
+            let new = Some(p).filter(|_| ev.kind != WatchKind::Deleted);
+            self.index_pod(ev.old.as_ref(), new);
+        }
         let state = self.digests.digest(obj, ev.old.as_ref(), ev.kind == WatchKind::Deleted);
         trace.write(now, self.revision, verb, obj.kind_name(), &meta.namespace, &meta.name, state, &obj.summary());
         Ok(ev)
+    }
+
+    /// Keeps `pods_by_node` up to date with one pod write.
+    fn index_pod(&mut self, old: Option<&Object>, new: Option<&Rc<Pod>>) {
+        let old_node = match old {
+            Some(Object::Pod(o)) => o.spec.node_name.as_ref(),
+            _ => None,
+        };
+        let new_node = new.and_then(|p| p.spec.node_name.as_ref());
+        if old_node == new_node {
+            return;
+        }
+        if let (Some(n), Some(Object::Pod(o))) = (old_node, old) {
+            if let Some(set) = self.pods_by_node.get_mut(n) {
+                set.swap_remove(&Key::of(&o.meta));
+                if set.is_empty() {
+                    self.pods_by_node.remove(n);
+                }
+            }
+        }
+        if let (Some(n), Some(p)) = (new_node, new) {
+            self.pods_by_node.entry(n.clone()).or_default().insert(Key::of(&p.meta));
+        }
+    }
+
+    /// The pods bound to `node`, in key order (namespace, then name), as
+    /// a LIST with the field selector `spec.nodeName=<node>` returns them.
+    pub fn pods_on_node(&self, node: &str) -> Vec<Rc<Pod>> {
+        let Some(keys) = self.pods_by_node.get(node) else { return Vec::new() };
+        let mut keys: Vec<&Key> = keys.iter().collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|k| self.pods[k].clone()).collect()
+    }
+
+    /// The Lease of `node` in `kube-node-lease`.
+    pub fn node_lease(&self, node: &str) -> Option<&Rc<Lease>> {
+        self.leases.get(&Key::new(NODE_LEASE_NAMESPACE, node))
+    }
+
+    /// The Lease renewal: a create when there is none, a folded write when
+    /// only `renewTime` (and the analytic stream) changes — no revision,
+    /// no trace record; the watch event still goes out — else a normal
+    /// write. Returns the event and whether it was folded.
+    fn renew_lease(
+        &mut self,
+        now: SimTime,
+        lease: Rc<Lease>,
+        stream: Option<SimDuration>,
+    ) -> Result<(WatchEvent, bool), ApiError> {
+        let key = Key::of(&lease.meta);
+        let mut want = (*lease).clone();
+        want.stream = stream
+            .and_then(|interval| want.spec.renew_time.map(|anchor| RenewStream { anchor, interval, stopped: None }));
+        let Some(cur) = self.leases.get(&key).cloned() else {
+            self.set_node_owner(&mut want);
+            return Ok((self.create(now, Object::Lease(Rc::new(want)))?, false));
+        };
+        // `newLease` renews a copy of the Lease it holds: only renewTime
+        // changes (and the owner reference, when missing).
+        let mut new = (*cur).clone();
+        new.spec.renew_time = want.spec.renew_time;
+        new.stream = want.stream;
+        self.set_node_owner(&mut new);
+        let folded = new.same_but_renewal(&cur);
+        if !folded {
+            self.revision += 1;
+            new.meta.resource_version = self.revision;
+        }
+        let new = Rc::new(new);
+        self.leases.insert(key, new.clone());
+        let ev = WatchEvent {
+            kind: WatchKind::Modified,
+            obj: Object::Lease(new),
+            old: Some(Object::Lease(cur)),
+            propagation: Propagation::Background,
+        };
+        Ok((ev, folded))
+    }
+
+    /// `setNodeOwnerFunc` (pkg/kubelet/nodelease): a node Lease without
+    /// owner references gets one to its Node.
+    fn set_node_owner(&self, l: &mut Lease) {
+        if !l.meta.owner_references.is_empty() || *l.meta.namespace != *NODE_LEASE_NAMESPACE {
+            return;
+        }
+        if let Some(n) = self.nodes.get(&*l.meta.name) {
+            l.meta.owner_references.push(OwnerReference {
+                api_version: "v1".into(),
+                kind: "Node".into(),
+                name: n.meta.name.to_string(),
+                uid: n.meta.uid,
+                controller: false,
+                block_owner_deletion: false,
+            });
+        }
+    }
+
+    /// The analytic model: the renewals of `node`'s Lease stop reaching
+    /// the store from `at` on (its kubelet crashed or lost the apiserver).
+    /// A folded write: the event goes to informers, not to the trace.
+    pub fn stop_lease_renewals(&mut self, node: &str, at: SimTime) -> Option<WatchEvent> {
+        let key = Key::new(NODE_LEASE_NAMESPACE, node);
+        let cur = self.leases.get(&key)?.clone();
+        let st = cur.stream?;
+        if st.stopped.is_some_and(|s| s <= at) {
+            return None;
+        }
+        let mut new = (*cur).clone();
+        new.stream = Some(RenewStream { stopped: Some(at), ..st });
+        // What was renewed stays written when the stream is gone.
+        new.spec.renew_time = new.renew_time_at(SimTime::MAX);
+        let new = Rc::new(new);
+        self.leases.insert(key, new.clone());
+        Some(WatchEvent {
+            kind: WatchKind::Modified,
+            obj: Object::Lease(new),
+            old: Some(Object::Lease(cur)),
+            propagation: Propagation::Background,
+        })
     }
 
     fn generate_name(&mut self, prefix: &str) -> String {
@@ -466,6 +611,7 @@ impl Store {
                 self.replicasets.contains_key(&(ReplicaKind::ReplicationController, key.clone()))
             }
             Kind::ReplicaSet => self.replicasets.contains_key(&(ReplicaKind::ReplicaSet, key.clone())),
+            Kind::Lease => self.leases.contains_key(key),
             Kind::Other => self.others.contains_key(&(other_kind.unwrap_or("").to_string(), key.clone())),
         }
     }
@@ -597,6 +743,12 @@ impl Store {
                 (Object::Node(Rc::new(n)), false)
             }
             (Object::Other(c), Object::Other(u)) => (obj.clone(), u.body != c.body),
+            (Object::Lease(c), Object::Lease(l)) => {
+                // A user's write of the spec; the analytic renewals go on.
+                let mut n = (**c).clone();
+                n.spec = l.spec.clone();
+                (Object::Lease(Rc::new(n)), false)
+            }
             _ => (cur.clone(), false),
         };
         self.revision += 1;
@@ -745,6 +897,13 @@ impl Store {
                 self.replicasets.swap_remove(&k);
                 Ok(removed(Object::ReplicaSet(cur)))
             }
+            Kind::Lease => {
+                let cur = self.leases.get(&key).ok_or_else(|| not_found("leases", &key.name))?.clone();
+                check_uid(&cur.meta, "leases")?;
+                self.revision += 1;
+                self.leases.swap_remove(&key);
+                Ok(removed(Object::Lease(cur)))
+            }
             Kind::Namespace => Err(ApiError {
                 invalid: None,
                 code: ApiErrorCode::Invalid,
@@ -777,6 +936,9 @@ impl Store {
             Object::Namespace(n) => {
                 self.namespaces.insert(key.name, n.clone());
             }
+            Object::Lease(l) => {
+                self.leases.insert(key, l.clone());
+            }
             Object::Other(u) => {
                 self.others.insert((u.kind.clone(), key), u.clone());
             }
@@ -797,6 +959,7 @@ impl Store {
             Kind::ReplicaSet => {
                 self.replicasets.get(&(ReplicaKind::ReplicaSet, key.clone())).cloned().map(Object::ReplicaSet)
             }
+            Kind::Lease => self.leases.get(key).cloned().map(Object::Lease),
             Kind::Other => None,
         }
     }
@@ -806,6 +969,7 @@ impl Store {
 fn api_group(obj: &Object) -> &str {
     match obj {
         Object::ReplicaSet(r) if r.kind == ReplicaKind::ReplicaSet => "apps",
+        Object::Lease(_) => "coordination.k8s.io",
         Object::Other(u) => u.api_version.rsplit_once('/').map_or("", |(g, _)| g),
         _ => "",
     }
@@ -1003,6 +1167,77 @@ mod tests {
         let ev = s.apply(secs(13), ApiOp::delete_pod(key.clone(), u, Some(0), None), &mut t).unwrap();
         assert_eq!(ev.kind, WatchKind::Deleted);
         assert!(s.pod(&key).is_none());
+    }
+
+    fn lease(renew: u64) -> Rc<Lease> {
+        Rc::new(Lease {
+            meta: ObjectMeta { name: "n1".into(), namespace: NODE_LEASE_NAMESPACE.into(), ..Default::default() },
+            spec: crate::objects::lease::LeaseSpec {
+                holder_identity: Some("n1".into()),
+                lease_duration_seconds: Some(40),
+                renew_time: Some(secs(renew)),
+                ..Default::default()
+            },
+            stream: None,
+        })
+    }
+
+    #[test]
+    fn lease_renewals_are_folded_writes() {
+        let (mut s, mut t) = store();
+        let ns = Object::Namespace(Rc::new(Namespace {
+            meta: ObjectMeta { name: NODE_LEASE_NAMESPACE.into(), ..Default::default() },
+        }));
+        s.apply(secs(0), ApiOp::Create(ns), &mut t).unwrap();
+        let node = Object::Node(Rc::new(crate::scenario::manifest::default_node(ObjectMeta {
+            name: "n1".into(),
+            ..Default::default()
+        })));
+        s.apply(secs(0), ApiOp::Create(node), &mut t).unwrap();
+        let (records, rev) = (t.record_count(), s.revision());
+        // The first renewal creates the Lease, owned by its Node: a write.
+        let ev = s.apply(secs(1), ApiOp::RenewLease { lease: lease(1), stream: None }, &mut t).unwrap();
+        assert_eq!(ev.kind, WatchKind::Added);
+        assert_eq!((t.record_count(), s.revision()), (records + 1, rev + 1));
+        let l = s.node_lease("n1").unwrap().clone();
+        assert_eq!(l.meta.owner_references[0].kind, "Node");
+        assert_eq!(l.meta.owner_references[0].uid, s.nodes["n1"].meta.uid);
+        // A renewal changes renewTime only: folded — no record, no revision,
+        // but a watch event for the informers.
+        let ev = s.apply(secs(11), ApiOp::RenewLease { lease: lease(11), stream: None }, &mut t).unwrap();
+        assert_eq!(ev.kind, WatchKind::Modified);
+        assert_eq!((t.record_count(), s.revision()), (records + 1, rev + 1));
+        let l = s.node_lease("n1").unwrap();
+        assert_eq!(l.spec.renew_time, Some(secs(11)));
+        assert_eq!(l.meta.resource_version, rev + 1);
+        // The analytic stream: renewals every 10 s from 21 s, read at any
+        // instant; stopped at 55 s (the one due then is lost).
+        let interval = SimDuration::from_secs(10);
+        s.apply(secs(21), ApiOp::RenewLease { lease: lease(21), stream: Some(interval) }, &mut t).unwrap();
+        assert_eq!(s.node_lease("n1").unwrap().renew_time_at(secs(49)), Some(secs(41)));
+        assert!(s.stop_lease_renewals("n1", secs(51)).is_some());
+        assert!(s.stop_lease_renewals("n1", secs(60)).is_none(), "a later stop changes nothing");
+        assert_eq!(s.node_lease("n1").unwrap().renew_time_at(secs(500)), Some(secs(41)));
+        assert_eq!(t.record_count(), records + 1);
+    }
+
+    #[test]
+    fn pods_by_node_index_follows_binds_and_deletes() {
+        let (mut s, mut t) = store();
+        for name in ["b", "a", "c"] {
+            s.apply(secs(1), ApiOp::Create(pod(name)), &mut t).unwrap();
+            let u = s.pod(&Key::new("default", name)).unwrap().meta.uid;
+            let node = if name == "c" { "n2" } else { "n1" };
+            s.apply(secs(2), ApiOp::Bind { key: Key::new("default", name), uid: u, node: node.into() }, &mut t)
+                .unwrap();
+        }
+        let names = |s: &Store, n: &str| s.pods_on_node(n).iter().map(|p| p.meta.name.to_string()).collect::<Vec<_>>();
+        assert_eq!(names(&s, "n1"), ["a", "b"], "key order");
+        assert_eq!(names(&s, "n2"), ["c"]);
+        let u = s.pod(&Key::new("default", "a")).unwrap().meta.uid;
+        s.apply(secs(3), ApiOp::delete_pod(Key::new("default", "a"), u, Some(0), None), &mut t).unwrap();
+        assert_eq!(names(&s, "n1"), ["b"]);
+        assert!(s.pods_on_node("n3").is_empty());
     }
 
     #[test]

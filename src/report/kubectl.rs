@@ -3,6 +3,7 @@
 //! from `duration.HumanDuration`).
 
 use super::table::render;
+use crate::objects::lease::Lease;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::Node;
 use crate::objects::pod::{ContainerState, Pod};
@@ -146,6 +147,29 @@ pub fn pods_table(pods: &[&Pod], now: SimTime, wide: bool, all_namespaces: bool)
                 r.push("<none>".into());
                 r.push("<none>".into());
             }
+            r
+        })
+        .collect();
+    render(&header, &rows)
+}
+
+/// `kubectl get leases`: NAME, HOLDER, AGE (`printLease`,
+/// pkg/printers/internalversion/printers.go; HOLDER is `holderIdentity`).
+pub fn leases_table(leases: &[&Lease], now: SimTime, all_namespaces: bool) -> String {
+    let mut header = vec![];
+    if all_namespaces {
+        header.push("NAMESPACE");
+    }
+    header.extend(["NAME", "HOLDER", "AGE"]);
+    let rows: Vec<Vec<String>> = leases
+        .iter()
+        .map(|l| {
+            let mut r = vec![];
+            if all_namespaces {
+                r.push(l.meta.namespace.to_string());
+            }
+            let holder = l.spec.holder_identity.clone().unwrap_or_default();
+            r.extend([l.meta.name.to_string(), holder, age(&l.meta, now)]);
             r
         })
         .collect();

@@ -4,6 +4,7 @@
 //! Timestamps are RFC 3339 in virtual time counted from the Unix epoch:
 //! t = 2m is `1970-01-01T00:02:00Z` — deterministic, and plainly virtual.
 
+use crate::objects::lease::Lease;
 use crate::objects::meta::{uid_string, ObjectMeta};
 use crate::objects::node::Node;
 use crate::objects::pod::{Condition, Container, ContainerState, ContainerStatus, Pod, TerminatedState, Toleration};
@@ -31,6 +32,13 @@ pub fn timestamp(t: SimTime) -> String {
     let mo = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + if mo <= 2 { 1 } else { 0 };
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, mo, d, h, m, s)
+}
+
+/// `metav1.MicroTime` (a Lease's `acquireTime`/`renewTime`): RFC 3339 with
+/// microseconds.
+pub fn micro_timestamp(t: SimTime) -> String {
+    let base = timestamp(t);
+    format!("{}.{:06}Z", base.trim_end_matches('Z'), (t.0 % 1_000_000_000) / 1_000)
 }
 
 fn insert_if(map: &mut Map<String, Value>, key: &str, v: Option<Value>) {
@@ -364,6 +372,17 @@ pub fn replica_set(r: &ReplicaSet) -> Value {
     })
 }
 
+/// A Lease as read at `now` (its `renewTime` then: see `Lease::renew_time_at`).
+pub fn lease(l: &Lease, now: SimTime) -> Value {
+    let mut spec = Map::new();
+    insert_if(&mut spec, "holderIdentity", l.spec.holder_identity.as_ref().map(|h| json!(h)));
+    insert_if(&mut spec, "leaseDurationSeconds", l.spec.lease_duration_seconds.map(|d| json!(d)));
+    insert_if(&mut spec, "acquireTime", l.spec.acquire_time.map(|t| json!(micro_timestamp(t))));
+    insert_if(&mut spec, "renewTime", l.renew_time_at(now).map(|t| json!(micro_timestamp(t))));
+    insert_if(&mut spec, "leaseTransitions", l.spec.lease_transitions.map(|n| json!(n)));
+    json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": metadata(&l.meta), "spec": Value::Object(spec)})
+}
+
 /// kubectl's wrapper for several objects.
 pub fn list(items: Vec<Value>) -> Value {
     json!({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}})
@@ -378,5 +397,7 @@ mod tests {
         assert_eq!(timestamp(SimTime(0)), "1970-01-01T00:00:00Z");
         assert_eq!(timestamp(SimTime(120_500_000_000)), "1970-01-01T00:02:00Z");
         assert_eq!(timestamp(SimTime(86_400 * 366 * 1_000_000_000)), "1971-01-02T00:00:00Z");
+        assert_eq!(micro_timestamp(SimTime(120_500_000_000)), "1970-01-01T00:02:00.500000Z");
+        assert_eq!(micro_timestamp(SimTime(10_000_001_999)), "1970-01-01T00:00:10.000001Z");
     }
 }

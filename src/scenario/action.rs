@@ -80,6 +80,10 @@ pub enum Action {
     },
     CrashNode(String),
     RestartNode(String),
+    /// The node's kubelet loses the apiserver (its containers run on).
+    PartitionNode(String),
+    /// The partitioned node reaches the apiserver again.
+    HealNode(String),
     AddNode(Rc<Node>),
     /// A user component's process dies (at once, or when it tries its
     /// write number `after_writes + 1` from now on) and is restarted after

@@ -19,6 +19,7 @@ use super::schema;
 use super::yaml::Node as Y;
 use super::yaml::Resolved;
 use crate::controllers::scheduler::DEFAULT_SCHEDULER;
+use crate::objects::lease::{Lease, LeaseSpec};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::{Node, NodeCondition, NodeSpec, NodeStatus};
 use crate::objects::pod::{
@@ -74,6 +75,7 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
     let modelled = matches!(
         (api_version.as_str(), kind.as_str()),
         ("v1", "Pod" | "ReplicationController" | "Namespace" | "Node")
+            | ("coordination.k8s.io/v1", "Lease")
             | ("apps/v1" | "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "ReplicaSet")
     );
     if let Some(fields) = schema::for_kind(&kind).filter(|_| modelled) {
@@ -147,6 +149,7 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
             }
             Object::Node(Rc::new(node))
         }
+        ("coordination.k8s.io/v1", "Lease") => decode_lease(r, &mut f, &what)?,
         (v, k) if stored_only(types, v, k).is_some() => {
             let t = stored_only(types, v, k).expect("checked").clone();
             let meta = decode_meta(r, &mut f, &kind, false)?;
@@ -193,6 +196,81 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
     };
     r.done(f, Unknown::Warn, &what);
     Some(obj)
+}
+
+/// A Lease (`coordination.k8s.io/v1`), validated as `ValidateLeaseSpec`
+/// does (durations positive, transitions not negative). Times are
+/// `metav1.MicroTime` (RFC 3339, UTC) on the virtual clock, which starts at
+/// the Unix epoch.
+fn decode_lease(r: &mut Reader, f: &mut Fields, what: &str) -> Option<Object> {
+    let meta = decode_meta(r, f, "Lease", true)?;
+    let mut spec = LeaseSpec::default();
+    if let Some(node) = f.get("spec") {
+        let p = f.field("spec");
+        let mut sf = r.fields(node, &p)?;
+        if let Some(n) = sf.get("holderIdentity") {
+            spec.holder_identity = Some(r.str(n, &sf.field("holderIdentity"))?);
+        }
+        if let Some(n) = sf.get("leaseDurationSeconds") {
+            spec.lease_duration_seconds = Some(r.int_in(n, &sf.field("leaseDurationSeconds"), 1, i32::MAX as i64)?);
+        }
+        if let Some(n) = sf.get("leaseTransitions") {
+            spec.lease_transitions = Some(r.int_in(n, &sf.field("leaseTransitions"), 0, i32::MAX as i64)?);
+        }
+        for (key, slot) in [("acquireTime", &mut spec.acquire_time), ("renewTime", &mut spec.renew_time)] {
+            if let Some(n) = sf.get(key) {
+                let field = sf.field(key);
+                let text = r.str(n, &field)?;
+                match parse_micro_time(&text) {
+                    Some(t) => *slot = Some(t),
+                    None => {
+                        r.err(
+                            n,
+                            &field,
+                            format!(
+                                "invalid time `{}` (expected RFC 3339 in UTC, e.g. 1970-01-01T00:01:00.000000Z)",
+                                text
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+        }
+        r.done(sf, Unknown::Warn, what);
+    }
+    Some(Object::Lease(Rc::new(Lease { meta, spec, stream: None })))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.fraction]Z` as virtual time since the epoch.
+fn parse_micro_time(s: &str) -> Option<SimTime> {
+    let s = s.strip_suffix('Z').or_else(|| s.strip_suffix("+00:00"))?;
+    let (date, time) = s.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(|x| x.parse::<i64>().ok());
+    let (y, mo, day) = (d.next()??, d.next()??, d.next()??);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+    let mut t = hms.splitn(3, ':').map(|x| x.parse::<u64>().ok());
+    let (h, mi, sec) = (t.next()??, t.next()??, t.next()??);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&day) || h > 23 || mi > 59 || sec > 60 || frac.len() > 9 {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos: u64 = if frac.is_empty() { 0 } else { format!("{:0<9}", frac).parse().ok()? };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let yy = if mo <= 2 { y - 1 } else { y };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = if mo > 2 { mo - 3 } else { mo + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    if days < 0 {
+        return None;
+    }
+    let secs = (days as u64).checked_mul(86_400)?.checked_add(h * 3600 + mi * 60 + sec)?;
+    secs.checked_mul(1_000_000_000)?.checked_add(nanos).map(SimTime)
 }
 
 fn decode_meta(r: &mut Reader, f: &mut Fields, kind: &str, name_required: bool) -> Option<ObjectMeta> {

@@ -811,16 +811,17 @@ impl Loader<'_> {
                     }
                 }
             }
-            "crashNode" | "restartNode" => {
+            "crashNode" | "restartNode" | "partitionNode" | "healNode" => {
                 let name = self.r().str(v, &vp)?;
                 if !known_nodes.contains(&name) {
                     self.r().err(v, &vp, format!("unknown node `{}`", name));
                     return None;
                 }
-                if verb == "crashNode" {
-                    Action::CrashNode(name)
-                } else {
-                    Action::RestartNode(name)
+                match verb.as_str() {
+                    "crashNode" => Action::CrashNode(name),
+                    "restartNode" => Action::RestartNode(name),
+                    "partitionNode" => Action::PartitionNode(name),
+                    _ => Action::HealNode(name),
                 }
             }
             "addNode" => {
@@ -838,7 +839,7 @@ impl Loader<'_> {
             }
             "crashController" => self.crash_controller(v, &vp)?,
             "staleWatch" | "coalesceWatch" => self.perturb_watch(&verb, v, &vp)?,
-            "partitionNode" | "healNode" | "traffic" => {
+            "traffic" => {
                 self.r().err(v, &vp, format!("timeline verb `{}` is not simulated yet", verb));
                 return None;
             }
@@ -847,7 +848,7 @@ impl Loader<'_> {
                     v,
                     &vp,
                     format!(
-                        "unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, addNode, exec, hangContainer, crashContainer, oomContainer, killContainer, crashController, staleWatch, coalesceWatch)",
+                        "unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, partitionNode, healNode, addNode, exec, hangContainer, crashContainer, oomContainer, killContainer, crashController, staleWatch, coalesceWatch)",
                         other
                     ),
                 );

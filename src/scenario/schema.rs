@@ -310,6 +310,17 @@ const NODE_SPEC: &[F] = &[
     ("externalID", Leaf),
 ];
 
+/// `LeaseSpec` (coordination.k8s.io/v1).
+const LEASE_SPEC: &[F] = &[
+    ("holderIdentity", Leaf),
+    ("leaseDurationSeconds", Leaf),
+    ("acquireTime", Leaf),
+    ("renewTime", Leaf),
+    ("leaseTransitions", Leaf),
+    ("preferredHolder", Leaf),
+    ("strategy", Leaf),
+];
+
 /// `NamespaceSpec`.
 const NAMESPACE_SPEC: &[F] = &[("finalizers", Leaf)];
 
@@ -335,6 +346,7 @@ pub fn for_kind(kind: &str) -> Option<&'static [F]> {
         "ReplicaSet" => object!(RS_SPEC),
         "Node" => object!(NODE_SPEC),
         "Namespace" => object!(NAMESPACE_SPEC),
+        "Lease" => object!(LEASE_SPEC),
         _ => return None,
     })
 }
