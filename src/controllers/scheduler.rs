@@ -32,7 +32,6 @@ use crate::lookup::LookupMap;
 use crate::objects::node::{Node, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, NodeAffinity, Pod, PodSpec, Taint, TaintEffect, Toleration};
 use crate::objects::resources::Resources;
-use crate::objects::selector::Labels;
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
@@ -47,7 +46,7 @@ use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
-pub const DEFAULT_SCHEDULER: &str = "default-scheduler";
+pub use crate::objects::pod::DEFAULT_SCHEDULER;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchedEvent {
@@ -1143,16 +1142,7 @@ fn filter(ni: &NodeInfo, spec: &PodSpec, req: &Resources, tolerates_unsched: boo
     ok
 }
 
-/// nodeSelector (every pair) and required node affinity (any term).
-pub fn node_affinity_matches(node_name: &str, labels: &Labels, selector: &Labels, aff: &NodeAffinity) -> bool {
-    if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
-        return false;
-    }
-    match &aff.required {
-        None => true,
-        Some(terms) => terms.iter().any(|t| t.matches(node_name, labels)),
-    }
-}
+pub use crate::objects::pod::node_affinity_matches;
 
 fn preferred_affinity_sum(aff: &NodeAffinity, ni: &NodeInfo) -> i32 {
     aff.preferred.iter().filter(|(_, t)| t.matches(&ni.name, &ni.node.meta.labels)).map(|(w, _)| *w).sum()

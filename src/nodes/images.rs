@@ -84,10 +84,17 @@ pub enum Sigterm {
 pub const ANNOTATION_RUN_DURATION: &str = "kubesim.io/run-duration";
 pub const ANNOTATION_EXIT_CODE: &str = "kubesim.io/exit-code";
 
+/// The annotation that overrides the behaviour of one pod's images.
+pub const ANNOTATION_BEHAVIOR: &str = "kubesim.io/behavior";
+
 /// The images a scenario describes.
 #[derive(Clone, Debug, Default)]
 pub struct ImageCatalog {
     pub images: BTreeMap<String, ImageBehavior>,
+    /// Per-pod overrides (`kubesim.io/behavior`), parsed when the scenario
+    /// was loaded: by (annotation text, image), the behaviour the image
+    /// has in a pod carrying that annotation, or why the text is invalid.
+    pub overrides: BTreeMap<(String, String), Result<ImageBehavior, String>>,
 }
 
 impl ImageCatalog {

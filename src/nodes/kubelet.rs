@@ -35,7 +35,8 @@
 //! running them, and a dozing worker records its span in the container log,
 //! which `logs` expands: the run and the log are those of ticking.
 
-use super::images::{ImageCatalog, ANNOTATION_EXIT_CODE, ANNOTATION_RUN_DURATION};
+use super::images::{ImageCatalog, ANNOTATION_BEHAVIOR, ANNOTATION_EXIT_CODE, ANNOTATION_RUN_DURATION};
+use super::process::ContainerOp;
 use super::process::{
     end_doze, exec, render_log, resolve_port, run_probe, slot, termination, LogEntry, ProbeOutcome, Proc,
 };
@@ -54,8 +55,6 @@ use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::text::{intern, lit};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
-use crate::scenario::action::ContainerOp;
-use crate::scenario::{behavior_override, ANNOTATION_BEHAVIOR};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
@@ -665,7 +664,7 @@ impl Kubelet {
             }
         }
         let predicate = |name: &'static str, reason: &str| (name, format!("Predicate {} failed: {}", name, reason));
-        if !crate::controllers::scheduler::node_affinity_matches(
+        if !crate::objects::pod::node_affinity_matches(
             &node.meta.name,
             &node.meta.labels,
             &p.spec.node_selector,
@@ -1536,8 +1535,15 @@ impl Kubelet {
         let text = p.meta.annotations.get(ANNOTATION_BEHAVIOR)?;
         let mut cat = images.clone();
         for c in p.spec.init_containers.iter().chain(p.spec.containers.iter()) {
-            let base = images.get(&c.image).cloned().unwrap_or_default();
-            match behavior_override(text, base) {
+            // Parsed when the scenario was loaded; an annotation no
+            // scenario object carried (a pod a user's controller made up)
+            // was never parsed.
+            let parsed = images
+                .overrides
+                .get(&(text.clone(), c.image.to_string()))
+                .cloned()
+                .unwrap_or_else(|| Err("not found in the scenario (overrides are parsed when it loads)".into()));
+            match parsed {
                 Ok(b) => {
                     cat.images.insert(c.image.to_string(), b);
                 }

@@ -20,6 +20,21 @@ use crate::objects::probe::{Handler, PortRef, ProbeKind};
 use crate::sim::{SimDuration, SimTime};
 use std::collections::BTreeSet;
 
+/// What a fault or `kubectl exec` does to one container's process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContainerOp {
+    /// The process stays alive but answers nothing.
+    Hang,
+    /// The process exits with this code.
+    Crash { exit_code: i32 },
+    /// The kernel's OOM killer: exit 137, reason OOMKilled.
+    Oom,
+    /// A signal sent to the process (9 kills; 15 meets its SIGTERM handling).
+    Kill { signal: i32 },
+    /// `kubectl exec`: a simulated command in the container.
+    Exec { command: Vec<String> },
+}
+
 /// One instance of a container's process.
 #[derive(Clone, Debug, Default)]
 pub struct Proc {

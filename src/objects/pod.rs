@@ -168,6 +168,10 @@ pub struct NodeAffinity {
     pub preferred: Vec<(i32, NodeSelectorTerm)>,
 }
 
+/// The scheduler a pod names unless it names another (`spec.schedulerName`
+/// defaulting in `pkg/apis/core/v1/defaults.go`).
+pub const DEFAULT_SCHEDULER: &str = "default-scheduler";
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodSpec {
     pub node_name: Option<Rc<str>>,
@@ -198,7 +202,7 @@ impl Default for PodSpec {
             node_affinity: NodeAffinity::default(),
             tolerations: vec![],
             termination_grace_period_seconds: 30,
-            scheduler_name: crate::controllers::scheduler::DEFAULT_SCHEDULER.into(),
+            scheduler_name: DEFAULT_SCHEDULER.into(),
             priority: 0,
         }
     }
@@ -772,6 +776,20 @@ impl Pod {
 impl Digest for Pod {
     fn digest(&self, d: &mut Digester) {
         self.digest_parts(d, &Parts::of_pod(self));
+    }
+}
+
+/// nodeSelector (every pair) and required node affinity (any term):
+/// `k8s.io/component-helpers/scheduling/corev1/nodeaffinity`'s
+/// `GetRequiredNodeAffinity(pod).Match(node)`, shared by the scheduler's
+/// filter and the kubelet's admission.
+pub fn node_affinity_matches(node_name: &str, labels: &Labels, selector: &Labels, aff: &NodeAffinity) -> bool {
+    if !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+        return false;
+    }
+    match &aff.required {
+        None => true,
+        Some(terms) => terms.iter().any(|t| t.matches(node_name, labels)),
     }
 }
 

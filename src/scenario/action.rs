@@ -17,19 +17,7 @@ pub struct PodTarget {
     pub container: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ContainerOp {
-    /// The process stays alive but answers nothing.
-    Hang,
-    /// The process exits with this code.
-    Crash { exit_code: i32 },
-    /// The kernel's OOM killer: exit 137, reason OOMKilled.
-    Oom,
-    /// A signal sent to the process (9 kills; 15 meets its SIGTERM handling).
-    Kill { signal: i32 },
-    /// `kubectl exec`: a simulated command in the container.
-    Exec { command: Vec<String> },
-}
+pub use crate::nodes::process::ContainerOp;
 
 #[derive(Clone, Debug)]
 pub enum Action {

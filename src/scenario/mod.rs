@@ -283,6 +283,14 @@ impl Loader<'_> {
             Unknown::Error,
             " (expected name, description, seed, duration, cluster, images, objects, workloads, timeline, expect)",
         );
+        let mut images = images;
+        parse_behavior_overrides(
+            &mut images,
+            objects.iter().chain(timeline.iter().flat_map(|e| match &e.action {
+                Action::Apply(o) | Action::Create(o) => o.as_slice(),
+                _ => &[],
+            })),
+        );
         Some(Scenario {
             name,
             path: self.file.clone(),
@@ -1293,7 +1301,7 @@ fn http_behavior(r: &mut Reader, node: &Y, p: &str) -> Option<HttpBehavior> {
 
 /// The pod annotation that varies a pod's behaviour: a YAML mapping with
 /// the `images:` keys, applied over the behaviour of each of its images.
-pub const ANNOTATION_BEHAVIOR: &str = "kubesim.io/behavior";
+pub use crate::nodes::images::ANNOTATION_BEHAVIOR;
 
 /// Parses a behaviour annotation over `base`; the error lists every problem.
 pub fn behavior_override(text: &str, base: ImageBehavior) -> Result<ImageBehavior, String> {
@@ -1305,6 +1313,28 @@ pub fn behavior_override(text: &str, base: ImageBehavior) -> Result<ImageBehavio
         Ok(b)
     } else {
         Err(diag.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))
+    }
+}
+
+/// Parses every `kubesim.io/behavior` annotation of the scenario's pods
+/// and pod templates once, at load, for each image it applies to: the
+/// kubelet only looks the result up (`ImageCatalog::overrides`).
+fn parse_behavior_overrides<'o>(images: &mut ImageCatalog, objects: impl Iterator<Item = &'o Object>) {
+    for o in objects {
+        let (ann, spec) = match o {
+            Object::Pod(p) => (&p.meta.annotations, &p.spec),
+            Object::ReplicaSet(r) => (&r.spec.template.annotations, &r.spec.template.spec),
+            _ => continue,
+        };
+        let Some(text) = ann.get(ANNOTATION_BEHAVIOR) else { continue };
+        for c in spec.init_containers.iter().chain(spec.containers.iter()) {
+            let key = (text.clone(), c.image.to_string());
+            if images.overrides.contains_key(&key) {
+                continue;
+            }
+            let base = images.get(&c.image).cloned().unwrap_or_default();
+            images.overrides.insert(key, behavior_override(text, base));
+        }
     }
 }
 
