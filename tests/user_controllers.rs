@@ -384,3 +384,27 @@ fn watch_faults_are_drawn_for_controllers_and_replayed() {
         _ => panic!("the same check gave different outcomes"),
     }
 }
+
+#[test]
+fn partitions_are_drawn_faults_too() {
+    let with_partitions = |name: &str| {
+        example_check(name).faults(FaultSpace::nodes(&["node-1", "node-2", "node-3"], "4m").partitions().max_faults(3))
+    };
+    let ok = with_partitions("my-replicaset").cases(48).run();
+    assert!(ok.is_ok(), "{}", ok.err().unwrap());
+    let f = with_partitions("buggy-replicaset").cases(48).run().expect_err("the bug is found");
+    // One fault that never ends, and whose evicted pods stay Terminating:
+    // a crash or a partition for good.
+    assert_eq!(f.schedule.faults.len(), 1, "{}", f);
+    assert!(
+        matches!(
+            &f.schedule.faults[0].1,
+            Fault::NodeOutage { down_for: None, .. } | Fault::NodePartition { heal_after: None, .. }
+        ),
+        "{}",
+        f
+    );
+    let scn = scenario::load_str(&f.scenario_yaml, "replay.yaml", Path::new(".")).expect("replay loads");
+    let sel = scn.select(&registry()).unwrap();
+    assert_eq!(runner::run(&scn, RunOptions { selection: Some(&sel), ..Default::default() }).trace_hash, f.trace_hash);
+}

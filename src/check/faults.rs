@@ -20,6 +20,14 @@ pub enum Fault {
         /// How long it stays down (`None`: for good).
         down_for: Option<SimDuration>,
     },
+    /// The node loses the apiserver (its containers keep running); the
+    /// link comes back after `heal_after`, or never.
+    NodePartition {
+        /// The node's name.
+        node: String,
+        /// How long the partition lasts (`None`: for good).
+        heal_after: Option<SimDuration>,
+    },
     /// A user component crashes (after `after_writes` more writes, when
     /// given: between the writes of one reconcile) and is restarted after
     /// `restart_after`.
@@ -103,6 +111,12 @@ impl FaultSchedule {
                         out.push((t + *d, Action::RestartNode(node.clone())));
                     }
                 }
+                Fault::NodePartition { node, heal_after } => {
+                    out.push((t, Action::PartitionNode(node.clone())));
+                    if let Some(d) = heal_after {
+                        out.push((t + *d, Action::HealNode(node.clone())));
+                    }
+                }
                 Fault::ControllerCrash { name, after_writes, restart_after } => out.push((
                     t,
                     Action::CrashController {
@@ -144,6 +158,7 @@ impl FaultSchedule {
         let end = |at: SimDuration, f: &Fault| -> SimDuration {
             match f {
                 Fault::NodeOutage { down_for, .. } => at + down_for.unwrap_or(SimDuration::ZERO),
+                Fault::NodePartition { heal_after, .. } => at + heal_after.unwrap_or(SimDuration::ZERO),
                 Fault::ControllerCrash { restart_after, .. } => at + *restart_after,
                 Fault::StaleWatch { lag, duration, .. } => at + *duration + *lag,
                 Fault::CoalesceWatch { duration, .. } => at + *duration,
@@ -162,6 +177,12 @@ impl FaultSchedule {
                     out.push(format!("- at: {}\n  crashNode: {}", at, node));
                     if let Some(d) = down_for {
                         out.push(format!("- at: {}\n  restartNode: {}", *at + *d, node));
+                    }
+                }
+                Fault::NodePartition { node, heal_after } => {
+                    out.push(format!("- at: {}\n  partitionNode: {}", at, node));
+                    if let Some(d) = heal_after {
+                        out.push(format!("- at: {}\n  healNode: {}", *at + *d, node));
                     }
                 }
                 Fault::ControllerCrash { name, after_writes, restart_after } => {
@@ -214,6 +235,12 @@ impl fmt::Display for FaultSchedule {
             match fault {
                 Fault::NodeOutage { node, down_for: Some(d) } => write!(f, "node {} down for {}", node, d)?,
                 Fault::NodeOutage { node, down_for: None } => write!(f, "node {} down for good", node)?,
+                Fault::NodePartition { node, heal_after: Some(d) } => {
+                    write!(f, "node {} cut from the apiserver for {}", node, d)?
+                }
+                Fault::NodePartition { node, heal_after: None } => {
+                    write!(f, "node {} cut from the apiserver for good", node)?
+                }
                 Fault::ControllerCrash { name, after_writes: Some(k), restart_after } => {
                     write!(f, "controller {} crashes after {} writes, back after {}", name, k, restart_after)?
                 }
@@ -246,6 +273,9 @@ pub struct FaultSpace {
     pub nodes: Vec<String>,
     /// Longest outage of a node that comes back (some never do).
     pub max_down: SimDuration,
+    /// Whether nodes may also be partitioned from the apiserver (as long
+    /// as `max_down`, or for good).
+    pub partitions: bool,
     /// User components that may crash.
     pub controllers: Vec<String>,
     /// Label selectors of pods whose containers may fail.
@@ -260,9 +290,17 @@ impl FaultSpace {
             max_faults: 4,
             nodes: nodes.iter().map(|s| s.to_string()).collect(),
             max_down: SimDuration::from_secs(600),
+            partitions: false,
             controllers: Vec::new(),
             pod_selectors: Vec::new(),
         }
+    }
+
+    /// Nodes may also be partitioned from the apiserver (their containers
+    /// keep running), healing after a drawn time or never.
+    pub fn partitions(mut self) -> Self {
+        self.partitions = true;
+        self
     }
 
     /// At most `n` faults per schedule.
@@ -302,6 +340,17 @@ impl FaultSpace {
                     })
                     .boxed(),
             );
+            if self.partitions {
+                let nodes = self.nodes.clone();
+                kinds.push(
+                    (0..nodes.len(), proptest::option::of(1..=down))
+                        .prop_map(move |(i, d)| Fault::NodePartition {
+                            node: nodes[i].clone(),
+                            heal_after: d.map(SimDuration::from_secs),
+                        })
+                        .boxed(),
+                );
+            }
         }
         if !self.controllers.is_empty() {
             let names = self.controllers.clone();
