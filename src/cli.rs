@@ -379,17 +379,11 @@ fn cmd_get(
         [k, n, p] => (k, Some(n.clone()), p),
         _ => return Err(Fail("usage: kubesim get KIND [NAME] --at TIME SCENARIO".into(), 2)),
     };
-    let kind = Kind::from_cli(kind_s)
+    let Some(kind) = Kind::from_cli(kind_s)
         .filter(|k| matches!(k, Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet | Kind::Lease))
-        .ok_or_else(|| {
-            Fail(
-                format!(
-                    "error: the server doesn't have a resource type \"{}\" (supported: pods, nodes, rc, rs, leases)",
-                    kind_s
-                ),
-                2,
-            )
-        })?;
+    else {
+        return cmd_get_stored(kind_s, name, path, at, seed, output, selector, namespace, all_namespaces);
+    };
     let (wide, structured) = match output.as_deref() {
         None => (false, None),
         Some("wide") => (true, None),
@@ -494,6 +488,109 @@ fn cmd_get(
             Ok(0)
         }
     }
+}
+
+/// `get` of a kind kubesim stores without simulating it (built-in or
+/// defined by a CustomResourceDefinition the scenario applied), and of
+/// namespaces.
+#[allow(clippy::too_many_arguments)]
+fn cmd_get_stored(
+    kind_s: &str,
+    name: Option<String>,
+    path: &str,
+    at: Option<String>,
+    seed: Option<u64>,
+    output: Option<String>,
+    selector: Option<String>,
+    namespace: &str,
+    all_namespaces: bool,
+) -> Result<u8, Fail> {
+    let structured = match output.as_deref() {
+        None | Some("wide") => None,
+        Some(f @ ("json" | "yaml")) => Some(f),
+        Some(o) => {
+            return Err(Fail(format!("error: unable to match a printer for -o {} (supported: wide, json, yaml)", o), 2))
+        }
+    };
+    let sel = selector.as_deref().map(Selector::parse).transpose().map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
+    let res = run_until(Path::new(path), at, seed, false)?;
+    let store = &res.sim.store;
+    let now = res.sim.now();
+    // The types the apiserver serves at that time: the built-ins and what
+    // the CustomResourceDefinitions stored by then define.
+    let mut types = crate::objects::resource::ResourceTypes::default();
+    for u in store.others.values().filter(|u| u.kind == "CustomResourceDefinition") {
+        let _ = types.add_crd(&u.meta.name, &u.body);
+    }
+    let Some(t) = types.resolve(kind_s).cloned() else {
+        return Err(Fail(format!("error: the server doesn't have a resource type \"{}\"", kind_s), 2));
+    };
+    let name_ok = |n: &str| name.as_deref().is_none_or(|x| x == n);
+    let sel_ok = |l: &crate::objects::selector::Labels| sel.as_ref().is_none_or(|s| s.matches(l));
+    let ns_ok = |ns: &str| !t.namespaced || all_namespaces || ns == namespace;
+    let mut metas: Vec<&crate::objects::meta::ObjectMeta> = Vec::new();
+    let mut values: Vec<serde_json::Value> = Vec::new();
+    if t.kind == "Namespace" {
+        for n in store.namespaces.values().filter(|n| name_ok(&n.meta.name) && sel_ok(&n.meta.labels)) {
+            metas.push(&n.meta);
+            values.push(report_manifest::namespace(n));
+        }
+    } else if t.simulated {
+        return Err(Fail(format!("error: get {} is not supported yet", t), 2));
+    } else {
+        let mut found: Vec<&crate::objects::Unstructured> = store
+            .others
+            .values()
+            .filter(|u| u.kind == t.kind && ns_ok(&u.meta.namespace) && name_ok(&u.meta.name) && sel_ok(&u.meta.labels))
+            .map(|u| u.as_ref())
+            .collect();
+        found.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+        for u in found {
+            metas.push(&u.meta);
+            values.push(report_manifest::unstructured(u));
+        }
+    }
+    metas.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    if metas.is_empty() {
+        if let Some(n) = &name {
+            return Err(Fail(format!("Error from server (NotFound): {} \"{}\" not found", t, n), 1));
+        }
+        if t.namespaced && !all_namespaces {
+            eprintln!("No resources found in {} namespace.", namespace);
+        } else {
+            eprintln!("No resources found");
+        }
+        return Ok(0);
+    }
+    if let Some(format) = structured {
+        let value = if name.is_some() && values.len() == 1 {
+            values.pop().expect("one")
+        } else {
+            report_manifest::list(values)
+        };
+        match format {
+            "json" => println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
+            _ => print!("{}", yaml_out::to_yaml(&value)),
+        }
+        return Ok(0);
+    }
+    if t.kind == "Namespace" {
+        print!("{}", kubectl::namespaces_table(&metas, now));
+    } else {
+        let rows: Vec<(&crate::objects::meta::ObjectMeta, bool)> = metas.iter().map(|m| (*m, t.namespaced)).collect();
+        print!("{}", kubectl::stored_table(&rows, now, all_namespaces, t.kind == "CustomResourceDefinition"));
+        if is_builtin(&t) {
+            eprintln!("({} is stored but not simulated: only NAME and AGE are shown)", t);
+        }
+    }
+    Ok(0)
+}
+
+/// Whether a stored type is one of Kubernetes' own (kubectl would print
+/// its own columns for it, which kubesim does not reproduce).
+fn is_builtin(t: &crate::objects::resource::ResourceType) -> bool {
+    t.kind != "CustomResourceDefinition"
+        && crate::objects::resource::ResourceTypes::default().by_kind(&t.kind).is_some_and(|b| b.group == t.group)
 }
 
 fn cmd_logs(

@@ -44,3 +44,51 @@ fn a_custom_kind_needs_its_crd_and_a_served_version() {
     let err = scenario_with(bad, "").expect_err("refused");
     assert!(err.contains("crd.yaml:7") && err.contains("must be spec.names.plural"), "{}", err);
 }
+
+#[test]
+fn get_lists_custom_resources_stored_kinds_and_namespaces() {
+    use crate::{kubesim, stderr, stdout};
+    let dir = crate::cli::tempdir("crd-get");
+    let path = dir.join("s.yaml");
+    let m = root().join("scenarios/manifests");
+    std::fs::write(
+        &path,
+        format!(
+            "name: crd\nseed: 1\nduration: 1m\ncluster:\n  nodes: [{{name: n1}}]\nobjects:\n  - file: {}/website-crd.yaml\n  - {{apiVersion: v1, kind: ConfigMap, metadata: {{name: settings}}, data: {{a: \"1\"}}}}\ntimeline:\n  - at: 10s\n    apply: {{file: {}/kubia-website.yaml}}\n",
+            m.display(),
+            m.display()
+        ),
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let o = kubesim(&["get", "websites", p]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "NAME    AGE\nkubia   49s\n");
+    // Before the Website is created: none, as kubectl says it.
+    let o = kubesim(&["get", "website.extensions.example.com", "--at", "5s", p]);
+    assert!(stdout(&o).is_empty() && stderr(&o).contains("No resources found in default namespace."), "{}", stderr(&o));
+    let o = kubesim(&["get", "website", "kubia", "-o", "yaml", p]);
+    let y = stdout(&o);
+    assert!(y.starts_with("apiVersion: extensions.example.com/v1\nkind: Website\n"), "{}", y);
+    assert!(y.contains("gitRepo: https://github.com/luksa/kubia-website-example.git"), "{}", y);
+    let o = kubesim(&["get", "crd", p]);
+    assert_eq!(
+        stdout(&o),
+        "NAME                              CREATED AT\nwebsites.extensions.example.com   1970-01-01T00:00:00Z\n"
+    );
+    let o = kubesim(&["get", "cm", p]);
+    assert_eq!(stdout(&o), "NAME       AGE\nsettings   60s\n");
+    assert!(stderr(&o).contains("configmaps is stored but not simulated"), "{}", stderr(&o));
+    let o = kubesim(&["get", "ns", p]);
+    assert!(
+        stdout(&o).starts_with("NAME              STATUS   AGE\ndefault           Active   60s\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = kubesim(&["get", "website", "nope", p]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("websites.extensions.example.com \"nope\" not found"), "{}", stderr(&o));
+    let o = kubesim(&["get", "gizmos", p]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("the server doesn't have a resource type \"gizmos\""), "{}", stderr(&o));
+}

@@ -176,6 +176,42 @@ pub fn leases_table(leases: &[&Lease], now: SimTime, all_namespaces: bool) -> St
     render(&header, &rows)
 }
 
+/// `kubectl get` of a kind kubesim stores without simulating, or of
+/// custom resources without `additionalPrinterColumns`: NAME and AGE (the
+/// server's default table, `metatable`), NAMESPACE first with `-A`;
+/// CustomResourceDefinitions print NAME and CREATED AT (their printer
+/// columns).
+pub fn stored_table(objs: &[(&ObjectMeta, bool)], now: SimTime, all_namespaces: bool, crd: bool) -> String {
+    let mut header = vec![];
+    if all_namespaces && objs.iter().any(|(_, namespaced)| *namespaced) {
+        header.push("NAMESPACE");
+    }
+    let with_ns = !header.is_empty();
+    header.push("NAME");
+    header.push(if crd { "CREATED AT" } else { "AGE" });
+    let rows: Vec<Vec<String>> = objs
+        .iter()
+        .map(|(m, _)| {
+            let mut r = vec![];
+            if with_ns {
+                r.push(m.namespace.to_string());
+            }
+            r.push(m.name.to_string());
+            r.push(if crd { super::manifest::timestamp(m.creation_timestamp) } else { age(m, now) });
+            r
+        })
+        .collect();
+    render(&header, &rows)
+}
+
+/// `kubectl get namespaces`: NAME, STATUS (always Active: deleting a
+/// namespace is not simulated), AGE.
+pub fn namespaces_table(names: &[&ObjectMeta], now: SimTime) -> String {
+    let rows: Vec<Vec<String>> =
+        names.iter().map(|m| vec![m.name.to_string(), "Active".to_string(), age(m, now)]).collect();
+    render(&["NAME", "STATUS", "AGE"], &rows)
+}
+
 /// The node's STATUS column (`printNode`).
 pub fn node_status(n: &Node) -> String {
     let mut s = if n.is_ready() { "Ready".to_string() } else { "NotReady".to_string() };

@@ -383,6 +383,28 @@ pub fn lease(l: &Lease, now: SimTime) -> Value {
     json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": metadata(&l.meta), "spec": Value::Object(spec)})
 }
 
+/// A stored object kubesim does not simulate: its manifest as applied,
+/// with the apiserver's metadata.
+pub fn unstructured(u: &crate::objects::Unstructured) -> Value {
+    let mut o = Map::new();
+    o.insert("apiVersion".into(), json!(u.api_version));
+    o.insert("kind".into(), json!(u.kind));
+    o.insert("metadata".into(), metadata(&u.meta));
+    if let Some(body) = u.body.as_object() {
+        for (k, v) in body {
+            if k != "apiVersion" && k != "kind" && k != "metadata" {
+                o.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(o)
+}
+
+/// A namespace.
+pub fn namespace(n: &crate::objects::Namespace) -> Value {
+    json!({"apiVersion": "v1", "kind": "Namespace", "metadata": metadata(&n.meta), "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
+}
+
 /// kubectl's wrapper for several objects.
 pub fn list(items: Vec<Value>) -> Value {
     json!({"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}})
