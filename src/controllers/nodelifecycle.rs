@@ -216,7 +216,21 @@ impl NodeLifecycleController {
         if let Some(h) = self.nodes.get_mut(node) {
             h.lease = Some(view);
         }
-        self.arm_monitor(ctx);
+        // Only this node's expiry can have moved: every other node's is
+        // already armed (each change arms its node, each pass all), so the
+        // earliest of all is the earlier of the armed pass and this one.
+        // (A full scan here made a cluster's start quadratic in nodes.)
+        self.arm_node(node, ctx);
+    }
+
+    /// Arms the pass at which `node` would be found past its grace, if
+    /// that comes before the pass already armed.
+    fn arm_node(&mut self, node: &str, ctx: &mut Ctx) {
+        let Some(h) = self.nodes.get(node) else { return };
+        if let Some(t) = self.expiry_tick(h, ctx) {
+            let t = t.max(ctx.now.ceil_to(ctx.cfg.node_monitor_period));
+            self.schedule_monitor(t, ctx);
+        }
     }
 
     /// The first monitor tick whose informer holds a renewal written at
