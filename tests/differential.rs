@@ -14,7 +14,7 @@
 //! A divergent case is written to `target/swarm-failures/case-N.yaml` with
 //! both configurations, to replay with `kubesim run`.
 
-use crate::swarm;
+use kubesim::check::swarm;
 use kubesim::runner::{run, RunOptions};
 use kubesim::scenario;
 use kubesim::sim::SimDuration;

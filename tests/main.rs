@@ -11,7 +11,6 @@ mod replication_races;
 mod scenarios;
 mod scheduler_fast_path;
 mod store_rules;
-mod swarm;
 mod user_controllers;
 
 use std::path::{Path, PathBuf};

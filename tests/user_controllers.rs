@@ -408,3 +408,20 @@ fn partitions_are_drawn_faults_too() {
     let sel = scn.select(&registry()).unwrap();
     assert_eq!(runner::run(&scn, RunOptions { selection: Some(&sel), ..Default::default() }).trace_hash, f.trace_hash);
 }
+
+#[test]
+fn a_users_controller_over_swarm_clusters_keeps_the_always_invariants() {
+    // Random clusters and workloads (kubesim's own swarm generator), the
+    // user's controller beside the built-ins, checked after every event.
+    for n in 0..24 {
+        let text = kubesim::check::swarm::scenario_with(n, "", &["my-replicaset"]);
+        let r = Check::from_str(&text, &format!("swarm-{}.yaml", n), &root().join("scenarios"))
+            .expect("swarm cases load")
+            .registry(registry())
+            .property(invariants::resource_versions_increase())
+            .property(invariants::admitted_within_allocatable())
+            .cases(1)
+            .run();
+        assert!(r.is_ok(), "case {}: {}", n, r.err().unwrap());
+    }
+}

@@ -39,6 +39,7 @@
 
 pub mod faults;
 pub mod invariants;
+pub mod swarm;
 
 pub use faults::{ContainerFault, Fault, FaultSchedule, FaultSpace};
 

@@ -6,7 +6,11 @@
 //! that mix every feature a little.
 //!
 //! A case is rendered as scenario YAML, the same text a user writes, so a
-//! failing case is replayed with `kubesim run` as is. Everything is drawn
+//! failing case is replayed with `kubesim run` as is. kubesim's own
+//! differential test runs these cases with every fast path on and off;
+//! users draw clusters and workloads from them for their own properties
+//! (`strategy`, or `scenario(n, …)` in a loop), adding their controllers
+//! with `scenario_with`. Everything is drawn
 //! from a ChaCha stream seeded by the case number: case N is the same case
 //! on every machine.
 //!
@@ -33,16 +37,26 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::fmt::Write as _;
 
+use proptest::strategy::{BoxedStrategy, Strategy};
+
 /// Which features a case uses.
 #[derive(Clone, Copy, Debug)]
 pub struct Features {
+    /// Liveness, readiness and startup probes of every handler.
     pub probes: bool,
+    /// Apps that fail, listen late, answer slowly, exit or grow to an OOM.
     pub flaky_apps: bool,
+    /// Init containers, some failing.
     pub init_containers: bool,
+    /// preStop hooks, SIGTERM behaviours, grace periods, deletions.
     pub termination: bool,
+    /// Zero requests, over-commit by `nodeName`, taints, cordons, selectors.
     pub scheduling: bool,
+    /// Crashes, restarts, partitions, heals, added nodes, drains.
     pub node_faults: bool,
+    /// Hangs, crashes, OOM kills, signals, `exec`.
     pub container_faults: bool,
+    /// `kubectl scale`, `delete -l`, `label`.
     pub kubectl: bool,
 }
 
@@ -70,6 +84,33 @@ const ADDED_TOLERATIONS: [&str; 3] = [
     "{key: gpu, operator: Equal, value: x}",
     "{key: dedicated, operator: Exists, effect: NoExecute, tolerationSeconds: 20}",
 ];
+
+/// The scenario text of case `n` with the built-in controllers and
+/// `controllers` (names under `cluster.controllers`, after `*`).
+pub fn scenario_with(n: u64, config: &str, controllers: &[&str]) -> String {
+    let text = scenario(n, config);
+    if controllers.is_empty() {
+        return text;
+    }
+    let list: Vec<String> = std::iter::once("\"*\"".to_string())
+        .chain(controllers.iter().map(|c| serde_json::to_string(c).unwrap_or_default()))
+        .collect();
+    text.replacen("cluster:\n", &format!("cluster:\n  controllers: [{}]\n", list.join(", ")), 1)
+}
+
+/// Cases as a proptest strategy (case numbers; a failure shrinks toward
+/// smaller numbers, which are other cases, not simpler ones: shrink the
+/// faults with `FaultSpace` instead).
+pub fn strategy(config: &str, controllers: &[&str]) -> BoxedStrategy<(u64, String)> {
+    let config = config.to_string();
+    let controllers: Vec<String> = controllers.iter().map(|c| c.to_string()).collect();
+    (0u64..1_000_000_000)
+        .prop_map(move |n| {
+            let names: Vec<&str> = controllers.iter().map(String::as_str).collect();
+            (n, scenario_with(n, &config, &names))
+        })
+        .boxed()
+}
 
 /// The scenario text of case `n`, with `config` written under
 /// `cluster.config` (e.g. `fastPaths: 0`).
@@ -425,17 +466,31 @@ impl Gen {
     }
 }
 
-/// Some cases add a toleration to a bare pod, and the manifest they apply
-/// loads as the scenario's own does.
-#[test]
-fn swarm_cases_add_tolerations_to_bare_pods() {
-    let texts: Vec<(u64, String)> = (0..300).map(|n| (n, scenario(n, "fastPaths: 1"))).collect();
-    let adds: Vec<&(u64, String)> = texts.iter().filter(|(_, t)| t.contains("    apply:\n")).collect();
-    assert!(adds.len() >= 3, "only {} cases add a toleration", adds.len());
-    for (n, t) in adds {
-        let file = format!("swarm-{n}.yaml");
-        if let Err(e) = kubesim::scenario::load_str(t, &file, &crate::root()) {
-            panic!("{file}: {e}\n--- scenario ---\n{t}");
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Some cases add a toleration to a bare pod, and the manifest they
+    /// apply loads as the scenario's own does.
+    #[test]
+    fn swarm_cases_add_tolerations_to_bare_pods() {
+        let texts: Vec<(u64, String)> = (0..300).map(|n| (n, scenario(n, "fastPaths: 1"))).collect();
+        let adds: Vec<&(u64, String)> = texts.iter().filter(|(_, t)| t.contains("    apply:\n")).collect();
+        assert!(adds.len() >= 3, "only {} cases add a toleration", adds.len());
+        for (n, t) in adds {
+            let file = format!("swarm-{n}.yaml");
+            if let Err(e) = crate::scenario::load_str(t, &file, std::path::Path::new("scenarios")) {
+                panic!("{file}: {e}\n--- scenario ---\n{t}");
+            }
         }
+    }
+
+    /// Cases with a user's controller name it after `*`, and load.
+    #[test]
+    fn cases_take_the_users_controllers() {
+        let t = scenario_with(5, "", &["my-replicaset"]);
+        assert!(t.contains("  controllers: [\"*\", \"my-replicaset\"]\n"), "{}", t);
+        let scn = crate::scenario::load_str(&t, "c.yaml", std::path::Path::new("scenarios")).expect("loads");
+        assert_eq!(scn.controllers.len(), 2);
     }
 }
