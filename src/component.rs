@@ -514,6 +514,19 @@ fn intern(s: &str) -> &'static str {
     })
 }
 
+/// Whether two objects are the very same stored version (one allocation).
+fn same_version(a: &Object, b: &Object) -> bool {
+    match (a, b) {
+        (Object::Namespace(x), Object::Namespace(y)) => Rc::ptr_eq(x, y),
+        (Object::Node(x), Object::Node(y)) => Rc::ptr_eq(x, y),
+        (Object::Pod(x), Object::Pod(y)) => Rc::ptr_eq(x, y),
+        (Object::ReplicaSet(x), Object::ReplicaSet(y)) => Rc::ptr_eq(x, y),
+        (Object::Lease(x), Object::Lease(y)) => Rc::ptr_eq(x, y),
+        (Object::Other(x), Object::Other(y)) => Rc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
 /// Every stored object of a kind (by its API name), in the store's order.
 fn list_kind(store: &crate::objects::store::Store, kind: &str) -> Vec<Object> {
     match kind {
@@ -593,11 +606,21 @@ impl Slot {
     /// listed: a version at or below the list's revision, or the deletion
     /// of an object the cache does not hold (deleted before the list).
     fn already_listed(&self, ev: &WatchEvent) -> bool {
-        match ev.kind {
-            WatchKind::Deleted => {
-                self.cache.objects.get(&(ev.obj.kind_name().to_string(), Key::of(ev.obj.meta()))).is_none()
+        let cached = self.cache.objects.get(&(ev.obj.kind_name().to_string(), Key::of(ev.obj.meta())));
+        let rv = ev.obj.meta().resource_version;
+        match (ev.kind, cached) {
+            // A deletion of what the cache does not hold: deleted before
+            // the list (the list never showed it).
+            (WatchKind::Deleted, c) => c.is_none(),
+            // An older version than the cached one, or the very version
+            // cached. (A Lease renewal is a folded write: same
+            // resourceVersion, a new object — it is delivered.)
+            (_, Some(c)) => {
+                let crv = c.meta().resource_version;
+                rv < crv || (rv == crv && same_version(c, &ev.obj))
             }
-            _ => ev.obj.meta().resource_version <= self.listed_rv,
+            // Not cached: created and deleted before the list, if older.
+            (_, None) => rv <= self.listed_rv,
         }
     }
 

@@ -425,3 +425,19 @@ fn a_users_controller_over_swarm_clusters_keeps_the_always_invariants() {
         assert!(r.is_ok(), "case {}: {}", n, r.err().unwrap());
     }
 }
+
+#[test]
+fn after_a_relist_a_folded_lease_renewal_still_arrives() {
+    // A Lease's renewals are folded writes (same resourceVersion, new
+    // renewTime): a component that relisted must still see them — here
+    // the end of n1's renewals when its node crashes.
+    let (seen, _) = probe_run_watching(
+        0,
+        vec![Kind::Lease],
+        "timeline:\n  - at: 1s\n    crashController: probe\n  - at: 30s\n    crashNode: n1\n",
+    );
+    let s = seen.borrow();
+    assert_eq!(s.starts.len(), 2);
+    let after: Vec<&(SimTime, String)> = s.watch.iter().filter(|w| w.0 > SimTime::from_secs(30)).collect();
+    assert!(after.iter().any(|w| w.1 == "n1"), "{:?}", s.watch);
+}
