@@ -4,6 +4,9 @@
 //! generated k8s-openapi types): immutable versions shared through
 //! `Rc`, so an informer's view of an object costs a pointer, not a copy.
 
+#![warn(missing_docs)]
+
+
 pub mod apivalidation;
 pub mod digest;
 pub mod duration;
