@@ -75,7 +75,6 @@ pub fn horizon(scn: &Scenario) -> SimTime {
 /// `cluster.schedulers`) the built-in registry lacks and
 /// `opts.selection` is `None`: pass `Scenario::select`'s result.
 pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
-
     let seed = opts.seed.or(scn.seed).unwrap_or(1);
     let jsonl = opts.jsonl;
     let builtin;

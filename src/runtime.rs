@@ -363,7 +363,6 @@ impl<'a> Ctx<'a> {
 
     /// Schedules `ev` `d` from now.
     pub fn after(&mut self, d: SimDuration, ev: Event) {
-
         self.queue.push_after(d, ev);
     }
 

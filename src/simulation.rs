@@ -281,7 +281,6 @@ impl Simulation {
 
     /// The kubelets, one per node, in the order the nodes were added.
     pub fn kubelets(&self) -> &[Kubelet] {
-
         &self.kubelets
     }
 

@@ -274,7 +274,6 @@ impl DigestCache {
     /// Whether no object has cached parts.
     pub fn is_empty(&self) -> bool {
         self.live == 0
-
     }
 }
 

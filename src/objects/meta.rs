@@ -113,7 +113,6 @@ impl ObjectMeta {
 /// (`00000000-0000-4000-8000-<uid in 12 hex digits>`), the shape of
 /// `types.UID` on real clusters.
 pub fn uid_string(uid: u64) -> String {
-
     format!("00000000-0000-4000-8000-{:012x}", uid)
 }
 

@@ -6,7 +6,6 @@
 
 #![warn(missing_docs)]
 
-
 pub mod apivalidation;
 pub mod digest;
 pub mod duration;
@@ -157,7 +156,6 @@ impl Object {
 
     /// The object's kind (`Other` for unmodelled kinds).
     pub fn kind(&self) -> Kind {
-
         match self {
             Object::Namespace(_) => Kind::Namespace,
             Object::Node(_) => Kind::Node,

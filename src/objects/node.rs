@@ -104,7 +104,6 @@ impl Node {
 
     /// Whether the node carries a taint with this key and effect.
     pub fn has_taint(&self, key: &str, effect: super::pod::TaintEffect) -> bool {
-
         self.spec.taints.iter().any(|t| t.key == key && t.effect == effect)
     }
 }

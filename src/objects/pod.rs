@@ -600,7 +600,6 @@ impl Pod {
     /// controller's deletion ranking, `ActivePodsWithRanks`, prefers
     /// deleting the pod with more restarts).
     pub fn max_restart_count(&self) -> u32 {
-
         self.status.container_statuses.iter().map(|c| c.restart_count).max().unwrap_or(0)
     }
 }

@@ -140,4 +140,3 @@ impl ContainerProbes {
 
 /// A container's probes, shared (most containers share one empty set).
 pub type SharedProbes = Rc<ContainerProbes>;
-

@@ -29,7 +29,6 @@ impl Quantity {
     /// Whether the quantity is below zero (requests and capacities must
     /// not be).
     pub fn is_negative(&self) -> bool {
-
         self.milli < 0
     }
     /// Millicores, rounded up; saturates at `i64::MAX` (see

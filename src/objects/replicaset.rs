@@ -98,7 +98,6 @@ pub struct ReplicaSet {
     pub status: ReplicaSetStatus,
 }
 
-
 // ---- Digests for the trace hash (see `crate::sim::trace`).
 
 impl Digest for PodTemplate {

@@ -16,7 +16,6 @@ pub struct Resources {
     pub pods: u64,
 }
 
-
 impl Add for Resources {
     type Output = Resources;
     fn add(self, o: Resources) -> Resources {

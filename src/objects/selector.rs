@@ -145,7 +145,6 @@ impl Selector {
 
     /// Whether `labels` satisfy every requirement (`Selector.Matches`).
     pub fn matches(&self, labels: &Labels) -> bool {
-
         !self.nothing && self.requirements.iter().all(|r| r.matches(labels))
     }
 

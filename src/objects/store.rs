@@ -476,7 +476,6 @@ impl Store {
 
     /// The ReplicaSet or ReplicationController with this key, if stored.
     pub fn replica_set(&self, kind: ReplicaKind, key: &Key) -> Option<&Rc<ReplicaSet>> {
-
         self.replicasets.get(&(kind, key.clone()))
     }
 

@@ -5,7 +5,6 @@
 
 #![warn(missing_docs)]
 
-
 pub mod latency;
 pub mod queue;
 pub mod rng;

@@ -208,7 +208,6 @@ impl<E> EventQueue<E> {
 
     /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
-
         self.len() == 0
     }
 

@@ -100,7 +100,6 @@ impl SimDuration {
     }
     /// `k` times the span, saturating at `u64::MAX` ns.
     pub fn saturating_mul(self, k: u64) -> Self {
-
         SimDuration(self.0.saturating_mul(k))
     }
 }

@@ -489,7 +489,6 @@ pub enum Message<'a> {
     Display(&'a dyn fmt::Display),
     /// A message that is these parts, concatenated.
     Parts(&'a [&'a str]),
-
 }
 
 /// What every event record starts with.
