@@ -89,7 +89,6 @@ pub struct Lease {
     pub meta: ObjectMeta,
     /// The Lease's spec.
     pub spec: LeaseSpec,
-
     /// The renewal stream (heartbeat skipping), or `None`.
     pub stream: Option<RenewStream>,
 }

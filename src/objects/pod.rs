@@ -204,7 +204,6 @@ impl Toleration {
 pub struct NodeSelectorTerm {
     /// `matchExpressions`, on the node's labels.
     pub match_expressions: Vec<Requirement>,
-
     /// `matchFields` (only `metadata.name` exists upstream).
     pub match_fields: Vec<Requirement>,
 }

@@ -461,7 +461,6 @@ fn decode_expressions(r: &mut Reader, node: &Y, path: &str, allow_gt_lt: bool) -
 /// Decodes a `v1.PodSpec` at `node` (field path `path`), with the
 /// apiserver's defaults and validation; errors go to `r`. `what` is the
 /// suffix of not-simulated warnings (` in Pod`).
-
 pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<PodSpec> {
     let mut f = r.fields(node, path)?;
     let cpath = f.field("containers");

@@ -1484,11 +1484,10 @@ impl Scenario {
     }
 
     /// Like `build`, calling `prepare` on the empty simulation first (to
-    /// switch on recording before anything happens).
-    /// The simulation of this scenario with the built-in components only.
-    /// Panics when the scenario names a user component (use
-
-    /// `build_selected` with the registry's `Selection`).
+    /// switch on recording before anything happens): the simulation of this
+    /// scenario with the built-in components only. Panics when the scenario
+    /// names a user component (use `build_selected` with the registry's
+    /// `Selection`).
     pub fn build_with(&self, seed: u64, prepare: impl FnOnce(&mut Simulation)) -> Simulation {
         let sel = self.select(&Registry::new()).unwrap_or_else(|e| {
             panic!("{}\n(the scenario names components: resolve them with Scenario::select and your Registry)", e)
