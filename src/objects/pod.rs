@@ -80,8 +80,9 @@ pub struct ContainerPort {
     pub container_port: u16,
     /// `protocol` (`TCP` by default).
     pub protocol: String,
-    /// `hostPort`: the scheduler's NodePorts filter keeps two pods
-    /// asking for the same host port off one node.
+    /// `hostPort`: stored and shown; the scheduler's NodePorts filter is
+    /// not modelled, so it does not keep two pods asking for one host port
+    /// off the same node.
     pub host_port: Option<u16>,
 }
 
@@ -159,8 +160,8 @@ pub struct Taint {
     pub value: String,
     /// What the taint does to pods that do not tolerate it.
     pub effect: TaintEffect,
-    /// `timeAdded`: set for NoExecute taints (when the node-lifecycle
-    /// controller added it).
+    /// `timeAdded`: when the taint was added (the node-lifecycle
+    /// controller's `SwapNodeControllerTaint` stamps every taint it adds).
     pub time_added: Option<SimTime>,
 }
 
@@ -340,14 +341,16 @@ pub enum PodPhase {
     /// Accepted, but not all containers have started (unscheduled,
     /// pulling images, running init containers).
     Pending,
-    /// Bound, and at least one container is running or restarting.
+    /// Bound, every container created, and at least one running or
+    /// starting or restarting.
     Running,
     /// Every container exited 0 and none will restart (terminal).
     Succeeded,
     /// Every container exited and at least one failed and will not
     /// restart (terminal).
     Failed,
-    /// The state could not be obtained (not set by kubesim's kubelet).
+    /// The state could not be obtained (kubesim's kubelet never reports
+    /// it).
     Unknown,
 }
 

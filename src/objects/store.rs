@@ -253,8 +253,9 @@ pub enum ApiOp {
     Create(Object),
     /// A PUT of metadata and spec: labels, annotations, owner references
     /// and the spec are replaced; status and server-set metadata are kept.
-    /// A ReplicaSet's `generation` is bumped when its spec changes; a
-    /// pod's spec may change only as `ValidatePodUpdate` allows.
+    /// A ReplicaSet's `generation` is bumped when its spec changes (an
+    /// unmodelled object's when its body does); a pod's spec may change
+    /// only as `ValidatePodUpdate` allows.
     Update {
         /// The object as the client wants it stored.
         obj: Object,
