@@ -70,8 +70,10 @@ pub struct Config {
     /// (`--node-monitor-grace-period`): 50 s since v1.32 (40 s before;
     /// kubernetes/kubernetes#126287).
     pub node_monitor_grace_period: SimDuration,
-    /// The same grace for a node that has not yet posted a Ready condition
-    /// (`--node-startup-grace-period`, 60 s).
+    /// The same grace for a node not yet heard from
+    /// (`--node-startup-grace-period`, 60 s): upstream's
+    /// `tryUpdateNodeHealth` uses it while the node has no Ready condition;
+    /// here, while the controller has seen no Lease renewal of the node.
     pub node_startup_grace_period: SimDuration,
     /// Nodes tainted per second in a healthy zone (0.1 → one per 10 s).
     pub node_eviction_rate_milli: u32,

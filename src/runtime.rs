@@ -133,7 +133,7 @@ pub enum Event {
     NodeLifecycle(nodelifecycle::NlcEvent),
     /// A timer of the taint-eviction controller (a toleration expiring).
     TaintEviction(tainteviction::TeEvent),
-    /// The pod garbage collector's periodic pass (`podGCPeriod`).
+    /// The pod garbage collector's periodic pass (`gcCheckPeriod`, 20 s).
     PodGc,
     /// An event of one kubelet (sync, probe, container exit, heartbeat…).
     Kubelet {

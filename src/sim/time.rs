@@ -25,8 +25,8 @@ pub const NANOS_PER_SEC: u64 = 1_000_000_000;
 impl SimTime {
     /// The start of the run.
     pub const ZERO: SimTime = SimTime(0);
-    /// The end of time: later than any event (`run_until(SimTime::MAX)`
-    /// runs until the queue is empty).
+    /// The end of time, later than any event (periodic loops never stop,
+    /// so a cluster's queue is never empty: run to a finite time).
     pub const MAX: SimTime = SimTime(u64::MAX);
 
     /// `secs` seconds after the start of the run.
