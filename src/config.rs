@@ -4,9 +4,14 @@
 //! (docs/kubernetes-behaviour.md §0 and §8). A scenario overrides any of them under
 //! `cluster.config` by the camelCase name shown in `KNOBS`.
 
+#![warn(missing_docs)]
+
 use crate::sim::latency::Latency;
 use crate::sim::SimDuration;
 
+/// Every timing, rate and limit of the simulated cluster, with Kubernetes'
+/// defaults (`Config::default`); a scenario overrides them under
+/// `cluster.config`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     // --- network (docs/kubernetes-behaviour.md §8) ---
@@ -24,13 +29,17 @@ pub struct Config {
     pub scheduler_cycle: SimDuration,
     /// 0 = adaptive (50 − N/125 %, floor 5 %, at least 100 nodes).
     pub percentage_of_nodes_to_score: u32,
+    /// The first back-off of a pod that failed scheduling, doubling per
+    /// attempt (KubeSchedulerConfiguration `podInitialBackoffSeconds`, 1 s).
     pub pod_initial_backoff: SimDuration,
+    /// The cap of that back-off (`podMaxBackoffSeconds`, 10 s).
     pub pod_max_backoff: SimDuration,
     /// Unschedulable pods are retried unconditionally after this long.
     pub pod_max_in_unschedulable: SimDuration,
     /// The scheduler's own client (`--kube-api-qps`/`--kube-api-burst` of
     /// kube-scheduler: 50 / 100).
     pub scheduler_qps: u32,
+    /// The scheduler client's burst (`--kube-api-burst`, 100).
     pub scheduler_burst: u32,
 
     // --- kube-controller-manager ---
@@ -39,42 +48,72 @@ pub struct Config {
     /// hence one token bucket, per controller (the garbage collector's
     /// metadata client gets twice the QPS).
     pub kcm_qps: u32,
+    /// The burst of each controller's client (`--kube-api-burst`, 30).
     pub kcm_burst: u32,
     /// Workers of the replicaset controller and, separately, of the
     /// replication manager (`--concurrent-replicaset-syncs` and
     /// `--concurrent-rc-syncs`, `ConcurrentRSSyncs` / `ConcurrentRCSyncs`,
     /// both 5): one knob sets both.
     pub concurrent_replicaset_syncs: u32,
+    /// The most pods one ReplicaSet sync creates or deletes
+    /// (`BurstReplicas`, 500, `pkg/controller/replicaset`).
     pub burst_replicas: u32,
+    /// How long a controller waits for the creates and deletes it expects
+    /// to be observed before it syncs anyway (`ExpectationsTimeout`, 5 min,
+    /// `pkg/controller/controller_utils.go`).
     pub expectations_timeout: SimDuration,
+    /// How often the node-lifecycle controller checks node health
+    /// (`--node-monitor-period`, 5 s; `monitorNodeHealth`).
     pub node_monitor_period: SimDuration,
-    /// 50 s since v1.32 (40 s before).
+    /// How long a node's Lease and status may go unrenewed before the
+    /// node-lifecycle controller sets its Ready condition to Unknown
+    /// (`--node-monitor-grace-period`): 50 s since v1.32 (40 s before;
+    /// kubernetes/kubernetes#126287).
     pub node_monitor_grace_period: SimDuration,
+    /// The same grace for a node not yet heard from
+    /// (`--node-startup-grace-period`, 60 s): upstream's
+    /// `tryUpdateNodeHealth` uses it while the node has no Ready condition;
+    /// here, while the controller has seen no Lease renewal of the node.
     pub node_startup_grace_period: SimDuration,
     /// Nodes tainted per second in a healthy zone (0.1 → one per 10 s).
     pub node_eviction_rate_milli: u32,
+    /// Nodes tainted per second in a partially disrupted zone larger than
+    /// `large_cluster_size_threshold` (`--secondary-node-eviction-rate`,
+    /// 0.01; smaller zones get 0), in thousandths.
     pub secondary_node_eviction_rate_milli: u32,
+    /// The zone size above which the secondary rate applies
+    /// (`--large-cluster-size-threshold`, 50).
     pub large_cluster_size_threshold: u32,
     /// 0.55, as parts per thousand.
     pub unhealthy_zone_threshold_permille: u32,
     /// Period of the NoExecute tainting pass (`nodeEvictionPeriod`).
     pub node_eviction_period: SimDuration,
+    /// How many terminated pods may exist before the pod GC deletes the
+    /// oldest (`--terminated-pod-gc-threshold`, 12500).
     pub terminated_pod_gc_threshold: u32,
+    /// The pod GC's period (`gcCheckPeriod`, 20 s, `pkg/controller/podgc`).
     pub pod_gc_period: SimDuration,
+    /// How long a node must be gone before the pod GC deletes the pods
+    /// bound to it (`quarantineTime`, 40 s).
     pub pod_gc_quarantine: SimDuration,
 
     // --- kubelet ---
+    /// `spec.leaseDurationSeconds` of each node Lease (KubeletConfiguration
+    /// `nodeLeaseDurationSeconds`, 40).
     pub node_lease_duration: SimDuration,
     /// Lease renew interval (0.25 × lease duration).
     pub node_lease_renew_interval: SimDuration,
     /// How often the kubelet syncs its node's status (`nodeStatusUpdateFrequency`,
     /// 10 s): it posts again when the status in the API differs from its own.
     pub node_status_update_frequency: SimDuration,
+    /// A node's `pods` capacity when its scenario entry gives none
+    /// (KubeletConfiguration `maxPods`, 110).
     pub max_pods: u32,
     /// Each kubelet's API client limits (KubeletConfiguration `kubeAPIQPS`
     /// and `kubeAPIBurst`, 50 and 100 since v1.27; `kubeletAPIQPS` here, not
     /// to be confused with the controller-manager's `kubeAPIQPS`).
     pub kubelet_api_qps: u32,
+    /// Each kubelet's API client burst (`kubeAPIBurst`, 100).
     pub kubelet_api_burst: u32,
     /// `evictionHard: memory.available<100Mi`, subtracted from capacity to
     /// get allocatable memory unless a node gives allocatable itself.
@@ -89,11 +128,17 @@ pub struct Config {
     pub image_manifest_check: SimDuration,
     /// Image-pull back-off: 10 s doubling to 300 s.
     pub image_pull_backoff_initial: SimDuration,
+    /// The cap of the image-pull back-off (300 s, `MaxContainerBackOff`).
     pub image_pull_backoff_max: SimDuration,
+    /// The first crash-loop back-off (`backOffPeriod`, 10 s,
+    /// `pkg/kubelet/kubelet.go`), doubling at each restart.
     pub crash_loop_backoff_initial: SimDuration,
+    /// The crash-loop back-off cap (`MaxContainerBackOff`, 300 s).
     pub crash_loop_backoff_max: SimDuration,
     /// A container that ran this long resets its crash-loop back-off.
     pub crash_loop_backoff_reset: SimDuration,
+    /// The `status.nodeInfo.kubeletVersion` every node reports (`v1.32.0`,
+    /// the release whose defaults this configuration follows).
     pub kubelet_version: String,
     // --- fast paths (each has a literal twin; the trace is the same either way) ---
     /// Skip probe ticks that cannot change anything (1) or tick every probe
@@ -202,10 +247,13 @@ impl Default for Config {
 /// How a knob is written in `cluster.config`.
 #[derive(Clone, Copy)]
 pub enum KnobKind {
+    /// A duration with a unit (`30s`, `5m`).
     Duration,
+    /// A non-negative `int32`.
     Count,
     /// A rate or ratio written as a decimal (`0.1`), kept in thousandths.
     Milli,
+    /// A byte quantity (`100Mi`).
     Bytes,
     /// `network`: a mapping of link latencies.
     Network,
@@ -317,9 +365,13 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
     true
 }
 
+/// A knob's value, parsed according to its `KnobKind`.
 #[derive(Clone, Copy, Debug)]
 pub enum KnobValue {
+    /// A `Duration`.
     Dur(SimDuration),
+    /// A `Count` or `Bytes`.
     Num(u64),
+    /// A `Milli`, in thousandths.
     Milli(u32),
 }

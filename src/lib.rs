@@ -51,6 +51,7 @@
 //! `check` runs such a scenario under random fault schedules and shrinks
 //! a broken invariant to the smallest schedule that breaks it.
 
+#![warn(missing_docs)]
 pub mod check;
 pub mod cli;
 pub mod component;

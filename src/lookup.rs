@@ -8,10 +8,13 @@
 //! `BTreeMap`s. It is cheaper than an `IndexMap` for removals, which need
 //! no index fix-up.
 
+#![warn(missing_docs)]
+
 use rustc_hash::FxBuildHasher;
 use std::collections::HashMap;
 use std::hash::Hash;
 
+/// A hash map with lookups, inserts and removals, and no iteration.
 pub struct LookupMap<K, V>(HashMap<K, V, FxBuildHasher>);
 
 impl<K, V> Default for LookupMap<K, V> {
@@ -21,27 +24,35 @@ impl<K, V> Default for LookupMap<K, V> {
 }
 
 impl<K: Hash + Eq, V> LookupMap<K, V> {
+    /// The value of `k`, if any.
     pub fn get(&self, k: &K) -> Option<&V> {
         self.0.get(k)
     }
+    /// The value of `k`, mutably, if any.
     pub fn get_mut(&mut self, k: &K) -> Option<&mut V> {
         self.0.get_mut(k)
     }
+    /// Whether `k` has a value.
     pub fn contains_key(&self, k: &K) -> bool {
         self.0.contains_key(k)
     }
+    /// Sets the value of `k`; returns the one it replaced.
     pub fn insert(&mut self, k: K, v: V) -> Option<V> {
         self.0.insert(k, v)
     }
+    /// Removes `k`; returns its value.
     pub fn remove(&mut self, k: &K) -> Option<V> {
         self.0.remove(k)
     }
+    /// How many keys have values.
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    /// Whether the map is empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+    /// Removes every entry.
     pub fn clear(&mut self) {
         self.0.clear()
     }

@@ -1,6 +1,8 @@
 //! Running a scenario: advance to each checkpoint (expectation times and
 //! report samples), evaluate, and finish at the horizon.
 
+#![warn(missing_docs)]
+
 use crate::component::Selection;
 use crate::report::observe::ClusterStats;
 use crate::scenario::expect::Verdict;
@@ -12,15 +14,21 @@ use std::io::Write;
 /// A sampler called at every `interval` (t = 0 included) with the totals.
 pub type Sampler<'a> = (SimDuration, &'a mut dyn FnMut(SimTime, &ClusterStats));
 
+/// How to run a scenario; `Default` runs it as written (its seed, else 1;
+/// to its horizon; built-in components only).
 #[derive(Default)]
 pub struct RunOptions<'a> {
+    /// The master seed; `None` takes the scenario's `seed:`, else 1.
     pub seed: Option<u64>,
     /// The horizon; by default the scenario's `duration` or its last
     /// expectation, whichever is later.
     pub until: Option<SimTime>,
     /// Keep Kubernetes Events in memory (for printing the timeline).
     pub keep_events: bool,
+    /// Where to stream the trace, one JSON object per record (the CLI's
+    /// `--trace`).
     pub jsonl: Option<Box<dyn Write>>,
+    /// A sampler of the cluster totals (for `--csv`).
     pub sample: Option<Sampler<'a>>,
     /// Record per-pod lifecycle times (for `pods.csv`).
     pub pod_times: bool,
@@ -29,16 +37,24 @@ pub struct RunOptions<'a> {
     pub selection: Option<&'a Selection>,
 }
 
+/// What a run produced.
 pub struct RunResult {
+    /// The simulation as it is at the horizon, to inspect (`sim.store`,
+    /// `sim.trace`, …).
     pub sim: Simulation,
+    /// The seed the run used.
     pub seed: u64,
     /// One entry per expectation, in file order; `None` when the horizon
     /// came before its time.
     pub verdicts: Vec<Option<Verdict>>,
+    /// The trace hash as 16 hex digits: the same scenario and seed give
+    /// the same hash.
     pub trace_hash: String,
 }
 
 impl RunResult {
+    /// How many expectations were checked and failed (those after the
+    /// horizon are not counted).
     pub fn failed(&self) -> usize {
         self.verdicts.iter().filter(|v| v.as_ref().is_some_and(|v| !v.passed)).count()
     }
@@ -50,6 +66,14 @@ pub fn horizon(scn: &Scenario) -> SimTime {
     SimTime(scn.duration.0).max(last)
 }
 
+/// Runs `scn`: builds the cluster, advances to each expectation's time and
+/// checks it there, and stops at the horizon.
+///
+/// # Panics
+///
+/// When the scenario names components (`cluster.controllers` or
+/// `cluster.schedulers`) the built-in registry lacks and
+/// `opts.selection` is `None`: pass `Scenario::select`'s result.
 pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
     let seed = opts.seed.or(scn.seed).unwrap_or(1);
     let jsonl = opts.jsonl;

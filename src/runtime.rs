@@ -22,6 +22,8 @@
 //! client, which is not rate limited (`heartbeatClientConfig.QPS = -1`).
 //! Users (kubectl, the timeline) are not throttled.
 
+#![warn(missing_docs)]
+
 use crate::config::Config;
 use crate::controllers::{nodelifecycle, replication, scheduler, tainteviction};
 use crate::nodes::kubelet;
@@ -39,19 +41,29 @@ use std::fmt;
 pub enum Client {
     /// `kubectl` and the scenario's timeline.
     User,
+    /// The default scheduler (kube-scheduler's clientset).
     Scheduler,
     /// The replicaset controller (`ReplicaSet`) or the replication manager
     /// (`ReplicationController`): two controllers, two clients.
     Replication(ReplicaKind),
+    /// The node-lifecycle controller (`"node-controller"`).
     NodeLifecycle,
+    /// The taint-eviction controller (its own clientset from
+    /// `"node-controller"`).
     TaintEviction,
+    /// The pod garbage collector (`"pod-garbage-collector"`).
     PodGc,
+    /// The garbage collector (`"generic-garbage-collector"`).
     GarbageCollector,
+    /// The kubelet of the node with this index (in the order nodes were
+    /// added; `Simulation::kubelets`).
     Kubelet(u32),
     /// A user component (`crate::component`), and the id of this request
     /// among its requests (its response names it).
     Component {
+        /// The component's index, in registration order.
         id: u32,
+        /// The request's number among the component's requests.
         req: u32,
     },
 }
@@ -96,52 +108,79 @@ pub enum Event {
     /// A write request reaches the apiserver; its response is back at the
     /// client at `reply_at`.
     Api {
+        /// Who sent it.
         from: Client,
+        /// The write.
         op: Box<ApiOp>,
+        /// When the answer is back at the client.
         reply_at: SimTime,
     },
     /// A failed request's error reaches its client.
     ApiFailed {
+        /// The client that sent the request.
         to: Client,
+        /// The request and the apiserver's error.
         failed: Box<(ApiOp, ApiError)>,
     },
     /// A write reaches every informer.
     Watch(WatchEvent),
+    /// A timer or work item of the scheduler.
     Scheduler(scheduler::SchedEvent),
+    /// A timer or work item of the replication manager.
     Replication(replication::RcEvent),
+    /// A tick of the node-lifecycle controller (its node-monitor and
+    /// NoExecute-tainting loops).
     NodeLifecycle(nodelifecycle::NlcEvent),
+    /// A timer of the taint-eviction controller (a toleration expiring).
     TaintEviction(tainteviction::TeEvent),
+    /// The pod garbage collector's periodic pass (`gcCheckPeriod`, 20 s).
     PodGc,
+    /// An event of one kubelet (sync, probe, container exit, heartbeat…).
     Kubelet {
+        /// The node's index (as in `Client::Kubelet`).
         node: u32,
+        /// What happens on it.
         ev: kubelet::KubeletEvent,
     },
     /// The i-th entry of the scenario's timeline.
     Timeline(usize),
     /// A user component's timer, set in its `epoch`-th life.
     ComponentTimer {
+        /// The component's index.
         id: u32,
+        /// The life the timer was set in; a timer from an earlier life
+        /// (before a crash) is dropped.
         epoch: u32,
+        /// The component's own token, handed back to it.
         token: u64,
     },
     /// The response to a user component's request `req`.
     ComponentResponse {
+        /// The component's index.
         id: u32,
+        /// The request's number.
         req: u32,
+        /// The object written, or the apiserver's error.
         result: Box<Result<crate::objects::Object, ApiError>>,
     },
     /// A user component's held-back watch events are due (`relist:
     /// false`), or its broken watch reconnects and it relists (`true`).
     ComponentWatch {
+        /// The component's index.
         id: u32,
+        /// The life the event belongs to.
         epoch: u32,
+        /// Relist (`true`) or deliver the held-back events (`false`).
         relist: bool,
     },
     /// A crashed user component comes back: its list request leaves
     /// (`listed: false`), then its answer arrives (`listed: true`).
     ComponentStart {
+        /// The component's index.
         id: u32,
+        /// The life that starts.
         epoch: u32,
+        /// Whether the list has been answered.
         listed: bool,
     },
     /// The create of the i-th pod of a workload trace reaches the
@@ -166,6 +205,7 @@ pub struct Network {
 }
 
 impl Network {
+    /// The network of `cfg.network`, its streams derived from `seed`.
     pub fn new(cfg: &Config, seed: u64) -> Network {
         Network { api: cfg.network.api, watch: cfg.network.watch, seed, links: BTreeMap::new(), watch_link: None }
     }
@@ -265,7 +305,9 @@ impl Throttles {
 
 /// The handle a component gets while it handles an event.
 pub struct Ctx<'a> {
+    /// The current virtual time.
     pub now: SimTime,
+    /// The cluster's configuration.
     pub cfg: &'a Config,
     pub(crate) queue: &'a mut EventQueue<Event>,
     pub(crate) trace: &'a mut Trace,
@@ -314,10 +356,12 @@ impl<'a> Ctx<'a> {
         self.net.request(from, leave).1
     }
 
+    /// Schedules `ev` at `t` (a time already past is taken as now).
     pub fn at(&mut self, t: SimTime, ev: Event) {
         self.queue.push(t, ev);
     }
 
+    /// Schedules `ev` `d` from now.
     pub fn after(&mut self, d: SimDuration, ev: Event) {
         self.queue.push_after(d, ev);
     }

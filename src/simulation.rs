@@ -2,6 +2,8 @@
 //! kubelets. It owns every component and hands each event to its handler
 //! with a `Ctx`; components never call each other.
 
+#![warn(missing_docs)]
+
 use crate::component::{Builtin, Builtins, Components, Registration, Slot};
 use crate::config::Config;
 use crate::controllers::garbagecollector::GarbageCollector;
@@ -31,20 +33,36 @@ use std::rc::Rc;
 /// An error a user command got back (printed like kubectl prints it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserError {
+    /// When the apiserver answered.
     pub time: SimTime,
+    /// The line kubectl would print (`ApiError::kubectl_message`), e.g.
+    /// `Error from server (NotFound): pods "web-1" not found`.
     pub message: String,
 }
 
+/// A running simulated cluster: the event queue and virtual clock, the
+/// store (apiserver and etcd), the built-in control plane (scheduler,
+/// replication manager, garbage collector, node-lifecycle and
+/// taint-eviction controllers, pod GC), one kubelet per node, the user's
+/// components, and the trace. Build one with `Simulation::builder`, then
+/// advance it with `run_until` or `step`; read the cluster through
+/// `store`.
 pub struct Simulation {
+    /// The cluster's configuration (`cluster.config`): timings, latencies,
+    /// limits.
     pub cfg: Config,
+    /// The run's master seed; every random stream derives from it.
     pub seed: u64,
     queue: EventQueue<Event>,
+    /// The apiserver's state: every object, as a quorum read sees it now.
     pub store: Store,
+    /// The trace of every write and Event, and its running hash.
     pub trace: Trace,
     /// The reports' observers of every write (cluster totals, pod times).
     pub observers: crate::report::observe::Observers,
     throttles: Throttles,
     net: Network,
+    /// The default scheduler (kube-scheduler), with its queue and cache.
     pub scheduler: Scheduler,
     /// kube-controller-manager's shared pod informer, read by the
     /// controllers below.
@@ -56,9 +74,12 @@ pub struct Simulation {
     podgc: PodGc,
     kubelets: Vec<Kubelet>,
     kubelet_index: IndexMap<Rc<str>, u32, FxBuildHasher>,
+    /// What the containers of each image do (the scenario's `images:`).
     pub images: ImageCatalog,
     timeline: Vec<(SimTime, Action)>,
     workload: Vec<WorkloadPod>,
+    /// The errors the user's timeline operations got back, in order
+    /// (what kubectl would have printed).
     pub user_errors: Vec<UserError>,
     events_processed: u64,
     /// Which built-in controllers run (`cluster.controllers`).
@@ -248,14 +269,17 @@ impl Simulation {
         }
     }
 
+    /// The current virtual time.
     pub fn now(&self) -> SimTime {
         self.queue.now()
     }
 
+    /// How many events the loop has handled so far.
     pub fn events_processed(&self) -> u64 {
         self.events_processed
     }
 
+    /// The kubelets, one per node, in the order the nodes were added.
     pub fn kubelets(&self) -> &[Kubelet] {
         &self.kubelets
     }

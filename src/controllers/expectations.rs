@@ -2,10 +2,14 @@
 //! creations and which deletions a controller still waits to observe before
 //! it trusts its cache enough to act again. Expire after 5 minutes.
 
+#![warn(missing_docs)]
+
 use crate::objects::store::Key;
 use crate::sim::{SimDuration, SimTime};
 use std::collections::BTreeSet;
 
+/// One controller's expectations for one owner (`ControlleeExpectations`,
+/// with `UIDTrackingControllerExpectations`' deletion keys).
 #[derive(Clone, Debug, Default)]
 pub struct Expectations {
     add: i64,
@@ -14,26 +18,33 @@ pub struct Expectations {
 }
 
 impl Expectations {
+    /// `ExpectCreations`: the controller is about to create `n` pods.
     pub fn expect_creations(&mut self, n: usize, now: SimTime) {
         self.add = n as i64;
         self.del.clear();
         self.set_at = now;
     }
 
+    /// `ExpectDeletions`: the controller is about to delete these pods.
     pub fn expect_deletions(&mut self, keys: impl IntoIterator<Item = Key>, now: SimTime) {
         self.add = 0;
         self.del = keys.into_iter().collect();
         self.set_at = now;
     }
 
+    /// `CreationObserved`: one expected pod was seen created (or its
+    /// create failed).
     pub fn creation_observed(&mut self) {
         self.add -= 1;
     }
 
+    /// `DeletionObserved`: this pod was seen deleted.
     pub fn deletion_observed(&mut self, key: &Key) {
         self.del.remove(key);
     }
 
+    /// `SatisfiedExpectations`: nothing is awaited any more, or the
+    /// expectations are older than `ttl` (`ExpectationsTimeout`).
     pub fn satisfied(&self, now: SimTime, ttl: SimDuration) -> bool {
         (self.add <= 0 && self.del.is_empty()) || now.saturating_sub(self.set_at) > ttl
     }

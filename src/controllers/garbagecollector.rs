@@ -10,6 +10,8 @@
 //! the delete is in flight send no second delete (which the apiserver would
 //! store as one more write that changes nothing).
 
+#![warn(missing_docs)]
+
 use crate::controllers::informer::PodInformer;
 use crate::objects::pod::Pod;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
@@ -21,6 +23,8 @@ use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
+/// The garbage collector's state: owners and their dependents as its
+/// informers show them.
 #[derive(Default)]
 pub struct GarbageCollector {
     /// Pods by controller uid.
@@ -33,10 +37,12 @@ pub struct GarbageCollector {
 }
 
 impl GarbageCollector {
+    /// A collector that has seen nothing.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Handles a watch event of its ReplicaSet/RC and pod informers.
     pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match &ev.obj {
             Object::ReplicaSet(rs) => {

@@ -11,6 +11,8 @@
 //! Since the cache sees every event in order, the previous version of an
 //! object is the watch event's `old`; handlers take it from there.
 
+#![warn(missing_docs)]
+
 use crate::lookup::LookupMap;
 use crate::objects::pod::Pod;
 use crate::objects::store::{WatchEvent, WatchKind};

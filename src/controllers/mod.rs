@@ -5,6 +5,8 @@
 //! replication manager drains a client-go work queue (`workqueue`) with
 //! its workers.
 
+#![warn(missing_docs)]
+
 pub mod expectations;
 pub mod garbagecollector;
 pub mod informer;

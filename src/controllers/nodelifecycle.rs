@@ -31,6 +31,8 @@
 //! instant (queued a period earlier): the first tick that sees it is the
 //! first one strictly after (`seen_tick`).
 
+#![warn(missing_docs)]
+
 use crate::controllers::informer::PodInformer;
 use crate::objects::lease::{last_of_run, Lease, NODE_LEASE_NAMESPACE};
 use crate::objects::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
@@ -48,6 +50,7 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
 const SOURCE: &str = "node-controller";
 
+/// The node-lifecycle controller's timers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NlcEvent {
     /// A `monitorNodeHealth` tick (always on the monitor-period grid).
@@ -154,6 +157,8 @@ struct Zone {
     queue: VecDeque<Rc<str>>,
 }
 
+/// The node-lifecycle controller's state: each node's health as its
+/// informers show it, and each zone's eviction queue.
 #[derive(Default)]
 pub struct NodeLifecycleController {
     nodes: Map<Rc<str>, NodeHealth>,
@@ -166,6 +171,7 @@ pub struct NodeLifecycleController {
 }
 
 impl NodeLifecycleController {
+    /// A controller that has seen no node.
     pub fn new() -> Self {
         Self::default()
     }
@@ -334,6 +340,7 @@ impl NodeLifecycleController {
         }
     }
 
+    /// Handles a watch event of its informers.
     pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
         match &ev.obj {
             Object::Node(n) => self.on_node(ev.kind, n, ctx),
@@ -439,6 +446,7 @@ impl NodeLifecycleController {
         h.write_taints(add, remove, ctx);
     }
 
+    /// Runs a monitor or tainting pass.
     pub fn on_event(&mut self, ev: NlcEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match ev {
             NlcEvent::Monitor => {

@@ -3,6 +3,8 @@
 //! bound to nodes that no longer exist, once the node has been gone for the
 //! 40 s quarantine.
 
+#![warn(missing_docs)]
+
 use crate::controllers::informer::PodInformer;
 use crate::objects::pod::Pod;
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
@@ -16,6 +18,7 @@ use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
+/// The pod garbage collector's state.
 #[derive(Default)]
 pub struct PodGc {
     /// Terminated pods ordered by (creation, uid): oldest first.
@@ -28,10 +31,12 @@ pub struct PodGc {
 }
 
 impl PodGc {
+    /// A collector that has seen nothing.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Handles a watch event of its informers.
     pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
         match &ev.obj {
             Object::Node(n) => {
@@ -58,6 +63,8 @@ impl PodGc {
         }
     }
 
+    /// One `gcCheckPeriod` pass: terminated pods over the threshold, then
+    /// pods of nodes gone past the quarantine.
     pub fn on_tick(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
         self.gc_terminated(pods, ctx);
         self.gc_orphaned(pods, ctx);

@@ -31,6 +31,8 @@
 //! the cached one (`updateReplicaSetStatus`). A failed sync is requeued
 //! with `AddRateLimited`, a successful one forgotten (`processNextWorkItem`).
 
+#![warn(missing_docs)]
+
 use super::expectations::Expectations;
 use super::workqueue::WorkQueue;
 use crate::controllers::informer::PodInformer;
@@ -50,6 +52,7 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 type Set<K> = IndexSet<K, FxBuildHasher>;
 type SetKey = (ReplicaKind, Key);
 
+/// The replication manager's work items.
 #[derive(Debug, Clone)]
 pub enum RcEvent {
     /// Idle workers of this controller take keys from its queue.
@@ -105,6 +108,9 @@ struct Controller {
     work_scheduled: bool,
 }
 
+/// The replicaset controller and the replication manager
+/// (`pkg/controller/replicaset`, `pkg/controller/replication`): two
+/// controllers, each with its queue, workers and client, over one state.
 #[derive(Default)]
 pub struct ReplicationManager {
     sets: Map<SetKey, Rc<ReplicaSet>>,
@@ -134,6 +140,7 @@ fn source(kind: ReplicaKind) -> &'static str {
 }
 
 impl ReplicationManager {
+    /// Both controllers, with nothing seen yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -226,6 +233,7 @@ impl ReplicationManager {
         }
     }
 
+    /// Handles a watch event of its informers.
     pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
         match &ev.obj {
             Object::ReplicaSet(rs) => {
@@ -318,6 +326,7 @@ impl ReplicationManager {
         }
     }
 
+    /// Handles a work item: workers take keys and sync them.
     pub fn on_event(&mut self, ev: RcEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match ev {
             RcEvent::Work(kind) => {

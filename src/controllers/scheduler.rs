@@ -27,6 +27,8 @@
 //! Not modelled yet: preemption, PodTopologySpread, InterPodAffinity,
 //! NodePorts, volume plugins, ImageLocality.
 
+#![warn(missing_docs)]
+
 use crate::controllers::scoretree::{Leaf, ScoreTree, UNSCORED};
 use crate::lookup::LookupMap;
 use crate::objects::node::{Node, TAINT_UNSCHEDULABLE};
@@ -48,6 +50,7 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
 pub use crate::objects::pod::DEFAULT_SCHEDULER;
 
+/// The scheduler's timers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchedEvent {
     /// Run one scheduling cycle.
@@ -194,6 +197,8 @@ impl Rejections {
     }
 }
 
+/// The default scheduler: its node cache, scheduling queue and score
+/// caches.
 pub struct Scheduler {
     nodes: Vec<NodeInfo>,
     /// `NodeHot::of(nodes[i])`, refreshed by `sync` after every change.
@@ -241,6 +246,8 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
+    /// A scheduler with no nodes and an empty queue; `seed` seeds its
+    /// tie-break stream (`scheduler/tiebreak`).
     pub fn new(seed: u64) -> Self {
         Scheduler {
             nodes: Vec::new(),
@@ -276,6 +283,7 @@ impl Scheduler {
         self.tree_answered
     }
 
+    /// Handles a watch event of its informers.
     pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
         match &ev.obj {
             Object::Node(n) => self.on_node(ev.kind, n, ctx),
@@ -507,6 +515,7 @@ impl Scheduler {
         }
     }
 
+    /// Runs a scheduling cycle or a queue flush.
     pub fn on_event(&mut self, ev: SchedEvent, ctx: &mut Ctx) {
         match ev {
             SchedEvent::Cycle => {

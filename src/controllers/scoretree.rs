@@ -19,6 +19,8 @@
 //! a window holding one has [`UNSCORED`] as its best, for the caller to
 //! take the walk.
 
+#![warn(missing_docs)]
+
 /// Best score of a range without a feasible node.
 const NONE: i32 = i32::MIN;
 
@@ -46,6 +48,8 @@ pub struct Window {
     pub processed: usize,
     /// Feasible nodes among them.
     pub found: usize,
+    /// The ranges of node indices walked, as `(start, end)` half-open
+    /// pairs in walk order (the second empty unless the walk wrapped).
     pub parts: [(usize, usize); 2],
 }
 
@@ -82,6 +86,8 @@ impl Agg {
     }
 }
 
+/// A segment tree over the nodes in walk order, answering which feasible
+/// node scores best in a window and how many tie.
 pub struct ScoreTree {
     n: usize,
     size: usize,
@@ -105,10 +111,12 @@ impl ScoreTree {
         ScoreTree { n, size, t }
     }
 
+    /// How many nodes (leaves) the tree covers.
     pub fn len(&self) -> usize {
         self.n
     }
 
+    /// Whether it covers no node.
     pub fn is_empty(&self) -> bool {
         self.n == 0
     }

@@ -6,6 +6,8 @@
 //! it. The deletion is an ordinary graceful delete with the
 //! `DisruptionTarget` condition.
 
+#![warn(missing_docs)]
+
 use crate::controllers::informer::PodInformer;
 use crate::objects::pod::{Taint, TaintEffect};
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
@@ -18,11 +20,21 @@ use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
+/// The taint-eviction controller's timers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TeEvent {
-    Evict { uid: u64, gen: u64 },
+    /// A pod's toleration runs out: evict it.
+    Evict {
+        /// The pod's uid.
+        uid: u64,
+        /// The timer's generation: a timer since cancelled or replaced is
+        /// ignored.
+        gen: u64,
+    },
 }
 
+/// The taint-eviction controller's state: NoExecute taints per node and
+/// eviction timers per pod.
 #[derive(Default)]
 pub struct TaintEvictionController {
     /// NoExecute taints per node.
@@ -32,10 +44,12 @@ pub struct TaintEvictionController {
 }
 
 impl TaintEvictionController {
+    /// A controller that has seen nothing.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Handles a watch event of its node and pod informers.
     pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match &ev.obj {
             Object::Node(n) => {
@@ -122,6 +136,7 @@ impl TaintEvictionController {
         ctx.at(at, Event::TaintEviction(TeEvent::Evict { uid, gen: self.next_gen }));
     }
 
+    /// Fires an eviction timer, if it is still current.
     pub fn on_event(&mut self, ev: TeEvent, pods: &PodInformer, ctx: &mut Ctx) {
         let TeEvent::Evict { uid, gen } = ev;
         if self.timers.get(&uid).is_none_or(|(_, g)| *g != gen) {

@@ -19,6 +19,8 @@
 //! Deterministic: FIFO by insertion, delayed keys by (ready time, order of
 //! their `add_after`).
 
+#![warn(missing_docs)]
+
 use crate::runtime::Bucket;
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
@@ -38,6 +40,7 @@ pub struct ItemExponentialFailureRateLimiter<K> {
 }
 
 impl<K: Clone + Eq + Hash> ItemExponentialFailureRateLimiter<K> {
+    /// A limiter whose delays start at `base` and stop growing at `max`.
     pub fn new(base: SimDuration, max: SimDuration) -> Self {
         Self { base, max, failures: Map::default() }
     }
@@ -52,10 +55,12 @@ impl<K: Clone + Eq + Hash> ItemExponentialFailureRateLimiter<K> {
         SimDuration(backoff.map_or(self.max.0, |b| b.min(self.max.0)))
     }
 
+    /// `NumRequeues`: the failures counted for the key.
     pub fn num_requeues(&self, k: &K) -> u32 {
         self.failures.get(k).copied().unwrap_or(0)
     }
 
+    /// `Forget`: clears the key's failures.
     pub fn forget(&mut self, k: &K) {
         self.failures.swap_remove(k);
     }
@@ -88,10 +93,12 @@ impl<K: Clone + Eq + Hash> DefaultControllerRateLimiter<K> {
         item.max(bucket)
     }
 
+    /// `NumRequeues`: the per-item limiter's failures for the key.
     pub fn num_requeues(&self, k: &K) -> u32 {
         self.per_item.num_requeues(k)
     }
 
+    /// `Forget`: clears the key's failures.
     pub fn forget(&mut self, k: &K) {
         self.per_item.forget(k);
     }
@@ -125,6 +132,7 @@ impl<K: Clone + Eq + Hash> Default for WorkQueue<K> {
 }
 
 impl<K: Clone + Eq + Hash> WorkQueue<K> {
+    /// An empty queue.
     pub fn new() -> Self {
         Self::default()
     }
@@ -146,6 +154,7 @@ impl<K: Clone + Eq + Hash> WorkQueue<K> {
         self.queue.len()
     }
 
+    /// Whether no key waits for a worker.
     pub fn is_empty(&self) -> bool {
         self.queue.is_empty()
     }
@@ -212,6 +221,8 @@ impl<K: Clone + Eq + Hash> WorkQueue<K> {
         self.limiter.forget(k);
     }
 
+    /// `NumRequeues`: how many times the key was requeued rate-limited
+    /// since its last `forget`.
     pub fn num_requeues(&self, k: &K) -> u32 {
         self.limiter.num_requeues(k)
     }

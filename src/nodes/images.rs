@@ -3,9 +3,13 @@
 //! overrides from the `kubesim.io/run-duration` and `kubesim.io/exit-code`
 //! annotations (how workload traces give each pod its own run time).
 
+#![warn(missing_docs)]
+
 use crate::sim::SimDuration;
 use std::collections::BTreeMap;
 
+/// What the process of a container running one image does: one entry of
+/// the scenario's `images:`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImageBehavior {
     /// Time to pull the image when it is not cached on the node.
@@ -14,6 +18,7 @@ pub struct ImageBehavior {
     pub start: Option<SimDuration>,
     /// The process exits this long after it started (`None`: runs forever).
     pub exit_after: Option<SimDuration>,
+    /// The code it exits with then.
     pub exit_code: i32,
     /// An HTTP server in the container.
     pub http: Option<HttpBehavior>,
@@ -35,9 +40,12 @@ pub struct ImageBehavior {
     pub memory: Option<MemoryUse>,
 }
 
+/// A process's memory use over time: linear growth from a start value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemoryUse {
+    /// Bytes in use at start.
     pub start: u64,
+    /// Bytes added per second.
     pub per_second: u64,
 }
 
@@ -57,14 +65,18 @@ impl MemoryUse {
     }
 }
 
+/// An HTTP server in the container, which HTTP probes reach.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HttpBehavior {
+    /// The port it listens on.
     pub port: u16,
     /// Requests served before every later one gets HTTP 500 (the
     /// kubia-unhealthy image: 5). Probe requests count.
     pub fail_after_requests: Option<u64>,
     /// Status of a good response (200).
     pub status: u16,
+    /// How long it takes to answer (a probe fails if this exceeds its
+    /// `timeoutSeconds`).
     pub response_time: SimDuration,
 }
 
@@ -81,7 +93,11 @@ pub enum Sigterm {
     ExitAfter(SimDuration),
 }
 
+/// The pod annotation that sets how long its containers run before they
+/// exit (overrides the image's `exit_after`).
 pub const ANNOTATION_RUN_DURATION: &str = "kubesim.io/run-duration";
+/// The pod annotation that sets the code its containers exit with
+/// (overrides the image's `exit_code`).
 pub const ANNOTATION_EXIT_CODE: &str = "kubesim.io/exit-code";
 
 /// The annotation that overrides the behaviour of one pod's images.
@@ -90,6 +106,7 @@ pub const ANNOTATION_BEHAVIOR: &str = "kubesim.io/behavior";
 /// The images a scenario describes.
 #[derive(Clone, Debug, Default)]
 pub struct ImageCatalog {
+    /// Behaviours by image name (with or without tag).
     pub images: BTreeMap<String, ImageBehavior>,
     /// Per-pod overrides (`kubesim.io/behavior`), parsed when the scenario
     /// was loaded: by (annotation text, image), the behaviour the image

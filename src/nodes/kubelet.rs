@@ -35,6 +35,8 @@
 //! running them, and a dozing worker records its span in the container log,
 //! which `logs` expands: the run and the log are those of ticking.
 
+#![warn(missing_docs)]
+
 use super::images::{ImageCatalog, ANNOTATION_BEHAVIOR, ANNOTATION_EXIT_CODE, ANNOTATION_RUN_DURATION};
 use super::process::ContainerOp;
 use super::process::{
@@ -65,6 +67,8 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
 const SOURCE: &str = "kubelet";
 
+/// The next step of a pod worker (`KubeletEvent::Pod`): one point of the
+/// pod's lifecycle on its node, for container `idx` where it names one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// Sandbox ready: start the first container.
@@ -101,31 +105,43 @@ pub enum Step {
     Killed,
 }
 
+/// A timer or message of one kubelet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KubeletEvent {
+    /// A step of a pod worker.
     Pod {
+        /// The pod's uid.
         uid: u64,
+        /// The worker's generation: a step of an earlier worker for the
+        /// same pod (before a kill or a reboot) is dropped.
         gen: u64,
+        /// The container (or init container) the step is about.
         idx: u16,
+        /// What happens.
         step: Step,
     },
     /// The kubelet's LIST request `seq` reaches the apiserver (which
     /// takes its snapshot now).
     ListReachesApiserver {
+        /// The request's number.
         seq: u32,
     },
     /// The answer to LIST request `seq` is back at the kubelet.
     ListResponse {
+        /// The request's number.
         seq: u32,
     },
     /// The `nodelease` controller's renewal of the `epoch`-th life
     /// (`send: false`: only the timer of the next one is set).
     RenewLease {
+        /// The kubelet life the timer belongs to.
         epoch: u32,
+        /// Whether this tick sends a renewal.
         send: bool,
     },
     /// A tick of the node status sync of the kubelet's `epoch`-th life.
     SyncNodeStatus {
+        /// The kubelet life the tick belongs to.
         epoch: u32,
     },
 }
@@ -172,8 +188,11 @@ struct Worker {
 /// The apiserver's answer to a kubelet's LIST: the pods bound to its node
 /// and its Node, at store revision `rv`.
 pub struct ListSnapshot {
+    /// The store revision of the snapshot (the list's `resourceVersion`).
     pub rv: u64,
+    /// The pods with `spec.nodeName` = this node.
     pub pods: Vec<Rc<Pod>>,
+    /// The kubelet's Node, if it exists.
     pub node: Option<Rc<Node>>,
 }
 
@@ -185,9 +204,13 @@ struct Listing {
     snapshot: Option<ListSnapshot>,
 }
 
+/// One node's kubelet.
 pub struct Kubelet {
+    /// The node's index (`Client::Kubelet`).
     pub idx: u32,
+    /// The node's name.
     pub name: Rc<str>,
+    /// The node is up (`false` after `crashNode` until `restartNode`).
     pub alive: bool,
     node: Option<Rc<Node>>,
     /// Boxed: a worker is large, and removing one moves the last in its place.
@@ -227,6 +250,7 @@ pub struct Kubelet {
 }
 
 impl Kubelet {
+    /// The kubelet of node `name`, started at `now`.
     pub fn new(idx: u32, name: Rc<str>, now: SimTime) -> Self {
         Kubelet {
             idx,
@@ -552,6 +576,8 @@ impl Kubelet {
         );
     }
 
+    /// Handles a watch event of its pod and node informers (held back
+    /// while a relist is in progress).
     pub fn on_watch(&mut self, ev: &WatchEvent, images: &ImageCatalog, ctx: &mut Ctx) {
         if let Some(l) = self.listing.as_mut() {
             l.buffer.push(ev.clone());
@@ -885,6 +911,7 @@ impl Kubelet {
         on_grid && self.cur_tick.is_none_or(|k| key < k)
     }
 
+    /// Handles one of its timers or messages.
     pub fn on_event(&mut self, ev: KubeletEvent, images: &ImageCatalog, ctx: &mut Ctx) {
         let (uid, gen, idx, step) = match ev {
             KubeletEvent::Pod { uid, gen, idx, step } => (uid, gen, idx, step),

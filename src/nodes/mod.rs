@@ -1,5 +1,7 @@
 //! The node side: kubelets and what their containers' images do.
 
+#![warn(missing_docs)]
+
 pub mod images;
 pub mod kubelet;
 pub mod process;

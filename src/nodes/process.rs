@@ -14,6 +14,8 @@
 //!   then SIGTERM, to which the app reacts per its `sigterm` behaviour; at
 //!   the end of the grace (never less than 2 s after SIGTERM) SIGKILL.
 
+#![warn(missing_docs)]
+
 use super::images::{ImageBehavior, Sigterm};
 use crate::objects::pod::Container;
 use crate::objects::probe::{Handler, PortRef, ProbeKind};
@@ -26,13 +28,22 @@ pub enum ContainerOp {
     /// The process stays alive but answers nothing.
     Hang,
     /// The process exits with this code.
-    Crash { exit_code: i32 },
+    Crash {
+        /// The exit code (the container's `lastState.terminated.exitCode`).
+        exit_code: i32,
+    },
     /// The kernel's OOM killer: exit 137, reason OOMKilled.
     Oom,
     /// A signal sent to the process (9 kills; 15 meets its SIGTERM handling).
-    Kill { signal: i32 },
+    Kill {
+        /// The signal number.
+        signal: i32,
+    },
     /// `kubectl exec`: a simulated command in the container.
-    Exec { command: Vec<String> },
+    Exec {
+        /// The command and its arguments.
+        command: Vec<String>,
+    },
 }
 
 /// One instance of a container's process.
@@ -40,13 +51,18 @@ pub enum ContainerOp {
 pub struct Proc {
     /// Counts instances, so timers of an earlier one are recognized.
     pub instance: u32,
+    /// When this instance started; `None` when it is not running.
     pub running_since: Option<SimTime>,
+    /// The process is alive but answers nothing (the `Hang` fault).
     pub hung: bool,
     /// HTTP requests served (probes included).
     pub served: u64,
+    /// The container's files (the image's, then as `touch`/`rm` leave
+    /// them), which exec probes test.
     pub files: BTreeSet<String>,
     /// Consecutive successes and failures per probe kind.
     pub successes: [u64; 3],
+    /// Consecutive failures per probe slot (see `successes`).
     pub failures: [u64; 3],
     /// The startup probe succeeded (or there is none).
     pub started_ok: bool,
@@ -66,6 +82,7 @@ pub struct Proc {
     /// --previous`), kept only when a person will read them; read through
     /// `render_log`, which expands the spans a dozing probe worker skipped.
     pub log: Option<Vec<LogEntry>>,
+    /// The previous instance's log (`kubectl logs --previous`).
     pub previous_log: Option<Vec<LogEntry>>,
     /// The queue key of the probe tick running now, if one is (see
     /// `LogEntry`).
@@ -84,32 +101,48 @@ pub struct Proc {
 /// requests a dozing worker skipped count as if it had ticked.
 #[derive(Clone, Debug)]
 pub enum LogEntry {
+    /// A line the app or the simulator wrote.
     Line {
+        /// When.
         at: SimTime,
+        /// The writing tick's queue key (`u64::MAX` outside a tick).
         key: u64,
+        /// The line.
         text: String,
     },
     /// An HTTP request the app served.
     Request {
+        /// When.
         at: SimTime,
+        /// The writing tick's queue key.
         key: u64,
+        /// The request path.
         path: String,
+        /// The status the app answered.
         status: u16,
     },
     /// A probe worker in `slot` stopped ticking: each tick from `from` on,
     /// every `period`, would have sent this request (until `DozeEnd`).
     DozeStart {
+        /// The probe slot (`slot(kind)`).
         slot: usize,
+        /// The first skipped tick.
         from: SimTime,
+        /// The probe period.
         period: SimDuration,
+        /// The ticks' queue key.
         key: u64,
+        /// The request path each tick would have sent.
         path: String,
+        /// The status each would have got.
         status: u16,
     },
     /// The span of `slot` ends: ticks at `until` and later are real again
     /// (or do not happen).
     DozeEnd {
+        /// The probe slot.
         slot: usize,
+        /// The first tick not skipped.
         until: SimTime,
     },
 }
@@ -172,6 +205,8 @@ pub fn render_log(entries: &[LogEntry], now: SimTime) -> Vec<String> {
         .collect()
 }
 
+/// The index of a probe kind in a `Proc`'s per-probe arrays (startup 0,
+/// liveness 1, readiness 2).
 pub fn slot(kind: ProbeKind) -> usize {
     match kind {
         ProbeKind::Startup => 0,
@@ -209,6 +244,8 @@ impl Proc {
         }
     }
 
+    /// The process is gone: no longer running, no kill or probe result
+    /// pending.
     pub fn stop(&mut self) {
         self.running_since = None;
         self.killing = false;
@@ -216,8 +253,10 @@ impl Proc {
     }
 }
 
+/// The result of one probe run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProbeOutcome {
+    /// Whether the probe succeeded.
     pub ok: bool,
     /// How long the probe took (its result counts only then).
     pub after: SimDuration,
@@ -333,8 +372,11 @@ pub fn run_probe(
 /// The result of a simulated command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExecResult {
+    /// The exit code.
     pub code: i32,
+    /// How long the command ran.
     pub duration: SimDuration,
+    /// What it printed.
     pub output: String,
     /// The command is not one the simulator knows (the image's default
     /// exit code was used).
@@ -424,7 +466,9 @@ pub fn exec(command: &[String], proc: &mut Proc, image: Option<&ImageBehavior>) 
 pub struct Termination {
     /// When SIGTERM is sent (after preStop).
     pub sigterm_at: SimTime,
+    /// When the process exits (by SIGTERM handling or SIGKILL).
     pub exit_at: SimTime,
+    /// Its exit code (143 on SIGTERM by default, 137 on SIGKILL).
     pub exit_code: i32,
 }
 

@@ -16,6 +16,8 @@
 //! Each check returns the causes (`field: Type: detail`, as
 //! `field.Error.Error()` renders them), empty when the write is valid.
 
+#![warn(missing_docs)]
+
 use super::meta::ObjectMeta;
 use super::pod::{Container, PodSpec, Toleration};
 use super::replicaset::{ReplicaKind, ReplicaSet};

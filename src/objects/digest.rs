@@ -11,6 +11,8 @@
 //! its digest. The result is the same as digesting the version from
 //! scratch (`Digest for Object`); a test checks it.
 
+#![warn(missing_docs)]
+
 use super::meta::ObjectMeta;
 use super::pod::{Pod, PodSpec};
 use super::replicaset::ReplicaSet;
@@ -27,13 +29,19 @@ pub struct Parts {
     /// Name, generateName, namespace, uid, creationTimestamp: fixed for
     /// the object's life.
     pub identity: u64,
+    /// The owner references'.
     pub owners: u64,
+    /// The label map's.
     pub labels: u64,
+    /// The annotation map's.
     pub annotations: u64,
+    /// The pod spec's or the replica-set template's.
     pub spec: u64,
     /// The pod spec's digest but for `nodeName` (`PodSpec::rest_digest`).
     pub spec_rest: u64,
+    /// The pod's containers slice's.
     pub containers: u64,
+    /// The pod status's.
     pub status: u64,
 }
 
@@ -62,11 +70,13 @@ impl Parts {
         }
     }
 
+    /// A pod's parts, computed from scratch.
     pub fn of_pod(p: &Pod) -> Parts {
         let (spec, spec_rest, containers) = pod_spec_parts(&p.spec);
         Parts { spec, spec_rest, containers, status: Digester::of(&*p.status), ..Parts::of_meta(&p.meta) }
     }
 
+    /// A replica set's parts (metadata and template), from scratch.
     pub fn of_replica_set(r: &ReplicaSet) -> Parts {
         Parts { spec: Digester::of(&*r.spec.template), ..Parts::of_meta(&r.meta) }
     }
@@ -261,6 +271,7 @@ impl DigestCache {
         self.live
     }
 
+    /// Whether no object has cached parts.
     pub fn is_empty(&self) -> bool {
         self.live == 0
     }

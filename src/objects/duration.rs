@@ -4,6 +4,8 @@
 //! about 584 years; Go's `time.ParseDuration` stops at `int64`, 292
 //! years): longer is an error, never a wrap.
 
+#![warn(missing_docs)]
+
 use crate::sim::SimDuration;
 
 /// Parses a Go duration string. Bare numbers are rejected (except `0`): a

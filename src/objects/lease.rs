@@ -13,6 +13,8 @@
 //! `anchor`, until `stopped`; `renew_time_at` computes `spec.renewTime` as
 //! it is at any instant.
 
+#![warn(missing_docs)]
+
 use super::digest::Parts;
 use super::meta::ObjectMeta;
 use crate::sim::trace::{Digest, Digester};
@@ -21,14 +23,21 @@ use crate::sim::{SimDuration, SimTime};
 /// The namespace of node Leases (`v1.NamespaceNodeLease`).
 pub const NODE_LEASE_NAMESPACE: &str = "kube-node-lease";
 
+/// `coordination/v1.LeaseSpec`.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct LeaseSpec {
+    /// `holderIdentity`: for a node Lease, the node's name.
     pub holder_identity: Option<String>,
+    /// `leaseDurationSeconds`: for a node Lease, the kubelet's
+    /// `nodeLeaseDurationSeconds` (40 s by default).
     pub lease_duration_seconds: Option<i64>,
+    /// `acquireTime` (not set by the kubelet's node lease controller).
     pub acquire_time: Option<SimTime>,
     /// The last renewal written (the stream's, when there is one, is
     /// computed by `Lease::renew_time_at`).
     pub renew_time: Option<SimTime>,
+    /// `leaseTransitions` (not set by the kubelet's node lease
+    /// controller).
     pub lease_transitions: Option<i64>,
 }
 
@@ -36,8 +45,12 @@ pub struct LeaseSpec {
 /// before `stopped` (a renewal at the instant a fault strikes is lost).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RenewStream {
+    /// The first renewal of the stream.
     pub anchor: SimTime,
+    /// The renewal interval (`nodeLeaseRenewInterval`).
     pub interval: SimDuration,
+    /// When the renewals stopped reaching the store (kubelet crash,
+    /// partition), if they did.
     pub stopped: Option<SimTime>,
 }
 
@@ -68,9 +81,13 @@ pub fn last_of_run(anchor: SimTime, stopped: Option<SimTime>, t: SimTime, interv
     Some(SimTime(anchor.0 + k * interval.0))
 }
 
+/// `coordination/v1.Lease`: a node's heartbeat in `kube-node-lease`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lease {
+    /// The Lease's metadata; a node Lease is named after its node and owned
+    /// by it (`setNodeOwnerFunc`).
     pub meta: ObjectMeta,
+    /// The Lease's spec.
     pub spec: LeaseSpec,
     /// The renewal stream (heartbeat skipping), or `None`.
     pub stream: Option<RenewStream>,

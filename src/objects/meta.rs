@@ -1,5 +1,7 @@
 //! Object metadata shared by every kind.
 
+#![warn(missing_docs)]
+
 use super::digest::Parts;
 use super::selector::Labels;
 use crate::sim::trace::{Digest, Digester};
@@ -10,17 +12,33 @@ use std::rc::Rc;
 /// `metadata.ownerReferences[]`. Owners are resolved by uid, never by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnerReference {
+    /// The owner's `apiVersion`, e.g. `apps/v1`.
     pub api_version: String,
+    /// The owner's kind, e.g. `ReplicaSet`.
     pub kind: String,
+    /// The owner's name (informational: the uid is what identifies it).
     pub name: String,
+    /// The owner's uid.
     pub uid: u64,
+    /// Whether the owner is the managing controller; at most one reference
+    /// has it (`metav1.GetControllerOf`).
     pub controller: bool,
+    /// `blockOwnerDeletion`: under foreground deletion the owner waits for
+    /// this dependent. Stored and shown; kubesim's foreground deletion
+    /// does not wait.
     pub block_owner_deletion: bool,
 }
 
+/// `metav1.ObjectMeta`: the metadata every object carries. Clients set
+/// name (or generateName), namespace, labels, annotations and owner
+/// references; the store sets the rest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectMeta {
+    /// `metadata.name`, unique per kind in its namespace; set from
+    /// `generateName` on create when empty.
     pub name: Rc<str>,
+    /// `metadata.generateName`: the prefix to which the apiserver appends
+    /// 5 random characters when `name` is empty.
     pub generate_name: Option<String>,
     /// Empty for cluster-scoped kinds.
     pub namespace: Rc<str>,
@@ -30,11 +48,22 @@ pub struct ObjectMeta {
     pub resource_version: u64,
     /// Incremented on spec changes only.
     pub generation: u64,
+    /// `metadata.labels`, what selectors match (shared between versions
+    /// and between pods made from one template).
     pub labels: Rc<Labels>,
+    /// `metadata.annotations` (kubesim reads `kubesim.io/behavior` on
+    /// pods).
     pub annotations: Rc<BTreeMap<String, String>>,
+    /// `metadata.ownerReferences`: the garbage collector deletes (or
+    /// orphans) dependents whose owner is gone.
     pub owner_references: Vec<OwnerReference>,
+    /// `metadata.creationTimestamp`: when the store created the object.
     pub creation_timestamp: SimTime,
+    /// `metadata.deletionTimestamp`: set by a graceful delete to the time
+    /// the grace period ends; the object is terminating from then on.
     pub deletion_timestamp: Option<SimTime>,
+    /// `metadata.deletionGracePeriodSeconds`: the grace period of the
+    /// delete that set `deletion_timestamp`.
     pub deletion_grace_period_seconds: Option<u64>,
 }
 
@@ -69,6 +98,7 @@ impl ObjectMeta {
         self.owner_references.iter().find(|o| o.controller)
     }
 
+    /// Whether a graceful delete has begun (`deletionTimestamp` is set).
     pub fn is_terminating(&self) -> bool {
         self.deletion_timestamp.is_some()
     }
@@ -79,6 +109,9 @@ impl ObjectMeta {
     }
 }
 
+/// Renders a uid from the store's counter as a UUID
+/// (`00000000-0000-4000-8000-<uid in 12 hex digits>`), the shape of
+/// `types.UID` on real clusters.
 pub fn uid_string(uid: u64) -> String {
     format!("00000000-0000-4000-8000-{:012x}", uid)
 }

@@ -4,6 +4,8 @@
 //! generated k8s-openapi types): immutable versions shared through
 //! `Rc`, so an informer's view of an object costs a pointer, not a copy.
 
+#![warn(missing_docs)]
+
 pub mod apivalidation;
 pub mod digest;
 pub mod duration;
@@ -33,16 +35,26 @@ use std::rc::Rc;
 /// reported as not simulated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
+    /// `v1.Namespace` (cluster-scoped).
     Namespace,
+    /// `v1.Node` (cluster-scoped).
     Node,
+    /// `v1.Pod`.
     Pod,
+    /// `v1.ReplicationController`.
     ReplicationController,
+    /// `apps/v1.ReplicaSet`.
     ReplicaSet,
+    /// `coordination.k8s.io/v1.Lease`.
     Lease,
+    /// Any other kind, custom resources included: stored, not simulated.
     Other,
 }
 
 impl Kind {
+    /// The kind's name as the API spells it (`Pod`, `ReplicaSet`, …);
+    /// `Other` for every unmodelled kind (`Object::kind_name` has the real
+    /// one).
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Namespace => "Namespace",
@@ -55,6 +67,9 @@ impl Kind {
         }
     }
 
+    /// Whether objects of the kind live in a namespace
+    /// (`APIResource.namespaced`): all but Namespace and Node. For `Other`
+    /// this says `true`; `Unstructured::namespaced` has the real answer.
     pub fn namespaced(self) -> bool {
         !matches!(self, Kind::Namespace | Kind::Node)
     }
@@ -72,6 +87,7 @@ impl Kind {
         })
     }
 
+    /// The kind of a ReplicaSet-shaped object.
     pub fn from_replica(k: ReplicaKind) -> Kind {
         match k {
             ReplicaKind::ReplicationController => Kind::ReplicationController,
@@ -80,32 +96,53 @@ impl Kind {
     }
 }
 
+/// A `v1.Namespace`: metadata only (no phase: deleting a namespace is not
+/// simulated). `default`, `kube-system`, `kube-public` and
+/// `kube-node-lease` exist from the start, as on a new cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Namespace {
+    /// The namespace's metadata; its name is the namespace.
     pub meta: ObjectMeta,
 }
 
 /// A manifest of a kind the simulator does not model: kept as JSON.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unstructured {
+    /// `apiVersion`, e.g. `apps/v1` or a CRD's `group/version`.
     pub api_version: String,
+    /// `kind`, e.g. `Deployment`.
     pub kind: String,
+    /// The parsed `metadata`; the store owns it (uid, resourceVersion, …).
     pub meta: ObjectMeta,
+    /// Whether the kind is namespaced (from the built-in kinds' table or
+    /// the CRD's `spec.scope`).
     pub namespaced: bool,
+    /// The whole manifest as applied, for `kubectl get -o yaml|json`.
     pub body: serde_json::Value,
 }
 
+/// One version of a stored object of any kind: what the store holds, what
+/// watch events carry and what informer caches keep. Cloning costs one
+/// `Rc` count.
 #[derive(Clone, Debug)]
 pub enum Object {
+    /// A Namespace.
     Namespace(Rc<Namespace>),
+    /// A Node.
     Node(Rc<Node>),
+    /// A Pod.
     Pod(Rc<Pod>),
+    /// A ReplicaSet or ReplicationController (`ReplicaSet::kind` says
+    /// which).
     ReplicaSet(Rc<ReplicaSet>),
+    /// A Lease.
     Lease(Rc<Lease>),
+    /// An object of an unmodelled kind.
     Other(Rc<Unstructured>),
 }
 
 impl Object {
+    /// The object's `metadata`.
     pub fn meta(&self) -> &ObjectMeta {
         match self {
             Object::Namespace(o) => &o.meta,
@@ -117,6 +154,7 @@ impl Object {
         }
     }
 
+    /// The object's kind (`Other` for unmodelled kinds).
     pub fn kind(&self) -> Kind {
         match self {
             Object::Namespace(_) => Kind::Namespace,

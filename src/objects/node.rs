@@ -1,5 +1,7 @@
 //! Node: capacity, allocatable, taints, cordon and the Ready condition.
 
+#![warn(missing_docs)]
+
 use super::digest::Parts;
 use super::meta::ObjectMeta;
 use super::pod::{CondStatus, Taint};
@@ -7,46 +9,83 @@ use super::resources::Resources;
 use crate::sim::trace::{Digest, Digester};
 use crate::sim::SimTime;
 
+/// A `v1.NodeCondition`. kubesim models the `Ready` condition only.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeCondition {
+    /// `True` (the kubelet reports ready), `False`, or `Unknown` (set by
+    /// the node-lifecycle controller when the node's Lease goes stale).
     pub status: CondStatus,
+    /// The machine-readable reason, e.g. `KubeletReady`,
+    /// `NodeStatusUnknown`.
     pub reason: String,
+    /// The human-readable message, e.g. `Kubelet stopped posting node
+    /// status.`.
     pub message: String,
+    /// `lastHeartbeatTime`: the last status update that carried this
+    /// condition.
     pub last_heartbeat_time: SimTime,
+    /// `lastTransitionTime`: when `status` last changed.
     pub last_transition_time: SimTime,
 }
 
+/// `v1.NodeSpec`, the fields kubesim models.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeSpec {
+    /// `spec.unschedulable`: cordoned (`kubectl cordon`); the scheduler
+    /// places no new pods here.
     pub unschedulable: bool,
+    /// `spec.taints`: the scheduler's TaintToleration filter and the
+    /// taint-eviction controller (NoExecute) read them.
     pub taints: Vec<Taint>,
 }
 
+/// `v1.NodeStatus`, the fields kubesim models.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeStatus {
+    /// `status.capacity`: the machine's resources.
     pub capacity: Resources,
+    /// `status.allocatable`: capacity minus reservations; what the
+    /// scheduler's NodeResourcesFit filter compares pod requests against.
     pub allocatable: Resources,
+    /// The `Ready` condition.
     pub ready: NodeCondition,
+    /// The `InternalIP` entry of `status.addresses`.
     pub internal_ip: String,
+    /// `status.nodeInfo.kubeletVersion` (kubectl's VERSION column).
     pub kubelet_version: String,
 }
 
+/// A `v1.Node`. Created from the scenario's `cluster.nodes`; its kubelet
+/// updates its status, the node-lifecycle controller its taints and Ready
+/// condition.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
+    /// The node's metadata (cluster-scoped: empty namespace).
     pub meta: ObjectMeta,
+    /// The node's spec.
     pub spec: NodeSpec,
+    /// The node's status.
     pub status: NodeStatus,
 }
 
-/// Well-known label and taint keys.
+/// `v1.LabelTopologyZone`: the node's zone, which the node-lifecycle
+/// controller groups nodes by.
 pub const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
+/// `v1.LabelTopologyRegion`: the node's region.
 pub const LABEL_REGION: &str = "topology.kubernetes.io/region";
+/// `v1.LabelHostname`: the node's hostname label.
 pub const LABEL_HOSTNAME: &str = "kubernetes.io/hostname";
+/// `v1.TaintNodeUnreachable`: the node-lifecycle controller's taint for a
+/// node whose Ready condition is Unknown.
 pub const TAINT_UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+/// `v1.TaintNodeNotReady`: the node-lifecycle controller's taint for a
+/// node whose Ready condition is False.
 pub const TAINT_NOT_READY: &str = "node.kubernetes.io/not-ready";
+/// `v1.TaintNodeUnschedulable`: the NoSchedule taint of a cordoned node.
 pub const TAINT_UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
 
 impl Node {
+    /// Whether the Ready condition is True.
     pub fn is_ready(&self) -> bool {
         self.status.ready.status == CondStatus::True
     }
@@ -63,6 +102,7 @@ impl Node {
         }
     }
 
+    /// Whether the node carries a taint with this key and effect.
     pub fn has_taint(&self, key: &str, effect: super::pod::TaintEffect) -> bool {
         self.spec.taints.iter().any(|t| t.key == key && t.effect == effect)
     }

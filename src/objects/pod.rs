@@ -1,5 +1,7 @@
 //! Pod: spec, status and the derived values the scheduler and kubelet use.
 
+#![warn(missing_docs)]
+
 use super::digest::Parts;
 use super::meta::ObjectMeta;
 use super::probe::{ContainerProbes, Handler, PortRef, Probe};
@@ -9,14 +11,20 @@ use crate::sim::trace::{Digest, Digester};
 use crate::sim::SimTime;
 use std::rc::Rc;
 
+/// `v1.PodSpec.restartPolicy`: what the kubelet does when a container
+/// exits (init containers are restarted on failure unless `Never`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RestartPolicy {
+    /// Restart after every exit, with back-off (the default).
     Always,
+    /// Restart after a non-zero exit only.
     OnFailure,
+    /// Never restart.
     Never,
 }
 
 impl RestartPolicy {
+    /// The policy as the API spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             RestartPolicy::Always => "Always",
@@ -26,14 +34,20 @@ impl RestartPolicy {
     }
 }
 
+/// `v1.Container.imagePullPolicy`: when the kubelet pulls the image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PullPolicy {
+    /// Pull at every container start (the registry answers "unchanged"
+    /// quickly when the image is present).
     Always,
+    /// Pull only when the image is not on the node.
     IfNotPresent,
+    /// Never pull: a missing image is `ErrImageNeverPull`.
     Never,
 }
 
 impl PullPolicy {
+    /// The policy as the API spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             PullPolicy::Always => "Always",
@@ -57,40 +71,68 @@ impl PullPolicy {
     }
 }
 
+/// `v1.ContainerPort`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContainerPort {
+    /// `name`: what a probe's named port refers to.
     pub name: Option<String>,
+    /// `containerPort`.
     pub container_port: u16,
+    /// `protocol` (`TCP` by default).
     pub protocol: String,
+    /// `hostPort`: stored and shown; the scheduler's NodePorts filter is
+    /// not modelled, so it does not keep two pods asking for one host port
+    /// off the same node.
     pub host_port: Option<u16>,
 }
 
+/// `v1.Container`, the fields kubesim models. What the process does when
+/// run is the image's behaviour (`nodes::images`) or the pod's
+/// `kubesim.io/behavior` annotation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Container {
+    /// `name`, unique within the pod.
     pub name: Rc<str>,
+    /// `image`, e.g. `nginx:1.25`.
     pub image: Rc<str>,
+    /// `imagePullPolicy`, defaulted from the tag (`PullPolicy::default_for`).
     pub image_pull_policy: PullPolicy,
+    /// `command` (the image's entrypoint when empty).
     pub command: Vec<String>,
+    /// `args`.
     pub args: Vec<String>,
+    /// `ports`.
     pub ports: Vec<ContainerPort>,
+    /// `resources.requests`: what the scheduler reserves.
     pub requests: Resources,
+    /// `resources.limits` (a limit without a request defaults the request
+    /// to it, `SetDefaults_ResourceRequirements`).
     pub limits: Resources,
     /// Whether requests were given at all (for the scheduler's non-zero
     /// defaults, which apply per resource that is missing).
     pub has_cpu_request: bool,
+    /// Whether a memory request was given (see `has_cpu_request`).
     pub has_memory_request: bool,
     /// Probes and lifecycle hooks (empty for most pods: shared default).
     pub probes: super::probe::SharedProbes,
 }
 
+/// `v1.TaintEffect`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaintEffect {
+    /// New pods that do not tolerate the taint are not scheduled here.
     NoSchedule,
+    /// The scheduler avoids the node for pods that do not tolerate the
+    /// taint (TaintToleration scoring).
     PreferNoSchedule,
+    /// As NoSchedule, and running pods that do not tolerate it are
+    /// evicted (after their `tolerationSeconds`, if any) by the
+    /// taint-eviction controller.
     NoExecute,
 }
 
 impl TaintEffect {
+    /// The effect a manifest names, or `None`.
     pub fn parse(s: &str) -> Option<TaintEffect> {
         Some(match s {
             "NoSchedule" => TaintEffect::NoSchedule,
@@ -99,6 +141,7 @@ impl TaintEffect {
             _ => return None,
         })
     }
+    /// The effect as the API spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             TaintEffect::NoSchedule => "NoSchedule",
@@ -108,23 +151,37 @@ impl TaintEffect {
     }
 }
 
+/// `v1.Taint`: on a node's `spec.taints`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Taint {
+    /// The taint key, e.g. `node.kubernetes.io/unreachable`.
     pub key: String,
+    /// The taint value (often empty).
     pub value: String,
+    /// What the taint does to pods that do not tolerate it.
     pub effect: TaintEffect,
+    /// `timeAdded`: when the taint was added (the node-lifecycle
+    /// controller's `SwapNodeControllerTaint` stamps every taint it adds).
     pub time_added: Option<SimTime>,
 }
 
+/// `v1.Toleration`: lets a pod be scheduled on, or keep running on, a
+/// node with a matching taint.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Toleration {
     /// Empty key with `Exists` tolerates every taint. (Shared strings: a
     /// pod spec is cloned on admission and on binding.)
     pub key: Rc<str>,
+    /// `operator: Exists` (any value); `false` is `Equal` (the value must
+    /// match).
     pub exists: bool,
+    /// The value `Equal` compares with.
     pub value: Rc<str>,
     /// `None` matches every effect.
     pub effect: Option<TaintEffect>,
+    /// `tolerationSeconds`: for NoExecute, how long the pod stays on the
+    /// node after the taint is added (`None`: for ever). Admission gives
+    /// every pod 300 s for not-ready and unreachable.
     pub toleration_seconds: Option<i64>,
 }
 
@@ -146,12 +203,16 @@ impl Toleration {
 /// A required or preferred node-selector term: expressions ANDed.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct NodeSelectorTerm {
+    /// `matchExpressions`, on the node's labels.
     pub match_expressions: Vec<Requirement>,
     /// `matchFields` (only `metadata.name` exists upstream).
     pub match_fields: Vec<Requirement>,
 }
 
 impl NodeSelectorTerm {
+    /// Whether the node with this name and labels matches the term
+    /// (component-helpers' `nodeaffinity`); an empty term matches no
+    /// node.
     pub fn matches(&self, node_name: &str, labels: &Labels) -> bool {
         if self.match_expressions.is_empty() && self.match_fields.is_empty() {
             return false; // an empty term matches no objects
@@ -161,10 +222,13 @@ impl NodeSelectorTerm {
     }
 }
 
+/// `v1.NodeAffinity` (`spec.affinity.nodeAffinity`).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct NodeAffinity {
     /// Required terms, ORed. `None` means no requirement.
     pub required: Option<Vec<NodeSelectorTerm>>,
+    /// `preferredDuringSchedulingIgnoredDuringExecution`: (weight, term)
+    /// pairs the scheduler's NodeAffinity score sums over matching terms.
     pub preferred: Vec<(i32, NodeSelectorTerm)>,
 }
 
@@ -172,19 +236,34 @@ pub struct NodeAffinity {
 /// defaulting in `pkg/apis/core/v1/defaults.go`).
 pub const DEFAULT_SCHEDULER: &str = "default-scheduler";
 
+/// `v1.PodSpec`, the fields kubesim models.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodSpec {
+    /// `spec.nodeName`: the node the pod is bound to (set by the binding,
+    /// or in the manifest to bypass the scheduler).
     pub node_name: Option<Rc<str>>,
     /// Shared slices: a spec is cloned on admission and on binding, and
     /// its containers never change after creation.
     pub containers: Rc<[Container]>,
+    /// `spec.initContainers`: run one after another, each to success,
+    /// before the app containers start.
     pub init_containers: Rc<[Container]>,
+    /// `spec.restartPolicy`.
     pub restart_policy: RestartPolicy,
+    /// `spec.nodeSelector`: labels the node must carry.
     pub node_selector: Labels,
+    /// `spec.affinity.nodeAffinity`.
     pub node_affinity: NodeAffinity,
+    /// `spec.tolerations`.
     pub tolerations: Vec<Toleration>,
+    /// `spec.terminationGracePeriodSeconds` (30 by default): how long the
+    /// kubelet waits between SIGTERM and SIGKILL, and the default grace
+    /// period of a delete.
     pub termination_grace_period_seconds: u64,
+    /// `spec.schedulerName`: the default scheduler binds only pods that
+    /// name it.
     pub scheduler_name: Rc<str>,
+    /// `spec.priority`, the scheduling queue's first sort key.
     pub priority: i32,
 }
 
@@ -255,16 +334,28 @@ impl PodSpec {
     }
 }
 
+/// `v1.PodPhase` (`status.phase`), as the kubelet's `getPhase` computes
+/// it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PodPhase {
+    /// Accepted, but not all containers have started (unscheduled,
+    /// pulling images, running init containers).
     Pending,
+    /// Bound, every container created, and at least one running or
+    /// starting or restarting.
     Running,
+    /// Every container exited 0 and none will restart (terminal).
     Succeeded,
+    /// Every container exited and at least one failed and will not
+    /// restart (terminal).
     Failed,
+    /// The state could not be obtained (kubesim's kubelet never reports
+    /// it).
     Unknown,
 }
 
 impl PodPhase {
+    /// The phase as the API spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             PodPhase::Pending => "Pending",
@@ -274,6 +365,7 @@ impl PodPhase {
             PodPhase::Unknown => "Unknown",
         }
     }
+    /// The phase a scenario names, or `None`.
     pub fn parse(s: &str) -> Option<PodPhase> {
         Some(match s {
             "Pending" => PodPhase::Pending,
@@ -284,19 +376,25 @@ impl PodPhase {
             _ => return None,
         })
     }
+    /// Succeeded or Failed: final, the apiserver refuses a change out of it.
     pub fn is_terminal(self) -> bool {
         matches!(self, PodPhase::Succeeded | PodPhase::Failed)
     }
 }
 
+/// `v1.ConditionStatus`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CondStatus {
+    /// The condition holds.
     True,
+    /// The condition does not hold.
     False,
+    /// Nobody knows (a node whose kubelet stopped reporting).
     Unknown,
 }
 
 impl CondStatus {
+    /// The status as the API spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             CondStatus::True => "True",
@@ -306,20 +404,28 @@ impl CondStatus {
     }
 }
 
+/// A `v1.PodCondition` (its type is the `PodConditions` field that holds
+/// it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Condition {
+    /// `status`.
     pub status: CondStatus,
+    /// `lastTransitionTime`: when `status` last changed.
     pub last_transition_time: SimTime,
     /// Shared strings: statuses are cloned on every write, and most
     /// reasons and messages repeat.
     pub reason: Option<Rc<str>>,
+    /// `message`, human-readable.
     pub message: Option<Rc<str>>,
 }
 
 impl Condition {
+    /// A condition with this status, changed at `at`, without reason or
+    /// message.
     pub fn new(status: CondStatus, at: SimTime) -> Self {
         Condition { status, last_transition_time: at, reason: None, message: None }
     }
+    /// Whether the status is True.
     pub fn is_true(&self) -> bool {
         self.status == CondStatus::True
     }
@@ -328,55 +434,106 @@ impl Condition {
 /// The pod conditions, in the order they become True.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct PodConditions {
+    /// `DisruptionTarget`: set True by an eviction (here the
+    /// taint-eviction controller's) before the pod is deleted.
     pub disruption_target: Option<Condition>,
     /// `PodReadyToStartContainers`: the sandbox exists with its network.
     pub ready_to_start_containers: Option<Condition>,
+    /// `PodScheduled`: True once bound; False (reason `Unschedulable`)
+    /// when the scheduler found no node.
     pub pod_scheduled: Option<Condition>,
+    /// `Initialized`: every init container has succeeded.
     pub initialized: Option<Condition>,
+    /// `ContainersReady`: every container is ready.
     pub containers_ready: Option<Condition>,
+    /// `Ready`: the pod can serve (ContainersReady, and not marked
+    /// NotReady by the node-lifecycle controller); ReplicaSet status and
+    /// kubectl's READY read it.
     pub ready: Option<Condition>,
 }
 
+/// `v1.ContainerStateTerminated`: how a container run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TerminatedState {
+    /// `exitCode` (137 for SIGKILL, 143 for SIGTERM by default).
     pub exit_code: i32,
+    /// `signal`, when a signal ended the process.
     pub signal: Option<i32>,
+    /// `reason`: `Completed` (exit 0), `Error`, `OOMKilled`, ….
     pub reason: Rc<str>,
+    /// `message`.
     pub message: Option<Rc<str>>,
+    /// `startedAt`: when the run began (`None` if it never started).
     pub started_at: Option<SimTime>,
+    /// `finishedAt`.
     pub finished_at: SimTime,
 }
 
+/// `v1.ContainerState`: exactly one of waiting, running, terminated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContainerState {
-    Waiting { reason: Rc<str>, message: Option<Rc<str>> },
-    Running { started_at: SimTime },
+    /// Not running yet or between restarts.
+    Waiting {
+        /// `ContainerCreating`, `PodInitializing`, `ErrImagePull`,
+        /// `ImagePullBackOff`, `CrashLoopBackOff`, ….
+        reason: Rc<str>,
+        /// The detail kubectl describe shows.
+        message: Option<Rc<str>>,
+    },
+    /// The process runs.
+    Running {
+        /// `startedAt`.
+        started_at: SimTime,
+    },
+    /// The last run ended and the container is not restarting (yet).
     Terminated(TerminatedState),
 }
 
+/// `v1.ContainerStatus`: the kubelet's report on one container.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContainerStatus {
+    /// The container's name.
     pub name: Rc<str>,
+    /// The image it runs.
     pub image: Rc<str>,
+    /// `ready`: running and passing its readiness probe (running, when it
+    /// has none).
     pub ready: bool,
+    /// `started`: running and past its startup probe.
     pub started: bool,
+    /// `restartCount`: how many times the kubelet restarted it.
     pub restart_count: u32,
+    /// `containerID`, a counter per kubelet standing in for the runtime's
+    /// id (`None` before the first start).
     pub container_id: Option<u64>,
+    /// `state`: the current state.
     pub state: ContainerState,
+    /// `lastState.terminated`: how the previous run ended.
     pub last_state: Option<TerminatedState>,
 }
 
+/// `v1.PodStatus`, as the kubelet's status manager writes it (and the
+/// scheduler, node-lifecycle and taint-eviction controllers patch its
+/// conditions).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PodStatus {
+    /// `status.phase`.
     pub phase: PodPhase,
+    /// `status.conditions`.
     pub conditions: PodConditions,
     /// Pod-level reason (`Evicted`, `NodeAffinity`, `OutOfcpu`, …).
     pub reason: Option<Rc<str>>,
+    /// Pod-level message, the detail of `reason`.
     pub message: Option<Rc<str>>,
+    /// `status.hostIP`: the node's InternalIP.
     pub host_ip: Option<Rc<str>>,
+    /// `status.podIP`, assigned when the sandbox is created.
     pub pod_ip: Option<Rc<str>>,
+    /// `status.startTime`: when the kubelet accepted the pod.
     pub start_time: Option<SimTime>,
+    /// `status.initContainerStatuses`.
     pub init_container_statuses: Vec<ContainerStatus>,
+    /// `status.containerStatuses`.
     pub container_statuses: Vec<ContainerStatus>,
 }
 
@@ -407,18 +564,25 @@ impl Default for PodStatus {
     }
 }
 
+/// A `v1.Pod`. Spec and status are shared between versions (`Rc`): a
+/// status write clones neither the spec nor the metadata maps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pod {
+    /// The pod's metadata.
     pub meta: ObjectMeta,
+    /// The desired state.
     pub spec: Rc<PodSpec>,
+    /// The observed state, written by the kubelet.
     pub status: Rc<PodStatus>,
 }
 
 impl Pod {
+    /// The node the pod is bound to (`spec.nodeName`), if any.
     pub fn node_name(&self) -> Option<&str> {
         self.spec.node_name.as_deref()
     }
 
+    /// Whether the Ready condition is True (`podutil.IsPodReady`).
     pub fn is_ready(&self) -> bool {
         self.status.conditions.ready.as_ref().is_some_and(|c| c.is_true())
     }
@@ -434,6 +598,9 @@ impl Pod {
         self.status.container_statuses.iter().chain(&self.status.init_container_statuses).map(|c| c.restart_count).sum()
     }
 
+    /// The most restarts of any app container (the replica-set
+    /// controller's deletion ranking, `ActivePodsWithRanks`, prefers
+    /// deleting the pod with more restarts).
     pub fn max_restart_count(&self) -> u32 {
         self.status.container_statuses.iter().map(|c| c.restart_count).max().unwrap_or(0)
     }

@@ -11,17 +11,23 @@
 //! to 0). CPU is read as `MilliValue`, so a CPU quantity must also fit in
 //! `int64` millicores (`millicores_checked`).
 
+#![warn(missing_docs)]
+
 use std::fmt;
 
+/// A `resource.Quantity`, exact to a thousandth of a unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Quantity {
     milli: i128,
 }
 
 impl Quantity {
+    /// The quantity of `milli` thousandths of a unit (`100` is `100m`).
     pub fn from_milli(milli: i128) -> Self {
         Quantity { milli }
     }
+    /// Whether the quantity is below zero (requests and capacities must
+    /// not be).
     pub fn is_negative(&self) -> bool {
         self.milli < 0
     }

@@ -4,6 +4,8 @@
 //! CustomResourceDefinitions add their kinds (`ResourceTypes::add_crd`),
 //! as the apiextensions-apiserver does once a CRD is established.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 
 /// One resource type.

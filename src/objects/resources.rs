@@ -1,12 +1,18 @@
 //! Resource amounts as the scheduler and kubelet compare them.
 
+#![warn(missing_docs)]
+
 use std::ops::{Add, AddAssign, SubAssign};
 
 /// CPU in millicores, memory in bytes, and a pod count.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Resources {
+    /// CPU in millicores (`resource.Quantity.MilliValue` of `cpu`).
     pub cpu_m: u64,
+    /// Memory in bytes (`resource.Quantity.Value` of `memory`).
     pub memory: u64,
+    /// A number of pods (the `pods` resource of
+    /// `v1.NodeStatus.allocatable`; one for each pod's request).
     pub pods: u64,
 }
 

@@ -5,20 +5,34 @@
 //! when the key is absent; an empty selector matches everything, a nil one
 //! (`Selector::nothing`) matches nothing.
 
+#![warn(missing_docs)]
+
 use crate::sim::trace::{Digest, Digester};
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// A label map (`metadata.labels`), in key order.
 pub type Labels = BTreeMap<String, String>;
 
+/// A requirement's operator: `selection.Operator` (apimachinery
+/// `pkg/selection`), as `metav1.LabelSelectorOperator` and
+/// `v1.NodeSelectorOperator` spell it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
+    /// The label's value is one of the values (`=`/`==` is `In` with one
+    /// value).
     In,
+    /// The label is absent or its value is none of the values (`!=` is
+    /// `NotIn` with one value).
     NotIn,
+    /// The label is present, whatever its value.
     Exists,
+    /// The label is absent (`!key`).
     DoesNotExist,
     /// Node affinity only: integer comparison of the label value.
     Gt,
+    /// Node affinity only: the label's value, as an integer, is less than
+    /// the single value.
     Lt,
 }
 
@@ -35,6 +49,8 @@ impl Op {
         }
     }
 
+    /// The operator a manifest names (`In`, `NotIn`, `Exists`,
+    /// `DoesNotExist`, `Gt`, `Lt`), or `None`.
     pub fn parse(s: &str) -> Option<Op> {
         Some(match s {
             "In" => Op::In,
@@ -48,14 +64,20 @@ impl Op {
     }
 }
 
+/// One requirement of a selector: `labels.Requirement` (a
+/// `matchExpressions` entry, a `matchLabels` pair, or a term of `-l`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Requirement {
+    /// The label key.
     pub key: String,
+    /// The operator.
     pub op: Op,
+    /// The values (empty for `Exists`/`DoesNotExist`; one for `Gt`/`Lt`).
     pub values: Vec<String>,
 }
 
 impl Requirement {
+    /// Whether `labels` satisfy the requirement (`Requirement.Matches`).
     pub fn matches(&self, labels: &Labels) -> bool {
         let v = labels.get(&self.key);
         match self.op {
@@ -80,18 +102,26 @@ impl Requirement {
     }
 }
 
+/// A compiled label selector: `labels.Selector`, as
+/// `metav1.LabelSelectorAsSelector` builds it from a `metav1.LabelSelector`
+/// (or `labels.SelectorFromSet` from an RC's map). All requirements must
+/// hold.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Selector {
+    /// The requirements, all of which must hold.
     pub requirements: Vec<Requirement>,
     /// A nil selector: matches nothing.
     pub nothing: bool,
 }
 
 impl Selector {
+    /// The empty selector, which matches every label set
+    /// (`labels.Everything`).
     pub fn everything() -> Self {
         Selector::default()
     }
 
+    /// The nil selector, which matches nothing (`labels.Nothing`).
     pub fn nothing() -> Self {
         Selector { requirements: Vec::new(), nothing: true }
     }
@@ -107,10 +137,13 @@ impl Selector {
         }
     }
 
+    /// Whether this is the empty selector, matching everything
+    /// (`Selector.Empty`).
     pub fn is_empty(&self) -> bool {
         self.requirements.is_empty() && !self.nothing
     }
 
+    /// Whether `labels` satisfy every requirement (`Selector.Matches`).
     pub fn matches(&self, labels: &Labels) -> bool {
         !self.nothing && self.requirements.iter().all(|r| r.matches(labels))
     }

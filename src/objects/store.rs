@@ -14,6 +14,8 @@
 //! strategy (unscheduled or terminal pods go at once; others get a
 //! deletionTimestamp and are removed by the kubelet's final delete).
 
+#![warn(missing_docs)]
+
 use super::apivalidation;
 use super::digest::DigestCache;
 use super::lease::{Lease, RenewStream, NODE_LEASE_NAMESPACE};
@@ -35,17 +37,24 @@ use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
-/// A namespaced name.
+/// A namespaced name: client-go's `types.NamespacedName` (the key of
+/// `cache.MetaNamespaceKeyFunc`), printed `namespace/name`. Cluster-scoped
+/// objects (nodes, namespaces) have an empty namespace. Keys order by
+/// namespace, then name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
+    /// `metadata.namespace`; empty for cluster-scoped kinds.
     pub namespace: Rc<str>,
+    /// `metadata.name`, unique within the namespace and kind.
     pub name: Rc<str>,
 }
 
 impl Key {
+    /// The key of `name` in `namespace` (`""` for cluster-scoped objects).
     pub fn new(namespace: &str, name: &str) -> Key {
         Key { namespace: namespace.into(), name: name.into() }
     }
+    /// The key of the object `meta` describes.
     pub fn of(meta: &ObjectMeta) -> Key {
         Key { namespace: meta.namespace.clone(), name: meta.name.clone() }
     }
@@ -57,18 +66,36 @@ impl fmt::Display for Key {
     }
 }
 
+/// The type of a watch notification: apimachinery's `watch.EventType`
+/// (`ADDED`, `MODIFIED`, `DELETED`; kubesim sends no `BOOKMARK` or
+/// `ERROR`). Which of an informer's `OnAdd`/`OnUpdate`/`OnDelete` handlers
+/// it reaches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WatchKind {
+    /// The object was created (`watch.Added`).
     Added,
+    /// A new version of the object was written (`watch.Modified`),
+    /// including the write that sets a pod's `deletionTimestamp`.
     Modified,
+    /// The object was removed from the store (`watch.Deleted`); the event
+    /// carries its last version.
     Deleted,
 }
 
-/// How dependents are treated when an owner is deleted.
+/// How dependents are treated when an owner is deleted:
+/// `metav1.DeletionPropagation` (`DeleteOptions.propagationPolicy`,
+/// `kubectl delete --cascade=background|foreground|orphan`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Propagation {
+    /// `DeletePropagationBackground`, the default: the owner goes at once
+    /// and the garbage collector deletes its dependents afterwards.
     Background,
+    /// `DeletePropagationForeground`. kubesim adds no `foregroundDeletion`
+    /// finalizer: the owner goes at once and its dependents are deleted as
+    /// for `Background`.
     Foreground,
+    /// `DeletePropagationOrphan`: the dependents are kept and the garbage
+    /// collector removes their owner reference to the deleted owner.
     Orphan,
 }
 
@@ -76,25 +103,46 @@ pub enum Propagation {
 /// deletion) and the version before it.
 #[derive(Clone, Debug)]
 pub struct WatchEvent {
+    /// Whether the object was added, modified or deleted.
     pub kind: WatchKind,
+    /// The object as written (for `Deleted`, its last stored version).
     pub obj: Object,
+    /// The version it replaced (`None` for `Added`; for `Deleted`, the same
+    /// version as `obj`), what an informer's `OnUpdate(old, new)` receives.
     pub old: Option<Object>,
     /// For deletions of owners: what the garbage collector does with the
     /// dependents (the apiserver records this as the `orphan` finalizer).
     pub propagation: Propagation,
 }
 
+/// The reason of a failed request: `metav1.StatusReason`, as apimachinery's
+/// `errors.IsNotFound` / `IsConflict` / `IsAlreadyExists` / `IsInvalid`
+/// tell them apart.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiErrorCode {
+    /// The object does not exist (or its namespace does not): HTTP 404,
+    /// `StatusReasonNotFound`.
     NotFound,
+    /// The write lost an optimistic-concurrency race: a stale
+    /// `resourceVersion`, a uid precondition that does not hold, or a pod
+    /// already bound. HTTP 409, `StatusReasonConflict`.
     Conflict,
+    /// A create of a name that is taken: HTTP 409,
+    /// `StatusReasonAlreadyExists`.
     AlreadyExists,
+    /// Validation refused the object (or the request is not simulated):
+    /// HTTP 422, `StatusReasonInvalid`.
     Invalid,
 }
 
+/// A failed API request: apimachinery's `errors.StatusError`, which a
+/// client receives instead of the watch event a successful write yields.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
+    /// The reason (`Status.reason`).
     pub code: ApiErrorCode,
+    /// The apiserver's message (`Status.message`), e.g.
+    /// `pods "web-1" not found`; `Display` prints it.
     pub message: String,
     /// The details of an Invalid error (`metav1.StatusDetails`).
     pub invalid: Option<Box<Invalid>>,
@@ -104,8 +152,12 @@ pub struct ApiError {
 /// rule (`field: Type: detail`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invalid {
+    /// The object's kind (`StatusDetails.kind`), e.g. `Pod`.
     pub kind: String,
+    /// The object's name (`StatusDetails.name`).
     pub name: String,
+    /// One line per failed rule (`StatusDetails.causes`), as
+    /// `field.Error.Error()` renders it: `field: Type: detail`.
     pub causes: Vec<String>,
 }
 
@@ -193,38 +245,77 @@ fn precondition_failed(kind: &str, name: &str, want: u64, got: u64) -> ApiError 
 /// is checked against `resourceVersion` when asked.
 #[derive(Clone, Debug)]
 pub enum ApiOp {
+    /// A POST: creates the object. The namespace defaults to `default` and
+    /// must exist; an empty name is generated from `generateName`; the
+    /// store sets uid, `resourceVersion`, `generation` 1 and
+    /// `creationTimestamp`, and runs admission (DefaultTolerationSeconds
+    /// for pods). A taken name is AlreadyExists.
     Create(Object),
+    /// A PUT of metadata and spec: labels, annotations, owner references
+    /// and the spec are replaced; status and server-set metadata are kept.
+    /// A ReplicaSet's `generation` is bumped when its spec changes (an
+    /// unmodelled object's when its body does); a pod's spec may change
+    /// only as `ValidatePodUpdate` allows.
     Update {
+        /// The object as the client wants it stored.
         obj: Object,
+        /// Check `obj`'s `resourceVersion` against the stored one and
+        /// answer Conflict when they differ (a client's GET-modify-PUT);
+        /// `false` is a last-writer-wins write, as a patch is.
         check_rv: bool,
     },
     /// `pods/binding`: sets `spec.nodeName` and PodScheduled=True.
     Bind {
+        /// The pod to bind.
         key: Key,
+        /// Its uid: a re-created pod of the same name is a Conflict.
         uid: u64,
+        /// The node the scheduler chose.
         node: Rc<str>,
     },
     /// Replaces a pod's status (the kubelet's status manager).
     PodStatus {
+        /// The pod.
         key: Key,
+        /// Its uid, as a precondition.
         uid: u64,
+        /// The new `v1.PodStatus`. A pod in a terminal phase cannot leave
+        /// it (Invalid); a DisruptionTarget condition already set is kept.
         status: Rc<PodStatus>,
     },
     /// Sets one pod condition (PodScheduled=False from the scheduler,
     /// Ready=False from MarkPodsNotReady).
     PodCondition {
+        /// The pod.
         key: Key,
+        /// Its uid, as a precondition.
         uid: u64,
+        /// Which condition to set.
         which: PodConditionType,
+        /// The condition; its `lastTransitionTime` is kept when the status
+        /// does not change.
         cond: Condition,
     },
+    /// Sets a node's Ready condition (`v1.NodeStatus.conditions`), as the
+    /// kubelet's status update and the node-lifecycle controller's
+    /// Unknown do; `lastTransitionTime` is kept when the status does not
+    /// change.
     NodeReady {
+        /// The node's name.
         name: Rc<str>,
+        /// The new Ready condition.
         cond: NodeCondition,
     },
+    /// Edits a node's `spec.taints`, as the node-lifecycle controller
+    /// does (`controller.AddOrUpdateTaintOnNode` /
+    /// `RemoveTaintOffNode`).
     NodeTaints {
+        /// The node's name.
         name: Rc<str>,
+        /// Taints to add; one with the same key and effect already there
+        /// is left as it is.
         add: Vec<Taint>,
+        /// Taints to remove, by key and effect.
         remove: Vec<(String, TaintEffect)>,
     },
     /// `UpdateStatus` (a PUT of the status subresource): it carries the
@@ -233,10 +324,16 @@ pub enum ApiOp {
     /// (`None`: the version the client's GET just returned, see
     /// `updateReplicaSetStatus`).
     ReplicaSetStatus {
+        /// ReplicaSet or ReplicationController.
         kind: ReplicaKind,
+        /// The object.
         key: Key,
+        /// The uid precondition (`Preconditions.UID`); a mismatch is a
+        /// Conflict.
         uid: Option<u64>,
+        /// The `resourceVersion` precondition; a mismatch is a Conflict.
         resource_version: Option<u64>,
+        /// The new status.
         status: ReplicaSetStatus,
     },
     /// A kubelet's node Lease renewal (the `nodelease` controller's
@@ -246,16 +343,32 @@ pub enum ApiOp {
     /// `renewTime` is folded (`Store::renew_lease`). `stream`: the
     /// renewal interval, when this renewal starts an analytic stream.
     RenewLease {
+        /// The Lease as the kubelet wants it (`spec.renewTime` = now).
         lease: Rc<Lease>,
+        /// The renewal interval, when this renewal starts an analytic
+        /// stream.
         stream: Option<SimDuration>,
     },
+    /// A DELETE. A scheduled, non-terminal pod is deleted gracefully: it
+    /// gets a `deletionTimestamp` and stays until its kubelet's final
+    /// delete (`CheckGracefulDeleteStrategy`); everything else is removed
+    /// at once. Deleting a Namespace is not simulated (Invalid).
     Delete {
+        /// The kind of the object.
         kind: Kind,
         /// The API kind name for `Other` objects.
         other_kind: Option<String>,
+        /// The object.
         key: Key,
+        /// The uid precondition (`DeleteOptions.preconditions.uid`); a
+        /// mismatch is a Conflict.
         uid: Option<u64>,
+        /// `DeleteOptions.gracePeriodSeconds`; `None` uses the pod's
+        /// `terminationGracePeriodSeconds`. A later delete can shorten the
+        /// grace period, never extend it.
         grace_seconds: Option<u64>,
+        /// `DeleteOptions.propagationPolicy`, carried on the Deleted event
+        /// to the garbage collector.
         propagation: Propagation,
         /// Set by evictions: the DisruptionTarget condition reason.
         disruption: Option<&'static str>,
@@ -279,21 +392,37 @@ impl ApiOp {
     }
 }
 
+/// The pod conditions `ApiOp::PodCondition` can set
+/// (`v1.PodConditionType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PodConditionType {
+    /// `PodScheduled`: the scheduler's False/Unschedulable.
     PodScheduled,
+    /// `Ready`: the node-lifecycle controller's `MarkPodsNotReady`.
     Ready,
 }
 
+/// The apiserver and its etcd: every stored object by kind, one global
+/// revision, and the write path (`apply`). Reads are direct (the fields and
+/// getters), as a quorum GET would be; components read through their
+/// informer caches instead, which lag by the watch's network hop.
 pub struct Store {
     revision: u64,
     next_uid: u64,
     name_rng: ChaCha8Rng,
+    /// Namespaces by name.
     pub namespaces: Map<Rc<str>, Rc<Namespace>>,
+    /// Nodes by name.
     pub nodes: Map<Rc<str>, Rc<Node>>,
+    /// Pods by namespace/name.
     pub pods: Map<Key, Rc<Pod>>,
+    /// ReplicaSets and ReplicationControllers, by kind and namespace/name.
     pub replicasets: Map<(ReplicaKind, Key), Rc<ReplicaSet>>,
+    /// Objects of kinds stored but not simulated (and custom resources),
+    /// by API kind name and namespace/name.
     pub others: Map<(String, Key), Rc<Unstructured>>,
+    /// Leases by namespace/name (the node Leases live in
+    /// `kube-node-lease`).
     pub leases: Map<Key, Rc<Lease>>,
     /// The pods bound to each node (the index a kubelet's LIST with a
     /// `spec.nodeName` field selector and `kubectl drain` read; a hashed
@@ -315,6 +444,8 @@ const ADMITTED_SPECS: usize = 64;
 const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 impl Store {
+    /// An empty store at revision 0. `seed` seeds the `generateName`
+    /// stream (`apiserver/generate-name`).
     pub fn new(seed: u64) -> Store {
         Store {
             revision: 0,
@@ -333,14 +464,18 @@ impl Store {
         }
     }
 
+    /// The current revision: the `resourceVersion` of the latest write
+    /// (etcd's revision). Folded Lease renewals do not advance it.
     pub fn revision(&self) -> u64 {
         self.revision
     }
 
+    /// The pod with this key, if it is stored.
     pub fn pod(&self, key: &Key) -> Option<&Rc<Pod>> {
         self.pods.get(key)
     }
 
+    /// The ReplicaSet or ReplicationController with this key, if stored.
     pub fn replica_set(&self, kind: ReplicaKind, key: &Key) -> Option<&Rc<ReplicaSet>> {
         self.replicasets.get(&(kind, key.clone()))
     }

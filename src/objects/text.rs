@@ -8,6 +8,8 @@
 //! they cannot make a run depend on hashing), and bounded: `lit` holds the
 //! literals of the source, `intern` only texts drawn from a bounded set.
 
+#![warn(missing_docs)]
+
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -5,6 +5,8 @@
 //! Each check returns the list of problems (empty when the value is valid),
 //! as upstream's `IsDNS1123Subdomain` and friends do.
 
+#![warn(missing_docs)]
+
 /// `DNS1123SubdomainMaxLength`.
 pub const DNS1123_SUBDOMAIN_MAX: usize = 253;
 /// `DNS1123LabelMaxLength` and `DNS1035LabelMaxLength`.

@@ -2,11 +2,15 @@
 //! interval) and `pods.csv` (one row per pod). Columns are fixed; times are
 //! seconds printed from integers, so files are byte-identical across runs.
 
+#![warn(missing_docs)]
+
 use crate::report::observe::{ClusterStats, PodTimes};
 use crate::sim::SimTime;
 use std::io::Write;
 
+/// The header row of `timeseries.csv`.
 pub const TIMESERIES_HEADER: &str = "time_s,pods_pending,pods_running,pods_succeeded,pods_failed,cpu_requested_m,cpu_allocatable_m,memory_requested_bytes,memory_allocatable_bytes";
+/// The header row of `pods.csv`.
 pub const PODS_HEADER: &str = "name,node,created,scheduled,started,finished,phase";
 
 /// Seconds with millisecond precision, trailing zeros dropped: `10`, `0.5`.
@@ -21,6 +25,7 @@ pub fn seconds(t: SimTime) -> String {
     }
 }
 
+/// Writes one `timeseries.csv` row: the totals `s` at time `t`.
 pub fn timeseries_row(w: &mut dyn Write, t: SimTime, s: &ClusterStats) -> std::io::Result<()> {
     writeln!(
         w,
@@ -37,6 +42,8 @@ pub fn timeseries_row(w: &mut dyn Write, t: SimTime, s: &ClusterStats) -> std::i
     )
 }
 
+/// Writes `pods.csv`, header included: one row per pod, named
+/// `namespace/name` outside `default`; times not reached are empty.
 pub fn write_pods<'a>(w: &mut dyn Write, pods: impl Iterator<Item = &'a PodTimes>) -> std::io::Result<()> {
     writeln!(w, "{}", PODS_HEADER)?;
     let opt = |t: Option<SimTime>| t.map(seconds).unwrap_or_default();

@@ -1,5 +1,7 @@
 //! `kubectl describe pod`: the same sections and wording.
 
+#![warn(missing_docs)]
+
 use super::kubectl::human_duration;
 use crate::objects::pod::{Condition, ContainerState, Pod, TerminatedState};
 use crate::objects::probe::{Handler, PortRef, Probe};
@@ -46,6 +48,8 @@ fn terminated(out: &mut String, t: &TerminatedState) {
     let _ = writeln!(out, "      Finished:     {}", rfc1123(t.finished_at));
 }
 
+/// What `kubectl describe pod` prints for `p` at `now`; the Events section
+/// takes, from all of `events`, those about this pod up to `now`.
 pub fn describe_pod(p: &Pod, events: &[EventRecord], now: SimTime) -> String {
     let mut o = String::new();
     let st = &p.status;

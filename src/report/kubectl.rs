@@ -2,6 +2,8 @@
 //! (pod STATUS and READY from `printPod`, node STATUS from `printNode`, ages
 //! from `duration.HumanDuration`).
 
+#![warn(missing_docs)]
+
 use super::table::render;
 use crate::objects::lease::Lease;
 use crate::objects::meta::ObjectMeta;
@@ -124,6 +126,8 @@ pub fn pod_restarts(p: &Pod, now: SimTime) -> String {
     }
 }
 
+/// `kubectl get pods` (`-o wide` with `wide`, a NAMESPACE column with
+/// `all_namespaces`), ages measured at `now`.
 pub fn pods_table(pods: &[&Pod], now: SimTime, wide: bool, all_namespaces: bool) -> String {
     let mut header = vec![];
     if all_namespaces {
@@ -236,6 +240,7 @@ fn node_roles(n: &Node) -> String {
     }
 }
 
+/// `kubectl get nodes` (`-o wide` with `wide`), ages measured at `now`.
 pub fn nodes_table(nodes: &[&Node], now: SimTime, wide: bool) -> String {
     let mut header = vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"];
     if wide {
@@ -266,6 +271,8 @@ pub fn nodes_table(nodes: &[&Node], now: SimTime, wide: bool) -> String {
     render(&header, &rows)
 }
 
+/// `kubectl get rs` / `rc` (`-o wide` with `wide`, a NAMESPACE column
+/// with `all_namespaces`), ages measured at `now`.
 pub fn replicasets_table(sets: &[&ReplicaSet], now: SimTime, wide: bool, all_namespaces: bool) -> String {
     let mut header = vec![];
     if all_namespaces {

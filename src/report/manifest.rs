@@ -4,6 +4,8 @@
 //! Timestamps are RFC 3339 in virtual time counted from the Unix epoch:
 //! t = 2m is `1970-01-01T00:02:00Z` — deterministic, and plainly virtual.
 
+#![warn(missing_docs)]
+
 use crate::objects::lease::Lease;
 use crate::objects::meta::{uid_string, ObjectMeta};
 use crate::objects::node::Node;
@@ -240,6 +242,8 @@ fn pod_spec(s: &crate::objects::pod::PodSpec) -> Value {
     Value::Object(o)
 }
 
+/// A Pod as the API returns it (`apiVersion`, `kind`, `metadata`, `spec`,
+/// `status`).
 pub fn pod(p: &Pod) -> Value {
     let st = &p.status;
     let mut status = Map::new();
@@ -277,6 +281,7 @@ fn quantities(r: &Resources) -> Value {
     json!({"cpu": format_cpu(r.cpu_m), "memory": format_bytes(r.memory), "pods": r.pods.to_string()})
 }
 
+/// A Node as the API returns it.
 pub fn node(n: &Node) -> Value {
     let mut spec = Map::new();
     if n.spec.unschedulable {
@@ -345,6 +350,7 @@ fn label_selector(s: &Selector) -> Value {
     Value::Object(o)
 }
 
+/// A ReplicaSet or ReplicationController as the API returns it.
 pub fn replica_set(r: &ReplicaSet) -> Value {
     let selector = match r.kind {
         ReplicaKind::ReplicationController => {

@@ -1,5 +1,7 @@
 //! Output: kubectl-like tables, the event timeline, and CSV reports.
 
+#![warn(missing_docs)]
+
 pub mod csv;
 pub mod describe;
 pub mod kubectl;

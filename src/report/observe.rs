@@ -4,6 +4,8 @@
 //! asked, each pod's lifecycle times for `pods.csv`. The store knows
 //! nothing of them.
 
+#![warn(missing_docs)]
+
 use crate::objects::pod::{Pod, PodPhase};
 use crate::objects::resources::Resources;
 use crate::objects::store::{WatchEvent, WatchKind};
@@ -19,27 +21,42 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 /// cluster for reports costs nothing per pod.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ClusterStats {
+    /// Pods in phase Pending (scheduled or not).
     pub pods_pending: u64,
+    /// Pods in phase Running.
     pub pods_running: u64,
+    /// Pods in phase Succeeded.
     pub pods_succeeded: u64,
+    /// Pods in phase Failed.
     pub pods_failed: u64,
+    /// Pods in phase Unknown.
     pub pods_unknown: u64,
     /// Requests of pods bound to a node and not terminal.
     pub requested: Resources,
+    /// The sum of every node's `status.allocatable`.
     pub allocatable: Resources,
 }
 
 /// Per-pod lifecycle times, for `pods.csv`.
 #[derive(Clone, Debug)]
 pub struct PodTimes {
+    /// The pod's name.
     pub name: Rc<str>,
+    /// The pod's namespace.
     pub namespace: Rc<str>,
+    /// The node it was bound to, if any.
     pub node: Option<Rc<str>>,
+    /// When the store created it.
     pub created: SimTime,
+    /// The first write that showed it bound (`spec.nodeName` set).
     pub scheduled: Option<SimTime>,
+    /// The first write that showed it Running.
     pub started: Option<SimTime>,
+    /// The first write that showed it Succeeded or Failed.
     pub finished: Option<SimTime>,
+    /// When it was removed from the store.
     pub deleted: Option<SimTime>,
+    /// Its last phase.
     pub phase: PodPhase,
 }
 

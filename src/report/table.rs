@@ -1,5 +1,9 @@
 //! Column layout as kubectl prints it (a tabwriter with 3 spaces of padding).
 
+#![warn(missing_docs)]
+
+/// Renders `header` and `rows` as aligned columns (each as wide as its
+/// widest cell plus 3 spaces; trailing spaces trimmed).
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     let cols = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();

@@ -1,14 +1,20 @@
 //! The run's timeline, printed like `kubectl get events -w` with the
 //! virtual time in the first column.
 
+#![warn(missing_docs)]
+
 use super::table::render;
 use crate::sim::trace::EventRecord;
 use crate::simulation::UserError;
 
+/// An object as the events table names it: `pod/web-1`.
 pub fn object_ref(kind: &str, name: &str) -> String {
     format!("{}/{}", kind.to_ascii_lowercase(), name)
 }
 
+/// The timeline table (TIME, TYPE, REASON, OBJECT, MESSAGE): the Events
+/// and the user's errors (type `Error`), in time order, Events first at
+/// the same instant.
 pub fn render_events(events: &[EventRecord], errors: &[UserError]) -> String {
     let mut rows: Vec<(crate::sim::SimTime, usize, Vec<String>)> = events
         .iter()

@@ -2,8 +2,11 @@
 //! them. Strings that would read back as something else (numbers, booleans,
 //! null, empty, or with YAML syntax in them) are double-quoted.
 
+#![warn(missing_docs)]
+
 use serde_json::Value;
 
+/// `v` as block-style YAML, as `kubectl get -o yaml` prints it.
 pub fn to_yaml(v: &Value) -> String {
     let mut out = String::new();
     match v {

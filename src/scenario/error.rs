@@ -1,15 +1,22 @@
 //! Load errors and warnings: each names the file, line, column and field.
 
+#![warn(missing_docs)]
+
 use super::yaml::{Node, Pos};
 use std::collections::BTreeSet;
 use std::fmt;
 
+/// One problem in a scenario (or a file it references), printed as
+/// `file:line:col: field: message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadError {
+    /// The file, as the user named it.
     pub file: String,
+    /// Where in the file (1-based line and column), when known.
     pub pos: Option<Pos>,
     /// The field path, e.g. `objects[0].spec.replicas`.
     pub field: String,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -30,12 +37,16 @@ impl fmt::Display for LoadError {
 /// one run reports them all).
 #[derive(Clone, Debug, Default)]
 pub struct Diagnostics {
+    /// The errors, in the order found.
     pub errors: Vec<LoadError>,
+    /// The warnings, each once, as printed lines.
     pub warnings: Vec<String>,
     seen_warnings: BTreeSet<String>,
 }
 
 impl Diagnostics {
+    /// Records an error at `node`'s position (if given) in `file`, on
+    /// `field`.
     pub fn error(&mut self, file: &str, node: Option<&Node>, field: &str, message: impl Into<String>) {
         self.errors.push(LoadError {
             file: file.to_string(),

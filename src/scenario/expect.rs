@@ -1,6 +1,8 @@
 //! Expectations: "at 10m, 5 pods with app=kubia are Running". Each counts
 //! the objects matching a filter at a virtual time and compares the count.
 
+#![warn(missing_docs)]
+
 use crate::objects::node::Node;
 use crate::objects::pod::{CondStatus, Pod, PodPhase};
 use crate::objects::selector::Selector;
@@ -9,25 +11,37 @@ use crate::report::kubectl::{node_status, pod_status};
 use crate::sim::SimTime;
 use std::fmt;
 
+/// Which pods an expectation counts: every condition given must hold
+/// (`None` = any).
 #[derive(Clone, Debug, Default)]
 pub struct PodFilter {
     /// `None` = every namespace.
     pub namespace: Option<String>,
+    /// A label selector the pod's labels must match.
     pub selector: Option<Selector>,
+    /// The pod's name.
     pub name: Option<String>,
+    /// The node the pod is bound to (`spec.nodeName`).
     pub node: Option<String>,
+    /// `status.phase`.
     pub phase: Option<PodPhase>,
     /// kubectl's STATUS column (`Running`, `Terminating`, `Pending`, …).
     pub status: Option<String>,
+    /// Whether the pod's Ready condition is True.
     pub ready: Option<bool>,
+    /// Whether the pod has a `deletionTimestamp`.
     pub terminating: Option<bool>,
     /// Total container restarts (kubectl's RESTARTS count).
     pub restarts: Option<u32>,
 }
 
+/// Which nodes an expectation counts: every condition given must hold
+/// (`None` = any).
 #[derive(Clone, Debug, Default)]
 pub struct NodeFilter {
+    /// The node's name.
     pub name: Option<String>,
+    /// A label selector the node's labels must match.
     pub selector: Option<Selector>,
     /// kubectl's STATUS column (`Ready`, `NotReady`, `Ready,SchedulingDisabled`).
     pub status: Option<String>,
@@ -37,36 +51,53 @@ pub struct NodeFilter {
     pub taint: Option<String>,
 }
 
+/// What an expectation counts.
 #[derive(Clone, Debug)]
 pub enum Target {
+    /// Pods (`pods:`).
     Pods(PodFilter),
+    /// Nodes (`nodes:`).
     Nodes(NodeFilter),
 }
 
+/// How the count is compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CountCheck {
+    /// `count: N`.
     Exactly(u64),
+    /// `atLeast: N`.
     AtLeast(u64),
+    /// `atMost: N`.
     AtMost(u64),
 }
 
+/// One `expect:` entry: at `at`, the number of objects matching `target`
+/// must satisfy `count`.
 #[derive(Clone, Debug)]
 pub struct Expectation {
+    /// When it is checked (`at:`).
     pub at: SimTime,
+    /// What is counted.
     pub target: Target,
+    /// The comparison.
     pub count: CountCheck,
     /// Where it was written, for messages.
     pub line: usize,
 }
 
+/// The outcome of checking an expectation.
 #[derive(Clone, Debug)]
 pub struct Verdict {
+    /// Whether the count satisfied the check.
     pub passed: bool,
+    /// How many objects matched.
     pub found: u64,
+    /// The names of the objects that matched, sorted.
     pub names: Vec<String>,
 }
 
 impl PodFilter {
+    /// Whether the pod passes every condition of the filter.
     pub fn matches(&self, p: &Pod) -> bool {
         self.namespace.as_ref().is_none_or(|ns| *ns == *p.meta.namespace)
             && self.name.as_ref().is_none_or(|n| *n == *p.meta.name)
@@ -81,6 +112,7 @@ impl PodFilter {
 }
 
 impl NodeFilter {
+    /// Whether the node passes every condition of the filter.
     pub fn matches(&self, n: &Node) -> bool {
         self.name.as_ref().is_none_or(|x| *x == *n.meta.name)
             && self.selector.as_ref().is_none_or(|s| s.matches(&n.meta.labels))

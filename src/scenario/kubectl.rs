@@ -2,6 +2,8 @@
 //! `run`, `create -f`, `apply -f`, `delete`, `scale`, `label`, `annotate`,
 //! `cordon`, `uncordon`.
 
+#![warn(missing_docs)]
+
 use super::action::{Action, ContainerOp, PodTarget};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{Container, ContainerPort, Pod, PodSpec, PodStatus, PullPolicy, RestartPolicy};
@@ -13,8 +15,17 @@ use std::rc::Rc;
 /// A parsed command: an action, or a file to load first (`-f`).
 #[derive(Debug)]
 pub enum Parsed {
+    /// A command that is one action.
     Action(Action),
-    File { path: String, create: bool, namespace: Option<String> },
+    /// `kubectl apply -f` / `create -f`: the manifests of a file.
+    File {
+        /// The file, as given (resolved against the scenario's directory).
+        path: String,
+        /// `create` (an existing object is an error) rather than `apply`.
+        create: bool,
+        /// `-n`, the namespace for manifests that name none.
+        namespace: Option<String>,
+    },
 }
 
 /// Splits a command line like a shell: whitespace, with '…' and "…" quoting.
@@ -210,6 +221,8 @@ fn kind_and_names(pos: &[String]) -> Result<(Kind, Vec<String>), String> {
     Ok((kind, pos[1..].to_vec()))
 }
 
+/// Parses one kubectl command line (`kubectl` optional), or says what is
+/// wrong with it as kubectl would.
 pub fn parse(line: &str) -> Result<Parsed, String> {
     let mut tokens = tokenize(line)?;
     if tokens.first().map(String::as_str) == Some("kubectl") {

@@ -8,6 +8,8 @@
 //! scalability envelope the simulator is built for — 5,000 nodes, 150,000
 //! pods, 10,000 services, several virtual days — with room to spare.
 
+#![warn(missing_docs)]
+
 use crate::sim::SimDuration;
 
 /// Largest file read as input: the scenario, each manifest file, each

@@ -14,6 +14,8 @@
 //! policy Always, grace period 30 s, pull policy by tag, requests from
 //! limits, the RC selector from the template labels, replicas 1.
 
+#![warn(missing_docs)]
+
 use super::reader::{join, Fields, Reader, Unknown};
 use super::schema;
 use super::yaml::Node as Y;
@@ -456,6 +458,9 @@ fn decode_expressions(r: &mut Reader, node: &Y, path: &str, allow_gt_lt: bool) -
     out
 }
 
+/// Decodes a `v1.PodSpec` at `node` (field path `path`), with the
+/// apiserver's defaults and validation; errors go to `r`. `what` is the
+/// suffix of not-simulated warnings (` in Pod`).
 pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<PodSpec> {
     let mut f = r.fields(node, path)?;
     let cpath = f.field("containers");
@@ -655,6 +660,8 @@ fn decode_tolerations(r: &mut Reader, node: &Y, path: &str) -> Vec<Toleration> {
     out
 }
 
+/// Decodes a list of `v1.Taint` at `node` (a node's `spec.taints`);
+/// errors go to `r`.
 pub fn decode_taints(r: &mut Reader, node: &Y, path: &str) -> Vec<Taint> {
     let mut out = Vec::new();
     for (i, t) in r.seq(node, path).iter().enumerate() {

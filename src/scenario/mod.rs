@@ -9,6 +9,8 @@
 //! path, before loading fails, so one run shows them all. Every input is
 //! bounded (`limits`).
 
+#![warn(missing_docs)]
+
 pub mod action;
 pub mod error;
 pub mod expect;
@@ -44,31 +46,57 @@ use std::rc::Rc;
 use workload::WorkloadPod;
 use yaml::Node as Y;
 
+/// One `timeline:` entry: an action at a virtual time.
 #[derive(Clone, Debug)]
 pub struct TimelineEntry {
+    /// When the action happens (`at:`).
     pub at: SimTime,
+    /// What happens.
     pub action: Action,
+    /// The entry's line in the scenario file, for messages.
     pub line: usize,
 }
 
+/// A loaded scenario file: the cluster, the manifests applied at t = 0,
+/// the timeline, the workload and the expectations, all checked. Build a
+/// simulation from it (`Simulation::builder`, `Scenario::build`) or run it
+/// (`runner::run`); it can be built any number of times.
 #[derive(Clone, Debug)]
 pub struct Scenario {
+    /// `name:`, by default the file's name without its extension.
     pub name: String,
+    /// The file it was loaded from, as messages name it.
     pub path: String,
+    /// `seed:`, the default master seed of its runs.
     pub seed: Option<u64>,
+    /// `duration:`, the default horizon of a run (10 minutes when absent;
+    /// a run goes on to the last expectation if that is later).
     pub duration: SimDuration,
+    /// `cluster.config`: the configuration knobs, over Kubernetes'
+    /// defaults.
     pub config: Config,
+    /// `cluster.nodes`, expanded (a `namePrefix`/`count` entry gives
+    /// several).
     pub nodes: Vec<Rc<Node>>,
+    /// `images:`: what the containers of each image do.
     pub images: ImageCatalog,
+    /// `objects:`: the manifests created at t = 0, in file order.
     pub objects: Vec<Object>,
+    /// `workloads:`: pods from trace files, created at their arrival times.
     pub workload: Vec<WorkloadPod>,
+    /// `timeline:`, in file order.
     pub timeline: Vec<TimelineEntry>,
+    /// `expect:`, in file order.
     pub expect: Vec<Expectation>,
+    /// The loader's warnings (fields not simulated, …), each once, as the
+    /// CLI prints them.
     pub warnings: Vec<String>,
     /// `cluster.controllers` (kube-controller-manager's `--controllers`
     /// syntax) and `cluster.schedulers`, each name with its position:
     /// resolved against a `component::Registry` by `Scenario::select`.
     pub controllers: Vec<(String, Option<yaml::Pos>)>,
+    /// `cluster.schedulers`: extra schedulers (each takes the pods whose
+    /// `spec.schedulerName` names it), with their positions.
     pub schedulers: Vec<(String, Option<yaml::Pos>)>,
 }
 
@@ -1440,8 +1468,6 @@ impl Scenario {
         self.build_with(seed, |_| {})
     }
 
-    /// Like `build`, calling `prepare` on the empty simulation first (to
-    /// switch on recording before anything happens).
     /// Resolves `cluster.controllers` and `cluster.schedulers` against the
     /// components a binary has; an unknown name is an error at its line.
     pub fn select(&self, registry: &Registry) -> Result<Selection, LoadErrors> {
@@ -1457,9 +1483,11 @@ impl Scenario {
         })
     }
 
-    /// The simulation of this scenario with the built-in components only.
-    /// Panics when the scenario names a user component (use
-    /// `build_selected` with the registry's `Selection`).
+    /// Like `build`, calling `prepare` on the empty simulation first (to
+    /// switch on recording before anything happens): the simulation of this
+    /// scenario with the built-in components only. Panics when the scenario
+    /// names a user component (use `build_selected` with the registry's
+    /// `Selection`).
     pub fn build_with(&self, seed: u64, prepare: impl FnOnce(&mut Simulation)) -> Simulation {
         let sel = self.select(&Registry::new()).unwrap_or_else(|e| {
             panic!("{}\n(the scenario names components: resolve them with Scenario::select and your Registry)", e)

@@ -1,6 +1,8 @@
 //! A small typed reader over positional YAML: each accessor records a
 //! precise error (file, line, column, field path) instead of failing fast.
 
+#![warn(missing_docs)]
+
 use super::error::Diagnostics;
 use super::yaml::{Node, Resolved, Value};
 use crate::objects::duration::parse_duration;
@@ -18,18 +20,24 @@ pub enum Unknown {
     Warn,
 }
 
+/// Reads one file's YAML, recording every error in `diag`.
 pub struct Reader<'a> {
+    /// The file's name, as messages give it.
     pub file: &'a str,
+    /// Where errors and warnings go.
     pub diag: &'a mut Diagnostics,
 }
 
 /// A mapping being read; `done` reports the keys nobody asked for.
 pub struct Fields<'n> {
+    /// The mapping.
     pub node: &'n Node,
+    /// Its field path, e.g. `objects[0].spec`.
     pub path: String,
     used: Vec<bool>,
 }
 
+/// The field path of `key` under `path` (`path.key`, or `key` at the top).
 pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
@@ -39,6 +47,7 @@ pub fn join(path: &str, key: &str) -> String {
 }
 
 impl<'a> Reader<'a> {
+    /// Records an error at `node`'s position, on `field`.
     pub fn err(&mut self, node: &Node, field: &str, msg: impl Into<String>) {
         self.diag.error(self.file, Some(node), field, msg);
     }
@@ -55,6 +64,9 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Finishes a mapping: every key not read is an error or a
+    /// not-simulated warning, per `unknown`; `what` ends the message
+    /// (e.g. ` in Pod`).
     pub fn done(&mut self, f: Fields<'_>, unknown: Unknown, what: &str) {
         let Value::Map(m) = &f.node.value else { return };
         for ((k, _), used) in m.iter().zip(&f.used) {
@@ -81,6 +93,8 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A string (a quoted scalar, or a plain one the core schema resolves
+    /// as a string: `"2"` yes, `2` and `true` no).
     pub fn str(&mut self, node: &Node, field: &str) -> Option<String> {
         match node.resolve() {
             Some(Resolved::Str(s)) => Some(s.to_string()),
@@ -103,6 +117,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// An integer (`int64`).
     pub fn int(&mut self, node: &Node, field: &str) -> Option<i64> {
         match node.resolve() {
             Some(Resolved::Int(i)) => Some(i),
@@ -147,6 +162,7 @@ impl<'a> Reader<'a> {
         self.int(node, field)
     }
 
+    /// A non-negative integer.
     pub fn uint(&mut self, node: &Node, field: &str) -> Option<u64> {
         let i = self.int_checked(node, field)?;
         if i < 0 {
@@ -156,6 +172,7 @@ impl<'a> Reader<'a> {
         Some(i as u64)
     }
 
+    /// `true` or `false`.
     pub fn bool(&mut self, node: &Node, field: &str) -> Option<bool> {
         match node.resolve() {
             Some(Resolved::Bool(b)) => Some(b),
@@ -166,6 +183,8 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A duration with a unit (`30s`, `5m`, `1h30m`, `250ms`); a bare 0 is
+    /// allowed, other bare numbers are errors.
     pub fn duration(&mut self, node: &Node, field: &str) -> Option<SimDuration> {
         let text = match node.resolve() {
             Some(Resolved::Str(s)) => s.to_string(),
@@ -188,6 +207,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A Kubernetes quantity (`500m`, `2`, `1Gi`).
     pub fn quantity(&mut self, node: &Node, field: &str) -> Option<Quantity> {
         let text = match node.resolve() {
             Some(Resolved::Str(_) | Resolved::Int(_) | Resolved::Float(_)) => {
@@ -270,6 +290,7 @@ impl<'a> Reader<'a> {
         out
     }
 
+    /// A list's items (none for null); anything else is an error.
     pub fn seq<'n>(&mut self, node: &'n Node, field: &str) -> &'n [Node] {
         match &node.value {
             Value::Seq(s) => s,
@@ -281,6 +302,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A list of scalars, each taken as text.
     pub fn string_list(&mut self, node: &Node, field: &str) -> Vec<String> {
         let items = self.seq(node, field);
         items.iter().enumerate().filter_map(|(i, n)| self.text(n, &format!("{}[{}]", field, i))).collect()
@@ -307,6 +329,7 @@ impl<'a> Reader<'a> {
 }
 
 impl<'n> Fields<'n> {
+    /// The value of `key`, if present; marks it as read.
     pub fn get(&mut self, key: &str) -> Option<&'n Node> {
         let Value::Map(m) = &self.node.value else {
             return None;
@@ -327,10 +350,12 @@ impl<'n> Fields<'n> {
         }
     }
 
+    /// The field path of `key` in this mapping.
     pub fn field(&self, key: &str) -> String {
         join(&self.path, key)
     }
 
+    /// The mapping's keys, in file order.
     pub fn keys(&self) -> Vec<&'n str> {
         self.node.as_map().map(|m| m.iter().filter_map(|(k, _)| k.scalar_text()).collect()).unwrap_or_default()
     }

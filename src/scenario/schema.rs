@@ -12,6 +12,8 @@
 //! known field the simulator does not model is reported as not simulated
 //! by the decoder, not here.
 
+#![warn(missing_docs)]
+
 use super::yaml::{Node, Value};
 
 /// What a field holds.
@@ -27,6 +29,7 @@ pub enum Ty {
     Opaque,
 }
 
+/// A field: its name as the API spells it, and its shape.
 pub type F = (&'static str, Ty);
 
 use Ty::{Leaf, List, Obj, Opaque};
@@ -208,6 +211,7 @@ const VOLUME: &[F] = &[
 /// `Toleration` and `Taint`.
 const TOLERATION: &[F] =
     &[("key", Leaf), ("operator", Leaf), ("value", Leaf), ("effect", Leaf), ("tolerationSeconds", Leaf)];
+/// The fields of a `v1.Taint`.
 pub const TAINT: &[F] = &[("key", Leaf), ("value", Leaf), ("effect", Leaf), ("timeAdded", Leaf)];
 
 /// `Affinity`, `NodeAffinity`, `NodeSelector`, `NodeSelectorTerm`,

@@ -4,6 +4,8 @@
 //! given values, runs for `duration` and exits 0, with restartPolicy Never.
 //! Rows are kept compact and built into Pods only when they arrive.
 
+#![warn(missing_docs)]
+
 use crate::nodes::images::ANNOTATION_RUN_DURATION;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{Container, Pod, PodSpec, PodStatus, PullPolicy, RestartPolicy};
@@ -15,13 +17,20 @@ use std::rc::Rc;
 /// The image trace pods run (pull time from `images:` if listed there).
 pub const TRACE_IMAGE: &str = "kubesim/trace-task:1.0";
 
+/// One row of a workload trace: a bare pod to create at `arrival`.
 #[derive(Clone, Debug)]
 pub struct WorkloadPod {
+    /// When the pod's create leaves the client.
     pub arrival: SimTime,
+    /// The pod's name.
     pub name: Rc<str>,
+    /// The pod's namespace.
     pub namespace: Rc<str>,
+    /// Its container's CPU request, in millicores.
     pub cpu_m: u64,
+    /// Its container's memory request, in bytes.
     pub memory: u64,
+    /// How long its container runs before it exits 0.
     pub duration: SimDuration,
     /// Shared by the pods with the same requests.
     pub spec: Rc<PodSpec>,
@@ -35,6 +44,8 @@ pub struct WorkloadPod {
 pub struct Annotations(rustc_hash::FxHashMap<u64, Rc<BTreeMap<String, String>>>);
 
 impl Annotations {
+    /// The annotations (`kubesim.io/run-duration`) of a pod that runs for
+    /// `d`, shared between such pods.
     pub fn for_duration(&mut self, d: SimDuration) -> Rc<BTreeMap<String, String>> {
         self.0
             .entry(d.0)
@@ -44,6 +55,8 @@ impl Annotations {
 }
 
 impl WorkloadPod {
+    /// The Pod to create: one container of `TRACE_IMAGE` with the row's
+    /// requests, restartPolicy Never, labelled `kubesim.io/workload=trace`.
     pub fn build(&self) -> Pod {
         thread_local! {
             // Every trace pod carries the same labels: share one map.

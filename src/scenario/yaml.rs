@@ -11,6 +11,8 @@
 //! integer, `cpu: "2"` a string, `gpu: true` a boolean (and so not a valid
 //! label value).
 
+#![warn(missing_docs)]
+
 use super::limits::{excessive_aliasing, MAX_YAML_DEPTH};
 use std::collections::BTreeMap;
 use yaml_rust2::parser::{Event, Parser};
@@ -19,39 +21,55 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 /// A position in a source file (1-based line and column).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pos {
+    /// The line, from 1.
     pub line: usize,
+    /// The column, from 1.
     pub col: usize,
 }
 
+/// A YAML node's content.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     /// A scalar with its source text; `plain` is false when it was quoted or
     /// a block scalar (then it is always a string).
     Scalar {
+        /// The scalar's text, unescaped.
         text: String,
+        /// Unquoted (its type is resolved by the core schema).
         plain: bool,
     },
+    /// A sequence.
     Seq(Vec<Node>),
+    /// A mapping, its pairs in file order.
     Map(Vec<(Node, Node)>),
 }
 
+/// A YAML node with its position.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
+    /// The content.
     pub value: Value,
+    /// Where it starts in the file.
     pub pos: Pos,
 }
 
 /// A scalar resolved by the YAML 1.2 core schema.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Resolved<'a> {
+    /// `null`, `~` or empty.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer that fits in `int64` (decimal, `0o` octal or `0x` hex).
     Int(i64),
+    /// A float (including `.inf` and `.nan`).
     Float(f64),
+    /// Anything else, or a quoted scalar.
     Str(&'a str),
 }
 
 impl Node {
+    /// Whether the node is a null scalar.
     pub fn is_null(&self) -> bool {
         matches!(self.resolve(), Some(Resolved::Null))
     }
@@ -74,6 +92,7 @@ impl Node {
         }
     }
 
+    /// The pairs of a mapping, or `None`.
     pub fn as_map(&self) -> Option<&[(Node, Node)]> {
         match &self.value {
             Value::Map(m) => Some(m),
@@ -81,6 +100,7 @@ impl Node {
         }
     }
 
+    /// The items of a sequence, or `None`.
     pub fn as_seq(&self) -> Option<&[Node]> {
         match &self.value {
             Value::Seq(s) => Some(s),
@@ -173,7 +193,9 @@ fn resolve_plain(text: &str) -> Resolved<'_> {
 /// A YAML syntax error with its position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
+    /// Where the parser stopped.
     pub pos: Pos,
+    /// The parser's message.
     pub message: String,
 }
 

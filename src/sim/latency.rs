@@ -12,6 +12,8 @@
 //! with Box–Muller from two uniform draws, so a run is the same on every
 //! machine.
 
+#![warn(missing_docs)]
+
 use super::SimDuration;
 use rand::Rng;
 use std::fmt;

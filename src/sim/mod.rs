@@ -3,6 +3,8 @@
 //! Nothing here knows about Kubernetes; `crate::simulation` builds the
 //! cluster's event loop on top of these pieces.
 
+#![warn(missing_docs)]
+
 pub mod latency;
 pub mod queue;
 pub mod rng;

@@ -24,6 +24,8 @@
 //! wait in a slab. A sift moves keys, not events, so the heap of a large
 //! cluster (one pending exit per running container) stays cache-friendly.
 
+#![warn(missing_docs)]
+
 use super::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
@@ -137,6 +139,7 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
+    /// An empty queue at time zero, with no lanes.
     pub fn new() -> Self {
         EventQueue {
             heap: QuadHeap::default(),
@@ -193,14 +196,17 @@ impl<E> EventQueue<E> {
         best.map(|(_, _, src)| src)
     }
 
+    /// The current virtual time: the time of the last event popped.
     pub fn now(&self) -> SimTime {
         self.now
     }
 
+    /// How many events are pending (heap and lanes).
     pub fn len(&self) -> usize {
         self.heap.len() + self.lanes.iter().map(|(_, l)| l.len()).sum::<usize>()
     }
 
+    /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -10,6 +10,8 @@
 //! - `scheduler/tiebreak`: the choice among equally scored nodes.
 //! - `workload/<name>`: generated workloads (benchmarks, property tests).
 
+#![warn(missing_docs)]
+
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

@@ -4,6 +4,8 @@
 //! Integer time keeps ties exact: two events at "5 s"
 //! are at exactly the same instant and are ordered by sequence number only.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 
@@ -15,11 +17,16 @@ pub struct SimTime(pub u64);
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SimDuration(pub u64);
 
+/// Nanoseconds in a millisecond.
 pub const NANOS_PER_MILLI: u64 = 1_000_000;
+/// Nanoseconds in a second.
 pub const NANOS_PER_SEC: u64 = 1_000_000_000;
 
 impl SimTime {
+    /// The start of the run.
     pub const ZERO: SimTime = SimTime(0);
+    /// The end of time, later than any event (periodic loops never stop,
+    /// so a cluster's queue is never empty: run to a finite time).
     pub const MAX: SimTime = SimTime(u64::MAX);
 
     /// `secs` seconds after the start of the run.
@@ -27,6 +34,7 @@ impl SimTime {
         SimTime(secs * 1_000_000_000)
     }
 
+    /// Whole seconds since the start of the run (rounded down).
     pub fn as_secs(self) -> u64 {
         self.0 / NANOS_PER_SEC
     }
@@ -41,6 +49,7 @@ impl SimTime {
         SimTime(self.0.saturating_sub(d.0))
     }
 
+    /// The span from `other` to `self`, zero if `other` is later.
     pub fn saturating_sub(self, other: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(other.0))
     }
@@ -62,6 +71,7 @@ impl SimTime {
 }
 
 impl SimDuration {
+    /// No time at all.
     pub const ZERO: SimDuration = SimDuration(0);
 
     /// `s` seconds, saturating at `u64::MAX` ns (about 584 years): user
@@ -76,15 +86,19 @@ impl SimDuration {
     pub const fn from_millis(ms: u64) -> Self {
         SimDuration(ms.saturating_mul(NANOS_PER_MILLI))
     }
+    /// Whole seconds (rounded down).
     pub fn as_secs(self) -> u64 {
         self.0 / NANOS_PER_SEC
     }
+    /// Whole milliseconds (rounded down).
     pub fn as_millis(self) -> u64 {
         self.0 / NANOS_PER_MILLI
     }
+    /// Seconds as a float, for reports only (never for simulation logic).
     pub fn as_secs_f64(self) -> f64 {
         self.0 as f64 / NANOS_PER_SEC as f64
     }
+    /// `k` times the span, saturating at `u64::MAX` ns.
     pub fn saturating_mul(self, k: u64) -> Self {
         SimDuration(self.0.saturating_mul(k))
     }

@@ -42,6 +42,8 @@
 //! Digests are word folds (below) over integers and strings in a fixed
 //! order, so the hash is stable across runs, machines and Rust versions.
 
+#![warn(missing_docs)]
+
 use super::rng::fnv1a64;
 use super::time::SimTime;
 use std::fmt::{self, Write as _};
@@ -78,6 +80,7 @@ impl Digester {
         d.finish()
     }
 
+    /// Folds a signed integer (as its two's-complement word).
     pub fn i64(&mut self, v: i64) {
         self.u64(v as u64);
     }
@@ -88,15 +91,19 @@ impl Digester {
         self.u64(t);
     }
 
+    /// Folds one word: the primitive every other fold is built on.
     #[inline]
     pub fn u64(&mut self, w: u64) {
         self.0 = (self.0 ^ w).wrapping_mul(Self::K).rotate_left(29);
     }
 
+    /// Folds a boolean as 0 or 1.
     pub fn bool(&mut self, b: bool) {
         self.u64(b as u64);
     }
 
+    /// Folds a string: its bytes eight at a time (the tail zero-padded),
+    /// then its length.
     pub fn str(&mut self, s: &str) {
         let bytes = s.as_bytes();
         let mut chunks = bytes.chunks_exact(8);
@@ -121,6 +128,7 @@ fn push_decimal(out: &mut String, v: u64) {
 /// order. Impls destructure their type exhaustively, so a field added to
 /// a type without digest coverage fails to compile.
 pub trait Digest {
+    /// Folds every field of `self` into `d`, in a fixed order.
     fn digest(&self, d: &mut Digester);
 }
 
@@ -240,12 +248,17 @@ impl<K: Digest, V: Digest> Digest for std::collections::BTreeMap<K, V> {
 /// What kind of write the store applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verb {
+    /// An object was created (a `WatchKind::Added` event).
     Create,
+    /// An object was modified (a `WatchKind::Modified` event).
     Update,
+    /// An object was removed (a `WatchKind::Deleted` event).
     Delete,
 }
 
 impl Verb {
+    /// The verb as the JSONL trace spells it (`CREATE`, `UPDATE`,
+    /// `DELETE`).
     pub fn as_str(self) -> &'static str {
         match self {
             Verb::Create => "CREATE",
@@ -258,13 +271,22 @@ impl Verb {
 /// An event record as kept in memory for the timeline and `describe`.
 #[derive(Clone, Debug)]
 pub struct EventRecord {
+    /// When it was recorded (`lastTimestamp`).
     pub time: SimTime,
+    /// `type: Warning` (else `Normal`).
     pub warning: bool,
+    /// `reason`, e.g. `Scheduled`, `Killing`, `NodeNotReady`.
     pub reason: &'static str,
+    /// `involvedObject.kind`.
     pub kind: &'static str,
+    /// `involvedObject.namespace`.
     pub namespace: String,
+    /// `involvedObject.name`.
     pub name: String,
+    /// `message`.
     pub message: String,
+    /// `source.component` (`default-scheduler`, `kubelet`,
+    /// `node-controller`, …).
     pub source: &'static str,
 }
 
@@ -286,6 +308,7 @@ impl Default for Trace {
 }
 
 impl Trace {
+    /// An empty trace with no sinks, its hash at the initial state.
     pub fn new() -> Self {
         Trace {
             hash: Digester(fnv1a64(b"kubesim-trace-v4")),
@@ -303,21 +326,23 @@ impl Trace {
         self.jsonl = Some(w);
     }
 
-    /// Keeps event records in memory (for the timeline and `describe`).
     /// Whether records are kept for people to read (events, and the
     /// kubelets' container logs).
     pub fn keeps_events(&self) -> bool {
         self.keep_events
     }
 
+    /// Keeps event records in memory (for the timeline and `describe`).
     pub fn keep_events(&mut self, keep: bool) {
         self.keep_events = keep;
     }
 
+    /// The Events kept so far (empty unless `keep_events(true)`).
     pub fn events(&self) -> &[EventRecord] {
         &self.events
     }
 
+    /// Takes the Events kept so far, leaving none.
     pub fn take_events(&mut self) -> Vec<EventRecord> {
         std::mem::take(&mut self.events)
     }
@@ -327,10 +352,12 @@ impl Trace {
         format!("{:016x}", self.hash.0)
     }
 
+    /// The running hash of every record so far.
     pub fn hash(&self) -> u64 {
         self.hash.0
     }
 
+    /// How many records (writes and Events) the trace holds.
     pub fn record_count(&self) -> u64 {
         self.records
     }
@@ -340,6 +367,7 @@ impl Trace {
         self.io_error.take()
     }
 
+    /// Flushes the JSONL sink; an error is kept for `take_io_error`.
     pub fn flush(&mut self) {
         if let Some(w) = self.jsonl.as_mut() {
             if let Err(e) = w.flush() {
@@ -457,7 +485,9 @@ impl Trace {
 /// An event's message: formatted, or (for the events every pod produces)
 /// the concatenation of parts, which skips the formatting machinery.
 pub enum Message<'a> {
+    /// A message formatted from a `Display` value.
     Display(&'a dyn fmt::Display),
+    /// A message that is these parts, concatenated.
     Parts(&'a [&'a str]),
 }
 
