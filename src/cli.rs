@@ -550,7 +550,11 @@ fn cmd_get_stored(
             values.push(report_manifest::unstructured(u));
         }
     }
-    metas.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    // kubectl's order: namespace, then name (the objects' order too).
+    let mut order: Vec<usize> = (0..metas.len()).collect();
+    order.sort_by(|&a, &b| (&metas[a].namespace, &metas[a].name).cmp(&(&metas[b].namespace, &metas[b].name)));
+    let metas: Vec<&crate::objects::meta::ObjectMeta> = order.iter().map(|&i| metas[i]).collect();
+    let mut values: Vec<serde_json::Value> = order.iter().map(|&i| values[i].clone()).collect();
     if metas.is_empty() {
         if let Some(n) = &name {
             return Err(Fail(format!("Error from server (NotFound): {} \"{}\" not found", t, n), 1));

@@ -222,6 +222,16 @@ impl Registry {
     }
 
     fn register(mut self, name: &str, role: Role, factory: Factory, on_by_default: bool) -> Self {
+        // kube-controller-manager's names: lower-case letters, digits and
+        // dashes (so a name needs no quoting in a scenario or a replay).
+        assert!(
+            !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !name.starts_with('-')
+                && !name.ends_with('-'),
+            "component name {:?}: use lower-case letters, digits and dashes",
+            name
+        );
         assert!(
             self.lookup(name).is_none() && builtin_named(name).is_none() && name != "*" && !name.starts_with('-'),
             "component name {:?} is taken or invalid",
@@ -487,6 +497,9 @@ impl Cx<'_, '_> {
 
     /// Records a Kubernetes Event from this component.
     pub fn event(&mut self, warning: bool, reason: &str, object: &ObjectMeta, kind: &str, message: &dyn fmt::Display) {
+        if self.slot.crash_now || !self.slot.alive {
+            return; // the process is gone
+        }
         let source = intern(&self.slot.reg.name);
         let reason = intern(reason);
         let kind = intern(kind);
@@ -611,7 +624,8 @@ impl Slot {
         match (ev.kind, cached) {
             // A deletion of what the cache does not hold: deleted before
             // the list (the list never showed it).
-            (WatchKind::Deleted, c) => c.is_none(),
+            // So is the deletion of an earlier object of the same name.
+            (WatchKind::Deleted, c) => c.is_none_or(|c| c.meta().uid != ev.obj.meta().uid),
             // An older version than the cached one, or the very version
             // cached. (A Lease renewal is a folded write: same
             // resourceVersion, a new object — it is delivered.)
@@ -920,6 +934,11 @@ impl Components {
             }
             with_cx!(slot, ctx, |c, cx| c.on_watch(ev, &mut cx));
         }
+    }
+
+    /// Every component up, its watch live and nothing held back.
+    pub(crate) fn settled(&self) -> bool {
+        self.slots.iter().all(|s| s.alive && s.held.is_empty() && s.disconnected_until.is_none())
     }
 
     /// Requests each component has sent, by name.

@@ -194,7 +194,9 @@ pub enum Event {
 /// notification draws one from the watch stream. A client's requests reach
 /// the apiserver in the order they left it, and watch notifications in the
 /// order of the writes (etcd's ordered watch), so a draw can delay a hop
-/// but never reorder a link. With fixed latencies (the default) nothing is
+/// but never reorder those links; each response comes back after its own
+/// request's draw, so two responses may arrive out of order (as replies on
+/// concurrent HTTP/2 streams do). With fixed latencies (the default) nothing is
 /// drawn.
 pub struct Network {
     api: Latency,

@@ -235,10 +235,23 @@ impl Simulation {
     /// the first object on); it starts at once.
     pub fn add_component(&mut self, reg: Registration) {
         let id = self.components.slots.len() as u32;
-        self.throttles.add_component(id, reg.qps, reg.burst);
-        self.components.slots.push(Slot::new(id, reg));
+        let slot = Slot::new(id, reg);
+        // The analytic heartbeat model folds a Lease's renewals into one
+        // stream: a component that watches Leases must see each renewal,
+        // as it would in a cluster, so the literal model runs.
+        if slot.watches("Lease") {
+            self.cfg.heartbeat_skipping = false;
+        }
+        self.throttles.add_component(id, slot.reg.qps, slot.reg.burst);
+        self.components.slots.push(slot);
         let mut ctx = ctx!(self);
         self.components.start_one(id, &mut ctx);
+    }
+
+    /// Whether every user component is up, with its watch live and not
+    /// lagging (no component fault in progress).
+    pub fn components_settled(&self) -> bool {
+        self.components.settled()
     }
 
     /// Requests each user component has sent, by name.

@@ -104,6 +104,8 @@ struct Seen {
     responses: Vec<(SimTime, u32, Result<String, ApiErrorCode>)>,
     timers: Vec<(SimTime, u64)>,
     starts: Vec<(SimTime, usize)>,
+    /// Deleted events handled by a restarted life.
+    deleted_after_restart: usize,
 }
 
 /// Creates `n` namespaces at start (two with the same name), watches
@@ -131,7 +133,11 @@ impl Controller for Probe {
         cx.after(SimDuration::from_secs(5), 7);
     }
     fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
-        self.seen.borrow_mut().watch.push((cx.now(), ev.obj.meta().name.to_string()));
+        let mut s = self.seen.borrow_mut();
+        s.watch.push((cx.now(), ev.obj.meta().name.to_string()));
+        if ev.kind == kubesim::objects::store::WatchKind::Deleted && s.starts.len() > 1 {
+            s.deleted_after_restart += 1;
+        }
     }
     fn on_timer(&mut self, token: u64, cx: &mut Cx) {
         self.seen.borrow_mut().timers.push((cx.now(), token));
@@ -427,10 +433,13 @@ fn a_users_controller_over_swarm_clusters_keeps_the_always_invariants() {
 }
 
 #[test]
-fn after_a_relist_a_folded_lease_renewal_still_arrives() {
-    // A Lease's renewals are folded writes (same resourceVersion, new
-    // renewTime): a component that relisted must still see them — here
-    // the end of n1's renewals when its node crashes.
+fn a_component_watching_leases_sees_every_renewal_also_after_a_relist() {
+    // A component that watches Leases runs the literal heartbeat model (it
+    // must see each renewal, as in a cluster). A renewal changes only
+    // renewTime: after the component relisted, the next one still arrives
+    // (it is newer than the listed object though its resourceVersion is
+    // the same); the renewals stop with the crash at 30 s (the one due at
+    // 30 s is lost).
     let (seen, _) = probe_run_watching(
         0,
         vec![Kind::Lease],
@@ -438,6 +447,51 @@ fn after_a_relist_a_folded_lease_renewal_still_arrives() {
     );
     let s = seen.borrow();
     assert_eq!(s.starts.len(), 2);
-    let after: Vec<&(SimTime, String)> = s.watch.iter().filter(|w| w.0 > SimTime::from_secs(30)).collect();
-    assert!(after.iter().any(|w| w.1 == "n1"), "{:?}", s.watch);
+    let times: Vec<u64> = s.watch.iter().filter(|w| w.1 == "n1").map(|w| w.0 .0 / 1_000_000).collect();
+    // Created (seen at 15 ms); the first life ends at 1 s; the relist at
+    // 11.01 s shows the 10 s renewal; the 20 s renewal arrives at
+    // 20.015 s; nothing after the crash.
+    assert_eq!(times, vec![15, 11_010, 20_015], "{:?}", s.watch);
+}
+
+#[test]
+fn eventually_is_judged_at_its_deadline() {
+    // No faults: the deadline is 1 min from the start; the property only
+    // holds from 5 min on, so it fails — at 1 min, not at the horizon.
+    let f = example_check("my-replicaset")
+        .faults(FaultSpace::nodes(&[], "1m"))
+        .property(|| {
+            Property::eventually("late", "1m", |sim| {
+                if sim.now() >= SimTime::from_secs(300) {
+                    Ok(())
+                } else {
+                    Err(format!("not yet at {}", sim.now()))
+                }
+            })
+        })
+        .cases(2)
+        .run()
+        .expect_err("fails at its deadline");
+    assert_eq!((f.property.as_str(), f.at), ("late", SimTime::from_secs(60)), "{}", f);
+}
+
+#[test]
+fn a_deleted_event_of_an_earlier_object_of_the_same_name_is_not_applied() {
+    // The component restarts and lists at 2.010 s; `x` was deleted at 2 s
+    // and created again at 2.001 s: the list shows the new `x`, and the
+    // in-flight deletion of the old one must not remove it from the cache.
+    let pod = "{apiVersion: v1, kind: Pod, metadata: {name: x}, spec: {schedulerName: nobody, containers: [{name: c, image: busybox}]}}";
+    let timeline = format!(
+        "timeline:\n  - at: 0s\n    create: {p}\n  - at: 1s\n    crashController: {{name: probe, restartAfter: 1s}}\n  - at: 2s\n    delete: {{kind: Pod, name: x}}\n  - at: 2001ms\n    create: {p}\n  - at: 3s\n    crashNode: n1\n",
+        p = pod
+    );
+    let (seen, res) = probe_run_watching(0, vec![Kind::Pod], &timeline);
+    let s = seen.borrow();
+    assert!(res.sim.store.pods.values().any(|p| &*p.meta.name == "x"), "x exists");
+    // The restarted life saw x listed and never a deletion after it.
+    let t = s.starts[1].0;
+    let after: Vec<&(SimTime, String)> = s.watch.iter().filter(|w| w.0 >= t).collect();
+    assert!(after.iter().any(|w| w.1 == "x"), "{:?}", s.watch);
+    assert_eq!(s.starts[1].1, 1, "the list held x");
+    assert_eq!(s.deleted_after_restart, 0, "{:?}", s.watch);
 }

@@ -2,8 +2,8 @@
 //! `Check::property`.
 //!
 //! Always (after every event):
-//! - [`resource_versions_increase`]: the store's revision never goes back
-//!   and no object carries a resourceVersion beyond it;
+//! - [`resource_versions_increase`]: the store's revision (etcd's, which
+//!   every write's resourceVersion is stamped from) never goes back;
 //! - [`admitted_within_allocatable`]: the requests of the pods a kubelet
 //!   admitted and that are not terminal never exceed its node's
 //!   allocatable (the kubelet's admission, `pkg/kubelet/lifecycle/predicate.go`).

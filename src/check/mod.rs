@@ -250,7 +250,22 @@ impl Check {
         let mut seed_bytes = [0u8; 32];
         seed_bytes[..8].copy_from_slice(&self.seed.to_le_bytes());
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes);
-        let config = PtConfig { cases: self.cases, failure_persistence: None, ..PtConfig::default() };
+        // Every knob set here, so no PROPTEST_* variable of the environment
+        // changes which cases run or how far they shrink.
+        let config = PtConfig {
+            cases: self.cases,
+            failure_persistence: None,
+            max_shrink_iters: 4096,
+            max_shrink_time: 0,
+            max_local_rejects: 65_536,
+            max_global_rejects: 1024,
+            max_flat_map_regens: 1_000_000,
+            fork: false,
+            timeout: 0,
+            verbose: 0,
+            rng_algorithm: RngAlgorithm::ChaCha,
+            ..PtConfig::default()
+        };
         let mut runner = TestRunner::new_with_rng(config, rng);
         let schedules = match &self.space {
             Some(s) => s.strategy(),
@@ -266,9 +281,9 @@ impl Check {
                 *r.sometimes.entry(name.clone()).or_default() += 1;
             }
             match out.failure {
-                Some((prop, msg, at)) => {
+                Some((prop, msg, _)) => {
                     first_faults.borrow_mut().get_or_insert(schedule.faults.len());
-                    Err(TestCaseError::fail(format!("{}\u{0}{}\u{0}{}", prop, msg, at.0)))
+                    Err(TestCaseError::fail(format!("{}: {}", prop, msg)))
                 }
                 None => Ok(()),
             }
@@ -296,13 +311,18 @@ impl Check {
                 }
                 Ok(r)
             }
-            Err(TestError::Fail(reason, (seed, schedule))) => {
-                let text = reason.message().to_string();
-                let mut parts = text.splitn(3, '\u{0}');
-                let property = parts.next().unwrap_or_default().to_string();
-                let message = parts.next().unwrap_or_default().to_string();
-                let at = SimTime(parts.next().and_then(|t| t.parse().ok()).unwrap_or(0));
+            Err(TestError::Fail(_, (seed, schedule))) => {
+                // The shrunk case, run once more: what it breaks, when, and
+                // its trace (a determinism check of its own: it must fail
+                // again).
                 let out = self.run_case(&selection, seed, &schedule);
+                let (property, message, at) = out.failure.clone().unwrap_or_else(|| {
+                    (
+                        "determinism".into(),
+                        "the shrunk case did not fail when run again (a run is not a function of its seed)".into(),
+                        SimTime::ZERO,
+                    )
+                });
                 Err(Box::new(Failure {
                     property,
                     message,
@@ -357,61 +377,90 @@ impl Check {
                 on_by_default: false,
             });
         }
-        let mut sim = self.scenario.build_selected(seed, &sel, |_| {});
-        for (t, a) in schedule.actions() {
-            sim.schedule_action(t, a);
+        // The faults join the scenario's timeline after its own entries:
+        // exactly the scenario the failure report prints, so a replay is
+        // this run.
+        let mut scn = self.scenario.clone();
+        for (at, action) in schedule.actions() {
+            scn.timeline.push(crate::scenario::TimelineEntry { at, action, line: 0 });
         }
-        let until = self.horizon(schedule, &props);
+        let mut sim = scn.build_selected(seed, &sel, |_| {});
+        let mut until = self.horizon(schedule, &props);
         let quiet = schedule.quiet_from();
         let mut failure = None;
         let mut hit = vec![false; props.len()];
+        // Eventually-properties in deadline order, each checked when the
+        // clock reaches its deadline (after every event at that instant).
+        let mut deadlines: Vec<(SimTime, usize, bool)> = props
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| match &p.kind {
+                PropKind::Eventually { within, .. } => Some((quiet + *within, i, false)),
+                _ => None,
+            })
+            .collect();
+        deadlines.sort();
+        let mut next = 0;
         'run: loop {
-            let more = sim.step(until);
-            if let Some(v) = audit.borrow_mut().drain(..).next() {
-                failure = Some(("watch guarantees".to_string(), v, sim.now()));
-                break;
-            }
-            for (i, p) in props.iter_mut().enumerate() {
-                match &mut p.kind {
-                    PropKind::Always(check) => {
-                        if let Err(msg) = check(&sim) {
-                            failure = Some((p.name.clone(), msg, sim.now()));
-                            break 'run;
-                        }
-                    }
-                    PropKind::Sometimes(check) => {
-                        if !hit[i] && check(&sim) {
-                            hit[i] = true;
-                        }
-                    }
-                    PropKind::Eventually { .. } => {}
+            let limit = deadlines.get(next).map_or(until, |d| d.0.min(until));
+            if sim.step(limit) {
+                if let Some(v) = audit.borrow_mut().drain(..).next() {
+                    failure = Some(("watch guarantees".to_string(), v, sim.now()));
+                    break;
                 }
-            }
-            if !more {
-                break;
-            }
-        }
-        if failure.is_none() {
-            // Deadlines in time order, each checked at its instant.
-            let mut deadlines: Vec<(SimTime, usize)> = props
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| match &p.kind {
-                    PropKind::Eventually { within, .. } => Some((quiet + *within, i)),
-                    _ => None,
-                })
-                .collect();
-            deadlines.sort();
-            for (t, i) in deadlines {
-                sim.run_until(t);
-                if let PropKind::Eventually { check, .. } = &mut props[i].kind {
-                    if let Err(msg) = check(&sim) {
-                        failure = Some((props[i].name.clone(), msg, t));
-                        break;
+                for (i, p) in props.iter_mut().enumerate() {
+                    match &mut p.kind {
+                        PropKind::Always(check) => {
+                            if let Err(msg) = check(&sim) {
+                                failure = Some((p.name.clone(), msg, sim.now()));
+                                break 'run;
+                            }
+                        }
+                        PropKind::Sometimes(check) => {
+                            if !hit[i] && check(&sim) {
+                                hit[i] = true;
+                            }
+                        }
+                        PropKind::Eventually { .. } => {}
                     }
                 }
+                continue;
             }
+            let Some(&(t, i, polling)) = deadlines.get(next) else { break };
+            if t > until {
+                break;
+            }
+            sim.run_until(t);
+            let within = match &props[i].kind {
+                PropKind::Eventually { within, .. } => *within,
+                _ => SimDuration::ZERO,
+            };
+            // A component still down, lagging or disconnected (a crash
+            // that came after its fault's time, with `afterWrites`) has not
+            // recovered: poll each second, and once it has, the deadline
+            // runs from then. (At most an hour past the first deadline.)
+            let settled = sim.components_settled();
+            let cap = quiet + within + SimDuration::from_secs(3600);
+            let moved = match (settled, polling) {
+                (false, _) if t < cap => Some((t + SimDuration::from_secs(1), true)),
+                (true, true) => Some((t + within, false)),
+                _ => None,
+            };
+            if let Some((at, poll)) = moved {
+                deadlines[next] = (at, i, poll);
+                until = until.max(at);
+                deadlines[next..].sort();
+                continue;
+            }
+            if let PropKind::Eventually { check, .. } = &mut props[i].kind {
+                if let Err(msg) = check(&sim) {
+                    failure = Some((props[i].name.clone(), msg, t));
+                    break;
+                }
+            }
+            next += 1;
         }
+        // The whole run, to the horizon the replay's `duration` is.
         sim.run_until(until);
         CaseOutcome {
             failure,
@@ -456,10 +505,11 @@ pub fn replay_yaml(source: &str, seed: u64, schedule: &FaultSchedule, until: Sim
             _ => Vec::new(),
         };
         for entry in schedule.timeline_yaml() {
-            if let Ok(mut d) = YamlLoader::load_from_str(&entry) {
-                if let Some(Yaml::Array(mut a)) = d.pop() {
-                    list.append(&mut a);
-                }
+            // Names are plain (registered and node names are DNS-like), so
+            // every entry parses; one that did not would be a bug here.
+            let mut d = YamlLoader::load_from_str(&entry).unwrap_or_else(|e| panic!("fault entry {:?}: {}", entry, e));
+            if let Some(Yaml::Array(mut a)) = d.pop() {
+                list.append(&mut a);
             }
         }
         h.insert(key, Yaml::Array(list));

@@ -9,8 +9,10 @@
 //!   one draw cannot stall a run.
 //!
 //! Draws come from the caller's seeded stream; the normal deviate is made
-//! with Box–Muller from two uniform draws, so a run is the same on every
-//! machine.
+//! with Box–Muller from two uniform draws. (`ln`, `exp` and `cos` come from
+//! the platform's math library: a lognormal run is the same on every
+//! machine with the same libm; uniform and fixed latencies are integer
+//! arithmetic, the same everywhere.)
 
 #![warn(missing_docs)]
 
