@@ -384,14 +384,7 @@ fn cmd_get(
     else {
         return cmd_get_stored(kind_s, name, path, at, seed, output, selector, namespace, all_namespaces);
     };
-    let (wide, structured) = match output.as_deref() {
-        None => (false, None),
-        Some("wide") => (true, None),
-        Some(f @ ("json" | "yaml")) => (false, Some(f)),
-        Some(o) => {
-            return Err(Fail(format!("error: unable to match a printer for -o {} (supported: wide, json, yaml)", o), 2))
-        }
-    };
+    let (wide, structured) = output_format(output.as_deref())?;
     let sel = selector.as_deref().map(Selector::parse).transpose().map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
     let res = run_until(Path::new(path), at, seed, false)?;
     let store = &res.sim.store;
@@ -461,10 +454,7 @@ fn cmd_get(
         items.extend(leases.iter().map(|l| report_manifest::lease(l, now)));
         let value =
             if name.is_some() && items.len() == 1 { items.pop().expect("one") } else { report_manifest::list(items) };
-        match format {
-            "json" => println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
-            _ => print!("{}", yaml_out::to_yaml(&value)),
-        }
+        print_structured(format, &value);
         return Ok(0);
     }
     let text = (found > 0).then(|| match kind {
@@ -490,6 +480,24 @@ fn cmd_get(
     }
 }
 
+/// `-o`: whether wide, and which structured format (json or yaml).
+fn output_format(output: Option<&str>) -> Result<(bool, Option<&str>), Fail> {
+    match output {
+        None => Ok((false, None)),
+        Some("wide") => Ok((true, None)),
+        Some(f @ ("json" | "yaml")) => Ok((false, Some(f))),
+        Some(o) => Err(Fail(format!("error: unable to match a printer for -o {} (supported: wide, json, yaml)", o), 2)),
+    }
+}
+
+/// Prints one object, or a List of several, as `-o json|yaml`.
+fn print_structured(format: &str, value: &serde_json::Value) {
+    match format {
+        "json" => println!("{}", serde_json::to_string_pretty(value).unwrap_or_default()),
+        _ => print!("{}", yaml_out::to_yaml(value)),
+    }
+}
+
 /// `get` of a kind kubesim stores without simulating it (built-in or
 /// defined by a CustomResourceDefinition the scenario applied), and of
 /// namespaces.
@@ -505,13 +513,7 @@ fn cmd_get_stored(
     namespace: &str,
     all_namespaces: bool,
 ) -> Result<u8, Fail> {
-    let structured = match output.as_deref() {
-        None | Some("wide") => None,
-        Some(f @ ("json" | "yaml")) => Some(f),
-        Some(o) => {
-            return Err(Fail(format!("error: unable to match a printer for -o {} (supported: wide, json, yaml)", o), 2))
-        }
-    };
+    let (_, structured) = output_format(output.as_deref())?;
     let sel = selector.as_deref().map(Selector::parse).transpose().map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
     let res = run_until(Path::new(path), at, seed, false)?;
     let store = &res.sim.store;
@@ -572,10 +574,7 @@ fn cmd_get_stored(
         } else {
             report_manifest::list(values)
         };
-        match format {
-            "json" => println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
-            _ => print!("{}", yaml_out::to_yaml(&value)),
-        }
+        print_structured(format, &value);
         return Ok(0);
     }
     if t.kind == "Namespace" {

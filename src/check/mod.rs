@@ -124,6 +124,23 @@ pub struct Failure {
     pub trace_hash: String,
 }
 
+impl Failure {
+    /// A failure of the check itself rather than of one case (a scenario
+    /// that does not resolve, a sometimes-property never seen).
+    fn of_check(property: String, message: String) -> Box<Failure> {
+        Box::new(Failure {
+            property,
+            message,
+            at: SimTime::ZERO,
+            seed: 0,
+            schedule: FaultSchedule::default(),
+            original_faults: 0,
+            scenario_yaml: String::new(),
+            trace_hash: String::new(),
+        })
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "property {:?} failed at {}: {}", self.property, SimDuration(self.at.0), self.message)?;
@@ -235,18 +252,8 @@ impl Check {
 
     /// Runs the cases; the first failure, shrunk, or a report.
     pub fn run(&self) -> Result<Report, Box<Failure>> {
-        let selection = self.scenario.select(&self.registry).map_err(|e| {
-            Box::new(Failure {
-                property: "scenario".into(),
-                message: e.to_string(),
-                at: SimTime::ZERO,
-                seed: 0,
-                schedule: FaultSchedule::default(),
-                original_faults: 0,
-                scenario_yaml: String::new(),
-                trace_hash: String::new(),
-            })
-        })?;
+        let selection =
+            self.scenario.select(&self.registry).map_err(|e| Failure::of_check("scenario".into(), e.to_string()))?;
         let mut seed_bytes = [0u8; 32];
         seed_bytes[..8].copy_from_slice(&self.seed.to_le_bytes());
         let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes);
@@ -296,16 +303,8 @@ impl Check {
                     if let PropKind::Sometimes(_) = p.kind {
                         let hits = r.sometimes.entry(p.name.clone()).or_default();
                         if *hits == 0 {
-                            return Err(Box::new(Failure {
-                                property: p.name,
-                                message: format!("never seen true in {} cases", self.cases),
-                                at: SimTime::ZERO,
-                                seed: 0,
-                                schedule: FaultSchedule::default(),
-                                original_faults: 0,
-                                scenario_yaml: String::new(),
-                                trace_hash: String::new(),
-                            }));
+                            let message = format!("never seen true in {} cases", self.cases);
+                            return Err(Failure::of_check(p.name, message));
                         }
                     }
                 }
@@ -334,16 +333,7 @@ impl Check {
                     trace_hash: out.trace_hash,
                 }))
             }
-            Err(TestError::Abort(reason)) => Err(Box::new(Failure {
-                property: "check".into(),
-                message: format!("aborted: {}", reason),
-                at: SimTime::ZERO,
-                seed: 0,
-                schedule: FaultSchedule::default(),
-                original_faults: 0,
-                scenario_yaml: String::new(),
-                trace_hash: String::new(),
-            })),
+            Err(TestError::Abort(reason)) => Err(Failure::of_check("check".into(), format!("aborted: {}", reason))),
         }
     }
 
