@@ -22,7 +22,7 @@ use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiErrorCode, ApiOp, Key, Store, WatchEvent, WatchKind};
 use crate::objects::{Kind, Namespace, Object};
 use crate::runtime::{Client, Ctx, Event, Network, Throttles};
-use crate::scenario::action::Action;
+use crate::scenario::action::{Action, ContainerOp};
 use crate::scenario::workload::WorkloadPod;
 use crate::sim::trace::Trace;
 use crate::sim::{EventQueue, SimDuration, SimTime};
@@ -719,6 +719,16 @@ impl Simulation {
                 };
                 if !self.kubelets[k as usize].alive {
                     self.user_error(format!("error: unable to reach the kubelet of pod {}", pod.meta.name));
+                    return;
+                }
+                // `kubectl exec` goes through the apiserver to the kubelet,
+                // which a partitioned node's is cut from (faults act on the
+                // node itself and still apply).
+                if matches!(op, ContainerOp::Exec { .. }) && self.kubelets[k as usize].partitioned {
+                    self.user_error(format!(
+                        "Error from server: error dialing backend: dial tcp {}:10250: i/o timeout",
+                        Kubelet::node_ip(k)
+                    ));
                     return;
                 }
                 let mut ctx = ctx!(self);

@@ -6,6 +6,7 @@ mod custom_resources;
 mod differential;
 mod kubelet_fast_paths;
 mod network;
+mod node_leases;
 mod properties;
 mod replication_races;
 mod scenarios;

@@ -34,6 +34,9 @@ pub struct GarbageCollector {
     gone: IndexSet<u64, FxBuildHasher>,
     /// Dependents asked to be deleted, until their deletion is seen.
     requested: IndexSet<u64, FxBuildHasher>,
+    /// Node Leases by the uid of the Node that owns them (the kubelet's
+    /// `setNodeOwnerFunc` reference): deleted with their Node.
+    leases: Map<u64, (Key, u64)>,
 }
 
 impl GarbageCollector {
@@ -85,6 +88,36 @@ impl GarbageCollector {
                     if self.gone.contains(&o) && p.meta.deletion_timestamp.is_none() {
                         self.collect(p, o, Propagation::Background, ctx);
                     }
+                }
+            }
+            Object::Lease(l) => {
+                let owner = l.meta.owner_references.iter().find(|o| o.kind == "Node").map(|o| o.uid);
+                match (ev.kind, owner) {
+                    (WatchKind::Deleted, Some(o)) => {
+                        self.leases.swap_remove(&o);
+                    }
+                    (_, Some(o)) => {
+                        self.leases.insert(o, (Key::of(&l.meta), l.meta.uid));
+                    }
+                    _ => {}
+                }
+            }
+            Object::Node(n) if ev.kind == WatchKind::Deleted => {
+                // The Lease's owner is gone: background deletion of the
+                // dependent (`attemptToDeleteItem`).
+                if let Some((key, uid)) = self.leases.swap_remove(&n.meta.uid) {
+                    ctx.send(
+                        Client::GarbageCollector,
+                        ApiOp::Delete {
+                            kind: crate::objects::Kind::Lease,
+                            other_kind: None,
+                            key,
+                            uid: Some(uid),
+                            grace_seconds: None,
+                            propagation: Propagation::Background,
+                            disruption: None,
+                        },
+                    );
                 }
             }
             _ => {}
