@@ -58,6 +58,15 @@ pub trait Controller {
     /// other kinds never reach it and are not in its cache.
     fn watches(&self) -> Vec<Kind>;
 
+    /// Kinds kubesim stores without simulating that this controller
+    /// watches too, by their API kind (`"ConfigMap"`, or a custom
+    /// resource's kind such as the book's `"Website"` once its
+    /// CustomResourceDefinition is applied): an operator's informers.
+    /// Read them with `Cache::get_named` and `Cache::list_named`.
+    fn watches_stored(&self) -> Vec<&'static str> {
+        Vec::new()
+    }
+
     /// Called once its informers have synced (after the initial list; at
     /// t = 0 before any object exists for a controller that starts with
     /// the cluster), before the `Added` events of what the list returned.
@@ -363,6 +372,18 @@ impl Cache {
         self.objects.get(&(kind.as_str().to_string(), key.clone()))
     }
 
+    /// A stored-only or custom object by its API kind (`"Website"`) and
+    /// key.
+    pub fn get_named(&self, kind: &str, key: &Key) -> Option<&Object> {
+        self.objects.get(&(kind.to_string(), key.clone()))
+    }
+
+    /// Every cached object of an API kind (`"Website"`), in the order the
+    /// watch first delivered them.
+    pub fn list_named<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Object> + 'a {
+        self.objects.iter().filter(move |((k, _), _)| k == kind).map(|(_, o)| o)
+    }
+
     /// Every cached object of a kind, in the order the watch first
     /// delivered them.
     pub fn list(&self, kind: Kind) -> impl Iterator<Item = &Object> {
@@ -593,7 +614,8 @@ pub(crate) struct Slot {
 impl Slot {
     pub(crate) fn new(id: u32, reg: Registration) -> Slot {
         let instance = (reg.factory)();
-        let kinds = instance.watches().iter().map(|k| k.as_str().to_string()).collect();
+        let mut kinds: Vec<String> = instance.watches().iter().map(|k| k.as_str().to_string()).collect();
+        kinds.extend(instance.watches_stored().iter().map(|k| k.to_string()));
         Slot {
             id,
             reg,

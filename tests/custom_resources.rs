@@ -92,3 +92,70 @@ fn get_lists_custom_resources_stored_kinds_and_namespaces() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("the server doesn't have a resource type \"gizmos\""), "{}", stderr(&o));
 }
+
+/// The book's Website operator (chapter 18), reduced: for each Website it
+/// creates a ReplicaSet `<name>-website` of one nginx pod, owned by the
+/// Website, once.
+struct WebsiteOperator;
+
+impl kubesim::component::Controller for WebsiteOperator {
+    fn watches(&self) -> Vec<kubesim::objects::Kind> {
+        vec![kubesim::objects::Kind::ReplicaSet]
+    }
+    fn watches_stored(&self) -> Vec<&'static str> {
+        vec!["Website"]
+    }
+    fn on_watch(&mut self, ev: &kubesim::objects::store::WatchEvent, cx: &mut kubesim::component::Cx) {
+        use kubesim::objects::store::{Key, WatchKind};
+        let Object::Other(site) = &ev.obj else { return };
+        if ev.kind == WatchKind::Deleted {
+            return;
+        }
+        let name = format!("{}-website", site.meta.name);
+        if cx.cache().get(kubesim::objects::Kind::ReplicaSet, &Key::new(&site.meta.namespace, &name)).is_some() {
+            return;
+        }
+        let yaml = format!(
+            "{{apiVersion: apps/v1, kind: ReplicaSet, metadata: {{name: {n}, namespace: {ns}}}, spec: {{replicas: 1, selector: {{matchLabels: {{website: {w}}}}}, template: {{metadata: {{labels: {{website: {w}}}}}, spec: {{containers: [{{name: main, image: nginx:alpine}}]}}}}}}}}",
+            n = name,
+            ns = site.meta.namespace,
+            w = site.meta.name,
+        );
+        let text =
+            format!("name: rs\nseed: 1\nduration: 1m\ncluster:\n  nodes: [{{name: x}}]\nobjects:\n  - {}\n", yaml);
+        let scn = scenario::load_str(&text, "operator", std::path::Path::new(".")).expect("the operator's manifest");
+        let rs = &scn.objects[0];
+        let mut meta = rs.meta().clone();
+        meta.owner_references = vec![kubesim::objects::meta::OwnerReference {
+            api_version: site.api_version.clone(),
+            kind: site.kind.clone(),
+            name: site.meta.name.to_string(),
+            uid: site.meta.uid,
+            controller: true,
+            block_owner_deletion: true,
+        }];
+        cx.create(rs.with_meta(meta));
+    }
+}
+
+#[test]
+fn an_operator_watches_its_custom_resource_and_relists_it_after_a_crash() {
+    let text = format!(
+        "name: operator\nseed: 1\nduration: 2m\ncluster:\n  controllers: [\"*\", website-operator]\n  nodes: [{{name: n1}}]\nobjects:\n  - file: {m}/website-crd.yaml\ntimeline:\n  - at: 5s\n    crashController: {{name: website-operator, restartAfter: 20s}}\n  - at: 10s\n    apply: {{file: {m}/kubia-website.yaml}}\n",
+        m = root().join("scenarios/manifests").display()
+    );
+    let scn = scenario::load_str(&text, "operator.yaml", &root()).expect("loads");
+    let reg = kubesim::component::Registry::new().controller("website-operator", || WebsiteOperator);
+    let sel = scn.select(&reg).expect("resolves");
+    let res = runner::run(&scn, RunOptions { selection: Some(&sel), ..Default::default() });
+    let store = &res.sim.store;
+    // The operator was down when the Website was created; its relist at
+    // 25 s showed it, and it made the ReplicaSet, whose pod runs.
+    let rs = store.replicasets.values().find(|r| &*r.meta.name == "kubia-website").expect("the operator's ReplicaSet");
+    assert_eq!(rs.meta.owner_references[0].kind, "Website");
+    assert!(rs.meta.creation_timestamp >= kubesim::sim::SimTime::from_secs(25), "{:?}", rs.meta.creation_timestamp);
+    let pods: Vec<_> =
+        store.pods.values().filter(|p| p.meta.labels.get("website").map(|v| &**v) == Some("kubia")).collect();
+    assert_eq!(pods.len(), 1);
+    assert_eq!(pods[0].status.phase, kubesim::objects::pod::PodPhase::Running);
+}
