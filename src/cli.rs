@@ -397,47 +397,17 @@ fn cmd_get(
     let mut nodes: Vec<&crate::objects::node::Node> = Vec::new();
     let mut sets: Vec<&crate::objects::replicaset::ReplicaSet> = Vec::new();
     let mut leases: Vec<&crate::objects::lease::Lease> = Vec::new();
+    // What matches the flags (nodes have no namespace), in kubectl's order.
+    let keep = |m: &crate::objects::meta::ObjectMeta| {
+        (m.namespace.is_empty() || ns_ok(&m.namespace)) && name_ok(&m.name) && sel_ok(&m.labels)
+    };
     match kind {
-        Kind::Pod => {
-            pods = store
-                .pods
-                .values()
-                .filter(|p| ns_ok(&p.meta.namespace) && name_ok(&p.meta.name) && sel_ok(&p.meta.labels))
-                .map(|p| p.as_ref())
-                .collect();
-            pods.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
-        }
-        Kind::Node => {
-            nodes = store
-                .nodes
-                .values()
-                .filter(|n| name_ok(&n.meta.name) && sel_ok(&n.meta.labels))
-                .map(|n| n.as_ref())
-                .collect();
-            nodes.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
-        }
-        Kind::Lease => {
-            leases = store
-                .leases
-                .values()
-                .filter(|l| ns_ok(&l.meta.namespace) && name_ok(&l.meta.name) && sel_ok(&l.meta.labels))
-                .map(|l| l.as_ref())
-                .collect();
-            leases.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
-        }
+        Kind::Pod => pods = select_sorted(store.pods.values(), |p| &p.meta, keep),
+        Kind::Node => nodes = select_sorted(store.nodes.values(), |n| &n.meta, keep),
+        Kind::Lease => leases = select_sorted(store.leases.values(), |l| &l.meta, keep),
         _ => {
-            sets = store
-                .replicasets
-                .values()
-                .filter(|r| {
-                    Kind::from_replica(r.kind) == kind
-                        && ns_ok(&r.meta.namespace)
-                        && name_ok(&r.meta.name)
-                        && sel_ok(&r.meta.labels)
-                })
-                .map(|r| r.as_ref())
-                .collect();
-            sets.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
+            let of_kind = store.replicasets.values().filter(|r| Kind::from_replica(r.kind) == kind);
+            sets = select_sorted(of_kind, |r| &r.meta, keep);
         }
     }
     let found = pods.len() + nodes.len() + sets.len() + leases.len();
@@ -478,6 +448,17 @@ fn cmd_get(
             Ok(0)
         }
     }
+}
+
+/// The objects whose metadata `keep` accepts, sorted by namespace and name.
+fn select_sorted<'a, T: 'a>(
+    objs: impl Iterator<Item = &'a std::rc::Rc<T>>,
+    meta: impl Fn(&T) -> &crate::objects::meta::ObjectMeta,
+    keep: impl Fn(&crate::objects::meta::ObjectMeta) -> bool,
+) -> Vec<&'a T> {
+    let mut v: Vec<&T> = objs.map(|o| o.as_ref()).filter(|o| keep(meta(o))).collect();
+    v.sort_by(|a, b| (&meta(a).namespace, &meta(a).name).cmp(&(&meta(b).namespace, &meta(b).name)));
+    v
 }
 
 /// `-o`: whether wide, and which structured format (json or yaml).

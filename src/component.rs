@@ -853,12 +853,7 @@ impl Components {
         for_: SimDuration,
         ctx: &mut Ctx,
     ) -> Result<(), String> {
-        let Some(slot) = self.slots.iter_mut().find(|s| s.reg.name == name) else {
-            return Err(format!("error: controller {:?} is not running in this cluster", name));
-        };
-        if !slot.alive {
-            return Ok(());
-        }
+        let Some(slot) = self.running(name)? else { return Ok(()) };
         let until = ctx.now + for_;
         match stale_lag {
             Some(lag) => slot.stale = Some((until, lag)),
@@ -890,6 +885,15 @@ impl Components {
         with_cx!(slot, ctx, |c, cx| c.on_response(RequestId(req), result.as_ref(), &mut cx));
     }
 
+    /// The component a fault names: an error if no such component runs,
+    /// `None` if it is down (a fault on a dead process does nothing).
+    fn running(&mut self, name: &str) -> Result<Option<&mut Slot>, String> {
+        match self.slots.iter_mut().find(|s| s.reg.name == name) {
+            None => Err(format!("error: controller {:?} is not running in this cluster", name)),
+            Some(slot) => Ok(Some(slot).filter(|s| s.alive)),
+        }
+    }
+
     /// The fault: crash a component now (or when it next tries to write
     /// after `after_writes` more writes), restarting after `restart_after`.
     pub(crate) fn crash_fault(
@@ -899,12 +903,7 @@ impl Components {
         restart_after: SimDuration,
         ctx: &mut Ctx,
     ) -> Result<(), String> {
-        let Some(slot) = self.slots.iter_mut().find(|s| s.reg.name == name) else {
-            return Err(format!("error: controller {:?} is not running in this cluster", name));
-        };
-        if !slot.alive {
-            return Ok(());
-        }
+        let Some(slot) = self.running(name)? else { return Ok(()) };
         slot.restart_after = restart_after;
         match after_writes {
             None => crash(slot, ctx),
