@@ -62,7 +62,7 @@ enum Cmd {
         /// Write every trace record as JSON lines to this file.
         #[arg(long)]
         trace: Option<PathBuf>,
-        /// Write timeseries.csv and pods.csv into this directory.
+        /// Write timeseries.csv, pods.csv and summary.csv into this directory.
         #[arg(long)]
         csv: Option<PathBuf>,
         /// Sampling interval of timeseries.csv.
@@ -298,6 +298,7 @@ fn cmd_run(
         sample: csv_dir.as_ref().map(|_| (sample, &mut sampler as &mut dyn FnMut(_, &_))),
         pod_times: csv_dir.is_some(),
         selection: Some(&sel),
+        summary: csv_dir.is_some(),
     };
     let mut res = runner::run(&scn, opts);
     if let Some(e) = res.sim.trace.take_io_error() {
@@ -312,6 +313,11 @@ fn cmd_run(
         let p = dir.join("pods.csv");
         let mut f = std::io::BufWriter::new(std::fs::File::create(&p).map_err(|e| io_fail(&p, e))?);
         report_csv::write_pods(&mut f, res.sim.observers.pod_times()).map_err(|e| io_fail(&p, e))?;
+        if let Some(summary) = &res.summary {
+            let p = dir.join("summary.csv");
+            let text = format!("{}\n{}\n", crate::report::summary::SUMMARY_HEADER, summary.csv_row());
+            std::fs::write(&p, text).map_err(|e| io_fail(&p, e))?;
+        }
     }
     let sim = &res.sim;
     if !quiet {
@@ -357,6 +363,12 @@ fn cmd_run(
             None => {
                 let _ = writeln!(out, "  SKIP  {} (after the horizon {})", e, sim.now());
             }
+        }
+    }
+    if !res.timeline_failures.is_empty() {
+        let _ = writeln!(out, "\ntimeline failures:");
+        for f in &res.timeline_failures {
+            let _ = writeln!(out, "  FAIL  {}", f.to_string().replace('\n', "\n        "));
         }
     }
     let failed = res.failed();

@@ -5,6 +5,7 @@
 
 use crate::component::Selection;
 use crate::report::observe::ClusterStats;
+use crate::report::summary::{self, Summary};
 use crate::scenario::expect::Verdict;
 use crate::scenario::Scenario;
 use crate::sim::{SimDuration, SimTime};
@@ -35,6 +36,9 @@ pub struct RunOptions<'a> {
     /// The components the scenario selected (`Scenario::select`); `None`:
     /// the built-ins only.
     pub selection: Option<&'a Selection>,
+    /// Compute the run's summary metrics (`summary.csv`; see
+    /// `report::summary`).
+    pub summary: bool,
 }
 
 /// What a run produced.
@@ -50,14 +54,77 @@ pub struct RunResult {
     /// The trace hash as 16 hex digits: the same scenario and seed give
     /// the same hash.
     pub trace_hash: String,
+    /// The scenario's operations that went wrong: setup objects the
+    /// apiserver refused, timeline entries that failed without
+    /// `expectError`, and entries with `expectError` that succeeded.
+    pub timeline_failures: Vec<TimelineFailure>,
+    /// The run's summary metrics, when `RunOptions::summary` asked.
+    pub summary: Option<Summary>,
+}
+
+/// A scenario operation whose outcome was not the one the scenario asked
+/// for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelineFailure {
+    /// The timeline entry's line in the scenario file; `None` for the
+    /// setup (`objects:`, nodes, workload rows).
+    pub line: Option<usize>,
+    /// When the entry ran (the setup: t = 0).
+    pub at: SimTime,
+    /// What kubectl printed (its errors, one per line), or why an entry
+    /// that expected an error is a failure.
+    pub message: String,
+}
+
+impl std::fmt::Display for TimelineFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "timeline entry at {} (line {}): {}", self.at, l, self.message),
+            None => write!(f, "setup: {}", self.message),
+        }
+    }
 }
 
 impl RunResult {
     /// How many expectations were checked and failed (those after the
-    /// horizon are not counted).
+    /// horizon are not counted), plus the scenario operations that went
+    /// wrong (`timeline_failures`): what makes `kubesim run` exit 1.
     pub fn failed(&self) -> usize {
-        self.verdicts.iter().filter(|v| v.as_ref().is_some_and(|v| !v.passed)).count()
+        self.verdicts.iter().filter(|v| v.as_ref().is_some_and(|v| !v.passed)).count() + self.timeline_failures.len()
     }
+}
+
+/// Judges the scenario's operations by the errors they got back: an entry
+/// fails when it got an error without `expectError`, or none with it (an
+/// entry after `until` never ran and is not judged). Errors of the setup
+/// always fail.
+pub fn timeline_failures(scn: &Scenario, sim: &Simulation, until: SimTime) -> Vec<TimelineFailure> {
+    let mut errors: Vec<Vec<&str>> = vec![Vec::new(); scn.timeline.len()];
+    let mut out = Vec::new();
+    let mut setup = Vec::new();
+    for u in &sim.user_errors {
+        match u.entry.and_then(|i| errors.get_mut(i as usize)) {
+            Some(list) => list.push(&u.message),
+            // Entries past the scenario's own are a property test's faults.
+            None if u.entry.is_some() => {}
+            None => setup.push(u.message.as_str()),
+        }
+    }
+    if !setup.is_empty() {
+        out.push(TimelineFailure { line: None, at: SimTime::ZERO, message: setup.join("\n") });
+    }
+    for (e, errs) in scn.timeline.iter().zip(&errors) {
+        if e.at > until {
+            continue;
+        }
+        let message = match (e.expect_error, errs.is_empty()) {
+            (false, false) => errs.join("\n"),
+            (true, true) => "expectError: true, but the operation succeeded".to_string(),
+            _ => continue,
+        };
+        out.push(TimelineFailure { line: Some(e.line), at: e.at, message });
+    }
+    out
 }
 
 /// The default horizon of a scenario.
@@ -95,6 +162,10 @@ pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
         if let Some(w) = jsonl {
             sim.trace.set_jsonl(w);
         }
+        if opts.summary {
+            sim.observers.record_summary();
+            sim.trace.tap(summary::TAPPED_REASONS);
+        }
     });
     let until = opts.until.unwrap_or_else(|| horizon(scn));
     let mut order: Vec<usize> = (0..scn.expect.len()).collect();
@@ -103,9 +174,14 @@ pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
     let mut next_exp = 0;
     let mut sample = opts.sample;
     let mut next_sample = sample.as_ref().map(|_| SimTime::ZERO);
+    let mut next_summary = opts.summary.then_some(SimTime::ZERO);
     loop {
         let exp_t = order.get(next_exp).map(|&i| scn.expect[i].at).filter(|t| *t <= until);
-        let cp = [exp_t, next_sample.filter(|t| *t <= until), Some(until)].into_iter().flatten().min().expect("until");
+        let cp = [exp_t, next_sample.filter(|t| *t <= until), next_summary.filter(|t| *t <= until), Some(until)]
+            .into_iter()
+            .flatten()
+            .min()
+            .expect("until");
         sim.run_until(cp);
         while let Some(&i) = order.get(next_exp) {
             if scn.expect[i].at != cp {
@@ -119,11 +195,21 @@ pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
             f(cp, &sim.observers.stats);
             next_sample = Some(cp + *interval);
         }
+        if next_summary == Some(cp) {
+            let stats = sim.observers.stats;
+            if let Some(s) = sim.observers.summary.as_mut() {
+                s.sample(stats.requested, stats.allocatable);
+            }
+            next_summary = Some(cp + summary::SAMPLE_EVERY);
+        }
         if cp >= until {
             break;
         }
     }
     sim.trace.flush();
     let trace_hash = sim.trace.hash_hex();
-    RunResult { sim, seed, verdicts, trace_hash }
+    let timeline_failures = timeline_failures(scn, &sim, until);
+    let now = sim.now();
+    let summary = sim.observers.summary.as_mut().map(|s| s.finish(now, sim.trace.tapped()));
+    RunResult { sim, seed, verdicts, trace_hash, timeline_failures, summary }
 }

@@ -39,8 +39,13 @@ use std::fmt;
 /// Who sends a request; errors are returned to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Client {
-    /// `kubectl` and the scenario's timeline.
+    /// The scenario's setup (its objects, nodes and workload rows) and a
+    /// library user's direct writes.
     User,
+    /// The scenario's timeline entry with this index (a `kubectl` line or
+    /// a timeline verb): `kubectl` as a person runs it. Its errors are the
+    /// entry's (`UserError::entry`); it shares `User`'s network link.
+    Timeline(u32),
     /// The default scheduler (kube-scheduler's clientset).
     Scheduler,
     /// The replicaset controller (`ReplicaSet`) or the replication manager
@@ -96,7 +101,7 @@ impl Client {
             Client::Kubelet(_) if matches!(op, Some(ApiOp::NodeReady { .. })) => Limiter::None,
             Client::Kubelet(i) => Limiter::Kubelet(i),
             Client::Component { id, .. } => Limiter::Component(id),
-            Client::User => Limiter::None,
+            Client::User | Client::Timeline(_) => Limiter::None,
         }
     }
 }
@@ -220,6 +225,7 @@ impl Network {
         }
         let link = match from {
             Client::Component { id, .. } => Client::Component { id, req: 0 },
+            Client::Timeline(_) => Client::User,
             c => c,
         };
         let seed = self.seed;

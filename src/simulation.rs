@@ -38,6 +38,10 @@ pub struct UserError {
     /// The line kubectl would print (`ApiError::kubectl_message`), e.g.
     /// `Error from server (NotFound): pods "web-1" not found`.
     pub message: String,
+    /// The timeline entry (its index, in schedule order) whose operation
+    /// failed; `None` for the scenario's setup (its `objects:`, nodes and
+    /// workload rows).
+    pub entry: Option<u32>,
 }
 
 /// A running simulated cluster: the event queue and virtual clock, the
@@ -81,6 +85,8 @@ pub struct Simulation {
     /// The errors the user's timeline operations got back, in order
     /// (what kubectl would have printed).
     pub user_errors: Vec<UserError>,
+    /// The timeline entry being executed now, whose errors are its own.
+    executing: Option<u32>,
     events_processed: u64,
     /// Which built-in controllers run (`cluster.controllers`).
     builtins: Builtins,
@@ -217,6 +223,7 @@ impl Simulation {
             timeline: Vec::new(),
             workload: Vec::new(),
             user_errors: Vec::new(),
+            executing: None,
             events_processed: 0,
             builtins: Builtins::default(),
             components: Components::default(),
@@ -270,7 +277,7 @@ impl Simulation {
     /// PodGC loop.
     pub fn bootstrap(&mut self) {
         let sim = self;
-        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        for ns in crate::objects::BUILTIN_NAMESPACES {
             let obj =
                 Object::Namespace(Rc::new(Namespace { meta: ObjectMeta { name: ns.into(), ..Default::default() } }));
             let now = sim.now();
@@ -359,8 +366,9 @@ impl Simulation {
         self.queue.advance_to(t);
     }
 
+    /// An error of the timeline entry being executed (or of the setup).
     fn user_error(&mut self, message: String) {
-        self.user_errors.push(UserError { time: self.now(), message });
+        self.user_errors.push(UserError { time: self.now(), message, entry: self.executing });
     }
 
     /// A request reaches the apiserver; its response (or error) is back at
@@ -415,8 +423,12 @@ impl Simulation {
                 }
             }
             Err(err) => {
-                if from == Client::User {
-                    self.user_error(err.kubectl_message());
+                if let Client::User | Client::Timeline(_) = from {
+                    let entry = match from {
+                        Client::Timeline(i) => Some(i),
+                        _ => None,
+                    };
+                    self.user_errors.push(UserError { time: now, message: err.kubectl_message(), entry });
                 } else if let Some(op) = saved {
                     self.queue.push(reply_at, Event::ApiFailed { to: from, failed: Box::new((op, err)) });
                 } else if err.code != ApiErrorCode::NotFound && err.code != ApiErrorCode::Conflict {
@@ -492,7 +504,9 @@ impl Simulation {
             }
             Event::Timeline(i) => {
                 let action = self.timeline[i].1.clone();
+                self.executing = Some(i as u32);
                 self.execute(action);
+                self.executing = None;
             }
             Event::ComponentTimer { id, epoch, token } => {
                 let mut ctx = ctx!(self);
@@ -813,8 +827,9 @@ impl Simulation {
 
     fn send_user(&mut self, op: ApiOp) {
         let now = self.now();
-        let (arrive, reply_at) = self.net.request(Client::User, now);
-        self.queue.push(arrive, Event::Api { from: Client::User, op: Box::new(op), reply_at });
+        let from = self.executing.map_or(Client::User, Client::Timeline);
+        let (arrive, reply_at) = self.net.request(from, now);
+        self.queue.push(arrive, Event::Api { from, op: Box::new(op), reply_at });
     }
 
     fn list_keys(&self, kind: Kind, namespace: &str, sel: &crate::objects::selector::Selector) -> Vec<Key> {

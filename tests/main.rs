@@ -1,6 +1,7 @@
 //! Integration tests, compiled into one binary (NeXosim's layout).
 
 mod bad_input;
+mod capacity;
 mod cli;
 mod custom_resources;
 mod differential;
@@ -12,6 +13,7 @@ mod replication_races;
 mod scenarios;
 mod scheduler_fast_path;
 mod store_rules;
+mod timeline_errors;
 mod user_controllers;
 
 use std::path::{Path, PathBuf};

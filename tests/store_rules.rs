@@ -2,7 +2,8 @@
 //! invalid names and labels on create, pod spec immutability
 //! (`ValidatePodUpdate`), the immutable apps/v1 ReplicaSet selector, and
 //! user seconds too large for virtual time. Each refusal is a user error
-//! with kubectl's text, and the run goes on.
+//! with kubectl's text, and the run goes on; the refused entries say
+//! `expectError: true`, so the runs count no failure.
 
 use crate::cli::tempdir;
 use kubesim::objects::store::Key;
@@ -42,7 +43,7 @@ const HEAD: &str = "name: store rules\nseed: 3\nduration: 5m\ncluster:\n  nodes:
 #[test]
 fn an_invalid_name_is_refused_and_the_run_goes_on() {
     let yaml = format!(
-        "{HEAD}timeline:\n  - at: 10s\n    kubectl: run X_Y --image=nginx\n  - at: 20s\n    kubectl: run ok --image=nginx\n  - at: 30s\n    kubectl: label pod ok bad_=x\n  - at: 40s\n    kubectl: label pod ok good=bad_\nexpect:\n  - at: 1m\n    pods: {{status: Running}}\n    count: 1\n"
+        "{HEAD}timeline:\n  - at: 10s\n    kubectl: run X_Y --image=nginx\n    expectError: true\n  - at: 20s\n    kubectl: run ok --image=nginx\n  - at: 30s\n    kubectl: label pod ok bad_=x\n    expectError: true\n  - at: 40s\n    kubectl: label pod ok good=bad_\n    expectError: true\nexpect:\n  - at: 1m\n    pods: {{status: Running}}\n    count: 1\n"
     );
     let r = run_files("name", &yaml, &[]);
     let e = errors(&r);
@@ -71,7 +72,7 @@ fn an_invalid_name_is_refused_and_the_run_goes_on() {
 fn pod_spec_updates_follow_validate_pod_update() {
     let sidecar = "  - name: side\n    image: nginx\n";
     let yaml = format!(
-        "{HEAD}objects:\n  - file: pod.yaml\ntimeline:\n  - at: 1m\n    kubectl: apply -f two.yaml\n  - at: 1m10s\n    kubectl: apply -f port.yaml\n  - at: 1m20s\n    kubectl: apply -f image.yaml\n  - at: 1m30s\n    kubectl: apply -f pod.yaml\nexpect:\n  - at: 3m\n    pods: {{status: Running}}\n    count: 1\n"
+        "{HEAD}objects:\n  - file: pod.yaml\ntimeline:\n  - at: 1m\n    kubectl: apply -f two.yaml\n    expectError: true\n  - at: 1m10s\n    kubectl: apply -f port.yaml\n    expectError: true\n  - at: 1m20s\n    kubectl: apply -f image.yaml\n  - at: 1m30s\n    kubectl: apply -f pod.yaml\nexpect:\n  - at: 3m\n    pods: {{status: Running}}\n    count: 1\n"
     );
     let r = run_files(
         "podupdate",
@@ -116,7 +117,7 @@ fn a_replicaset_selector_is_immutable_an_rc_selector_is_not() {
         )
     };
     let yaml = format!(
-        "{HEAD}objects:\n  - file: rs.yaml\n  - file: rc.yaml\ntimeline:\n  - at: 1m\n    kubectl: apply -f rs2.yaml\n  - at: 1m\n    kubectl: apply -f rc2.yaml\nexpect:\n  - at: 2m\n    pods: {{status: Running}}\n    count: 2\n"
+        "{HEAD}objects:\n  - file: rs.yaml\n  - file: rc.yaml\ntimeline:\n  - at: 1m\n    kubectl: apply -f rs2.yaml\n    expectError: true\n  - at: 1m\n    kubectl: apply -f rc2.yaml\nexpect:\n  - at: 2m\n    pods: {{status: Running}}\n    count: 2\n"
     );
     let r = run_files(
         "selector",

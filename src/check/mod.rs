@@ -372,7 +372,7 @@ impl Check {
         // this run.
         let mut scn = self.scenario.clone();
         for (at, action) in schedule.actions() {
-            scn.timeline.push(crate::scenario::TimelineEntry { at, action, line: 0 });
+            scn.timeline.push(crate::scenario::TimelineEntry { at, action, line: 0, expect_error: false });
         }
         let mut sim = scn.build_selected(seed, &sel, |_| {});
         let mut until = self.horizon(schedule, &props);

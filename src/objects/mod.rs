@@ -96,6 +96,10 @@ impl Kind {
     }
 }
 
+/// The namespaces every cluster has from the start, as kubeadm and the
+/// apiserver's system-namespaces controller create them.
+pub const BUILTIN_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
 /// A `v1.Namespace`: metadata only (no phase: deleting a namespace is not
 /// simulated). `default`, `kube-system`, `kube-public` and
 /// `kube-node-lease` exist from the start, as on a new cluster.

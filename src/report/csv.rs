@@ -1,5 +1,8 @@
 //! CSV reports: `timeseries.csv` (cluster totals sampled at a fixed
-//! interval) and `pods.csv` (one row per pod). Columns are fixed; times are
+//! interval; `pods_succeeded` counts the Succeeded pods still in the API,
+//! which the pod GC trims past 12,500 terminated pods, while
+//! `pods_completed` counts every pod that ever succeeded) and `pods.csv`
+//! (one row per pod). Columns are fixed; times are
 //! seconds printed from integers, so files are byte-identical across runs.
 
 #![warn(missing_docs)]
@@ -9,7 +12,7 @@ use crate::sim::SimTime;
 use std::io::Write;
 
 /// The header row of `timeseries.csv`.
-pub const TIMESERIES_HEADER: &str = "time_s,pods_pending,pods_running,pods_succeeded,pods_failed,cpu_requested_m,cpu_allocatable_m,memory_requested_bytes,memory_allocatable_bytes";
+pub const TIMESERIES_HEADER: &str = "time_s,pods_pending,pods_running,pods_succeeded,pods_completed,pods_failed,cpu_requested_m,cpu_allocatable_m,memory_requested_bytes,memory_allocatable_bytes";
 /// The header row of `pods.csv`.
 pub const PODS_HEADER: &str = "name,node,created,scheduled,started,finished,phase";
 
@@ -29,11 +32,12 @@ pub fn seconds(t: SimTime) -> String {
 pub fn timeseries_row(w: &mut dyn Write, t: SimTime, s: &ClusterStats) -> std::io::Result<()> {
     writeln!(
         w,
-        "{},{},{},{},{},{},{},{},{}",
+        "{},{},{},{},{},{},{},{},{},{}",
         seconds(t),
         s.pods_pending,
         s.pods_running,
         s.pods_succeeded,
+        s.pods_completed,
         s.pods_failed,
         s.requested.cpu_m,
         s.allocatable.cpu_m,

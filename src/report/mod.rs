@@ -7,6 +7,7 @@ pub mod describe;
 pub mod kubectl;
 pub mod manifest;
 pub mod observe;
+pub mod summary;
 pub mod table;
 pub mod timeline;
 pub mod yaml_out;

@@ -25,8 +25,11 @@ pub struct ClusterStats {
     pub pods_pending: u64,
     /// Pods in phase Running.
     pub pods_running: u64,
-    /// Pods in phase Succeeded.
+    /// Pods in phase Succeeded (still in the API: the pod GC deletes
+    /// terminated pods past `terminatedPodGCThreshold`).
     pub pods_succeeded: u64,
+    /// Pods that ever reached Succeeded (cumulative).
+    pub pods_completed: u64,
     /// Pods in phase Failed.
     pub pods_failed: u64,
     /// Pods in phase Unknown.
@@ -66,12 +69,19 @@ pub struct Observers {
     /// The cluster's totals now.
     pub stats: ClusterStats,
     pod_times: Option<Map<u64, PodTimes>>,
+    /// The run's summary metrics, when asked for (`record_summary`).
+    pub summary: Option<crate::report::summary::SummaryRecorder>,
 }
 
 impl Observers {
     /// Starts recording per-pod lifecycle times (for `pods.csv`).
     pub fn record_pod_times(&mut self) {
         self.pod_times.get_or_insert_with(Map::default);
+    }
+
+    /// Starts recording the run's summary metrics (`summary.csv`).
+    pub fn record_summary(&mut self) {
+        self.summary.get_or_insert_with(Default::default);
     }
 
     /// Per-pod lifecycle times in creation order.
@@ -81,6 +91,9 @@ impl Observers {
 
     /// One successful write, at `now`.
     pub fn on_write(&mut self, now: SimTime, ev: &WatchEvent) {
+        if let Some(s) = self.summary.as_mut() {
+            s.on_write(now, ev);
+        }
         match &ev.obj {
             Object::Pod(p) => {
                 self.account_pod(ev.old.as_ref(), Some(p).filter(|_| ev.kind != WatchKind::Deleted), now);
@@ -119,6 +132,10 @@ impl Observers {
                     s.requested -= r;
                 }
             }
+        }
+        let was_succeeded = matches!(old, Some(Object::Pod(o)) if o.status.phase == PodPhase::Succeeded);
+        if !was_succeeded && new.is_some_and(|n| n.status.phase == PodPhase::Succeeded) {
+            self.stats.pods_completed += 1;
         }
         if let Some(Object::Pod(o)) = old {
             contrib(&mut self.stats, o, false);

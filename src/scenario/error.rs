@@ -48,12 +48,12 @@ impl Diagnostics {
     /// Records an error at `node`'s position (if given) in `file`, on
     /// `field`.
     pub fn error(&mut self, file: &str, node: Option<&Node>, field: &str, message: impl Into<String>) {
-        self.errors.push(LoadError {
-            file: file.to_string(),
-            pos: node.map(|n| n.pos),
-            field: field.to_string(),
-            message: message.into(),
-        });
+        self.error_at(file, node.map(|n| n.pos), field, message);
+    }
+
+    /// Records an error at `pos` (if given) in `file`, on `field`.
+    pub fn error_at(&mut self, file: &str, pos: Option<Pos>, field: &str, message: impl Into<String>) {
+        self.errors.push(LoadError { file: file.to_string(), pos, field: field.to_string(), message: message.into() });
     }
 
     /// A warning shown once per `dedup` key.

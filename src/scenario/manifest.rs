@@ -105,18 +105,13 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
             Object::Pod(Rc::new(Pod { meta, spec: Rc::new(spec), status: PodStatus::initial() }))
         }
         ("v1", "ReplicationController") => {
-            decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicationController, &what)?
+            decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicationController, true, &what)?
         }
-        ("apps/v1", "ReplicaSet") => decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, &what)?,
+        ("apps/v1", "ReplicaSet") => decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, false, &what)?,
         ("extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "ReplicaSet") => {
-            r.diag.warn_once(
-                format!("retired|{}|{}", api_version, kind),
-                format!(
-                    "warning: {}:{}: {} {} is retired; loaded as apps/v1 {}",
-                    r.file, kind_node.pos.line, api_version, kind, kind
-                ),
-            );
-            decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, &what)?
+            warn_retired(r, kind_node, &api_version, &kind, doc);
+            let defaulted = selector_defaulted(&api_version);
+            decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, defaulted, &what)?
         }
         ("v1", "Namespace") => {
             let meta = decode_meta(r, &mut f, &kind, false)?;
@@ -171,6 +166,15 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
             if let Some(o) = body.as_object_mut() {
                 o.remove("metadata");
             }
+            let mut api_version = api_version;
+            if api_version != "apps/v1" && t.group == "apps" && RETIRED_WORKLOADS.contains(&k) {
+                warn_retired(r, kind_node, &api_version, k, doc);
+                if selector_defaulted(&api_version) {
+                    default_selector_from_template(&mut body);
+                }
+                api_version = "apps/v1".to_string();
+                body["apiVersion"] = "apps/v1".into();
+            }
             if k == "CustomResourceDefinition" {
                 // The apiextensions-apiserver serves the new kind once the
                 // CRD is established: later manifests may use it.
@@ -198,6 +202,18 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
     };
     r.done(f, Unknown::Warn, &what);
     Some(obj)
+}
+
+/// `spec.selector = {matchLabels: spec.template.metadata.labels}` when the
+/// selector is missing (the old versions' defaulting, on a stored body).
+fn default_selector_from_template(body: &mut serde_json::Value) {
+    let Some(spec) = body.get_mut("spec").and_then(|s| s.as_object_mut()) else { return };
+    if spec.contains_key("selector") {
+        return;
+    }
+    if let Some(labels) = spec.get("template").and_then(|t| t.get("metadata")).and_then(|m| m.get("labels")).cloned() {
+        spec.insert("selector".into(), serde_json::json!({ "matchLabels": labels }));
+    }
 }
 
 /// A Lease (`coordination.k8s.io/v1`), validated as `ValidateLeaseSpec`
@@ -320,7 +336,48 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, kind: &str, name_required: bool) 
     Some(meta)
 }
 
-fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind, what: &str) -> Option<Object> {
+/// The workload kinds that moved to `apps/v1` (Kubernetes 1.16 stopped
+/// serving the old versions); kubesim loads them as `apps/v1`.
+const RETIRED_WORKLOADS: [&str; 4] = ["Deployment", "DaemonSet", "StatefulSet", "ReplicaSet"];
+
+/// Whether an old API version defaulted a missing `spec.selector` from the
+/// pod template's labels: `extensions/v1beta1` and `apps/v1beta1` did
+/// (their `SetDefaults_Deployment`, `SetDefaults_DaemonSet`,
+/// `SetDefaults_ReplicaSet`); `apps/v1beta2` made the selector required,
+/// as `apps/v1` has it.
+fn selector_defaulted(api_version: &str) -> bool {
+    matches!(api_version, "extensions/v1beta1" | "apps/v1beta1")
+}
+
+/// Says once per (version, kind) that a retired workload version is loaded
+/// as `apps/v1`, and whether its missing selector was defaulted.
+fn warn_retired(r: &mut Reader, kind_node: &Y, api_version: &str, kind: &str, doc: &Y) {
+    let no_selector = doc.get("spec").is_some_and(|s| s.get("selector").is_none());
+    let note = if no_selector && selector_defaulted(api_version) {
+        format!(" (spec.selector defaulted from the pod template's labels, as {} did)", api_version)
+    } else {
+        String::new()
+    };
+    r.diag.warn_once(
+        format!("retired|{}|{}|{}", api_version, kind, note.is_empty()),
+        format!(
+            "warning: {}:{}: {} {} is retired; loaded as apps/v1 {}{}",
+            r.file, kind_node.pos.line, api_version, kind, kind, note
+        ),
+    );
+}
+
+/// A ReplicationController or ReplicaSet. `default_selector`: a missing
+/// selector is the template's labels (the RC's and the old API versions'
+/// defaulting); otherwise it is required.
+fn decode_replica_set(
+    r: &mut Reader,
+    f: &mut Fields,
+    doc: &Y,
+    kind: ReplicaKind,
+    default_selector: bool,
+    what: &str,
+) -> Option<Object> {
     let meta = decode_meta(r, f, kind.as_str(), false)?;
     let spec_path = f.field("spec");
     let Some(spec) = f.get("spec") else {
@@ -376,6 +433,7 @@ fn decode_replica_set(r: &mut Reader, f: &mut Fields, doc: &Y, kind: ReplicaKind
                 Selector::from_map(&m)
             }
         }
+        (ReplicaKind::ReplicaSet, None) if default_selector => Selector::from_map(&labels),
         (ReplicaKind::ReplicaSet, None) => {
             r.err(spec, &sel_path, "selector is required for apps/v1 ReplicaSet");
             return None;

@@ -55,6 +55,9 @@ pub struct TimelineEntry {
     pub action: Action,
     /// The entry's line in the scenario file, for messages.
     pub line: usize,
+    /// `expectError: true`: the entry shows a refusal on purpose; the run
+    /// fails if it succeeds (and does not fail because it errs).
+    pub expect_error: bool,
 }
 
 /// A loaded scenario file: the cluster, the manifests applied at t = 0,
@@ -227,10 +230,15 @@ impl Loader<'_> {
         }
         let images = f.get("images").map(|n| self.images(n)).unwrap_or_default();
         let mut objects = Vec::new();
+        // Where each of `objects` came from: its entry's position and path.
+        let mut object_sites = Vec::new();
         if let Some(os) = f.get("objects") {
             let items = self.r().seq(os, "objects");
             for (i, item) in items.iter().enumerate() {
-                objects.extend(self.object_entry(item, &format!("objects[{}]", i), None));
+                let p = format!("objects[{}]", i);
+                let objs = self.object_entry(item, &p, None);
+                object_sites.extend(std::iter::repeat_n((item.pos, p), objs.len()));
+                objects.extend(objs);
             }
         }
         let mut workload = Vec::new();
@@ -298,6 +306,7 @@ impl Loader<'_> {
                 }
             }
         }
+        self.check_namespaces(&objects, &object_sites, &timeline, &workload);
         let mut expect = Vec::new();
         if let Some(x) = f.get("expect") {
             for (i, e) in self.r().seq(x, "expect").iter().enumerate() {
@@ -335,6 +344,74 @@ impl Loader<'_> {
             controllers,
             schedulers,
         })
+    }
+
+    /// Every object the scenario creates lives in a namespace that exists
+    /// (built in, or a Namespace the scenario creates, at any time): the
+    /// apiserver answers a create in a missing namespace with NotFound, a
+    /// mistake better caught by `validate` than found in a run. A timeline
+    /// entry with `expectError: true` may show that refusal on purpose.
+    fn check_namespaces(
+        &mut self,
+        objects: &[Object],
+        sites: &[(yaml::Pos, String)],
+        timeline: &[TimelineEntry],
+        workload: &[WorkloadPod],
+    ) {
+        let created = |o: &Object| matches!(o, Object::Namespace(_)).then(|| o.meta().name.to_string());
+        let timeline_objects = || {
+            timeline.iter().flat_map(|e| match &e.action {
+                Action::Apply(o) | Action::Create(o) => o.as_slice(),
+                _ => &[],
+            })
+        };
+        let mut known: BTreeSet<String> = crate::objects::BUILTIN_NAMESPACES.iter().map(|n| n.to_string()).collect();
+        known.extend(objects.iter().chain(timeline_objects()).filter_map(created));
+        let missing = |o: &Object| -> Option<String> {
+            let namespaced = match o {
+                Object::Other(u) => u.namespaced,
+                o => o.kind().namespaced(),
+            };
+            let ns = if o.meta().namespace.is_empty() { "default" } else { &*o.meta().namespace };
+            (namespaced && !known.contains(ns)).then(|| ns.to_string())
+        };
+        let msg = |ns: &str, o: &Object| {
+            format!(
+                "namespaces \"{}\" not found: {} {} is in a namespace this scenario never creates (add a Namespace to objects:, or `kubectl create namespace {}` earlier in the timeline)",
+                ns,
+                o.kind_name(),
+                o.meta().name,
+                ns
+            )
+        };
+        for (o, (pos, p)) in objects.iter().zip(sites) {
+            if let Some(ns) = missing(o) {
+                self.diag.error_at(&self.file, Some(*pos), &format!("{}.metadata.namespace", p), msg(&ns, o));
+            }
+        }
+        for (i, e) in timeline.iter().enumerate().filter(|(_, e)| !e.expect_error) {
+            let objs = match &e.action {
+                Action::Apply(o) | Action::Create(o) => o.as_slice(),
+                _ => &[],
+            };
+            for o in objs {
+                if let Some(ns) = missing(o) {
+                    let pos = yaml::Pos { line: e.line, col: 1 };
+                    self.diag.error_at(&self.file, Some(pos), &format!("timeline[{}]", i), msg(&ns, o));
+                }
+            }
+        }
+        if let Some(w) = workload.iter().find(|w| !known.contains(&*w.namespace)) {
+            self.diag.error_at(
+                &self.file,
+                None,
+                "workloads.namespace",
+                format!(
+                    "namespaces \"{}\" not found: the workload's pods are in a namespace this scenario never creates",
+                    w.namespace
+                ),
+            );
+        }
     }
 
     /// A list of component names (`cluster.controllers`, `cluster.schedulers`).
@@ -798,7 +875,11 @@ impl Loader<'_> {
                 None
             }
         };
-        let verbs: Vec<&str> = f.keys().into_iter().filter(|k| *k != "at").collect();
+        let expect_error = match f.get("expectError") {
+            Some(n) => self.r().bool(n, &format!("{}.expectError", p)).unwrap_or(false),
+            None => false,
+        };
+        let verbs: Vec<&str> = f.keys().into_iter().filter(|k| *k != "at" && *k != "expectError").collect();
         let [verb] = verbs.as_slice() else {
             self.r().err(e, p, format!("a timeline entry has `at` and exactly one action, found {:?}", verbs));
             return None;
@@ -893,7 +974,7 @@ impl Loader<'_> {
         };
         f.skip(&[verb.as_str()]);
         self.r().done(f, Unknown::Error, "");
-        Some(TimelineEntry { at: at?, action, line: e.pos.line })
+        Some(TimelineEntry { at: at?, action, line: e.pos.line, expect_error })
     }
 
     /// `crashController: NAME` or `{name: NAME, afterWrites: K,

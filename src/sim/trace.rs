@@ -299,6 +299,24 @@ pub struct Trace {
     keep_events: bool,
     events: Vec<EventRecord>,
     io_error: Option<std::io::Error>,
+    /// Reasons whose Events are kept in `tapped` for a report (`tap`).
+    tap: &'static [&'static str],
+    tapped: Vec<TappedEvent>,
+}
+
+/// An Event kept by `Trace::tap`: when, why, and about which object.
+#[derive(Clone, Debug)]
+pub struct TappedEvent {
+    /// When it was recorded.
+    pub time: SimTime,
+    /// Its reason (one of the tapped ones).
+    pub reason: &'static str,
+    /// `involvedObject.kind`.
+    pub kind: &'static str,
+    /// `involvedObject.namespace`.
+    pub namespace: String,
+    /// `involvedObject.name`.
+    pub name: String,
 }
 
 impl Default for Trace {
@@ -318,7 +336,21 @@ impl Trace {
             keep_events: false,
             events: Vec::new(),
             io_error: None,
+            tap: &[],
+            tapped: Vec::new(),
         }
+    }
+
+    /// Keeps the Events with these reasons (whatever `keep_events` says),
+    /// for a report that reads them after the run (`tapped`). What is kept
+    /// never changes the trace.
+    pub fn tap(&mut self, reasons: &'static [&'static str]) {
+        self.tap = reasons;
+    }
+
+    /// The Events kept by `tap`, in order.
+    pub fn tapped(&self) -> &[TappedEvent] {
+        &self.tapped
     }
 
     /// Streams every record as one JSON object per line to `w`.
@@ -453,6 +485,15 @@ impl Trace {
         let message_at = line.len();
         write_message(line);
         self.hash.str(&self.line);
+        if !self.tap.is_empty() && self.tap.contains(&h.reason) {
+            self.tapped.push(TappedEvent {
+                time: h.time,
+                reason: h.reason,
+                kind: h.kind,
+                namespace: h.namespace.to_string(),
+                name: h.name.to_string(),
+            });
+        }
         if self.jsonl.is_none() && !self.keep_events {
             return;
         }
