@@ -44,6 +44,9 @@ struct Cli {
 /// read where `get`, `describe` and `logs` run their scenario.
 static PRINT_HASH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// How the sweep's worker threads build their registries (`main_with_fn`).
+static REGISTRY_FN: std::sync::OnceLock<fn() -> Registry> = std::sync::OnceLock::new();
+
 thread_local! {
     /// The components this binary was built with (`main_with`).
     static REGISTRY: RefCell<Registry> = RefCell::new(Registry::new());
@@ -127,10 +130,51 @@ enum Cmd {
     },
     /// Load and check a scenario without running it.
     Validate { scenario: PathBuf },
+    /// Run a scenario over the product of parameter values × seeds, in
+    /// parallel, writing DIR/sweep.csv (one row per run, its summary
+    /// metrics or its error).
+    Sweep {
+        scenario: PathBuf,
+        /// PATH=V1,V2,… : a dotted path into the scenario (`[i]` for list
+        /// items) and the values it takes. Repeatable.
+        #[arg(long = "set", required = true)]
+        sets: Vec<String>,
+        /// Seeds 1..N for each combination of values.
+        #[arg(long, default_value_t = 1)]
+        seeds: u64,
+        /// Worker threads (default: the machine's cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Run only the runs numbered I modulo N (0 <= I < N); default:
+        /// JOB_COMPLETION_INDEX / KUBESIM_SHARDS from the environment when
+        /// both are set (an Indexed Job's pod), else every run.
+        #[arg(long)]
+        shard: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Join the sweep.csv files of a sharded sweep into the one a single
+    /// machine writes.
+    SweepMerge {
+        /// The shards' output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// An error that ends the command: message and exit code.
 struct Fail(String, u8);
+
+/// `main_with` for a registry that a function builds: the same CLI, and
+/// `sweep`'s worker threads (each runs its own simulations) build theirs
+/// with `make` too, so a parallel sweep can run your components. With
+/// `main_with(registry)`, a sweep's workers know only the built-ins.
+pub fn main_with_fn(make: fn() -> Registry) -> ExitCode {
+    let _ = REGISTRY_FN.set(make);
+    main_with(make())
+}
 
 /// The `kubesim` command line with `registry`'s components available to
 /// scenarios. Returns the process exit code (0 ok, 1 an expectation
@@ -159,6 +203,17 @@ pub fn main_with(registry: Registry) -> ExitCode {
         Cmd::Logs { pod, scenario, at, container, previous, namespace, seed } => {
             cmd_logs(&pod, &scenario, at, container, previous, &namespace, seed)
         }
+        Cmd::Sweep { scenario, sets, seeds, jobs, shard, out } => cmd_sweep(scenario, &sets, seeds, jobs, shard, &out),
+        Cmd::SweepMerge { dirs, out } => crate::sweep::merge(&dirs).map_err(|e| Fail(e, 2)).and_then(|(h, rows)| {
+            crate::sweep::write_csv(&out, &h, &rows).map_err(|e| io_fail(&out, e))?;
+            eprintln!(
+                "sweep-merge: {} runs from {} shards into {}",
+                rows.len(),
+                dirs.len(),
+                out.join("sweep.csv").display()
+            );
+            Ok(0)
+        }),
         Cmd::Validate { scenario } => load(&scenario).map(|(s, _)| {
             for w in &s.warnings {
                 eprintln!("{}", w);
@@ -182,6 +237,44 @@ pub fn main_with(registry: Registry) -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// `kubesim sweep`: exit 0 when every run completed, 1 when some failed,
+/// 2 on invalid input.
+fn cmd_sweep(
+    scenario: PathBuf,
+    sets: &[String],
+    seeds: u64,
+    jobs: Option<usize>,
+    shard: Option<String>,
+    out: &Path,
+) -> Result<u8, Fail> {
+    use crate::sweep::{parse_set, parse_shard, write_csv, Sweep};
+    let sets = sets
+        .iter()
+        .map(|s| parse_set(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Fail(format!("error: {}", e), 2))?;
+    if seeds == 0 {
+        return Err(Fail("error: --seeds must be at least 1".into(), 2));
+    }
+    let shard = match shard {
+        Some(s) => Some(parse_shard(&s).map_err(|e| Fail(format!("error: {}", e), 2))?),
+        None => match (std::env::var("JOB_COMPLETION_INDEX"), std::env::var("KUBESIM_SHARDS")) {
+            (Ok(i), Ok(n)) => Some(
+                parse_shard(&format!("{}/{}", i, n))
+                    .map_err(|e| Fail(format!("error: JOB_COMPLETION_INDEX/KUBESIM_SHARDS: {}", e), 2))?,
+            ),
+            _ => None,
+        },
+    };
+    let sweep = Sweep { scenario, sets, seeds, shard };
+    sweep.validate().map_err(|e| Fail(e, 2))?;
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let make = REGISTRY_FN.get().copied().unwrap_or(Registry::new);
+    let (rows, failed) = sweep.execute(jobs, make);
+    write_csv(out, &sweep.header(), &rows).map_err(|e| io_fail(out, e))?;
+    Ok(if failed > 0 { 1 } else { 0 })
 }
 
 /// Loads a scenario and resolves the components it names.

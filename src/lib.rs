@@ -66,6 +66,7 @@ pub mod runtime;
 pub mod scenario;
 pub mod sim;
 pub mod simulation;
+pub mod sweep;
 #[cfg(test)]
 mod testutil;
 

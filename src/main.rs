@@ -1,6 +1,6 @@
 //! The `kubesim` binary: the command line with the built-in components.
-//! A user's own binary calls `kubesim::cli::main_with` with its registry.
+//! A user's own binary calls `kubesim::cli::main_with_fn` (or `main_with`) with its registry.
 
 fn main() -> std::process::ExitCode {
-    kubesim::cli::main_with(kubesim::component::Registry::new())
+    kubesim::cli::main_with_fn(kubesim::component::Registry::new)
 }

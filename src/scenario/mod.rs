@@ -17,6 +17,7 @@ pub mod expect;
 pub mod kubectl;
 pub mod limits;
 pub mod manifest;
+pub mod overrides;
 pub mod reader;
 pub mod schema;
 pub mod workload;
@@ -118,10 +119,28 @@ pub fn load(path: &Path) -> Result<Scenario, LoadErrors> {
     load_str(&src, &label, &base)
 }
 
+/// Loads a scenario file with `--set PATH=VALUE` overrides written into
+/// its YAML first (`overrides`); messages name the file, and a field a
+/// value replaced is reported at the line it replaced.
+pub fn load_with(path: &Path, overrides: &[(String, String)]) -> Result<Scenario, LoadErrors> {
+    let label = path.display().to_string();
+    let fail = |field: &str, message: String| {
+        LoadErrors(vec![LoadError { file: label.clone(), pos: None, field: field.to_string(), message }])
+    };
+    let src = limits::read_input(path).map_err(|e| fail("", format!("cannot read file: {}", e)))?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut docs = yaml::parse_documents(&src).map_err(|e| fail("", format!("invalid YAML: {}", e.message)))?;
+    if let [doc] = docs.as_mut_slice() {
+        for (p, v) in overrides {
+            overrides::set(doc, p, v).map_err(|e| fail(p, format!("--set: {}", e)))?;
+        }
+    }
+    load_docs(docs, src.len() as u64, &label, &base)
+}
+
 /// Loads a scenario from text; `file` names it in messages and `base` is
 /// where its `file:` references are resolved.
 pub fn load_str(src: &str, file: &str, base: &Path) -> Result<Scenario, LoadErrors> {
-    let mut diag = Diagnostics::default();
     let docs = match yaml::parse_documents(src) {
         Ok(d) => d,
         Err(e) => {
@@ -133,13 +152,19 @@ pub fn load_str(src: &str, file: &str, base: &Path) -> Result<Scenario, LoadErro
             }]))
         }
     };
+    load_docs(docs, src.len() as u64, file, base)
+}
+
+/// Loads the scenario of parsed YAML documents (exactly one).
+fn load_docs(docs: Vec<Y>, input_bytes: u64, file: &str, base: &Path) -> Result<Scenario, LoadErrors> {
+    let mut diag = Diagnostics::default();
     let scn = match docs.as_slice() {
         [doc] => {
             let mut l = Loader {
                 file: file.to_string(),
                 base: base.to_path_buf(),
                 diag: &mut diag,
-                input_bytes: src.len() as u64,
+                input_bytes,
                 objects: 0,
                 nodes: 0,
                 types: Default::default(),
