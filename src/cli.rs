@@ -153,6 +153,33 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The smallest node count (of the scenario's first node group) for
+    /// which the workload meets an SLO on at least 90 % of the seeds.
+    Plan {
+        scenario: PathBuf,
+        /// The node shape: cpu=64,memory=128Gi[,pods=110].
+        #[arg(long)]
+        node: String,
+        /// pending-p99<=DURATION, startup-p99<=DURATION,
+        /// max-pending<=DURATION or no-failed-pods.
+        #[arg(long)]
+        slo: String,
+        /// Seeds 1..N per node count.
+        #[arg(long, default_value_t = 11)]
+        seeds: u64,
+        /// K nodes (chosen by the seed) crash at --fail-at.
+        #[arg(long, default_value_t = 0)]
+        survive_failures: usize,
+        /// When they crash (default: the workload's middle arrival).
+        #[arg(long)]
+        fail_at: Option<String>,
+        /// The largest node count to try.
+        #[arg(long, default_value_t = 10_000)]
+        max_nodes: u64,
+        /// Worker threads (default: the machine's cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// Join the sweep.csv files of a sharded sweep into the one a single
     /// machine writes.
     SweepMerge {
@@ -204,6 +231,9 @@ pub fn main_with(registry: Registry) -> ExitCode {
             cmd_logs(&pod, &scenario, at, container, previous, &namespace, seed)
         }
         Cmd::Sweep { scenario, sets, seeds, jobs, shard, out } => cmd_sweep(scenario, &sets, seeds, jobs, shard, &out),
+        Cmd::Plan { scenario, node, slo, seeds, survive_failures, fail_at, max_nodes, jobs } => {
+            cmd_plan(scenario, &node, &slo, seeds, survive_failures, fail_at, max_nodes, jobs)
+        }
         Cmd::SweepMerge { dirs, out } => crate::sweep::merge(&dirs).map_err(|e| Fail(e, 2)).and_then(|(h, rows)| {
             crate::sweep::write_csv(&out, &h, &rows).map_err(|e| io_fail(&out, e))?;
             eprintln!(
@@ -275,6 +305,58 @@ fn cmd_sweep(
     let (rows, failed) = sweep.execute(jobs, make);
     write_csv(out, &sweep.header(), &rows).map_err(|e| io_fail(out, e))?;
     Ok(if failed > 0 { 1 } else { 0 })
+}
+
+/// `kubesim plan`: prints the evidence per count tried, then
+/// `minimum nodes: N`; exit 0 when a count passed, 1 when none up to
+/// `--max-nodes` did, 2 on invalid input.
+#[allow(clippy::too_many_arguments)]
+fn cmd_plan(
+    scenario: PathBuf,
+    node: &str,
+    slo: &str,
+    seeds: u64,
+    failures: usize,
+    fail_at: Option<String>,
+    max_nodes: u64,
+    jobs: Option<usize>,
+) -> Result<u8, Fail> {
+    use crate::plan::{evidence_line, needed, parse_node, Plan, Slo};
+    let bad = |e: String| Fail(format!("error: {}", e), 2);
+    let node = parse_node(node).map_err(bad)?;
+    let slo = Slo::parse(slo).map_err(bad)?;
+    if seeds == 0 {
+        return Err(bad("--seeds must be at least 1".into()));
+    }
+    if max_nodes == 0 || max_nodes > limits::MAX_NODES {
+        return Err(bad(format!("--max-nodes must be in 1..={}", limits::MAX_NODES)));
+    }
+    let fail_at = fail_at.map(|t| time_arg("fail-at", &t).map(|t| SimDuration(t.0))).transpose()?;
+    let plan = Plan { scenario, node, slo, seeds, failures, fail_at };
+    plan.validate().map_err(|e| Fail(e, 2))?;
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let make = REGISTRY_FN.get().copied().unwrap_or(Registry::new);
+    println!(
+        "plan: {}, nodes of {}, SLO {}, {} seeds (a count passes with {}){}",
+        plan.scenario.display(),
+        plan.node.iter().map(|(k, v)| format!("{}={}", k, v)).collect::<Vec<_>>().join(","),
+        plan.slo.text,
+        seeds,
+        needed(seeds),
+        if failures > 0 { format!(", surviving {} node failures", failures) } else { String::new() }
+    );
+    println!("{:>7}  {:>9} {:<5} {} p90 [min–max] over seeds", "nodes", "passing", "", plan.slo.figure_name());
+    let (_, answer) = plan.search(max_nodes, jobs, make, |e| println!("{}", evidence_line(e, seeds)));
+    match answer {
+        Some(n) => {
+            println!("minimum nodes: {}", n);
+            Ok(0)
+        }
+        None => {
+            println!("no node count up to {} meets {}", max_nodes, plan.slo.text);
+            Ok(1)
+        }
+    }
 }
 
 /// Loads a scenario and resolves the components it names.

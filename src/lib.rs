@@ -60,6 +60,7 @@ pub mod controllers;
 pub mod lookup;
 pub mod nodes;
 pub mod objects;
+pub mod plan;
 pub mod report;
 pub mod runner;
 pub mod runtime;

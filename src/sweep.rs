@@ -164,55 +164,72 @@ impl Sweep {
     /// rows in run order and how many runs failed.
     pub fn execute(&self, jobs: usize, make_registry: fn() -> Registry) -> (Vec<String>, usize) {
         let runs = self.my_runs();
-        let next = AtomicUsize::new(0);
-        let (tx, rx) = mpsc::channel::<(usize, String, bool)>();
-        let mut rows: Vec<Option<String>> = vec![None; runs.len()];
-        let mut failed = 0;
-        let started = Instant::now();
-        let tty = std::io::stderr().is_terminal();
-        std::thread::scope(|s| {
-            for _ in 0..jobs.max(1).min(runs.len().max(1)) {
-                let tx = tx.clone();
-                let (next, runs) = (&next, &runs);
-                s.spawn(move || {
-                    let registry = make_registry();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(spec) = runs.get(i) else { break };
-                        let (row, ok) = self.run_one(spec, &registry);
-                        if tx.send((i, row, ok)).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            drop(tx);
-            for (done, (i, row, ok)) in rx.iter().enumerate() {
-                rows[i] = Some(row);
-                failed += usize::from(!ok);
-                if tty {
-                    let done = done + 1;
-                    let secs = started.elapsed().as_secs_f64().max(1e-9);
-                    let rate = done as f64 / secs;
-                    let eta = (runs.len() - done) as f64 / rate;
-                    eprint!("\rsweep: {}/{} runs, {:.2} runs/s, ETA {:.0}s   ", done, runs.len(), rate, eta);
-                }
-            }
-        });
-        let secs = started.elapsed().as_secs_f64();
-        if tty {
-            eprintln!();
-        }
-        eprintln!(
-            "sweep: {} runs in {:.1}s ({:.2} runs/s) on {} threads, {} failed",
-            runs.len(),
-            secs,
-            runs.len() as f64 / secs.max(1e-9),
-            jobs.max(1),
-            failed
-        );
-        (rows.into_iter().map(|r| r.expect("every run reported")).collect(), failed)
+        let results = parallel(runs.len(), jobs, make_registry, "sweep", |i, reg| self.run_one(&runs[i], reg));
+        let failed = results.iter().filter(|r| !r.1).count();
+        eprintln!("sweep: {} runs, {} failed", runs.len(), failed);
+        (results.into_iter().map(|r| r.0).collect(), failed)
     }
+}
+
+/// Runs `f(i, registry)` for i in 0..count on `jobs` threads (each builds
+/// its registry with `make_registry` and takes the next index when it is
+/// free) and returns the results in index order, whatever thread ran
+/// which: the same for any `jobs`. Shows progress (runs/s, ETA) on stderr
+/// when it is a terminal, and the wall time at the end.
+pub fn parallel<T: Send>(
+    count: usize,
+    jobs: usize,
+    make_registry: fn() -> Registry,
+    what: &str,
+    f: impl Fn(usize, &Registry) -> T + Sync,
+) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, T)>();
+    let mut out: Vec<Option<T>> = (0..count).map(|_| None).collect();
+    let started = Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    let threads = jobs.max(1).min(count.max(1));
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, f) = (&next, &f);
+            s.spawn(move || {
+                let registry = make_registry();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    if tx.send((i, f(i, &registry))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (done, (i, r)) in rx.iter().enumerate() {
+            out[i] = Some(r);
+            if tty {
+                let done = done + 1;
+                let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                let eta = (count - done) as f64 / rate;
+                eprint!("\r{}: {}/{} runs, {:.2} runs/s, ETA {:.0}s   ", what, done, count, rate, eta);
+            }
+        }
+    });
+    if tty && count > 0 {
+        eprintln!();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{}: {} runs in {:.1}s ({:.2} runs/s) on {} threads",
+        what,
+        count,
+        secs,
+        count as f64 / secs.max(1e-9),
+        threads
+    );
+    out.into_iter().map(|r| r.expect("every run reported")).collect()
 }
 
 /// Writes `DIR/sweep.csv`: the header, then `rows`.

@@ -142,3 +142,116 @@ mod sweep {
         }
     }
 }
+
+mod plan {
+    use crate::{kubesim, stderr, stdout};
+    use kubesim::plan::{needed, Plan, Slo};
+
+    const SCN: &str = "scenarios/trace-capacity-wait.yaml";
+
+    #[test]
+    fn the_answer_meets_the_slo_and_one_node_fewer_does_not() {
+        // Ten 4-CPU tasks on 8-CPU nodes: five nodes hold them all at once;
+        // on four, two tasks wait ≈ 600 s for room.
+        let o = kubesim(&["plan", SCN, "--node", "cpu=8,memory=32Gi", "--slo", "pending-p99<=60s", "--seeds", "3"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = stdout(&o);
+        assert_eq!(out.lines().last(), Some("minimum nodes: 5"), "{}", out);
+        // Checked by running both counts again, through the library.
+        let plan = Plan {
+            scenario: SCN.into(),
+            node: vec![("cpu".into(), "8".into()), ("memory".into(), "32Gi".into())],
+            slo: Slo::parse("pending-p99<=60s").unwrap(),
+            seeds: 3,
+            failures: 0,
+            fail_at: None,
+        };
+        let five = plan.evaluate(5, 1, kubesim::component::Registry::new);
+        let four = plan.evaluate(4, 1, kubesim::component::Registry::new);
+        assert!(five.passes && five.passing >= needed(3), "{:?}", five);
+        assert!(!four.passes, "{:?}", four);
+        assert!(four.figures.iter().all(|f| *f.as_ref().unwrap() > 500.0), "{:?}", four);
+    }
+
+    #[test]
+    fn bad_plans_are_clear_errors_with_exit_2() {
+        for (args, needle) in [
+            (vec!["--node", "cpu=8", "--slo", "p50<=1s"], "unknown metric"),
+            (vec!["--node", "cpus=8", "--slo", "no-failed-pods"], "unknown resource"),
+            (vec!["--node", "cpu=8", "--slo", "pending-p99<=60"], "--slo"),
+            (vec!["--node", "cpu=lots", "--slo", "no-failed-pods"], "cpu"),
+            (vec!["--node", "cpu=8", "--slo", "no-failed-pods", "--seeds", "0"], "--seeds"),
+        ] {
+            let mut a = vec!["plan", SCN];
+            a.extend(args.iter());
+            let r = kubesim(&a);
+            assert_eq!(r.status.code(), Some(2), "{:?}: {}", args, stderr(&r));
+            assert!(stderr(&r).contains(needle), "{:?}: {}", args, stderr(&r));
+            assert!(!stderr(&r).contains("panicked"));
+        }
+    }
+}
+
+/// deploy/sweep-job.yaml is a valid Indexed Job that kubesim itself loads,
+/// and its command line, run here for every completion index with the
+/// environment Kubernetes gives the pod, writes shards that merge into
+/// exactly the single machine's sweep.csv.
+#[test]
+fn the_indexed_job_runs_its_shards_and_they_merge_into_one_sweep() {
+    use crate::{cli::tempdir, kubesim, root, stderr};
+    let job_path = root().join("deploy/sweep-job.yaml");
+    let scn = format!(
+        "name: the sweep job\ncluster:\n  nodes: [{{name: n1, capacity: {{cpu: \"4\", memory: 8Gi}}}}]\nobjects:\n  - file: {}\n",
+        job_path.display()
+    );
+    let loaded = kubesim::scenario::load_str(&scn, "job.yaml", "/".as_ref()).expect("the Job loads");
+    let kubesim::objects::Object::Other(job) = &loaded.objects[0] else { panic!("a Job is stored") };
+    assert_eq!((job.api_version.as_str(), job.kind.as_str()), ("batch/v1", "Job"));
+    let spec = &job.body["spec"];
+    assert_eq!(spec["completionMode"], "Indexed");
+    let completions = spec["completions"].as_u64().unwrap();
+    let c = &spec["template"]["spec"]["containers"][0];
+    let shards_env = c["env"].as_array().unwrap().iter().find(|e| e["name"] == "KUBESIM_SHARDS").unwrap();
+    assert_eq!(
+        shards_env["value"].as_str().unwrap().parse::<u64>().unwrap(),
+        completions,
+        "KUBESIM_SHARDS = completions"
+    );
+    assert_eq!(c["command"][0], "kubesim");
+    let out = tempdir("sweep-job");
+    let local = |a: &str| a.replace("/scenarios/", "scenarios/").replace("/out/", &format!("{}/", out.display()));
+    let mut dirs = Vec::new();
+    for i in 0..completions {
+        let args: Vec<String> = c["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| local(&a.as_str().unwrap().replace("$(JOB_COMPLETION_INDEX)", &i.to_string())))
+            .collect();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
+            .args(&args)
+            .current_dir(root())
+            .env("JOB_COMPLETION_INDEX", i.to_string())
+            .env("KUBESIM_SHARDS", completions.to_string())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "shard {}: {}", i, stderr(&o));
+        dirs.push(out.join(format!("shard-{}", i)).display().to_string());
+    }
+    let merged = out.join("merged");
+    let mut args = vec!["sweep-merge".to_string()];
+    args.extend(dirs);
+    args.extend(["--out".to_string(), merged.display().to_string()]);
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(kubesim(&a).status.code(), Some(0));
+    // The same sweep on one machine, no shards.
+    let single = out.join("single");
+    let all: Vec<String> = c["args"].as_array().unwrap().iter().map(|a| local(a.as_str().unwrap())).collect();
+    let mut all: Vec<String> = all.into_iter().take_while(|a| a != "--out").collect();
+    all.extend(["--out".to_string(), single.display().to_string()]);
+    let a: Vec<&str> = all.iter().map(String::as_str).collect();
+    assert_eq!(kubesim(&a).status.code(), Some(0));
+    let one = std::fs::read_to_string(single.join("sweep.csv")).unwrap();
+    assert_eq!(std::fs::read_to_string(merged.join("sweep.csv")).unwrap(), one);
+    assert_eq!(one.lines().count(), 1 + 4 * 5, "4 counts × 5 seeds");
+}
