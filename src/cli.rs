@@ -65,7 +65,8 @@ enum Cmd {
         /// Write every trace record as JSON lines to this file.
         #[arg(long)]
         trace: Option<PathBuf>,
-        /// Write timeseries.csv, pods.csv and summary.csv into this directory.
+        /// Write timeseries.csv, pods.csv, summary.csv and the run's charts
+        /// (pods.svg, requested.svg, sched_latency_cdf.svg) into this directory.
         #[arg(long)]
         csv: Option<PathBuf>,
         /// Sampling interval of timeseries.csv.
@@ -179,6 +180,9 @@ enum Cmd {
         /// Worker threads (default: the machine's cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Write plan.svg (the SLO figure per node count tried) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Join the sweep.csv files of a sharded sweep into the one a single
     /// machine writes.
@@ -231,11 +235,13 @@ pub fn main_with(registry: Registry) -> ExitCode {
             cmd_logs(&pod, &scenario, at, container, previous, &namespace, seed)
         }
         Cmd::Sweep { scenario, sets, seeds, jobs, shard, out } => cmd_sweep(scenario, &sets, seeds, jobs, shard, &out),
-        Cmd::Plan { scenario, node, slo, seeds, survive_failures, fail_at, max_nodes, jobs } => {
-            cmd_plan(scenario, &node, &slo, seeds, survive_failures, fail_at, max_nodes, jobs)
+        Cmd::Plan { scenario, node, slo, seeds, survive_failures, fail_at, max_nodes, jobs, out } => {
+            cmd_plan(scenario, &node, &slo, seeds, survive_failures, fail_at, max_nodes, jobs, out)
         }
         Cmd::SweepMerge { dirs, out } => crate::sweep::merge(&dirs).map_err(|e| Fail(e, 2)).and_then(|(h, rows)| {
             crate::sweep::write_csv(&out, &h, &rows).map_err(|e| io_fail(&out, e))?;
+            let sets = crate::sweep::sets_of(&h, &rows);
+            crate::sweep::write_charts(&out, &h, &rows, &sets).map_err(|e| io_fail(&out, e))?;
             eprintln!(
                 "sweep-merge: {} runs from {} shards into {}",
                 rows.len(),
@@ -304,6 +310,7 @@ fn cmd_sweep(
     let make = REGISTRY_FN.get().copied().unwrap_or(Registry::new);
     let (rows, failed) = sweep.execute(jobs, make);
     write_csv(out, &sweep.header(), &rows).map_err(|e| io_fail(out, e))?;
+    crate::sweep::write_charts(out, &sweep.header(), &rows, &sweep.sets).map_err(|e| io_fail(out, e))?;
     Ok(if failed > 0 { 1 } else { 0 })
 }
 
@@ -320,6 +327,7 @@ fn cmd_plan(
     fail_at: Option<String>,
     max_nodes: u64,
     jobs: Option<usize>,
+    out: Option<PathBuf>,
 ) -> Result<u8, Fail> {
     use crate::plan::{evidence_line, needed, parse_node, Plan, Slo};
     let bad = |e: String| Fail(format!("error: {}", e), 2);
@@ -346,7 +354,10 @@ fn cmd_plan(
         if failures > 0 { format!(", surviving {} node failures", failures) } else { String::new() }
     );
     println!("{:>7}  {:>9} {:<5} {} p90 [min–max] over seeds", "nodes", "passing", "", plan.slo.figure_name());
-    let (_, answer) = plan.search(max_nodes, jobs, make, |e| println!("{}", evidence_line(e, seeds)));
+    let (tried, answer) = plan.search(max_nodes, jobs, make, |e| println!("{}", evidence_line(e, seeds)));
+    if let Some(dir) = &out {
+        crate::plan::write_chart(dir, &plan, &tried).map_err(|e| io_fail(dir, e))?;
+    }
     match answer {
         Some(n) => {
             println!("minimum nodes: {}", n);
@@ -462,8 +473,10 @@ fn cmd_run(
         None => None,
     };
     let mut ts: Vec<u8> = Vec::new();
+    let mut samples = Vec::new();
     let mut sampler = |t: SimTime, s: &crate::report::observe::ClusterStats| {
         let _ = report_csv::timeseries_row(&mut ts, t, s);
+        samples.push((t, *s));
     };
     let opts = RunOptions {
         seed: Some(seed),
@@ -493,6 +506,8 @@ fn cmd_run(
             let text = format!("{}\n{}\n", crate::report::summary::SUMMARY_HEADER, summary.csv_row());
             std::fs::write(&p, text).map_err(|e| io_fail(&p, e))?;
         }
+        let latencies = res.sim.observers.summary.as_ref().map(|s| s.sched_latencies()).unwrap_or_default();
+        crate::report::charts::write_run_charts(dir, &samples, &latencies).map_err(|e| io_fail(dir, e))?;
     }
     let sim = &res.sim;
     if !quiet {

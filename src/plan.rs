@@ -259,6 +259,42 @@ impl Plan {
     }
 }
 
+/// Draws `plan.svg` into `dir`: the SLO figure per node count tried (its
+/// p90 over seeds, the minimum-to-maximum band) and the SLO's bound.
+pub fn write_chart(dir: &std::path::Path, plan: &Plan, tried: &BTreeMap<u64, Evaluation>) -> std::io::Result<()> {
+    use crate::report::charts::{write_line_chart, LineChart, Series};
+    let mut p90 = Vec::new();
+    let mut band = Vec::new();
+    for (n, e) in tried {
+        let mut ok: Vec<f64> = e.figures.iter().filter_map(|f| f.as_ref().ok().copied()).collect();
+        ok.sort_by(f64::total_cmp);
+        if let (Some(p), Some(lo), Some(hi)) = (nearest_rank(&ok, 90), ok.first(), ok.last()) {
+            p90.push((*n as f64, p));
+            band.push((*n as f64, *lo, *hi));
+        }
+    }
+    let mut series = vec![Series { name: format!("{} (p90 over seeds)", plan.slo.figure_name()), points: p90 }];
+    if plan.slo.metric != SloMetric::NoFailedPods {
+        let (lo, hi) = (tried.keys().next().copied().unwrap_or(1), tried.keys().last().copied().unwrap_or(1));
+        let bound = plan.slo.bound.as_secs_f64();
+        series.push(Series {
+            name: format!("SLO {}", plan.slo.text),
+            points: vec![(lo as f64, bound), (hi as f64, bound)],
+        });
+    }
+    std::fs::create_dir_all(dir)?;
+    write_line_chart(
+        &dir.join("plan.svg"),
+        &LineChart {
+            title: &format!("{} per node count", plan.slo.figure_name()),
+            x_label: "nodes",
+            y_label: plan.slo.figure_name(),
+            series,
+            band: Some(("min to max over seeds".into(), band)),
+        },
+    )
+}
+
 /// The line of the evidence table for one count: seeds passing, and the
 /// SLO figure's p90 across seeds with its min–max (Borg's presentation).
 pub fn evidence_line(e: &Evaluation, seeds: u64) -> String {

@@ -102,7 +102,7 @@ pub fn timeline_failures(scn: &Scenario, sim: &Simulation, until: SimTime) -> Ve
     let mut errors: Vec<Vec<&str>> = vec![Vec::new(); scn.timeline.len()];
     let mut out = Vec::new();
     let mut setup = Vec::new();
-    for u in &sim.user_errors {
+    for u in sim.user_errors.iter().filter(|u| u.is_failure()) {
         match u.entry.and_then(|i| errors.get_mut(i as usize)) {
             Some(list) => list.push(&u.message),
             // Entries past the scenario's own are a property test's faults.

@@ -44,6 +44,15 @@ pub struct UserError {
     pub entry: Option<u32>,
 }
 
+impl UserError {
+    /// Whether kubectl would exit non-zero: `No resources found` (a
+    /// delete or label by selector that matched nothing) is printed but is
+    /// not a failure.
+    pub fn is_failure(&self) -> bool {
+        self.message != "No resources found"
+    }
+}
+
 /// A running simulated cluster: the event queue and virtual clock, the
 /// store (apiserver and etcd), the built-in control plane (scheduler,
 /// replication manager, garbage collector, node-lifecycle and

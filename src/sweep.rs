@@ -232,6 +232,85 @@ pub fn parallel<T: Send>(
     out.into_iter().map(|r| r.expect("every run reported")).collect()
 }
 
+/// A chart's lines keyed by (seed, the other swept paths' values).
+type Lines = std::collections::BTreeMap<(u64, Vec<String>), Vec<(f64, f64)>>;
+
+/// Draws the sweep's charts into `dir`: for each swept path,
+/// `sched_latency_p99_s` and `pending_p99_s` against its values
+/// (`<metric>-vs-<path>.svg`), one line per seed (and per combination of
+/// the other paths' values), with the minimum-to-p90 band over them. A
+/// value that is not a number is placed at its index among the path's
+/// values. Runs that failed are left out.
+pub fn write_charts(dir: &Path, header: &str, rows: &[String], sets: &[(String, Vec<String>)]) -> std::io::Result<()> {
+    let text = format!("{}\n{}\n", header, rows.join("\n"));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let cols: Vec<String> = reader.headers().map_err(std::io::Error::other)?.iter().map(String::from).collect();
+    let col = |name: &str| cols.iter().position(|c| c == name);
+    let records: Vec<csv::StringRecord> = reader.records().filter_map(Result::ok).collect();
+    for (k, (path, values)) in sets.iter().enumerate() {
+        let numeric = values.iter().all(|v| v.parse::<f64>().is_ok());
+        let x_of = |v: &str| {
+            if numeric {
+                v.parse::<f64>().ok()
+            } else {
+                values.iter().position(|x| x == v).map(|i| i as f64)
+            }
+        };
+        for metric in ["sched_latency_p99_s", "pending_p99_s"] {
+            let (Some(mc), Some(sc)) = (col(metric), col("seed")) else { continue };
+            // Lines keyed by (seed, the other paths' values).
+            let mut lines: Lines = Default::default();
+            for r in &records {
+                let (Some(x), Some(y), Some(seed)) = (
+                    r.get(2 + k).and_then(x_of),
+                    r.get(mc).and_then(|y| y.parse::<f64>().ok()),
+                    r.get(sc).and_then(|s| s.parse::<u64>().ok()),
+                ) else {
+                    continue;
+                };
+                let others: Vec<String> =
+                    (0..sets.len()).filter(|j| *j != k).filter_map(|j| r.get(2 + j).map(String::from)).collect();
+                lines.entry((seed, others)).or_default().push((x, y));
+            }
+            let per_seed: Vec<(u64, Vec<(f64, f64)>)> = lines
+                .into_iter()
+                .map(|((seed, _), mut pts)| {
+                    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    (seed, pts)
+                })
+                .collect();
+            let name: String = path.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+            let file = dir.join(format!("{}-vs-{}.svg", metric, name));
+            crate::report::charts::write_sweep_chart(&file, path, metric, &per_seed)?;
+        }
+    }
+    Ok(())
+}
+
+/// The swept paths of a `sweep.csv` (the columns between `seed` and
+/// `nodes`) with their values in order of appearance: what `merge`'s
+/// charts need.
+pub fn sets_of(header: &str, rows: &[String]) -> Vec<(String, Vec<String>)> {
+    let cols: Vec<&str> = header.split(',').collect();
+    let end = cols.iter().position(|c| *c == "nodes").unwrap_or(2);
+    let text = format!("{}\n{}\n", header, rows.join("\n"));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().filter_map(Result::ok).collect();
+    (2..end)
+        .map(|k| {
+            let mut values: Vec<String> = Vec::new();
+            for r in &records {
+                if let Some(v) = r.get(k) {
+                    if !values.iter().any(|x| x == v) {
+                        values.push(v.to_string());
+                    }
+                }
+            }
+            (cols[k].to_string(), values)
+        })
+        .collect()
+}
+
 /// Writes `DIR/sweep.csv`: the header, then `rows`.
 pub fn write_csv(dir: &Path, header: &str, rows: &[String]) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;

@@ -255,3 +255,48 @@ fn the_indexed_job_runs_its_shards_and_they_merge_into_one_sweep() {
     assert_eq!(std::fs::read_to_string(merged.join("sweep.csv")).unwrap(), one);
     assert_eq!(one.lines().count(), 1 + 4 * 5, "4 counts × 5 seeds");
 }
+
+/// `run --csv DIR` writes the summary and the run's charts beside the
+/// CSV files; sweeps and plans draw theirs.
+#[test]
+fn charts_are_written_as_svg() {
+    use crate::{cli::tempdir, kubesim, stderr};
+    let dir = tempdir("charts-run");
+    let o = kubesim(&["run", "-q", "scenarios/trace-capacity-wait.yaml", "--csv", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert_eq!(summary.lines().next(), Some(kubesim::report::summary::SUMMARY_HEADER));
+    assert!(summary.lines().nth(1).unwrap().starts_with("4,10,10,0,0,"), "{}", summary);
+    for f in ["pods.svg", "requested.svg", "sched_latency_cdf.svg"] {
+        let svg = std::fs::read_to_string(dir.join(f)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("<polyline"), "{}: {}", f, &svg[..svg.len().min(200)]);
+    }
+    let sweep = tempdir("charts-sweep");
+    let o = kubesim(&[
+        "sweep",
+        "scenarios/trace-capacity-wait.yaml",
+        "--set",
+        "cluster.nodes[0].count=4,5",
+        "--out",
+        sweep.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in ["sched_latency_p99_s-vs-cluster_nodes_0__count.svg", "pending_p99_s-vs-cluster_nodes_0__count.svg"] {
+        assert!(std::fs::read_to_string(sweep.join(f)).unwrap().contains("seed 1"), "{}", f);
+    }
+    let plan = tempdir("charts-plan");
+    let o = kubesim(&[
+        "plan",
+        "scenarios/trace-capacity-wait.yaml",
+        "--node",
+        "cpu=8,memory=32Gi",
+        "--slo",
+        "pending-p99<=60s",
+        "--seeds",
+        "1",
+        "--out",
+        plan.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(plan.join("plan.svg")).unwrap().contains("SLO pending-p99&lt;=60s"));
+}

@@ -163,3 +163,11 @@ fn retired_workload_versions_default_the_selector_as_they_did() {
         assert!(err.to_string().contains("selector is required"), "{}: {}", required, err);
     }
 }
+
+#[test]
+fn no_resources_found_is_printed_but_not_a_failure() {
+    // kubectl prints "No resources found" and exits 0.
+    let (code, out) = run_cli("no-match", "  - at: 30s\n    kubectl: delete pods -l app=nothing\n");
+    assert_eq!(code, Some(0), "{}", out);
+    assert!(out.contains("No resources found"), "{}", out);
+}

@@ -2,6 +2,7 @@
 
 #![warn(missing_docs)]
 
+pub mod charts;
 pub mod csv;
 pub mod describe;
 pub mod kubectl;

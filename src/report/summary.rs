@@ -225,6 +225,15 @@ impl SummaryRecorder {
         }
     }
 
+    /// Every pod's scheduling latency (created → bound) so far, in
+    /// seconds, ascending: the CDF chart's data.
+    pub fn sched_latencies(&self) -> Vec<f64> {
+        let mut v: Vec<f64> =
+            self.pods.values().filter_map(|r| r.scheduled.map(|s| (s - r.created).as_secs_f64())).collect();
+        v.sort_by(f64::total_cmp);
+        v
+    }
+
     /// Samples the cluster's shares now (the runner calls it every
     /// `SAMPLE_EVERY`).
     pub fn sample(&mut self, requested: Resources, allocatable: Resources) {
