@@ -38,6 +38,12 @@ pub struct ImageBehavior {
     /// Memory use: `start` bytes at start, growing `per_second`; past the
     /// container's memory limit the OOM killer ends it (137, OOMKilled).
     pub memory: Option<MemoryUse>,
+    /// The image's `ENTRYPOINT` (`command:`): what the container runs in
+    /// the simulated shell when the pod sets no `command` (`nodes::shell`).
+    pub command: Vec<String>,
+    /// The image's `CMD` (`args:`): its arguments, unless the pod sets
+    /// `command` or `args`.
+    pub args: Vec<String>,
 }
 
 /// A process's memory use over time: linear growth from a start value.
