@@ -11,8 +11,11 @@
 //!   files: `touch`, `rm`, `ls`, `cat`, `test -e|-f`, `true`, `false`,
 //!   `sleep N`, `exit N`, and `sh -c "<one of these>"`.
 //! - Termination: preStop runs first and is charged to the grace period;
-//!   then SIGTERM, to which the app reacts per its `sigterm` behaviour; at
+//!   then SIGTERM, to which the app reacts per its `sigterm` behaviour — or,
+//!   when the container runs a script (`nodes::shell`), per its `trap`; at
 //!   the end of the grace (never less than 2 s after SIGTERM) SIGKILL.
+//! - A probe on a named port the container lacks is an error, as
+//!   `extractPort` words it: the kubelet throws the result away.
 
 #![warn(missing_docs)]
 
