@@ -118,6 +118,9 @@ pub struct ImageCatalog {
     /// was loaded: by (annotation text, image), the behaviour the image
     /// has in a pod carrying that annotation, or why the text is invalid.
     pub overrides: BTreeMap<(String, String), Result<ImageBehavior, String>>,
+    /// Some image declares a `command` or `args` (else a pod without its
+    /// own has no script, and the kubelet looks no image up for one).
+    pub has_commands: bool,
 }
 
 impl ImageCatalog {

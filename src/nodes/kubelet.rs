@@ -916,7 +916,8 @@ impl Kubelet {
         let has_command = |c: &crate::objects::pod::Container| {
             !c.command.is_empty()
                 || !c.args.is_empty()
-                || images.get(&c.image).is_some_and(|b| !b.command.is_empty() || !b.args.is_empty())
+                || (images.has_commands
+                    && images.get(&c.image).is_some_and(|b| !b.command.is_empty() || !b.args.is_empty()))
         };
         if !containers.iter().any(has_command) {
             return Vec::new();

@@ -680,6 +680,7 @@ impl Loader<'_> {
             let name = k.scalar_text().unwrap_or("").to_string();
             let p = format!("images.{}", name);
             let b = read_behavior(&mut self.r(), v, &p, ImageBehavior::default());
+            cat.has_commands |= !b.command.is_empty() || !b.args.is_empty();
             cat.images.insert(name, b);
         }
         cat
