@@ -102,6 +102,10 @@ fn swarm_cases_cover_every_feature() {
         "killContainer",
         "kubectl: scale",
         "requests: {}",
+        "command: [sh, -c, \"touch /tmp/healthy",
+        "trap 'exit 0' TERM",
+        "- name: side",
+        "command: [node, app.js]",
     ] {
         assert!(texts.iter().any(|t| t.contains(needle)), "no swarm case uses {}", needle);
     }

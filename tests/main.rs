@@ -1,6 +1,7 @@
 //! Integration tests, compiled into one binary (NeXosim's layout).
 
 mod bad_input;
+mod book_commands;
 mod capacity;
 mod cli;
 mod custom_resources;

@@ -31,6 +31,10 @@
 //! - node faults: crashes, restarts, partitions and heals, added nodes,
 //!   cordon/uncordon/drain;
 //! - container faults and commands: hang, crash, OOM, signals, `exec`;
+//! - containers' commands run by the simulated shell: scripts that write
+//!   the files exec probes read, loops, `trap` on SIGTERM, exits, a
+//!   sidecar with a script of its own, a command the shell does not know
+//!   (drawn from a stream of their own, so other cases stay as they were);
 //! - kubectl: scale, delete by selector, label.
 
 use rand::{Rng, SeedableRng};
@@ -62,6 +66,8 @@ pub struct Features {
 
 struct Gen {
     rng: ChaCha8Rng,
+    /// Containers' commands (`command`): their own stream.
+    cmd_rng: Option<ChaCha8Rng>,
     f: Features,
     nodes: usize,
     workloads: Vec<Workload>,
@@ -126,7 +132,9 @@ pub fn scenario(n: u64, config: &str) -> String {
         container_faults: rng.gen(),
         kubectl: rng.gen(),
     };
-    let mut g = Gen { rng, f, nodes: 0, workloads: Vec::new() };
+    let mut cmd_rng = ChaCha8Rng::seed_from_u64(n ^ 0x5348_454c_4c00_0000);
+    let cmd_rng = cmd_rng.gen_bool(0.5).then_some(cmd_rng);
+    let mut g = Gen { rng, cmd_rng, f, nodes: 0, workloads: Vec::new() };
     g.render(n, config)
 }
 
@@ -283,6 +291,7 @@ impl Gen {
         let _ = writeln!(spec, "{}- name: app", ind);
         let c = format!("{}  ", ind);
         let _ = writeln!(spec, "{}image: {}", c, image);
+        let sidecar = self.command(&mut spec, &c);
         let mem = self.pick(&[64, 128, 512, 1024]);
         let requests = if self.f.scheduling && self.chance(0.3) {
             String::new()
@@ -312,6 +321,11 @@ impl Gen {
             };
             let _ = writeln!(spec, "{}lifecycle: {{preStop: {{{}}}}}", c, hook);
         }
+        if let Some(side) = sidecar {
+            let _ = writeln!(spec, "{}- name: side", ind);
+            let _ = writeln!(spec, "{}image: {}", c, image);
+            let _ = writeln!(spec, "{}command: {}", c, side);
+        }
         let mut manifest = None;
         match kind {
             "Pod" => {
@@ -337,6 +351,33 @@ impl Gen {
             }
         }
         self.workloads.push(Workload { name, kind, replicas, manifest, added: 0 });
+    }
+
+    /// Maybe a `command:` for the app container (written into `spec`),
+    /// and maybe a sidecar's command.
+    fn command(&mut self, spec: &mut String, c: &str) -> Option<String> {
+        const SCRIPTS: [&str; 9] = [
+            "[sh, -c, \"touch /tmp/healthy; sleep {a}; rm -f /tmp/healthy; sleep {b}\"]",
+            "[sh, -c, \"while true; do touch /tmp/ready; sleep {a}; rm -f /tmp/ready; sleep {b}; done\"]",
+            "[sh, -c, \"trap 'exit 0' TERM; while true; do echo tick; date; sleep {a}; done\"]",
+            "[/bin/sh, -c, \"echo starting && sleep {a} && exit {code}\"]",
+            "[sh, -c, \"sleep {a}; test -e /tmp/ready || exit {code}; sleep {b}\"]",
+            "[sleep, \"{b}\"]",
+            "[sh, -c, \"trap 'rm -f /tmp/ready; sleep 2; exit 0' TERM; touch /tmp/ready; while true; do sleep {a}; done\"]",
+            "[sh, -c, \"until test -e /tmp/ready; do sleep {a}; done; echo ready; sleep infinity\"]",
+            "[node, app.js]",
+        ];
+        let r = self.cmd_rng.as_mut()?;
+        let pick = |r: &mut ChaCha8Rng| {
+            SCRIPTS[r.gen_range(0..SCRIPTS.len())]
+                .replace("{a}", &r.gen_range(1..40).to_string())
+                .replace("{b}", &r.gen_range(1..300).to_string())
+                .replace("{code}", &r.gen_range(0..3).to_string())
+        };
+        if r.gen_bool(0.6) {
+            let _ = writeln!(spec, "{}command: {}", c, pick(r));
+        }
+        r.gen_bool(0.3).then(|| pick(r))
     }
 
     fn probe(&mut self, which: &str) -> String {

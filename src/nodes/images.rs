@@ -38,6 +38,12 @@ pub struct ImageBehavior {
     /// Memory use: `start` bytes at start, growing `per_second`; past the
     /// container's memory limit the OOM killer ends it (137, OOMKilled).
     pub memory: Option<MemoryUse>,
+    /// The image's `ENTRYPOINT` (`command:`): what the container runs in
+    /// the simulated shell when the pod sets no `command` (`nodes::shell`).
+    pub command: Vec<String>,
+    /// The image's `CMD` (`args:`): its arguments, unless the pod sets
+    /// `command` or `args`.
+    pub args: Vec<String>,
 }
 
 /// A process's memory use over time: linear growth from a start value.
@@ -112,6 +118,9 @@ pub struct ImageCatalog {
     /// was loaded: by (annotation text, image), the behaviour the image
     /// has in a pod carrying that annotation, or why the text is invalid.
     pub overrides: BTreeMap<(String, String), Result<ImageBehavior, String>>,
+    /// Some image declares a `command` or `args` (else a pod without its
+    /// own has no script, and the kubelet looks no image up for one).
+    pub has_commands: bool,
 }
 
 impl ImageCatalog {

@@ -42,6 +42,7 @@ use super::process::ContainerOp;
 use super::process::{
     end_doze, exec, render_log, resolve_port, run_probe, slot, termination, LogEntry, ProbeOutcome, Proc,
 };
+use super::shell::{self, Program, Run, Yield};
 use crate::objects::duration::parse_duration;
 use crate::objects::lease::{Lease, LeaseSpec, NODE_LEASE_NAMESPACE};
 use crate::objects::meta::ObjectMeta;
@@ -60,7 +61,7 @@ use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
@@ -99,6 +100,10 @@ pub enum Step {
     InitRunning,
     /// Init container `idx` exited with the image's exit code.
     InitExited,
+    /// Init container `idx`'s script wakes from a `sleep`.
+    InitScript,
+    /// This instance of container `idx`'s script wakes from a `sleep`.
+    Script(u32),
     /// Container `idx`'s back-off expired: restart it.
     Restart,
     /// Every container has stopped after a kill.
@@ -160,8 +165,19 @@ struct Worker {
     /// count, and the next change copies (`Rc::make_mut`).
     status: Rc<PodStatus>,
     backoff: Vec<Option<Backoff>>,
-    run_duration: Option<SimDuration>,
-    exit_code: i32,
+    /// `kubesim.io/run-duration`: every container exits this long after
+    /// it starts (else its image's `exitAfter`).
+    run_override: Option<SimDuration>,
+    /// `kubesim.io/exit-code`: the code every container exits with (else
+    /// its image's `exitCode`).
+    exit_override: Option<i32>,
+    /// The script each app container runs (`nodes::shell`), by index;
+    /// empty when none has one.
+    programs: Vec<Option<Rc<Program>>>,
+    /// The script each init container runs; empty when none has one.
+    init_programs: Vec<Option<Rc<Program>>>,
+    /// The running init container's script and files.
+    init_run: Option<Box<(Run, BTreeSet<String>)>>,
     requests: Resources,
     terminating: bool,
     /// Terminal: nothing runs, resources are released.
@@ -247,6 +263,9 @@ pub struct Kubelet {
     listing: Option<Listing>,
     /// The revision of the last LIST: older watch events are stale.
     list_rv: u64,
+    /// Containers' command lines, each parsed once (`None`: the shell
+    /// cannot run it; the container runs its image's behaviour).
+    scripts: BTreeMap<Vec<String>, Option<Rc<Program>>>,
 }
 
 impl Kubelet {
@@ -275,6 +294,7 @@ impl Kubelet {
             list_seq: 0,
             listing: None,
             list_rv: 0,
+            scripts: BTreeMap::new(),
         }
     }
 
@@ -732,12 +752,15 @@ impl Kubelet {
         }
         self.admitted += req;
         let annotations = &p.meta.annotations;
-        let run_duration = annotations.get(ANNOTATION_RUN_DURATION).and_then(|v| parse_duration(v).ok());
-        let exit_code = annotations.get(ANNOTATION_EXIT_CODE).and_then(|v| v.parse().ok()).unwrap_or(0);
-        let first = p.spec.containers.first().and_then(|c| images.get(&c.image));
-        let run_duration = run_duration.or(first.and_then(|b| b.exit_after));
-        let exit_code =
-            if annotations.contains_key(ANNOTATION_EXIT_CODE) { exit_code } else { first.map_or(0, |b| b.exit_code) };
+        let run_override = annotations.get(ANNOTATION_RUN_DURATION).and_then(|v| parse_duration(v).ok());
+        let exit_override = annotations.get(ANNOTATION_EXIT_CODE).map(|v| v.parse().unwrap_or(0));
+        // Each container runs its own command; `kubesim.io/behavior` (its
+        // own catalog) overrides commands too: it is the escape hatch.
+        let (programs, init_programs) = if catalog.is_some() {
+            (Vec::new(), Vec::new())
+        } else {
+            (self.programs(&p.spec.containers, images), self.programs(&p.spec.init_containers, images))
+        };
         let gen = self.next_gen;
         self.next_gen += 1;
         let not_ready = not_ready_cond(ctx.now, &p.spec.containers);
@@ -845,8 +868,11 @@ impl Kubelet {
             gen,
             status: Rc::new(status),
             backoff: vec![None; n],
-            run_duration,
-            exit_code,
+            run_override,
+            exit_override,
+            programs,
+            init_programs,
+            init_run: None,
             requests: req,
             terminating: false,
             finished: false,
@@ -877,6 +903,88 @@ impl Kubelet {
             ctx.cfg.sandbox_start,
             Event::Kubelet { node: self.idx, ev: KubeletEvent::Pod { uid, gen, idx: 0, step: Step::SandboxReady } },
         );
+    }
+
+    /// The script each of `containers` runs: its `command` + `args` over its
+    /// image's (`shell::argv`), parsed once per distinct command line.
+    /// Empty when no container has a command (nothing to allocate).
+    fn programs(
+        &mut self,
+        containers: &[crate::objects::pod::Container],
+        images: &ImageCatalog,
+    ) -> Vec<Option<Rc<Program>>> {
+        let has_command = |c: &crate::objects::pod::Container| {
+            !c.command.is_empty()
+                || !c.args.is_empty()
+                || (images.has_commands
+                    && images.get(&c.image).is_some_and(|b| !b.command.is_empty() || !b.args.is_empty()))
+        };
+        if !containers.iter().any(has_command) {
+            return Vec::new();
+        }
+        containers
+            .iter()
+            .map(|c| {
+                let (ic, ia) = images.get(&c.image).map_or((&[][..], &[][..]), |b| (&b.command[..], &b.args[..]));
+                let argv = shell::argv(&c.command, &c.args, ic, ia);
+                if argv.is_empty() {
+                    return None;
+                }
+                // The scenario loader has warned about the ones that do not
+                // parse; they run their image's behaviour.
+                self.scripts.entry(argv).or_insert_with_key(|a| shell::parse_argv(a).ok().map(Rc::new)).clone()
+            })
+            .collect()
+    }
+
+    /// Runs container `idx`'s script until it sleeps (one timer) or exits.
+    fn step_script(&mut self, uid: u64, idx: usize, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let gen = w.gen;
+        let proc = &mut w.procs[idx];
+        let Some(mut run) = proc.script.take() else { return };
+        let keep = proc.log.is_some();
+        let mut host = shell::Host::new(&mut proc.files, now, keep);
+        let y = run.resume(&mut host);
+        let (out, changed) = (host.out, host.changed);
+        proc.script = Some(run);
+        for (at, line) in out {
+            proc.say(at, format_args!("{}", line));
+        }
+        let inst = proc.instance;
+        if let Yield::Spin = y {
+            proc.say(now, format_args!("kubesim: the script ran on without sleeping; it is no longer interpreted"));
+        }
+        if changed {
+            // The files changed: exec probes may see another result.
+            self.wake_probes(uid, idx, |_, h| matches!(h, Handler::Exec { .. }), ctx);
+        }
+        match y {
+            Yield::Sleep(d) => self.schedule(uid, gen, idx, Step::Script(inst), now + d, ctx),
+            Yield::Exit(code) => self.exited(uid, idx, code, ctx),
+            Yield::Forever | Yield::Spin => {}
+        }
+    }
+
+    /// Runs init container `idx`'s script until it sleeps or exits.
+    fn step_init_script(&mut self, uid: u64, idx: usize, images: &ImageCatalog, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let w = self.workers.get_mut(&uid).expect("worker");
+        let gen = w.gen;
+        let Some(mut state) = w.init_run.take() else { return };
+        let (run, files) = &mut *state;
+        // Nobody reads an init container's log.
+        let y = run.resume(&mut shell::Host::new(files, now, false));
+        w.init_run = Some(state);
+        match y {
+            Yield::Sleep(d) => self.schedule(uid, gen, idx, Step::InitScript, now + d, ctx),
+            Yield::Exit(code) => {
+                w.init_run = None;
+                self.init_exited(uid, idx, Some(code), images, ctx);
+            }
+            Yield::Forever | Yield::Spin => {}
+        }
     }
 
     /// Reports the worker's current status for the pod to the apiserver.
@@ -963,10 +1071,25 @@ impl Kubelet {
                 let run = images.get(&c.image).and_then(|b| b.exit_after).unwrap_or_default();
                 Rc::make_mut(&mut w.status).init_container_statuses[idx].state =
                     ContainerState::Running { started_at: now };
+                let program = w.init_programs.get(idx).cloned().flatten();
+                if let Some(prog) = program {
+                    w.init_run = Some(Box::new((Run::new(prog, w.key.name.clone()), BTreeSet::new())));
+                }
                 self.send_status_of(uid, ctx);
-                self.schedule(uid, gen, idx, Step::InitExited, now + run, ctx);
+                if self.workers[&uid].init_run.is_some() {
+                    self.step_init_script(uid, idx, images, ctx);
+                } else {
+                    self.schedule(uid, gen, idx, Step::InitExited, now + run, ctx);
+                }
             }
-            Step::InitExited => self.init_exited(uid, idx, images, ctx),
+            Step::InitExited => self.init_exited(uid, idx, None, images, ctx),
+            Step::InitScript => self.step_init_script(uid, idx, images, ctx),
+            Step::Script(inst) => {
+                let p = &self.workers[&uid].procs[idx];
+                if p.instance == inst && p.running_since.is_some() && !p.killing && !p.hung {
+                    self.step_script(uid, idx, ctx);
+                }
+            }
             Step::Pull => self.pull(uid, idx, images, ctx),
             Step::Pulled => {
                 let w = self.workers.get_mut(&uid).expect("worker");
@@ -1049,7 +1172,9 @@ impl Kubelet {
                 let w = &self.workers[&uid];
                 let p = &w.procs[idx];
                 if p.instance == inst && p.running_since.is_some() && !p.killing {
-                    let code = w.exit_code;
+                    // The container's own image, not the pod's first one.
+                    let image = images.get(&w.pod.spec.containers[idx].image);
+                    let code = w.exit_override.unwrap_or(image.map_or(0, |b| b.exit_code));
                     self.exited(uid, idx, code, ctx);
                 }
             }
@@ -1178,6 +1303,9 @@ impl Kubelet {
         }
         proc.start(now, images.get(&c.image), probes.startup.is_some());
         proc.say(now, format_args!("started {} (container {})", c.image, c.name));
+        let program = w.programs.get(idx).cloned().flatten();
+        let scripted = program.is_some();
+        proc.script = program.map(|p| Box::new(Run::new(p, w.key.name.clone())));
         let woke = proc.dormant.iter().any(|d| *d);
         let (inst, started_ok) = (proc.instance, proc.started_ok);
         let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
@@ -1188,7 +1316,9 @@ impl Kubelet {
         cs.ready = started_ok && probes.readiness.is_none();
         cs.container_id = Some(cid);
         let n = w.status.container_statuses.len();
-        let run = w.run_duration;
+        // Each container's own image says when it exits; a script exits
+        // when it ends.
+        let run = if scripted { None } else { w.run_override.or(images.get(&c.image).and_then(|b| b.exit_after)) };
         if idx + 1 < n && w.status.container_statuses[idx + 1].container_id.is_none() {
             self.schedule(uid, gen, idx + 1, Step::Pull, now, ctx);
         }
@@ -1207,6 +1337,9 @@ impl Kubelet {
         if all_created {
             update_phase_and_conditions(w, now);
             self.send_status_of(uid, ctx);
+        }
+        if scripted {
+            self.step_script(uid, idx, ctx);
         }
     }
 
@@ -1699,13 +1832,13 @@ impl Kubelet {
     /// Init container `idx` exited: on 0 the next one runs (or the app
     /// containers, when it was the last); otherwise it is restarted with the
     /// crash-loop back-off, or the pod fails under restartPolicy Never.
-    fn init_exited(&mut self, uid: u64, idx: usize, images: &ImageCatalog, ctx: &mut Ctx) {
+    fn init_exited(&mut self, uid: u64, idx: usize, code: Option<i32>, images: &ImageCatalog, ctx: &mut Ctx) {
         let now = ctx.now;
         let (initial, reset) = (ctx.cfg.crash_loop_backoff_initial, ctx.cfg.crash_loop_backoff_reset);
         let w = self.workers.get_mut(&uid).expect("worker");
         let gen = w.gen;
         let c = &w.pod.spec.init_containers[idx];
-        let code = images.get(&c.image).map_or(0, |b| b.exit_code);
+        let code = code.unwrap_or_else(|| images.get(&c.image).map_or(0, |b| b.exit_code));
         let n = w.pod.spec.init_containers.len();
         let cs = &mut Rc::make_mut(&mut w.status).init_container_statuses[idx];
         let started_at = match cs.state {
@@ -1772,6 +1905,21 @@ impl Kubelet {
         let pod = w.pod.clone();
         let c = &pod.spec.containers[idx];
         let Some(probe) = c.probes.get(kind) else { return };
+        if outcome.errored {
+            // `prober.probe`: the event; `worker.doProbe`: the Unknown
+            // result is thrown away — no count, no restart, readiness as
+            // it was.
+            ctx.event(
+                true,
+                SOURCE,
+                "Unhealthy",
+                "Pod",
+                &w.key.namespace,
+                &w.key.name,
+                &format_args!("{} probe errored and resulted in unknown state: {}", kind.as_str(), outcome.message),
+            );
+            return;
+        }
         if !outcome.ok {
             ctx.event(
                 true,

@@ -5,3 +5,4 @@
 pub mod images;
 pub mod kubelet;
 pub mod process;
+pub mod shell;

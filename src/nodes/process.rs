@@ -11,12 +11,16 @@
 //!   files: `touch`, `rm`, `ls`, `cat`, `test -e|-f`, `true`, `false`,
 //!   `sleep N`, `exit N`, and `sh -c "<one of these>"`.
 //! - Termination: preStop runs first and is charged to the grace period;
-//!   then SIGTERM, to which the app reacts per its `sigterm` behaviour; at
+//!   then SIGTERM, to which the app reacts per its `sigterm` behaviour — or,
+//!   when the container runs a script (`nodes::shell`), per its `trap`; at
 //!   the end of the grace (never less than 2 s after SIGTERM) SIGKILL.
+//! - A probe on a named port the container lacks is an error, as
+//!   `extractPort` words it: the kubelet throws the result away.
 
 #![warn(missing_docs)]
 
 use super::images::{ImageBehavior, Sigterm};
+use super::shell::{Host, Run};
 use crate::objects::pod::Container;
 use crate::objects::probe::{Handler, PortRef, ProbeKind};
 use crate::sim::{SimDuration, SimTime};
@@ -92,6 +96,9 @@ pub struct Proc {
     pub tick_queued: [bool; 3],
     /// A dozing worker's span is open in the log, per probe slot.
     pub doze_open: [bool; 3],
+    /// The script this instance runs (`nodes::shell`), when the container
+    /// has a command the simulated shell understands.
+    pub script: Option<Box<Run>>,
 }
 
 /// One record of a container's log. Lines are ordered by `(time, key)`,
@@ -234,6 +241,7 @@ impl Proc {
         self.pending = Default::default();
         self.tick_missed = [false; 3];
         self.kill_result = None;
+        self.script = None;
     }
 
     /// Appends a log line (when logs are kept).
@@ -264,15 +272,32 @@ pub struct ProbeOutcome {
     pub changed: bool,
     /// The failure text, as the kubelet words it in `Unhealthy` events.
     pub message: String,
+    /// The prober itself failed (a named port the container lacks): the
+    /// result is Unknown and the worker throws it away (`doProbe`:
+    /// "Prober error, throw away the result").
+    pub errored: bool,
 }
 
 /// A probe's port as a number (named ports resolved on the container).
 pub fn resolve_port(port: &PortRef, c: &Container) -> Option<u16> {
-    match port {
-        PortRef::Number(n) => Some(*n),
-        PortRef::Name(name) => {
-            c.ports.iter().find(|p| p.name.as_deref() == Some(name.as_str())).map(|p| p.container_port)
-        }
+    extract_port(port, c).ok()
+}
+
+/// `extractPort` (pkg/kubelet/prober/prober.go): a named port is looked up
+/// in the container's ports, then, as a last ditch, parsed as a number
+/// (`strconv.Atoi`); the error is Go's.
+pub fn extract_port(port: &PortRef, c: &Container) -> Result<u16, String> {
+    let n: i64 = match port {
+        PortRef::Number(n) => *n as i64,
+        PortRef::Name(name) => match c.ports.iter().find(|p| p.name.as_deref() == Some(name.as_str())) {
+            Some(p) => p.container_port as i64,
+            None => name.parse().map_err(|_| format!("strconv.Atoi: parsing {:?}: invalid syntax", name))?,
+        },
+    };
+    if (1..65536).contains(&n) {
+        Ok(n as u16)
+    } else {
+        Err(format!("invalid port number: {}", n))
     }
 }
 
@@ -293,11 +318,20 @@ pub fn run_probe(
     pod_ip: &str,
     now: SimTime,
 ) -> ProbeOutcome {
-    let fail = |after: SimDuration, message: String| ProbeOutcome { ok: false, after, message, changed: false };
+    let fail = |after: SimDuration, message: String| ProbeOutcome {
+        ok: false,
+        after,
+        message,
+        changed: false,
+        errored: false,
+    };
+    let errored =
+        |message: String| ProbeOutcome { ok: false, after: SimDuration::ZERO, message, changed: false, errored: true };
     match handler {
         Handler::HttpGet { path, port, scheme } => {
-            let Some(port) = resolve_port(port, c) else {
-                return fail(SimDuration::ZERO, format!("port {:?} not found in the container's ports", port));
+            let port = match extract_port(port, c) {
+                Ok(p) => p,
+                Err(e) => return errored(e),
             };
             let url = format!("{}://{}:{}{}", scheme.to_ascii_lowercase(), pod_ip, port, path);
             if !listening(image, proc, port, now) {
@@ -336,17 +370,30 @@ pub fn run_probe(
             }
             let status = status_now;
             if (200..400).contains(&status) {
-                ProbeOutcome { ok: true, after: http.response_time, message: String::new(), changed: false }
+                ProbeOutcome {
+                    ok: true,
+                    after: http.response_time,
+                    message: String::new(),
+                    changed: false,
+                    errored: false,
+                }
             } else {
                 fail(http.response_time, format!("HTTP probe failed with statuscode: {}", status))
             }
         }
         Handler::TcpSocket { port } => {
-            let Some(port) = resolve_port(port, c) else {
-                return fail(SimDuration::ZERO, format!("port {:?} not found in the container's ports", port));
+            let port = match extract_port(port, c) {
+                Ok(p) => p,
+                Err(e) => return errored(e),
             };
             if listening(image, proc, port, now) {
-                ProbeOutcome { ok: true, after: SimDuration::ZERO, message: String::new(), changed: false }
+                ProbeOutcome {
+                    ok: true,
+                    after: SimDuration::ZERO,
+                    message: String::new(),
+                    changed: false,
+                    errored: false,
+                }
             } else {
                 fail(SimDuration::ZERO, format!("dial tcp {}:{}: connect: connection refused", pod_ip, port))
             }
@@ -356,16 +403,20 @@ pub fn run_probe(
             let mut outcome = if r.duration > timeout {
                 fail(timeout, format!("command {:?} timed out", command.join(" ")))
             } else if r.code == 0 {
-                ProbeOutcome { ok: true, after: r.duration, message: String::new(), changed: false }
+                ProbeOutcome { ok: true, after: r.duration, message: String::new(), changed: false, errored: false }
             } else {
                 fail(r.duration, r.output)
             };
             outcome.changed = r.changed;
             outcome
         }
-        Handler::Sleep { seconds } => {
-            ProbeOutcome { ok: true, after: SimDuration::from_secs(*seconds), message: String::new(), changed: false }
-        }
+        Handler::Sleep { seconds } => ProbeOutcome {
+            ok: true,
+            after: SimDuration::from_secs(*seconds),
+            message: String::new(),
+            changed: false,
+            errored: false,
+        },
     }
 }
 
@@ -503,15 +554,31 @@ pub fn termination(
     };
     let behavior = image.map(|b| b.sigterm).unwrap_or_default();
     let sigkilled = Termination { sigterm_at, exit_at: kill_at, exit_code: 137 };
-    let t = match behavior {
-        Sigterm::Exit => Termination { sigterm_at, exit_at: sigterm_at, exit_code: 143 },
-        Sigterm::Ignore => sigkilled,
-        // A hung app's handler never runs.
-        Sigterm::ExitAfter(_) if proc.hung => sigkilled,
-        Sigterm::ExitAfter(d) if sigterm_at + d < kill_at => {
-            Termination { sigterm_at, exit_at: sigterm_at + d, exit_code: 0 }
+    let t = match proc.script.as_deref() {
+        // A script is PID 1: its `trap` decides (`Run::sigterm`).
+        Some(run) if !proc.hung => {
+            let mut h = Host::new(&mut proc.files, sigterm_at, proc.log.is_some());
+            let ends = run.sigterm(sigterm_at, kill_at, &mut h);
+            let out = h.out;
+            for (at, line) in out {
+                proc.say(at, format_args!("{}", line));
+            }
+            match ends {
+                Some((exit_at, exit_code)) => Termination { sigterm_at, exit_at, exit_code },
+                None => sigkilled,
+            }
         }
-        Sigterm::ExitAfter(_) => sigkilled,
+        Some(_) => sigkilled,
+        None => match behavior {
+            Sigterm::Exit => Termination { sigterm_at, exit_at: sigterm_at, exit_code: 143 },
+            Sigterm::Ignore => sigkilled,
+            // A hung app's handler never runs.
+            Sigterm::ExitAfter(_) if proc.hung => sigkilled,
+            Sigterm::ExitAfter(d) if sigterm_at + d < kill_at => {
+                Termination { sigterm_at, exit_at: sigterm_at + d, exit_code: 0 }
+            }
+            Sigterm::ExitAfter(_) => sigkilled,
+        },
     };
     if hook > SimDuration::ZERO {
         proc.say(now, format_args!("preStop hook running"));

@@ -346,13 +346,14 @@ impl Loader<'_> {
             " (expected name, description, seed, duration, cluster, images, objects, workloads, timeline, expect)",
         );
         let mut images = images;
-        parse_behavior_overrides(
-            &mut images,
-            objects.iter().chain(timeline.iter().flat_map(|e| match &e.action {
+        let timeline_objects = || {
+            timeline.iter().flat_map(|e| match &e.action {
                 Action::Apply(o) | Action::Create(o) => o.as_slice(),
                 _ => &[],
-            })),
-        );
+            })
+        };
+        parse_behavior_overrides(&mut images, objects.iter().chain(timeline_objects()));
+        self.warn_unrunnable_commands(&images, objects.iter().chain(timeline_objects()));
         Some(Scenario {
             name,
             path: self.file.clone(),
@@ -436,6 +437,58 @@ impl Loader<'_> {
                     w.namespace
                 ),
             );
+        }
+    }
+
+    /// Containers run their `command` + `args` in the simulated shell
+    /// (`nodes::shell`); one it cannot run is said once, here, and the
+    /// container runs its image's behaviour instead.
+    fn warn_unrunnable_commands<'o>(&mut self, images: &ImageCatalog, objects: impl Iterator<Item = &'o Object>) {
+        for o in objects {
+            let (ann, spec, at) = match o {
+                Object::Pod(p) => (&p.meta.annotations, &p.spec, "spec"),
+                Object::ReplicaSet(r) => (&r.spec.template.annotations, &r.spec.template.spec, "spec.template.spec"),
+                _ => continue,
+            };
+            // `kubesim.io/behavior` overrides the commands anyway.
+            if ann.contains_key(ANNOTATION_BEHAVIOR) {
+                continue;
+            }
+            let lists = [("initContainers", &spec.init_containers), ("containers", &spec.containers)];
+            for (list, containers) in lists {
+                for (i, c) in containers.iter().enumerate() {
+                    let image = images.get(&c.image);
+                    let (ic, ia) = image.map_or((&[][..], &[][..]), |b| (&b.command[..], &b.args[..]));
+                    let argv = crate::nodes::shell::argv(&c.command, &c.args, ic, ia);
+                    if argv.is_empty() {
+                        continue;
+                    }
+                    let Err(why) = crate::nodes::shell::parse_argv(&argv) else { continue };
+                    let field = if !c.command.is_empty() {
+                        "command"
+                    } else if !c.args.is_empty() {
+                        "args"
+                    } else {
+                        "image command"
+                    };
+                    self.diag.warn_once(
+                        format!("command|{}", argv.join("\u{0}")),
+                        format!(
+                            "warning: {}: {} {}: {}.{}[{}].{} {:?}: {}; the container runs its image's behaviour (images: {})",
+                            self.file,
+                            o.kind().as_str(),
+                            o.meta().name,
+                            at,
+                            list,
+                            i,
+                            field,
+                            argv,
+                            why,
+                            crate::nodes::images::strip_tag(&c.image)
+                        ),
+                    );
+                }
+            }
         }
     }
 
@@ -729,6 +782,7 @@ impl Loader<'_> {
             let name = k.scalar_text().unwrap_or("").to_string();
             let p = format!("images.{}", name);
             let b = read_behavior(&mut self.r(), v, &p, ImageBehavior::default());
+            cat.has_commands |= !b.command.is_empty() || !b.args.is_empty();
             cat.images.insert(name, b);
         }
         cat
@@ -1397,6 +1451,12 @@ pub fn read_behavior(r: &mut Reader, v: &Y, p: &str, base: ImageBehavior) -> Ima
             r.done(ef, Unknown::Error, " in exec (expected exitCode)");
         }
     }
+    if let Some(n) = f.get("command") {
+        b.command = r.string_list(n, &format!("{}.command", p));
+    }
+    if let Some(n) = f.get("args") {
+        b.args = r.string_list(n, &format!("{}.args", p));
+    }
     if let Some(x) = f.get("memory") {
         let mp = format!("{}.memory", p);
         if let Some(mut mf) = r.fields(x, &mp) {
@@ -1410,7 +1470,7 @@ pub fn read_behavior(r: &mut Reader, v: &Y, p: &str, base: ImageBehavior) -> Ima
     r.done(
         f,
         Unknown::Error,
-        " in an image (expected pull, pullError, start, exitAfter, exitCode, http, tcp, listenAfter, sigterm, files, exec, memory)",
+        " in an image (expected pull, pullError, start, exitAfter, exitCode, http, tcp, listenAfter, sigterm, files, exec, memory, command, args)",
     );
     b
 }
