@@ -1,6 +1,7 @@
 //! `kubectl` command lines in a scenario's timeline, parsed into actions:
-//! `run`, `create -f`, `apply -f`, `delete`, `scale`, `label`, `annotate`,
-//! `cordon`, `uncordon`.
+//! `run`, `create -f`, `create namespace`, `apply -f`, `delete` (`-l`,
+//! `--all`, `delete all`), `scale`, `label` / `annotate` (by name, `-l`,
+//! `--all`), `exec`, `cordon`, `uncordon`, `drain`.
 
 #![warn(missing_docs)]
 
@@ -251,24 +252,43 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
         }
         "label" | "annotate" => {
             let overwrite = a.take("--overwrite").is_some_and(|v| v != "false");
+            let all = a.take("--all").is_some_and(|v| v != "false");
+            let selector = a.take("--selector");
             a.finish(&verb)?;
-            let (kind, rest) = kind_and_names(&a.positional)?;
-            let (name, pairs) = rest.split_first().ok_or("a name is required")?;
+            // `kubectl label TYPE NAME... KEY=VAL... KEY-...`: what has `=`
+            // or ends in `-` is an update, the rest names the objects.
+            let (pairs, objects): (Vec<String>, Vec<String>) =
+                a.positional.iter().cloned().partition(|p| p.contains('=') || p.ends_with('-'));
+            let (kind, names) = kind_and_names(&objects)?;
+            let selector = match (all, selector) {
+                (true, Some(_)) => return Err("cannot set --all and --selector at the same time".into()),
+                (true, None) => Some(String::new()),
+                (false, s) => s,
+            };
+            if let Some(s) = &selector {
+                crate::objects::selector::Selector::parse(s)?;
+            }
+            let name = match (names.as_slice(), &selector) {
+                ([], Some(_)) => String::new(),
+                (_, Some(_)) => return Err("a name cannot be given with --selector or --all".into()),
+                ([n], None) => n.clone(),
+                ([], None) => return Err("a name, --selector or --all is required".into()),
+                (_, None) => return Err(format!("{} one name per timeline entry (or -l SELECTOR)", verb)),
+            };
             let mut set = Vec::new();
             let mut remove = Vec::new();
-            for p in pairs {
-                if let Some(k) = p.strip_suffix('-') {
-                    remove.push(k.to_string());
-                } else if let Some((k, v)) = p.split_once('=') {
+            for p in &pairs {
+                if let Some((k, v)) = p.split_once('=') {
                     set.push((k.to_string(), v.to_string()));
-                } else {
-                    return Err(format!("invalid {} `{}`: expected key=value or key-", verb, p));
+                } else if let Some(k) = p.strip_suffix('-') {
+                    remove.push(k.to_string());
                 }
             }
             if set.is_empty() && remove.is_empty() {
                 return Err(format!("at least one {} update is required", verb));
             }
-            Action::Label { kind, namespace: ns, name: name.clone(), set, remove, overwrite, annotate: verb == "annotate" }
+            let annotate = verb == "annotate";
+            Action::Label { kind, namespace: ns, name, selector, set, remove, overwrite, annotate }
         }
         "delete" => {
             let selector = a.take("--selector");
@@ -297,10 +317,32 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                 Some("orphan") | Some("false") => Propagation::Orphan,
                 Some(o) => return Err(format!("invalid --cascade value `{}`", o)),
             };
+            let all = a.take("--all").is_some_and(|v| v != "false");
             a.finish(&verb)?;
+            let selector = match (all, selector) {
+                (true, Some(_)) => return Err("cannot set --all and --selector at the same time".into()),
+                (true, None) => Some(String::new()),
+                (false, s) => s,
+            };
+            if let Some(s) = &selector {
+                crate::objects::selector::Selector::parse(s)?;
+            }
+            // `delete all`: kubectl's `all` category.
+            if a.positional.first().map(String::as_str) == Some("all") {
+                let Some(selector) = selector else {
+                    return Err("resource(s) were provided, but no name was specified".into());
+                };
+                if a.positional.len() > 1 {
+                    return Err("`delete all` takes --all or -l SELECTOR, not names".into());
+                }
+                return Ok(Parsed::Action(Action::DeleteAll { namespace: ns, selector, grace_seconds: grace, propagation }));
+            }
             let (kind, names) = kind_and_names(&a.positional)?;
             if names.is_empty() && selector.is_none() {
                 return Err("resource(s) were provided, but no name was specified".into());
+            }
+            if !names.is_empty() && selector.is_some() {
+                return Err("name cannot be provided when a selector is specified".into());
             }
             if names.len() > 1 {
                 return Err("delete one name per timeline entry".into());
@@ -364,6 +406,14 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                 status: PodStatus::initial(),
             };
             Action::Create(vec![Object::Pod(Rc::new(pod))])
+        }
+        "create" if matches!(a.positional.first().map(String::as_str), Some("namespace" | "ns")) => {
+            a.finish(&verb)?;
+            let [_, name] = a.positional.as_slice() else {
+                return Err("exactly one NAME is required, got ".to_string() + &(a.positional.len() - 1).to_string());
+            };
+            let meta = ObjectMeta { name: name.as_str().into(), ..Default::default() };
+            Action::Create(vec![Object::Namespace(Rc::new(crate::objects::Namespace { meta }))])
         }
         "apply" | "create" => {
             let file = a.take("--filename").ok_or_else(|| format!("`kubectl {}` needs -f FILE", verb))?;
