@@ -546,4 +546,78 @@ mod tests {
             assert!(!is_image_reference(bad), "{}", bad);
         }
     }
+
+    #[test]
+    fn create_namespace() {
+        for line in ["create namespace custom", "kubectl create ns custom"] {
+            match action(line) {
+                Action::Create(objs) => match objs.as_slice() {
+                    [Object::Namespace(n)] => assert_eq!(&*n.meta.name, "custom"),
+                    o => panic!("{:?}", o),
+                },
+                a => panic!("{:?}", a),
+            }
+        }
+        let err = |s: &str| parse(s).map(|_| ()).unwrap_err();
+        assert_eq!(err("create namespace"), "exactly one NAME is required, got 0");
+        assert_eq!(err("create namespace a b"), "exactly one NAME is required, got 2");
+        assert!(matches!(parse("create -f x.yaml"), Ok(Parsed::File { create: true, .. })));
+    }
+
+    #[test]
+    fn label_by_selector_or_all() {
+        match action("label pods -l app=kubia tier=web env- -n ns1") {
+            Action::Label { kind, namespace, selector, set, remove, .. } => {
+                assert_eq!((kind, namespace.as_str(), selector.as_deref()), (Kind::Pod, "ns1", Some("app=kubia")));
+                assert_eq!(set, vec![("tier".to_string(), "web".to_string())]);
+                assert_eq!(remove, vec!["env".to_string()]);
+            }
+            a => panic!("{:?}", a),
+        }
+        match action("annotate po --all note=x") {
+            Action::Label { selector, annotate, .. } => assert_eq!((selector.as_deref(), annotate), (Some(""), true)),
+            a => panic!("{:?}", a),
+        }
+        // TYPE/NAME with a prefixed key.
+        match action("label pod/kubia example.com/tier=web") {
+            Action::Label { name, selector, set, .. } => {
+                assert_eq!((name.as_str(), selector), ("kubia", None));
+                assert_eq!(set, vec![("example.com/tier".to_string(), "web".to_string())]);
+            }
+            a => panic!("{:?}", a),
+        }
+        let err = |s: &str| parse(s).map(|_| ()).unwrap_err();
+        assert_eq!(err("label pods x -l app=y a=b"), "a name cannot be given with --selector or --all");
+        assert_eq!(err("label pods --all -l app=y a=b"), "cannot set --all and --selector at the same time");
+        assert_eq!(err("label pods a=b"), "a name, --selector or --all is required");
+        assert!(parse("label pods -l 'app in (' a=b").is_err());
+    }
+
+    #[test]
+    fn delete_all_forms() {
+        match action("delete pods --all -n custom") {
+            Action::Delete { kind, namespace, name, selector, .. } => {
+                assert_eq!(
+                    (kind, namespace.as_str(), name, selector.as_deref()),
+                    (Kind::Pod, "custom", None, Some(""))
+                );
+            }
+            a => panic!("{:?}", a),
+        }
+        match action("delete all --all --grace-period=0 --force") {
+            Action::DeleteAll { namespace, selector, grace_seconds, .. } => {
+                assert_eq!((namespace.as_str(), selector.as_str(), grace_seconds), ("default", "", Some(0)));
+            }
+            a => panic!("{:?}", a),
+        }
+        match action("delete all -l app=kubia") {
+            Action::DeleteAll { selector, .. } => assert_eq!(selector, "app=kubia"),
+            a => panic!("{:?}", a),
+        }
+        let err = |s: &str| parse(s).map(|_| ()).unwrap_err();
+        assert_eq!(err("delete all"), "resource(s) were provided, but no name was specified");
+        assert_eq!(err("delete pods --all -l a=b"), "cannot set --all and --selector at the same time");
+        assert_eq!(err("delete pod x -l a=b"), "name cannot be provided when a selector is specified");
+        assert_eq!(err("delete pods --al"), "unknown or unsupported flag --al for `kubectl delete`");
+    }
 }
