@@ -447,20 +447,19 @@ struct Shown {
 const MAX_SNAPSHOTS: u64 = 10_000;
 
 /// kubectl's `all` category (the `categories: [all]` of the built-in
-/// types) in the order discovery lists it — the core group's resources
-/// alphabetically, then apps, autoscaling, batch — each with the
-/// `kind.group` its NAME column is prefixed with.
-const ALL_CATEGORY: &[(&str, &str)] = &[
-    ("Pod", "pod"),
-    ("ReplicationController", "replicationcontroller"),
-    ("Service", "service"),
-    ("DaemonSet", "daemonset.apps"),
-    ("Deployment", "deployment.apps"),
-    ("ReplicaSet", "replicaset.apps"),
-    ("StatefulSet", "statefulset.apps"),
-    ("HorizontalPodAutoscaler", "horizontalpodautoscaler.autoscaling"),
-    ("CronJob", "cronjob.batch"),
-    ("Job", "job.batch"),
+/// types) in the order discovery lists it: the core group's resources
+/// alphabetically, then apps, autoscaling, batch.
+const ALL_CATEGORY: &[&str] = &[
+    "Pod",
+    "ReplicationController",
+    "Service",
+    "DaemonSet",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "HorizontalPodAutoscaler",
+    "CronJob",
+    "Job",
 ];
 
 fn is_events(kind: &str) -> bool {
@@ -482,8 +481,14 @@ fn cmd_get(q: GetQuery, path: &Path, at: Option<String>, seed: Option<u64>, snap
         }
         kubectl::EventFieldSelector::parse(f).map_err(|e| Fail(format!("error: --field-selector: {}", e), 2))?;
     }
-    if q.kind == "all" && q.name.is_some() {
-        return Err(Fail("error: `get all` takes no NAME (usage: kubesim get all --at TIME SCENARIO)".into(), 2));
+    if (q.kind == "all" || q.kind.contains(',')) && q.name.is_some() {
+        return Err(Fail(
+            format!("error: `get {}` takes no NAME (usage: kubesim get {} --at TIME SCENARIO)", q.kind, q.kind),
+            2,
+        ));
+    }
+    if q.kind.contains(',') && q.kind.split(',').any(is_events) {
+        return Err(Fail("error: events are listed on their own (`get events`)".into(), 2));
     }
     let keep_events = is_events(&q.kind);
     if snap.from.is_none() && snap.until.is_none() && snap.every.is_none() {
@@ -583,18 +588,29 @@ fn show(q: &GetQuery, sim: &crate::simulation::Simulation) -> Result<Shown, Fail
     if is_events(&q.kind) {
         return show_events(q, sim);
     }
-    if q.kind == "all" {
+    // `get all` and `get pods,rc`: one table per kind, names prefixed
+    // with their `kind.group`.
+    let kinds: Vec<String> = match q.kind.as_str() {
+        "all" => ALL_CATEGORY.iter().map(|k| k.to_string()).collect(),
+        k if k.contains(',') => k.split(',').map(str::to_string).collect(),
+        _ => Vec::new(),
+    };
+    if !kinds.is_empty() {
         let mut tables: Vec<String> = Vec::new();
         let mut items: Vec<serde_json::Value> = Vec::new();
-        for (kind, prefix) in ALL_CATEGORY {
-            let sub = GetQuery { kind: kind.to_string(), ..q.clone_query() };
+        let mut notes: Vec<String> = Vec::new();
+        for kind in kinds {
+            let sub = GetQuery { kind, ..q.clone_query() };
             let found = select(&sub, sim)?;
             if found.is_empty() {
                 continue;
             }
             match structured {
                 Some(_) => items.extend(found.values(sim.now())),
-                None => tables.push(found.table(sim.now(), wide, &decor(true, Some(prefix)))),
+                None => tables.push(found.table(sim.now(), wide, &decor(found.namespaced, Some(&found.prefix)))),
+            }
+            if found.builtin_stored {
+                notes.push(format!("({} is stored but not simulated: only NAME and AGE are shown)", found.resource));
             }
         }
         if let Some(format) = structured {
@@ -603,8 +619,9 @@ fn show(q: &GetQuery, sim: &crate::simulation::Simulation) -> Result<Shown, Fail
         if tables.is_empty() {
             return Ok(none_found(true, q));
         }
-        // One table per kind, a blank line between them.
-        return Ok(Shown { out: tables.join("\n"), note: None });
+        // A blank line between the tables.
+        let note = (!notes.is_empty()).then(|| notes.join("\n"));
+        return Ok(Shown { out: tables.join("\n"), note });
     }
     let found = select(q, sim)?;
     let namespaced = found.namespaced;
@@ -650,6 +667,8 @@ impl GetQuery {
 struct Found<'a> {
     /// As kubectl names the resource in errors (`pods`, `websites.example.com`).
     resource: String,
+    /// What `get all` puts before a name: `pod`, `replicaset.apps`.
+    prefix: String,
     namespaced: bool,
     /// A built-in kind kubesim stores without simulating (kubectl would
     /// print more columns than NAME and AGE).
@@ -731,6 +750,7 @@ fn select<'a>(q: &GetQuery, sim: &'a crate::simulation::Simulation) -> Result<Fo
     };
     let mut f = Found {
         resource: t.to_string(),
+        prefix: if t.group.is_empty() { t.singular.clone() } else { format!("{}.{}", t.singular, t.group) },
         namespaced: t.namespaced,
         builtin_stored: !t.simulated && is_builtin(&t),
         pods: vec![],

@@ -119,6 +119,31 @@ fn get_all_prints_one_table_per_kind_in_kubectls_order() {
 }
 
 #[test]
+fn get_of_several_kinds_and_stored_kinds_in_get_all() {
+    let s = scenario("kinds", CLUSTER);
+    assert_eq!(
+        ok(&["get", "rs,po", "-l", "app", "--at", "1m", &s]),
+        "NAME    READY   STATUS    RESTARTS   AGE\npod/a   1/1     Running   0          60s\npod/b   1/1     Running   0          60s\n"
+    );
+    // A Service is in the category (stored, not simulated: NAME and AGE,
+    // and a note), between the RCs and the ReplicaSets.
+    let with_svc = CLUSTER.replace(
+        "timeline:",
+        "  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80}]}}\ntimeline:",
+    );
+    let s = scenario("svc", &with_svc);
+    let o = kubesim(&["get", "all", "--at", "1m", &s]);
+    let out = stdout(&o);
+    let tables: Vec<&str> =
+        out.split("\n\n").map(|t| t.lines().nth(1).unwrap().split_whitespace().next().unwrap()).collect();
+    assert_eq!(tables, ["pod/a", "replicationcontroller/rc0", "service/web", "replicaset.apps/rs0"]);
+    assert!(out.contains("NAME          AGE\nservice/web   60s\n"), "{}", out);
+    assert_eq!(stderr(&o), "(services is stored but not simulated: only NAME and AGE are shown)\n");
+    let o = kubesim(&["get", "all", "x", &s]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
 fn get_events_as_print_event_prints_them() {
     let s = scenario("events", CLUSTER);
     // Pods bound by nodeName skip the scheduler: the kubelet's events

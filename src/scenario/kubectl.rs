@@ -270,9 +270,9 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
             }
             let name = match (names.as_slice(), &selector) {
                 ([], Some(_)) => String::new(),
-                (_, Some(_)) => return Err("a name cannot be given with --selector or --all".into()),
+                (_, Some(_)) => return Err("name cannot be provided when a selector is specified".into()),
                 ([n], None) => n.clone(),
-                ([], None) => return Err("a name, --selector or --all is required".into()),
+                ([], None) => return Err("resource(s) were provided, but no name was specified".into()),
                 (_, None) => return Err(format!("{} one name per timeline entry (or -l SELECTOR)", verb)),
             };
             let mut set = Vec::new();
@@ -587,9 +587,9 @@ mod tests {
             a => panic!("{:?}", a),
         }
         let err = |s: &str| parse(s).map(|_| ()).unwrap_err();
-        assert_eq!(err("label pods x -l app=y a=b"), "a name cannot be given with --selector or --all");
+        assert_eq!(err("label pods x -l app=y a=b"), "name cannot be provided when a selector is specified");
         assert_eq!(err("label pods --all -l app=y a=b"), "cannot set --all and --selector at the same time");
-        assert_eq!(err("label pods a=b"), "a name, --selector or --all is required");
+        assert_eq!(err("label pods a=b"), "resource(s) were provided, but no name was specified");
         assert!(parse("label pods -l 'app in (' a=b").is_err());
     }
 
