@@ -797,12 +797,16 @@ fn show_events(q: &GetQuery, sim: &crate::simulation::Simulation) -> Result<Show
         .transpose()
         .map_err(|e| Fail(format!("error: --field-selector: {}", e), 2))?
         .unwrap_or_default();
+    let sel =
+        q.selector.as_deref().map(Selector::parse).transpose().map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
     let now = sim.now();
     let events: Vec<kubectl::StoredEvent> = kubectl::stored_events(sim.trace.events(), now)
         .into_iter()
         .filter(|e| q.all_namespaces || e.namespace() == q.namespace)
         .filter(|e| q.name.as_deref().is_none_or(|n| e.name() == n))
         .filter(|e| fs.matches(e))
+        // Events carry no labels: `-l` matches what an empty set matches.
+        .filter(|_| sel.as_ref().is_none_or(|s| s.matches(&Default::default())))
         .collect();
     if events.is_empty() {
         if let Some(n) = &q.name {

@@ -169,6 +169,9 @@ fn get_events_as_print_event_prints_them() {
     // `!=` and several terms.
     let out = ok(&["get", "events", "--field-selector", "type!=Normal,reason=NodeCrashed", "--at", "2m30s", &s]);
     assert_eq!(out.lines().count(), 2, "{}", out);
+    // Events carry no labels.
+    let o = kubesim(&["get", "events", "-l", "app=web", "--at", "1m", &s]);
+    assert_eq!((stdout(&o), stderr(&o)), (String::new(), "No resources found in default namespace.\n".to_string()));
     // An unknown field is refused, naming it.
     let o = kubesim(&["get", "events", "--field-selector", "spec.foo=x", &s]);
     assert_eq!(o.status.code(), Some(2));
