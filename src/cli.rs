@@ -77,10 +77,12 @@ enum Cmd {
         quiet: bool,
     },
     /// Show objects as `kubectl get` would at a virtual time (`-o wide`,
-    /// `-o json`, `-o yaml`):
+    /// `-o json`, `-o yaml`, `--show-labels`, `-L KEY`), or at every
+    /// `--every` from `--from` to `--until` in one run:
     /// `kubesim get KIND [NAME] --at TIME SCENARIO`.
     Get {
-        /// pods, nodes, rc or rs
+        /// pods, nodes, rc, rs, leases, namespaces, events, all, or a
+        /// stored kind
         kind: String,
         /// NAME, or SCENARIO when no name is given
         first: String,
@@ -98,6 +100,24 @@ enum Cmd {
         namespace: String,
         #[arg(short = 'A', long)]
         all_namespaces: bool,
+        /// A LABELS column last.
+        #[arg(long)]
+        show_labels: bool,
+        /// A column per label key (repeatable, or comma-separated).
+        #[arg(short = 'L', long = "label-columns")]
+        label_columns: Vec<String>,
+        /// With `get events`: `involvedObject.name=…`, `type=Warning`, …
+        #[arg(long)]
+        field_selector: Option<String>,
+        /// Snapshots: the first instant (default 0s).
+        #[arg(long)]
+        from: Option<String>,
+        /// Snapshots: the last instant (default: the scenario's horizon).
+        #[arg(long)]
+        until: Option<String>,
+        /// Snapshots: one table every this long, all from one run.
+        #[arg(long)]
+        every: Option<String>,
     },
     /// A pod as `kubectl describe pod` shows it at a virtual time:
     /// `kubesim describe pod NAME --at TIME SCENARIO`.
@@ -224,9 +244,39 @@ pub fn main_with(registry: Registry) -> ExitCode {
         Cmd::Run { scenario, seed, until, trace, csv, sample, quiet } => {
             cmd_run(&scenario, seed, until, trace, csv, &sample, quiet)
         }
-        Cmd::Get { kind, first, second, at, seed, output, selector, namespace, all_namespaces } => {
-            let args: Vec<String> = [Some(kind), Some(first), second].into_iter().flatten().collect();
-            cmd_get(&args, at, seed, output, selector, &namespace, all_namespaces)
+        Cmd::Get {
+            kind,
+            first,
+            second,
+            at,
+            seed,
+            output,
+            selector,
+            namespace,
+            all_namespaces,
+            show_labels,
+            label_columns,
+            field_selector,
+            from,
+            until,
+            every,
+        } => {
+            let (name, path) = match second {
+                Some(p) => (Some(first), p),
+                None => (None, first),
+            };
+            let q = GetQuery {
+                kind,
+                name,
+                output,
+                selector,
+                namespace,
+                all_namespaces,
+                show_labels,
+                label_columns,
+                field_selector,
+            };
+            cmd_get(q, Path::new(&path), at, seed, Snapshots { from, until, every })
         }
         Cmd::Describe { kind, name, scenario, at, namespace, seed } => {
             cmd_describe(&kind, &name, &scenario, at, &namespace, seed)
@@ -567,89 +617,406 @@ fn cmd_run(
     Ok(if failed > 0 { 1 } else { 0 })
 }
 
-fn cmd_get(
-    args: &[String],
-    at: Option<String>,
-    seed: Option<u64>,
+/// A `get` request: what to show, read from a simulation at one instant.
+struct GetQuery {
+    kind: String,
+    name: Option<String>,
     output: Option<String>,
     selector: Option<String>,
-    namespace: &str,
+    namespace: String,
     all_namespaces: bool,
-) -> Result<u8, Fail> {
-    let (kind_s, name, path) = match args {
-        [k, p] => (k, None, p),
-        [k, n, p] => (k, Some(n.clone()), p),
-        _ => return Err(Fail("usage: kubesim get KIND [NAME] --at TIME SCENARIO".into(), 2)),
-    };
-    let Some(kind) = Kind::from_cli(kind_s)
-        .filter(|k| matches!(k, Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet | Kind::Lease))
-    else {
-        return cmd_get_stored(kind_s, name, path, at, seed, output, selector, namespace, all_namespaces);
-    };
-    let (wide, structured) = output_format(output.as_deref())?;
-    let sel = selector.as_deref().map(Selector::parse).transpose().map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
-    let res = run_until(Path::new(path), at, seed, false)?;
-    let store = &res.sim.store;
-    let now = res.sim.now();
-    let ns_ok = |ns: &str| all_namespaces || ns == namespace;
-    let name_ok = |n: &str| name.as_deref().is_none_or(|x| x == n);
-    let sel_ok = |l: &crate::objects::selector::Labels| sel.as_ref().is_none_or(|s| s.matches(l));
-    // Select once, in kubectl's order (namespace, then name).
-    let mut pods: Vec<&crate::objects::pod::Pod> = Vec::new();
-    let mut nodes: Vec<&crate::objects::node::Node> = Vec::new();
-    let mut sets: Vec<&crate::objects::replicaset::ReplicaSet> = Vec::new();
-    let mut leases: Vec<&crate::objects::lease::Lease> = Vec::new();
-    // What matches the flags (nodes have no namespace), in kubectl's order.
-    let keep = |m: &crate::objects::meta::ObjectMeta| {
-        (m.namespace.is_empty() || ns_ok(&m.namespace)) && name_ok(&m.name) && sel_ok(&m.labels)
-    };
-    match kind {
-        Kind::Pod => pods = select_sorted(store.pods.values(), |p| &p.meta, keep),
-        Kind::Node => nodes = select_sorted(store.nodes.values(), |n| &n.meta, keep),
-        Kind::Lease => leases = select_sorted(store.leases.values(), |l| &l.meta, keep),
-        _ => {
-            let of_kind = store.replicasets.values().filter(|r| Kind::from_replica(r.kind) == kind);
-            sets = select_sorted(of_kind, |r| &r.meta, keep);
-        }
+    show_labels: bool,
+    label_columns: Vec<String>,
+    field_selector: Option<String>,
+}
+
+/// `--from`, `--until`, `--every`: periodic snapshots from one run.
+struct Snapshots {
+    from: Option<String>,
+    until: Option<String>,
+    every: Option<String>,
+}
+
+/// What `get` shows at one instant: the text for stdout, and a note that
+/// kubectl prints on stderr (`No resources found in default namespace.`).
+#[derive(Default)]
+struct Shown {
+    out: String,
+    note: Option<String>,
+}
+
+/// The most tables one `get --every` prints.
+const MAX_SNAPSHOTS: u64 = 10_000;
+
+/// kubectl's `all` category (the `categories: [all]` of the built-in
+/// types) in the order discovery lists it: the core group's resources
+/// alphabetically, then apps, autoscaling, batch.
+const ALL_CATEGORY: &[&str] = &[
+    "Pod",
+    "ReplicationController",
+    "Service",
+    "DaemonSet",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "HorizontalPodAutoscaler",
+    "CronJob",
+    "Job",
+];
+
+fn is_events(kind: &str) -> bool {
+    matches!(kind.to_ascii_lowercase().as_str(), "events" | "event" | "ev")
+}
+
+fn cmd_get(q: GetQuery, path: &Path, at: Option<String>, seed: Option<u64>, snap: Snapshots) -> Result<u8, Fail> {
+    // Every flag is checked before anything runs.
+    output_format(q.output.as_deref())?;
+    if let Some(s) = &q.selector {
+        Selector::parse(s).map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
     }
-    let found = pods.len() + nodes.len() + sets.len() + leases.len();
-    if let Some(format) = structured {
-        if found == 0 && name.is_some() {
+    if let Some(f) = &q.field_selector {
+        if !is_events(&q.kind) {
             return Err(Fail(
-                format!("Error from server (NotFound): {} \"{}\" not found", kind_s, name.unwrap_or_default()),
-                1,
+                format!("error: --field-selector is supported with `get events` only, not `get {}`", q.kind),
+                2,
             ));
         }
-        let mut items: Vec<serde_json::Value> = pods.iter().map(|p| report_manifest::pod(p)).collect();
-        items.extend(nodes.iter().map(|n| report_manifest::node(n)));
-        items.extend(sets.iter().map(|r| report_manifest::replica_set(r)));
-        items.extend(leases.iter().map(|l| report_manifest::lease(l, now)));
-        let value =
-            if name.is_some() && items.len() == 1 { items.pop().expect("one") } else { report_manifest::list(items) };
-        print_structured(format, &value);
+        kubectl::EventFieldSelector::parse(f).map_err(|e| Fail(format!("error: --field-selector: {}", e), 2))?;
+    }
+    if (q.kind == "all" || q.kind.contains(',')) && q.name.is_some() {
+        return Err(Fail(
+            format!("error: `get {}` takes no NAME (usage: kubesim get {} --at TIME SCENARIO)", q.kind, q.kind),
+            2,
+        ));
+    }
+    if q.kind.contains(',') && q.kind.split(',').any(is_events) {
+        return Err(Fail("error: events are listed on their own (`get events`)".into(), 2));
+    }
+    let keep_events = is_events(&q.kind);
+    if snap.from.is_none() && snap.until.is_none() && snap.every.is_none() {
+        let res = run_until(path, at, seed, keep_events)?;
+        let shown = show(&q, &res.sim)?;
+        print!("{}", shown.out);
+        if let Some(n) = shown.note {
+            eprintln!("{}", n);
+        }
         return Ok(0);
     }
-    let text = (found > 0).then(|| match kind {
-        Kind::Pod => kubectl::pods_table(&pods, now, wide, all_namespaces),
-        Kind::Node => kubectl::nodes_table(&nodes, now, wide),
-        Kind::Lease => kubectl::leases_table(&leases, now, all_namespaces),
-        _ => kubectl::replicasets_table(&sets, now, wide, all_namespaces),
-    });
-    match (text, name) {
-        (Some(t), _) => {
-            print!("{}", t);
-            Ok(0)
+    if at.is_some() {
+        return Err(Fail(
+            "error: --at shows one instant; --from/--until/--every show several: give one or the other".into(),
+            2,
+        ));
+    }
+    let every = snap.every.ok_or_else(|| Fail("error: --from and --until need --every INTERVAL".into(), 2))?;
+    let every = parse_duration(&every).map_err(|e| Fail(format!("error: --every: {}", e), 2))?;
+    if every < limits::MIN_SAMPLE_INTERVAL {
+        return Err(Fail(format!("error: --every: must be at least {}", limits::MIN_SAMPLE_INTERVAL), 2));
+    }
+    let (scn, sel) = load(path)?;
+    let from = snap.from.map(|f| time_arg("from", &f)).transpose()?.unwrap_or(SimTime::ZERO);
+    let until = snap.until.map(|u| time_arg("until", &u)).transpose()?.unwrap_or_else(|| runner::horizon(&scn));
+    if from > until {
+        return Err(Fail(format!("error: --from {} is after --until {}", from, until), 2));
+    }
+    let count = (until.0 - from.0) / every.0 + 1;
+    if count > MAX_SNAPSHOTS {
+        return Err(Fail(
+            format!(
+                "error: --every: {} snapshots is more than the limit of {}; take them less often",
+                count, MAX_SNAPSHOTS
+            ),
+            2,
+        ));
+    }
+    let (seed, drawn) = pick_seed(seed, &scn);
+    if drawn {
+        eprintln!("seed: {} (drawn; pass --seed to repeat)", seed);
+    }
+    // One run, advanced from instant to instant: what is shown never
+    // changes what runs (the trace hash is a plain run's to `until`).
+    let mut sim = scn.build_selected(seed, &sel, |sim| sim.trace.keep_events(keep_events));
+    let mut out = std::io::stdout().lock();
+    for i in 0..count {
+        let t = SimTime(from.0 + i * every.0);
+        sim.run_until(t);
+        if i > 0 {
+            let _ = writeln!(out);
         }
-        (None, Some(n)) => Err(Fail(format!("Error from server (NotFound): {} \"{}\" not found", kind_s, n), 1)),
-        (None, None) => {
-            if kind.namespaced() && !all_namespaces {
-                eprintln!("No resources found in {} namespace.", namespace);
-            } else {
-                eprintln!("No resources found");
+        let _ = writeln!(out, "--- t={} ---", t);
+        match show(&q, &sim) {
+            Ok(s) => {
+                let _ = write!(out, "{}", s.out);
+                if let Some(n) = s.note {
+                    let _ = writeln!(out, "{}", n);
+                }
             }
-            Ok(0)
+            // Not found at this instant (it may exist at the next).
+            Err(Fail(m, 1)) => {
+                let _ = writeln!(out, "{}", m);
+            }
+            Err(f) => return Err(f),
         }
     }
+    sim.run_until(until);
+    sim.trace.flush();
+    if PRINT_HASH.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("trace-hash: {}", sim.trace.hash_hex());
+    }
+    Ok(0)
+}
+
+/// `No resources found …`, as kubectl words it for the scope asked.
+fn none_found(namespaced: bool, q: &GetQuery) -> Shown {
+    let note = if namespaced && !q.all_namespaces {
+        format!("No resources found in {} namespace.", q.namespace)
+    } else {
+        "No resources found".to_string()
+    };
+    Shown { out: String::new(), note: Some(note) }
+}
+
+/// What `kubectl get` prints for `q` against the cluster as `sim` has it
+/// now.
+fn show(q: &GetQuery, sim: &crate::simulation::Simulation) -> Result<Shown, Fail> {
+    let (wide, structured) = output_format(q.output.as_deref())?;
+    let label_columns = kubectl::Decor::label_columns_from(&q.label_columns);
+    let decor = |namespaced: bool, prefix: Option<&str>| kubectl::Decor {
+        with_namespace: q.all_namespaces && namespaced,
+        kind_prefix: prefix.map(str::to_string),
+        label_columns: label_columns.clone(),
+        show_labels: q.show_labels,
+    };
+    if is_events(&q.kind) {
+        return show_events(q, sim);
+    }
+    // `get all` and `get pods,rc`: one table per kind, names prefixed
+    // with their `kind.group`.
+    let kinds: Vec<String> = match q.kind.as_str() {
+        "all" => ALL_CATEGORY.iter().map(|k| k.to_string()).collect(),
+        k if k.contains(',') => k.split(',').map(str::to_string).collect(),
+        _ => Vec::new(),
+    };
+    if !kinds.is_empty() {
+        let mut tables: Vec<String> = Vec::new();
+        let mut items: Vec<serde_json::Value> = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
+        for kind in kinds {
+            let sub = GetQuery { kind, ..q.clone_query() };
+            let found = select(&sub, sim)?;
+            if found.is_empty() {
+                continue;
+            }
+            match structured {
+                Some(_) => items.extend(found.values(sim.now())),
+                None => tables.push(found.table(sim.now(), wide, &decor(found.namespaced, Some(&found.prefix)))),
+            }
+            if found.builtin_stored {
+                notes.push(format!("({} is stored but not simulated: only NAME and AGE are shown)", found.resource));
+            }
+        }
+        if let Some(format) = structured {
+            return Ok(Shown { out: structured_text(format, report_manifest::list(items)), note: None });
+        }
+        if tables.is_empty() {
+            return Ok(none_found(true, q));
+        }
+        // A blank line between the tables.
+        let note = (!notes.is_empty()).then(|| notes.join("\n"));
+        return Ok(Shown { out: tables.join("\n"), note });
+    }
+    let found = select(q, sim)?;
+    let namespaced = found.namespaced;
+    if found.is_empty() {
+        if let Some(n) = &q.name {
+            return Err(Fail(format!("Error from server (NotFound): {} \"{}\" not found", found.resource, n), 1));
+        }
+        return Ok(none_found(namespaced, q));
+    }
+    if let Some(format) = structured {
+        let mut values = found.values(sim.now());
+        let value = if q.name.is_some() && values.len() == 1 {
+            values.pop().expect("one")
+        } else {
+            report_manifest::list(values)
+        };
+        return Ok(Shown { out: structured_text(format, value), note: None });
+    }
+    let note = found
+        .builtin_stored
+        .then(|| format!("({} is stored but not simulated: only NAME and AGE are shown)", found.resource));
+    Ok(Shown { out: found.table(sim.now(), wide, &decor(namespaced, None)), note })
+}
+
+impl GetQuery {
+    fn clone_query(&self) -> GetQuery {
+        GetQuery {
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            output: self.output.clone(),
+            selector: self.selector.clone(),
+            namespace: self.namespace.clone(),
+            all_namespaces: self.all_namespaces,
+            show_labels: self.show_labels,
+            label_columns: self.label_columns.clone(),
+            field_selector: self.field_selector.clone(),
+        }
+    }
+}
+
+/// The objects of one kind a `get` selected, in kubectl's order
+/// (namespace, then name).
+struct Found<'a> {
+    /// As kubectl names the resource in errors (`pods`, `websites.example.com`).
+    resource: String,
+    /// What `get all` puts before a name: `pod`, `replicaset.apps`.
+    prefix: String,
+    namespaced: bool,
+    /// A built-in kind kubesim stores without simulating (kubectl would
+    /// print more columns than NAME and AGE).
+    builtin_stored: bool,
+    pods: Vec<&'a crate::objects::pod::Pod>,
+    nodes: Vec<&'a crate::objects::node::Node>,
+    sets: Vec<&'a crate::objects::replicaset::ReplicaSet>,
+    leases: Vec<&'a crate::objects::lease::Lease>,
+    namespaces: Vec<&'a crate::objects::meta::ObjectMeta>,
+    others: Vec<&'a crate::objects::Unstructured>,
+    crd: bool,
+}
+
+impl Found<'_> {
+    fn is_empty(&self) -> bool {
+        self.pods.len()
+            + self.nodes.len()
+            + self.sets.len()
+            + self.leases.len()
+            + self.namespaces.len()
+            + self.others.len()
+            == 0
+    }
+
+    fn values(&self, now: SimTime) -> Vec<serde_json::Value> {
+        let mut items: Vec<serde_json::Value> = self.pods.iter().map(|p| report_manifest::pod(p)).collect();
+        items.extend(self.nodes.iter().map(|n| report_manifest::node(n)));
+        items.extend(self.sets.iter().map(|r| report_manifest::replica_set(r)));
+        items.extend(self.leases.iter().map(|l| report_manifest::lease(l, now)));
+        items.extend(
+            self.namespaces
+                .iter()
+                .map(|m| report_manifest::namespace(&crate::objects::Namespace { meta: (*m).clone() })),
+        );
+        items.extend(self.others.iter().map(|u| report_manifest::unstructured(u)));
+        items
+    }
+
+    fn table(&self, now: SimTime, wide: bool, d: &kubectl::Decor) -> String {
+        if !self.pods.is_empty() {
+            kubectl::pods_table(&self.pods, now, wide, d)
+        } else if !self.nodes.is_empty() {
+            kubectl::nodes_table(&self.nodes, now, wide, d)
+        } else if !self.sets.is_empty() {
+            kubectl::replicasets_table(&self.sets, now, wide, d)
+        } else if !self.leases.is_empty() {
+            kubectl::leases_table(&self.leases, now, d)
+        } else if !self.namespaces.is_empty() {
+            kubectl::namespaces_table(&self.namespaces, now, d)
+        } else {
+            let metas: Vec<&crate::objects::meta::ObjectMeta> = self.others.iter().map(|u| &u.meta).collect();
+            kubectl::stored_table(&metas, now, d, self.crd)
+        }
+    }
+}
+
+/// Selects what `q` asks for from the store as it is now.
+fn select<'a>(q: &GetQuery, sim: &'a crate::simulation::Simulation) -> Result<Found<'a>, Fail> {
+    let store = &sim.store;
+    let sel =
+        q.selector.as_deref().map(Selector::parse).transpose().map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
+    // The types the apiserver serves now: the built-ins and what the
+    // CustomResourceDefinitions stored by now define.
+    let mut types = crate::objects::resource::ResourceTypes::default();
+    for u in store.others.values().filter(|u| u.kind == "CustomResourceDefinition") {
+        let _ = types.add_crd(&u.meta.name, &u.body);
+    }
+    let t = match Kind::from_cli(&q.kind) {
+        Some(k) if k != Kind::Other => types.by_kind(k.as_str()).cloned(),
+        _ => types.resolve(&q.kind).or_else(|| types.by_kind(&q.kind)).cloned(),
+    };
+    let Some(t) = t else {
+        return Err(Fail(format!("error: the server doesn't have a resource type \"{}\"", q.kind), 2));
+    };
+    let keep = |m: &crate::objects::meta::ObjectMeta| {
+        (!t.namespaced || q.all_namespaces || *m.namespace == *q.namespace)
+            && q.name.as_deref().is_none_or(|x| x == &*m.name)
+            && sel.as_ref().is_none_or(|s| s.matches(&m.labels))
+    };
+    let mut f = Found {
+        resource: t.to_string(),
+        prefix: if t.group.is_empty() { t.singular.clone() } else { format!("{}.{}", t.singular, t.group) },
+        namespaced: t.namespaced,
+        builtin_stored: !t.simulated && is_builtin(&t),
+        pods: vec![],
+        nodes: vec![],
+        sets: vec![],
+        leases: vec![],
+        namespaces: vec![],
+        others: vec![],
+        crd: t.kind == "CustomResourceDefinition",
+    };
+    match t.kind.as_str() {
+        "Pod" => f.pods = select_sorted(store.pods.values(), |p| &p.meta, keep),
+        "Node" => f.nodes = select_sorted(store.nodes.values(), |n| &n.meta, keep),
+        "Lease" => f.leases = select_sorted(store.leases.values(), |l| &l.meta, keep),
+        "Namespace" => {
+            f.namespaces =
+                select_sorted(store.namespaces.values(), |n| &n.meta, keep).into_iter().map(|n| &n.meta).collect()
+        }
+        "ReplicaSet" | "ReplicationController" => {
+            let kind = if t.kind == "ReplicaSet" { Kind::ReplicaSet } else { Kind::ReplicationController };
+            let of_kind = store.replicasets.values().filter(|r| Kind::from_replica(r.kind) == kind);
+            f.sets = select_sorted(of_kind, |r| &r.meta, keep);
+        }
+        _ if t.simulated => return Err(Fail(format!("error: get {} is not supported yet", t), 2)),
+        _ => {
+            let of_kind = store.others.values().filter(|u| u.kind == t.kind);
+            f.others = select_sorted(of_kind, |u| &u.meta, keep);
+        }
+    }
+    Ok(f)
+}
+
+/// `kubectl get events`: the Events the apiserver holds now, filtered by
+/// namespace (`-A`: all) and `--field-selector`.
+fn show_events(q: &GetQuery, sim: &crate::simulation::Simulation) -> Result<Shown, Fail> {
+    let (_, structured) = output_format(q.output.as_deref())?;
+    if structured.is_some() {
+        return Err(Fail("error: get events supports table output only (no -o json|yaml)".into(), 2));
+    }
+    let fs = q
+        .field_selector
+        .as_deref()
+        .map(kubectl::EventFieldSelector::parse)
+        .transpose()
+        .map_err(|e| Fail(format!("error: --field-selector: {}", e), 2))?
+        .unwrap_or_default();
+    let sel =
+        q.selector.as_deref().map(Selector::parse).transpose().map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
+    let now = sim.now();
+    let events: Vec<kubectl::StoredEvent> = kubectl::stored_events(sim.trace.events(), now)
+        .into_iter()
+        .filter(|e| q.all_namespaces || e.namespace() == q.namespace)
+        .filter(|e| q.name.as_deref().is_none_or(|n| e.name() == n))
+        .filter(|e| fs.matches(e))
+        // Events carry no labels: `-l` matches what an empty set matches.
+        .filter(|_| sel.as_ref().is_none_or(|s| s.matches(&Default::default())))
+        .collect();
+    if events.is_empty() {
+        if let Some(n) = &q.name {
+            return Err(Fail(format!("Error from server (NotFound): events \"{}\" not found", n), 1));
+        }
+        return Ok(none_found(true, q));
+    }
+    Ok(Shown { out: kubectl::events_table(&events, now, q.all_namespaces), note: None })
 }
 
 /// The objects whose metadata `keep` accepts, sorted by namespace and name.
@@ -673,103 +1040,12 @@ fn output_format(output: Option<&str>) -> Result<(bool, Option<&str>), Fail> {
     }
 }
 
-/// Prints one object, or a List of several, as `-o json|yaml`.
-fn print_structured(format: &str, value: &serde_json::Value) {
+/// One object, or a List of several, as `-o json|yaml`.
+fn structured_text(format: &str, value: serde_json::Value) -> String {
     match format {
-        "json" => println!("{}", serde_json::to_string_pretty(value).unwrap_or_default()),
-        _ => print!("{}", yaml_out::to_yaml(value)),
+        "json" => format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()),
+        _ => yaml_out::to_yaml(&value),
     }
-}
-
-/// `get` of a kind kubesim stores without simulating it (built-in or
-/// defined by a CustomResourceDefinition the scenario applied), and of
-/// namespaces.
-#[allow(clippy::too_many_arguments)]
-fn cmd_get_stored(
-    kind_s: &str,
-    name: Option<String>,
-    path: &str,
-    at: Option<String>,
-    seed: Option<u64>,
-    output: Option<String>,
-    selector: Option<String>,
-    namespace: &str,
-    all_namespaces: bool,
-) -> Result<u8, Fail> {
-    let (_, structured) = output_format(output.as_deref())?;
-    let sel = selector.as_deref().map(Selector::parse).transpose().map_err(|e| Fail(format!("error: -l: {}", e), 2))?;
-    let res = run_until(Path::new(path), at, seed, false)?;
-    let store = &res.sim.store;
-    let now = res.sim.now();
-    // The types the apiserver serves at that time: the built-ins and what
-    // the CustomResourceDefinitions stored by then define.
-    let mut types = crate::objects::resource::ResourceTypes::default();
-    for u in store.others.values().filter(|u| u.kind == "CustomResourceDefinition") {
-        let _ = types.add_crd(&u.meta.name, &u.body);
-    }
-    let Some(t) = types.resolve(kind_s).cloned() else {
-        return Err(Fail(format!("error: the server doesn't have a resource type \"{}\"", kind_s), 2));
-    };
-    let name_ok = |n: &str| name.as_deref().is_none_or(|x| x == n);
-    let sel_ok = |l: &crate::objects::selector::Labels| sel.as_ref().is_none_or(|s| s.matches(l));
-    let ns_ok = |ns: &str| !t.namespaced || all_namespaces || ns == namespace;
-    let mut metas: Vec<&crate::objects::meta::ObjectMeta> = Vec::new();
-    let mut values: Vec<serde_json::Value> = Vec::new();
-    if t.kind == "Namespace" {
-        for n in store.namespaces.values().filter(|n| name_ok(&n.meta.name) && sel_ok(&n.meta.labels)) {
-            metas.push(&n.meta);
-            values.push(report_manifest::namespace(n));
-        }
-    } else if t.simulated {
-        return Err(Fail(format!("error: get {} is not supported yet", t), 2));
-    } else {
-        let mut found: Vec<&crate::objects::Unstructured> = store
-            .others
-            .values()
-            .filter(|u| u.kind == t.kind && ns_ok(&u.meta.namespace) && name_ok(&u.meta.name) && sel_ok(&u.meta.labels))
-            .map(|u| u.as_ref())
-            .collect();
-        found.sort_by(|a, b| (&a.meta.namespace, &a.meta.name).cmp(&(&b.meta.namespace, &b.meta.name)));
-        for u in found {
-            metas.push(&u.meta);
-            values.push(report_manifest::unstructured(u));
-        }
-    }
-    // kubectl's order: namespace, then name (the objects' order too).
-    let mut order: Vec<usize> = (0..metas.len()).collect();
-    order.sort_by(|&a, &b| (&metas[a].namespace, &metas[a].name).cmp(&(&metas[b].namespace, &metas[b].name)));
-    let metas: Vec<&crate::objects::meta::ObjectMeta> = order.iter().map(|&i| metas[i]).collect();
-    let mut values: Vec<serde_json::Value> = order.iter().map(|&i| values[i].clone()).collect();
-    if metas.is_empty() {
-        if let Some(n) = &name {
-            return Err(Fail(format!("Error from server (NotFound): {} \"{}\" not found", t, n), 1));
-        }
-        if t.namespaced && !all_namespaces {
-            eprintln!("No resources found in {} namespace.", namespace);
-        } else {
-            eprintln!("No resources found");
-        }
-        return Ok(0);
-    }
-    if let Some(format) = structured {
-        let value = if name.is_some() && values.len() == 1 {
-            values.pop().expect("one")
-        } else {
-            report_manifest::list(values)
-        };
-        print_structured(format, &value);
-        return Ok(0);
-    }
-    if t.kind == "Namespace" {
-        print!("{}", kubectl::namespaces_table(&metas, now));
-    } else {
-        let rows: Vec<(&crate::objects::meta::ObjectMeta, bool)> = metas.iter().map(|m| (*m, t.namespaced)).collect();
-        print!("{}", kubectl::stored_table(&rows, now, all_namespaces, t.kind == "CustomResourceDefinition"));
-        if is_builtin(&t) {
-            eprintln!("({} is stored but not simulated: only NAME and AGE are shown)", t);
-        }
-    }
-    Ok(0)
 }
 
 /// Whether a stored type is one of Kubernetes' own (kubectl would print
@@ -804,10 +1080,24 @@ fn cmd_logs(
             .ok_or_else(|| Fail(format!("error: container {} is not valid for pod {}", c, pod_name), 1))?,
     };
     let cname = &p.spec.containers[idx].name;
-    let lines = p
-        .node_name()
-        .and_then(|n| sim.kubelets().iter().find(|k| &*k.name == n))
-        .and_then(|k| k.logs(p.meta.uid, idx, previous, sim.now()));
+    let kubelet = p.node_name().and_then(|n| sim.kubelets().iter().position(|k| &*k.name == n));
+    // The apiserver fetches logs from the node's kubelet: a crashed or
+    // partitioned node does not answer, and the client's dial error is
+    // what kubectl prints (as for `kubectl exec`).
+    if let Some(i) = kubelet.filter(|&i| !sim.kubelets()[i].alive || sim.kubelets()[i].partitioned) {
+        let ip = crate::nodes::kubelet::Kubelet::node_ip(i as u32);
+        return Err(Fail(
+            format!(
+                "Error from server: Get \"https://{ip}:10250/containerLogs/{}/{}/{}{}\": dial tcp {ip}:10250: i/o timeout",
+                namespace,
+                pod_name,
+                cname,
+                if previous { "?previous=true" } else { "" },
+            ),
+            1,
+        ));
+    }
+    let lines = kubelet.and_then(|i| sim.kubelets()[i].logs(p.meta.uid, idx, previous, sim.now()));
     match lines {
         Some(lines) => {
             for l in lines {

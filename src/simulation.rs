@@ -642,7 +642,49 @@ impl Simulation {
                     )),
                 }
             }
-            Action::Label { kind, namespace, name, set, remove, overwrite, annotate } => {
+            Action::DeleteAll { namespace, selector, grace_seconds, propagation } => {
+                let sel = crate::objects::selector::Selector::parse(&selector).unwrap_or_default();
+                let kinds = [Kind::Pod, Kind::ReplicationController, Kind::ReplicaSet];
+                let keys: Vec<(Kind, Key)> = kinds
+                    .iter()
+                    .flat_map(|&k| self.list_keys(k, &namespace, &sel).into_iter().map(move |key| (k, key)))
+                    .collect();
+                if keys.is_empty() {
+                    self.user_error("No resources found".into());
+                }
+                for (kind, key) in keys {
+                    let op = ApiOp::Delete {
+                        kind,
+                        other_kind: None,
+                        key,
+                        uid: None,
+                        grace_seconds,
+                        propagation,
+                        disruption: None,
+                    };
+                    self.send_user(op);
+                }
+            }
+            Action::Label { kind, namespace, selector: Some(sel), set, remove, overwrite, annotate, .. } => {
+                // `kubectl label -l`: each matching object, as by name.
+                let parsed = crate::objects::selector::Selector::parse(&sel).unwrap_or_default();
+                for key in self.list_keys(kind, &namespace, &parsed) {
+                    let (set, remove) = (set.clone(), remove.clone());
+                    let name = key.name.to_string();
+                    let namespace = namespace.clone();
+                    self.execute(Action::Label {
+                        kind,
+                        namespace,
+                        name,
+                        selector: None,
+                        set,
+                        remove,
+                        overwrite,
+                        annotate,
+                    });
+                }
+            }
+            Action::Label { kind, namespace, name, set, remove, overwrite, annotate, selector: None } => {
                 let ns = if kind.namespaced() { namespace.as_str() } else { "" };
                 let Some(obj) = self.store.get(kind, &Key::new(ns, &name)) else {
                     self.user_error(format!(

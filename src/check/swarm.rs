@@ -35,7 +35,8 @@
 //!   the files exec probes read, loops, `trap` on SIGTERM, exits, a
 //!   sidecar with a script of its own, a command the shell does not know
 //!   (drawn from a stream of their own, so other cases stay as they were);
-//! - kubectl: scale, delete by selector, label.
+//! - kubectl: scale, delete by selector (`delete pod -l`, `delete all -l`),
+//!   label (by name, `-l`).
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -60,7 +61,8 @@ pub struct Features {
     pub node_faults: bool,
     /// Hangs, crashes, OOM kills, signals, `exec`.
     pub container_faults: bool,
-    /// `kubectl scale`, `delete -l`, `label`.
+    /// `kubectl scale`, `delete -l`, `delete all -l`, `label` (by name,
+    /// `-l`).
     pub kubectl: bool,
 }
 
@@ -461,7 +463,11 @@ impl Gen {
                     format!("kubectl: scale rc {} --replicas={}", wname, self.rng.gen_range(0..7))
                 }
                 (0, "ReplicaSet") => format!("kubectl: scale rs {} --replicas={}", wname, self.rng.gen_range(0..7)),
-                (1, _) => format!("kubectl: delete pod -l app={} --grace-period={}", wname, self.pick(&[0, 1, 10, 30])),
+                (1, _) => match self.rng.gen_range(0..4) {
+                    0 => format!("kubectl: label pods -l app={} tier=y --overwrite", wname),
+                    1 => format!("kubectl: delete all -l app={} --grace-period={}", wname, self.pick(&[0, 1, 10, 30])),
+                    _ => format!("kubectl: delete pod -l app={} --grace-period={}", wname, self.pick(&[0, 1, 10, 30])),
+                },
                 (2, k) => {
                     let word = match k {
                         "ReplicaSet" => "rs",

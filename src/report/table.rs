@@ -3,7 +3,7 @@
 #![warn(missing_docs)]
 
 /// Renders `header` and `rows` as aligned columns (each as wide as its
-/// widest cell plus 3 spaces; trailing spaces trimmed).
+/// widest cell plus 3 spaces, at least 6; trailing spaces trimmed).
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
     let cols = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
@@ -18,7 +18,9 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
         for (i, c) in cells.iter().enumerate() {
             s.push_str(c);
             if i + 1 < cols {
-                for _ in c.chars().count()..widths[i] + 3 {
+                // tabwriter's minwidth 6 includes the padding (cli-runtime
+                // `pkg/printers/tabwriter.go`).
+                for _ in c.chars().count()..(widths[i] + 3).max(6) {
                     s.push(' ');
                 }
             }

@@ -51,6 +51,20 @@ pub enum Action {
         /// `--cascade` (`background`, `foreground`, `orphan`).
         propagation: Propagation,
     },
+    /// `kubectl delete all --all` (or `-l SELECTOR`): the objects of
+    /// kubectl's `all` category that kubesim simulates (Pods,
+    /// ReplicationControllers, ReplicaSets, in the category's order) in
+    /// the namespace, matching `selector`.
+    DeleteAll {
+        /// The namespace.
+        namespace: String,
+        /// A label selector in kubectl's syntax (`""`: everything).
+        selector: String,
+        /// `--grace-period`.
+        grace_seconds: Option<u64>,
+        /// `--cascade`.
+        propagation: Propagation,
+    },
     /// `kubectl scale --replicas`: updates `spec.replicas`.
     Scale {
         /// ReplicaSet or ReplicationController.
@@ -68,8 +82,11 @@ pub enum Action {
         kind: Kind,
         /// The namespace (ignored for cluster-scoped kinds).
         namespace: String,
-        /// The object's name.
+        /// The object's name (unused with `selector`).
         name: String,
+        /// `-l SELECTOR` (`--all`: the empty selector): every object of
+        /// the kind in the namespace that matches, instead of `name`.
+        selector: Option<String>,
         /// `key=value` pairs to set.
         set: Vec<(String, String)>,
         /// Keys to remove.

@@ -1,6 +1,7 @@
 //! `kubectl` command lines in a scenario's timeline, parsed into actions:
-//! `run`, `create -f`, `apply -f`, `delete`, `scale`, `label`, `annotate`,
-//! `cordon`, `uncordon`.
+//! `run`, `create -f`, `create namespace`, `apply -f`, `delete` (`-l`,
+//! `--all`, `delete all`), `scale`, `label` / `annotate` (by name, `-l`,
+//! `--all`), `exec`, `cordon`, `uncordon`, `drain`.
 
 #![warn(missing_docs)]
 
@@ -251,24 +252,43 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
         }
         "label" | "annotate" => {
             let overwrite = a.take("--overwrite").is_some_and(|v| v != "false");
+            let all = a.take("--all").is_some_and(|v| v != "false");
+            let selector = a.take("--selector");
             a.finish(&verb)?;
-            let (kind, rest) = kind_and_names(&a.positional)?;
-            let (name, pairs) = rest.split_first().ok_or("a name is required")?;
+            // `kubectl label TYPE NAME... KEY=VAL... KEY-...`: what has `=`
+            // or ends in `-` is an update, the rest names the objects.
+            let (pairs, objects): (Vec<String>, Vec<String>) =
+                a.positional.iter().cloned().partition(|p| p.contains('=') || p.ends_with('-'));
+            let (kind, names) = kind_and_names(&objects)?;
+            let selector = match (all, selector) {
+                (true, Some(_)) => return Err("cannot set --all and --selector at the same time".into()),
+                (true, None) => Some(String::new()),
+                (false, s) => s,
+            };
+            if let Some(s) = &selector {
+                crate::objects::selector::Selector::parse(s)?;
+            }
+            let name = match (names.as_slice(), &selector) {
+                ([], Some(_)) => String::new(),
+                (_, Some(_)) => return Err("name cannot be provided when a selector is specified".into()),
+                ([n], None) => n.clone(),
+                ([], None) => return Err("resource(s) were provided, but no name was specified".into()),
+                (_, None) => return Err(format!("{} one name per timeline entry (or -l SELECTOR)", verb)),
+            };
             let mut set = Vec::new();
             let mut remove = Vec::new();
-            for p in pairs {
-                if let Some(k) = p.strip_suffix('-') {
-                    remove.push(k.to_string());
-                } else if let Some((k, v)) = p.split_once('=') {
+            for p in &pairs {
+                if let Some((k, v)) = p.split_once('=') {
                     set.push((k.to_string(), v.to_string()));
-                } else {
-                    return Err(format!("invalid {} `{}`: expected key=value or key-", verb, p));
+                } else if let Some(k) = p.strip_suffix('-') {
+                    remove.push(k.to_string());
                 }
             }
             if set.is_empty() && remove.is_empty() {
                 return Err(format!("at least one {} update is required", verb));
             }
-            Action::Label { kind, namespace: ns, name: name.clone(), set, remove, overwrite, annotate: verb == "annotate" }
+            let annotate = verb == "annotate";
+            Action::Label { kind, namespace: ns, name, selector, set, remove, overwrite, annotate }
         }
         "delete" => {
             let selector = a.take("--selector");
@@ -297,10 +317,32 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                 Some("orphan") | Some("false") => Propagation::Orphan,
                 Some(o) => return Err(format!("invalid --cascade value `{}`", o)),
             };
+            let all = a.take("--all").is_some_and(|v| v != "false");
             a.finish(&verb)?;
+            let selector = match (all, selector) {
+                (true, Some(_)) => return Err("cannot set --all and --selector at the same time".into()),
+                (true, None) => Some(String::new()),
+                (false, s) => s,
+            };
+            if let Some(s) = &selector {
+                crate::objects::selector::Selector::parse(s)?;
+            }
+            // `delete all`: kubectl's `all` category.
+            if a.positional.first().map(String::as_str) == Some("all") {
+                let Some(selector) = selector else {
+                    return Err("resource(s) were provided, but no name was specified".into());
+                };
+                if a.positional.len() > 1 {
+                    return Err("`delete all` takes --all or -l SELECTOR, not names".into());
+                }
+                return Ok(Parsed::Action(Action::DeleteAll { namespace: ns, selector, grace_seconds: grace, propagation }));
+            }
             let (kind, names) = kind_and_names(&a.positional)?;
             if names.is_empty() && selector.is_none() {
                 return Err("resource(s) were provided, but no name was specified".into());
+            }
+            if !names.is_empty() && selector.is_some() {
+                return Err("name cannot be provided when a selector is specified".into());
             }
             if names.len() > 1 {
                 return Err("delete one name per timeline entry".into());
@@ -364,6 +406,14 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                 status: PodStatus::initial(),
             };
             Action::Create(vec![Object::Pod(Rc::new(pod))])
+        }
+        "create" if matches!(a.positional.first().map(String::as_str), Some("namespace" | "ns")) => {
+            a.finish(&verb)?;
+            let [_, name] = a.positional.as_slice() else {
+                return Err("exactly one NAME is required, got ".to_string() + &(a.positional.len() - 1).to_string());
+            };
+            let meta = ObjectMeta { name: name.as_str().into(), ..Default::default() };
+            Action::Create(vec![Object::Namespace(Rc::new(crate::objects::Namespace { meta }))])
         }
         "apply" | "create" => {
             let file = a.take("--filename").ok_or_else(|| format!("`kubectl {}` needs -f FILE", verb))?;
@@ -495,5 +545,79 @@ mod tests {
         for bad in ["nginx:", ":1", "a//b", "-a", "a:b:c", "a b"] {
             assert!(!is_image_reference(bad), "{}", bad);
         }
+    }
+
+    #[test]
+    fn create_namespace() {
+        for line in ["create namespace custom", "kubectl create ns custom"] {
+            match action(line) {
+                Action::Create(objs) => match objs.as_slice() {
+                    [Object::Namespace(n)] => assert_eq!(&*n.meta.name, "custom"),
+                    o => panic!("{:?}", o),
+                },
+                a => panic!("{:?}", a),
+            }
+        }
+        let err = |s: &str| parse(s).map(|_| ()).unwrap_err();
+        assert_eq!(err("create namespace"), "exactly one NAME is required, got 0");
+        assert_eq!(err("create namespace a b"), "exactly one NAME is required, got 2");
+        assert!(matches!(parse("create -f x.yaml"), Ok(Parsed::File { create: true, .. })));
+    }
+
+    #[test]
+    fn label_by_selector_or_all() {
+        match action("label pods -l app=kubia tier=web env- -n ns1") {
+            Action::Label { kind, namespace, selector, set, remove, .. } => {
+                assert_eq!((kind, namespace.as_str(), selector.as_deref()), (Kind::Pod, "ns1", Some("app=kubia")));
+                assert_eq!(set, vec![("tier".to_string(), "web".to_string())]);
+                assert_eq!(remove, vec!["env".to_string()]);
+            }
+            a => panic!("{:?}", a),
+        }
+        match action("annotate po --all note=x") {
+            Action::Label { selector, annotate, .. } => assert_eq!((selector.as_deref(), annotate), (Some(""), true)),
+            a => panic!("{:?}", a),
+        }
+        // TYPE/NAME with a prefixed key.
+        match action("label pod/kubia example.com/tier=web") {
+            Action::Label { name, selector, set, .. } => {
+                assert_eq!((name.as_str(), selector), ("kubia", None));
+                assert_eq!(set, vec![("example.com/tier".to_string(), "web".to_string())]);
+            }
+            a => panic!("{:?}", a),
+        }
+        let err = |s: &str| parse(s).map(|_| ()).unwrap_err();
+        assert_eq!(err("label pods x -l app=y a=b"), "name cannot be provided when a selector is specified");
+        assert_eq!(err("label pods --all -l app=y a=b"), "cannot set --all and --selector at the same time");
+        assert_eq!(err("label pods a=b"), "resource(s) were provided, but no name was specified");
+        assert!(parse("label pods -l 'app in (' a=b").is_err());
+    }
+
+    #[test]
+    fn delete_all_forms() {
+        match action("delete pods --all -n custom") {
+            Action::Delete { kind, namespace, name, selector, .. } => {
+                assert_eq!(
+                    (kind, namespace.as_str(), name, selector.as_deref()),
+                    (Kind::Pod, "custom", None, Some(""))
+                );
+            }
+            a => panic!("{:?}", a),
+        }
+        match action("delete all --all --grace-period=0 --force") {
+            Action::DeleteAll { namespace, selector, grace_seconds, .. } => {
+                assert_eq!((namespace.as_str(), selector.as_str(), grace_seconds), ("default", "", Some(0)));
+            }
+            a => panic!("{:?}", a),
+        }
+        match action("delete all -l app=kubia") {
+            Action::DeleteAll { selector, .. } => assert_eq!(selector, "app=kubia"),
+            a => panic!("{:?}", a),
+        }
+        let err = |s: &str| parse(s).map(|_| ()).unwrap_err();
+        assert_eq!(err("delete all"), "resource(s) were provided, but no name was specified");
+        assert_eq!(err("delete pods --all -l a=b"), "cannot set --all and --selector at the same time");
+        assert_eq!(err("delete pod x -l a=b"), "name cannot be provided when a selector is specified");
+        assert_eq!(err("delete pods --al"), "unknown or unsupported flag --al for `kubectl delete`");
     }
 }
