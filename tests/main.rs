@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod custom_resources;
 mod differential;
+mod golden;
 mod kubelet_fast_paths;
 mod network;
 mod node_leases;

@@ -189,9 +189,15 @@ impl Selector {
             }
             let term = rest[..end].trim();
             rest = rest.get(end + 1..).unwrap_or("").trim();
-            reqs.push(parse_term(term).ok_or_else(|| format!("invalid selector term `{}` in `{}`", term, s))?);
+            let (req, equals) =
+                parse_term(term).ok_or_else(|| format!("invalid selector term `{}` in `{}`", term, s))?;
+            reqs.push((!equals, req));
         }
-        Ok(Selector { requirements: reqs, nothing: false, match_labels: 0 })
+        // `key=value` terms first (a stable sort; the order of requirements
+        // does not change what matches), so that they print as `key=value`.
+        reqs.sort_by_key(|(set_based, _)| *set_based);
+        let match_labels = reqs.iter().filter(|(set_based, _)| !set_based).count();
+        Ok(Selector { requirements: reqs.into_iter().map(|(_, r)| r).collect(), nothing: false, match_labels })
     }
 }
 
@@ -213,27 +219,29 @@ impl Digest for Selector {
     }
 }
 
-fn parse_term(t: &str) -> Option<Requirement> {
+/// One term of `-l`, and whether it is a `key=value` (or `key==value`) term.
+fn parse_term(t: &str) -> Option<(Requirement, bool)> {
     let valid_key = |k: &str| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
     if let Some(k) = t.strip_prefix('!') {
         let k = k.trim();
-        return valid_key(k).then(|| Requirement { key: k.into(), op: Op::DoesNotExist, values: vec![] });
+        return valid_key(k).then(|| (Requirement { key: k.into(), op: Op::DoesNotExist, values: vec![] }, false));
     }
     for (sep, op) in [(" notin ", Op::NotIn), (" in ", Op::In)] {
         if let Some((k, set)) = t.split_once(sep) {
             let set = set.trim().strip_prefix('(')?.strip_suffix(')')?;
             let values: Vec<String> = set.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
             let k = k.trim();
-            return valid_key(k).then(|| Requirement { key: k.into(), op, values });
+            return valid_key(k).then(|| (Requirement { key: k.into(), op, values }, false));
         }
     }
     for (sep, op) in [("!=", Op::NotIn), ("==", Op::In), ("=", Op::In)] {
         if let Some((k, v)) = t.split_once(sep) {
             let (k, v) = (k.trim(), v.trim());
-            return valid_key(k).then(|| Requirement { key: k.into(), op, values: vec![v.into()] });
+            let req = Requirement { key: k.into(), op, values: vec![v.into()] };
+            return valid_key(k).then_some((req, op == Op::In));
         }
     }
-    valid_key(t).then(|| Requirement { key: t.into(), op: Op::Exists, values: vec![] })
+    valid_key(t).then(|| (Requirement { key: t.into(), op: Op::Exists, values: vec![] }, false))
 }
 
 impl fmt::Display for Selector {
@@ -357,9 +365,9 @@ mod tests {
 
     #[test]
     fn display_round_trip() {
-        let s = Selector::parse("app=kubia,tier in (b,a),!x").unwrap();
+        let s = Selector::parse("tier in (b,a),app=kubia,!x").unwrap();
         let back = Selector::parse(&s.to_string()).unwrap();
-        assert_eq!(s.to_string(), "app in (kubia),tier in (a,b),!x");
+        assert_eq!(s.to_string(), "app=kubia,tier in (a,b),!x");
         assert_eq!(back.to_string(), s.to_string());
         for l in [labels(&[("app", "kubia"), ("tier", "a")]), labels(&[("app", "kubia"), ("x", "1")]), labels(&[])] {
             assert_eq!(back.matches(&l), s.matches(&l));

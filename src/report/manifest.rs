@@ -315,13 +315,30 @@ pub fn node(n: &Node) -> Value {
             "allocatable": quantities(&n.status.allocatable),
             "conditions": [ready],
             "addresses": [{"type": "InternalIP", "address": n.status.internal_ip}, {"type": "Hostname", "address": &*n.meta.name}],
-            "nodeInfo": {"kubeletVersion": n.status.kubelet_version, "containerRuntimeVersion": "containerd://simulated"},
+            "nodeInfo": node_info(n),
         }
     })
 }
 
 /// A `metav1.LabelSelector` as it was applied: `matchLabels` (a map, in
 /// key order) and `matchExpressions` (in the order given, values as given).
+/// `status.nodeInfo.osImage` of a simulated node (what `get nodes -o wide`
+/// shows as OS-IMAGE).
+pub const OS_IMAGE: &str = "kubesim (simulated)";
+
+/// `status.nodeInfo`: the kubelet's version, the simulated runtime and OS
+/// image, and the OS and architecture the kubelet also labels the node with
+/// (`kubernetes.io/os`, `kubernetes.io/arch`).
+fn node_info(n: &Node) -> Value {
+    let mut o = Map::new();
+    insert_if(&mut o, "architecture", n.meta.labels.get("kubernetes.io/arch").map(|a| json!(a)));
+    o.insert("containerRuntimeVersion".into(), json!("containerd://simulated"));
+    o.insert("kubeletVersion".into(), json!(n.status.kubelet_version));
+    o.insert("osImage".into(), json!(OS_IMAGE));
+    insert_if(&mut o, "operatingSystem", n.meta.labels.get("kubernetes.io/os").map(|a| json!(a)));
+    Value::Object(o)
+}
+
 fn label_selector(s: &Selector) -> Value {
     let (labels, exprs) = s.parts();
     let mut o = Map::new();
