@@ -118,3 +118,16 @@ fn describe_errors_are_kubectls() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("supported: pod, node, rc, rs"), "{}", stderr(&o));
 }
+
+/// The golden scenarios' own expectations hold, and two runs agree.
+#[test]
+fn golden_scenarios_pass_their_expectations() {
+    for s in [CH02, CH03] {
+        let a = kubesim(&["run", s, "--quiet"]);
+        assert_eq!(a.status.code(), Some(0), "{}: {}", s, stdout(&a));
+        let b = kubesim(&["run", s, "--quiet"]);
+        let hash = |o: &std::process::Output| stdout(o).lines().find(|l| l.starts_with("trace-hash")).map(String::from);
+        assert!(hash(&a).is_some(), "{}: no trace hash", s);
+        assert_eq!(hash(&a), hash(&b), "{}: two runs differ", s);
+    }
+}
