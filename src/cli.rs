@@ -119,10 +119,10 @@ enum Cmd {
         #[arg(long)]
         every: Option<String>,
     },
-    /// A pod as `kubectl describe pod` shows it at a virtual time:
-    /// `kubesim describe pod NAME --at TIME SCENARIO`.
+    /// An object as `kubectl describe` shows it at a virtual time:
+    /// `kubesim describe pod|node|rc|rs NAME --at TIME SCENARIO`.
     Describe {
-        /// pod
+        /// pod, node, rc or rs
         kind: String,
         name: String,
         scenario: PathBuf,
@@ -1130,14 +1130,34 @@ fn cmd_describe(
     namespace: &str,
     seed: Option<u64>,
 ) -> Result<u8, Fail> {
-    if Kind::from_cli(kind) != Some(Kind::Pod) {
-        return Err(Fail(format!("error: describe {} is not supported yet (supported: pod)", kind), 2));
+    use crate::objects::replicaset::ReplicaKind;
+    use crate::report::describe;
+    let k = Kind::from_cli(kind);
+    if !matches!(k, Some(Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet)) {
+        return Err(Fail(format!("error: describe {} is not supported yet (supported: pod, node, rc, rs)", kind), 2));
     }
     let res = run_until(path, at, seed, true)?;
     let sim = &res.sim;
-    let Some(p) = sim.store.pod(&crate::objects::store::Key::new(namespace, name)) else {
-        return Err(Fail(format!("Error from server (NotFound): pods \"{}\" not found", name), 1));
+    let key = crate::objects::store::Key::new(namespace, name);
+    let not_found = |res: &str| Fail(format!("Error from server (NotFound): {} \"{}\" not found", res, name), 1);
+    let (events, now) = (sim.trace.events(), sim.now());
+    let text = match k {
+        Some(Kind::Node) => {
+            let n = sim.store.nodes.get(name).ok_or_else(|| not_found("nodes"))?;
+            let pods = sim.store.pods_on_node(name);
+            describe::describe_node(n, sim.store.node_lease(name).map(|l| &**l), &pods, events, now)
+        }
+        Some(Kind::ReplicationController | Kind::ReplicaSet) => {
+            let (rk, res) = match k {
+                Some(Kind::ReplicaSet) => (ReplicaKind::ReplicaSet, "replicasets.apps"),
+                _ => (ReplicaKind::ReplicationController, "replicationcontrollers"),
+            };
+            let r = sim.store.replica_set(rk, &key).ok_or_else(|| not_found(res))?;
+            let pods: Vec<_> = sim.store.pods.values().filter(|p| *p.meta.namespace == *namespace).cloned().collect();
+            describe::describe_replica_set(r, &pods, events, now)
+        }
+        _ => describe::describe_pod(sim.store.pod(&key).ok_or_else(|| not_found("pods"))?, events, now),
     };
-    print!("{}", crate::report::describe::describe_pod(p, sim.trace.events(), sim.now()));
+    print!("{}", text);
     Ok(0)
 }

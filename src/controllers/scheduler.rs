@@ -173,6 +173,10 @@ struct Rejections {
     cpu: u32,
     memory: u32,
     taints: BTreeMap<(String, String), u32>,
+    /// Nodes rejected by NodeResourcesFit (status `Unschedulable`): the
+    /// only ones preemption would search for victims; the other filters
+    /// reject with `UnschedulableAndUnresolvable`.
+    resource_nodes: u32,
 }
 
 impl Rejections {
@@ -193,7 +197,36 @@ impl Rejections {
             add(*c, format!("node(s) had untolerated taint {{{}: {}}}", k, v));
         }
         parts.sort();
-        format!("0/{} nodes are available: {}.", n, parts.join(", "))
+        if n == 0 {
+            // `schedulePod` fails before filtering (`ErrNoNodesAvailable`).
+            return "no nodes available to schedule pods".into();
+        }
+        // `FitError.Error()` (`pkg/scheduler/framework/types.go`), then the
+        // PostFilter message: DefaultPreemption runs for every pod that fits
+        // nowhere and prefixes its status with "preemption: "
+        // (`default_preemption.go` `PostFilter`). With no lower-priority pod
+        // to evict (kubesim models no preemption), `SelectVictimsOnNode`
+        // answers "No preemption victims found for incoming pod" on each
+        // node that failed with `Unschedulable`; the nodes that failed with
+        // `UnschedulableAndUnresolvable` are not candidates and count as
+        // "Preemption is not helpful for scheduling"
+        // (`preemption.go` `Evaluator.Preempt`, `SetAbsentNodesStatus`).
+        let victims = self.resource_nodes as usize;
+        let mut post = Vec::new();
+        if victims > 0 {
+            post.push(format!("{} No preemption victims found for incoming pod", victims));
+        }
+        if n > victims {
+            post.push(format!("{} Preemption is not helpful for scheduling", n - victims));
+        }
+        post.sort();
+        format!(
+            "0/{} nodes are available: {}. preemption: 0/{} nodes are available: {}.",
+            n,
+            parts.join(", "),
+            n,
+            post.join(", ")
+        )
     }
 }
 
@@ -1148,6 +1181,7 @@ fn filter(ni: &NodeInfo, spec: &PodSpec, req: &Resources, tolerates_unsched: boo
         rejected.memory += 1;
         ok = false;
     }
+    rejected.resource_nodes += u32::from(!ok);
     ok
 }
 
@@ -1245,6 +1279,33 @@ fn balanced_allocation(requested: &Resources, req: &Resources, alloc: &Resources
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The v1.32 wording, as real clusters print it (e.g. "0/3 nodes are
+    /// available: 1 node(s) were unschedulable, 2 Too many pods.
+    /// preemption: 0/3 nodes are available: 1 Preemption is not helpful for
+    /// scheduling, 2 No preemption victims found for incoming pod.").
+    #[test]
+    fn failed_scheduling_message_ends_with_the_preemption_verdict() {
+        let r = Rejections { cpu: 3, resource_nodes: 3, ..Default::default() };
+        assert_eq!(
+            r.message(3),
+            "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: \
+             3 No preemption victims found for incoming pod."
+        );
+        let r = Rejections { unschedulable: 1, too_many_pods: 2, resource_nodes: 2, ..Default::default() };
+        assert_eq!(
+            r.message(3),
+            "0/3 nodes are available: 1 node(s) were unschedulable, 2 Too many pods. preemption: 0/3 nodes are \
+             available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+        );
+        let r = Rejections { affinity: 3, ..Default::default() };
+        assert_eq!(
+            r.message(3),
+            "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes \
+             are available: 3 Preemption is not helpful for scheduling."
+        );
+        assert_eq!(Rejections::default().message(0), "no nodes available to schedule pods");
+    }
 
     #[test]
     fn least_allocated_float_path_is_exact() {

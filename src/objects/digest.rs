@@ -707,6 +707,7 @@ mod tests {
                 selector: Rc::new(Selector {
                     requirements: vec![Requirement { key: "app".into(), op: Op::In, values: vec!["web".into()] }],
                     nothing: false,
+                    match_labels: 1,
                 }),
                 template: Rc::new(PodTemplate {
                     labels: p.meta.labels.clone(),
@@ -737,6 +738,7 @@ mod tests {
             ("selector key", |r| Rc::make_mut(&mut r.spec.selector).requirements[0].key = "tier".into()),
             ("selector op", |r| Rc::make_mut(&mut r.spec.selector).requirements[0].op = Op::NotIn),
             ("selector nothing", |r| Rc::make_mut(&mut r.spec.selector).nothing = true),
+            ("selector matchLabels", |r| Rc::make_mut(&mut r.spec.selector).match_labels = 0),
             ("template label", |r| Rc::make_mut(&mut tpl(r).labels).insert("v".into(), "2".into()).map_or((), |_| ())),
             ("template annotation", |r| tpl(r).annotations = Rc::default()),
             ("template image", |r| {

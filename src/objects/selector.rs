@@ -112,6 +112,12 @@ pub struct Selector {
     pub requirements: Vec<Requirement>,
     /// A nil selector: matches nothing.
     pub nothing: bool,
+    /// How many of the leading requirements are `matchLabels` pairs (or an
+    /// RC's map): the API object's shape, kept so that `-o yaml` returns
+    /// what was applied and the selector prints `key=value` for them and
+    /// `key in (value)` for a `matchExpressions` `In` (the `selection.Equals`
+    /// and `selection.In` operators of `metav1.LabelSelectorAsSelector`).
+    pub match_labels: usize,
 }
 
 impl Selector {
@@ -123,7 +129,7 @@ impl Selector {
 
     /// The nil selector, which matches nothing (`labels.Nothing`).
     pub fn nothing() -> Self {
-        Selector { requirements: Vec::new(), nothing: true }
+        Selector { requirements: Vec::new(), nothing: true, match_labels: 0 }
     }
 
     /// An equality-based selector from a plain map.
@@ -134,7 +140,21 @@ impl Selector {
                 .map(|(k, v)| Requirement { key: k.clone(), op: Op::In, values: vec![v.clone()] })
                 .collect(),
             nothing: false,
+            match_labels: map.len(),
         }
+    }
+
+    /// A `metav1.LabelSelector`: its `matchLabels` pairs (in key order)
+    /// then its `matchExpressions` (in the order given).
+    pub fn from_label_selector(match_labels: &Labels, match_expressions: Vec<Requirement>) -> Self {
+        let mut s = Selector::from_map(match_labels);
+        s.requirements.extend(match_expressions);
+        s
+    }
+
+    /// The `matchLabels` pairs and the `matchExpressions`, as applied.
+    pub fn parts(&self) -> (&[Requirement], &[Requirement]) {
+        self.requirements.split_at(self.match_labels.min(self.requirements.len()))
     }
 
     /// Whether this is the empty selector, matching everything
@@ -169,9 +189,15 @@ impl Selector {
             }
             let term = rest[..end].trim();
             rest = rest.get(end + 1..).unwrap_or("").trim();
-            reqs.push(parse_term(term).ok_or_else(|| format!("invalid selector term `{}` in `{}`", term, s))?);
+            let (req, equals) =
+                parse_term(term).ok_or_else(|| format!("invalid selector term `{}` in `{}`", term, s))?;
+            reqs.push((!equals, req));
         }
-        Ok(Selector { requirements: reqs, nothing: false })
+        // `key=value` terms first (a stable sort; the order of requirements
+        // does not change what matches), so that they print as `key=value`.
+        reqs.sort_by_key(|(set_based, _)| *set_based);
+        let match_labels = reqs.iter().filter(|(set_based, _)| !set_based).count();
+        Ok(Selector { requirements: reqs.into_iter().map(|(_, r)| r).collect(), nothing: false, match_labels })
     }
 }
 
@@ -186,60 +212,71 @@ impl Digest for Requirement {
 
 impl Digest for Selector {
     fn digest(&self, d: &mut Digester) {
-        let Selector { requirements, nothing } = self;
+        let Selector { requirements, nothing, match_labels } = self;
         requirements.digest(d);
         nothing.digest(d);
+        (*match_labels as u64).digest(d);
     }
 }
 
-fn parse_term(t: &str) -> Option<Requirement> {
+/// One term of `-l`, and whether it is a `key=value` (or `key==value`) term.
+fn parse_term(t: &str) -> Option<(Requirement, bool)> {
     let valid_key = |k: &str| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
     if let Some(k) = t.strip_prefix('!') {
         let k = k.trim();
-        return valid_key(k).then(|| Requirement { key: k.into(), op: Op::DoesNotExist, values: vec![] });
+        return valid_key(k).then(|| (Requirement { key: k.into(), op: Op::DoesNotExist, values: vec![] }, false));
     }
     for (sep, op) in [(" notin ", Op::NotIn), (" in ", Op::In)] {
         if let Some((k, set)) = t.split_once(sep) {
             let set = set.trim().strip_prefix('(')?.strip_suffix(')')?;
             let values: Vec<String> = set.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
             let k = k.trim();
-            return valid_key(k).then(|| Requirement { key: k.into(), op, values });
+            return valid_key(k).then(|| (Requirement { key: k.into(), op, values }, false));
         }
     }
     for (sep, op) in [("!=", Op::NotIn), ("==", Op::In), ("=", Op::In)] {
         if let Some((k, v)) = t.split_once(sep) {
             let (k, v) = (k.trim(), v.trim());
-            return valid_key(k).then(|| Requirement { key: k.into(), op, values: vec![v.into()] });
+            let req = Requirement { key: k.into(), op, values: vec![v.into()] };
+            return valid_key(k).then_some((req, op == Op::In));
         }
     }
-    valid_key(t).then(|| Requirement { key: t.into(), op: Op::Exists, values: vec![] })
+    valid_key(t).then(|| (Requirement { key: t.into(), op: Op::Exists, values: vec![] }, false))
 }
 
 impl fmt::Display for Selector {
-    /// Renders as kubectl does in `-o wide` (`app=kubia`, `tier in (a,b)`).
+    /// `labels.Selector.String()` of the selector `metav1.FormatLabelSelector`
+    /// builds (what `kubectl get -o wide` prints in SELECTOR and `describe`
+    /// after `Selector:`): requirements sorted by key (stably, as
+    /// `internalSelector.Add` sorts them), a `matchLabels` pair as
+    /// `key=value`, `In`/`NotIn` as `key in (a,b)`/`key notin (a,b)` with
+    /// the values sorted, `Exists` as `key`, `DoesNotExist` as `!key`; an
+    /// empty selector is `<none>` (`FormatLabelSelector`). A nil selector
+    /// prints `<none>` too.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.nothing {
+        if self.nothing || self.requirements.is_empty() {
             return f.write_str("<none>");
         }
-        let parts: Vec<String> = self
-            .requirements
-            .iter()
-            .map(|r| match r.op {
-                Op::In if r.values.len() == 1 => format!("{}={}", r.key, r.values[0]),
-                Op::In => format!("{} in ({})", r.key, r.values.join(",")),
-                Op::NotIn if r.values.len() == 1 => format!("{}!={}", r.key, r.values[0]),
-                Op::NotIn => format!("{} notin ({})", r.key, r.values.join(",")),
-                Op::Exists => r.key.clone(),
-                Op::DoesNotExist => format!("!{}", r.key),
-                Op::Gt => format!("{}>{}", r.key, r.values.join(",")),
-                Op::Lt => format!("{}<{}", r.key, r.values.join(",")),
+        let mut reqs: Vec<(usize, &Requirement)> = self.requirements.iter().enumerate().collect();
+        reqs.sort_by(|a, b| a.1.key.cmp(&b.1.key)); // stable
+        let parts: Vec<String> = reqs
+            .into_iter()
+            .map(|(i, r)| {
+                let mut values: Vec<&str> = r.values.iter().map(String::as_str).collect();
+                values.sort_unstable();
+                let values = values.join(",");
+                match r.op {
+                    Op::In if i < self.match_labels => format!("{}={}", r.key, values),
+                    Op::In => format!("{} in ({})", r.key, values),
+                    Op::NotIn => format!("{} notin ({})", r.key, values),
+                    Op::Exists => r.key.clone(),
+                    Op::DoesNotExist => format!("!{}", r.key),
+                    Op::Gt => format!("{}>{}", r.key, values),
+                    Op::Lt => format!("{}<{}", r.key, values),
+                }
             })
             .collect();
-        if parts.is_empty() {
-            f.write_str("<none>")
-        } else {
-            f.write_str(&parts.join(","))
-        }
+        f.write_str(&parts.join(","))
     }
 }
 
@@ -278,9 +315,62 @@ mod tests {
         assert!(Selector::parse("=b").is_err());
     }
 
+    /// `TestLabelSelectorAsSelector`/`FormatLabelSelector` cases of
+    /// apimachinery (`pkg/apis/meta/v1/helpers_test.go`) and
+    /// `TestRequirementConstructor`'s String forms (`pkg/labels`).
+    #[test]
+    fn formats_as_format_label_selector() {
+        let l = |pairs: &[(&str, &str)]| labels(pairs);
+        let req = |k: &str, op, vs: &[&str]| Requirement {
+            key: k.into(),
+            op,
+            values: vs.iter().map(|v| v.to_string()).collect(),
+        };
+        let cases: Vec<(Selector, &str)> = vec![
+            (Selector::from_map(&l(&[("app", "kubia")])), "app=kubia"),
+            (Selector::from_map(&l(&[("foo", "bar"), ("baz", "blah")])), "baz=blah,foo=bar"),
+            (
+                Selector::from_label_selector(
+                    &l(&[("foo", "bar")]),
+                    vec![req("baz", Op::In, &["qux", "norf"]), req("env", Op::NotIn, &["prod"])],
+                ),
+                "baz in (norf,qux),env notin (prod),foo=bar",
+            ),
+            (Selector::from_label_selector(&Labels::new(), vec![req("app", Op::In, &["kubia"])]), "app in (kubia)"),
+            (
+                Selector::from_label_selector(
+                    &Labels::new(),
+                    vec![req("z", Op::Exists, &[]), req("a", Op::DoesNotExist, &[])],
+                ),
+                "!a,z",
+            ),
+            (Selector::everything(), "<none>"),
+            (Selector::nothing(), "<none>"),
+        ];
+        for (s, want) in cases {
+            assert_eq!(s.to_string(), want);
+        }
+    }
+
+    #[test]
+    fn parts_split_match_labels_from_expressions() {
+        let s = Selector::from_label_selector(
+            &labels(&[("app", "kubia")]),
+            vec![Requirement { key: "app".into(), op: Op::In, values: vec!["kubia".into()] }],
+        );
+        let (ml, me) = s.parts();
+        assert_eq!((ml.len(), me.len()), (1, 1));
+        assert_eq!(s.to_string(), "app=kubia,app in (kubia)");
+    }
+
     #[test]
     fn display_round_trip() {
-        let s = Selector::parse("app=kubia,tier in (a,b),!x").unwrap();
-        assert_eq!(Selector::parse(&s.to_string()).unwrap(), s);
+        let s = Selector::parse("tier in (b,a),app=kubia,!x").unwrap();
+        let back = Selector::parse(&s.to_string()).unwrap();
+        assert_eq!(s.to_string(), "app=kubia,tier in (a,b),!x");
+        assert_eq!(back.to_string(), s.to_string());
+        for l in [labels(&[("app", "kubia"), ("tier", "a")]), labels(&[("app", "kubia"), ("x", "1")]), labels(&[])] {
+            assert_eq!(back.matches(&l), s.matches(&l));
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::objects::probe::{Handler, PortRef, Probe, ProbeKind};
 use crate::objects::quantity::{format_bytes, format_cpu};
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet};
 use crate::objects::resources::Resources;
-use crate::objects::selector::{Op, Selector};
+use crate::objects::selector::Selector;
 use crate::sim::SimTime;
 use serde_json::{json, Map, Value};
 
@@ -315,36 +315,50 @@ pub fn node(n: &Node) -> Value {
             "allocatable": quantities(&n.status.allocatable),
             "conditions": [ready],
             "addresses": [{"type": "InternalIP", "address": n.status.internal_ip}, {"type": "Hostname", "address": &*n.meta.name}],
-            "nodeInfo": {"kubeletVersion": n.status.kubelet_version, "containerRuntimeVersion": "containerd://simulated"},
+            "nodeInfo": node_info(n),
         }
     })
 }
 
+/// A `metav1.LabelSelector` as it was applied: `matchLabels` (a map, in
+/// key order) and `matchExpressions` (in the order given, values as given).
+/// `status.nodeInfo.osImage` of a simulated node (what `get nodes -o wide`
+/// shows as OS-IMAGE).
+pub const OS_IMAGE: &str = "kubesim (simulated)";
+
+/// `status.nodeInfo`: the kubelet's version, the simulated runtime and OS
+/// image, and the OS and architecture the kubelet also labels the node with
+/// (`kubernetes.io/os`, `kubernetes.io/arch`).
+fn node_info(n: &Node) -> Value {
+    let mut o = Map::new();
+    insert_if(&mut o, "architecture", n.meta.labels.get("kubernetes.io/arch").map(|a| json!(a)));
+    o.insert("containerRuntimeVersion".into(), json!("containerd://simulated"));
+    o.insert("kubeletVersion".into(), json!(n.status.kubelet_version));
+    o.insert("osImage".into(), json!(OS_IMAGE));
+    insert_if(&mut o, "operatingSystem", n.meta.labels.get("kubernetes.io/os").map(|a| json!(a)));
+    Value::Object(o)
+}
+
 fn label_selector(s: &Selector) -> Value {
-    let mut match_labels = Map::new();
-    let mut exprs = Vec::new();
-    for r in &s.requirements {
-        match r.op {
-            Op::In if r.values.len() == 1 && !match_labels.contains_key(&r.key) => {
-                match_labels.insert(r.key.clone(), json!(r.values[0]));
-            }
-            op => {
-                let op = op.as_str();
+    let (labels, exprs) = s.parts();
+    let mut o = Map::new();
+    if !labels.is_empty() {
+        let m: Map<String, Value> = labels.iter().map(|r| (r.key.clone(), json!(r.values[0]))).collect();
+        o.insert("matchLabels".into(), Value::Object(m));
+    }
+    if !exprs.is_empty() {
+        let exprs: Vec<Value> = exprs
+            .iter()
+            .map(|r| {
                 let mut e = Map::new();
                 e.insert("key".into(), json!(r.key));
-                e.insert("operator".into(), json!(op));
+                e.insert("operator".into(), json!(r.op.as_str()));
                 if !r.values.is_empty() {
                     e.insert("values".into(), json!(r.values));
                 }
-                exprs.push(Value::Object(e));
-            }
-        }
-    }
-    let mut o = Map::new();
-    if !match_labels.is_empty() {
-        o.insert("matchLabels".into(), Value::Object(match_labels));
-    }
-    if !exprs.is_empty() {
+                Value::Object(e)
+            })
+            .collect();
         o.insert("matchExpressions".into(), Value::Array(exprs));
     }
     Value::Object(o)

@@ -465,17 +465,13 @@ fn decode_replica_set(
 /// A set-based `LabelSelector`: matchLabels AND matchExpressions.
 pub fn decode_label_selector(r: &mut Reader, node: &Y, path: &str) -> Option<Selector> {
     let mut f = r.fields(node, path)?;
-    let mut reqs = Vec::new();
-    if let Some(n) = f.get("matchLabels") {
-        for (k, v) in r.string_map(n, &f.field("matchLabels")) {
-            reqs.push(Requirement { key: k, op: Op::In, values: vec![v] });
-        }
-    }
-    if let Some(n) = f.get("matchExpressions") {
-        reqs.extend(decode_expressions(r, n, &f.field("matchExpressions"), false));
-    }
+    let match_labels = f.get("matchLabels").map(|n| r.string_map(n, &f.field("matchLabels"))).unwrap_or_default();
+    let exprs = match f.get("matchExpressions") {
+        Some(n) => decode_expressions(r, n, &f.field("matchExpressions"), false),
+        None => Vec::new(),
+    };
     r.done(f, Unknown::Error, " in a label selector");
-    Some(Selector { requirements: reqs, nothing: false })
+    Some(Selector::from_label_selector(&match_labels, exprs))
 }
 
 fn decode_expressions(r: &mut Reader, node: &Y, path: &str, allow_gt_lt: bool) -> Vec<Requirement> {

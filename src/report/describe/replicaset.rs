@@ -1,0 +1,68 @@
+//! `describeReplicationController` and `describeReplicaSet`, with
+//! `DescribePodTemplate`.
+
+use super::pod::{containers, pod_spec_tail};
+use super::{annotations_multiline, events, labels_multiline, Out};
+use crate::objects::pod::{Pod, PodPhase};
+use crate::objects::replicaset::{ReplicaKind, ReplicaSet};
+use crate::sim::trace::EventRecord;
+use crate::sim::SimTime;
+use std::rc::Rc;
+
+/// What `kubectl describe rc|rs` prints for `r` at `now`; `pods` are the
+/// pods of its namespace (those it controls and its selector matches are
+/// counted in Pods Status, by phase, as `getPodStatusForController` counts
+/// them).
+pub fn describe_replica_set(r: &ReplicaSet, pods: &[Rc<Pod>], all_events: &[EventRecord], now: SimTime) -> String {
+    let mut w = Out::default();
+    w.w(0, &format!("Name:\t{}\n", r.meta.name));
+    w.w(0, &format!("Namespace:\t{}\n", r.meta.namespace));
+    // RC: `labels.FormatLabels(spec.selector)`; RS: `FormatLabelSelector`.
+    w.w(0, &format!("Selector:\t{}\n", r.spec.selector));
+    labels_multiline(&mut w, "Labels", &r.meta.labels);
+    annotations_multiline(&mut w, "Annotations", &r.meta.annotations);
+    if r.kind == ReplicaKind::ReplicaSet {
+        if let Some(c) = r.meta.controller_ref() {
+            w.w(0, &format!("Controlled By:\t{}/{}\n", c.kind, c.name));
+        }
+    }
+    w.w(0, &format!("Replicas:\t{} current / {} desired\n", r.status.replicas, r.spec.replicas));
+    let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
+    for p in pods {
+        let mine = p.meta.namespace == r.meta.namespace
+            && r.spec.selector.matches(&p.meta.labels)
+            && p.meta.controller_ref().is_some_and(|c| c.uid == r.meta.uid);
+        if mine {
+            match p.status.phase {
+                PodPhase::Running => running += 1,
+                PodPhase::Pending => waiting += 1,
+                PodPhase::Succeeded => succeeded += 1,
+                PodPhase::Failed => failed += 1,
+                #[allow(unreachable_patterns)]
+                _ => {}
+            }
+        }
+    }
+    w.w(
+        0,
+        &format!(
+            "Pods Status:\t{} Running / {} Waiting / {} Succeeded / {} Failed\n",
+            running, waiting, succeeded, failed
+        ),
+    );
+    // `DescribePodTemplate`.
+    let t = &r.spec.template;
+    w.w(0, "Pod Template:\n");
+    labels_multiline(&mut w, "  Labels", &t.labels);
+    if !t.annotations.is_empty() {
+        annotations_multiline(&mut w, "  Annotations", &t.annotations);
+    }
+    if !t.spec.init_containers.is_empty() {
+        containers(&mut w, "Init Containers", &t.spec.init_containers, None, "  ");
+    }
+    containers(&mut w, "Containers", &t.spec.containers, None, "  ");
+    w.w(0, "  Volumes:\t<none>\n");
+    pod_spec_tail(&mut w, &t.spec, "  ");
+    events(&mut w, all_events, r.kind.as_str(), &r.meta, now);
+    w.finish()
+}
