@@ -782,18 +782,21 @@ impl Simulation {
                     self.user_error(format!("error: pod {} is not running on a node", pod.meta.name));
                     return;
                 };
-                if !self.kubelets[k as usize].alive {
-                    self.user_error(format!("error: unable to reach the kubelet of pod {}", pod.meta.name));
-                    return;
-                }
                 // `kubectl exec` goes through the apiserver to the kubelet,
-                // which a partitioned node's is cut from (faults act on the
-                // node itself and still apply).
-                if matches!(op, ContainerOp::Exec { .. }) && self.kubelets[k as usize].partitioned {
+                // which a crashed node's is not there to answer and a
+                // partitioned node's is cut from: the apiserver's dial
+                // fails (faults act on the node itself and still apply to
+                // a partitioned one).
+                let kubelet = &self.kubelets[k as usize];
+                if matches!(op, ContainerOp::Exec { .. }) && (!kubelet.alive || kubelet.partitioned) {
                     self.user_error(format!(
                         "Error from server: error dialing backend: dial tcp {}:10250: i/o timeout",
                         Kubelet::node_ip(k)
                     ));
+                    return;
+                }
+                if !self.kubelets[k as usize].alive {
+                    self.user_error(format!("error: unable to reach the kubelet of pod {}", pod.meta.name));
                     return;
                 }
                 let mut ctx = ctx!(self);

@@ -171,3 +171,12 @@ fn no_resources_found_is_printed_but_not_a_failure() {
     assert_eq!(code, Some(0), "{}", out);
     assert!(out.contains("No resources found"), "{}", out);
 }
+
+#[test]
+fn exec_into_a_crashed_node_fails_as_the_apiservers_dial_does() {
+    let (code, out) =
+        run_cli("exec-crashed", "  - at: 20s\n    crashNode: node-1\n  - at: 30s\n    kubectl: exec web -- touch /x\n");
+    assert_eq!(code, Some(1), "{}", out);
+    assert!(out.contains("Error from server: error dialing backend: dial tcp 10."), "{}", out);
+    assert!(out.contains(":10250: i/o timeout"), "{}", out);
+}
