@@ -613,20 +613,7 @@ impl Simulation {
                         self.list_keys(kind, &namespace, &sel)
                     }
                 };
-                if keys.is_empty() {
-                    self.user_error("No resources found".into());
-                }
-                for key in keys {
-                    self.send_user(ApiOp::Delete {
-                        kind,
-                        other_kind: None,
-                        key,
-                        uid: None,
-                        grace_seconds,
-                        propagation,
-                        disruption: None,
-                    });
-                }
+                self.delete_keys(keys.into_iter().map(|k| (kind, k)).collect(), grace_seconds, propagation);
             }
             Action::Scale { kind, namespace, name, replicas } => {
                 match self.store.get(kind, &Key::new(&namespace, &name)) {
@@ -649,21 +636,7 @@ impl Simulation {
                     .iter()
                     .flat_map(|&k| self.list_keys(k, &namespace, &sel).into_iter().map(move |key| (k, key)))
                     .collect();
-                if keys.is_empty() {
-                    self.user_error("No resources found".into());
-                }
-                for (kind, key) in keys {
-                    let op = ApiOp::Delete {
-                        kind,
-                        other_kind: None,
-                        key,
-                        uid: None,
-                        grace_seconds,
-                        propagation,
-                        disruption: None,
-                    };
-                    self.send_user(op);
-                }
+                self.delete_keys(keys, grace_seconds, propagation);
             }
             Action::Label { kind, namespace, selector: Some(sel), set, remove, overwrite, annotate, .. } => {
                 // `kubectl label -l`: each matching object, as by name.
@@ -876,6 +849,24 @@ impl Simulation {
     fn stop_lease_renewals(&mut self, node: &str, at: SimTime) {
         if let Some(ev) = self.store.stop_lease_renewals(node, at) {
             self.queue.push_after(self.cfg.watch_latency, Event::Watch(ev));
+        }
+    }
+
+    /// `kubectl delete` of these objects (kubectl's `No resources found`
+    /// when there are none).
+    fn delete_keys(
+        &mut self,
+        keys: Vec<(Kind, Key)>,
+        grace_seconds: Option<u64>,
+        propagation: crate::objects::store::Propagation,
+    ) {
+        if keys.is_empty() {
+            self.user_error("No resources found".into());
+        }
+        for (kind, key) in keys {
+            let op =
+                ApiOp::Delete { kind, other_kind: None, key, uid: None, grace_seconds, propagation, disruption: None };
+            self.send_user(op);
         }
     }
 

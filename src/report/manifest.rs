@@ -20,19 +20,9 @@ use serde_json::{json, Map, Value};
 
 /// RFC 3339 (seconds precision, as the API server writes timestamps).
 pub fn timestamp(t: SimTime) -> String {
-    let secs = t.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let rem = t.as_secs() % 86_400;
     let (h, m, s) = (rem / 3600, (rem / 60) % 60, rem % 60);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if mo <= 2 { 1 } else { 0 };
+    let (y, mo, d, _) = crate::sim::time::civil_date(t);
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, mo, d, h, m, s)
 }
 

@@ -170,9 +170,37 @@ impl fmt::Display for SimTime {
     }
 }
 
+/// The UTC calendar date of virtual time `t` (which starts at the Unix
+/// epoch): (year, month 1–12, day 1–31, day of the week 0 = Sunday), by
+/// Howard Hinnant's `civil_from_days`.
+pub fn civil_date(t: SimTime) -> (i64, u32, u32, u32) {
+    let days = (t.0 / 1_000_000_000 / 86_400) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    // 1970-01-01 was a Thursday.
+    let weekday = (days + 4).rem_euclid(7) as u32;
+    (year, month, day, weekday)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn civil_dates_from_the_epoch() {
+        let day = |d: u64| SimTime(d * 86_400 * 1_000_000_000);
+        assert_eq!(civil_date(day(0)), (1970, 1, 1, 4), "a Thursday");
+        assert_eq!(civil_date(day(59)), (1970, 3, 1, 0), "after February");
+        assert_eq!(civil_date(day(11_016)), (2000, 2, 29, 2), "a leap day of a 400-year century");
+        assert_eq!(civil_date(day(20_000)), (2024, 10, 4, 5));
+    }
 
     #[test]
     fn display_is_go_like() {
