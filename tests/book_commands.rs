@@ -130,6 +130,61 @@ objects:
 }
 
 #[test]
+fn exec_probe_scripts_run_in_the_shell_with_probe_skipping_on_and_off() {
+    // The probe's command is itself a script (`&&`, `||`), run by the
+    // simulated shell against the files the container's script leaves.
+    let text = r#"
+name: exec probe scripts
+seed: 5
+duration: 2m
+cluster:
+  nodes: [{name: node-1, capacity: {cpu: "4", memory: 8Gi}}]
+  config: {probeSkipping: PROBESKIP}
+images:
+  busybox:1.36: {pull: 1s}
+objects:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: scripted}
+    spec:
+      containers:
+      - name: c
+        image: busybox:1.36
+        command: [sh, -c, "touch /tmp/healthy; sleep 20; rm -f /tmp/healthy; sleep 600"]
+        livenessProbe:
+          exec: {command: [sh, -c, "test -f /tmp/healthy && exit 0 || exit 1"]}
+          initialDelaySeconds: 5
+          periodSeconds: 5
+        readinessProbe:
+          exec: {command: [/bin/sh, -c, "echo ok > /tmp/ready; test -f /tmp/healthy && cat /tmp/ready"]}
+          periodSeconds: 3
+"#;
+    // The loader warns only about what the shell cannot run, saying why.
+    let scn = load(&text.replace("PROBESKIP", "1"));
+    assert!(scn.warnings.iter().all(|w| !w.contains("exec probe")), "{:?}", scn.warnings);
+    let curl = load(&text.replace("PROBESKIP", "1").replace("test -f /tmp/healthy && exit 0", "curl -f localhost"));
+    let warned: Vec<_> = curl.warnings.iter().filter(|w| w.contains("exec probe")).collect();
+    assert_eq!(warned.len(), 1, "{:?}", curl.warnings);
+    assert!(warned[0].contains("`curl -f localhost` is not a command the simulated shell knows);"), "{}", warned[0]);
+    same_with_probe_skipping_on_and_off(text);
+    let r = shown(&scn);
+    let c = container(pod(&r, "scripted"), "c");
+    // Removed at ≈ 21 s; three failures 5 s apart kill it; SIGKILL after
+    // the 30 s grace (sh is PID 1 without a trap): one restart by 2 m.
+    assert!(c.restart_count >= 1, "{:?}", c);
+    let last = c.last_state.as_ref().expect("a previous run");
+    assert_eq!(last.exit_code, 137);
+    let unhealthy = events(&r, "Unhealthy");
+    assert!(unhealthy.iter().any(|e| e.contains("Liveness probe failed")), "{:?}", unhealthy);
+    assert!(unhealthy.iter().any(|e| e.contains("Readiness probe failed")), "{:?}", unhealthy);
+    // Before the file was removed both probes passed: no failure then.
+    let first = r.sim.trace.events().iter().find(|e| e.reason == "Unhealthy").expect("a failure").time;
+    assert!(first.0 > 21_000_000_000 && first.0 < 30_000_000_000, "{:?}", first);
+    let killing = events(&r, "Killing");
+    assert!(killing.iter().any(|e| e.contains("failed liveness probe")), "{:?}", killing);
+}
+
+#[test]
 fn exit_codes_under_each_restart_policy() {
     let r = shown(&load_file("book-crashing-replicaset.yaml", "40s"));
     let failed = container(pod(&r, "never-fails"), "c");

@@ -71,13 +71,16 @@ fn probe(r: &mut ChaCha8Rng, sw: &Swarm, readiness: bool) -> Option<String> {
     if sw.exec {
         handlers.push("exec: {command: [ls, /ready]}".into());
         handlers.push("exec: {command: [cat, /ready]}".into());
+        handlers.push("exec: {command: [sh, -c, \"test -f /ready && cat /ready\"]}".into());
         if sw.side_effects {
             handlers.push("exec: {command: [rm, -f, /ready]}".into());
             handlers.push("exec: {command: [touch, /ready]}".into());
             handlers.push("exec: {command: [sh, -c, \"touch /ready\"]}".into());
+            handlers.push("exec: {command: [sh, -c, \"test -e /ready && rm -f /ready || touch /ready\"]}".into());
         }
         if sw.slow {
             handlers.push("exec: {command: [sleep, \"2\"]}".into());
+            handlers.push("exec: {command: [sh, -c, \"sleep 1; ls /ready\"]}".into());
         }
     }
     if handlers.is_empty() {

@@ -1306,6 +1306,7 @@ impl Kubelet {
         let program = w.programs.get(idx).cloned().flatten();
         let scripted = program.is_some();
         proc.script = program.map(|p| Box::new(Run::new(p, w.key.name.clone())));
+        proc.hostname = w.key.name.clone();
         let woke = proc.dormant.iter().any(|d| *d);
         let (inst, started_ok) = (proc.instance, proc.started_ok);
         let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
@@ -1563,8 +1564,10 @@ impl Kubelet {
                     (b.tcp_port == p || b.http.as_ref().map(|h| h.port) == p) && ctx.now >= since + b.listen_after
                 }),
                 // Exec results change only with the files, and every exec
-                // that changes them wakes the worker (`wake_probes`). A
-                // command that takes a whole period would pile ticks up.
+                // that changes them wakes the worker (`wake_probes`); a run
+                // that changed them itself, or whose result took time, is
+                // not one to doze on (`apply_probe_result`). A command that
+                // takes a whole period would pile ticks up.
                 Handler::Exec { .. } => probe.timeout_seconds < probe.period_seconds,
                 Handler::Sleep { .. } => false,
             };
@@ -1760,7 +1763,9 @@ impl Kubelet {
         match op {
             ContainerOp::Hang => proc.hung = true,
             ContainerOp::Exec { command } => {
-                let r = exec(command, proc, image);
+                // Its sleeps take no simulated time; one that never returns
+                // is cut off after `EXEC_SLEEPS` of them.
+                let r = exec(command, proc, image, ctx.now, SimDuration(u64::MAX));
                 if r.unknown {
                     return Err(format!(
                         "warning: `{}` is not a simulated command; it exited {} (the image's exec default)",
@@ -1974,7 +1979,13 @@ impl Kubelet {
             }
             _ => {}
         }
-        if outcome.ok {
+        // An exec run that changed the files may not repeat itself (a
+        // script can toggle a file), and one that took time may be stale
+        // (the files may have changed while its result was on its way,
+        // waking a worker that was still ticking): only one that changed
+        // nothing and answered at once lets the worker doze.
+        let exec = matches!(probe.handler, Handler::Exec { .. });
+        if outcome.ok && !(exec && (outcome.changed || outcome.after > SimDuration::ZERO)) {
             self.maybe_doze(uid, idx, kind, images, ctx);
         }
     }

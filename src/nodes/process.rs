@@ -7,9 +7,11 @@
 //!   in 200–399 and the answer comes within the timeout.
 //! - A TCP probe succeeds iff the app listens on the port (a hung app's
 //!   socket still completes the handshake in the kernel).
-//! - Exec probes and `exec` run simulated commands against the container's
-//!   files: `touch`, `rm`, `ls`, `cat`, `test -e|-f`, `true`, `false`,
-//!   `sleep N`, `exit N`, and `sh -c "<one of these>"`.
+//! - Exec probes, preStop exec hooks and `kubectl exec` run their command
+//!   through the simulated shell (`nodes::shell`) against the container's
+//!   files, to its end at once: its sleeps count toward the probe's timeout
+//!   (or the grace period) but take no simulated time. A command the shell
+//!   cannot run exits with the image's exec default.
 //! - Termination: preStop runs first and is charged to the grace period;
 //!   then SIGTERM, to which the app reacts per its `sigterm` behaviour — or,
 //!   when the container runs a script (`nodes::shell`), per its `trap`; at
@@ -20,11 +22,12 @@
 #![warn(missing_docs)]
 
 use super::images::{ImageBehavior, Sigterm};
-use super::shell::{Host, Run};
+use super::shell::{self, Host, Run, Yield};
 use crate::objects::pod::Container;
 use crate::objects::probe::{Handler, PortRef, ProbeKind};
 use crate::sim::{SimDuration, SimTime};
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// What a fault or `kubectl exec` does to one container's process.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +102,8 @@ pub struct Proc {
     /// The script this instance runs (`nodes::shell`), when the container
     /// has a command the simulated shell understands.
     pub script: Option<Box<Run>>,
+    /// The container's hostname (the pod's name), which `hostname` prints.
+    pub hostname: Rc<str>,
 }
 
 /// One record of a container's log. Lines are ordered by `(time, key)`,
@@ -399,7 +404,7 @@ pub fn run_probe(
             }
         }
         Handler::Exec { command } => {
-            let r = exec(command, proc, image);
+            let r = exec(command, proc, image, now, timeout);
             let mut outcome = if r.duration > timeout {
                 fail(timeout, format!("command {:?} timed out", command.join(" ")))
             } else if r.code == 0 {
@@ -436,80 +441,59 @@ pub struct ExecResult {
     pub changed: bool,
 }
 
-/// Runs a simulated command in the container.
-pub fn exec(command: &[String], proc: &mut Proc, image: Option<&ImageBehavior>) -> ExecResult {
-    let ok =
-        |output: String| ExecResult { code: 0, duration: SimDuration::ZERO, output, unknown: false, changed: false };
-    let code = |c: i32, output: String| ExecResult {
-        code: c,
-        duration: SimDuration::ZERO,
-        output,
-        unknown: false,
-        changed: false,
+/// A command that sleeps more often than this is taken never to return:
+/// kubesim runs a command to its end at once, and a loop of short sleeps
+/// would otherwise take as many steps as it sleeps.
+const EXEC_SLEEPS: u32 = 10_000;
+
+/// Runs a command in the container through the simulated shell
+/// (`nodes::shell`), to its end at once: its sleeps add to `duration` (and
+/// to the clock its `date` reads) but take no simulated time. It is
+/// stopped once it has run longer than `limit` (the caller's timeout; its
+/// `duration` then exceeds `limit`, and what it would have done later does
+/// not happen). A command that never returns (`sleep infinity`, a loop
+/// that stops sleeping, more than `EXEC_SLEEPS` sleeps) lasts
+/// `SimDuration(u64::MAX)`. A command the shell cannot run exits with the
+/// image's exec default, marked `unknown`.
+pub fn exec(
+    command: &[String],
+    proc: &mut Proc,
+    image: Option<&ImageBehavior>,
+    now: SimTime,
+    limit: SimDuration,
+) -> ExecResult {
+    let Ok(program) = shell::parse_exec(command) else {
+        let code = image.map_or(0, |b| b.exec_default);
+        return ExecResult { code, duration: SimDuration::ZERO, output: String::new(), unknown: true, changed: false };
     };
-    let args: Vec<&str> = command.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        ["sh" | "/bin/sh" | "bash" | "/bin/bash", "-c", script] => {
-            let inner: Vec<String> = script.split_whitespace().map(str::to_string).collect();
-            exec(&inner, proc, image)
-        }
-        ["true"] => ok(String::new()),
-        ["false"] => code(1, String::new()),
-        ["exit", n] => code(n.parse().unwrap_or(2), String::new()),
-        ["sleep", n] => match n.trim_end_matches('s').parse::<u64>() {
-            Ok(s) => ExecResult {
-                code: 0,
-                duration: SimDuration::from_secs(s),
-                output: String::new(),
-                unknown: false,
-                changed: false,
-            },
-            Err(_) => code(1, format!("sleep: invalid time interval '{}'", n)),
-        },
-        ["touch", files @ ..] if !files.is_empty() => {
-            let mut changed = false;
-            for f in files {
-                changed |= proc.files.insert(f.to_string());
-            }
-            ExecResult { changed, ..ok(String::new()) }
-        }
-        ["rm", rest @ ..] if !rest.is_empty() => {
-            let force = rest.first() == Some(&"-f");
-            let files = if force { &rest[1..] } else { rest };
-            let (mut missing, mut changed) = (None, false);
-            for f in files {
-                if proc.files.remove(*f) {
-                    changed = true;
-                } else if missing.is_none() {
-                    missing = Some(f.to_string());
+    let mut run = Run::new(Rc::new(program), proc.hostname.clone());
+    let mut host = Host::new(&mut proc.files, now, true);
+    let mut duration = SimDuration::ZERO;
+    let mut sleeps = 0;
+    // A command cut off is killed: 137, as SIGKILL leaves it.
+    let code = loop {
+        match run.resume(&mut host) {
+            Yield::Exit(code) => break code,
+            Yield::Sleep(d) => {
+                duration = SimDuration(duration.0.saturating_add(d.0));
+                host.now += d;
+                sleeps += 1;
+                if duration > limit {
+                    break 137;
+                }
+                if sleeps >= EXEC_SLEEPS {
+                    duration = SimDuration(u64::MAX);
+                    break 137;
                 }
             }
-            let r = match missing {
-                Some(f) if !force => code(1, format!("rm: cannot remove '{}': No such file or directory", f)),
-                _ => ok(String::new()),
-            };
-            ExecResult { changed, ..r }
-        }
-        ["ls", files @ ..] if !files.is_empty() => match files.iter().find(|f| !proc.files.contains(**f)) {
-            Some(f) => code(2, format!("ls: cannot access '{}': No such file or directory", f)),
-            None => ok(files.join("\n")),
-        },
-        ["cat", files @ ..] if !files.is_empty() => match files.iter().find(|f| !proc.files.contains(**f)) {
-            Some(f) => code(1, format!("cat: {}: No such file or directory", f)),
-            None => ok(String::new()),
-        },
-        ["test", "-e" | "-f", f] | ["[", "-e" | "-f", f, "]"] => {
-            if proc.files.contains(*f) {
-                ok(String::new())
-            } else {
-                code(1, String::new())
+            Yield::Forever | Yield::Spin => {
+                duration = SimDuration(u64::MAX);
+                break 137;
             }
         }
-        _ => {
-            let c = image.map_or(0, |b| b.exec_default);
-            ExecResult { code: c, duration: SimDuration::ZERO, output: String::new(), unknown: true, changed: false }
-        }
-    }
+    };
+    let output = host.out.into_iter().map(|(_, line)| line).collect::<Vec<_>>().join("\n");
+    ExecResult { code, duration, output, unknown: false, changed: host.changed }
 }
 
 /// When and how a killed process ends.
@@ -540,7 +524,7 @@ pub fn termination(
     let hook = match pre_stop {
         None => SimDuration::ZERO,
         Some(Handler::Sleep { seconds }) => SimDuration::from_secs(*seconds),
-        Some(Handler::Exec { command }) => exec(command, proc, image).duration,
+        Some(Handler::Exec { command }) => exec(command, proc, image, now, grace).duration,
         Some(h @ (Handler::HttpGet { .. } | Handler::TcpSocket { .. })) => {
             let r = run_probe(h, grace, c, image, proc, pod_ip, now);
             r.after
@@ -650,21 +634,151 @@ mod tests {
         );
     }
 
+    fn cmd(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    fn sh(script: &str) -> Vec<String> {
+        vec!["sh".into(), "-c".into(), script.into()]
+    }
+
+    const FOREVER: SimDuration = SimDuration(u64::MAX);
+
+    /// Runs `command` in `p` at 0 s without a time limit.
+    fn ex(command: &[String], p: &mut Proc) -> ExecResult {
+        exec(command, p, None, SimTime::ZERO, FOREVER)
+    }
+
     #[test]
     fn exec_commands_against_files() {
         let mut p = Proc::default();
-        let cmd = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
-        assert_eq!(exec(&cmd("ls /var/ready"), &mut p, None).code, 2);
-        assert_eq!(exec(&cmd("touch /var/ready"), &mut p, None).code, 0);
-        assert_eq!(exec(&cmd("ls /var/ready"), &mut p, None).code, 0);
-        assert_eq!(exec(&["sh".into(), "-c".into(), "test -e /var/ready".into()], &mut p, None).code, 0);
-        assert_eq!(exec(&cmd("rm /var/ready"), &mut p, None).code, 0);
-        assert_eq!(exec(&cmd("cat /var/ready"), &mut p, None).code, 1);
-        assert_eq!(exec(&cmd("rm -f /var/ready"), &mut p, None).code, 0);
-        assert_eq!(exec(&cmd("exit 3"), &mut p, None).code, 3);
-        assert_eq!(exec(&cmd("sleep 5"), &mut p, None).duration, SimDuration::from_secs(5));
-        let odd = exec(&cmd("curl localhost"), &mut p, Some(&ImageBehavior { exec_default: 7, ..Default::default() }));
-        assert!(odd.unknown && odd.code == 7);
+        assert_eq!(ex(&cmd("ls /var/ready"), &mut p).code, 2);
+        let touched = ex(&cmd("touch /var/ready"), &mut p);
+        assert!(touched.code == 0 && touched.changed);
+        assert!(!ex(&cmd("touch /var/ready"), &mut p).changed, "it was there already");
+        assert_eq!(ex(&cmd("ls /var/ready"), &mut p).code, 0);
+        assert_eq!(ex(&sh("test -e /var/ready"), &mut p).code, 0);
+        assert_eq!(ex(&cmd("[ -f /var/ready ]"), &mut p).code, 0);
+        let removed = ex(&cmd("rm /var/ready"), &mut p);
+        assert!(removed.code == 0 && removed.changed);
+        assert_eq!(ex(&cmd("cat /var/ready"), &mut p).code, 1);
+        assert_eq!(ex(&cmd("test -f /var/ready"), &mut p).code, 1);
+        let forced = ex(&cmd("rm -f /var/ready"), &mut p);
+        assert!(forced.code == 0 && !forced.changed);
+        assert_eq!(ex(&cmd("true"), &mut p).code, 0);
+        assert_eq!(ex(&cmd("false"), &mut p).code, 1);
+        assert_eq!(ex(&cmd("exit 3"), &mut p).code, 3);
+        assert_eq!(ex(&cmd("exit abc"), &mut p).code, 2, "dash: Illegal number");
+        assert_eq!(ex(&cmd("sleep 5"), &mut p).duration, SimDuration::from_secs(5));
+        assert_eq!(ex(&cmd("sleep 5s"), &mut p).duration, SimDuration::from_secs(5));
+    }
+
+    #[test]
+    fn exec_output_is_worded_as_before() {
+        // The messages of the commands the one-command interpreter knew,
+        // byte for byte (they are probe failure messages in events).
+        let mut p = Proc::default();
+        let out = |c: &[String], p: &mut Proc| {
+            let r = ex(c, p);
+            (r.code, r.output)
+        };
+        assert_eq!(out(&cmd("cat /x"), &mut p), (1, "cat: /x: No such file or directory".into()));
+        assert_eq!(out(&cmd("rm /x"), &mut p), (1, "rm: cannot remove '/x': No such file or directory".into()));
+        assert_eq!(out(&cmd("ls /x"), &mut p), (2, "ls: cannot access '/x': No such file or directory".into()));
+        assert_eq!(out(&cmd("sleep abc"), &mut p), (1, "sleep: invalid time interval 'abc'".into()));
+        assert_eq!(out(&sh("sleep abc"), &mut p), (1, "sleep: invalid time interval 'abc'".into()));
+        assert_eq!(out(&cmd("test -e /x"), &mut p), (1, String::new()));
+        ex(&cmd("touch /a /b"), &mut p);
+        assert_eq!(out(&cmd("ls /a /b"), &mut p), (0, "/a\n/b".into()));
+        assert_eq!(out(&cmd("cat /a"), &mut p), (0, String::new()));
+        // The first missing file is named.
+        assert_eq!(out(&cmd("rm -f /a /y /z"), &mut p).0, 0);
+        assert_eq!(out(&cmd("rm /b /y /z"), &mut p), (1, "rm: cannot remove '/y': No such file or directory".into()));
+        // A container's own `sleep abc` still does not parse (the loader
+        // warns and the image's behaviour runs).
+        assert!(shell::parse_argv(&cmd("sleep abc")).is_err());
+    }
+
+    #[test]
+    fn exec_runs_scripts() {
+        let mut p = Proc::default();
+        let healthy = sh("test -f /tmp/healthy && cat /tmp/healthy");
+        assert_eq!(ex(&healthy, &mut p).output, "", "test fails: cat does not run");
+        assert_eq!(ex(&healthy, &mut p).code, 1);
+        let or = sh("test -f /tmp/healthy && exit 0 || exit 1");
+        assert_eq!(ex(&or, &mut p).code, 1);
+        ex(&cmd("touch /tmp/healthy"), &mut p);
+        assert_eq!(ex(&healthy, &mut p).code, 0);
+        assert_eq!(ex(&or, &mut p).code, 0);
+        // A redirection, then cat in the same command; the file stays.
+        let r = exec(
+            &["/bin/sh".into(), "-c".into(), "echo ok > /tmp/x; cat /tmp/x".into()],
+            &mut p,
+            None,
+            SimTime::ZERO,
+            FOREVER,
+        );
+        assert_eq!((r.code, r.output.as_str(), r.changed), (0, "ok", true));
+        assert!(p.files.contains("/tmp/x"));
+        // `;` runs on after a failure; the last status is the exit code.
+        let r = ex(&sh("cat /nope; echo after; false"), &mut p);
+        assert_eq!((r.code, r.output.as_str()), (1, "cat: /nope: No such file or directory\nafter"));
+        assert_eq!(ex(&sh("cat /nope 2>/dev/null; true"), &mut p).output, "");
+        p.hostname = "web-0".into();
+        assert_eq!(ex(&cmd("hostname"), &mut p).output, "web-0");
+    }
+
+    #[test]
+    fn exec_sleeps_add_up_and_are_cut_off_at_the_limit() {
+        let mut p = Proc::default();
+        let s = SimDuration::from_secs;
+        let r = ex(&sh("sleep 2; date; sleep 3; touch /late"), &mut p);
+        assert_eq!((r.duration, r.code, r.output.as_str()), (s(5), 0, "Thu Jan  1 00:00:02 UTC 1970"));
+        assert!(p.files.remove("/late"));
+        // The clock `date` reads moves with the sleeps.
+        let r = exec(&sh("sleep 2; date"), &mut p, None, SimTime::from_secs(10), FOREVER);
+        assert_eq!(r.output, "Thu Jan  1 00:00:12 UTC 1970");
+        // Past the limit the command is stopped: its later writes never happen.
+        let r = exec(&sh("sleep 2; sleep 3; touch /late"), &mut p, None, SimTime::ZERO, s(4));
+        assert!(r.duration > s(4) && !r.changed && !p.files.contains("/late"));
+        // Exactly the limit is within it.
+        assert_eq!(exec(&cmd("sleep 4"), &mut p, None, SimTime::ZERO, s(4)).duration, s(4));
+        // Never returning: forever, whatever the limit.
+        assert_eq!(ex(&cmd("sleep infinity"), &mut p).duration, FOREVER);
+        assert_eq!(ex(&sh("while true; do sleep 1; done"), &mut p).duration, FOREVER);
+        assert_eq!(ex(&sh("while true; do test -e /never && sleep 1; done"), &mut p).duration, FOREVER);
+    }
+
+    #[test]
+    fn unknown_commands_exit_with_the_image_default() {
+        let mut p = Proc::default();
+        let img = ImageBehavior { exec_default: 7, ..Default::default() };
+        for c in [cmd("curl localhost"), sh("curl -f localhost || exit 1"), sh("cat /x | grep y"), sh("echo $HOME")] {
+            let r = exec(&c, &mut p, Some(&img), SimTime::ZERO, FOREVER);
+            assert!(r.unknown && r.code == 7 && r.output.is_empty() && !r.changed, "{:?}: {:?}", c, r);
+        }
+        assert!(!ex(&cmd("true"), &mut p).unknown);
+    }
+
+    #[test]
+    fn exec_probe_timeouts_and_failures() {
+        let c = container();
+        let mut p = Proc::default();
+        let probe = |command: Vec<String>, p: &mut Proc| {
+            let h = Handler::Exec { command };
+            run_probe(&h, SimDuration::from_secs(1), &c, None, p, "10.0.0.1", secs(0))
+        };
+        let slow = probe(sh("sleep 2; exit 0"), &mut p);
+        assert!(!slow.ok && slow.after == SimDuration::from_secs(1));
+        assert_eq!(slow.message, "command \"sh -c sleep 2; exit 0\" timed out");
+        let never = probe(cmd("sleep infinity"), &mut p);
+        assert!(!never.ok && never.after == SimDuration::from_secs(1) && never.message.contains("timed out"));
+        let missing = probe(sh("test -f /tmp/healthy && cat /tmp/healthy"), &mut p);
+        assert!(!missing.ok && missing.message.is_empty());
+        let cat = probe(cmd("cat /tmp/healthy"), &mut p);
+        assert_eq!(cat.message, "cat: /tmp/healthy: No such file or directory");
+        let write = probe(sh("touch /tmp/healthy; sleep 0.5"), &mut p);
+        assert!(write.ok && write.changed && write.after == SimDuration::from_millis(500));
     }
 
     #[test]
@@ -701,6 +815,18 @@ mod tests {
         );
         assert_eq!(
             run(Sigterm::Ignore, sleep(60), false, &mut p),
+            Termination { sigterm_at: secs(130), exit_at: secs(132), exit_code: 137 }
+        );
+        // An exec hook's sleeps are charged the same way; one that never
+        // returns outlasts the grace.
+        let hook = |script: &str| Some(Handler::Exec { command: vec!["sh".into(), "-c".into(), script.into()] });
+        assert_eq!(
+            run(Sigterm::Ignore, hook("sleep 5; touch /drained; sleep 5"), false, &mut p),
+            Termination { sigterm_at: secs(110), exit_at: secs(130), exit_code: 137 }
+        );
+        assert!(p.files.contains("/drained"));
+        assert_eq!(
+            run(Sigterm::Ignore, hook("sleep infinity"), false, &mut p),
             Termination { sigterm_at: secs(130), exit_at: secs(132), exit_code: 137 }
         );
     }

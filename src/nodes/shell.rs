@@ -13,6 +13,9 @@
 //! expansions, pipes, background jobs, other programs) does not parse: the
 //! scenario loader warns once and the container runs its image's behaviour.
 //!
+//! Exec probes, preStop exec hooks and `kubectl exec` run in the same shell
+//! (`process::exec`, parsed by `parse_exec`), to their end at once.
+//!
 //! Signals: the shell is PID 1, which the kernel gives no default action
 //! for SIGTERM, so without a `trap` SIGTERM does nothing and the kill ends
 //! in SIGKILL (137). With `trap '…' TERM` the handler runs once the
@@ -62,15 +65,29 @@ enum Builtin {
     True,
     False,
     Touch(Vec<String>),
-    Rm { force: bool, paths: Vec<String> },
+    Rm {
+        force: bool,
+        paths: Vec<String>,
+    },
     Mkdir(Vec<String>),
     Echo(String),
     Cat(Vec<String>),
     Ls(Vec<String>),
-    Test { negate: bool, path: String },
-    Date { epoch_seconds: bool },
+    Test {
+        negate: bool,
+        path: String,
+    },
+    Date {
+        epoch_seconds: bool,
+    },
     Hostname,
     Env,
+    /// A command that fails at once with this message on its standard
+    /// error (`sleep abc` in an exec, see `parse_exec`).
+    Fail {
+        code: i32,
+        message: String,
+    },
 }
 
 /// Where a command's standard output and error go.
@@ -296,6 +313,7 @@ impl Run {
                 )),
                 None,
             ),
+            Builtin::Fail { code, message } => (*code, None, Some(message.clone())),
         };
         for (text, target) in [(out, &r.out), (err, &r.err)] {
             let Some(text) = text else { continue };
@@ -364,17 +382,36 @@ pub fn argv(command: &[String], args: &[String], image_command: &[String], image
 /// Parses a container's command line into a program, or says why the
 /// simulated shell cannot run it.
 pub fn parse_argv(argv: &[String]) -> Result<Program, String> {
+    parse_command(argv, false)
+}
+
+/// Parses a command run in a running container (an exec probe, a preStop
+/// exec hook, `kubectl exec`). As `parse_argv`, except that a command whose
+/// operands are invalid runs and fails as the real one does rather than
+/// not parsing: `sleep abc` prints `sleep: invalid time interval 'abc'`
+/// and exits 1; `exit abc` exits 2 (dash's "Illegal number" is fatal). A
+/// container's own command still does not parse then, so the loader warns
+/// and the container runs its image's behaviour.
+pub fn parse_exec(argv: &[String]) -> Result<Program, String> {
+    parse_command(argv, true)
+}
+
+fn parse_command(argv: &[String], lenient: bool) -> Result<Program, String> {
     if argv.is_empty() {
         return Err("the command is empty".into());
     }
-    let mut p = Parser { toks: Vec::new(), i: 0, code: Vec::new() };
+    let mut p = Parser { toks: Vec::new(), i: 0, code: Vec::new(), lenient };
     p.simple(argv.to_vec(), Redirect::default())?;
     Ok(Program { code: p.code })
 }
 
 /// Parses a script (the text after `sh -c`).
 pub fn parse_script(text: &str) -> Result<Program, String> {
-    let mut p = Parser { toks: lex(text)?, i: 0, code: Vec::new() };
+    parse_script_in(text, false)
+}
+
+fn parse_script_in(text: &str, lenient: bool) -> Result<Program, String> {
+    let mut p = Parser { toks: lex(text)?, i: 0, code: Vec::new(), lenient };
     p.list(&[])?;
     if let Some(t) = p.toks.get(p.i) {
         return Err(format!("syntax error near `{}`", t.text()));
@@ -520,6 +557,8 @@ struct Parser {
     toks: Vec<Tok>,
     i: usize,
     code: Vec<Instr>,
+    /// Invalid operands fail at run time (`parse_exec`).
+    lenient: bool,
 }
 
 const KEYWORDS: [&str; 12] = ["do", "done", "then", "elif", "else", "fi", "}", "while", "until", "if", "{", "!"];
@@ -736,7 +775,8 @@ impl Parser {
             "sh" | "bash" | "ash" | "dash" => {
                 return match args {
                     [c, script, ..] if c == "-c" => {
-                        let p = parse_script(script).map_err(|e| format!("in `{} -c`: {}", words[0], e))?;
+                        let p = parse_script_in(script, self.lenient)
+                            .map_err(|e| format!("in `{} -c`: {}", words[0], e))?;
                         self.emit(Instr::Call(Rc::new(p)));
                         Ok(())
                     }
@@ -755,17 +795,22 @@ impl Parser {
             "exit" => {
                 let code = match args {
                     [] => None,
-                    [n] => {
-                        Some(n.parse::<i64>().map_err(|_| format!("exit: illegal number: {}", n))?.rem_euclid(256)
-                            as i32)
-                    }
+                    [n] => match n.parse::<i64>() {
+                        Ok(n) => Some(n.rem_euclid(256) as i32),
+                        Err(_) if self.lenient => Some(2),
+                        Err(_) => return Err(format!("exit: illegal number: {}", n)),
+                    },
                     _ => return Err("exit: too many arguments".into()),
                 };
                 self.emit(Instr::Exit(code));
                 return Ok(());
             }
             "sleep" => {
-                self.emit(Instr::Sleep(sleep_duration(args)?));
+                match sleep_duration(args) {
+                    Ok(d) => self.emit(Instr::Sleep(d)),
+                    Err(message) if self.lenient => self.emit(Instr::Run(Builtin::Fail { code: 1, message }, r)),
+                    Err(e) => return Err(e),
+                };
                 return Ok(());
             }
             "trap" => {
@@ -776,7 +821,9 @@ impl Parser {
                 }
                 let body = match action.as_str() {
                     "" | "-" => None,
-                    text => Some(Rc::new(parse_script(text).map_err(|e| format!("in the trap: {}", e))?)),
+                    text => {
+                        Some(Rc::new(parse_script_in(text, self.lenient).map_err(|e| format!("in the trap: {}", e))?))
+                    }
                 };
                 self.emit(Instr::Trap(body));
                 return Ok(());

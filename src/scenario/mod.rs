@@ -286,8 +286,8 @@ impl Loader<'_> {
                 }
             }
         }
-        // Exec probes run simulated commands; others fall back to the
-        // image's exec default.
+        // Exec probes run in the simulated shell; a command it cannot run
+        // exits with the image's exec default.
         for o in &objects {
             let spec = match o {
                 Object::Pod(p) => Some(&p.spec),
@@ -297,15 +297,15 @@ impl Loader<'_> {
             for c in spec.into_iter().flat_map(|s| s.containers.iter()) {
                 for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
                     if let Some(Handler::Exec { command }) = c.probes.get(kind).map(|p| &p.handler) {
-                        let mut scratch = crate::nodes::process::Proc::default();
-                        if crate::nodes::process::exec(command, &mut scratch, None).unknown {
+                        if let Err(why) = crate::nodes::shell::parse_exec(command) {
                             self.diag.warn_once(
                                 format!("exec|{}", command.join(" ")),
                                 format!(
-                                    "warning: {}: exec probe `{}` of container {} is not a simulated command; it exits with the image's exec default",
+                                    "warning: {}: exec probe `{}` of container {} is not a simulated command ({}); it exits with the image's exec default",
                                     self.file,
                                     command.join(" "),
-                                    c.name
+                                    c.name,
+                                    why
                                 ),
                             );
                         }
