@@ -341,23 +341,13 @@ impl Run {
 /// `date`'s default output (`Thu Jan  1 00:00:05 UTC 1970`): virtual time
 /// counts from the Unix epoch.
 pub fn date(now: SimTime) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let secs = now.0 / 1_000_000_000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Days to a civil date (H. Hinnant's `civil_from_days`).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + (month <= 2) as i64;
+    let rem = now.0 / 1_000_000_000 % 86_400;
+    let (year, month, day, weekday) = crate::sim::time::civil_date(now);
     format!(
         "{} {} {:>2} {:02}:{:02}:{:02} UTC {}",
-        DAYS[(days % 7) as usize],
+        DAYS[weekday as usize],
         MONTHS[(month - 1) as usize],
         day,
         rem / 3600,
