@@ -452,6 +452,22 @@ pub struct PodConditions {
     pub ready: Option<Condition>,
 }
 
+impl PodConditions {
+    /// Each condition with its type, in the order the apiserver lists
+    /// them (and `kubectl describe` prints them): what `-o yaml` and
+    /// `describe pod` both show.
+    pub fn named(&self) -> [(&'static str, &Option<Condition>); 6] {
+        [
+            ("DisruptionTarget", &self.disruption_target),
+            ("PodReadyToStartContainers", &self.ready_to_start_containers),
+            ("Initialized", &self.initialized),
+            ("Ready", &self.ready),
+            ("ContainersReady", &self.containers_ready),
+            ("PodScheduled", &self.pod_scheduled),
+        ]
+    }
+}
+
 /// `v1.ContainerStateTerminated`: how a container run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TerminatedState {

@@ -238,18 +238,8 @@ pub fn pod(p: &Pod) -> Value {
     let st = &p.status;
     let mut status = Map::new();
     status.insert("phase".into(), json!(st.phase.as_str()));
-    let c = &st.conditions;
-    let conds: Vec<Value> = [
-        ("DisruptionTarget", &c.disruption_target),
-        ("PodReadyToStartContainers", &c.ready_to_start_containers),
-        ("Initialized", &c.initialized),
-        ("Ready", &c.ready),
-        ("ContainersReady", &c.containers_ready),
-        ("PodScheduled", &c.pod_scheduled),
-    ]
-    .into_iter()
-    .filter_map(|(k, c)| c.as_ref().map(|c| condition(k, c)))
-    .collect();
+    let conds: Vec<Value> =
+        st.conditions.named().into_iter().filter_map(|(k, c)| c.as_ref().map(|c| condition(k, c))).collect();
     if !conds.is_empty() {
         status.insert("conditions".into(), Value::Array(conds));
     }

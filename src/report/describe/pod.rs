@@ -2,7 +2,7 @@
 //! `DescribePodTemplate` (`describeContainers`).
 
 use super::{annotations_multiline, events, labels_multiline, rfc1123, since, Out, ZERO_TIME};
-use crate::objects::pod::{Condition, Container, ContainerState, ContainerStatus, Pod, PodSpec, TerminatedState};
+use crate::objects::pod::{Container, ContainerState, ContainerStatus, Pod, PodSpec, TerminatedState};
 use crate::objects::probe::{Handler, PortRef, Probe};
 use crate::objects::quantity::{format_bytes, format_cpu};
 use crate::sim::trace::EventRecord;
@@ -55,15 +55,7 @@ pub fn describe_pod(p: &Pod, all_events: &[EventRecord], now: SimTime) -> String
         containers(&mut w, "Init Containers", &p.spec.init_containers, Some(&st.init_container_statuses), "");
     }
     containers(&mut w, "Containers", &p.spec.containers, Some(&st.container_statuses), "");
-    let c = &st.conditions;
-    let conds: [(&str, &Option<Condition>); 6] = [
-        ("DisruptionTarget", &c.disruption_target),
-        ("PodReadyToStartContainers", &c.ready_to_start_containers),
-        ("Initialized", &c.initialized),
-        ("Ready", &c.ready),
-        ("ContainersReady", &c.containers_ready),
-        ("PodScheduled", &c.pod_scheduled),
-    ];
+    let conds = st.conditions.named();
     if conds.iter().any(|(_, c)| c.is_some()) {
         w.w(0, "Conditions:\n  Type\tStatus\n");
         for (name, cond) in conds {
