@@ -8,6 +8,11 @@
 //! ReplicaSets, each with an HTTP liveness and readiness probe at the
 //! default 10 s period, one virtual hour, a node crash every 5 minutes.
 //!
+//! And the Alibaba GPU cluster trace v2023 (issue 11): its 8,152 tasks on
+//! its 1,523 nodes, read from `../shared/data/alibaba-gpu-v2023/` when
+//! that is present (the bench says so when it is not; the data is not
+//! part of the repository).
+//!
 //! `cargo bench` first runs each workload once in a child process and prints
 //! wall time, events per second and that process's peak RSS, then times
 //! the runs with criterion. `KUBESIM_BENCH_PODS` scales the trace-replay
@@ -58,6 +63,37 @@ fn probe_figures() {
     );
 }
 
+const ALIBABA_DIR: &str = "../shared/data/alibaba-gpu-v2023";
+
+/// The Alibaba replay to its last task's end, when the data is present.
+fn alibaba() -> Option<(kubesim::simulation::Simulation, kubesim::sim::SimTime)> {
+    let scn = kubesim::scenario::alibaba::full_trace_scenario(std::path::Path::new(ALIBABA_DIR))?
+        .unwrap_or_else(|e| panic!("{}", e));
+    let end = scn.workload.iter().map(|p| p.arrival + p.duration).max().unwrap_or_default()
+        + kubesim::sim::SimDuration::from_secs(60);
+    Some((scn.build(1), end))
+}
+
+/// The Alibaba replay, once, reported (in its own child process).
+fn alibaba_figures() {
+    let t0 = Instant::now();
+    let Some((mut sim, end)) = alibaba() else {
+        println!("alibaba_gpu_v2023: {} is absent: not run", ALIBABA_DIR);
+        return;
+    };
+    sim.run_until(end);
+    let wall = t0.elapsed().as_secs_f64();
+    println!(
+        "alibaba_gpu_v2023 nodes={} tasks=8152 ({:.0} virtual days): wall {:.3} s (load included), {} events, peak RSS {:.0} MB, trace-hash {}",
+        sim.store.nodes.len(),
+        end.as_secs_f64() / 86_400.0,
+        wall,
+        sim.events_processed(),
+        peak_rss_mb(),
+        sim.trace.hash_hex()
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let pods = pods();
     let mut g = c.benchmark_group("trace_replay");
@@ -88,6 +124,18 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+    if alibaba().is_some() {
+        let mut g = c.benchmark_group("alibaba_gpu_v2023");
+        g.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_secs(1));
+        g.bench_function("1523_nodes_8152_tasks", |b| {
+            b.iter(|| {
+                let (mut sim, end) = alibaba().expect("present");
+                sim.run_until(end);
+                sim.events_processed()
+            })
+        });
+        g.finish();
+    }
 }
 
 criterion_group!(benches, bench);
@@ -96,6 +144,10 @@ fn main() {
     if let Ok(spec) = std::env::var("KUBESIM_BENCH_CHILD") {
         if spec == "probe" {
             probe_figures();
+            return;
+        }
+        if spec == "alibaba" {
+            alibaba_figures();
             return;
         }
         let (n, p) = spec.split_once(',').expect("nodes,pods");
@@ -115,8 +167,10 @@ fn main() {
             .expect("run child");
         print!("{}", String::from_utf8_lossy(&out.stdout));
     }
-    let out = std::process::Command::new(&exe).env("KUBESIM_BENCH_CHILD", "probe").output().expect("run child");
-    print!("{}", String::from_utf8_lossy(&out.stdout));
+    for child in ["probe", "alibaba"] {
+        let out = std::process::Command::new(&exe).env("KUBESIM_BENCH_CHILD", child).output().expect("run child");
+        print!("{}", String::from_utf8_lossy(&out.stdout));
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -524,9 +524,10 @@ fn cmd_run(
     };
     let mut ts: Vec<u8> = Vec::new();
     let mut samples = Vec::new();
+    let extended = scn.extended_resources();
     let mut sampler = |t: SimTime, s: &crate::report::observe::ClusterStats| {
-        let _ = report_csv::timeseries_row(&mut ts, t, s);
-        samples.push((t, *s));
+        let _ = report_csv::timeseries_row(&mut ts, t, s, &extended);
+        samples.push((t, s.clone()));
     };
     let opts = RunOptions {
         seed: Some(seed),
@@ -544,7 +545,7 @@ fn cmd_run(
     }
     if let Some(dir) = &csv_dir {
         std::fs::create_dir_all(dir).map_err(|e| io_fail(dir, e))?;
-        let mut data = format!("{}\n", report_csv::TIMESERIES_HEADER).into_bytes();
+        let mut data = format!("{}\n", report_csv::timeseries_header(&extended)).into_bytes();
         data.extend_from_slice(&ts);
         let p = dir.join("timeseries.csv");
         std::fs::write(&p, data).map_err(|e| io_fail(&p, e))?;
@@ -557,7 +558,7 @@ fn cmd_run(
             std::fs::write(&p, text).map_err(|e| io_fail(&p, e))?;
         }
         let latencies = res.sim.observers.summary.as_ref().map(|s| s.sched_latencies()).unwrap_or_default();
-        crate::report::charts::write_run_charts(dir, &samples, &latencies).map_err(|e| io_fail(dir, e))?;
+        crate::report::charts::write_run_charts(dir, &samples, &latencies, &extended).map_err(|e| io_fail(dir, e))?;
     }
     let sim = &res.sim;
     if !quiet {

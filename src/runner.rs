@@ -196,9 +196,9 @@ pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
             next_sample = Some(cp + *interval);
         }
         if next_summary == Some(cp) {
-            let stats = sim.observers.stats;
+            let (requested, allocatable) = (sim.observers.stats.requested, sim.observers.stats.allocatable);
             if let Some(s) = sim.observers.summary.as_mut() {
-                s.sample(stats.requested, stats.allocatable);
+                s.sample(requested, allocatable);
             }
             next_summary = Some(cp + summary::SAMPLE_EVERY);
         }

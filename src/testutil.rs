@@ -14,6 +14,7 @@ pub fn node(name: &str, cpu_m: u64, memory: u64) -> Node {
         status: NodeStatus {
             capacity: r,
             allocatable: r,
+            extended: Default::default(),
             ready: NodeCondition {
                 status: CondStatus::True,
                 reason: "KubeletReady".into(),

@@ -21,6 +21,7 @@ const RC_RELABEL: &str = "scenarios/relabel-pod-out-of-rc.yaml";
 const RS: &str = "scenarios/replicaset-delete-pods.yaml";
 const LIVENESS: &str = "scenarios/liveness-unhealthy-kubia.yaml";
 const CAPACITY: &str = "scenarios/trace-capacity-wait.yaml";
+const GPU: &str = "scenarios/extended-resource-gpu.yaml";
 
 /// (golden file name, kubesim arguments).
 const CASES: &[(&str, &[&str])] = &[
@@ -51,6 +52,11 @@ const CASES: &[(&str, &[&str])] = &[
     // A node with requests against it, and a pod that fits nowhere.
     ("node-with-requests", &["describe", "node", "worker-1", "--at", "30s", CAPACITY]),
     ("pod-insufficient-cpu", &["describe", "pod", "task-9", "--at", "30s", CAPACITY]),
+    // GPUs as an extended resource: capacity, allocated, requests/limits,
+    // and the kubelet's OutOf<resource> status.
+    ("gpu-describe-node", &["describe", "node", "gpu-node", "--at", "1m30s", GPU]),
+    ("gpu-describe-pod-pending", &["describe", "pod", "cuda-vector-add-3", "--at", "1m30s", GPU]),
+    ("gpu-get-pods", &["get", "pods", "-o", "wide", "--at", "1m30s", GPU]),
 ];
 
 #[test]

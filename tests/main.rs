@@ -6,6 +6,7 @@ mod capacity;
 mod cli;
 mod custom_resources;
 mod differential;
+mod extended_resources;
 mod golden;
 mod kubectl_commands;
 mod kubelet_fast_paths;

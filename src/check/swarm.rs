@@ -27,7 +27,8 @@
 //!   over-commit their node, tainted nodes (every effect) with and without
 //!   tolerations, cordoned nodes, node selectors, tolerations added to a
 //!   bare pod by a timeline `apply:` (the one update of a pending pod's
-//!   spec the apiserver accepts that the scheduler reads);
+//!   spec the apiserver accepts that the scheduler reads), GPUs as an
+//!   extended resource on some nodes and requested by some containers;
 //! - node faults: crashes, restarts, partitions and heals, added nodes,
 //!   cordon/uncordon/drain;
 //! - container faults and commands: hang, crash, OOM, signals, `exec`;
@@ -179,10 +180,16 @@ impl Gen {
         let cpu = self.pick(&["1", "2", "4", "500m"]);
         let mem = self.pick(&["1Gi", "2Gi", "4Gi", "8Gi"]);
         let pods = self.pick(&[3, 10, 110]);
+        // Some nodes have GPUs, as an extended resource.
+        let gpus = if self.f.scheduling && self.chance(0.3) {
+            format!(", example.com/gpu: {}", self.rng.gen_range(0..3))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "    - name: node-{}\n      capacity: {{cpu: \"{}\", memory: {}, pods: {}}}",
-            i, cpu, mem, pods
+            "    - name: node-{}\n      capacity: {{cpu: \"{}\", memory: {}, pods: {}{}}}",
+            i, cpu, mem, pods, gpus
         );
         let zone = self.pick(&["a", "b"]);
         let _ = writeln!(
@@ -300,12 +307,17 @@ impl Gen {
         } else {
             format!("cpu: {}m, memory: {}Mi", self.pick(&[50, 100, 250, 500, 1000]), mem)
         };
-        // A memory limit is at least the request (the apiserver's rule).
-        let limit = if self.chance(0.3) {
-            format!(", limits: {{memory: {}Mi}}", mem * self.pick(&[1, 2, 4]))
-        } else {
-            String::new()
-        };
+        // A memory limit is at least the request (the apiserver's rule);
+        // a GPU limit is the request too (extended resources cannot be
+        // overcommitted).
+        let mut limits = Vec::new();
+        if self.chance(0.3) {
+            limits.push(format!("memory: {}Mi", mem * self.pick(&[1, 2, 4])));
+        }
+        if self.f.scheduling && self.chance(0.15) {
+            limits.push("example.com/gpu: 1".to_string());
+        }
+        let limit = if limits.is_empty() { String::new() } else { format!(", limits: {{{}}}", limits.join(", ")) };
         let _ = writeln!(spec, "{}resources: {{requests: {{{}}}{}}}", c, requests, limit);
         if self.f.probes {
             for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {

@@ -33,7 +33,7 @@ use crate::controllers::scoretree::{Leaf, ScoreTree, UNSCORED};
 use crate::lookup::LookupMap;
 use crate::objects::node::{Node, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, NodeAffinity, Pod, PodSpec, Taint, TaintEffect, Toleration};
-use crate::objects::resources::Resources;
+use crate::objects::resources::{Extended, Resources};
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
@@ -70,6 +70,10 @@ struct NodeInfo {
     alloc_f: Option<(f64, f64)>,
     requested: Resources,
     nonzero_requested: Resources,
+    /// Extended resources: the node's allocatable, and the requests of
+    /// the pods counted on it (both empty on most nodes).
+    ext_allocatable: Extended,
+    ext_requested: Extended,
     unschedulable: bool,
     /// NoSchedule/NoExecute taints present (must be checked against the pod).
     has_hard_taints: bool,
@@ -140,6 +144,8 @@ struct PodEntry {
     node: Option<usize>,
     requests: Resources,
     nonzero: Resources,
+    /// Extended-resource requests (empty for most pods).
+    ext: Extended,
     /// Request class (equal requests share one) for the score cache.
     class: u32,
     /// Toleration class (equal tolerations share one) for the trees.
@@ -172,6 +178,8 @@ struct Rejections {
     too_many_pods: u32,
     cpu: u32,
     memory: u32,
+    /// Per extended resource: nodes short of it.
+    extended: BTreeMap<Rc<str>, u32>,
     taints: BTreeMap<(String, String), u32>,
     /// Nodes rejected by NodeResourcesFit (status `Unschedulable`): the
     /// only ones preemption would search for victims; the other filters
@@ -193,6 +201,9 @@ impl Rejections {
         add(self.too_many_pods, "Too many pods".into());
         add(self.cpu, "Insufficient cpu".into());
         add(self.memory, "Insufficient memory".into());
+        for (name, c) in &self.extended {
+            add(*c, format!("Insufficient {}", name));
+        }
         for ((k, v), c) in &self.taints {
             add(*c, format!("node(s) had untolerated taint {{{}: {}}}", k, v));
         }
@@ -261,7 +272,7 @@ pub struct Scheduler {
     prefer_no_schedule_nodes: usize,
     /// Request classes for the score cache (class 0 is never used, so an
     /// empty slot never matches).
-    classes: Map<(u64, u64, u64, u64), u32>,
+    classes: Map<(u64, u64, u64, u64, Extended), u32>,
     /// Toleration classes for the trees: a pod's tolerations as the
     /// filters and scores read them (`tolerationSeconds` does not matter).
     tol_classes: Map<Vec<TolKey>, u32>,
@@ -355,6 +366,7 @@ impl Scheduler {
             (_, Some(i)) => {
                 let old = self.update_node(i, n.clone());
                 let helps = old.status.allocatable != n.status.allocatable
+                    || old.status.extended != n.status.extended
                     || old.spec.taints != n.spec.taints
                     || old.spec.unschedulable != n.spec.unschedulable
                     || old.meta.labels != n.meta.labels;
@@ -383,8 +395,8 @@ impl Scheduler {
     }
 
     /// The request class and toleration class of a pod's spec.
-    fn classify(&mut self, spec: &PodSpec, requests: &Resources, nonzero: &Resources) -> (u32, u32) {
-        let key = (requests.cpu_m, requests.memory, nonzero.cpu_m, nonzero.memory);
+    fn classify(&mut self, spec: &PodSpec, requests: &Resources, nonzero: &Resources, ext: &Extended) -> (u32, u32) {
+        let key = (requests.cpu_m, requests.memory, nonzero.cpu_m, nonzero.memory, ext.clone());
         let next = self.classes.len() as u32 + 1;
         let class = *self.classes.entry(key).or_insert(next);
         if self.last_tols.1 != 0 && self.last_tols.0 == spec.tolerations {
@@ -425,12 +437,15 @@ impl Scheduler {
                     let (was, r, z) = (e.node, e.requests, e.nonzero);
                     e.node = idx;
                     if was != idx {
+                        let ext = e.ext.clone();
                         if let Some(i) = was {
                             self.nodes[i].unreserve(r, z);
+                            self.nodes[i].ext_requested.sub(&ext);
                             self.sync(i);
                         }
                         if let Some(i) = idx {
                             self.nodes[i].reserve(r, z);
+                            self.nodes[i].ext_requested.add(&ext);
                             self.sync(i);
                         }
                     }
@@ -459,23 +474,27 @@ impl Scheduler {
                 // from it at first sight is derived again, or the pod would
                 // be filtered and served trees as the pod it was.
                 let (old_r, old_z, node) = (e.requests, e.nonzero, e.node);
+                let ext = p.spec.extended_requests();
+                let old_ext = std::mem::replace(&mut e.ext, ext.clone());
                 e.requests = p.spec.requests();
                 e.nonzero = p.spec.nonzero_requests();
                 e.pod = p.clone();
                 let (r, z) = (e.requests, e.nonzero);
-                if let Some(i) = node.filter(|_| (old_r, old_z) != (r, z)) {
+                if let Some(i) = node.filter(|_| (old_r, old_z, &old_ext) != (r, z, &ext)) {
                     // Assumed on a node, its bind not yet seen.
                     self.nodes[i].unreserve(old_r, old_z);
+                    self.nodes[i].ext_requested.sub(&old_ext);
                     self.nodes[i].reserve(r, z);
+                    self.nodes[i].ext_requested.add(&ext);
                     self.sync(i);
                 }
-                let (class, tols) = self.classify(&p.spec, &r, &z);
+                let (class, tols) = self.classify(&p.spec, &r, &z, &ext);
                 let e = self.pods.get_mut(&uid).expect("entry");
                 (e.class, e.tols) = (class, tols);
             }
             None => {
                 let mut e = PodEntry::new(p.clone(), None);
-                (e.class, e.tols) = self.classify(&p.spec, &e.requests, &e.nonzero);
+                (e.class, e.tols) = self.classify(&p.spec, &e.requests, &e.nonzero, &e.ext);
                 self.pods.insert(uid, e);
                 self.push_active(uid, ctx);
             }
@@ -541,8 +560,16 @@ impl Scheduler {
         if self.unschedulable.is_empty() {
             return;
         }
-        let hot = &self.hot[i];
-        let uids: Vec<u64> = self.unschedulable.keys().filter(|u| hot.fits(&self.pods[*u].requests)).copied().collect();
+        let (hot, ni) = (&self.hot[i], &self.nodes[i]);
+        let uids: Vec<u64> = self
+            .unschedulable
+            .keys()
+            .filter(|u| {
+                let e = &self.pods[*u];
+                hot.fits(&e.requests) && ni.fits_extended(&e.ext)
+            })
+            .copied()
+            .collect();
         for u in uids {
             self.requeue(u, ctx);
         }
@@ -648,6 +675,7 @@ impl Scheduler {
                 tols: c.tols,
                 req: c.req,
                 nonzero: c.nonzero,
+                ext: c.ext.clone(),
                 tolerations,
                 tolerates_unsched,
             };
@@ -701,7 +729,7 @@ impl Scheduler {
                 let ok = if c.simple && h.plain && h.fits(req) {
                     true
                 } else {
-                    filter(&nodes[i], c.spec, req, c.tolerates_unsched, rejected)
+                    filter(&nodes[i], c.spec, req, c.ext, c.tolerates_unsched, rejected)
                 };
                 if ok {
                     found += 1;
@@ -767,21 +795,10 @@ impl Scheduler {
         let entry = &self.pods[&uid];
         let pod = entry.pod.clone();
         let (req, nonzero, class, tols) = (entry.requests, entry.nonzero, entry.class, entry.tols);
-        let spec = &pod.spec;
+        let ext = entry.ext.clone();
         let n = self.nodes.len();
-        let c = Cycle {
-            start: self.next_start,
-            want: self.num_to_find(ctx.cfg.percentage_of_nodes_to_score),
-            class,
-            tols,
-            req,
-            nonzero,
-            spec,
-            // A pod with no node constraints needs only the resource check
-            // on a node without hard taints and not cordoned.
-            simple: spec.node_selector.is_empty() && spec.node_affinity.required.is_none(),
-            tolerates_unsched: tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule),
-        };
+        let want = self.num_to_find(ctx.cfg.percentage_of_nodes_to_score);
+        let c = Cycle::new(self.next_start, want, (class, tols), (req, nonzero), &ext, &pod.spec);
         let mut rejected = Rejections::default();
         let by_tree = if ctx.cfg.score_trees { self.choose_by_tree(&c) } else { None };
         let choice = match by_tree {
@@ -810,7 +827,7 @@ impl Scheduler {
     /// over the window), a window holding an unscored node, or a pod that
     /// fits nowhere (the walk tallies why for the event).
     fn choose_by_tree(&mut self, c: &Cycle) -> Option<Choice> {
-        if !c.simple || !c.spec.node_affinity.preferred.is_empty() || self.nodes.is_empty() {
+        if !c.unconstrained || !c.spec.node_affinity.preferred.is_empty() || self.nodes.is_empty() {
             return None;
         }
         let k = self.build_tree(c);
@@ -878,6 +895,7 @@ impl Scheduler {
         e.last_attempt = ctx.now;
         let (r, z) = (e.requests, e.nonzero);
         self.nodes[chosen].reserve(r, z);
+        self.nodes[chosen].ext_requested.add(&e.ext);
         self.sync(chosen);
         ctx.send(Client::Scheduler, ApiOp::Bind { key: Key::of(&pod.meta), uid, node: node_name.clone() });
         let (ns, name) = (&*pod.meta.namespace, &*pod.meta.name);
@@ -977,6 +995,7 @@ impl Scheduler {
         if let Some(i) = e.node.take() {
             let (r, z) = (e.requests, e.nonzero);
             self.nodes[i].unreserve(r, z);
+            self.nodes[i].ext_requested.sub(&e.ext);
             self.sync(i);
         }
         self.unschedulable.insert(uid, ());
@@ -989,6 +1008,7 @@ impl PodEntry {
         PodEntry {
             requests: pod.spec.requests(),
             nonzero: pod.spec.nonzero_requests(),
+            ext: pod.spec.extended_requests(),
             class: 0,
             tols: 0,
             pod,
@@ -1010,6 +1030,8 @@ impl NodeInfo {
             alloc_f: None,
             requested: Resources::default(),
             nonzero_requested: Resources::default(),
+            ext_allocatable: Extended::default(),
+            ext_requested: Extended::default(),
             unschedulable: false,
             has_hard_taints: false,
             prefer_no_schedule: 0,
@@ -1023,6 +1045,7 @@ impl NodeInfo {
     fn set_node(&mut self, n: Rc<Node>) {
         self.gen = self.gen.wrapping_add(1);
         self.allocatable = n.status.allocatable;
+        self.ext_allocatable = n.status.extended.clone();
         let (c, m) = (self.allocatable.cpu_m, self.allocatable.memory);
         let exact = |v: u64| v > 0 && v < (1 << 46);
         self.alloc_f = (exact(c) && exact(m)).then_some((c as i64 as f64, m as i64 as f64));
@@ -1034,9 +1057,16 @@ impl NodeInfo {
     }
     fn add(&mut self, e: &PodEntry) {
         self.reserve(e.requests, e.nonzero);
+        self.ext_requested.add(&e.ext);
     }
     fn remove(&mut self, e: &PodEntry) {
         self.unreserve(e.requests, e.nonzero);
+        self.ext_requested.sub(&e.ext);
+    }
+    /// NodeResourcesFit for extended resources: every one the pod
+    /// requests fits in what the node has left.
+    fn fits_extended(&self, ext: &Extended) -> bool {
+        ext.is_empty() || Extended::first_short(ext, &self.ext_requested, &self.ext_allocatable).is_none()
     }
     /// Every change of what the scores read goes through here (and
     /// `set_node`), so the generation invalidates the score cache.
@@ -1063,10 +1093,46 @@ struct Cycle<'a> {
     tols: u32,
     req: Resources,
     nonzero: Resources,
+    /// Extended-resource requests.
+    ext: &'a Extended,
     spec: &'a PodSpec,
-    /// No node constraints: the resource check alone decides on plain nodes.
+    /// No node constraints (nodeSelector, required node affinity).
+    unconstrained: bool,
+    /// Unconstrained and no extended resources: `NodeHot::fits` alone
+    /// decides on plain nodes.
     simple: bool,
     tolerates_unsched: bool,
+}
+
+impl<'a> Cycle<'a> {
+    /// The cycle of a pod of request and toleration classes `classes`,
+    /// with requests `reqs` (as requested, and with the scoring defaults).
+    fn new(
+        start: usize,
+        want: usize,
+        (class, tols): (u32, u32),
+        (req, nonzero): (Resources, Resources),
+        ext: &'a Extended,
+        spec: &'a PodSpec,
+    ) -> Self {
+        let unconstrained = spec.node_selector.is_empty() && spec.node_affinity.required.is_none();
+        Cycle {
+            start,
+            want,
+            class,
+            tols,
+            req,
+            nonzero,
+            ext,
+            spec,
+            unconstrained,
+            // A pod with no node constraints and no extended resources
+            // needs only the hot resource check on a node without hard
+            // taints and not cordoned.
+            simple: unconstrained && ext.is_empty(),
+            tolerates_unsched: tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule),
+        }
+    }
 }
 
 /// What a cycle decided.
@@ -1094,6 +1160,7 @@ struct TreeKind {
     tols: u32,
     req: Resources,
     nonzero: Resources,
+    ext: Extended,
     tolerations: Vec<Toleration>,
     tolerates_unsched: bool,
 }
@@ -1110,7 +1177,7 @@ fn tree_slot(class: u32, tols: u32) -> usize {
 /// Node `i`'s leaf in the tree of `kind`: the filters of `filter` for a
 /// pod without node constraints, and the scores of `select_host`.
 fn class_leaf(ni: &NodeInfo, hot: &NodeHot, kind: &TreeKind) -> Leaf {
-    if !hot.fits(&kind.req) {
+    if !hot.fits(&kind.req) || !ni.fits_extended(&kind.ext) {
         return Leaf::Infeasible;
     }
     if !hot.plain
@@ -1148,7 +1215,14 @@ fn tolerates(tols: &[Toleration], key: &str, value: &str, effect: TaintEffect) -
 /// The filter plugins in their upstream order; the first that rejects the
 /// node is counted in `rejected` (NodeResourcesFit counts every resource
 /// that is short, as upstream does).
-fn filter(ni: &NodeInfo, spec: &PodSpec, req: &Resources, tolerates_unsched: bool, rejected: &mut Rejections) -> bool {
+fn filter(
+    ni: &NodeInfo,
+    spec: &PodSpec,
+    req: &Resources,
+    ext: &Extended,
+    tolerates_unsched: bool,
+    rejected: &mut Rejections,
+) -> bool {
     let node = &ni.node;
     // NodeUnschedulable
     if ni.unschedulable && !tolerates_unsched {
@@ -1180,6 +1254,14 @@ fn filter(ni: &NodeInfo, spec: &PodSpec, req: &Resources, tolerates_unsched: boo
     if req.memory > 0 && ni.requested.memory + req.memory > alloc.memory {
         rejected.memory += 1;
         ok = false;
+    }
+    // Then each extended resource the pod requests (`fitsRequest`'s
+    // ScalarResources loop: every short one is a reason).
+    for (name, v) in ext.iter() {
+        if v > 0 && ni.ext_requested.get(name) + v > ni.ext_allocatable.get(name) {
+            *rejected.extended.entry(name.clone()).or_default() += 1;
+            ok = false;
+        }
     }
     rejected.resource_nodes += u32::from(!ok);
     ok
@@ -1413,7 +1495,23 @@ mod tests {
             if rng.gen_bool(0.5) {
                 Rc::make_mut(&mut n.meta.labels).insert("disk".into(), "ssd".into());
             }
+            // A third of the nodes have GPUs (as an extended resource),
+            // some of them none left to give.
+            if rng.gen_bool(0.3) {
+                n.status.extended.set(GPU.into(), rng.gen_range(0..4));
+            }
             n
+        }
+
+        pub const GPU: &str = "example.com/gpu";
+
+        /// Extended resources of a pod: now and then 1 or 2 GPUs.
+        pub fn extended(rng: &mut ChaCha8Rng) -> Extended {
+            let mut e = Extended::default();
+            if rng.gen_bool(0.15) {
+                e.set(GPU.into(), rng.gen_range(1..=2));
+            }
+            e
         }
 
         /// Pods of few shapes, often requesting nothing, often tolerating
@@ -1424,6 +1522,7 @@ mod tests {
             c.requests.memory = *[0, 0, GI / 8, GI, 3 * GI].choose(rng).expect("some");
             c.has_cpu_request = c.requests.cpu_m > 0 || rng.gen_bool(0.2);
             c.has_memory_request = c.requests.memory > 0 || rng.gen_bool(0.2);
+            c.extended = extended(rng);
             let mut spec = PodSpec { containers: Rc::from([c]), ..Default::default() };
             for _ in 0..3 {
                 if rng.gen_bool(0.3) {
@@ -1480,16 +1579,17 @@ mod tests {
         use rand::SeedableRng;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut s = Scheduler::new(seed);
-        let mut bound: Vec<(usize, Resources, Resources)> = Vec::new();
+        let mut bound: Vec<(usize, Resources, Resources, Extended)> = Vec::new();
         for i in 0..nodes {
             let name = format!("node-{i}");
             let n = Rc::new(cluster::node(&mut rng, &name));
             s.push_node(NodeInfo::new(name.into(), n));
             if rng.gen_bool(0.2) {
-                let r = cluster::preset(&mut rng);
+                let (r, x) = (cluster::preset(&mut rng), cluster::extended(&mut rng));
                 s.nodes[i].reserve(r, r);
+                s.nodes[i].ext_requested.add(&x);
                 s.sync(i);
-                bound.push((i, r, r));
+                bound.push((i, r, r, x));
             }
         }
         for _ in 0..cycles {
@@ -1502,30 +1602,23 @@ mod tests {
                 s.update_node(i, n);
             }
             if rng.gen_bool(0.15) && !bound.is_empty() {
-                let (i, r, z) = bound.swap_remove(rng.gen_range(0..bound.len()));
+                let (i, r, z, x) = bound.swap_remove(rng.gen_range(0..bound.len()));
                 s.nodes[i].unreserve(r, z);
+                s.nodes[i].ext_requested.sub(&x);
                 s.sync(i);
             }
             if rng.gen_bool(0.1) {
-                let (i, r) = (rng.gen_range(0..nodes), cluster::preset(&mut rng));
+                let (i, r, x) = (rng.gen_range(0..nodes), cluster::preset(&mut rng), cluster::extended(&mut rng));
                 s.nodes[i].reserve(r, r);
+                s.nodes[i].ext_requested.add(&x);
                 s.sync(i);
-                bound.push((i, r, r));
+                bound.push((i, r, r, x));
             }
             let spec = cluster::pod(&mut rng);
             let (req, nonzero) = (spec.requests(), spec.nonzero_requests());
-            let (class, tols) = s.classify(&spec, &req, &nonzero);
-            let c = Cycle {
-                start: s.next_start,
-                want: s.num_to_find(pct),
-                class,
-                tols,
-                req,
-                nonzero,
-                spec: &spec,
-                simple: spec.node_selector.is_empty() && spec.node_affinity.required.is_none(),
-                tolerates_unsched: tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule),
-            };
+            let ext = spec.extended_requests();
+            let (class, tols) = s.classify(&spec, &req, &nonzero, &ext);
+            let c = Cycle::new(s.next_start, s.num_to_find(pct), (class, tols), (req, nonzero), &ext, &spec);
             // The plain walk over the filters.
             let mut feasible = Vec::new();
             let mut processed = 0;
@@ -1534,11 +1627,11 @@ mod tests {
                     break;
                 }
                 processed += 1;
-                if filter(&s.nodes[i], &spec, &req, c.tolerates_unsched, &mut Rejections::default()) {
+                if filter(&s.nodes[i], &spec, &req, &ext, c.tolerates_unsched, &mut Rejections::default()) {
                     feasible.push(i);
                 }
             }
-            let answerable = c.simple
+            let answerable = c.unconstrained
                 && spec.node_affinity.preferred.is_empty()
                 && !feasible.is_empty()
                 && feasible.iter().all(|&i| count_prefer_no_schedule(&s.nodes[i], &spec.tolerations) == 0);
@@ -1557,8 +1650,9 @@ mod tests {
             s.next_start = (c.start + walked.processed) % nodes;
             if let Some(i) = walked.node {
                 s.nodes[i].reserve(req, nonzero);
+                s.nodes[i].ext_requested.add(&ext);
                 s.sync(i);
-                bound.push((i, req, nonzero));
+                bound.push((i, req, nonzero, ext.clone()));
             }
         }
     }
@@ -1589,9 +1683,9 @@ mod tests {
         s.sync(0);
         let spec = PodSpec::default();
         let (req, nonzero) = (spec.requests(), spec.nonzero_requests());
-        let (class, tols) = s.classify(&spec, &req, &nonzero);
-        let c =
-            Cycle { start: 0, want: 2, class, tols, req, nonzero, spec: &spec, simple: true, tolerates_unsched: false };
+        let (class, tols) = s.classify(&spec, &req, &nonzero, &Extended::default());
+        let none = Extended::default();
+        let c = Cycle::new(0, 2, (class, tols), (req, nonzero), &none, &spec);
         let tree = s.choose_by_tree(&c).expect("the tree answers");
         let walk = s.choose_by_walk(&c, &mut Rejections::default());
         assert_eq!(tree.found, 2);
@@ -1658,9 +1752,8 @@ mod tests {
             s.trees = Default::default();
             for uid in [first, 3 - first] {
                 let (class, tols, req, nonzero, pod) = cycle(&s, uid);
-                let spec = &pod.spec;
-                let tolerates_unsched = tolerates(&spec.tolerations, TAINT_UNSCHEDULABLE, "", TaintEffect::NoSchedule);
-                let c = Cycle { start: 0, want: 2, class, tols, req, nonzero, spec, simple: true, tolerates_unsched };
+                let none = Extended::default();
+                let c = Cycle::new(0, 2, (class, tols), (req, nonzero), &none, &pod.spec);
                 let tree = s.choose_by_tree(&c).expect("the tree answers");
                 let walk = s.choose_by_walk(&c, &mut Rejections::default());
                 assert_eq!(tree.found, walk.found, "pod {uid}, pod {first} first");
@@ -1674,17 +1767,8 @@ mod tests {
         // toleration, still filters the tainted node out.
         s.trees = Default::default();
         let (class, tols, req, nonzero, _) = cycle(&s, 2);
-        let c = Cycle {
-            start: 0,
-            want: 2,
-            class,
-            tols,
-            req,
-            nonzero,
-            spec: &p.spec,
-            simple: true,
-            tolerates_unsched: false,
-        };
+        let none = Extended::default();
+        let c = Cycle::new(0, 2, (class, tols), (req, nonzero), &none, &p.spec);
         assert_eq!(s.choose_by_tree(&c).expect("the tree answers").found, 1);
     }
 

@@ -709,6 +709,25 @@ impl Kubelet {
                 return Err(insufficient(reason, name, want, used, cap));
             }
         }
+        // Extended resources, only those the node has: the kubelet drops
+        // the ones missing from its allocatable before the check, as a
+        // scheduler extender may manage them (`removeMissingExtendedResources`).
+        let ext = p.spec.extended_requests();
+        if !ext.is_empty() {
+            let have = &node.status.extended;
+            let mut used = crate::objects::resources::Extended::default();
+            for w in self.workers.values().filter(|w| !w.finished && w.pod.meta.uid != p.meta.uid) {
+                used.add(&w.pod.spec.extended_requests());
+            }
+            for (name, want) in ext.iter() {
+                let cap = have.get(name);
+                let listed = have.iter().any(|(n, _)| n == name);
+                if listed && want > 0 && used.get(name) + want > cap {
+                    let (_, message) = insufficient("", name, want, used.get(name), cap);
+                    return Err((crate::objects::resources::out_of_reason(name), message));
+                }
+            }
+        }
         let predicate = |name: &'static str, reason: &str| (name, format!("Predicate {} failed: {}", name, reason));
         if !crate::objects::pod::node_affinity_matches(
             &node.meta.name,

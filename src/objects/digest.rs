@@ -398,6 +398,7 @@ mod tests {
             }],
             requests: Resources { cpu_m: 100, memory: 1 << 20, pods: 0 },
             limits: Resources { cpu_m: 200, memory: 2 << 20, pods: 0 },
+            extended: Default::default(),
             has_cpu_request: true,
             has_memory_request: true,
             probes: Rc::new(ContainerProbes {
@@ -526,6 +527,7 @@ mod tests {
             ("requests pods", |p| app(p).requests.pods = 1),
             ("limits cpu", |p| app(p).limits.cpu_m = 201),
             ("limits memory", |p| app(p).limits.memory = 3),
+            ("extended resource", |p| app(p).extended.set("nvidia.com/gpu".into(), 1)),
             ("has cpu request", |p| app(p).has_cpu_request = false),
             ("has memory request", |p| app(p).has_memory_request = false),
             ("startup probe", |p| probes(p).startup = None),
@@ -665,6 +667,7 @@ mod tests {
             status: NodeStatus {
                 capacity: Resources { cpu_m: 2000, memory: 4 << 30, pods: 110 },
                 allocatable: Resources { cpu_m: 2000, memory: 3 << 30, pods: 110 },
+                extended: Default::default(),
                 ready: cond,
                 internal_ip: "10.0.0.1".into(),
                 kubelet_version: "v1.32.0".into(),
@@ -686,6 +689,7 @@ mod tests {
             ("capacity cpu", |n| n.status.capacity.cpu_m = 1),
             ("capacity pods", |n| n.status.capacity.pods = 1),
             ("allocatable memory", |n| n.status.allocatable.memory = 1),
+            ("extended resource", |n| n.status.extended.set("nvidia.com/gpu".into(), 1)),
             ("Ready status", |n| n.status.ready.status = CondStatus::Unknown),
             ("Ready reason", |n| n.status.ready.reason = "NodeStatusUnknown".into()),
             ("Ready message", |n| n.status.ready.message = "gone".into()),

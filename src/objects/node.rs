@@ -5,7 +5,7 @@
 use super::digest::Parts;
 use super::meta::ObjectMeta;
 use super::pod::{CondStatus, Taint};
-use super::resources::Resources;
+use super::resources::{Extended, Resources};
 use crate::sim::trace::{Digest, Digester};
 use crate::sim::SimTime;
 
@@ -47,6 +47,9 @@ pub struct NodeStatus {
     /// `status.allocatable`: capacity minus reservations; what the
     /// scheduler's NodeResourcesFit filter compares pod requests against.
     pub allocatable: Resources,
+    /// Extended resources (`nvidia.com/gpu`, …) in both `capacity` and
+    /// `allocatable`: the kubelet reserves none of them.
+    pub extended: Extended,
     /// The `Ready` condition.
     pub ready: NodeCondition,
     /// The `InternalIP` entry of `status.addresses`.
@@ -131,9 +134,15 @@ impl Digest for NodeSpec {
 
 impl Digest for NodeStatus {
     fn digest(&self, d: &mut Digester) {
-        let NodeStatus { capacity, allocatable, ready, internal_ip, kubelet_version } = self;
+        let NodeStatus { capacity, allocatable, extended, ready, internal_ip, kubelet_version } = self;
         capacity.digest(d);
         allocatable.digest(d);
+        // Only when present, so the hashes of runs without extended
+        // resources stay what they were.
+        if !extended.is_empty() {
+            d.tag(0xE7);
+            extended.digest(d);
+        }
         ready.digest(d);
         internal_ip.digest(d);
         kubelet_version.digest(d);

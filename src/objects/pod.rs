@@ -5,7 +5,7 @@
 use super::digest::Parts;
 use super::meta::ObjectMeta;
 use super::probe::{ContainerProbes, Handler, PortRef, Probe};
-use super::resources::Resources;
+use super::resources::{Extended, Resources};
 use super::selector::{Labels, Requirement};
 use crate::sim::trace::{Digest, Digester};
 use crate::sim::SimTime;
@@ -108,6 +108,9 @@ pub struct Container {
     /// `resources.limits` (a limit without a request defaults the request
     /// to it, `SetDefaults_ResourceRequirements`).
     pub limits: Resources,
+    /// Extended resources (`nvidia.com/gpu`, …): the request, which
+    /// validation holds equal to the limit (they cannot be overcommitted).
+    pub extended: Extended,
     /// Whether requests were given at all (for the scheduler's non-zero
     /// defaults, which apply per resource that is missing).
     pub has_cpu_request: bool,
@@ -299,6 +302,7 @@ impl Container {
             ports: vec![],
             requests: Resources::default(),
             limits: Resources::default(),
+            extended: Extended::default(),
             has_cpu_request: false,
             has_memory_request: false,
             probes: Default::default(),
@@ -318,6 +322,19 @@ impl PodSpec {
         for c in self.init_containers.iter() {
             sum.cpu_m = sum.cpu_m.max(c.requests.cpu_m);
             sum.memory = sum.memory.max(c.requests.memory);
+        }
+        sum
+    }
+
+    /// The pod's extended-resource request: as `requests`, the sum over
+    /// app containers or the largest init container, per resource.
+    pub fn extended_requests(&self) -> Extended {
+        let mut sum = Extended::default();
+        for c in self.containers.iter().filter(|c| !c.extended.is_empty()) {
+            sum.add(&c.extended);
+        }
+        for c in self.init_containers.iter().filter(|c| !c.extended.is_empty()) {
+            sum.max_with(&c.extended);
         }
         sum
     }
@@ -717,6 +734,7 @@ impl Digest for Container {
             ports,
             requests,
             limits,
+            extended,
             has_cpu_request,
             has_memory_request,
             probes,
@@ -729,6 +747,12 @@ impl Digest for Container {
         ports.digest(d);
         requests.digest(d);
         limits.digest(d);
+        // Only when present, so the hashes of runs without extended
+        // resources stay what they were.
+        if !extended.is_empty() {
+            d.tag(0xE7);
+            extended.digest(d);
+        }
         has_cpu_request.digest(d);
         has_memory_request.digest(d);
         probes.digest(d);

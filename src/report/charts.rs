@@ -122,6 +122,7 @@ pub fn write_run_charts(
     dir: &Path,
     samples: &[(SimTime, ClusterStats)],
     sched_latencies: &[f64],
+    extended: &[std::rc::Rc<str>],
 ) -> std::io::Result<()> {
     let t = |s: &(SimTime, ClusterStats)| s.0.as_secs_f64();
     let line = |name: &str, f: &dyn Fn(&ClusterStats) -> f64| Series {
@@ -139,18 +140,24 @@ pub fn write_run_charts(
         },
     )?;
     let gib = (1u64 << 30) as f64;
+    let mut series = vec![
+        line("CPU requested / allocatable", &|s| share(s.requested.cpu_m as f64, s.allocatable.cpu_m as f64)),
+        line("memory requested / allocatable", &|s| {
+            share(s.requested.memory as f64 / gib, s.allocatable.memory as f64 / gib)
+        }),
+    ];
+    for n in extended {
+        series.push(line(&format!("{} requested / allocatable", n), &|s| {
+            share(s.extended_requested.get(n) as f64, s.extended_allocatable.get(n) as f64)
+        }));
+    }
     write_line_chart(
         &dir.join("requested.svg"),
         &LineChart {
             title: "Requested vs allocatable",
             x_label: "virtual time (s)",
             y_label: "share of allocatable",
-            series: vec![
-                line("CPU requested / allocatable", &|s| share(s.requested.cpu_m as f64, s.allocatable.cpu_m as f64)),
-                line("memory requested / allocatable", &|s| {
-                    share(s.requested.memory as f64 / gib, s.allocatable.memory as f64 / gib)
-                }),
-            ],
+            series,
             band: None,
         },
     )?;

@@ -11,7 +11,8 @@ use crate::report::observe::{ClusterStats, PodTimes};
 use crate::sim::SimTime;
 use std::io::Write;
 
-/// The header row of `timeseries.csv`.
+/// The header row of `timeseries.csv` for a cluster without extended
+/// resources (`timeseries_header` adds their columns).
 pub const TIMESERIES_HEADER: &str = "time_s,pods_pending,pods_running,pods_succeeded,pods_completed,pods_failed,cpu_requested_m,cpu_allocatable_m,memory_requested_bytes,memory_allocatable_bytes";
 /// The header row of `pods.csv`.
 pub const PODS_HEADER: &str = "name,node,created,scheduled,started,finished,phase";
@@ -28,9 +29,26 @@ pub fn seconds(t: SimTime) -> String {
     }
 }
 
-/// Writes one `timeseries.csv` row: the totals `s` at time `t`.
-pub fn timeseries_row(w: &mut dyn Write, t: SimTime, s: &ClusterStats) -> std::io::Result<()> {
-    writeln!(
+/// The header row of `timeseries.csv`: `TIMESERIES_HEADER`, then for each
+/// extended resource the cluster's nodes have (`extended`, in name order)
+/// `<name>_requested,<name>_allocatable`.
+pub fn timeseries_header(extended: &[std::rc::Rc<str>]) -> String {
+    let mut h = TIMESERIES_HEADER.to_string();
+    for n in extended {
+        h.push_str(&format!(",{}_requested,{}_allocatable", n, n));
+    }
+    h
+}
+
+/// Writes one `timeseries.csv` row: the totals `s` at time `t`, with the
+/// columns of the extended resources `extended` (see `timeseries_header`).
+pub fn timeseries_row(
+    w: &mut dyn Write,
+    t: SimTime,
+    s: &ClusterStats,
+    extended: &[std::rc::Rc<str>],
+) -> std::io::Result<()> {
+    write!(
         w,
         "{},{},{},{},{},{},{},{},{},{}",
         seconds(t),
@@ -43,7 +61,11 @@ pub fn timeseries_row(w: &mut dyn Write, t: SimTime, s: &ClusterStats) -> std::i
         s.allocatable.cpu_m,
         s.requested.memory,
         s.allocatable.memory
-    )
+    )?;
+    for n in extended {
+        write!(w, ",{},{}", s.extended_requested.get(n), s.extended_allocatable.get(n))?;
+    }
+    writeln!(w)
 }
 
 /// Writes `pods.csv`, header included: one row per pod, named

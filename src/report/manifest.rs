@@ -13,7 +13,7 @@ use crate::objects::pod::{Condition, Container, ContainerState, ContainerStatus,
 use crate::objects::probe::{Handler, PortRef, Probe, ProbeKind};
 use crate::objects::quantity::{format_bytes, format_cpu};
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet};
-use crate::objects::resources::Resources;
+use crate::objects::resources::{Extended, Resources};
 use crate::objects::selector::Selector;
 use crate::sim::SimTime;
 use serde_json::{json, Map, Value};
@@ -76,7 +76,7 @@ fn metadata(m: &ObjectMeta) -> Value {
     Value::Object(o)
 }
 
-fn resources(r: &Resources, cpu: bool, mem: bool) -> Option<Value> {
+fn resources(r: &Resources, cpu: bool, mem: bool, ext: &Extended) -> Option<Value> {
     let mut o = Map::new();
     if cpu {
         o.insert("cpu".into(), json!(format_cpu(r.cpu_m)));
@@ -84,7 +84,15 @@ fn resources(r: &Resources, cpu: bool, mem: bool) -> Option<Value> {
     if mem {
         o.insert("memory".into(), json!(format_bytes(r.memory)));
     }
+    insert_extended(&mut o, ext);
     (!o.is_empty()).then_some(Value::Object(o))
+}
+
+/// Extended resources as quantities (`"nvidia.com/gpu": "1"`).
+fn insert_extended(o: &mut Map<String, Value>, ext: &Extended) {
+    for (name, v) in ext.iter() {
+        o.insert(name.to_string(), json!(v.to_string()));
+    }
 }
 
 fn container(c: &Container) -> Value {
@@ -122,8 +130,8 @@ fn container(c: &Container) -> Value {
     }
     insert_if(&mut o, "lifecycle", c.probes.pre_stop.as_ref().map(|h| json!({ "preStop": handler(h) })));
     let mut res = Map::new();
-    insert_if(&mut res, "requests", resources(&c.requests, c.has_cpu_request, c.has_memory_request));
-    insert_if(&mut res, "limits", resources(&c.limits, c.limits.cpu_m > 0, c.limits.memory > 0));
+    insert_if(&mut res, "requests", resources(&c.requests, c.has_cpu_request, c.has_memory_request, &c.extended));
+    insert_if(&mut res, "limits", resources(&c.limits, c.limits.cpu_m > 0, c.limits.memory > 0, &c.extended));
     o.insert("resources".into(), Value::Object(res));
     Value::Object(o)
 }
@@ -257,8 +265,13 @@ pub fn pod(p: &Pod) -> Value {
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata(&p.meta), "spec": pod_spec(&p.spec), "status": Value::Object(status)})
 }
 
-fn quantities(r: &Resources) -> Value {
-    json!({"cpu": format_cpu(r.cpu_m), "memory": format_bytes(r.memory), "pods": r.pods.to_string()})
+fn quantities(r: &Resources, ext: &Extended) -> Value {
+    let mut o = Map::new();
+    o.insert("cpu".into(), json!(format_cpu(r.cpu_m)));
+    o.insert("memory".into(), json!(format_bytes(r.memory)));
+    o.insert("pods".into(), json!(r.pods.to_string()));
+    insert_extended(&mut o, ext);
+    Value::Object(o)
 }
 
 /// A Node as the API returns it.
@@ -291,8 +304,8 @@ pub fn node(n: &Node) -> Value {
     json!({
         "apiVersion": "v1", "kind": "Node", "metadata": metadata(&n.meta), "spec": Value::Object(spec),
         "status": {
-            "capacity": quantities(&n.status.capacity),
-            "allocatable": quantities(&n.status.allocatable),
+            "capacity": quantities(&n.status.capacity, &n.status.extended),
+            "allocatable": quantities(&n.status.allocatable, &n.status.extended),
             "conditions": [ready],
             "addresses": [{"type": "InternalIP", "address": n.status.internal_ip}, {"type": "Hostname", "address": &*n.meta.name}],
             "nodeInfo": node_info(n),

@@ -7,7 +7,7 @@
 #![warn(missing_docs)]
 
 use crate::objects::pod::{Pod, PodPhase};
-use crate::objects::resources::Resources;
+use crate::objects::resources::{Extended, Resources};
 use crate::objects::store::{WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::sim::SimTime;
@@ -19,7 +19,7 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
 /// Cluster-wide counters kept up to date on every write, so sampling the
 /// cluster for reports costs nothing per pod.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClusterStats {
     /// Pods in phase Pending (scheduled or not).
     pub pods_pending: u64,
@@ -38,6 +38,10 @@ pub struct ClusterStats {
     pub requested: Resources,
     /// The sum of every node's `status.allocatable`.
     pub allocatable: Resources,
+    /// Extended-resource requests of pods bound and not terminal.
+    pub extended_requested: Extended,
+    /// The sum of every node's extended resources.
+    pub extended_allocatable: Extended,
 }
 
 /// Per-pod lifecycle times, for `pods.csv`.
@@ -101,9 +105,11 @@ impl Observers {
             Object::Node(n) => {
                 if let Some(Object::Node(o)) = &ev.old {
                     self.stats.allocatable -= o.status.allocatable;
+                    self.stats.extended_allocatable.sub(&o.status.extended);
                 }
                 if ev.kind != WatchKind::Deleted {
                     self.stats.allocatable += n.status.allocatable;
+                    self.stats.extended_allocatable.add(&n.status.extended);
                 }
             }
             _ => {}
@@ -126,10 +132,13 @@ impl Observers {
             }
             if p.spec.node_name.is_some() && !p.status.phase.is_terminal() {
                 let r = p.spec.requests();
+                let x = p.spec.extended_requests();
                 if sign {
                     s.requested += r;
+                    s.extended_requested.add(&x);
                 } else {
                     s.requested -= r;
+                    s.extended_requested.sub(&x);
                 }
             }
         }

@@ -31,7 +31,7 @@ use crate::objects::pod::{
 use crate::objects::probe::{ContainerProbes, Handler, PortRef, Probe, ProbeKind};
 use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
 use crate::objects::resource::{ResourceType, ResourceTypes};
-use crate::objects::resources::Resources;
+use crate::objects::resources::{Extended, Resources};
 use crate::objects::selector::{Op, Requirement, Selector};
 use crate::objects::validation;
 use crate::objects::{Namespace, Object, Unstructured};
@@ -135,13 +135,21 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
             }
             if let Some(st) = f.get("status") {
                 if let Some(c) = st.get("capacity") {
-                    node.status.capacity =
+                    let (cap, ext) =
                         decode_resources_with(r, c, &format!("{}.status.capacity", f.path), 110, Unknown::Warn);
-                    node.status.allocatable = node.status.capacity;
+                    node.status.capacity = cap;
+                    node.status.allocatable = cap;
+                    node.status.extended = ext;
                 }
                 if let Some(a) = st.get("allocatable") {
-                    node.status.allocatable =
+                    let (alloc, ext) =
                         decode_resources_with(r, a, &format!("{}.status.allocatable", f.path), 110, Unknown::Warn);
+                    node.status.allocatable = alloc;
+                    // Capacity and allocatable are one list for extended
+                    // resources; the scheduler reads allocatable.
+                    if !ext.is_empty() {
+                        node.status.extended = ext;
+                    }
                 }
             }
             Object::Node(Rc::new(node))
@@ -814,24 +822,42 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
     }
     let (mut requests, mut limits) = (Resources::default(), Resources::default());
     let (mut has_cpu, mut has_mem) = (false, false);
+    let mut extended = Extended::default();
     if let Some(rn) = f.get("resources") {
         let rp = f.field("resources");
         if let Some(mut rf) = r.fields(rn, &rp) {
-            let read = |r: &mut Reader, n: Option<&Y>, p: String| -> (Option<u64>, Option<u64>) {
-                let Some(n) = n else { return (None, None) };
+            type Read = (Option<u64>, Option<u64>, Extended);
+            let read = |r: &mut Reader, n: Option<&Y>, p: String| -> Read {
+                let Some(n) = n else { return (None, None, Extended::default()) };
                 let Some(mut m) = r.fields(n, &p) else {
-                    return (None, None);
+                    return (None, None, Extended::default());
                 };
                 let cpu = m.get("cpu").and_then(|x| r.cpu(x, &format!("{}.cpu", p)));
                 let mem = m.get("memory").and_then(|x| r.bytes(x, &format!("{}.memory", p)));
+                let mut ext = Extended::default();
+                r.extended(&mut m, &mut ext);
                 r.done(m, Unknown::Warn, what);
-                (cpu, mem)
+                (cpu, mem, ext)
             };
             let req_node = rf.get("requests");
             let lim_node = rf.get("limits");
-            let (rc, rm) = read(r, req_node, format!("{}.requests", rp));
-            let (lc, lm) = read(r, lim_node, format!("{}.limits", rp));
+            let (rc, rm, req_ext) = read(r, req_node, format!("{}.requests", rp));
+            let (lc, lm, lim_ext) = read(r, lim_node, format!("{}.limits", rp));
             r.done(rf, Unknown::Warn, what);
+            // Extended resources cannot be overcommitted
+            // (`ValidateResourceRequirements`): a request needs a limit
+            // and must equal it; a limit alone defaults the request.
+            for (name, v) in req_ext.iter() {
+                let field = format!("{}.requests.{}", rp, name);
+                match lim_ext.iter().find(|(n, _)| *n == name) {
+                    None => r.err(rn, &format!("{}.limits", rp), "Limit must be set for non overcommitable resources"),
+                    Some((_, l)) if l != v => {
+                        r.err(rn, &field, format!("Invalid value: \"{}\": must be equal to {} limit of {}", v, name, l))
+                    }
+                    Some(_) => {}
+                }
+            }
+            extended = lim_ext;
             // SetDefaults_Pod: a missing request defaults to the limit.
             let (rc, rm) = (rc.or(lc), rm.or(lm));
             has_cpu = rc.is_some();
@@ -885,6 +911,7 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
         ports,
         requests,
         limits,
+        extended,
         has_cpu_request: has_cpu,
         has_memory_request: has_mem,
     })
@@ -1002,18 +1029,27 @@ fn check_behavior(r: &mut Reader, node: &Y, path: &str, ann: &BTreeMap<String, S
     }
 }
 
-/// Reads `{cpu, memory, pods}` as a node's capacity.
-pub fn decode_resources(r: &mut Reader, node: &Y, path: &str, default_pods: u64) -> Resources {
+/// Reads `{cpu, memory, pods}` and extended resources
+/// (`nvidia.com/gpu: 8`) as a node's capacity.
+pub fn decode_resources(r: &mut Reader, node: &Y, path: &str, default_pods: u64) -> (Resources, Extended) {
     decode_resources_with(r, node, path, default_pods, Unknown::Error)
 }
 
 /// Like `decode_resources`; `unknown` says what other resource names
-/// (`nvidia.com/gpu`, …) are: errors in the scenario's own `capacity:`,
-/// reported as not simulated in a Node manifest's `status`.
-fn decode_resources_with(r: &mut Reader, node: &Y, path: &str, default_pods: u64, unknown: Unknown) -> Resources {
+/// (`example.com` names are extended; a name like `gpu` is not a
+/// resource) are: errors in the scenario's own `capacity:`, reported as
+/// not simulated in a Node manifest's `status`.
+fn decode_resources_with(
+    r: &mut Reader,
+    node: &Y,
+    path: &str,
+    default_pods: u64,
+    unknown: Unknown,
+) -> (Resources, Extended) {
     let mut out = Resources { cpu_m: 0, memory: 0, pods: default_pods };
+    let mut ext = Extended::default();
     let Some(mut f) = r.fields(node, path) else {
-        return out;
+        return (out, ext);
     };
     if let Some(n) = f.get("cpu") {
         out.cpu_m = r.cpu(n, &f.field("cpu")).unwrap_or(0);
@@ -1024,9 +1060,10 @@ fn decode_resources_with(r: &mut Reader, node: &Y, path: &str, default_pods: u64
     if let Some(n) = f.get("pods") {
         out.pods = r.bytes(n, &f.field("pods")).unwrap_or(default_pods);
     }
+    r.extended(&mut f, &mut ext);
     f.skip(&["ephemeral-storage", "hugepages-1Gi", "hugepages-2Mi"]);
     r.done(f, unknown, " in node resources");
-    out
+    (out, ext)
 }
 
 /// A Ready node with 2 CPU, 4 GiB and 110 pods unless told otherwise.
@@ -1042,6 +1079,7 @@ pub fn default_node(meta: ObjectMeta) -> Node {
         status: NodeStatus {
             capacity: cap,
             allocatable: cap,
+            extended: Default::default(),
             ready: NodeCondition {
                 status: CondStatus::True,
                 reason: "KubeletReady".into(),

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod alibaba;
 pub mod error;
 pub mod expect;
 pub mod kubectl;
@@ -168,6 +169,8 @@ fn load_docs(docs: Vec<Y>, input_bytes: u64, file: &str, base: &Path) -> Result<
                 objects: 0,
                 nodes: 0,
                 types: Default::default(),
+                trace_nodes: Vec::new(),
+                trace_node_lists: 0,
             };
             l.scenario(doc)
         }
@@ -202,6 +205,11 @@ struct Loader<'d> {
     nodes: u64,
     /// The resource types known so far (CRDs add theirs).
     types: crate::objects::resource::ResourceTypes,
+    /// Nodes a workload trace adds to the cluster (`alibabaGpu2023`),
+    /// with where they were named.
+    trace_nodes: Vec<(Rc<Node>, yaml::Pos, String)>,
+    /// Node lists named by workloads (loaded or not).
+    trace_node_lists: usize,
 }
 
 impl Loader<'_> {
@@ -250,9 +258,6 @@ impl Loader<'_> {
                 self.r().done(cf, Unknown::Error, " in `cluster` (expected nodes, config, controllers, schedulers)");
             }
         }
-        if nodes.is_empty() {
-            self.diag.error(&self.file, Some(doc), "cluster.nodes", "a scenario needs at least one node");
-        }
         let images = f.get("images").map(|n| self.images(n)).unwrap_or_default();
         let mut objects = Vec::new();
         // Where each of `objects` came from: its entry's position and path.
@@ -269,8 +274,29 @@ impl Loader<'_> {
         let mut workload = Vec::new();
         if let Some(ws) = f.get("workloads") {
             for (i, w) in self.r().seq(ws, "workloads").iter().enumerate() {
-                workload.extend(self.workload(w, &format!("workloads[{}]", i)));
+                workload.extend(self.workload(w, &format!("workloads[{}]", i), &config));
             }
+        }
+        // A node list that failed to load has said so: no second error.
+        let lists_failed = self.trace_node_lists > 0 && self.trace_nodes.is_empty();
+        let mut names: BTreeSet<Rc<str>> = nodes.iter().map(|n| n.meta.name.clone()).collect();
+        for (n, pos, field) in std::mem::take(&mut self.trace_nodes) {
+            if !names.insert(n.meta.name.clone()) {
+                self.diag.errors.push(LoadError {
+                    file: self.file.clone(),
+                    pos: Some(pos),
+                    field,
+                    message: format!(
+                        "duplicate node name `{}`: the trace's node list and cluster.nodes both name it",
+                        n.meta.name
+                    ),
+                });
+                break;
+            }
+            nodes.push(n);
+        }
+        if nodes.is_empty() && !lists_failed {
+            self.diag.error(&self.file, Some(doc), "cluster.nodes", "a scenario needs at least one node");
         }
         // Images no `images:` entry describes run with the defaults: say so.
         let mut undescribed = BTreeSet::new();
@@ -738,6 +764,11 @@ impl Loader<'_> {
                 return vec![];
             }
         }
+        let (capacity, cap_ext) = capacity.unzip();
+        let (allocatable, alloc_ext) = allocatable.unzip();
+        // One list of extended resources serves capacity and allocatable;
+        // an `allocatable:` that lists any overrides `capacity:`.
+        let extended = alloc_ext.filter(|e| !e.is_empty()).or(cap_ext).unwrap_or_default();
         let cap = capacity.unwrap_or(crate::objects::resources::Resources {
             cpu_m: 2000,
             memory: 4 << 30,
@@ -762,6 +793,7 @@ impl Loader<'_> {
                 let mut node = manifest::default_node(meta);
                 node.status.capacity = cap;
                 node.status.allocatable = alloc;
+                node.status.extended = extended.clone();
                 node.spec.taints = taints.clone();
                 node.spec.unschedulable = unschedulable;
                 node.status.kubelet_version = cfg.kubelet_version.clone();
@@ -896,38 +928,109 @@ impl Loader<'_> {
         }
     }
 
-    fn workload(&mut self, w: &Y, p: &str) -> Vec<WorkloadPod> {
+    /// A `workloads:` entry: `{trace: FILE.csv}` (kubesim's own format,
+    /// `workload`) or `{alibabaGpu2023: {nodes: F, pods: F}}` (`alibaba`),
+    /// with an optional `namespace`.
+    fn workload(&mut self, w: &Y, p: &str, cfg: &Config) -> Vec<WorkloadPod> {
         let Some(mut f) = self.r().fields(w, p) else {
             return vec![];
         };
         let trace = f.get("trace");
+        let alibaba = f.get("alibabaGpu2023");
         let ns_node = f.get("namespace");
         let ns = ns_node.and_then(|n| self.r().str(n, &format!("{}.namespace", p))).unwrap_or_else(|| "default".into());
         if let Some(n) = ns_node {
             self.r().valid(n, &format!("{}.namespace", p), &ns, crate::objects::validation::dns1123_label(&ns));
         }
-        self.r().done(f, Unknown::Error, " in a workload (expected trace, namespace)");
-        let Some(tn) = trace else {
-            self.r().err(w, p, "a workload needs `trace: FILE.csv`");
-            return vec![];
-        };
-        let Some(rel) = self.r().str(tn, &format!("{}.trace", p)) else {
-            return vec![];
-        };
-        let path = self.base.join(&rel);
+        self.r().done(f, Unknown::Error, " in a workload (expected trace or alibabaGpu2023, namespace)");
+        match (trace, alibaba) {
+            (Some(tn), None) => {
+                let field = format!("{}.trace", p);
+                let Some(path) = self.input_path(tn, &field) else { return vec![] };
+                let pods = match read_trace(&path, &ns) {
+                    Ok(pods) => pods,
+                    Err(e) => {
+                        self.diag.errors.push(e);
+                        return vec![];
+                    }
+                };
+                self.input_bytes += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                if !self.count_objects(pods.len(), tn, &field) {
+                    return vec![];
+                }
+                pods
+            }
+            (None, Some(an)) => self.alibaba_workload(an, &format!("{}.alibabaGpu2023", p), &ns, cfg),
+            (Some(_), Some(_)) => {
+                self.r().err(w, p, "a workload is `trace: FILE.csv` or `alibabaGpu2023: {nodes, pods}`, not both");
+                vec![]
+            }
+            (None, None) => {
+                self.r().err(w, p, "a workload needs `trace: FILE.csv` or `alibabaGpu2023: {nodes: FILE, pods: FILE}`");
+                vec![]
+            }
+        }
+    }
+
+    /// The path of an input file named at `node`, relative to the
+    /// scenario's directory; `None` (with the error) when it is not a
+    /// string or the files read so far exceed the input limit.
+    fn input_path(&mut self, node: &Y, field: &str) -> Option<PathBuf> {
+        let rel = self.r().str(node, field)?;
         if self.input_bytes > limits::MAX_TOTAL_INPUT_BYTES {
             self.r().err(
-                tn,
-                &format!("{}.trace", p),
+                node,
+                field,
                 format!("the files read exceed the input limit of {} MiB in all", limits::MAX_TOTAL_INPUT_BYTES >> 20),
             );
-            return vec![];
+            return None;
         }
-        match read_trace(&path, &ns) {
+        Some(self.base.join(rel))
+    }
+
+    /// `alibabaGpu2023: {nodes: F, pods: F}`: the trace's nodes join the
+    /// cluster (`trace_nodes`), its pods are the workload.
+    fn alibaba_workload(&mut self, node: &Y, p: &str, ns: &str, cfg: &Config) -> Vec<WorkloadPod> {
+        let Some(mut f) = self.r().fields(node, p) else {
+            return vec![];
+        };
+        let (nodes_node, pods_node) = (f.get("nodes"), f.get("pods"));
+        self.r().done(f, Unknown::Error, " in alibabaGpu2023 (expected nodes, pods)");
+        let (Some(nn), Some(pn)) = (nodes_node, pods_node) else {
+            self.r().err(
+                node,
+                p,
+                "alibabaGpu2023 needs `nodes: openb_node_list_….csv` and `pods: openb_pod_list_….csv`",
+            );
+            return vec![];
+        };
+        let (nf, pf) = (format!("{}.nodes", p), format!("{}.pods", p));
+        self.trace_node_lists += 1;
+        let Some(node_path) = self.input_path(nn, &nf) else { return vec![] };
+        match alibaba::read_nodes(&node_path, cfg.max_pods as u64, &cfg.kubelet_version) {
+            Ok(nodes) => {
+                self.input_bytes += std::fs::metadata(&node_path).map(|m| m.len()).unwrap_or(0);
+                if self.nodes.saturating_add(nodes.len() as u64) > limits::MAX_NODES {
+                    self.r().err(
+                        nn,
+                        &nf,
+                        format!("more than {} nodes in all (the input limit on nodes)", limits::MAX_NODES),
+                    );
+                    return vec![];
+                }
+                self.nodes += nodes.len() as u64;
+                self.trace_nodes.extend(nodes.into_iter().map(|n| (n, nn.pos, nf.clone())));
+            }
+            Err(e) => {
+                self.diag.errors.push(e);
+                return vec![];
+            }
+        }
+        let Some(pod_path) = self.input_path(pn, &pf) else { return vec![] };
+        match alibaba::read_pods(&pod_path, ns) {
             Ok(pods) => {
-                // A trace row is about 40 bytes; count what was read.
-                self.input_bytes += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                if !self.count_objects(pods.len(), tn, &format!("{}.trace", p)) {
+                self.input_bytes += std::fs::metadata(&pod_path).map(|m| m.len()).unwrap_or(0);
+                if !self.count_objects(pods.len(), pn, &pf) {
                     return vec![];
                 }
                 pods
@@ -1541,7 +1644,7 @@ fn with_default_namespace(o: Object, ns: &str) -> Object {
 }
 
 /// Parses decimal seconds (`12`, `0.5`) into a duration, exactly.
-fn parse_seconds(s: &str) -> Option<SimDuration> {
+pub(crate) fn parse_seconds(s: &str) -> Option<SimDuration> {
     let (i, f) = s.split_once('.').unwrap_or((s, ""));
     if i.is_empty() && f.is_empty()
         || !i.bytes().all(|b| b.is_ascii_digit())
@@ -1628,6 +1731,21 @@ pub fn read_trace(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, Load
 }
 
 impl Scenario {
+    /// The extended resources (`nvidia.com/gpu`, …) any of the scenario's
+    /// nodes has, in name order: the extra columns of `timeseries.csv`.
+    pub fn extended_resources(&self) -> Vec<Rc<str>> {
+        let mut names: BTreeSet<Rc<str>> = BTreeSet::new();
+        let nodes = self.nodes.iter().map(|n| &**n);
+        let objects = self.objects.iter().filter_map(|o| match o {
+            Object::Node(n) => Some(&**n),
+            _ => None,
+        });
+        for n in nodes.chain(objects) {
+            names.extend(n.status.extended.iter().map(|(name, _)| name.clone()));
+        }
+        names.into_iter().collect()
+    }
+
     /// Builds the simulation at t = 0: nodes, then objects in file order,
     /// then the timeline and the workload.
     pub fn build(&self, seed: u64) -> Simulation {

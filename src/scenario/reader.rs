@@ -249,6 +249,28 @@ impl<'a> Reader<'a> {
         self.quantity(node, field).map(|q| q.value())
     }
 
+    /// Reads the extended resources (`vendor.example/name`, as
+    /// `resources::is_extended_resource_name` tells) of a resource list
+    /// into `out`, marking them read. Amounts must be whole numbers
+    /// (`ValidateResourceQuantityValue`: "must be an integer").
+    pub fn extended(&mut self, f: &mut Fields<'_>, out: &mut crate::objects::resources::Extended) {
+        for key in f.keys() {
+            if !crate::objects::resources::is_extended_resource_name(key) {
+                continue;
+            }
+            let Some(n) = f.get(key) else { continue };
+            let field = f.field(key);
+            let Some(q) = self.quantity(n, &field) else { continue };
+            match q.millicores_checked() {
+                Some(m) if m % 1000 == 0 => out.set(key.into(), m / 1000),
+                _ => {
+                    let text = n.scalar_text().unwrap_or("").to_string();
+                    self.err(n, &field, validation::invalid(&text, &["must be an integer".to_string()]))
+                }
+            }
+        }
+    }
+
     /// Checks a value with one of `objects::validation`'s rules; a problem
     /// is an error worded as the apiserver words it.
     pub fn valid(&mut self, node: &Node, field: &str, value: &str, errs: Vec<String>) -> bool {

@@ -82,10 +82,18 @@ pub fn describe_node(
     w.w(1, &format!("InternalIP:\t{}\n", n.status.internal_ip));
     w.w(1, &format!("Hostname:\t{}\n", n.meta.name));
     for (title, r) in [("Capacity", &n.status.capacity), ("Allocatable", &n.status.allocatable)] {
+        // `SortedResourceNames`: extended resources among the others.
+        let mut lines: Vec<(String, String)> = vec![
+            ("cpu".into(), format_cpu(r.cpu_m)),
+            ("memory".into(), format_bytes(r.memory)),
+            ("pods".into(), r.pods.to_string()),
+        ];
+        lines.extend(n.status.extended.iter().map(|(name, v)| (name.to_string(), v.to_string())));
+        lines.sort();
         w.w(0, &format!("{}:\n", title));
-        w.w(0, &format!("  cpu:\t{}\n", format_cpu(r.cpu_m)));
-        w.w(0, &format!("  memory:\t{}\n", format_bytes(r.memory)));
-        w.w(0, &format!("  pods:\t{}\n", r.pods));
+        for (name, v) in lines {
+            w.w(0, &format!("  {}:\t{}\n", name, v));
+        }
     }
     w.w(0, "System Info:\n");
     for key in ["Machine ID", "System UUID", "Boot ID", "Kernel Version"] {
@@ -214,4 +222,10 @@ fn node_resource(w: &mut Out, n: &Node, pods: &[Rc<Pod>], now: SimTime) {
     );
     // kubesim models no ephemeral storage: nothing requests it.
     w.w(1, "ephemeral-storage\t0 (0%)\t0 (0%)\n");
+    // Then each extended resource of allocatable, by name, without
+    // percentages; requests equal limits for them.
+    for (name, _) in n.status.extended.iter() {
+        let used: u64 = pods.iter().map(|p| p.spec.extended_requests().get(name)).sum();
+        w.w(1, &format!("{}\t{}\t{}\n", name, used, used));
+    }
 }

@@ -193,7 +193,9 @@ pub(super) fn containers(
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect();
-        for (title, list) in [("Limits", limits), ("Requests", requests)] {
+        for (title, mut list) in [("Limits", limits), ("Requests", requests)] {
+            list.extend(c.extended.iter().map(|(n, v)| (&**n, v.to_string())));
+            list.sort();
             if !list.is_empty() {
                 w.w(2, &format!("{}:\n", title));
                 for (k, v) in list {
