@@ -300,3 +300,44 @@ fn charts_are_written_as_svg() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(std::fs::read_to_string(plan.join("plan.svg")).unwrap().contains("SLO pending-p99&lt;=60s"));
 }
+
+/// The charts the README shows are what the commands it quotes draw
+/// today (regenerate them with those commands after an intended change).
+#[test]
+fn the_readme_charts_are_current() {
+    use crate::{cli::tempdir, kubesim, root, stderr};
+    let dir = tempdir("readme-charts");
+    let plan = dir.join("plan");
+    let o = kubesim(&[
+        "plan",
+        "scenarios/trace-capacity-wait.yaml",
+        "--node",
+        "cpu=8,memory=32Gi",
+        "--slo",
+        "pending-p99<=60s",
+        "--seeds",
+        "3",
+        "--out",
+        plan.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sweep = dir.join("sweep");
+    let o = kubesim(&[
+        "sweep",
+        "scenarios/trace-capacity-wait.yaml",
+        "--set",
+        "cluster.nodes[0].count=3,4,5",
+        "--seeds",
+        "5",
+        "--out",
+        sweep.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for (drawn, shown) in [
+        (plan.join("plan.svg"), "docs/img/plan.svg"),
+        (sweep.join("pending_p99_s-vs-cluster_nodes_0__count.svg"), "docs/img/sweep-pending-p99.svg"),
+    ] {
+        let drawn = std::fs::read(&drawn).unwrap();
+        assert!(drawn == std::fs::read(root().join(shown)).unwrap(), "{shown} is not what the README's command draws");
+    }
+}
