@@ -487,10 +487,7 @@ impl Cx<'_, '_> {
         let meta = obj.meta();
         self.send(ApiOp::Delete {
             kind: obj.kind(),
-            other_kind: match obj {
-                Object::Other(u) => Some(u.kind.clone()),
-                _ => None,
-            },
+            other_kind: obj.other_kind(),
             key: Key::of(meta),
             uid: Some(meta.uid),
             grace_seconds: None,
@@ -557,6 +554,7 @@ fn same_version(a: &Object, b: &Object) -> bool {
         (Object::ReplicaSet(x), Object::ReplicaSet(y)) => Rc::ptr_eq(x, y),
         (Object::Lease(x), Object::Lease(y)) => Rc::ptr_eq(x, y),
         (Object::Other(x), Object::Other(y)) => Rc::ptr_eq(x, y),
+        (Object::Typed(x), Object::Typed(y)) => Rc::ptr_eq(x, y),
         _ => false,
     }
 }
@@ -575,7 +573,11 @@ fn list_kind(store: &crate::objects::store::Store, kind: &str) -> Vec<Object> {
             .cloned()
             .map(Object::ReplicaSet)
             .collect(),
-        _ => store.others.iter().filter(|((k, _), _)| k == kind).map(|(_, u)| Object::Other(u.clone())).collect(),
+        _ => {
+            let others = store.others.iter().filter(|((k, _), _)| k == kind).map(|(_, u)| Object::Other(u.clone()));
+            let typed = store.typed.iter().filter(|((k, _), _)| k == kind).map(|(_, t)| Object::Typed(t.clone()));
+            others.chain(typed).collect()
+        }
     }
 }
 

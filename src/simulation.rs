@@ -591,8 +591,12 @@ impl Simulation {
         match action {
             Action::Apply(objs) => {
                 for obj in objs {
-                    let exists = self.store.get(obj.kind(), &Key::of(obj.meta())).is_some()
-                        || matches!(&obj, Object::Other(u) if self.store.others.contains_key(&(u.kind.clone(), Key::of(&u.meta))));
+                    let key = Key::of(obj.meta());
+                    let exists = self.store.get(obj.kind(), &key).is_some()
+                        || obj.other_kind().is_some_and(|k| {
+                            let k = (k, key.clone());
+                            self.store.others.contains_key(&k) || self.store.typed.contains_key(&k)
+                        });
                     let op = if exists { ApiOp::Update { obj, check_rv: false } } else { ApiOp::Create(obj) };
                     self.send_user(op);
                 }

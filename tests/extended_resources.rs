@@ -67,3 +67,10 @@ fn a_scheduler_short_of_gpus_says_so_and_the_kubelet_rejects_an_over_commit() {
         "Node didn't have enough resource: nvidia.com/gpu, requested: 1, used: 2, capacity: 2"
     );
 }
+
+#[test]
+fn timeseries_columns_cover_nodes_the_timeline_adds() {
+    let text = "name: gpus join later\nduration: 1m\ncluster:\n  nodes: [{name: cpu-1, capacity: {cpu: \"2\", memory: 4Gi}}]\ntimeline:\n  - at: 10s\n    addNode: {name: gpu-1, capacity: {cpu: \"8\", memory: 32Gi, nvidia.com/gpu: 4}}\n";
+    let scn = scenario::load_str(text, "join.yaml", &root()).expect("load");
+    assert_eq!(scn.extended_resources().iter().map(|n| n.to_string()).collect::<Vec<_>>(), ["nvidia.com/gpu"]);
+}

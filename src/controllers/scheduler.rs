@@ -1258,7 +1258,7 @@ fn filter(
     // Then each extended resource the pod requests (`fitsRequest`'s
     // ScalarResources loop: every short one is a reason).
     for (name, v) in ext.iter() {
-        if v > 0 && ni.ext_requested.get(name) + v > ni.ext_allocatable.get(name) {
+        if v > 0 && ni.ext_requested.get(name).saturating_add(v) > ni.ext_allocatable.get(name) {
             *rejected.extended.entry(name.clone()).or_default() += 1;
             ok = false;
         }

@@ -722,7 +722,7 @@ impl Kubelet {
             for (name, want) in ext.iter() {
                 let cap = have.get(name);
                 let listed = have.iter().any(|(n, _)| n == name);
-                if listed && want > 0 && used.get(name) + want > cap {
+                if listed && want > 0 && used.get(name).saturating_add(want) > cap {
                     let (_, message) = insufficient("", name, want, used.get(name), cap);
                     return Err((crate::objects::resources::out_of_reason(name), message));
                 }

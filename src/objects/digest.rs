@@ -163,6 +163,12 @@ fn fold(obj: &Object, parts: &Parts, d: &mut Digester) {
             d.tag(6);
             l.digest_parts(d, parts);
         }
+        Object::Typed(t) => {
+            d.tag(7);
+            d.str(t.info().kind);
+            t.meta().digest_parts(d, parts);
+            t.digest_body(d);
+        }
         Object::Other(u) => {
             d.tag(5);
             let Unstructured { api_version, kind, meta, namespaced, body } = &**u;

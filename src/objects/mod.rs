@@ -21,6 +21,7 @@ pub mod resources;
 pub mod selector;
 pub mod store;
 pub mod text;
+pub mod typed;
 pub mod validation;
 
 use lease::Lease;
@@ -143,6 +144,10 @@ pub enum Object {
     Lease(Rc<Lease>),
     /// An object of an unmodelled kind.
     Other(Rc<Unstructured>),
+    /// An object of a kind simulated through the generic store
+    /// (`typed::TypedObject`: Service, …). Its `Kind` is `Other`; its
+    /// kind name is `TypedObject::info().kind`.
+    Typed(Rc<dyn typed::TypedObject>),
 }
 
 impl Object {
@@ -155,10 +160,11 @@ impl Object {
             Object::ReplicaSet(o) => &o.meta,
             Object::Lease(o) => &o.meta,
             Object::Other(o) => &o.meta,
+            Object::Typed(o) => o.meta(),
         }
     }
 
-    /// The object's kind (`Other` for unmodelled kinds).
+    /// The object's kind (`Other` for unmodelled and typed kinds).
     pub fn kind(&self) -> Kind {
         match self {
             Object::Namespace(_) => Kind::Namespace,
@@ -166,7 +172,7 @@ impl Object {
             Object::Pod(_) => Kind::Pod,
             Object::ReplicaSet(r) => Kind::from_replica(r.kind),
             Object::Lease(_) => Kind::Lease,
-            Object::Other(_) => Kind::Other,
+            Object::Other(_) | Object::Typed(_) => Kind::Other,
         }
     }
 
@@ -174,7 +180,27 @@ impl Object {
     pub fn kind_name(&self) -> &str {
         match self {
             Object::Other(u) => &u.kind,
+            Object::Typed(t) => t.info().kind,
             o => o.kind().as_str(),
+        }
+    }
+
+    /// Whether the object lives in a namespace.
+    pub fn namespaced(&self) -> bool {
+        match self {
+            Object::Other(u) => u.namespaced,
+            Object::Typed(t) => t.info().namespaced,
+            o => o.kind().namespaced(),
+        }
+    }
+
+    /// The kind name a `Kind::Other` object is filed under (the store's
+    /// `ApiOp::Delete { other_kind }`); `None` for the enum's kinds.
+    pub fn other_kind(&self) -> Option<String> {
+        match self {
+            Object::Other(u) => Some(u.kind.clone()),
+            Object::Typed(t) => Some(t.info().kind.to_string()),
+            _ => None,
         }
     }
 
@@ -187,6 +213,7 @@ impl Object {
             Object::Namespace(_) => Object::Namespace(Rc::new(Namespace { meta })),
             Object::Lease(l) => Object::Lease(Rc::new(Lease { meta, ..(**l).clone() })),
             Object::Other(u) => Object::Other(Rc::new(Unstructured { meta, ..(**u).clone() })),
+            Object::Typed(t) => Object::Typed(t.with_meta(meta)),
         }
     }
 
@@ -246,6 +273,7 @@ impl fmt::Display for Summary<'_> {
             Object::Namespace(_) => f.write_str("-"),
             Object::Lease(l) => write!(f, "holder={}", l.spec.holder_identity.as_deref().unwrap_or("-")),
             Object::Other(u) => write!(f, "{} (not simulated)", u.api_version),
+            Object::Typed(t) => t.summary(f),
         }
     }
 }

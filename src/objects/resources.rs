@@ -102,7 +102,7 @@ impl Extended {
     pub fn add(&mut self, o: &Extended) {
         for (n, v) in o.iter() {
             let cur = self.get(n);
-            self.set(n.clone(), cur + v);
+            self.set(n.clone(), cur.saturating_add(v));
         }
     }
 
@@ -132,7 +132,7 @@ impl Extended {
     /// The first requested resource (amount > 0) for which `used + req`
     /// exceeds `alloc`; `None` when all fit.
     pub fn first_short<'a>(req: &'a Extended, used: &Extended, alloc: &Extended) -> Option<&'a std::rc::Rc<str>> {
-        req.iter().find(|(n, v)| *v > 0 && used.get(n) + v > alloc.get(n)).map(|(n, _)| n)
+        req.iter().find(|(n, v)| *v > 0 && used.get(n).saturating_add(*v) > alloc.get(n)).map(|(n, _)| n)
     }
 }
 

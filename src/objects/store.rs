@@ -24,6 +24,7 @@ use super::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE};
 use super::pod::{CondStatus, Condition, Pod, PodSpec, PodStatus, Taint, TaintEffect, Toleration};
 use super::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
 use super::text::{empty, lit};
+use super::typed::{Allocators, TypedObject};
 use super::{Kind, Namespace, Object, Unstructured};
 use crate::sim::rng;
 use crate::sim::trace::{Trace, Verb};
@@ -424,6 +425,11 @@ pub struct Store {
     /// Leases by namespace/name (the node Leases live in
     /// `kube-node-lease`).
     pub leases: Map<Key, Rc<Lease>>,
+    /// Objects of the typed kinds of the generic store (`typed`), by kind
+    /// name and namespace/name.
+    pub typed: Map<(String, Key), Rc<dyn TypedObject>>,
+    /// Service cluster IPs and node ports in use.
+    alloc: Allocators,
     /// The pods bound to each node (the index a kubelet's LIST with a
     /// `spec.nodeName` field selector and `kubectl drain` read; a hashed
     /// set keeps the write path cheap, the rare reader sorts).
@@ -457,6 +463,8 @@ impl Store {
             replicasets: Map::default(),
             others: Map::default(),
             leases: Map::default(),
+            typed: Map::default(),
+            alloc: Allocators::new(seed),
             pods_by_node: FxHashMap::default(),
             digests: DigestCache::default(),
             valid_maps: Default::default(),
@@ -747,7 +755,10 @@ impl Store {
             }
             Kind::ReplicaSet => self.replicasets.contains_key(&(ReplicaKind::ReplicaSet, key.clone())),
             Kind::Lease => self.leases.contains_key(key),
-            Kind::Other => self.others.contains_key(&(other_kind.unwrap_or("").to_string(), key.clone())),
+            Kind::Other => {
+                let k = (other_kind.unwrap_or("").to_string(), key.clone());
+                self.others.contains_key(&k) || self.typed.contains_key(&k)
+            }
         }
     }
 
@@ -755,10 +766,7 @@ impl Store {
         let kind = obj.kind();
         let kind_name = obj.kind_name().to_string();
         let mut meta = obj.meta().clone();
-        let namespaced = match &obj {
-            Object::Other(u) => u.namespaced,
-            _ => kind.namespaced(),
-        };
+        let namespaced = obj.namespaced();
         if namespaced {
             if meta.namespace.is_empty() {
                 meta.namespace = "default".into();
@@ -796,6 +804,15 @@ impl Store {
                 message: format!("{} \"{}\" already exists", kind_name.to_ascii_lowercase(), key.name),
             });
         }
+        // The kind's create strategy (defaulting, validation, allocation)
+        // runs once the name is known to be free.
+        let obj = match obj {
+            Object::Typed(ref t) => match t.prepare_create(&mut self.alloc) {
+                Ok(t) => Object::Typed(t),
+                Err(errs) => return Err(ApiError::invalid(&kind_name, api_group(&obj), &meta.name, errs)),
+            },
+            o => o,
+        };
         self.revision += 1;
         meta.uid = self.next_uid;
         self.next_uid += 1;
@@ -831,6 +848,7 @@ impl Store {
         let key = Key::of(obj.meta());
         let cur = match &obj {
             Object::Other(u) => self.others.get(&(u.kind.clone(), key.clone())).cloned().map(Object::Other),
+            Object::Typed(t) => self.typed.get(&(t.info().kind.to_string(), key.clone())).cloned().map(Object::Typed),
             o => self.get(o.kind(), &key),
         }
         .ok_or_else(|| not_found(obj.kind_name(), &key.name))?;
@@ -878,6 +896,10 @@ impl Store {
                 (Object::Node(Rc::new(n)), false)
             }
             (Object::Other(c), Object::Other(u)) => (obj.clone(), u.body != c.body),
+            (Object::Typed(c), Object::Typed(t)) => match c.prepare_update(&**t, &mut self.alloc) {
+                Ok((n, changed)) => (Object::Typed(n), changed),
+                Err(errs) => return refuse(errs),
+            },
             (Object::Lease(c), Object::Lease(l)) => {
                 // A user's write of the spec; the analytic renewals go on.
                 let mut n = (**c).clone();
@@ -1044,6 +1066,15 @@ impl Store {
                 code: ApiErrorCode::Invalid,
                 message: format!("deleting namespace \"{}\" is not simulated", key.name),
             }),
+            Kind::Other if self.typed.contains_key(&(other_kind.clone().unwrap_or_default(), key.clone())) => {
+                let k = (other_kind.unwrap_or_default(), key.clone());
+                let cur = self.typed[&k].clone();
+                check_uid(cur.meta(), &k.0)?;
+                self.revision += 1;
+                self.typed.swap_remove(&k);
+                cur.release(&mut self.alloc);
+                Ok(removed(Object::Typed(cur)))
+            }
             Kind::Other => {
                 let k = (other_kind.unwrap_or_default(), key.clone());
                 let cur = self.others.get(&k).ok_or_else(|| not_found(&k.0, &key.name))?.clone();
@@ -1077,6 +1108,9 @@ impl Store {
             Object::Other(u) => {
                 self.others.insert((u.kind.clone(), key), u.clone());
             }
+            Object::Typed(t) => {
+                self.typed.insert((t.info().kind.to_string(), key), t.clone());
+            }
         }
     }
 
@@ -1106,6 +1140,7 @@ fn api_group(obj: &Object) -> &str {
         Object::ReplicaSet(r) if r.kind == ReplicaKind::ReplicaSet => "apps",
         Object::Lease(_) => "coordination.k8s.io",
         Object::Other(u) => u.api_version.rsplit_once('/').map_or("", |(g, _)| g),
+        Object::Typed(t) => t.info().group,
         _ => "",
     }
 }

@@ -92,6 +92,33 @@ fn uint(t: &Table, line: usize, field: &str, text: &str) -> Result<u64, LoadErro
     text.parse::<u64>().map_err(|_| error(&t.label, line, field, format!("`{}` is not a whole number", text)))
 }
 
+/// `a × b`, as long as it stays within `int64` (the apiserver's
+/// quantities are `int64`, and the scheduler's hot checks subtract them).
+fn product(t: &Table, line: usize, field: &str, a: u64, b: u64) -> Result<u64, LoadError> {
+    a.checked_mul(b)
+        .filter(|&v| v <= i64::MAX as u64)
+        .ok_or_else(|| error(&t.label, line, field, format!("`{}` is too large: at most 2^63-1 in all", a)))
+}
+
+impl Table {
+    /// The line a record starts on, counted in the file's bytes: the csv
+    /// reader skips empty lines (and places the record where they began),
+    /// and a quoted field may span lines.
+    fn line_of(&self, rec: &csv::Result<csv::StringRecord>, fallback: usize) -> usize {
+        let pos = match rec {
+            Ok(r) => r.position(),
+            Err(e) => e.position(),
+        };
+        let Some(pos) = pos else { return fallback };
+        let bytes = self.rows.reader().get_ref().get_ref();
+        let mut b = (pos.byte() as usize).min(bytes.len());
+        while b < bytes.len() && (bytes[b] == b'\n' || bytes[b] == b'\r') {
+            b += 1;
+        }
+        bytes[..b].iter().filter(|&&c| c == b'\n').count() + 1
+    }
+}
+
 /// Reads a node list: one node per row (see the module header).
 /// `max_pods` is each node's pod capacity.
 pub fn read_nodes(path: &Path, max_pods: u64, kubelet_version: &str) -> Result<Vec<Rc<Node>>, LoadError> {
@@ -101,7 +128,7 @@ pub fn read_nodes(path: &Path, max_pods: u64, kubelet_version: &str) -> Result<V
     let mut row = 0;
     while let Some(rec) = t.rows.next() {
         row += 1;
-        let line = row + 1;
+        let line = t.line_of(&rec, row + 1);
         if row > limits::MAX_NODES as usize {
             return Err(error(&t.label, line, "", format!("more than {} nodes (the input limit)", limits::MAX_NODES)));
         }
@@ -115,10 +142,8 @@ pub fn read_nodes(path: &Path, max_pods: u64, kubelet_version: &str) -> Result<V
         if !names.insert(name.to_string()) {
             return Err(error(&t.label, line, "sn", format!("duplicate node `{}`", name)));
         }
-        let cpu_m = uint(&t, line, "cpu_milli", get(1))?;
-        let memory = uint(&t, line, "memory_mib", get(2))?
-            .checked_mul(1 << 20)
-            .ok_or_else(|| error(&t.label, line, "memory_mib", format!("`{}` is too large", get(2))))?;
+        let cpu_m = product(&t, line, "cpu_milli", uint(&t, line, "cpu_milli", get(1))?, 1)?;
+        let memory = product(&t, line, "memory_mib", uint(&t, line, "memory_mib", get(2))?, 1 << 20)?;
         let gpus = uint(&t, line, "gpu", get(3))?;
         let model = get(4);
         let mut labels = BTreeMap::new();
@@ -135,9 +160,7 @@ pub fn read_nodes(path: &Path, max_pods: u64, kubelet_version: &str) -> Result<V
         node.status.capacity = r;
         node.status.allocatable = r;
         if gpus > 0 {
-            let milli = gpus
-                .checked_mul(1000)
-                .ok_or_else(|| error(&t.label, line, "gpu", format!("`{}` is too large", get(3))))?;
+            let milli = product(&t, line, "gpu", gpus, 1000)?;
             node.status.extended.set(GPU_MILLI.into(), milli);
         }
         node.status.kubelet_version = kubelet_version.to_string();
@@ -158,7 +181,7 @@ pub fn read_pods(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, LoadE
     let mut row = 0;
     while let Some(rec) = t.rows.next() {
         row += 1;
-        let line = row + 1;
+        let line = t.line_of(&rec, row + 1);
         if row > limits::MAX_OBJECTS {
             return Err(error(
                 &t.label,
@@ -177,18 +200,14 @@ pub fn read_pods(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, LoadE
         if !names.insert(name.to_string()) {
             return Err(error(&t.label, line, "name", format!("duplicate pod name `{}`", name)));
         }
-        let cpu_m = uint(&t, line, "cpu_milli", get(1))?;
-        let memory = uint(&t, line, "memory_mib", get(2))?
-            .checked_mul(1 << 20)
-            .ok_or_else(|| error(&t.label, line, "memory_mib", format!("`{}` is too large", get(2))))?;
+        let cpu_m = product(&t, line, "cpu_milli", uint(&t, line, "cpu_milli", get(1))?, 1)?;
+        let memory = product(&t, line, "memory_mib", uint(&t, line, "memory_mib", get(2))?, 1 << 20)?;
         let num_gpu = uint(&t, line, "num_gpu", get(3))?;
         let gpu_milli = uint(&t, line, "gpu_milli", get(4))?;
         if gpu_milli > 1000 {
             return Err(error(&t.label, line, "gpu_milli", format!("`{}` is more than one GPU (1000)", gpu_milli)));
         }
-        let gpu = num_gpu
-            .checked_mul(gpu_milli)
-            .ok_or_else(|| error(&t.label, line, "num_gpu", format!("`{}` is too large", num_gpu)))?;
+        let gpu = product(&t, line, "num_gpu", num_gpu, gpu_milli)?;
         let models = get(5);
         for m in models.split('|').filter(|m| !m.is_empty()) {
             let problems = crate::objects::validation::label_value(m);
@@ -207,6 +226,9 @@ pub fn read_pods(path: &Path, namespace: &str) -> Result<Vec<WorkloadPod>, LoadE
             Some(s) => seconds("scheduled_time", s)?,
             None => created,
         };
+        if start < created {
+            return Err(error(&t.label, line, "scheduled_time", "scheduled_time is before creation_time".into()));
+        }
         if deleted < start {
             let from = if scheduled.is_some() { "scheduled_time" } else { "creation_time" };
             return Err(error(&t.label, line, "deletion_time", format!("deletion_time is before {}", from)));
@@ -354,6 +376,9 @@ mod tests {
             ("p,-1,1,1,1,,LS,Running,0,10,\n", "cpu_milli", "not a whole number"),
             ("p,1,1,1,1500,,LS,Running,0,10,\n", "gpu_milli", "more than one GPU"),
             ("P_1,1,1,1,1,,LS,Running,0,10,\n", "name", "Invalid value"),
+            ("p,9223372036854775808,1,1,1,,LS,Running,0,10,\n", "cpu_milli", "too large"),
+            ("p,1,9000000000000,1,1,,LS,Running,0,10,\n", "memory_mib", "too large"),
+            ("p,1,1,1,1,,LS,Running,10,20,5\n", "scheduled_time", "before creation_time"),
         ] {
             let p = write(&dir, "pods.csv", &format!("{}{}", head, row));
             let e = read_pods(&p, "default").expect_err(row);
@@ -363,8 +388,12 @@ mod tests {
         let p = write(&dir, "nodes.csv", "sn,cpu_milli,memory_mib,gpu\nn,1,1,1\n");
         let e = read_nodes(&p, 110, "v1.32.0").expect_err("no model column");
         assert_eq!((e.field.as_str(), e.pos.map(|p| p.line)), ("model", Some(1)));
-        let p = write(&dir, "nodes.csv", "sn,cpu_milli,memory_mib,gpu,model\nn,1,1,1,\nn,1,1,1,\n");
+        // An empty line is skipped, and lines are still counted right.
+        let p = write(&dir, "nodes.csv", "sn,cpu_milli,memory_mib,gpu,model\nn,1,1,1,\n\nn,1,1,1,\n");
         let e = read_nodes(&p, 110, "v1.32.0").expect_err("duplicate");
-        assert_eq!((e.field.as_str(), e.pos.map(|p| p.line)), ("sn", Some(3)));
+        assert_eq!((e.field.as_str(), e.pos.map(|p| p.line)), ("sn", Some(4)));
+        let p = write(&dir, "nodes.csv", "sn,cpu_milli,memory_mib,gpu,model\nn,1,1,9223372036854775807,\n");
+        let e = read_nodes(&p, 110, "v1.32.0").expect_err("gpu × 1000 overflows");
+        assert_eq!(e.field, "gpu");
     }
 }

@@ -848,9 +848,14 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
             // (`ValidateResourceRequirements`): a request needs a limit
             // and must equal it; a limit alone defaults the request.
             for (name, v) in req_ext.iter() {
-                let field = format!("{}.requests.{}", rp, name);
+                // Upstream reports on the requests as a whole (`reqPath`).
+                let field = format!("{}.requests", rp);
                 match lim_ext.iter().find(|(n, _)| *n == name) {
-                    None => r.err(rn, &format!("{}.limits", rp), "Limit must be set for non overcommitable resources"),
+                    None => r.err(
+                        rn,
+                        &format!("{}.limits", rp),
+                        "Required value: Limit must be set for non overcommitable resources",
+                    ),
                     Some((_, l)) if l != v => {
                         r.err(rn, &field, format!("Invalid value: \"{}\": must be equal to {} limit of {}", v, name, l))
                     }

@@ -170,7 +170,7 @@ fn load_docs(docs: Vec<Y>, input_bytes: u64, file: &str, base: &Path) -> Result<
                 nodes: 0,
                 types: Default::default(),
                 trace_nodes: Vec::new(),
-                trace_node_lists: 0,
+                node_list_failed: false,
             };
             l.scenario(doc)
         }
@@ -208,8 +208,8 @@ struct Loader<'d> {
     /// Nodes a workload trace adds to the cluster (`alibabaGpu2023`),
     /// with where they were named.
     trace_nodes: Vec<(Rc<Node>, yaml::Pos, String)>,
-    /// Node lists named by workloads (loaded or not).
-    trace_node_lists: usize,
+    /// A workload's node list failed to load (and said so).
+    node_list_failed: bool,
 }
 
 impl Loader<'_> {
@@ -278,7 +278,7 @@ impl Loader<'_> {
             }
         }
         // A node list that failed to load has said so: no second error.
-        let lists_failed = self.trace_node_lists > 0 && self.trace_nodes.is_empty();
+        let lists_failed = self.node_list_failed;
         let mut names: BTreeSet<Rc<str>> = nodes.iter().map(|n| n.meta.name.clone()).collect();
         for (n, pos, field) in std::mem::take(&mut self.trace_nodes) {
             if !names.insert(n.meta.name.clone()) {
@@ -420,10 +420,7 @@ impl Loader<'_> {
         let mut known: BTreeSet<String> = crate::objects::BUILTIN_NAMESPACES.iter().map(|n| n.to_string()).collect();
         known.extend(objects.iter().chain(timeline_objects()).filter_map(created));
         let missing = |o: &Object| -> Option<String> {
-            let namespaced = match o {
-                Object::Other(u) => u.namespaced,
-                o => o.kind().namespaced(),
-            };
+            let namespaced = o.namespaced();
             let ns = if o.meta().namespace.is_empty() { "default" } else { &*o.meta().namespace };
             (namespaced && !known.contains(ns)).then(|| ns.to_string())
         };
@@ -1005,7 +1002,7 @@ impl Loader<'_> {
             return vec![];
         };
         let (nf, pf) = (format!("{}.nodes", p), format!("{}.pods", p));
-        self.trace_node_lists += 1;
+        self.node_list_failed = true;
         let Some(node_path) = self.input_path(nn, &nf) else { return vec![] };
         match alibaba::read_nodes(&node_path, cfg.max_pods as u64, &cfg.kubelet_version) {
             Ok(nodes) => {
@@ -1019,6 +1016,7 @@ impl Loader<'_> {
                     return vec![];
                 }
                 self.nodes += nodes.len() as u64;
+                self.node_list_failed = false;
                 self.trace_nodes.extend(nodes.into_iter().map(|n| (n, nn.pos, nf.clone())));
             }
             Err(e) => {
@@ -1740,7 +1738,19 @@ impl Scenario {
             Object::Node(n) => Some(&**n),
             _ => None,
         });
-        for n in nodes.chain(objects) {
+        // And the nodes the timeline adds or applies.
+        let timeline = self.timeline.iter().flat_map(|e| match &e.action {
+            Action::AddNode(n) => vec![&**n],
+            Action::Apply(os) | Action::Create(os) => os
+                .iter()
+                .filter_map(|o| match o {
+                    Object::Node(n) => Some(&**n),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![],
+        });
+        for n in nodes.chain(objects).chain(timeline) {
             names.extend(n.status.extended.iter().map(|(name, _)| name.clone()));
         }
         names.into_iter().collect()
