@@ -882,6 +882,7 @@ struct Found<'a> {
     leases: Vec<&'a crate::objects::lease::Lease>,
     namespaces: Vec<&'a crate::objects::meta::ObjectMeta>,
     others: Vec<&'a crate::objects::Unstructured>,
+    typed: Vec<&'a dyn crate::objects::typed::TypedObject>,
     crd: bool,
 }
 
@@ -893,6 +894,7 @@ impl Found<'_> {
             + self.leases.len()
             + self.namespaces.len()
             + self.others.len()
+            + self.typed.len()
             == 0
     }
 
@@ -907,6 +909,7 @@ impl Found<'_> {
                 .map(|m| report_manifest::namespace(&crate::objects::Namespace { meta: (*m).clone() })),
         );
         items.extend(self.others.iter().map(|u| report_manifest::unstructured(u)));
+        items.extend(self.typed.iter().map(|t| report_manifest::typed(*t)));
         items
     }
 
@@ -921,6 +924,8 @@ impl Found<'_> {
             kubectl::leases_table(&self.leases, now, d)
         } else if !self.namespaces.is_empty() {
             kubectl::namespaces_table(&self.namespaces, now, d)
+        } else if !self.typed.is_empty() {
+            kubectl::typed_table(&self.typed, now, wide, d)
         } else {
             let metas: Vec<&crate::objects::meta::ObjectMeta> = self.others.iter().map(|u| &u.meta).collect();
             kubectl::stored_table(&metas, now, d, self.crd)
@@ -962,6 +967,7 @@ fn select<'a>(q: &GetQuery, sim: &'a crate::simulation::Simulation) -> Result<Fo
         leases: vec![],
         namespaces: vec![],
         others: vec![],
+        typed: vec![],
         crd: t.kind == "CustomResourceDefinition",
     };
     match t.kind.as_str() {
@@ -976,6 +982,10 @@ fn select<'a>(q: &GetQuery, sim: &'a crate::simulation::Simulation) -> Result<Fo
             let kind = if t.kind == "ReplicaSet" { Kind::ReplicaSet } else { Kind::ReplicationController };
             let of_kind = store.replicasets.values().filter(|r| Kind::from_replica(r.kind) == kind);
             f.sets = select_sorted(of_kind, |r| &r.meta, keep);
+        }
+        k if crate::kinds::by_kind(k).is_some() => {
+            let of_kind = store.typed.iter().filter(|((kind, _), _)| kind == k).map(|(_, t)| t);
+            f.typed = select_sorted(of_kind, |t| t.meta(), keep);
         }
         _ if t.simulated => return Err(Fail(format!("error: get {} is not supported yet", t), 2)),
         _ => {
@@ -1021,7 +1031,7 @@ fn show_events(q: &GetQuery, sim: &crate::simulation::Simulation) -> Result<Show
 }
 
 /// The objects whose metadata `keep` accepts, sorted by namespace and name.
-fn select_sorted<'a, T: 'a>(
+fn select_sorted<'a, T: 'a + ?Sized>(
     objs: impl Iterator<Item = &'a std::rc::Rc<T>>,
     meta: impl Fn(&T) -> &crate::objects::meta::ObjectMeta,
     keep: impl Fn(&crate::objects::meta::ObjectMeta) -> bool,

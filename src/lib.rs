@@ -57,6 +57,7 @@ pub mod cli;
 pub mod component;
 pub mod config;
 pub mod controllers;
+pub mod kinds;
 pub mod lookup;
 pub mod nodes;
 pub mod objects;

@@ -606,18 +606,36 @@ impl Simulation {
                     self.send_user(ApiOp::Create(obj));
                 }
             }
-            Action::Delete { kind, namespace, name, selector, grace_seconds, propagation } => {
+            Action::Delete { kind, typed, namespace, name, selector, grace_seconds, propagation } => {
+                let namespaced = typed.and_then(crate::kinds::by_kind).map_or(kind.namespaced(), |r| r.info.namespaced);
                 let keys: Vec<Key> = match (&name, &selector) {
                     (Some(n), _) => {
-                        vec![Key::new(if kind.namespaced() { &namespace } else { "" }, n)]
+                        vec![Key::new(if namespaced { &namespace } else { "" }, n)]
                     }
                     (None, sel) => {
                         let sel =
                             crate::objects::selector::Selector::parse(sel.as_deref().unwrap_or("")).unwrap_or_default();
-                        self.list_keys(kind, &namespace, &sel)
+                        match typed {
+                            Some(k) => self.list_typed_keys(k, &namespace, &sel),
+                            None => self.list_keys(kind, &namespace, &sel),
+                        }
                     }
                 };
-                self.delete_keys(keys.into_iter().map(|k| (kind, k)).collect(), grace_seconds, propagation);
+                if keys.is_empty() {
+                    self.user_error("No resources found".into());
+                }
+                for key in keys {
+                    let op = ApiOp::Delete {
+                        kind,
+                        other_kind: typed.map(String::from),
+                        key,
+                        uid: None,
+                        grace_seconds,
+                        propagation,
+                        disruption: None,
+                    };
+                    self.send_user(op);
+                }
             }
             Action::Scale { kind, namespace, name, replicas } => {
                 match self.store.get(kind, &Key::new(&namespace, &name)) {
@@ -879,6 +897,19 @@ impl Simulation {
         let from = self.executing.map_or(Client::User, Client::Timeline);
         let (arrive, reply_at) = self.net.request(from, now);
         self.queue.push(arrive, Event::Api { from, op: Box::new(op), reply_at });
+    }
+
+    /// The keys of a typed kind's objects in `namespace` matching `sel`.
+    fn list_typed_keys(&self, kind: &str, namespace: &str, sel: &crate::objects::selector::Selector) -> Vec<Key> {
+        let mut keys: Vec<Key> = self
+            .store
+            .typed
+            .iter()
+            .filter(|((k, key), t)| k == kind && &*key.namespace == namespace && sel.matches(&t.meta().labels))
+            .map(|((_, key), _)| key.clone())
+            .collect();
+        keys.sort();
+        keys
     }
 
     fn list_keys(&self, kind: Kind, namespace: &str, sel: &crate::objects::selector::Selector) -> Vec<Key> {

@@ -221,11 +221,11 @@ fn unmodelled_fields_and_kinds_are_reported_not_rejected() {
     ) + "";
     let text = text.replace(
         "objects:\n",
-        "objects:\n  - apiVersion: v1\n    kind: Service\n    metadata: {name: web}\n    spec: {selector: {app: web}, ports: [{port: 80}]}\n",
+        "objects:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: web}\n    data: {a: b}\n",
     );
     let (code, err, _) = validate("lenient", &text, &[]);
     assert_eq!(code, Some(0), "{}", err);
-    assert!(err.contains("kind Service is stored but not simulated"), "{}", err);
+    assert!(err.contains("kind ConfigMap is stored but not simulated"), "{}", err);
     assert!(err.contains("env: field not simulated"), "{}", err);
     assert!(err.contains("volumes: field not simulated"), "{}", err);
 }

@@ -22,6 +22,7 @@ const RS: &str = "scenarios/replicaset-delete-pods.yaml";
 const LIVENESS: &str = "scenarios/liveness-unhealthy-kubia.yaml";
 const CAPACITY: &str = "scenarios/trace-capacity-wait.yaml";
 const GPU: &str = "scenarios/extended-resource-gpu.yaml";
+const SVC: &str = "scenarios/services-kubia.yaml";
 
 /// (golden file name, kubesim arguments).
 const CASES: &[(&str, &[&str])] = &[
@@ -57,6 +58,10 @@ const CASES: &[(&str, &[&str])] = &[
     ("gpu-describe-node", &["describe", "node", "gpu-node", "--at", "1m30s", GPU]),
     ("gpu-describe-pod-pending", &["describe", "pod", "cuda-vector-add-3", "--at", "1m30s", GPU]),
     ("gpu-get-pods", &["get", "pods", "-o", "wide", "--at", "1m30s", GPU]),
+    // Chapter 5: every kind of Service, as `get svc` and `-o yaml` show them.
+    ("ch05-get-svc-wide", &["get", "svc", "-o", "wide", "--at", "1m", SVC]),
+    ("ch05-get-svc-named-yaml", &["get", "svc", "kubia-named", "-o", "yaml", "--at", "1m", SVC]),
+    ("ch05-get-svc-nodeport-yaml", &["get", "service", "kubia-nodeport", "-o", "yaml", "--at", "1m", SVC]),
 ];
 
 #[test]

@@ -125,8 +125,8 @@ fn get_of_several_kinds_and_stored_kinds_in_get_all() {
         ok(&["get", "rs,po", "-l", "app", "--at", "1m", &s]),
         "NAME    READY   STATUS    RESTARTS   AGE\npod/a   1/1     Running   0          60s\npod/b   1/1     Running   0          60s\n"
     );
-    // A Service is in the category (stored, not simulated: NAME and AGE,
-    // and a note), between the RCs and the ReplicaSets.
+    // A Service is in the category, between the RCs and the ReplicaSets,
+    // with `printService`'s columns (its IP drawn from the seed).
     let with_svc = CLUSTER.replace(
         "timeline:",
         "  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80}]}}\ntimeline:",
@@ -137,8 +137,21 @@ fn get_of_several_kinds_and_stored_kinds_in_get_all() {
     let tables: Vec<&str> =
         out.split("\n\n").map(|t| t.lines().nth(1).unwrap().split_whitespace().next().unwrap()).collect();
     assert_eq!(tables, ["pod/a", "replicationcontroller/rc0", "service/web", "replicaset.apps/rs0"]);
-    assert!(out.contains("NAME          AGE\nservice/web   60s\n"), "{}", out);
-    assert_eq!(stderr(&o), "(services is stored but not simulated: only NAME and AGE are shown)\n");
+    assert!(
+        out.contains(
+            "NAME          TYPE        CLUSTER-IP      EXTERNAL-IP   PORT(S)   AGE\nservice/web   ClusterIP   10.104.50.230   <none>        80/TCP    60s\n"
+        ),
+        "{}",
+        out
+    );
+    assert_eq!(stderr(&o), "");
+    // A kind stored but not simulated: NAME and AGE, and a note.
+    let with_cm =
+        CLUSTER.replace("timeline:", "  - {apiVersion: v1, kind: ConfigMap, metadata: {name: cfg}}\ntimeline:");
+    let s = scenario("cm", &with_cm);
+    let o = kubesim(&["get", "configmaps", "--at", "1m", &s]);
+    assert_eq!(stdout(&o), "NAME   AGE\ncfg    60s\n");
+    assert_eq!(stderr(&o), "(configmaps is stored but not simulated: only NAME and AGE are shown)\n");
     let o = kubesim(&["get", "all", "x", &s]);
     assert_eq!(o.status.code(), Some(2));
 }

@@ -88,6 +88,17 @@ impl Kind {
         })
     }
 
+    /// Resolves kubectl's names like `from_cli`, and also the typed kinds
+    /// of the generic store (`svc`, `services`, `Service`): `Kind::Other`
+    /// with the kind's name.
+    pub fn resolve_cli(s: &str) -> Option<(Kind, Option<&'static str>)> {
+        if let Some(k) = Kind::from_cli(s) {
+            return Some((k, None));
+        }
+        let t = resource::ResourceTypes::default().resolve(s).cloned()?;
+        crate::kinds::by_kind(&t.kind).map(|r| (Kind::Other, Some(r.info.kind)))
+    }
+
     /// The kind of a ReplicaSet-shaped object.
     pub fn from_replica(k: ReplicaKind) -> Kind {
         match k {

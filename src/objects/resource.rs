@@ -91,7 +91,7 @@ const BUILTIN: &[Row] = &[
     ("ReplicationController", "", &["v1"], "replicationcontrollers", &["rc"], true, true),
     ("ReplicaSet", "apps", &["v1"], "replicasets", &["rs"], true, true),
     ("Lease", "coordination.k8s.io", &["v1"], "leases", &[], true, true),
-    ("Service", "", &["v1"], "services", &["svc"], true, false),
+    ("Service", "", &["v1"], "services", &["svc"], true, true),
     ("Endpoints", "", &["v1"], "endpoints", &["ep"], true, false),
     ("ConfigMap", "", &["v1"], "configmaps", &["cm"], true, false),
     ("Secret", "", &["v1"], "secrets", &[], true, false),

@@ -817,7 +817,12 @@ impl Store {
         meta.uid = self.next_uid;
         self.next_uid += 1;
         meta.resource_version = self.revision;
-        meta.generation = 1;
+        // `metadata.generation` counts spec changes of the kinds whose
+        // strategy tracks it.
+        meta.generation = match &obj {
+            Object::Typed(t) if !t.info().tracks_generation => 0,
+            _ => 1,
+        };
         meta.creation_timestamp = now;
         meta.deletion_timestamp = None;
         let stored = match obj {
@@ -915,7 +920,7 @@ impl Store {
         meta.annotations = m.annotations.clone();
         meta.owner_references = m.owner_references.clone();
         meta.resource_version = self.revision;
-        if spec_changed {
+        if spec_changed && meta.generation > 0 {
             meta.generation += 1;
         }
         let new = new.with_meta(meta);

@@ -37,6 +37,9 @@ pub struct KindInfo {
     pub columns: &'static [&'static str],
     /// The columns `-o wide` adds after those.
     pub wide_columns: &'static [&'static str],
+    /// Whether the kind's strategy counts spec changes in
+    /// `metadata.generation` (workloads do; a Service does not).
+    pub tracks_generation: bool,
 }
 
 impl KindInfo {

@@ -303,6 +303,32 @@ fn age(meta: &ObjectMeta, now: SimTime) -> String {
     human_duration(now.saturating_sub(meta.creation_timestamp))
 }
 
+/// kubectl's AGE cell of an object at `now`.
+pub fn age_of(meta: &ObjectMeta, now: SimTime) -> String {
+    age(meta, now)
+}
+
+/// `kubectl get` of a typed kind (`objects::typed`): NAME, then the
+/// kind's columns (and its wide ones with `-o wide`).
+pub fn typed_table(objs: &[&dyn crate::objects::typed::TypedObject], now: SimTime, wide: bool, d: &Decor) -> String {
+    let Some(first) = objs.first() else { return String::new() };
+    let info = first.info();
+    let mut headers = vec!["NAME"];
+    headers.extend(info.columns);
+    if wide {
+        headers.extend(info.wide_columns);
+    }
+    let rows: Vec<Row> = objs
+        .iter()
+        .map(|o| {
+            let mut cells = vec![o.meta().name.to_string()];
+            cells.extend(o.row(now, wide));
+            (cells, o.meta())
+        })
+        .collect();
+    d.render(&headers, rows)
+}
+
 /// The pod's STATUS column (`printPod`).
 pub fn pod_status(p: &Pod) -> String {
     let mut reason: String = p.status.reason.as_deref().unwrap_or(p.status.phase.as_str()).to_string();

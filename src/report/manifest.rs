@@ -413,6 +413,16 @@ pub fn unstructured(u: &crate::objects::Unstructured) -> Value {
     Value::Object(o)
 }
 
+/// An object of a typed kind (`objects::typed`), as the API returns it.
+pub fn typed(t: &dyn crate::objects::typed::TypedObject) -> Value {
+    let mut o = Map::new();
+    o.insert("apiVersion".into(), json!(t.info().api_version()));
+    o.insert("kind".into(), json!(t.info().kind));
+    o.insert("metadata".into(), metadata(t.meta()));
+    o.extend(t.body_json());
+    Value::Object(o)
+}
+
 /// A namespace.
 pub fn namespace(n: &crate::objects::Namespace) -> Value {
     json!({"apiVersion": "v1", "kind": "Namespace", "metadata": metadata(&n.meta), "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})

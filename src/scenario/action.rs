@@ -40,6 +40,8 @@ pub enum Action {
     Delete {
         /// The kind to delete.
         kind: Kind,
+        /// A typed kind of the generic store (`kind` is then `Other`).
+        typed: Option<&'static str>,
         /// The namespace (ignored for cluster-scoped kinds).
         namespace: String,
         /// A name, or every object matching `selector` when `None`.

@@ -203,23 +203,38 @@ fn is_image_reference(s: &str) -> bool {
     !parts.is_empty() && parts.iter().all(|c| component(c)) && name.len() <= 255
 }
 
-/// Splits `rc/kubia` or (`rc`, `kubia`) into a kind and names.
+/// Splits `rc/kubia` or (`rc`, `kubia`) into a kind and names; only the
+/// kinds with their own maps in the store (see `typed_kind_and_names`).
 fn kind_and_names(pos: &[String]) -> Result<(Kind, Vec<String>), String> {
+    match typed_kind_and_names(pos)? {
+        ((kind, None), names) => Ok((kind, names)),
+        ((_, Some(k)), _) => Err(format!("this verb does not support {} yet", k)),
+    }
+}
+
+/// A kind as kubectl names it: the enum's, or a typed kind of the
+/// generic store (`Kind::Other` and its name).
+type KindRef = (Kind, Option<&'static str>);
+
+/// `kind_and_names`, the typed kinds of the generic store included
+/// (`Kind::resolve_cli`).
+fn typed_kind_and_names(pos: &[String]) -> Result<(KindRef, Vec<String>), String> {
     let first = pos.first().ok_or("a resource type is required")?;
+    let resolve =
+        |k: &str| Kind::resolve_cli(k).ok_or_else(|| format!("the server doesn't have a resource type \"{}\"", k));
     if let Some((k, n)) = first.split_once('/') {
-        let kind = Kind::from_cli(k).ok_or_else(|| format!("the server doesn't have a resource type \"{}\"", k))?;
+        let kind = resolve(k)?;
         let mut names = vec![n.to_string()];
         for p in &pos[1..] {
             let (k2, n2) = p.split_once('/').ok_or("mixing TYPE/NAME and NAME forms is not supported")?;
-            if Kind::from_cli(k2) != Some(kind) {
+            if Kind::resolve_cli(k2) != Some(kind) {
                 return Err("one resource type at a time, please".into());
             }
             names.push(n2.to_string());
         }
         return Ok((kind, names));
     }
-    let kind = Kind::from_cli(first).ok_or_else(|| format!("the server doesn't have a resource type \"{}\"", first))?;
-    Ok((kind, pos[1..].to_vec()))
+    Ok((resolve(first)?, pos[1..].to_vec()))
 }
 
 /// Parses one kubectl command line (`kubectl` optional), or says what is
@@ -337,7 +352,7 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                 }
                 return Ok(Parsed::Action(Action::DeleteAll { namespace: ns, selector, grace_seconds: grace, propagation }));
             }
-            let (kind, names) = kind_and_names(&a.positional)?;
+            let ((kind, typed), names) = typed_kind_and_names(&a.positional)?;
             if names.is_empty() && selector.is_none() {
                 return Err("resource(s) were provided, but no name was specified".into());
             }
@@ -347,7 +362,15 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
             if names.len() > 1 {
                 return Err("delete one name per timeline entry".into());
             }
-            Action::Delete { kind, namespace: ns, name: names.first().cloned(), selector, grace_seconds: grace, propagation }
+            Action::Delete {
+                kind,
+                typed,
+                namespace: ns,
+                name: names.first().cloned(),
+                selector,
+                grace_seconds: grace,
+                propagation,
+            }
         }
         "run" => {
             // kubectl's `RunOptions.Validate`: an empty or malformed image

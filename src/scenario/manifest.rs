@@ -113,6 +113,11 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
             let defaulted = selector_defaulted(&api_version);
             decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, defaulted, &what)?
         }
+        (v, k) if crate::kinds::find(v, k).is_some() => {
+            let reg = crate::kinds::find(v, k).expect("checked");
+            let meta = decode_meta(r, &mut f, &kind, false)?;
+            Object::Typed((reg.decode)(r, &mut f, meta, &what)?)
+        }
         ("v1", "Namespace") => {
             let meta = decode_meta(r, &mut f, &kind, false)?;
             f.skip(&["spec", "status"]);

@@ -1339,7 +1339,7 @@ impl Loader<'_> {
         }
         let mut f = self.r().fields(v, vp)?;
         let kind_s = f.get("kind").and_then(|n| self.r().str(n, &format!("{}.kind", vp)))?;
-        let Some(kind) = Kind::from_cli(&kind_s) else {
+        let Some((kind, typed)) = Kind::resolve_cli(&kind_s) else {
             self.r().err(v, &format!("{}.kind", vp), format!("unknown kind `{}`", kind_s));
             return None;
         };
@@ -1371,7 +1371,7 @@ impl Loader<'_> {
                 self.r().err(v, &format!("{}.selector", vp), e);
             }
         }
-        Some(Action::Delete { kind, namespace, name, selector, grace_seconds, propagation })
+        Some(Action::Delete { kind, typed, namespace, name, selector, grace_seconds, propagation })
     }
 
     fn expectation(&mut self, e: &Y, p: &str) -> Option<Expectation> {
