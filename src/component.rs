@@ -134,6 +134,7 @@ pub const BUILTIN_CONTROLLERS: &[(Builtin, &str, &str)] = &[
     (Builtin::PodGc, "pod-garbage-collector-controller", "podgc"),
     (Builtin::NodeLifecycle, "node-lifecycle-controller", "nodelifecycle"),
     (Builtin::TaintEviction, "taint-eviction-controller", "taint-eviction-controller"),
+    (Builtin::Endpoints, "endpoints-controller", "endpoint"),
 ];
 
 /// A built-in controller.
@@ -151,6 +152,8 @@ pub enum Builtin {
     NodeLifecycle,
     /// `taint-eviction-controller`.
     TaintEviction,
+    /// `endpoints-controller`.
+    Endpoints,
 }
 
 /// Which built-ins run.

@@ -56,6 +56,17 @@ impl<K: Hash + Eq, V> LookupMap<K, V> {
     pub fn clear(&mut self) {
         self.0.clear()
     }
+    /// Every key, sorted: the one listing whose order cannot leak the
+    /// hash order.
+    pub fn sorted_keys(&self) -> Vec<K>
+    where
+        K: Ord + Clone,
+    {
+        let mut keys: Vec<K> = self.0.keys().cloned().collect();
+        keys.sort_unstable();
+        keys
+    }
+
     /// Applies `f` to every value in an unspecified order: only for updates
     /// whose result does not depend on the order (each value changed on its
     /// own, nothing collected).

@@ -60,6 +60,9 @@ pub enum Client {
     PodGc,
     /// The garbage collector (`"generic-garbage-collector"`).
     GarbageCollector,
+    /// The endpoints controller (`"endpoint-controller"`, the client of
+    /// kube-controller-manager's `endpoints-controller`).
+    Endpoints,
     /// The kubelet of the node with this index (in the order nodes were
     /// added; `Simulation::kubelets`).
     Kubelet(u32),
@@ -97,6 +100,7 @@ impl Client {
             Client::TaintEviction => Limiter::Shared(4),
             Client::PodGc => Limiter::Shared(5),
             Client::GarbageCollector => Limiter::Shared(6),
+            Client::Endpoints => Limiter::Shared(7),
             // Node status goes through the kubelet's heartbeat client.
             Client::Kubelet(_) if matches!(op, Some(ApiOp::NodeReady { .. })) => Limiter::None,
             Client::Kubelet(i) => Limiter::Kubelet(i),
@@ -140,6 +144,8 @@ pub enum Event {
     TaintEviction(tainteviction::TeEvent),
     /// The pod garbage collector's periodic pass (`gcCheckPeriod`, 20 s).
     PodGc,
+    /// The endpoints controller's work queue has Services to sync.
+    EndpointsSync,
     /// An event of one kubelet (sync, probe, container exit, heartbeat…).
     Kubelet {
         /// The node's index (as in `Client::Kubelet`).
@@ -275,7 +281,7 @@ impl Bucket {
 /// Every client's token bucket.
 #[derive(Default)]
 pub struct Throttles {
-    buckets: [Bucket; 7],
+    buckets: [Bucket; 8],
     kubelets: Vec<Bucket>,
     /// User components' buckets with their (QPS, burst).
     components: Vec<(Bucket, u32, u32)>,

@@ -6,6 +6,7 @@
 
 use crate::component::{Builtin, Builtins, Components, Registration, Slot};
 use crate::config::Config;
+use crate::controllers::endpoints::EndpointsController;
 use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::informer::PodInformer;
 use crate::controllers::nodelifecycle::NodeLifecycleController;
@@ -85,6 +86,7 @@ pub struct Simulation {
     nlc: NodeLifecycleController,
     taint_eviction: TaintEvictionController,
     podgc: PodGc,
+    endpoints: EndpointsController,
     kubelets: Vec<Kubelet>,
     kubelet_index: IndexMap<Rc<str>, u32, FxBuildHasher>,
     /// What the containers of each image do (the scenario's `images:`).
@@ -226,6 +228,7 @@ impl Simulation {
             nlc: NodeLifecycleController::new(),
             taint_eviction: TaintEvictionController::new(),
             podgc: PodGc::new(),
+            endpoints: EndpointsController::new(),
             kubelets: Vec::new(),
             kubelet_index: IndexMap::default(),
             images: ImageCatalog::default(),
@@ -480,6 +483,10 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 self.taint_eviction.on_event(e, &self.kcm_pods, &mut ctx);
             }
+            Event::EndpointsSync => {
+                let mut ctx = ctx!(self);
+                self.endpoints.on_sync(&self.kcm_pods, &mut ctx);
+            }
             Event::PodGc => {
                 let mut ctx = ctx!(self);
                 self.podgc.on_tick(&self.kcm_pods, &mut ctx);
@@ -566,6 +573,9 @@ impl Simulation {
         }
         if on.enabled(Builtin::PodGc) {
             self.podgc.on_watch(ev, &mut ctx);
+        }
+        if on.enabled(Builtin::Endpoints) {
+            self.endpoints.on_watch(ev, &self.kcm_pods, &mut ctx);
         }
         let node: Option<Rc<str>> = match &ev.obj {
             Object::Pod(p) => p.spec.node_name.clone().or_else(|| match &ev.old {

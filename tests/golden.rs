@@ -23,6 +23,7 @@ const LIVENESS: &str = "scenarios/liveness-unhealthy-kubia.yaml";
 const CAPACITY: &str = "scenarios/trace-capacity-wait.yaml";
 const GPU: &str = "scenarios/extended-resource-gpu.yaml";
 const SVC: &str = "scenarios/services-kubia.yaml";
+const READY_EP: &str = "scenarios/readiness-endpoints.yaml";
 
 /// (golden file name, kubesim arguments).
 const CASES: &[(&str, &[&str])] = &[
@@ -62,6 +63,10 @@ const CASES: &[(&str, &[&str])] = &[
     ("ch05-get-svc-wide", &["get", "svc", "-o", "wide", "--at", "1m", SVC]),
     ("ch05-get-svc-named-yaml", &["get", "svc", "kubia-named", "-o", "yaml", "--at", "1m", SVC]),
     ("ch05-get-svc-nodeport-yaml", &["get", "service", "kubia-nodeport", "-o", "yaml", "--at", "1m", SVC]),
+    // Readiness in and out of the Service's Endpoints.
+    ("ch05-get-endpoints-none-ready", &["get", "endpoints", "--at", "50s", READY_EP]),
+    ("ch05-get-endpoints-one-ready", &["get", "ep", "kubia", "--at", "1m5s", READY_EP]),
+    ("ch05-get-endpoints-yaml", &["get", "endpoints", "kubia", "-o", "yaml", "--at", "1m5s", READY_EP]),
 ];
 
 #[test]

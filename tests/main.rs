@@ -16,6 +16,7 @@ mod properties;
 mod replication_races;
 mod scenarios;
 mod scheduler_fast_path;
+mod services;
 mod store_rules;
 mod timeline_errors;
 mod user_controllers;

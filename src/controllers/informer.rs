@@ -73,6 +73,12 @@ impl PodInformer {
         }
     }
 
+    /// Every cached pod, in uid order (a full listing, for a controller
+    /// that starts indexing late).
+    pub fn all_by_uid(&self) -> Vec<&Rc<Pod>> {
+        self.pods.sorted_keys().into_iter().filter_map(|u| self.pods.get(&u)).collect()
+    }
+
     /// The cached pod with this uid.
     pub fn get(&self, uid: u64) -> Option<&Rc<Pod>> {
         self.pods.get(&uid)

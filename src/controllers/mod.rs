@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod endpoints;
 pub mod expectations;
 pub mod garbagecollector;
 pub mod informer;

@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod endpoints;
 pub mod service;
 
 use crate::objects::meta::ObjectMeta;
@@ -28,7 +29,10 @@ pub struct Registration {
 }
 
 /// Every typed kind.
-pub static KINDS: &[Registration] = &[Registration { info: &service::INFO, decode: service::decode }];
+pub static KINDS: &[Registration] = &[
+    Registration { info: &service::INFO, decode: service::decode },
+    Registration { info: &endpoints::INFO, decode: endpoints::decode },
+];
 
 /// The registration of `kind` served at `api_version`.
 pub fn find(api_version: &str, kind: &str) -> Option<&'static Registration> {

@@ -92,7 +92,7 @@ const BUILTIN: &[Row] = &[
     ("ReplicaSet", "apps", &["v1"], "replicasets", &["rs"], true, true),
     ("Lease", "coordination.k8s.io", &["v1"], "leases", &[], true, true),
     ("Service", "", &["v1"], "services", &["svc"], true, true),
-    ("Endpoints", "", &["v1"], "endpoints", &["ep"], true, false),
+    ("Endpoints", "", &["v1"], "endpoints", &["ep"], true, true),
     ("ConfigMap", "", &["v1"], "configmaps", &["cm"], true, false),
     ("Secret", "", &["v1"], "secrets", &[], true, false),
     ("ServiceAccount", "", &["v1"], "serviceaccounts", &["sa"], true, false),

@@ -1,0 +1,383 @@
+//! The endpoints controller (`pkg/controller/endpoint`,
+//! kube-controller-manager's `endpoints-controller`): for every Service
+//! with a selector, an Endpoints object of the same name listing the
+//! pods the selector matches.
+//!
+//! Its rules, from `syncService`:
+//! - a pod is listed when it is not terminal, has a pod IP and is not
+//!   being deleted (`ShouldPodBeInEndpoints`; with
+//!   `publishNotReadyAddresses` a terminating pod stays);
+//! - a ready pod is in `addresses`, the others in `notReadyAddresses`
+//!   (with `publishNotReadyAddresses` every pod is in `addresses`);
+//! - each service port's `targetPort` is resolved per pod (a number, or
+//!   the pod's container port of that name: `podutil.FindPort`); a pod
+//!   without that named port is left out of that port;
+//! - the addresses are packed into subsets of identical port sets
+//!   (`RepackSubsets`), addresses sorted by IP; a headless Service
+//!   without ports lists addresses with no ports;
+//! - the Endpoints carries the Service's labels; it is written only when
+//!   it differs from the informer's copy, and deleted with its Service;
+//!   a Service without a selector is left alone (its Endpoints are the
+//!   user's).
+//!
+//! Events for the same Service at one instant are synced once (the work
+//! queue holds a key once). Simplifications: subsets are ordered by their
+//! ports where upstream orders them by a hash; no
+//! `endpoints.kubernetes.io/last-change-trigger-time` annotation and no
+//! 1,000-address truncation; writes do not check `resourceVersion`.
+
+#![warn(missing_docs)]
+
+use crate::controllers::informer::PodInformer;
+use crate::kinds::endpoints::{EndpointAddress, EndpointPort, EndpointSubset, Endpoints};
+use crate::kinds::service::{ClusterIp, Service};
+use crate::objects::meta::ObjectMeta;
+use crate::objects::pod::Pod;
+use crate::objects::probe::PortRef;
+use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
+use crate::objects::typed::TypedObject;
+use crate::objects::{Kind, Object};
+use crate::runtime::{Client, Ctx, Event};
+use crate::sim::SimDuration;
+use indexmap::{IndexMap, IndexSet};
+use rustc_hash::FxBuildHasher;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+
+/// The endpoints controller's informer caches and work queue.
+#[derive(Default)]
+pub struct EndpointsController {
+    services: Map<Key, Rc<dyn TypedObject>>,
+    endpoints: Map<Key, Rc<dyn TypedObject>>,
+    /// Pod uids by namespace, kept while some Service exists (built from
+    /// the shared informer when the first one appears, dropped with the
+    /// last, so a cluster without Services pays nothing per pod).
+    pods_by_ns: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
+    /// Services to sync, in the order they were queued.
+    queue: IndexSet<Key, FxBuildHasher>,
+    sync_pending: bool,
+}
+
+impl EndpointsController {
+    /// A controller that has seen nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Handles a watch event of its informers (Services, Endpoints, and
+    /// pods through kube-controller-manager's shared pod informer).
+    pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+        match &ev.obj {
+            Object::Pod(p) if !self.services.is_empty() => self.on_pod(ev, p, ctx),
+            Object::Typed(t) => {
+                let key = Key::of(t.meta());
+                if t.downcast::<Service>().is_some() {
+                    if ev.kind == WatchKind::Deleted {
+                        self.services.swap_remove(&key);
+                        if self.services.is_empty() {
+                            self.pods_by_ns.clear();
+                        }
+                    } else {
+                        if self.services.is_empty() {
+                            for p in pods.all_by_uid() {
+                                self.pods_by_ns.entry(p.meta.namespace.clone()).or_default().insert(p.meta.uid);
+                            }
+                        }
+                        self.services.insert(key.clone(), t.clone());
+                    }
+                    self.enqueue(key, ctx);
+                } else if t.downcast::<Endpoints>().is_some() {
+                    if ev.kind == WatchKind::Deleted {
+                        self.endpoints.swap_remove(&key);
+                    } else {
+                        self.endpoints.insert(key.clone(), t.clone());
+                    }
+                    // An Endpoints changed by someone else is put back.
+                    if self.services.contains_key(&key) {
+                        self.enqueue(key, ctx);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>, ctx: &mut Ctx) {
+        let ns = &p.meta.namespace;
+        match ev.kind {
+            WatchKind::Added => {
+                self.pods_by_ns.entry(ns.clone()).or_default().insert(p.meta.uid);
+            }
+            WatchKind::Deleted => {
+                if let Some(s) = self.pods_by_ns.get_mut(ns) {
+                    s.swap_remove(&p.meta.uid);
+                }
+            }
+            WatchKind::Modified => {}
+        }
+        // `getPodServiceMemberships` for the new and the old labels.
+        let old_labels = match &ev.old {
+            Some(Object::Pod(o)) => Some(o.meta.labels.clone()),
+            _ => None,
+        };
+        let keys: Vec<Key> = self
+            .services
+            .iter()
+            .filter(|(k, _)| k.namespace == *ns)
+            .filter(|(_, s)| {
+                let sel = s.downcast::<Service>().and_then(|s| s.spec.selector.as_ref());
+                sel.is_some_and(|sel| {
+                    selects(sel, &p.meta.labels) || old_labels.as_ref().is_some_and(|l| selects(sel, l))
+                })
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            self.enqueue(k, ctx);
+        }
+    }
+
+    fn enqueue(&mut self, key: Key, ctx: &mut Ctx) {
+        self.queue.insert(key);
+        if !self.sync_pending {
+            self.sync_pending = true;
+            ctx.after(SimDuration::ZERO, Event::EndpointsSync);
+        }
+    }
+
+    /// Syncs every queued Service.
+    pub fn on_sync(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
+        self.sync_pending = false;
+        let keys: Vec<Key> = self.queue.drain(..).collect();
+        for key in keys {
+            self.sync_service(&key, pods, ctx);
+        }
+    }
+
+    fn sync_service(&mut self, key: &Key, pods: &PodInformer, ctx: &mut Ctx) {
+        let current = self.endpoints.get(key).and_then(|t| t.downcast::<Endpoints>()).cloned();
+        let Some(svc) = self.services.get(key).and_then(|t| t.downcast::<Service>()).cloned() else {
+            // The Service is gone: so are its Endpoints.
+            if let Some(cur) = current {
+                ctx.send(
+                    Client::Endpoints,
+                    ApiOp::Delete {
+                        kind: Kind::Other,
+                        other_kind: Some("Endpoints".into()),
+                        key: key.clone(),
+                        uid: Some(cur.meta.uid),
+                        grace_seconds: None,
+                        propagation: Propagation::Background,
+                        disruption: None,
+                    },
+                );
+            }
+            return;
+        };
+        let Some(selector) = &svc.spec.selector else { return };
+        let members = self.pods_by_ns.get(&key.namespace).into_iter().flat_map(|s| s.iter());
+        let selected = members.filter_map(|u| pods.get(*u)).filter(|p| selects(selector, &p.meta.labels));
+        let subsets = endpoint_subsets(&svc, selected);
+        let labels = svc.meta.labels.clone();
+        match current {
+            Some(cur) if cur.subsets == subsets && cur.meta.labels == labels => {}
+            Some(cur) => {
+                let meta = ObjectMeta { labels, ..cur.meta.clone() };
+                let obj = Object::Typed(Rc::new(Endpoints { meta, subsets }));
+                ctx.send(Client::Endpoints, ApiOp::Update { obj, check_rv: false });
+            }
+            None => {
+                let meta = ObjectMeta {
+                    name: key.name.clone(),
+                    namespace: key.namespace.clone(),
+                    labels,
+                    ..Default::default()
+                };
+                let obj = Object::Typed(Rc::new(Endpoints { meta, subsets }));
+                ctx.send(Client::Endpoints, ApiOp::Create(obj));
+            }
+        }
+    }
+}
+
+/// Whether a Service's selector (`matchLabels` form: every pair present)
+/// selects these labels; an empty selector selects nothing
+/// (`labels.SelectorFromValidatedSet` of an empty set matches all, but
+/// the controller skips services whose selector is empty).
+fn selects(sel: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
+    !sel.is_empty() && sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// `podutil.FindPort`: the number a service port's target port names on
+/// this pod.
+fn find_port(p: &Pod, target: &PortRef, protocol: &str) -> Option<u16> {
+    match target {
+        PortRef::Number(n) => Some(*n),
+        PortRef::Name(name) => p
+            .spec
+            .containers
+            .iter()
+            .flat_map(|c| c.ports.iter())
+            .find(|cp| cp.name.as_deref() == Some(name.as_str()) && cp.protocol == protocol)
+            .map(|cp| cp.container_port),
+    }
+}
+
+/// The subsets `syncService` builds for `svc` from the pods its selector
+/// matches, packed as `RepackSubsets` packs them.
+pub fn endpoint_subsets<'a>(svc: &Service, pods: impl Iterator<Item = &'a Rc<Pod>>) -> Vec<EndpointSubset> {
+    let tolerate_unready = svc.spec.publish_not_ready_addresses;
+    // Address → (ready, the ports it serves).
+    let mut by_address: BTreeMap<EndpointAddress, (bool, Vec<EndpointPort>)> = BTreeMap::new();
+    let headless_without_ports = svc.spec.ports.is_empty() && svc.spec.cluster_ip == ClusterIp::Headless;
+    for p in pods {
+        // `ShouldPodBeInEndpoints`.
+        if p.status.phase.is_terminal() {
+            continue;
+        }
+        let Some(ip) = p.status.pod_ip.clone() else { continue };
+        if p.meta.deletion_timestamp.is_some() && !tolerate_unready {
+            continue;
+        }
+        let address =
+            EndpointAddress { ip, node_name: p.spec.node_name.clone(), pod: Some((p.meta.name.clone(), p.meta.uid)) };
+        let ready = tolerate_unready || p.is_ready();
+        let mut ports = Vec::new();
+        for sp in &svc.spec.ports {
+            if let Some(port) = find_port(p, &sp.target_port, &sp.protocol) {
+                ports.push(EndpointPort { name: sp.name.clone(), port, protocol: sp.protocol.clone() });
+            }
+        }
+        if ports.is_empty() && !headless_without_ports {
+            continue;
+        }
+        ports.sort();
+        by_address.insert(address, (ready, ports));
+    }
+    // Group the addresses by their port set.
+    let mut subsets: BTreeMap<Vec<EndpointPort>, EndpointSubset> = BTreeMap::new();
+    for (address, (ready, ports)) in by_address {
+        let s = subsets.entry(ports.clone()).or_insert_with(|| EndpointSubset { ports, ..Default::default() });
+        if ready {
+            s.addresses.push(address);
+        } else {
+            s.not_ready_addresses.push(address);
+        }
+    }
+    subsets.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::service::{ServicePort, ServiceSpec, ServiceType, SessionAffinity};
+    use crate::objects::pod::{
+        CondStatus, Condition, Container, ContainerPort, PodPhase, PodSpec, PodStatus, PullPolicy,
+    };
+    use crate::sim::SimTime;
+
+    fn service(ports: Vec<(Option<&str>, PortRef)>, publish: bool, headless: bool) -> Service {
+        Service {
+            meta: ObjectMeta { name: "svc".into(), namespace: "default".into(), ..Default::default() },
+            spec: ServiceSpec {
+                type_: ServiceType::ClusterIP,
+                selector: Some([("app".to_string(), "web".to_string())].into_iter().collect()),
+                ports: ports
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (name, target_port))| ServicePort {
+                        name: name.map(String::from),
+                        protocol: "TCP".into(),
+                        port: 80 + i as u16,
+                        target_port,
+                        node_port: None,
+                    })
+                    .collect(),
+                cluster_ip: if headless { ClusterIp::Headless } else { ClusterIp::Auto },
+                external_name: None,
+                session_affinity: SessionAffinity::None,
+                publish_not_ready_addresses: publish,
+                external_traffic_local: false,
+                internal_traffic_local: false,
+            },
+            load_balancer_ingress: vec![],
+        }
+    }
+
+    /// A pod with an IP, its `http` port at `http`, ready or not.
+    fn pod(name: &str, ip: &str, http: u16, ready: bool) -> Rc<Pod> {
+        let mut c = Container::new("c", "img", PullPolicy::IfNotPresent);
+        c.ports = vec![ContainerPort {
+            name: Some("http".into()),
+            container_port: http,
+            protocol: "TCP".into(),
+            host_port: None,
+        }];
+        let mut status = PodStatus { phase: PodPhase::Running, pod_ip: Some(ip.into()), ..Default::default() };
+        status.conditions.ready =
+            Some(Condition::new(if ready { CondStatus::True } else { CondStatus::False }, SimTime::ZERO));
+        Rc::new(Pod {
+            meta: ObjectMeta {
+                name: name.into(),
+                namespace: "default".into(),
+                uid: ip.len() as u64,
+                ..Default::default()
+            },
+            spec: Rc::new(PodSpec { containers: Rc::from([c]), node_name: Some("n1".into()), ..Default::default() }),
+            status: Rc::new(status),
+        })
+    }
+
+    fn ips(s: &[EndpointAddress]) -> Vec<&str> {
+        s.iter().map(|a| &*a.ip).collect()
+    }
+
+    #[test]
+    fn ready_and_not_ready_pods_and_the_pods_left_out() {
+        let svc = service(vec![(None, PortRef::Number(8080))], false, false);
+        let mut terminating = (*pod("d", "10.0.0.4", 8080, true)).clone();
+        terminating.meta.deletion_timestamp = Some(SimTime::ZERO);
+        let mut done = (*pod("e", "10.0.0.5", 8080, true)).clone();
+        Rc::make_mut(&mut done.status).phase = PodPhase::Succeeded;
+        let mut no_ip = (*pod("f", "10.0.0.6", 8080, true)).clone();
+        Rc::make_mut(&mut no_ip.status).pod_ip = None;
+        let pods = [
+            pod("b", "10.0.0.2", 8080, true),
+            pod("a", "10.0.0.10", 8080, true),
+            pod("c", "10.0.0.3", 8080, false),
+            Rc::new(terminating),
+            Rc::new(done),
+            Rc::new(no_ip),
+        ];
+        let subsets = endpoint_subsets(&svc, pods.iter());
+        assert_eq!(subsets.len(), 1);
+        // Sorted by IP as text, as `addrsByIPAndUID` sorts them.
+        assert_eq!(ips(&subsets[0].addresses), ["10.0.0.10", "10.0.0.2"]);
+        assert_eq!(ips(&subsets[0].not_ready_addresses), ["10.0.0.3"]);
+        assert_eq!(subsets[0].ports, [EndpointPort { name: None, port: 8080, protocol: "TCP".into() }]);
+        // publishNotReadyAddresses: every pod with an IP, terminating too.
+        let publish = service(vec![(None, PortRef::Number(8080))], true, false);
+        let subsets = endpoint_subsets(&publish, pods.iter());
+        assert_eq!(ips(&subsets[0].addresses), ["10.0.0.10", "10.0.0.2", "10.0.0.3", "10.0.0.4"]);
+        assert!(subsets[0].not_ready_addresses.is_empty());
+    }
+
+    #[test]
+    fn named_target_ports_resolve_per_pod_into_subsets() {
+        let svc = service(vec![(Some("http"), PortRef::Name("http".into()))], false, false);
+        let pods =
+            [pod("a", "10.0.0.1", 8080, true), pod("b", "10.0.0.2", 9090, true), pod("c", "10.0.0.3", 8080, true)];
+        let subsets = endpoint_subsets(&svc, pods.iter());
+        let view: Vec<(u16, Vec<&str>)> = subsets.iter().map(|s| (s.ports[0].port, ips(&s.addresses))).collect();
+        assert_eq!(view, [(8080, vec!["10.0.0.1", "10.0.0.3"]), (9090, vec!["10.0.0.2"])]);
+        // A port name the pod lacks leaves the pod out.
+        let svc = service(vec![(Some("grpc"), PortRef::Name("grpc".into()))], false, false);
+        assert!(endpoint_subsets(&svc, pods.iter()).is_empty());
+        // A headless service without ports lists addresses alone.
+        let headless = service(vec![], false, true);
+        let subsets = endpoint_subsets(&headless, pods.iter());
+        assert_eq!((subsets.len(), subsets[0].ports.len(), subsets[0].addresses.len()), (1, 0, 3));
+    }
+}

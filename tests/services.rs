@@ -1,0 +1,73 @@
+//! Services and their Endpoints: the endpoints controller follows
+//! readiness, deletions and the Service's own life; a Service without a
+//! selector keeps the Endpoints its user wrote.
+
+use crate::root;
+use kubesim::kinds::endpoints::Endpoints;
+use kubesim::objects::store::Key;
+use kubesim::runner::{run, RunOptions};
+use kubesim::scenario;
+use kubesim::sim::SimTime;
+
+const READINESS: &str = "scenarios/readiness-endpoints.yaml";
+
+/// (ready IPs, not-ready IPs) of `default/name` at `t`, or `None` when
+/// there is no such Endpoints.
+fn endpoints_at(path: &str, name: &str, t: u64) -> Option<(usize, usize)> {
+    let scn = scenario::load(&root().join(path)).expect("load");
+    let mut sim = scn.build(scn.seed.unwrap_or(1));
+    sim.run_until(SimTime(t * 1_000_000_000));
+    let e = sim.store.typed.get(&("Endpoints".to_string(), Key::new("default", name)))?;
+    let e = e.downcast::<Endpoints>().expect("Endpoints");
+    let ready = e.subsets.iter().map(|s| s.addresses.len()).sum();
+    let not_ready = e.subsets.iter().map(|s| s.not_ready_addresses.len()).sum();
+    Some((ready, not_ready))
+}
+
+#[test]
+fn readiness_moves_a_pod_between_addresses_and_not_ready_addresses() {
+    // The arithmetic of the scenario's comment.
+    assert_eq!(endpoints_at(READINESS, "kubia", 50), Some((0, 3)));
+    assert_eq!(endpoints_at(READINESS, "kubia", 65), Some((1, 2)));
+    assert_eq!(endpoints_at(READINESS, "kubia", 135), Some((1, 2)), "two failed probes: still ready");
+    assert_eq!(endpoints_at(READINESS, "kubia", 145), Some((0, 3)));
+    assert_eq!(endpoints_at(READINESS, "kubia", 185), Some((0, 2)), "a terminating pod is no endpoint");
+    let r = run(&scenario::load(&root().join(READINESS)).expect("load"), RunOptions::default());
+    assert_eq!(r.failed(), 0);
+}
+
+#[test]
+fn endpoints_go_with_their_service_and_hand_written_ones_stay() {
+    let text = "\
+name: endpoints lifecycle
+seed: 1
+duration: 2m
+cluster:
+  nodes: [{name: node-1, capacity: {cpu: \"2\", memory: 4Gi}}]
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: web, labels: {app: web}}, spec: {containers: [{name: c, image: nginx:1.25}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: external-service}, spec: {ports: [{port: 80}]}}
+  - apiVersion: v1
+    kind: Endpoints
+    metadata: {name: external-service}
+    subsets: [{addresses: [{ip: 11.11.11.11}, {ip: 22.22.22.22}], ports: [{port: 80}]}]
+timeline:
+  - at: 1m
+    kubectl: delete svc web
+";
+    let scn = scenario::load_str(text, "lifecycle.yaml", &root()).expect("load");
+    let mut sim = scn.build(1);
+    let get = |sim: &kubesim::simulation::Simulation, name: &str| {
+        sim.store
+            .typed
+            .get(&("Endpoints".to_string(), Key::new("default", name)))
+            .map(|e| e.downcast::<Endpoints>().expect("Endpoints").ready_ips().map(String::from).collect::<Vec<_>>())
+    };
+    sim.run_until(SimTime(30_000_000_000));
+    assert_eq!(get(&sim, "web").map(|v| v.len()), Some(1), "the web pod is ready");
+    assert_eq!(get(&sim, "external-service"), Some(vec!["11.11.11.11".to_string(), "22.22.22.22".to_string()]));
+    sim.run_until(SimTime(90_000_000_000));
+    assert_eq!(get(&sim, "web"), None, "deleted with its Service");
+    assert_eq!(get(&sim, "external-service").map(|v| v.len()), Some(2), "a selector-less Service's are the user's");
+}
