@@ -29,6 +29,9 @@
 //!   bare pod by a timeline `apply:` (the one update of a pending pod's
 //!   spec the apiserver accepts that the scheduler reads), GPUs as an
 //!   extended resource on some nodes and requested by some containers;
+//! - Services in front of half the workloads (numbered or named target
+//!   ports, some publishing not-ready addresses): their Endpoints follow
+//!   readiness;
 //! - node faults: crashes, restarts, partitions and heals, added nodes,
 //!   cordon/uncordon/drain;
 //! - container faults and commands: hang, crash, OOM, signals, `exec`;
@@ -300,6 +303,10 @@ impl Gen {
         let _ = writeln!(spec, "{}- name: app", ind);
         let c = format!("{}  ", ind);
         let _ = writeln!(spec, "{}image: {}", c, image);
+        if self.chance(0.5) {
+            // A named port, for the Services' named target ports.
+            let _ = writeln!(spec, "{}ports: [{{name: http, containerPort: 8080}}]", c);
+        }
         let sidecar = self.command(&mut spec, &c);
         let mem = self.pick(&[64, 128, 512, 1024]);
         let requests = if self.f.scheduling && self.chance(0.3) {
@@ -363,6 +370,17 @@ impl Gen {
                     api, k, name, replicas, sel, name, spec
                 );
             }
+        }
+        // Half the workloads have a Service in front: the endpoints
+        // controller follows their pods' readiness.
+        if self.chance(0.5) {
+            let target = self.pick(&["8080", "http"]);
+            let publish = self.chance(0.2);
+            let _ = writeln!(
+                objects,
+                "  - apiVersion: v1\n    kind: Service\n    metadata: {{name: svc-{}}}\n    spec: {{selector: {{app: {}}}, ports: [{{port: 80, targetPort: {}}}], publishNotReadyAddresses: {}}}",
+                name, name, target, publish
+            );
         }
         self.workloads.push(Workload { name, kind, replicas, manifest, added: 0 });
     }
