@@ -120,7 +120,7 @@ enum Cmd {
         every: Option<String>,
     },
     /// An object as `kubectl describe` shows it at a virtual time:
-    /// `kubesim describe pod|node|rc|rs NAME --at TIME SCENARIO`.
+    /// `kubesim describe pod|node|rc|rs|svc NAME --at TIME SCENARIO`.
     Describe {
         /// pod, node, rc or rs
         kind: String,
@@ -1144,8 +1144,12 @@ fn cmd_describe(
     use crate::objects::replicaset::ReplicaKind;
     use crate::report::describe;
     let k = Kind::from_cli(kind);
-    if !matches!(k, Some(Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet)) {
-        return Err(Fail(format!("error: describe {} is not supported yet (supported: pod, node, rc, rs)", kind), 2));
+    let service = Kind::resolve_cli(kind).is_some_and(|(_, t)| t == Some("Service"));
+    if !service && !matches!(k, Some(Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet)) {
+        return Err(Fail(
+            format!("error: describe {} is not supported yet (supported: pod, node, rc, rs, svc)", kind),
+            2,
+        ));
     }
     let res = run_until(path, at, seed, true)?;
     let sim = &res.sim;
@@ -1153,6 +1157,21 @@ fn cmd_describe(
     let not_found = |res: &str| Fail(format!("Error from server (NotFound): {} \"{}\" not found", res, name), 1);
     let (events, now) = (sim.trace.events(), sim.now());
     let text = match k {
+        _ if service => {
+            use crate::kinds::endpointslice::EndpointSlice;
+            let typed_key = ("Service".to_string(), key.clone());
+            let svc = sim.store.typed.get(&typed_key).and_then(|t| t.downcast::<crate::kinds::service::Service>());
+            let svc = svc.ok_or_else(|| not_found("services"))?;
+            let mut slices: Vec<&EndpointSlice> = sim
+                .store
+                .typed
+                .values()
+                .filter_map(|t| t.downcast::<EndpointSlice>())
+                .filter(|s| *s.meta.namespace == *namespace && s.service_name() == Some(name))
+                .collect();
+            slices.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+            describe::describe_service(svc, &slices, events, now)
+        }
         Some(Kind::Node) => {
             let n = sim.store.nodes.get(name).ok_or_else(|| not_found("nodes"))?;
             let pods = sim.store.pods_on_node(name);

@@ -135,6 +135,7 @@ pub const BUILTIN_CONTROLLERS: &[(Builtin, &str, &str)] = &[
     (Builtin::NodeLifecycle, "node-lifecycle-controller", "nodelifecycle"),
     (Builtin::TaintEviction, "taint-eviction-controller", "taint-eviction-controller"),
     (Builtin::Endpoints, "endpoints-controller", "endpoint"),
+    (Builtin::EndpointSlice, "endpointslice-controller", "endpointslice"),
 ];
 
 /// A built-in controller.
@@ -154,6 +155,8 @@ pub enum Builtin {
     TaintEviction,
     /// `endpoints-controller`.
     Endpoints,
+    /// `endpointslice-controller`.
+    EndpointSlice,
 }
 
 /// Which built-ins run.

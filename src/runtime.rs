@@ -63,6 +63,8 @@ pub enum Client {
     /// The endpoints controller (`"endpoint-controller"`, the client of
     /// kube-controller-manager's `endpoints-controller`).
     Endpoints,
+    /// The endpointslice controller (`"endpointslice-controller"`).
+    EndpointSlice,
     /// The kubelet of the node with this index (in the order nodes were
     /// added; `Simulation::kubelets`).
     Kubelet(u32),
@@ -101,6 +103,7 @@ impl Client {
             Client::PodGc => Limiter::Shared(5),
             Client::GarbageCollector => Limiter::Shared(6),
             Client::Endpoints => Limiter::Shared(7),
+            Client::EndpointSlice => Limiter::Shared(8),
             // Node status goes through the kubelet's heartbeat client.
             Client::Kubelet(_) if matches!(op, Some(ApiOp::NodeReady { .. })) => Limiter::None,
             Client::Kubelet(i) => Limiter::Kubelet(i),
@@ -146,6 +149,8 @@ pub enum Event {
     PodGc,
     /// The endpoints controller's work queue has Services to sync.
     EndpointsSync,
+    /// The endpointslice controller's work queue has Services to sync.
+    EndpointSliceSync,
     /// An event of one kubelet (sync, probe, container exit, heartbeat…).
     Kubelet {
         /// The node's index (as in `Client::Kubelet`).
@@ -281,7 +286,7 @@ impl Bucket {
 /// Every client's token bucket.
 #[derive(Default)]
 pub struct Throttles {
-    buckets: [Bucket; 8],
+    buckets: [Bucket; 9],
     kubelets: Vec<Bucket>,
     /// User components' buckets with their (QPS, burst).
     components: Vec<(Bucket, u32, u32)>,

@@ -7,6 +7,7 @@
 use crate::component::{Builtin, Builtins, Components, Registration, Slot};
 use crate::config::Config;
 use crate::controllers::endpoints::EndpointsController;
+use crate::controllers::endpointslice::EndpointSliceController;
 use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::informer::PodInformer;
 use crate::controllers::nodelifecycle::NodeLifecycleController;
@@ -87,6 +88,7 @@ pub struct Simulation {
     taint_eviction: TaintEvictionController,
     podgc: PodGc,
     endpoints: EndpointsController,
+    endpoint_slices: EndpointSliceController,
     kubelets: Vec<Kubelet>,
     kubelet_index: IndexMap<Rc<str>, u32, FxBuildHasher>,
     /// What the containers of each image do (the scenario's `images:`).
@@ -229,6 +231,7 @@ impl Simulation {
             taint_eviction: TaintEvictionController::new(),
             podgc: PodGc::new(),
             endpoints: EndpointsController::new(),
+            endpoint_slices: EndpointSliceController::new(),
             kubelets: Vec::new(),
             kubelet_index: IndexMap::default(),
             images: ImageCatalog::default(),
@@ -487,6 +490,10 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 self.endpoints.on_sync(&self.kcm_pods, &mut ctx);
             }
+            Event::EndpointSliceSync => {
+                let mut ctx = ctx!(self);
+                self.endpoint_slices.on_sync(&self.kcm_pods, &mut ctx);
+            }
             Event::PodGc => {
                 let mut ctx = ctx!(self);
                 self.podgc.on_tick(&self.kcm_pods, &mut ctx);
@@ -576,6 +583,9 @@ impl Simulation {
         }
         if on.enabled(Builtin::Endpoints) {
             self.endpoints.on_watch(ev, &self.kcm_pods, &mut ctx);
+        }
+        if on.enabled(Builtin::EndpointSlice) {
+            self.endpoint_slices.on_watch(ev, &self.kcm_pods, &mut ctx);
         }
         let node: Option<Rc<str>> = match &ev.obj {
             Object::Pod(p) => p.spec.node_name.clone().or_else(|| match &ev.old {

@@ -67,6 +67,10 @@ const CASES: &[(&str, &[&str])] = &[
     ("ch05-get-endpoints-none-ready", &["get", "endpoints", "--at", "50s", READY_EP]),
     ("ch05-get-endpoints-one-ready", &["get", "ep", "kubia", "--at", "1m5s", READY_EP]),
     ("ch05-get-endpoints-yaml", &["get", "endpoints", "kubia", "-o", "yaml", "--at", "1m5s", READY_EP]),
+    ("ch05-get-endpointslices", &["get", "endpointslices", "--at", "1m5s", READY_EP]),
+    ("ch05-describe-svc", &["describe", "svc", "kubia", "--at", "1m5s", READY_EP]),
+    ("ch05-describe-svc-nodeport", &["describe", "service", "kubia-nodeport", "--at", "1m", SVC]),
+    ("ch05-describe-svc-externalname", &["describe", "svc", "external-service", "--at", "1m", SVC]),
 ];
 
 #[test]
@@ -120,9 +124,13 @@ fn every_golden_file_has_a_case() {
 /// does not serve is a usage error (exit 2).
 #[test]
 fn describe_errors_are_kubectls() {
-    for (kind, resource) in
-        [("node", "nodes"), ("pod", "pods"), ("rc", "replicationcontrollers"), ("rs", "replicasets.apps")]
-    {
+    for (kind, resource) in [
+        ("node", "nodes"),
+        ("pod", "pods"),
+        ("rc", "replicationcontrollers"),
+        ("rs", "replicasets.apps"),
+        ("svc", "services"),
+    ] {
         let o = kubesim(&["describe", kind, "nosuch", "--at", "10s", CH02]);
         assert_eq!(o.status.code(), Some(1), "describe {}", kind);
         assert_eq!(
@@ -130,9 +138,9 @@ fn describe_errors_are_kubectls() {
             format!("Error from server (NotFound): {} \"nosuch\" not found", resource)
         );
     }
-    let o = kubesim(&["describe", "svc", "kubia", CH02]);
+    let o = kubesim(&["describe", "deploy", "kubia", CH02]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("supported: pod, node, rc, rs"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("supported: pod, node, rc, rs, svc"), "{}", stderr(&o));
 }
 
 /// The golden scenarios' own expectations hold, and two runs agree.

@@ -71,3 +71,29 @@ timeline:
     assert_eq!(get(&sim, "web"), None, "deleted with its Service");
     assert_eq!(get(&sim, "external-service").map(|v| v.len()), Some(2), "a selector-less Service's are the user's");
 }
+
+#[test]
+fn endpoint_slices_carry_the_conditions_of_every_selected_pod() {
+    use kubesim::kinds::endpointslice::EndpointSlice;
+    let scn = scenario::load(&root().join(READINESS)).expect("load");
+    let mut sim = scn.build(scn.seed.unwrap_or(1));
+    let at = |sim: &mut kubesim::simulation::Simulation, t: u64| {
+        sim.run_until(SimTime(t * 1_000_000_000));
+        let slices: Vec<&EndpointSlice> =
+            sim.store.typed.values().filter_map(|t| t.downcast::<EndpointSlice>()).collect();
+        assert_eq!(slices.len(), 1, "one slice for three pods");
+        let mut v: Vec<(String, bool, bool, bool)> = slices[0]
+            .endpoints
+            .iter()
+            .map(|e| (e.pod.as_ref().unwrap().0.to_string(), e.ready, e.serving, e.terminating))
+            .collect();
+        v.sort();
+        v
+    };
+    let flags = |v: Vec<(String, bool, bool, bool)>| {
+        v.into_iter().map(|(n, r, s, t)| format!("{n}:{r}{s}{t}")).collect::<Vec<_>>().join(" ")
+    };
+    assert_eq!(flags(at(&mut sim, 65)), "kubia-1:truetruefalse kubia-2:falsefalsefalse kubia-3:falsefalsefalse");
+    // kubia-2 is deleted at 180 s: terminating, not ready, until it is gone.
+    assert_eq!(flags(at(&mut sim, 185)), "kubia-1:falsefalsefalse kubia-3:falsefalsefalse");
+}

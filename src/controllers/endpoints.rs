@@ -206,13 +206,13 @@ impl EndpointsController {
 /// selects these labels; an empty selector selects nothing
 /// (`labels.SelectorFromValidatedSet` of an empty set matches all, but
 /// the controller skips services whose selector is empty).
-fn selects(sel: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
+pub(crate) fn selects(sel: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
     !sel.is_empty() && sel.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
 /// `podutil.FindPort`: the number a service port's target port names on
 /// this pod.
-fn find_port(p: &Pod, target: &PortRef, protocol: &str) -> Option<u16> {
+pub(crate) fn find_port(p: &Pod, target: &PortRef, protocol: &str) -> Option<u16> {
     match target {
         PortRef::Number(n) => Some(*n),
         PortRef::Name(name) => p

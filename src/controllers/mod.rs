@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod endpoints;
+pub mod endpointslice;
 pub mod expectations;
 pub mod garbagecollector;
 pub mod informer;

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod endpoints;
+pub mod endpointslice;
 pub mod service;
 
 use crate::objects::meta::ObjectMeta;
@@ -32,6 +33,7 @@ pub struct Registration {
 pub static KINDS: &[Registration] = &[
     Registration { info: &service::INFO, decode: service::decode },
     Registration { info: &endpoints::INFO, decode: endpoints::decode },
+    Registration { info: &endpointslice::INFO, decode: endpointslice::decode },
 ];
 
 /// The registration of `kind` served at `api_version`.

@@ -107,7 +107,7 @@ const BUILTIN: &[Row] = &[
     ("StatefulSet", "apps", &["v1"], "statefulsets", &["sts"], true, false),
     ("Job", "batch", &["v1"], "jobs", &[], true, false),
     ("CronJob", "batch", &["v1"], "cronjobs", &["cj"], true, false),
-    ("EndpointSlice", "discovery.k8s.io", &["v1"], "endpointslices", &[], true, false),
+    ("EndpointSlice", "discovery.k8s.io", &["v1"], "endpointslices", &[], true, true),
     ("Ingress", "networking.k8s.io", &["v1"], "ingresses", &["ing"], true, false),
     ("IngressClass", "networking.k8s.io", &["v1"], "ingressclasses", &[], false, false),
     ("NetworkPolicy", "networking.k8s.io", &["v1"], "networkpolicies", &["netpol"], true, false),

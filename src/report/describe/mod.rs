@@ -1,4 +1,4 @@
-//! `kubectl describe pod|node|rc|rs`: kubectl's sections, wording and
+//! `kubectl describe pod|node|rc|rs|svc`: kubectl's sections, wording and
 //! layout (`staging/src/k8s.io/kubectl/pkg/describe/describe.go`, v1.32),
 //! for what kubesim models.
 //!
@@ -18,11 +18,13 @@
 mod node;
 mod pod;
 mod replicaset;
+mod service;
 pub mod tabwriter;
 
 pub use node::describe_node;
 pub use pod::describe_pod;
 pub use replicaset::describe_replica_set;
+pub use service::describe_service;
 
 use super::kubectl::human_duration;
 use crate::objects::meta::ObjectMeta;
