@@ -117,7 +117,11 @@ impl EndpointSliceController {
         if ev.kind == WatchKind::Deleted {
             self.zones.swap_remove(&n.meta.name);
         } else {
-            self.zones.insert(n.meta.name.clone(), n.meta.labels.get(LABEL_ZONE).cloned());
+            let zone = n.meta.labels.get(LABEL_ZONE);
+            // Node status writes are frequent; the zone label rarely moves.
+            if self.zones.get(&n.meta.name).is_none_or(|z| z.as_ref() != zone) {
+                self.zones.insert(n.meta.name.clone(), zone.cloned());
+            }
         }
     }
 

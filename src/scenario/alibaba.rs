@@ -58,6 +58,8 @@ struct Table {
     idx: Vec<usize>,
     /// Column index of `scheduled_time` (pod lists only; optional column).
     scheduled: Option<usize>,
+    /// (byte offset, newlines before it) of the last line count.
+    counted: (usize, usize),
 }
 
 impl Table {
@@ -79,7 +81,7 @@ impl Table {
             idx.push(i);
         }
         let scheduled = headers.iter().position(|h| h == "scheduled_time");
-        Ok(Table { label, rows: rdr.into_records(), idx, scheduled })
+        Ok(Table { label, rows: rdr.into_records(), idx, scheduled, counted: (0, 0) })
     }
 }
 
@@ -104,7 +106,9 @@ impl Table {
     /// The line a record starts on, counted in the file's bytes: the csv
     /// reader skips empty lines (and places the record where they began),
     /// and a quoted field may span lines.
-    fn line_of(&self, rec: &csv::Result<csv::StringRecord>, fallback: usize) -> usize {
+    /// Lines are counted from where the previous record's count left off
+    /// (`counted`), so reading a file counts each byte once.
+    fn line_of(&mut self, rec: &csv::Result<csv::StringRecord>, fallback: usize) -> usize {
         let pos = match rec {
             Ok(r) => r.position(),
             Err(e) => e.position(),
@@ -115,7 +119,11 @@ impl Table {
         while b < bytes.len() && (bytes[b] == b'\n' || bytes[b] == b'\r') {
             b += 1;
         }
-        bytes[..b].iter().filter(|&&c| c == b'\n').count() + 1
+        let (from, lines) = self.counted;
+        let (from, lines) = if b >= from { (from, lines) } else { (0, 0) };
+        let lines = lines + bytes[from..b].iter().filter(|&&c| c == b'\n').count();
+        self.counted = (b, lines);
+        lines + 1
     }
 }
 
