@@ -46,65 +46,42 @@ use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
-/// The endpoints controller's informer caches and work queue.
+/// What the endpoints and endpointslice controllers share: the Services
+/// they follow and, while there is any, the pods of each namespace (built
+/// from the shared informer when the first Service appears, dropped with
+/// the last, so a cluster without Services pays nothing per pod).
 #[derive(Default)]
-pub struct EndpointsController {
+pub struct ServiceMembership {
     services: Map<Key, Rc<dyn TypedObject>>,
-    endpoints: Map<Key, Rc<dyn TypedObject>>,
-    /// Pod uids by namespace, kept while some Service exists (built from
-    /// the shared informer when the first one appears, dropped with the
-    /// last, so a cluster without Services pays nothing per pod).
     pods_by_ns: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
-    /// Services to sync, in the order they were queued.
-    queue: IndexSet<Key, FxBuildHasher>,
-    sync_pending: bool,
 }
 
-impl EndpointsController {
-    /// A controller that has seen nothing.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Handles a watch event of its informers (Services, Endpoints, and
-    /// pods through kube-controller-manager's shared pod informer).
-    pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
-        match &ev.obj {
-            Object::Pod(p) if !self.services.is_empty() => self.on_pod(ev, p, ctx),
-            Object::Typed(t) => {
-                let key = Key::of(t.meta());
-                if t.downcast::<Service>().is_some() {
-                    if ev.kind == WatchKind::Deleted {
-                        self.services.swap_remove(&key);
-                        if self.services.is_empty() {
-                            self.pods_by_ns.clear();
-                        }
-                    } else {
-                        if self.services.is_empty() {
-                            for p in pods.all_by_uid() {
-                                self.pods_by_ns.entry(p.meta.namespace.clone()).or_default().insert(p.meta.uid);
-                            }
-                        }
-                        self.services.insert(key.clone(), t.clone());
-                    }
-                    self.enqueue(key, ctx);
-                } else if t.downcast::<Endpoints>().is_some() {
-                    if ev.kind == WatchKind::Deleted {
-                        self.endpoints.swap_remove(&key);
-                    } else {
-                        self.endpoints.insert(key.clone(), t.clone());
-                    }
-                    // An Endpoints changed by someone else is put back.
-                    if self.services.contains_key(&key) {
-                        self.enqueue(key, ctx);
-                    }
+impl ServiceMembership {
+    /// A Service's watch event; returns its key, to sync.
+    pub fn on_service(&mut self, ev: &WatchEvent, t: &Rc<dyn TypedObject>, pods: &PodInformer) -> Key {
+        let key = Key::of(t.meta());
+        if ev.kind == WatchKind::Deleted {
+            self.services.swap_remove(&key);
+            if self.services.is_empty() {
+                self.pods_by_ns.clear();
+            }
+        } else {
+            if self.services.is_empty() {
+                for p in pods.all_by_uid() {
+                    self.pods_by_ns.entry(p.meta.namespace.clone()).or_default().insert(p.meta.uid);
                 }
             }
-            _ => {}
+            self.services.insert(key.clone(), t.clone());
         }
+        key
     }
 
-    fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>, ctx: &mut Ctx) {
+    /// A pod's watch event; returns the Services whose selection it may
+    /// change (`getPodServiceMemberships` of the new and the old labels).
+    pub fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>) -> Vec<Key> {
+        if self.services.is_empty() {
+            return Vec::new();
+        }
         let ns = &p.meta.namespace;
         match ev.kind {
             WatchKind::Added => {
@@ -117,13 +94,11 @@ impl EndpointsController {
             }
             WatchKind::Modified => {}
         }
-        // `getPodServiceMemberships` for the new and the old labels.
         let old_labels = match &ev.old {
             Some(Object::Pod(o)) => Some(o.meta.labels.clone()),
             _ => None,
         };
-        let keys: Vec<Key> = self
-            .services
+        self.services
             .iter()
             .filter(|(k, _)| k.namespace == *ns)
             .filter(|(_, s)| {
@@ -133,32 +108,109 @@ impl EndpointsController {
                 })
             })
             .map(|(k, _)| k.clone())
-            .collect();
-        for k in keys {
-            self.enqueue(k, ctx);
+            .collect()
+    }
+
+    /// Whether the Service `key` is known.
+    pub fn contains(&self, key: &Key) -> bool {
+        self.services.contains_key(key)
+    }
+
+    /// The Service `key`, if it exists.
+    pub fn service(&self, key: &Key) -> Option<&Service> {
+        self.services.get(key).and_then(|t| t.downcast::<Service>())
+    }
+
+    /// The pods of `namespace` that `selector` selects.
+    pub fn selected<'a>(
+        &'a self,
+        namespace: &str,
+        selector: &'a BTreeMap<String, String>,
+        pods: &'a PodInformer,
+    ) -> impl Iterator<Item = &'a Rc<Pod>> + 'a {
+        let members = self.pods_by_ns.get(namespace).into_iter().flat_map(|s| s.iter());
+        members.filter_map(|u| pods.get(*u)).filter(move |p| selects(selector, &p.meta.labels))
+    }
+}
+
+/// A work queue of Service keys synced together at the instant they
+/// were queued (a key waiting is not queued twice).
+#[derive(Default)]
+pub struct SyncQueue {
+    keys: IndexSet<Key, FxBuildHasher>,
+    pending: bool,
+}
+
+impl SyncQueue {
+    /// Queues `key`; the first key of an instant schedules `wake`.
+    pub fn add(&mut self, key: Key, wake: Event, ctx: &mut Ctx) {
+        self.keys.insert(key);
+        if !self.pending {
+            self.pending = true;
+            ctx.after(SimDuration::ZERO, wake);
         }
     }
 
-    fn enqueue(&mut self, key: Key, ctx: &mut Ctx) {
-        self.queue.insert(key);
-        if !self.sync_pending {
-            self.sync_pending = true;
-            ctx.after(SimDuration::ZERO, Event::EndpointsSync);
+    /// Every queued key, in queue order; the queue is empty after.
+    pub fn take(&mut self) -> Vec<Key> {
+        self.pending = false;
+        self.keys.drain(..).collect()
+    }
+}
+
+/// The endpoints controller's informer caches and work queue.
+#[derive(Default)]
+pub struct EndpointsController {
+    members: ServiceMembership,
+    endpoints: Map<Key, Rc<dyn TypedObject>>,
+    queue: SyncQueue,
+}
+
+impl EndpointsController {
+    /// A controller that has seen nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Handles a watch event of its informers (Services, Endpoints, and
+    /// pods through kube-controller-manager's shared pod informer).
+    pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+        match &ev.obj {
+            Object::Pod(p) => {
+                for k in self.members.on_pod(ev, p) {
+                    self.queue.add(k, Event::EndpointsSync, ctx);
+                }
+            }
+            Object::Typed(t) if t.downcast::<Service>().is_some() => {
+                let key = self.members.on_service(ev, t, pods);
+                self.queue.add(key, Event::EndpointsSync, ctx);
+            }
+            Object::Typed(t) if t.downcast::<Endpoints>().is_some() => {
+                let key = Key::of(t.meta());
+                if ev.kind == WatchKind::Deleted {
+                    self.endpoints.swap_remove(&key);
+                } else {
+                    self.endpoints.insert(key.clone(), t.clone());
+                }
+                // An Endpoints changed by someone else is put back.
+                if self.members.contains(&key) {
+                    self.queue.add(key, Event::EndpointsSync, ctx);
+                }
+            }
+            _ => {}
         }
     }
 
     /// Syncs every queued Service.
     pub fn on_sync(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
-        self.sync_pending = false;
-        let keys: Vec<Key> = self.queue.drain(..).collect();
-        for key in keys {
+        for key in self.queue.take() {
             self.sync_service(&key, pods, ctx);
         }
     }
 
     fn sync_service(&mut self, key: &Key, pods: &PodInformer, ctx: &mut Ctx) {
         let current = self.endpoints.get(key).and_then(|t| t.downcast::<Endpoints>()).cloned();
-        let Some(svc) = self.services.get(key).and_then(|t| t.downcast::<Service>()).cloned() else {
+        let Some(svc) = self.members.service(key).cloned() else {
             // The Service is gone: so are its Endpoints.
             if let Some(cur) = current {
                 ctx.send(
@@ -177,9 +229,7 @@ impl EndpointsController {
             return;
         };
         let Some(selector) = &svc.spec.selector else { return };
-        let members = self.pods_by_ns.get(&key.namespace).into_iter().flat_map(|s| s.iter());
-        let selected = members.filter_map(|u| pods.get(*u)).filter(|p| selects(selector, &p.meta.labels));
-        let subsets = endpoint_subsets(&svc, selected);
+        let subsets = endpoint_subsets(&svc, self.members.selected(&key.namespace, selector, pods));
         let labels = svc.meta.labels.clone();
         match current {
             Some(cur) if cur.subsets == subsets && cur.meta.labels == labels => {}

@@ -26,7 +26,7 @@
 
 #![warn(missing_docs)]
 
-use crate::controllers::endpoints::{find_port, selects};
+use crate::controllers::endpoints::{find_port, ServiceMembership, SyncQueue};
 use crate::controllers::informer::PodInformer;
 use crate::kinds::endpoints::EndpointPort;
 use crate::kinds::endpointslice::{
@@ -40,8 +40,7 @@ use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
 use crate::objects::typed::TypedObject;
 use crate::objects::{Kind, Object};
 use crate::runtime::{Client, Ctx, Event};
-use crate::sim::SimDuration;
-use indexmap::{IndexMap, IndexSet};
+use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -54,13 +53,11 @@ const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
 /// The endpointslice controller's caches and work queue.
 #[derive(Default)]
 pub struct EndpointSliceController {
-    services: Map<Key, Rc<dyn TypedObject>>,
+    members: ServiceMembership,
     /// Slices by Service key, then by slice name.
     slices: Map<Key, BTreeMap<Rc<str>, Rc<dyn TypedObject>>>,
     zones: Map<Rc<str>, Option<String>>,
-    pods_by_ns: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
-    queue: IndexSet<Key, FxBuildHasher>,
-    sync_pending: bool,
+    queue: SyncQueue,
 }
 
 impl EndpointSliceController {
@@ -73,40 +70,31 @@ impl EndpointSliceController {
     /// Nodes, and pods through the shared pod informer).
     pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match &ev.obj {
-            Object::Pod(p) if !self.services.is_empty() => self.on_pod(ev, p, ctx),
+            Object::Pod(p) => {
+                for k in self.members.on_pod(ev, p) {
+                    self.queue.add(k, Event::EndpointSliceSync, ctx);
+                }
+            }
             Object::Node(n) => self.on_node(ev, n),
+            Object::Typed(t) if t.downcast::<Service>().is_some() => {
+                let key = self.members.on_service(ev, t, pods);
+                self.queue.add(key, Event::EndpointSliceSync, ctx);
+            }
             Object::Typed(t) => {
-                let key = Key::of(t.meta());
-                if t.downcast::<Service>().is_some() {
-                    if ev.kind == WatchKind::Deleted {
-                        self.services.swap_remove(&key);
-                        if self.services.is_empty() {
-                            self.pods_by_ns.clear();
-                        }
-                    } else {
-                        if self.services.is_empty() {
-                            for p in pods.all_by_uid() {
-                                self.pods_by_ns.entry(p.meta.namespace.clone()).or_default().insert(p.meta.uid);
-                            }
-                        }
-                        self.services.insert(key.clone(), t.clone());
-                    }
-                    self.enqueue(key, ctx);
-                } else if let Some(s) = t.downcast::<EndpointSlice>() {
-                    if s.meta.labels.get(LABEL_MANAGED_BY).map(String::as_str) != Some(MANAGED_BY) {
-                        return;
-                    }
-                    let Some(svc) = s.service_name() else { return };
-                    let svc_key = Key::new(&s.meta.namespace, svc);
-                    let slices = self.slices.entry(svc_key.clone()).or_default();
-                    if ev.kind == WatchKind::Deleted {
-                        slices.remove(&s.meta.name);
-                    } else {
-                        slices.insert(s.meta.name.clone(), t.clone());
-                    }
-                    if self.services.contains_key(&svc_key) {
-                        self.enqueue(svc_key, ctx);
-                    }
+                let Some(s) = t.downcast::<EndpointSlice>() else { return };
+                if s.meta.labels.get(LABEL_MANAGED_BY).map(String::as_str) != Some(MANAGED_BY) {
+                    return;
+                }
+                let Some(svc) = s.service_name() else { return };
+                let svc_key = Key::new(&s.meta.namespace, svc);
+                let slices = self.slices.entry(svc_key.clone()).or_default();
+                if ev.kind == WatchKind::Deleted {
+                    slices.remove(&s.meta.name);
+                } else {
+                    slices.insert(s.meta.name.clone(), t.clone());
+                }
+                if self.members.contains(&svc_key) {
+                    self.queue.add(svc_key, Event::EndpointSliceSync, ctx);
                 }
             }
             _ => {}
@@ -125,53 +113,9 @@ impl EndpointSliceController {
         }
     }
 
-    fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>, ctx: &mut Ctx) {
-        let ns = &p.meta.namespace;
-        match ev.kind {
-            WatchKind::Added => {
-                self.pods_by_ns.entry(ns.clone()).or_default().insert(p.meta.uid);
-            }
-            WatchKind::Deleted => {
-                if let Some(s) = self.pods_by_ns.get_mut(ns) {
-                    s.swap_remove(&p.meta.uid);
-                }
-            }
-            WatchKind::Modified => {}
-        }
-        let old_labels = match &ev.old {
-            Some(Object::Pod(o)) => Some(o.meta.labels.clone()),
-            _ => None,
-        };
-        let keys: Vec<Key> = self
-            .services
-            .iter()
-            .filter(|(k, _)| k.namespace == *ns)
-            .filter(|(_, s)| {
-                let sel = s.downcast::<Service>().and_then(|s| s.spec.selector.as_ref());
-                sel.is_some_and(|sel| {
-                    selects(sel, &p.meta.labels) || old_labels.as_ref().is_some_and(|l| selects(sel, l))
-                })
-            })
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in keys {
-            self.enqueue(k, ctx);
-        }
-    }
-
-    fn enqueue(&mut self, key: Key, ctx: &mut Ctx) {
-        self.queue.insert(key);
-        if !self.sync_pending {
-            self.sync_pending = true;
-            ctx.after(SimDuration::ZERO, Event::EndpointSliceSync);
-        }
-    }
-
     /// Syncs every queued Service.
     pub fn on_sync(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
-        self.sync_pending = false;
-        let keys: Vec<Key> = self.queue.drain(..).collect();
-        for key in keys {
+        for key in self.queue.take() {
             self.sync_service(&key, pods, ctx);
         }
     }
@@ -179,15 +123,14 @@ impl EndpointSliceController {
     fn sync_service(&mut self, key: &Key, pods: &PodInformer, ctx: &mut Ctx) {
         let existing: Vec<Rc<dyn TypedObject>> =
             self.slices.get(key).map(|m| m.values().cloned().collect()).unwrap_or_default();
-        let Some(svc) = self.services.get(key).and_then(|t| t.downcast::<Service>()).cloned() else {
+        let Some(svc) = self.members.service(key).cloned() else {
             for s in existing {
                 delete_slice(&*s, ctx);
             }
             return;
         };
         let Some(selector) = &svc.spec.selector else { return };
-        let members = self.pods_by_ns.get(&key.namespace).into_iter().flat_map(|s| s.iter());
-        let selected = members.filter_map(|u| pods.get(*u)).filter(|p| selects(selector, &p.meta.labels));
+        let selected = self.members.selected(&key.namespace, selector, pods);
         let desired = desired_slices(&svc, selected, |n| self.zones.get(n).cloned().flatten());
         // Match desired slices to existing ones of the same port set, in
         // name order; the rest are created or deleted.
