@@ -5,8 +5,9 @@
 //!
 //! DIR holds `openb_node_list_all_node.csv` and
 //! `openb_pod_list_default.csv` from alibaba/clusterdata,
-//! `cluster-trace-gpu-v2023/csv/` (default: `../shared/data/alibaba-gpu-v2023`,
-//! the team's copy; the README says where to download it). When the files
+//! `cluster-trace-gpu-v2023/csv/` (default: `$KUBESIM_ALIBABA_DIR`, else
+//! the team's copy in `../shared/data/alibaba-gpu-v2023`; the README says
+//! where to download the files). When the files
 //! are absent the example says so and exits 0.
 
 use kubesim::report::peak_rss_mb;
@@ -16,7 +17,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 fn main() {
-    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "../shared/data/alibaba-gpu-v2023".into()));
+    let default = std::env::var("KUBESIM_ALIBABA_DIR").unwrap_or_else(|_| "../shared/data/alibaba-gpu-v2023".into());
+    let dir = PathBuf::from(std::env::args().nth(1).unwrap_or(default));
     let t0 = Instant::now();
     let scn = match alibaba::full_trace_scenario(&dir) {
         None => {
