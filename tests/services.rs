@@ -97,3 +97,34 @@ fn endpoint_slices_carry_the_conditions_of_every_selected_pod() {
     // kubia-2 is deleted at 180 s: terminating, not ready, until it is gone.
     assert_eq!(flags(at(&mut sim, 185)), "kubia-1:falsefalsefalse kubia-3:falsefalsefalse");
 }
+
+/// The endpoints controllers under node crashes, outages and partitions:
+/// once the faults stop, every Service's Endpoints and EndpointSlices list
+/// exactly its ready pods.
+#[test]
+fn endpoints_follow_ready_pods_through_node_faults() {
+    use kubesim::check::{invariants, Check, FaultSpace};
+    let text = "\
+name: services under faults
+seed: 1
+duration: 12m
+cluster:
+  nodes:
+    - namePrefix: node
+      count: 3
+      capacity: {cpu: \"2\", memory: 4Gi}
+images:
+  luksa/kubia: {pull: 2s, start: 1s, http: {port: 8080}}
+objects:
+  - file: manifests/kubia-rc.yaml
+  - {apiVersion: v1, kind: Service, metadata: {name: kubia}, spec: {selector: {app: kubia}, ports: [{port: 80, targetPort: 8080}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: kubia-all}, spec: {selector: {app: kubia}, publishNotReadyAddresses: true, ports: [{port: 80, targetPort: 8080}]}}
+";
+    let report = Check::from_str(text, "faults.yaml", &root().join("scenarios"))
+        .expect("loads")
+        .faults(FaultSpace::nodes(&["node-1", "node-2", "node-3"], "4m").max_faults(3))
+        .property(invariants::endpoints_follow_ready_pods("7m"))
+        .cases(24)
+        .run();
+    assert!(report.is_ok(), "{}", report.err().unwrap());
+}

@@ -111,3 +111,58 @@ pub fn replica_sets_stable(within: &str) -> impl Fn() -> Property {
         })
     }
 }
+
+/// Eventually (`within`): every Service with a selector has Endpoints
+/// whose ready addresses are the IPs of the pods it selects that are
+/// Ready, not terminal and not being deleted (all of them with an IP,
+/// with `publishNotReadyAddresses`), and EndpointSlices whose ready
+/// endpoints are the same IPs.
+pub fn endpoints_follow_ready_pods(within: &str) -> impl Fn() -> Property {
+    use crate::kinds::endpoints::Endpoints;
+    use crate::kinds::endpointslice::EndpointSlice;
+    use crate::kinds::service::Service;
+    use crate::objects::store::Key;
+    use std::collections::BTreeSet;
+    let within = within.to_string();
+    move || {
+        Property::eventually("endpoints follow ready pods", &within, |sim: &Simulation| {
+            let typed = &sim.store.typed;
+            for t in typed.values() {
+                let Some(svc) = t.downcast::<Service>() else { continue };
+                let Some(sel) = svc.spec.selector.as_ref().filter(|s| !s.is_empty()) else { continue };
+                let publish = svc.spec.publish_not_ready_addresses;
+                let want: BTreeSet<String> = sim
+                    .store
+                    .pods
+                    .values()
+                    .filter(|p| p.meta.namespace == svc.meta.namespace)
+                    .filter(|p| sel.iter().all(|(k, v)| p.meta.labels.get(k) == Some(v)))
+                    .filter(|p| !p.status.phase.is_terminal())
+                    .filter(|p| publish || (p.is_ready() && p.meta.deletion_timestamp.is_none()))
+                    .filter_map(|p| p.status.pod_ip.as_deref().map(String::from))
+                    .collect();
+                let name = format!("{}/{}", svc.meta.namespace, svc.meta.name);
+                let key = ("Endpoints".to_string(), Key::of(&svc.meta));
+                let Some(ep) = typed.get(&key).and_then(|e| e.downcast::<Endpoints>()) else {
+                    return Err(format!("service {} has no Endpoints", name));
+                };
+                let have: BTreeSet<String> = ep.ready_ips().map(String::from).collect();
+                if have != want {
+                    return Err(format!("Endpoints {} lists {:?}, the ready pods are {:?}", name, have, want));
+                }
+                let in_slices: BTreeSet<String> = typed
+                    .values()
+                    .filter_map(|t| t.downcast::<EndpointSlice>())
+                    .filter(|s| s.meta.namespace == svc.meta.namespace && s.service_name() == Some(&*svc.meta.name))
+                    .flat_map(|s| s.endpoints.iter().filter(|e| e.ready).map(|e| e.address.to_string()))
+                    .collect();
+                // Pods whose named port is missing are in no group: compare
+                // with the Endpoints, which leave them out the same way.
+                if in_slices != have {
+                    return Err(format!("EndpointSlices of {} ready {:?}, Endpoints {:?}", name, in_slices, have));
+                }
+            }
+            Ok(())
+        })
+    }
+}
