@@ -657,6 +657,20 @@ impl Simulation {
                     self.send_user(op);
                 }
             }
+            Action::Expose { kind, service, namespace, name, service_name, port, target_port, protocol, type_ } => {
+                let req = crate::kinds::service::ExposeRequest {
+                    name: service_name.as_deref().unwrap_or(&name),
+                    namespace: &namespace,
+                    port,
+                    target_port: target_port.as_deref(),
+                    protocol: &protocol,
+                    type_: &type_,
+                };
+                match self.expose(kind, service, &req, &name) {
+                    Ok(svc) => self.send_user(ApiOp::Create(Object::Typed(Rc::new(svc)))),
+                    Err(e) => self.user_error(e),
+                }
+            }
             Action::Scale { kind, namespace, name, replicas } => {
                 match self.store.get(kind, &Key::new(&namespace, &name)) {
                     Some(Object::ReplicaSet(rs)) => {
@@ -909,6 +923,50 @@ impl Simulation {
             let op =
                 ApiOp::Delete { kind, other_kind: None, key, uid: None, grace_seconds, propagation, disruption: None };
             self.send_user(op);
+        }
+    }
+
+    /// The Service `kubectl expose` makes for the object `name`, read
+    /// from the store when the line runs (as kubectl GETs it first).
+    fn expose(
+        &self,
+        kind: Kind,
+        service: bool,
+        req: &crate::kinds::service::ExposeRequest,
+        name: &str,
+    ) -> Result<crate::kinds::service::Service, String> {
+        use crate::kinds::service::{exposing, Service};
+        let key = Key::new(req.namespace, name);
+        let not_found = |res: &str| format!("Error from server (NotFound): {} \"{}\" not found", res, name);
+        let ports = |spec: &crate::objects::pod::PodSpec| -> Vec<(u16, String)> {
+            spec.containers
+                .iter()
+                .flat_map(|c| c.ports.iter())
+                .map(|p| (p.container_port, p.protocol.clone()))
+                .collect()
+        };
+        if service {
+            let t = self.store.typed.get(&("Service".to_string(), key)).ok_or_else(|| not_found("services"))?;
+            let s = t.downcast::<Service>().ok_or_else(|| not_found("services"))?;
+            let own: Vec<(u16, String)> = s.spec.ports.iter().map(|p| (p.port, p.protocol.clone())).collect();
+            return exposing(req, s.spec.selector.clone().unwrap_or_default(), s.meta.labels.clone(), &own);
+        }
+        match self.store.get(kind, &key) {
+            Some(Object::Pod(p)) => exposing(req, (*p.meta.labels).clone(), p.meta.labels.clone(), &ports(&p.spec)),
+            Some(Object::ReplicaSet(rs)) => {
+                // Only a map-based selector converts (`MapBasedSelectorForObject`).
+                let (labels, exprs) = rs.spec.selector.parts();
+                if !exprs.is_empty() {
+                    return Err("error: couldn't convert expressions to map-based selector format".into());
+                }
+                let selector = labels.iter().map(|r| (r.key.clone(), r.values[0].clone())).collect();
+                exposing(req, selector, rs.meta.labels.clone(), &ports(&rs.spec.template.spec))
+            }
+            _ => Err(not_found(match kind {
+                Kind::Pod => "pods",
+                Kind::ReplicaSet => "replicasets.apps",
+                _ => "replicationcontrollers",
+            })),
         }
     }
 

@@ -128,3 +128,47 @@ objects:
         .run();
     assert!(report.is_ok(), "{}", report.err().unwrap());
 }
+
+#[test]
+fn kubectl_expose_makes_a_service_from_the_objects_selector_and_ports() {
+    let text = "\
+name: expose
+seed: 1
+duration: 1m
+cluster:
+  nodes: [{name: node-1, capacity: {cpu: \"2\", memory: 4Gi}}]
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: web, labels: {app: web}}, spec: {containers: [{name: c, image: nginx:1.25, ports: [{containerPort: 80}, {containerPort: 443}]}]}}
+timeline:
+  - at: 10s
+    kubectl: expose pod web --type=NodePort
+  - at: 11s
+    kubectl: expose pod web --port=8080 --target-port=80 --name=web-8080
+  - at: 12s
+    kubectl: expose rc nosuch --port=80
+";
+    use kubesim::kinds::service::{Service, ServiceType};
+    use kubesim::objects::probe::PortRef;
+    let scn = scenario::load_str(text, "expose.yaml", &root()).expect("load");
+    let r = run(&scn, RunOptions::default());
+    let get = |name: &str| {
+        r.sim
+            .store
+            .typed
+            .get(&("Service".to_string(), Key::new("default", name)))
+            .and_then(|t| t.downcast::<Service>().cloned())
+    };
+    // Both container ports, named port-1 and port-2, each targeting itself.
+    let web = get("web").expect("exposed");
+    assert_eq!(web.spec.type_, ServiceType::NodePort);
+    let ports: Vec<(Option<&str>, u16, &PortRef)> =
+        web.spec.ports.iter().map(|p| (p.name.as_deref(), p.port, &p.target_port)).collect();
+    assert_eq!(ports, [(Some("port-1"), 80, &PortRef::Number(80)), (Some("port-2"), 443, &PortRef::Number(443))]);
+    assert!(web.spec.ports.iter().all(|p| p.node_port.is_some()));
+    assert_eq!(web.spec.selector.as_ref().and_then(|s| s.get("app")).map(String::as_str), Some("web"));
+    let direct = get("web-8080").expect("exposed");
+    assert_eq!((direct.spec.ports[0].port, &direct.spec.ports[0].target_port), (8080, &PortRef::Number(80)));
+    // A missing object is the entry's failure, as kubectl reports it.
+    assert_eq!(r.timeline_failures.len(), 1, "{:?}", r.timeline_failures);
+    assert!(r.timeline_failures[0].message.contains("replicationcontrollers \"nosuch\" not found"));
+}

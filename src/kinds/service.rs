@@ -513,6 +513,84 @@ impl TypedObject for Service {
     }
 }
 
+/// What `kubectl expose` asks for (its flags).
+pub struct ExposeRequest<'a> {
+    /// The Service's name and namespace.
+    pub name: &'a str,
+    /// Its namespace.
+    pub namespace: &'a str,
+    /// `--port`.
+    pub port: Option<u16>,
+    /// `--target-port`: a number or a port name.
+    pub target_port: Option<&'a str>,
+    /// `--protocol`.
+    pub protocol: &'a str,
+    /// `--type`.
+    pub type_: &'a str,
+}
+
+/// The Service `kubectl expose` creates (`ServiceGeneratorV2`) for an
+/// object selecting `selector`, labelled `labels`, whose containers
+/// declare `container_ports` (number, protocol): one port from `--port`,
+/// else one per container port (named `port-1`, `port-2`, … when there
+/// are several), each targeting `--target-port` or itself.
+pub fn exposing(
+    req: &ExposeRequest,
+    selector: BTreeMap<String, String>,
+    labels: std::rc::Rc<BTreeMap<String, String>>,
+    container_ports: &[(u16, String)],
+) -> Result<Service, String> {
+    if selector.is_empty() {
+        return Err("error: couldn't retrieve selectors via --selector flag or introspection".into());
+    }
+    let ports: Vec<(u16, String)> = match req.port {
+        Some(p) => vec![(p, req.protocol.to_string())],
+        None if container_ports.is_empty() => {
+            return Err("error: couldn't find port via --port flag or introspection".into());
+        }
+        None => container_ports.to_vec(),
+    };
+    let target = |port: u16| match req.target_port {
+        None => PortRef::Number(port),
+        Some(t) => match t.parse::<u16>() {
+            Ok(n) => PortRef::Number(n),
+            Err(_) => PortRef::Name(t.to_string()),
+        },
+    };
+    let several = ports.len() > 1;
+    let ports = ports
+        .into_iter()
+        .enumerate()
+        .map(|(i, (port, protocol))| ServicePort {
+            name: several.then(|| format!("port-{}", i + 1)),
+            protocol,
+            port,
+            target_port: target(port),
+            node_port: None,
+        })
+        .collect();
+    let type_ = match req.type_ {
+        "NodePort" => ServiceType::NodePort,
+        "LoadBalancer" => ServiceType::LoadBalancer,
+        _ => ServiceType::ClusterIP,
+    };
+    Ok(Service {
+        meta: ObjectMeta { name: req.name.into(), namespace: req.namespace.into(), labels, ..Default::default() },
+        spec: ServiceSpec {
+            type_,
+            selector: Some(selector),
+            ports,
+            cluster_ip: ClusterIp::Auto,
+            external_name: None,
+            session_affinity: SessionAffinity::None,
+            publish_not_ready_addresses: false,
+            external_traffic_local: false,
+            internal_traffic_local: false,
+        },
+        load_balancer_ingress: Vec::new(),
+    })
+}
+
 /// `makePortString`: `80/TCP`, `80:30080/TCP` with a node port, joined
 /// by commas; `<none>` without ports.
 fn ports_text(s: &Service) -> String {

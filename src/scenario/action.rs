@@ -67,6 +67,30 @@ pub enum Action {
         /// `--cascade`.
         propagation: Propagation,
     },
+    /// `kubectl expose`: a Service selecting what the object selects (an
+    /// RC's or ReplicaSet's selector, a pod's labels, a Service's
+    /// selector), built when the line runs.
+    Expose {
+        /// Pod, ReplicationController or ReplicaSet (`Kind::Other` with
+        /// `service` set: a Service).
+        kind: Kind,
+        /// Exposing a Service.
+        service: bool,
+        /// The namespace.
+        namespace: String,
+        /// The object's name.
+        name: String,
+        /// `--name` (default: the object's name).
+        service_name: Option<String>,
+        /// `--port` (default: the object's container ports).
+        port: Option<u16>,
+        /// `--target-port`, a number or a port name.
+        target_port: Option<String>,
+        /// `--protocol` (default TCP).
+        protocol: String,
+        /// `--type` (default ClusterIP).
+        type_: String,
+    },
     /// `kubectl scale --replicas`: updates `spec.replicas`.
     Scale {
         /// ReplicaSet or ReplicationController.

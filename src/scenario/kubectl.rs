@@ -74,6 +74,10 @@ const VALUE_FLAGS: &[&str] = &[
     "--selector",
     "--replicas",
     "--grace-period",
+    "--target-port",
+    "--protocol",
+    "--type",
+    "--name",
     "--image",
     "--port",
     "--labels",
@@ -248,6 +252,37 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
     let mut a = parse_args(&tokens[1..])?;
     let ns = a.take("--namespace").unwrap_or_else(|| "default".into());
     let action = match verb.as_str() {
+        "expose" => {
+            let ((kind, typed), names) = typed_kind_and_names(&a.positional)?;
+            let service = typed == Some("Service");
+            if !service && !matches!(kind, Kind::Pod | Kind::ReplicationController | Kind::ReplicaSet) {
+                return Err(format!("cannot expose a {}", typed.unwrap_or(kind.as_str())));
+            }
+            let [name] = names.as_slice() else { return Err("expose takes exactly one name".into()) };
+            let port = match a.take("--port") {
+                Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p > 0).ok_or("--port must be between 1 and 65535")?),
+                None => None,
+            };
+            let target_port = a.take("--target-port");
+            let protocol = a.take("--protocol").unwrap_or_else(|| "TCP".into());
+            let type_ = a.take("--type").unwrap_or_else(|| "ClusterIP".into());
+            if !["ClusterIP", "NodePort", "LoadBalancer"].contains(&type_.as_str()) {
+                return Err(format!("invalid --type {:?}: ClusterIP, NodePort or LoadBalancer", type_));
+            }
+            let service_name = a.take("--name");
+            a.finish(&verb)?;
+            Action::Expose {
+                kind,
+                service,
+                namespace: ns,
+                name: name.clone(),
+                service_name,
+                port,
+                target_port,
+                protocol,
+                type_,
+            }
+        }
         "scale" => {
             let (kind, names) = kind_and_names(&a.positional)?;
             if !matches!(kind, Kind::ReplicationController | Kind::ReplicaSet) {
