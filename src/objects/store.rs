@@ -838,6 +838,11 @@ impl Store {
             Object::ReplicaSet(r) => {
                 let mut r = (*r).clone();
                 r.meta = meta;
+                // `SetDefaults_ReplicationController`: an RC without labels
+                // takes its template's (apps/v1 ReplicaSets do not).
+                if r.kind == ReplicaKind::ReplicationController && r.meta.labels.is_empty() {
+                    r.meta.labels = r.spec.template.labels.clone();
+                }
                 r.status = ReplicaSetStatus::default();
                 Object::ReplicaSet(Rc::new(r))
             }
