@@ -322,7 +322,7 @@ pub fn endpoint_subsets<'a>(svc: &Service, pods: impl Iterator<Item = &'a Rc<Pod
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::service::{ServicePort, ServiceSpec, ServiceType, SessionAffinity};
+    use crate::kinds::service::{ServicePort, ServiceSpec, ServiceType};
     use crate::objects::pod::{
         CondStatus, Condition, Container, ContainerPort, PodPhase, PodSpec, PodStatus, PullPolicy,
     };
@@ -332,25 +332,23 @@ mod tests {
         Service {
             meta: ObjectMeta { name: "svc".into(), namespace: "default".into(), ..Default::default() },
             spec: ServiceSpec {
-                type_: ServiceType::ClusterIP,
-                selector: Some([("app".to_string(), "web".to_string())].into_iter().collect()),
-                ports: ports
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (name, target_port))| ServicePort {
-                        name: name.map(String::from),
-                        protocol: "TCP".into(),
-                        port: 80 + i as u16,
-                        target_port,
-                        node_port: None,
-                    })
-                    .collect(),
                 cluster_ip: if headless { ClusterIp::Headless } else { ClusterIp::Auto },
-                external_name: None,
-                session_affinity: SessionAffinity::None,
                 publish_not_ready_addresses: publish,
-                external_traffic_local: false,
-                internal_traffic_local: false,
+                ..ServiceSpec::new(
+                    ServiceType::ClusterIP,
+                    Some([("app".to_string(), "web".to_string())].into_iter().collect()),
+                    ports
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (name, target_port))| ServicePort {
+                            name: name.map(String::from),
+                            protocol: "TCP".into(),
+                            port: 80 + i as u16,
+                            target_port,
+                            node_port: None,
+                        })
+                        .collect(),
+                )
             },
             load_balancer_ingress: vec![],
         }

@@ -263,7 +263,7 @@ pub fn desired_slices<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kinds::service::{ClusterIp, ServicePort, ServiceSpec, ServiceType, SessionAffinity};
+    use crate::kinds::service::{ClusterIp, ServicePort, ServiceSpec, ServiceType};
     use crate::objects::pod::{CondStatus, Condition, PodPhase, PodSpec, PodStatus};
     use crate::objects::probe::PortRef;
     use crate::sim::SimTime;
@@ -272,21 +272,19 @@ mod tests {
         Service {
             meta: ObjectMeta { name: "svc".into(), namespace: "default".into(), ..Default::default() },
             spec: ServiceSpec {
-                type_: ServiceType::ClusterIP,
-                selector: Some([("app".to_string(), "web".to_string())].into_iter().collect()),
-                ports: vec![ServicePort {
-                    name: None,
-                    protocol: "TCP".into(),
-                    port: 80,
-                    target_port: PortRef::Number(8080),
-                    node_port: None,
-                }],
                 cluster_ip: ClusterIp::Auto,
-                external_name: None,
-                session_affinity: SessionAffinity::None,
                 publish_not_ready_addresses: publish,
-                external_traffic_local: false,
-                internal_traffic_local: false,
+                ..ServiceSpec::new(
+                    ServiceType::ClusterIP,
+                    Some([("app".to_string(), "web".to_string())].into_iter().collect()),
+                    vec![ServicePort {
+                        name: None,
+                        protocol: "TCP".into(),
+                        port: 80,
+                        target_port: PortRef::Number(8080),
+                        node_port: None,
+                    }],
+                )
             },
             load_balancer_ingress: vec![],
         }

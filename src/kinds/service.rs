@@ -128,6 +128,24 @@ pub struct ServiceSpec {
     pub internal_traffic_local: bool,
 }
 
+impl ServiceSpec {
+    /// A spec with `SetDefaults_Service`'s defaults (no session affinity,
+    /// Cluster traffic policies, an IP to allocate) for these fields.
+    pub fn new(type_: ServiceType, selector: Option<BTreeMap<String, String>>, ports: Vec<ServicePort>) -> ServiceSpec {
+        ServiceSpec {
+            type_,
+            selector,
+            ports,
+            cluster_ip: ClusterIp::Auto,
+            external_name: None,
+            session_affinity: SessionAffinity::None,
+            publish_not_ready_addresses: false,
+            external_traffic_local: false,
+            internal_traffic_local: false,
+        }
+    }
+}
+
 /// A `v1.Service`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Service {
@@ -576,17 +594,7 @@ pub fn exposing(
     };
     Ok(Service {
         meta: ObjectMeta { name: req.name.into(), namespace: req.namespace.into(), labels, ..Default::default() },
-        spec: ServiceSpec {
-            type_,
-            selector: Some(selector),
-            ports,
-            cluster_ip: ClusterIp::Auto,
-            external_name: None,
-            session_affinity: SessionAffinity::None,
-            publish_not_ready_addresses: false,
-            external_traffic_local: false,
-            internal_traffic_local: false,
-        },
+        spec: ServiceSpec::new(type_, Some(selector), ports),
         load_balancer_ingress: Vec::new(),
     })
 }
@@ -611,17 +619,7 @@ fn ports_text(s: &Service) -> String {
 /// Decodes a Service manifest's `spec` (metadata already read), with
 /// `SetDefaults_Service`'s defaults.
 pub fn decode(r: &mut Reader, f: &mut Fields, meta: ObjectMeta, what: &str) -> Option<Rc<dyn TypedObject>> {
-    let mut spec = ServiceSpec {
-        type_: ServiceType::ClusterIP,
-        selector: None,
-        ports: Vec::new(),
-        cluster_ip: ClusterIp::Auto,
-        external_name: None,
-        session_affinity: SessionAffinity::None,
-        publish_not_ready_addresses: false,
-        external_traffic_local: false,
-        internal_traffic_local: false,
-    };
+    let mut spec = ServiceSpec::new(ServiceType::ClusterIP, None, Vec::new());
     if let Some(node) = f.get("spec") {
         let p = f.field("spec");
         let mut sf = r.fields(node, &p)?;
@@ -755,23 +753,17 @@ mod tests {
     use super::*;
 
     fn svc(f: impl FnOnce(&mut ServiceSpec)) -> Service {
-        let mut spec = ServiceSpec {
-            type_: ServiceType::ClusterIP,
-            selector: Some([("app".to_string(), "kubia".to_string())].into_iter().collect()),
-            ports: vec![ServicePort {
+        let mut spec = ServiceSpec::new(
+            ServiceType::ClusterIP,
+            Some([("app".to_string(), "kubia".to_string())].into_iter().collect()),
+            vec![ServicePort {
                 name: None,
                 protocol: "TCP".into(),
                 port: 80,
                 target_port: PortRef::Number(8080),
                 node_port: None,
             }],
-            cluster_ip: ClusterIp::Auto,
-            external_name: None,
-            session_affinity: SessionAffinity::None,
-            publish_not_ready_addresses: false,
-            external_traffic_local: false,
-            internal_traffic_local: false,
-        };
+        );
         f(&mut spec);
         Service { meta: ObjectMeta { name: "kubia".into(), ..Default::default() }, spec, load_balancer_ingress: vec![] }
     }
