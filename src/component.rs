@@ -136,6 +136,7 @@ pub const BUILTIN_CONTROLLERS: &[(Builtin, &str, &str)] = &[
     (Builtin::TaintEviction, "taint-eviction-controller", "taint-eviction-controller"),
     (Builtin::Endpoints, "endpoints-controller", "endpoint"),
     (Builtin::EndpointSlice, "endpointslice-controller", "endpointslice"),
+    (Builtin::Deployment, "deployment-controller", "deployment"),
 ];
 
 /// A built-in controller.
@@ -157,15 +158,17 @@ pub enum Builtin {
     Endpoints,
     /// `endpointslice-controller`.
     EndpointSlice,
+    /// `deployment-controller`.
+    Deployment,
 }
 
 /// Which built-ins run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Builtins(u8);
+pub struct Builtins(u16);
 
 impl Default for Builtins {
     fn default() -> Self {
-        Builtins(0xff)
+        Builtins(0xffff)
     }
 }
 
@@ -176,14 +179,14 @@ impl Builtins {
     }
     /// Whether `b` runs.
     pub fn enabled(self, b: Builtin) -> bool {
-        self.0 & (1 << b as u8) != 0
+        self.0 & (1 << b as u16) != 0
     }
     /// Switches `b` on or off.
     pub fn set(&mut self, b: Builtin, on: bool) {
         if on {
-            self.0 |= 1 << b as u8;
+            self.0 |= 1 << b as u16;
         } else {
-            self.0 &= !(1 << b as u8);
+            self.0 &= !(1 << b as u16);
         }
     }
 }

@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::controllers::{nodelifecycle, replication, scheduler, tainteviction};
+use crate::controllers::{deployment, nodelifecycle, replication, scheduler, tainteviction};
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
@@ -65,6 +65,10 @@ pub enum Client {
     Endpoints,
     /// The endpointslice controller (`"endpointslice-controller"`).
     EndpointSlice,
+    /// The deployment controller (`"deployment-controller"`); the number
+    /// is the worker slot whose sync sent the request (its response goes
+    /// back to that sync).
+    Deployment(u32),
     /// The kubelet of the node with this index (in the order nodes were
     /// added; `Simulation::kubelets`).
     Kubelet(u32),
@@ -104,6 +108,7 @@ impl Client {
             Client::GarbageCollector => Limiter::Shared(6),
             Client::Endpoints => Limiter::Shared(7),
             Client::EndpointSlice => Limiter::Shared(8),
+            Client::Deployment(_) => Limiter::Shared(9),
             // Node status goes through the kubelet's heartbeat client.
             Client::Kubelet(_) if matches!(op, Some(ApiOp::NodeReady { .. })) => Limiter::None,
             Client::Kubelet(i) => Limiter::Kubelet(i),
@@ -151,6 +156,8 @@ pub enum Event {
     EndpointsSync,
     /// The endpointslice controller's work queue has Services to sync.
     EndpointSliceSync,
+    /// A work item of the deployment controller.
+    Deployment(deployment::DeployEvent),
     /// An event of one kubelet (sync, probe, container exit, heartbeat…).
     Kubelet {
         /// The node's index (as in `Client::Kubelet`).
@@ -237,6 +244,7 @@ impl Network {
         let link = match from {
             Client::Component { id, .. } => Client::Component { id, req: 0 },
             Client::Timeline(_) => Client::User,
+            Client::Deployment(_) => Client::Deployment(0),
             c => c,
         };
         let seed = self.seed;
@@ -286,7 +294,7 @@ impl Bucket {
 /// Every client's token bucket.
 #[derive(Default)]
 pub struct Throttles {
-    buckets: [Bucket; 9],
+    buckets: [Bucket; 10],
     kubelets: Vec<Bucket>,
     /// User components' buckets with their (QPS, burst).
     components: Vec<(Bucket, u32, u32)>,

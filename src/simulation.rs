@@ -6,6 +6,7 @@
 
 use crate::component::{Builtin, Builtins, Components, Registration, Slot};
 use crate::config::Config;
+use crate::controllers::deployment::{DeployEvent, DeploymentController};
 use crate::controllers::endpoints::EndpointsController;
 use crate::controllers::endpointslice::EndpointSliceController;
 use crate::controllers::garbagecollector::GarbageCollector;
@@ -15,12 +16,13 @@ use crate::controllers::podgc::PodGc;
 use crate::controllers::replication::ReplicationManager;
 use crate::controllers::scheduler::Scheduler;
 use crate::controllers::tainteviction::TaintEvictionController;
+use crate::kinds::deployment::Deployment;
 use crate::nodes::images::ImageCatalog;
 use crate::nodes::kubelet::{Kubelet, KubeletEvent, ListSnapshot};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::Node;
 use crate::objects::pod::Pod;
-use crate::objects::replicaset::ReplicaKind;
+use crate::objects::replicaset::{ReplicaKind, ReplicaSet};
 use crate::objects::store::{ApiErrorCode, ApiOp, Key, Store, WatchEvent, WatchKind};
 use crate::objects::{Kind, Namespace, Object};
 use crate::runtime::{Client, Ctx, Event, Network, Throttles};
@@ -89,6 +91,7 @@ pub struct Simulation {
     podgc: PodGc,
     endpoints: EndpointsController,
     endpoint_slices: EndpointSliceController,
+    deployments: DeploymentController,
     kubelets: Vec<Kubelet>,
     kubelet_index: IndexMap<Rc<str>, u32, FxBuildHasher>,
     /// What the containers of each image do (the scenario's `images:`).
@@ -232,6 +235,7 @@ impl Simulation {
             podgc: PodGc::new(),
             endpoints: EndpointsController::new(),
             endpoint_slices: EndpointSliceController::new(),
+            deployments: DeploymentController::new(),
             kubelets: Vec::new(),
             kubelet_index: IndexMap::default(),
             images: ImageCatalog::default(),
@@ -403,6 +407,11 @@ impl Simulation {
         );
         let saved = keep.then(|| op.clone());
         let result = self.store.apply(now, op, &mut self.trace);
+        if let Client::Deployment(slot) = from {
+            // The deployment controller's sync waits for every response.
+            let back = Event::Deployment(DeployEvent::Response { slot, ok: result.is_ok() });
+            self.queue.push(reply_at, back);
+        }
         if let Client::Component { id, req } = from {
             // Every request of a user component gets its answer.
             let answer = match &result {
@@ -489,6 +498,10 @@ impl Simulation {
             Event::EndpointsSync => {
                 let mut ctx = ctx!(self);
                 self.endpoints.on_sync(&self.kcm_pods, &mut ctx);
+            }
+            Event::Deployment(e) => {
+                let mut ctx = ctx!(self);
+                self.deployments.on_event(e, &self.kcm_pods, &mut ctx);
             }
             Event::EndpointSliceSync => {
                 let mut ctx = ctx!(self);
@@ -584,6 +597,9 @@ impl Simulation {
         if on.enabled(Builtin::Endpoints) {
             self.endpoints.on_watch(ev, &self.kcm_pods, &mut ctx);
         }
+        if on.enabled(Builtin::Deployment) {
+            self.deployments.on_watch(ev, &mut ctx);
+        }
         if on.enabled(Builtin::EndpointSlice) {
             self.endpoint_slices.on_watch(ev, &self.kcm_pods, &mut ctx);
         }
@@ -668,6 +684,28 @@ impl Simulation {
                 };
                 match self.expose(kind, service, &req, &name) {
                     Ok(svc) => self.send_user(ApiOp::Create(Object::Typed(Rc::new(svc)))),
+                    Err(e) => self.user_error(e),
+                }
+            }
+            Action::Deployment { namespace, name, change } => {
+                let key = Key::new(&namespace, &name);
+                let found = self.store.typed.get(&("Deployment".to_string(), key.clone()));
+                let Some(d) = found.and_then(|t| t.downcast::<Deployment>()).cloned() else {
+                    self.user_error(format!("Error from server (NotFound): deployments.apps \"{}\" not found", name));
+                    return;
+                };
+                let sets: Vec<Rc<ReplicaSet>> = self
+                    .store
+                    .replicasets
+                    .values()
+                    .filter(|rs| rs.meta.controller_ref().is_some_and(|r| r.uid == d.meta.uid))
+                    .cloned()
+                    .collect();
+                match crate::kinds::deployment::kubectl_change(&d, &change, &sets, self.now()) {
+                    Ok(Some(new)) => {
+                        self.send_user(ApiOp::Update { obj: Object::Typed(Rc::new(new)), check_rv: false });
+                    }
+                    Ok(None) => {}
                     Err(e) => self.user_error(e),
                 }
             }

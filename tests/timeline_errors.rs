@@ -152,10 +152,20 @@ fn retired_workload_versions_default_the_selector_as_they_did() {
     let res = run(&scn, RunOptions::default());
     let crashers = res.sim.store.pods.values().filter(|p| p.meta.name.starts_with("crasher-")).count();
     assert_eq!(crashers, 2, "the defaulted selector selects the template's pods");
-    // Stored kinds keep their body, as apps/v1, with the selector filled in.
+    // A Deployment of the old versions is an apps/v1 Deployment with the
+    // selector filled in, and runs.
     let scn = kubesim::scenario::load_str(&doc("extensions/v1beta1", "Deployment"), "t.yaml", ".".as_ref()).unwrap();
-    let dep = scn.objects.iter().find(|o| o.kind_name() == "Deployment").expect("stored");
-    let kubesim::objects::Object::Other(u) = dep else { panic!("stored as unstructured") };
+    let dep = scn.objects.iter().find(|o| o.kind_name() == "Deployment").expect("loaded");
+    let kubesim::objects::Object::Typed(t) = dep else { panic!("a typed Deployment") };
+    let d = t.downcast::<kubesim::kinds::deployment::Deployment>().expect("a Deployment");
+    assert_eq!(d.spec.selector.to_string(), "app=crasher");
+    let res = run(&scn, RunOptions::default());
+    let crashers = res.sim.store.pods.values().filter(|p| p.meta.name.starts_with("crasher-")).count();
+    assert_eq!(crashers, 2, "the Deployment's ReplicaSet runs the template's pods");
+    // A stored-only kind of the old versions keeps its body, as apps/v1.
+    let scn = kubesim::scenario::load_str(&doc("extensions/v1beta1", "DaemonSet"), "t.yaml", ".".as_ref()).unwrap();
+    let ds = scn.objects.iter().find(|o| o.kind_name() == "DaemonSet").expect("stored");
+    let kubesim::objects::Object::Other(u) = ds else { panic!("stored as unstructured") };
     assert_eq!(u.api_version, "apps/v1");
     assert_eq!(u.body["spec"]["selector"]["matchLabels"]["app"], "crasher");
     for required in ["apps/v1beta2", "apps/v1"] {

@@ -13,7 +13,16 @@
 //!   node that no longer exists (`gcOrphaned`);
 //! - [`replica_sets_stable`]: every ReplicaSet and ReplicationController
 //!   owns exactly `spec.replicas` active pods (not terminal, not being
-//!   deleted: `controller.FilterActivePods`).
+//!   deleted: `controller.FilterActivePods`);
+//! - [`deployments_complete`]: every Deployment that is not paused has
+//!   rolled out (`DeploymentComplete`: its replicas all updated and
+//!   available, its latest spec observed).
+//!
+//! During rollouts:
+//! - [`rolling_update_within_bounds`]: a RollingUpdate that started fully
+//!   available and sees no scaling never has more than `replicas +
+//!   maxSurge` pods that are not terminating, nor fewer than `replicas −
+//!   maxUnavailable` available ones.
 
 use super::Property;
 use crate::objects::resources::Resources;
@@ -160,6 +169,112 @@ pub fn endpoints_follow_ready_pods(within: &str) -> impl Fn() -> Property {
                 // with the Endpoints, which leave them out the same way.
                 if in_slices != have {
                     return Err(format!("EndpointSlices of {} ready {:?}, Endpoints {:?}", name, in_slices, have));
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Eventually (`within`): every Deployment that is not paused is complete
+/// (`DeploymentComplete`): `updatedReplicas`, `replicas` and
+/// `availableReplicas` equal `spec.replicas`, and the status is of the
+/// latest generation.
+pub fn deployments_complete(within: &str) -> impl Fn() -> Property {
+    use crate::kinds::deployment::Deployment;
+    let within = within.to_string();
+    move || {
+        Property::eventually("deployments complete", &within, |sim: &Simulation| {
+            for d in sim.store.typed.values().filter_map(|t| t.downcast::<Deployment>()) {
+                if d.spec.paused {
+                    continue;
+                }
+                if !crate::controllers::deployment::util::deployment_complete(d, &d.status) {
+                    let s = &d.status;
+                    return Err(format!(
+                        "deployment {}/{} wants {}: {} updated, {} total, {} available (generation {}, observed {})",
+                        d.meta.namespace,
+                        d.meta.name,
+                        d.spec.replicas,
+                        s.updated_replicas,
+                        s.replicas,
+                        s.available_replicas,
+                        d.meta.generation,
+                        s.observed_generation
+                    ));
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Always, during a RollingUpdate that started with every replica
+/// available and changes no `replicas` while it runs: the Deployment's
+/// pods that are neither terminating nor terminal never exceed `replicas +
+/// maxSurge`, and those available (Ready for `minReadySeconds`, not
+/// terminating) never drop below `replicas − maxUnavailable`. Only holds
+/// without faults: a crashed node takes available pods away.
+pub fn rolling_update_within_bounds() -> impl Fn() -> Property {
+    use crate::kinds::deployment::{Deployment, Strategy};
+    use crate::sim::SimDuration;
+    || {
+        // Per Deployment uid: the generation and replicas seen last, and
+        // whether the rollout of that generation is being checked.
+        let mut seen: BTreeMap<u64, (u64, i32, bool)> = BTreeMap::new();
+        Property::always("rolling update within maxSurge and maxUnavailable", move |sim: &Simulation| {
+            let now = sim.now();
+            for d in sim.store.typed.values().filter_map(|t| t.downcast::<Deployment>()) {
+                if !matches!(d.spec.strategy, Strategy::RollingUpdate { .. }) {
+                    continue;
+                }
+                let sets: Vec<u64> = sim
+                    .store
+                    .replicasets
+                    .values()
+                    .filter(|rs| rs.meta.controller_ref().is_some_and(|r| r.uid == d.meta.uid))
+                    .map(|rs| rs.meta.uid)
+                    .collect();
+                let min_ready = SimDuration::from_secs(d.spec.min_ready_seconds as u64);
+                let (mut pods, mut available) = (0, 0);
+                for p in sim.store.pods.values() {
+                    let owned = p.meta.controller_ref().is_some_and(|r| sets.contains(&r.uid));
+                    if !owned || p.meta.deletion_timestamp.is_some() || p.status.phase.is_terminal() {
+                        continue;
+                    }
+                    pods += 1;
+                    let ready_since = p
+                        .status
+                        .conditions
+                        .ready
+                        .as_ref()
+                        .filter(|c| c.status == crate::objects::pod::CondStatus::True);
+                    if ready_since.is_some_and(|c| c.last_transition_time + min_ready <= now) {
+                        available += 1;
+                    }
+                }
+                let entry = seen.entry(d.meta.uid).or_insert((0, d.spec.replicas, false));
+                if entry.0 != d.meta.generation {
+                    // A new spec: checked when nothing was scaled and the
+                    // Deployment was fully available when it came.
+                    let checked = entry.0 != 0 && entry.1 == d.spec.replicas && available >= d.spec.replicas;
+                    *entry = (d.meta.generation, d.spec.replicas, checked);
+                }
+                if !entry.2 {
+                    continue;
+                }
+                let (surge, unavailable) = (d.max_surge(), d.max_unavailable());
+                if pods > d.spec.replicas + surge {
+                    return Err(format!(
+                        "deployment {}/{} has {} pods, more than {} replicas + {} surge",
+                        d.meta.namespace, d.meta.name, pods, d.spec.replicas, surge
+                    ));
+                }
+                if available < d.spec.replicas - unavailable {
+                    return Err(format!(
+                        "deployment {}/{} has {} available pods, fewer than {} replicas − {} unavailable",
+                        d.meta.namespace, d.meta.name, available, d.spec.replicas, unavailable
+                    ));
                 }
             }
             Ok(())

@@ -1,7 +1,9 @@
 //! The garbage collector, reduced to what the modelled kinds need: when a
 //! ReplicationController or ReplicaSet is deleted, its pods are deleted
 //! (Background/Foreground propagation) or released (Orphan), and a pod whose
-//! controller is already gone is deleted when it appears.
+//! controller is already gone is deleted when it appears; when a
+//! Deployment is deleted, so are its ReplicaSets (and through them their
+//! pods), or they are released under Orphan.
 //!
 //! A dependent is asked to be deleted once: upstream's `attemptToDeleteItem`
 //! reads the item live before acting and leaves one already being deleted
@@ -13,7 +15,9 @@
 #![warn(missing_docs)]
 
 use crate::controllers::informer::PodInformer;
+use crate::kinds::deployment::Deployment;
 use crate::objects::pod::Pod;
+use crate::objects::replicaset::ReplicaSet;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx};
@@ -37,6 +41,11 @@ pub struct GarbageCollector {
     /// Node Leases by the uid of the Node that owns them (the kubelet's
     /// `setNodeOwnerFunc` reference): deleted with their Node.
     leases: Map<u64, (Key, u64)>,
+    /// ReplicaSets by the uid of the Deployment that controls them, with
+    /// each one's latest version.
+    replica_sets: Map<u64, Map<u64, Rc<ReplicaSet>>>,
+    /// Deployments seen deleted.
+    gone_deployments: IndexSet<u64, FxBuildHasher>,
 }
 
 impl GarbageCollector {
@@ -48,7 +57,39 @@ impl GarbageCollector {
     /// Handles a watch event of its ReplicaSet/RC and pod informers.
     pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match &ev.obj {
+            Object::Typed(t) if ev.kind == WatchKind::Deleted && t.downcast::<Deployment>().is_some() => {
+                // Deployment → ReplicaSets: deleted with the Deployment's
+                // propagation, or released under Orphan.
+                let uid = t.meta().uid;
+                self.gone_deployments.insert(uid);
+                for rs in
+                    self.replica_sets.get(&uid).map(|m| m.values().cloned().collect::<Vec<_>>()).unwrap_or_default()
+                {
+                    self.collect_replica_set(&rs, uid, ev.propagation, ctx);
+                }
+            }
             Object::ReplicaSet(rs) => {
+                let deployment = rs.meta.controller_ref().filter(|r| r.kind == "Deployment").map(|r| r.uid);
+                if let Some(d) = deployment {
+                    if ev.kind == WatchKind::Deleted {
+                        if let Some(m) = self.replica_sets.get_mut(&d) {
+                            m.swap_remove(&rs.meta.uid);
+                        }
+                    } else {
+                        self.replica_sets.entry(d).or_default().insert(rs.meta.uid, rs.clone());
+                        if self.gone_deployments.contains(&d) && rs.meta.deletion_timestamp.is_none() {
+                            self.collect_replica_set(rs, d, Propagation::Background, ctx);
+                        }
+                    }
+                }
+                if let Some(Object::ReplicaSet(old)) = &ev.old {
+                    let before = old.meta.controller_ref().filter(|r| r.kind == "Deployment").map(|r| r.uid);
+                    if before != deployment {
+                        if let Some(m) = before.and_then(|b| self.replica_sets.get_mut(&b)) {
+                            m.swap_remove(&rs.meta.uid);
+                        }
+                    }
+                }
                 if ev.kind != WatchKind::Deleted {
                     self.owners.insert(rs.meta.uid);
                     return;
@@ -121,6 +162,29 @@ impl GarbageCollector {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A ReplicaSet whose Deployment is gone: released under Orphan,
+    /// else deleted (once) with the same propagation for its pods.
+    fn collect_replica_set(&mut self, rs: &Rc<ReplicaSet>, owner: u64, propagation: Propagation, ctx: &mut Ctx) {
+        if propagation == Propagation::Orphan {
+            let mut n = (**rs).clone();
+            n.meta.owner_references.retain(|o| o.uid != owner);
+            ctx.send(Client::GarbageCollector, ApiOp::Update { obj: Object::ReplicaSet(Rc::new(n)), check_rv: false });
+        } else if self.requested.insert(rs.meta.uid) {
+            ctx.send(
+                Client::GarbageCollector,
+                ApiOp::Delete {
+                    kind: crate::objects::Kind::ReplicaSet,
+                    other_kind: None,
+                    key: Key::of(&rs.meta),
+                    uid: Some(rs.meta.uid),
+                    grace_seconds: None,
+                    propagation,
+                    disruption: None,
+                },
+            );
         }
     }
 

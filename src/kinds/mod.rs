@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod deployment;
 pub mod endpoints;
 pub mod endpointslice;
 pub mod service;
@@ -32,6 +33,7 @@ pub struct Registration {
 /// Every typed kind.
 pub static KINDS: &[Registration] = &[
     Registration { info: &service::INFO, decode: service::decode },
+    Registration { info: &deployment::INFO, decode: deployment::decode },
     Registration { info: &endpoints::INFO, decode: endpoints::decode },
     Registration { info: &endpointslice::INFO, decode: endpointslice::decode },
 ];

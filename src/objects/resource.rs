@@ -102,7 +102,7 @@ const BUILTIN: &[Row] = &[
     ("ResourceQuota", "", &["v1"], "resourcequotas", &["quota"], true, false),
     ("PodTemplate", "", &["v1"], "podtemplates", &[], true, false),
     ("Event", "", &["v1"], "events", &["ev"], true, false),
-    ("Deployment", "apps", &["v1"], "deployments", &["deploy"], true, false),
+    ("Deployment", "apps", &["v1"], "deployments", &["deploy"], true, true),
     ("DaemonSet", "apps", &["v1"], "daemonsets", &["ds"], true, false),
     ("StatefulSet", "apps", &["v1"], "statefulsets", &["sts"], true, false),
     ("Job", "batch", &["v1"], "jobs", &[], true, false),

@@ -337,6 +337,16 @@ pub enum ApiOp {
         /// The new status.
         status: ReplicaSetStatus,
     },
+    /// `UpdateStatus` of a typed kind with a status subresource
+    /// (`TypedObject::with_status_of`): the stored object takes `obj`'s
+    /// status and annotations; `obj`'s uid and, with `check_rv`, its `resourceVersion` are
+    /// preconditions (Conflict).
+    TypedStatus {
+        /// The object with the status to write.
+        obj: Rc<dyn TypedObject>,
+        /// Check `obj`'s `resourceVersion` against the stored one.
+        check_rv: bool,
+    },
     /// A kubelet's node Lease renewal (the `nodelease` controller's
     /// `sync`: the Lease is created when it does not exist, else its
     /// `renewTime` is updated, and an owner reference to the Node is added
@@ -585,6 +595,40 @@ impl Store {
                 WatchEvent {
                     kind: WatchKind::Modified,
                     obj: Object::ReplicaSet(new),
+                    old,
+                    propagation: Propagation::Background,
+                }
+            }
+            ApiOp::TypedStatus { obj, check_rv } => {
+                let info = obj.info();
+                let key = Key::of(obj.meta());
+                let k = (info.kind.to_string(), key.clone());
+                let cur = self.typed.get(&k).ok_or_else(|| not_found(info.kind, &key.name))?;
+                if cur.meta().uid != obj.meta().uid
+                    || (check_rv && cur.meta().resource_version != obj.meta().resource_version)
+                {
+                    return Err(conflict(info.kind, &key.name));
+                }
+                let Some(new) = cur.with_status_of(&*obj) else {
+                    return Err(ApiError {
+                        invalid: None,
+                        code: ApiErrorCode::NotFound,
+                        message: format!("the server could not find the requested resource ({}/status)", info.kind),
+                    });
+                };
+                // The status strategies (`deploymentStatusStrategy.
+                // PrepareForUpdate`) reset the spec and labels only: the
+                // annotations written with the status are kept (the
+                // deployment controller's revision annotation).
+                let mut meta = cur.meta().clone();
+                meta.annotations = obj.meta().annotations.clone();
+                self.revision += 1;
+                meta.resource_version = self.revision;
+                let new = new.with_meta(meta);
+                let old = self.typed.insert(k, new.clone()).map(Object::Typed);
+                WatchEvent {
+                    kind: WatchKind::Modified,
+                    obj: Object::Typed(new),
                     old,
                     propagation: Propagation::Background,
                 }

@@ -79,6 +79,13 @@ pub trait TypedObject: fmt::Debug + 'static {
         alloc: &mut Allocators,
     ) -> Result<(Rc<dyn TypedObject>, bool), Vec<String>>;
 
+    /// The status subresource's update strategy: the stored object
+    /// (`self`) with `new`'s status; `None` when the kind has no status
+    /// subresource or `new` is not of the kind.
+    fn with_status_of(&self, _new: &dyn TypedObject) -> Option<Rc<dyn TypedObject>> {
+        None
+    }
+
     /// Frees what `prepare_create` allocated, when the object is deleted.
     fn release(&self, _alloc: &mut Allocators) {}
 

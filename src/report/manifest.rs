@@ -12,7 +12,7 @@ use crate::objects::node::Node;
 use crate::objects::pod::{Condition, Container, ContainerState, ContainerStatus, Pod, TerminatedState, Toleration};
 use crate::objects::probe::{Handler, PortRef, Probe, ProbeKind};
 use crate::objects::quantity::{format_bytes, format_cpu};
-use crate::objects::replicaset::{ReplicaKind, ReplicaSet};
+use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet};
 use crate::objects::resources::{Extended, Resources};
 use crate::objects::selector::Selector;
 use crate::sim::SimTime;
@@ -332,7 +332,8 @@ fn node_info(n: &Node) -> Value {
     Value::Object(o)
 }
 
-fn label_selector(s: &Selector) -> Value {
+/// A set-based `LabelSelector` (`matchLabels`, `matchExpressions`).
+pub fn label_selector(s: &Selector) -> Value {
     let (labels, exprs) = s.parts();
     let mut o = Map::new();
     if !labels.is_empty() {
@@ -357,6 +358,14 @@ fn label_selector(s: &Selector) -> Value {
     Value::Object(o)
 }
 
+/// A `PodTemplateSpec` (a workload's `spec.template`).
+pub fn pod_template(t: &PodTemplate) -> Value {
+    let mut tmeta = Map::new();
+    insert_if(&mut tmeta, "labels", string_map(&t.labels));
+    insert_if(&mut tmeta, "annotations", string_map(&t.annotations));
+    json!({"metadata": Value::Object(tmeta), "spec": pod_spec(&t.spec)})
+}
+
 /// A ReplicaSet or ReplicationController as the API returns it.
 pub fn replica_set(r: &ReplicaSet) -> Value {
     let selector = match r.kind {
@@ -371,15 +380,11 @@ pub fn replica_set(r: &ReplicaSet) -> Value {
         }
         ReplicaKind::ReplicaSet => label_selector(&r.spec.selector),
     };
-    let t = &r.spec.template;
-    let mut tmeta = Map::new();
-    insert_if(&mut tmeta, "labels", string_map(&t.labels));
-    insert_if(&mut tmeta, "annotations", string_map(&t.annotations));
     let s = &r.status;
     json!({
         "apiVersion": r.kind.api_version(), "kind": r.kind.as_str(), "metadata": metadata(&r.meta),
         "spec": {"replicas": r.spec.replicas, "minReadySeconds": r.spec.min_ready_seconds, "selector": selector,
-                 "template": {"metadata": Value::Object(tmeta), "spec": pod_spec(&t.spec)}},
+                 "template": pod_template(&r.spec.template)},
         "status": {"replicas": s.replicas, "fullyLabeledReplicas": s.fully_labeled_replicas, "readyReplicas": s.ready_replicas,
                    "availableReplicas": s.available_replicas, "observedGeneration": s.observed_generation},
     })

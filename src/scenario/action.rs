@@ -26,6 +26,26 @@ pub struct PodTarget {
 
 pub use crate::nodes::process::ContainerOp;
 
+/// What a kubectl verb changes in a Deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeploymentChange {
+    /// `kubectl scale deployment --replicas=N`.
+    Scale(i32),
+    /// `kubectl set image deployment/NAME CONTAINER=IMAGE…` (`*` for every
+    /// container).
+    SetImage(Vec<(String, String)>),
+    /// `kubectl rollout pause`.
+    Pause,
+    /// `kubectl rollout resume`.
+    Resume,
+    /// `kubectl rollout restart`: the template's
+    /// `kubectl.kubernetes.io/restartedAt` annotation is set to now.
+    Restart,
+    /// `kubectl rollout undo [--to-revision=N]`: the template of that
+    /// revision's ReplicaSet (the previous one by default) is written back.
+    Undo(Option<i64>),
+}
+
 /// A timeline action. The kubectl verbs go through the apiserver as the
 /// `User` client (not throttled; an error is recorded in
 /// `Simulation::user_errors`, as kubectl would print it); faults act on
@@ -101,6 +121,17 @@ pub enum Action {
         name: String,
         /// The new `spec.replicas`.
         replicas: i32,
+    },
+    /// A Deployment changed as kubectl changes it (`scale deployment`,
+    /// `set image`, `rollout pause|resume|restart|undo`): read when the
+    /// line runs, changed, and written back.
+    Deployment {
+        /// The namespace.
+        namespace: String,
+        /// The Deployment's name.
+        name: String,
+        /// What to change.
+        change: DeploymentChange,
     },
     /// `kubectl label` / `annotate`: set pairs and remove keys (`key-`).
     Label {

@@ -3,8 +3,10 @@
 
 #![warn(missing_docs)]
 
+use crate::kinds::deployment::{ConditionType, Deployment};
 use crate::objects::node::Node;
 use crate::objects::pod::{CondStatus, Pod, PodPhase};
+use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet};
 use crate::objects::selector::Selector;
 use crate::objects::store::Store;
 use crate::report::kubectl::{node_status, pod_status};
@@ -33,6 +35,38 @@ pub struct PodFilter {
     pub terminating: Option<bool>,
     /// Total container restarts (kubectl's RESTARTS count).
     pub restarts: Option<u32>,
+    /// An image one of its containers runs.
+    pub image: Option<String>,
+}
+
+/// Which workloads (`deployments:` or `replicasets:`) an expectation
+/// counts: every condition given must hold. The counts are the object's
+/// (a Deployment's `status`; a ReplicaSet's `spec.replicas` as `desired`
+/// and `status`).
+#[derive(Clone, Debug, Default)]
+pub struct WorkloadFilter {
+    /// The namespace (`default` unless given).
+    pub namespace: String,
+    /// The object's name.
+    pub name: Option<String>,
+    /// A label selector the object's labels must match.
+    pub selector: Option<Selector>,
+    /// An image one of its template's containers runs.
+    pub image: Option<String>,
+    /// `spec.replicas` (`desired`).
+    pub desired: Option<i32>,
+    /// `status.replicas` (kubectl's CURRENT for a ReplicaSet).
+    pub current: Option<i32>,
+    /// `status.readyReplicas`.
+    pub ready: Option<i32>,
+    /// `status.availableReplicas`.
+    pub available: Option<i32>,
+    /// `status.updatedReplicas` (Deployments).
+    pub updated: Option<i32>,
+    /// The reason of the Progressing condition (Deployments):
+    /// `NewReplicaSetAvailable`, `ReplicaSetUpdated`,
+    /// `ProgressDeadlineExceeded`, …
+    pub progressing: Option<String>,
 }
 
 /// Which nodes an expectation counts: every condition given must hold
@@ -58,6 +92,10 @@ pub enum Target {
     Pods(PodFilter),
     /// Nodes (`nodes:`).
     Nodes(NodeFilter),
+    /// Deployments (`deployments:`).
+    Deployments(WorkloadFilter),
+    /// ReplicaSets (`replicasets:`).
+    ReplicaSets(WorkloadFilter),
 }
 
 /// How the count is compared.
@@ -108,6 +146,61 @@ impl PodFilter {
             && self.ready.is_none_or(|r| p.is_ready() == r)
             && self.terminating.is_none_or(|t| p.meta.deletion_timestamp.is_some() == t)
             && self.restarts.is_none_or(|r| p.restart_count() == r)
+            && self.image.as_ref().is_none_or(|i| p.spec.containers.iter().any(|c| *c.image == **i))
+    }
+}
+
+impl WorkloadFilter {
+    fn common(&self, meta: &crate::objects::meta::ObjectMeta, template: &PodTemplate) -> bool {
+        *meta.namespace == *self.namespace
+            && self.name.as_ref().is_none_or(|n| *n == *meta.name)
+            && self.selector.as_ref().is_none_or(|s| s.matches(&meta.labels))
+            && self.image.as_ref().is_none_or(|i| template.spec.containers.iter().any(|c| *c.image == **i))
+    }
+
+    /// Whether the Deployment passes every condition.
+    pub fn matches_deployment(&self, d: &Deployment) -> bool {
+        let s = &d.status;
+        let reason = s.condition(ConditionType::Progressing).map(|c| c.reason);
+        self.common(&d.meta, &d.spec.template)
+            && self.desired.is_none_or(|n| d.spec.replicas == n)
+            && self.current.is_none_or(|n| s.replicas == n)
+            && self.ready.is_none_or(|n| s.ready_replicas == n)
+            && self.available.is_none_or(|n| s.available_replicas == n)
+            && self.updated.is_none_or(|n| s.updated_replicas == n)
+            && self.progressing.as_ref().is_none_or(|r| reason == Some(r.as_str()))
+    }
+
+    /// Whether the ReplicaSet passes every condition.
+    pub fn matches_replica_set(&self, rs: &ReplicaSet) -> bool {
+        let s = &rs.status;
+        self.common(&rs.meta, &rs.spec.template)
+            && self.desired.is_none_or(|n| rs.spec.replicas == n)
+            && self.current.is_none_or(|n| s.replicas == n)
+            && self.ready.is_none_or(|n| s.ready_replicas == n)
+            && self.available.is_none_or(|n| s.available_replicas == n)
+            && self.updated.is_none()
+            && self.progressing.is_none()
+    }
+
+    fn describe(&self, parts: &mut Vec<String>) {
+        let mut push = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                parts.push(format!("{} {}", k, v));
+            }
+        };
+        push("name", self.name.clone());
+        push("selector", self.selector.as_ref().map(|s| s.to_string()));
+        push("image", self.image.clone());
+        push("desired", self.desired.map(|n| n.to_string()));
+        push("current", self.current.map(|n| n.to_string()));
+        push("ready", self.ready.map(|n| n.to_string()));
+        push("available", self.available.map(|n| n.to_string()));
+        push("updated", self.updated.map(|n| n.to_string()));
+        push("progressing", self.progressing.clone());
+        if self.namespace != "default" {
+            parts.push(format!("namespace {}", self.namespace));
+        }
     }
 }
 
@@ -133,6 +226,19 @@ impl Expectation {
             Target::Nodes(f) => {
                 store.nodes.values().filter(|n| f.matches(n)).map(|n| n.meta.name.to_string()).collect()
             }
+            Target::Deployments(f) => store
+                .typed
+                .values()
+                .filter_map(|t| t.downcast::<Deployment>())
+                .filter(|d| f.matches_deployment(d))
+                .map(|d| d.meta.name.to_string())
+                .collect(),
+            Target::ReplicaSets(f) => store
+                .replicasets
+                .values()
+                .filter(|rs| rs.kind == ReplicaKind::ReplicaSet && f.matches_replica_set(rs))
+                .map(|rs| rs.meta.name.to_string())
+                .collect(),
         };
         names.sort();
         let found = names.len() as u64;
@@ -179,6 +285,9 @@ impl fmt::Display for Expectation {
                 if let Some(x) = p.restarts {
                     parts.push(format!("restarts {}", x));
                 }
+                if let Some(x) = &p.image {
+                    parts.push(format!("image {}", x));
+                }
                 if let Some(ns) = &p.namespace {
                     if ns != "default" {
                         parts.push(format!("namespace {}", ns));
@@ -203,6 +312,14 @@ impl fmt::Display for Expectation {
                     parts.push(format!("taint {}", x));
                 }
                 "node(s)"
+            }
+            Target::Deployments(w) => {
+                w.describe(&mut parts);
+                "deployment(s)"
+            }
+            Target::ReplicaSets(w) => {
+                w.describe(&mut parts);
+                "replicaset(s)"
             }
         };
         write!(f, "at {}: {}{} {}", self.at, what, n, noun)?;

@@ -5,7 +5,7 @@
 
 #![warn(missing_docs)]
 
-use super::action::{Action, ContainerOp, PodTarget};
+use super::action::{Action, ContainerOp, DeploymentChange, PodTarget};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{Container, ContainerPort, Pod, PodSpec, PodStatus, PullPolicy, RestartPolicy};
 use crate::objects::store::Propagation;
@@ -86,6 +86,7 @@ const VALUE_FLAGS: &[&str] = &[
     "--filename",
     "--cascade",
     "--image-pull-policy",
+    "--to-revision",
     "-c",
     "--container",
 ];
@@ -209,6 +210,14 @@ fn is_image_reference(s: &str) -> bool {
 
 /// Splits `rc/kubia` or (`rc`, `kubia`) into a kind and names; only the
 /// kinds with their own maps in the store (see `typed_kind_and_names`).
+/// Whether a command's resource argument (`deploy`, `deployment/web`, …)
+/// names Deployments.
+fn is_deployment(first: Option<&String>) -> bool {
+    let Some(first) = first else { return false };
+    let kind = first.split_once('/').map_or(first.as_str(), |(k, _)| k);
+    matches!(Kind::resolve_cli(kind), Some((_, Some("Deployment"))))
+}
+
 fn kind_and_names(pos: &[String]) -> Result<(Kind, Vec<String>), String> {
     match typed_kind_and_names(pos)? {
         ((kind, None), names) => Ok((kind, names)),
@@ -282,6 +291,78 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                 protocol,
                 type_,
             }
+        }
+        "scale" if is_deployment(a.positional.first()) => {
+            let (_, names) = typed_kind_and_names(&a.positional)?;
+            let [name] = names.as_slice() else { return Err("scale takes exactly one name".into()) };
+            let replicas: i32 = a
+                .take("--replicas")
+                .ok_or("--replicas=COUNT is required")?
+                .parse()
+                .map_err(|_| "--replicas must be an integer".to_string())?;
+            if replicas < 0 {
+                return Err("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0".into());
+            }
+            a.finish(&verb)?;
+            Action::Deployment { namespace: ns, name: name.clone(), change: DeploymentChange::Scale(replicas) }
+        }
+        "set" => {
+            a.finish(&verb)?;
+            let Some((sub, rest)) = a.positional.split_first() else {
+                return Err("`kubectl set` needs a subcommand (image)".into());
+            };
+            if sub != "image" {
+                return Err(format!("`kubectl set {}` is not supported (only set image)", sub));
+            }
+            let (pairs, objects): (Vec<String>, Vec<String>) = rest.iter().cloned().partition(|p| p.contains('='));
+            if !is_deployment(objects.first()) {
+                return Err("set image: only deployments are supported".into());
+            }
+            let (_, names) = typed_kind_and_names(&objects)?;
+            let [name] = names.as_slice() else { return Err("set image takes exactly one deployment".into()) };
+            if pairs.is_empty() {
+                return Err("at least one image update is required".into());
+            }
+            let images = pairs
+                .iter()
+                .map(|p| {
+                    let (c, i) = p.split_once('=').expect("partitioned on '='");
+                    (c.to_string(), i.to_string())
+                })
+                .collect();
+            Action::Deployment { namespace: ns, name: name.clone(), change: DeploymentChange::SetImage(images) }
+        }
+        "rollout" => {
+            let to_revision = match a.take("--to-revision") {
+                Some(v) => Some(v.parse::<i64>().ok().filter(|r| *r >= 0).ok_or("--to-revision must be a revision number")?),
+                None => None,
+            };
+            a.finish(&verb)?;
+            let Some((sub, rest)) = a.positional.split_first() else {
+                return Err("`kubectl rollout` needs a subcommand (pause, resume, restart, undo)".into());
+            };
+            if !is_deployment(rest.first()) {
+                return Err(format!("rollout {}: only deployments are supported", sub));
+            }
+            let (_, names) = typed_kind_and_names(rest)?;
+            let [name] = names.as_slice() else { return Err(format!("rollout {} takes exactly one deployment", sub)) };
+            let change = match sub.as_str() {
+                "pause" => DeploymentChange::Pause,
+                "resume" => DeploymentChange::Resume,
+                "restart" => DeploymentChange::Restart,
+                "undo" => DeploymentChange::Undo(to_revision.filter(|r| *r > 0)),
+                "status" | "history" => {
+                    return Err(format!(
+                        "rollout {} reads: run `kubesim rollout {} deployment/NAME --at T SCENARIO`",
+                        sub, sub
+                    ))
+                }
+                other => return Err(format!("unknown rollout subcommand {:?}", other)),
+            };
+            if to_revision.is_some() && !matches!(change, DeploymentChange::Undo(_)) {
+                return Err("--to-revision is a flag of rollout undo".into());
+            }
+            Action::Deployment { namespace: ns, name: name.clone(), change }
         }
         "scale" => {
             let (kind, names) = kind_and_names(&a.positional)?;

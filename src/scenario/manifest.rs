@@ -79,6 +79,7 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
         ("v1", "Pod" | "ReplicationController" | "Namespace" | "Node")
             | ("coordination.k8s.io/v1", "Lease")
             | ("apps/v1" | "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "ReplicaSet")
+            | ("apps/v1" | "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "Deployment")
     );
     if let Some(fields) = schema::for_kind(&kind).filter(|_| modelled) {
         let mut unknown = Vec::new();
@@ -112,6 +113,12 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
             warn_retired(r, kind_node, &api_version, &kind, doc);
             let defaulted = selector_defaulted(&api_version);
             decode_replica_set(r, &mut f, doc, ReplicaKind::ReplicaSet, defaulted, &what)?
+        }
+        ("extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "Deployment") => {
+            warn_retired(r, kind_node, &api_version, &kind, doc);
+            let meta = decode_meta(r, &mut f, &kind, false)?;
+            let defaulted = selector_defaulted(&api_version);
+            Object::Typed(crate::kinds::deployment::decode_with(r, &mut f, meta, &what, defaulted)?)
         }
         (v, k) if crate::kinds::find(v, k).is_some() => {
             let reg = crate::kinds::find(v, k).expect("checked");
@@ -410,31 +417,8 @@ fn decode_replica_set(
         r.err(spec, &tpath, "template is required");
         return None;
     };
-    let mut t = r.fields(tnode, &tpath)?;
-    let (labels, annotations) = match t.get("metadata") {
-        Some(mn) => {
-            let mp = t.field("metadata");
-            let mut mf = r.fields(mn, &mp)?;
-            let labels = mf.get("labels").map(|n| r.labels(n, &format!("{}.labels", mp))).unwrap_or_default();
-            let ann =
-                mf.get("annotations").map(|n| r.annotations(n, &format!("{}.annotations", mp))).unwrap_or_default();
-            if let Some(n) = mf.get("annotations") {
-                check_behavior(r, n, &format!("{}.annotations", mp), &ann);
-            }
-            mf.skip(&["name", "namespace", "creationTimestamp"]);
-            r.done(mf, Unknown::Warn, what);
-            (labels, ann)
-        }
-        None => Default::default(),
-    };
-    let pod_spec = match t.get("spec") {
-        Some(ps) => decode_pod_spec(r, ps, &t.field("spec"), what)?,
-        None => {
-            r.err(tnode, &t.field("spec"), "template.spec is required");
-            return None;
-        }
-    };
-    r.done(t, Unknown::Warn, what);
+    let template = decode_pod_template(r, tnode, &tpath, what)?;
+    let labels = (*template.labels).clone();
     let sel_path = s.field("selector");
     let selector = match (kind, s.get("selector")) {
         (ReplicaKind::ReplicationController, None) => Selector::from_map(&labels),
@@ -466,13 +450,43 @@ fn decode_replica_set(
         return None;
     }
     r.done(s, Unknown::Warn, what);
-    let template = PodTemplate { labels: Rc::new(labels), annotations: Rc::new(annotations), spec: Rc::new(pod_spec) };
     Some(Object::ReplicaSet(Rc::new(ReplicaSet {
         kind,
         meta,
         spec: ReplicaSetSpec { replicas, selector: Rc::new(selector), template: Rc::new(template), min_ready_seconds },
         status: ReplicaSetStatus::default(),
     })))
+}
+
+/// A `PodTemplateSpec` (`spec.template` of the workload kinds): its
+/// labels, annotations and pod spec.
+pub fn decode_pod_template(r: &mut Reader, tnode: &Y, tpath: &str, what: &str) -> Option<PodTemplate> {
+    let mut t = r.fields(tnode, tpath)?;
+    let (labels, annotations) = match t.get("metadata") {
+        Some(mn) => {
+            let mp = t.field("metadata");
+            let mut mf = r.fields(mn, &mp)?;
+            let labels = mf.get("labels").map(|n| r.labels(n, &format!("{}.labels", mp))).unwrap_or_default();
+            let ann =
+                mf.get("annotations").map(|n| r.annotations(n, &format!("{}.annotations", mp))).unwrap_or_default();
+            if let Some(n) = mf.get("annotations") {
+                check_behavior(r, n, &format!("{}.annotations", mp), &ann);
+            }
+            mf.skip(&["name", "namespace", "creationTimestamp"]);
+            r.done(mf, Unknown::Warn, what);
+            (labels, ann)
+        }
+        None => Default::default(),
+    };
+    let pod_spec = match t.get("spec") {
+        Some(ps) => decode_pod_spec(r, ps, &t.field("spec"), what)?,
+        None => {
+            r.err(tnode, &t.field("spec"), "template.spec is required");
+            return None;
+        }
+    };
+    r.done(t, Unknown::Warn, what);
+    Some(PodTemplate { labels: Rc::new(labels), annotations: Rc::new(annotations), spec: Rc::new(pod_spec) })
 }
 
 /// A set-based `LabelSelector`: matchLabels AND matchExpressions.

@@ -40,7 +40,7 @@ use crate::sim::{SimDuration, SimTime};
 use crate::simulation::Simulation;
 use action::{Action, ContainerOp, PodTarget};
 use error::{Diagnostics, LoadError, LoadErrors};
-use expect::{CountCheck, Expectation, NodeFilter, PodFilter, Target};
+use expect::{CountCheck, Expectation, NodeFilter, PodFilter, Target, WorkloadFilter};
 use reader::{Fields, Reader, Unknown};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -1385,12 +1385,20 @@ impl Loader<'_> {
             Some(Target::Pods(self.pod_filter(pn, &format!("{}.pods", p))?))
         } else if let Some(nn) = f.get("nodes") {
             Some(Target::Nodes(self.node_filter(nn, &format!("{}.nodes", p))?))
+        } else if let Some(n) = f.get("deployments") {
+            Some(Target::Deployments(self.workload_filter(n, &format!("{}.deployments", p), true)?))
+        } else if let Some(n) = f.get("replicasets") {
+            Some(Target::ReplicaSets(self.workload_filter(n, &format!("{}.replicasets", p), false)?))
         } else {
             None
         };
-        self.r().done(f, Unknown::Error, " in an expectation (expected at, pods or nodes, count / atLeast / atMost)");
+        self.r().done(
+            f,
+            Unknown::Error,
+            " in an expectation (expected at, pods, nodes, deployments or replicasets, count / atLeast / atMost)",
+        );
         let Some(target) = target else {
-            self.r().err(e, p, "an expectation needs `pods:` or `nodes:`");
+            self.r().err(e, p, "an expectation needs `pods:`, `nodes:`, `deployments:` or `replicasets:`");
             return None;
         };
         let [count] = checks.as_slice() else {
@@ -1445,12 +1453,41 @@ impl Loader<'_> {
         pf.ready = f.get("ready").and_then(|n| self.r().bool(n, &format!("{}.ready", p)));
         pf.terminating = f.get("terminating").and_then(|n| self.r().bool(n, &format!("{}.terminating", p)));
         pf.restarts = f.get("restarts").and_then(|n| self.r().int32(n, &format!("{}.restarts", p))).map(|r| r as u32);
+        pf.image = f.get("image").and_then(|n| self.r().str(n, "image"));
         self.r().done(
             f,
             Unknown::Error,
-            " in a pod filter (expected namespace, selector, name, node, phase, status, ready, terminating, restarts)",
+            " in a pod filter (expected namespace, selector, name, node, phase, status, ready, terminating, restarts, image)",
         );
         Some(pf)
+    }
+
+    /// `deployments:` / `replicasets:` filters.
+    fn workload_filter(&mut self, node: &Y, p: &str, deployment: bool) -> Option<WorkloadFilter> {
+        let mut f = self.r().fields(node, p)?;
+        let mut wf = WorkloadFilter { namespace: "default".into(), ..Default::default() };
+        if let Some(n) = f.get("namespace") {
+            wf.namespace = self.r().str(n, "namespace")?;
+        }
+        wf.selector = self.selector(&mut f, "selector");
+        wf.name = f.get("name").and_then(|n| self.r().str(n, "name"));
+        wf.image = f.get("image").and_then(|n| self.r().str(n, "image"));
+        let mut int = |key: &str| f.get(key).and_then(|n| self.r().int32(n, &format!("{}.{}", p, key)));
+        wf.desired = int("desired");
+        wf.current = int("current");
+        wf.ready = int("ready");
+        wf.available = int("available");
+        if deployment {
+            wf.updated = int("updated");
+            wf.progressing = f.get("progressing").and_then(|n| self.r().str(n, "progressing"));
+        }
+        let expected = if deployment {
+            " in a deployment filter (expected namespace, name, selector, image, desired, current, ready, available, updated, progressing)"
+        } else {
+            " in a replicaset filter (expected namespace, name, selector, image, desired, current, ready, available)"
+        };
+        self.r().done(f, Unknown::Error, expected);
+        Some(wf)
     }
 
     fn node_filter(&mut self, node: &Y, p: &str) -> Option<NodeFilter> {

@@ -302,6 +302,22 @@ const RS_SPEC: &[F] = &[
     ("template", Obj(POD_TEMPLATE)),
 ];
 
+/// `DeploymentStrategy`.
+const DEPLOYMENT_STRATEGY: &[F] =
+    &[("type", Leaf), ("rollingUpdate", Obj(&[("maxSurge", Leaf), ("maxUnavailable", Leaf)]))];
+
+/// `apps/v1` `DeploymentSpec`.
+const DEPLOYMENT_SPEC: &[F] = &[
+    ("replicas", Leaf),
+    ("selector", Obj(LABEL_SELECTOR)),
+    ("template", Obj(POD_TEMPLATE)),
+    ("strategy", Obj(DEPLOYMENT_STRATEGY)),
+    ("minReadySeconds", Leaf),
+    ("revisionHistoryLimit", Leaf),
+    ("paused", Leaf),
+    ("progressDeadlineSeconds", Leaf),
+];
+
 /// `NodeSpec` (`configSource` and `externalID` are deprecated but still
 /// fields).
 const NODE_SPEC: &[F] = &[
@@ -348,6 +364,7 @@ pub fn for_kind(kind: &str) -> Option<&'static [F]> {
         "Pod" => object!(POD_SPEC),
         "ReplicationController" => object!(RC_SPEC),
         "ReplicaSet" => object!(RS_SPEC),
+        "Deployment" => object!(DEPLOYMENT_SPEC),
         "Node" => object!(NODE_SPEC),
         "Namespace" => object!(NAMESPACE_SPEC),
         "Lease" => object!(LEASE_SPEC),
