@@ -45,7 +45,7 @@ use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
@@ -721,41 +721,54 @@ pub fn get_pods_to_delete(pods: &[Rc<Pod>], n: usize) -> Vec<Rc<Pod>> {
             *per_node.entry(node).or_default() += 1;
         }
     }
-    let rank = |p: &Pod| p.node_name().map(|n| per_node[n]).unwrap_or(0);
-    let cost = |p: &Pod| -> i64 {
-        p.meta.annotations.get("controller.kubernetes.io/pod-deletion-cost").and_then(|v| v.parse().ok()).unwrap_or(0)
-    };
-    let phase_rank = |p: &Pod| match p.status.phase {
-        PodPhase::Pending => 0,
-        PodPhase::Unknown => 1,
-        _ => 2,
-    };
-    let ready_since = |p: &Pod| p.status.conditions.ready.as_ref().map(|c| c.last_transition_time);
-    let mut sorted: Vec<Rc<Pod>> = pods.to_vec();
-    sorted.sort_by(|a, b| {
-        // Each comparison: the pod to delete first compares Less.
-        (a.node_name().is_some())
-            .cmp(&b.node_name().is_some())
-            .then(phase_rank(a).cmp(&phase_rank(b)))
-            .then(a.is_ready().cmp(&b.is_ready()))
-            .then(cost(a).cmp(&cost(b)))
-            .then(rank(b).cmp(&rank(a)))
-            .then_with(
-                || {
-                    if a.is_ready() && b.is_ready() {
-                        ready_since(b).cmp(&ready_since(a))
-                    } else {
-                        Ordering::Equal
-                    }
-                },
-            )
-            .then(b.max_restart_count().cmp(&a.max_restart_count()))
-            .then(b.meta.creation_timestamp.cmp(&a.meta.creation_timestamp))
-            .then(b.meta.uid.cmp(&a.meta.uid))
-    });
-    sorted.truncate(n);
-    sorted
+    // Each pod's sort key, computed once: the pod to delete first has the
+    // smallest key. With the uid last the order is total, so an unstable
+    // sort gives the one order there is.
+    let mut keyed: Vec<(DeletionKey, &Rc<Pod>)> = pods
+        .iter()
+        .map(|p| {
+            let ready = p.is_ready();
+            let phase_rank: u8 = match p.status.phase {
+                PodPhase::Pending => 0,
+                PodPhase::Unknown => 1,
+                _ => 2,
+            };
+            let cost: i64 = p
+                .meta
+                .annotations
+                .get("controller.kubernetes.io/pod-deletion-cost")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let rank = p.node_name().map(|n| per_node[n]).unwrap_or(0);
+            // Compared only between two Ready pods (readiness is an earlier
+            // key): the more recently ready first.
+            let ready_since =
+                if ready { p.status.conditions.ready.as_ref().map(|c| c.last_transition_time) } else { None };
+            let key = (
+                p.node_name().is_some(),
+                phase_rank,
+                ready,
+                cost,
+                Reverse(rank),
+                Reverse(ready_since),
+                Reverse(p.max_restart_count()),
+                Reverse(p.meta.creation_timestamp),
+                Reverse(p.meta.uid),
+            );
+            (key, p)
+        })
+        .collect();
+    keyed.sort_unstable_by_key(|k| k.0);
+    keyed.truncate(n);
+    keyed.into_iter().map(|(_, p)| p.clone()).collect()
 }
+
+/// The order of `get_pods_to_delete`, as a tuple: assigned, phase (Pending,
+/// Unknown, Running), Ready, deletion cost, rank (more co-located first),
+/// ready since (newer first), restarts (more first), creation (newer
+/// first), uid.
+type DeletionKey =
+    (bool, u8, bool, i64, Reverse<u32>, Reverse<Option<SimTime>>, Reverse<u32>, Reverse<SimTime>, Reverse<u64>);
 
 /// `calculateStatus`.
 fn calculate_status(rs: &ReplicaSet, pods: &[Rc<Pod>], now: SimTime) -> ReplicaSetStatus {

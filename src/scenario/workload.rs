@@ -261,3 +261,90 @@ pub fn probe_envelope_cluster_with(
     }
     (sim, SimTime(SimDuration::from_secs(3600).0))
 }
+
+/// The rollout benchmark of issue 10: `nodes` nodes of 32 CPU / 128 GiB,
+/// `deployments` Deployments of `replicas` pods (`app/web:v1`, an HTTP
+/// readiness probe at the default 10 s period, the default RollingUpdate
+/// strategy), all rolled out to `app/web:v2` at once at 5 minutes (`kubectl
+/// set image`). The client rate limits are raised as in
+/// `probe_envelope_cluster`, so the rollout is paced by the controllers and
+/// readiness, not by 20 QPS. Returns the simulation and its horizon (20
+/// minutes).
+pub fn deployment_rollout_cluster(
+    nodes: usize,
+    deployments: usize,
+    replicas: i32,
+    seed: u64,
+) -> (crate::simulation::Simulation, SimTime) {
+    use crate::kinds::deployment::{Deployment, DeploymentSpec, DeploymentStatus};
+    use crate::nodes::images::{HttpBehavior, ImageBehavior};
+    use crate::objects::probe::{ContainerProbes, Handler, PortRef, Probe};
+    use crate::objects::replicaset::PodTemplate;
+    use crate::objects::selector::Selector;
+    use crate::objects::Object;
+    use crate::scenario::action::{Action, DeploymentChange};
+    let cfg = crate::config::Config {
+        kcm_qps: 100_000,
+        kcm_burst: 100_000,
+        scheduler_qps: 100_000,
+        scheduler_burst: 100_000,
+        ..Default::default()
+    };
+    let mut sim = crate::simulation::Simulation::with_defaults(cfg, seed);
+    for tag in ["app/web:v1", "app/web:v2"] {
+        sim.images.images.insert(
+            tag.into(),
+            ImageBehavior {
+                pull: Some(SimDuration::from_secs(2)),
+                start: Some(SimDuration::from_secs(1)),
+                http: Some(HttpBehavior {
+                    port: 8080,
+                    fail_after_requests: None,
+                    status: 200,
+                    response_time: SimDuration::ZERO,
+                }),
+                ..Default::default()
+            },
+        );
+    }
+    for i in 0..nodes {
+        let mut n = crate::scenario::manifest::default_node(ObjectMeta {
+            name: format!("node-{}", i + 1).into(),
+            ..Default::default()
+        });
+        let r = Resources { cpu_m: 32_000, memory: 128 << 30, pods: 110 };
+        n.status.capacity = r;
+        n.status.allocatable = r;
+        sim.add_node(Rc::new(n));
+    }
+    let http = Handler::HttpGet { path: "/".into(), port: PortRef::Number(8080), scheme: "HTTP".into() };
+    let probes = Rc::new(ContainerProbes { readiness: Some(Probe::with_defaults(http)), ..Default::default() });
+    let mut spec = trace_spec(100, 128 << 20);
+    spec.restart_policy = RestartPolicy::Always;
+    let mut web = spec.containers[0].clone();
+    web.image = "app/web:v1".into();
+    web.probes = probes;
+    spec.containers = Rc::from([web]);
+    let spec = Rc::new(spec);
+    for d in 0..deployments {
+        let name = format!("web-{}", d);
+        let labels: BTreeMap<String, String> = [("app".to_string(), name.clone())].into_iter().collect();
+        let template =
+            PodTemplate { labels: Rc::new(labels.clone()), annotations: Default::default(), spec: spec.clone() };
+        let dep = Deployment {
+            meta: ObjectMeta { name: name.as_str().into(), namespace: "default".into(), ..Default::default() },
+            spec: DeploymentSpec::new(replicas, Selector::from_map(&labels), template),
+            status: DeploymentStatus::default(),
+        };
+        sim.create_now(Object::Typed(Rc::new(dep)));
+        sim.schedule_action(
+            SimTime(SimDuration::from_secs(300).0),
+            Action::Deployment {
+                namespace: "default".into(),
+                name,
+                change: DeploymentChange::SetImage(vec![("*".into(), "app/web:v2".into())]),
+            },
+        );
+    }
+    (sim, SimTime(SimDuration::from_secs(1200).0))
+}

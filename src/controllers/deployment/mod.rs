@@ -323,14 +323,14 @@ impl DeploymentController {
 
     /// `getReplicaSetsForDeployment`: the ReplicaSets it controls, and the
     /// orphans its selector matches, adopted (`ClaimReplicaSets`).
-    fn claim_replica_sets(&self, d: &Deployment, ops: &mut Vec<ApiOp>) -> Vec<ReplicaSet> {
-        let mut out: Vec<ReplicaSet> = self
+    fn claim_replica_sets(&self, d: &Deployment, ops: &mut Vec<ApiOp>) -> Vec<Rc<ReplicaSet>> {
+        let mut out: Vec<Rc<ReplicaSet>> = self
             .rs_by_owner
             .get(&d.meta.uid)
             .into_iter()
             .flatten()
             .filter_map(|k| self.rsets.get(k))
-            .map(|rs| (**rs).clone())
+            .cloned()
             .collect();
         if d.meta.deletion_timestamp.is_some() {
             return out;
@@ -342,10 +342,11 @@ impl DeploymentController {
             }
             let mut adopted = (**rs).clone();
             adopted.meta.owner_references.push(controller_ref(d));
-            ops.push(ApiOp::Update { obj: Object::ReplicaSet(Rc::new(adopted.clone())), check_rv: true });
+            let adopted = Rc::new(adopted);
+            ops.push(ApiOp::Update { obj: Object::ReplicaSet(adopted.clone()), check_rv: true });
             out.push(adopted);
         }
-        out.sort_by(by_creation);
+        out.sort_by(|a, b| by_creation(a, b));
         out
     }
 
@@ -387,7 +388,7 @@ impl DeploymentController {
     /// not in a terminal phase remain.
     fn old_pods_running(&self, run: &Run, pods: &PodInformer) -> bool {
         let new_uid = run.new.map(|i| run.sets[i].meta.uid);
-        let old = run.sets.iter().enumerate().filter(|(i, _)| Some(*i) != run.new).map(|(_, r)| r);
+        let old = run.sets.iter().enumerate().filter(|(i, _)| Some(*i) != run.new).map(|(_, r)| &**r);
         if actual_replica_count(old) > 0 {
             return true;
         }
@@ -419,8 +420,9 @@ fn controller_ref(d: &Deployment) -> OwnerReference {
 /// and the writes made.
 struct Run {
     d: Deployment,
-    /// Every ReplicaSet of the Deployment, oldest first.
-    sets: Vec<ReplicaSet>,
+    /// Every ReplicaSet of the Deployment, oldest first (shared with the
+    /// cache until the sync changes one).
+    sets: Vec<Rc<ReplicaSet>>,
     /// The index of the new one (the template's), if it exists.
     new: Option<usize>,
     ops: Vec<ApiOp>,
@@ -431,7 +433,7 @@ struct Run {
 }
 
 impl Run {
-    fn new(d: Deployment, sets: Vec<ReplicaSet>, ops: Vec<ApiOp>, now: SimTime) -> Run {
+    fn new(d: Deployment, sets: Vec<Rc<ReplicaSet>>, ops: Vec<ApiOp>, now: SimTime) -> Run {
         Run { d, sets, new: None, ops, events: Vec::new(), requeue: None, now }
     }
 
@@ -440,7 +442,18 @@ impl Run {
     }
 
     fn new_rs(&self) -> Option<&ReplicaSet> {
-        self.new.map(|i| &self.sets[i])
+        self.new.map(|i| &*self.sets[i])
+    }
+
+    fn all(&self) -> impl Iterator<Item = &ReplicaSet> + Clone {
+        self.sets.iter().map(|r| &**r)
+    }
+
+    /// Replaces ReplicaSet `i` with `rs` and sends the update.
+    fn update(&mut self, i: usize, rs: ReplicaSet) {
+        let rs = Rc::new(rs);
+        self.ops.push(ApiOp::Update { obj: Object::ReplicaSet(rs.clone()), check_rv: true });
+        self.sets[i] = rs;
     }
 
     /// `getAllReplicaSetsAndSyncRevision` / `getNewReplicaSet`: finds the
@@ -448,16 +461,16 @@ impl Run {
     /// brings its annotations up to date, and creates it when asked.
     fn find_new(&mut self, create: bool) {
         self.new = self.sets.iter().position(|rs| equal_ignore_hash(&rs.spec.template, &self.d.spec.template));
-        let max_old = max_revision(self.sets.iter().enumerate().filter(|(i, _)| Some(*i) != self.new).map(|(_, r)| r));
+        let max_old =
+            max_revision(self.sets.iter().enumerate().filter(|(i, _)| Some(*i) != self.new).map(|(_, r)| &**r));
         let new_revision = max_old + 1;
         if let Some(i) = self.new {
-            let mut rs = self.sets[i].clone();
+            let mut rs = (*self.sets[i]).clone();
             let annotated = set_new_replica_set_annotations(&self.d, &mut rs, new_revision, true);
             let min_ready = rs.spec.min_ready_seconds != self.d.spec.min_ready_seconds as u64;
             if annotated || min_ready {
                 rs.spec.min_ready_seconds = self.d.spec.min_ready_seconds as u64;
-                self.ops.push(ApiOp::Update { obj: Object::ReplicaSet(Rc::new(rs.clone())), check_rv: true });
-                self.sets[i] = rs;
+                self.update(i, rs);
                 return;
             }
             let rev = self.sets[i].meta.annotations.get(REVISION).cloned().unwrap_or_default();
@@ -500,10 +513,11 @@ impl Run {
             },
             status: ReplicaSetStatus::default(),
         };
-        rs.spec.replicas = new_rs_new_replicas(&self.d, self.sets.iter(), &rs);
+        rs.spec.replicas = new_rs_new_replicas(&self.d, self.all(), &rs);
         set_new_replica_set_annotations(&self.d, &mut rs, new_revision, false);
         rs.meta.creation_timestamp = self.now;
-        self.ops.push(ApiOp::Create(Object::ReplicaSet(Rc::new(rs.clone()))));
+        let rs = Rc::new(rs);
+        self.ops.push(ApiOp::Create(Object::ReplicaSet(rs.clone())));
         if rs.spec.replicas > 0 {
             let msg = format!("Scaled up replica set {} from 0 to {}", rs.meta.name, rs.spec.replicas);
             self.event("ScalingReplicaSet", msg);
@@ -566,7 +580,7 @@ impl Run {
         self.sets
             .iter()
             .filter(|rs| rs.spec.replicas > 0)
-            .filter_map(desired_replicas_annotation)
+            .filter_map(|rs| desired_replicas_annotation(rs))
             .any(|desired| desired != self.d.spec.replicas)
     }
 
@@ -581,16 +595,15 @@ impl Run {
             return false;
         }
         let old = rs.spec.replicas;
-        let mut rs = rs.clone();
+        let mut rs = (**rs).clone();
         rs.spec.replicas = new_scale;
         set_replicas_annotations(&mut rs, desired, max);
-        self.ops.push(ApiOp::Update { obj: Object::ReplicaSet(Rc::new(rs.clone())), check_rv: true });
         if size_changed {
             let dir = if old < new_scale { "up" } else { "down" };
             let msg = format!("Scaled {} replica set {} from {} to {}", dir, rs.meta.name, old, new_scale);
             self.event("ScalingReplicaSet", msg);
         }
-        self.sets[i] = rs;
+        self.update(i, rs);
         size_changed
     }
 
@@ -615,7 +628,7 @@ impl Run {
 
     /// `syncDeploymentStatus`.
     fn sync_status(&mut self) {
-        let status = calculate_status(&self.sets, self.new_rs(), &self.d, self.now);
+        let status = calculate_status(self.all(), self.new_rs(), &self.d, self.now);
         self.d.status = status;
     }
 
@@ -652,7 +665,7 @@ impl Run {
             return;
         }
         let mut all = active;
-        let current = replica_count(all.iter().map(|&i| &self.sets[i]));
+        let current = replica_count(all.iter().map(|&i| &*self.sets[i]));
         let allowed = if replicas > 0 { replicas + max_surge(&self.d) } else { 0 };
         let to_add = allowed - current;
         match to_add.cmp(&0) {
@@ -704,7 +717,7 @@ impl Run {
         if cur > replicas {
             return self.scale_and_record(i, replicas);
         }
-        let n = new_rs_new_replicas(&self.d, self.sets.iter(), &self.sets[i]);
+        let n = new_rs_new_replicas(&self.d, self.all(), &self.sets[i]);
         self.scale_and_record(i, n)
     }
 
@@ -712,10 +725,10 @@ impl Run {
     /// `maxUnavailable` allows, the unhealthy pods first.
     fn reconcile_old_replica_sets(&mut self) -> bool {
         let old: Vec<usize> = self.old_indices().into_iter().filter(|&i| self.sets[i].spec.replicas > 0).collect();
-        if replica_count(old.iter().map(|&i| &self.sets[i])) == 0 {
+        if replica_count(old.iter().map(|&i| &*self.sets[i])) == 0 {
             return false;
         }
-        let all_pods = replica_count(self.sets.iter());
+        let all_pods = replica_count(self.all());
         let min_available = self.d.spec.replicas - max_unavailable(&self.d);
         let new_unavailable = self.new_rs().map_or(0, |r| r.spec.replicas - r.status.available_replicas);
         let max_scaled_down = all_pods - min_available - new_unavailable;
@@ -753,7 +766,7 @@ impl Run {
     /// pods as keep `replicas − maxUnavailable` available, oldest first.
     fn scale_down_old_for_rolling_update(&mut self, old: &[usize]) -> i32 {
         let min_available = self.d.spec.replicas - max_unavailable(&self.d);
-        let available = available_replica_count(self.sets.iter());
+        let available = available_replica_count(self.all());
         if available <= min_available {
             return 0;
         }
@@ -809,7 +822,7 @@ impl Run {
         let mut cleanable: Vec<&ReplicaSet> = self
             .old_indices()
             .into_iter()
-            .map(|i| &self.sets[i])
+            .map(|i| &*self.sets[i])
             .filter(|rs| rs.meta.deletion_timestamp.is_none())
             .collect();
         let diff = cleanable.len() as i64 - self.d.spec.revision_history_limit as i64;
@@ -842,7 +855,7 @@ impl Run {
     /// `syncRolloutStatus`: the status, the Progressing condition, and
     /// when to check the progress deadline again.
     fn sync_rollout_status(&mut self) {
-        let mut status = calculate_status(&self.sets, self.new_rs(), &self.d, self.now);
+        let mut status = calculate_status(self.all(), self.new_rs(), &self.d, self.now);
         let deadline = has_progress_deadline(&self.d);
         if !deadline {
             remove_condition(&mut status, ConditionType::Progressing);

@@ -168,7 +168,7 @@ fn new_rs_with_available(name: &str, spec: i32, status: i32, available: i32) -> 
 /// the new ReplicaSet.
 fn run_with(d: Deployment, sets: Vec<ReplicaSet>, new: Option<&str>, now: SimTime) -> Run {
     let idx = new.map(|n| sets.iter().position(|r| &*r.meta.name == n).expect("new RS is in sets"));
-    let mut run = Run::new(d, sets, Vec::new(), now);
+    let mut run = Run::new(d, sets.into_iter().map(Rc::new).collect(), Vec::new(), now);
     run.new = idx;
     run
 }

@@ -364,17 +364,17 @@ pub fn remove_condition(status: &mut DeploymentStatus, t: ConditionType) {
 
 /// `calculateStatus`: the status from the ReplicaSets, with the
 /// Available condition.
-pub fn calculate_status(
-    all: &[ReplicaSet],
+pub fn calculate_status<'a>(
+    all: impl Iterator<Item = &'a ReplicaSet> + Clone,
     new_rs: Option<&ReplicaSet>,
     d: &Deployment,
     now: SimTime,
 ) -> DeploymentStatus {
-    let available = available_replica_count(all);
-    let total = replica_count(all);
+    let available = available_replica_count(all.clone());
+    let total = replica_count(all.clone());
     let mut status = DeploymentStatus {
         observed_generation: d.meta.generation,
-        replicas: actual_replica_count(all),
+        replicas: actual_replica_count(all.clone()),
         updated_replicas: new_rs.map_or(0, |r| r.status.replicas),
         ready_replicas: ready_replica_count(all),
         available_replicas: available,
