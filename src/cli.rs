@@ -133,6 +133,25 @@ enum Cmd {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// A Deployment's rollout at a virtual time, as `kubectl rollout status
+    /// --watch=false` and `kubectl rollout history [--revision N]` show it:
+    /// `kubesim rollout status|history deployment/NAME --at TIME SCENARIO`.
+    Rollout {
+        /// status or history
+        action: String,
+        /// deployment/NAME
+        target: String,
+        scenario: PathBuf,
+        #[arg(long)]
+        at: Option<String>,
+        /// With history: the pod template of this revision.
+        #[arg(long)]
+        revision: Option<i64>,
+        #[arg(short = 'n', long, default_value = "default")]
+        namespace: String,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// A container's log at a virtual time, as `kubectl logs` shows it:
     /// `kubesim logs POD [-c CONTAINER] [--previous] --at TIME SCENARIO`.
     Logs {
@@ -280,6 +299,9 @@ pub fn main_with(registry: Registry) -> ExitCode {
         }
         Cmd::Describe { kind, name, scenario, at, namespace, seed } => {
             cmd_describe(&kind, &name, &scenario, at, &namespace, seed)
+        }
+        Cmd::Rollout { action, target, scenario, at, revision, namespace, seed } => {
+            cmd_rollout(&action, &target, &scenario, at, revision, &namespace, seed)
         }
         Cmd::Logs { pod, scenario, at, container, previous, namespace, seed } => {
             cmd_logs(&pod, &scenario, at, container, previous, &namespace, seed)
@@ -1133,6 +1155,114 @@ fn cmd_logs(
     }
 }
 
+/// The Deployment `namespace/name` in the store.
+fn deployment_at<'a>(
+    sim: &'a crate::simulation::Simulation,
+    namespace: &str,
+    name: &str,
+) -> Option<&'a crate::kinds::deployment::Deployment> {
+    let key = ("Deployment".to_string(), crate::objects::store::Key::new(namespace, name));
+    sim.store.typed.get(&key).and_then(|t| t.downcast::<crate::kinds::deployment::Deployment>())
+}
+
+/// The ReplicaSets a Deployment controls.
+fn sets_of<'a>(
+    sim: &'a crate::simulation::Simulation,
+    d: &crate::kinds::deployment::Deployment,
+) -> Vec<&'a crate::objects::replicaset::ReplicaSet> {
+    sim.store
+        .replicasets
+        .values()
+        .filter(|rs| rs.meta.controller_ref().is_some_and(|r| r.uid == d.meta.uid))
+        .map(|rs| &**rs)
+        .collect()
+}
+
+/// `kubesim rollout status|history deployment/NAME`: kubectl's
+/// `DeploymentStatusViewer` (as with `--watch=false`: the state at `--at`,
+/// exit 1 when the progress deadline was exceeded) and
+/// `DeploymentHistoryViewer`.
+fn cmd_rollout(
+    action: &str,
+    target: &str,
+    path: &Path,
+    at: Option<String>,
+    revision: Option<i64>,
+    namespace: &str,
+    seed: Option<u64>,
+) -> Result<u8, Fail> {
+    use crate::controllers::deployment::util::{reason, revision as rs_revision};
+    use crate::kinds::deployment::ConditionType;
+    let (kind, name) = target
+        .split_once('/')
+        .ok_or_else(|| Fail(format!("error: expected TYPE/NAME (deployment/NAME), got {:?}", target), 2))?;
+    if Kind::resolve_cli(kind).is_none_or(|(_, t)| t != Some("Deployment")) {
+        return Err(Fail(format!("error: rollout {} of {} is not supported (deployments only)", action, kind), 2));
+    }
+    if !matches!(action, "status" | "history") {
+        return Err(Fail(format!("error: unknown rollout command {:?} (status, history)", action), 2));
+    }
+    if revision.is_some() && action != "history" {
+        return Err(Fail("error: --revision is a flag of rollout history".into(), 2));
+    }
+    let res = run_until(path, at, seed, false)?;
+    let sim = &res.sim;
+    let d = deployment_at(sim, namespace, name)
+        .ok_or_else(|| Fail(format!("Error from server (NotFound): deployments.apps \"{}\" not found", name), 1))?;
+    if action == "status" {
+        let s = &d.status;
+        if d.meta.generation > s.observed_generation {
+            println!("Waiting for deployment spec update to be observed...");
+            return Ok(0);
+        }
+        let cond = s.condition(ConditionType::Progressing);
+        if cond.is_some_and(|c| c.reason == reason::TIMED_OUT) {
+            return Err(Fail(format!("error: deployment \"{}\" exceeded its progress deadline", name), 1));
+        }
+        let line = if s.updated_replicas < d.spec.replicas {
+            format!(
+                "Waiting for deployment \"{}\" rollout to finish: {} out of {} new replicas have been updated...",
+                name, s.updated_replicas, d.spec.replicas
+            )
+        } else if s.replicas > s.updated_replicas {
+            format!(
+                "Waiting for deployment \"{}\" rollout to finish: {} old replicas are pending termination...",
+                name,
+                s.replicas - s.updated_replicas
+            )
+        } else if s.available_replicas < s.updated_replicas {
+            format!(
+                "Waiting for deployment \"{}\" rollout to finish: {} of {} updated replicas are available...",
+                name, s.available_replicas, s.updated_replicas
+            )
+        } else {
+            format!("deployment \"{}\" successfully rolled out", name)
+        };
+        println!("{}", line);
+        return Ok(0);
+    }
+    let mut sets = sets_of(sim, d);
+    sets.sort_by_key(|rs| rs_revision(rs));
+    if let Some(r) = revision {
+        let rs = sets
+            .iter()
+            .find(|rs| rs_revision(rs) == r)
+            .ok_or_else(|| Fail(format!("error: unable to find the specified revision {}", r), 1))?;
+        let mut t = (*rs.spec.template).clone();
+        std::rc::Rc::make_mut(&mut t.labels).remove(crate::controllers::deployment::util::POD_TEMPLATE_HASH);
+        print!("deployment.apps/{} with revision #{}\n{}", name, r, crate::report::describe::describe_template(&t));
+        return Ok(0);
+    }
+    // `ViewHistory`'s `tabbedString`: padding 2.
+    let mut text = String::from("REVISION\tCHANGE-CAUSE\n");
+    for rs in sets.iter().filter(|rs| rs_revision(rs) > 0) {
+        let cause = rs.meta.annotations.get("kubernetes.io/change-cause").map_or("<none>", String::as_str);
+        text.push_str(&format!("{}\t{}\n", rs_revision(rs), cause));
+    }
+    print!("deployment.apps/{} \n{}", name, crate::report::describe::tabwriter::layout(&text, 0, 2));
+    Ok(0)
+}
+
 fn cmd_describe(
     kind: &str,
     name: &str,
@@ -1145,9 +1275,13 @@ fn cmd_describe(
     use crate::report::describe;
     let k = Kind::from_cli(kind);
     let service = Kind::resolve_cli(kind).is_some_and(|(_, t)| t == Some("Service"));
-    if !service && !matches!(k, Some(Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet)) {
+    let deployment = Kind::resolve_cli(kind).is_some_and(|(_, t)| t == Some("Deployment"));
+    if !service
+        && !deployment
+        && !matches!(k, Some(Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet))
+    {
         return Err(Fail(
-            format!("error: describe {} is not supported yet (supported: pod, node, rc, rs, svc)", kind),
+            format!("error: describe {} is not supported yet (supported: pod, node, rc, rs, svc, deploy)", kind),
             2,
         ));
     }
@@ -1157,6 +1291,11 @@ fn cmd_describe(
     let not_found = |res: &str| Fail(format!("Error from server (NotFound): {} \"{}\" not found", res, name), 1);
     let (events, now) = (sim.trace.events(), sim.now());
     let text = match k {
+        _ if deployment => {
+            let d = deployment_at(sim, namespace, name).ok_or_else(|| not_found("deployments.apps"))?;
+            let sets = sets_of(sim, d);
+            describe::describe_deployment(d, &sets, events, now)
+        }
         _ if service => {
             use crate::kinds::endpointslice::EndpointSlice;
             let typed_key = ("Service".to_string(), key.clone());

@@ -407,9 +407,9 @@ impl Simulation {
         );
         let saved = keep.then(|| op.clone());
         let result = self.store.apply(now, op, &mut self.trace);
-        if let Client::Deployment(slot) = from {
+        if let Client::Deployment(req) = from {
             // The deployment controller's sync waits for every response.
-            let back = Event::Deployment(DeployEvent::Response { slot, ok: result.is_ok() });
+            let back = Event::Deployment(DeployEvent::Response { req, ok: result.is_ok() });
             self.queue.push(reply_at, back);
         }
         if let Client::Component { id, req } = from {

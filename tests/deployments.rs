@@ -303,3 +303,37 @@ fn rollout_restart_replaces_every_pod() {
         Some("1970-01-01T00:01:00Z")
     );
 }
+
+/// A rollout only ever grows the new ReplicaSet and shrinks the old one:
+/// no decision from a stale cache reverses a step (upstream's
+/// `cleanupUnhealthyReplicas` refuses to "scale down" to a larger size,
+/// and a write from a stale read is refused by its resourceVersion), and
+/// each ScalingReplicaSet Event is recorded once, when its update lands.
+#[test]
+fn rollout_steps_are_monotone() {
+    let scn = scenario::load(&root().join("scenarios/deployment-rolling-update.yaml")).expect("load");
+    let r = run(&scn, RunOptions { keep_events: true, ..Default::default() });
+    let steps: Vec<(bool, String, i32, i32)> = r
+        .sim
+        .trace
+        .events()
+        .iter()
+        .filter(|e| e.reason == "ScalingReplicaSet" && e.time.0 >= 60_000_000_000)
+        .map(|e| {
+            let w: Vec<&str> = e.message.split_whitespace().collect();
+            // "Scaled up|down replica set NAME from A to B"
+            (w[1] == "up", w[4].to_string(), w[6].parse().unwrap(), w[8].parse().unwrap())
+        })
+        .collect();
+    assert!(steps.len() >= 4, "{:?}", steps);
+    let new = &steps[0].1;
+    for (up, name, from, to) in &steps {
+        assert_eq!(*up, name == new, "{:?}", steps);
+        assert_eq!(*up, to > from, "{:?}", steps);
+    }
+    let chain = |n: &String| steps.iter().filter(|s| &s.1 == n).map(|s| (s.2, s.3)).collect::<Vec<_>>();
+    for n in [new.clone(), steps.iter().find(|s| &s.1 != new).expect("old").1.clone()] {
+        let c = chain(&n);
+        assert!(c.windows(2).all(|w| w[0].1 == w[1].0), "{}: {:?}", n, c);
+    }
+}

@@ -24,9 +24,26 @@ const CAPACITY: &str = "scenarios/trace-capacity-wait.yaml";
 const GPU: &str = "scenarios/extended-resource-gpu.yaml";
 const SVC: &str = "scenarios/services-kubia.yaml";
 const READY_EP: &str = "scenarios/readiness-endpoints.yaml";
+const ROLLING: &str = "scenarios/deployment-rolling-update.yaml";
+const STALLED: &str = "scenarios/deployment-stalled-rollout.yaml";
 
 /// (golden file name, kubesim arguments).
 const CASES: &[(&str, &[&str])] = &[
+    // Chapter 9: Deployments, a rolling update and a rollout that stalls.
+    ("ch09-get-deploy-rs-rolling", &["get", "deploy,rs", "-o", "wide", "--at", "1m5s", ROLLING]),
+    ("ch09-get-deploy-yaml", &["get", "deploy", "kubia", "-o", "yaml", "--at", "12m", STALLED]),
+    ("ch09-describe-deploy-stalled", &["describe", "deploy", "kubia", "--at", "12m", STALLED]),
+    ("ch09-rollout-status-waiting", &["rollout", "status", "deployment/kubia", "--at", "1m5s", STALLED]),
+    ("ch09-rollout-status-done", &["rollout", "status", "deployment/kubia", "--at", "14m", STALLED]),
+    ("ch09-rollout-history", &["rollout", "history", "deployment/kubia", "--at", "14m", STALLED]),
+    (
+        "ch09-rollout-history-revision",
+        &["rollout", "history", "deployment/kubia", "--revision", "2", "--at", "14m", STALLED],
+    ),
+    (
+        "ch09-get-events-rolling",
+        &["get", "events", "--field-selector", "involvedObject.kind=Deployment", "--at", "2m", ROLLING],
+    ),
     // Chapter 2: the first pod, the nodes, the RC and scaling.
     ("ch02-get-nodes", &["get", "nodes", "--at", "1m", CH02]),
     ("ch02-get-pods", &["get", "pods", "--at", "1m", CH02]),
@@ -130,6 +147,7 @@ fn describe_errors_are_kubectls() {
         ("rc", "replicationcontrollers"),
         ("rs", "replicasets.apps"),
         ("svc", "services"),
+        ("deploy", "deployments.apps"),
     ] {
         let o = kubesim(&["describe", kind, "nosuch", "--at", "10s", CH02]);
         assert_eq!(o.status.code(), Some(1), "describe {}", kind);
@@ -138,9 +156,9 @@ fn describe_errors_are_kubectls() {
             format!("Error from server (NotFound): {} \"nosuch\" not found", resource)
         );
     }
-    let o = kubesim(&["describe", "deploy", "kubia", CH02]);
+    let o = kubesim(&["describe", "ds", "kubia", CH02]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("supported: pod, node, rc, rs, svc"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("supported: pod, node, rc, rs, svc, deploy"), "{}", stderr(&o));
 }
 
 /// The golden scenarios' own expectations hold, and two runs agree.

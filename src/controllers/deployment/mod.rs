@@ -71,20 +71,29 @@ pub enum DeployEvent {
     Work,
     /// Delayed adds (`AddAfter`, `AddRateLimited`) may be due.
     Wake,
-    /// A response to one of the requests of the sync in `slot`.
+    /// A response to one of the requests of the sync in a worker slot.
     Response {
-        /// The worker's slot.
-        slot: u32,
+        /// The request (`Client::Deployment`'s number: slot and index).
+        req: u32,
         /// Whether the request succeeded.
         ok: bool,
     },
 }
 
-/// One worker's sync in progress: the responses it waits for.
+/// One worker's sync in progress: the responses it waits for, and the
+/// Event each successful request records (upstream records
+/// `ScalingReplicaSet` once the update has succeeded).
 struct Busy {
     key: Key,
     outstanding: usize,
     failed: bool,
+    events: Vec<Option<(&'static str, String)>>,
+}
+
+/// A request's number in `Client::Deployment`: the worker slot in the
+/// high half, the request's index within the sync in the low half.
+fn request_id(slot: usize, index: usize) -> u32 {
+    ((slot as u32) << 16) | (index as u32 & 0xffff)
 }
 
 /// The deployment controller's informer caches, work queue and workers.
@@ -264,12 +273,19 @@ impl DeploymentController {
                     self.run(key, pods, ctx);
                 }
             }
-            DeployEvent::Response { slot, ok } => {
-                let Some(b) = self.slots[slot as usize].as_mut() else { return };
+            DeployEvent::Response { req, ok } => {
+                let (slot, index) = ((req >> 16) as usize, (req & 0xffff) as usize);
+                let Some(b) = self.slots[slot].as_mut() else { return };
                 b.outstanding -= 1;
                 b.failed |= !ok;
+                if let Some((reason, msg)) = b.events.get_mut(index).and_then(Option::take) {
+                    if ok {
+                        let (ns, name) = (b.key.namespace.clone(), b.key.name.clone());
+                        ctx.event(false, SOURCE, reason, "Deployment", &ns, &name, &msg);
+                    }
+                }
                 if b.outstanding == 0 {
-                    let b = self.slots[slot as usize].take().expect("checked");
+                    let b = self.slots[slot].take().expect("checked");
                     self.finish(b.key, b.failed, ctx);
                 }
             }
@@ -292,20 +308,22 @@ impl DeploymentController {
 
     fn run(&mut self, key: Key, pods: &PodInformer, ctx: &mut Ctx) {
         self.busy += 1;
-        let (ops, requeue_after) = match self.deployments.get(&key).cloned() {
-            Some(t) => match t.downcast::<Deployment>() {
-                Some(d) => self.sync_deployment(d, pods, ctx),
-                None => (Vec::new(), None),
-            },
-            None => (Vec::new(), None),
+        let run = match self.deployments.get(&key).cloned() {
+            Some(t) => t.downcast::<Deployment>().map(|d| self.sync_deployment(d, pods, ctx)),
+            None => None,
         };
+        let Some(run) = run else {
+            self.finish(key, false, ctx);
+            return;
+        };
+        let (ops, events, requeue_after, failed) = (run.ops, run.events, run.requeue, run.failed);
         if let Some(after) = requeue_after {
             if let Some(t) = self.queue.add_after(key.clone(), after, ctx.now) {
                 ctx.at(t, Event::Deployment(DeployEvent::Wake));
             }
         }
         if ops.is_empty() {
-            self.finish(key, false, ctx);
+            self.finish(key, failed, ctx);
             return;
         }
         let slot = match self.slots.iter().position(|s| s.is_none()) {
@@ -315,9 +333,9 @@ impl DeploymentController {
                 self.slots.len() - 1
             }
         };
-        self.slots[slot] = Some(Busy { key, outstanding: ops.len(), failed: false });
-        for op in ops {
-            ctx.send(Client::Deployment(slot as u32), op);
+        self.slots[slot] = Some(Busy { key, outstanding: ops.len(), failed, events });
+        for (i, op) in ops.into_iter().enumerate() {
+            ctx.send(Client::Deployment(request_id(slot, i)), op);
         }
     }
 
@@ -350,9 +368,10 @@ impl DeploymentController {
         out
     }
 
-    /// `syncDeployment`: the writes this sync makes, in order, and when
-    /// to look again (`requeueStuckDeployment`).
-    fn sync_deployment(&self, d: &Deployment, pods: &PodInformer, ctx: &mut Ctx) -> (Vec<ApiOp>, Option<SimDuration>) {
+    /// `syncDeployment`: the writes this sync makes, in order, the Events
+    /// they record, when to look again (`requeueStuckDeployment`), and
+    /// whether the sync failed.
+    fn sync_deployment(&self, d: &Deployment, pods: &PodInformer, ctx: &mut Ctx) -> Run {
         let mut ops = Vec::new();
         let sets = self.claim_replica_sets(d, &mut ops);
         let mut run = Run::new(d.clone(), sets, ops, ctx.now);
@@ -373,15 +392,13 @@ impl DeploymentController {
                 }
             }
         }
-        for (reason, msg) in &run.events {
-            ctx.event(false, SOURCE, reason, "Deployment", &d.meta.namespace, &d.meta.name, msg);
-        }
         // The one status update of this sync (see the module's header).
         if run.d.status != d.status || run.d.meta.annotations != d.meta.annotations {
             let obj: Rc<dyn TypedObject> = Rc::new(run.d.clone());
             run.ops.push(ApiOp::TypedStatus { obj, check_rv: true });
+            run.events.push(None);
         }
-        (run.ops, run.requeue)
+        run
     }
 
     /// `oldPodsRunning`: old ReplicaSets still have pods, or pods of them
@@ -426,15 +443,19 @@ struct Run {
     /// The index of the new one (the template's), if it exists.
     new: Option<usize>,
     ops: Vec<ApiOp>,
-    /// Events on the Deployment: (reason, message).
-    events: Vec<(&'static str, String)>,
+    /// The Event on the Deployment each write records when it succeeds:
+    /// (reason, message), by the write's index.
+    events: Vec<Option<(&'static str, String)>>,
     requeue: Option<SimDuration>,
+    /// The sync returned an error (it is retried with the rate limit).
+    failed: bool,
     now: SimTime,
 }
 
 impl Run {
     fn new(d: Deployment, sets: Vec<Rc<ReplicaSet>>, ops: Vec<ApiOp>, now: SimTime) -> Run {
-        Run { d, sets, new: None, ops, events: Vec::new(), requeue: None, now }
+        let events = vec![None; ops.len()];
+        Run { d, sets, new: None, ops, events, requeue: None, failed: false, now }
     }
 
     fn old_indices(&self) -> Vec<usize> {
@@ -452,7 +473,7 @@ impl Run {
     /// Replaces ReplicaSet `i` with `rs` and sends the update.
     fn update(&mut self, i: usize, rs: ReplicaSet) {
         let rs = Rc::new(rs);
-        self.ops.push(ApiOp::Update { obj: Object::ReplicaSet(rs.clone()), check_rv: true });
+        self.send(ApiOp::Update { obj: Object::ReplicaSet(rs.clone()), check_rv: true });
         self.sets[i] = rs;
     }
 
@@ -517,7 +538,7 @@ impl Run {
         set_new_replica_set_annotations(&self.d, &mut rs, new_revision, false);
         rs.meta.creation_timestamp = self.now;
         let rs = Rc::new(rs);
-        self.ops.push(ApiOp::Create(Object::ReplicaSet(rs.clone())));
+        self.send(ApiOp::Create(Object::ReplicaSet(rs.clone())));
         if rs.spec.replicas > 0 {
             let msg = format!("Scaled up replica set {} from 0 to {}", rs.meta.name, rs.spec.replicas);
             self.event("ScalingReplicaSet", msg);
@@ -539,9 +560,18 @@ impl Run {
         }
     }
 
-    /// Records an Event on the Deployment (sent when the sync ends).
+    /// Sends a write.
+    fn send(&mut self, op: ApiOp) {
+        self.ops.push(op);
+        self.events.push(None);
+    }
+
+    /// The Event on the Deployment that the last write records once it
+    /// has succeeded.
     fn event(&mut self, reason: &'static str, msg: String) {
-        self.events.push((reason, msg));
+        if let Some(slot) = self.events.last_mut() {
+            *slot = Some((reason, msg));
+        }
     }
 
     /// `checkPausedConditions`.
@@ -598,12 +628,17 @@ impl Run {
         let mut rs = (**rs).clone();
         rs.spec.replicas = new_scale;
         set_replicas_annotations(&mut rs, desired, max);
+        let msg = format!(
+            "Scaled {} replica set {} from {} to {}",
+            if old < new_scale { "up" } else { "down" },
+            rs.meta.name,
+            old,
+            new_scale
+        );
+        self.update(i, rs);
         if size_changed {
-            let dir = if old < new_scale { "up" } else { "down" };
-            let msg = format!("Scaled {} replica set {} from {} to {}", dir, rs.meta.name, old, new_scale);
             self.event("ScalingReplicaSet", msg);
         }
-        self.update(i, rs);
         size_changed
     }
 
@@ -696,7 +731,15 @@ impl Run {
     /// `rolloutRolling`.
     fn rollout_rolling(&mut self) {
         self.find_new(true);
-        if self.reconcile_new_replica_set() || self.reconcile_old_replica_sets() {
+        if self.reconcile_new_replica_set() {
+            self.sync_rollout_status();
+            return;
+        }
+        let scaled_down = self.reconcile_old_replica_sets();
+        if self.failed {
+            return;
+        }
+        if scaled_down {
             self.sync_rollout_status();
             return;
         }
@@ -736,6 +779,9 @@ impl Run {
             return false;
         }
         let cleaned = self.cleanup_unhealthy_replicas(&old, max_scaled_down);
+        if self.failed {
+            return false;
+        }
         let scaled = self.scale_down_old_for_rolling_update(&old);
         cleaned + scaled > 0
     }
@@ -756,6 +802,13 @@ impl Run {
             }
             let down = (max_cleanup - total).min(rs.spec.replicas - rs.status.available_replicas);
             let target = rs.spec.replicas - down;
+            if target > rs.spec.replicas {
+                // "when cleaning up unhealthy replicas, got invalid request
+                // to scale down": more available than desired (a stale
+                // status); the sync fails and is retried.
+                self.failed = true;
+                return total;
+            }
             self.scale_and_record(i, target);
             total += down;
         }
@@ -849,7 +902,9 @@ impl Run {
                 disruption: None,
             });
         }
-        self.ops.extend(ops);
+        for op in ops {
+            self.send(op);
+        }
     }
 
     /// `syncRolloutStatus`: the status, the Progressing condition, and

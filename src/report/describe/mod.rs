@@ -15,16 +15,25 @@
 
 #![warn(missing_docs)]
 
+mod deployment;
 mod node;
 mod pod;
 mod replicaset;
 mod service;
 pub mod tabwriter;
 
+pub use deployment::describe_deployment;
 pub use node::describe_node;
 pub use pod::describe_pod;
 pub use replicaset::describe_replica_set;
 pub use service::describe_service;
+
+/// `DescribePodTemplate` alone (`kubectl rollout history --revision`).
+pub fn describe_template(t: &crate::objects::replicaset::PodTemplate) -> String {
+    let mut w = Out::default();
+    replicaset::describe_pod_template(&mut w, t);
+    w.finish()
+}
 
 use super::kubectl::human_duration;
 use crate::objects::meta::ObjectMeta;

@@ -4,7 +4,7 @@
 use super::pod::{containers, pod_spec_tail};
 use super::{annotations_multiline, events, labels_multiline, Out};
 use crate::objects::pod::{Pod, PodPhase};
-use crate::objects::replicaset::{ReplicaKind, ReplicaSet};
+use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet};
 use crate::sim::trace::EventRecord;
 use crate::sim::SimTime;
 use std::rc::Rc;
@@ -50,19 +50,22 @@ pub fn describe_replica_set(r: &ReplicaSet, pods: &[Rc<Pod>], all_events: &[Even
             running, waiting, succeeded, failed
         ),
     );
-    // `DescribePodTemplate`.
-    let t = &r.spec.template;
-    w.w(0, "Pod Template:\n");
-    labels_multiline(&mut w, "  Labels", &t.labels);
-    if !t.annotations.is_empty() {
-        annotations_multiline(&mut w, "  Annotations", &t.annotations);
-    }
-    if !t.spec.init_containers.is_empty() {
-        containers(&mut w, "Init Containers", &t.spec.init_containers, None, "  ");
-    }
-    containers(&mut w, "Containers", &t.spec.containers, None, "  ");
-    w.w(0, "  Volumes:\t<none>\n");
-    pod_spec_tail(&mut w, &t.spec, "  ");
+    describe_pod_template(&mut w, &r.spec.template);
     events(&mut w, all_events, r.kind.as_str(), &r.meta, now);
     w.finish()
+}
+
+/// `DescribePodTemplate`.
+pub(super) fn describe_pod_template(w: &mut Out, t: &PodTemplate) {
+    w.w(0, "Pod Template:\n");
+    labels_multiline(w, "  Labels", &t.labels);
+    if !t.annotations.is_empty() {
+        annotations_multiline(w, "  Annotations", &t.annotations);
+    }
+    if !t.spec.init_containers.is_empty() {
+        containers(w, "Init Containers", &t.spec.init_containers, None, "  ");
+    }
+    containers(w, "Containers", &t.spec.containers, None, "  ");
+    w.w(0, "  Volumes:\t<none>\n");
+    pod_spec_tail(w, &t.spec, "  ");
 }
