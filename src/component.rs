@@ -137,6 +137,7 @@ pub const BUILTIN_CONTROLLERS: &[(Builtin, &str, &str)] = &[
     (Builtin::Endpoints, "endpoints-controller", "endpoint"),
     (Builtin::EndpointSlice, "endpointslice-controller", "endpointslice"),
     (Builtin::Deployment, "deployment-controller", "deployment"),
+    (Builtin::DaemonSet, "daemonset-controller", "daemonset"),
 ];
 
 /// A built-in controller.
@@ -160,6 +161,8 @@ pub enum Builtin {
     EndpointSlice,
     /// `deployment-controller`.
     Deployment,
+    /// `daemonset-controller`.
+    DaemonSet,
 }
 
 /// Which built-ins run.

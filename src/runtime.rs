@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::controllers::{deployment, nodelifecycle, replication, scheduler, tainteviction};
+use crate::controllers::{daemonset, deployment, nodelifecycle, replication, scheduler, tainteviction};
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
@@ -69,6 +69,8 @@ pub enum Client {
     /// is the worker slot whose sync sent the request (its response goes
     /// back to that sync).
     Deployment(u32),
+    /// The DaemonSet controller (`"daemon-set-controller"`).
+    DaemonSet,
     /// The kubelet of the node with this index (in the order nodes were
     /// added; `Simulation::kubelets`).
     Kubelet(u32),
@@ -109,6 +111,7 @@ impl Client {
             Client::Endpoints => Limiter::Shared(7),
             Client::EndpointSlice => Limiter::Shared(8),
             Client::Deployment(_) => Limiter::Shared(9),
+            Client::DaemonSet => Limiter::Shared(10),
             // Node status goes through the kubelet's heartbeat client.
             Client::Kubelet(_) if matches!(op, Some(ApiOp::NodeReady { .. })) => Limiter::None,
             Client::Kubelet(i) => Limiter::Kubelet(i),
@@ -158,6 +161,8 @@ pub enum Event {
     EndpointSliceSync,
     /// A work item of the deployment controller.
     Deployment(deployment::DeployEvent),
+    /// A work item of the DaemonSet controller.
+    DaemonSet(daemonset::DsEvent),
     /// An event of one kubelet (sync, probe, container exit, heartbeat…).
     Kubelet {
         /// The node's index (as in `Client::Kubelet`).
@@ -294,7 +299,7 @@ impl Bucket {
 /// Every client's token bucket.
 #[derive(Default)]
 pub struct Throttles {
-    buckets: [Bucket; 10],
+    buckets: [Bucket; 11],
     kubelets: Vec<Bucket>,
     /// User components' buckets with their (QPS, burst).
     components: Vec<(Bucket, u32, u32)>,

@@ -6,6 +6,7 @@
 
 use crate::component::{Builtin, Builtins, Components, Registration, Slot};
 use crate::config::Config;
+use crate::controllers::daemonset::{DaemonSetController, DsEvent};
 use crate::controllers::deployment::{DeployEvent, DeploymentController};
 use crate::controllers::endpoints::EndpointsController;
 use crate::controllers::endpointslice::EndpointSliceController;
@@ -92,6 +93,7 @@ pub struct Simulation {
     endpoints: EndpointsController,
     endpoint_slices: EndpointSliceController,
     deployments: DeploymentController,
+    daemon_sets: DaemonSetController,
     kubelets: Vec<Kubelet>,
     kubelet_index: IndexMap<Rc<str>, u32, FxBuildHasher>,
     /// What the containers of each image do (the scenario's `images:`).
@@ -236,6 +238,7 @@ impl Simulation {
             endpoints: EndpointsController::new(),
             endpoint_slices: EndpointSliceController::new(),
             deployments: DeploymentController::new(),
+            daemon_sets: DaemonSetController::new(),
             kubelets: Vec::new(),
             kubelet_index: IndexMap::default(),
             images: ImageCatalog::default(),
@@ -406,7 +409,35 @@ impl Simulation {
                 | (Client::Scheduler, ApiOp::Bind { .. })
         );
         let saved = keep.then(|| op.clone());
+        // A DaemonSet pod create: its DaemonSet and node, for the answer.
+        let daemon_create = match (&from, &op) {
+            (Client::DaemonSet, ApiOp::Create(Object::Pod(p))) => p.meta.controller_ref().map(|r| r.uid).zip(
+                p.spec
+                    .node_affinity
+                    .required
+                    .as_ref()
+                    .and_then(|t| t.first())
+                    .and_then(|t| t.match_fields.first())
+                    .and_then(|r| r.values.first())
+                    .map(|v| Rc::<str>::from(v.as_str())),
+            ),
+            _ => None,
+        };
         let result = self.store.apply(now, op, &mut self.trace);
+        if from == Client::DaemonSet {
+            // The DaemonSet controller hears how its creates went.
+            let back = match (&result, &daemon_create) {
+                (Ok(ev), _) if ev.kind == WatchKind::Added => match &ev.obj {
+                    Object::Pod(p) => Some(DsEvent::Created(p.clone())),
+                    _ => None,
+                },
+                (Err(_), Some(c)) => Some(DsEvent::CreateFailed(c.0, c.1.clone())),
+                _ => None,
+            };
+            if let Some(b) = back {
+                self.queue.push(reply_at, Event::DaemonSet(b));
+            }
+        }
         if let Client::Deployment(req) = from {
             // The deployment controller's sync waits for every response.
             let back = Event::Deployment(DeployEvent::Response { req, ok: result.is_ok() });
@@ -498,6 +529,10 @@ impl Simulation {
             Event::EndpointsSync => {
                 let mut ctx = ctx!(self);
                 self.endpoints.on_sync(&self.kcm_pods, &mut ctx);
+            }
+            Event::DaemonSet(e) => {
+                let mut ctx = ctx!(self);
+                self.daemon_sets.on_event(e, &self.kcm_pods, &mut ctx);
             }
             Event::Deployment(e) => {
                 let mut ctx = ctx!(self);
@@ -599,6 +634,9 @@ impl Simulation {
         }
         if on.enabled(Builtin::Deployment) {
             self.deployments.on_watch(ev, &mut ctx);
+        }
+        if on.enabled(Builtin::DaemonSet) {
+            self.daemon_sets.on_watch(ev, &mut ctx);
         }
         if on.enabled(Builtin::EndpointSlice) {
             self.endpoint_slices.on_watch(ev, &self.kcm_pods, &mut ctx);

@@ -26,9 +26,14 @@ const SVC: &str = "scenarios/services-kubia.yaml";
 const READY_EP: &str = "scenarios/readiness-endpoints.yaml";
 const ROLLING: &str = "scenarios/deployment-rolling-update.yaml";
 const STALLED: &str = "scenarios/deployment-stalled-rollout.yaml";
+const SSD: &str = "scenarios/daemonset-ssd-monitor.yaml";
 
 /// (golden file name, kubesim arguments).
 const CASES: &[(&str, &[&str])] = &[
+    // Chapter 4: a DaemonSet on the nodes labelled disk=ssd.
+    ("ch04-get-ds-wide", &["get", "ds", "-o", "wide", "--at", "2m10s", SSD]),
+    ("ch04-get-ds-yaml", &["get", "ds", "ssd-monitor", "-o", "yaml", "--at", "2m10s", SSD]),
+    ("ch04-get-pods-ds", &["get", "pods", "-o", "wide", "--at", "3m10s", SSD]),
     // Chapter 9: Deployments, a rolling update and a rollout that stalls.
     ("ch09-get-deploy-rs-rolling", &["get", "deploy,rs", "-o", "wide", "--at", "1m5s", ROLLING]),
     ("ch09-get-deploy-yaml", &["get", "deploy", "kubia", "-o", "yaml", "--at", "12m", STALLED]),

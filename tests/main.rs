@@ -5,6 +5,7 @@ mod book_commands;
 mod capacity;
 mod cli;
 mod custom_resources;
+mod daemonsets;
 mod deployments;
 mod differential;
 mod extended_resources;

@@ -163,8 +163,8 @@ fn retired_workload_versions_default_the_selector_as_they_did() {
     let crashers = res.sim.store.pods.values().filter(|p| p.meta.name.starts_with("crasher-")).count();
     assert_eq!(crashers, 2, "the Deployment's ReplicaSet runs the template's pods");
     // A stored-only kind of the old versions keeps its body, as apps/v1.
-    let scn = kubesim::scenario::load_str(&doc("extensions/v1beta1", "DaemonSet"), "t.yaml", ".".as_ref()).unwrap();
-    let ds = scn.objects.iter().find(|o| o.kind_name() == "DaemonSet").expect("stored");
+    let scn = kubesim::scenario::load_str(&doc("apps/v1beta1", "StatefulSet"), "t.yaml", ".".as_ref()).unwrap();
+    let ds = scn.objects.iter().find(|o| o.kind_name() == "StatefulSet").expect("stored");
     let kubesim::objects::Object::Other(u) = ds else { panic!("stored as unstructured") };
     assert_eq!(u.api_version, "apps/v1");
     assert_eq!(u.body["spec"]["selector"]["matchLabels"]["app"], "crasher");

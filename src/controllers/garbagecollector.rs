@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 use crate::controllers::informer::PodInformer;
+use crate::kinds::daemonset::DaemonSet;
 use crate::kinds::deployment::Deployment;
 use crate::objects::pod::Pod;
 use crate::objects::replicaset::ReplicaSet;
@@ -57,6 +58,16 @@ impl GarbageCollector {
     /// Handles a watch event of its ReplicaSet/RC and pod informers.
     pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match &ev.obj {
+            Object::Typed(t) if ev.kind == WatchKind::Deleted && t.downcast::<DaemonSet>().is_some() => {
+                // DaemonSet → pods.
+                let uid = t.meta().uid;
+                self.gone.insert(uid);
+                let deps = self.dependents.get(&uid).cloned().unwrap_or_default();
+                for dep in deps {
+                    let p = pods.get(dep).expect("dependents are cached");
+                    self.collect(p, uid, ev.propagation, ctx);
+                }
+            }
             Object::Typed(t) if ev.kind == WatchKind::Deleted && t.downcast::<Deployment>().is_some() => {
                 // Deployment → ReplicaSets: deleted with the Deployment's
                 // propagation, or released under Orphan.

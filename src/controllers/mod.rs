@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;
 pub mod endpointslice;

@@ -56,14 +56,14 @@ impl IntOrPercent {
         }
     }
 
-    fn json(self) -> Value {
+    pub(crate) fn json(self) -> Value {
         match self {
             IntOrPercent::Int(n) => json!(n),
             IntOrPercent::Percent(p) => json!(format!("{}%", p)),
         }
     }
 
-    fn digest(self, d: &mut Digester) {
+    pub(crate) fn digest(self, d: &mut Digester) {
         match self {
             IntOrPercent::Int(n) => {
                 d.tag(0);
@@ -781,7 +781,7 @@ fn decode_strategy(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<S
 }
 
 /// An int-or-string: a number, or a percentage `"N%"`.
-fn int_or_percent(r: &mut Reader, node: &Y, field: &str) -> Option<IntOrPercent> {
+pub(crate) fn int_or_percent(r: &mut Reader, node: &Y, field: &str) -> Option<IntOrPercent> {
     if let Some(Resolved::Int(_)) = node.resolve() {
         return Some(IntOrPercent::Int(r.int32(node, field)?));
     }

@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;
 pub mod endpointslice;
@@ -34,6 +35,7 @@ pub struct Registration {
 pub static KINDS: &[Registration] = &[
     Registration { info: &service::INFO, decode: service::decode },
     Registration { info: &deployment::INFO, decode: deployment::decode },
+    Registration { info: &daemonset::INFO, decode: daemonset::decode },
     Registration { info: &endpoints::INFO, decode: endpoints::decode },
     Registration { info: &endpointslice::INFO, decode: endpointslice::decode },
 ];

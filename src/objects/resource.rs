@@ -103,7 +103,7 @@ const BUILTIN: &[Row] = &[
     ("PodTemplate", "", &["v1"], "podtemplates", &[], true, false),
     ("Event", "", &["v1"], "events", &["ev"], true, false),
     ("Deployment", "apps", &["v1"], "deployments", &["deploy"], true, true),
-    ("DaemonSet", "apps", &["v1"], "daemonsets", &["ds"], true, false),
+    ("DaemonSet", "apps", &["v1"], "daemonsets", &["ds"], true, true),
     ("StatefulSet", "apps", &["v1"], "statefulsets", &["sts"], true, false),
     ("Job", "batch", &["v1"], "jobs", &[], true, false),
     ("CronJob", "batch", &["v1"], "cronjobs", &["cj"], true, false),

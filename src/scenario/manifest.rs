@@ -80,6 +80,7 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
             | ("coordination.k8s.io/v1", "Lease")
             | ("apps/v1" | "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "ReplicaSet")
             | ("apps/v1" | "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "Deployment")
+            | ("apps/v1" | "extensions/v1beta1" | "apps/v1beta2", "DaemonSet")
     );
     if let Some(fields) = schema::for_kind(&kind).filter(|_| modelled) {
         let mut unknown = Vec::new();
@@ -119,6 +120,12 @@ pub fn decode(r: &mut Reader, doc: &Y, path: &str, types: &mut ResourceTypes) ->
             let meta = decode_meta(r, &mut f, &kind, false)?;
             let defaulted = selector_defaulted(&api_version);
             Object::Typed(crate::kinds::deployment::decode_with(r, &mut f, meta, &what, defaulted)?)
+        }
+        ("extensions/v1beta1" | "apps/v1beta2", "DaemonSet") => {
+            warn_retired(r, kind_node, &api_version, &kind, doc);
+            let meta = decode_meta(r, &mut f, &kind, false)?;
+            let defaulted = selector_defaulted(&api_version);
+            Object::Typed(crate::kinds::daemonset::decode_with(r, &mut f, meta, &what, defaulted)?)
         }
         (v, k) if crate::kinds::find(v, k).is_some() => {
             let reg = crate::kinds::find(v, k).expect("checked");

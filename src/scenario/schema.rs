@@ -318,6 +318,15 @@ const DEPLOYMENT_SPEC: &[F] = &[
     ("progressDeadlineSeconds", Leaf),
 ];
 
+/// `apps/v1` `DaemonSetSpec`.
+const DAEMONSET_SPEC: &[F] = &[
+    ("selector", Obj(LABEL_SELECTOR)),
+    ("template", Obj(POD_TEMPLATE)),
+    ("updateStrategy", Obj(&[("type", Leaf), ("rollingUpdate", Obj(&[("maxSurge", Leaf), ("maxUnavailable", Leaf)]))])),
+    ("minReadySeconds", Leaf),
+    ("revisionHistoryLimit", Leaf),
+];
+
 /// `NodeSpec` (`configSource` and `externalID` are deprecated but still
 /// fields).
 const NODE_SPEC: &[F] = &[
@@ -365,6 +374,7 @@ pub fn for_kind(kind: &str) -> Option<&'static [F]> {
         "ReplicationController" => object!(RC_SPEC),
         "ReplicaSet" => object!(RS_SPEC),
         "Deployment" => object!(DEPLOYMENT_SPEC),
+        "DaemonSet" => object!(DAEMONSET_SPEC),
         "Node" => object!(NODE_SPEC),
         "Namespace" => object!(NAMESPACE_SPEC),
         "Lease" => object!(LEASE_SPEC),

@@ -1,0 +1,139 @@
+//! DaemonSets: a rolling update keeps at most `maxUnavailable` nodes
+//! without an available pod, OnDelete waits for a deletion, and deleting
+//! the DaemonSet deletes its pods.
+
+use crate::root;
+use kubesim::kinds::daemonset::DaemonSet;
+use kubesim::objects::store::Key;
+use kubesim::scenario;
+use kubesim::sim::SimTime;
+use kubesim::simulation::Simulation;
+
+fn text(strategy: &str, timeline: &str) -> String {
+    format!(
+        "\
+name: daemonset test
+seed: 1
+duration: 5m
+cluster:
+  nodes:
+    - namePrefix: node
+      count: 4
+      capacity: {{cpu: \"4\", memory: 8Gi}}
+images:
+  agent:v1: {{pull: 2s, start: 1s, http: {{port: 9100}}}}
+  agent:v2: {{pull: 5s, start: 1s, http: {{port: 9100}}}}
+objects:
+  - apiVersion: apps/v1
+    kind: DaemonSet
+    metadata: {{name: agent}}
+    spec:
+      {strategy}
+      selector: {{matchLabels: {{app: agent}}}}
+      template:
+        metadata: {{labels: {{app: agent}}}}
+        spec:
+          containers:
+          - name: agent
+            image: agent:v1
+            readinessProbe: {{periodSeconds: 1, httpGet: {{path: /, port: 9100}}}}
+timeline:
+{timeline}"
+    )
+}
+
+/// The v2 manifest applied at 1m.
+const UPDATE: &str = "  - at: 1m
+    apply:
+      apiVersion: apps/v1
+      kind: DaemonSet
+      metadata: {name: agent}
+      spec:
+        STRATEGY
+        selector: {matchLabels: {app: agent}}
+        template:
+          metadata: {labels: {app: agent}}
+          spec:
+            containers:
+            - name: agent
+              image: agent:v2
+              readinessProbe: {periodSeconds: 1, httpGet: {path: /, port: 9100}}
+";
+
+fn sim(t: &str) -> Simulation {
+    let scn = scenario::load_str(t, "ds.yaml", &root()).expect("load");
+    scn.build(1)
+}
+
+/// (image, ready) of each node's live daemon pod, by node.
+fn by_node(sim: &Simulation) -> Vec<(String, String, bool)> {
+    let mut v: Vec<(String, String, bool)> = sim
+        .store
+        .pods
+        .values()
+        .filter(|p| p.meta.deletion_timestamp.is_none() && !p.status.phase.is_terminal())
+        .map(|p| (p.node_name().unwrap_or("-").to_string(), p.spec.containers[0].image.to_string(), p.is_ready()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn ds(sim: &Simulation) -> DaemonSet {
+    let t = sim.store.typed.get(&("DaemonSet".to_string(), Key::new("default", "agent"))).expect("the DaemonSet");
+    t.downcast::<DaemonSet>().expect("a DaemonSet").clone()
+}
+
+/// RollingUpdate, `maxUnavailable: 1`: one node at a time; never more
+/// than one node without a ready pod; every node ends on v2.
+#[test]
+fn rolling_update_replaces_one_node_at_a_time() {
+    let strategy = "updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 1}}";
+    let t = text(strategy, &UPDATE.replace("STRATEGY", strategy));
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(59));
+    assert_eq!(by_node(&s).iter().filter(|p| p.1 == "agent:v1" && p.2).count(), 4);
+    let mut worst = 4;
+    let mut ms = 59_000;
+    while ms < 120_000 {
+        ms += 50;
+        s.run_until(SimTime(ms * 1_000_000));
+        let ready = by_node(&s).iter().filter(|p| p.2).count();
+        worst = worst.min(ready);
+    }
+    assert_eq!(worst, 3, "one node at a time is without a ready pod");
+    let pods = by_node(&s);
+    assert_eq!(pods.len(), 4, "{:?}", pods);
+    assert!(pods.iter().all(|p| p.1 == "agent:v2" && p.2), "{:?}", pods);
+    let st = ds(&s).status;
+    assert_eq!(
+        (st.desired_number_scheduled, st.current_number_scheduled, st.updated_number_scheduled, st.number_available),
+        (4, 4, 4, 4)
+    );
+}
+
+/// OnDelete: the new template waits until a pod is deleted.
+#[test]
+fn on_delete_replaces_only_deleted_pods() {
+    let strategy = "updateStrategy: {type: OnDelete}";
+    let mut timeline = UPDATE.replace("STRATEGY", strategy);
+    timeline.push_str("  - at: 2m\n    delete: {kind: Pod, selector: app=agent}\n");
+    let t = text(strategy, &timeline);
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(110));
+    assert!(by_node(&s).iter().all(|p| p.1 == "agent:v1"), "{:?}", by_node(&s));
+    s.run_until(SimTime::from_secs(150));
+    let pods = by_node(&s);
+    assert_eq!(pods.len(), 4, "{:?}", pods);
+    assert!(pods.iter().all(|p| p.1 == "agent:v2"), "deleted pods come back with the new template: {:?}", pods);
+}
+
+/// Deleting the DaemonSet deletes its pods (background cascade).
+#[test]
+fn deleting_the_daemon_set_deletes_its_pods() {
+    let t = text("", "  - {at: 1m, kubectl: \"delete ds agent\"}\n");
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(59));
+    assert_eq!(s.store.pods.len(), 4);
+    s.run_until(SimTime::from_secs(90));
+    assert!(s.store.pods.is_empty(), "{:?}", by_node(&s));
+}
