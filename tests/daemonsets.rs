@@ -137,3 +137,41 @@ fn deleting_the_daemon_set_deletes_its_pods() {
     s.run_until(SimTime::from_secs(90));
     assert!(s.store.pods.is_empty(), "{:?}", by_node(&s));
 }
+
+/// Under node crashes, restarts, partitions and heals, with nodes being
+/// labelled for the DaemonSet and a node joining: once the faults stop,
+/// every Ready node that should run the daemon runs exactly one.
+#[test]
+fn daemon_sets_cover_their_nodes_through_node_faults() {
+    use kubesim::check::{invariants, Check, FaultSpace};
+    let timeline = "  - {at: 30s, kubectl: \"label node node-2 role=edge\"}
+  - at: 1m
+    addNode: {name: node-5, capacity: {cpu: \"4\", memory: 8Gi}, labels: {role: edge}}
+  - {at: 2m, kubectl: \"label node node-1 role=edge\"}
+";
+    let t = text("", timeline)
+        .replace("          containers:", "          nodeSelector: {role: edge}\n          containers:");
+    let report = Check::from_str(&t.replace("duration: 5m", "duration: 12m"), "faults.yaml", &root())
+        .expect("loads")
+        .faults(FaultSpace::nodes(&["node-1", "node-2", "node-3", "node-4"], "4m").max_faults(3))
+        .property(invariants::daemon_sets_cover_nodes("6m"))
+        .cases(16)
+        .run();
+    assert!(report.is_ok(), "{}", report.err().unwrap());
+}
+
+/// The invariant is not vacuous: with the DaemonSet controller switched
+/// off, no node gets its pod and the property says so.
+#[test]
+fn the_coverage_property_sees_a_missing_controller() {
+    use kubesim::check::{invariants, Check};
+    let t = text("", "  - {at: 30s, kubectl: \"label node node-2 role=edge\"}\n")
+        .replace("cluster:\n", "cluster:\n  controllers: [\"*\", -daemonset]\n");
+    let failure = Check::from_str(&t, "off.yaml", &root())
+        .expect("loads")
+        .property(invariants::daemon_sets_cover_nodes("1m"))
+        .cases(1)
+        .run()
+        .expect_err("no controller, no daemon pods");
+    assert!(failure.message.contains("has 0 pods on node"), "{}", failure.message);
+}

@@ -16,7 +16,9 @@
 //!   deleted: `controller.FilterActivePods`);
 //! - [`deployments_complete`]: every Deployment that is not paused has
 //!   rolled out (`DeploymentComplete`: its replicas all updated and
-//!   available, its latest spec observed).
+//!   available, its latest spec observed);
+//! - [`daemon_sets_cover_nodes`]: every DaemonSet has one pod on each Ready
+//!   node that should run it.
 //!
 //! During rollouts:
 //! - [`rolling_update_within_bounds`]: a RollingUpdate that started fully
@@ -275,6 +277,46 @@ pub fn rolling_update_within_bounds() -> impl Fn() -> Property {
                         "deployment {}/{} has {} available pods, fewer than {} replicas − {} unavailable",
                         d.meta.namespace, d.meta.name, available, d.spec.replicas, unavailable
                     ));
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Eventually (`within`): every DaemonSet runs exactly one pod (neither
+/// terminating nor terminal) on every Ready node that should run it
+/// (`NodeShouldRunDaemonPod`), and none on a node that should not keep it.
+pub fn daemon_sets_cover_nodes(within: &str) -> impl Fn() -> Property {
+    use crate::controllers::daemonset::node_should_run;
+    use crate::kinds::daemonset::DaemonSet;
+    use crate::objects::pod::CondStatus;
+    let within = within.to_string();
+    move || {
+        Property::eventually("daemon sets cover their nodes", &within, |sim: &Simulation| {
+            for ds in sim.store.typed.values().filter_map(|t| t.downcast::<DaemonSet>()) {
+                let mut per_node: BTreeMap<&str, usize> = BTreeMap::new();
+                for p in sim.store.pods.values() {
+                    let mine = p.meta.controller_ref().is_some_and(|r| r.uid == ds.meta.uid);
+                    if !mine || p.meta.deletion_timestamp.is_some() || p.status.phase.is_terminal() {
+                        continue;
+                    }
+                    if let Some(n) = p.spec.node_affinity.required.as_ref().and_then(|t| t.first()) {
+                        if let Some(node) = n.match_fields.first().and_then(|r| r.values.first()) {
+                            *per_node.entry(node.as_str()).or_default() += 1;
+                        }
+                    }
+                }
+                for n in sim.store.nodes.values() {
+                    let (run, keep) = node_should_run(ds, n);
+                    let have = per_node.get(&*n.meta.name).copied().unwrap_or(0);
+                    let ready = n.status.ready.status == CondStatus::True;
+                    if run && ready && have != 1 {
+                        return Err(format!("daemonset {} has {} pods on node {}", ds.meta.name, have, n.meta.name));
+                    }
+                    if !run && !keep && have > 0 {
+                        return Err(format!("daemonset {} keeps {} pods on node {}", ds.meta.name, have, n.meta.name));
+                    }
                 }
             }
             Ok(())

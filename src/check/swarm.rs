@@ -259,7 +259,7 @@ impl Gen {
         let kind = if self.f.scheduling && self.chance(0.25) {
             "Pod"
         } else {
-            self.pick(&["ReplicationController", "ReplicaSet"])
+            self.pick(&["ReplicationController", "ReplicaSet", "Deployment", "DaemonSet"])
         };
         let mut spec = String::new();
         let ind = if kind == "Pod" { "      " } else { "          " };
@@ -358,16 +358,19 @@ impl Gen {
                 manifest = Some(obj);
             }
             k => {
-                let api = if k == "ReplicaSet" { "apps/v1" } else { "v1" };
-                let sel = if k == "ReplicaSet" {
-                    format!("{{matchLabels: {{app: {}}}}}", name)
-                } else {
+                let api = if k == "ReplicationController" { "v1" } else { "apps/v1" };
+                let sel = if k == "ReplicationController" {
                     format!("{{app: {}}}", name)
+                } else {
+                    format!("{{matchLabels: {{app: {}}}}}", name)
                 };
+                // A DaemonSet has no replicas: one pod a node.
+                let replicas_line =
+                    if k == "DaemonSet" { String::new() } else { format!("      replicas: {}\n", replicas) };
                 let _ = writeln!(
                     objects,
-                    "  - apiVersion: {}\n    kind: {}\n    metadata: {{name: {}}}\n    spec:\n      replicas: {}\n      selector: {}\n      template:\n        metadata: {{labels: {{app: {}}}}}\n        spec:\n{}",
-                    api, k, name, replicas, sel, name, spec
+                    "  - apiVersion: {}\n    kind: {}\n    metadata: {{name: {}}}\n    spec:\n{}      selector: {}\n      template:\n        metadata: {{labels: {{app: {}}}}}\n        spec:\n{}",
+                    api, k, name, replicas_line, sel, name, spec
                 );
             }
         }
@@ -493,6 +496,11 @@ impl Gen {
                     format!("kubectl: scale rc {} --replicas={}", wname, self.rng.gen_range(0..7))
                 }
                 (0, "ReplicaSet") => format!("kubectl: scale rs {} --replicas={}", wname, self.rng.gen_range(0..7)),
+                (0, "Deployment") => match self.rng.gen_range(0..3) {
+                    0 => format!("kubectl: scale deployment {} --replicas={}", wname, self.rng.gen_range(0..7)),
+                    1 => format!("kubectl: rollout restart deployment/{}", wname),
+                    _ => format!("kubectl: rollout undo deployment/{}", wname),
+                },
                 (1, _) => match self.rng.gen_range(0..4) {
                     0 => format!("kubectl: label pods -l app={} tier=y --overwrite", wname),
                     1 => format!("kubectl: delete all -l app={} --grace-period={}", wname, self.pick(&[0, 1, 10, 30])),
@@ -502,6 +510,9 @@ impl Gen {
                     let word = match k {
                         "ReplicaSet" => "rs",
                         "ReplicationController" => "rc",
+                        "Deployment" | "DaemonSet" => {
+                            return Some(format!("kubectl: label pods -l app={} tier=x --overwrite", wname))
+                        }
                         _ => "pod",
                     };
                     format!("kubectl: label {} {} tier=x --overwrite", word, wname)
