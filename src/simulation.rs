@@ -763,11 +763,37 @@ impl Simulation {
             }
             Action::DeleteAll { namespace, selector, grace_seconds, propagation } => {
                 let sel = crate::objects::selector::Selector::parse(&selector).unwrap_or_default();
-                let kinds = [Kind::Pod, Kind::ReplicationController, Kind::ReplicaSet];
-                let keys: Vec<(Kind, Key)> = kinds
-                    .iter()
-                    .flat_map(|&k| self.list_keys(k, &namespace, &sel).into_iter().map(move |key| (k, key)))
-                    .collect();
+                // kubectl's `all` category, in its order: pods,
+                // replicationcontrollers, services, daemonsets,
+                // deployments, replicasets.
+                let mut keys: Vec<(Kind, Option<&'static str>, Key)> = Vec::new();
+                for (kind, typed) in [
+                    (Kind::Pod, None),
+                    (Kind::ReplicationController, None),
+                    (Kind::Other, Some("Service")),
+                    (Kind::Other, Some("DaemonSet")),
+                    (Kind::Other, Some("Deployment")),
+                    (Kind::ReplicaSet, None),
+                ] {
+                    match typed {
+                        None => {
+                            keys.extend(self.list_keys(kind, &namespace, &sel).into_iter().map(|k| (kind, None, k)))
+                        }
+                        Some(t) => {
+                            let mut found: Vec<Key> = self
+                                .store
+                                .typed
+                                .iter()
+                                .filter(|((k, key), o)| {
+                                    k == t && *key.namespace == *namespace && sel.matches(&o.meta().labels)
+                                })
+                                .map(|((_, key), _)| key.clone())
+                                .collect();
+                            found.sort();
+                            keys.extend(found.into_iter().map(|k| (kind, typed, k)));
+                        }
+                    }
+                }
                 self.delete_keys(keys, grace_seconds, propagation);
             }
             Action::Label { kind, namespace, selector: Some(sel), set, remove, overwrite, annotate, .. } => {
@@ -988,16 +1014,16 @@ impl Simulation {
     /// when there are none).
     fn delete_keys(
         &mut self,
-        keys: Vec<(Kind, Key)>,
+        keys: Vec<(Kind, Option<&'static str>, Key)>,
         grace_seconds: Option<u64>,
         propagation: crate::objects::store::Propagation,
     ) {
         if keys.is_empty() {
             self.user_error("No resources found".into());
         }
-        for (kind, key) in keys {
-            let op =
-                ApiOp::Delete { kind, other_kind: None, key, uid: None, grace_seconds, propagation, disruption: None };
+        for (kind, typed, key) in keys {
+            let other_kind = typed.map(String::from);
+            let op = ApiOp::Delete { kind, other_kind, key, uid: None, grace_seconds, propagation, disruption: None };
             self.send_user(op);
         }
     }

@@ -337,3 +337,14 @@ fn rollout_steps_are_monotone() {
         assert!(c.windows(2).all(|w| w[0].1 == w[1].0), "{}: {:?}", n, c);
     }
 }
+
+/// `kubectl delete all --all` takes the Deployment with the rest of
+/// kubectl's `all` category: its ReplicaSet and pods go with it.
+#[test]
+fn delete_all_takes_deployments() {
+    let timeline = "  - {at: 1m, kubectl: \"delete all --all\"}\n";
+    let sim = sim_at(&scenario_text(3, "", timeline, "2m"), 100.0);
+    assert!(sim.store.typed.get(&("Deployment".to_string(), Key::new("default", "web"))).is_none());
+    assert!(sim.store.replicasets.is_empty());
+    assert!(sim.store.pods.is_empty());
+}

@@ -75,8 +75,9 @@ pub enum Action {
     },
     /// `kubectl delete all --all` (or `-l SELECTOR`): the objects of
     /// kubectl's `all` category that kubesim simulates (Pods,
-    /// ReplicationControllers, ReplicaSets, in the category's order) in
-    /// the namespace, matching `selector`.
+    /// ReplicationControllers, Services, DaemonSets, Deployments,
+    /// ReplicaSets, in the category's order) in the namespace, matching
+    /// `selector`.
     DeleteAll {
         /// The namespace.
         namespace: String,
