@@ -210,6 +210,19 @@ fn is_image_reference(s: &str) -> bool {
 
 /// Splits `rc/kubia` or (`rc`, `kubia`) into a kind and names; only the
 /// kinds with their own maps in the store (see `typed_kind_and_names`).
+/// `kubectl scale`'s `--replicas=COUNT`.
+fn replicas_flag(a: &mut Args) -> Result<i32, String> {
+    let replicas: i32 = a
+        .take("--replicas")
+        .ok_or("--replicas=COUNT is required")?
+        .parse()
+        .map_err(|_| "--replicas must be an integer".to_string())?;
+    if replicas < 0 {
+        return Err("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0".into());
+    }
+    Ok(replicas)
+}
+
 /// Whether a command's resource argument (`deploy`, `deployment/web`, …)
 /// names Deployments.
 fn is_deployment(first: Option<&String>) -> bool {
@@ -295,14 +308,7 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
         "scale" if is_deployment(a.positional.first()) => {
             let (_, names) = typed_kind_and_names(&a.positional)?;
             let [name] = names.as_slice() else { return Err("scale takes exactly one name".into()) };
-            let replicas: i32 = a
-                .take("--replicas")
-                .ok_or("--replicas=COUNT is required")?
-                .parse()
-                .map_err(|_| "--replicas must be an integer".to_string())?;
-            if replicas < 0 {
-                return Err("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0".into());
-            }
+            let replicas = replicas_flag(&mut a)?;
             a.finish(&verb)?;
             Action::Deployment { namespace: ns, name: name.clone(), change: DeploymentChange::Scale(replicas) }
         }
@@ -370,14 +376,7 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                 return Err(format!("cannot scale {}", kind.as_str()));
             }
             let [name] = names.as_slice() else { return Err("scale takes exactly one name".into()) };
-            let replicas: i32 = a
-                .take("--replicas")
-                .ok_or("--replicas=COUNT is required")?
-                .parse()
-                .map_err(|_| "--replicas must be an integer".to_string())?;
-            if replicas < 0 {
-                return Err("The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0".into());
-            }
+            let replicas = replicas_flag(&mut a)?;
             a.finish(&verb)?;
             Action::Scale { kind, namespace: ns, name: name.clone(), replicas }
         }
