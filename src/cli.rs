@@ -1276,12 +1276,14 @@ fn cmd_describe(
     let k = Kind::from_cli(kind);
     let service = Kind::resolve_cli(kind).is_some_and(|(_, t)| t == Some("Service"));
     let deployment = Kind::resolve_cli(kind).is_some_and(|(_, t)| t == Some("Deployment"));
+    let daemon_set = Kind::resolve_cli(kind).is_some_and(|(_, t)| t == Some("DaemonSet"));
     if !service
         && !deployment
+        && !daemon_set
         && !matches!(k, Some(Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet))
     {
         return Err(Fail(
-            format!("error: describe {} is not supported yet (supported: pod, node, rc, rs, svc, deploy)", kind),
+            format!("error: describe {} is not supported yet (supported: pod, node, rc, rs, svc, deploy, ds)", kind),
             2,
         ));
     }
@@ -1291,6 +1293,13 @@ fn cmd_describe(
     let not_found = |res: &str| Fail(format!("Error from server (NotFound): {} \"{}\" not found", res, name), 1);
     let (events, now) = (sim.trace.events(), sim.now());
     let text = match k {
+        _ if daemon_set => {
+            let typed_key = ("DaemonSet".to_string(), key.clone());
+            let ds = sim.store.typed.get(&typed_key).and_then(|t| t.downcast::<crate::kinds::daemonset::DaemonSet>());
+            let ds = ds.ok_or_else(|| not_found("daemonsets.apps"))?;
+            let pods: Vec<_> = sim.store.pods.values().filter(|p| *p.meta.namespace == *namespace).cloned().collect();
+            describe::describe_daemon_set(ds, &pods, events, now)
+        }
         _ if deployment => {
             let d = deployment_at(sim, namespace, name).ok_or_else(|| not_found("deployments.apps"))?;
             let sets = sets_of(sim, d);

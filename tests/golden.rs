@@ -34,6 +34,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("ch04-get-ds-wide", &["get", "ds", "-o", "wide", "--at", "2m10s", SSD]),
     ("ch04-get-ds-yaml", &["get", "ds", "ssd-monitor", "-o", "yaml", "--at", "2m10s", SSD]),
     ("ch04-get-pods-ds", &["get", "pods", "-o", "wide", "--at", "3m10s", SSD]),
+    ("ch04-describe-ds", &["describe", "ds", "ssd-monitor", "--at", "3m10s", SSD]),
     // Chapter 9: Deployments, a rolling update and a rollout that stalls.
     ("ch09-get-deploy-rs-rolling", &["get", "deploy,rs", "-o", "wide", "--at", "1m5s", ROLLING]),
     ("ch09-get-deploy-yaml", &["get", "deploy", "kubia", "-o", "yaml", "--at", "12m", STALLED]),
@@ -153,6 +154,7 @@ fn describe_errors_are_kubectls() {
         ("rs", "replicasets.apps"),
         ("svc", "services"),
         ("deploy", "deployments.apps"),
+        ("ds", "daemonsets.apps"),
     ] {
         let o = kubesim(&["describe", kind, "nosuch", "--at", "10s", CH02]);
         assert_eq!(o.status.code(), Some(1), "describe {}", kind);
@@ -161,9 +163,9 @@ fn describe_errors_are_kubectls() {
             format!("Error from server (NotFound): {} \"nosuch\" not found", resource)
         );
     }
-    let o = kubesim(&["describe", "ds", "kubia", CH02]);
+    let o = kubesim(&["describe", "sts", "kubia", CH02]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("supported: pod, node, rc, rs, svc, deploy"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("supported: pod, node, rc, rs, svc, deploy, ds"), "{}", stderr(&o));
 }
 
 /// The golden scenarios' own expectations hold, and two runs agree.

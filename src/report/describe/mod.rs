@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+mod daemonset;
 mod deployment;
 mod node;
 mod pod;
@@ -22,6 +23,7 @@ mod replicaset;
 mod service;
 pub mod tabwriter;
 
+pub use daemonset::describe_daemon_set;
 pub use deployment::describe_deployment;
 pub use node::describe_node;
 pub use pod::describe_pod;

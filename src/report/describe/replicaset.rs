@@ -3,8 +3,10 @@
 
 use super::pod::{containers, pod_spec_tail};
 use super::{annotations_multiline, events, labels_multiline, Out};
+use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{Pod, PodPhase};
 use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet};
+use crate::objects::selector::Selector;
 use crate::sim::trace::EventRecord;
 use crate::sim::SimTime;
 use std::rc::Rc;
@@ -27,11 +29,20 @@ pub fn describe_replica_set(r: &ReplicaSet, pods: &[Rc<Pod>], all_events: &[Even
         }
     }
     w.w(0, &format!("Replicas:\t{} current / {} desired\n", r.status.replicas, r.spec.replicas));
+    pods_status(&mut w, pods, &r.meta, &r.spec.selector);
+    describe_pod_template(&mut w, &r.spec.template);
+    events(&mut w, all_events, r.kind.as_str(), &r.meta, now);
+    w.finish()
+}
+
+/// `Pods Status:` of a controller (`getPodStatusForController`): its
+/// namespace's pods that its selector matches and it controls, by phase.
+pub(super) fn pods_status(w: &mut Out, pods: &[Rc<Pod>], owner: &ObjectMeta, selector: &Selector) {
     let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
     for p in pods {
-        let mine = p.meta.namespace == r.meta.namespace
-            && r.spec.selector.matches(&p.meta.labels)
-            && p.meta.controller_ref().is_some_and(|c| c.uid == r.meta.uid);
+        let mine = p.meta.namespace == owner.namespace
+            && selector.matches(&p.meta.labels)
+            && p.meta.controller_ref().is_some_and(|c| c.uid == owner.uid);
         if mine {
             match p.status.phase {
                 PodPhase::Running => running += 1,
@@ -50,9 +61,6 @@ pub fn describe_replica_set(r: &ReplicaSet, pods: &[Rc<Pod>], all_events: &[Even
             running, waiting, succeeded, failed
         ),
     );
-    describe_pod_template(&mut w, &r.spec.template);
-    events(&mut w, all_events, r.kind.as_str(), &r.meta, now);
-    w.finish()
 }
 
 /// `DescribePodTemplate`.
