@@ -348,3 +348,26 @@ fn delete_all_takes_deployments() {
     assert!(sim.store.replicasets.is_empty());
     assert!(sim.store.pods.is_empty());
 }
+
+/// `kubectl create deployment NAME --image=IMAGE [--replicas] [--port]`
+/// makes what kubectl's `createDeployment` makes: `app=NAME` labels and
+/// selector, a container named after the image; its pods run.
+#[test]
+fn kubectl_create_deployment() {
+    let timeline = "  - {at: 10s, kubectl: \"create deployment nginx --image=docker.io/library/nginx:1.25 --replicas=3 --port=80\"}\n";
+    let sim = sim_at(&scenario_text(1, "", timeline, "1m"), 50.0);
+    let t = sim.store.typed.get(&("Deployment".to_string(), Key::new("default", "nginx"))).expect("created");
+    let d = t.downcast::<Deployment>().expect("a Deployment");
+    assert_eq!(d.meta.labels.get("app").map(String::as_str), Some("nginx"));
+    assert_eq!(d.spec.selector.to_string(), "app=nginx");
+    let c = &d.spec.template.spec.containers[0];
+    assert_eq!((&*c.name, &*c.image, c.ports[0].container_port), ("nginx", "docker.io/library/nginx:1.25", 80));
+    assert_eq!((d.spec.replicas, d.status.available_replicas), (3, 3));
+    let err = scenario::load_str(
+        &scenario_text(1, "", "  - {at: 10s, kubectl: \"create deployment x\"}\n", "1m"),
+        "bad.yaml",
+        &root(),
+    )
+    .expect_err("no image");
+    assert!(err.to_string().contains("required flag(s) \"image\" not set"), "{}", err);
+}

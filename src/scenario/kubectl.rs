@@ -210,6 +210,43 @@ fn is_image_reference(s: &str) -> bool {
 
 /// Splits `rc/kubia` or (`rc`, `kubia`) into a kind and names; only the
 /// kinds with their own maps in the store (see `typed_kind_and_names`).
+/// The Deployment `kubectl create deployment NAME --image=IMAGE` makes
+/// (`createDeployment`): labels and selector `app=NAME`, one container
+/// named after the image (its last path segment without tag or digest,
+/// `_` made `-`), `--replicas` (1), `--port` as its container port.
+fn create_deployment(
+    name: &str,
+    namespace: &str,
+    image: &str,
+    replicas: i32,
+    port: Option<u16>,
+) -> crate::kinds::deployment::Deployment {
+    use crate::kinds::deployment::{Deployment, DeploymentSpec, DeploymentStatus};
+    use crate::objects::replicaset::PodTemplate;
+    let labels: BTreeMap<String, String> = [("app".to_string(), name.to_string())].into_iter().collect();
+    let base = image.rsplit('/').next().unwrap_or(image);
+    let base = base.split(['@', ':']).next().unwrap_or(base).replace('_', "-");
+    let mut container = Container::new(base.as_str(), image, PullPolicy::default_for(image));
+    if let Some(p) = port {
+        container.ports =
+            vec![ContainerPort { name: None, container_port: p, protocol: "TCP".into(), host_port: None }];
+    }
+    let spec =
+        PodSpec { containers: Rc::from([container]), restart_policy: RestartPolicy::Always, ..PodSpec::default() };
+    let template =
+        PodTemplate { labels: Rc::new(labels.clone()), annotations: Default::default(), spec: Rc::new(spec) };
+    Deployment {
+        meta: ObjectMeta {
+            name: name.into(),
+            namespace: namespace.into(),
+            labels: Rc::new(labels.clone()),
+            ..Default::default()
+        },
+        spec: DeploymentSpec::new(replicas, crate::objects::selector::Selector::from_map(&labels), template),
+        status: DeploymentStatus::default(),
+    }
+}
+
 /// `kubectl scale`'s `--replicas=COUNT`.
 fn replicas_flag(a: &mut Args) -> Result<i32, String> {
     let replicas: i32 = a
@@ -544,6 +581,22 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                 status: PodStatus::initial(),
             };
             Action::Create(vec![Object::Pod(Rc::new(pod))])
+        }
+        "create" if matches!(a.positional.first().map(String::as_str), Some("deployment" | "deploy")) => {
+            let image = a.take("--image").ok_or("required flag(s) \"image\" not set")?;
+            let replicas = match a.take("--replicas") {
+                Some(r) => r.parse::<i32>().ok().filter(|r| *r >= 0).ok_or("--replicas must be a non-negative integer")?,
+                None => 1,
+            };
+            let port = match a.take("--port") {
+                Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p > 0).ok_or("--port must be between 1 and 65535")?),
+                None => None,
+            };
+            a.finish(&verb)?;
+            let [_, name] = a.positional.as_slice() else {
+                return Err("exactly one NAME is required, got ".to_string() + &(a.positional.len() - 1).to_string());
+            };
+            Action::Create(vec![Object::Typed(Rc::new(create_deployment(name, &ns, &image, replicas, port)))])
         }
         "create" if matches!(a.positional.first().map(String::as_str), Some("namespace" | "ns")) => {
             a.finish(&verb)?;
