@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 use super::deployment::{int_or_percent, IntOrPercent};
+use super::Workload as _;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::replicaset::PodTemplate;
 use crate::objects::selector::Selector;
@@ -94,7 +95,7 @@ pub struct DaemonSet {
 }
 
 impl DaemonSet {
-    fn validate(&self) -> Vec<String> {
+    fn check(&self) -> Vec<String> {
         let s = &self.spec;
         let mut errs = Vec::new();
         if s.selector.is_empty() {
@@ -132,6 +133,24 @@ impl DaemonSet {
     }
 }
 
+impl super::Workload for DaemonSet {
+    type Spec = DaemonSetSpec;
+    type Status = DaemonSetStatus;
+    const KIND: &'static str = "DaemonSet";
+    fn parts(&self) -> (&ObjectMeta, &DaemonSetSpec, &DaemonSetStatus) {
+        (&self.meta, &self.spec, &self.status)
+    }
+    fn assemble(meta: ObjectMeta, spec: DaemonSetSpec, status: DaemonSetStatus) -> Self {
+        DaemonSet { meta, spec, status }
+    }
+    fn selector(spec: &DaemonSetSpec) -> &Selector {
+        &spec.selector
+    }
+    fn validate(&self) -> Vec<String> {
+        DaemonSet::check(self)
+    }
+}
+
 impl TypedObject for DaemonSet {
     fn info(&self) -> &'static KindInfo {
         &INFO
@@ -146,11 +165,7 @@ impl TypedObject for DaemonSet {
     }
 
     fn prepare_create(&self, _alloc: &mut Allocators) -> Result<Rc<dyn TypedObject>, Vec<String>> {
-        let errs = self.validate();
-        if !errs.is_empty() {
-            return Err(errs);
-        }
-        Ok(Rc::new(DaemonSet { status: DaemonSetStatus::default(), ..self.clone() }))
+        self.workload_create()
     }
 
     fn prepare_update(
@@ -158,23 +173,11 @@ impl TypedObject for DaemonSet {
         new: &dyn TypedObject,
         _alloc: &mut Allocators,
     ) -> Result<(Rc<dyn TypedObject>, bool), Vec<String>> {
-        let new =
-            new.downcast::<DaemonSet>().ok_or_else(|| vec!["kind: Invalid value: not a DaemonSet".to_string()])?;
-        if *new.spec.selector != *self.spec.selector {
-            return Err(vec![format!("spec.selector: Invalid value: \"{}\": field is immutable", new.spec.selector)]);
-        }
-        let updated = DaemonSet { meta: self.meta.clone(), spec: new.spec.clone(), status: self.status.clone() };
-        let errs = updated.validate();
-        if !errs.is_empty() {
-            return Err(errs);
-        }
-        let changed = updated.spec != self.spec;
-        Ok((Rc::new(updated), changed))
+        self.workload_update(new)
     }
 
     fn with_status_of(&self, new: &dyn TypedObject) -> Option<Rc<dyn TypedObject>> {
-        let new = new.downcast::<DaemonSet>()?;
-        Some(Rc::new(DaemonSet { status: new.status.clone(), ..self.clone() }))
+        self.workload_status(new)
     }
 
     fn digest_body(&self, d: &mut Digester) {
@@ -399,7 +402,7 @@ pub fn decode_with(
     }
     r.done(s, Unknown::Warn, what);
     let ds = DaemonSet { meta, spec: ds_spec, status: DaemonSetStatus::default() };
-    if let Some(e) = ds.validate().first() {
+    if let Some(e) = ds.check().first() {
         r.err(spec, &spec_path, format!("DaemonSet.apps \"{}\" is invalid: {}", ds.meta.name, e));
         return None;
     }

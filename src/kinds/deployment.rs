@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+use super::Workload as _;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::CondStatus;
 use crate::objects::replicaset::PodTemplate;
@@ -240,7 +241,7 @@ impl Deployment {
 
     /// `ValidateDeploymentSpec`'s rules that a manifest's decoder cannot
     /// already have refused.
-    fn validate(&self) -> Vec<String> {
+    fn check(&self) -> Vec<String> {
         let s = &self.spec;
         let mut errs = Vec::new();
         if s.replicas < 0 {
@@ -328,6 +329,24 @@ pub fn validate_rolling_update(max_surge: IntOrPercent, max_unavailable: IntOrPe
     errs
 }
 
+impl super::Workload for Deployment {
+    type Spec = DeploymentSpec;
+    type Status = DeploymentStatus;
+    const KIND: &'static str = "Deployment";
+    fn parts(&self) -> (&ObjectMeta, &DeploymentSpec, &DeploymentStatus) {
+        (&self.meta, &self.spec, &self.status)
+    }
+    fn assemble(meta: ObjectMeta, spec: DeploymentSpec, status: DeploymentStatus) -> Self {
+        Deployment { meta, spec, status }
+    }
+    fn selector(spec: &DeploymentSpec) -> &Selector {
+        &spec.selector
+    }
+    fn validate(&self) -> Vec<String> {
+        Deployment::check(self)
+    }
+}
+
 impl TypedObject for Deployment {
     fn info(&self) -> &'static KindInfo {
         &INFO
@@ -342,13 +361,7 @@ impl TypedObject for Deployment {
     }
 
     fn prepare_create(&self, _alloc: &mut Allocators) -> Result<Rc<dyn TypedObject>, Vec<String>> {
-        let errs = self.validate();
-        if !errs.is_empty() {
-            return Err(errs);
-        }
-        // `deploymentStrategy.PrepareForCreate`: the status is the
-        // controller's.
-        Ok(Rc::new(Deployment { status: DeploymentStatus::default(), ..self.clone() }))
+        self.workload_create()
     }
 
     fn prepare_update(
@@ -356,24 +369,11 @@ impl TypedObject for Deployment {
         new: &dyn TypedObject,
         _alloc: &mut Allocators,
     ) -> Result<(Rc<dyn TypedObject>, bool), Vec<String>> {
-        let new =
-            new.downcast::<Deployment>().ok_or_else(|| vec!["kind: Invalid value: not a Deployment".to_string()])?;
-        // `ValidateDeploymentUpdate`: the selector of apps/v1 is immutable.
-        if *new.spec.selector != *self.spec.selector {
-            return Err(vec![format!("spec.selector: Invalid value: \"{}\": field is immutable", new.spec.selector)]);
-        }
-        let updated = Deployment { meta: self.meta.clone(), spec: new.spec.clone(), status: self.status.clone() };
-        let errs = updated.validate();
-        if !errs.is_empty() {
-            return Err(errs);
-        }
-        let changed = updated.spec != self.spec;
-        Ok((Rc::new(updated), changed))
+        self.workload_update(new)
     }
 
     fn with_status_of(&self, new: &dyn TypedObject) -> Option<Rc<dyn TypedObject>> {
-        let new = new.downcast::<Deployment>()?;
-        Some(Rc::new(Deployment { status: new.status.clone(), ..self.clone() }))
+        self.workload_status(new)
     }
 
     fn digest_body(&self, d: &mut Digester) {
@@ -718,7 +718,7 @@ pub fn decode_with(
     }
     r.done(s, Unknown::Warn, what);
     let dep = Deployment { meta, spec: d, status: DeploymentStatus::default() };
-    let errs = dep.validate();
+    let errs = dep.check();
     if let Some(e) = errs.first() {
         r.err(spec, &spec_path, format!("Deployment.apps \"{}\" is invalid: {}", dep.meta.name, e));
         return None;
