@@ -138,6 +138,7 @@ pub const BUILTIN_CONTROLLERS: &[(Builtin, &str, &str)] = &[
     (Builtin::EndpointSlice, "endpointslice-controller", "endpointslice"),
     (Builtin::Deployment, "deployment-controller", "deployment"),
     (Builtin::DaemonSet, "daemonset-controller", "daemonset"),
+    (Builtin::Job, "job-controller", "job"),
 ];
 
 /// A built-in controller.
@@ -163,6 +164,8 @@ pub enum Builtin {
     Deployment,
     /// `daemonset-controller`.
     DaemonSet,
+    /// `job-controller`.
+    Job,
 }
 
 /// Which built-ins run.

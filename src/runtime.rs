@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::controllers::{daemonset, deployment, nodelifecycle, replication, scheduler, tainteviction};
+use crate::controllers::{daemonset, deployment, job, nodelifecycle, replication, scheduler, tainteviction};
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
@@ -71,6 +71,8 @@ pub enum Client {
     Deployment(u32),
     /// The DaemonSet controller (`"daemon-set-controller"`).
     DaemonSet,
+    /// The Job controller (`"job-controller"`).
+    Job,
     /// The kubelet of the node with this index (in the order nodes were
     /// added; `Simulation::kubelets`).
     Kubelet(u32),
@@ -112,6 +114,7 @@ impl Client {
             Client::EndpointSlice => Limiter::Shared(8),
             Client::Deployment(_) => Limiter::Shared(9),
             Client::DaemonSet => Limiter::Shared(10),
+            Client::Job => Limiter::Shared(11),
             // Node status goes through the kubelet's heartbeat client.
             Client::Kubelet(_) if matches!(op, Some(ApiOp::NodeReady { .. })) => Limiter::None,
             Client::Kubelet(i) => Limiter::Kubelet(i),
@@ -163,6 +166,8 @@ pub enum Event {
     Deployment(deployment::DeployEvent),
     /// A work item of the DaemonSet controller.
     DaemonSet(daemonset::DsEvent),
+    /// A work item of the Job controller.
+    Job(job::JobEvent),
     /// An event of one kubelet (sync, probe, container exit, heartbeat…).
     Kubelet {
         /// The node's index (as in `Client::Kubelet`).
@@ -299,7 +304,7 @@ impl Bucket {
 /// Every client's token bucket.
 #[derive(Default)]
 pub struct Throttles {
-    buckets: [Bucket; 11],
+    buckets: [Bucket; 12],
     kubelets: Vec<Bucket>,
     /// User components' buckets with their (QPS, burst).
     components: Vec<(Bucket, u32, u32)>,

@@ -12,6 +12,7 @@ use crate::controllers::endpoints::EndpointsController;
 use crate::controllers::endpointslice::EndpointSliceController;
 use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::informer::PodInformer;
+use crate::controllers::job::{JobController, JobEvent};
 use crate::controllers::nodelifecycle::NodeLifecycleController;
 use crate::controllers::podgc::PodGc;
 use crate::controllers::replication::ReplicationManager;
@@ -94,6 +95,7 @@ pub struct Simulation {
     endpoint_slices: EndpointSliceController,
     deployments: DeploymentController,
     daemon_sets: DaemonSetController,
+    jobs: JobController,
     kubelets: Vec<Kubelet>,
     kubelet_index: IndexMap<Rc<str>, u32, FxBuildHasher>,
     /// What the containers of each image do (the scenario's `images:`).
@@ -239,6 +241,7 @@ impl Simulation {
             endpoint_slices: EndpointSliceController::new(),
             deployments: DeploymentController::new(),
             daemon_sets: DaemonSetController::new(),
+            jobs: JobController::new(),
             kubelets: Vec::new(),
             kubelet_index: IndexMap::default(),
             images: ImageCatalog::default(),
@@ -423,7 +426,25 @@ impl Simulation {
             ),
             _ => None,
         };
+        // A Job pod create: its Job, for the answer.
+        let job_create = match (&from, &op) {
+            (Client::Job, ApiOp::Create(Object::Pod(p))) => p.meta.controller_ref().map(|r| r.uid),
+            _ => None,
+        };
         let result = self.store.apply(now, op, &mut self.trace);
+        if let Some(job) = job_create {
+            // The Job controller hears how its creates went.
+            let back = match &result {
+                Ok(ev) => match &ev.obj {
+                    Object::Pod(p) => Some(JobEvent::Created(p.clone())),
+                    _ => None,
+                },
+                Err(e) => Some(JobEvent::CreateFailed(job, e.message.clone())),
+            };
+            if let Some(b) = back {
+                self.queue.push(reply_at, Event::Job(b));
+            }
+        }
         if from == Client::DaemonSet {
             // The DaemonSet controller hears how its creates went.
             let back = match (&result, &daemon_create) {
@@ -534,6 +555,10 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 self.daemon_sets.on_event(e, &self.kcm_pods, &mut ctx);
             }
+            Event::Job(e) => {
+                let mut ctx = ctx!(self);
+                self.jobs.on_event(e, &mut ctx);
+            }
             Event::Deployment(e) => {
                 let mut ctx = ctx!(self);
                 self.deployments.on_event(e, &self.kcm_pods, &mut ctx);
@@ -640,6 +665,9 @@ impl Simulation {
         }
         if on.enabled(Builtin::EndpointSlice) {
             self.endpoint_slices.on_watch(ev, &self.kcm_pods, &mut ctx);
+        }
+        if on.enabled(Builtin::Job) {
+            self.jobs.on_watch(ev, &mut ctx);
         }
         let node: Option<Rc<str>> = match &ev.obj {
             Object::Pod(p) => p.spec.node_name.clone().or_else(|| match &ev.old {

@@ -17,6 +17,7 @@
 use crate::controllers::informer::PodInformer;
 use crate::kinds::daemonset::DaemonSet;
 use crate::kinds::deployment::Deployment;
+use crate::kinds::job::Job;
 use crate::objects::pod::Pod;
 use crate::objects::replicaset::ReplicaSet;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
@@ -58,8 +59,11 @@ impl GarbageCollector {
     /// Handles a watch event of its ReplicaSet/RC and pod informers.
     pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match &ev.obj {
-            Object::Typed(t) if ev.kind == WatchKind::Deleted && t.downcast::<DaemonSet>().is_some() => {
-                // DaemonSet → pods.
+            Object::Typed(t)
+                if ev.kind == WatchKind::Deleted
+                    && (t.downcast::<DaemonSet>().is_some() || t.downcast::<Job>().is_some()) =>
+            {
+                // DaemonSet → pods, Job → pods.
                 let uid = t.meta().uid;
                 self.gone.insert(uid);
                 let deps = self.dependents.get(&uid).cloned().unwrap_or_default();

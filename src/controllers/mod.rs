@@ -14,6 +14,7 @@ pub mod endpointslice;
 pub mod expectations;
 pub mod garbagecollector;
 pub mod informer;
+pub mod job;
 pub mod nodelifecycle;
 pub mod podgc;
 pub mod replication;

@@ -10,6 +10,7 @@ pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;
 pub mod endpointslice;
+pub mod job;
 pub mod service;
 
 use crate::objects::meta::ObjectMeta;
@@ -36,6 +37,7 @@ pub static KINDS: &[Registration] = &[
     Registration { info: &service::INFO, decode: service::decode },
     Registration { info: &deployment::INFO, decode: deployment::decode },
     Registration { info: &daemonset::INFO, decode: daemonset::decode },
+    Registration { info: &job::INFO, decode: job::decode },
     Registration { info: &endpoints::INFO, decode: endpoints::decode },
     Registration { info: &endpointslice::INFO, decode: endpointslice::decode },
 ];

@@ -105,7 +105,7 @@ const BUILTIN: &[Row] = &[
     ("Deployment", "apps", &["v1"], "deployments", &["deploy"], true, true),
     ("DaemonSet", "apps", &["v1"], "daemonsets", &["ds"], true, true),
     ("StatefulSet", "apps", &["v1"], "statefulsets", &["sts"], true, false),
-    ("Job", "batch", &["v1"], "jobs", &[], true, false),
+    ("Job", "batch", &["v1"], "jobs", &[], true, true),
     ("CronJob", "batch", &["v1"], "cronjobs", &["cj"], true, false),
     ("EndpointSlice", "discovery.k8s.io", &["v1"], "endpointslices", &[], true, true),
     ("Ingress", "networking.k8s.io", &["v1"], "ingresses", &["ing"], true, false),

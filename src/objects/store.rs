@@ -851,7 +851,12 @@ impl Store {
         // The kind's create strategy (defaulting, validation, allocation)
         // runs once the name is known to be free.
         let obj = match obj {
-            Object::Typed(ref t) => match t.prepare_create(&mut self.alloc) {
+            // The strategy sees the name and uid the object will have (a
+            // Job's generated selector is its uid).
+            Object::Typed(ref t) => match t
+                .with_meta(ObjectMeta { name: meta.name.clone(), uid: self.next_uid, ..t.meta().clone() })
+                .prepare_create(&mut self.alloc)
+            {
                 Ok(t) => Object::Typed(t),
                 Err(errs) => return Err(ApiError::invalid(&kind_name, api_group(&obj), &meta.name, errs)),
             },

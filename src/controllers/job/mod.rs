@@ -1,0 +1,1071 @@
+//! The Job controller (`pkg/controller/job`, kube-controller-manager's
+//! `job-controller`): runs a Job's pods to completion.
+//!
+//! `sync_job` is upstream's `syncJob` step by step, on one Job and its
+//! pods, as a function of them (the table tests in `tests.rs` call it
+//! as upstream's call `syncJob`):
+//! - pods are counted once each: a terminated pod of a running Job is
+//!   counted into `status.succeeded`/`failed` (for an Indexed Job, its
+//!   index into `completedIndexes`) and then released (upstream removes
+//!   its `batch.kubernetes.io/job-tracking` finalizer). A pod deleted
+//!   before it was counted is kept by the controller until it is (the
+//!   finalizer kept it in the API upstream) and counts as failed;
+//! - the Job fails (`FailureTarget`, then `Failed` once no pod is
+//!   terminating) when a pod matches a `FailJob` rule of its
+//!   `podFailurePolicy`, when more than `backoffLimit` pods failed (or,
+//!   under `restartPolicy: OnFailure`, its running pods restarted
+//!   `backoffLimit` times in all), or when it ran `activeDeadlineSeconds`;
+//!   its active pods are deleted then;
+//! - `manageJob`: a suspended Job's pods are deleted; otherwise the
+//!   controller keeps `min(parallelism, completions − succeeded)` pods
+//!   active (a work queue without `completions`: `parallelism` until the
+//!   first success), at most 500 creates or deletes per sync, deletes
+//!   first; after failures new pods wait the pod-failure back-off (10 s
+//!   doubling per failure since the last success, at most 10 min, from
+//!   the last failure's finish time); an Indexed Job creates the lowest
+//!   pending indexes, with the index in an annotation and a label and
+//!   `<job>-<index>-` as the pod name's prefix;
+//! - the Job completes (`SuccessCriteriaMet`, then `Complete` with
+//!   `completionTime`) once `completions` pods succeeded (a work queue:
+//!   one did and none is active).
+//!
+//! The events are upstream's (`SuccessfulCreate`, `SuccessfulDelete`,
+//! `Completed`, `BackoffLimitExceeded`, `DeadlineExceeded`,
+//! `PodFailurePolicy`, `Suspended`, `Resumed`). Syncs are queued as
+//! upstream queues them: a new Job at once, a pod change or a status
+//! update of the same generation after the 1 s batch period.
+//! Simplifications: creates are sent together (no slow-start batches: a
+//! failed create only lowers the expectations), the tracking finalizer is
+//! the controller's own record rather than a field of the pod, and pods
+//! are not adopted or released (`ClaimPods`).
+
+#![warn(missing_docs)]
+
+#[cfg(test)]
+mod tests;
+
+use crate::kinds::job::{
+    format_indexes, parse_indexes, CompletionMode, FailureAction, FailurePolicyRule, Job, JobCondition,
+    JobConditionType as Ct, PodReplacementPolicy, COMPLETION_INDEX,
+};
+use crate::objects::meta::{ObjectMeta, OwnerReference};
+use crate::objects::pod::{CondStatus, ContainerState, Pod, PodPhase, PodStatus, RestartPolicy};
+use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
+use crate::objects::typed::TypedObject;
+use crate::objects::Object;
+use crate::runtime::{Client, Ctx, Event};
+use crate::sim::{SimDuration, SimTime};
+use indexmap::{IndexMap, IndexSet};
+use rustc_hash::FxBuildHasher;
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+type Set<K> = IndexSet<K, FxBuildHasher>;
+
+/// The controller's event source.
+const SOURCE: &str = "job-controller";
+/// `MaxPodCreateDeletePerSync`.
+pub const MAX_POD_CREATE_DELETE_PER_SYNC: usize = 500;
+/// `MaxUncountedPods`: pods counted per sync.
+const MAX_UNCOUNTED_PODS: usize = 500;
+/// `DefaultJobPodFailureBackOff`.
+pub const DEFAULT_POD_FAILURE_BACKOFF: SimDuration = SimDuration::from_secs(10);
+/// `MaxJobPodFailureBackOff`.
+pub const MAX_POD_FAILURE_BACKOFF: SimDuration = SimDuration::from_secs(600);
+/// `syncJobBatchPeriod`: pod events reach the queue this late.
+const SYNC_BATCH_PERIOD: SimDuration = SimDuration::from_secs(1);
+/// `ExpectationsTimeout`.
+const EXPECTATIONS_TIMEOUT: SimDuration = SimDuration::from_secs(300);
+
+/// The feature gates that change `syncJob` (v1.32 turns them all on; the
+/// upstream table tests turn some off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gates {
+    /// `JobPodReplacementPolicy`: `status.terminating` is tracked, and
+    /// `podReplacementPolicy: Failed` waits for terminating pods.
+    pub pod_replacement_policy: bool,
+    /// `JobManagedBy`.
+    pub managed_by: bool,
+    /// `JobSuccessPolicy`: the success conditions carry the reason
+    /// `CompletionsReached`.
+    pub success_policy: bool,
+}
+
+impl Gates {
+    /// Kubernetes v1.32's defaults.
+    pub const V1_32: Gates = Gates { pod_replacement_policy: true, managed_by: true, success_policy: true };
+
+    /// `delayTerminalCondition`: `FailureTarget`/`SuccessCriteriaMet`
+    /// first, `Failed`/`Complete` once no pod is terminating.
+    fn delay_terminal_condition(self) -> bool {
+        self.managed_by || self.pod_replacement_policy
+    }
+
+    /// `trackTerminatingPods`.
+    fn track_terminating(self, job: &Job) -> bool {
+        self.pod_replacement_policy || self.managed_by || job.spec.pod_failure_policy.is_some()
+    }
+
+    /// `onlyReplaceFailedPods`.
+    fn only_replace_failed(self, job: &Job) -> bool {
+        (self.pod_replacement_policy && job.spec.pod_replacement_policy == PodReplacementPolicy::Failed)
+            || job.spec.pod_failure_policy.is_some()
+    }
+}
+
+/// The pod-failure back-off of one Job (`backoffRecord`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BackoffRecord {
+    /// Failures since the last success.
+    pub failures_after_last_success: u32,
+    /// When the last of them finished.
+    pub last_failure_time: Option<SimTime>,
+}
+
+impl BackoffRecord {
+    /// `getRemainingTime`: how long pod creation still waits.
+    pub fn remaining(&self, now: SimTime) -> SimDuration {
+        let Some(last) = self.last_failure_time else { return SimDuration::ZERO };
+        if self.failures_after_last_success == 0 {
+            return SimDuration::ZERO;
+        }
+        let mut backoff = DEFAULT_POD_FAILURE_BACKOFF;
+        for _ in 1..self.failures_after_last_success {
+            backoff = SimDuration(backoff.0 * 2);
+            if backoff >= MAX_POD_FAILURE_BACKOFF {
+                backoff = MAX_POD_FAILURE_BACKOFF;
+                break;
+            }
+        }
+        let elapsed = now.saturating_sub(last);
+        if backoff < elapsed {
+            SimDuration::ZERO
+        } else {
+            SimDuration(backoff.0 - elapsed.0)
+        }
+    }
+
+    /// `newBackoffRecord`: the record after these newly finished pods.
+    pub fn after(self, new_succeeded: &[&Rc<Pod>], new_failed: &[&Rc<Pod>]) -> BackoffRecord {
+        let times = |pods: &[&Rc<Pod>]| {
+            let mut t: Vec<SimTime> = pods.iter().map(|p| finished_time(p)).collect();
+            t.sort();
+            t
+        };
+        let (succ, failed) = (times(new_succeeded), times(new_failed));
+        match (succ.last(), failed.is_empty()) {
+            (None, true) => self,
+            (None, false) => BackoffRecord {
+                failures_after_last_success: self.failures_after_last_success + failed.len() as u32,
+                last_failure_time: failed.last().copied(),
+            },
+            (Some(_), true) => BackoffRecord::default(),
+            (Some(&last_success), false) => {
+                let mut r = BackoffRecord::default();
+                for &t in failed.iter().rev() {
+                    if t <= last_success {
+                        break;
+                    }
+                    r.last_failure_time.get_or_insert(t);
+                    r.failures_after_last_success += 1;
+                }
+                r
+            }
+        }
+    }
+}
+
+/// `getFinishedTime`: when every container terminated, the last finish;
+/// else when Ready turned False; else the deletion time less its grace;
+/// else the pod's creation.
+pub fn finished_time(p: &Pod) -> SimTime {
+    let mut latest: Option<SimTime> = None;
+    let mut all = !p.status.container_statuses.is_empty();
+    for c in &p.status.container_statuses {
+        match &c.state {
+            ContainerState::Terminated(t) => latest = Some(latest.map_or(t.finished_at, |l| l.max(t.finished_at))),
+            _ => all = false,
+        }
+    }
+    if all {
+        if let Some(t) = latest {
+            return t;
+        }
+    }
+    if let Some(c) = p.status.conditions.ready.as_ref().filter(|c| c.status == CondStatus::False) {
+        return c.last_transition_time;
+    }
+    if let Some(d) = p.meta.deletion_timestamp {
+        return SimTime(
+            d.0.saturating_sub(SimDuration::from_secs(p.meta.deletion_grace_period_seconds.unwrap_or(0)).0),
+        );
+    }
+    p.meta.creation_timestamp
+}
+
+/// `getCompletionIndex`: the pod's completion index annotation.
+pub fn completion_index(p: &Pod) -> Option<i32> {
+    p.meta.annotations.get(COMPLETION_INDEX).and_then(|v| v.parse::<i32>().ok()).filter(|i| *i >= 0)
+}
+
+/// `isPodFailed`: Failed, or (unless only failed pods are replaced)
+/// deleted before it succeeded.
+fn is_pod_failed(p: &Pod, job: &Job, gates: Gates) -> bool {
+    if p.status.phase == PodPhase::Failed {
+        return true;
+    }
+    if gates.only_replace_failed(job) {
+        return false;
+    }
+    p.meta.deletion_timestamp.is_some() && p.status.phase != PodPhase::Succeeded
+}
+
+/// `matchPodFailurePolicy`: the FailJob message, whether the failure
+/// counts toward `backoffLimit`, and the action of the matching rule.
+pub fn match_pod_failure_policy(rules: &[FailurePolicyRule], p: &Pod) -> (Option<String>, bool, Option<FailureAction>) {
+    for (index, rule) in rules.iter().enumerate() {
+        let hit: Option<String> = if let Some(req) = &rule.on_exit_codes {
+            p.status.container_statuses.iter().chain(p.status.init_container_statuses.iter()).find_map(|c| {
+                let ContainerState::Terminated(t) = &c.state else { return None };
+                if req.container_name.as_deref().is_some_and(|n| n != &*c.name) || t.exit_code == 0 {
+                    return None;
+                }
+                (req.values.contains(&t.exit_code) == req.operator_in).then(|| {
+                    format!(
+                        "Container {} for pod {}/{} failed with exit code {} matching FailJob rule at index {}",
+                        c.name, p.meta.namespace, p.meta.name, t.exit_code, index
+                    )
+                })
+            })
+        } else {
+            rule.on_pod_conditions.iter().find_map(|(t, s)| {
+                let holds = match t.as_str() {
+                    "DisruptionTarget" => p.status.conditions.disruption_target.as_ref(),
+                    "Ready" => p.status.conditions.ready.as_ref(),
+                    "PodScheduled" => p.status.conditions.pod_scheduled.as_ref(),
+                    _ => None,
+                }
+                .is_some_and(|c| c.status == *s);
+                holds.then(|| {
+                    format!(
+                        "Pod {}/{} has condition {} matching FailJob rule at index {}",
+                        p.meta.namespace, p.meta.name, t, index
+                    )
+                })
+            })
+        };
+        let Some(msg) = hit else { continue };
+        match rule.action {
+            FailureAction::Ignore => return (None, false, Some(FailureAction::Ignore)),
+            FailureAction::Count => return (None, true, Some(FailureAction::Count)),
+            FailureAction::FailJob => return (Some(msg), true, Some(FailureAction::FailJob)),
+            // Needs backoffLimitPerIndex (not simulated): the next rule.
+            FailureAction::FailIndex => {}
+        }
+    }
+    (None, true, None)
+}
+
+/// `controller.ActivePods`' order: the pod to delete first first
+/// (unassigned, Pending < Unknown < Running, not ready, ready more
+/// recently, more restarts, newer).
+fn active_pods_order(pods: &mut [Rc<Pod>]) {
+    pods.sort_by_key(|p| {
+        let phase = match p.status.phase {
+            PodPhase::Pending => 0u8,
+            PodPhase::Unknown => 1,
+            _ => 2,
+        };
+        let ready = p.is_ready();
+        let since = if ready { p.status.conditions.ready.as_ref().map(|c| c.last_transition_time) } else { None };
+        (
+            p.spec.node_name.is_some(),
+            phase,
+            ready,
+            Reverse(since),
+            Reverse(p.max_restart_count()),
+            Reverse(p.meta.creation_timestamp),
+            Reverse(p.meta.uid),
+        )
+    });
+}
+
+/// `activePodsForRemoval`.
+fn active_pods_for_removal(job: &Job, active: &[Rc<Pod>], rm_at_least: usize) -> Vec<Rc<Pod>> {
+    let mut rm: Vec<Rc<Pod>> = Vec::new();
+    let mut left: Vec<Rc<Pod>> = Vec::new();
+    if job.spec.completion_mode == CompletionMode::Indexed {
+        let completions = job.spec.completions.unwrap_or(0);
+        // `appendDuplicatedIndexPodsForRemoval`: pods without a valid
+        // index go; of each repeated index, all but the most advanced.
+        let mut by_index: std::collections::BTreeMap<i32, Vec<Rc<Pod>>> = Default::default();
+        for p in active {
+            match completion_index(p) {
+                Some(i) if i < completions => by_index.entry(i).or_default().push(p.clone()),
+                _ => rm.push(p.clone()),
+            }
+        }
+        for (_, mut pods) in by_index {
+            active_pods_order(&mut pods);
+            let keep = pods.pop().expect("a group has a pod");
+            rm.extend(pods);
+            left.push(keep);
+        }
+    } else {
+        left = active.to_vec();
+    }
+    if rm.len() < rm_at_least {
+        active_pods_order(&mut left);
+        let n = rm_at_least - rm.len();
+        rm.extend(left.into_iter().take(n));
+    }
+    rm
+}
+
+/// What one `syncJob` sees of a Job's pods.
+pub struct SyncInput<'a> {
+    /// The Job, from the informer's cache.
+    pub job: &'a Job,
+    /// The pods it controls, terminated and terminating ones too (and
+    /// ones deleted before they were counted).
+    pub pods: &'a [Rc<Pod>],
+    /// Whether a pod still has the tracking finalizer (is not counted).
+    pub uncounted: &'a dyn Fn(&Pod) -> bool,
+    /// The controller's expectations are satisfied.
+    pub satisfied: bool,
+    /// The Job's pod-failure back-off record.
+    pub backoff: BackoffRecord,
+    /// Now.
+    pub now: SimTime,
+    /// The feature gates.
+    pub gates: Gates,
+}
+
+/// What one `syncJob` does.
+#[derive(Debug, Default)]
+pub struct SyncOutput {
+    /// The status to write, when it changed.
+    pub status: Option<crate::kinds::job::JobStatus>,
+    /// Pods to create: `Some(index)` for an Indexed Job.
+    pub creates: Vec<Option<i32>>,
+    /// Pods to delete, and whether the finalizer goes first (`manageJob`'s
+    /// deletes: the pod is then never counted).
+    pub deletes: Vec<(Rc<Pod>, bool)>,
+    /// Pods counted now (their finalizer removed).
+    pub counted: Vec<u64>,
+    /// Events on the Job: (warning, reason, message).
+    pub events: Vec<(bool, &'static str, String)>,
+    /// Sync again this much later (a deadline, a back-off).
+    pub requeue_after: Option<SimDuration>,
+    /// The back-off record to keep.
+    pub backoff: BackoffRecord,
+    /// Whether the Job finished in this sync.
+    pub finished: bool,
+}
+
+fn new_condition(t: Ct, status: CondStatus, reason: &str, message: &str, now: SimTime) -> JobCondition {
+    JobCondition {
+        type_: t,
+        status,
+        last_probe_time: now,
+        last_transition_time: now,
+        reason: reason.into(),
+        message: message.into(),
+    }
+}
+
+/// `ensureJobConditionStatus`: whether the list changed.
+fn ensure_condition(
+    list: &mut Vec<JobCondition>,
+    t: Ct,
+    status: CondStatus,
+    reason: &str,
+    message: &str,
+    now: SimTime,
+) -> bool {
+    if let Some(c) = list.iter_mut().find(|c| c.type_ == t) {
+        if c.status != status || c.reason != reason || c.message != message {
+            *c = new_condition(t, status, reason, message, now);
+            return true;
+        }
+        return false;
+    }
+    if status != CondStatus::False {
+        list.push(new_condition(t, status, reason, message, now));
+        return true;
+    }
+    false
+}
+
+/// `syncJob` for one Job.
+pub fn sync_job(input: &SyncInput) -> SyncOutput {
+    let SyncInput { job, pods, uncounted, satisfied, backoff, now, gates } = *input;
+    let mut out = SyncOutput { backoff, ..Default::default() };
+    // A finished Job is done with (its back-off record dropped).
+    if job.status.finished().is_some() {
+        out.backoff = BackoffRecord::default();
+        return out;
+    }
+    let spec = &job.spec;
+    let indexed = spec.completion_mode == CompletionMode::Indexed;
+    let completions = spec.completions.unwrap_or(0);
+    let suspended = spec.suspend;
+    let mut status = job.status.clone();
+    let active_pods: Vec<Rc<Pod>> = pods.iter().filter(|p| p.is_active()).cloned().collect();
+    let track_terminating = gates.track_terminating(job);
+    let mut terminating =
+        pods.iter().filter(|p| !p.status.phase.is_terminal() && p.meta.is_terminating()).count() as i32;
+    let mut active = active_pods.len() as i32;
+    let mut ready = active_pods.iter().filter(|p| p.is_ready()).count() as i32;
+    // `getNewFinishedPods`: terminated pods not counted yet (an Indexed
+    // Job's with a valid index).
+    let valid = |p: &Pod| !indexed || completion_index(p).is_some_and(|i| i < completions);
+    let new_succeeded: Vec<&Rc<Pod>> =
+        pods.iter().filter(|p| uncounted(p) && valid(p) && p.status.phase == PodPhase::Succeeded).collect();
+    let new_failed: Vec<&Rc<Pod>> =
+        pods.iter().filter(|p| uncounted(p) && valid(p) && is_pod_failed(p, job, gates)).collect();
+    let counts = |p: &Pod| spec.pod_failure_policy.as_ref().is_none_or(|rules| match_pod_failure_policy(rules, p).1);
+    let mut succeeded = status.succeeded + new_succeeded.len() as i32;
+    let failed = status.failed + new_failed.iter().filter(|p| counts(p)).count() as i32;
+    if status.start_time.is_none() && !suspended {
+        status.start_time = Some(now);
+    }
+    let new_backoff = backoff.after(&new_succeeded, &new_failed);
+    // The condition the Job finishes with, if it does.
+    let mut finished: Option<JobCondition> = status.condition(Ct::SuccessCriteriaMet).cloned();
+    let failure = |reason: &str, message: &str| {
+        let t = if gates.delay_terminal_condition() { Ct::FailureTarget } else { Ct::Failed };
+        new_condition(t, CondStatus::True, reason, message, now)
+    };
+    if finished.is_none() {
+        if let Some(ft) = status.condition(Ct::FailureTarget) {
+            finished = Some(new_condition(Ct::Failed, CondStatus::True, &ft.reason, &ft.message, now));
+        } else if let Some(rules) = &spec.pod_failure_policy {
+            // `getFailJobMessage`.
+            let msg =
+                pods.iter().filter(|p| is_pod_failed(p, job, gates)).find_map(|p| match_pod_failure_policy(rules, p).0);
+            if let Some(m) = msg {
+                finished = Some(new_condition(Ct::FailureTarget, CondStatus::True, "PodFailurePolicy", &m, now));
+            }
+        }
+    }
+    if finished.is_none() {
+        if failed > spec.backoff_limit || past_backoff_limit_on_failure(job, pods) {
+            finished = Some(failure("BackoffLimitExceeded", "Job has reached the specified backoff limit"));
+        } else if let (Some(ads), Some(start), false) = (spec.active_deadline_seconds, status.start_time, suspended) {
+            let allowed = SimDuration::from_secs(ads as u64);
+            let ran = now.saturating_sub(start);
+            if ran >= allowed {
+                finished = Some(failure("DeadlineExceeded", "Job was active longer than specified deadline"));
+            } else {
+                out.requeue_after = Some(SimDuration(allowed.0 - ran.0));
+            }
+        }
+    }
+    let prev_indexes: BTreeSet<i32> = if indexed {
+        parse_indexes(&status.completed_indexes, completions).into_iter().collect()
+    } else {
+        Default::default()
+    };
+    let mut succeeded_indexes = prev_indexes.clone();
+    if indexed {
+        succeeded_indexes.extend(new_succeeded.iter().filter_map(|p| completion_index(p)));
+        succeeded = succeeded_indexes.len() as i32;
+    }
+    let mut suspend_changed = false;
+    if finished.is_some() {
+        // Remove the active pods (their finalizers stay: they count as
+        // failed below).
+        for p in &active_pods {
+            out.deletes.push((p.clone(), false));
+        }
+        let deleted = active_pods.len() as i32;
+        let deleted_ready = active_pods.iter().filter(|p| p.is_ready()).count() as i32;
+        if !satisfied {
+            finished = None;
+        }
+        active -= deleted;
+        terminating += deleted;
+        ready -= deleted_ready;
+    } else {
+        let mut manage_called = false;
+        if satisfied && job.meta.deletion_timestamp.is_none() {
+            manage_called = true;
+            let m = manage_job(
+                job,
+                &active_pods,
+                pods,
+                succeeded,
+                &succeeded_indexes,
+                terminating,
+                &new_backoff,
+                now,
+                gates,
+            );
+            active = m.active;
+            terminating += m.deleted;
+            ready -= m.deleted_ready;
+            out.creates = m.creates;
+            out.deletes.extend(m.deletes.into_iter().map(|p| (p, true)));
+            if let Some(d) = m.requeue_after {
+                out.requeue_after = Some(out.requeue_after.map_or(d, |r| r.min(d)));
+            }
+        }
+        let complete = match spec.completions {
+            None => succeeded > 0 && active == 0,
+            Some(c) => succeeded >= c && active == 0,
+        };
+        if complete {
+            let t = if gates.delay_terminal_condition() { Ct::SuccessCriteriaMet } else { Ct::Complete };
+            // `newSuccessCondition`.
+            let (reason, message) = if gates.success_policy {
+                ("CompletionsReached", "Reached expected number of succeeded pods")
+            } else {
+                ("", "")
+            };
+            finished = Some(new_condition(t, CondStatus::True, reason, message, now));
+        } else if manage_called {
+            if suspended {
+                if ensure_condition(
+                    &mut status.conditions,
+                    Ct::Suspended,
+                    CondStatus::True,
+                    "JobSuspended",
+                    "Job suspended",
+                    now,
+                ) {
+                    suspend_changed = true;
+                    out.events.push((false, "Suspended", "Job suspended".into()));
+                }
+            } else if ensure_condition(
+                &mut status.conditions,
+                Ct::Suspended,
+                CondStatus::False,
+                "JobResumed",
+                "Job resumed",
+                now,
+            ) {
+                suspend_changed = true;
+                out.events.push((false, "Resumed", "Job resumed".into()));
+                // A resumed Job's deadline counts from now.
+                status.start_time = Some(now);
+            }
+        }
+    }
+    let _ = suspend_changed;
+    status.active = active;
+    status.ready = ready;
+    status.terminating = track_terminating.then_some(terminating);
+    // `trackJobStatusAndRemoveFinalizers`: count terminated pods (and,
+    // when the Job finishes, every pod still uncounted) and release them.
+    let mut new_indexes: Vec<i32> = Vec::new();
+    let mut reached_max = false;
+    let mut sorted: Vec<&Rc<Pod>> = pods.iter().collect();
+    if indexed {
+        sorted.sort_by_key(|p| completion_index(p).unwrap_or(-1));
+    }
+    let finishing_failed =
+        finished.as_ref().is_some_and(|c| c.type_ != Ct::SuccessCriteriaMet && c.type_ != Ct::Complete);
+    for p in sorted {
+        if !uncounted(p) {
+            continue;
+        }
+        let considered_failed = is_pod_failed(p, job, gates);
+        let can_release = job.meta.deletion_timestamp.is_some()
+            || finished.is_some()
+            || p.status.phase == PodPhase::Succeeded
+            || considered_failed;
+        if !can_release {
+            continue;
+        }
+        out.counted.push(p.meta.uid);
+        if p.status.phase == PodPhase::Succeeded {
+            if indexed {
+                if let Some(ix) = completion_index(p).filter(|i| *i < completions && !prev_indexes.contains(i)) {
+                    new_indexes.push(ix);
+                }
+            } else {
+                status.succeeded += 1;
+            }
+        } else if considered_failed || finishing_failed {
+            if !indexed || valid(p) {
+                if counts(p) {
+                    status.failed += 1;
+                }
+            }
+        }
+        if new_indexes.len() + out.counted.len() >= MAX_UNCOUNTED_PODS {
+            reached_max = true;
+            break;
+        }
+    }
+    if indexed {
+        let all: BTreeSet<i32> = prev_indexes.iter().copied().chain(new_indexes.iter().copied()).collect();
+        status.completed_indexes = format_indexes(all.iter().copied());
+        status.succeeded = all.len() as i32;
+    }
+    if let Some(c) = finished.take() {
+        let terminal = match c.type_ {
+            Ct::FailureTarget => {
+                status.conditions.push(c.clone());
+                new_condition(Ct::Failed, CondStatus::True, &c.reason, &c.message, now)
+            }
+            Ct::SuccessCriteriaMet => {
+                if status.condition(Ct::SuccessCriteriaMet).is_none() {
+                    status.conditions.push(c.clone());
+                }
+                new_condition(Ct::Complete, CondStatus::True, &c.reason, &c.message, now)
+            }
+            _ => c,
+        };
+        // `enactJobFinished`: once every pod is counted and none is
+        // terminating.
+        let blocked = reached_max || (gates.delay_terminal_condition() && terminating > 0);
+        if !blocked {
+            ensure_condition(
+                &mut status.conditions,
+                terminal.type_,
+                terminal.status,
+                &terminal.reason,
+                &terminal.message,
+                now,
+            );
+            if terminal.type_ == Ct::Complete {
+                status.completion_time = Some(terminal.last_transition_time);
+                if spec.completions.is_some_and(|c| status.succeeded > c) {
+                    out.events.push((
+                        true,
+                        "TooManySucceededPods",
+                        "Too many succeeded pods running after completion count reached".into(),
+                    ));
+                }
+                out.events.push((false, "Completed", "Job completed".into()));
+            } else {
+                let reason: &'static str = match terminal.reason.as_str() {
+                    "BackoffLimitExceeded" => "BackoffLimitExceeded",
+                    "DeadlineExceeded" => "DeadlineExceeded",
+                    _ => "PodFailurePolicy",
+                };
+                out.events.push((true, reason, terminal.message.clone()));
+            }
+            out.finished = true;
+        }
+    }
+    if status != job.status {
+        out.status = Some(status);
+        out.backoff = new_backoff;
+    }
+    out
+}
+
+/// `pastBackoffLimitOnFailure`: under `restartPolicy: OnFailure`, the
+/// restarts of the running and pending pods' containers reach the limit.
+fn past_backoff_limit_on_failure(job: &Job, pods: &[Rc<Pod>]) -> bool {
+    if job.spec.template.spec.restart_policy != RestartPolicy::OnFailure {
+        return false;
+    }
+    let restarts: u64 = pods
+        .iter()
+        .filter(|p| matches!(p.status.phase, PodPhase::Running | PodPhase::Pending))
+        .flat_map(|p| p.status.init_container_statuses.iter().chain(p.status.container_statuses.iter()))
+        .map(|c| c.restart_count as u64)
+        .sum();
+    if job.spec.backoff_limit == 0 {
+        restarts > 0
+    } else {
+        restarts >= job.spec.backoff_limit as u64
+    }
+}
+
+/// What `manageJob` decided.
+struct Managed {
+    active: i32,
+    deleted: i32,
+    deleted_ready: i32,
+    creates: Vec<Option<i32>>,
+    deletes: Vec<Rc<Pod>>,
+    requeue_after: Option<SimDuration>,
+}
+
+/// `manageJob`.
+#[allow(clippy::too_many_arguments)]
+fn manage_job(
+    job: &Job,
+    active_pods: &[Rc<Pod>],
+    pods: &[Rc<Pod>],
+    succeeded: i32,
+    succeeded_indexes: &BTreeSet<i32>,
+    terminating: i32,
+    backoff: &BackoffRecord,
+    now: SimTime,
+    gates: Gates,
+) -> Managed {
+    let spec = &job.spec;
+    let mut active = active_pods.len() as i32;
+    let mut m = Managed { active, deleted: 0, deleted_ready: 0, creates: vec![], deletes: vec![], requeue_after: None };
+    let delete = |m: &mut Managed, pods: Vec<Rc<Pod>>| {
+        m.deleted = pods.len() as i32;
+        m.deleted_ready = pods.iter().filter(|p| p.is_ready()).count() as i32;
+        m.active -= m.deleted;
+        m.deletes = pods;
+    };
+    if spec.suspend {
+        let rm = active_pods_for_removal(job, active_pods, active_pods.len());
+        delete(&mut m, rm);
+        return m;
+    }
+    let parallelism = spec.parallelism;
+    let want_active = match spec.completions {
+        None if succeeded > 0 => active,
+        None => parallelism,
+        Some(c) => (c - succeeded).min(parallelism).max(0),
+    };
+    let rm_at_least = (active - want_active).max(0) as usize;
+    let mut rm = active_pods_for_removal(job, active_pods, rm_at_least);
+    rm.truncate(MAX_POD_CREATE_DELETE_PER_SYNC);
+    if !rm.is_empty() {
+        delete(&mut m, rm);
+        return m;
+    }
+    let terminating = if gates.only_replace_failed(job) { terminating } else { 0 };
+    let mut diff = want_active - terminating - active;
+    if diff > 0 {
+        let remaining = backoff.remaining(now);
+        if remaining > SimDuration::ZERO {
+            // `enqueueSyncJobWithDelay`: at least the batch period. (Upstream
+            // returns 0 active for this sync.)
+            m.requeue_after = Some(remaining.max(SYNC_BATCH_PERIOD));
+            m.active = 0;
+            return m;
+        }
+        diff = diff.min(MAX_POD_CREATE_DELETE_PER_SYNC as i32);
+        if spec.completion_mode == CompletionMode::Indexed {
+            let mut taken: BTreeSet<i32> = succeeded_indexes.clone();
+            taken.extend(active_pods.iter().filter_map(|p| completion_index(p)));
+            if gates.only_replace_failed(job) {
+                taken.extend(
+                    pods.iter()
+                        .filter(|p| !p.status.phase.is_terminal() && p.meta.is_terminating())
+                        .filter_map(|p| completion_index(p)),
+                );
+            }
+            let completions = spec.completions.unwrap_or(0);
+            m.creates = (0..completions).filter(|i| !taken.contains(i)).take(diff as usize).map(Some).collect();
+        } else {
+            m.creates = vec![None; diff as usize];
+        }
+        active += m.creates.len() as i32;
+        m.active = active;
+    }
+    m
+}
+
+/// The pod for a Job (`CreatePodsWithGenerateName` with the completion
+/// index for an Indexed Job).
+pub fn new_job_pod(job: &Job, index: Option<i32>) -> Pod {
+    let t = &job.spec.template;
+    let (mut labels, mut annotations) = (t.labels.clone(), t.annotations.clone());
+    let generate_name = match index {
+        Some(i) => {
+            Rc::make_mut(&mut labels).insert(COMPLETION_INDEX.into(), i.to_string());
+            Rc::make_mut(&mut annotations).insert(COMPLETION_INDEX.into(), i.to_string());
+            // `podGenerateNameWithIndex`: at most 58 characters.
+            let suffix = format!("-{}-", i);
+            let mut prefix = format!("{}{}", job.meta.name, suffix);
+            if prefix.len() > 58 {
+                prefix = format!("{}{}", &job.meta.name[..58 - suffix.len()], suffix);
+            }
+            prefix
+        }
+        None => format!("{}-", job.meta.name),
+    };
+    Pod {
+        meta: ObjectMeta {
+            generate_name: Some(generate_name),
+            namespace: job.meta.namespace.clone(),
+            labels,
+            annotations,
+            owner_references: vec![OwnerReference {
+                api_version: "batch/v1".into(),
+                kind: "Job".into(),
+                name: job.meta.name.to_string(),
+                uid: job.meta.uid,
+                controller: true,
+                block_owner_deletion: true,
+            }],
+            ..Default::default()
+        },
+        spec: t.spec.clone(),
+        status: PodStatus::initial(),
+    }
+}
+
+/// The Job controller's work items.
+#[derive(Debug, Clone)]
+pub enum JobEvent {
+    /// The Job's queued sync is due (if still queued for this instant).
+    Due(Key, SimTime),
+    /// One of our pod creates succeeded: the pod.
+    Created(Rc<Pod>),
+    /// One of our pod creates failed: the Job's uid, and the error.
+    CreateFailed(u64, String),
+}
+
+/// The Job controller's informer caches and state.
+#[derive(Default)]
+pub struct JobController {
+    jobs: Map<Key, Rc<Job>>,
+    by_uid: Map<u64, Key>,
+    /// Live pods by the uid of the Job that controls them.
+    pods: Map<u64, Map<u64, Rc<Pod>>>,
+    /// Pods deleted before they were counted (the finalizer would have
+    /// kept them), by Job uid.
+    ghosts: Map<u64, Map<u64, Rc<Pod>>>,
+    /// Pods counted (their finalizer removed).
+    counted: Set<u64>,
+    /// Expected creates (and since when), by Job uid.
+    adds: Map<u64, (i32, SimTime)>,
+    /// Deletes sent and not yet seen, by Job uid.
+    dels: Map<u64, Set<u64>>,
+    backoff: Map<u64, BackoffRecord>,
+    /// When each queued Job is due.
+    due: Map<Key, SimTime>,
+    /// The status this controller last wrote, by Job uid: it is the
+    /// status's only writer, so this is the status the apiserver holds
+    /// (the informer's copy may not show it yet).
+    written: Map<u64, crate::kinds::job::JobStatus>,
+}
+
+impl JobController {
+    /// A controller that has seen nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Queues `key` for `at` (an earlier time already queued wins).
+    fn enqueue_at(&mut self, key: Key, at: SimTime, ctx: &mut Ctx) {
+        if self.due.get(&key).is_some_and(|t| *t <= at) {
+            return;
+        }
+        self.due.insert(key.clone(), at);
+        ctx.at(at, Event::Job(JobEvent::Due(key, at)));
+    }
+
+    fn enqueue_owner(&mut self, owner: u64, delay: SimDuration, ctx: &mut Ctx) {
+        if let Some(k) = self.by_uid.get(&owner).cloned() {
+            let at = ctx.now + delay;
+            self.enqueue_at(k, at, ctx);
+        }
+    }
+
+    /// Handles a watch event of its informers (Jobs, pods).
+    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+        match &ev.obj {
+            Object::Typed(t) => {
+                let Some(job) = t.downcast::<Job>() else { return };
+                let key = Key::of(&job.meta);
+                let uid = job.meta.uid;
+                if ev.kind == WatchKind::Deleted {
+                    self.jobs.swap_remove(&key);
+                    self.by_uid.swap_remove(&uid);
+                    self.adds.swap_remove(&uid);
+                    self.dels.swap_remove(&uid);
+                    self.backoff.swap_remove(&uid);
+                    self.ghosts.swap_remove(&uid);
+                    self.written.swap_remove(&uid);
+                    return;
+                }
+                let old = match &ev.old {
+                    Some(Object::Typed(o)) => o.downcast::<Job>().cloned(),
+                    _ => None,
+                };
+                let job = Rc::new(job.clone());
+                self.jobs.insert(key.clone(), job.clone());
+                self.by_uid.insert(uid, key.clone());
+                if job.status.finished().is_some() {
+                    // Its pods are released: nothing counts them any more.
+                    self.ghosts.swap_remove(&uid);
+                }
+                // `updateJob`: a spec change at once, a status update after
+                // the batch period; a changed deadline re-arms its timer.
+                let delay = match &old {
+                    Some(o) if o.meta.generation == job.meta.generation => SYNC_BATCH_PERIOD,
+                    _ => SimDuration::ZERO,
+                };
+                let at = ctx.now + delay;
+                self.enqueue_at(key.clone(), at, ctx);
+                if let (Some(o), Some(start), Some(ads)) =
+                    (&old, job.status.start_time, job.spec.active_deadline_seconds)
+                {
+                    if o.spec.active_deadline_seconds != Some(ads) {
+                        let at = start + SimDuration::from_secs(ads as u64);
+                        self.enqueue_at(key, at.max(ctx.now), ctx);
+                    }
+                }
+            }
+            Object::Pod(p) => {
+                let Some(owner) = p.meta.controller_ref().filter(|r| r.kind == "Job").map(|r| r.uid) else {
+                    return;
+                };
+                let uid = p.meta.uid;
+                match ev.kind {
+                    WatchKind::Deleted => {
+                        if let Some(m) = self.pods.get_mut(&owner) {
+                            m.swap_remove(&uid);
+                        }
+                        if let Some(d) = self.dels.get_mut(&owner) {
+                            d.swap_remove(&uid);
+                        }
+                        let counted = self.counted.swap_remove(&uid);
+                        let running = self
+                            .by_uid
+                            .get(&owner)
+                            .and_then(|k| self.jobs.get(k))
+                            .is_some_and(|j| j.status.finished().is_none());
+                        if !counted && running {
+                            // The finalizer would have kept it: it is counted
+                            // as the controller last saw it, deleted.
+                            let mut ghost = (**p).clone();
+                            ghost.meta.deletion_timestamp.get_or_insert(ctx.now);
+                            self.ghosts.entry(owner).or_default().insert(uid, Rc::new(ghost));
+                        }
+                    }
+                    _ => {
+                        if ev.kind == WatchKind::Added {
+                            // `CreationObserved`.
+                            if let Some(a) = self.adds.get_mut(&owner) {
+                                a.0 -= 1;
+                            }
+                        }
+                        if p.meta.deletion_timestamp.is_some() {
+                            if let Some(d) = self.dels.get_mut(&owner) {
+                                d.swap_remove(&uid);
+                            }
+                        }
+                        self.pods.entry(owner).or_default().insert(uid, p.clone());
+                    }
+                }
+                self.enqueue_owner(owner, SYNC_BATCH_PERIOD, ctx);
+            }
+            _ => {}
+        }
+    }
+
+    /// Handles one of its work items.
+    pub fn on_event(&mut self, ev: JobEvent, ctx: &mut Ctx) {
+        match ev {
+            JobEvent::Due(key, at) => {
+                if self.due.get(&key) != Some(&at) {
+                    return;
+                }
+                self.due.swap_remove(&key);
+                self.sync(&key, ctx);
+            }
+            JobEvent::Created(p) => {
+                let name = p.meta.controller_ref().map(|r| r.name.clone()).unwrap_or_default();
+                let msg = format!("Created pod: {}", p.meta.name);
+                ctx.event(false, SOURCE, "SuccessfulCreate", "Job", &p.meta.namespace, &name, &msg);
+            }
+            JobEvent::CreateFailed(uid, err) => {
+                if let Some(a) = self.adds.get_mut(&uid) {
+                    a.0 -= 1;
+                }
+                if let Some(k) = self.by_uid.get(&uid).cloned() {
+                    let msg = format!("Error creating: {}", err);
+                    ctx.event(true, SOURCE, "FailedCreate", "Job", &k.namespace, &k.name, &msg);
+                    // The sync's error: requeued with the rate limiter.
+                    let at = ctx.now + SimDuration::from_secs(1);
+                    self.enqueue_at(k, at, ctx);
+                }
+            }
+        }
+    }
+
+    /// One sync of the Job `key`.
+    fn sync(&mut self, key: &Key, ctx: &mut Ctx) {
+        let Some(mut job) = self.jobs.get(key).cloned() else { return };
+        let uid = job.meta.uid;
+        if let Some(st) = self.written.get(&uid) {
+            if *st != job.status {
+                Rc::make_mut(&mut job).status = st.clone();
+            }
+        }
+        let now = ctx.now;
+        // Expectations (`SatisfiedExpectations`, expiring after 5 min).
+        let adds_pending =
+            self.adds.get(&uid).is_some_and(|(n, since)| *n > 0 && now.saturating_sub(*since) < EXPECTATIONS_TIMEOUT);
+        let dels_pending = self.dels.get(&uid).is_some_and(|d| !d.is_empty());
+        let satisfied = !adds_pending && !dels_pending;
+        let mut pods: Vec<Rc<Pod>> = self.pods.get(&uid).map(|m| m.values().cloned().collect()).unwrap_or_default();
+        pods.retain(|p| job.spec.selector.matches(&p.meta.labels));
+        pods.extend(self.ghosts.get(&uid).into_iter().flat_map(|m| m.values().cloned()));
+        pods.sort_by(|a, b| {
+            a.meta.creation_timestamp.cmp(&b.meta.creation_timestamp).then(a.meta.uid.cmp(&b.meta.uid))
+        });
+        let counted = &self.counted;
+        let uncounted = |p: &Pod| !counted.contains(&p.meta.uid);
+        let out = sync_job(&SyncInput {
+            job: &job,
+            pods: &pods,
+            uncounted: &uncounted,
+            satisfied,
+            backoff: self.backoff.get(&uid).copied().unwrap_or_default(),
+            now,
+            gates: Gates::V1_32,
+        });
+        let ns = job.meta.namespace.clone();
+        for u in &out.counted {
+            self.counted.insert(*u);
+        }
+        if let Some(g) = self.ghosts.get_mut(&uid) {
+            let before = g.len();
+            g.retain(|u, _| !self.counted.contains(u));
+            for u in &out.counted {
+                self.counted.swap_remove(u);
+            }
+            if g.len() != before {
+                // The released pods now leave the API: look again then.
+                self.enqueue_at(key.clone(), now + SYNC_BATCH_PERIOD, ctx);
+            }
+        }
+        if !out.creates.is_empty() {
+            let e = self.adds.entry(uid).or_insert((0, now));
+            *e = (e.0.max(0) + out.creates.len() as i32, now);
+        }
+        for index in &out.creates {
+            let pod = new_job_pod(&job, *index);
+            ctx.send(Client::Job, ApiOp::Create(Object::Pod(Rc::new(pod))));
+        }
+        for (p, release) in &out.deletes {
+            if *release {
+                // `deleteJobPods` removes the finalizer first: the pod is not
+                // counted.
+                self.counted.insert(p.meta.uid);
+                self.dels.entry(uid).or_default().insert(p.meta.uid);
+            }
+            let msg = format!("Deleted pod: {}", p.meta.name);
+            ctx.event(false, SOURCE, "SuccessfulDelete", "Job", &ns, &job.meta.name, &msg);
+            ctx.send(Client::Job, ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, None, None));
+        }
+        for (warning, reason, msg) in &out.events {
+            ctx.event(*warning, SOURCE, reason, "Job", &ns, &job.meta.name, msg);
+        }
+        if let Some(d) = out.requeue_after {
+            self.enqueue_at(key.clone(), now + d, ctx);
+        }
+        if out.status.is_some() || job.status.finished().is_some() {
+            self.backoff.insert(uid, out.backoff);
+        }
+        if let Some(status) = out.status {
+            self.written.insert(uid, status.clone());
+            let obj: Rc<dyn TypedObject> = Rc::new(Job { status, ..(*job).clone() });
+            ctx.send(Client::Job, ApiOp::TypedStatus { obj, check_rv: false });
+        }
+        if out.finished {
+            self.backoff.swap_remove(&uid);
+            self.ghosts.swap_remove(&uid);
+        }
+    }
+}
