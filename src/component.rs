@@ -139,6 +139,8 @@ pub const BUILTIN_CONTROLLERS: &[(Builtin, &str, &str)] = &[
     (Builtin::Deployment, "deployment-controller", "deployment"),
     (Builtin::DaemonSet, "daemonset-controller", "daemonset"),
     (Builtin::Job, "job-controller", "job"),
+    (Builtin::CronJob, "cronjob-controller", "cronjob"),
+    (Builtin::TtlAfterFinished, "ttl-after-finished-controller", "ttl-after-finished"),
 ];
 
 /// A built-in controller.
@@ -166,6 +168,10 @@ pub enum Builtin {
     DaemonSet,
     /// `job-controller`.
     Job,
+    /// `cronjob-controller`.
+    CronJob,
+    /// `ttl-after-finished-controller`.
+    TtlAfterFinished,
 }
 
 /// Which built-ins run.

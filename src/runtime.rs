@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::controllers::{daemonset, deployment, job, nodelifecycle, replication, scheduler, tainteviction};
+use crate::controllers::{cronjob, daemonset, deployment, job, nodelifecycle, replication, scheduler, tainteviction};
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
@@ -73,6 +73,10 @@ pub enum Client {
     DaemonSet,
     /// The Job controller (`"job-controller"`).
     Job,
+    /// The CronJob controller (`"cronjob-controller"`).
+    CronJob,
+    /// The TTL-after-finished controller (`"ttl-after-finished-controller"`).
+    TtlAfterFinished,
     /// The kubelet of the node with this index (in the order nodes were
     /// added; `Simulation::kubelets`).
     Kubelet(u32),
@@ -115,6 +119,8 @@ impl Client {
             Client::Deployment(_) => Limiter::Shared(9),
             Client::DaemonSet => Limiter::Shared(10),
             Client::Job => Limiter::Shared(11),
+            Client::CronJob => Limiter::Shared(12),
+            Client::TtlAfterFinished => Limiter::Shared(13),
             // Node status goes through the kubelet's heartbeat client.
             Client::Kubelet(_) if matches!(op, Some(ApiOp::NodeReady { .. })) => Limiter::None,
             Client::Kubelet(i) => Limiter::Kubelet(i),
@@ -168,6 +174,8 @@ pub enum Event {
     DaemonSet(daemonset::DsEvent),
     /// A work item of the Job controller.
     Job(job::JobEvent),
+    /// A work item of the CronJob or TTL-after-finished controller.
+    CronJob(cronjob::CronEvent),
     /// An event of one kubelet (sync, probe, container exit, heartbeat…).
     Kubelet {
         /// The node's index (as in `Client::Kubelet`).
@@ -304,7 +312,7 @@ impl Bucket {
 /// Every client's token bucket.
 #[derive(Default)]
 pub struct Throttles {
-    buckets: [Bucket; 12],
+    buckets: [Bucket; 14],
     kubelets: Vec<Bucket>,
     /// User components' buckets with their (QPS, burst).
     components: Vec<(Bucket, u32, u32)>,

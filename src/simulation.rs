@@ -6,6 +6,7 @@
 
 use crate::component::{Builtin, Builtins, Components, Registration, Slot};
 use crate::config::Config;
+use crate::controllers::cronjob::{CronEvent, CronJobController};
 use crate::controllers::daemonset::{DaemonSetController, DsEvent};
 use crate::controllers::deployment::{DeployEvent, DeploymentController};
 use crate::controllers::endpoints::EndpointsController;
@@ -96,6 +97,7 @@ pub struct Simulation {
     deployments: DeploymentController,
     daemon_sets: DaemonSetController,
     jobs: JobController,
+    cronjobs: CronJobController,
     kubelets: Vec<Kubelet>,
     kubelet_index: IndexMap<Rc<str>, u32, FxBuildHasher>,
     /// What the containers of each image do (the scenario's `images:`).
@@ -242,6 +244,7 @@ impl Simulation {
             deployments: DeploymentController::new(),
             daemon_sets: DaemonSetController::new(),
             jobs: JobController::new(),
+            cronjobs: CronJobController::new(),
             kubelets: Vec::new(),
             kubelet_index: IndexMap::default(),
             images: ImageCatalog::default(),
@@ -431,7 +434,31 @@ impl Simulation {
             (Client::Job, ApiOp::Create(Object::Pod(p))) => p.meta.controller_ref().map(|r| r.uid),
             _ => None,
         };
+        // A CronJob's Job create: its CronJob and scheduled time.
+        let cron_create = match (&from, &op) {
+            (Client::CronJob, ApiOp::Create(Object::Typed(t))) => {
+                t.downcast::<crate::kinds::job::Job>().and_then(|j| {
+                    j.meta.annotations.get("batch.kubernetes.io/cronjob-scheduled-timestamp")?;
+                    let owner = j.meta.controller_ref()?;
+                    Some((Key::new(&j.meta.namespace, &owner.name), j.meta.name.clone()))
+                })
+            }
+            _ => None,
+        };
         let result = self.store.apply(now, op, &mut self.trace);
+        if let Some((cj, job_name)) = cron_create {
+            // The minutes in the Job's name are its scheduled time.
+            let minutes: u64 = job_name.rsplit('-').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+            let scheduled = SimTime(minutes * 60_000_000_000);
+            let answer = match &result {
+                Ok(ev) => match &ev.obj {
+                    Object::Typed(t) => Ok(t.clone()),
+                    _ => Err((crate::objects::store::ApiErrorCode::Invalid, "unexpected object".to_string())),
+                },
+                Err(e) => Err((e.code.clone(), e.message.clone())),
+            };
+            self.queue.push(reply_at, Event::CronJob(CronEvent::Created(cj, scheduled, answer)));
+        }
         if let Some(job) = job_create {
             // The Job controller hears how its creates went.
             let back = match &result {
@@ -555,6 +582,10 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 self.daemon_sets.on_event(e, &self.kcm_pods, &mut ctx);
             }
+            Event::CronJob(e) => {
+                let mut ctx = ctx!(self);
+                self.cronjobs.on_event(e, &mut ctx);
+            }
             Event::Job(e) => {
                 let mut ctx = ctx!(self);
                 self.jobs.on_event(e, &mut ctx);
@@ -668,6 +699,11 @@ impl Simulation {
         }
         if on.enabled(Builtin::Job) {
             self.jobs.on_watch(ev, &mut ctx);
+        }
+        if on.enabled(Builtin::CronJob) || on.enabled(Builtin::TtlAfterFinished) {
+            self.cronjobs.cronjobs_on = on.enabled(Builtin::CronJob);
+            self.cronjobs.ttl_on = on.enabled(Builtin::TtlAfterFinished);
+            self.cronjobs.on_watch(ev, &mut ctx);
         }
         let node: Option<Rc<str>> = match &ev.obj {
             Object::Pod(p) => p.spec.node_name.clone().or_else(|| match &ev.old {

@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 use crate::controllers::informer::PodInformer;
+use crate::kinds::cronjob::CronJob;
 use crate::kinds::daemonset::DaemonSet;
 use crate::kinds::deployment::Deployment;
 use crate::kinds::job::Job;
@@ -48,6 +49,10 @@ pub struct GarbageCollector {
     replica_sets: Map<u64, Map<u64, Rc<ReplicaSet>>>,
     /// Deployments seen deleted.
     gone_deployments: IndexSet<u64, FxBuildHasher>,
+    /// Jobs by the uid of the CronJob that controls them.
+    cron_jobs: Map<u64, Map<u64, Rc<dyn crate::objects::typed::TypedObject>>>,
+    /// CronJobs seen deleted.
+    gone_cronjobs: IndexSet<u64, FxBuildHasher>,
 }
 
 impl GarbageCollector {
@@ -81,6 +86,35 @@ impl GarbageCollector {
                     self.replica_sets.get(&uid).map(|m| m.values().cloned().collect::<Vec<_>>()).unwrap_or_default()
                 {
                     self.collect_replica_set(&rs, uid, ev.propagation, ctx);
+                }
+            }
+            Object::Typed(t) if t.downcast::<CronJob>().is_some() => {
+                // CronJob → Jobs.
+                if ev.kind != WatchKind::Deleted {
+                    return;
+                }
+                let uid = t.meta().uid;
+                self.gone_cronjobs.insert(uid);
+                let jobs: Vec<_> =
+                    self.cron_jobs.swap_remove(&uid).map(|m| m.into_values().collect()).unwrap_or_default();
+                for j in jobs {
+                    self.collect_typed(&j, uid, ev.propagation, ctx);
+                }
+            }
+            Object::Typed(t) if t.downcast::<Job>().is_some() => {
+                let Some(owner) = t.meta().controller_ref().filter(|r| r.kind == "CronJob").map(|r| r.uid) else {
+                    return;
+                };
+                if ev.kind == WatchKind::Deleted {
+                    if let Some(m) = self.cron_jobs.get_mut(&owner) {
+                        m.swap_remove(&t.meta().uid);
+                    }
+                } else if self.gone_cronjobs.contains(&owner) {
+                    if t.meta().deletion_timestamp.is_none() {
+                        self.collect_typed(t, owner, Propagation::Background, ctx);
+                    }
+                } else {
+                    self.cron_jobs.entry(owner).or_default().insert(t.meta().uid, t.clone());
                 }
             }
             Object::ReplicaSet(rs) => {
@@ -195,6 +229,37 @@ impl GarbageCollector {
                     other_kind: None,
                     key: Key::of(&rs.meta),
                     uid: Some(rs.meta.uid),
+                    grace_seconds: None,
+                    propagation,
+                    disruption: None,
+                },
+            );
+        }
+    }
+
+    /// Deletes (or, under Orphan, releases) a typed dependent.
+    fn collect_typed(
+        &mut self,
+        t: &Rc<dyn crate::objects::typed::TypedObject>,
+        owner: u64,
+        propagation: Propagation,
+        ctx: &mut Ctx,
+    ) {
+        if propagation == Propagation::Orphan {
+            let mut meta = t.meta().clone();
+            meta.owner_references.retain(|o| o.uid != owner);
+            ctx.send(
+                Client::GarbageCollector,
+                ApiOp::Update { obj: Object::Typed(t.with_meta(meta)), check_rv: false },
+            );
+        } else if self.requested.insert(t.meta().uid) {
+            ctx.send(
+                Client::GarbageCollector,
+                ApiOp::Delete {
+                    kind: crate::objects::Kind::Other,
+                    other_kind: Some(t.info().kind.to_string()),
+                    key: Key::of(t.meta()),
+                    uid: Some(t.meta().uid),
                     grace_seconds: None,
                     propagation,
                     disruption: None,

@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;

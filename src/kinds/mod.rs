@@ -6,6 +6,8 @@
 
 #![warn(missing_docs)]
 
+pub mod cron;
+pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;
@@ -38,6 +40,7 @@ pub static KINDS: &[Registration] = &[
     Registration { info: &deployment::INFO, decode: deployment::decode },
     Registration { info: &daemonset::INFO, decode: daemonset::decode },
     Registration { info: &job::INFO, decode: job::decode },
+    Registration { info: &cronjob::INFO, decode: cronjob::decode },
     Registration { info: &endpoints::INFO, decode: endpoints::decode },
     Registration { info: &endpointslice::INFO, decode: endpointslice::decode },
 ];

@@ -106,7 +106,7 @@ const BUILTIN: &[Row] = &[
     ("DaemonSet", "apps", &["v1"], "daemonsets", &["ds"], true, true),
     ("StatefulSet", "apps", &["v1"], "statefulsets", &["sts"], true, false),
     ("Job", "batch", &["v1"], "jobs", &[], true, true),
-    ("CronJob", "batch", &["v1"], "cronjobs", &["cj"], true, false),
+    ("CronJob", "batch", &["v1"], "cronjobs", &["cj"], true, true),
     ("EndpointSlice", "discovery.k8s.io", &["v1"], "endpointslices", &[], true, true),
     ("Ingress", "networking.k8s.io", &["v1"], "ingresses", &["ing"], true, false),
     ("IngressClass", "networking.k8s.io", &["v1"], "ingressclasses", &[], false, false),

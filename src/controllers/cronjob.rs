@@ -1,0 +1,506 @@
+//! The CronJob controller (`pkg/controller/cronjob`, `cronjob-controller`)
+//! and the TTL-after-finished controller (`pkg/controller/ttlafterfinished`).
+//!
+//! A CronJob sync is upstream's `sync`: `cleanupFinishedJobs` (finished
+//! Jobs beyond `successfulJobsHistoryLimit`/`failedJobsHistoryLimit`
+//! deleted, oldest `status.startTime` first, with Background propagation),
+//! then `syncCronJob`:
+//! - finished Jobs leave `status.active` (`SawCompletedJob`), a succeeded
+//!   one sets `lastSuccessfulTime`; an active Job gone from the API leaves
+//!   it too (`MissingJob`);
+//! - unless suspended, the most recent unmet schedule time at or before
+//!   now (`mostRecentScheduleTime`: from `lastScheduleTime`, or the
+//!   creation, raised to `now − startingDeadlineSeconds`; more than 100
+//!   missed runs only add a `TooManyMissedTimes` warning) gets a Job named
+//!   `<cronjob>-<scheduled minutes since the epoch>`, unless it already
+//!   has one; `Forbid` waits while a Job is active (the run starts late
+//!   when that Job finishes, if it is still the latest due run);
+//!   `Replace` deletes the active Jobs first;
+//! - the next sync is queued at the next schedule time + 100 ms
+//!   (`nextScheduleDelta`), so a Job is created 100 ms after its time.
+//!
+//! The Job create is answered before the run is recorded: the sync that
+//! sends it ends there, and its response adds the Job to `status.active`
+//! and sets `lastScheduleTime` (upstream does both in one sync, around
+//! the blocking create call).
+
+#![warn(missing_docs)]
+
+use crate::kinds::cron::{self, Schedule};
+use crate::kinds::cronjob::{ActiveRef, ConcurrencyPolicy, CronJob, CronJobStatus};
+use crate::kinds::job::{Job, JobConditionType};
+use crate::objects::store::{ApiErrorCode, ApiOp, Key, Propagation, WatchEvent, WatchKind};
+use crate::objects::typed::TypedObject;
+use crate::objects::{Kind, Object};
+use crate::runtime::{Client, Ctx, Event};
+use crate::sim::{SimDuration, SimTime};
+use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+use std::rc::Rc;
+
+type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+
+/// The controller's event source.
+const SOURCE: &str = "cronjob-controller";
+/// `nextScheduleDelta`: the requeue's padding past the schedule time.
+const NEXT_SCHEDULE_DELTA: SimDuration = SimDuration::from_millis(100);
+
+/// The CronJob and TTL controllers' work items.
+#[derive(Debug, Clone)]
+pub enum CronEvent {
+    /// A CronJob's queued sync is due (if still queued for this instant).
+    Due(Key, SimTime),
+    /// The answer to a Job create: the CronJob's key, the scheduled time,
+    /// and the Job (or the error's code and message).
+    Created(Key, SimTime, Result<Rc<dyn TypedObject>, (ApiErrorCode, String)>),
+    /// A finished Job's TTL may have expired.
+    TtlDue(Key),
+}
+
+/// How many runs were missed (`missedSchedulesType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missed {
+    /// None.
+    None,
+    /// A few.
+    Few,
+    /// More than 100.
+    Many,
+}
+
+/// `mostRecentScheduleTime`: the earliest time considered, the most recent
+/// schedule time at or before `now` (if any), and how many were missed;
+/// `Err` for a schedule whose runs are less than a second apart (an
+/// impossible date).
+pub fn most_recent_schedule_time(
+    cj: &CronJob,
+    now: SimTime,
+    sched: &Schedule,
+    include_deadline: bool,
+) -> Result<(SimTime, Option<SimTime>, Missed), String> {
+    let tz = cj.zone();
+    let mut earliest = cj.status.last_schedule_time.unwrap_or(cj.meta.creation_timestamp);
+    if include_deadline {
+        if let Some(sds) = cj.spec.starting_deadline_seconds {
+            let deadline = SimTime(now.0.saturating_sub(sds as u64 * 1_000_000_000));
+            if deadline > earliest {
+                earliest = deadline;
+            }
+        }
+    }
+    let next = |t: SimTime| sched.next(t, tz);
+    let t1 = next(earliest);
+    let t2 = t1.and_then(next);
+    let (Some(t1), Some(t2)) = (t1, t2) else {
+        return match t1 {
+            Some(t1) if now >= t1 => Ok((earliest, Some(t1), Missed::None)),
+            Some(_) => Ok((earliest, None, Missed::None)),
+            None => Err("time difference between two schedules is less than 1 second".into()),
+        };
+    };
+    if now < t1 {
+        return Ok((earliest, None, Missed::None));
+    }
+    if now < t2 {
+        return Ok((earliest, Some(t1), Missed::None));
+    }
+    let between = ((t2.0 - t1.0) + 500_000_000) / 1_000_000_000;
+    if between < 1 {
+        return Err("time difference between two schedules is less than 1 second".into());
+    }
+    let elapsed = (now.0 - t1.0) / 1_000_000_000;
+    let missed = elapsed / between + 1;
+    // From one interval before the estimate, let the schedule find the
+    // most recent time (irregular schedules can overshoot: upstream's).
+    let back = (missed as i64 - 2) * between as i64;
+    let potential = if back >= 0 {
+        SimTime(t1.0 + back as u64 * 1_000_000_000)
+    } else {
+        SimTime(t1.0.saturating_sub((-back) as u64 * 1_000_000_000))
+    };
+    let mut most_recent = None;
+    let mut t = next(potential);
+    while let Some(x) = t.filter(|x| *x <= now) {
+        most_recent = Some(x);
+        t = next(x);
+    }
+    let m = if missed > 100 { Missed::Many } else { Missed::Few };
+    Ok((earliest, most_recent, m))
+}
+
+/// `nextScheduleTimeDuration`: when to look again (at least now).
+pub fn next_schedule_time(cj: &CronJob, now: SimTime, sched: &Schedule) -> Option<SimTime> {
+    let base = match most_recent_schedule_time(cj, now, sched, false) {
+        Err(_) => now,
+        Ok((_, Some(t), _)) => t,
+        Ok((earliest, None, Missed::None)) => earliest,
+        Ok((_, None, _)) => now,
+    };
+    sched.next(base, cj.zone()).map(|t| (t + NEXT_SCHEDULE_DELTA).max(now))
+}
+
+/// The CronJob controller's and the TTL controller's caches and state.
+#[derive(Default)]
+pub struct CronJobController {
+    cronjobs: Map<Key, Rc<CronJob>>,
+    by_uid: Map<u64, Key>,
+    /// Jobs by the uid of the CronJob that controls them.
+    jobs: Map<u64, Map<u64, Rc<Job>>>,
+    /// Every finished Job with a TTL, by key (the TTL controller's cache).
+    ttl: Map<Key, Rc<Job>>,
+    due: Map<Key, SimTime>,
+    /// CronJobs with a Job create in flight: their syncs wait for it.
+    creating: Map<Key, SimTime>,
+    /// The status this controller last wrote, by CronJob uid.
+    written: Map<u64, CronJobStatus>,
+    /// Whether the CronJob controller runs (the TTL one may alone).
+    pub cronjobs_on: bool,
+    /// Whether the TTL-after-finished controller runs.
+    pub ttl_on: bool,
+}
+
+impl CronJobController {
+    /// Controllers that have seen nothing.
+    pub fn new() -> Self {
+        CronJobController { cronjobs_on: true, ttl_on: true, ..Default::default() }
+    }
+
+    fn enqueue_at(&mut self, key: Key, at: SimTime, ctx: &mut Ctx) {
+        if self.due.get(&key).is_some_and(|t| *t <= at) {
+            return;
+        }
+        self.due.insert(key.clone(), at);
+        ctx.at(at, Event::CronJob(CronEvent::Due(key, at)));
+    }
+
+    /// Handles a watch event of its informers (CronJobs, Jobs).
+    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+        let Object::Typed(t) = &ev.obj else { return };
+        if let Some(cj) = t.downcast::<CronJob>() {
+            if !self.cronjobs_on {
+                return;
+            }
+            let key = Key::of(&cj.meta);
+            if ev.kind == WatchKind::Deleted {
+                self.cronjobs.swap_remove(&key);
+                self.by_uid.swap_remove(&cj.meta.uid);
+                self.written.swap_remove(&cj.meta.uid);
+                return;
+            }
+            self.cronjobs.insert(key.clone(), Rc::new(cj.clone()));
+            self.by_uid.insert(cj.meta.uid, key.clone());
+            self.enqueue_at(key, ctx.now, ctx);
+        } else if let Some(job) = t.downcast::<Job>() {
+            let key = Key::of(&job.meta);
+            if self.ttl_on {
+                if ev.kind != WatchKind::Deleted && job.spec.ttl_seconds_after_finished.is_some() {
+                    if let Some(c) = job.status.finished() {
+                        let ttl =
+                            SimDuration::from_secs(job.spec.ttl_seconds_after_finished.unwrap_or(0).max(0) as u64);
+                        let at = (c.last_transition_time + ttl).max(ctx.now);
+                        self.ttl.insert(key.clone(), Rc::new(job.clone()));
+                        ctx.at(at, Event::CronJob(CronEvent::TtlDue(key.clone())));
+                    }
+                } else {
+                    self.ttl.swap_remove(&key);
+                }
+            }
+            if !self.cronjobs_on {
+                return;
+            }
+            let Some(owner) = job.meta.controller_ref().filter(|r| r.kind == "CronJob").map(|r| r.uid) else {
+                return;
+            };
+            if ev.kind == WatchKind::Deleted {
+                if let Some(m) = self.jobs.get_mut(&owner) {
+                    m.swap_remove(&job.meta.uid);
+                }
+            } else {
+                self.jobs.entry(owner).or_default().insert(job.meta.uid, Rc::new(job.clone()));
+            }
+            if let Some(k) = self.by_uid.get(&owner).cloned() {
+                self.enqueue_at(k, ctx.now, ctx);
+            }
+        }
+    }
+
+    /// Handles one of its work items.
+    pub fn on_event(&mut self, ev: CronEvent, ctx: &mut Ctx) {
+        match ev {
+            CronEvent::Due(key, at) => {
+                if self.due.get(&key) != Some(&at) {
+                    return;
+                }
+                self.due.swap_remove(&key);
+                if self.creating.contains_key(&key) {
+                    // The create's answer syncs it again.
+                    return;
+                }
+                self.sync(&key, ctx);
+            }
+            CronEvent::Created(key, scheduled, result) => {
+                self.creating.swap_remove(&key);
+                self.created(&key, scheduled, result, ctx);
+            }
+            CronEvent::TtlDue(key) => self.ttl_expired(&key, ctx),
+        }
+    }
+
+    /// The TTL-after-finished controller's `processJob`: a finished Job
+    /// whose TTL has passed is deleted, its pods with it (Foreground, as
+    /// upstream deletes).
+    fn ttl_expired(&mut self, key: &Key, ctx: &mut Ctx) {
+        let Some(job) = self.ttl.get(key).cloned() else { return };
+        let (Some(c), Some(ttl)) = (job.status.finished(), job.spec.ttl_seconds_after_finished) else { return };
+        let expire = c.last_transition_time + SimDuration::from_secs(ttl.max(0) as u64);
+        if expire > ctx.now {
+            ctx.at(expire, Event::CronJob(CronEvent::TtlDue(key.clone())));
+            return;
+        }
+        self.ttl.swap_remove(key);
+        ctx.send(
+            Client::TtlAfterFinished,
+            ApiOp::Delete {
+                kind: Kind::Other,
+                other_kind: Some("Job".into()),
+                key: key.clone(),
+                uid: Some(job.meta.uid),
+                grace_seconds: None,
+                propagation: Propagation::Foreground,
+                disruption: None,
+            },
+        );
+    }
+
+    fn status_of(&self, cj: &CronJob) -> CronJobStatus {
+        self.written.get(&cj.meta.uid).cloned().unwrap_or_else(|| cj.status.clone())
+    }
+
+    fn write_status(&mut self, cj: &CronJob, status: CronJobStatus, ctx: &mut Ctx) {
+        self.written.insert(cj.meta.uid, status.clone());
+        let obj: Rc<dyn TypedObject> = Rc::new(CronJob { status, ..cj.clone() });
+        ctx.send(Client::CronJob, ApiOp::TypedStatus { obj, check_rv: false });
+    }
+
+    fn delete_job(&self, cj: &CronJob, job: &Job, ctx: &mut Ctx) {
+        ctx.send(
+            Client::CronJob,
+            ApiOp::Delete {
+                kind: Kind::Other,
+                other_kind: Some("Job".into()),
+                key: Key::of(&job.meta),
+                uid: None,
+                grace_seconds: None,
+                propagation: Propagation::Background,
+                disruption: None,
+            },
+        );
+        let msg = format!("Deleted job {}", job.meta.name);
+        ctx.event(false, SOURCE, "SuccessfulDelete", "CronJob", &cj.meta.namespace, &cj.meta.name, &msg);
+    }
+
+    /// `sync`: `cleanupFinishedJobs`, then `syncCronJob`, then one status
+    /// write.
+    fn sync(&mut self, key: &Key, ctx: &mut Ctx) {
+        let Some(cj) = self.cronjobs.get(key).cloned() else { return };
+        let mut status = self.status_of(&cj);
+        let before = status.clone();
+        let mut jobs: Vec<Rc<Job>> =
+            self.jobs.get(&cj.meta.uid).map(|m| m.values().cloned().collect()).unwrap_or_default();
+        jobs.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
+        let ns = cj.meta.namespace.clone();
+        let event = |ctx: &mut Ctx, warning: bool, reason: &'static str, msg: &str| {
+            ctx.event(warning, SOURCE, reason, "CronJob", &ns, &cj.meta.name, &msg);
+        };
+        // `cleanupFinishedJobs`.
+        let mut deleted: Vec<u64> = Vec::new();
+        for (kind, limit) in [
+            (JobConditionType::Complete, cj.spec.successful_jobs_history_limit),
+            (JobConditionType::Failed, cj.spec.failed_jobs_history_limit),
+        ] {
+            let mut done: Vec<&Rc<Job>> =
+                jobs.iter().filter(|j| j.status.finished().is_some_and(|c| c.type_ == kind)).collect();
+            let n = done.len().saturating_sub(limit.max(0) as usize);
+            if n == 0 {
+                continue;
+            }
+            // `byJobStartTime`: oldest first, no start time last.
+            done.sort_by(|a, b| {
+                (a.status.start_time.is_none(), a.status.start_time, &a.meta.name).cmp(&(
+                    b.status.start_time.is_none(),
+                    b.status.start_time,
+                    &b.meta.name,
+                ))
+            });
+            for j in done.into_iter().take(n) {
+                self.delete_job(&cj, j, ctx);
+                status.active.retain(|a| a.uid != j.meta.uid);
+                deleted.push(j.meta.uid);
+            }
+        }
+        jobs.retain(|j| !deleted.contains(&j.meta.uid));
+        // `syncCronJob`: the active list against the Jobs.
+        for j in &jobs {
+            let found = status.active.iter().any(|a| a.uid == j.meta.uid);
+            match j.status.finished() {
+                None if !found => {
+                    let msg = format!("Saw a job that the controller did not create or forgot: {}", j.meta.name);
+                    event(ctx, true, "UnexpectedJob", &msg);
+                }
+                None => {}
+                Some(c) => {
+                    if found {
+                        status.active.retain(|a| a.uid != j.meta.uid);
+                        let msg = format!("Saw completed job: {}, condition: {}", j.meta.name, c.type_.as_str());
+                        event(ctx, false, "SawCompletedJob", &msg);
+                    }
+                    if c.type_ == JobConditionType::Complete {
+                        if let Some(ct) = j.status.completion_time {
+                            if status.last_successful_time.is_none_or(|l| ct > l) {
+                                status.last_successful_time = Some(ct);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let missing: Vec<ActiveRef> =
+            status.active.iter().filter(|a| !jobs.iter().any(|j| j.meta.uid == a.uid)).cloned().collect();
+        for a in missing {
+            let msg = format!("Active job went missing: {}", a.name);
+            event(ctx, false, "MissingJob", &msg);
+            status.active.retain(|x| x.uid != a.uid);
+        }
+        let requeue = self.schedule(&cj, &mut status, &jobs, ctx);
+        if status != before {
+            self.write_status(&cj, status, ctx);
+        }
+        if let Some(t) = requeue {
+            self.enqueue_at(key.clone(), t, ctx);
+        }
+    }
+
+    /// The scheduling half of `syncCronJob`: when to look again.
+    fn schedule(
+        &mut self,
+        cj: &CronJob,
+        status: &mut CronJobStatus,
+        jobs: &[Rc<Job>],
+        ctx: &mut Ctx,
+    ) -> Option<SimTime> {
+        let now = ctx.now;
+        let ns = cj.meta.namespace.clone();
+        let event = |ctx: &mut Ctx, warning: bool, reason: &'static str, msg: &str| {
+            ctx.event(warning, SOURCE, reason, "CronJob", &ns, &cj.meta.name, &msg);
+        };
+        if cj.meta.deletion_timestamp.is_some() || cj.spec.suspend {
+            return None;
+        }
+        let sched = match cron::parse(&cj.spec.schedule) {
+            Ok(s) => s,
+            Err(e) => {
+                let msg = format!("unparseable schedule: {:?} : {}", cj.spec.schedule, e);
+                event(ctx, true, "UnparseableSchedule", &msg);
+                return None;
+            }
+        };
+        let view = CronJob { status: status.clone(), ..cj.clone() };
+        let (scheduled, missed) = match most_recent_schedule_time(&view, now, &sched, true) {
+            Err(e) => {
+                let msg = format!("invalid schedule: {} : {}", cj.spec.schedule, e);
+                event(ctx, true, "InvalidSchedule", &msg);
+                return None;
+            }
+            Ok((_, t, m)) => (t, m),
+        };
+        let Some(scheduled) = scheduled.filter(|t| *t <= now) else {
+            return next_schedule_time(&view, now, &sched);
+        };
+        if missed == Missed::Many {
+            event(
+                ctx,
+                true,
+                "TooManyMissedTimes",
+                "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew",
+            );
+        }
+        if let Some(sds) = cj.spec.starting_deadline_seconds {
+            if scheduled + SimDuration::from_secs(sds as u64) < now {
+                let msg = format!("Missed scheduled time to start a job: {}", cron::rfc1123z(scheduled));
+                event(ctx, true, "MissSchedule", &msg);
+                return next_schedule_time(&view, now, &sched);
+            }
+        }
+        let job = cj.job_for(scheduled);
+        if status.active.iter().any(|a| a.name == job.meta.name) || status.last_schedule_time == Some(scheduled) {
+            return next_schedule_time(&view, now, &sched);
+        }
+        if cj.spec.concurrency_policy == ConcurrencyPolicy::Forbid && !status.active.is_empty() {
+            event(
+                ctx,
+                false,
+                "JobAlreadyActive",
+                "Not starting job because prior execution is running and concurrency policy is Forbid",
+            );
+            return next_schedule_time(&view, now, &sched);
+        }
+        if cj.spec.concurrency_policy == ConcurrencyPolicy::Replace {
+            for a in std::mem::take(&mut status.active) {
+                if let Some(j) = jobs.iter().find(|j| j.meta.uid == a.uid) {
+                    self.delete_job(cj, j, ctx);
+                }
+            }
+        }
+        let key = Key::of(&cj.meta);
+        self.creating.insert(key, scheduled);
+        ctx.send(Client::CronJob, ApiOp::Create(Object::Typed(Rc::new(job))));
+        None
+    }
+
+    /// The rest of `syncCronJob` once the create is answered.
+    fn created(
+        &mut self,
+        key: &Key,
+        scheduled: SimTime,
+        result: Result<Rc<dyn TypedObject>, (ApiErrorCode, String)>,
+        ctx: &mut Ctx,
+    ) {
+        let Some(cj) = self.cronjobs.get(key).cloned() else { return };
+        let mut status = self.status_of(&cj);
+        let job = match result {
+            Ok(j) => {
+                let msg = format!("Created job {}", j.meta().name);
+                ctx.event(false, SOURCE, "SuccessfulCreate", "CronJob", &cj.meta.namespace, &cj.meta.name, &msg);
+                Some((j.meta().name.clone(), j.meta().uid))
+            }
+            Err((ApiErrorCode::AlreadyExists, _)) => {
+                // Ours and not yet active: recorded now.
+                let name = cj.job_for(scheduled).meta.name;
+                self.jobs
+                    .get(&cj.meta.uid)
+                    .and_then(|m| m.values().find(|j| j.meta.name == name))
+                    .filter(|j| !status.active.iter().any(|a| a.uid == j.meta.uid))
+                    .map(|j| (j.meta.name.clone(), j.meta.uid))
+            }
+            Err((_, msg)) => {
+                let msg = format!("Error creating job: {}", msg);
+                ctx.event(true, SOURCE, "FailedCreate", "CronJob", &cj.meta.namespace, &cj.meta.name, &msg);
+                // The sync's error: requeued with the rate limiter.
+                let at = ctx.now + SimDuration::from_secs(1);
+                self.enqueue_at(key.clone(), at, ctx);
+                return;
+            }
+        };
+        if let Some((name, uid)) = job {
+            status.active.push(ActiveRef { namespace: cj.meta.namespace.clone(), name, uid });
+            status.last_schedule_time = Some(scheduled);
+            self.write_status(&cj, status.clone(), ctx);
+        }
+        if let Ok(sched) = cron::parse(&cj.spec.schedule) {
+            let view = CronJob { status, ..(*cj).clone() };
+            if let Some(t) = next_schedule_time(&view, ctx.now, &sched) {
+                self.enqueue_at(key.clone(), t, ctx);
+            }
+        }
+    }
+}
