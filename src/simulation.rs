@@ -789,6 +789,28 @@ impl Simulation {
                     Err(e) => self.user_error(e),
                 }
             }
+            Action::CreateJobFrom { namespace, name, cronjob } => {
+                let key = (String::from("CronJob"), Key::new(&namespace, &cronjob));
+                let Some(cj) =
+                    self.store.typed.get(&key).and_then(|t| t.downcast::<crate::kinds::cronjob::CronJob>()).cloned()
+                else {
+                    self.user_error(format!("Error from server (NotFound): cronjobs.batch \"{}\" not found", cronjob));
+                    return;
+                };
+                let tpl = &cj.spec.job_template;
+                let mut annotations = (*tpl.annotations).clone();
+                annotations.insert("cronjob.kubernetes.io/instantiate".into(), "manual".into());
+                let mut job = cj.job_for(SimTime::ZERO);
+                job.meta.name = name.as_str().into();
+                job.meta.annotations = Rc::new(annotations);
+                job.meta.labels = tpl.labels.clone();
+                // kubectl's owner reference is not a controller one.
+                for o in &mut job.meta.owner_references {
+                    o.controller = false;
+                    o.block_owner_deletion = false;
+                }
+                self.send_user(ApiOp::Create(Object::Typed(Rc::new(job))));
+            }
             Action::Deployment { namespace, name, change } => {
                 let key = Key::new(&namespace, &name);
                 let found = self.store.typed.get(&("Deployment".to_string(), key.clone()));

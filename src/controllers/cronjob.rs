@@ -26,6 +26,10 @@
 
 #![warn(missing_docs)]
 
+#[cfg(test)]
+#[path = "cronjob_tests.rs"]
+mod tests;
+
 use crate::kinds::cron::{self, Schedule};
 use crate::kinds::cronjob::{ActiveRef, ConcurrencyPolicy, CronJob, CronJobStatus};
 use crate::kinds::job::{Job, JobConditionType};

@@ -123,6 +123,17 @@ pub enum Action {
         /// The new `spec.replicas`.
         replicas: i32,
     },
+    /// `kubectl create job NAME --from=cronjob/CRONJOB`: a Job from the
+    /// CronJob's template as it is when the command runs
+    /// (`createJobFromCronJob`).
+    CreateJobFrom {
+        /// The namespace.
+        namespace: String,
+        /// The Job's name.
+        name: String,
+        /// The CronJob's name.
+        cronjob: String,
+    },
     /// A Deployment changed as kubectl changes it (`scale deployment`,
     /// `set image`, `rollout pause|resume|restart|undo`): read when the
     /// line runs, changed, and written back.

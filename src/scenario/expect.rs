@@ -67,6 +67,17 @@ pub struct WorkloadFilter {
     /// `NewReplicaSetAvailable`, `ReplicaSetUpdated`,
     /// `ProgressDeadlineExceeded`, …
     pub progressing: Option<String>,
+    /// kubectl's STATUS of a Job (`Running`, `Complete`, `Failed`,
+    /// `Suspended`, `FailureTarget`).
+    pub job_status: Option<String>,
+    /// `status.active` (Jobs; a CronJob's active Jobs).
+    pub active: Option<i32>,
+    /// `status.succeeded` (Jobs).
+    pub succeeded: Option<i32>,
+    /// `status.failed` (Jobs).
+    pub failed: Option<i32>,
+    /// `status.completedIndexes` (Indexed Jobs), e.g. `0-4`.
+    pub completed_indexes: Option<String>,
 }
 
 /// Which nodes an expectation counts: every condition given must hold
@@ -96,6 +107,8 @@ pub enum Target {
     Deployments(WorkloadFilter),
     /// ReplicaSets (`replicasets:`).
     ReplicaSets(WorkloadFilter),
+    /// Jobs (`jobs:`).
+    Jobs(WorkloadFilter),
 }
 
 /// How the count is compared.
@@ -183,6 +196,18 @@ impl WorkloadFilter {
             && self.progressing.is_none()
     }
 
+    /// Whether the Job passes every condition.
+    pub fn matches_job(&self, j: &crate::kinds::job::Job) -> bool {
+        let s = &j.status;
+        self.common(&j.meta, &j.spec.template)
+            && self.job_status.as_ref().is_none_or(|x| x == j.status_text())
+            && self.active.is_none_or(|n| s.active == n)
+            && self.ready.is_none_or(|n| s.ready == n)
+            && self.succeeded.is_none_or(|n| s.succeeded == n)
+            && self.failed.is_none_or(|n| s.failed == n)
+            && self.completed_indexes.as_ref().is_none_or(|x| *x == s.completed_indexes)
+    }
+
     fn describe(&self, parts: &mut Vec<String>) {
         let mut push = |k: &str, v: Option<String>| {
             if let Some(v) = v {
@@ -198,6 +223,11 @@ impl WorkloadFilter {
         push("available", self.available.map(|n| n.to_string()));
         push("updated", self.updated.map(|n| n.to_string()));
         push("progressing", self.progressing.clone());
+        push("status", self.job_status.clone());
+        push("active", self.active.map(|n| n.to_string()));
+        push("succeeded", self.succeeded.map(|n| n.to_string()));
+        push("failed", self.failed.map(|n| n.to_string()));
+        push("completedIndexes", self.completed_indexes.clone());
         if self.namespace != "default" {
             parts.push(format!("namespace {}", self.namespace));
         }
@@ -238,6 +268,13 @@ impl Expectation {
                 .values()
                 .filter(|rs| rs.kind == ReplicaKind::ReplicaSet && f.matches_replica_set(rs))
                 .map(|rs| rs.meta.name.to_string())
+                .collect(),
+            Target::Jobs(f) => store
+                .typed
+                .values()
+                .filter_map(|t| t.downcast::<crate::kinds::job::Job>())
+                .filter(|j| f.matches_job(j))
+                .map(|j| j.meta.name.to_string())
                 .collect(),
         };
         names.sort();
@@ -320,6 +357,10 @@ impl fmt::Display for Expectation {
             Target::ReplicaSets(w) => {
                 w.describe(&mut parts);
                 "replicaset(s)"
+            }
+            Target::Jobs(w) => {
+                w.describe(&mut parts);
+                "job(s)"
             }
         };
         write!(f, "at {}: {}{} {}", self.at, what, n, noun)?;

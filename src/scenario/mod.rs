@@ -1389,16 +1389,18 @@ impl Loader<'_> {
             Some(Target::Deployments(self.workload_filter(n, &format!("{}.deployments", p), true)?))
         } else if let Some(n) = f.get("replicasets") {
             Some(Target::ReplicaSets(self.workload_filter(n, &format!("{}.replicasets", p), false)?))
+        } else if let Some(n) = f.get("jobs") {
+            Some(Target::Jobs(self.job_filter(n, &format!("{}.jobs", p))?))
         } else {
             None
         };
         self.r().done(
             f,
             Unknown::Error,
-            " in an expectation (expected at, pods, nodes, deployments or replicasets, count / atLeast / atMost)",
+            " in an expectation (expected at, pods, nodes, deployments, replicasets or jobs, count / atLeast / atMost)",
         );
         let Some(target) = target else {
-            self.r().err(e, p, "an expectation needs `pods:`, `nodes:`, `deployments:` or `replicasets:`");
+            self.r().err(e, p, "an expectation needs `pods:`, `nodes:`, `deployments:`, `replicasets:` or `jobs:`");
             return None;
         };
         let [count] = checks.as_slice() else {
@@ -1487,6 +1489,30 @@ impl Loader<'_> {
             " in a replicaset filter (expected namespace, name, selector, image, desired, current, ready, available)"
         };
         self.r().done(f, Unknown::Error, expected);
+        Some(wf)
+    }
+
+    fn job_filter(&mut self, node: &Y, p: &str) -> Option<WorkloadFilter> {
+        let mut f = self.r().fields(node, p)?;
+        let mut wf = WorkloadFilter { namespace: "default".into(), ..Default::default() };
+        if let Some(n) = f.get("namespace") {
+            wf.namespace = self.r().str(n, "namespace")?;
+        }
+        wf.selector = self.selector(&mut f, "selector");
+        wf.name = f.get("name").and_then(|n| self.r().str(n, "name"));
+        wf.image = f.get("image").and_then(|n| self.r().str(n, "image"));
+        wf.job_status = f.get("status").and_then(|n| self.r().str(n, "status"));
+        wf.completed_indexes = f.get("completedIndexes").and_then(|n| self.r().text(n, "completedIndexes"));
+        let mut int = |key: &str| f.get(key).and_then(|n| self.r().int32(n, &format!("{}.{}", p, key)));
+        wf.active = int("active");
+        wf.ready = int("ready");
+        wf.succeeded = int("succeeded");
+        wf.failed = int("failed");
+        self.r().done(
+            f,
+            Unknown::Error,
+            " in a job filter (expected namespace, name, selector, image, status, active, ready, succeeded, failed, completedIndexes)",
+        );
         Some(wf)
     }
 
