@@ -222,8 +222,8 @@ pub struct JobStatus {
     /// `ready`: active pods with the Ready condition.
     pub ready: i32,
     /// `terminating`: pods terminating (deletion requested, not yet
-    /// Succeeded or Failed); `None` where the controller does not track
-    /// them (the JobPodReplacementPolicy and JobManagedBy gates off).
+    /// Succeeded or Failed); `None` with the JobPodReplacementPolicy gate
+    /// off (on in v1.32, as kubesim runs).
     pub terminating: Option<i32>,
     /// `succeeded`.
     pub succeeded: i32,

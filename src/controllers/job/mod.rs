@@ -103,11 +103,6 @@ impl Gates {
         self.managed_by || self.pod_replacement_policy
     }
 
-    /// `trackTerminatingPods`.
-    fn track_terminating(self, job: &Job) -> bool {
-        self.pod_replacement_policy || self.managed_by || job.spec.pod_failure_policy.is_some()
-    }
-
     /// `onlyReplaceFailedPods`.
     fn only_replace_failed(self, job: &Job) -> bool {
         (self.pod_replacement_policy && job.spec.pod_replacement_policy == PodReplacementPolicy::Failed)
@@ -414,7 +409,6 @@ pub fn sync_job(input: &SyncInput) -> SyncOutput {
     let suspended = spec.suspend;
     let mut status = job.status.clone();
     let active_pods: Vec<Rc<Pod>> = pods.iter().filter(|p| p.is_active()).cloned().collect();
-    let track_terminating = gates.track_terminating(job);
     let mut terminating =
         pods.iter().filter(|p| !p.status.phase.is_terminal() && p.meta.is_terminating()).count() as i32;
     let mut active = active_pods.len() as i32;
@@ -557,7 +551,9 @@ pub fn sync_job(input: &SyncInput) -> SyncOutput {
     let _ = suspend_changed;
     status.active = active;
     status.ready = ready;
-    status.terminating = track_terminating.then_some(terminating);
+    // Written only with the JobPodReplacementPolicy gate (the count itself
+    // also serves `manageJob` and the delayed terminal condition).
+    status.terminating = gates.pod_replacement_policy.then_some(terminating);
     // `trackJobStatusAndRemoveFinalizers`: count terminated pods (and,
     // when the Job finishes, every pod still uncounted) and release them.
     let mut new_indexes: Vec<i32> = Vec::new();
