@@ -10,6 +10,7 @@ mod deployments;
 mod differential;
 mod extended_resources;
 mod golden;
+mod jobs;
 mod kubectl_commands;
 mod kubelet_fast_paths;
 mod network;

@@ -152,6 +152,17 @@ pub fn parse(spec: &str) -> Result<Schedule, String> {
     if spec.is_empty() {
         return Err("empty spec string".into());
     }
+    // A `TZ=`/`CRON_TZ=` prefix parses (the API then refuses it).
+    let mut spec = spec;
+    if spec.starts_with("TZ=") || spec.starts_with("CRON_TZ=") {
+        let eq = spec.find('=').expect("a prefix with =");
+        let i = spec.find(' ').unwrap_or(spec.len());
+        let name = &spec[eq + 1..i];
+        if zone(name).is_none() {
+            return Err(format!("provided bad location {}: unknown time zone {}", name, name));
+        }
+        spec = spec[i..].trim();
+    }
     if let Some(d) = spec.strip_prefix('@') {
         let hour = |m: u64, h: u64, dom: u64, mon: u64, dow: u64| Spec { minute: m, hour: h, dom, month: mon, dow };
         let s = match d {

@@ -476,8 +476,13 @@ pub fn decode(r: &mut Reader, f: &mut Fields, meta: ObjectMeta, what: &str) -> O
         },
         status: CronJobStatus::default(),
     };
-    if let Some(e) = cj.check(true).first() {
-        r.err(spec, &spec_path, format!("CronJob.batch \"{}\" is invalid: {}", cj.meta.name, e));
+    let errs = cj.check(true);
+    if !errs.is_empty() {
+        r.err(
+            spec,
+            &spec_path,
+            format!("CronJob.batch \"{}\" is invalid: {}", cj.meta.name, super::join_causes(&errs)),
+        );
         return None;
     }
     Some(Rc::new(cj))

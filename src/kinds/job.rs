@@ -482,6 +482,13 @@ impl TypedObject for Job {
     ) -> Result<(Rc<dyn TypedObject>, bool), Vec<String>> {
         let new = new.downcast::<Job>().ok_or_else(|| vec!["kind: Invalid value: not a Job".to_string()])?;
         let (old, mut spec) = (&self.spec, new.spec.clone());
+        if !spec.manual_selector && spec.selector.is_empty() {
+            // A manifest applied again: `kubectl apply` merges it into the
+            // stored object, which keeps the generated selector and labels.
+            let mut merged = Job { meta: self.meta.clone(), spec, status: JobStatus::default() };
+            merged.generate_selector();
+            spec = merged.spec;
+        }
         let mut errs = Vec::new();
         if spec.selector != old.selector {
             errs.push(format!("spec.selector: Invalid value: \"{}\": field is immutable", spec.selector));
@@ -836,8 +843,9 @@ pub fn decode_spec(
     if !pre.spec.manual_selector {
         pre.generate_selector();
     }
-    if let Some(e) = pre.check().first() {
-        r.err(spec, spec_path, format!("Job.batch \"{}\" is invalid: {}", job.meta.name, e));
+    let errs = pre.check();
+    if !errs.is_empty() {
+        r.err(spec, spec_path, format!("Job.batch \"{}\" is invalid: {}", job.meta.name, super::join_causes(&errs)));
         return None;
     }
     Some(job)

@@ -45,6 +45,15 @@ pub static KINDS: &[Registration] = &[
     Registration { info: &endpointslice::INFO, decode: endpointslice::decode },
 ];
 
+/// The causes of an Invalid error as the apiserver joins them: one alone,
+/// several as `[a, b]` (`field.ErrorList.ToAggregate`).
+pub(crate) fn join_causes(errs: &[String]) -> String {
+    match errs {
+        [one] => one.clone(),
+        many => format!("[{}]", many.join(", ")),
+    }
+}
+
 /// The registration of `kind` served at `api_version`.
 pub fn find(api_version: &str, kind: &str) -> Option<&'static Registration> {
     KINDS.iter().find(|r| r.info.kind == kind && r.info.api_version() == api_version)

@@ -1,0 +1,400 @@
+//! Jobs and CronJobs end to end: how a Job fails (backoffLimit with both
+//! restart policies, activeDeadlineSeconds, a pod failure policy), suspend
+//! and resume, deletion with its pods, kubectl's create verbs, CronJob
+//! time zones and Replace, and the loader's errors for bad batch objects.
+
+use crate::root;
+use kubesim::kinds::cronjob::CronJob;
+use kubesim::kinds::job::{Job, JobConditionType};
+use kubesim::objects::pod::CondStatus;
+use kubesim::objects::store::Key;
+use kubesim::scenario;
+use kubesim::sim::SimTime;
+use kubesim::simulation::Simulation;
+
+fn scenario_text(images: &str, objects: &str, timeline: &str, duration: &str) -> String {
+    format!(
+        "\
+name: batch test
+seed: 2
+duration: {duration}
+cluster:
+  nodes:
+    - {{name: node-1, capacity: {{cpu: \"8\", memory: 16Gi}}}}
+images:
+{images}
+objects:
+{objects}
+timeline:
+{timeline}"
+    )
+}
+
+fn sim(text: &str) -> Simulation {
+    let scn = scenario::load_str(text, "batch.yaml", &root()).expect("load");
+    let mut s = scn.build(1);
+    s.trace.keep_events(true);
+    s
+}
+
+fn job(sim: &Simulation, name: &str) -> Option<Job> {
+    let t = sim.store.typed.get(&("Job".to_string(), Key::new("default", name)))?;
+    Some(t.downcast::<Job>().expect("a Job").clone())
+}
+
+fn cronjob(sim: &Simulation, name: &str) -> CronJob {
+    let t = sim.store.typed.get(&("CronJob".to_string(), Key::new("default", name))).expect("the CronJob");
+    t.downcast::<CronJob>().expect("a CronJob").clone()
+}
+
+fn events(sim: &Simulation, reason: &str) -> Vec<(SimTime, String)> {
+    sim.trace.events().iter().filter(|e| e.reason == reason).map(|e| (e.time, e.message.clone())).collect()
+}
+
+fn job_yaml(name: &str, spec: &str, restart: &str, image: &str) -> String {
+    format!(
+        "  - apiVersion: batch/v1
+    kind: Job
+    metadata: {{name: {name}}}
+    spec:
+      {spec}
+      template:
+        spec:
+          restartPolicy: {restart}
+          containers: [{{name: c, image: \"{image}\"}}]
+"
+    )
+}
+
+/// restartPolicy Never, every pod exits 1: `backoffLimit: 2` allows two
+/// failures; the third fails the Job (FailureTarget, then Failed once no
+/// pod is terminating) with BackoffLimitExceeded, after the back-off
+/// between attempts (10 s, then 20 s).
+#[test]
+fn never_fails_after_backoff_limit_failed_pods() {
+    let t = scenario_text(
+        "  fails:v1: {pull: 1s, exitAfter: 5s, exitCode: 1}",
+        &job_yaml("flaky", "backoffLimit: 2", "Never", "fails:v1"),
+        "  []",
+        "3m",
+    );
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(180));
+    let j = job(&s, "flaky").expect("the Job");
+    assert_eq!(j.status_text(), "Failed");
+    assert_eq!(j.status.failed, 3);
+    let failed = j.status.condition(JobConditionType::Failed).expect("Failed");
+    assert_eq!(failed.reason, "BackoffLimitExceeded");
+    assert!(j.status.condition(JobConditionType::FailureTarget).is_some(), "the interim condition stays");
+    assert!(j.status.completion_time.is_none(), "a failed Job has no completionTime");
+    let creates = events(&s, "SuccessfulCreate");
+    assert_eq!(creates.len(), 3, "{:?}", creates);
+    // Pod 1 fails at ≈ 6.1 s: the second comes 10 s later; it fails ≈ 5 s
+    // after it starts, and the third comes 20 s after that.
+    let gap = |a: usize, b: usize| (creates[b].0 .0 - creates[a].0 .0) / 1_000_000_000;
+    assert!((15..=17).contains(&gap(0, 1)), "{:?}", creates);
+    assert!((25..=27).contains(&gap(1, 2)), "{:?}", creates);
+    let ble = events(&s, "BackoffLimitExceeded");
+    assert_eq!(ble.len(), 1);
+    assert_eq!(ble[0].1, "Job has reached the specified backoff limit");
+}
+
+/// restartPolicy OnFailure: the container restarts in place, and the
+/// restarts of running pods count toward `backoffLimit`; at the limit
+/// the Job fails and its pod is deleted.
+#[test]
+fn on_failure_counts_restarts_toward_backoff_limit() {
+    let t = scenario_text(
+        "  fails:v1: {pull: 1s, exitAfter: 3s, exitCode: 1}",
+        &job_yaml("crashy", "backoffLimit: 2", "OnFailure", "fails:v1"),
+        "  []",
+        "3m",
+    );
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(10));
+    assert_eq!(s.store.pods.len(), 1, "one pod, restarted in place");
+    s.run_until(SimTime::from_secs(120));
+    let j = job(&s, "crashy").expect("the Job");
+    assert_eq!(j.status_text(), "Failed");
+    assert_eq!(j.status.condition(JobConditionType::Failed).unwrap().reason, "BackoffLimitExceeded");
+    assert_eq!(events(&s, "SuccessfulCreate").len(), 1);
+    assert!(s.store.pods.values().all(|p| p.meta.deletion_timestamp.is_some() || p.status.phase.is_terminal()));
+    assert!(events(&s, "SuccessfulDelete").len() == 1, "the running pod is deleted");
+}
+
+/// activeDeadlineSeconds: the Job fails at its deadline, counted from its
+/// start, and its running pod is killed; STATUS shows FailureTarget while
+/// the pod terminates, then Failed.
+#[test]
+fn active_deadline_fails_the_job_and_kills_its_pods() {
+    let t = scenario_text(
+        "  slow:v1: {pull: 1s, exitAfter: 10m}",
+        &job_yaml("deadline", "activeDeadlineSeconds: 30", "Never", "slow:v1"),
+        "  []",
+        "2m",
+    );
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(29));
+    assert_eq!(job(&s, "deadline").unwrap().status_text(), "Running");
+    s.run_until(SimTime(30_500_000_000));
+    let j = job(&s, "deadline").unwrap();
+    assert_eq!(j.status_text(), "FailureTarget", "{:?}", j.status);
+    assert_eq!(j.status.terminating, Some(1));
+    s.run_until(SimTime::from_secs(60));
+    let j = job(&s, "deadline").unwrap();
+    assert_eq!(j.status_text(), "Failed");
+    assert_eq!(j.status.condition(JobConditionType::Failed).unwrap().reason, "DeadlineExceeded");
+    assert_eq!(j.status.failed, 1, "the killed pod counts as failed");
+    let de = events(&s, "DeadlineExceeded");
+    assert_eq!(de.len(), 1);
+    assert_eq!(de[0].1, "Job was active longer than specified deadline");
+}
+
+/// A FailJob rule on exit code 42 fails the Job at the first such pod,
+/// whatever backoffLimit says; an Ignore rule's failures are not counted.
+#[test]
+fn pod_failure_policy_fail_job_and_ignore() {
+    let rules = "podFailurePolicy:
+        rules:
+        - {action: FailJob, onExitCodes: {operator: In, values: [42]}}
+        - {action: Ignore, onExitCodes: {operator: In, values: [3]}}
+      backoffLimit: 6";
+    let objects = job_yaml("fatal", rules, "Never", "fatal:v1") + &job_yaml("ignored", rules, "Never", "ignored:v1");
+    let t = scenario_text(
+        "  fatal:v1: {pull: 1s, exitAfter: 2s, exitCode: 42}\n  ignored:v1: {pull: 1s, exitAfter: 2s, exitCode: 3}",
+        &objects,
+        "  []",
+        "2m",
+    );
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(60));
+    let fatal = job(&s, "fatal").unwrap();
+    assert_eq!(fatal.status_text(), "Failed");
+    let c = fatal.status.condition(JobConditionType::Failed).unwrap();
+    assert_eq!(c.reason, "PodFailurePolicy");
+    assert!(c.message.starts_with("Container c for pod default/fatal-"), "{}", c.message);
+    assert!(c.message.ends_with("failed with exit code 42 matching FailJob rule at index 0"), "{}", c.message);
+    let ignored = job(&s, "ignored").unwrap();
+    assert_eq!(ignored.status_text(), "Running");
+    assert_eq!(ignored.status.failed, 0, "ignored failures are not counted");
+    assert!(events(&s, "SuccessfulCreate").len() > 3, "ignored failures are replaced");
+}
+
+/// A Job created suspended has no pods and no startTime; resuming it
+/// (`suspend: false` applied) starts it, and suspending it again deletes
+/// its running pods without counting them as failed.
+#[test]
+fn suspend_and_resume() {
+    let obj = |suspend: bool, indent: &str| {
+        job_yaml(
+            "paused",
+            &format!("suspend: {}\n      completions: 2\n      parallelism: 2", suspend),
+            "Never",
+            "work:v1",
+        )
+        .lines()
+        .map(|l| format!("{}{}\n", indent, l))
+        .collect::<String>()
+    };
+    let timeline = format!(
+        "  - at: 30s\n    apply:\n{}  - at: 1m\n    apply:\n{}",
+        obj(false, "    ").replace("      - apiVersion", "        apiVersion"),
+        obj(true, "    ").replace("      - apiVersion", "        apiVersion")
+    );
+    let t = scenario_text("  work:v1: {pull: 1s, exitAfter: 10m}", &obj(true, ""), &timeline, "2m");
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(20));
+    let j = job(&s, "paused").unwrap();
+    assert_eq!(j.status_text(), "Suspended");
+    assert!(j.status.start_time.is_none());
+    assert!(s.store.pods.is_empty());
+    s.run_until(SimTime::from_secs(40));
+    let j = job(&s, "paused").unwrap();
+    assert_eq!(j.status_text(), "Running");
+    assert_eq!(j.status.start_time.map(|t| t.0 / 1_000_000_000), Some(30));
+    assert_eq!(j.status.active, 2);
+    let suspended = j.status.conditions.iter().find(|c| c.type_ == JobConditionType::Suspended).unwrap();
+    assert_eq!((suspended.status, suspended.reason.as_str()), (CondStatus::False, "JobResumed"));
+    s.run_until(SimTime::from_secs(100));
+    let j = job(&s, "paused").unwrap();
+    assert_eq!(j.status_text(), "Suspended");
+    assert_eq!((j.status.active, j.status.failed), (0, 0));
+    assert_eq!(events(&s, "Suspended").len(), 2);
+    assert_eq!(events(&s, "Resumed").len(), 1);
+}
+
+/// `kubectl create job` in the timeline builds kubectl's Job (a container
+/// named after the Job, restartPolicy Never, the selector generated from
+/// the uid); `kubectl delete job` deletes its pods with it.
+#[test]
+fn kubectl_create_and_delete_job() {
+    let timeline = "  - {at: 1s, kubectl: \"create job hello --image=busybox:1.36\"}\n  - {at: 1m, kubectl: \"delete job hello\"}\n";
+    let t = scenario_text("  busybox:1.36: {pull: 1s, exitAfter: 5m}", "  []", timeline, "2m");
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(30));
+    let j = job(&s, "hello").expect("kubectl created it");
+    assert_eq!(j.spec.template.spec.containers[0].name.as_ref(), "hello");
+    assert_eq!(j.spec.template.spec.restart_policy.as_str(), "Never");
+    let uid = kubesim::objects::meta::uid_string(j.meta.uid);
+    assert_eq!(j.spec.selector.to_string(), format!("batch.kubernetes.io/controller-uid={}", uid));
+    let pod = s.store.pods.values().next().expect("its pod");
+    assert_eq!(pod.meta.labels.get("job-name").map(String::as_str), Some("hello"));
+    assert_eq!(pod.meta.labels.get("batch.kubernetes.io/controller-uid"), Some(&uid));
+    s.run_until(SimTime::from_secs(100));
+    assert!(job(&s, "hello").is_none());
+    assert!(s.store.pods.is_empty(), "the pods went with the Job");
+}
+
+/// A CronJob in a time zone: `0 9 * * *` in America/New_York (EST in
+/// January 1970, UTC−5) first runs at 14:00 UTC; the Job is named after
+/// the scheduled minute and annotated with the scheduled time in the zone.
+#[test]
+fn cronjob_runs_in_its_time_zone() {
+    let objects = "  - apiVersion: batch/v1
+    kind: CronJob
+    metadata: {name: morning}
+    spec:
+      schedule: \"0 9 * * *\"
+      timeZone: America/New_York
+      jobTemplate:
+        spec:
+          template:
+            spec:
+              restartPolicy: OnFailure
+              containers: [{name: c, image: \"work:v1\"}]
+";
+    let t = scenario_text("  work:v1: {pull: 1s, exitAfter: 1m}", objects, "  []", "15h");
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(14 * 3600 - 1));
+    assert!(job(&s, "morning-840").is_none());
+    s.run_until(SimTime::from_secs(14 * 3600 + 1));
+    let j = job(&s, "morning-840").expect("the 09:00 EST run: 840 minutes after the epoch");
+    assert_eq!(
+        j.meta.annotations.get("batch.kubernetes.io/cronjob-scheduled-timestamp").map(String::as_str),
+        Some("1970-01-01T09:00:00-05:00")
+    );
+    // Queued 100 ms after its time; the create reaches the apiserver one
+    // API hop later.
+    let created_ms = j.meta.creation_timestamp.0 / 1_000_000 - 14 * 3_600_000;
+    assert!((100..150).contains(&created_ms), "created {} ms after its time", created_ms);
+    assert_eq!(cronjob(&s, "morning").status.last_schedule_time, Some(SimTime::from_secs(14 * 3600)));
+}
+
+/// concurrencyPolicy Replace: the next run deletes the still-running Job
+/// (and its pod) before it creates its own.
+#[test]
+fn cronjob_replace_deletes_the_running_job() {
+    let objects = "  - apiVersion: batch/v1
+    kind: CronJob
+    metadata: {name: tick}
+    spec:
+      schedule: \"*/1 * * * *\"
+      concurrencyPolicy: Replace
+      jobTemplate:
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              containers: [{name: c, image: \"long:v1\"}]
+";
+    let t = scenario_text("  long:v1: {pull: 1s, exitAfter: 10m}", objects, "  []", "4m");
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(90));
+    assert!(job(&s, "tick-1").is_some());
+    s.run_until(SimTime::from_secs(150));
+    assert!(job(&s, "tick-1").is_none(), "replaced");
+    assert!(job(&s, "tick-2").is_some());
+    let cj = cronjob(&s, "tick");
+    assert_eq!(cj.status.active.len(), 1);
+    assert_eq!(&*cj.status.active[0].name, "tick-2");
+    let deleted = events(&s, "SuccessfulDelete");
+    assert!(deleted.iter().any(|e| e.1 == "Deleted job tick-1"), "{:?}", deleted);
+    s.run_until(SimTime::from_secs(200));
+    assert_eq!(s.store.pods.values().filter(|p| p.meta.deletion_timestamp.is_none()).count(), 1);
+}
+
+/// A suspended CronJob creates nothing; `kubectl create cronjob` builds
+/// kubectl's CronJob (restartPolicy OnFailure).
+#[test]
+fn kubectl_create_cronjob_and_suspend() {
+    let timeline = "  - {at: 1s, kubectl: \"create cronjob nightly --image=busybox:1.36 --schedule='*/2 * * * *'\"}\n";
+    let t = scenario_text("  busybox:1.36: {pull: 1s, exitAfter: 5s}", "  []", timeline, "5m");
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(300));
+    let cj = cronjob(&s, "nightly");
+    assert_eq!(cj.spec.schedule, "*/2 * * * *");
+    assert_eq!(cj.spec.job_template.spec.template.spec.restart_policy.as_str(), "OnFailure");
+    assert!(job(&s, "nightly-2").is_some());
+    assert!(job(&s, "nightly-4").is_some());
+    assert!(job(&s, "nightly-3").is_none());
+    assert_eq!(cj.status.last_successful_time.map(|t| t.0 / 60_000_000_000), Some(4));
+}
+
+/// The loader names the file, line and field of a bad batch object.
+#[test]
+fn bad_batch_objects_are_load_errors() {
+    let cases = [
+        (job_yaml("j", "completions: 2", "Always", "x:v1"), "restartPolicy: Unsupported value: \"Always\""),
+        (
+            job_yaml("j", "completionMode: Indexed\n      parallelism: 2", "Never", "x:v1"),
+            "spec.completions: Required value: when completion mode is Indexed",
+        ),
+        (
+            job_yaml("j", "backoffLimit: -1", "Never", "x:v1"),
+            "spec.backoffLimit: must be greater than or equal to 0, got -1",
+        ),
+        (job_yaml("j", "completionMode: Sometimes", "Never", "x:v1"), "Unsupported value: \"Sometimes\""),
+    ];
+    for (objects, want) in cases {
+        let t = scenario_text("  x:v1: {pull: 1s}", &objects, "  []", "1m");
+        let err = scenario::load_str(&t, "bad.yaml", &root()).err().unwrap_or_else(|| panic!("accepted: {}", objects));
+        let msg = err.to_string();
+        assert!(msg.contains("bad.yaml:"), "{}", msg);
+        assert!(msg.contains(want), "want {:?} in {}", want, msg);
+    }
+    let cron = |schedule: &str, tz: &str| {
+        format!(
+            "  - apiVersion: batch/v1
+    kind: CronJob
+    metadata: {{name: c}}
+    spec:
+      schedule: \"{schedule}\"
+      {tz}
+      jobTemplate:
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              containers: [{{name: c, image: \"x:v1\"}}]
+"
+        )
+    };
+    for (objects, want) in [
+        (
+            cron("61 * * * *", ""),
+            "spec.schedule: Invalid value: \"61 * * * *\": end of range (61) above maximum (59): 61",
+        ),
+        (cron("@often", ""), "unrecognized descriptor: @often"),
+        (
+            cron("0 * * * *", "timeZone: Europe/Pariss"),
+            "spec.timeZone: Invalid value: \"Europe/Pariss\": unknown time zone Europe/Pariss",
+        ),
+        (cron("TZ=UTC 0 * * * *", ""), "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"),
+    ] {
+        let t = scenario_text("  x:v1: {pull: 1s}", &objects, "  []", "1m");
+        let err = scenario::load_str(&t, "bad.yaml", &root()).err().unwrap_or_else(|| panic!("accepted: {}", objects));
+        assert!(err.to_string().contains(want), "want {:?} in {}", want, err);
+    }
+}
+
+/// Every sync of a Job is a function of the scenario and seed: two runs
+/// of a busy batch scenario give the same trace.
+#[test]
+fn batch_runs_are_deterministic() {
+    let path = root().join("scenarios/job-completions-fail-once.yaml");
+    let scn = scenario::load(&path).expect("load");
+    let a = kubesim::runner::run(&scn, Default::default());
+    let b = kubesim::runner::run(&scn, Default::default());
+    assert_eq!(a.trace_hash, b.trace_hash);
+    assert_eq!(a.failed(), 0);
+}
