@@ -120,9 +120,9 @@ enum Cmd {
         every: Option<String>,
     },
     /// An object as `kubectl describe` shows it at a virtual time:
-    /// `kubesim describe pod|node|rc|rs|svc NAME --at TIME SCENARIO`.
+    /// `kubesim describe pod|node|rc|rs|svc|deploy|ds|job|cronjob NAME --at TIME SCENARIO`.
     Describe {
-        /// pod, node, rc or rs
+        /// pod, node, rc, rs, svc, deploy, ds, job or cronjob
         kind: String,
         name: String,
         scenario: PathBuf,
@@ -1277,13 +1277,20 @@ fn cmd_describe(
     let service = Kind::resolve_cli(kind).is_some_and(|(_, t)| t == Some("Service"));
     let deployment = Kind::resolve_cli(kind).is_some_and(|(_, t)| t == Some("Deployment"));
     let daemon_set = Kind::resolve_cli(kind).is_some_and(|(_, t)| t == Some("DaemonSet"));
+    let job = Kind::resolve_cli(kind).is_some_and(|(_, t)| t == Some("Job"));
+    let cron_job = Kind::resolve_cli(kind).is_some_and(|(_, t)| t == Some("CronJob"));
     if !service
         && !deployment
         && !daemon_set
+        && !job
+        && !cron_job
         && !matches!(k, Some(Kind::Pod | Kind::Node | Kind::ReplicationController | Kind::ReplicaSet))
     {
         return Err(Fail(
-            format!("error: describe {} is not supported yet (supported: pod, node, rc, rs, svc, deploy, ds)", kind),
+            format!(
+                "error: describe {} is not supported yet (supported: pod, node, rc, rs, svc, deploy, ds, job, cronjob)",
+                kind
+            ),
             2,
         ));
     }
@@ -1293,6 +1300,16 @@ fn cmd_describe(
     let not_found = |res: &str| Fail(format!("Error from server (NotFound): {} \"{}\" not found", res, name), 1);
     let (events, now) = (sim.trace.events(), sim.now());
     let text = match k {
+        _ if job => {
+            let t = sim.store.typed.get(&("Job".to_string(), key.clone()));
+            let j = t.and_then(|t| t.downcast::<crate::kinds::job::Job>()).ok_or_else(|| not_found("jobs.batch"))?;
+            describe::describe_job(j, events, now)
+        }
+        _ if cron_job => {
+            let t = sim.store.typed.get(&("CronJob".to_string(), key.clone()));
+            let c = t.and_then(|t| t.downcast::<crate::kinds::cronjob::CronJob>());
+            describe::describe_cron_job(c.ok_or_else(|| not_found("cronjobs.batch"))?, events, now)
+        }
         _ if daemon_set => {
             let typed_key = ("DaemonSet".to_string(), key.clone());
             let ds = sim.store.typed.get(&typed_key).and_then(|t| t.downcast::<crate::kinds::daemonset::DaemonSet>());

@@ -27,9 +27,18 @@ const READY_EP: &str = "scenarios/readiness-endpoints.yaml";
 const ROLLING: &str = "scenarios/deployment-rolling-update.yaml";
 const STALLED: &str = "scenarios/deployment-stalled-rollout.yaml";
 const SSD: &str = "scenarios/daemonset-ssd-monitor.yaml";
+const BATCH: &str = "tests/golden/scenarios/ch04-batch.yaml";
 
 /// (golden file name, kubesim arguments).
 const CASES: &[(&str, &[&str])] = &[
+    // Chapter 4: Jobs (one completion; five, two at a time) and a CronJob.
+    ("ch04-get-jobs", &["get", "jobs", "--at", "1m", BATCH]),
+    ("ch04-get-jobs-wide", &["get", "jobs", "-o", "wide", "--at", "8m", BATCH]),
+    ("ch04-get-pods-jobs", &["get", "pods", "--at", "2m10s", BATCH]),
+    ("ch04-describe-job", &["describe", "job", "multi-completion-batch-job", "--at", "8m", BATCH]),
+    ("ch04-get-job-yaml", &["get", "job", "batch-job", "-o", "yaml", "--at", "3m", BATCH]),
+    ("ch04-get-cronjobs", &["get", "cronjobs", "--at", "16m", BATCH]),
+    ("ch04-describe-cronjob", &["describe", "cronjob", "batch-job-every-fifteen-minutes", "--at", "16m", BATCH]),
     // Chapter 4: a DaemonSet on the nodes labelled disk=ssd.
     ("ch04-get-ds-wide", &["get", "ds", "-o", "wide", "--at", "2m10s", SSD]),
     ("ch04-get-ds-yaml", &["get", "ds", "ssd-monitor", "-o", "yaml", "--at", "2m10s", SSD]),

@@ -467,6 +467,11 @@ impl TypedObject for Job {
         if !job.spec.manual_selector {
             job.generate_selector();
         }
+        // `SetDefaults_Job` runs on every read: a Job without labels shows
+        // its template's, the generated ones included.
+        if job.meta.labels.is_empty() {
+            job.meta.labels = job.spec.template.labels.clone();
+        }
         let errs = job.check();
         if errs.is_empty() {
             Ok(Rc::new(job))

@@ -857,7 +857,12 @@ impl Store {
                 .with_meta(ObjectMeta { name: meta.name.clone(), uid: self.next_uid, ..t.meta().clone() })
                 .prepare_create(&mut self.alloc)
             {
-                Ok(t) => Object::Typed(t),
+                Ok(t) => {
+                    // The strategy may default labels (a Job takes its
+                    // template's, `SetDefaults_Job`).
+                    meta.labels = t.meta().labels.clone();
+                    Object::Typed(t)
+                }
                 Err(errs) => return Err(ApiError::invalid(&kind_name, api_group(&obj), &meta.name, errs)),
             },
             o => o,

@@ -1,4 +1,4 @@
-//! `kubectl describe pod|node|rc|rs|svc`: kubectl's sections, wording and
+//! `kubectl describe pod|node|rc|rs|svc|deploy|ds|job|cronjob`: kubectl's sections, wording and
 //! layout (`staging/src/k8s.io/kubectl/pkg/describe/describe.go`, v1.32),
 //! for what kubesim models.
 //!
@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+mod batch;
 mod daemonset;
 mod deployment;
 mod node;
@@ -23,6 +24,7 @@ mod replicaset;
 mod service;
 pub mod tabwriter;
 
+pub use batch::{describe_cron_job, describe_job};
 pub use daemonset::describe_daemon_set;
 pub use deployment::describe_deployment;
 pub use node::describe_node;
