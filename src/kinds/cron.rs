@@ -305,7 +305,7 @@ impl Spec {
                     added = true;
                     t = go_date(tz, t.year(), t.month() as i64, t.day() as i64, t.hour(), 0);
                 }
-                t = t + Duration::hours(1);
+                t += Duration::hours(1);
                 if t.hour() == 0 {
                     continue 'wrap;
                 }
@@ -315,7 +315,7 @@ impl Spec {
                     added = true;
                     t = t - Duration::seconds(t.second() as i64) - Duration::nanoseconds(t.nanosecond() as i64);
                 }
-                t = t + Duration::minutes(1);
+                t += Duration::minutes(1);
                 if t.minute() == 0 {
                     continue 'wrap;
                 }

@@ -972,7 +972,7 @@ fn decode_failure_policy(
                     on_pod_conditions.push((t, st));
                 }
             }
-            if on_exit_codes.is_some() == !on_pod_conditions.is_empty() {
+            if on_exit_codes.is_some() != on_pod_conditions.is_empty() {
                 r.err(item, &ip, "Invalid value: specifying one of OnExitCodes and OnPodConditions is required");
                 return None;
             }

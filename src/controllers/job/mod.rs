@@ -585,12 +585,8 @@ pub fn sync_job(input: &SyncInput) -> SyncOutput {
             } else {
                 status.succeeded += 1;
             }
-        } else if considered_failed || finishing_failed {
-            if !indexed || valid(p) {
-                if counts(p) {
-                    status.failed += 1;
-                }
-            }
+        } else if (considered_failed || finishing_failed) && (!indexed || valid(p)) && counts(p) {
+            status.failed += 1;
         }
         if new_indexes.len() + out.counted.len() >= MAX_UNCOUNTED_PODS {
             reached_max = true;
