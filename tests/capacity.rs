@@ -205,29 +205,24 @@ fn the_indexed_job_runs_its_shards_and_they_merge_into_one_sweep() {
         job_path.display()
     );
     let loaded = kubesim::scenario::load_str(&scn, "job.yaml", "/".as_ref()).expect("the Job loads");
-    let kubesim::objects::Object::Other(job) = &loaded.objects[0] else { panic!("a Job is stored") };
-    assert_eq!((job.api_version.as_str(), job.kind.as_str()), ("batch/v1", "Job"));
-    let spec = &job.body["spec"];
-    assert_eq!(spec["completionMode"], "Indexed");
-    let completions = spec["completions"].as_u64().unwrap();
-    let c = &spec["template"]["spec"]["containers"][0];
-    let shards_env = c["env"].as_array().unwrap().iter().find(|e| e["name"] == "KUBESIM_SHARDS").unwrap();
-    assert_eq!(
-        shards_env["value"].as_str().unwrap().parse::<u64>().unwrap(),
-        completions,
-        "KUBESIM_SHARDS = completions"
-    );
-    assert_eq!(c["command"][0], "kubesim");
+    let kubesim::objects::Object::Typed(t) = &loaded.objects[0] else { panic!("a Job is simulated") };
+    let job = t.downcast::<kubesim::kinds::job::Job>().expect("a batch/v1 Job");
+    assert_eq!(job.spec.completion_mode, kubesim::kinds::job::CompletionMode::Indexed);
+    let completions = job.spec.completions.expect("completions") as u64;
+    let c = &job.spec.template.spec.containers[0];
+    // The environment is not simulated (kept out of the typed Job): read
+    // KUBESIM_SHARDS from the manifest's text.
+    let text = std::fs::read_to_string(&job_path).unwrap();
+    let after = &text[text.find("name: KUBESIM_SHARDS").expect("KUBESIM_SHARDS is set")..];
+    let value = after.lines().nth(1).and_then(|l| l.split('"').nth(1)).expect("its value");
+    assert_eq!(value.parse::<u64>().unwrap(), completions, "KUBESIM_SHARDS = completions");
+    assert_eq!(c.command, ["kubesim"]);
     let out = tempdir("sweep-job");
     let local = |a: &str| a.replace("/scenarios/", "scenarios/").replace("/out/", &format!("{}/", out.display()));
     let mut dirs = Vec::new();
     for i in 0..completions {
-        let args: Vec<String> = c["args"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| local(&a.as_str().unwrap().replace("$(JOB_COMPLETION_INDEX)", &i.to_string())))
-            .collect();
+        let args: Vec<String> =
+            c.args.iter().map(|a| local(&a.replace("$(JOB_COMPLETION_INDEX)", &i.to_string()))).collect();
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_kubesim"))
             .args(&args)
             .current_dir(root())
@@ -246,7 +241,7 @@ fn the_indexed_job_runs_its_shards_and_they_merge_into_one_sweep() {
     assert_eq!(kubesim(&a).status.code(), Some(0));
     // The same sweep on one machine, no shards.
     let single = out.join("single");
-    let all: Vec<String> = c["args"].as_array().unwrap().iter().map(|a| local(a.as_str().unwrap())).collect();
+    let all: Vec<String> = c.args.iter().map(|a| local(a)).collect();
     let mut all: Vec<String> = all.into_iter().take_while(|a| a != "--out").collect();
     all.extend(["--out".to_string(), single.display().to_string()]);
     let a: Vec<&str> = all.iter().map(String::as_str).collect();

@@ -103,6 +103,8 @@ fn swarm_cases_cover_every_feature() {
         "kubectl: scale",
         "kind: Deployment",
         "kind: DaemonSet",
+        "kind: Job",
+        "kind: CronJob",
         "rollout restart deployment",
         "scale deployment",
         "requests: {}",

@@ -259,11 +259,19 @@ impl Gen {
         let kind = if self.f.scheduling && self.chance(0.25) {
             "Pod"
         } else {
-            self.pick(&["ReplicationController", "ReplicaSet", "Deployment", "DaemonSet"])
+            self.pick(&["ReplicationController", "ReplicaSet", "Deployment", "DaemonSet", "Job", "CronJob"])
         };
         let mut spec = String::new();
-        let ind = if kind == "Pod" { "      " } else { "          " };
-        let restart = if kind == "Pod" { self.pick(&["Always", "OnFailure", "Never"]) } else { "Always" };
+        let ind = match kind {
+            "Pod" => "      ",
+            "CronJob" => "              ",
+            _ => "          ",
+        };
+        let restart = match kind {
+            "Pod" => self.pick(&["Always", "OnFailure", "Never"]),
+            "Job" | "CronJob" => self.pick(&["OnFailure", "Never"]),
+            _ => "Always",
+        };
         let _ = writeln!(spec, "{}restartPolicy: {}", ind, restart);
         if self.f.termination && self.chance(0.6) {
             let _ = writeln!(spec, "{}terminationGracePeriodSeconds: {}", ind, self.pick(&[0, 1, 5, 30, 60]));
@@ -356,6 +364,32 @@ impl Gen {
                 );
                 let _ = writeln!(objects, "{}", obj);
                 manifest = Some(obj);
+            }
+            "Job" => {
+                // A run-to-completion workload: its pods succeed or fail
+                // by their images and commands, and by the faults.
+                let _ = writeln!(
+                    objects,
+                    "  - apiVersion: batch/v1\n    kind: Job\n    metadata: {{name: {}}}\n    spec:\n      completions: {}\n      parallelism: {}\n      backoffLimit: {}\n      template:\n        metadata: {{labels: {{app: {}}}}}\n        spec:\n{}",
+                    name,
+                    replicas,
+                    self.rng.gen_range(1..=replicas),
+                    self.pick(&[0, 2, 6]),
+                    name,
+                    spec
+                );
+            }
+            "CronJob" => {
+                let _ = writeln!(
+                    objects,
+                    "  - apiVersion: batch/v1\n    kind: CronJob\n    metadata: {{name: {}}}\n    spec:\n      schedule: \"{}\"\n      concurrencyPolicy: {}\n      jobTemplate:\n        spec:\n          completions: {}\n          template:\n            metadata: {{labels: {{app: {}}}}}\n            spec:\n{}",
+                    name,
+                    self.pick(&["*/1 * * * *", "*/2 * * * *", "@every 90s"]),
+                    self.pick(&["Allow", "Forbid", "Replace"]),
+                    replicas,
+                    name,
+                    spec
+                );
             }
             k => {
                 let api = if k == "ReplicationController" { "v1" } else { "apps/v1" };

@@ -157,6 +157,9 @@ pub struct CronJobController {
     creating: Map<Key, SimTime>,
     /// The status this controller last wrote, by CronJob uid.
     written: Map<u64, CronJobStatus>,
+    /// Jobs this controller created that its informer has not shown yet:
+    /// not missing (upstream GETs an active Job its lister lacks).
+    unseen: indexmap::IndexSet<u64, FxBuildHasher>,
     /// Whether the CronJob controller runs (the TTL one may alone).
     pub cronjobs_on: bool,
     /// Whether the TTL-after-finished controller runs.
@@ -191,9 +194,28 @@ impl CronJobController {
                 self.written.swap_remove(&cj.meta.uid);
                 return;
             }
+            let old = match &ev.old {
+                Some(Object::Typed(o)) => o.downcast::<CronJob>().cloned(),
+                _ => None,
+            };
             self.cronjobs.insert(key.clone(), Rc::new(cj.clone()));
             self.by_uid.insert(cj.meta.uid, key.clone());
-            self.enqueue_at(key, ctx.now, ctx);
+            // `updateCronJob`: a new schedule or zone is looked at when it
+            // next comes due (an unparseable one not at all); any other
+            // change at once.
+            let rescheduled = old
+                .as_ref()
+                .is_some_and(|o| o.spec.schedule != cj.spec.schedule || o.spec.time_zone != cj.spec.time_zone);
+            if rescheduled {
+                let view = CronJob { status: self.status_of(cj), ..cj.clone() };
+                if let Some(t) =
+                    cron::parse(&cj.spec.schedule).ok().and_then(|s| next_schedule_time(&view, ctx.now, &s))
+                {
+                    self.enqueue_at(key, t, ctx);
+                }
+            } else {
+                self.enqueue_at(key, ctx.now, ctx);
+            }
         } else if let Some(job) = t.downcast::<Job>() {
             let key = Key::of(&job.meta);
             if self.ttl_on {
@@ -215,6 +237,7 @@ impl CronJobController {
             let Some(owner) = job.meta.controller_ref().filter(|r| r.kind == "CronJob").map(|r| r.uid) else {
                 return;
             };
+            self.unseen.swap_remove(&job.meta.uid);
             if ev.kind == WatchKind::Deleted {
                 if let Some(m) = self.jobs.get_mut(&owner) {
                     m.swap_remove(&job.meta.uid);
@@ -243,7 +266,9 @@ impl CronJobController {
                 self.sync(&key, ctx);
             }
             CronEvent::Created(key, scheduled, result) => {
-                self.creating.swap_remove(&key);
+                // The time the sync scheduled (the Job's name has only its
+                // minute: `@every 90s` runs are not on whole minutes).
+                let scheduled = self.creating.swap_remove(&key).unwrap_or(scheduled);
                 self.created(&key, scheduled, result, ctx);
             }
             CronEvent::TtlDue(key) => self.ttl_expired(&key, ctx),
@@ -368,8 +393,12 @@ impl CronJobController {
                 }
             }
         }
-        let missing: Vec<ActiveRef> =
-            status.active.iter().filter(|a| !jobs.iter().any(|j| j.meta.uid == a.uid)).cloned().collect();
+        let missing: Vec<ActiveRef> = status
+            .active
+            .iter()
+            .filter(|a| !jobs.iter().any(|j| j.meta.uid == a.uid) && !self.unseen.contains(&a.uid))
+            .cloned()
+            .collect();
         for a in missing {
             let msg = format!("Active job went missing: {}", a.name);
             event(ctx, false, "MissingJob", &msg);
@@ -496,6 +525,9 @@ impl CronJobController {
             }
         };
         if let Some((name, uid)) = job {
+            if !self.jobs.get(&cj.meta.uid).is_some_and(|m| m.contains_key(&uid)) {
+                self.unseen.insert(uid);
+            }
             status.active.push(ActiveRef { namespace: cj.meta.namespace.clone(), name, uid });
             status.last_schedule_time = Some(scheduled);
             self.write_status(&cj, status.clone(), ctx);

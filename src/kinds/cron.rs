@@ -173,9 +173,14 @@ pub fn parse(spec: &str) -> Result<Schedule, String> {
             "hourly" => hour(1, all(&HOURS), all(&DOM), all(&MONTHS), all(&DOW)),
             _ => {
                 if let Some(every) = d.strip_prefix("every ") {
-                    let dur = go_duration(every).ok_or_else(|| {
+                    // Go's `time.ParseDuration` takes a sign; a negative
+                    // delay is under a second, so a second.
+                    let magnitude = every.strip_prefix('-').or_else(|| every.strip_prefix('+')).unwrap_or(every);
+                    let negative = every.starts_with('-');
+                    let dur = go_duration(magnitude).ok_or_else(|| {
                         format!("failed to parse duration {}: time: invalid duration {:?}", spec, every)
                     })?;
+                    let dur = if negative { SimDuration::ZERO } else { dur };
                     // Under a second is a second; the fraction is dropped.
                     let secs = (dur.0 / 1_000_000_000).max(1);
                     return Ok(Schedule::Every(SimDuration::from_secs(secs)));
