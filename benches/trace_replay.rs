@@ -12,6 +12,9 @@
 //! 100 replicas (readiness probes), all rolled out to a new image at once
 //! (100,000 pods replaced), 20 virtual minutes.
 //!
+//! And the batch benchmark of issue 10: 5,000 nodes, 1,000 Jobs of 100
+//! completions, 20 at a time (100,000 pods of 30 s run to completion).
+//!
 //! And the Alibaba GPU cluster trace v2023 (issue 11): its 8,152 tasks on
 //! its 1,523 nodes, read from the directory `KUBESIM_ALIBABA_DIR` names
 //! (default: the team's copy in `../shared/data/alibaba-gpu-v2023/`) when
@@ -25,7 +28,9 @@
 
 use criterion::{criterion_group, Criterion, SamplingMode};
 use kubesim::report::peak_rss_mb;
-use kubesim::scenario::workload::{deployment_rollout_cluster, probe_envelope_cluster, trace_replay_cluster};
+use kubesim::scenario::workload::{
+    batch_jobs_cluster, deployment_rollout_cluster, probe_envelope_cluster, trace_replay_cluster,
+};
 use std::time::{Duration, Instant};
 
 const SIZES: [usize; 2] = [1_000, 5_000];
@@ -83,6 +88,30 @@ fn rollout_figures() {
         .count();
     println!(
         "deployment_rollout nodes=5000 deployments=1000x100 (100,000 pods replaced, 20 min): wall {:.3} s, {} events, {:.2} M events/s, peak RSS {:.0} MB, {} of 1000 rolled out, trace-hash {}",
+        wall,
+        sim.events_processed(),
+        sim.events_processed() as f64 / wall / 1e6,
+        peak_rss_mb(),
+        complete,
+        sim.trace.hash_hex()
+    );
+}
+
+/// The batch benchmark, once, reported (in its own child process).
+fn batch_figures() {
+    let t0 = Instant::now();
+    let (mut sim, end) = batch_jobs_cluster(5000, 1000, 100, 20, 42);
+    sim.run_until(end);
+    let wall = t0.elapsed().as_secs_f64();
+    let complete = sim
+        .store
+        .typed
+        .values()
+        .filter_map(|t| t.downcast::<kubesim::kinds::job::Job>())
+        .filter(|j| j.status_text() == "Complete")
+        .count();
+    println!(
+        "batch_jobs nodes=5000 jobs=1000x100 completions, 20 at a time (100,000 pods run to completion): wall {:.3} s, {} events, {:.2} M events/s, peak RSS {:.0} MB, {} of 1000 complete, trace-hash {}",
         wall,
         sim.events_processed(),
         sim.events_processed() as f64 / wall / 1e6,
@@ -168,6 +197,19 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+    let mut g = c.benchmark_group("batch_jobs");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(60))
+        .warm_up_time(Duration::from_secs(1));
+    g.bench_function("5000_nodes_1000_jobs_100_completions", |b| {
+        b.iter(|| {
+            let (mut sim, end) = batch_jobs_cluster(5000, 1000, 100, 20, 42);
+            sim.run_until(end);
+            sim.events_processed()
+        })
+    });
+    g.finish();
     if alibaba().is_some() {
         let mut g = c.benchmark_group("alibaba_gpu_v2023");
         g.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_secs(1));
@@ -198,6 +240,10 @@ fn main() {
             rollout_figures();
             return;
         }
+        if spec == "batch" {
+            batch_figures();
+            return;
+        }
         let (n, p) = spec.split_once(',').expect("nodes,pods");
         figures(n.parse().expect("nodes"), p.parse().expect("pods"));
         return;
@@ -215,7 +261,7 @@ fn main() {
             .expect("run child");
         print!("{}", String::from_utf8_lossy(&out.stdout));
     }
-    for child in ["probe", "rollout", "alibaba"] {
+    for child in ["probe", "rollout", "batch", "alibaba"] {
         let out = std::process::Command::new(&exe).env("KUBESIM_BENCH_CHILD", child).output().expect("run child");
         print!("{}", String::from_utf8_lossy(&out.stdout));
     }

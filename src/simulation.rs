@@ -789,6 +789,32 @@ impl Simulation {
                     Err(e) => self.user_error(e),
                 }
             }
+            Action::DaemonSet { namespace, name, change } => {
+                use crate::kinds::daemonset::DaemonSet;
+                use crate::scenario::action::DeploymentChange as C;
+                let key = ("DaemonSet".to_string(), Key::new(&namespace, &name));
+                let Some(ds) = self.store.typed.get(&key).and_then(|t| t.downcast::<DaemonSet>()).cloned() else {
+                    self.user_error(format!("Error from server (NotFound): daemonsets.apps \"{}\" not found", name));
+                    return;
+                };
+                let mut new = ds.clone();
+                let t = Rc::make_mut(&mut new.spec.template);
+                let changed = match &change {
+                    C::SetImage(images) => crate::kinds::deployment::set_image(t, images),
+                    C::Restart => {
+                        crate::kinds::deployment::restart(t, self.now());
+                        Ok(())
+                    }
+                    other => Err(format!("error: {:?} is not supported for daemonsets", other)),
+                };
+                match changed {
+                    Ok(()) if new.spec != ds.spec => {
+                        self.send_user(ApiOp::Update { obj: Object::Typed(Rc::new(new)), check_rv: false })
+                    }
+                    Ok(()) => {}
+                    Err(e) => self.user_error(e),
+                }
+            }
             Action::CreateJobFrom { namespace, name, cronjob } => {
                 let key = (String::from("CronJob"), Key::new(&namespace, &cronjob));
                 let Some(cj) =

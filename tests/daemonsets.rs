@@ -175,3 +175,29 @@ fn the_coverage_property_sees_a_missing_controller() {
         .expect_err("no controller, no daemon pods");
     assert!(failure.message.contains("has 0 pods on node"), "{}", failure.message);
 }
+
+/// `kubectl set image ds/agent agent=agent:v2` rolls the DaemonSet out
+/// node by node; `kubectl rollout restart ds/agent` replaces every pod
+/// again (a new template annotation); `rollout undo` is refused when the
+/// scenario loads (no ControllerRevisions are stored).
+#[test]
+fn kubectl_set_image_and_rollout_restart_a_daemon_set() {
+    let t = text(
+        "",
+        "  - {at: 1m, kubectl: \"set image ds/agent agent=agent:v2\"}\n  - {at: 3m, kubectl: \"rollout restart daemonset/agent\"}\n",
+    );
+    let undo = text("", "  - {at: 4m, kubectl: \"rollout undo ds/agent\"}\n");
+    let err = scenario::load_str(&undo, "ds.yaml", &root()).err().expect("refused at load");
+    assert!(err.to_string().contains("rollout undo daemonset: not simulated"), "{}", err);
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(170));
+    let pods = by_node(&s);
+    assert_eq!(pods.len(), 4, "{:?}", pods);
+    assert!(pods.iter().all(|p| p.1 == "agent:v2" && p.2), "{:?}", pods);
+    let before: Vec<u64> = s.store.pods.values().map(|p| p.meta.uid).collect();
+    s.run_until(SimTime::from_secs(299));
+    let after: Vec<u64> = s.store.pods.values().filter(|p| p.is_ready()).map(|p| p.meta.uid).collect();
+    assert_eq!(after.len(), 4);
+    assert!(after.iter().all(|u| !before.contains(u)), "every pod replaced by the restart");
+    assert!(ds(&s).spec.template.annotations.contains_key("kubectl.kubernetes.io/restartedAt"));
+}

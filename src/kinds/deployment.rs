@@ -553,26 +553,7 @@ pub fn kubectl_change(
     let mut new = d.clone();
     match change {
         C::Scale(n) => new.spec.replicas = *n,
-        C::SetImage(images) => {
-            let t = Rc::make_mut(&mut new.spec.template);
-            let spec = Rc::make_mut(&mut t.spec);
-            for (container, image) in images {
-                let mut found = false;
-                let mut containers = spec.containers.to_vec();
-                let mut inits = spec.init_containers.to_vec();
-                for c in containers.iter_mut().chain(inits.iter_mut()) {
-                    if container == "*" || *c.name == **container {
-                        c.image = image.as_str().into();
-                        found = true;
-                    }
-                }
-                if !found {
-                    return Err(format!("error: unable to find container named \"{}\"", container));
-                }
-                spec.containers = containers.into();
-                spec.init_containers = inits.into();
-            }
-        }
+        C::SetImage(images) => set_image(Rc::make_mut(&mut new.spec.template), images)?,
         C::Pause if d.spec.paused => return Err(format!("error: deployments.apps \"{}\" is already paused", name)),
         C::Pause => new.spec.paused = true,
         C::Resume if !d.spec.paused => return Err(format!("error: deployments.apps \"{}\" is not paused", name)),
@@ -580,11 +561,7 @@ pub fn kubectl_change(
         C::Restart if d.spec.paused => {
             return Err(format!("error: deployments.apps \"{}\" can't restart paused deployment (run rollout resume first)", name))
         }
-        C::Restart => {
-            let t = Rc::make_mut(&mut new.spec.template);
-            Rc::make_mut(&mut t.annotations)
-                .insert("kubectl.kubernetes.io/restartedAt".into(), timestamp(now));
-        }
+        C::Restart => restart(Rc::make_mut(&mut new.spec.template), now),
         C::Undo(_) if d.spec.paused => {
             return Err("error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again".into())
         }
@@ -612,6 +589,35 @@ pub fn kubectl_change(
         }
     }
     Ok(Some(new))
+}
+
+/// `kubectl set image`: the containers (and init containers) named, or
+/// every one for `*`, run the new images.
+pub fn set_image(t: &mut crate::objects::replicaset::PodTemplate, images: &[(String, String)]) -> Result<(), String> {
+    let spec = Rc::make_mut(&mut t.spec);
+    for (container, image) in images {
+        let mut found = false;
+        let mut containers = spec.containers.to_vec();
+        let mut inits = spec.init_containers.to_vec();
+        for c in containers.iter_mut().chain(inits.iter_mut()) {
+            if container == "*" || *c.name == **container {
+                c.image = image.as_str().into();
+                found = true;
+            }
+        }
+        if !found {
+            return Err(format!("error: unable to find container named \"{}\"", container));
+        }
+        spec.containers = containers.into();
+        spec.init_containers = inits.into();
+    }
+    Ok(())
+}
+
+/// `kubectl rollout restart`: the template's
+/// `kubectl.kubernetes.io/restartedAt` annotation set to now.
+pub fn restart(t: &mut crate::objects::replicaset::PodTemplate, now: SimTime) {
+    Rc::make_mut(&mut t.annotations).insert("kubectl.kubernetes.io/restartedAt".into(), timestamp(now));
 }
 
 /// kubectl's `deploymentRevision`: the ReplicaSet of revision `to`, or the

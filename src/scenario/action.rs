@@ -123,6 +123,18 @@ pub enum Action {
         /// The new `spec.replicas`.
         replicas: i32,
     },
+    /// A DaemonSet changed as kubectl changes it (`set image`, `rollout
+    /// restart`; the other `rollout` verbs need ControllerRevisions, which
+    /// kubesim does not store): read when the line runs, changed, written
+    /// back.
+    DaemonSet {
+        /// The namespace.
+        namespace: String,
+        /// The DaemonSet's name.
+        name: String,
+        /// `SetImage` or `Restart`.
+        change: DeploymentChange,
+    },
     /// `kubectl create job NAME --from=cronjob/CRONJOB`: a Job from the
     /// CronJob's template as it is when the command runs
     /// (`createJobFromCronJob`).

@@ -336,9 +336,15 @@ fn replicas_flag(a: &mut Args) -> Result<i32, String> {
 /// Whether a command's resource argument (`deploy`, `deployment/web`, …)
 /// names Deployments.
 fn is_deployment(first: Option<&String>) -> bool {
+    is_kind(first, "Deployment")
+}
+
+/// Whether a command's resource argument (`ds`, `daemonset/agent`, …)
+/// names the typed kind `kind`.
+fn is_kind(first: Option<&String>, kind: &str) -> bool {
     let Some(first) = first else { return false };
-    let kind = first.split_once('/').map_or(first.as_str(), |(k, _)| k);
-    matches!(Kind::resolve_cli(kind), Some((_, Some("Deployment"))))
+    let k = first.split_once('/').map_or(first.as_str(), |(k, _)| k);
+    matches!(Kind::resolve_cli(k), Some((_, Some(x))) if x == kind)
 }
 
 fn kind_and_names(pos: &[String]) -> Result<(Kind, Vec<String>), String> {
@@ -431,11 +437,12 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                 return Err(format!("`kubectl set {}` is not supported (only set image)", sub));
             }
             let (pairs, objects): (Vec<String>, Vec<String>) = rest.iter().cloned().partition(|p| p.contains('='));
-            if !is_deployment(objects.first()) {
-                return Err("set image: only deployments are supported".into());
+            let daemon_set = is_kind(objects.first(), "DaemonSet");
+            if !is_deployment(objects.first()) && !daemon_set {
+                return Err("set image: only deployments and daemonsets are supported".into());
             }
             let (_, names) = typed_kind_and_names(&objects)?;
-            let [name] = names.as_slice() else { return Err("set image takes exactly one deployment".into()) };
+            let [name] = names.as_slice() else { return Err("set image takes exactly one object".into()) };
             if pairs.is_empty() {
                 return Err("at least one image update is required".into());
             }
@@ -446,7 +453,12 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                     (c.to_string(), i.to_string())
                 })
                 .collect();
-            Action::Deployment { namespace: ns, name: name.clone(), change: DeploymentChange::SetImage(images) }
+            let change = DeploymentChange::SetImage(images);
+            if daemon_set {
+                Action::DaemonSet { namespace: ns, name: name.clone(), change }
+            } else {
+                Action::Deployment { namespace: ns, name: name.clone(), change }
+            }
         }
         "rollout" => {
             let to_revision = match a.take("--to-revision") {
@@ -457,8 +469,23 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
             let Some((sub, rest)) = a.positional.split_first() else {
                 return Err("`kubectl rollout` needs a subcommand (pause, resume, restart, undo)".into());
             };
+            if is_kind(rest.first(), "DaemonSet") {
+                let (_, names) = typed_kind_and_names(rest)?;
+                let [name] = names.as_slice() else { return Err(format!("rollout {} takes exactly one daemonset", sub)) };
+                if sub != "restart" {
+                    return Err(format!(
+                        "rollout {} daemonset: not simulated (kubesim stores no ControllerRevisions; restart is)",
+                        sub
+                    ));
+                }
+                return Ok(Parsed::Action(Action::DaemonSet {
+                    namespace: ns,
+                    name: name.clone(),
+                    change: DeploymentChange::Restart,
+                }));
+            }
             if !is_deployment(rest.first()) {
-                return Err(format!("rollout {}: only deployments are supported", sub));
+                return Err(format!("rollout {}: only deployments and daemonsets are supported", sub));
             }
             let (_, names) = typed_kind_and_names(rest)?;
             let [name] = names.as_slice() else { return Err(format!("rollout {} takes exactly one deployment", sub)) };

@@ -323,3 +323,65 @@ pub fn deployment_rollout_cluster(
     }
     (sim, SimTime(SimDuration::from_secs(1200).0))
 }
+
+/// The batch benchmark: `nodes` nodes of 32 CPU / 128 GiB and `jobs` Jobs
+/// of `completions` pods, `parallelism` at a time, created at once; each
+/// pod (`app/batch:v1`, 100m CPU) runs 30 s and exits 0. Client rate
+/// limits are raised as in `probe_envelope_cluster`, so the Jobs are paced
+/// by their pods and the Job controller's 1 s batching. Returns the
+/// simulation and its horizon: the waves of `parallelism` pods, 40 s
+/// each, and 5 minutes more.
+pub fn batch_jobs_cluster(
+    nodes: usize,
+    jobs: usize,
+    completions: i32,
+    parallelism: i32,
+    seed: u64,
+) -> (crate::simulation::Simulation, SimTime) {
+    use crate::kinds::job::{CompletionMode, Job, JobSpec, PodReplacementPolicy};
+    use crate::nodes::images::ImageBehavior;
+    use crate::objects::replicaset::PodTemplate;
+    use crate::objects::Object;
+    let mut sim = web_cluster(nodes, seed, true, &[]);
+    sim.images.images.insert(
+        "app/batch:v1".into(),
+        ImageBehavior {
+            pull: Some(SimDuration::from_secs(2)),
+            start: Some(SimDuration::from_secs(1)),
+            exit_after: Some(SimDuration::from_secs(30)),
+            exit_code: 0,
+            ..Default::default()
+        },
+    );
+    let mut spec = trace_spec(100, 128 << 20);
+    spec.restart_policy = RestartPolicy::Never;
+    let mut c = spec.containers[0].clone();
+    c.image = "app/batch:v1".into();
+    spec.containers = Rc::from([c]);
+    let spec = Rc::new(spec);
+    for j in 0..jobs {
+        let name = format!("batch-{}", j);
+        let template = PodTemplate { labels: Default::default(), annotations: Default::default(), spec: spec.clone() };
+        let job = Job {
+            meta: ObjectMeta { name: name.as_str().into(), namespace: "default".into(), ..Default::default() },
+            spec: JobSpec {
+                parallelism,
+                completions: Some(completions),
+                active_deadline_seconds: None,
+                backoff_limit: 6,
+                completion_mode: CompletionMode::NonIndexed,
+                suspend: false,
+                ttl_seconds_after_finished: None,
+                pod_failure_policy: None,
+                pod_replacement_policy: PodReplacementPolicy::TerminatingOrFailed,
+                manual_selector: false,
+                selector: Rc::new(crate::objects::selector::Selector::everything()),
+                template: Rc::new(template),
+            },
+            status: Default::default(),
+        };
+        sim.create_now(Object::Typed(Rc::new(job)));
+    }
+    let waves = (completions + parallelism.max(1) - 1) / parallelism.max(1);
+    (sim, SimTime(SimDuration::from_secs(waves.max(0) as u64 * 40 + 300).0))
+}
