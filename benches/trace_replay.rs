@@ -39,86 +39,70 @@ fn pods() -> usize {
     std::env::var("KUBESIM_BENCH_PODS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000)
 }
 
-/// One run, reported: used in a child process so its peak RSS is its own.
-fn figures(nodes: usize, pods: usize) {
+/// Runs `(sim, end)` to `end` and prints `label`, its wall time, events,
+/// events per second, peak RSS, `extra(&sim)` and the trace hash.
+fn run_and_report(
+    label: &str,
+    (mut sim, end): (kubesim::simulation::Simulation, kubesim::sim::SimTime),
+    extra: impl Fn(&kubesim::simulation::Simulation) -> String,
+) {
     let t0 = Instant::now();
-    let (mut sim, end) = trace_replay_cluster(nodes, pods, 42);
     sim.run_until(end);
     let wall = t0.elapsed().as_secs_f64();
     println!(
-        "trace_replay nodes={} pods={}: wall {:.3} s, {} events, {:.2} M events/s, peak RSS {:.0} MB, trace-hash {}",
-        nodes,
-        pods,
+        "{}: wall {:.3} s, {} events, {:.2} M events/s, peak RSS {:.0} MB{}, trace-hash {}",
+        label,
         wall,
         sim.events_processed(),
         sim.events_processed() as f64 / wall / 1e6,
         peak_rss_mb(),
+        extra(&sim),
         sim.trace.hash_hex()
     );
+}
+
+/// One run, reported: used in a child process so its peak RSS is its own.
+fn figures(nodes: usize, pods: usize) {
+    let label = format!("trace_replay nodes={} pods={}", nodes, pods);
+    run_and_report(&label, trace_replay_cluster(nodes, pods, 42), |_| String::new());
 }
 
 /// The probe benchmark, once, reported (in its own child process).
 fn probe_figures() {
-    let t0 = Instant::now();
-    let (mut sim, end) = probe_envelope_cluster(5000, 1500, 100, 42);
-    sim.run_until(end);
-    let wall = t0.elapsed().as_secs_f64();
-    println!(
-        "probe_envelope nodes=5000 pods=150000 (liveness+readiness, 1 h, 12 node crashes): wall {:.3} s, {} events, {:.2} M events/s, peak RSS {:.0} MB, trace-hash {}",
-        wall,
-        sim.events_processed(),
-        sim.events_processed() as f64 / wall / 1e6,
-        peak_rss_mb(),
-        sim.trace.hash_hex()
-    );
+    let label = "probe_envelope nodes=5000 pods=150000 (liveness+readiness, 1 h, 12 node crashes)";
+    run_and_report(label, probe_envelope_cluster(5000, 1500, 100, 42), |_| String::new());
 }
 
 /// The rollout benchmark, once, reported (in its own child process).
 fn rollout_figures() {
-    let t0 = Instant::now();
-    let (mut sim, end) = deployment_rollout_cluster(5000, 1000, 100, 42);
-    sim.run_until(end);
-    let wall = t0.elapsed().as_secs_f64();
-    let complete = sim
-        .store
-        .typed
-        .values()
-        .filter_map(|t| t.downcast::<kubesim::kinds::deployment::Deployment>())
-        .filter(|d| d.meta.generation == 2 && kubesim::controllers::deployment::util::deployment_complete(d, &d.status))
-        .count();
-    println!(
-        "deployment_rollout nodes=5000 deployments=1000x100 (100,000 pods replaced, 20 min): wall {:.3} s, {} events, {:.2} M events/s, peak RSS {:.0} MB, {} of 1000 rolled out, trace-hash {}",
-        wall,
-        sim.events_processed(),
-        sim.events_processed() as f64 / wall / 1e6,
-        peak_rss_mb(),
-        complete,
-        sim.trace.hash_hex()
-    );
+    let label = "deployment_rollout nodes=5000 deployments=1000x100 (100,000 pods replaced, 20 min)";
+    run_and_report(label, deployment_rollout_cluster(5000, 1000, 100, 42), |sim| {
+        let complete = sim
+            .store
+            .typed
+            .values()
+            .filter_map(|t| t.downcast::<kubesim::kinds::deployment::Deployment>())
+            .filter(|d| {
+                d.meta.generation == 2 && kubesim::controllers::deployment::util::deployment_complete(d, &d.status)
+            })
+            .count();
+        format!(", {} of 1000 rolled out", complete)
+    });
 }
 
 /// The batch benchmark, once, reported (in its own child process).
 fn batch_figures() {
-    let t0 = Instant::now();
-    let (mut sim, end) = batch_jobs_cluster(5000, 1000, 100, 20, 42);
-    sim.run_until(end);
-    let wall = t0.elapsed().as_secs_f64();
-    let complete = sim
-        .store
-        .typed
-        .values()
-        .filter_map(|t| t.downcast::<kubesim::kinds::job::Job>())
-        .filter(|j| j.status_text() == "Complete")
-        .count();
-    println!(
-        "batch_jobs nodes=5000 jobs=1000x100 completions, 20 at a time (100,000 pods run to completion): wall {:.3} s, {} events, {:.2} M events/s, peak RSS {:.0} MB, {} of 1000 complete, trace-hash {}",
-        wall,
-        sim.events_processed(),
-        sim.events_processed() as f64 / wall / 1e6,
-        peak_rss_mb(),
-        complete,
-        sim.trace.hash_hex()
-    );
+    let label = "batch_jobs nodes=5000 jobs=1000x100 completions, 20 at a time (100,000 pods run to completion)";
+    run_and_report(label, batch_jobs_cluster(5000, 1000, 100, 20, 42), |sim| {
+        let complete = sim
+            .store
+            .typed
+            .values()
+            .filter_map(|t| t.downcast::<kubesim::kinds::job::Job>())
+            .filter(|j| j.status_text() == "Complete")
+            .count();
+        format!(", {} of 1000 complete", complete)
+    });
 }
 
 fn alibaba_dir() -> String {

@@ -187,7 +187,7 @@ fn kubectl_set_image_and_rollout_restart_a_daemon_set() {
         "  - {at: 1m, kubectl: \"set image ds/agent agent=agent:v2\"}\n  - {at: 3m, kubectl: \"rollout restart daemonset/agent\"}\n",
     );
     let undo = text("", "  - {at: 4m, kubectl: \"rollout undo ds/agent\"}\n");
-    let err = scenario::load_str(&undo, "ds.yaml", &root()).err().expect("refused at load");
+    let err = scenario::load_str(&undo, "ds.yaml", &root()).expect_err("refused at load");
     assert!(err.to_string().contains("rollout undo daemonset: not simulated"), "{}", err);
     let mut s = sim(&t);
     s.run_until(SimTime::from_secs(170));
