@@ -877,7 +877,7 @@ impl Simulation {
                 let sel = crate::objects::selector::Selector::parse(&selector).unwrap_or_default();
                 // kubectl's `all` category, in its order: pods,
                 // replicationcontrollers, services, daemonsets,
-                // deployments, replicasets.
+                // deployments, replicasets, cronjobs, jobs.
                 let mut keys: Vec<(Kind, Option<&'static str>, Key)> = Vec::new();
                 for (kind, typed) in [
                     (Kind::Pod, None),
@@ -886,6 +886,8 @@ impl Simulation {
                     (Kind::Other, Some("DaemonSet")),
                     (Kind::Other, Some("Deployment")),
                     (Kind::ReplicaSet, None),
+                    (Kind::Other, Some("CronJob")),
+                    (Kind::Other, Some("Job")),
                 ] {
                     match typed {
                         None => {
