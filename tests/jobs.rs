@@ -398,3 +398,31 @@ fn batch_runs_are_deterministic() {
     assert_eq!(a.trace_hash, b.trace_hash);
     assert_eq!(a.failed(), 0);
 }
+
+/// A running pod deleted (kubectl delete, a drain, an eviction) leaves the
+/// API before the Job's batched sync sees it terminal: it is counted once,
+/// as failed, and replaced; the other pods are counted once each. (A
+/// review found every later sync counting the Job's pods again.)
+#[test]
+fn a_deleted_running_pod_is_counted_once() {
+    for (policy, delete) in [
+        ("", "delete pod -l job-name=j"),
+        ("podReplacementPolicy: Failed", "delete pod -l job-name=j --grace-period=0 --force"),
+        ("completionMode: Indexed", "delete pod -l job-name=j"),
+    ] {
+        let spec = format!("completions: 3\n      parallelism: 1\n      {}", policy);
+        let t = scenario_text(
+            "  task:v1: {pull: 1s, exitAfter: 20s}",
+            &job_yaml("j", &spec, "Never", "task:v1"),
+            &format!("  - {{at: 5s, kubectl: \"{}\"}}\n", delete),
+            "3m",
+        );
+        let mut s = sim(&t);
+        s.run_until(SimTime::from_secs(180));
+        let j = job(&s, "j").unwrap();
+        assert_eq!(j.status_text(), "Complete", "{}: {:?}", policy, j.status);
+        assert_eq!((j.status.succeeded, j.status.failed, j.status.terminating), (3, 1, Some(0)), "{}", policy);
+        assert_eq!(events(&s, "SuccessfulCreate").len(), 4, "{}", policy);
+        assert!(events(&s, "TooManySucceededPods").is_empty(), "{}", policy);
+    }
+}

@@ -917,10 +917,15 @@ impl JobController {
                             .and_then(|k| self.jobs.get(k))
                             .is_some_and(|j| j.status.finished().is_none());
                         if !counted && running {
-                            // The finalizer would have kept it: it is counted
-                            // as the controller last saw it, deleted.
+                            // The finalizer would have kept it in the API,
+                            // deleted, until the kubelet (or PodGC, for a
+                            // pod no kubelet runs) made it terminal: Failed
+                            // unless it had succeeded. It is counted so.
                             let mut ghost = (**p).clone();
                             ghost.meta.deletion_timestamp.get_or_insert(ctx.now);
+                            if !ghost.status.phase.is_terminal() {
+                                Rc::make_mut(&mut ghost.status).phase = PodPhase::Failed;
+                            }
                             self.ghosts.entry(owner).or_default().insert(uid, Rc::new(ghost));
                         }
                     }
@@ -1012,13 +1017,17 @@ impl JobController {
             self.counted.insert(*u);
         }
         if let Some(g) = self.ghosts.get_mut(&uid) {
-            let before = g.len();
-            g.retain(|u, _| !self.counted.contains(u));
-            for u in &out.counted {
+            // Counted ghosts are released: they leave the API now (no uid
+            // of theirs needs remembering), so look again then.
+            let released: Vec<u64> = g.keys().copied().filter(|u| self.counted.contains(u)).collect();
+            for u in &released {
+                g.swap_remove(u);
                 self.counted.swap_remove(u);
             }
-            if g.len() != before {
-                // The released pods now leave the API: look again then.
+            if g.is_empty() {
+                self.ghosts.swap_remove(&uid);
+            }
+            if !released.is_empty() {
                 self.enqueue_at(key.clone(), now + SYNC_BATCH_PERIOD, ctx);
             }
         }
