@@ -344,6 +344,8 @@ fn bad_batch_objects_are_load_errors() {
             "spec.backoffLimit: must be greater than or equal to 0, got -1",
         ),
         (job_yaml("j", "completionMode: Sometimes", "Never", "x:v1"), "Unsupported value: \"Sometimes\""),
+        // The generated job-name labels hold the name: at most 63 characters.
+        (job_yaml(&"b".repeat(64), "completions: 1", "Never", "x:v1"), "spec.template.labels: Invalid value"),
     ];
     for (objects, want) in cases {
         let t = scenario_text("  x:v1: {pull: 1s}", &objects, "  []", "1m");
@@ -425,4 +427,31 @@ fn a_deleted_running_pod_is_counted_once() {
         assert_eq!(events(&s, "SuccessfulCreate").len(), 4, "{}", policy);
         assert!(events(&s, "TooManySucceededPods").is_empty(), "{}", policy);
     }
+}
+
+/// `successfulJobsHistoryLimit: 0`: each run's Job is deleted once it
+/// succeeds, and still sets `lastSuccessfulTime` (kubernetes PR #122025;
+/// found by review).
+#[test]
+fn history_limit_zero_still_records_the_last_success() {
+    let objects = "  - apiVersion: batch/v1
+    kind: CronJob
+    metadata: {name: c}
+    spec:
+      schedule: \"* * * * *\"
+      successfulJobsHistoryLimit: 0
+      jobTemplate:
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              containers: [{name: c, image: \"short:v1\"}]
+";
+    let t = scenario_text("  short:v1: {pull: 1s, exitAfter: 20s}", objects, "  []", "4m");
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(170));
+    let cj = cronjob(&s, "c");
+    let last = cj.status.last_successful_time.expect("lastSuccessfulTime");
+    assert!((141..143).contains(&(last.0 / 1_000_000_000)), "the 2m run's success at ≈ 2m21s: {}", last);
+    assert!(job(&s, "c-1").is_none() && job(&s, "c-2").is_none(), "succeeded Jobs are not kept");
 }

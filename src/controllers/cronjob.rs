@@ -160,6 +160,10 @@ pub struct CronJobController {
     /// Jobs this controller created that its informer has not shown yet:
     /// not missing (upstream GETs an active Job its lister lacks).
     unseen: indexmap::IndexSet<u64, FxBuildHasher>,
+    /// Failed syncs in a row (a Job create refused), by CronJob key, for
+    /// the rate-limited requeue (5 ms doubling to 1000 s,
+    /// `DefaultControllerRateLimiter`); a create that succeeds forgets them.
+    failures: Map<Key, u32>,
     /// Whether the CronJob controller runs (the TTL one may alone).
     pub cronjobs_on: bool,
     /// Whether the TTL-after-finished controller runs.
@@ -342,7 +346,6 @@ impl CronJobController {
             ctx.event(warning, SOURCE, reason, "CronJob", &ns, &cj.meta.name, &msg);
         };
         // `cleanupFinishedJobs`.
-        let mut deleted: Vec<u64> = Vec::new();
         for (kind, limit) in [
             (JobConditionType::Complete, cj.spec.successful_jobs_history_limit),
             (JobConditionType::Failed, cj.spec.failed_jobs_history_limit),
@@ -364,10 +367,11 @@ impl CronJobController {
             for j in done.into_iter().take(n) {
                 self.delete_job(&cj, j, ctx);
                 status.active.retain(|a| a.uid != j.meta.uid);
-                deleted.push(j.meta.uid);
             }
         }
-        jobs.retain(|j| !deleted.contains(&j.meta.uid));
+        // The Jobs just deleted are still looked at below (upstream passes
+        // the same list on): a succeeded one sets `lastSuccessfulTime`
+        // even with a history limit of 0 (kubernetes PR #122025).
         // `syncCronJob`: the active list against the Jobs.
         for j in &jobs {
             let found = status.active.iter().any(|a| a.uid == j.meta.uid);
@@ -502,6 +506,7 @@ impl CronJobController {
         let mut status = self.status_of(&cj);
         let job = match result {
             Ok(j) => {
+                self.failures.swap_remove(key);
                 let msg = format!("Created job {}", j.meta().name);
                 ctx.event(false, SOURCE, "SuccessfulCreate", "CronJob", &cj.meta.namespace, &cj.meta.name, &msg);
                 Some((j.meta().name.clone(), j.meta().uid))
@@ -519,7 +524,11 @@ impl CronJobController {
                 let msg = format!("Error creating job: {}", msg);
                 ctx.event(true, SOURCE, "FailedCreate", "CronJob", &cj.meta.namespace, &cj.meta.name, &msg);
                 // The sync's error: requeued with the rate limiter.
-                let at = ctx.now + SimDuration::from_secs(1);
+                let n = self.failures.entry(key.clone()).or_insert(0);
+                let delay =
+                    SimDuration(5_000_000u64.saturating_mul(1u64 << (*n).min(40))).min(SimDuration::from_secs(1000));
+                *n += 1;
+                let at = ctx.now + delay;
                 self.enqueue_at(key.clone(), at, ctx);
                 return;
             }

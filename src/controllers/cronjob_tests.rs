@@ -1838,3 +1838,30 @@ mod robfig {
         assert_eq!(s.next(top(), Tz::UTC), Some(after_top(1)));
     }
 }
+
+/// A refused Job create: a `FailedCreate` warning, no status write, and
+/// the sync requeued with the work queue's default rate limiter (5 ms
+/// doubling), not at a fixed interval; a create that succeeds resets it.
+/// (Found by review: it retried every second.)
+#[test]
+fn failed_create_is_requeued_with_the_rate_limiter() {
+    let mut cj = cron_job();
+    cj.spec.schedule = EVERY_HOUR.into();
+    cj.status.last_schedule_time = Some(bph());
+    let (mut ctrl, key) = controller(&cj, vec![]);
+    let mut now = bth();
+    for want_ms in [5u64, 10, 20, 40] {
+        // The queued time has come (the `Due` event takes it off).
+        ctrl.due.swap_remove(&key);
+        let out = sync_at(&mut ctrl, &key, now, Some((ApiErrorCode::Invalid, "refused")));
+        assert!(out.status_writes.is_empty());
+        assert!(out.events.iter().any(|e| e.reason == "FailedCreate" && e.message == "Error creating job: refused"));
+        let next = out.requeue.expect("requeued");
+        assert_eq!((next.0 - now.0) / 1_000_000, want_ms);
+        now = next;
+    }
+    ctrl.due.swap_remove(&key);
+    let out = sync_at(&mut ctrl, &key, now, None);
+    assert_eq!(out.creates.len(), 1);
+    assert!(ctrl.failures.is_empty(), "forgotten after a success");
+}

@@ -364,6 +364,11 @@ impl Job {
                 ));
             }
         }
+        // The template's labels are validated as labels: the generated
+        // `job-name` ones hold the Job's name.
+        if let Some(v) = s.template.labels.values().find(|v| v.len() > 63) {
+            errs.push(format!("spec.template.labels: Invalid value: \"{}\": must be no more than 63 characters", v));
+        }
         let rp = s.template.spec.restart_policy;
         if !matches!(rp, RestartPolicy::OnFailure | RestartPolicy::Never) {
             errs.push(format!(

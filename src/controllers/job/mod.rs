@@ -78,6 +78,9 @@ pub const MAX_POD_FAILURE_BACKOFF: SimDuration = SimDuration::from_secs(600);
 const SYNC_BATCH_PERIOD: SimDuration = SimDuration::from_secs(1);
 /// `ExpectationsTimeout`.
 const EXPECTATIONS_TIMEOUT: SimDuration = SimDuration::from_secs(300);
+/// The work queue's rate limiter for a failed sync
+/// (`DefaultJobApiBackOff` doubling to `MaxJobApiBackOff`).
+const API_BACKOFF: (SimDuration, SimDuration) = (SimDuration::from_secs(1), SimDuration::from_secs(60));
 
 /// The feature gates that change `syncJob` (v1.32 turns them all on; the
 /// upstream table tests turn some off).
@@ -828,6 +831,9 @@ pub struct JobController {
     /// status's only writer, so this is the status the apiserver holds
     /// (the informer's copy may not show it yet).
     written: Map<u64, crate::kinds::job::JobStatus>,
+    /// Failed syncs in a row (a create refused), by Job uid, for the
+    /// rate-limited requeue; a create that succeeds forgets them.
+    failures: Map<u64, u32>,
 }
 
 impl JobController {
@@ -867,6 +873,7 @@ impl JobController {
                     self.backoff.swap_remove(&uid);
                     self.ghosts.swap_remove(&uid);
                     self.written.swap_remove(&uid);
+                    self.failures.swap_remove(&uid);
                     return;
                 }
                 let old = match &ev.old {
@@ -961,6 +968,9 @@ impl JobController {
                 self.sync(&key, ctx);
             }
             JobEvent::Created(p) => {
+                if let Some(owner) = p.meta.controller_ref().map(|r| r.uid) {
+                    self.failures.swap_remove(&owner);
+                }
                 let name = p.meta.controller_ref().map(|r| r.name.clone()).unwrap_or_default();
                 let msg = format!("Created pod: {}", p.meta.name);
                 ctx.event(false, SOURCE, "SuccessfulCreate", "Job", &p.meta.namespace, &name, &msg);
@@ -969,13 +979,25 @@ impl JobController {
                 if let Some(a) = self.adds.get_mut(&uid) {
                     a.0 -= 1;
                 }
-                if let Some(k) = self.by_uid.get(&uid).cloned() {
-                    let msg = format!("Error creating: {}", err);
-                    ctx.event(true, SOURCE, "FailedCreate", "Job", &k.namespace, &k.name, &msg);
-                    // The sync's error: requeued with the rate limiter.
-                    let at = ctx.now + SimDuration::from_secs(1);
-                    self.enqueue_at(k, at, ctx);
+                let Some(k) = self.by_uid.get(&uid).cloned() else { return };
+                let msg = format!("Error creating: {}", err);
+                ctx.event(true, SOURCE, "FailedCreate", "Job", &k.namespace, &k.name, &msg);
+                // `manageJob` takes a refused create out of `active` before
+                // the status is written: so does this correction.
+                if let (Some(st), Some(job)) = (self.written.get_mut(&uid), self.jobs.get(&k)) {
+                    if st.active > 0 && st.finished().is_none() {
+                        st.active -= 1;
+                        let obj: Rc<dyn TypedObject> = Rc::new(Job { status: st.clone(), ..(**job).clone() });
+                        ctx.send(Client::Job, ApiOp::TypedStatus { obj, check_rv: false });
+                    }
                 }
+                // The sync's error: requeued with the rate limiter (1 s
+                // doubling to 1 min).
+                let n = self.failures.entry(uid).or_insert(0);
+                let delay = SimDuration(API_BACKOFF.0 .0.saturating_mul(1u64 << (*n).min(20))).min(API_BACKOFF.1);
+                *n += 1;
+                let at = ctx.now + delay;
+                self.enqueue_at(k, at, ctx);
             }
         }
     }
