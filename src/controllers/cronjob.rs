@@ -86,7 +86,7 @@ pub fn most_recent_schedule_time(
     let mut earliest = cj.status.last_schedule_time.unwrap_or(cj.meta.creation_timestamp);
     if include_deadline {
         if let Some(sds) = cj.spec.starting_deadline_seconds {
-            let deadline = SimTime(now.0.saturating_sub(sds as u64 * 1_000_000_000));
+            let deadline = SimTime(now.0.saturating_sub(SimDuration::from_secs(sds.max(0) as u64).0));
             if deadline > earliest {
                 earliest = deadline;
             }
@@ -512,13 +512,20 @@ impl CronJobController {
                 Some((j.meta().name.clone(), j.meta().uid))
             }
             Err((ApiErrorCode::AlreadyExists, _)) => {
-                // Ours and not yet active: recorded now.
+                // Ours and not yet active: recorded now. Someone else's,
+                // or already active: nothing, and no requeue (upstream
+                // returns; a later event wakes the CronJob).
                 let name = cj.job_for(scheduled).meta.name;
-                self.jobs
+                let ours = self
+                    .jobs
                     .get(&cj.meta.uid)
                     .and_then(|m| m.values().find(|j| j.meta.name == name))
                     .filter(|j| !status.active.iter().any(|a| a.uid == j.meta.uid))
-                    .map(|j| (j.meta.name.clone(), j.meta.uid))
+                    .map(|j| (j.meta.name.clone(), j.meta.uid));
+                if ours.is_none() {
+                    return;
+                }
+                ours
             }
             Err((_, msg)) => {
                 let msg = format!("Error creating job: {}", msg);

@@ -10,7 +10,7 @@
 #![warn(missing_docs)]
 
 use crate::sim::{SimDuration, SimTime};
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
 
 /// The star bit: the field was `*` or `?` (day matching ANDs when either
@@ -52,7 +52,7 @@ const MONTHS: Bounds = Bounds {
 };
 const DOW: Bounds = Bounds { min: 0, max: 6, names: &["sun", "mon", "tue", "wed", "thu", "fri", "sat"] };
 
-fn bits(min: u32, max: u32, step: u32) -> u64 {
+fn bits(min: u64, max: u64, step: u64) -> u64 {
     if step == 1 {
         return (!(u64::MAX << (max + 1))) & (u64::MAX << min);
     }
@@ -60,28 +60,32 @@ fn bits(min: u32, max: u32, step: u32) -> u64 {
     let mut i = min;
     while i <= max {
         b |= 1 << i;
-        i += step;
+        i = i.saturating_add(step);
     }
     b
 }
 
 fn all(r: &Bounds) -> u64 {
-    bits(r.min, r.max, 1) | STAR
+    bits(r.min as u64, r.max as u64, 1) | STAR
 }
 
 /// `mustParseInt` / `parseIntOrName`.
-fn parse_int_or_name(expr: &str, r: &Bounds) -> Result<u32, String> {
+fn parse_int_or_name(expr: &str, r: &Bounds) -> Result<u64, String> {
     let lower = expr.to_ascii_lowercase();
     if let Some(i) = r.names.iter().position(|n| *n == lower) {
-        return Ok(i as u32 + if r.names.len() == 12 { 1 } else { 0 });
+        return Ok(i as u64 + if r.names.len() == 12 { 1 } else { 0 });
     }
-    let n: i64 = expr
-        .parse()
-        .map_err(|_| format!("failed to parse int from {}: strconv.Atoi: parsing {:?}: invalid syntax", expr, expr))?;
+    let n: i64 = expr.parse().map_err(|e: std::num::ParseIntError| {
+        let why = match e.kind() {
+            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => "value out of range",
+            _ => "invalid syntax",
+        };
+        format!("failed to parse int from {}: strconv.Atoi: parsing {:?}: {}", expr, expr, why)
+    })?;
     if n < 0 {
         return Err(format!("negative number ({}) not allowed: {}", n, expr));
     }
-    Ok(n as u32)
+    Ok(n as u64)
 }
 
 /// `getRange`: one comma-separated item.
@@ -91,8 +95,8 @@ fn get_range(expr: &str, r: &Bounds) -> Result<u64, String> {
     let single_digit = low_and_high.len() == 1;
     let (start, mut end, mut extra);
     if low_and_high[0] == "*" || low_and_high[0] == "?" {
-        start = r.min;
-        end = r.max;
+        start = r.min as u64;
+        end = r.max as u64;
         extra = STAR;
     } else {
         start = parse_int_or_name(low_and_high[0], r)?;
@@ -109,7 +113,7 @@ fn get_range(expr: &str, r: &Bounds) -> Result<u64, String> {
             let s = parse_int_or_name(range_and_step[1], &Bounds { min: 0, max: 0, names: &[] })?;
             // `N/step` means `N-max/step`.
             if single_digit {
-                end = r.max;
+                end = r.max as u64;
             }
             if s > 1 {
                 extra = 0;
@@ -118,10 +122,10 @@ fn get_range(expr: &str, r: &Bounds) -> Result<u64, String> {
         }
         _ => return Err(format!("too many slashes: {}", expr)),
     };
-    if start < r.min {
+    if start < r.min as u64 {
         return Err(format!("beginning of range ({}) below minimum ({}): {}", start, r.min, expr));
     }
-    if end > r.max {
+    if end > r.max as u64 {
         return Err(format!("end of range ({}) above maximum ({}): {}", end, r.max, expr));
     }
     if start > end {
@@ -180,6 +184,11 @@ pub fn parse(spec: &str) -> Result<Schedule, String> {
                     let dur = go_duration(magnitude).ok_or_else(|| {
                         format!("failed to parse duration {}: time: invalid duration {:?}", spec, every)
                     })?;
+                    // Go's durations are int64 nanoseconds: at most
+                    // 2562047h47m16.854775807s.
+                    if dur.0 > i64::MAX as u64 {
+                        return Err(format!("failed to parse duration {}: time: invalid duration {:?}", spec, every));
+                    }
                     let dur = if negative { SimDuration::ZERO } else { dur };
                     // Under a second is a second; the fraction is dropped.
                     let secs = (dur.0 / 1_000_000_000).max(1);
@@ -228,16 +237,16 @@ fn go_date(tz: Tz, y: i32, m: i64, d: i64, h: u32, min: u32) -> DateTime<Tz> {
     let first = NaiveDate::from_ymd_opt(y, m, 1).expect("valid date");
     let date = first + Duration::days(d - 1);
     let naive = NaiveDateTime::new(date, chrono::NaiveTime::from_hms_opt(h, min, 0).expect("valid time"));
-    match tz.from_local_datetime(&naive) {
-        LocalResult::Single(t) => t,
-        LocalResult::Ambiguous(a, _) => a,
-        LocalResult::None => {
-            // In a gap: the offset of an hour before.
-            let before = tz.from_utc_datetime(&(naive - Duration::hours(3)));
-            let off = before.offset().fix();
-            tz.from_utc_datetime(&(naive - Duration::seconds(off.local_minus_utc() as i64)))
-        }
-    }
+    // Go's `Date`: the offset in effect at the wall time read as UTC; if
+    // the instant that gives lies outside that offset's period, the offset
+    // in effect at that instant. A wall time in a gap thus takes the
+    // offset from after the gap (the earlier instant); a repeated one the
+    // first.
+    let offset_at = |utc: NaiveDateTime| tz.from_utc_datetime(&utc).offset().fix().local_minus_utc() as i64;
+    let first = offset_at(naive);
+    let utc = naive - Duration::seconds(first);
+    let offset = if offset_at(utc) == first { first } else { offset_at(utc) };
+    tz.from_utc_datetime(&(naive - Duration::seconds(offset)))
 }
 
 impl Schedule {
@@ -248,7 +257,7 @@ impl Schedule {
         match self {
             Schedule::Every(d) => {
                 // `ConstantDelaySchedule.Next`: t + d, less t's fraction.
-                Some(SimTime(t.0 - t.0 % 1_000_000_000 + d.0))
+                (t.0 - t.0 % 1_000_000_000).checked_add(d.0).map(SimTime)
             }
             Schedule::Spec(s) => s.next(t, tz),
         }
@@ -421,5 +430,41 @@ mod tests {
         assert_eq!(rfc3339(first, ny), "2024-11-03T01:30:00-04:00");
         assert_eq!(rfc3339(SimTime::from_secs(60), Tz::UTC), "1970-01-01T00:01:00Z");
         assert!(zone("Europe/Pariss").is_none());
+    }
+
+    /// Where daylight saving starts at midnight, the missing midnight
+    /// resolves as Go's `time.Date` resolves it, and robfig's day loop
+    /// then moves back to 0 h (found by review). West of Greenwich
+    /// (Santiago, Havana) that keeps the day; east of it (Beirut) Go's
+    /// lookup lands after the gap, the loop's `-1h` falls back into the
+    /// day before, and robfig skips the day: upstream skips it too.
+    #[test]
+    fn midnight_gaps_resolve_as_go_does() {
+        let rows = [
+            ("America/Santiago", "0 12 * * 0", (2024, 9, 2), (2024, 9, 8)),
+            ("America/Santiago", "0 12 8 9 *", (2024, 9, 1), (2024, 9, 8)),
+            ("America/Havana", "0 12 10 3 *", (2024, 3, 1), (2024, 3, 10)),
+            ("Asia/Beirut", "0 12 31 3 *", (2024, 3, 1), (2025, 3, 31)),
+        ];
+        for (name, spec, (y, m, d), (ey, em, ed)) in rows {
+            let tz = zone(name).unwrap();
+            let next = parse(spec).unwrap().next(at(y, m, d, 0, 30, tz), tz);
+            assert_eq!(next, Some(at(ey, em, ed, 12, 0, tz)), "{} {}", name, spec);
+        }
+    }
+
+    /// Extreme input is an error or saturates, never an overflow: Go's
+    /// durations end at 2562047h; a step past a field's range selects its
+    /// start only; a value past u32 is out of range, not minute 0.
+    #[test]
+    fn extreme_values_are_refused_or_bounded() {
+        assert!(parse("@every 5124095h").is_err());
+        assert_eq!(parse("1/4294967295 * * * *").unwrap(), parse("1 * * * *").unwrap());
+        assert_eq!(
+            parse("4294967296 * * * *").unwrap_err(),
+            "end of range (4294967296) above maximum (59): 4294967296"
+        );
+        let s = parse("@every 2562047h").unwrap();
+        assert_eq!(s.next(SimTime(u64::MAX - 10), Tz::UTC), None);
     }
 }

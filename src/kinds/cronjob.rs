@@ -187,7 +187,7 @@ impl CronJob {
         let tpl = &self.spec.job_template;
         let mut annotations = (*tpl.annotations).clone();
         annotations.insert("batch.kubernetes.io/cronjob-scheduled-timestamp".into(), cron::rfc3339(t, self.zone()));
-        let mut meta = ObjectMeta {
+        let meta = ObjectMeta {
             name: format!("{}-{}", self.meta.name, t.0 / 60_000_000_000).into(),
             namespace: self.meta.namespace.clone(),
             labels: tpl.labels.clone(),
@@ -202,10 +202,8 @@ impl CronJob {
             }],
             ..Default::default()
         };
-        // A Job without labels takes its template's (`SetDefaults_Job`).
-        if meta.labels.is_empty() {
-            meta.labels = tpl.spec.template.labels.clone();
-        }
+        // A Job without labels gets its pod template's, generated ones
+        // included, when it is created (`Job::prepare_create`).
         Job { meta, spec: tpl.spec.clone(), status: Default::default() }
     }
 }

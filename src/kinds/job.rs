@@ -472,8 +472,9 @@ impl TypedObject for Job {
         if !job.spec.manual_selector {
             job.generate_selector();
         }
-        // `SetDefaults_Job` runs on every read: a Job without labels shows
-        // its template's, the generated ones included.
+        // `SetDefaults_Job`: a Job without labels gets its template's —
+        // the same Go map, which `generateSelector` then fills, so the
+        // generated labels show on the Job too.
         if job.meta.labels.is_empty() {
             job.meta.labels = job.spec.template.labels.clone();
         }
@@ -747,7 +748,7 @@ pub fn decode_spec(
     r: &mut Reader,
     spec: &crate::scenario::yaml::Node,
     spec_path: &str,
-    mut meta: ObjectMeta,
+    meta: ObjectMeta,
     what: &str,
 ) -> Option<Job> {
     let mut s = r.fields(spec, spec_path)?;
@@ -826,10 +827,6 @@ pub fn decode_spec(
         (None, c) => (1, c),
         (Some(p), c) => (p, c),
     };
-    // A Job without labels takes its template's.
-    if meta.labels.is_empty() && !template.labels.is_empty() {
-        meta.labels = template.labels.clone();
-    }
     let job = Job {
         meta,
         spec: JobSpec {
