@@ -440,13 +440,26 @@ impl Simulation {
                 t.downcast::<crate::kinds::job::Job>().and_then(|j| {
                     j.meta.annotations.get("batch.kubernetes.io/cronjob-scheduled-timestamp")?;
                     let owner = j.meta.controller_ref()?;
-                    Some((Key::new(&j.meta.namespace, &owner.name), j.meta.name.clone()))
+                    Some((Key::new(&j.meta.namespace, &owner.name), owner.uid, j.meta.name.clone()))
                 })
             }
             _ => None,
         };
+        // A Job or CronJob controller's delete: the object, for the answer.
+        let batch_delete = match (&from, &op) {
+            (Client::Job | Client::CronJob, ApiOp::Delete { key, .. }) => Some(key.clone()),
+            _ => None,
+        };
         let result = self.store.apply(now, op, &mut self.trace);
-        if let Some((cj, job_name)) = cron_create {
+        if let Some(key) = batch_delete {
+            let answer = result.as_ref().map(|_| ()).map_err(|e| (e.code.clone(), e.message.clone()));
+            let back = match from {
+                Client::Job => Event::Job(JobEvent::Deleted(key, answer)),
+                _ => Event::CronJob(CronEvent::Deleted(key, answer)),
+            };
+            self.queue.push(reply_at, back);
+        }
+        if let Some((cj, cj_uid, job_name)) = cron_create {
             // The minutes in the Job's name are its scheduled time.
             let minutes: u64 = job_name.rsplit('-').next().and_then(|m| m.parse().ok()).unwrap_or(0);
             let scheduled = SimTime(minutes * 60_000_000_000);
@@ -457,7 +470,7 @@ impl Simulation {
                 },
                 Err(e) => Err((e.code.clone(), e.message.clone())),
             };
-            self.queue.push(reply_at, Event::CronJob(CronEvent::Created(cj, scheduled, answer)));
+            self.queue.push(reply_at, Event::CronJob(CronEvent::Created(cj, cj_uid, scheduled, answer)));
         }
         if let Some(job) = job_create {
             // The Job controller hears how its creates went.

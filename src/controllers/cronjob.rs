@@ -54,9 +54,11 @@ const NEXT_SCHEDULE_DELTA: SimDuration = SimDuration::from_millis(100);
 pub enum CronEvent {
     /// A CronJob's queued sync is due (if still queued for this instant).
     Due(Key, SimTime),
-    /// The answer to a Job create: the CronJob's key, the scheduled time,
-    /// and the Job (or the error's code and message).
-    Created(Key, SimTime, Result<Rc<dyn TypedObject>, (ApiErrorCode, String)>),
+    /// The answer to a Job create: the CronJob's key and uid, the
+    /// scheduled time, and the Job (or the error's code and message).
+    Created(Key, u64, SimTime, Result<Rc<dyn TypedObject>, (ApiErrorCode, String)>),
+    /// The answer to a Job delete: the Job's key, and the error if any.
+    Deleted(Key, Result<(), (ApiErrorCode, String)>),
     /// A finished Job's TTL may have expired.
     TtlDue(Key),
 }
@@ -160,6 +162,8 @@ pub struct CronJobController {
     /// Jobs this controller created that its informer has not shown yet:
     /// not missing (upstream GETs an active Job its lister lacks).
     unseen: indexmap::IndexSet<u64, FxBuildHasher>,
+    /// Job deletes sent and not answered yet: the CronJob of each.
+    deleting: Map<Key, Key>,
     /// Failed syncs in a row (a Job create refused), by CronJob key, for
     /// the rate-limited requeue (5 ms doubling to 1000 s,
     /// `DefaultControllerRateLimiter`); a create that succeeds forgets them.
@@ -269,11 +273,25 @@ impl CronJobController {
                 }
                 self.sync(&key, ctx);
             }
-            CronEvent::Created(key, scheduled, result) => {
+            CronEvent::Created(key, uid, scheduled, result) => {
+                // The answer for a CronJob deleted and created again under
+                // the same name meanwhile is not the new one's.
+                if self.cronjobs.get(&key).map(|c| c.meta.uid) != Some(uid) {
+                    return;
+                }
                 // The time the sync scheduled (the Job's name has only its
                 // minute: `@every 90s` runs are not on whole minutes).
                 let scheduled = self.creating.swap_remove(&key).unwrap_or(scheduled);
                 self.created(&key, scheduled, result, ctx);
+            }
+            CronEvent::Deleted(job, result) => {
+                // `deleteJob`'s events, once the DELETE is answered.
+                let Some(cj) = self.deleting.swap_remove(&job) else { return };
+                let (warning, reason, msg) = match result {
+                    Ok(()) => (false, "SuccessfulDelete", format!("Deleted job {}", job.name)),
+                    Err((_, e)) => (true, "FailedDelete", format!("Deleted job: {}", e)),
+                };
+                ctx.event(warning, SOURCE, reason, "CronJob", &cj.namespace, &cj.name, &msg);
             }
             CronEvent::TtlDue(key) => self.ttl_expired(&key, ctx),
         }
@@ -315,7 +333,8 @@ impl CronJobController {
         ctx.send(Client::CronJob, ApiOp::TypedStatus { obj, check_rv: false });
     }
 
-    fn delete_job(&self, cj: &CronJob, job: &Job, ctx: &mut Ctx) {
+    fn delete_job(&mut self, cj: &CronJob, job: &Job, ctx: &mut Ctx) {
+        self.deleting.insert(Key::of(&job.meta), Key::of(&cj.meta));
         ctx.send(
             Client::CronJob,
             ApiOp::Delete {
@@ -328,8 +347,6 @@ impl CronJobController {
                 disruption: None,
             },
         );
-        let msg = format!("Deleted job {}", job.meta.name);
-        ctx.event(false, SOURCE, "SuccessfulDelete", "CronJob", &cj.meta.namespace, &cj.meta.name, &msg);
     }
 
     /// `sync`: `cleanupFinishedJobs`, then `syncCronJob`, then one status

@@ -806,6 +806,9 @@ pub enum JobEvent {
     Created(Rc<Pod>),
     /// One of our pod creates failed: the Job's uid, and the error.
     CreateFailed(u64, String),
+    /// The answer to one of our pod deletes: the pod's key, and the
+    /// error if any.
+    Deleted(Key, Result<(), (crate::objects::store::ApiErrorCode, String)>),
 }
 
 /// The Job controller's informer caches and state.
@@ -831,6 +834,8 @@ pub struct JobController {
     /// status's only writer, so this is the status the apiserver holds
     /// (the informer's copy may not show it yet).
     written: Map<u64, crate::kinds::job::JobStatus>,
+    /// Pod deletes sent and not answered yet: the Job of each.
+    deleting: Map<Key, Key>,
     /// Failed syncs in a row (a create refused), by Job uid, for the
     /// rate-limited requeue; a create that succeeds forgets them.
     failures: Map<u64, u32>,
@@ -975,6 +980,17 @@ impl JobController {
                 let msg = format!("Created pod: {}", p.meta.name);
                 ctx.event(false, SOURCE, "SuccessfulCreate", "Job", &p.meta.namespace, &name, &msg);
             }
+            JobEvent::Deleted(pod, result) => {
+                // `DeletePod`'s events, once the DELETE is answered; a pod
+                // already gone is no error.
+                let Some(job) = self.deleting.swap_remove(&pod) else { return };
+                let (warning, reason, msg) = match result {
+                    Ok(()) => (false, "SuccessfulDelete", format!("Deleted pod: {}", pod.name)),
+                    Err((crate::objects::store::ApiErrorCode::NotFound, _)) => return,
+                    Err((_, e)) => (true, "FailedDelete", format!("Error deleting: {}", e)),
+                };
+                ctx.event(warning, SOURCE, reason, "Job", &job.namespace, &job.name, &msg);
+            }
             JobEvent::CreateFailed(uid, err) => {
                 if let Some(a) = self.adds.get_mut(&uid) {
                     a.0 -= 1;
@@ -1068,8 +1084,7 @@ impl JobController {
                 self.counted.insert(p.meta.uid);
                 self.dels.entry(uid).or_default().insert(p.meta.uid);
             }
-            let msg = format!("Deleted pod: {}", p.meta.name);
-            ctx.event(false, SOURCE, "SuccessfulDelete", "Job", &ns, &job.meta.name, &msg);
+            self.deleting.insert(Key::of(&p.meta), key.clone());
             ctx.send(Client::Job, ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, None, None));
         }
         for (warning, reason, msg) in &out.events {
