@@ -33,11 +33,11 @@
 use super::*;
 use crate::config::Config;
 use crate::kinds::cronjob::{CronJobSpec, JobTemplate};
-use crate::kinds::job::{CompletionMode, JobCondition, JobSpec, PodReplacementPolicy};
+use crate::kinds::job::{JobCondition, JobSpec};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{CondStatus, Container, PodSpec, PullPolicy, RestartPolicy};
 use crate::objects::replicaset::PodTemplate;
-use crate::objects::selector::{Labels, Selector};
+use crate::objects::selector::Labels;
 use crate::runtime::{Network, Throttles};
 use crate::sim::trace::EventRecord;
 use crate::sim::{EventQueue, Trace};
@@ -147,20 +147,7 @@ fn job_spec() -> JobSpec {
             ..Default::default()
         }),
     };
-    JobSpec {
-        parallelism: 1,
-        completions: Some(1),
-        active_deadline_seconds: None,
-        backoff_limit: 6,
-        completion_mode: CompletionMode::NonIndexed,
-        suspend: false,
-        ttl_seconds_after_finished: None,
-        pod_failure_policy: None,
-        pod_replacement_policy: PodReplacementPolicy::TerminatingOrFailed,
-        manual_selector: false,
-        selector: Rc::new(Selector::everything()),
-        template: Rc::new(template),
-    }
+    JobSpec::new(template)
 }
 
 /// `cronJob()`: `snazzycats/mycronjob`, created just before the hour,

@@ -162,6 +162,28 @@ pub struct JobSpec {
     pub template: Rc<PodTemplate>,
 }
 
+impl JobSpec {
+    /// The spec `SetDefaults_Job` gives a Job that sets only its template:
+    /// one completion, one at a time, `backoffLimit` 6, NonIndexed, the
+    /// selector left for the apiserver to generate.
+    pub fn new(template: PodTemplate) -> JobSpec {
+        JobSpec {
+            parallelism: 1,
+            completions: Some(1),
+            active_deadline_seconds: None,
+            backoff_limit: 6,
+            completion_mode: CompletionMode::NonIndexed,
+            suspend: false,
+            ttl_seconds_after_finished: None,
+            pod_failure_policy: None,
+            pod_replacement_policy: PodReplacementPolicy::TerminatingOrFailed,
+            manual_selector: false,
+            selector: Rc::new(Selector::everything()),
+            template: Rc::new(template),
+        }
+    }
+}
+
 /// A Job condition's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum JobConditionType {

@@ -1464,16 +1464,22 @@ impl Loader<'_> {
         Some(pf)
     }
 
-    /// `deployments:` / `replicasets:` filters.
-    fn workload_filter(&mut self, node: &Y, p: &str, deployment: bool) -> Option<WorkloadFilter> {
-        let mut f = self.r().fields(node, p)?;
+    /// The keys every object filter has: namespace, selector, name, image.
+    fn object_filter(&mut self, f: &mut Fields) -> Option<WorkloadFilter> {
         let mut wf = WorkloadFilter { namespace: "default".into(), ..Default::default() };
         if let Some(n) = f.get("namespace") {
             wf.namespace = self.r().str(n, "namespace")?;
         }
-        wf.selector = self.selector(&mut f, "selector");
+        wf.selector = self.selector(f, "selector");
         wf.name = f.get("name").and_then(|n| self.r().str(n, "name"));
         wf.image = f.get("image").and_then(|n| self.r().str(n, "image"));
+        Some(wf)
+    }
+
+    /// `deployments:` / `replicasets:` filters.
+    fn workload_filter(&mut self, node: &Y, p: &str, deployment: bool) -> Option<WorkloadFilter> {
+        let mut f = self.r().fields(node, p)?;
+        let mut wf = self.object_filter(&mut f)?;
         let mut int = |key: &str| f.get(key).and_then(|n| self.r().int32(n, &format!("{}.{}", p, key)));
         wf.desired = int("desired");
         wf.current = int("current");
@@ -1492,15 +1498,10 @@ impl Loader<'_> {
         Some(wf)
     }
 
+    /// `jobs:` filters.
     fn job_filter(&mut self, node: &Y, p: &str) -> Option<WorkloadFilter> {
         let mut f = self.r().fields(node, p)?;
-        let mut wf = WorkloadFilter { namespace: "default".into(), ..Default::default() };
-        if let Some(n) = f.get("namespace") {
-            wf.namespace = self.r().str(n, "namespace")?;
-        }
-        wf.selector = self.selector(&mut f, "selector");
-        wf.name = f.get("name").and_then(|n| self.r().str(n, "name"));
-        wf.image = f.get("image").and_then(|n| self.r().str(n, "image"));
+        let mut wf = self.object_filter(&mut f)?;
         wf.job_status = f.get("status").and_then(|n| self.r().str(n, "status"));
         wf.completed_indexes = f.get("completedIndexes").and_then(|n| self.r().text(n, "completedIndexes"));
         let mut int = |key: &str| f.get(key).and_then(|n| self.r().int32(n, &format!("{}.{}", p, key)));

@@ -338,7 +338,7 @@ pub fn batch_jobs_cluster(
     parallelism: i32,
     seed: u64,
 ) -> (crate::simulation::Simulation, SimTime) {
-    use crate::kinds::job::{CompletionMode, Job, JobSpec, PodReplacementPolicy};
+    use crate::kinds::job::{Job, JobSpec};
     use crate::nodes::images::ImageBehavior;
     use crate::objects::replicaset::PodTemplate;
     use crate::objects::Object;
@@ -364,20 +364,7 @@ pub fn batch_jobs_cluster(
         let template = PodTemplate { labels: Default::default(), annotations: Default::default(), spec: spec.clone() };
         let job = Job {
             meta: ObjectMeta { name: name.as_str().into(), namespace: "default".into(), ..Default::default() },
-            spec: JobSpec {
-                parallelism,
-                completions: Some(completions),
-                active_deadline_seconds: None,
-                backoff_limit: 6,
-                completion_mode: CompletionMode::NonIndexed,
-                suspend: false,
-                ttl_seconds_after_finished: None,
-                pod_failure_policy: None,
-                pod_replacement_policy: PodReplacementPolicy::TerminatingOrFailed,
-                manual_selector: false,
-                selector: Rc::new(crate::objects::selector::Selector::everything()),
-                template: Rc::new(template),
-            },
+            spec: JobSpec { parallelism, completions: Some(completions), ..JobSpec::new(template) },
             status: Default::default(),
         };
         sim.create_now(Object::Typed(Rc::new(job)));
