@@ -213,6 +213,9 @@ fn suspend_and_resume() {
     assert_eq!(j.status_text(), "Running");
     assert_eq!(j.status.start_time.map(|t| t.0 / 1_000_000_000), Some(30));
     assert_eq!(j.status.active, 2);
+    // The manifest applied again has no labels: the Job keeps its
+    // template's, generated ones included (SetDefaults_Job).
+    assert_eq!(j.meta.labels.get("job-name").map(String::as_str), Some("paused"));
     let suspended = j.status.conditions.iter().find(|c| c.type_ == JobConditionType::Suspended).unwrap();
     assert_eq!((suspended.status, suspended.reason.as_str()), (CondStatus::False, "JobResumed"));
     s.run_until(SimTime::from_secs(100));

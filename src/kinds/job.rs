@@ -560,6 +560,13 @@ impl TypedObject for Job {
         Ok((Rc::new(updated), changed))
     }
 
+    /// `SetDefaults_Job` on the request: a Job written without labels
+    /// gets its template's, generated ones included (a manifest applied
+    /// again keeps them).
+    fn defaulted_labels(&self, request: &ObjectMeta) -> Option<Rc<Labels>> {
+        request.labels.is_empty().then(|| self.spec.template.labels.clone())
+    }
+
     fn with_status_of(&self, new: &dyn TypedObject) -> Option<Rc<dyn TypedObject>> {
         let new = new.downcast::<Job>()?;
         Some(Rc::new(Job { status: new.status.clone(), ..self.clone() }))

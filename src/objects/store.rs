@@ -975,7 +975,10 @@ impl Store {
         self.revision += 1;
         let m = obj.meta();
         let mut meta = cur.meta().clone();
-        meta.labels = m.labels.clone();
+        meta.labels = match &new {
+            Object::Typed(t) => t.defaulted_labels(m).unwrap_or_else(|| m.labels.clone()),
+            _ => m.labels.clone(),
+        };
         meta.annotations = m.annotations.clone();
         meta.owner_references = m.owner_references.clone();
         meta.resource_version = self.revision;

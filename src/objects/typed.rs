@@ -86,6 +86,13 @@ pub trait TypedObject: fmt::Debug + 'static {
         None
     }
 
+    /// The labels an update stores when its request carries `request`'s
+    /// metadata, where the kind's defaulting sets them (`self` is the
+    /// object `prepare_update` made); `None`: the request's.
+    fn defaulted_labels(&self, _request: &ObjectMeta) -> Option<Rc<crate::objects::selector::Labels>> {
+        None
+    }
+
     /// Frees what `prepare_create` allocated, when the object is deleted.
     fn release(&self, _alloc: &mut Allocators) {}
 
