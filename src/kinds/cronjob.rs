@@ -364,10 +364,7 @@ impl TypedObject for CronJob {
             age_of(&self.meta, now),
         ];
         if wide {
-            let t = &s.job_template.spec.template.spec;
-            r.push(t.containers.iter().map(|c| c.name.to_string()).collect::<Vec<_>>().join(","));
-            r.push(t.containers.iter().map(|c| c.image.to_string()).collect::<Vec<_>>().join(","));
-            r.push("<none>".into());
+            r.extend(crate::report::kubectl::workload_wide_cells(&s.job_template.spec.template.spec, "<none>".into()));
         }
         r
     }

@@ -287,10 +287,10 @@ impl TypedObject for DaemonSet {
             age_of(&self.meta, now),
         ];
         if wide {
-            let t = &self.spec.template.spec;
-            r.push(t.containers.iter().map(|c| c.name.to_string()).collect::<Vec<_>>().join(","));
-            r.push(t.containers.iter().map(|c| c.image.to_string()).collect::<Vec<_>>().join(","));
-            r.push(self.spec.selector.to_string());
+            r.extend(crate::report::kubectl::workload_wide_cells(
+                &self.spec.template.spec,
+                self.spec.selector.to_string(),
+            ));
         }
         r
     }

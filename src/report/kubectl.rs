@@ -303,6 +303,15 @@ fn age(meta: &ObjectMeta, now: SimTime) -> String {
     human_duration(now.saturating_sub(meta.creation_timestamp))
 }
 
+/// The `-o wide` cells of a workload: CONTAINERS and IMAGES
+/// (`layoutContainerCells`: comma-joined, in order), then SELECTOR.
+pub fn workload_wide_cells(spec: &crate::objects::pod::PodSpec, selector: String) -> [String; 3] {
+    let join = |f: &dyn Fn(&crate::objects::pod::Container) -> String| {
+        spec.containers.iter().map(f).collect::<Vec<_>>().join(",")
+    };
+    [join(&|c| c.name.to_string()), join(&|c| c.image.to_string()), selector]
+}
+
 /// kubectl's AGE cell of an object at `now`.
 pub fn age_of(meta: &ObjectMeta, now: SimTime) -> String {
     age(meta, now)
@@ -538,10 +547,7 @@ pub fn replicasets_table(sets: &[&ReplicaSet], now: SimTime, wide: bool, d: &Dec
                 age(&s.meta, now),
             ]);
             if wide {
-                let t = &s.spec.template.spec;
-                r.push(t.containers.iter().map(|c| c.name.to_string()).collect::<Vec<_>>().join(","));
-                r.push(t.containers.iter().map(|c| c.image.to_string()).collect::<Vec<_>>().join(","));
-                r.push(s.spec.selector.to_string());
+                r.extend(workload_wide_cells(&s.spec.template.spec, s.spec.selector.to_string()));
             }
             (r, &s.meta)
         })
