@@ -579,6 +579,10 @@ fn cmd_run(
             let text = format!("{}\n{}\n", crate::report::summary::SUMMARY_HEADER, summary.csv_row());
             std::fs::write(&p, text).map_err(|e| io_fail(&p, e))?;
         }
+        if !res.sim.traffic.stats.sources.is_empty() {
+            let p = dir.join("traffic.csv");
+            std::fs::write(&p, res.sim.traffic.stats.csv()).map_err(|e| io_fail(&p, e))?;
+        }
         let latencies = res.sim.observers.summary.as_ref().map(|s| s.sched_latencies()).unwrap_or_default();
         crate::report::charts::write_run_charts(dir, &samples, &latencies, &extended).map_err(|e| io_fail(dir, e))?;
     }
@@ -606,6 +610,13 @@ fn cmd_run(
     } else {
         for u in &sim.user_errors {
             let _ = writeln!(out, "{} {}", u.time, u.message);
+        }
+    }
+    let traffic = &sim.traffic.stats;
+    if !traffic.sources.is_empty() {
+        let _ = writeln!(out);
+        for i in 0..traffic.sources.len() {
+            let _ = writeln!(out, "{}", traffic.summary_line(i));
         }
     }
     if !scn.expect.is_empty() {

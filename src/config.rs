@@ -150,6 +150,16 @@ pub struct Config {
     /// Answer the scheduler's node walk with per-request-shape segment trees
     /// where they apply (1) or always walk the nodes (0).
     pub score_trees: bool,
+
+    // --- kube-proxy and the cloud provider (docs/traffic.md) ---
+    /// kube-proxy's `--proxy-mode` (`iptables`).
+    pub proxy_mode: crate::proxy::ProxyMode,
+    /// kube-proxy's `minSyncPeriod`; `None`: the mode's default (1 s for
+    /// iptables and nftables, 0 for IPVS, which does not default it).
+    pub proxy_min_sync: Option<SimDuration>,
+    /// How long the cloud takes to provision a LoadBalancer Service's
+    /// load balancer (30 s).
+    pub load_balancer_provisioning: SimDuration,
 }
 
 /// The links' latency distributions.
@@ -160,6 +170,9 @@ pub struct NetworkConfig {
     pub api: Latency,
     /// The apiserver's write reaching the watchers (one draw per write).
     pub watch: Latency,
+    /// One data-plane hop of a request (client to node, node to node),
+    /// drawn per hop.
+    pub data: Latency,
 }
 
 impl NetworkConfig {
@@ -176,7 +189,7 @@ impl Config {
     pub fn set_network(&mut self, api: Latency, watch: Latency) {
         self.api_latency = api.median();
         self.watch_latency = watch.median();
-        self.network = NetworkConfig { api, watch };
+        self.network = NetworkConfig { api, watch, data: self.network.data };
     }
 
     /// Turns every fast path on or off at once (`fastPaths` in
@@ -196,6 +209,9 @@ impl Default for Config {
             network: NetworkConfig {
                 api: Latency::Fixed(SimDuration::from_millis(5)),
                 watch: Latency::Fixed(SimDuration::from_millis(10)),
+                // A one-way hop inside a data centre, a quarter of a
+                // millisecond (a round trip of 0.5 ms).
+                data: Latency::Fixed(SimDuration::from_micros(250)),
             },
             scheduler_cycle: SimDuration::from_millis(1),
             percentage_of_nodes_to_score: 0,
@@ -240,6 +256,9 @@ impl Default for Config {
             probe_skipping: true,
             heartbeat_skipping: true,
             score_trees: true,
+            proxy_mode: crate::proxy::ProxyMode::Iptables,
+            proxy_min_sync: None,
+            load_balancer_provisioning: SimDuration::from_secs(30),
         }
     }
 }
@@ -257,6 +276,8 @@ pub enum KnobKind {
     Bytes,
     /// `network`: a mapping of link latencies.
     Network,
+    /// `proxyMode`: `iptables`, `ipvs` or `nftables`.
+    ProxyMode,
 }
 
 /// Every overridable knob: name in `cluster.config`, its type, what it is.
@@ -266,7 +287,7 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     (
         "network",
         KnobKind::Network,
-        "{apiLatency: D, watchLatency: D}, each D `5ms` | {fixed: 5ms} | {uniform: [2ms, 8ms]} | {lognormal: {median: 5ms, sigma: 0.5}}",
+        "{apiLatency: D, watchLatency: D, dataLatency: D}, each D `5ms` | {fixed: 5ms} | {uniform: [2ms, 8ms]} | {lognormal: {median: 5ms, sigma: 0.5}}; dataLatency: one data-plane hop of a request (250us)",
     ),
     ("schedulerCycle", KnobKind::Duration, "time of one scheduling cycle (1ms)"),
     ("percentageOfNodesToScore", KnobKind::Count, "0 = adaptive"),
@@ -312,6 +333,9 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("heartbeatSkipping", KnobKind::Count, "1: analytic Lease renewals and node-monitor passes; 0: tick them"),
     ("schedulerScoreTrees", KnobKind::Count, "1: segment trees answer the scheduler's node walk; 0: always walk"),
     ("fastPaths", KnobKind::Count, "0: every fast path off (the literal model); 1: every one on"),
+    ("proxyMode", KnobKind::ProxyMode, "kube-proxy's --proxy-mode: iptables (default), ipvs or nftables"),
+    ("minSyncPeriod", KnobKind::Duration, "kube-proxy's minSyncPeriod (iptables, nftables: 1s; ipvs: 0)"),
+    ("loadBalancerProvisioning", KnobKind::Duration, "time for the cloud to provision a load balancer (30s)"),
 ];
 
 /// Sets one knob. `value` is already parsed to the knob's kind.
@@ -360,6 +384,9 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("heartbeatSkipping", Num(n)) => cfg.heartbeat_skipping = n != 0,
         ("schedulerScoreTrees", Num(n)) => cfg.score_trees = n != 0,
         ("fastPaths", Num(n)) => cfg.set_fast_paths(n != 0),
+        ("proxyMode", Mode(m)) => cfg.proxy_mode = m,
+        ("minSyncPeriod", Dur(d)) => cfg.proxy_min_sync = Some(d),
+        ("loadBalancerProvisioning", Dur(d)) => cfg.load_balancer_provisioning = d,
         _ => return false,
     }
     true
@@ -374,4 +401,6 @@ pub enum KnobValue {
     Num(u64),
     /// A `Milli`, in thousandths.
     Milli(u32),
+    /// A `ProxyMode`.
+    Mode(crate::proxy::ProxyMode),
 }

@@ -62,6 +62,7 @@ pub mod lookup;
 pub mod nodes;
 pub mod objects;
 pub mod plan;
+pub mod proxy;
 pub mod report;
 pub mod runner;
 pub mod runtime;
@@ -71,6 +72,7 @@ pub mod simulation;
 pub mod sweep;
 #[cfg(test)]
 mod testutil;
+pub mod traffic;
 
 /// What a user of the library needs most, in one import:
 /// `use kubesim::prelude::*;`.

@@ -167,6 +167,9 @@ pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
             sim.trace.tap(summary::TAPPED_REASONS);
         }
     });
+    if let Some((interval, _)) = &opts.sample {
+        sim.traffic.stats.record_intervals(*interval);
+    }
     let until = opts.until.unwrap_or_else(|| horizon(scn));
     let mut order: Vec<usize> = (0..scn.expect.len()).collect();
     order.sort_by_key(|&i| (scn.expect[i].at, i));
@@ -187,7 +190,7 @@ pub fn run(scn: &Scenario, opts: RunOptions) -> RunResult {
             if scn.expect[i].at != cp {
                 break;
             }
-            verdicts[i] = Some(scn.expect[i].check(&sim.store));
+            verdicts[i] = Some(scn.expect[i].check(&sim.store, &sim.traffic.stats));
             next_exp += 1;
         }
         if next_sample == Some(cp) {

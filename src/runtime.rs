@@ -77,6 +77,9 @@ pub enum Client {
     CronJob,
     /// The TTL-after-finished controller (`"ttl-after-finished-controller"`).
     TtlAfterFinished,
+    /// The cloud provider's service controller (cloud-controller-manager's
+    /// `service-lb-controller`), which writes a load balancer's ingress.
+    ServiceLb,
     /// The kubelet of the node with this index (in the order nodes were
     /// added; `Simulation::kubelets`).
     Kubelet(u32),
@@ -121,6 +124,7 @@ impl Client {
             Client::Job => Limiter::Shared(11),
             Client::CronJob => Limiter::Shared(12),
             Client::TtlAfterFinished => Limiter::Shared(13),
+            Client::ServiceLb => Limiter::Shared(14),
             // Node status goes through the kubelet's heartbeat client.
             Client::Kubelet(_) if matches!(op, Some(ApiOp::NodeReady { .. })) => Limiter::None,
             Client::Kubelet(i) => Limiter::Kubelet(i),
@@ -227,6 +231,27 @@ pub enum Event {
     /// The create of the i-th pod of a workload trace reaches the
     /// apiserver (it left the client at the pod's arrival).
     Workload(usize),
+    /// Node `node`'s kube-proxy runs a scheduled sync (of its `epoch`-th
+    /// life).
+    ProxySync {
+        /// The node's kubelet index.
+        node: u32,
+        /// The proxy's life the sync belongs to.
+        epoch: u32,
+    },
+    /// Traffic source `source` sends its next request.
+    TrafficArrival {
+        /// The source's index.
+        source: u32,
+    },
+    /// The outcome of the request in flight slot `flight` is known.
+    TrafficDone {
+        /// The in-flight slot.
+        flight: u32,
+    },
+    /// A LoadBalancer Service's load balancer is provisioned (the cloud
+    /// provider's service controller writes its ingress).
+    LoadBalancerReady(crate::objects::store::Key),
 }
 
 /// The network's hops (`cluster.config.network`): each request draws one
@@ -312,7 +337,7 @@ impl Bucket {
 /// Every client's token bucket.
 #[derive(Default)]
 pub struct Throttles {
-    buckets: [Bucket; 14],
+    buckets: [Bucket; 15],
     kubelets: Vec<Bucket>,
     /// User components' buckets with their (QPS, burst).
     components: Vec<(Bucket, u32, u32)>,

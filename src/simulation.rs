@@ -18,6 +18,7 @@ use crate::controllers::nodelifecycle::NodeLifecycleController;
 use crate::controllers::podgc::PodGc;
 use crate::controllers::replication::ReplicationManager;
 use crate::controllers::scheduler::Scheduler;
+use crate::controllers::servicelb::ServiceLbController;
 use crate::controllers::tainteviction::TaintEvictionController;
 use crate::kinds::deployment::Deployment;
 use crate::nodes::images::ImageCatalog;
@@ -28,11 +29,13 @@ use crate::objects::pod::Pod;
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet};
 use crate::objects::store::{ApiErrorCode, ApiOp, Key, Store, WatchEvent, WatchKind};
 use crate::objects::{Kind, Namespace, Object};
+use crate::proxy::KubeProxies;
 use crate::runtime::{Client, Ctx, Event, Network, Throttles};
 use crate::scenario::action::{Action, ContainerOp};
 use crate::scenario::workload::WorkloadPod;
 use crate::sim::trace::Trace;
 use crate::sim::{EventQueue, SimDuration, SimTime};
+use crate::traffic::{Traffic, World};
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 use std::rc::Rc;
@@ -98,6 +101,11 @@ pub struct Simulation {
     daemon_sets: DaemonSetController,
     jobs: JobController,
     cronjobs: CronJobController,
+    service_lb: ServiceLbController,
+    /// Every node's kube-proxy.
+    pub proxies: KubeProxies,
+    /// The traffic sources and what their requests came to.
+    pub traffic: Traffic,
     kubelets: Vec<Kubelet>,
     kubelet_index: IndexMap<Rc<str>, u32, FxBuildHasher>,
     /// What the containers of each image do (the scenario's `images:`).
@@ -125,6 +133,19 @@ macro_rules! ctx {
             trace: &mut $s.trace,
             throttles: &mut $s.throttles,
             net: &mut $s.net,
+        }
+    };
+}
+
+macro_rules! world {
+    ($s:ident) => {
+        World {
+            proxies: &mut $s.proxies,
+            kubelets: &mut $s.kubelets,
+            images: &$s.images,
+            store: &$s.store,
+            node_index: &$s.kubelet_index,
+            queue: &mut $s.queue,
         }
     };
 }
@@ -223,6 +244,8 @@ impl Simulation {
             queue.add_lane(lane);
         }
         let net = Network::new(&cfg, seed);
+        let proxies = KubeProxies::new(cfg.proxy_mode, cfg.proxy_min_sync, seed);
+        let traffic = Traffic::new(cfg.network.data, seed);
         Simulation {
             cfg,
             seed,
@@ -245,6 +268,9 @@ impl Simulation {
             daemon_sets: DaemonSetController::new(),
             jobs: JobController::new(),
             cronjobs: CronJobController::new(),
+            service_lb: ServiceLbController::new(),
+            proxies,
+            traffic,
             kubelets: Vec::new(),
             kubelet_index: IndexMap::default(),
             images: ImageCatalog::default(),
@@ -347,6 +373,9 @@ impl Simulation {
         self.apply_op(Client::User, ApiOp::Create(Object::Node(Rc::new(n))), self.now());
         self.kubelets.push(Kubelet::new(idx, name.clone(), self.now()));
         self.kubelet_index.insert(name.clone(), idx);
+        let now = self.now();
+        self.proxies.add_node(idx, now, &mut self.queue);
+        self.traffic.nodes_changed();
         let mut ctx = ctx!(self);
         self.kubelets[idx as usize].start(&mut ctx);
     }
@@ -664,6 +693,24 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 self.components.restart(id, epoch, listed, &self.store, &mut ctx);
             }
+            Event::ProxySync { node, epoch } => {
+                let now = self.now();
+                self.proxies.on_sync(node, epoch, now);
+            }
+            Event::TrafficArrival { source } => {
+                let now = self.now();
+                let mut w = world!(self);
+                self.traffic.on_arrival(source, &mut w, now);
+            }
+            Event::TrafficDone { flight } => {
+                let now = self.now();
+                let mut w = world!(self);
+                self.traffic.on_done(flight, &mut w, now);
+            }
+            Event::LoadBalancerReady(key) => {
+                let mut ctx = ctx!(self);
+                self.service_lb.on_ready(&key, &self.store, &mut ctx);
+            }
             Event::Workload(i) => {
                 // The i-th pod's create, which left its client at its
                 // arrival, reaches the apiserver.
@@ -679,6 +726,14 @@ impl Simulation {
 
     /// Hands a watch event to every informer, in a fixed order.
     fn deliver(&mut self, ev: &WatchEvent) {
+        // kube-proxy (a node agent) and the cloud's service controller.
+        if matches!(ev.obj, Object::Typed(_)) {
+            let now = self.now();
+            let index = &self.kubelet_index;
+            self.proxies.on_watch(ev, &|n| index.get(n).copied(), now, &mut self.queue);
+            let mut ctx = ctx!(self);
+            self.service_lb.on_watch(ev, &mut ctx);
+        }
         let mut ctx = ctx!(self);
         self.scheduler.on_watch(ev, &mut ctx);
         // kube-controller-manager: its informer cache first, then the
@@ -1071,6 +1126,8 @@ impl Simulation {
                     return;
                 }
                 k.crash();
+                self.proxies.crash(i);
+                self.traffic.nodes_changed();
                 let now = self.now();
                 let mut ctx = ctx!(self);
                 ctx.event(true, "kubesim", "NodeCrashed", "Node", "", &name, &"node crashed (fault injected)");
@@ -1085,6 +1142,7 @@ impl Simulation {
                     return;
                 }
                 k.partition();
+                self.proxies.partition(i);
                 let mut ctx = ctx!(self);
                 let msg = &"node lost the apiserver (fault injected)";
                 ctx.event(true, "kubesim", "NodePartitioned", "Node", "", &name, msg);
@@ -1099,6 +1157,8 @@ impl Simulation {
                 if !self.kubelets[i as usize].partitioned {
                     return;
                 }
+                let now = self.now();
+                self.proxies.heal(i, now, &mut self.queue);
                 let mut ctx = ctx!(self);
                 ctx.event(false, "kubesim", "NodeHealed", "Node", "", &name, &"node reaches the apiserver again");
                 self.kubelets[i as usize].heal(&mut ctx);
@@ -1110,8 +1170,16 @@ impl Simulation {
                 if self.kubelets[i as usize].alive {
                     return;
                 }
+                let now = self.now();
+                self.proxies.restart(i, now, &mut self.queue);
+                self.traffic.nodes_changed();
                 let mut ctx = ctx!(self);
                 self.kubelets[i as usize].restart(&mut ctx);
+            }
+            Action::Traffic(spec) => {
+                let now = self.now();
+                let mut w = world!(self);
+                self.traffic.start(spec, &mut w, now);
             }
             Action::AddNode(node) => self.add_node(node),
             Action::CrashController { name, after_writes, restart_after } => {

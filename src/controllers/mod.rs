@@ -21,5 +21,6 @@ pub mod podgc;
 pub mod replication;
 pub mod scheduler;
 pub mod scoretree;
+pub mod servicelb;
 pub mod tainteviction;
 pub mod workqueue;

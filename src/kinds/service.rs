@@ -239,6 +239,13 @@ impl TypedObject for Service {
         Rc::new(Service { meta, ..self.clone() })
     }
 
+    /// `status.loadBalancer`, written by the cloud provider's service
+    /// controller.
+    fn with_status_of(&self, new: &dyn TypedObject) -> Option<Rc<dyn TypedObject>> {
+        let new = new.downcast::<Service>()?;
+        Some(Rc::new(Service { load_balancer_ingress: new.load_balancer_ingress.clone(), ..self.clone() }))
+    }
+
     fn prepare_create(&self, alloc: &mut Allocators) -> Result<Rc<dyn TypedObject>, Vec<String>> {
         let errs = self.validate();
         if !errs.is_empty() {

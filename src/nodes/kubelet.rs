@@ -42,6 +42,7 @@ use super::process::ContainerOp;
 use super::process::{
     end_doze, exec, render_log, resolve_port, run_probe, slot, termination, LogEntry, ProbeOutcome, Proc,
 };
+use super::process::{serve, serves_port, Served};
 use super::shell::{self, Program, Run, Yield};
 use crate::objects::duration::parse_duration;
 use crate::objects::lease::{Lease, LeaseSpec, NODE_LEASE_NAMESPACE};
@@ -1699,6 +1700,45 @@ impl Kubelet {
             proc.pending[slot(kind)] = Some(outcome);
             self.schedule(uid, gen, idx, Step::ProbeResult(kind, inst), now + after, ctx);
         }
+    }
+
+    /// A request reaches pod `uid` on `port` at `now`: which app container
+    /// it lands in (the one whose image listens on the port), that
+    /// process's instance, and what the app does. `None` when the pod has
+    /// no sandbox here (no pod IP to reach: the packets are lost).
+    pub fn serve(
+        &mut self,
+        uid: u64,
+        port: u16,
+        path: &str,
+        now: SimTime,
+        images: &ImageCatalog,
+    ) -> Option<(Served, u16, u32)> {
+        let w = self.workers.get_mut(&uid)?;
+        if !w.sandbox_ready || w.finished || w.status.pod_ip.is_none() {
+            return None;
+        }
+        let own = w.catalog.clone();
+        let images = own.as_deref().unwrap_or(images);
+        let pod = w.pod.clone();
+        let Some(idx) = pod.spec.containers.iter().position(|c| serves_port(images.get(&c.image), port)) else {
+            return Some((Served::Refused, 0, 0));
+        };
+        let proc = &mut w.procs[idx];
+        let served = serve(images.get(&pod.spec.containers[idx].image), proc, port, path, now);
+        Some((served, idx as u16, proc.instance))
+    }
+
+    /// The instance of container `idx` of pod `uid` running now, if one
+    /// is (a request it accepted is answered only if it still runs).
+    pub fn running_instance(&self, uid: u64, idx: usize) -> Option<u32> {
+        let p = self.workers.get(&uid)?.procs.get(idx)?;
+        p.running_since.map(|_| p.instance)
+    }
+
+    /// Counts the kubelet's lives (a crash ends one).
+    pub fn life(&self) -> u32 {
+        self.epoch
     }
 
     /// The log of container `idx` of pod `uid` (this instance, or the one

@@ -85,6 +85,8 @@ pub struct Proc {
     pub dormant: [bool; 3],
     /// When the process will exit, with what code, once killed.
     pub kill_result: Option<(SimTime, i32)>,
+    /// When SIGTERM reaches it, once a kill is under way (after preStop).
+    pub sigterm_at: Option<SimTime>,
     /// The log of this instance and of the one before (`kubectl logs
     /// --previous`), kept only when a person will read them; read through
     /// `render_log`, which expands the spans a dozing probe worker skipped.
@@ -246,6 +248,7 @@ impl Proc {
         self.pending = Default::default();
         self.tick_missed = [false; 3];
         self.kill_result = None;
+        self.sigterm_at = None;
         self.script = None;
     }
 
@@ -311,6 +314,60 @@ fn listening(image: Option<&ImageBehavior>, proc: &Proc, port: u16, now: SimTime
     let serves = b.http.as_ref().is_some_and(|h| h.port == port) || b.tcp_port == Some(port);
     let since = proc.running_since.unwrap_or(SimTime::MAX);
     serves && now >= since + b.listen_after
+}
+
+/// What a container's app did with a request that reached it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Served {
+    /// Nothing listens on the port (not started, not listening yet, shut
+    /// down after SIGTERM, exited): the pod's network namespace resets the
+    /// connection.
+    Refused,
+    /// The connection is accepted but nothing answers (a hung process, or
+    /// a plain TCP listener that does not speak HTTP).
+    Silent,
+    /// The app answered with `status` after `after`.
+    Answered {
+        /// The HTTP status.
+        status: u16,
+        /// Its response time.
+        after: SimDuration,
+    },
+}
+
+/// An HTTP request to `port` of a container whose process is `proc`, at
+/// `now`. An answered request counts toward `failAfterRequests` as a
+/// probe's does, and is logged when logs are kept.
+pub fn serve(image: Option<&ImageBehavior>, proc: &mut Proc, port: u16, path: &str, now: SimTime) -> Served {
+    if !listening(image, proc, port, now) {
+        return Served::Refused;
+    }
+    let b = image.expect("listening");
+    // After SIGTERM an app with a handler stops accepting (Go's
+    // `Server.Shutdown` closes its listeners first); one that ignores the
+    // signal serves on until SIGKILL.
+    if proc.sigterm_at.is_some_and(|t| t <= now) && b.sigterm != Sigterm::Ignore {
+        return Served::Refused;
+    }
+    let Some(http) = b.http.as_ref().filter(|h| h.port == port) else { return Served::Silent };
+    if proc.hung {
+        return Served::Silent;
+    }
+    proc.served += 1;
+    let status = match http.fail_after_requests {
+        Some(n) if proc.served > n => 500,
+        _ => http.status,
+    };
+    if let Some(log) = proc.log.as_mut() {
+        log.push(LogEntry::Request { at: now, key: u64::MAX, path: path.to_string(), status });
+    }
+    Served::Answered { status, after: http.response_time }
+}
+
+/// Whether the container's app serves `port` (its image's HTTP or TCP
+/// listener).
+pub fn serves_port(image: Option<&ImageBehavior>, port: u16) -> bool {
+    image.is_some_and(|b| b.http.as_ref().is_some_and(|h| h.port == port) || b.tcp_port == Some(port))
 }
 
 /// Runs one probe against the process at `now`.
@@ -564,6 +621,7 @@ pub fn termination(
             Sigterm::ExitAfter(_) => sigkilled,
         },
     };
+    proc.sigterm_at = Some(sigterm_at);
     if hook > SimDuration::ZERO {
         proc.say(now, format_args!("preStop hook running"));
     }

@@ -216,6 +216,8 @@ pub enum Action {
     /// A node joins the cluster: its Node object is created and its kubelet
     /// starts.
     AddNode(Rc<Node>),
+    /// A traffic source starts (`traffic:`).
+    Traffic(Rc<crate::traffic::spec::TrafficSpec>),
     /// A user component's process dies (at once, or when it tries its
     /// write number `after_writes + 1` from now on) and is restarted after
     /// `restart_after`.

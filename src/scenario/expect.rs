@@ -11,6 +11,7 @@ use crate::objects::selector::Selector;
 use crate::objects::store::Store;
 use crate::report::kubectl::{node_status, pod_status};
 use crate::sim::SimTime;
+use crate::traffic::stats::{Outcome, TrafficStats};
 use std::fmt;
 
 /// Which pods an expectation counts: every condition given must hold
@@ -109,6 +110,48 @@ pub enum Target {
     ReplicaSets(WorkloadFilter),
     /// Jobs (`jobs:`).
     Jobs(WorkloadFilter),
+    /// Requests of a traffic source (`traffic:`), cumulative up to `at`.
+    Traffic(TrafficFilter),
+}
+
+/// Which requests an expectation counts (`traffic:`): those of source
+/// `name` whose outcome is known, with every other condition given.
+#[derive(Clone, Debug, Default)]
+pub struct TrafficFilter {
+    /// The traffic source.
+    pub name: String,
+    /// The pod they reached (`""`: those that reached no pod).
+    pub pod: Option<String>,
+    /// That pod's node.
+    pub node: Option<String>,
+    /// Their outcome.
+    pub outcome: Option<Outcome>,
+}
+
+impl TrafficFilter {
+    /// The number of matching requests so far, and the pods they reached.
+    pub fn count(&self, stats: &TrafficStats) -> (u64, Vec<String>) {
+        let Some(src) = stats.sources.iter().position(|s| s.name == self.name) else { return (0, Vec::new()) };
+        let mut total = 0;
+        let mut pods = Vec::new();
+        for p in stats.pairs.iter().filter(|p| p.source as usize == src) {
+            let pod = p.pod.as_deref().unwrap_or("");
+            if self.pod.as_deref().is_some_and(|x| x != pod)
+                || self.node.as_deref().is_some_and(|x| x != p.node.as_deref().unwrap_or(""))
+            {
+                continue;
+            }
+            let n = match self.outcome {
+                Some(o) => p.total.get(o),
+                None => p.total.requests,
+            };
+            total += n;
+            if n > 0 && !pod.is_empty() {
+                pods.push(pod.to_string());
+            }
+        }
+        (total, pods)
+    }
 }
 
 /// How the count is compared.
@@ -249,8 +292,14 @@ impl NodeFilter {
 }
 
 impl Expectation {
-    /// Evaluates against the store as it is now.
-    pub fn check(&self, store: &Store) -> Verdict {
+    /// Evaluates against the store and the traffic counts as they are now.
+    pub fn check(&self, store: &Store, traffic: &TrafficStats) -> Verdict {
+        if let Target::Traffic(f) = &self.target {
+            let (found, mut names) = f.count(traffic);
+            names.sort();
+            names.dedup();
+            return self.verdict(found, names);
+        }
         let mut names: Vec<String> = match &self.target {
             Target::Pods(f) => store.pods.values().filter(|p| f.matches(p)).map(|p| p.meta.name.to_string()).collect(),
             Target::Nodes(f) => {
@@ -276,9 +325,14 @@ impl Expectation {
                 .filter(|j| f.matches_job(j))
                 .map(|j| j.meta.name.to_string())
                 .collect(),
+            Target::Traffic(_) => unreachable!("counted above"),
         };
         names.sort();
         let found = names.len() as u64;
+        self.verdict(found, names)
+    }
+
+    fn verdict(&self, found: u64, names: Vec<String>) -> Verdict {
         let passed = match self.count {
             CountCheck::Exactly(n) => found == n,
             CountCheck::AtLeast(n) => found >= n,
@@ -361,6 +415,19 @@ impl fmt::Display for Expectation {
             Target::Jobs(w) => {
                 w.describe(&mut parts);
                 "job(s)"
+            }
+            Target::Traffic(t) => {
+                parts.push(format!("traffic {}", t.name));
+                if let Some(p) = &t.pod {
+                    parts.push(format!("pod {}", if p.is_empty() { "(none)" } else { p }));
+                }
+                if let Some(n) = &t.node {
+                    parts.push(format!("node {}", if n.is_empty() { "(none)" } else { n }));
+                }
+                if let Some(o) = t.outcome {
+                    parts.push(format!("outcome {}", o.as_str()));
+                }
+                "request(s)"
             }
         };
         write!(f, "at {}: {}{} {}", self.at, what, n, noun)?;

@@ -171,6 +171,7 @@ fn load_docs(docs: Vec<Y>, input_bytes: u64, file: &str, base: &Path) -> Result<
                 types: Default::default(),
                 trace_nodes: Vec::new(),
                 node_list_failed: false,
+                traffic_names: BTreeSet::new(),
             };
             l.scenario(doc)
         }
@@ -210,6 +211,8 @@ struct Loader<'d> {
     trace_nodes: Vec<(Rc<Node>, yaml::Pos, String)>,
     /// A workload's node list failed to load (and said so).
     node_list_failed: bool,
+    /// The names of the timeline's traffic sources so far.
+    traffic_names: BTreeSet<String>,
 }
 
 impl Loader<'_> {
@@ -557,6 +560,13 @@ impl Loader<'_> {
                     self.network(v, &field, cfg);
                     None
                 }
+                KnobKind::ProxyMode => match v.scalar_text().and_then(crate::proxy::ProxyMode::parse) {
+                    Some(m) => Some(KnobValue::Mode(m)),
+                    None => {
+                        self.r().err(v, &field, "expected iptables, ipvs or nftables");
+                        None
+                    }
+                },
                 KnobKind::Duration => self.r().duration(v, &field).map(KnobValue::Dur),
                 // Kubernetes' configuration counts are int32.
                 KnobKind::Count => self.r().int32(v, &field).map(|n| KnobValue::Num(n as u64)),
@@ -588,7 +598,12 @@ impl Loader<'_> {
         if let Some(n) = f.get("watchLatency") {
             watch = self.latency(n, &format!("{}.watchLatency", field)).unwrap_or(watch);
         }
-        self.r().done(f, Unknown::Error, " in `network` (expected apiLatency, watchLatency)");
+        if let Some(n) = f.get("dataLatency") {
+            if let Some(d) = self.latency(n, &format!("{}.dataLatency", field)) {
+                cfg.network.data = d;
+            }
+        }
+        self.r().done(f, Unknown::Error, " in `network` (expected apiLatency, watchLatency, dataLatency)");
         cfg.set_network(api, watch);
     }
 
@@ -1136,16 +1151,13 @@ impl Loader<'_> {
             }
             "crashController" => self.crash_controller(v, &vp)?,
             "staleWatch" | "coalesceWatch" => self.perturb_watch(&verb, v, &vp)?,
-            "traffic" => {
-                self.r().err(v, &vp, format!("timeline verb `{}` is not simulated yet", verb));
-                return None;
-            }
+            "traffic" => self.traffic_entry(v, &vp, known_nodes)?,
             other => {
                 self.r().err(
                     v,
                     &vp,
                     format!(
-                        "unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, partitionNode, healNode, addNode, exec, hangContainer, crashContainer, oomContainer, killContainer, crashController, staleWatch, coalesceWatch)",
+                        "unknown timeline verb `{}` (expected apply, create, delete, kubectl, crashNode, restartNode, partitionNode, healNode, addNode, exec, hangContainer, crashContainer, oomContainer, killContainer, crashController, staleWatch, coalesceWatch, traffic)",
                         other
                     ),
                 );
@@ -1194,6 +1206,220 @@ impl Loader<'_> {
         };
         self.r().done(f, Unknown::Error, " in crashController (expected name, afterWrites, restartAfter)");
         Some(Action::CrashController { name: name?, after_writes, restart_after })
+    }
+
+    /// `traffic: {name, to, namespace, from, rate | every, duration,
+    /// connections, clients, via, path, timeout}` (docs/traffic.md).
+    fn traffic_entry(&mut self, v: &Y, vp: &str, known_nodes: &BTreeSet<String>) -> Option<Action> {
+        use crate::proxy::Entry;
+        use crate::traffic::spec::{self as ts, Arrivals, From, TrafficSpec};
+        let mut f = self.r().fields(v, vp)?;
+        let field = |k: &str| format!("{}.{}", vp, k);
+        let mut ok = true;
+        let name = match f.get("name") {
+            Some(n) => {
+                let name = self.r().str(n, &field("name"))?;
+                if !self.traffic_names.insert(name.clone()) {
+                    self.r().err(n, &field("name"), format!("a traffic source named `{}` already exists", name));
+                    ok = false;
+                }
+                if name.is_empty() || name.contains([',', '\n', '"']) {
+                    self.r().err(n, &field("name"), "must be non-empty, without commas, quotes or newlines");
+                    ok = false;
+                }
+                name
+            }
+            None => {
+                self.r().err(v, &field("name"), "a traffic source needs `name`");
+                return None;
+            }
+        };
+        let Some(to_node) = f.get("to") else {
+            self.r().err(v, &field("to"), "a traffic source needs `to` (svc/NAME, nodePort/NAME or loadBalancer/NAME)");
+            return None;
+        };
+        let to = self.r().str(to_node, &field("to"))?;
+        let (entry, service, port) = match ts::parse_target(&to) {
+            Ok(t) => t,
+            Err(e) => {
+                self.r().err(to_node, &field("to"), e);
+                return None;
+            }
+        };
+        let namespace = match f.get("namespace") {
+            Some(n) => self.r().str(n, &field("namespace"))?,
+            None => "default".to_string(),
+        };
+        let from = match f.get("from") {
+            None => From::Outside,
+            Some(n) => {
+                let text = self.r().str(n, &field("from"))?;
+                match text.split_once('/') {
+                    _ if text == "outside" => From::Outside,
+                    Some(("pod", p)) if !p.is_empty() => From::Pod(p.to_string()),
+                    Some(("node", nd)) if known_nodes.contains(nd) => From::Node(nd.to_string()),
+                    Some(("node", nd)) => {
+                        self.r().err(n, &field("from"), format!("unknown node `{}`", nd));
+                        return None;
+                    }
+                    _ => {
+                        self.r().err(n, &field("from"), format!("`{}`: expected outside, pod/NAME or node/NAME", text));
+                        return None;
+                    }
+                }
+            }
+        };
+        if entry == Entry::ClusterIp && from == From::Outside {
+            self.r().err(
+                v,
+                &field("from"),
+                "a ClusterIP is not reachable from outside the cluster: send from pod/NAME or node/NAME, or use nodePort/ or loadBalancer/",
+            );
+            ok = false;
+        }
+        let arrivals = match (f.get("rate"), f.get("every")) {
+            (Some(_), Some(n)) => {
+                self.r().err(n, &field("every"), "give `rate` or `every`, not both");
+                return None;
+            }
+            (Some(n), None) => {
+                let text = self.r().str(n, &field("rate"))?;
+                match ts::parse_rate(&text) {
+                    Ok(r) if r <= 1e6 => Arrivals::Poisson(r),
+                    Ok(_) => {
+                        self.r().err(n, &field("rate"), "must be at most 1000000/s");
+                        return None;
+                    }
+                    Err(e) => {
+                        self.r().err(n, &field("rate"), e);
+                        return None;
+                    }
+                }
+            }
+            (None, Some(n)) => {
+                let d = self.r().duration(n, &field("every"))?;
+                if d < SimDuration::from_micros(1) {
+                    self.r().err(n, &field("every"), "must be at least 1us");
+                    return None;
+                }
+                Arrivals::Every(d)
+            }
+            (None, None) => {
+                self.r().err(v, &field("rate"), "a traffic source needs `rate` (e.g. 100/s) or `every` (e.g. 10ms)");
+                return None;
+            }
+        };
+        let duration = match f.get("duration") {
+            Some(n) => SimDuration(self.horizon(n, &field("duration"))?.0),
+            None => {
+                self.r().err(v, &field("duration"), "a traffic source needs `duration`");
+                return None;
+            }
+        };
+        let keep_alive = match f.get("connections") {
+            None => None,
+            Some(n) if n.as_map().is_none() => match self.r().str(n, &field("connections"))?.as_str() {
+                "new" => None,
+                other => {
+                    self.r().err(n, &field("connections"), format!("`{}`: expected new or {{keepAlive: N}}", other));
+                    return None;
+                }
+            },
+            Some(n) => {
+                let mut c = self.r().fields(n, &field("connections"))?;
+                let k = match c.get("keepAlive") {
+                    Some(k) => self.r().int32(k, &field("connections.keepAlive"))?,
+                    None => {
+                        self.r().err(n, &field("connections.keepAlive"), "expected {keepAlive: N}");
+                        return None;
+                    }
+                };
+                self.r().done(c, Unknown::Error, " in connections (expected keepAlive)");
+                if !(1..=1000).contains(&k) {
+                    self.r().err(n, &field("connections.keepAlive"), "must be between 1 and 1000");
+                    return None;
+                }
+                Some(k as u32)
+            }
+        };
+        let clients = match f.get("clients") {
+            None => 1,
+            Some(n) => {
+                let c = self.r().int32(n, &field("clients"))?;
+                if from != From::Outside {
+                    self.r().err(
+                        n,
+                        &field("clients"),
+                        "a pod or a node is one client IP: `clients` is for outside clients",
+                    );
+                    ok = false;
+                }
+                if !(1..=65536).contains(&c) {
+                    self.r().err(n, &field("clients"), "must be between 1 and 65536");
+                    return None;
+                }
+                c as u32
+            }
+        };
+        let mut via = Vec::new();
+        if let Some(n) = f.get("via") {
+            if entry == Entry::ClusterIp {
+                self.r().err(n, &field("via"), "`via` is for nodePort/ and loadBalancer/ targets");
+                ok = false;
+            }
+            for (i, it) in self.r().seq(n, &field("via")).iter().enumerate() {
+                let nd = self.r().str(it, &format!("{}[{}]", field("via"), i))?;
+                if !known_nodes.contains(&nd) {
+                    self.r().err(it, &format!("{}[{}]", field("via"), i), format!("unknown node `{}`", nd));
+                    ok = false;
+                }
+                via.push(nd);
+            }
+        }
+        let path = match f.get("path") {
+            None => "/".to_string(),
+            Some(n) => {
+                let p = self.r().str(n, &field("path"))?;
+                if !p.starts_with('/') || p.contains(char::is_whitespace) {
+                    self.r().err(n, &field("path"), "must start with `/` and have no spaces");
+                    ok = false;
+                }
+                p
+            }
+        };
+        let timeout = match f.get("timeout") {
+            None => ts::DEFAULT_TIMEOUT,
+            Some(n) => {
+                let d = self.r().duration(n, &field("timeout"))?;
+                if d == SimDuration::ZERO || d > SimDuration::from_secs(3600) {
+                    self.r().err(n, &field("timeout"), "must be more than 0 and at most 1h");
+                    return None;
+                }
+                d
+            }
+        };
+        self.r().done(
+            f,
+            Unknown::Error,
+            " in traffic (expected name, to, namespace, from, rate, every, duration, connections, clients, via, path, timeout)",
+        );
+        ok.then(|| {
+            Action::Traffic(Rc::new(TrafficSpec {
+                name,
+                entry,
+                service,
+                port,
+                namespace,
+                from,
+                arrivals,
+                duration,
+                keep_alive,
+                clients,
+                via,
+                path,
+                timeout,
+            }))
+        })
     }
 
     /// `staleWatch: {controller: C, lag: D, for: D}` and
@@ -1391,16 +1617,22 @@ impl Loader<'_> {
             Some(Target::ReplicaSets(self.workload_filter(n, &format!("{}.replicasets", p), false)?))
         } else if let Some(n) = f.get("jobs") {
             Some(Target::Jobs(self.job_filter(n, &format!("{}.jobs", p))?))
+        } else if let Some(n) = f.get("traffic") {
+            Some(Target::Traffic(self.traffic_filter(n, &format!("{}.traffic", p))?))
         } else {
             None
         };
         self.r().done(
             f,
             Unknown::Error,
-            " in an expectation (expected at, pods, nodes, deployments, replicasets or jobs, count / atLeast / atMost)",
+            " in an expectation (expected at, pods, nodes, deployments, replicasets, jobs or traffic, count / atLeast / atMost)",
         );
         let Some(target) = target else {
-            self.r().err(e, p, "an expectation needs `pods:`, `nodes:`, `deployments:`, `replicasets:` or `jobs:`");
+            self.r().err(
+                e,
+                p,
+                "an expectation needs `pods:`, `nodes:`, `deployments:`, `replicasets:`, `jobs:` or `traffic:`",
+            );
             return None;
         };
         let [count] = checks.as_slice() else {
@@ -1425,6 +1657,53 @@ impl Loader<'_> {
                 None
             }
         }
+    }
+
+    /// `traffic: {name, pod, node, outcome}` (pod or node `""`: requests
+    /// that reached no pod).
+    fn traffic_filter(&mut self, node: &Y, p: &str) -> Option<crate::scenario::expect::TrafficFilter> {
+        use crate::traffic::stats::Outcome;
+        let mut f = self.r().fields(node, p)?;
+        let mut tf = crate::scenario::expect::TrafficFilter::default();
+        match f.get("name") {
+            Some(n) => {
+                tf.name = self.r().str(n, &format!("{}.name", p))?;
+                if !self.traffic_names.contains(&tf.name) {
+                    self.r().err(
+                        n,
+                        &format!("{}.name", p),
+                        format!("no traffic source named `{}` in the timeline", tf.name),
+                    );
+                    return None;
+                }
+            }
+            None => {
+                self.r().err(node, &format!("{}.name", p), "a traffic expectation needs the source's `name`");
+                return None;
+            }
+        }
+        if let Some(n) = f.get("pod") {
+            tf.pod = Some(self.r().text(n, &format!("{}.pod", p))?);
+        }
+        if let Some(n) = f.get("node") {
+            tf.node = Some(self.r().text(n, &format!("{}.node", p))?);
+        }
+        if let Some(n) = f.get("outcome") {
+            let o = self.r().str(n, &format!("{}.outcome", p))?;
+            match Outcome::parse(&o) {
+                Some(o) => tf.outcome = Some(o),
+                None => {
+                    self.r().err(
+                        n,
+                        &format!("{}.outcome", p),
+                        format!("unknown outcome `{}` (expected ok, refused, reset, timeout, http_4xx or http_5xx)", o),
+                    );
+                    return None;
+                }
+            }
+        }
+        self.r().done(f, Unknown::Error, " in a traffic filter (expected name, pod, node, outcome)");
+        Some(tf)
     }
 
     fn pod_filter(&mut self, node: &Y, p: &str) -> Option<PodFilter> {

@@ -86,6 +86,10 @@ impl SimDuration {
     pub const fn from_millis(ms: u64) -> Self {
         SimDuration(ms.saturating_mul(NANOS_PER_MILLI))
     }
+    /// `us` microseconds, saturating like `from_secs`.
+    pub const fn from_micros(us: u64) -> Self {
+        SimDuration(us.saturating_mul(1000))
+    }
     /// Whole seconds (rounded down).
     pub fn as_secs(self) -> u64 {
         self.0 / NANOS_PER_SEC
