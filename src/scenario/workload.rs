@@ -372,3 +372,110 @@ pub fn batch_jobs_cluster(
     let waves = (completions + parallelism.max(1) - 1) / parallelism.max(1);
     (sim, SimTime(SimDuration::from_secs(waves.max(0) as u64 * 40 + 300).0))
 }
+
+/// The traffic benchmark of issue 9: `nodes` nodes of 32 CPU / 128 GiB,
+/// `services` ReplicaSets of `pods_per_service` pods (`bench/web`, an HTTP
+/// server on 8080 that answers in 1 ms; no probes), each behind a NodePort
+/// Service `svc-i` (port 80 → 8080) selecting `app: svc-i`. From 2
+/// minutes, when every pod has long been Ready and every kube-proxy has
+/// synced, outside clients send `rate_per_sec` requests per second in all,
+/// spread evenly over the Services (one Poisson source `load-i` per
+/// Service, 20 client IPs, a new connection per request, through a random
+/// node's node port), for `minutes` minutes. Client rate limits are raised
+/// as in `probe_envelope_cluster`. Returns the simulation and its horizon:
+/// the load's end and a timeout (10 s) more, so every request's outcome
+/// is known.
+pub fn traffic_cluster(
+    nodes: usize,
+    services: usize,
+    pods_per_service: i32,
+    rate_per_sec: f64,
+    minutes: u64,
+    seed: u64,
+) -> (crate::simulation::Simulation, SimTime) {
+    use crate::kinds::service::{Service, ServicePort, ServiceSpec, ServiceType};
+    use crate::nodes::images::{HttpBehavior, ImageBehavior};
+    use crate::objects::probe::PortRef;
+    use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
+    use crate::objects::selector::Selector;
+    use crate::objects::Object;
+    use crate::proxy::{Entry, PortSel};
+    use crate::scenario::action::Action;
+    use crate::traffic::spec::{Arrivals, From as Client, TrafficSpec, DEFAULT_TIMEOUT};
+    const IMAGE: &str = "bench/web:v1";
+    let mut sim = web_cluster(nodes, seed, true, &[]);
+    sim.images.images.insert(
+        IMAGE.into(),
+        ImageBehavior {
+            pull: Some(SimDuration::from_secs(2)),
+            start: Some(SimDuration::from_secs(1)),
+            http: Some(HttpBehavior {
+                port: 8080,
+                fail_after_requests: None,
+                status: 200,
+                response_time: SimDuration::from_millis(1),
+            }),
+            ..Default::default()
+        },
+    );
+    let mut spec = trace_spec(100, 128 << 20);
+    spec.restart_policy = RestartPolicy::Always;
+    let mut web = spec.containers[0].clone();
+    web.image = IMAGE.into();
+    spec.containers = Rc::from([web]);
+    let spec = Rc::new(spec);
+    let start = SimTime(SimDuration::from_secs(120).0);
+    let duration = SimDuration::from_secs(60 * minutes);
+    let per_service = rate_per_sec / services.max(1) as f64;
+    for s in 0..services {
+        let app = format!("svc-{}", s);
+        let labels: BTreeMap<String, String> = [("app".to_string(), app.clone())].into_iter().collect();
+        let meta = || ObjectMeta { name: app.as_str().into(), namespace: "default".into(), ..Default::default() };
+        let rs = ReplicaSet {
+            kind: ReplicaKind::ReplicaSet,
+            meta: meta(),
+            spec: ReplicaSetSpec {
+                replicas: pods_per_service,
+                selector: Rc::new(Selector::from_map(&labels)),
+                template: Rc::new(PodTemplate {
+                    labels: Rc::new(labels.clone()),
+                    annotations: Default::default(),
+                    spec: spec.clone(),
+                }),
+                min_ready_seconds: 0,
+            },
+            status: ReplicaSetStatus::default(),
+        };
+        sim.create_now(Object::ReplicaSet(Rc::new(rs)));
+        let port = ServicePort {
+            name: None,
+            protocol: "TCP".into(),
+            port: 80,
+            target_port: PortRef::Number(8080),
+            node_port: None,
+        };
+        let svc = Service {
+            meta: meta(),
+            spec: ServiceSpec::new(ServiceType::NodePort, Some(labels), vec![port]),
+            load_balancer_ingress: Vec::new(),
+        };
+        sim.create_now(Object::Typed(Rc::new(svc)));
+        let load = TrafficSpec {
+            name: format!("load-{}", s),
+            entry: Entry::NodePort,
+            service: app.clone(),
+            port: PortSel::First,
+            namespace: "default".into(),
+            from: Client::Outside,
+            arrivals: Arrivals::Poisson(per_service),
+            duration,
+            keep_alive: None,
+            clients: 20,
+            via: Vec::new(),
+            path: "/".into(),
+            timeout: DEFAULT_TIMEOUT,
+        };
+        sim.schedule_action(start, Action::Traffic(Rc::new(load)));
+    }
+    (sim, start + duration + DEFAULT_TIMEOUT + SimDuration::from_secs(1))
+}
