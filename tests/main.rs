@@ -22,6 +22,7 @@ mod scheduler_fast_path;
 mod services;
 mod store_rules;
 mod timeline_errors;
+mod traffic;
 mod user_controllers;
 
 use std::path::{Path, PathBuf};

@@ -289,6 +289,13 @@ pub struct NodeProxy {
     affinity: FxHashMap<(u32, u16, u32), (Rc<str>, SimTime)>,
 }
 
+impl NodeProxy {
+    /// When its last sync ran (`None`: not since it started).
+    pub fn last_sync(&self) -> Option<SimTime> {
+        self.last_run
+    }
+}
+
 /// One Service as the proxies' watch has brought it.
 #[derive(Debug, Default)]
 struct ServiceEntry {

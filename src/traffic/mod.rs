@@ -120,6 +120,27 @@ pub struct Traffic {
     nodes_changed: u64,
     /// What the requests came to.
     pub stats: TrafficStats,
+    /// Requests sent so far (each ends in exactly one outcome).
+    pub sent: u64,
+    /// When `Some`, every endpoint a node's rules chose is logged (for
+    /// tests that check the choice against the API's history).
+    pub routes: Option<Vec<RouteRecord>>,
+}
+
+/// One endpoint choice: when, by which node's rules (and the time of
+/// their last sync), for which Service, and the endpoint's IP.
+#[derive(Clone, Debug)]
+pub struct RouteRecord {
+    /// When the connection was made.
+    pub at: SimTime,
+    /// The node whose rules chose.
+    pub node: u32,
+    /// When those rules were last synced.
+    pub synced_at: Option<SimTime>,
+    /// The Service.
+    pub service: Key,
+    /// The endpoint chosen.
+    pub ip: Rc<str>,
 }
 
 impl Traffic {
@@ -135,6 +156,8 @@ impl Traffic {
             seed,
             nodes_changed: 0,
             stats: TrafficStats::default(),
+            sent: 0,
+            routes: None,
         }
     }
 
@@ -219,6 +242,7 @@ impl Traffic {
                 (parse_ipv4(&Kubelet::node_ip(k)).unwrap_or(0), Some(k), 0)
             }
         };
+        self.sent += 1;
         // A kept-alive connection, when the source keeps them.
         let conn = spec.keep_alive.map(|per| {
             let src = &mut self.sources[s as usize];
@@ -354,6 +378,15 @@ impl Traffic {
             Route::To(rules, p, e) => (rules, p, e),
         };
         let ep = &rules.ports[p].endpoints[e];
+        if let Some(log) = self.routes.as_mut() {
+            log.push(RouteRecord {
+                at: now,
+                node: ingress,
+                synced_at: w.proxies.node(ingress).last_sync(),
+                service: w.proxies.service_key(svc).clone(),
+                ip: ep.ip.clone(),
+            });
+        }
         let (Some((pod_name, uid)), Some(node)) = (ep.pod.as_ref(), ep.node) else {
             // An endpoint outside the cluster (a Service without a selector
             // and hand-written endpoints): it answers.
