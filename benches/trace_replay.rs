@@ -15,6 +15,10 @@
 //! And the batch benchmark of issue 10: 5,000 nodes, 1,000 Jobs of 100
 //! completions, 20 at a time (100,000 pods of 30 s run to completion).
 //!
+//! And the traffic benchmark of issue 9: 1,000 nodes, 5,000 pods behind
+//! 500 NodePort Services, 10,000 requests/s from outside for 10 virtual
+//! minutes (6 M requests through kube-proxy's rules to the pods).
+//!
 //! And the Alibaba GPU cluster trace v2023 (issue 11): its 8,152 tasks on
 //! its 1,523 nodes, read from the directory `KUBESIM_ALIBABA_DIR` names
 //! (default: the team's copy in `../shared/data/alibaba-gpu-v2023/`) when
@@ -29,7 +33,7 @@
 use criterion::{criterion_group, Criterion, SamplingMode};
 use kubesim::report::peak_rss_mb;
 use kubesim::scenario::workload::{
-    batch_jobs_cluster, deployment_rollout_cluster, probe_envelope_cluster, trace_replay_cluster,
+    batch_jobs_cluster, deployment_rollout_cluster, probe_envelope_cluster, trace_replay_cluster, traffic_cluster,
 };
 use std::time::{Duration, Instant};
 
@@ -102,6 +106,20 @@ fn batch_figures() {
             .filter(|j| j.status_text() == "Complete")
             .count();
         format!(", {} of 1000 complete", complete)
+    });
+}
+
+/// The traffic benchmark, once, reported (in its own child process), with
+/// the requests simulated per wall second.
+fn traffic_figures() {
+    let label = "traffic nodes=1000 services=500x10 pods, 10000 req/s for 10 min (6 M requests)";
+    let t0 = Instant::now();
+    run_and_report(label, traffic_cluster(1000, 500, 10, 10_000.0, 10, 42), |sim| {
+        let wall = t0.elapsed().as_secs_f64();
+        let sources = &sim.traffic.stats.sources;
+        let requests: u64 = sources.iter().map(|s| s.total.requests).sum();
+        let ok: u64 = sources.iter().map(|s| s.total.get(kubesim::traffic::stats::Outcome::Ok)).sum();
+        format!(", {} requests ({} ok), {:.0} requests/s", requests, ok, requests as f64 / wall)
     });
 }
 
@@ -194,6 +212,19 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+    let mut g = c.benchmark_group("traffic");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(120))
+        .warm_up_time(Duration::from_secs(1));
+    g.bench_function("1000_nodes_500_services_10_pods_10000_rps_10_min", |b| {
+        b.iter(|| {
+            let (mut sim, end) = traffic_cluster(1000, 500, 10, 10_000.0, 10, 42);
+            sim.run_until(end);
+            sim.events_processed()
+        })
+    });
+    g.finish();
     if alibaba().is_some() {
         let mut g = c.benchmark_group("alibaba_gpu_v2023");
         g.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_secs(1));
@@ -228,6 +259,10 @@ fn main() {
             batch_figures();
             return;
         }
+        if spec == "traffic" {
+            traffic_figures();
+            return;
+        }
         let (n, p) = spec.split_once(',').expect("nodes,pods");
         figures(n.parse().expect("nodes"), p.parse().expect("pods"));
         return;
@@ -245,7 +280,7 @@ fn main() {
             .expect("run child");
         print!("{}", String::from_utf8_lossy(&out.stdout));
     }
-    for child in ["probe", "rollout", "batch", "alibaba"] {
+    for child in ["probe", "rollout", "batch", "traffic", "alibaba"] {
         let out = std::process::Command::new(&exe).env("KUBESIM_BENCH_CHILD", child).output().expect("run child");
         print!("{}", String::from_utf8_lossy(&out.stdout));
     }

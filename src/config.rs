@@ -150,6 +150,9 @@ pub struct Config {
     /// Answer the scheduler's node walk with per-request-shape segment trees
     /// where they apply (1) or always walk the nodes (0).
     pub score_trees: bool,
+    /// The endpoint controllers read each Service's selected pods from an
+    /// index (1) or list the namespace's pods and filter (0).
+    pub endpoints_index: bool,
 
     // --- kube-proxy and the cloud provider (docs/traffic.md) ---
     /// kube-proxy's `--proxy-mode` (`iptables`).
@@ -198,6 +201,7 @@ impl Config {
         self.probe_skipping = on;
         self.heartbeat_skipping = on;
         self.score_trees = on;
+        self.endpoints_index = on;
     }
 }
 
@@ -256,6 +260,7 @@ impl Default for Config {
             probe_skipping: true,
             heartbeat_skipping: true,
             score_trees: true,
+            endpoints_index: true,
             proxy_mode: crate::proxy::ProxyMode::Iptables,
             proxy_min_sync: None,
             load_balancer_provisioning: SimDuration::from_secs(30),
@@ -332,6 +337,7 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("probeSkipping", KnobKind::Count, "1: skip probe ticks that cannot change anything; 0: tick every probe"),
     ("heartbeatSkipping", KnobKind::Count, "1: analytic Lease renewals and node-monitor passes; 0: tick them"),
     ("schedulerScoreTrees", KnobKind::Count, "1: segment trees answer the scheduler's node walk; 0: always walk"),
+    ("endpointsIndex", KnobKind::Count, "1: each Service's selected pods are indexed; 0: endpoint syncs list the namespace"),
     ("fastPaths", KnobKind::Count, "0: every fast path off (the literal model); 1: every one on"),
     ("proxyMode", KnobKind::ProxyMode, "kube-proxy's --proxy-mode: iptables (default), ipvs or nftables"),
     ("minSyncPeriod", KnobKind::Duration, "kube-proxy's minSyncPeriod (iptables, nftables: 1s; ipvs: 0)"),
@@ -383,6 +389,7 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("probeSkipping", Num(n)) => cfg.probe_skipping = n != 0,
         ("heartbeatSkipping", Num(n)) => cfg.heartbeat_skipping = n != 0,
         ("schedulerScoreTrees", Num(n)) => cfg.score_trees = n != 0,
+        ("endpointsIndex", Num(n)) => cfg.endpoints_index = n != 0,
         ("fastPaths", Num(n)) => cfg.set_fast_paths(n != 0),
         ("proxyMode", Mode(m)) => cfg.proxy_mode = m,
         ("minSyncPeriod", Dur(d)) => cfg.proxy_min_sync = Some(d),

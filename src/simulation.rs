@@ -142,10 +142,10 @@ macro_rules! world {
         World {
             proxies: &mut $s.proxies,
             kubelets: &mut $s.kubelets,
-            images: &$s.images,
             store: &$s.store,
             node_index: &$s.kubelet_index,
             queue: &mut $s.queue,
+            trace: &mut $s.trace,
         }
     };
 }

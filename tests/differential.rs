@@ -112,6 +112,8 @@ fn swarm_cases_cover_every_feature() {
         "trap 'exit 0' TERM",
         "- name: side",
         "command: [node, app.js]",
+        "traffic: {name: t-",
+        "connections: {keepAlive:",
     ] {
         assert!(texts.iter().any(|t| t.contains(needle)), "no swarm case uses {}", needle);
     }

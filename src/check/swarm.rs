@@ -31,7 +31,8 @@
 //!   extended resource on some nodes and requested by some containers;
 //! - Services in front of half the workloads (numbered or named target
 //!   ports, some publishing not-ready addresses): their Endpoints follow
-//!   readiness;
+//!   readiness; clients on node-1 send most of them traffic (whose every
+//!   outcome is in the trace hash);
 //! - node faults: crashes, restarts, partitions and heals, added nodes,
 //!   cordon/uncordon/drain;
 //! - container faults and commands: hang, crash, OOM, signals, `exec`;
@@ -77,6 +78,11 @@ struct Gen {
     f: Features,
     nodes: usize,
     workloads: Vec<Workload>,
+    /// Client traffic to the Services: its own stream, so the rest of a
+    /// case is what it was before traffic existed.
+    traffic_rng: ChaCha8Rng,
+    /// The timeline's `traffic:` entries.
+    traffic: Vec<String>,
 }
 
 struct Workload {
@@ -140,7 +146,8 @@ pub fn scenario(n: u64, config: &str) -> String {
     };
     let mut cmd_rng = ChaCha8Rng::seed_from_u64(n ^ 0x5348_454c_4c00_0000);
     let cmd_rng = cmd_rng.gen_bool(0.5).then_some(cmd_rng);
-    let mut g = Gen { rng, cmd_rng, f, nodes: 0, workloads: Vec::new() };
+    let traffic_rng = ChaCha8Rng::seed_from_u64(n ^ 0x5452_4146_4600_0000);
+    let mut g = Gen { rng, cmd_rng, f, nodes: 0, workloads: Vec::new(), traffic_rng, traffic: Vec::new() };
     g.render(n, config)
 }
 
@@ -171,7 +178,11 @@ impl Gen {
         }
         s.push_str(&images);
         s.push_str(&objects);
-        let timeline = self.timeline(minutes);
+        let mut timeline = self.timeline(minutes);
+        for t in std::mem::take(&mut self.traffic) {
+            timeline.push_str(&t);
+            timeline.push('\n');
+        }
         if !timeline.is_empty() {
             s.push_str("timeline:\n");
             s.push_str(&timeline);
@@ -418,6 +429,33 @@ impl Gen {
                 "  - apiVersion: v1\n    kind: Service\n    metadata: {{name: svc-{}}}\n    spec: {{selector: {{app: {}}}, ports: [{{port: 80, targetPort: {}}}], publishNotReadyAddresses: {}}}",
                 name, name, target, publish
             );
+            // Clients on node-1 send to most of them: new connections or
+            // kept-alive ones, at a steady pace or in Poisson arrivals.
+            let t = &mut self.traffic_rng;
+            if t.gen_bool(0.6) {
+                let start = t.gen_range(5..120);
+                let pace = if t.gen_bool(0.5) {
+                    format!("every: {}ms", t.gen_range(20..400))
+                } else {
+                    format!("rate: {}/s", t.gen_range(2..40))
+                };
+                let conns = if t.gen_bool(0.3) {
+                    format!(", connections: {{keepAlive: {}}}", t.gen_range(1..3))
+                } else {
+                    String::new()
+                };
+                let timeout = if t.gen_bool(0.5) { "1s" } else { "10s" };
+                self.traffic.push(format!(
+                    "  - at: {}s\n    traffic: {{name: t-{}, to: svc/svc-{}, from: node/node-1, {}, duration: {}s{}, timeout: {}}}",
+                    start,
+                    name,
+                    name,
+                    pace,
+                    t.gen_range(30..300),
+                    conns,
+                    timeout
+                ));
+            }
         }
         self.workloads.push(Workload { name, kind, replicas, manifest, added: 0 });
     }

@@ -50,18 +50,56 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 /// they follow and, while there is any, the pods of each namespace (built
 /// from the shared informer when the first Service appears, dropped with
 /// the last, so a cluster without Services pays nothing per pod).
+///
+/// A sync lists the Service's pods as the controllers' pod lister does:
+/// every pod of the namespace, filtered by the selector (the literal
+/// model, `fastPaths: 0`). The fast path (`endpointsIndex: 1`, the
+/// default) keeps each Service's selected pods, updated on every pod and
+/// Service event, so a sync reads its members only; the sync's output is
+/// sorted, so both give the same writes (the swarm's differential test).
 #[derive(Default)]
 pub struct ServiceMembership {
     services: Map<Key, Rc<dyn TypedObject>>,
     pods_by_ns: Map<Rc<str>, IndexSet<u64, FxBuildHasher>>,
+    /// The pods each Service's selector selects.
+    members: Map<Key, IndexSet<u64, FxBuildHasher>>,
+    /// Services by (namespace, first pair of their selector), hashed: a
+    /// pod event looks up the Services one of its labels may select
+    /// instead of trying every Service of the namespace.
+    by_pair: rustc_hash::FxHashMap<u64, Vec<Key>>,
+}
+
+/// The hash of a (namespace, label key, label value) triple.
+fn pair_hash(ns: &str, k: &str, v: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    (ns, k, v).hash(&mut h);
+    h.finish()
+}
+
+fn first_pair(t: &Rc<dyn TypedObject>) -> Option<(String, String)> {
+    let sel = t.downcast::<Service>()?.spec.selector.as_ref()?;
+    sel.iter().next().map(|(k, v)| (k.clone(), v.clone()))
 }
 
 impl ServiceMembership {
     /// A Service's watch event; returns its key, to sync.
     pub fn on_service(&mut self, ev: &WatchEvent, t: &Rc<dyn TypedObject>, pods: &PodInformer) -> Key {
         let key = Key::of(t.meta());
+        if let Some((k, v)) = self.services.get(&key).and_then(first_pair) {
+            let h = pair_hash(&key.namespace, &k, &v);
+            if let Some(list) = self.by_pair.get_mut(&h) {
+                list.retain(|x| *x != key);
+            }
+        }
+        if ev.kind != WatchKind::Deleted {
+            if let Some((k, v)) = first_pair(t) {
+                self.by_pair.entry(pair_hash(&key.namespace, &k, &v)).or_default().push(key.clone());
+            }
+        }
         if ev.kind == WatchKind::Deleted {
             self.services.swap_remove(&key);
+            self.members.swap_remove(&key);
             if self.services.is_empty() {
                 self.pods_by_ns.clear();
             }
@@ -72,13 +110,24 @@ impl ServiceMembership {
                 }
             }
             self.services.insert(key.clone(), t.clone());
+            let sel = t.downcast::<Service>().and_then(|s| s.spec.selector.as_ref());
+            let members: IndexSet<u64, FxBuildHasher> = match (sel, self.pods_by_ns.get(&key.namespace)) {
+                (Some(sel), Some(ns)) => {
+                    ns.iter().copied().filter(|u| pods.get(*u).is_some_and(|p| selects(sel, &p.meta.labels))).collect()
+                }
+                _ => IndexSet::default(),
+            };
+            self.members.insert(key.clone(), members);
         }
         key
     }
 
     /// A pod's watch event; returns the Services whose selection it may
-    /// change (`getPodServiceMemberships` of the new and the old labels).
-    pub fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>) -> Vec<Key> {
+    /// change (`getPodServiceMemberships` of the new and the old labels),
+    /// in the order the Services were first seen. `indexed`: only the
+    /// Services one of its labels may select are tried (`by_pair`); else
+    /// every Service of the namespace, as `getPodServiceMemberships` does.
+    pub fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>, indexed: bool) -> Vec<Key> {
         if self.services.is_empty() {
             return Vec::new();
         }
@@ -98,17 +147,44 @@ impl ServiceMembership {
             Some(Object::Pod(o)) => Some(o.meta.labels.clone()),
             _ => None,
         };
-        self.services
-            .iter()
-            .filter(|(k, _)| k.namespace == *ns)
-            .filter(|(_, s)| {
-                let sel = s.downcast::<Service>().and_then(|s| s.spec.selector.as_ref());
-                sel.is_some_and(|sel| {
-                    selects(sel, &p.meta.labels) || old_labels.as_ref().is_some_and(|l| selects(sel, l))
-                })
-            })
-            .map(|(k, _)| k.clone())
-            .collect()
+        let candidates: Vec<usize> = if indexed {
+            let mut c: Vec<usize> = Vec::new();
+            for labels in std::iter::once(&p.meta.labels).chain(old_labels.as_ref()) {
+                for (k, v) in labels.iter() {
+                    for key in self.by_pair.get(&pair_hash(ns, k, v)).into_iter().flatten() {
+                        c.extend(self.services.get_index_of(key));
+                    }
+                }
+            }
+            c.sort_unstable();
+            c.dedup();
+            c
+        } else {
+            (0..self.services.len()).collect()
+        };
+        let mut touched = Vec::new();
+        for i in candidates {
+            let (k, s) = self.services.get_index(i).expect("a Service");
+            if k.namespace != *ns {
+                continue;
+            }
+            let Some(sel) = s.downcast::<Service>().and_then(|s| s.spec.selector.as_ref()) else { continue };
+            let selected = selects(sel, &p.meta.labels);
+            let before = old_labels.as_ref().is_some_and(|l| selects(sel, l));
+            if !selected && !before {
+                // Not selected now nor before: not a member.
+                continue;
+            }
+            if let Some(members) = self.members.get_mut(k) {
+                if selected && ev.kind != WatchKind::Deleted {
+                    members.insert(p.meta.uid);
+                } else {
+                    members.swap_remove(&p.meta.uid);
+                }
+            }
+            touched.push(k.clone());
+        }
+        touched
     }
 
     /// Whether the Service `key` is known.
@@ -121,15 +197,22 @@ impl ServiceMembership {
         self.services.get(key).and_then(|t| t.downcast::<Service>())
     }
 
-    /// The pods of `namespace` that `selector` selects.
+    /// The pods of Service `key` that `selector` selects: its members
+    /// (`indexed`), or every pod of its namespace filtered (the literal
+    /// lister).
     pub fn selected<'a>(
         &'a self,
-        namespace: &str,
+        key: &Key,
         selector: &'a BTreeMap<String, String>,
         pods: &'a PodInformer,
-    ) -> impl Iterator<Item = &'a Rc<Pod>> + 'a {
-        let members = self.pods_by_ns.get(namespace).into_iter().flat_map(|s| s.iter());
-        members.filter_map(|u| pods.get(*u)).filter(move |p| selects(selector, &p.meta.labels))
+        indexed: bool,
+    ) -> Box<dyn Iterator<Item = &'a Rc<Pod>> + 'a> {
+        if indexed {
+            let members = self.members.get(key).into_iter().flat_map(|s| s.iter());
+            return Box::new(members.filter_map(|u| pods.get(*u)));
+        }
+        let all = self.pods_by_ns.get(&*key.namespace).into_iter().flat_map(|s| s.iter());
+        Box::new(all.filter_map(|u| pods.get(*u)).filter(move |p| selects(selector, &p.meta.labels)))
     }
 }
 
@@ -177,7 +260,7 @@ impl EndpointsController {
     pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match &ev.obj {
             Object::Pod(p) => {
-                for k in self.members.on_pod(ev, p) {
+                for k in self.members.on_pod(ev, p, ctx.cfg.endpoints_index) {
                     self.queue.add(k, Event::EndpointsSync, ctx);
                 }
             }
@@ -229,7 +312,8 @@ impl EndpointsController {
             return;
         };
         let Some(selector) = &svc.spec.selector else { return };
-        let subsets = endpoint_subsets(&svc, self.members.selected(&key.namespace, selector, pods));
+        let selected = self.members.selected(key, selector, pods, ctx.cfg.endpoints_index);
+        let subsets = endpoint_subsets(&svc, selected);
         let labels = svc.meta.labels.clone();
         match current {
             Some(cur) if cur.subsets == subsets && cur.meta.labels == labels => {}

@@ -71,7 +71,7 @@ impl EndpointSliceController {
     pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
         match &ev.obj {
             Object::Pod(p) => {
-                for k in self.members.on_pod(ev, p) {
+                for k in self.members.on_pod(ev, p, ctx.cfg.endpoints_index) {
                     self.queue.add(k, Event::EndpointSliceSync, ctx);
                 }
             }
@@ -130,7 +130,7 @@ impl EndpointSliceController {
             return;
         };
         let Some(selector) = &svc.spec.selector else { return };
-        let selected = self.members.selected(&key.namespace, selector, pods);
+        let selected = self.members.selected(key, selector, pods, ctx.cfg.endpoints_index);
         let desired = desired_slices(&svc, selected, |n| self.zones.get(n).cloned().flatten());
         // Match desired slices to existing ones of the same port set, in
         // name order; the rest are created or deleted.

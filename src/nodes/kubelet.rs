@@ -42,7 +42,7 @@ use super::process::ContainerOp;
 use super::process::{
     end_doze, exec, render_log, resolve_port, run_probe, slot, termination, LogEntry, ProbeOutcome, Proc,
 };
-use super::process::{serve, serves_port, Served};
+use super::process::{serve, Listener, Served};
 use super::shell::{self, Program, Run, Yield};
 use crate::objects::duration::parse_duration;
 use crate::objects::lease::{Lease, LeaseSpec, NODE_LEASE_NAMESPACE};
@@ -200,6 +200,8 @@ struct Worker {
     /// The pod left the API while the kubelet was not watching: it is
     /// killed, with no final status nor delete.
     gone: bool,
+    /// The ports its app containers listen on (from their images).
+    listeners: Vec<Listener>,
 }
 
 /// The apiserver's answer to a kubelet's LIST: the pods bound to its node
@@ -904,6 +906,13 @@ impl Kubelet {
             init_backoff: vec![None; p.spec.init_containers.len()],
             catalog: catalog.clone(),
             gone: false,
+            listeners: p
+                .spec
+                .containers
+                .iter()
+                .enumerate()
+                .flat_map(|(i, c)| Listener::of(images.get(&c.image), i))
+                .collect(),
         });
         let uid = p.meta.uid;
         let mut w = w;
@@ -1706,27 +1715,19 @@ impl Kubelet {
     /// it lands in (the one whose image listens on the port), that
     /// process's instance, and what the app does. `None` when the pod has
     /// no sandbox here (no pod IP to reach: the packets are lost).
-    pub fn serve(
-        &mut self,
-        uid: u64,
-        port: u16,
-        path: &str,
-        now: SimTime,
-        images: &ImageCatalog,
-    ) -> Option<(Served, u16, u32)> {
+    pub fn serve(&mut self, uid: u64, port: u16, path: &str, now: SimTime) -> Option<(Served, u16, u32)> {
         let w = self.workers.get_mut(&uid)?;
-        if !w.sandbox_ready || w.finished || w.status.pod_ip.is_none() {
+        // The sandbox and the pod IP come and go together.
+        if !w.sandbox_ready || w.finished {
             return None;
         }
-        let own = w.catalog.clone();
-        let images = own.as_deref().unwrap_or(images);
-        let pod = w.pod.clone();
-        let Some(idx) = pod.spec.containers.iter().position(|c| serves_port(images.get(&c.image), port)) else {
+        // The first app container whose image listens on the port.
+        let Some(l) = w.listeners.iter().find(|l| l.port == port) else {
             return Some((Served::Refused, 0, 0));
         };
-        let proc = &mut w.procs[idx];
-        let served = serve(images.get(&pod.spec.containers[idx].image), proc, port, path, now);
-        Some((served, idx as u16, proc.instance))
+        let proc = &mut w.procs[l.container as usize];
+        let served = serve(l, proc, path, now);
+        Some((served, l.container, proc.instance))
     }
 
     /// The instance of container `idx` of pod `uid` running now, if one

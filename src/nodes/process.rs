@@ -335,39 +335,72 @@ pub enum Served {
     },
 }
 
-/// An HTTP request to `port` of a container whose process is `proc`, at
-/// `now`. An answered request counts toward `failAfterRequests` as a
-/// probe's does, and is logged when logs are kept.
-pub fn serve(image: Option<&ImageBehavior>, proc: &mut Proc, port: u16, path: &str, now: SimTime) -> Served {
-    if !listening(image, proc, port, now) {
+/// A port a container's app listens on, with what it does with a
+/// request there: the parts of its image's behaviour a request needs,
+/// copied when the pod is admitted (a request then reads no image).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listener {
+    /// The port.
+    pub port: u16,
+    /// The app container's index.
+    pub container: u16,
+    /// `listenAfter`: it accepts connections this long after it started.
+    pub listen_after: SimDuration,
+    /// `sigterm: ignore`: it serves on after SIGTERM.
+    pub ignores_sigterm: bool,
+    /// An HTTP server: its status, response time and `failAfterRequests`;
+    /// `None`: a plain TCP listener, which answers nothing HTTP.
+    pub http: Option<(u16, SimDuration, Option<u64>)>,
+}
+
+impl Listener {
+    /// The listeners of container `idx` running `image`: its HTTP port,
+    /// then its TCP port.
+    pub fn of(image: Option<&ImageBehavior>, idx: usize) -> impl Iterator<Item = Listener> + '_ {
+        let base = move |port: u16, http| Listener {
+            port,
+            container: idx as u16,
+            listen_after: image.map_or(SimDuration::ZERO, |b| b.listen_after),
+            ignores_sigterm: image.is_some_and(|b| b.sigterm == Sigterm::Ignore),
+            http,
+        };
+        let http = image
+            .and_then(|b| b.http.as_ref())
+            .map(move |h| base(h.port, Some((h.status, h.response_time, h.fail_after_requests))));
+        let tcp =
+            image.and_then(|b| b.tcp_port).filter(|p| http.is_none_or(|h| h.port != *p)).map(move |p| base(p, None));
+        http.into_iter().chain(tcp)
+    }
+}
+
+/// An HTTP request reaching `l`'s port of a container whose process is
+/// `proc`, at `now`. An answered request counts toward
+/// `failAfterRequests` as a probe's does, and is logged when logs are
+/// kept.
+pub fn serve(l: &Listener, proc: &mut Proc, path: &str, now: SimTime) -> Served {
+    let Some(since) = proc.running_since else { return Served::Refused };
+    if now < since + l.listen_after {
         return Served::Refused;
     }
-    let b = image.expect("listening");
     // After SIGTERM an app with a handler stops accepting (Go's
     // `Server.Shutdown` closes its listeners first); one that ignores the
     // signal serves on until SIGKILL.
-    if proc.sigterm_at.is_some_and(|t| t <= now) && b.sigterm != Sigterm::Ignore {
+    if proc.sigterm_at.is_some_and(|t| t <= now) && !l.ignores_sigterm {
         return Served::Refused;
     }
-    let Some(http) = b.http.as_ref().filter(|h| h.port == port) else { return Served::Silent };
+    let Some((ok_status, after, fail_after)) = l.http else { return Served::Silent };
     if proc.hung {
         return Served::Silent;
     }
     proc.served += 1;
-    let status = match http.fail_after_requests {
+    let status = match fail_after {
         Some(n) if proc.served > n => 500,
-        _ => http.status,
+        _ => ok_status,
     };
     if let Some(log) = proc.log.as_mut() {
         log.push(LogEntry::Request { at: now, key: u64::MAX, path: path.to_string(), status });
     }
-    Served::Answered { status, after: http.response_time }
-}
-
-/// Whether the container's app serves `port` (its image's HTTP or TCP
-/// listener).
-pub fn serves_port(image: Option<&ImageBehavior>, port: u16) -> bool {
-    image.is_some_and(|b| b.http.as_ref().is_some_and(|h| h.port == port) || b.tcp_port == Some(port))
+    Served::Answered { status, after }
 }
 
 /// Runs one probe against the process at `now`.

@@ -550,21 +550,21 @@ impl KubeProxies {
             Entry::ClusterIp => rules.internal_local,
             Entry::NodePort | Entry::LoadBalancer => rules.external_local && !from_cluster,
         };
-        let mut cands = std::mem::take(&mut self.scratch);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let mut cands: &[u32] = &pr.cluster;
         if local {
-            categorize::local_endpoints(&pr.endpoints, node, &mut cands);
-        } else {
-            cands.clear();
-            cands.extend_from_slice(&pr.cluster);
-        }
-        if cands.is_empty() && local && self.mode == ProxyMode::Ipvs && rules.type_ != ServiceType::ClusterIP {
-            // IPVS has no DROP: a virtual server of an externally
-            // accessible Service with no local real server gets the
-            // cluster endpoints (`syncEndpoint`, kubernetes#97081).
-            cands.extend_from_slice(&pr.cluster);
+            categorize::local_endpoints(&pr.endpoints, node, &mut scratch);
+            cands = &scratch;
+            if scratch.is_empty() && self.mode == ProxyMode::Ipvs && rules.type_ != ServiceType::ClusterIP {
+                // IPVS has no DROP: a virtual server of an externally
+                // accessible Service with no local real server gets the
+                // cluster endpoints (`syncEndpoint`, kubernetes#97081).
+                cands = &pr.cluster;
+            }
         }
         if cands.is_empty() {
-            self.scratch = cands;
+            self.scratch = scratch;
             // IPVS: a virtual server without real servers answers with
             // ICMP port unreachable, as a REJECT rule does.
             return if pr.has_any && self.mode != ProxyMode::Ipvs { Route::Drop } else { Route::Reject };
@@ -592,7 +592,7 @@ impl KubeProxies {
         if rules.affinity.is_some() {
             n.affinity.insert((svc, p as u16, client), (pr.endpoints[chosen as usize].ip.clone(), now));
         }
-        self.scratch = cands;
+        self.scratch = scratch;
         Route::To(rules, p, chosen as usize)
     }
 

@@ -389,6 +389,14 @@ impl Trace {
         self.hash.0
     }
 
+    /// Folds values that are not records into the hash (a traffic
+    /// request's outcome): two runs with the same hash had the same ones.
+    pub fn absorb(&mut self, words: &[u64]) {
+        for w in words {
+            self.hash.u64(*w);
+        }
+    }
+
     /// How many records (writes and Events) the trace holds.
     pub fn record_count(&self) -> u64 {
         self.records

@@ -18,7 +18,6 @@
 pub mod spec;
 pub mod stats;
 
-use crate::nodes::images::ImageCatalog;
 use crate::nodes::kubelet::Kubelet;
 use crate::nodes::process::Served;
 use crate::objects::store::{Key, Store};
@@ -26,6 +25,7 @@ use crate::objects::typed::parse_ipv4;
 use crate::proxy::{Entry, KubeProxies, NewConnection, Route};
 use crate::runtime::Event;
 use crate::sim::latency::Latency;
+use crate::sim::trace::Trace;
 use crate::sim::{rng, EventQueue, SimDuration, SimTime};
 use indexmap::IndexMap;
 use rand::Rng;
@@ -45,14 +45,14 @@ pub struct World<'a> {
     pub proxies: &'a mut KubeProxies,
     /// The nodes' kubelets (and their containers).
     pub kubelets: &'a mut [Kubelet],
-    /// What the containers' images do.
-    pub images: &'a ImageCatalog,
     /// The API's objects (a `from: pod/NAME` client's pod).
     pub store: &'a Store,
     /// Kubelet indices by node name.
     pub node_index: &'a IndexMap<Rc<str>, u32, FxBuildHasher>,
     /// The event queue.
     pub queue: &'a mut EventQueue<Event>,
+    /// The trace, whose hash every request's outcome is folded into.
+    pub trace: &'a mut Trace,
 }
 
 /// The process a request or a connection reached.
@@ -283,7 +283,7 @@ impl Traffic {
             f.latency = conn.rtt;
             return f;
         }
-        match k.serve(t.uid, t.port, &spec.path, now, w.images) {
+        match k.serve(t.uid, t.port, &spec.path, now) {
             Some((Served::Answered { status, after }, _, _)) => {
                 f.outcome = Outcome::of_status(status);
                 f.latency = conn.rtt + after;
@@ -412,7 +412,7 @@ impl Traffic {
         if !k.alive {
             return f;
         }
-        let Some((served, container, instance)) = k.serve(*uid, ep.port, &spec.path, now, w.images) else {
+        let Some((served, container, instance)) = k.serve(*uid, ep.port, &spec.path, now) else {
             return f;
         };
         let target = Target { kubelet: node, life: k.life(), uid: *uid, port: ep.port, container, instance };
@@ -510,6 +510,8 @@ impl Traffic {
             }
         }
         self.free.push(slot);
-        self.stats.record(f.pair, f.outcome, SimDuration(now.0 - f.sent.0), now);
+        let latency = SimDuration(now.0 - f.sent.0);
+        w.trace.absorb(&[f.pair as u64, f.outcome as u64, latency.0]);
+        self.stats.record(f.pair, f.outcome, latency, now);
     }
 }
