@@ -588,7 +588,7 @@ fn cmd_run(
     }
     let sim = &res.sim;
     if !quiet {
-        let _ = write!(out, "{}", timeline::render_events(sim.trace.events(), &sim.user_errors));
+        let _ = write!(out, "{}", timeline::render_events(sim.trace.events(), &sim.user_errors, &sim.user_outputs));
         let s = &sim.observers.stats;
         let ready = sim.store.nodes.values().filter(|n| n.is_ready()).count();
         let terminating = sim.store.pods.values().filter(|p| p.meta.deletion_timestamp.is_some()).count();

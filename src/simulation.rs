@@ -40,6 +40,17 @@ use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 use std::rc::Rc;
 
+/// What a user command printed (`kubectl exec POD -- curl …`'s answer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserOutput {
+    /// When.
+    pub time: SimTime,
+    /// The object the command ran in (`pod/NAME`).
+    pub object: String,
+    /// The line it printed.
+    pub message: String,
+}
+
 /// An error a user command got back (printed like kubectl prints it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserError {
@@ -115,6 +126,8 @@ pub struct Simulation {
     /// The errors the user's timeline operations got back, in order
     /// (what kubectl would have printed).
     pub user_errors: Vec<UserError>,
+    /// What the user's timeline commands printed, in order.
+    pub user_outputs: Vec<UserOutput>,
     /// The timeline entry being executed now, whose errors are its own.
     executing: Option<u32>,
     events_processed: u64,
@@ -277,6 +290,7 @@ impl Simulation {
             timeline: Vec::new(),
             workload: Vec::new(),
             user_errors: Vec::new(),
+            user_outputs: Vec::new(),
             executing: None,
             events_processed: 0,
             builtins: Builtins::default(),
@@ -1112,6 +1126,12 @@ impl Simulation {
                     self.user_error(format!("error: unable to reach the kubelet of pod {}", pod.meta.name));
                     return;
                 }
+                if let ContainerOp::Exec { command } = &op {
+                    if crate::traffic::curl::is_curl(command) {
+                        self.exec_curl(&pod, command);
+                        return;
+                    }
+                }
                 let mut ctx = ctx!(self);
                 if let Err(e) = self.kubelets[k as usize].container_op(pod.meta.uid, idx, &op, &self.images, &mut ctx) {
                     self.user_error(e);
@@ -1193,6 +1213,33 @@ impl Simulation {
                 if let Err(e) = self.components.watch_fault(&controller, stale_lag, duration, &mut ctx) {
                     self.user_error(e);
                 }
+            }
+        }
+    }
+
+    /// `kubectl exec POD -- curl …`: one request from the pod; what curl
+    /// prints goes to the timeline, a failure is the entry's error.
+    fn exec_curl(&mut self, pod: &Rc<Pod>, command: &[String]) {
+        let c = match crate::traffic::curl::parse(command) {
+            Ok(c) => c,
+            Err(e) => {
+                self.user_error(e);
+                self.user_error("command terminated with exit code 2".into());
+                return;
+            }
+        };
+        let now = self.now();
+        let mut w = world!(self);
+        match self.traffic.curl(pod, &c, &mut w, now) {
+            Ok(line) => {
+                let object = format!("pod/{}", pod.meta.name);
+                self.user_outputs.push(UserOutput { time: now, object, message: line });
+            }
+            Err((msg, code)) => {
+                if !msg.is_empty() {
+                    self.user_error(msg);
+                }
+                self.user_error(format!("command terminated with exit code {}", code));
             }
         }
     }

@@ -330,3 +330,51 @@ proptest! {
         prop_assert_eq!(by_outcome, counted);
     }
 }
+
+#[test]
+fn curl_from_a_pod_resolves_names_and_prints_the_answer() {
+    let text = r#"name: curl from a pod
+seed: 1
+duration: 1m
+cluster:
+  nodes:
+    - {namePrefix: node, count: 3, capacity: {cpu: "2", memory: 4Gi}}
+images:
+  luksa/kubia: {pull: 2s, start: 1s, http: {port: 8080}}
+objects:
+  - apiVersion: v1
+    kind: ReplicationController
+    metadata: {name: kubia}
+    spec:
+      replicas: 3
+      selector: {app: kubia}
+      template:
+        metadata: {labels: {app: kubia}}
+        spec:
+          containers: [{name: kubia, image: luksa/kubia, ports: [{containerPort: 8080}]}]
+  - {apiVersion: v1, kind: Service, metadata: {name: kubia}, spec: {ports: [{port: 80, targetPort: 8080}], selector: {app: kubia}}}
+  - {apiVersion: v1, kind: Service, metadata: {name: kubia-headless}, spec: {clusterIP: None, ports: [{port: 80, targetPort: 8080}], selector: {app: kubia}}}
+timeline:
+  - {at: 20s, exec: {selector: app=kubia, index: 0, command: [curl, -s, "http://kubia"]}}
+  - {at: 21s, exec: {selector: app=kubia, index: 0, command: [curl, -s, "http://kubia.default.svc.cluster.local"]}}
+  - {at: 22s, exec: {selector: app=kubia, index: 1, command: [curl, -s, "http://kubia-headless:8080/"]}}
+  - {at: 23s, exec: {selector: app=kubia, index: 1, command: [curl, "http://nosuch"]}, expectError: true}
+  - {at: 24s, exec: {selector: app=kubia, index: 1, command: [curl, "http://kubia:81"]}, expectError: true}
+"#;
+    let scn = scenario::load_str(text, "curl.yaml", &root()).expect("load");
+    let r = run(&scn, RunOptions::default());
+    let out: Vec<&str> = r.sim.user_outputs.iter().map(|o| o.message.as_str()).collect();
+    assert_eq!(out.len(), 3, "{:?}", out);
+    assert!(out.iter().all(|l| l.starts_with("You've hit kubia-")), "{:?}", out);
+    let errs: Vec<&str> = r.sim.user_errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        errs,
+        [
+            "curl: (6) Could not resolve host: nosuch",
+            "command terminated with exit code 6",
+            "curl: (28) Connection timed out after 10000 milliseconds",
+            "command terminated with exit code 28"
+        ]
+    );
+    assert_eq!(r.failed(), 0, "the failing curls expect their errors");
+}

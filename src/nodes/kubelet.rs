@@ -1737,6 +1737,11 @@ impl Kubelet {
         p.running_since.map(|_| p.instance)
     }
 
+    /// The name of pod `uid`, if it runs here.
+    pub fn pod_name(&self, uid: u64) -> Option<String> {
+        self.workers.get(&uid).map(|w| w.pod.meta.name.to_string())
+    }
+
     /// Counts the kubelet's lives (a crash ends one).
     pub fn life(&self) -> u32 {
         self.epoch

@@ -5,7 +5,7 @@
 
 use super::table::render;
 use crate::sim::trace::EventRecord;
-use crate::simulation::UserError;
+use crate::simulation::{UserError, UserOutput};
 
 /// An object as the events table names it: `pod/web-1`.
 pub fn object_ref(kind: &str, name: &str) -> String {
@@ -15,7 +15,7 @@ pub fn object_ref(kind: &str, name: &str) -> String {
 /// The timeline table (TIME, TYPE, REASON, OBJECT, MESSAGE): the Events
 /// and the user's errors (type `Error`), in time order, Events first at
 /// the same instant.
-pub fn render_events(events: &[EventRecord], errors: &[UserError]) -> String {
+pub fn render_events(events: &[EventRecord], errors: &[UserError], outputs: &[UserOutput]) -> String {
     let mut rows: Vec<(crate::sim::SimTime, usize, Vec<String>)> = events
         .iter()
         .enumerate()
@@ -38,6 +38,13 @@ pub fn render_events(events: &[EventRecord], errors: &[UserError]) -> String {
             u.time,
             usize::MAX / 2 + i,
             vec![u.time.to_string(), "Error".into(), "kubectl".into(), "-".into(), u.message.clone()],
+        ));
+    }
+    for (i, o) in outputs.iter().enumerate() {
+        rows.push((
+            o.time,
+            usize::MAX / 4 + i,
+            vec![o.time.to_string(), "Output".into(), "kubectl".into(), o.object.clone(), o.message.clone()],
         ));
     }
     rows.sort_by_key(|(t, i, _)| (*t, *i));

@@ -293,6 +293,8 @@ pub struct EventRecord {
 /// The trace sink.
 pub struct Trace {
     hash: Digester,
+    /// The digest of the values absorbed (`absorb`), if any.
+    absorbed: Option<Digester>,
     line: String,
     records: u64,
     jsonl: Option<Box<dyn Write>>,
@@ -330,6 +332,7 @@ impl Trace {
     pub fn new() -> Self {
         Trace {
             hash: Digester(fnv1a64(b"kubesim-trace-v4")),
+            absorbed: None,
             line: String::with_capacity(256),
             records: 0,
             jsonl: None,
@@ -381,19 +384,32 @@ impl Trace {
 
     /// The running hash of every record so far, as 16 hex digits.
     pub fn hash_hex(&self) -> String {
-        format!("{:016x}", self.hash.0)
+        format!("{:016x}", self.hash())
     }
 
-    /// The running hash of every record so far.
+    /// The running hash of every record so far (and of the values
+    /// absorbed, when there are any).
     pub fn hash(&self) -> u64 {
-        self.hash.0
+        match &self.absorbed {
+            None => self.hash.0,
+            Some(side) => {
+                let mut d = Digester(self.hash.0);
+                d.u64(side.finish());
+                d.0
+            }
+        }
     }
 
     /// Folds values that are not records into the hash (a traffic
-    /// request's outcome): two runs with the same hash had the same ones.
+    /// request's outcome): two runs with the same hash had the same ones,
+    /// in the same order. They have a digest of their own, folded into the
+    /// records' when the hash is read: the order in which they and the
+    /// records of one instant were made does not count (a fast path may
+    /// make a record in another event of the same instant).
     pub fn absorb(&mut self, words: &[u64]) {
+        let side = self.absorbed.get_or_insert_with(Digester::new);
         for w in words {
-            self.hash.u64(*w);
+            side.u64(*w);
         }
     }
 

@@ -15,6 +15,7 @@
 
 #![warn(missing_docs)]
 
+pub mod curl;
 pub mod spec;
 pub mod stats;
 
@@ -34,6 +35,42 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use spec::{Arrivals, From, TrafficSpec};
 use stats::{Outcome, TrafficStats};
 use std::rc::Rc;
+
+/// What a new connection to a pod came to.
+struct PodReach {
+    /// Its outcome and when it is known (`None`: no answer, a timeout).
+    known: Option<(Outcome, SimDuration)>,
+    /// The process that answered (checked again when the answer is back).
+    answered: Option<Target>,
+    /// The connection is established (the kernel accepted it), to this
+    /// process.
+    established: Option<Target>,
+}
+
+/// A new connection reaches pod `uid` on the kubelet `k` (node `node`) at
+/// `port`, `rtt` a round trip away: the handshake, then the request and
+/// the app's answer.
+fn reach_pod(k: &mut Kubelet, node: u32, uid: u64, port: u16, path: &str, rtt: SimDuration, now: SimTime) -> PodReach {
+    let mut r = PodReach { known: None, answered: None, established: None };
+    if !k.alive {
+        return r;
+    }
+    let Some((served, container, instance)) = k.serve(uid, port, path, now) else { return r };
+    let target = Target { kubelet: node, life: k.life(), uid, port, container, instance };
+    match served {
+        Served::Refused => {
+            r.known = Some((Outcome::Refused, rtt));
+            return r;
+        }
+        Served::Silent => {}
+        Served::Answered { status, after } => {
+            r.known = Some((Outcome::of_status(status), rtt + rtt + after));
+            r.answered = Some(target);
+        }
+    }
+    r.established = Some(target);
+    r
+}
 
 /// The first outside client's IP: 198.18.0.1 (the benchmarking range,
 /// RFC 2544), then one more per client.
@@ -114,6 +151,8 @@ pub struct Traffic {
     free: Vec<u32>,
     hop: Latency,
     hop_rng: ChaCha8Rng,
+    /// CoreDNS's `loadbalance` shuffle of a headless Service's records.
+    dns_rng: ChaCha8Rng,
     seed: u64,
     /// Counts nodes joining, crashing and coming back (the load
     /// balancers' pools are recomputed then).
@@ -153,6 +192,7 @@ impl Traffic {
             free: Vec::new(),
             hop,
             hop_rng: rng::stream(seed, "network/data"),
+            dns_rng: rng::stream(seed, "dns/loadbalance"),
             seed,
             nodes_changed: 0,
             stats: TrafficStats::default(),
@@ -409,28 +449,13 @@ impl Traffic {
             }
         };
         f.pair = pair;
-        if !k.alive {
-            return f;
+        let reached = reach_pod(k, node, *uid, ep.port, &spec.path, rtt, now);
+        if let Some((outcome, latency)) = reached.known {
+            f.outcome = outcome;
+            f.latency = latency;
         }
-        let Some((served, container, instance)) = k.serve(*uid, ep.port, &spec.path, now) else {
-            return f;
-        };
-        let target = Target { kubelet: node, life: k.life(), uid: *uid, port: ep.port, container, instance };
-        match served {
-            Served::Refused => {
-                f.outcome = Outcome::Refused;
-                f.latency = rtt;
-                return f;
-            }
-            Served::Silent => {}
-            Served::Answered { status, after } => {
-                // The handshake, then the request and its answer.
-                f.outcome = Outcome::of_status(status);
-                f.latency = rtt + rtt + after;
-                f.target = Some(target);
-            }
-        }
-        if let Some(c) = conn {
+        f.target = reached.answered;
+        if let (Some(c), Some(target)) = (conn, reached.established) {
             self.sources[s as usize].conns[c as usize] = Conn { open: true, target: Some(target), pair, rtt };
         }
         f

@@ -1,0 +1,281 @@
+//! `kubectl exec POD -- curl -s http://SERVICE[:PORT][/PATH]`: the book's
+//! way of reaching a Service from inside the cluster. One request from the
+//! pod: its name resolved by the cluster's DNS as the pod's resolv.conf
+//! (`ClusterFirst`) has it looked up, then the pod's node's kube-proxy
+//! rules, then the target container's app. The answer is what curl
+//! prints: the kubia app's `You've hit <pod name>`.
+
+#![warn(missing_docs)]
+
+use super::stats::Outcome;
+use super::{reach_pod, Traffic, World};
+use crate::kinds::endpointslice::EndpointSlice;
+use crate::kinds::service::{ClusterIp, Service, ServiceType};
+use crate::objects::pod::Pod;
+use crate::objects::store::Key;
+use crate::objects::typed::parse_ipv4;
+use crate::proxy::{Entry, NewConnection, PortSel, Route};
+use crate::sim::{SimDuration, SimTime};
+use rand::Rng;
+
+/// The cluster's DNS domain (kubeadm's `clusterDomain`).
+pub const CLUSTER_DOMAIN: &str = "cluster.local";
+
+/// A parsed curl command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Curl {
+    /// The host of the URL.
+    pub host: String,
+    /// Its port (default 80).
+    pub port: u16,
+    /// Its path (default `/`).
+    pub path: String,
+    /// `-s`: no error message…
+    pub silent: bool,
+    /// …unless `-S`.
+    pub show_error: bool,
+    /// `-m SECONDS` (`--max-time`); without it kubesim waits 10 s (curl's
+    /// own connect timeout is 300 s).
+    pub max_time: SimDuration,
+}
+
+/// Whether an exec command is a curl kubesim runs as a request.
+pub fn is_curl(command: &[String]) -> bool {
+    command.first().is_some_and(|c| c == "curl" || c.ends_with("/curl"))
+}
+
+/// Parses `curl [-s] [-S] [-m N] URL`.
+pub fn parse(command: &[String]) -> Result<Curl, String> {
+    let mut silent = false;
+    let mut show_error = false;
+    let mut max_time = SimDuration::from_secs(10);
+    let mut url = None;
+    let mut args = command.iter().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "-m" | "--max-time" => {
+                let v = args.next().ok_or("curl: option -m: requires parameter")?;
+                let secs: f64 = v
+                    .parse()
+                    .map_err(|_| format!("curl: option -m: expected a proper numerical parameter, got {}", v))?;
+                if !(secs > 0.0 && secs <= 3600.0) {
+                    return Err(format!("curl: option -m: expected a proper numerical parameter, got {}", v));
+                }
+                max_time = SimDuration((secs * 1e9) as u64);
+            }
+            "--silent" => silent = true,
+            "--show-error" => show_error = true,
+            flags if flags.starts_with('-') && flags.len() > 1 && !flags.starts_with("--") => {
+                for c in flags[1..].chars() {
+                    match c {
+                        's' => silent = true,
+                        'S' => show_error = true,
+                        _ => {
+                            return Err(format!(
+                                "curl: option {}: is unknown to kubesim's curl (it knows -s, -S, -m)",
+                                flags
+                            ))
+                        }
+                    }
+                }
+            }
+            other if other.starts_with("--") => {
+                return Err(format!("curl: option {}: is unknown to kubesim's curl (it knows -s, -S, -m)", other))
+            }
+            u => {
+                if url.replace(u.to_string()).is_some() {
+                    return Err("curl: kubesim's curl takes one URL".into());
+                }
+            }
+        }
+    }
+    let url = url.ok_or("curl: no URL specified!")?;
+    let rest = url.strip_prefix("http://").unwrap_or(&url);
+    if rest.contains("://") {
+        return Err(format!("curl: (1) Protocol \"{}\" not supported", rest.split("://").next().unwrap_or("")));
+    }
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].to_string()),
+        None => (rest, "/".to_string()),
+    };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (
+            h,
+            p.parse::<u16>().map_err(|_| {
+                format!("curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535: {}", url)
+            })?,
+        ),
+        None => (authority, 80),
+    };
+    if host.is_empty() {
+        return Err(format!("curl: (3) URL rejected: No host part in the URL: {}", url));
+    }
+    Ok(Curl { host: host.to_string(), port, path, silent, show_error, max_time })
+}
+
+/// What the cluster's DNS answers for a name.
+enum Resolved {
+    /// A Service's cluster IP.
+    Service(Key),
+    /// A pod's IP (a headless Service's endpoint, or an IP literal).
+    Pod(u32, u64),
+    /// An address nothing in the cluster holds.
+    Nowhere,
+}
+
+/// The Service `name` in `namespace`, if it exists.
+fn service<'a>(w: &'a World, namespace: &str, name: &str) -> Option<&'a Service> {
+    w.store.typed.get(&("Service".to_string(), Key::new(namespace, name)))?.downcast::<Service>()
+}
+
+impl Traffic {
+    /// Runs `c` in `pod` now: `Ok(what curl prints)`, or `Err((what it
+    /// prints on stderr, its exit code))`.
+    pub fn curl(&mut self, pod: &Pod, c: &Curl, w: &mut World, now: SimTime) -> Result<String, (String, i32)> {
+        let fail = |code: i32, msg: String| Err((if !c.silent || c.show_error { msg } else { String::new() }, code));
+        let (Some(node_name), Some(ip)) = (pod.node_name(), pod.status.pod_ip.as_deref()) else {
+            return fail(6, format!("curl: (6) Could not resolve host: {}", c.host));
+        };
+        let Some(&node) = w.node_index.get(node_name) else { return fail(6, String::new()) };
+        let client = parse_ipv4(ip).unwrap_or(0);
+        let ns = &*pod.meta.namespace;
+        let refused =
+            || fail(7, format!("curl: (7) Failed to connect to {} port {}: Connection refused", c.host, c.port));
+        let timed_out =
+            || fail(28, format!("curl: (28) Connection timed out after {} milliseconds", c.max_time.as_millis()));
+        let (target_node, uid, port, latency_before) = match self.resolve(&c.host, ns, w) {
+            None => return fail(6, format!("curl: (6) Could not resolve host: {}", c.host)),
+            Some(Resolved::Nowhere) => return timed_out(),
+            Some(Resolved::Pod(n, uid)) => (n, uid, c.port, SimDuration::ZERO),
+            Some(Resolved::Service(key)) => {
+                let svc = w.proxies.service_id(&key);
+                let req = NewConnection {
+                    node,
+                    svc,
+                    port: &PortSel::Number(c.port),
+                    entry: Entry::ClusterIp,
+                    from_cluster: true,
+                    client,
+                };
+                match w.proxies.route(&req, now) {
+                    Route::Down | Route::Drop | Route::NoRule => return timed_out(),
+                    Route::Reject => return refused(),
+                    Route::To(rules, p, e) => {
+                        let ep = &rules.ports[p].endpoints[e];
+                        match (ep.pod.as_ref(), ep.node) {
+                            (Some((_, uid)), Some(n)) => (n, *uid, ep.port, SimDuration::ZERO),
+                            // An endpoint outside the cluster: kubesim does
+                            // not simulate what answers there.
+                            _ => return fail(28, format!("curl: (28) {} is outside the simulated cluster", ep.ip)),
+                        }
+                    }
+                }
+            }
+        };
+        let hop = if target_node == node { SimDuration::ZERO } else { self.hop() };
+        let rtt = latency_before + hop + hop;
+        let reached = reach_pod(&mut w.kubelets[target_node as usize], target_node, uid, port, &c.path, rtt, now);
+        match reached.known {
+            Some((_, latency)) if latency > c.max_time => timed_out(),
+            None => timed_out(),
+            Some((Outcome::Refused, _)) => refused(),
+            Some((Outcome::Ok, _)) => {
+                let name = w.kubelets[target_node as usize].pod_name(uid).unwrap_or_default();
+                Ok(format!("You've hit {}", name))
+            }
+            Some((o, _)) => Ok(format!("HTTP {}", if o == Outcome::Http4xx { "4xx" } else { "5xx" })),
+        }
+    }
+
+    /// The cluster DNS's answer for `host` asked from a pod of
+    /// `namespace` (`ClusterFirst`: the search path `<ns>.svc.cluster.local
+    /// svc.cluster.local cluster.local`, `ndots:5`); `None`: NXDOMAIN.
+    fn resolve(&mut self, host: &str, namespace: &str, w: &World) -> Option<Resolved> {
+        if let Some(ip) = parse_ipv4(host) {
+            // A cluster IP, or a pod's IP: 10.(64 + n / 256).(n % 256).x.
+            let svc = w.store.typed.iter().find_map(|((kind, key), t)| {
+                let s = t.downcast::<Service>().filter(|_| kind == "Service")?;
+                (s.spec.cluster_ip == ClusterIp::Ip(ip)).then(|| key.clone())
+            });
+            if let Some(key) = svc {
+                return Some(Resolved::Service(key));
+            }
+            let pod = w.store.pods.values().find(|p| p.status.pod_ip.as_deref() == Some(host));
+            return Some(match pod.and_then(|p| Some((w.node_index.get(p.node_name()?)?, p.meta.uid))) {
+                Some((&n, uid)) => Resolved::Pod(n, uid),
+                None => Resolved::Nowhere,
+            });
+        }
+        let name = host.trim_end_matches('.');
+        let absolute = host.ends_with('.');
+        let searched = [
+            format!("{}.{}.svc.{}", name, namespace, CLUSTER_DOMAIN),
+            format!("{}.svc.{}", name, CLUSTER_DOMAIN),
+            format!("{}.{}", name, CLUSTER_DOMAIN),
+        ];
+        let tries: Vec<&str> =
+            if absolute { vec![name] } else { searched.iter().map(String::as_str).chain([name]).collect() };
+        for fqdn in tries {
+            let Some(rest) = fqdn.strip_suffix(&format!(".svc.{}", CLUSTER_DOMAIN)) else { continue };
+            let Some((svc_name, ns)) = rest.split_once('.') else { continue };
+            if ns.contains('.') {
+                continue;
+            }
+            let Some(svc) = service(w, ns, svc_name) else { continue };
+            let key = Key::new(ns, svc_name);
+            return match (svc.spec.type_, svc.spec.cluster_ip) {
+                // A CNAME to a name outside the cluster.
+                (ServiceType::ExternalName, _) => None,
+                (_, ClusterIp::Headless) => self.headless(&key, w),
+                _ => Some(Resolved::Service(key)),
+            };
+        }
+        None
+    }
+
+    /// A headless Service's A records: its ready endpoints (CoreDNS's
+    /// `loadbalance` shuffles them; curl takes the first).
+    fn headless(&mut self, key: &Key, w: &World) -> Option<Resolved> {
+        let mut ready: Vec<(u32, u64)> = Vec::new();
+        for ((kind, _), t) in &w.store.typed {
+            let Some(s) = t.downcast::<EndpointSlice>().filter(|_| kind == "EndpointSlice") else { continue };
+            if *s.meta.namespace != *key.namespace || s.service_name() != Some(&key.name) {
+                continue;
+            }
+            for e in s.endpoints.iter().filter(|e| e.ready) {
+                let node = e.node_name.as_deref().and_then(|n| w.node_index.get(n).copied());
+                if let (Some(n), Some((_, uid))) = (node, e.pod.as_ref()) {
+                    ready.push((n, *uid));
+                }
+            }
+        }
+        if ready.is_empty() {
+            return None;
+        }
+        let (n, uid) = ready[self.dns_rng.gen_range(0..ready.len())];
+        Some(Resolved::Pod(n, uid))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn command_lines() {
+        let c = parse(&cmd("curl -s http://kubia")).unwrap();
+        assert_eq!((c.host.as_str(), c.port, c.path.as_str(), c.silent), ("kubia", 80, "/", true));
+        let c = parse(&cmd("curl -sS -m 2 kubia.default.svc.cluster.local:8080/healthz")).unwrap();
+        assert_eq!((c.host.as_str(), c.port, c.path.as_str()), ("kubia.default.svc.cluster.local", 8080, "/healthz"));
+        assert!(c.show_error && c.max_time == SimDuration::from_secs(2));
+        assert!(parse(&cmd("curl -k http://x")).is_err());
+        assert!(parse(&cmd("curl https://x")).is_err());
+        assert!(parse(&cmd("curl")).is_err());
+        assert!(parse(&cmd("curl http://x:99999")).is_err());
+        assert!(is_curl(&cmd("curl x")) && is_curl(&cmd("/usr/bin/curl x")) && !is_curl(&cmd("ls")));
+    }
+}
