@@ -160,7 +160,8 @@ timeline:
     };
     let cases = [
         ("{name: a, to: svc/web, rate: 10/s, duration: 1m}", "", "a ClusterIP is not reachable from outside"),
-        ("{name: a, to: web, from: node/node-1, rate: 10/s, duration: 1m}", "", "expected svc/NAME[:PORT]"),
+        ("{name: a, to: WEB, from: node/node-1, rate: 10/s, duration: 1m}", "", "expected svc/NAME[:PORT]"),
+        ("{name: a, to: web, from: node/node-1, rate: 10/s, duration: 1m}", "", "only pods use"),
         ("{name: a, to: nodePort/web, rate: 10x/s, duration: 1m}", "", "is not a number"),
         ("{name: a, to: nodePort/web, rate: 10/s}", "", "needs `duration`"),
         ("{name: a, to: nodePort/web, duration: 1m}", "", "needs `rate`"),
@@ -377,4 +378,50 @@ timeline:
         ]
     );
     assert_eq!(r.failed(), 0, "the failing curls expect their errors");
+}
+
+#[test]
+fn a_pod_reaches_services_by_dns_name() {
+    let text = r#"name: dns traffic
+seed: 1
+duration: 1m
+cluster:
+  nodes:
+    - {namePrefix: node, count: 2, capacity: {cpu: "2", memory: 4Gi}}
+images:
+  luksa/kubia: {pull: 2s, start: 1s, http: {port: 8080}}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node-1, containers: [{name: c, image: busybox}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: kubia-1, labels: {app: kubia}}, spec: {nodeName: node-1, containers: [{name: kubia, image: luksa/kubia}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: kubia-2, labels: {app: kubia}}, spec: {nodeName: node-2, containers: [{name: kubia, image: luksa/kubia}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: kubia}, spec: {ports: [{port: 80, targetPort: 8080}], selector: {app: kubia}}}
+  - {apiVersion: v1, kind: Service, metadata: {name: kubia-headless}, spec: {clusterIP: None, ports: [{port: 8080}], selector: {app: kubia}}}
+timeline:
+  - at: 10s
+    traffic: {name: by-name, to: kubia, from: pod/client, every: 100ms, duration: 10s}
+  - at: 10s
+    traffic: {name: fqdn, to: "kubia.default.svc.cluster.local", from: pod/client, every: 100ms, duration: 10s}
+  - at: 10s
+    traffic: {name: headless, to: "kubia-headless:8080", from: pod/client, every: 100ms, duration: 10s}
+  - at: 10s
+    traffic: {name: nxdomain, to: nosuch, from: pod/client, every: 100ms, duration: 10s}
+"#;
+    let scn = scenario::load_str(text, "dns.yaml", &root()).expect("load");
+    let r = run(&scn, RunOptions::default());
+    let stats = &r.sim.traffic.stats;
+    let total = |name: &str, o: Outcome| stats.sources.iter().find(|s| s.name == name).expect("source").total.get(o);
+    // The short name, the FQDN and a headless Service's name all reach a
+    // kubia pod; a name no Service has is NXDOMAIN: the client gives up.
+    for name in ["by-name", "fqdn", "headless"] {
+        assert_eq!(total(name, Outcome::Ok), 100, "{}", name);
+    }
+    assert_eq!(total("nxdomain", Outcome::Refused), 100);
+    assert_eq!(per_pod(stats, "headless").len(), 2, "CoreDNS's loadbalance shuffles the records");
+    // Only pods ask the cluster DNS.
+    let bad = text.replace(
+        "from: pod/client, every: 100ms, duration: 10s}\n  - at: 10s\n    traffic: {name: fqdn",
+        "from: node/node-1, every: 100ms, duration: 10s}\n  - at: 10s\n    traffic: {name: fqdn",
+    );
+    let Err(e) = scenario::load_str(&bad, "dns.yaml", &root()) else { panic!("a DNS name from a node is accepted") };
+    assert!(e.to_string().contains("only pods use"), "{}", e);
 }

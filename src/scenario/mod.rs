@@ -1239,7 +1239,7 @@ impl Loader<'_> {
             return None;
         };
         let to = self.r().str(to_node, &field("to"))?;
-        let (entry, service, port) = match ts::parse_target(&to) {
+        let (entry, service, port, dns) = match ts::parse_target(&to) {
             Ok(t) => t,
             Err(e) => {
                 self.r().err(to_node, &field("to"), e);
@@ -1269,7 +1269,14 @@ impl Loader<'_> {
                 }
             }
         };
-        if entry == Entry::ClusterIp && from == From::Outside {
+        if dns && !matches!(from, From::Pod(_)) {
+            self.r().err(
+                v,
+                &field("from"),
+                "a DNS name is resolved by the cluster DNS, which only pods use: send from pod/NAME",
+            );
+            ok = false;
+        } else if entry == Entry::ClusterIp && from == From::Outside {
             self.r().err(
                 v,
                 &field("from"),
@@ -1408,6 +1415,7 @@ impl Loader<'_> {
                 name,
                 entry,
                 service,
+                dns,
                 port,
                 namespace,
                 from,

@@ -464,6 +464,7 @@ pub fn traffic_cluster(
             name: format!("load-{}", s),
             entry: Entry::NodePort,
             service: app.clone(),
+            dns: false,
             port: PortSel::First,
             namespace: "default".into(),
             from: Client::Outside,

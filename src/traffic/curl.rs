@@ -114,7 +114,7 @@ pub fn parse(command: &[String]) -> Result<Curl, String> {
 }
 
 /// What the cluster's DNS answers for a name.
-enum Resolved {
+pub(crate) enum Resolved {
     /// A Service's cluster IP.
     Service(Key),
     /// A pod's IP (a headless Service's endpoint, or an IP literal).
@@ -190,7 +190,7 @@ impl Traffic {
     /// The cluster DNS's answer for `host` asked from a pod of
     /// `namespace` (`ClusterFirst`: the search path `<ns>.svc.cluster.local
     /// svc.cluster.local cluster.local`, `ndots:5`); `None`: NXDOMAIN.
-    fn resolve(&mut self, host: &str, namespace: &str, w: &World) -> Option<Resolved> {
+    pub(crate) fn resolve(&mut self, host: &str, namespace: &str, w: &World) -> Option<Resolved> {
         if let Some(ip) = parse_ipv4(host) {
             // A cluster IP, or a pod's IP: 10.(64 + n / 256).(n % 256).x.
             let svc = w.store.typed.iter().find_map(|((kind, key), t)| {

@@ -23,7 +23,7 @@ use crate::nodes::kubelet::Kubelet;
 use crate::nodes::process::Served;
 use crate::objects::store::{Key, Store};
 use crate::objects::typed::parse_ipv4;
-use crate::proxy::{Entry, KubeProxies, NewConnection, Route};
+use crate::proxy::{Entry, KubeProxies, NewConnection, PortSel, Route};
 use crate::runtime::Event;
 use crate::sim::latency::Latency;
 use crate::sim::trace::Trace;
@@ -215,7 +215,8 @@ impl Traffic {
     pub fn start(&mut self, spec: Rc<TrafficSpec>, w: &mut World, now: SimTime) {
         let id = self.sources.len() as u32;
         let key = Key::new(&spec.namespace, &spec.service);
-        let svc = w.proxies.service_id(&key);
+        // A DNS name is resolved for each new connection.
+        let svc = if spec.dns { u32::MAX } else { w.proxies.service_id(&key) };
         let stat = self.stats.add_source(&spec.name, format!("{}/{}", spec.namespace, spec.service));
         debug_assert_eq!(stat, id);
         let no_pod_pair = self.stats.add_pair(id, None, None);
@@ -357,7 +358,7 @@ impl Traffic {
         w: &mut World,
         now: SimTime,
     ) -> Flight {
-        let svc = self.sources[s as usize].svc;
+        let mut svc = self.sources[s as usize].svc;
         let no_pod = self.sources[s as usize].no_pod_pair;
         let mut f = Flight {
             source: s,
@@ -368,6 +369,38 @@ impl Traffic {
             target: None,
             conn,
         };
+        if spec.dns {
+            // The pod asks the cluster DNS for each new connection.
+            let Some(n) = own_node else { return f };
+            match self.resolve(&spec.service, &spec.namespace, w) {
+                None => {
+                    // NXDOMAIN: the client gives up at once.
+                    f.outcome = Outcome::Refused;
+                    f.latency = SimDuration::ZERO;
+                    return f;
+                }
+                Some(curl::Resolved::Nowhere) => return f,
+                Some(curl::Resolved::Pod(node, uid)) => {
+                    let Some(name) = w.kubelets[node as usize].pod_name(uid) else { return f };
+                    let port = match spec.port {
+                        PortSel::Number(p) => p,
+                        _ => 80,
+                    };
+                    self.last_leg(
+                        s,
+                        &mut f,
+                        (node, uid, &Rc::from(name), port),
+                        n,
+                        SimDuration::ZERO,
+                        &spec.path,
+                        w,
+                        now,
+                    );
+                    return f;
+                }
+                Some(curl::Resolved::Service(key)) => svc = w.proxies.service_id(&key),
+            }
+        }
         let (ingress, h1) = match (spec.entry, own_node) {
             // A pod's or a node's own rules catch its packets to a cluster IP.
             (Entry::ClusterIp, Some(n)) => (n, SimDuration::ZERO),
@@ -434,31 +467,50 @@ impl Traffic {
             f.latency = back_from_node + back_from_node;
             return f;
         };
+        let (pod_name, uid) = (pod_name.clone(), *uid);
+        self.last_leg(s, &mut f, (node, uid, &pod_name, ep.port), ingress, back_from_node, &spec.path, w, now);
+        f
+    }
+
+    /// The last leg of `f`'s new connection: from node `ingress` (a round
+    /// trip `back_from_node` from the client) to pod `uid` (`pod_name`) on
+    /// node `node`, at `port`.
+    #[allow(clippy::too_many_arguments)]
+    fn last_leg(
+        &mut self,
+        s: u32,
+        f: &mut Flight,
+        (node, uid, pod_name, port): (u32, u64, &Rc<str>, u16),
+        ingress: u32,
+        back_from_node: SimDuration,
+        path: &str,
+        w: &mut World,
+        now: SimTime,
+    ) {
         let h2 = if node == ingress { SimDuration::ZERO } else { self.hop() };
         let rtt = back_from_node + h2 + h2;
         let k = &mut w.kubelets[node as usize];
         let pair = {
             let src = &mut self.sources[s as usize];
-            match src.pairs.get(&(node, *uid)) {
+            match src.pairs.get(&(node, uid)) {
                 Some(&p) => p,
                 None => {
                     let p = self.stats.add_pair(s, Some(pod_name.clone()), Some(k.name.clone()));
-                    src.pairs.insert((node, *uid), p);
+                    src.pairs.insert((node, uid), p);
                     p
                 }
             }
         };
         f.pair = pair;
-        let reached = reach_pod(k, node, *uid, ep.port, &spec.path, rtt, now);
+        let reached = reach_pod(k, node, uid, port, path, rtt, now);
         if let Some((outcome, latency)) = reached.known {
             f.outcome = outcome;
             f.latency = latency;
         }
         f.target = reached.answered;
-        if let (Some(c), Some(target)) = (conn, reached.established) {
+        if let (Some(c), Some(target)) = (f.conn, reached.established) {
             self.sources[s as usize].conns[c as usize] = Conn { open: true, target: Some(target), pair, rtt };
         }
-        f
     }
 
     /// The load balancer's pool: the `via` nodes (or all) passing its

@@ -34,8 +34,11 @@ pub struct TrafficSpec {
     /// How the service is reached (`svc/`: its cluster IP; `nodePort/`;
     /// `loadBalancer/`).
     pub entry: Entry,
-    /// The Service's name.
+    /// The Service's name (with `dns`, the name the pod asks the cluster
+    /// DNS for).
     pub service: String,
+    /// `to:` is a DNS name, resolved from the pod for each new connection.
+    pub dns: bool,
     /// Which of its ports (`:PORT`, a number or a name; default the first).
     pub port: PortSel,
     /// `namespace` of the Service (and of `from: pod/NAME`).
@@ -64,10 +67,33 @@ pub struct TrafficSpec {
 pub const DEFAULT_TIMEOUT: SimDuration = SimDuration::from_secs(10);
 
 /// Parses `to:`: `svc/NAME[:PORT]`, `nodePort/NAME[:PORT]` or
-/// `loadBalancer/NAME[:PORT]`, PORT a number or a port name.
-pub fn parse_target(s: &str) -> Result<(Entry, String, PortSel), String> {
+/// `loadBalancer/NAME[:PORT]`, PORT a number or a port name; or a DNS name
+/// `HOST[:PORT]` (a Service's name as a pod resolves it, PORT a number):
+/// the last is `true` then.
+pub fn parse_target(s: &str) -> Result<(Entry, String, PortSel, bool), String> {
     let Some((how, rest)) = s.split_once('/') else {
-        return Err(format!("`{}`: expected svc/NAME[:PORT], nodePort/NAME[:PORT] or loadBalancer/NAME[:PORT]", s));
+        let (host, port) = match s.rsplit_once(':') {
+            Some((h, p)) => (
+                h,
+                p.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| format!("`{}`: a DNS name's port is a number from 1 to 65535", s))?,
+            ),
+            None => (s, 80),
+        };
+        let label = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if host.trim_end_matches('.').split('.').all(label) {
+            return Ok((Entry::ClusterIp, host.to_string(), PortSel::Number(port), true));
+        }
+        return Err(format!(
+            "`{}`: expected svc/NAME[:PORT], nodePort/NAME[:PORT], loadBalancer/NAME[:PORT] or a DNS name",
+            s
+        ));
     };
     let entry = match how {
         "svc" | "service" => Entry::ClusterIp,
@@ -92,7 +118,7 @@ pub fn parse_target(s: &str) -> Result<(Entry, String, PortSel), String> {
     if name.is_empty() {
         return Err(format!("`{}`: the service name is empty", s));
     }
-    Ok((entry, name.to_string(), port))
+    Ok((entry, name.to_string(), port, false))
 }
 
 /// Parses `rate:`: `N/s`, `N/m` or `N/h` (N a positive decimal).
@@ -117,10 +143,14 @@ mod tests {
 
     #[test]
     fn targets() {
-        assert_eq!(parse_target("svc/kubia").unwrap(), (Entry::ClusterIp, "kubia".into(), PortSel::First));
+        assert_eq!(parse_target("svc/kubia").unwrap(), (Entry::ClusterIp, "kubia".into(), PortSel::First, false));
+        assert_eq!(
+            parse_target("kubia.default.svc.cluster.local:8080").unwrap(),
+            (Entry::ClusterIp, "kubia.default.svc.cluster.local".into(), PortSel::Number(8080), true)
+        );
         assert_eq!(parse_target("nodePort/kubia:30123").unwrap().2, PortSel::Number(30123));
         assert_eq!(parse_target("loadBalancer/web:http").unwrap().2, PortSel::Name("http".into()));
-        for bad in ["kubia", "pod/kubia", "svc/", "svc/kubia:", "svc/kubia:0", "svc/kubia:70000"] {
+        for bad in ["Kubia", "kubia:http", "pod/kubia", "svc/", "svc/kubia:", "svc/kubia:0", "svc/kubia:70000"] {
             assert!(parse_target(bad).is_err(), "{}", bad);
         }
     }
