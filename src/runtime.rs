@@ -250,8 +250,9 @@ pub enum Event {
         flight: u32,
     },
     /// A LoadBalancer Service's load balancer is provisioned (the cloud
-    /// provider's service controller writes its ingress).
-    LoadBalancerReady(crate::objects::store::Key),
+    /// provider's service controller writes its ingress): the Service's
+    /// key and uid.
+    LoadBalancerReady(crate::objects::store::Key, u64),
 }
 
 /// The network's hops (`cluster.config.network`): each request draws one

@@ -721,9 +721,9 @@ impl Simulation {
                 let mut w = world!(self);
                 self.traffic.on_done(flight, &mut w, now);
             }
-            Event::LoadBalancerReady(key) => {
+            Event::LoadBalancerReady(key, uid) => {
                 let mut ctx = ctx!(self);
-                self.service_lb.on_ready(&key, &self.store, &mut ctx);
+                self.service_lb.on_ready(&key, uid, &self.store, &mut ctx);
             }
             Event::Workload(i) => {
                 // The i-th pod's create, which left its client at its
@@ -1191,7 +1191,8 @@ impl Simulation {
                     return;
                 }
                 let now = self.now();
-                self.proxies.restart(i, now, &mut self.queue);
+                let partitioned = self.kubelets[i as usize].partitioned;
+                self.proxies.restart(i, partitioned, now, &mut self.queue);
                 self.traffic.nodes_changed();
                 let mut ctx = ctx!(self);
                 self.kubelets[i as usize].restart(&mut ctx);

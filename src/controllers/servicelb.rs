@@ -67,13 +67,19 @@ impl ServiceLbController {
             &"Ensuring load balancer",
         );
         let at = ctx.now + ctx.cfg.load_balancer_provisioning;
-        ctx.queue.push(at, Event::LoadBalancerReady(key));
+        let uid = svc.meta.uid;
+        ctx.queue.push(at, Event::LoadBalancerReady(key, uid));
     }
 
     /// The cloud finished the load balancer of `key`: its ingress is
     /// written, if the Service still wants one.
-    pub fn on_ready(&mut self, key: &Key, store: &Store, ctx: &mut Ctx) {
-        let Some(uid) = self.provisioning.remove(key) else { return };
+    pub fn on_ready(&mut self, key: &Key, uid: u64, store: &Store, ctx: &mut Ctx) {
+        // The provisioning of a Service deleted meanwhile (one of the same
+        // name may be provisioning now) is abandoned.
+        if self.provisioning.get(key) != Some(&uid) {
+            return;
+        }
+        self.provisioning.remove(key);
         let Some(obj) = store.typed.get(&("Service".to_string(), key.clone())) else { return };
         let Some(svc) = obj.downcast::<Service>() else { return };
         if svc.meta.uid != uid || svc.spec.type_ != ServiceType::LoadBalancer || !svc.load_balancer_ingress.is_empty() {

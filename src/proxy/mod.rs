@@ -269,6 +269,9 @@ pub struct NodeProxy {
     pub up: bool,
     /// It reaches the apiserver (not partitioned).
     watching: bool,
+    /// The view's version when its watch was cut: what a sync during the
+    /// partition can program at most.
+    seen: u64,
     /// Counts lives: a timer of an earlier one is ignored.
     epoch: u32,
     /// The version of the view its last sync programmed (0: nothing).
@@ -409,18 +412,25 @@ impl KubeProxies {
         n.affinity.clear();
     }
 
-    /// The node is back: its kube-proxy lists and syncs.
-    pub fn restart(&mut self, idx: u32, now: SimTime, queue: &mut EventQueue<Event>) {
+    /// The node is back: its kube-proxy lists and syncs (a node still
+    /// partitioned cannot list: it has no rules until the heal).
+    pub fn restart(&mut self, idx: u32, partitioned: bool, now: SimTime, queue: &mut EventQueue<Event>) {
         let n = &mut self.nodes[idx as usize];
         n.up = true;
-        n.watching = true;
+        n.watching = !partitioned;
+        n.seen = 0;
         self.poke(idx, now, queue);
     }
 
     /// The node lost the apiserver: its proxy's watch stops (the rules it
-    /// has stay).
+    /// has stay; a sync already due programs only what it had seen).
     pub fn partition(&mut self, idx: u32) {
-        self.nodes[idx as usize].watching = false;
+        let version = self.version;
+        let n = &mut self.nodes[idx as usize];
+        if n.watching {
+            n.watching = false;
+            n.seen = if n.up { version } else { 0 };
+        }
     }
 
     /// The partition healed: the proxy relists and syncs.
@@ -522,7 +532,7 @@ impl KubeProxies {
             return;
         }
         n.scheduled = false;
-        n.synced = version;
+        n.synced = if n.watching { version } else { n.seen.max(n.synced) };
         n.last_run = Some(now);
         n.tat = n.tat.max(now) + min;
         n.syncs += 1;
@@ -536,7 +546,15 @@ impl KubeProxies {
         let Some(rules) = self.programmed(node, svc).cloned() else {
             return if self.nodes[node as usize].up { Route::NoRule } else { Route::Down };
         };
-        let Some(p) = rules.port_index(port, entry) else { return Route::NoRule };
+        let Some(p) = rules.port_index(port, entry) else {
+            // A cluster IP's port no Service port has: iptables has no rule
+            // for it (the packets are lost); nftables' `cluster-ips-check`
+            // and IPVS's `KUBE-IPVS-FILTER` reject it.
+            return match (entry, self.mode) {
+                (Entry::ClusterIp, ProxyMode::Nftables | ProxyMode::Ipvs) => Route::Reject,
+                _ => Route::NoRule,
+            };
+        };
         let pr = &rules.ports[p];
         let entered = match entry {
             Entry::ClusterIp => true,
@@ -559,7 +577,14 @@ impl KubeProxies {
             if scratch.is_empty() && self.mode == ProxyMode::Ipvs && rules.type_ != ServiceType::ClusterIP {
                 // IPVS has no DROP: a virtual server of an externally
                 // accessible Service with no local real server gets the
-                // cluster endpoints (`syncEndpoint`, kubernetes#97081).
+                // cluster endpoints (`syncEndpoint`, kubernetes#97081), for
+                // the node's own pods. An outside client's packets are
+                // forwarded too, but not SNATed: the pod's reply goes
+                // straight back with its own address and is discarded.
+                if entry != Entry::ClusterIp && !from_cluster && !pr.cluster.is_empty() {
+                    self.scratch = scratch;
+                    return Route::Drop;
+                }
                 cands = &pr.cluster;
             }
         }

@@ -107,6 +107,12 @@ struct Target {
 #[derive(Clone, Copy, Debug, Default)]
 struct Conn {
     open: bool,
+    /// Counts the connections this slot has held: a request of an earlier
+    /// one does not close the one open now.
+    gen: u32,
+    /// The node it entered by and that node's life (its conntrack entry
+    /// lives there).
+    ingress: (u32, u32),
     target: Option<Target>,
     pair: u32,
     /// One round trip over its path.
@@ -122,7 +128,11 @@ struct Flight {
     outcome: Outcome,
     latency: SimDuration,
     target: Option<Target>,
-    conn: Option<u32>,
+    /// A connection accepted by a process that has not answered: if that
+    /// process goes away before the timeout, the connection is reset.
+    held: Option<Target>,
+    /// The kept-alive connection (its slot and generation).
+    conn: Option<(u32, u32)>,
 }
 
 struct Source {
@@ -268,6 +278,9 @@ impl Traffic {
             }
             From::Pod(name) => {
                 let Some(pod) = w.store.pod(&Key::new(&spec.namespace, name)) else { return };
+                if pod.status.phase != crate::objects::pod::PodPhase::Running {
+                    return;
+                }
                 let (Some(ip), Some(node)) = (pod.status.pod_ip.as_deref(), pod.node_name()) else { return };
                 let Some(&k) = w.node_index.get(node) else { return };
                 if !w.kubelets[k as usize].alive {
@@ -310,8 +323,16 @@ impl Traffic {
             outcome: Outcome::Timeout,
             latency: spec.timeout,
             target: None,
-            conn: Some(c),
+            held: None,
+            conn: Some((c, conn.gen)),
         };
+        let (ingress, life) = conn.ingress;
+        let k = &w.kubelets[ingress as usize];
+        if !k.alive || k.life() != life {
+            // The node it entered by rebooted: its conntrack entry is gone.
+            self.close(s, c);
+            return f;
+        }
         let k = &mut w.kubelets[t.kubelet as usize];
         if !k.alive || k.life() != t.life {
             self.close(s, c);
@@ -336,13 +357,27 @@ impl Traffic {
                 f.outcome = Outcome::Reset;
                 f.latency = conn.rtt;
             }
-            Some((Served::Silent, _, _)) | None => self.close(s, c),
+            // No answer: the client gives up at its timeout and closes the
+            // connection, unless the process goes away first (a reset).
+            Some((Served::Silent, _, _)) => {
+                f.held = Some(t);
+                self.close(s, c);
+            }
+            None => self.close(s, c),
         }
         f
     }
 
     fn close(&mut self, s: u32, c: u32) {
         self.sources[s as usize].conns[c as usize].open = false;
+    }
+
+    /// Closes connection `c` if it is still the one of generation `gen`.
+    fn close_gen(&mut self, s: u32, (c, gen): (u32, u32)) {
+        let conn = &mut self.sources[s as usize].conns[c as usize];
+        if conn.gen == gen {
+            conn.open = false;
+        }
     }
 
     /// A request on a new connection: the node the client reaches, its
@@ -367,7 +402,8 @@ impl Traffic {
             outcome: Outcome::Timeout,
             latency: spec.timeout,
             target: None,
-            conn,
+            held: None,
+            conn: conn.map(|c| (c, self.sources[s as usize].conns[c as usize].gen + 1)),
         };
         if spec.dns {
             // The pod asks the cluster DNS for each new connection.
@@ -414,20 +450,26 @@ impl Traffic {
                 };
                 (n, self.hop())
             }
-            (Entry::LoadBalancer, _) => {
+            (Entry::LoadBalancer, own) => {
                 if !w.proxies.latest(svc).is_some_and(|r| r.load_balancer) {
                     // No ingress IP yet: nothing to connect to.
                     f.outcome = Outcome::Refused;
                     f.latency = SimDuration::ZERO;
                     return f;
                 }
-                self.refresh_lb_pool(s, w);
-                let src = &mut self.sources[s as usize];
-                if src.lb_pool.is_empty() {
-                    return f;
+                // kube-proxy catches packets to a load-balancer IP on the
+                // client's own node: they never reach the load balancer.
+                if let Some(n) = own {
+                    (n, SimDuration::ZERO)
+                } else {
+                    self.refresh_lb_pool(s, w);
+                    let src = &mut self.sources[s as usize];
+                    if src.lb_pool.is_empty() {
+                        return f;
+                    }
+                    let n = src.lb_pool[src.rng.gen_range(0..src.lb_pool.len())];
+                    (n, self.hop())
                 }
-                let n = src.lb_pool[src.rng.gen_range(0..src.lb_pool.len())];
-                (n, self.hop())
             }
         };
         if !w.kubelets[ingress as usize].alive {
@@ -508,8 +550,13 @@ impl Traffic {
             f.latency = latency;
         }
         f.target = reached.answered;
-        if let (Some(c), Some(target)) = (f.conn, reached.established) {
-            self.sources[s as usize].conns[c as usize] = Conn { open: true, target: Some(target), pair, rtt };
+        if reached.answered.is_none() {
+            f.held = reached.established;
+        }
+        if let (Some((c, gen)), Some(target)) = (f.conn, reached.established) {
+            let ingress = (ingress, w.kubelets[ingress as usize].life());
+            self.sources[s as usize].conns[c as usize] =
+                Conn { open: true, gen, ingress, target: Some(target), pair, rtt };
         }
     }
 
@@ -563,6 +610,13 @@ impl Traffic {
     /// went away meanwhile.
     pub fn on_done(&mut self, slot: u32, w: &mut World, now: SimTime) {
         let mut f = self.flights[slot as usize];
+        if let Some(t) = f.held.filter(|_| f.outcome == Outcome::Timeout) {
+            // A silent process that went away reset the connection.
+            let k = &w.kubelets[t.kubelet as usize];
+            if k.alive && k.life() == t.life && k.running_instance(t.uid, t.container as usize) != Some(t.instance) {
+                f.outcome = Outcome::Reset;
+            }
+        }
         if let Some(t) = f.target {
             let k = &w.kubelets[t.kubelet as usize];
             let timeout = self.sources[f.source as usize].spec.timeout;
@@ -572,7 +626,7 @@ impl Traffic {
                 f.outcome = Outcome::Timeout;
                 f.latency = timeout;
                 if let Some(c) = f.conn {
-                    self.close(f.source, c);
+                    self.close_gen(f.source, c);
                 }
                 if f.sent + timeout > now {
                     self.flights[slot as usize] = f;
@@ -582,7 +636,7 @@ impl Traffic {
             } else if k.running_instance(t.uid, t.container as usize) != Some(t.instance) {
                 f.outcome = Outcome::Reset;
                 if let Some(c) = f.conn {
-                    self.close(f.source, c);
+                    self.close_gen(f.source, c);
                 }
             }
         }
