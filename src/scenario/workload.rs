@@ -394,7 +394,6 @@ pub fn traffic_cluster(
     seed: u64,
 ) -> (crate::simulation::Simulation, SimTime) {
     use crate::kinds::service::{Service, ServicePort, ServiceSpec, ServiceType};
-    use crate::nodes::images::{HttpBehavior, ImageBehavior};
     use crate::objects::probe::PortRef;
     use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
     use crate::objects::selector::Selector;
@@ -403,21 +402,11 @@ pub fn traffic_cluster(
     use crate::scenario::action::Action;
     use crate::traffic::spec::{Arrivals, From as Client, TrafficSpec, DEFAULT_TIMEOUT};
     const IMAGE: &str = "bench/web:v1";
-    let mut sim = web_cluster(nodes, seed, true, &[]);
-    sim.images.images.insert(
-        IMAGE.into(),
-        ImageBehavior {
-            pull: Some(SimDuration::from_secs(2)),
-            start: Some(SimDuration::from_secs(1)),
-            http: Some(HttpBehavior {
-                port: 8080,
-                fail_after_requests: None,
-                status: 200,
-                response_time: SimDuration::from_millis(1),
-            }),
-            ..Default::default()
-        },
-    );
+    let mut sim = web_cluster(nodes, seed, true, &[IMAGE]);
+    // The web app answers in 1 ms.
+    if let Some(h) = sim.images.images.get_mut(IMAGE).and_then(|b| b.http.as_mut()) {
+        h.response_time = SimDuration::from_millis(1);
+    }
     let mut spec = trace_spec(100, 128 << 20);
     spec.restart_policy = RestartPolicy::Always;
     let mut web = spec.containers[0].clone();
