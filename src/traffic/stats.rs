@@ -274,21 +274,17 @@ impl TrafficStats {
             p.interval_latencies.sort_unstable();
             let q = |x| nearest_rank(&p.interval_latencies, x).map(|v| ms(v as u64)).unwrap_or_default();
             let c = &p.interval;
+            let by: Vec<String> = c.by_outcome.iter().map(u64::to_string).collect();
             let _ = writeln!(
                 self.rows,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{}",
                 time,
                 s.name,
                 s.service,
                 p.pod.as_deref().unwrap_or(""),
                 p.node.as_deref().unwrap_or(""),
                 c.requests,
-                c.by_outcome[0],
-                c.by_outcome[1],
-                c.by_outcome[2],
-                c.by_outcome[3],
-                c.by_outcome[4],
-                c.by_outcome[5],
+                by.join(","),
                 q(0.5),
                 q(0.99)
             );
@@ -311,19 +307,8 @@ impl TrafficStats {
         let s = &self.sources[i];
         let c = &s.total;
         let q = |x| s.latency.quantile(x).map(|us| format!("{} ms", ms(us))).unwrap_or_else(|| "- ms".into());
-        format!(
-            "traffic {}: requests {}, ok {}, refused {}, reset {}, timeout {}, http_4xx {}, http_5xx {}, p50 {}, p99 {}",
-            s.name,
-            c.requests,
-            c.by_outcome[0],
-            c.by_outcome[1],
-            c.by_outcome[2],
-            c.by_outcome[3],
-            c.by_outcome[4],
-            c.by_outcome[5],
-            q(0.5),
-            q(0.99)
-        )
+        let by: Vec<String> = Outcome::ALL.iter().map(|o| format!("{} {}", o.as_str(), c.get(*o))).collect();
+        format!("traffic {}: requests {}, {}, p50 {}, p99 {}", s.name, c.requests, by.join(", "), q(0.5), q(0.99))
     }
 }
 
