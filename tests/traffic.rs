@@ -427,3 +427,60 @@ timeline:
     let Err(e) = scenario::load_str(&bad, "dns.yaml", &root()) else { panic!("a DNS name from a node is accepted") };
     assert!(e.to_string().contains("only pods use"), "{}", e);
 }
+
+/// A node's pod IPs are a pool: an address comes back only when its
+/// sandbox is gone, so a long-running pod keeps its IP to itself however
+/// many pods come and go beside it (kube-proxy and the DNS key endpoints
+/// by IP).
+#[test]
+fn pod_ips_are_not_reused_while_their_pod_runs() {
+    let text = "\
+name: ip churn
+seed: 1
+duration: 10m
+cluster:
+  nodes: [{name: node-1, capacity: {cpu: \"64\", memory: 64Gi}}]
+images:
+  app/web: {pull: 1s, start: 1s, http: {port: 8080}}
+  app/short: {pull: 1s, start: 100ms, exitAfter: 1s}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: keeper, labels: {app: web}}, spec: {containers: [{name: c, image: app/web}]}}
+  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: churn}
+    spec:
+      completions: 400
+      parallelism: 20
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: c, image: app/short}]
+";
+    let scn = scenario::load_str(text, "ips.yaml", &root()).expect("load");
+    let mut sim = scn.build(1);
+    let mut seen_keeper_ip = None;
+    // Every 200 ms: a short pod lives about 2 s.
+    for t in (1..3000).map(|i| SimTime(i * 200_000_000)) {
+        sim.run_until(t);
+        let live: Vec<(&str, &str)> = sim
+            .store
+            .pods
+            .values()
+            .filter(|p| !p.status.phase.is_terminal())
+            .filter_map(|p| Some((&*p.meta.name, p.status.pod_ip.as_deref()?)))
+            .collect();
+        let mut ips: Vec<&str> = live.iter().map(|x| x.1).collect();
+        ips.sort_unstable();
+        let n = ips.len();
+        ips.dedup();
+        assert_eq!(ips.len(), n, "two live pods share an IP at {}: {:?}", t, live);
+        let keeper = live.iter().find(|x| x.0 == "keeper").map(|x| x.1.to_string());
+        if seen_keeper_ip.is_none() {
+            seen_keeper_ip = keeper.clone();
+        }
+        assert_eq!(keeper, seen_keeper_ip);
+    }
+    let succeeded =
+        sim.store.pods.values().filter(|p| p.status.phase == kubesim::objects::pod::PodPhase::Succeeded).count();
+    assert!(succeeded > 253, "the pool wrapped: {} pods ran", succeeded);
+}

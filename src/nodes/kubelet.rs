@@ -238,6 +238,9 @@ pub struct Kubelet {
     pull_free_at: SimTime,
     next_gen: u64,
     next_ip: u32,
+    /// The last octets of the pod IPs held by live sandboxes (a CNI's IPAM:
+    /// an IP is free again once its sandbox is torn down).
+    ips_in_use: [u64; 4],
     admitted: Resources,
     next_container_id: u64,
     /// The node's IP, reported as every pod's `hostIP`.
@@ -284,6 +287,7 @@ impl Kubelet {
             pull_free_at: SimTime::ZERO,
             next_gen: 1,
             next_ip: 2,
+            ips_in_use: [0; 4],
             admitted: Resources::default(),
             next_container_id: 1,
             host_ip: Self::node_ip(idx).into(),
@@ -565,6 +569,7 @@ impl Kubelet {
         self.epoch += 1;
         self.reconcile.clear();
         self.workers.clear();
+        self.ips_in_use = [0; 4];
         self.admitted = Resources::default();
         self.pull_free_at = SimTime::ZERO;
     }
@@ -639,6 +644,7 @@ impl Kubelet {
         if let Some(w) = self.workers.swap_remove(&uid) {
             if !w.finished {
                 self.admitted -= w.requests;
+                free_ip(&mut self.ips_in_use, &w);
             }
         }
     }
@@ -1070,8 +1076,18 @@ impl Kubelet {
         let images = own.as_deref().unwrap_or(images);
         match step {
             Step::SandboxReady => {
-                let ip = pod_ip(self.idx, self.next_ip);
-                self.next_ip = if self.next_ip >= 254 { 2 } else { self.next_ip + 1 };
+                // The next free address of the node's /24, in turn (.2 to
+                // .254); a node that somehow holds them all reuses the next.
+                let mut n = self.next_ip;
+                for _ in 0..253 {
+                    if self.ips_in_use[n as usize / 64] & (1 << (n % 64)) == 0 {
+                        break;
+                    }
+                    n = if n >= 254 { 2 } else { n + 1 };
+                }
+                self.ips_in_use[n as usize / 64] |= 1 << (n % 64);
+                let ip = pod_ip(self.idx, n);
+                self.next_ip = if n >= 254 { 2 } else { n + 1 };
                 let w = self.workers.get_mut(&uid).expect("worker");
                 let st = Rc::make_mut(&mut w.status);
                 st.pod_ip = Some(ip);
@@ -1411,7 +1427,7 @@ impl Kubelet {
         if !restart {
             update_phase_and_conditions(w, now);
             if w.status.phase.is_terminal() {
-                release(w, &mut self.admitted, now);
+                release(w, &mut self.admitted, &mut self.ips_in_use, now);
             }
             self.send_status_of(uid, ctx);
             return;
@@ -1934,7 +1950,7 @@ impl Kubelet {
         if w.pod.spec.restart_policy == RestartPolicy::Never {
             // A failed init container fails the pod for good.
             Rc::make_mut(&mut w.status).phase = PodPhase::Failed;
-            release(w, &mut self.admitted, now);
+            release(w, &mut self.admitted, &mut self.ips_in_use, now);
             self.send_status_of(uid, ctx);
             return;
         }
@@ -2206,11 +2222,20 @@ fn tick_key(uid: u64, idx: usize, kind: ProbeKind) -> u64 {
 
 /// The pod is done for good: nothing of it runs any more, and its
 /// requests no longer count against the node's admission.
-fn release(w: &mut Worker, admitted: &mut Resources, now: SimTime) {
+fn release(w: &mut Worker, admitted: &mut Resources, ips: &mut [u64; 4], now: SimTime) {
     w.finished = true;
     *admitted -= w.requests;
+    free_ip(ips, w);
     // The sandbox of a terminal pod is torn down: a new one would be needed.
     sandbox_gone(Rc::make_mut(&mut w.status), now);
+}
+
+/// Gives the worker's pod IP back to the node's pool.
+fn free_ip(ips: &mut [u64; 4], w: &Worker) {
+    let octet = w.status.pod_ip.as_deref().and_then(|ip| ip.rsplit('.').next()).and_then(|o| o.parse::<u32>().ok());
+    if let Some(n) = octet.filter(|n| *n < 256) {
+        ips[n as usize / 64] &= !(1 << (n % 64));
+    }
 }
 
 /// `PodReadyToStartContainers` turns False once the sandbox is gone.
