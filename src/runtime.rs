@@ -80,6 +80,9 @@ pub enum Client {
     /// The cloud provider's service controller (cloud-controller-manager's
     /// `service-lb-controller`), which writes a load balancer's ingress.
     ServiceLb,
+    /// The apiserver itself (its loopback client): the `kubernetes`
+    /// Service and its endpoints.
+    Apiserver,
     /// The kubelet of the node with this index (in the order nodes were
     /// added; `Simulation::kubelets`).
     Kubelet(u32),
@@ -129,7 +132,7 @@ impl Client {
             Client::Kubelet(_) if matches!(op, Some(ApiOp::NodeReady { .. })) => Limiter::None,
             Client::Kubelet(i) => Limiter::Kubelet(i),
             Client::Component { id, .. } => Limiter::Component(id),
-            Client::User | Client::Timeline(_) => Limiter::None,
+            Client::User | Client::Timeline(_) | Client::Apiserver => Limiter::None,
         }
     }
 }
@@ -168,6 +171,9 @@ pub enum Event {
     TaintEviction(tainteviction::TeEvent),
     /// The pod garbage collector's periodic pass (`gcCheckPeriod`, 20 s).
     PodGc,
+    /// The apiserver's `kubernetes` Service reconcile (every 10 s,
+    /// `controllers::kubernetesservice`).
+    KubernetesService,
     /// The endpoints controller's work queue has Services to sync.
     EndpointsSync,
     /// The endpointslice controller's work queue has Services to sync.

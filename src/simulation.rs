@@ -14,6 +14,7 @@ use crate::controllers::endpointslice::EndpointSliceController;
 use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::informer::PodInformer;
 use crate::controllers::job::{JobController, JobEvent};
+use crate::controllers::kubernetesservice;
 use crate::controllers::nodelifecycle::NodeLifecycleController;
 use crate::controllers::podgc::PodGc;
 use crate::controllers::replication::ReplicationManager;
@@ -115,6 +116,9 @@ pub struct Simulation {
     service_lb: ServiceLbController,
     /// Every node's kube-proxy.
     pub proxies: KubeProxies,
+    /// The kubelets' Service informer, for the service environment
+    /// variables of containers.
+    service_env: crate::nodes::service_env::ServiceLister,
     /// The traffic sources and what their requests came to.
     pub traffic: Traffic,
     kubelets: Vec<Kubelet>,
@@ -283,6 +287,7 @@ impl Simulation {
             cronjobs: CronJobController::new(),
             service_lb: ServiceLbController::new(),
             proxies,
+            service_env: Default::default(),
             traffic,
             kubelets: Vec::new(),
             kubelet_index: IndexMap::default(),
@@ -355,6 +360,12 @@ impl Simulation {
             let first_gc = SimTime::ZERO + sim.cfg.pod_gc_period;
             sim.queue.push(first_gc, Event::PodGc);
         }
+        // The apiserver's own Service and kubeadm's cluster DNS Service.
+        for obj in kubernetesservice::bootstrap_objects() {
+            let now = sim.now();
+            sim.apply_op(Client::Apiserver, ApiOp::Create(obj), now);
+        }
+        sim.queue.push(SimTime::ZERO + kubernetesservice::INTERVAL, Event::KubernetesService);
     }
 
     /// The current virtual time.
@@ -654,6 +665,13 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 self.endpoint_slices.on_sync(&self.kcm_pods, &mut ctx);
             }
+            Event::KubernetesService => {
+                let now = self.now();
+                for obj in kubernetesservice::missing(&self.store) {
+                    self.apply_op(Client::Apiserver, ApiOp::Create(obj), now);
+                }
+                self.queue.push(now + kubernetesservice::INTERVAL, Event::KubernetesService);
+            }
             Event::PodGc => {
                 let mut ctx = ctx!(self);
                 self.podgc.on_tick(&self.kcm_pods, &mut ctx);
@@ -745,6 +763,12 @@ impl Simulation {
             let now = self.now();
             let index = &self.kubelet_index;
             self.proxies.on_watch(ev, &|n| index.get(n).copied(), now, &mut self.queue);
+            if let Object::Typed(t) = &ev.obj {
+                if let Some(svc) = t.downcast::<crate::kinds::service::Service>() {
+                    let deleted = ev.kind == crate::objects::store::WatchKind::Deleted;
+                    self.service_env.on_service(&Key::of(&svc.meta), (!deleted).then_some(svc), now);
+                }
+            }
             let mut ctx = ctx!(self);
             self.service_lb.on_watch(ev, &mut ctx);
         }
@@ -1132,9 +1156,32 @@ impl Simulation {
                         return;
                     }
                 }
+                // The environment the container was created with.
+                let env = match (&op, self.kubelets[k as usize].env_as_of(pod.meta.uid, idx)) {
+                    (ContainerOp::Exec { .. }, Some(as_of)) => {
+                        let spec = &pod.spec;
+                        let services = self.service_env.env_map(&pod.meta.namespace, spec.enable_service_links, as_of);
+                        crate::nodes::service_env::container_env(&spec.containers[idx].env, &pod, &services)
+                    }
+                    _ => Vec::new(),
+                };
                 let mut ctx = ctx!(self);
-                if let Err(e) = self.kubelets[k as usize].container_op(pod.meta.uid, idx, &op, &self.images, &mut ctx) {
-                    self.user_error(e);
+                let uid = pod.meta.uid;
+                match self.kubelets[k as usize].container_op(uid, idx, &op, &self.images, &env, &mut ctx) {
+                    Err(e) => self.user_error(e),
+                    Ok(Some((code, output))) => {
+                        // kubectl prints what the command printed, then
+                        // fails with its exit code.
+                        let now = self.now();
+                        for line in output.lines() {
+                            let object = format!("pod/{}", pod.meta.name);
+                            self.user_outputs.push(UserOutput { time: now, object, message: line.to_string() });
+                        }
+                        if code != 0 {
+                            self.user_error(format!("command terminated with exit code {}", code));
+                        }
+                    }
+                    Ok(None) => {}
                 }
             }
             Action::CrashNode(name) => {
@@ -1161,7 +1208,7 @@ impl Simulation {
                 if k.partitioned {
                     return;
                 }
-                k.partition();
+                k.partition(self.queue.now());
                 self.proxies.partition(i);
                 let mut ctx = ctx!(self);
                 let msg = &"node lost the apiserver (fault injected)";

@@ -217,7 +217,7 @@ fn manifest_file_errors_name_that_file() {
 fn unmodelled_fields_and_kinds_are_reported_not_rejected() {
     let text = GOOD.replace(
         "          containers: [{name: c, image: nginx:1.25}]",
-        "          containers: [{name: c, image: nginx:1.25, env: [{name: A, value: b}]}]\n          volumes: []",
+        "          containers: [{name: c, image: nginx:1.25, envFrom: [{configMapRef: {name: web}}], env: [{name: A, value: b}, {name: B, valueFrom: {configMapKeyRef: {name: web, key: a}}}]}]\n          volumes: []",
     ) + "";
     let text = text.replace(
         "objects:\n",
@@ -226,8 +226,50 @@ fn unmodelled_fields_and_kinds_are_reported_not_rejected() {
     let (code, err, _) = validate("lenient", &text, &[]);
     assert_eq!(code, Some(0), "{}", err);
     assert!(err.contains("kind ConfigMap is stored but not simulated"), "{}", err);
-    assert!(err.contains("env: field not simulated"), "{}", err);
+    assert!(err.contains("envFrom: field not simulated"), "{}", err);
+    assert!(
+        err.contains("env[1].valueFrom: values from ConfigMaps, Secrets and resource fields are not simulated"),
+        "{}",
+        err
+    );
     assert!(err.contains("volumes: field not simulated"), "{}", err);
+}
+
+#[test]
+fn malformed_env() {
+    let env = |e: &str| {
+        GOOD.replace(
+            "          containers: [{name: c, image: nginx:1.25}]",
+            &format!("          containers: [{{name: c, image: nginx:1.25, env: [{}]}}]", e),
+        )
+    };
+    for (e, field, msg) in [
+        ("{name: 1A, value: x}", "env[0].name", "must not start with a digit"),
+        ("{value: x}", "env[0].name", "Required value"),
+        (
+            "{name: A, value: x, valueFrom: {fieldRef: {fieldPath: metadata.name}}}",
+            "env[0].valueFrom",
+            "may not be specified when `value` is not empty",
+        ),
+        (
+            "{name: A, valueFrom: {fieldRef: {fieldPath: status.phase}}}",
+            "env[0].valueFrom.fieldRef.fieldPath",
+            "Unsupported value: \"status.phase\"",
+        ),
+        ("{name: A, valueFrom: {}}", "env[0].valueFrom", "must specify one of"),
+        (
+            "{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}, secretKeyRef: {name: s, key: k}}}",
+            "env[0].valueFrom",
+            "may not have more than one field",
+        ),
+        ("{name: A, valueFrom: {secretKeyRef: {name: s}}}", "secretKeyRef.key", "Required value"),
+        ("{name: A, valu: x}", "env[0].valu", "unknown field"),
+    ] {
+        let (code, err, _) = validate("env", &env(e), &[]);
+        assert_eq!(code, Some(2), "{}: {}", e, err);
+        let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
+        assert!(line.contains(field) && line.contains(msg), "{}: {}", e, err);
+    }
 }
 
 #[test]

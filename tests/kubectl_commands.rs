@@ -107,15 +107,25 @@ fn get_all_prints_one_table_per_kind_in_kubectls_order() {
                 NAME                        DESIRED   CURRENT   READY   AGE\n\
                 replicationcontroller/rc0   0         0         0       60s\n\
                 \n\
+                NAME                 TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
+                service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   60s\n\
+                \n\
                 NAME                  DESIRED   CURRENT   READY   AGE\n\
                 replicaset.apps/rs0   0         0         0       60s\n";
     assert_eq!(ok(&["get", "all", "--at", "1m", &s]), want);
     // -l applies to every kind; nothing left is kubectl's note.
     let o = kubesim(&["get", "all", "-l", "app=db", "--at", "1m", &s]);
     assert_eq!(stdout(&o), "NAME    READY   STATUS    RESTARTS   AGE\npod/b   1/1     Running   0          60s\n");
+    // kubeadm's cluster DNS Service is in kube-system.
     let o = kubesim(&["get", "all", "-n", "kube-system", "--at", "1m", &s]);
+    assert_eq!(
+        stdout(&o),
+        "NAME               TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)                  AGE\n\
+         service/kube-dns   ClusterIP   10.96.0.10   <none>        53/UDP,53/TCP,9153/TCP   60s\n"
+    );
+    let o = kubesim(&["get", "all", "-n", "kube-public", "--at", "1m", &s]);
     assert_eq!((o.status.code(), stdout(&o)), (Some(0), String::new()));
-    assert_eq!(stderr(&o), "No resources found in kube-system namespace.\n");
+    assert_eq!(stderr(&o), "No resources found in kube-public namespace.\n");
 }
 
 #[test]
@@ -136,10 +146,12 @@ fn get_of_several_kinds_and_stored_kinds_in_get_all() {
     let out = stdout(&o);
     let tables: Vec<&str> =
         out.split("\n\n").map(|t| t.lines().nth(1).unwrap().split_whitespace().next().unwrap()).collect();
-    assert_eq!(tables, ["pod/a", "replicationcontroller/rc0", "service/web", "replicaset.apps/rs0"]);
+    assert_eq!(tables, ["pod/a", "replicationcontroller/rc0", "service/kubernetes", "replicaset.apps/rs0"]);
     assert!(
         out.contains(
-            "NAME          TYPE        CLUSTER-IP      EXTERNAL-IP   PORT(S)   AGE\nservice/web   ClusterIP   10.104.50.230   <none>        80/TCP    60s\n"
+            "NAME                 TYPE        CLUSTER-IP      EXTERNAL-IP   PORT(S)   AGE\n\
+             service/kubernetes   ClusterIP   10.96.0.1       <none>        443/TCP   60s\n\
+             service/web          ClusterIP   10.104.50.230   <none>        80/TCP    60s\n"
         ),
         "{}",
         out
@@ -345,8 +357,18 @@ timeline:
     assert!(ok(&["get", "pods", "-n", "custom", "--at", "29s", &s]).contains("\np "));
     let o = kubesim(&["get", "pods", "-n", "custom", "--at", "35s", &s]);
     assert_eq!((stdout(&o), stderr(&o)), (String::new(), "No resources found in custom namespace.\n".to_string()));
-    // `delete all --all`: the pods, the RC (and, through it, its pod).
-    let o = kubesim(&["get", "all", "--at", "1m", &s]);
+    // `delete all --all`: the pods, the RC (and, through it, its pod),
+    // and the `kubernetes` Service, which the apiserver re-creates at its
+    // next reconcile (50 s, on its 10 s grid).
+    let o = kubesim(&["get", "all", "--at", "45s", &s]);
     assert_eq!((stdout(&o), stderr(&o)), (String::new(), "No resources found in default namespace.\n".to_string()));
+    let o = kubesim(&["get", "all", "--at", "1m", &s]);
+    assert_eq!(
+        stdout(&o),
+        "NAME                 TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n\
+         service/kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP   10s\n"
+    );
+    let eps = ok(&["get", "endpoints,endpointslices", "--at", "1m", &s]);
+    assert!(eps.contains("endpoints/kubernetes   10.0.0.1:6443"), "{}", eps);
     assert!(!ok(&["run", &s]).contains("Error"), "no timeline errors");
 }

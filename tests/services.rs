@@ -79,8 +79,13 @@ fn endpoint_slices_carry_the_conditions_of_every_selected_pod() {
     let mut sim = scn.build(scn.seed.unwrap_or(1));
     let at = |sim: &mut kubesim::simulation::Simulation, t: u64| {
         sim.run_until(SimTime(t * 1_000_000_000));
-        let slices: Vec<&EndpointSlice> =
-            sim.store.typed.values().filter_map(|t| t.downcast::<EndpointSlice>()).collect();
+        let slices: Vec<&EndpointSlice> = sim
+            .store
+            .typed
+            .values()
+            .filter_map(|t| t.downcast::<EndpointSlice>())
+            .filter(|s| s.service_name() == Some("kubia"))
+            .collect();
         assert_eq!(slices.len(), 1, "one slice for three pods");
         let mut v: Vec<(String, bool, bool, bool)> = slices[0]
             .endpoints
@@ -171,4 +176,98 @@ timeline:
     // A missing object is the entry's failure, as kubectl reports it.
     assert_eq!(r.timeline_failures.len(), 1, "{:?}", r.timeline_failures);
     assert!(r.timeline_failures[0].message.contains("replicationcontrollers \"nosuch\" not found"));
+}
+
+/// What `kubectl exec` printed in the pod `pod` (a name prefix) at `t`:
+/// its `NAME=value` lines.
+fn env_at(r: &kubesim::runner::RunResult, pod: &str, t: &str) -> Vec<(String, String)> {
+    r.sim
+        .user_outputs
+        .iter()
+        .filter(|o| o.object.starts_with(&format!("pod/{}", pod)) && o.time.to_string() == t)
+        .map(|o| {
+            let (k, v) = o.message.split_once('=').expect("NAME=value");
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+/// Chapter 5.1.3: a container has the variables of the Services that
+/// existed when it was created; the pod's own come first, resolved and
+/// expanded; `enableServiceLinks: false` leaves only `kubernetes`'s.
+#[test]
+fn service_environment_variables_are_those_of_the_containers_creation() {
+    use kubesim::kinds::service::Service;
+    let scn = scenario::load(&root().join("scenarios/service-env.yaml")).expect("load");
+    let r = run(&scn, RunOptions::default());
+    assert_eq!(r.failed(), 0);
+    assert!(r.sim.user_errors.is_empty(), "{:?}", r.sim.user_errors);
+    let svc = r.sim.store.typed.get(&("Service".to_string(), Key::new("default", "kubia"))).expect("kubia");
+    let ip = svc.downcast::<Service>().expect("Service").cluster_ip_text();
+    let get = |env: &[(String, String)], k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let names = |env: &[(String, String)]| env.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+
+    // Before the Service: the runtime's, then `kubernetes`'s, then HOME.
+    let old = env_at(&r, "kubia-", "40s");
+    assert_eq!(names(&old).first().map(String::as_str), Some("PATH"));
+    assert_eq!(names(&old).last().map(String::as_str), Some("HOME"));
+    assert_eq!(get(&old, "KUBERNETES_SERVICE_HOST").as_deref(), Some("10.96.0.1"));
+    assert_eq!(get(&old, "KUBERNETES_PORT").as_deref(), Some("tcp://10.96.0.1:443"));
+    assert_eq!(get(&old, "KUBERNETES_SERVICE_PORT_HTTPS").as_deref(), Some("443"));
+    assert!(!names(&old).iter().any(|n| n.starts_with("KUBIA_")), "{:?}", old);
+
+    // A replacement made after the Service has its variables.
+    let new = env_at(&r, "kubia-", "1m30s");
+    assert_eq!(get(&new, "KUBIA_SERVICE_HOST"), Some(ip.clone()));
+    assert_eq!(get(&new, "KUBIA_SERVICE_PORT").as_deref(), Some("80"));
+    assert_eq!(get(&new, "KUBIA_PORT_80_TCP").as_deref(), Some(format!("tcp://{}:80", ip).as_str()));
+    assert_eq!(new.len(), old.len() + 7, "the kubia Service adds seven variables");
+
+    let demo = env_at(&r, "env-demo", "1m31s");
+    let pod_ip = r.sim.store.pod(&Key::new("default", "env-demo")).and_then(|p| p.status.pod_ip.clone()).expect("ip");
+    assert_eq!(names(&demo)[..5], ["PATH", "HOSTNAME", "POD_NAME", "POD_IP", "BACKEND"]);
+    assert_eq!(get(&demo, "POD_NAME").as_deref(), Some("env-demo"));
+    assert_eq!(get(&demo, "POD_IP").as_deref(), Some(&*pod_ip));
+    assert_eq!(get(&demo, "BACKEND"), Some(format!("http://{}:80", ip)));
+
+    let none = env_at(&r, "no-links", "1m32s");
+    assert!(get(&none, "KUBERNETES_SERVICE_HOST").is_some());
+    assert!(!names(&none).iter().any(|n| n.starts_with("KUBIA_")), "{:?}", none);
+
+    let again = run(&scn, RunOptions::default());
+    assert_eq!(again.sim.trace.hash(), r.sim.trace.hash());
+}
+
+/// A node cut from the apiserver has a stale Service informer: a
+/// container it re-creates during the partition gets the Services of
+/// before the cut, not one created meanwhile.
+#[test]
+fn a_partitioned_nodes_containers_get_the_services_it_last_saw() {
+    let text = r#"
+name: env under partition
+seed: 1
+duration: 1m30s
+cluster:
+  nodes: [{namePrefix: node, count: 1, capacity: {cpu: "2", memory: 4Gi}}]
+images:
+  luksa/kubia: {pull: 1s}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: web}, spec: {containers: [{name: c, image: luksa/kubia}]}}
+timeline:
+  - {at: 10s, partitionNode: node-1}
+  - {at: 15s, apply: {apiVersion: v1, kind: Service, metadata: {name: late}, spec: {ports: [{port: 80}], selector: {app: x}}}}
+  - {at: 20s, crashContainer: {pod: web, exitCode: 1}}
+  - {at: 50s, healNode: node-1}
+  - {at: 55s, exec: {pod: web, command: [env]}}
+  - {at: 60s, crashContainer: {pod: web, exitCode: 1}}
+  - {at: 80s, exec: {pod: web, command: [env]}}
+"#;
+    let scn = scenario::load_str(text, "env-partition.yaml", &root()).expect("load");
+    let r = run(&scn, RunOptions::default());
+    // Restarted at about 30 s, during the partition; read after the heal.
+    let during = env_at(&r, "web", "55s");
+    assert!(during.iter().any(|(n, _)| n == "KUBERNETES_SERVICE_HOST"), "{:?}", r.sim.user_errors);
+    assert!(!during.iter().any(|(n, _)| n == "LATE_SERVICE_HOST"), "{:?}", during);
+    let after = env_at(&r, "web", "1m20s");
+    assert!(after.iter().any(|(n, _)| n == "LATE_SERVICE_HOST"), "{:?} {:?}", after, r.sim.user_errors);
 }

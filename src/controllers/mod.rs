@@ -16,6 +16,7 @@ pub mod expectations;
 pub mod garbagecollector;
 pub mod informer;
 pub mod job;
+pub mod kubernetesservice;
 pub mod nodelifecycle;
 pub mod podgc;
 pub mod replication;

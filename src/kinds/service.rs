@@ -3,9 +3,10 @@
 //! matter here, ClusterIP and NodePort allocation, what an update may
 //! change) and how `kubectl get svc` prints it (`printService`).
 //!
-//! Not yet: the Endpoints/EndpointSlice controllers, kube-proxy and
-//! traffic (a Service selects pods, nothing routes to them yet), IPv6 and
-//! dual stack, `loadBalancerIP`, `healthCheckNodePort`.
+//! Its endpoints are the controllers' (`controllers::endpoints`,
+//! `controllers::endpointslice`), its rules kube-proxy's (`proxy`), its
+//! load balancer the cloud's (`controllers::servicelb`). Not modelled: IPv6
+//! and dual stack, `loadBalancerIP`, a user-set `healthCheckNodePort`.
 
 #![warn(missing_docs)]
 

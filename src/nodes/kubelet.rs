@@ -262,6 +262,8 @@ pub struct Kubelet {
     reconcile: BTreeSet<u64>,
     /// The node lost the apiserver (`partitionNode`).
     pub partitioned: bool,
+    /// When it last did (what its informers saw last).
+    partitioned_at: SimTime,
     /// When this life's Lease renewals started: they are on its grid.
     lease_anchor: SimTime,
     /// The last LIST request's number.
@@ -297,6 +299,7 @@ impl Kubelet {
             status_sync_pending: false,
             reconcile: BTreeSet::new(),
             partitioned: false,
+            partitioned_at: SimTime::ZERO,
             lease_anchor: now,
             list_seq: 0,
             listing: None,
@@ -362,8 +365,9 @@ impl Kubelet {
 
     /// The node loses the apiserver: requests and watch events stop (the
     /// simulation drops them); everything local goes on.
-    pub fn partition(&mut self) {
+    pub fn partition(&mut self, now: SimTime) {
         self.partitioned = true;
+        self.partitioned_at = now;
     }
 
     /// The link is back: relist and reconcile, and (heartbeat skipping)
@@ -1352,6 +1356,9 @@ impl Kubelet {
         let scripted = program.is_some();
         proc.script = program.map(|p| Box::new(Run::new(p, w.key.name.clone())));
         proc.hostname = w.key.name.clone();
+        // The environment is made at creation from the Services the
+        // informer holds (`makeEnvironmentVariables`).
+        proc.env_as_of = if self.partitioned { self.partitioned_at } else { now };
         let woke = proc.dormant.iter().any(|d| *d);
         let (inst, started_ok) = (proc.instance, proc.started_ok);
         let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
@@ -1801,15 +1808,25 @@ impl Kubelet {
         Some(Rc::new(cat))
     }
 
-    /// A fault injected into, or a command run in, container `idx`.
+    /// When the environment of the running instance of container `idx`
+    /// of pod `uid` was made (`Proc::env_as_of`).
+    pub fn env_as_of(&self, uid: u64, idx: usize) -> Option<SimTime> {
+        let p = self.workers.get(&uid)?.procs.get(idx)?;
+        p.running_since.map(|_| p.env_as_of)
+    }
+
+    /// A fault injected into, or a command run in, container `idx`; `env`
+    /// is the container's environment, for a command. A command's exit
+    /// code and output are returned.
     pub fn container_op(
         &mut self,
         uid: u64,
         idx: usize,
         op: &ContainerOp,
         images: &ImageCatalog,
+        env: &[(String, String)],
         ctx: &mut Ctx,
-    ) -> Result<(), String> {
+    ) -> Result<Option<(i32, String)>, String> {
         let Some(w) = self.workers.get_mut(&uid) else {
             return Err("error: the pod is not running on its node".into());
         };
@@ -1821,7 +1838,7 @@ impl Kubelet {
         let images = own.as_deref().unwrap_or(images);
         // Whatever happens may change what the probes see.
         let woken = matches!(op, ContainerOp::Hang | ContainerOp::Exec { .. });
-        let result = self.container_op_inner(uid, idx, op, images, ctx);
+        let result = self.container_op_inner(uid, idx, op, images, env, ctx);
         if woken {
             self.wake_probes(uid, idx, |_, _| true, ctx);
         }
@@ -1834,8 +1851,9 @@ impl Kubelet {
         idx: usize,
         op: &ContainerOp,
         images: &ImageCatalog,
+        env: &[(String, String)],
         ctx: &mut Ctx,
-    ) -> Result<(), String> {
+    ) -> Result<Option<(i32, String)>, String> {
         let w = self.workers.get_mut(&uid).expect("worker");
         let pod = w.pod.clone();
         let c = &pod.spec.containers[idx];
@@ -1846,7 +1864,7 @@ impl Kubelet {
             ContainerOp::Exec { command } => {
                 // Its sleeps take no simulated time; one that never returns
                 // is cut off after `EXEC_SLEEPS` of them.
-                let r = exec(command, proc, image, ctx.now, SimDuration(u64::MAX));
+                let r = exec(command, proc, image, ctx.now, SimDuration(u64::MAX), env);
                 if r.unknown {
                     return Err(format!(
                         "warning: `{}` is not a simulated command; it exited {} (the image's exec default)",
@@ -1854,6 +1872,7 @@ impl Kubelet {
                         r.code
                     ));
                 }
+                return Ok(Some((r.code, r.output)));
             }
             ContainerOp::Crash { exit_code } => self.exited(uid, idx, *exit_code, ctx),
             ContainerOp::Oom => self.exited_as(uid, idx, 137, Some("OOMKilled"), ctx),
@@ -1872,7 +1891,7 @@ impl Kubelet {
             }
             ContainerOp::Kill { signal } => self.exited(uid, idx, 128 + signal, ctx),
         }
-        Ok(())
+        Ok(None)
     }
 
     /// Init container `idx` (re)starts: its image is pulled or checked as an

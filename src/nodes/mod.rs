@@ -5,4 +5,5 @@
 pub mod images;
 pub mod kubelet;
 pub mod process;
+pub mod service_env;
 pub mod shell;

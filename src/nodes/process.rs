@@ -106,6 +106,10 @@ pub struct Proc {
     pub script: Option<Box<Run>>,
     /// The container's hostname (the pod's name), which `hostname` prints.
     pub hostname: Rc<str>,
+    /// The instant whose Services this instance's environment was made
+    /// from: when it was created, or, on a node cut from the apiserver,
+    /// when its Service informer stopped (`service_env`).
+    pub env_as_of: SimTime,
 }
 
 /// One record of a container's log. Lines are ordered by `(time, key)`,
@@ -494,7 +498,7 @@ pub fn run_probe(
             }
         }
         Handler::Exec { command } => {
-            let r = exec(command, proc, image, now, timeout);
+            let r = exec(command, proc, image, now, timeout, &[]);
             let mut outcome = if r.duration > timeout {
                 fail(timeout, format!("command {:?} timed out", command.join(" ")))
             } else if r.code == 0 {
@@ -551,6 +555,7 @@ pub fn exec(
     image: Option<&ImageBehavior>,
     now: SimTime,
     limit: SimDuration,
+    env: &[(String, String)],
 ) -> ExecResult {
     let Ok(program) = shell::parse_exec(command) else {
         let code = image.map_or(0, |b| b.exec_default);
@@ -558,6 +563,7 @@ pub fn exec(
     };
     let mut run = Run::new(Rc::new(program), proc.hostname.clone());
     let mut host = Host::new(&mut proc.files, now, true);
+    host.env = env;
     let mut duration = SimDuration::ZERO;
     let mut sleeps = 0;
     // A command cut off is killed: 137, as SIGKILL leaves it.
@@ -614,7 +620,7 @@ pub fn termination(
     let hook = match pre_stop {
         None => SimDuration::ZERO,
         Some(Handler::Sleep { seconds }) => SimDuration::from_secs(*seconds),
-        Some(Handler::Exec { command }) => exec(command, proc, image, now, grace).duration,
+        Some(Handler::Exec { command }) => exec(command, proc, image, now, grace, &[]).duration,
         Some(h @ (Handler::HttpGet { .. } | Handler::TcpSocket { .. })) => {
             let r = run_probe(h, grace, c, image, proc, pod_ip, now);
             r.after
@@ -737,7 +743,7 @@ mod tests {
 
     /// Runs `command` in `p` at 0 s without a time limit.
     fn ex(command: &[String], p: &mut Proc) -> ExecResult {
-        exec(command, p, None, SimTime::ZERO, FOREVER)
+        exec(command, p, None, SimTime::ZERO, FOREVER, &[])
     }
 
     #[test]
@@ -808,6 +814,7 @@ mod tests {
             None,
             SimTime::ZERO,
             FOREVER,
+            &[],
         );
         assert_eq!((r.code, r.output.as_str(), r.changed), (0, "ok", true));
         assert!(p.files.contains("/tmp/x"));
@@ -827,13 +834,13 @@ mod tests {
         assert_eq!((r.duration, r.code, r.output.as_str()), (s(5), 0, "Thu Jan  1 00:00:02 UTC 1970"));
         assert!(p.files.remove("/late"));
         // The clock `date` reads moves with the sleeps.
-        let r = exec(&sh("sleep 2; date"), &mut p, None, SimTime::from_secs(10), FOREVER);
+        let r = exec(&sh("sleep 2; date"), &mut p, None, SimTime::from_secs(10), FOREVER, &[]);
         assert_eq!(r.output, "Thu Jan  1 00:00:12 UTC 1970");
         // Past the limit the command is stopped: its later writes never happen.
-        let r = exec(&sh("sleep 2; sleep 3; touch /late"), &mut p, None, SimTime::ZERO, s(4));
+        let r = exec(&sh("sleep 2; sleep 3; touch /late"), &mut p, None, SimTime::ZERO, s(4), &[]);
         assert!(r.duration > s(4) && !r.changed && !p.files.contains("/late"));
         // Exactly the limit is within it.
-        assert_eq!(exec(&cmd("sleep 4"), &mut p, None, SimTime::ZERO, s(4)).duration, s(4));
+        assert_eq!(exec(&cmd("sleep 4"), &mut p, None, SimTime::ZERO, s(4), &[]).duration, s(4));
         // Never returning: forever, whatever the limit.
         assert_eq!(ex(&cmd("sleep infinity"), &mut p).duration, FOREVER);
         assert_eq!(ex(&sh("while true; do sleep 1; done"), &mut p).duration, FOREVER);
@@ -845,7 +852,7 @@ mod tests {
         let mut p = Proc::default();
         let img = ImageBehavior { exec_default: 7, ..Default::default() };
         for c in [cmd("curl localhost"), sh("curl -f localhost || exit 1"), sh("cat /x | grep y"), sh("echo $HOME")] {
-            let r = exec(&c, &mut p, Some(&img), SimTime::ZERO, FOREVER);
+            let r = exec(&c, &mut p, Some(&img), SimTime::ZERO, FOREVER, &[]);
             assert!(r.unknown && r.code == 7 && r.output.is_empty() && !r.changed, "{:?}: {:?}", c, r);
         }
         assert!(!ex(&cmd("true"), &mut p).unknown);

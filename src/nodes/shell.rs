@@ -133,13 +133,35 @@ pub struct Host<'a> {
     pub keep_output: bool,
     /// The script changed the files.
     pub changed: bool,
+    /// The variables Kubernetes gave the container (its `env` and the
+    /// service variables), which `env` prints; empty where the caller
+    /// does not compute them (probes, hooks and the main script: see
+    /// `process::exec`).
+    pub env: &'a [(String, String)],
 }
 
 impl<'a> Host<'a> {
     /// A host over `files` at `now`.
     pub fn new(files: &'a mut BTreeSet<String>, now: SimTime, keep_output: bool) -> Self {
-        Host { files, now, out: Vec::new(), keep_output, changed: false }
+        Host { files, now, out: Vec::new(), keep_output, changed: false, env: &[] }
     }
+}
+
+/// What `env` prints in a container: the runtime's `PATH` and
+/// `HOSTNAME`, the variables Kubernetes gave it, the image's `HOME` (the
+/// order a container runtime gives them, as `kubectl exec POD -- env`
+/// shows on a real cluster); a variable of the container replaces the
+/// image's of the same name.
+fn environment(hostname: &str, env: &[(String, String)]) -> String {
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let mut out =
+        format!("PATH={}\n", get("PATH").unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+    out.push_str(&format!("HOSTNAME={}\n", hostname));
+    for (k, v) in env.iter().filter(|(k, _)| !matches!(k.as_str(), "PATH" | "HOSTNAME" | "HOME")) {
+        out.push_str(&format!("{}={}\n", k, v));
+    }
+    out.push_str(&format!("HOME={}", get("HOME").unwrap_or("/root")));
+    out
 }
 
 /// One running script: where it is, `$?`, its SIGTERM trap.
@@ -305,14 +327,7 @@ impl Run {
             Builtin::Date { epoch_seconds: true } => (0, Some((h.now.0 / 1_000_000_000).to_string()), None),
             Builtin::Date { epoch_seconds: false } => (0, Some(date(h.now)), None),
             Builtin::Hostname => (0, Some(self.hostname.to_string()), None),
-            Builtin::Env => (
-                0,
-                Some(format!(
-                    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nHOSTNAME={}\nHOME=/root",
-                    self.hostname
-                )),
-                None,
-            ),
+            Builtin::Env => (0, Some(environment(&self.hostname, h.env)), None),
             Builtin::Fail { code, message } => (*code, None, Some(message.clone())),
         };
         for (text, target) in [(out, &r.out), (err, &r.err)] {

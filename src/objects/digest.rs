@@ -413,6 +413,10 @@ mod tests {
                 readiness: Some(probe(8082)),
                 pre_stop: Some(Handler::Sleep { seconds: 3 }),
             }),
+            env: Rc::from(vec![crate::objects::env::EnvVar {
+                name: "A".into(),
+                source: crate::objects::env::EnvSource::Value("1".into()),
+            }]),
         }
     }
 
@@ -476,6 +480,7 @@ mod tests {
                 termination_grace_period_seconds: 30,
                 scheduler_name: "default-scheduler".into(),
                 priority: 0,
+                enable_service_links: true,
             }),
             status: Rc::new(PodStatus {
                 phase: PodPhase::Running,
@@ -536,6 +541,14 @@ mod tests {
             ("extended resource", |p| app(p).extended.set("nvidia.com/gpu".into(), 1)),
             ("has cpu request", |p| app(p).has_cpu_request = false),
             ("has memory request", |p| app(p).has_memory_request = false),
+            ("env value", |p| {
+                app(p).env = Rc::from(vec![crate::objects::env::EnvVar {
+                    name: "A".into(),
+                    source: crate::objects::env::EnvSource::Value("2".into()),
+                }])
+            }),
+            ("env unset", |p| app(p).env = Rc::from(vec![])),
+            ("enableServiceLinks", |p| spec(p).enable_service_links = false),
             ("startup probe", |p| probes(p).startup = None),
             ("liveness path", |p| {
                 if let Some(Probe { handler: Handler::HttpGet { path, .. }, .. }) = &mut probes(p).liveness {

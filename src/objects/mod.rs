@@ -9,6 +9,7 @@
 pub mod apivalidation;
 pub mod digest;
 pub mod duration;
+pub mod env;
 pub mod lease;
 pub mod meta;
 pub mod node;

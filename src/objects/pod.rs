@@ -118,6 +118,8 @@ pub struct Container {
     pub has_memory_request: bool,
     /// Probes and lifecycle hooks (empty for most pods: shared default).
     pub probes: super::probe::SharedProbes,
+    /// `env` (empty for most pods: shared).
+    pub env: Rc<[super::env::EnvVar]>,
 }
 
 /// `v1.TaintEffect`.
@@ -268,6 +270,9 @@ pub struct PodSpec {
     pub scheduler_name: Rc<str>,
     /// `spec.priority`, the scheduling queue's first sort key.
     pub priority: i32,
+    /// `spec.enableServiceLinks` (default true): the containers get the
+    /// environment variables of the namespace's Services.
+    pub enable_service_links: bool,
 }
 
 impl Default for PodSpec {
@@ -286,6 +291,7 @@ impl Default for PodSpec {
             termination_grace_period_seconds: 30,
             scheduler_name: DEFAULT_SCHEDULER.into(),
             priority: 0,
+            enable_service_links: true,
         }
     }
 }
@@ -306,6 +312,7 @@ impl Container {
             has_cpu_request: false,
             has_memory_request: false,
             probes: Default::default(),
+            env: Rc::from([]),
         }
     }
 }
@@ -738,6 +745,7 @@ impl Digest for Container {
             has_cpu_request,
             has_memory_request,
             probes,
+            env,
         } = self;
         name.digest(d);
         image.digest(d);
@@ -756,6 +764,11 @@ impl Digest for Container {
         has_cpu_request.digest(d);
         has_memory_request.digest(d);
         probes.digest(d);
+        // Only when present, as `extended`.
+        if !env.is_empty() {
+            d.tag(0xE8);
+            env.digest(d);
+        }
     }
 }
 
@@ -812,6 +825,7 @@ impl PodSpec {
             termination_grace_period_seconds,
             scheduler_name,
             priority,
+            enable_service_links,
         } = self;
         let mut d = Digester::new();
         d.u64(containers_digest);
@@ -823,6 +837,10 @@ impl PodSpec {
         termination_grace_period_seconds.digest(&mut d);
         scheduler_name.digest(&mut d);
         priority.digest(&mut d);
+        // Only when not the default, as a container's `extended`.
+        if !enable_service_links {
+            d.tag(0x5E);
+        }
         d.finish()
     }
 
@@ -846,6 +864,7 @@ impl PodSpec {
             termination_grace_period_seconds,
             scheduler_name,
             priority,
+            enable_service_links,
         } = self;
         Rc::ptr_eq(containers, &o.containers)
             && *init_containers == o.init_containers
@@ -856,6 +875,7 @@ impl PodSpec {
             && *termination_grace_period_seconds == o.termination_grace_period_seconds
             && *scheduler_name == o.scheduler_name
             && *priority == o.priority
+            && *enable_service_links == o.enable_service_links
     }
 }
 

@@ -95,6 +95,30 @@ fn insert_extended(o: &mut Map<String, Value>, ext: &Extended) {
     }
 }
 
+fn env_var(e: &crate::objects::env::EnvVar) -> Value {
+    use crate::objects::env::EnvSource;
+    let from = match &e.source {
+        EnvSource::Value(v) if v.is_empty() => return json!({ "name": e.name }),
+        EnvSource::Value(v) => return json!({ "name": e.name, "value": v }),
+        EnvSource::Field { api_version, path } => {
+            json!({ "fieldRef": { "apiVersion": api_version, "fieldPath": path } })
+        }
+        EnvSource::Resource { resource, divisor } => {
+            let mut m = Map::new();
+            m.insert("resource".into(), json!(resource));
+            insert_if(&mut m, "divisor", divisor.as_ref().map(|d| json!(d)));
+            json!({ "resourceFieldRef": Value::Object(m) })
+        }
+        EnvSource::ConfigMapKey { name, key, optional } => {
+            json!({ "configMapKeyRef": { "name": name, "key": key, "optional": optional } })
+        }
+        EnvSource::SecretKey { name, key, optional } => {
+            json!({ "secretKeyRef": { "name": name, "key": key, "optional": optional } })
+        }
+    };
+    json!({ "name": e.name, "valueFrom": from })
+}
+
 fn container(c: &Container) -> Value {
     let mut o = Map::new();
     o.insert("name".into(), json!(&*c.name));
@@ -120,6 +144,9 @@ fn container(c: &Container) -> Value {
             })
             .collect();
         o.insert("ports".into(), Value::Array(ports));
+    }
+    if !c.env.is_empty() {
+        o.insert("env".into(), Value::Array(c.env.iter().map(env_var).collect()));
     }
     for (key, kind) in [
         ("startupProbe", ProbeKind::Startup),
@@ -234,6 +261,7 @@ fn pod_spec(s: &crate::objects::pod::PodSpec) -> Value {
     o.insert("schedulerName".into(), json!(&*s.scheduler_name));
     o.insert("terminationGracePeriodSeconds".into(), json!(s.termination_grace_period_seconds));
     o.insert("priority".into(), json!(s.priority));
+    o.insert("enableServiceLinks".into(), json!(s.enable_service_links));
     if !s.tolerations.is_empty() {
         o.insert("tolerations".into(), Value::Array(s.tolerations.iter().map(toleration).collect()));
     }

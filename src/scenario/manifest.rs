@@ -21,6 +21,7 @@ use super::schema;
 use super::yaml::Node as Y;
 use super::yaml::Resolved;
 use crate::controllers::scheduler::DEFAULT_SCHEDULER;
+use crate::objects::env::{EnvSource, EnvVar};
 use crate::objects::lease::{Lease, LeaseSpec};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::{Node, NodeCondition, NodeSpec, NodeStatus};
@@ -622,8 +623,11 @@ pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Opti
         Some(a) => decode_affinity(r, a, &f.field("affinity"), what),
         None => NodeAffinity::default(),
     };
+    let enable_service_links =
+        f.get("enableServiceLinks").and_then(|n| r.bool(n, &f.field("enableServiceLinks"))).unwrap_or(true);
     r.done(f, Unknown::Warn, what);
     Some(PodSpec {
+        enable_service_links,
         node_name,
         containers: containers.into(),
         init_containers: init_containers.into(),
@@ -931,8 +935,13 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
             r.done(lf, Unknown::Warn, what);
         }
     }
+    let env = match f.get("env") {
+        Some(n) => decode_env(r, n, &f.field("env"), what),
+        None => Vec::new(),
+    };
     r.done(f, Unknown::Warn, what);
     Some(Container {
+        env: env.into(),
         probes: if probes.is_empty() { Default::default() } else { Rc::new(probes) },
         name: name.into(),
         image: image.into(),
@@ -946,6 +955,134 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
         has_cpu_request: has_cpu,
         has_memory_request: has_mem,
     })
+}
+
+/// A container's `env` (`validateEnv`: a name is required and a C
+/// identifier-ish `[-._a-zA-Z][-._a-zA-Z0-9]*`; `value` and `valueFrom`
+/// exclude each other; a `valueFrom` names exactly one source).
+fn decode_env(r: &mut Reader, node: &Y, path: &str, what: &str) -> Vec<EnvVar> {
+    let mut out = Vec::new();
+    for (i, item) in r.seq(node, path).iter().enumerate() {
+        let ip = format!("{}[{}]", path, i);
+        let Some(mut f) = r.fields(item, &ip) else { continue };
+        let Some(name) = f.get("name").and_then(|n| r.text(n, &format!("{}.name", ip))) else {
+            r.err(item, &format!("{}.name", ip), "Required value");
+            r.done(f, Unknown::Warn, what);
+            continue;
+        };
+        let valid = !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
+        if !valid {
+            r.err(
+                item,
+                &format!("{}.name", ip),
+                format!("Invalid value: \"{}\": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit", name),
+            );
+        }
+        let value = f.get("value").and_then(|n| r.text(n, &format!("{}.value", ip)));
+        let source = match f.get("valueFrom") {
+            Some(vf) => {
+                if value.is_some() {
+                    r.err(
+                        vf,
+                        &format!("{}.valueFrom", ip),
+                        "Invalid value: \"\": may not be specified when `value` is not empty",
+                    );
+                }
+                decode_env_source(r, vf, &format!("{}.valueFrom", ip), what)
+            }
+            None => Some(EnvSource::Value(value.unwrap_or_default())),
+        };
+        r.done(f, Unknown::Warn, what);
+        if let Some(source) = source {
+            out.push(EnvVar { name, source });
+        }
+    }
+    out
+}
+
+/// One `valueFrom`: exactly one of `fieldRef`, `resourceFieldRef`,
+/// `configMapKeyRef`, `secretKeyRef`. Only `fieldRef` is resolved in the
+/// container; the others are kept for `describe` with a warning.
+fn decode_env_source(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<EnvSource> {
+    let mut f = r.fields(node, path)?;
+    let mut sources = Vec::new();
+    if let Some(n) = f.get("fieldRef") {
+        let fp = format!("{}.fieldRef", path);
+        if let Some(mut ff) = r.fields(n, &fp) {
+            let api_version =
+                ff.get("apiVersion").and_then(|x| r.str(x, &format!("{}.apiVersion", fp))).unwrap_or("v1".into());
+            match ff.get("fieldPath").and_then(|x| r.str(x, &format!("{}.fieldPath", fp))) {
+                Some(p) if crate::objects::env::valid_field_path(&p) => {
+                    sources.push(EnvSource::Field { api_version, path: p })
+                }
+                Some(p) => r.err(
+                    n,
+                    &format!("{}.fieldPath", fp),
+                    format!(
+                        "Unsupported value: \"{}\": supported values: {}, metadata.labels['<KEY>'], metadata.annotations['<KEY>']",
+                        p,
+                        crate::objects::env::FIELD_PATHS.iter().map(|x| format!("\"{}\"", x)).collect::<Vec<_>>().join(", ")
+                    ),
+                ),
+                None => r.err(n, &format!("{}.fieldPath", fp), "Required value"),
+            }
+            r.done(ff, Unknown::Warn, what);
+        }
+    }
+    if let Some(n) = f.get("resourceFieldRef") {
+        let fp = format!("{}.resourceFieldRef", path);
+        if let Some(mut ff) = r.fields(n, &fp) {
+            ff.skip(&["containerName"]);
+            let divisor = ff.get("divisor").and_then(|x| r.text(x, &format!("{}.divisor", fp)));
+            match ff.get("resource").and_then(|x| r.str(x, &format!("{}.resource", fp))) {
+                Some(resource) => sources.push(EnvSource::Resource { resource, divisor }),
+                None => r.err(n, &format!("{}.resource", fp), "Required value"),
+            }
+            r.done(ff, Unknown::Warn, what);
+        }
+    }
+    for (key, secret) in [("configMapKeyRef", false), ("secretKeyRef", true)] {
+        let Some(n) = f.get(key) else { continue };
+        let fp = format!("{}.{}", path, key);
+        let Some(mut ff) = r.fields(n, &fp) else { continue };
+        let name = ff.get("name").and_then(|x| r.str(x, &format!("{}.name", fp))).unwrap_or_default();
+        let k = ff.get("key").and_then(|x| r.str(x, &format!("{}.key", fp)));
+        let optional = ff.get("optional").and_then(|x| r.bool(x, &format!("{}.optional", fp))).unwrap_or(false);
+        r.done(ff, Unknown::Warn, what);
+        let Some(k) = k else {
+            r.err(n, &format!("{}.key", fp), "Required value");
+            continue;
+        };
+        sources.push(if secret {
+            EnvSource::SecretKey { name, key: k, optional }
+        } else {
+            EnvSource::ConfigMapKey { name, key: k, optional }
+        });
+    }
+    r.done(f, Unknown::Warn, what);
+    if sources.len() != 1 {
+        let msg = if sources.is_empty() {
+            "Required value: must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"
+        } else {
+            "Invalid value: \"\": may not have more than one field specified at a time"
+        };
+        r.err(node, path, msg);
+        return None;
+    }
+    let source = sources.pop()?;
+    if !matches!(source, EnvSource::Field { .. }) {
+        let line = node.pos.line;
+        r.diag.warn_once(
+            format!("{}|env valueFrom", what),
+            format!(
+                "warning: {}:{}: {}: values from ConfigMaps, Secrets and resource fields are not simulated: the container's environment leaves them out{}",
+                r.file, line, path, what
+            ),
+        );
+    }
+    Some(source)
 }
 
 /// A probe: one handler plus timing, defaulted as `SetDefaults_Probe` and

@@ -7,7 +7,7 @@
 //! The names are the JSON names of upstream's Go types,
 //! `staging/src/k8s.io/api/core/v1/types.go` (`ObjectMeta` from
 //! `apimachinery/pkg/apis/meta/v1/types.go`) and `apps/v1/types.go`. Fields
-//! whose content the simulator never reads (`env`, `volumeMounts`, each
+//! whose content the simulator never reads (`envFrom`, `volumeMounts`, each
 //! volume source, …) are `Opaque`: known, accepted, not descended into. A
 //! known field the simulator does not model is reported as not simulated
 //! by the decoder, not here.
@@ -143,6 +143,18 @@ const POD_SECURITY_CONTEXT: &[F] = &[
     ("seLinuxChangePolicy", Leaf),
 ];
 
+/// `EnvVar`.
+const ENV_VAR: &[F] = &[("name", Leaf), ("value", Leaf), ("valueFrom", Obj(ENV_VAR_SOURCE))];
+
+/// `EnvVarSource`.
+const ENV_VAR_SOURCE: &[F] = &[
+    ("fieldRef", Obj(&[("apiVersion", Leaf), ("fieldPath", Leaf)])),
+    ("resourceFieldRef", Obj(&[("containerName", Leaf), ("resource", Leaf), ("divisor", Leaf)])),
+    ("configMapKeyRef", Obj(&[("name", Leaf), ("key", Leaf), ("optional", Leaf)])),
+    ("secretKeyRef", Obj(&[("name", Leaf), ("key", Leaf), ("optional", Leaf)])),
+    ("fileKeyRef", Opaque),
+];
+
 /// `Container` (also `initContainers`).
 pub const CONTAINER: &[F] = &[
     ("name", Leaf),
@@ -152,7 +164,7 @@ pub const CONTAINER: &[F] = &[
     ("workingDir", Leaf),
     ("ports", List(CONTAINER_PORT)),
     ("envFrom", Opaque),
-    ("env", Opaque),
+    ("env", List(ENV_VAR)),
     ("resources", Obj(RESOURCES)),
     ("resizePolicy", Opaque),
     ("restartPolicy", Leaf),
@@ -430,7 +442,7 @@ mod tests {
 
     #[test]
     fn known_unmodelled_fields_and_status_pass() {
-        let rs = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: r}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      volumes: [{name: v, emptyDir: {anything: goes}}]\n      securityContext: {runAsUser: 1, sysctls: [{name: a, value: b}]}\n      containers: [{name: c, image: i, env: [{name: A, valueFrom: {x: y}}], resources: {limits: {nvidia.com/gpu: 1}}}]\nstatus: {replicas: 3, whatever: 1}\n";
+        let rs = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: r}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      volumes: [{name: v, emptyDir: {anything: goes}}]\n      securityContext: {runAsUser: 1, sysctls: [{name: a, value: b}]}\n      containers: [{name: c, image: i, envFrom: [{x: y}], resources: {limits: {nvidia.com/gpu: 1}}}]\nstatus: {replicas: 3, whatever: 1}\n";
         assert!(unknown(rs).is_empty(), "{:?}", unknown(rs));
         let bad = rs.replace("runAsUser", "runAsUsr").replace("emptyDir", "emptyDirr");
         assert_eq!(

@@ -52,9 +52,9 @@ pub fn describe_pod(p: &Pod, all_events: &[EventRecord], now: SimTime) -> String
         w.w(0, &format!("Controlled By:\t{}/{}\n", c.kind, c.name));
     }
     if !p.spec.init_containers.is_empty() {
-        containers(&mut w, "Init Containers", &p.spec.init_containers, Some(&st.init_container_statuses), "");
+        containers(&mut w, "Init Containers", &p.spec.init_containers, Some(&st.init_container_statuses), Some(p), "");
     }
-    containers(&mut w, "Containers", &p.spec.containers, Some(&st.container_statuses), "");
+    containers(&mut w, "Containers", &p.spec.containers, Some(&st.container_statuses), Some(p), "");
     let conds = st.conditions.named();
     if conds.iter().any(|(_, c)| c.is_some()) {
         w.w(0, "Conditions:\n  Type\tStatus\n");
@@ -130,6 +130,7 @@ pub(super) fn containers(
     label: &str,
     list: &[Container],
     statuses: Option<&[ContainerStatus]>,
+    pod: Option<&Pod>,
     space: &str,
 ) {
     w.w(0, &format!("{}{}:{}\n", space, label, if list.is_empty() { " <none>" } else { "" }));
@@ -210,7 +211,12 @@ pub(super) fn containers(
                 w.w(2, &format!("{}:\t{}\n", title, describe_probe(p)));
             }
         }
-        w.w(2, "Environment:\t<none>\n");
+        // `describeContainerEnvVars`.
+        let env = crate::objects::env::describe_lines(c, pod);
+        w.w(2, if env.is_empty() { "Environment:\t<none>\n" } else { "Environment:\n" });
+        for line in env {
+            w.w(3, &format!("{}\n", line));
+        }
         w.w(2, "Mounts:\t<none>\n");
     }
 }

@@ -71,9 +71,9 @@ pub(super) fn describe_pod_template(w: &mut Out, t: &PodTemplate) {
         annotations_multiline(w, "  Annotations", &t.annotations);
     }
     if !t.spec.init_containers.is_empty() {
-        containers(w, "Init Containers", &t.spec.init_containers, None, "  ");
+        containers(w, "Init Containers", &t.spec.init_containers, None, None, "  ");
     }
-    containers(w, "Containers", &t.spec.containers, None, "  ");
+    containers(w, "Containers", &t.spec.containers, None, None, "  ");
     w.w(0, "  Volumes:\t<none>\n");
     pod_spec_tail(w, &t.spec, "  ");
 }
