@@ -509,8 +509,8 @@ impl Traffic {
             f.latency = back_from_node + back_from_node;
             return f;
         };
-        let (pod_name, uid) = (pod_name.clone(), *uid);
-        self.last_leg(s, &mut f, (node, uid, &pod_name, ep.port), ingress, back_from_node, &spec.path, w, now);
+        // By reference: the name is read only when the pair is new.
+        self.last_leg(s, &mut f, (node, *uid, pod_name, ep.port), ingress, back_from_node, &spec.path, w, now);
         f
     }
 
