@@ -667,8 +667,8 @@ impl Simulation {
             }
             Event::KubernetesService => {
                 let now = self.now();
-                for obj in kubernetesservice::missing(&self.store) {
-                    self.apply_op(Client::Apiserver, ApiOp::Create(obj), now);
+                for op in kubernetesservice::reconcile(&self.store) {
+                    self.apply_op(Client::Apiserver, op, now);
                 }
                 self.queue.push(now + kubernetesservice::INTERVAL, Event::KubernetesService);
             }
@@ -1157,11 +1157,13 @@ impl Simulation {
                     }
                 }
                 // The environment the container was created with.
-                let env = match (&op, self.kubelets[k as usize].env_as_of(pod.meta.uid, idx)) {
-                    (ContainerOp::Exec { .. }, Some(as_of)) => {
+                let env = match (&op, self.kubelets[k as usize].env_snapshot(pod.meta.uid, idx)) {
+                    (ContainerOp::Exec { .. }, Some((as_of, at_creation))) => {
                         let spec = &pod.spec;
-                        let services = self.service_env.env_map(&pod.meta.namespace, spec.enable_service_links, as_of);
-                        crate::nodes::service_env::container_env(&spec.containers[idx].env, &pod, &services)
+                        let links = spec.enable_service_links.unwrap_or(true);
+                        let services = self.service_env.env_map(&pod.meta.namespace, links, as_of);
+                        let p = at_creation.as_deref().unwrap_or(&pod);
+                        crate::nodes::service_env::container_env(&spec.containers[idx].env, p, &services)
                     }
                     _ => Vec::new(),
                 };

@@ -244,8 +244,9 @@ fn malformed_env() {
         )
     };
     for (e, field, msg) in [
-        ("{name: 1A, value: x}", "env[0].name", "must not start with a digit"),
+        ("{name: \"A=B\", value: x}", "env[0].name", "printable ASCII characters other than '='"),
         ("{value: x}", "env[0].name", "Required value"),
+        ("{name: PORT, value: 80}", "env[0].value", "expected a string"),
         (
             "{name: A, value: x, valueFrom: {fieldRef: {fieldPath: metadata.name}}}",
             "env[0].valueFrom",
@@ -254,21 +255,40 @@ fn malformed_env() {
         (
             "{name: A, valueFrom: {fieldRef: {fieldPath: status.phase}}}",
             "env[0].valueFrom.fieldRef.fieldPath",
-            "Unsupported value: \"status.phase\"",
+            "Unsupported value: \"status.phase\": supported values: \"metadata.name\"",
         ),
-        ("{name: A, valueFrom: {}}", "env[0].valueFrom", "must specify one of"),
+        (
+            "{name: A, valueFrom: {fieldRef: {fieldPath: metadata.foo}}}",
+            "env[0].valueFrom.fieldRef.fieldPath",
+            "error converting fieldPath: field label not supported: metadata.foo",
+        ),
+        ("{name: A, valueFrom: {}}", "env[0].valueFrom", "Invalid value: \"\": must specify one of"),
         (
             "{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}, secretKeyRef: {name: s, key: k}}}",
             "env[0].valueFrom",
             "may not have more than one field",
         ),
         ("{name: A, valueFrom: {secretKeyRef: {name: s}}}", "secretKeyRef.key", "Required value"),
+        ("{name: A, valueFrom: {configMapKeyRef: {name: Bad_Name, key: k}}}", "configMapKeyRef.name", "Invalid value"),
         ("{name: A, valu: x}", "env[0].valu", "unknown field"),
     ] {
         let (code, err, _) = validate("env", &env(e), &[]);
         assert_eq!(code, Some(2), "{}: {}", e, err);
-        let line = err.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
-        assert!(line.contains(field) && line.contains(msg), "{}: {}", e, err);
+        let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+        assert_eq!(lines.len(), 1, "one error for {}: {}", e, err);
+        assert!(lines[0].contains(field) && lines[0].contains(msg), "{}: {}", e, err);
+    }
+    // What v1.32 accepts: relaxed names, an empty value beside valueFrom,
+    // the old `spec.host`.
+    for e in [
+        "{name: 1A, value: x}",
+        "{name: \"my var\", value: x}",
+        "{name: A, value: \"\", valueFrom: {fieldRef: {fieldPath: metadata.name}}}",
+        "{name: A, valueFrom: {fieldRef: {fieldPath: spec.host}}}",
+        "{name: A, valueFrom: {fieldRef: {fieldPath: \"metadata.labels['app']\"}}}",
+    ] {
+        let (code, err, _) = validate("env-ok", &env(e), &[]);
+        assert_eq!(code, Some(0), "{}: {}", e, err);
     }
 }
 

@@ -271,3 +271,37 @@ timeline:
     let after = env_at(&r, "web", "1m20s");
     assert!(after.iter().any(|(n, _)| n == "LATE_SERVICE_HOST"), "{:?} {:?}", after, r.sim.user_errors);
 }
+
+/// `fieldRef`s are resolved when the container is created: a label
+/// changed later shows only in the next instance.
+#[test]
+fn field_refs_are_fixed_at_container_creation() {
+    let text = r#"
+name: fieldRef at creation
+seed: 1
+duration: 1m30s
+cluster:
+  nodes: [{namePrefix: node, count: 1, capacity: {cpu: "2", memory: 4Gi}}]
+images:
+  luksa/kubia: {pull: 1s}
+objects:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: web, labels: {tier: a}}
+    spec:
+      containers:
+      - name: c
+        image: luksa/kubia
+        env: [{name: TIER, valueFrom: {fieldRef: {fieldPath: "metadata.labels['tier']"}}}]
+timeline:
+  - {at: 20s, kubectl: label pod web tier=b --overwrite}
+  - {at: 30s, exec: {pod: web, command: [env]}}
+  - {at: 40s, crashContainer: {pod: web, exitCode: 1}}
+  - {at: 80s, exec: {pod: web, command: [env]}}
+"#;
+    let scn = scenario::load_str(text, "env-fieldref.yaml", &root()).expect("load");
+    let r = run(&scn, RunOptions::default());
+    let tier = |t: &str| env_at(&r, "web", t).into_iter().find(|(n, _)| n == "TIER").map(|(_, v)| v);
+    assert_eq!(tier("30s").as_deref(), Some("a"), "{:?}", r.sim.user_errors);
+    assert_eq!(tier("1m20s").as_deref(), Some("b"), "{:?}", r.sim.user_errors);
+}

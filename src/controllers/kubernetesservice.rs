@@ -8,10 +8,11 @@
 //!   re-creates whichever is missing every `INTERVAL` (10 s,
 //!   `DefaultEndpointReconcilerInterval`;
 //!   `pkg/controlplane/controller/kubernetesservice/controller.go`,
-//!   `pkg/controlplane/reconcilers/endpointsadapter.go`). So
-//!   `kubectl delete all --all` deletes it and it comes back. An existing
-//!   Service is left alone (its ports and type are reconciled only at the
-//!   apiserver's start).
+//!   `pkg/controlplane/reconcilers/endpointsadapter.go`), and rewrites
+//!   the Endpoints and slice when they differ from what they should be.
+//!   So `kubectl delete all --all` deletes the Service and it comes back.
+//!   An existing Service is left alone (its ports and type are reconciled
+//!   only at the apiserver's start).
 //! - `kube-system/kube-dns` (10.96.0.10, the range's tenth address) is the
 //!   Service kubeadm's CoreDNS add-on creates
 //!   (`cmd/kubeadm/app/phases/addons/dns/manifests.go`). kubesim's
@@ -26,7 +27,7 @@ use crate::kinds::endpointslice::{self, EndpointSlice, LABEL_SERVICE_NAME};
 use crate::kinds::service::{ClusterIp, Service, ServicePort, ServiceSpec, ServiceType};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::probe::PortRef;
-use crate::objects::store::{Key, Store};
+use crate::objects::store::{ApiOp, Key, Store};
 use crate::objects::typed::parse_ipv4;
 use crate::objects::Object;
 use crate::sim::SimDuration;
@@ -124,32 +125,93 @@ pub fn kube_dns_service() -> Service {
     Service { meta: m, spec, load_balancer_ingress: vec![] }
 }
 
-/// The objects the apiserver keeps: its Service, Endpoints and slice, by
-/// kind.
-fn apiserver_objects() -> [(&'static str, Object); 3] {
-    [
-        ("Service", Object::Typed(Rc::new(kubernetes_service()))),
-        ("Endpoints", Object::Typed(Rc::new(kubernetes_endpoints()))),
-        ("EndpointSlice", Object::Typed(Rc::new(kubernetes_slice()))),
-    ]
-}
-
 /// What a new cluster has: the apiserver's three objects (its first run,
 /// at start) and kubeadm's `kube-dns`.
 pub fn bootstrap_objects() -> Vec<Object> {
-    let mut out: Vec<Object> = apiserver_objects().into_iter().map(|(_, o)| o).collect();
-    out.push(Object::Typed(Rc::new(kube_dns_service())));
-    out
+    vec![
+        Object::Typed(Rc::new(kubernetes_service())),
+        Object::Typed(Rc::new(kubernetes_endpoints())),
+        Object::Typed(Rc::new(kubernetes_slice())),
+        Object::Typed(Rc::new(kube_dns_service())),
+    ]
 }
 
-/// One tick of `UpdateKubernetesService`: whichever of the apiserver's
-/// three objects is missing, to create (the Service first, as the
-/// controller does, then the lease reconciler's endpoints).
-pub fn missing(store: &Store) -> Vec<Object> {
+/// One tick of `UpdateKubernetesService`: the Service is created if it is
+/// missing (never corrected: `reconcile` is false after the apiserver's
+/// start), then the lease reconciler's Endpoints and EndpointSlice are
+/// created if missing and rewritten if they differ from what they should
+/// be (labels, addresses, ports).
+pub fn reconcile(store: &Store) -> Vec<ApiOp> {
     let key = Key::new("default", "kubernetes");
-    apiserver_objects()
-        .into_iter()
-        .filter(|(kind, _)| !store.typed.contains_key(&(kind.to_string(), key.clone())))
-        .map(|(_, o)| o)
-        .collect()
+    let stored = |kind: &str| store.typed.get(&(kind.to_string(), key.clone())).cloned();
+    let mut ops = Vec::new();
+    if stored("Service").is_none() {
+        ops.push(ApiOp::Create(Object::Typed(Rc::new(kubernetes_service()))));
+    }
+    let want = kubernetes_endpoints();
+    match stored("Endpoints").as_ref().and_then(|t| t.downcast::<Endpoints>()) {
+        None => ops.push(ApiOp::Create(Object::Typed(Rc::new(want)))),
+        Some(e) if e.subsets != want.subsets || e.meta.labels != want.meta.labels => {
+            let meta = ObjectMeta { labels: want.meta.labels.clone(), ..e.meta.clone() };
+            let obj = Endpoints { meta, subsets: want.subsets };
+            ops.push(ApiOp::Update { obj: Object::Typed(Rc::new(obj)), check_rv: false });
+        }
+        Some(_) => {}
+    }
+    let want = kubernetes_slice();
+    match stored("EndpointSlice").as_ref().and_then(|t| t.downcast::<EndpointSlice>()) {
+        None => ops.push(ApiOp::Create(Object::Typed(Rc::new(want)))),
+        Some(e) if e.endpoints != want.endpoints || e.ports != want.ports || e.meta.labels != want.meta.labels => {
+            let meta = ObjectMeta { labels: want.meta.labels.clone(), ..e.meta.clone() };
+            let obj = EndpointSlice { meta, endpoints: want.endpoints, ports: want.ports };
+            ops.push(ApiOp::Update { obj: Object::Typed(Rc::new(obj)), check_rv: false });
+        }
+        Some(_) => {}
+    }
+    ops
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::trace::Trace;
+    use crate::sim::SimTime;
+
+    /// A tick creates what is missing, rewrites endpoints that differ, and
+    /// leaves an existing Service alone.
+    #[test]
+    fn the_tick_restores_the_apiservers_objects() {
+        let mut store = Store::new(1);
+        let mut trace = Trace::new();
+        let ns = crate::objects::Namespace { meta: ObjectMeta { name: "default".into(), ..Default::default() } };
+        store.apply(SimTime::ZERO, ApiOp::Create(Object::Namespace(Rc::new(ns))), &mut trace).unwrap();
+        let ops = reconcile(&store);
+        assert_eq!(ops.len(), 3, "all three are created on an empty store");
+        for op in ops {
+            store.apply(SimTime::ZERO, op, &mut trace).unwrap();
+        }
+        assert!(reconcile(&store).is_empty(), "nothing to do when all is as it should be");
+        // Someone edits the Endpoints and the Service's labels.
+        let key = Key::new("default", "kubernetes");
+        let mut e = kubernetes_endpoints();
+        e.meta = store.typed[&("Endpoints".to_string(), key.clone())].meta().clone();
+        e.subsets[0].addresses[0].ip = "10.9.9.9".into();
+        store
+            .apply(SimTime::ZERO, ApiOp::Update { obj: Object::Typed(Rc::new(e)), check_rv: false }, &mut trace)
+            .unwrap();
+        let mut svc = kubernetes_service();
+        svc.meta = store.typed[&("Service".to_string(), key.clone())].meta().clone();
+        svc.meta.labels = Rc::new(Default::default());
+        store
+            .apply(SimTime::ZERO, ApiOp::Update { obj: Object::Typed(Rc::new(svc)), check_rv: false }, &mut trace)
+            .unwrap();
+        let ops = reconcile(&store);
+        assert_eq!(ops.len(), 1, "only the Endpoints are rewritten");
+        assert!(matches!(&ops[0], ApiOp::Update { .. }));
+        for op in ops {
+            store.apply(SimTime::ZERO, op, &mut trace).unwrap();
+        }
+        let e = store.typed[&("Endpoints".to_string(), key)].downcast::<Endpoints>().unwrap().clone();
+        assert_eq!(e.subsets, kubernetes_endpoints().subsets);
+    }
 }

@@ -1359,6 +1359,11 @@ impl Kubelet {
         // The environment is made at creation from the Services the
         // informer holds (`makeEnvironmentVariables`).
         proc.env_as_of = if self.partitioned { self.partitioned_at } else { now };
+        // `fieldRef`s are resolved now, against the kubelet's pod and the
+        // IPs it knows (`podFieldSelectorRuntimeValue`).
+        let refs = c.env.iter().any(|e| matches!(e.source, crate::objects::env::EnvSource::Field { .. }));
+        proc.env_pod =
+            refs.then(|| Rc::new(Pod { meta: w.pod.meta.clone(), spec: w.pod.spec.clone(), status: w.status.clone() }));
         let woke = proc.dormant.iter().any(|d| *d);
         let (inst, started_ok) = (proc.instance, proc.started_ok);
         let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
@@ -1808,11 +1813,13 @@ impl Kubelet {
         Some(Rc::new(cat))
     }
 
-    /// When the environment of the running instance of container `idx`
-    /// of pod `uid` was made (`Proc::env_as_of`).
-    pub fn env_as_of(&self, uid: u64, idx: usize) -> Option<SimTime> {
+    /// What the environment of the running instance of container `idx` of
+    /// pod `uid` was made from: the instant of its Services
+    /// (`Proc::env_as_of`) and the pod its `fieldRef`s read
+    /// (`Proc::env_pod`).
+    pub fn env_snapshot(&self, uid: u64, idx: usize) -> Option<(SimTime, Option<Rc<Pod>>)> {
         let p = self.workers.get(&uid)?.procs.get(idx)?;
-        p.running_since.map(|_| p.env_as_of)
+        p.running_since.map(|_| (p.env_as_of, p.env_pod.clone()))
     }
 
     /// A fault injected into, or a command run in, container `idx`; `env`

@@ -110,6 +110,9 @@ pub struct Proc {
     /// from: when it was created, or, on a node cut from the apiserver,
     /// when its Service informer stopped (`service_env`).
     pub env_as_of: SimTime,
+    /// The pod as the kubelet knew it when it created this instance, kept
+    /// when the container's `env:` has `fieldRef`s to resolve against it.
+    pub env_pod: Option<Rc<crate::objects::pod::Pod>>,
 }
 
 /// One record of a container's log. Lines are ordered by `(time, key)`,

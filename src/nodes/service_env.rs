@@ -157,47 +157,57 @@ impl ServiceLister {
 }
 
 /// `expansion.Expand`: `$(NAME)` is replaced by its value when `lookup`
-/// knows it (kept as written otherwise), `$$` is `$`, any other `$` is
-/// kept.
+/// knows it (kept as written otherwise), `$$` is `$`, a `$(` without its
+/// `)` and a `$` before any other character are kept, and scanning goes
+/// on after them.
 pub fn expand(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
     let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'$' || i + 1 >= b.len() {
-            let c = s[i..].chars().next().expect("char");
-            out.push(c);
-            i += c.len_utf8();
-            continue;
-        }
-        match b[i + 1] {
-            b'$' => {
-                out.push('$');
-                i += 2;
-            }
-            b'(' => match s[i + 2..].find(')') {
-                Some(end) => {
-                    let name = &s[i + 2..i + 2 + end];
-                    match lookup(name) {
-                        Some(v) => out.push_str(&v),
-                        None => {
-                            out.push_str("$(");
-                            out.push_str(name);
-                            out.push(')');
+    let mut checkpoint = 0;
+    let mut cursor = 0;
+    while cursor < b.len() {
+        if b[cursor] == b'$' && cursor + 1 < b.len() {
+            out.push_str(&s[checkpoint..cursor]);
+            // `tryReadVariableName` on what follows the `$`.
+            let rest = &s[cursor + 1..];
+            let advance = match b[cursor + 1] {
+                b'$' => {
+                    out.push('$');
+                    1
+                }
+                b'(' => match rest[1..].find(')') {
+                    Some(end) => {
+                        let name = &rest[1..1 + end];
+                        match lookup(name) {
+                            Some(v) => out.push_str(&v),
+                            None => {
+                                out.push_str("$(");
+                                out.push_str(name);
+                                out.push(')');
+                            }
                         }
+                        end + 2
                     }
-                    i += 2 + end + 1;
+                    None => {
+                        out.push_str("$(");
+                        1
+                    }
+                },
+                _ => {
+                    // The operator and the next character, as they are.
+                    let c = rest.chars().next().expect("char");
+                    out.push('$');
+                    out.push(c);
+                    c.len_utf8()
                 }
-                None => {
-                    out.push_str(&s[i..]);
-                    i = b.len();
-                }
-            },
-            _ => {
-                out.push('$');
-                i += 1;
-            }
+            };
+            cursor += advance;
+            checkpoint = cursor + 1;
         }
+        cursor += 1;
+    }
+    if checkpoint < b.len() {
+        out.push_str(&s[checkpoint..]);
     }
     out
 }
@@ -330,6 +340,11 @@ mod tests {
         assert_eq!(expand("x-$(A)-$(B)-$$(A)-$-$(A", &lookup), "x-1-$(B)-$(A)-$-$(A");
         assert_eq!(expand("€$(A)", &lookup), "€1");
         assert_eq!(expand("$", &lookup), "$");
+        // An unclosed reference is kept and scanning goes on.
+        assert_eq!(expand("$(A $$ $(A", &lookup), "$(A $ $(A");
+        assert_eq!(expand("$(A$(A)", &lookup), "$(A$(A)");
+        assert_eq!(expand("a$€b", &lookup), "a$€b");
+        assert_eq!(expand("$(A)$(A)", &lookup), "11");
     }
 
     /// The lister's view at an instant: a Service created after the

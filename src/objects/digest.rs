@@ -480,7 +480,7 @@ mod tests {
                 termination_grace_period_seconds: 30,
                 scheduler_name: "default-scheduler".into(),
                 priority: 0,
-                enable_service_links: true,
+                enable_service_links: Some(true),
             }),
             status: Rc::new(PodStatus {
                 phase: PodPhase::Running,
@@ -548,7 +548,8 @@ mod tests {
                 }])
             }),
             ("env unset", |p| app(p).env = Rc::from(vec![])),
-            ("enableServiceLinks", |p| spec(p).enable_service_links = false),
+            ("enableServiceLinks", |p| spec(p).enable_service_links = Some(false)),
+            ("enableServiceLinks unset", |p| spec(p).enable_service_links = None),
             ("startup probe", |p| probes(p).startup = None),
             ("liveness path", |p| {
                 if let Some(Probe { handler: Handler::HttpGet { path, .. }, .. }) = &mut probes(p).liveness {

@@ -39,8 +39,8 @@ pub enum EnvSource {
         name: String,
         /// The key.
         key: String,
-        /// `optional`.
-        optional: bool,
+        /// `optional`, when given.
+        optional: Option<bool>,
     },
     /// `valueFrom.secretKeyRef`.
     SecretKey {
@@ -48,8 +48,8 @@ pub enum EnvSource {
         name: String,
         /// The key.
         key: String,
-        /// `optional`.
-        optional: bool,
+        /// `optional`, when given.
+        optional: Option<bool>,
     },
 }
 
@@ -78,19 +78,54 @@ pub const FIELD_PATHS: &[&str] = &[
     "status.podIPs",
 ];
 
-/// Whether `path` is a field path a container's env may name.
-pub fn valid_field_path(path: &str) -> bool {
-    FIELD_PATHS.contains(&path) || subscript(path, "metadata.labels").is_some() || {
-        subscript(path, "metadata.annotations").is_some()
-    }
+/// `SplitMaybeSubscriptedPath`: `metadata.labels['key']` → (`metadata.labels`,
+/// `key`).
+fn split_subscript(path: &str) -> Option<(&str, &str)> {
+    let s = path.strip_suffix("']")?;
+    let (head, key) = s.split_once("['")?;
+    (!head.is_empty()).then_some((head, key))
 }
 
-/// `metadata.labels['key']` → `key`.
+/// The key of a subscripted path of the map `map`.
 fn subscript<'a>(path: &'a str, map: &str) -> Option<&'a str> {
-    let rest = path.strip_prefix(map)?.strip_prefix('[')?.strip_suffix(']')?;
-    rest.strip_prefix('\'')
-        .and_then(|r| r.strip_suffix('\''))
-        .or_else(|| rest.strip_prefix('"').and_then(|r| r.strip_suffix('"')))
+    split_subscript(path).filter(|(h, _)| *h == map).map(|(_, k)| k)
+}
+
+/// `validateObjectFieldSelector` for a container's env: the path as the
+/// pod stores it (`ConvertDownwardAPIFieldLabel`: `spec.host` is
+/// `spec.nodeName`), or the apiserver's message for `fieldPath`.
+pub fn validate_field_path(api_version: &str, path: &str) -> Result<String, String> {
+    let invalid = |why: String| format!("Invalid value: \"{}\": error converting fieldPath: {}", path, why);
+    if api_version != "v1" {
+        return Err(invalid(format!("unsupported pod version: {}", api_version)));
+    }
+    if let Some((head, key)) = split_subscript(path) {
+        return match head {
+            "metadata.labels" | "metadata.annotations" => {
+                let key = if head == "metadata.annotations" { key.to_lowercase() } else { key.to_string() };
+                let errs = super::validation::qualified_name(&key);
+                if errs.is_empty() {
+                    Ok(path.to_string())
+                } else {
+                    Err(super::validation::invalid(&key, &errs))
+                }
+            }
+            _ => Err(invalid(format!("field label does not support subscript: {}", path))),
+        };
+    }
+    let converted = match path {
+        "spec.host" => "spec.nodeName",
+        "metadata.annotations" | "metadata.labels" | "spec.restartPolicy" | "spec.schedulerName" | "status.phase" => {
+            path
+        }
+        p if FIELD_PATHS.contains(&p) => p,
+        _ => return Err(invalid(format!("field label not supported: {}", path))),
+    };
+    if !FIELD_PATHS.contains(&converted) {
+        let list: Vec<String> = FIELD_PATHS.iter().map(|x| format!("\"{}\"", x)).collect();
+        return Err(format!("Unsupported value: \"{}\": supported values: {}", converted, list.join(", ")));
+    }
+    Ok(converted.to_string())
 }
 
 /// The value of a field path for `pod` as the kubelet resolves it when it
@@ -119,17 +154,25 @@ pub fn field_value(pod: &Pod, path: &str) -> Option<String> {
     })
 }
 
-/// `ExtractContainerResourceValue` with the default divisor (1): CPU in
-/// whole cores rounded up, memory in bytes; a limit not set reads `0`,
-/// which describe words `node allocatable`.
-fn resource_value(c: &Container, resource: &str) -> String {
-    let v = match resource {
-        "requests.cpu" => c.requests.cpu_m.div_ceil(1000),
-        "limits.cpu" => c.limits.cpu_m.div_ceil(1000),
-        "requests.memory" => c.requests.memory,
-        "limits.memory" => c.limits.memory,
+/// `ExtractContainerResourceValue`: CPU in units of the divisor (default
+/// 1 core) rounded up, memory likewise (default 1 byte); a limit not set
+/// reads `0`, which describe words `node allocatable`. Ephemeral storage
+/// is not modelled: 0.
+fn resource_value(c: &Container, resource: &str, divisor: Option<&str>) -> String {
+    let d = divisor
+        .and_then(|d| super::quantity::parse_quantity(d).ok())
+        .map(|q| q.millicores() as u128)
+        .filter(|m| *m > 0)
+        .unwrap_or(1000);
+    let milli: u128 = match resource {
+        "requests.cpu" => c.requests.cpu_m as u128,
+        "limits.cpu" => c.limits.cpu_m as u128,
+        "requests.memory" => c.requests.memory as u128 * 1000,
+        "limits.memory" => c.limits.memory as u128 * 1000,
+        "requests.ephemeral-storage" | "limits.ephemeral-storage" => 0,
         _ => return String::new(),
     };
+    let v = milli.div_ceil(d);
     if v == 0 && resource.starts_with("limits.") {
         "node allocatable".into()
     } else {
@@ -155,20 +198,30 @@ pub fn describe_lines(c: &Container, pod: Option<&Pod>) -> Vec<String> {
                 }
             }
             EnvSource::Field { api_version, path } => {
-                // A template has no pod to resolve against (kubectl's
-                // resolver is nil there).
-                let v = pod.and_then(|p| field_value(p, path)).unwrap_or_default();
+                // kubectl's `EnvValueRetriever` converts the path with its
+                // own scheme, which knows only `metadata.name` and
+                // `metadata.namespace`: any other path prints empty
+                // (kubernetes/kubernetes#109482). A template has no pod.
+                let known = matches!(path.as_str(), "metadata.name" | "metadata.namespace");
+                let v = pod.filter(|_| known).and_then(|p| field_value(p, path)).unwrap_or_default();
                 out.push(format!("{}:\t{} ({}:{})", e.name, v, api_version, path));
             }
             EnvSource::Resource { resource, divisor } => {
-                let v = if divisor.is_some() { String::new() } else { resource_value(c, resource) };
-                out.push(format!("{}:\t{} ({})", e.name, v, resource));
+                out.push(format!("{}:\t{} ({})", e.name, resource_value(c, resource, divisor.as_deref()), resource));
             }
-            EnvSource::SecretKey { name, key, optional } => out
-                .push(format!("{}:\t<set to the key '{}' in secret '{}'>\tOptional: {}", e.name, key, name, optional)),
+            EnvSource::SecretKey { name, key, optional } => out.push(format!(
+                "{}:\t<set to the key '{}' in secret '{}'>\tOptional: {}",
+                e.name,
+                key,
+                name,
+                optional.unwrap_or(false)
+            )),
             EnvSource::ConfigMapKey { name, key, optional } => out.push(format!(
                 "{}:\t<set to the key '{}' of config map '{}'>\tOptional: {}",
-                e.name, key, name, optional
+                e.name,
+                key,
+                name,
+                optional.unwrap_or(false)
             )),
         }
     }
@@ -260,9 +313,19 @@ mod tests {
         ] {
             assert_eq!(field_value(&p, path).as_deref(), Some(want), "{}", path);
         }
-        assert!(valid_field_path("metadata.annotations['a.b/c']"));
-        assert!(!valid_field_path("status.phase"));
-        assert!(!valid_field_path("metadata.labels[app]"));
+        // `validateObjectFieldSelector`'s verdicts.
+        let ok = |p: &str| validate_field_path("v1", p);
+        assert_eq!(ok("metadata.annotations['a.b/c']").as_deref(), Ok("metadata.annotations['a.b/c']"));
+        assert_eq!(ok("spec.host").as_deref(), Ok("spec.nodeName"));
+        assert!(ok("status.phase")
+            .unwrap_err()
+            .starts_with("Unsupported value: \"status.phase\": supported values: \"metadata.name\""));
+        assert_eq!(
+            ok("metadata.foo").unwrap_err(),
+            "Invalid value: \"metadata.foo\": error converting fieldPath: field label not supported: metadata.foo"
+        );
+        assert!(ok("metadata.labels[\"app\"]").is_err());
+        assert!(validate_field_path("v2", "metadata.name").unwrap_err().ends_with("unsupported pod version: v2"));
     }
 
     /// `describeContainerEnvVars`' formats.
@@ -272,8 +335,9 @@ mod tests {
         let env = vec![
             var("A", EnvSource::Value("one\ntwo".into())),
             var("POD", field("metadata.name")),
-            var("S", EnvSource::SecretKey { name: "db".into(), key: "pw".into(), optional: false }),
-            var("C", EnvSource::ConfigMapKey { name: "cfg".into(), key: "k".into(), optional: true }),
+            var("S", EnvSource::SecretKey { name: "db".into(), key: "pw".into(), optional: None }),
+            var("C", EnvSource::ConfigMapKey { name: "cfg".into(), key: "k".into(), optional: Some(true) }),
+            var("IP", field("status.podIP")),
         ];
         let mut c = Container::new("app", "kubia", crate::objects::pod::PullPolicy::Always);
         c.env = env.into();
@@ -285,6 +349,7 @@ mod tests {
             .chain([
                 var("MEM", EnvSource::Resource { resource: "limits.memory".into(), divisor: None }),
                 var("CPU", EnvSource::Resource { resource: "limits.cpu".into(), divisor: None }),
+                var("MI", EnvSource::Resource { resource: "limits.memory".into(), divisor: Some("1Mi".into()) }),
             ])
             .collect();
         assert_eq!(
@@ -295,8 +360,10 @@ mod tests {
                 "POD:\tkubia-1 (v1:metadata.name)",
                 "S:\t<set to the key 'pw' in secret 'db'>\tOptional: false",
                 "C:\t<set to the key 'k' of config map 'cfg'>\tOptional: true",
+                "IP:\t (v1:status.podIP)",
                 "MEM:\t67108864 (limits.memory)",
                 "CPU:\tnode allocatable (limits.cpu)",
+                "MI:\t64 (limits.memory)",
             ]
         );
     }

@@ -270,9 +270,11 @@ pub struct PodSpec {
     pub scheduler_name: Rc<str>,
     /// `spec.priority`, the scheduling queue's first sort key.
     pub priority: i32,
-    /// `spec.enableServiceLinks` (default true): the containers get the
-    /// environment variables of the namespace's Services.
-    pub enable_service_links: bool,
+    /// `spec.enableServiceLinks`: the containers get the environment
+    /// variables of the namespace's Services. `None`: not given, which is
+    /// true (`SetDefaults_Pod` defaults it on pods only, so a template
+    /// keeps it unset).
+    pub enable_service_links: Option<bool>,
 }
 
 impl Default for PodSpec {
@@ -291,7 +293,7 @@ impl Default for PodSpec {
             termination_grace_period_seconds: 30,
             scheduler_name: DEFAULT_SCHEDULER.into(),
             priority: 0,
-            enable_service_links: true,
+            enable_service_links: None,
         }
     }
 }
@@ -837,9 +839,10 @@ impl PodSpec {
         termination_grace_period_seconds.digest(&mut d);
         scheduler_name.digest(&mut d);
         priority.digest(&mut d);
-        // Only when not the default, as a container's `extended`.
-        if !enable_service_links {
+        // Only when given, as a container's `extended`.
+        if let Some(b) = enable_service_links {
             d.tag(0x5E);
+            b.digest(&mut d);
         }
         d.finish()
     }

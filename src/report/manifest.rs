@@ -109,11 +109,13 @@ fn env_var(e: &crate::objects::env::EnvVar) -> Value {
             insert_if(&mut m, "divisor", divisor.as_ref().map(|d| json!(d)));
             json!({ "resourceFieldRef": Value::Object(m) })
         }
-        EnvSource::ConfigMapKey { name, key, optional } => {
-            json!({ "configMapKeyRef": { "name": name, "key": key, "optional": optional } })
-        }
-        EnvSource::SecretKey { name, key, optional } => {
-            json!({ "secretKeyRef": { "name": name, "key": key, "optional": optional } })
+        EnvSource::ConfigMapKey { name, key, optional } | EnvSource::SecretKey { name, key, optional } => {
+            let mut m = Map::new();
+            m.insert("name".into(), json!(name));
+            m.insert("key".into(), json!(key));
+            insert_if(&mut m, "optional", optional.map(|b| json!(b)));
+            let kind = if matches!(e.source, EnvSource::SecretKey { .. }) { "secretKeyRef" } else { "configMapKeyRef" };
+            json!({ kind: Value::Object(m) })
         }
     };
     json!({ "name": e.name, "valueFrom": from })
@@ -252,7 +254,9 @@ fn container_status(c: &ContainerStatus) -> Value {
     Value::Object(o)
 }
 
-fn pod_spec(s: &crate::objects::pod::PodSpec) -> Value {
+/// A pod's spec, or a template's (`pod`: false): `SetDefaults_Pod`
+/// defaults `enableServiceLinks` on pods only.
+fn pod_spec(s: &crate::objects::pod::PodSpec, pod: bool) -> Value {
     let mut o = Map::new();
     o.insert("containers".into(), Value::Array(s.containers.iter().map(container).collect()));
     insert_if(&mut o, "nodeName", s.node_name.as_deref().map(|n| json!(n)));
@@ -261,7 +265,8 @@ fn pod_spec(s: &crate::objects::pod::PodSpec) -> Value {
     o.insert("schedulerName".into(), json!(&*s.scheduler_name));
     o.insert("terminationGracePeriodSeconds".into(), json!(s.termination_grace_period_seconds));
     o.insert("priority".into(), json!(s.priority));
-    o.insert("enableServiceLinks".into(), json!(s.enable_service_links));
+    let links = if pod { Some(s.enable_service_links.unwrap_or(true)) } else { s.enable_service_links };
+    insert_if(&mut o, "enableServiceLinks", links.map(|b| json!(b)));
     if !s.tolerations.is_empty() {
         o.insert("tolerations".into(), Value::Array(s.tolerations.iter().map(toleration).collect()));
     }
@@ -290,7 +295,7 @@ pub fn pod(p: &Pod) -> Value {
             Value::Array(st.container_statuses.iter().map(container_status).collect()),
         );
     }
-    json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata(&p.meta), "spec": pod_spec(&p.spec), "status": Value::Object(status)})
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": metadata(&p.meta), "spec": pod_spec(&p.spec, true), "status": Value::Object(status)})
 }
 
 fn quantities(r: &Resources, ext: &Extended) -> Value {
@@ -391,7 +396,7 @@ pub fn pod_template(t: &PodTemplate) -> Value {
     let mut tmeta = Map::new();
     insert_if(&mut tmeta, "labels", string_map(&t.labels));
     insert_if(&mut tmeta, "annotations", string_map(&t.annotations));
-    json!({"metadata": Value::Object(tmeta), "spec": pod_spec(&t.spec)})
+    json!({"metadata": Value::Object(tmeta), "spec": pod_spec(&t.spec, false)})
 }
 
 /// A ReplicaSet or ReplicationController as the API returns it.

@@ -623,8 +623,7 @@ pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Opti
         Some(a) => decode_affinity(r, a, &f.field("affinity"), what),
         None => NodeAffinity::default(),
     };
-    let enable_service_links =
-        f.get("enableServiceLinks").and_then(|n| r.bool(n, &f.field("enableServiceLinks"))).unwrap_or(true);
+    let enable_service_links = f.get("enableServiceLinks").and_then(|n| r.bool(n, &f.field("enableServiceLinks")));
     r.done(f, Unknown::Warn, what);
     Some(PodSpec {
         enable_service_links,
@@ -957,42 +956,28 @@ fn decode_container(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<
     })
 }
 
-/// A container's `env` (`validateEnv`: a name is required and a C
-/// identifier-ish `[-._a-zA-Z][-._a-zA-Z0-9]*`; `value` and `valueFrom`
-/// exclude each other; a `valueFrom` names exactly one source).
+/// A container's `env`, validated as `validateEnv` does with v1.32's
+/// default `RelaxedEnvironmentVariableValidation` (a name is required and
+/// is printable ASCII without `=`), and `validateEnvVarValueFrom`.
 fn decode_env(r: &mut Reader, node: &Y, path: &str, what: &str) -> Vec<EnvVar> {
     let mut out = Vec::new();
     for (i, item) in r.seq(node, path).iter().enumerate() {
         let ip = format!("{}[{}]", path, i);
         let Some(mut f) = r.fields(item, &ip) else { continue };
-        let Some(name) = f.get("name").and_then(|n| r.text(n, &format!("{}.name", ip))) else {
+        let name = f.get("name").and_then(|n| r.str(n, &format!("{}.name", ip))).unwrap_or_default();
+        if name.is_empty() {
             r.err(item, &format!("{}.name", ip), "Required value");
-            r.done(f, Unknown::Warn, what);
-            continue;
-        };
-        let valid = !name.is_empty()
-            && !name.starts_with(|c: char| c.is_ascii_digit())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
-        if !valid {
+        } else if !name.bytes().all(|b| (0x20..=0x7e).contains(&b) && b != b'=') {
             r.err(
                 item,
                 &format!("{}.name", ip),
-                format!("Invalid value: \"{}\": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit", name),
+                format!("Invalid value: \"{}\": a valid environment variable name must consist only of printable ASCII characters other than '='", name),
             );
         }
-        let value = f.get("value").and_then(|n| r.text(n, &format!("{}.value", ip)));
+        let value = f.get("value").and_then(|n| r.str(n, &format!("{}.value", ip))).unwrap_or_default();
         let source = match f.get("valueFrom") {
-            Some(vf) => {
-                if value.is_some() {
-                    r.err(
-                        vf,
-                        &format!("{}.valueFrom", ip),
-                        "Invalid value: \"\": may not be specified when `value` is not empty",
-                    );
-                }
-                decode_env_source(r, vf, &format!("{}.valueFrom", ip), what)
-            }
-            None => Some(EnvSource::Value(value.unwrap_or_default())),
+            Some(vf) => decode_env_source(r, vf, &format!("{}.valueFrom", ip), !value.is_empty(), what),
+            None => Some(EnvSource::Value(value)),
         };
         r.done(f, Unknown::Warn, what);
         if let Some(source) = source {
@@ -1002,73 +987,92 @@ fn decode_env(r: &mut Reader, node: &Y, path: &str, what: &str) -> Vec<EnvVar> {
     out
 }
 
-/// One `valueFrom`: exactly one of `fieldRef`, `resourceFieldRef`,
-/// `configMapKeyRef`, `secretKeyRef`. Only `fieldRef` is resolved in the
-/// container; the others are kept for `describe` with a warning.
-fn decode_env_source(r: &mut Reader, node: &Y, path: &str, what: &str) -> Option<EnvSource> {
+/// One `valueFrom` (`validateEnvVarValueFrom`): exactly one of `fieldRef`,
+/// `resourceFieldRef`, `configMapKeyRef`, `secretKeyRef`, counted by
+/// presence; each validated on its own. `has_value`: the entry also has a
+/// non-empty `value`. Only `fieldRef` is resolved in the container; the
+/// others are kept for `describe` and `-o yaml`, with a warning.
+fn decode_env_source(r: &mut Reader, node: &Y, path: &str, has_value: bool, what: &str) -> Option<EnvSource> {
     let mut f = r.fields(node, path)?;
+    let keys = ["fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef"];
+    let present: Vec<(&str, &Y)> = keys.iter().filter_map(|k| f.get(k).map(|n| (*k, n))).collect();
+    r.done(f, Unknown::Warn, what);
     let mut sources = Vec::new();
-    if let Some(n) = f.get("fieldRef") {
-        let fp = format!("{}.fieldRef", path);
-        if let Some(mut ff) = r.fields(n, &fp) {
-            let api_version =
-                ff.get("apiVersion").and_then(|x| r.str(x, &format!("{}.apiVersion", fp))).unwrap_or("v1".into());
-            match ff.get("fieldPath").and_then(|x| r.str(x, &format!("{}.fieldPath", fp))) {
-                Some(p) if crate::objects::env::valid_field_path(&p) => {
-                    sources.push(EnvSource::Field { api_version, path: p })
-                }
-                Some(p) => r.err(
-                    n,
-                    &format!("{}.fieldPath", fp),
-                    format!(
-                        "Unsupported value: \"{}\": supported values: {}, metadata.labels['<KEY>'], metadata.annotations['<KEY>']",
-                        p,
-                        crate::objects::env::FIELD_PATHS.iter().map(|x| format!("\"{}\"", x)).collect::<Vec<_>>().join(", ")
-                    ),
-                ),
-                None => r.err(n, &format!("{}.fieldPath", fp), "Required value"),
-            }
-            r.done(ff, Unknown::Warn, what);
-        }
-    }
-    if let Some(n) = f.get("resourceFieldRef") {
-        let fp = format!("{}.resourceFieldRef", path);
-        if let Some(mut ff) = r.fields(n, &fp) {
-            ff.skip(&["containerName"]);
-            let divisor = ff.get("divisor").and_then(|x| r.text(x, &format!("{}.divisor", fp)));
-            match ff.get("resource").and_then(|x| r.str(x, &format!("{}.resource", fp))) {
-                Some(resource) => sources.push(EnvSource::Resource { resource, divisor }),
-                None => r.err(n, &format!("{}.resource", fp), "Required value"),
-            }
-            r.done(ff, Unknown::Warn, what);
-        }
-    }
-    for (key, secret) in [("configMapKeyRef", false), ("secretKeyRef", true)] {
-        let Some(n) = f.get(key) else { continue };
+    for (key, n) in &present {
         let fp = format!("{}.{}", path, key);
         let Some(mut ff) = r.fields(n, &fp) else { continue };
-        let name = ff.get("name").and_then(|x| r.str(x, &format!("{}.name", fp))).unwrap_or_default();
-        let k = ff.get("key").and_then(|x| r.str(x, &format!("{}.key", fp)));
-        let optional = ff.get("optional").and_then(|x| r.bool(x, &format!("{}.optional", fp))).unwrap_or(false);
+        let source = match *key {
+            "fieldRef" => {
+                let api_version =
+                    ff.get("apiVersion").and_then(|x| r.str(x, &format!("{}.apiVersion", fp))).unwrap_or("v1".into());
+                let fpath = ff.get("fieldPath").and_then(|x| r.str(x, &format!("{}.fieldPath", fp)));
+                let field = format!("{}.fieldPath", fp);
+                match fpath {
+                    None => {
+                        r.err(n, &field, "Required value");
+                        None
+                    }
+                    Some(p) => match crate::objects::env::validate_field_path(&api_version, &p) {
+                        Ok(path) => Some(EnvSource::Field { api_version, path }),
+                        Err(msg) => {
+                            r.err(n, &field, msg);
+                            None
+                        }
+                    },
+                }
+            }
+            "resourceFieldRef" => {
+                ff.skip(&["containerName"]);
+                let divisor = ff.get("divisor").and_then(|x| r.text(x, &format!("{}.divisor", fp)));
+                if let Some(d) = &divisor {
+                    if crate::objects::quantity::parse_quantity(d).is_err() {
+                        r.err(n, &format!("{}.divisor", fp), format!("Invalid value: \"{}\": must be a quantity", d));
+                    }
+                }
+                match ff.get("resource").and_then(|x| r.str(x, &format!("{}.resource", fp))) {
+                    Some(resource) => Some(EnvSource::Resource { resource, divisor }),
+                    None => {
+                        r.err(n, &format!("{}.resource", fp), "Required value");
+                        None
+                    }
+                }
+            }
+            _ => {
+                let name = ff.get("name").and_then(|x| r.str(x, &format!("{}.name", fp))).unwrap_or_default();
+                if name.is_empty() {
+                    r.err(n, &format!("{}.name", fp), "Required value");
+                } else {
+                    r.valid(n, &format!("{}.name", fp), &name, validation::dns1123_subdomain(&name));
+                }
+                let k = ff.get("key").and_then(|x| r.str(x, &format!("{}.key", fp))).unwrap_or_default();
+                if k.is_empty() {
+                    r.err(n, &format!("{}.key", fp), "Required value");
+                }
+                let optional = ff.get("optional").and_then(|x| r.bool(x, &format!("{}.optional", fp)));
+                Some(if *key == "secretKeyRef" {
+                    EnvSource::SecretKey { name, key: k, optional }
+                } else {
+                    EnvSource::ConfigMapKey { name, key: k, optional }
+                })
+            }
+        };
         r.done(ff, Unknown::Warn, what);
-        let Some(k) = k else {
-            r.err(n, &format!("{}.key", fp), "Required value");
-            continue;
-        };
-        sources.push(if secret {
-            EnvSource::SecretKey { name, key: k, optional }
-        } else {
-            EnvSource::ConfigMapKey { name, key: k, optional }
-        });
+        sources.extend(source);
     }
-    r.done(f, Unknown::Warn, what);
-    if sources.len() != 1 {
-        let msg = if sources.is_empty() {
-            "Required value: must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"
-        } else {
-            "Invalid value: \"\": may not have more than one field specified at a time"
-        };
-        r.err(node, path, msg);
+    if present.is_empty() {
+        r.err(
+            node,
+            path,
+            "Invalid value: \"\": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`",
+        );
+        return None;
+    }
+    if has_value {
+        r.err(node, path, "Invalid value: \"\": may not be specified when `value` is not empty");
+        return None;
+    }
+    if present.len() > 1 {
+        r.err(node, path, "Invalid value: \"\": may not have more than one field specified at a time");
         return None;
     }
     let source = sources.pop()?;
