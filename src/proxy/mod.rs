@@ -377,6 +377,12 @@ impl KubeProxies {
         self.services.get_index(id as usize).expect("service id").0
     }
 
+    /// The EndpointSlices of the Service `key` as the watch has brought
+    /// them (what the cluster DNS answers a headless name from), by name.
+    pub fn slices(&self, key: &Key) -> impl Iterator<Item = &EndpointSlice> + '_ {
+        self.services.get(key).into_iter().flat_map(|e| e.slices.values().map(|s| &**s))
+    }
+
     /// The current view of service `id` (what a sync now would program).
     pub fn latest(&self, id: u32) -> Option<&Rc<ServiceRules>> {
         self.services.get_index(id as usize)?.1.history.last()?.1.as_ref()

@@ -9,7 +9,6 @@
 
 use super::stats::Outcome;
 use super::{reach_pod, Traffic, World};
-use crate::kinds::endpointslice::EndpointSlice;
 use crate::kinds::service::{ClusterIp, Service, ServiceType};
 use crate::objects::pod::Pod;
 use crate::objects::store::Key;
@@ -233,15 +232,12 @@ impl Traffic {
         None
     }
 
-    /// A headless Service's A records: its ready endpoints (CoreDNS's
-    /// `loadbalance` shuffles them; curl takes the first).
+    /// A headless Service's A records: its ready endpoints, from the
+    /// slices as the watch brought them (CoreDNS's informer; its
+    /// `loadbalance` shuffles the records, curl takes the first).
     fn headless(&mut self, key: &Key, w: &World) -> Option<Resolved> {
         let mut ready: Vec<(u32, u64)> = Vec::new();
-        for ((kind, _), t) in &w.store.typed {
-            let Some(s) = t.downcast::<EndpointSlice>().filter(|_| kind == "EndpointSlice") else { continue };
-            if *s.meta.namespace != *key.namespace || s.service_name() != Some(&key.name) {
-                continue;
-            }
+        for s in w.proxies.slices(key) {
             for e in s.endpoints.iter().filter(|e| e.ready) {
                 let node = e.node_name.as_deref().and_then(|n| w.node_index.get(n).copied());
                 if let (Some(n), Some((_, uid))) = (node, e.pod.as_ref()) {
