@@ -158,7 +158,17 @@ struct Backoff {
     last_update: SimTime,
 }
 
+/// `repr(C)`, its first fields what a request reads (`Kubelet::serve`),
+/// together in one cache line (see `Proc`).
+#[repr(C)]
 struct Worker {
+    /// The process of each container.
+    procs: Vec<Proc>,
+    /// The ports its app containers listen on (from their images).
+    listeners: Vec<Listener>,
+    sandbox_ready: bool,
+    /// Terminal: nothing runs, resources are released.
+    finished: bool,
     pod: Rc<Pod>,
     key: Key,
     gen: u64,
@@ -181,14 +191,9 @@ struct Worker {
     init_run: Option<Box<(Run, BTreeSet<String>)>>,
     requests: Resources,
     terminating: bool,
-    /// Terminal: nothing runs, resources are released.
-    finished: bool,
-    sandbox_ready: bool,
     /// A pull in flight: (pull time, time including the wait for the
     /// node's serialized puller), reported when it completes.
     pulling: Option<(SimDuration, SimDuration)>,
-    /// The process of each container.
-    procs: Vec<Proc>,
     /// Image-pull back-off per container (10 s doubling to 300 s).
     pull_backoff: Vec<Option<SimDuration>>,
     /// When the probe workers were created: their ticks are on this grid.
@@ -200,8 +205,6 @@ struct Worker {
     /// The pod left the API while the kubelet was not watching: it is
     /// killed, with no final status nor delete.
     gone: bool,
-    /// The ports its app containers listen on (from their images).
-    listeners: Vec<Listener>,
 }
 
 /// The apiserver's answer to a kubelet's LIST: the pods bound to its node

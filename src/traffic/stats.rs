@@ -153,30 +153,33 @@ pub fn ms(us: u64) -> String {
     format!("{}.{:03}", us / 1000, us % 1000)
 }
 
-/// One traffic source's totals.
+/// One traffic source's totals. `repr(C)`: what counting a request
+/// touches first, in one cache line or two (see `nodes::process::Proc`).
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct SourceStats {
-    /// The source's name.
-    pub name: String,
-    /// Its target service as `namespace/name`.
-    pub service: String,
     /// Every request so far.
     pub total: Counts,
     /// Latencies of its ok requests.
     pub latency: Histogram,
+    /// The source's name.
+    pub name: String,
+    /// Its target service as `namespace/name`.
+    pub service: String,
 }
 
-/// One (source, target pod) pair's counts.
+/// One (source, target pod) pair's counts. `repr(C)` as `SourceStats`.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct PairStats {
     /// The source's index.
     pub source: u32,
+    /// Every request so far.
+    pub total: Counts,
     /// The target pod's name (`None`: the request reached no pod).
     pub pod: Option<Rc<str>>,
     /// The target pod's node.
     pub node: Option<Rc<str>>,
-    /// Every request so far.
-    pub total: Counts,
     interval: Counts,
     interval_latencies: Vec<u32>,
 }
