@@ -238,20 +238,24 @@ fn service_environment_variables_are_those_of_the_containers_creation() {
     assert_eq!(again.sim.trace.hash(), r.sim.trace.hash());
 }
 
+/// Runs a 90 s scenario on one node with the kubia image, whose
+/// `objects:` list and `timeline:` are `rest`.
+fn one_node_run(rest: &str) -> kubesim::runner::RunResult {
+    let text = format!(
+        "name: one node\nseed: 1\nduration: 1m30s\ncluster:\n  nodes: [{{namePrefix: node, count: 1, capacity: {{cpu: \"2\", memory: 4Gi}}}}]\nimages:\n  luksa/kubia: {{pull: 1s}}\nobjects:{}",
+        rest
+    );
+    let scn = scenario::load_str(&text, "one-node.yaml", &root()).expect("load");
+    run(&scn, RunOptions::default())
+}
+
 /// A node cut from the apiserver has a stale Service informer: a
 /// container it re-creates during the partition gets the Services of
 /// before the cut, not one created meanwhile.
 #[test]
 fn a_partitioned_nodes_containers_get_the_services_it_last_saw() {
-    let text = r#"
-name: env under partition
-seed: 1
-duration: 1m30s
-cluster:
-  nodes: [{namePrefix: node, count: 1, capacity: {cpu: "2", memory: 4Gi}}]
-images:
-  luksa/kubia: {pull: 1s}
-objects:
+    let r = one_node_run(
+        r#"
   - {apiVersion: v1, kind: Pod, metadata: {name: web}, spec: {containers: [{name: c, image: luksa/kubia}]}}
 timeline:
   - {at: 10s, partitionNode: node-1}
@@ -261,9 +265,8 @@ timeline:
   - {at: 55s, exec: {pod: web, command: [env]}}
   - {at: 60s, crashContainer: {pod: web, exitCode: 1}}
   - {at: 80s, exec: {pod: web, command: [env]}}
-"#;
-    let scn = scenario::load_str(text, "env-partition.yaml", &root()).expect("load");
-    let r = run(&scn, RunOptions::default());
+"#,
+    );
     // Restarted at about 30 s, during the partition; read after the heal.
     let during = env_at(&r, "web", "55s");
     assert!(during.iter().any(|(n, _)| n == "KUBERNETES_SERVICE_HOST"), "{:?}", r.sim.user_errors);
@@ -276,15 +279,8 @@ timeline:
 /// changed later shows only in the next instance.
 #[test]
 fn field_refs_are_fixed_at_container_creation() {
-    let text = r#"
-name: fieldRef at creation
-seed: 1
-duration: 1m30s
-cluster:
-  nodes: [{namePrefix: node, count: 1, capacity: {cpu: "2", memory: 4Gi}}]
-images:
-  luksa/kubia: {pull: 1s}
-objects:
+    let r = one_node_run(
+        r#"
   - apiVersion: v1
     kind: Pod
     metadata: {name: web, labels: {tier: a}}
@@ -298,9 +294,8 @@ timeline:
   - {at: 30s, exec: {pod: web, command: [env]}}
   - {at: 40s, crashContainer: {pod: web, exitCode: 1}}
   - {at: 80s, exec: {pod: web, command: [env]}}
-"#;
-    let scn = scenario::load_str(text, "env-fieldref.yaml", &root()).expect("load");
-    let r = run(&scn, RunOptions::default());
+"#,
+    );
     let tier = |t: &str| env_at(&r, "web", t).into_iter().find(|(n, _)| n == "TIER").map(|(_, v)| v);
     assert_eq!(tier("30s").as_deref(), Some("a"), "{:?}", r.sim.user_errors);
     assert_eq!(tier("1m20s").as_deref(), Some("b"), "{:?}", r.sim.user_errors);
