@@ -140,7 +140,7 @@ fn pod_from(rs: &ReplicaSet) -> Pod {
     let t = &rs.spec.template;
     Pod {
         meta: ObjectMeta {
-            generate_name: Some(format!("{}-", rs.meta.name)),
+            generate_name: Some(format!("{}-", rs.meta.name).into()),
             namespace: rs.meta.namespace.clone(),
             labels: t.labels.clone(),
             annotations: t.annotations.clone(),

@@ -492,7 +492,7 @@ fn new_daemon_pod(ds: &DaemonSet, node: &str, hash: &str) -> Pod {
     spec.tolerations = with_daemon_tolerations(&spec.tolerations);
     Pod {
         meta: ObjectMeta {
-            generate_name: Some(format!("{}-", ds.meta.name)),
+            generate_name: Some(format!("{}-", ds.meta.name).into()),
             namespace: ds.meta.namespace.clone(),
             labels: Rc::new(labels),
             annotations: t.annotations.clone(),

@@ -167,7 +167,7 @@ impl EndpointSliceController {
                     }
                     None => {
                         let meta = ObjectMeta {
-                            generate_name: Some(format!("{}-", key.name)),
+                            generate_name: Some(format!("{}-", key.name).into()),
                             namespace: key.namespace.clone(),
                             labels: labels.clone(),
                             owner_references: vec![owner.clone()],

@@ -39,7 +39,7 @@ pub struct ObjectMeta {
     pub name: Rc<str>,
     /// `metadata.generateName`: the prefix to which the apiserver appends
     /// 5 random characters when `name` is empty.
-    pub generate_name: Option<String>,
+    pub generate_name: Option<Rc<str>>,
     /// Empty for cluster-scoped kinds.
     pub namespace: Rc<str>,
     /// Server-assigned, from a counter (deterministic); 0 before creation.

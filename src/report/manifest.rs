@@ -47,7 +47,7 @@ fn metadata(m: &ObjectMeta) -> Value {
     let mut o = Map::new();
     o.insert("name".into(), json!(&*m.name));
     if let Some(g) = &m.generate_name {
-        o.insert("generateName".into(), json!(g));
+        o.insert("generateName".into(), json!(&**g));
     }
     if !m.namespace.is_empty() {
         o.insert("namespace".into(), json!(&*m.namespace));

@@ -334,7 +334,7 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, kind: &str, name_required: bool) 
         meta.name = name.into();
     }
     if let Some(n) = m.get("generateName") {
-        meta.generate_name = r.str(n, &m.field("generateName"));
+        meta.generate_name = r.str(n, &m.field("generateName")).map(Rc::from);
     }
     if meta.name.is_empty() && meta.generate_name.is_none() && name_required {
         r.err(node, &m.field("name"), "name or generateName is required");

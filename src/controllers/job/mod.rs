@@ -778,7 +778,7 @@ pub fn new_job_pod(job: &Job, index: Option<i32>) -> Pod {
     };
     Pod {
         meta: ObjectMeta {
-            generate_name: Some(generate_name),
+            generate_name: Some(generate_name.into()),
             namespace: job.meta.namespace.clone(),
             labels,
             annotations,

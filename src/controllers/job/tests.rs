@@ -399,7 +399,12 @@ fn run_controller_sync_job(tc: &SyncRow, errs: &mut Errors) {
             if !tc.pod_index_label_disabled {
                 errs.check(name, "index label", Some(&ix.to_string()), p.meta.labels.get(COMPLETION_INDEX));
             }
-            errs.check(name, "generateName", Some(format!("foobar-{ix}-")), p.meta.generate_name);
+            errs.check(
+                name,
+                "generateName",
+                Some(format!("foobar-{ix}-")),
+                p.meta.generate_name.as_deref().map(String::from),
+            );
         }
     } else {
         errs.check(name, "created indexes", true, out.creates.iter().all(|i| i.is_none()));
