@@ -67,6 +67,15 @@ pub struct ServiceMembership {
     /// pod event looks up the Services one of its labels may select
     /// instead of trying every Service of the namespace.
     by_pair: rustc_hash::FxHashMap<u64, Vec<Key>>,
+    /// How many Services with a selector each namespace has: a pod event
+    /// in a namespace without one can change no membership (every
+    /// cluster has `kubernetes` and `kube-dns`, so "no Service at all" no
+    /// longer says it).
+    selecting: rustc_hash::FxHashMap<Rc<str>, u32>,
+}
+
+fn has_selector(t: &Rc<dyn TypedObject>) -> bool {
+    t.downcast::<Service>().is_some_and(|s| s.spec.selector.is_some())
 }
 
 /// The hash of a (namespace, label key, label value) triple.
@@ -86,6 +95,16 @@ impl ServiceMembership {
     /// A Service's watch event; returns its key, to sync.
     pub fn on_service(&mut self, ev: &WatchEvent, t: &Rc<dyn TypedObject>, pods: &PodInformer) -> Key {
         let key = Key::of(t.meta());
+        if self.services.get(&key).is_some_and(has_selector) {
+            let n = self.selecting.get_mut(&key.namespace).expect("counted");
+            *n -= 1;
+            if *n == 0 {
+                self.selecting.remove(&key.namespace);
+            }
+        }
+        if ev.kind != WatchKind::Deleted && has_selector(t) {
+            *self.selecting.entry(key.namespace.clone()).or_default() += 1;
+        }
         if let Some((k, v)) = self.services.get(&key).and_then(first_pair) {
             let h = pair_hash(&key.namespace, &k, &v);
             if let Some(list) = self.by_pair.get_mut(&h) {
@@ -142,6 +161,9 @@ impl ServiceMembership {
                 }
             }
             WatchKind::Modified => {}
+        }
+        if !self.selecting.contains_key(ns) {
+            return Vec::new();
         }
         let old_labels = match &ev.old {
             Some(Object::Pod(o)) => Some(o.meta.labels.clone()),
