@@ -278,6 +278,18 @@ fn malformed_env() {
         assert_eq!(lines.len(), 1, "one error for {}: {}", e, err);
         assert!(lines[0].contains(field) && lines[0].contains(msg), "{}: {}", e, err);
     }
+    // A name given twice loads, with the apiserver's warning, unless the
+    // later value builds on the earlier one.
+    let (code, err, _) =
+        validate("env-dup", &env("{name: A, value: x}, {name: A, value: y}, {name: A, value: \"$(A):z\"}"), &[]);
+    assert_eq!(code, Some(0), "{}", err);
+    let warned: Vec<&str> = err.lines().filter(|l| l.contains("hides previous definition")).collect();
+    assert_eq!(warned.len(), 1, "{}", err);
+    assert!(
+        warned[0].contains("env[1]: hides previous definition of \"A\", which may be dropped when using apply"),
+        "{}",
+        err
+    );
     // What v1.32 accepts: relaxed names, an empty value beside valueFrom,
     // the old `spec.host`.
     for e in [

@@ -980,9 +980,25 @@ fn decode_env(r: &mut Reader, node: &Y, path: &str, what: &str) -> Vec<EnvVar> {
             None => Some(EnvSource::Value(value)),
         };
         r.done(f, Unknown::Warn, what);
-        if let Some(source) = source {
-            out.push(EnvVar { name, source });
+        let Some(source) = source else { continue };
+        // The apiserver's warning for a name given twice, unless the later
+        // value builds on the earlier one (`$(NAME)` in a longer value;
+        // `warningsForPodSpecAndMeta`).
+        if out.iter().any(|e: &EnvVar| e.name == name) {
+            let reference = format!("$({})", name);
+            let builds_on = matches!(&source, EnvSource::Value(v) if *v != reference && v.contains(&reference));
+            if !builds_on {
+                let line = item.pos.line;
+                r.diag.warn_once(
+                    format!("{}|{}|env-dup", r.file, ip),
+                    format!(
+                        "warning: {}:{}: {}: hides previous definition of {:?}, which may be dropped when using apply",
+                        r.file, line, ip, name
+                    ),
+                );
+            }
         }
+        out.push(EnvVar { name, source });
     }
     out
 }
