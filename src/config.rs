@@ -153,6 +153,9 @@ pub struct Config {
     /// The endpoint controllers read each Service's selected pods from an
     /// index (1) or list the namespace's pods and filter (0).
     pub endpoints_index: bool,
+    /// Requests of a fixed duration wait for their outcome in FIFO lanes
+    /// of the event queue (1) or all in its heap (0).
+    pub traffic_lanes: bool,
 
     // --- kube-proxy and the cloud provider (docs/traffic.md) ---
     /// kube-proxy's `--proxy-mode` (`iptables`).
@@ -202,6 +205,7 @@ impl Config {
         self.heartbeat_skipping = on;
         self.score_trees = on;
         self.endpoints_index = on;
+        self.traffic_lanes = on;
     }
 }
 
@@ -261,6 +265,7 @@ impl Default for Config {
             heartbeat_skipping: true,
             score_trees: true,
             endpoints_index: true,
+            traffic_lanes: true,
             proxy_mode: crate::proxy::ProxyMode::Iptables,
             proxy_min_sync: None,
             load_balancer_provisioning: SimDuration::from_secs(30),
@@ -338,6 +343,7 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("heartbeatSkipping", KnobKind::Count, "1: analytic Lease renewals and node-monitor passes; 0: tick them"),
     ("schedulerScoreTrees", KnobKind::Count, "1: segment trees answer the scheduler's node walk; 0: always walk"),
     ("endpointsIndex", KnobKind::Count, "1: each Service's selected pods are indexed; 0: endpoint syncs list the namespace"),
+    ("trafficLanes", KnobKind::Count, "1: requests of a fixed duration wait in FIFO lanes; 0: all in the event heap"),
     ("fastPaths", KnobKind::Count, "0: every fast path off (the literal model); 1: every one on"),
     ("proxyMode", KnobKind::ProxyMode, "kube-proxy's --proxy-mode: iptables (default), ipvs or nftables"),
     ("minSyncPeriod", KnobKind::Duration, "kube-proxy's minSyncPeriod (iptables, nftables: 1s; ipvs: 0)"),
@@ -390,6 +396,7 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("heartbeatSkipping", Num(n)) => cfg.heartbeat_skipping = n != 0,
         ("schedulerScoreTrees", Num(n)) => cfg.score_trees = n != 0,
         ("endpointsIndex", Num(n)) => cfg.endpoints_index = n != 0,
+        ("trafficLanes", Num(n)) => cfg.traffic_lanes = n != 0,
         ("fastPaths", Num(n)) => cfg.set_fast_paths(n != 0),
         ("proxyMode", Mode(m)) => cfg.proxy_mode = m,
         ("minSyncPeriod", Dur(d)) => cfg.proxy_min_sync = Some(d),

@@ -262,7 +262,7 @@ impl Simulation {
         }
         let net = Network::new(&cfg, seed);
         let proxies = KubeProxies::new(cfg.proxy_mode, cfg.proxy_min_sync, seed);
-        let traffic = Traffic::new(cfg.network.data, seed);
+        let traffic = Traffic::new(cfg.network.data, cfg.traffic_lanes, seed);
         Simulation {
             cfg,
             seed,

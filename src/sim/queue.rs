@@ -18,7 +18,10 @@
 //! `seq` only grows; so each such *lane* is a FIFO that is already sorted,
 //! and `pop` takes the least of the lane heads and the heap's top. The
 //! order is exactly the `(time, seq)` order of a single heap (a property
-//! test checks it), at O(1) for lane events.
+//! test checks it), at O(1) for lane events. A bit mask of the non-empty
+//! lanes keeps a pop from looking at idle ones; a caller that knows its
+//! lane pushes onto it by number (`push_lane`), and one whose delays are
+//! drawn goes straight to the heap (`push_unlaned`).
 //!
 //! The heap itself holds only 24-byte keys `(time, seq, slot)`; the events
 //! wait in a slab. A sift moves keys, not events, so the heap of a large
@@ -44,11 +47,19 @@ struct HeapKey {
 }
 
 impl HeapKey {
+    /// `(time, seq)` as one number: comparing two is one 128-bit compare
+    /// (a tuple's lexicographic `<` costs a branch per field, and a sift
+    /// makes four compares a level).
+    #[inline]
+    fn order(&self) -> u128 {
+        (u128::from(self.time.0) << 64) | u128::from(self.seq)
+    }
+
     /// Earlier `(time, seq)` first; `seq` is unique, so `slot` never
     /// decides.
     #[inline]
     fn before(&self, other: &HeapKey) -> bool {
-        (self.time, self.seq) < (other.time, other.seq)
+        self.order() < other.order()
     }
 }
 
@@ -88,19 +99,34 @@ impl QuadHeap {
         let Some(&top) = v.first() else { return Some(last) };
         // Sift the last key down from the root.
         let n = v.len();
+        let at = last.order();
         let mut i = 0;
         loop {
             let first = 4 * i + 1;
-            if first >= n {
-                break;
-            }
-            let mut min = first;
-            for c in first + 1..(first + 4).min(n) {
-                if v[c].before(&v[min]) {
-                    min = c;
+            let (min, least) = if let Some(kids) = v.get(first..first + 4) {
+                // A full family (every level but the last): a two-round
+                // tournament, with no bounds checks.
+                let (a, b) = (kids[0].order(), kids[1].order());
+                let (c, d) = (kids[2].order(), kids[3].order());
+                let (l, lo) = if b < a { (1, b) } else { (0, a) };
+                let (r, ro) = if d < c { (3, d) } else { (2, c) };
+                if ro < lo {
+                    (first + r, ro)
+                } else {
+                    (first + l, lo)
                 }
-            }
-            if !v[min].before(&last) {
+            } else if first < n {
+                let mut min = first;
+                for c in first + 1..n {
+                    if v[c].before(&v[min]) {
+                        min = c;
+                    }
+                }
+                (min, v[min].order())
+            } else {
+                break;
+            };
+            if least >= at {
                 break;
             }
             v[i] = v[min];
@@ -123,6 +149,11 @@ pub struct EventQueue<E> {
     free: Vec<u32>,
     /// Fixed-delay FIFO lanes: (delay, entries sorted by (time, seq)).
     lanes: Vec<(SimDuration, VecDeque<Entry<E>>)>,
+    /// The lanes' delays alone, in lane order: a push scans one cache
+    /// line, not the lanes themselves.
+    delays: Vec<SimDuration>,
+    /// Bit i set: lane i holds an event. A pop looks only at those.
+    busy: u32,
     next_seq: u64,
     now: SimTime,
 }
@@ -146,16 +177,42 @@ impl<E> EventQueue<E> {
             slab: Vec::new(),
             free: Vec::new(),
             lanes: Vec::new(),
+            delays: Vec::new(),
+            busy: 0,
             next_seq: FIRST_SEQ,
             now: SimTime::ZERO,
         }
     }
 
-    /// Declares a fixed delay whose events go through a FIFO lane.
-    pub fn add_lane(&mut self, delay: SimDuration) {
-        if !self.lanes.iter().any(|(d, _)| *d == delay) {
-            self.lanes.push((delay, VecDeque::new()));
+    /// Declares a fixed delay whose events go through a FIFO lane, and
+    /// returns the lane's number (for `push_lane`).
+    pub fn add_lane(&mut self, delay: SimDuration) -> usize {
+        if let Some(i) = self.delays.iter().position(|d| *d == delay) {
+            return i;
         }
+        assert!(self.lanes.len() < 32, "at most 32 lanes (one bit each in `busy`)");
+        self.lanes.push((delay, VecDeque::new()));
+        self.delays.push(delay);
+        self.lanes.len() - 1
+    }
+
+    /// Schedules `event` on lane `lane` (a number `add_lane` returned):
+    /// at now + its delay, with no search for the lane.
+    pub fn push_lane(&mut self, lane: usize, event: E) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let (delay, queue) = &mut self.lanes[lane];
+        queue.push_back(Entry { time: self.now + *delay, seq, event });
+        self.busy |= 1 << lane;
+    }
+
+    /// Schedules `event` at `time` (clamped to now, as `push`) on the
+    /// heap, with no search for a lane: for a caller whose delays are
+    /// drawn (a lane is only ever a shortcut, so the order is the same).
+    pub fn push_unlaned(&mut self, time: SimTime, event: E) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap_push(time.max(self.now), seq, event);
     }
 
     /// Schedules `event` at `now + delay`.
@@ -163,8 +220,11 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let time = self.now + delay;
-        match self.lanes.iter_mut().find(|(d, _)| *d == delay) {
-            Some((_, lane)) => lane.push_back(Entry { time, seq, event }),
+        match self.delays.iter().position(|d| *d == delay) {
+            Some(i) => {
+                self.lanes[i].1.push_back(Entry { time, seq, event });
+                self.busy |= 1 << i;
+            }
             None => self.heap_push(time, seq, event),
         }
     }
@@ -185,15 +245,19 @@ impl<E> EventQueue<E> {
 
     /// Where the next event is: `None` = the heap, `Some(i)` = lane i.
     fn next_source(&self) -> Option<Option<usize>> {
-        let mut best: Option<(SimTime, u64, Option<usize>)> = self.heap.peek().map(|e| (e.time, e.seq, None));
-        for (i, (_, lane)) in self.lanes.iter().enumerate() {
-            if let Some(e) = lane.front() {
-                if best.is_none_or(|(t, s, _)| (e.time, e.seq) < (t, s)) {
-                    best = Some((e.time, e.seq, Some(i)));
+        let mut best: Option<(u128, Option<usize>)> = self.heap.peek().map(|k| (k.order(), None));
+        let mut busy = self.busy;
+        while busy != 0 {
+            let i = busy.trailing_zeros() as usize;
+            busy &= busy - 1;
+            if let Some(e) = self.lanes[i].1.front() {
+                let order = (u128::from(e.time.0) << 64) | u128::from(e.seq);
+                if best.is_none_or(|(b, _)| order < b) {
+                    best = Some((order, Some(i)));
                 }
             }
         }
-        best.map(|(_, _, src)| src)
+        best.map(|(_, src)| src)
     }
 
     /// The current virtual time: the time of the last event popped.
@@ -275,6 +339,9 @@ impl<E> EventQueue<E> {
                     return None;
                 }
                 let e = lane.pop_front()?;
+                if lane.is_empty() {
+                    self.busy &= !(1 << i);
+                }
                 (e.time, e.event)
             }
         };
@@ -329,15 +396,21 @@ mod tests {
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
             let mut laned = EventQueue::new();
             let mut plain = EventQueue::new();
-            for d in [0u64, 5, 10] {
-                laned.add_lane(SimDuration(d));
-            }
+            let lane_ids: Vec<usize> = [0u64, 5, 10].iter().map(|&d| laned.add_lane(SimDuration(d))).collect();
+            assert_eq!(lane_ids, vec![0, 1, 2]);
+            assert_eq!(laned.add_lane(SimDuration(5)), 1, "a lane is declared once");
             let mut id = 0u32;
             let mut popped = (Vec::new(), Vec::new());
             for _ in 0..2000 {
                 if rng.gen_bool(0.55) {
                     let d = [0u64, 5, 10, 3, 17, 5, 10, 0][rng.gen_range(0..8)];
-                    laned.push_after(SimDuration(d), id);
+                    // Each way in: the lane search, the lane by number,
+                    // the heap even for a laned delay.
+                    match (rng.gen_range(0..3), [0u64, 5, 10].iter().position(|&l| l == d)) {
+                        (0, Some(lane)) => laned.push_lane(lane, id),
+                        (1, _) => laned.push_unlaned(laned.now() + SimDuration(d), id),
+                        _ => laned.push_after(SimDuration(d), id),
+                    }
                     plain.push(plain.now() + SimDuration(d), id);
                     id += 1;
                 } else {

@@ -11,7 +11,10 @@
 //! node died, it times out.
 //!
 //! Two events per request (its arrival and its outcome); the in-flight
-//! requests wait in a slab, so the steady state allocates nothing.
+//! requests wait in a slab, so the steady state allocates nothing. With
+//! a fixed hop, outcome events wait in FIFO lanes of the event queue, one
+//! per request duration (`trafficLanes`), and only arrivals go through
+//! the heap.
 
 #![warn(missing_docs)]
 
@@ -71,6 +74,9 @@ fn reach_pod(k: &mut Kubelet, node: u32, uid: u64, port: u16, path: &str, rtt: S
     r.established = Some(target);
     r
 }
+
+/// At most this many request durations get a lane of their own.
+const MAX_LANED: usize = 8;
 
 /// The first outside client's IP: 198.18.0.1 (the benchmarking range,
 /// RFC 2544), then one more per client.
@@ -167,6 +173,11 @@ pub struct Traffic {
     /// Counts nodes joining, crashing and coming back (the load
     /// balancers' pools are recomputed then).
     nodes_changed: u64,
+    /// The request durations that have a FIFO lane in the event queue,
+    /// with the lane's number (see `launch`).
+    laned: Vec<(SimDuration, usize)>,
+    /// Whether fixed durations get lanes (`trafficLanes`).
+    lanes: bool,
     /// What the requests came to.
     pub stats: TrafficStats,
     /// Requests sent so far (each ends in exactly one outcome).
@@ -194,8 +205,9 @@ pub struct RouteRecord {
 
 impl Traffic {
     /// No source yet; hops take `hop` (drawn from the seed's
-    /// `network/data` stream).
-    pub fn new(hop: Latency, seed: u64) -> Self {
+    /// `network/data` stream). With `lanes` (the `trafficLanes` fast
+    /// path), requests of a fixed duration wait in FIFO lanes.
+    pub fn new(hop: Latency, lanes: bool, seed: u64) -> Self {
         Traffic {
             sources: Vec::new(),
             flights: Vec::new(),
@@ -205,6 +217,8 @@ impl Traffic {
             dns_rng: rng::stream(seed, "dns/loadbalance"),
             seed,
             nodes_changed: 0,
+            laned: Vec::new(),
+            lanes,
             stats: TrafficStats::default(),
             sent: 0,
             routes: None,
@@ -267,7 +281,8 @@ impl Traffic {
             }
         };
         if now + gap < src.end {
-            w.queue.push(now + gap, Event::TrafficArrival { source: s });
+            // Drawn gaps: no lane to look for.
+            w.queue.push_unlaned(now + gap, Event::TrafficArrival { source: s });
         }
         let spec = src.spec.clone();
         // The client: its IP and the node its packets enter by.
@@ -592,7 +607,20 @@ impl Traffic {
     }
 
     fn launch(&mut self, f: Flight, queue: &mut EventQueue<Event>) {
+        debug_assert_eq!(f.sent, queue.now(), "a request is launched when it is sent");
         let at = f.sent + f.latency;
+        // With a fixed hop, a request's duration is one of a handful of
+        // sums (hops, the app's fixed answer time, the timeout), so its
+        // outcome events, pushed that long after their send, come in
+        // (time, seq) order per duration: each duration gets a FIFO lane,
+        // and the heap keeps only the arrivals. A lane pops in exactly the
+        // heap's order (`queue.rs` tests it), so the trace is the same.
+        let mut lane = self.laned.iter().find(|(d, _)| *d == f.latency).map(|&(_, l)| l);
+        if lane.is_none() && self.lanes && self.hop.fixed().is_some() && self.laned.len() < MAX_LANED {
+            let l = queue.add_lane(f.latency);
+            self.laned.push((f.latency, l));
+            lane = Some(l);
+        }
         let slot = match self.free.pop() {
             Some(i) => {
                 self.flights[i as usize] = f;
@@ -603,7 +631,11 @@ impl Traffic {
                 self.flights.len() as u32 - 1
             }
         };
-        queue.push(at, Event::TrafficDone { flight: slot });
+        let done = Event::TrafficDone { flight: slot };
+        match lane {
+            Some(l) => queue.push_lane(l, done),
+            None => queue.push_unlaned(at, done),
+        }
     }
 
     /// A request's outcome is known now, unless what it was waiting for
