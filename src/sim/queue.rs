@@ -97,24 +97,23 @@ impl QuadHeap {
         let v = &mut self.0;
         let last = v.pop()?;
         let Some(&top) = v.first() else { return Some(last) };
-        // Sift the last key down from the root.
+        // Floyd's bottom-up pop: walk the hole at the root down to a leaf
+        // along the least children (three compares a level, no test
+        // against the moved key), then sift the last key up from there.
+        // The last key came from the bottom, so it rarely climbs more
+        // than a level: fewer compares than testing it at every level on
+        // the way down, and the loop's branch is predictable.
         let n = v.len();
-        let at = last.order();
         let mut i = 0;
         loop {
             let first = 4 * i + 1;
-            let (min, least) = if let Some(kids) = v.get(first..first + 4) {
-                // A full family (every level but the last): a two-round
-                // tournament, with no bounds checks.
+            let min = if let Some(kids) = v.get(first..first + 4) {
+                // A full family: a two-round tournament, no bounds checks.
                 let (a, b) = (kids[0].order(), kids[1].order());
                 let (c, d) = (kids[2].order(), kids[3].order());
                 let (l, lo) = if b < a { (1, b) } else { (0, a) };
                 let (r, ro) = if d < c { (3, d) } else { (2, c) };
-                if ro < lo {
-                    (first + r, ro)
-                } else {
-                    (first + l, lo)
-                }
+                first + if ro < lo { r } else { l }
             } else if first < n {
                 let mut min = first;
                 for c in first + 1..n {
@@ -122,15 +121,21 @@ impl QuadHeap {
                         min = c;
                     }
                 }
-                (min, v[min].order())
+                min
             } else {
                 break;
             };
-            if least >= at {
-                break;
-            }
             v[i] = v[min];
             i = min;
+        }
+        let at = last.order();
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if v[parent].order() <= at {
+                break;
+            }
+            v[i] = v[parent];
+            i = parent;
         }
         v[i] = last;
         Some(top)
