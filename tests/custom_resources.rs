@@ -127,9 +127,9 @@ impl kubesim::component::Controller for WebsiteOperator {
         let rs = &scn.objects[0];
         let mut meta = rs.meta().clone();
         meta.owner_references = vec![kubesim::objects::meta::OwnerReference {
-            api_version: site.api_version.clone(),
-            kind: site.kind.clone(),
-            name: site.meta.name.to_string(),
+            api_version: site.api_version.as_str().into(),
+            kind: site.kind.as_str().into(),
+            name: site.meta.name.clone(),
             uid: site.meta.uid,
             controller: true,
             block_owner_deletion: true,
@@ -152,7 +152,7 @@ fn an_operator_watches_its_custom_resource_and_relists_it_after_a_crash() {
     // The operator was down when the Website was created; its relist at
     // 25 s showed it, and it made the ReplicaSet, whose pod runs.
     let rs = store.replicasets.values().find(|r| &*r.meta.name == "kubia-website").expect("the operator's ReplicaSet");
-    assert_eq!(rs.meta.owner_references[0].kind, "Website");
+    assert_eq!(&*rs.meta.owner_references[0].kind, "Website");
     assert!(rs.meta.creation_timestamp >= kubesim::sim::SimTime::from_secs(25), "{:?}", rs.meta.creation_timestamp);
     let pods: Vec<_> =
         store.pods.values().filter(|p| p.meta.labels.get("website").map(|v| &**v) == Some("kubia")).collect();

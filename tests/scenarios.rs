@@ -281,7 +281,7 @@ fn a_partitioned_kubelet_runs_on_and_its_lease_stops() {
         assert!(on_node.iter().all(|p| p.meta.deletion_timestamp.is_some()));
         let lease = r.sim.store.node_lease("node-1").expect("lease");
         assert_eq!(lease.spec.holder_identity.as_deref(), Some("node-1"));
-        assert_eq!(lease.meta.owner_references[0].kind, "Node");
+        assert_eq!(&*lease.meta.owner_references[0].kind, "Node");
         assert_eq!(lease.renew_time_at(r.sim.now()), Some(kubesim::sim::SimTime(50_000_000_000)), "fast {fast}");
         // A healthy node's Lease was renewed within the interval.
         let other = r.sim.store.node_lease("node-2").expect("lease");

@@ -147,7 +147,7 @@ fn pod_from(rs: &ReplicaSet) -> Pod {
             owner_references: vec![OwnerReference {
                 api_version: "apps/v1".into(),
                 kind: "ReplicaSet".into(),
-                name: rs.meta.name.to_string(),
+                name: rs.meta.name.clone(),
                 uid: rs.meta.uid,
                 controller: true,
                 block_owner_deletion: true,

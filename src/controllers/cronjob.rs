@@ -242,7 +242,7 @@ impl CronJobController {
             if !self.cronjobs_on {
                 return;
             }
-            let Some(owner) = job.meta.controller_ref().filter(|r| r.kind == "CronJob").map(|r| r.uid) else {
+            let Some(owner) = job.meta.controller_ref().filter(|r| &*r.kind == "CronJob").map(|r| r.uid) else {
                 return;
             };
             self.unseen.swap_remove(&job.meta.uid);

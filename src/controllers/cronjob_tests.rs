@@ -496,9 +496,9 @@ fn check_row(tc: &Row) -> Vec<String> {
         let r = job.meta.controller_ref();
         expect(
             r.is_some_and(|r| {
-                r.api_version == "batch/v1"
-                    && r.kind == "CronJob"
-                    && r.name == "mycronjob"
+                &*r.api_version == "batch/v1"
+                    && &*r.kind == "CronJob"
+                    && &*r.name == "mycronjob"
                     && r.uid == CJ_UID
                     && r.controller
             }),
@@ -1258,7 +1258,7 @@ fn test_get_job_from_template2() {
         assert_eq!(job.spec.active_deadline_seconds, Some(1), "{name}");
         let r = job.meta.controller_ref().expect("a controller reference");
         assert_eq!(
-            (r.api_version.as_str(), r.kind.as_str(), r.name.as_str(), r.uid, r.block_owner_deletion),
+            (&*r.api_version, &*r.kind, &*r.name, r.uid, r.block_owner_deletion),
             ("batch/v1", "CronJob", "mycronjob", CJ_UID, true),
             "{name}"
         );

@@ -226,7 +226,7 @@ impl DaemonSetController {
                 }
             }
             Object::Pod(p) => {
-                let Some(owner) = p.meta.controller_ref().filter(|r| r.kind == "DaemonSet").map(|r| r.uid) else {
+                let Some(owner) = p.meta.controller_ref().filter(|r| &*r.kind == "DaemonSet").map(|r| r.uid) else {
                     return;
                 };
                 if ev.kind == WatchKind::Deleted {
@@ -499,7 +499,7 @@ fn new_daemon_pod(ds: &DaemonSet, node: &str, hash: &str) -> Pod {
             owner_references: vec![OwnerReference {
                 api_version: "apps/v1".into(),
                 kind: "DaemonSet".into(),
-                name: ds.meta.name.to_string(),
+                name: ds.meta.name.clone(),
                 uid: ds.meta.uid,
                 controller: true,
                 block_owner_deletion: true,

@@ -145,7 +145,7 @@ impl EndpointSliceController {
         let owner = OwnerReference {
             api_version: "v1".into(),
             kind: "Service".into(),
-            name: svc.meta.name.to_string(),
+            name: svc.meta.name.clone(),
             uid: svc.meta.uid,
             controller: true,
             block_owner_deletion: true,

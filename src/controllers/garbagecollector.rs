@@ -102,7 +102,7 @@ impl GarbageCollector {
                 }
             }
             Object::Typed(t) if t.downcast::<Job>().is_some() => {
-                let Some(owner) = t.meta().controller_ref().filter(|r| r.kind == "CronJob").map(|r| r.uid) else {
+                let Some(owner) = t.meta().controller_ref().filter(|r| &*r.kind == "CronJob").map(|r| r.uid) else {
                     return;
                 };
                 if ev.kind == WatchKind::Deleted {
@@ -118,7 +118,7 @@ impl GarbageCollector {
                 }
             }
             Object::ReplicaSet(rs) => {
-                let deployment = rs.meta.controller_ref().filter(|r| r.kind == "Deployment").map(|r| r.uid);
+                let deployment = rs.meta.controller_ref().filter(|r| &*r.kind == "Deployment").map(|r| r.uid);
                 if let Some(d) = deployment {
                     if ev.kind == WatchKind::Deleted {
                         if let Some(m) = self.replica_sets.get_mut(&d) {
@@ -132,7 +132,7 @@ impl GarbageCollector {
                     }
                 }
                 if let Some(Object::ReplicaSet(old)) = &ev.old {
-                    let before = old.meta.controller_ref().filter(|r| r.kind == "Deployment").map(|r| r.uid);
+                    let before = old.meta.controller_ref().filter(|r| &*r.kind == "Deployment").map(|r| r.uid);
                     if before != deployment {
                         if let Some(m) = before.and_then(|b| self.replica_sets.get_mut(&b)) {
                             m.swap_remove(&rs.meta.uid);
@@ -181,7 +181,7 @@ impl GarbageCollector {
                 }
             }
             Object::Lease(l) => {
-                let owner = l.meta.owner_references.iter().find(|o| o.kind == "Node").map(|o| o.uid);
+                let owner = l.meta.owner_references.iter().find(|o| &*o.kind == "Node").map(|o| o.uid);
                 match (ev.kind, owner) {
                     (WatchKind::Deleted, Some(o)) => {
                         self.leases.swap_remove(&o);

@@ -593,7 +593,9 @@ impl ReplicationManager {
     /// The patches go one after another (`ClaimPods` waits for each);
     /// returns the claimed pods and when the last patch is answered.
     fn claim_pods(&self, rs: &Rc<ReplicaSet>, pods: &PodInformer, ctx: &mut Ctx) -> (Vec<Rc<Pod>>, SimTime) {
-        let mut claimed = Vec::new();
+        // Sized for the owned pods (almost always all of them): no growth
+        // a sync at a time.
+        let mut claimed = Vec::with_capacity(self.owned.get(&rs.meta.uid).map_or(0, |o| o.len()));
         let mut t = ctx.now;
         let client = Client::Replication(rs.kind);
         let sel = &rs.spec.selector;

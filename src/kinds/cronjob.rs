@@ -195,7 +195,7 @@ impl CronJob {
             owner_references: vec![crate::objects::meta::OwnerReference {
                 api_version: "batch/v1".into(),
                 kind: "CronJob".into(),
-                name: self.meta.name.to_string(),
+                name: self.meta.name.clone(),
                 uid: self.meta.uid,
                 controller: true,
                 block_owner_deletion: true,

@@ -12,12 +12,14 @@ use std::rc::Rc;
 /// `metadata.ownerReferences[]`. Owners are resolved by uid, never by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnerReference {
-    /// The owner's `apiVersion`, e.g. `apps/v1`.
-    pub api_version: String,
+    /// The owner's `apiVersion`, e.g. `apps/v1`. Shared (`Rc`): every
+    /// write of a dependent copies its metadata, and a copy is then a
+    /// reference count, not three string allocations.
+    pub api_version: Rc<str>,
     /// The owner's kind, e.g. `ReplicaSet`.
-    pub kind: String,
+    pub kind: Rc<str>,
     /// The owner's name (informational: the uid is what identifies it).
-    pub name: String,
+    pub name: Rc<str>,
     /// The owner's uid.
     pub uid: u64,
     /// Whether the owner is the managing controller; at most one reference

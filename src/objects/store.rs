@@ -744,7 +744,7 @@ impl Store {
             l.meta.owner_references.push(OwnerReference {
                 api_version: "v1".into(),
                 kind: "Node".into(),
-                name: n.meta.name.to_string(),
+                name: n.meta.name.clone(),
                 uid: n.meta.uid,
                 controller: false,
                 block_owner_deletion: false,
@@ -1281,7 +1281,7 @@ pub fn controller_ref_to(rs: &ReplicaSet) -> OwnerReference {
     OwnerReference {
         api_version: rs.kind.api_version().into(),
         kind: rs.kind.as_str().into(),
-        name: rs.meta.name.to_string(),
+        name: rs.meta.name.clone(),
         uid: rs.meta.uid,
         controller: true,
         block_owner_deletion: true,
@@ -1437,7 +1437,7 @@ mod tests {
         assert_eq!(ev.kind, WatchKind::Added);
         assert_eq!((t.record_count(), s.revision()), (records + 1, rev + 1));
         let l = s.node_lease("n1").unwrap().clone();
-        assert_eq!(l.meta.owner_references[0].kind, "Node");
+        assert_eq!(&*l.meta.owner_references[0].kind, "Node");
         assert_eq!(l.meta.owner_references[0].uid, s.nodes["n1"].meta.uid);
         // A renewal changes renewTime only: folded — no record, no revision,
         // but a watch event for the informers.

@@ -67,7 +67,7 @@ fn metadata(m: &ObjectMeta) -> Value {
             .owner_references
             .iter()
             .map(|r| {
-                json!({"apiVersion": r.api_version, "kind": r.kind, "name": r.name, "uid": uid_string(r.uid),
+                json!({"apiVersion": &*r.api_version, "kind": &*r.kind, "name": &*r.name, "uid": uid_string(r.uid),
                        "controller": r.controller, "blockOwnerDeletion": r.block_owner_deletion})
             })
             .collect();

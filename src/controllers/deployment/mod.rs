@@ -138,7 +138,7 @@ impl DeploymentController {
 
     fn deployment_of_rs(&self, rs: &ReplicaSet) -> Option<Key> {
         let r = rs.meta.controller_ref()?;
-        (r.kind == "Deployment").then(|| self.by_uid.get(&r.uid).cloned()).flatten()
+        (&*r.kind == "Deployment").then(|| self.by_uid.get(&r.uid).cloned()).flatten()
     }
 
     /// `getDeploymentsForReplicaSet`: the Deployments whose selector
@@ -154,7 +154,7 @@ impl DeploymentController {
 
     fn index_rs(&mut self, rs: &ReplicaSet, add: bool) {
         let key = Key::of(&rs.meta);
-        let owner = rs.meta.controller_ref().filter(|r| r.kind == "Deployment").map(|r| r.uid);
+        let owner = rs.meta.controller_ref().filter(|r| &*r.kind == "Deployment").map(|r| r.uid);
         let orphan = rs.meta.controller_ref().is_none();
         if let Some(o) = self.rs_owner.swap_remove(&rs.meta.uid) {
             if let Some(s) = self.rs_by_owner.get_mut(&o) {
@@ -425,7 +425,7 @@ fn controller_ref(d: &Deployment) -> OwnerReference {
     OwnerReference {
         api_version: "apps/v1".into(),
         kind: "Deployment".into(),
-        name: d.meta.name.to_string(),
+        name: d.meta.name.clone(),
         uid: d.meta.uid,
         controller: true,
         block_owner_deletion: true,

@@ -785,7 +785,7 @@ pub fn new_job_pod(job: &Job, index: Option<i32>) -> Pod {
             owner_references: vec![OwnerReference {
                 api_version: "batch/v1".into(),
                 kind: "Job".into(),
-                name: job.meta.name.to_string(),
+                name: job.meta.name.clone(),
                 uid: job.meta.uid,
                 controller: true,
                 block_owner_deletion: true,
@@ -910,7 +910,7 @@ impl JobController {
                 }
             }
             Object::Pod(p) => {
-                let Some(owner) = p.meta.controller_ref().filter(|r| r.kind == "Job").map(|r| r.uid) else {
+                let Some(owner) = p.meta.controller_ref().filter(|r| &*r.kind == "Job").map(|r| r.uid) else {
                     return;
                 };
                 let uid = p.meta.uid;

@@ -190,7 +190,7 @@ impl<'a> Pods<'a> {
             owner_references: vec![OwnerReference {
                 api_version: "batch/v1".into(),
                 kind: "Job".into(),
-                name: self.job.meta.name.to_string(),
+                name: self.job.meta.name.clone(),
                 uid: self.job.meta.uid,
                 controller: true,
                 block_owner_deletion: true,
