@@ -241,6 +241,9 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
+#[global_allocator]
+static ALLOCATOR: kubesim::Allocator = kubesim::Allocator;
+
 fn main() {
     if let Ok(spec) = std::env::var("KUBESIM_BENCH_CHILD") {
         if spec == "probe" {

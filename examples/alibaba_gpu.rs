@@ -16,6 +16,9 @@ use kubesim::sim::{SimDuration, SimTime};
 use std::path::PathBuf;
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOCATOR: kubesim::Allocator = kubesim::Allocator;
+
 fn main() {
     let default = std::env::var("KUBESIM_ALIBABA_DIR").unwrap_or_else(|_| "../shared/data/alibaba-gpu-v2023".into());
     let dir = PathBuf::from(std::env::args().nth(1).unwrap_or(default));

@@ -43,6 +43,9 @@ fn check(buggy: bool, cases: u32) -> Result<kubesim::check::Report, Box<kubesim:
         .run()
 }
 
+#[global_allocator]
+static ALLOCATOR: kubesim::Allocator = kubesim::Allocator;
+
 fn main() {
     let cases = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(50);
     match check(false, cases) {

@@ -12,6 +12,9 @@ mod replicaset;
 
 use kubesim::component::Registry;
 
+#[global_allocator]
+static ALLOCATOR: kubesim::Allocator = kubesim::Allocator;
+
 fn main() -> std::process::ExitCode {
     let registry = Registry::new()
         .controller("my-replicaset", replicaset::SimpleReplicaSet::new)

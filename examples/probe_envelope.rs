@@ -6,6 +6,9 @@ use kubesim::report::peak_rss_mb;
 use kubesim::scenario::workload::probe_envelope_cluster_with;
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOCATOR: kubesim::Allocator = kubesim::Allocator;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);

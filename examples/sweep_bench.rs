@@ -15,6 +15,9 @@ use kubesim::sweep::Sweep;
 use std::io::Write;
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOCATOR: kubesim::Allocator = kubesim::Allocator;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let only = args

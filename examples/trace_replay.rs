@@ -5,6 +5,9 @@ use kubesim::report::peak_rss_mb;
 use kubesim::scenario::workload::trace_replay_cluster;
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOCATOR: kubesim::Allocator = kubesim::Allocator;
+
 fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let nodes = args.first().copied().unwrap_or(1000);

@@ -14,6 +14,9 @@ use kubesim::sim::SimTime;
 use kubesim::traffic::stats::{Counts, Outcome};
 use std::time::Instant;
 
+#[global_allocator]
+static ALLOCATOR: kubesim::Allocator = kubesim::Allocator;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let num = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
