@@ -717,7 +717,8 @@ pub fn get_pods_to_delete(pods: &[Rc<Pod>], n: usize) -> Vec<Rc<Pod>> {
     if n >= pods.len() {
         return pods.to_vec();
     }
-    let mut per_node: std::collections::BTreeMap<&str, u32> = Default::default();
+    // Counts only: the map's order never shows, so a hash map will do.
+    let mut per_node: rustc_hash::FxHashMap<&str, u32> = Default::default();
     for p in pods {
         if let Some(node) = p.node_name() {
             *per_node.entry(node).or_default() += 1;
@@ -735,12 +736,12 @@ pub fn get_pods_to_delete(pods: &[Rc<Pod>], n: usize) -> Vec<Rc<Pod>> {
                 PodPhase::Unknown => 1,
                 _ => 2,
             };
-            let cost: i64 = p
-                .meta
-                .annotations
-                .get("controller.kubernetes.io/pod-deletion-cost")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
+            let annotations = &p.meta.annotations;
+            let cost: i64 = if annotations.is_empty() {
+                0
+            } else {
+                annotations.get("controller.kubernetes.io/pod-deletion-cost").and_then(|v| v.parse().ok()).unwrap_or(0)
+            };
             let rank = p.node_name().map(|n| per_node[n]).unwrap_or(0);
             // Compared only between two Ready pods (readiness is an earlier
             // key): the more recently ready first.

@@ -42,12 +42,32 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 /// `cache.MetaNamespaceKeyFunc`), printed `namespace/name`. Cluster-scoped
 /// objects (nodes, namespaces) have an empty namespace. Keys order by
 /// namespace, then name.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, Eq, PartialOrd, Ord)]
 pub struct Key {
     /// `metadata.namespace`; empty for cluster-scoped kinds.
     pub namespace: Rc<str>,
     /// `metadata.name`, unique within the namespace and kind.
     pub name: Rc<str>,
+}
+
+/// Equal names and namespaces. A key is most often compared with a key
+/// made from the same object's metadata (a map lookup that finds its
+/// entry), whose strings are the same allocations: then no byte is
+/// compared.
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        let same = |a: &Rc<str>, b: &Rc<str>| Rc::ptr_eq(a, b) || **a == **b;
+        same(&self.name, &other.name) && same(&self.namespace, &other.namespace)
+    }
+}
+
+/// The strings' hash, as a derived `Hash` would write it (equal keys have
+/// equal strings, so equal hashes).
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.namespace.hash(state);
+        self.name.hash(state);
+    }
 }
 
 impl Key {
