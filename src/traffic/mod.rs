@@ -607,7 +607,6 @@ impl Traffic {
     }
 
     fn launch(&mut self, f: Flight, queue: &mut EventQueue<Event>) {
-        debug_assert_eq!(f.sent, queue.now(), "a request is launched when it is sent");
         let at = f.sent + f.latency;
         // With a fixed hop, a request's duration is one of a handful of
         // sums (hops, the app's fixed answer time, the timeout), so its
@@ -615,8 +614,11 @@ impl Traffic {
         // (time, seq) order per duration: each duration gets a FIFO lane,
         // and the heap keeps only the arrivals. A lane pops in exactly the
         // heap's order (`queue.rs` tests it), so the trace is the same.
-        let mut lane = self.laned.iter().find(|(d, _)| *d == f.latency).map(|&(_, l)| l);
-        if lane.is_none() && self.lanes && self.hop.fixed().is_some() && self.laned.len() < MAX_LANED {
+        // A lane pushes at now + its delay: only a request sent now may
+        // take one (every launch is; the test keeps that true).
+        let sent_now = f.sent == queue.now();
+        let mut lane = self.laned.iter().find(|(d, _)| *d == f.latency).map(|&(_, l)| l).filter(|_| sent_now);
+        if lane.is_none() && sent_now && self.lanes && self.hop.fixed().is_some() && self.laned.len() < MAX_LANED {
             let l = queue.add_lane(f.latency);
             self.laned.push((f.latency, l));
             lane = Some(l);
