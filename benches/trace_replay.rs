@@ -86,9 +86,7 @@ fn rollout_figures() {
             .typed
             .values()
             .filter_map(|t| t.downcast::<kubesim::kinds::deployment::Deployment>())
-            .filter(|d| {
-                d.meta.generation == 2 && kubesim::controllers::deployment::util::deployment_complete(d, &d.status)
-            })
+            .filter(|d| d.meta.generation == 2 && d.is_complete())
             .count();
         format!(", {} of 1000 rolled out", complete)
     });

@@ -29,7 +29,7 @@ fn main() {
         .typed
         .values()
         .filter_map(|t| t.downcast::<Deployment>())
-        .filter(|d| kubesim::controllers::deployment::util::deployment_complete(d, &d.status))
+        .filter(|d| d.is_complete())
         .filter(|d| d.meta.generation == 2)
         .count();
     println!(

@@ -28,7 +28,7 @@ fn main() {
         sim.trace.record_count(),
         peak_rss_mb(),
         s.pods_succeeded,
-        sim.scheduler.attempts,
+        sim.scheduling_attempts().0,
         sim.trace.hash_hex()
     );
 }

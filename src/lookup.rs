@@ -32,10 +32,6 @@ impl<K: Hash + Eq, V> LookupMap<K, V> {
     pub fn get_mut(&mut self, k: &K) -> Option<&mut V> {
         self.0.get_mut(k)
     }
-    /// Whether `k` has a value.
-    pub fn contains_key(&self, k: &K) -> bool {
-        self.0.contains_key(k)
-    }
     /// Sets the value of `k`; returns the one it replaced.
     pub fn insert(&mut self, k: K, v: V) -> Option<V> {
         self.0.insert(k, v)
@@ -43,18 +39,6 @@ impl<K: Hash + Eq, V> LookupMap<K, V> {
     /// Removes `k`; returns its value.
     pub fn remove(&mut self, k: &K) -> Option<V> {
         self.0.remove(k)
-    }
-    /// How many keys have values.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-    /// Whether the map is empty.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    /// Removes every entry.
-    pub fn clear(&mut self) {
-        self.0.clear()
     }
     /// Every key, sorted: the one listing whose order cannot leak the
     /// hash order.

@@ -98,7 +98,7 @@ pub struct Simulation {
     throttles: Throttles,
     net: Network,
     /// The default scheduler (kube-scheduler), with its queue and cache.
-    pub scheduler: Scheduler,
+    pub(crate) scheduler: Scheduler,
     /// kube-controller-manager's shared pod informer, read by the
     /// controllers below.
     kcm_pods: PodInformer,
@@ -115,7 +115,7 @@ pub struct Simulation {
     cronjobs: CronJobController,
     service_lb: ServiceLbController,
     /// Every node's kube-proxy.
-    pub proxies: KubeProxies,
+    pub(crate) proxies: KubeProxies,
     /// The kubelets' Service informer, for the service environment
     /// variables of containers.
     service_env: crate::nodes::service_env::ServiceLister,
@@ -376,6 +376,13 @@ impl Simulation {
     /// How many events the loop has handled so far.
     pub fn events_processed(&self) -> u64 {
         self.events_processed
+    }
+
+    /// The default scheduler's scheduling attempts so far, and how many of
+    /// them a score tree answered (the `schedulerScoreTrees` fast path)
+    /// instead of the walk over the nodes.
+    pub fn scheduling_attempts(&self) -> (u64, u64) {
+        (self.scheduler.attempts, self.scheduler.tree_answered())
     }
 
     /// The kubelets, one per node, in the order the nodes were added.

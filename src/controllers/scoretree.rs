@@ -111,16 +111,6 @@ impl ScoreTree {
         ScoreTree { n, size, t }
     }
 
-    /// How many nodes (leaves) the tree covers.
-    pub fn len(&self) -> usize {
-        self.n
-    }
-
-    /// Whether it covers no node.
-    pub fn is_empty(&self) -> bool {
-        self.n == 0
-    }
-
     /// Node `i` changed: its new leaf value.
     pub fn set(&mut self, i: usize, leaf: Leaf) {
         let mut v = self.size + i;

@@ -55,6 +55,7 @@ impl<K: Clone + Eq + Hash> ItemExponentialFailureRateLimiter<K> {
         SimDuration(backoff.map_or(self.max.0, |b| b.min(self.max.0)))
     }
 
+    #[cfg(test)]
     /// `NumRequeues`: the failures counted for the key.
     pub fn num_requeues(&self, k: &K) -> u32 {
         self.failures.get(k).copied().unwrap_or(0)
@@ -93,6 +94,7 @@ impl<K: Clone + Eq + Hash> DefaultControllerRateLimiter<K> {
         item.max(bucket)
     }
 
+    #[cfg(test)]
     /// `NumRequeues`: the per-item limiter's failures for the key.
     pub fn num_requeues(&self, k: &K) -> u32 {
         self.per_item.num_requeues(k)
@@ -132,6 +134,7 @@ impl<K: Clone + Eq + Hash> Default for WorkQueue<K> {
 }
 
 impl<K: Clone + Eq + Hash> WorkQueue<K> {
+    #[cfg(test)]
     /// An empty queue.
     pub fn new() -> Self {
         Self::default()
@@ -149,6 +152,7 @@ impl<K: Clone + Eq + Hash> WorkQueue<K> {
         self.queue.push_back(k);
     }
 
+    #[cfg(test)]
     /// `Len`: keys waiting for a worker.
     pub fn len(&self) -> usize {
         self.queue.len()
@@ -221,6 +225,7 @@ impl<K: Clone + Eq + Hash> WorkQueue<K> {
         self.limiter.forget(k);
     }
 
+    #[cfg(test)]
     /// `NumRequeues`: how many times the key was requeued rate-limited
     /// since its last `forget`.
     pub fn num_requeues(&self, k: &K) -> u32 {

@@ -215,6 +215,14 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// Whether its stored status says the rollout is complete, as
+    /// `kubectl rollout status` reports "successfully rolled out"
+    /// (`DeploymentComplete`: every replica updated and available, none
+    /// old, and the controller has seen the latest generation).
+    pub fn is_complete(&self) -> bool {
+        crate::controllers::deployment::util::deployment_complete(self, &self.status)
+    }
+
     /// `maxSurge` resolved against `spec.replicas` (`MaxSurge`: 0 for
     /// Recreate).
     pub fn max_surge(&self) -> i32 {

@@ -410,11 +410,6 @@ fn parse_command(argv: &[String], lenient: bool) -> Result<Program, String> {
     Ok(Program { code: p.code })
 }
 
-/// Parses a script (the text after `sh -c`).
-pub fn parse_script(text: &str) -> Result<Program, String> {
-    parse_script_in(text, false)
-}
-
 fn parse_script_in(text: &str, lenient: bool) -> Result<Program, String> {
     let mut p = Parser { toks: lex(text)?, i: 0, code: Vec::new(), lenient };
     p.list(&[])?;

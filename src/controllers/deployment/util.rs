@@ -45,8 +45,6 @@ pub mod reason {
     pub const MIN_AVAILABLE: &str = "MinimumReplicasAvailable";
     /// `MinimumReplicasUnavailable`.
     pub const MIN_UNAVAILABLE: &str = "MinimumReplicasUnavailable";
-    /// `FailedRSCreateReason`.
-    pub const FAILED_RS_CREATE: &str = "ReplicaSetCreateError";
 }
 
 /// Annotations a ReplicaSet does not copy from its Deployment
