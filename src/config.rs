@@ -156,6 +156,9 @@ pub struct Config {
     /// Requests of a fixed duration wait for their outcome in FIFO lanes
     /// of the event queue (1) or all in its heap (0).
     pub traffic_lanes: bool,
+    /// The replica-set controller keeps each replica set's status counts
+    /// as pod events arrive (1) or a sync counts its claimed pods (0).
+    pub replica_set_counts: bool,
 
     // --- kube-proxy and the cloud provider (docs/traffic.md) ---
     /// kube-proxy's `--proxy-mode` (`iptables`).
@@ -206,6 +209,7 @@ impl Config {
         self.score_trees = on;
         self.endpoints_index = on;
         self.traffic_lanes = on;
+        self.replica_set_counts = on;
     }
 }
 
@@ -266,6 +270,7 @@ impl Default for Config {
             score_trees: true,
             endpoints_index: true,
             traffic_lanes: true,
+            replica_set_counts: true,
             proxy_mode: crate::proxy::ProxyMode::Iptables,
             proxy_min_sync: None,
             load_balancer_provisioning: SimDuration::from_secs(30),
@@ -344,6 +349,7 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("schedulerScoreTrees", KnobKind::Count, "1: segment trees answer the scheduler's node walk; 0: always walk"),
     ("endpointsIndex", KnobKind::Count, "1: each Service's selected pods are indexed; 0: endpoint syncs list the namespace"),
     ("trafficLanes", KnobKind::Count, "1: requests of a fixed duration wait in FIFO lanes; 0: all in the event heap"),
+    ("replicaSetCounts", KnobKind::Count, "1: replica-set status counts kept per pod event; 0: each sync counts its pods"),
     ("fastPaths", KnobKind::Count, "0: every fast path off (the literal model); 1: every one on"),
     ("proxyMode", KnobKind::ProxyMode, "kube-proxy's --proxy-mode: iptables (default), ipvs or nftables"),
     ("minSyncPeriod", KnobKind::Duration, "kube-proxy's minSyncPeriod (iptables, nftables: 1s; ipvs: 0)"),
@@ -397,6 +403,7 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("schedulerScoreTrees", Num(n)) => cfg.score_trees = n != 0,
         ("endpointsIndex", Num(n)) => cfg.endpoints_index = n != 0,
         ("trafficLanes", Num(n)) => cfg.traffic_lanes = n != 0,
+        ("replicaSetCounts", Num(n)) => cfg.replica_set_counts = n != 0,
         ("fastPaths", Num(n)) => cfg.set_fast_paths(n != 0),
         ("proxyMode", Mode(m)) => cfg.proxy_mode = m,
         ("minSyncPeriod", Dur(d)) => cfg.proxy_min_sync = Some(d),

@@ -77,7 +77,7 @@ fn fast_paths_and_observers_change_nothing_over_swarm_cases() {
 /// feature shows up, so the property above exercises them.
 #[test]
 fn swarm_cases_cover_every_feature() {
-    let texts: Vec<String> = (0..200).map(|n| swarm::scenario(n, "fastPaths: 1")).collect();
+    let texts: Vec<String> = (0..400).map(|n| swarm::scenario(n, "fastPaths: 1")).collect();
     for needle in [
         "livenessProbe",
         "readinessProbe",
@@ -114,6 +114,8 @@ fn swarm_cases_cover_every_feature() {
         "command: [node, app.js]",
         "traffic: {name: t-",
         "connections: {keepAlive:",
+        "minReadySeconds",
+        "-out --overwrite",
     ] {
         assert!(texts.iter().any(|t| t.contains(needle)), "no swarm case uses {}", needle);
     }

@@ -16,6 +16,7 @@ mod kubelet_fast_paths;
 mod network;
 mod node_leases;
 mod properties;
+mod replica_set_counts;
 mod replication_races;
 mod scenarios;
 mod scheduler_fast_path;

@@ -41,7 +41,9 @@
 //!   sidecar with a script of its own, a command the shell does not know
 //!   (drawn from a stream of their own, so other cases stay as they were);
 //! - kubectl: scale, delete by selector (`delete pod -l`, `delete all -l`),
-//!   label (by name, `-l`).
+//!   label (by name, `-l`; out of the selector and back, for releases and
+//!   adoptions).
+//! - `minReadySeconds` on a quarter of the replicated workloads.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -410,8 +412,11 @@ impl Gen {
                     format!("{{matchLabels: {{app: {}}}}}", name)
                 };
                 // A DaemonSet has no replicas: one pod a node.
-                let replicas_line =
+                let mut replicas_line =
                     if k == "DaemonSet" { String::new() } else { format!("      replicas: {}\n", replicas) };
+                if self.chance(0.25) {
+                    let _ = writeln!(replicas_line, "      minReadySeconds: {}", self.pick(&[1, 5, 30]));
+                }
                 let _ = writeln!(
                     objects,
                     "  - apiVersion: {}\n    kind: {}\n    metadata: {{name: {}}}\n    spec:\n{}      selector: {}\n      template:\n        metadata: {{labels: {{app: {}}}}}\n        spec:\n{}",
@@ -573,9 +578,13 @@ impl Gen {
                     1 => format!("kubectl: rollout restart deployment/{}", wname),
                     _ => format!("kubectl: rollout undo deployment/{}", wname),
                 },
-                (1, _) => match self.rng.gen_range(0..4) {
+                (1, _) => match self.rng.gen_range(0..6) {
                     0 => format!("kubectl: label pods -l app={} tier=y --overwrite", wname),
                     1 => format!("kubectl: delete all -l app={} --grace-period={}", wname, self.pick(&[0, 1, 10, 30])),
+                    // Out of the selector (the owner releases them and
+                    // makes others), and back (orphans it adopts).
+                    4 => format!("kubectl: label pods -l app={} app={}-out --overwrite", wname, wname),
+                    5 => format!("kubectl: label pods -l app={}-out app={} --overwrite", wname, wname),
                     _ => format!("kubectl: delete pod -l app={} --grace-period={}", wname, self.pick(&[0, 1, 10, 30])),
                 },
                 (2, k) => {

@@ -30,6 +30,18 @@
 //! bounds large scale-ups. The status is written only when it differs from
 //! the cached one (`updateReplicaSetStatus`). A failed sync is requeued
 //! with `AddRateLimited`, a successful one forgotten (`processNextWorkItem`).
+//!
+//! **Counting without walking** (the `replicaSetCounts` fast path). A sync
+//! of a replica set of N pods walks them twice (`claimPods`, then
+//! `calculateStatus`), and a rollout syncs each set hundreds of times. With
+//! the fast path the controller keeps, per owner, what `calculateStatus`
+//! would count over its owned pods ([`Tally`]), updated as each pod event
+//! re-files a pod. A sync that would claim exactly the owned active pods
+//! that match (nothing to release, no orphan to adopt) and whose set has no
+//! `minReadySeconds` (availability then depends on the clock) takes the
+//! counts instead of the list, and walks the pods only to pick deletion
+//! victims. Anything else takes the walk. The literal twin
+//! (`replicaSetCounts: 0`) always walks; the trace is the same.
 
 #![warn(missing_docs)]
 
@@ -39,6 +51,7 @@ use crate::controllers::informer::PodInformer;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{Pod, PodPhase, PodStatus};
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
+use crate::objects::selector::{Labels, Selector};
 use crate::objects::store::{controller_ref_to, ApiError, ApiErrorCode, ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::Object;
 use crate::runtime::{Client, Ctx, Event};
@@ -85,8 +98,12 @@ struct Sync {
     key: SetKey,
     /// The replica set as the sync read it from the cache.
     rs: Rc<ReplicaSet>,
-    /// Its active pods after claiming (`filteredPods`).
+    /// Its active pods after claiming (`filteredPods`); empty when
+    /// `tally` holds their counts instead.
     filtered: Vec<Rc<Pod>>,
+    /// The claimed pods' counts, when the fast path took them from the
+    /// kept tally instead of listing the pods.
+    tally: Option<Tally>,
     /// When every call the worker made so far has its response back.
     ready_at: SimTime,
     slow_start: Option<SlowStart>,
@@ -118,6 +135,9 @@ pub struct ReplicationManager {
     /// Pods by controller uid, with the pod itself (a sync walks them all).
     owned: Map<u64, Map<u64, Rc<Pod>>>,
     orphans: Map<Rc<str>, Set<u64>>,
+    /// The `replicaSetCounts` fast path: each owner's counts over `owned`,
+    /// against the selector and template labels they were counted with.
+    tallies: Map<u64, Tallied>,
     expectations: Map<SetKey, Expectations>,
     /// The replicaset controller's and the replication manager's queues.
     rs: Controller,
@@ -130,6 +150,94 @@ pub struct ReplicationManager {
     /// Controllers a scenario switched off (`cluster.controllers:
     /// [-replicaset]`): their keys are never queued.
     disabled: [bool; 2],
+}
+
+/// What `calculateStatus` counts of one pod, or of a replica set's owned
+/// pods: active ones (`FilterActivePods`), those that also match the
+/// selector (the ones `claimPods` keeps), and of those the fully labeled
+/// and the ready.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Tally {
+    active: u32,
+    matching: u32,
+    fully_labeled: u32,
+    ready: u32,
+}
+
+impl Tally {
+    /// One pod's contribution, against a set's selector and template
+    /// labels (`template_matches`: whether the selector matches the
+    /// template's labels, the verdict for every pod sharing its map).
+    fn of(p: &Pod, sel: &Selector, template: &Rc<Labels>, template_matches: bool) -> Tally {
+        if !p.is_active() {
+            return Tally::default();
+        }
+        let matching =
+            if Rc::ptr_eq(&p.meta.labels, template) { template_matches } else { sel.matches(&p.meta.labels) };
+        Tally {
+            active: 1,
+            matching: matching as u32,
+            fully_labeled: (matching && fully_labeled(p, template)) as u32,
+            ready: (matching && p.is_ready()) as u32,
+        }
+    }
+
+    fn add(&mut self, o: Tally) {
+        self.active += o.active;
+        self.matching += o.matching;
+        self.fully_labeled += o.fully_labeled;
+        self.ready += o.ready;
+    }
+
+    fn sub(&mut self, o: Tally) {
+        self.active -= o.active;
+        self.matching -= o.matching;
+        self.fully_labeled -= o.fully_labeled;
+        self.ready -= o.ready;
+    }
+}
+
+/// An owner's tally and the selector and template labels it counts
+/// against (shared with the replica set versions that did not change
+/// them).
+struct Tallied {
+    selector: Rc<Selector>,
+    template: Rc<Labels>,
+    template_matches: bool,
+    sum: Tally,
+}
+
+impl Tallied {
+    /// Counts `pods` against `rs`.
+    fn count<'a>(rs: &ReplicaSet, pods: impl Iterator<Item = &'a Rc<Pod>>) -> Tallied {
+        let (selector, template) = (rs.spec.selector.clone(), rs.spec.template.labels.clone());
+        let template_matches = selector.matches(&template);
+        let mut sum = Tally::default();
+        for p in pods {
+            sum.add(Tally::of(p, &selector, &template, template_matches));
+        }
+        Tallied { selector, template, template_matches, sum }
+    }
+
+    /// Whether it counts against `rs`'s selector and template labels.
+    fn counts_for(&self, rs: &ReplicaSet) -> bool {
+        Rc::ptr_eq(&self.selector, &rs.spec.selector) && Rc::ptr_eq(&self.template, &rs.spec.template.labels)
+    }
+
+    fn refile(&mut self, old: Option<&Pod>, new: Option<&Pod>) {
+        if let Some(o) = old {
+            self.sum.sub(Tally::of(o, &self.selector, &self.template, self.template_matches));
+        }
+        if let Some(n) = new {
+            self.sum.add(Tally::of(n, &self.selector, &self.template, self.template_matches));
+        }
+    }
+}
+
+/// `calculateStatus`'s fully-labeled test: the pod carries every label of
+/// the template (pods made from it share its map).
+fn fully_labeled(p: &Pod, template: &Rc<Labels>) -> bool {
+    Rc::ptr_eq(&p.meta.labels, template) || template.iter().all(|(k, v)| p.meta.labels.get(k) == Some(v))
 }
 
 fn source(kind: ReplicaKind) -> &'static str {
@@ -215,11 +323,15 @@ impl ReplicationManager {
     fn index_pod(&mut self, uid: u64, at: &(Option<u64>, Rc<str>), pod: Option<&Rc<Pod>>) {
         match (at, pod) {
             ((Some(owner), _), Some(p)) => {
-                self.owned.entry(*owner).or_default().insert(uid, p.clone());
+                let old = self.owned.entry(*owner).or_default().insert(uid, p.clone());
+                if let Some(t) = self.tallies.get_mut(owner) {
+                    t.refile(old.as_deref(), Some(p));
+                }
             }
             ((Some(owner), _), None) => {
-                if let Some(m) = self.owned.get_mut(owner) {
-                    m.swap_remove(&uid);
+                let old = self.owned.get_mut(owner).and_then(|m| m.swap_remove(&uid));
+                if let (Some(t), Some(o)) = (self.tallies.get_mut(owner), old) {
+                    t.refile(Some(&o), None);
                 }
             }
             ((None, ns), Some(_)) => {
@@ -242,6 +354,7 @@ impl ReplicationManager {
                     self.sets.swap_remove(&k);
                     self.by_uid.swap_remove(&rs.meta.uid);
                     self.written.swap_remove(&rs.meta.uid);
+                    self.tallies.swap_remove(&rs.meta.uid);
                     self.expectations.swap_remove(&k);
                     return;
                 }
@@ -469,7 +582,11 @@ impl ReplicationManager {
         };
         let ttl = ctx.cfg.expectations_timeout;
         let need_sync = self.expectations.get(&k).is_none_or(|e| e.satisfied(ctx.now, ttl));
-        let (filtered, claimed_at) = self.claim_pods(&rs, pods, ctx);
+        let tally = if ctx.cfg.replica_set_counts { self.claimed_tally(&rs, pods) } else { None };
+        let (filtered, claimed_at) = match tally {
+            Some(_) => (Vec::new(), ctx.now),
+            None => self.claim_pods(&rs, pods, ctx),
+        };
         let slot = match self.syncs.iter().position(Option::is_none) {
             Some(i) => i,
             None => {
@@ -481,6 +598,7 @@ impl ReplicationManager {
             key: k,
             rs: rs.clone(),
             filtered,
+            tally,
             ready_at: claimed_at,
             slow_start: None,
             err: false,
@@ -512,7 +630,10 @@ impl ReplicationManager {
     fn manage_returned(&mut self, slot: usize, ctx: &mut Ctx) {
         let s = self.syncs[slot].as_mut().expect("slot in use");
         let mut t = s.ready_at.max(ctx.now);
-        let status = calculate_status(&s.rs, &s.filtered, t);
+        let status = match s.tally {
+            Some(tally) => status_of(&s.rs, tally),
+            None => calculate_status(&s.rs, &s.filtered, t),
+        };
         let client = Client::Replication(s.rs.kind);
         if status != s.rs.status {
             let latest = self.written.get(&s.rs.meta.uid).filter(|(rv, _)| *rv > s.rs.meta.resource_version);
@@ -588,6 +709,37 @@ impl ReplicationManager {
         self.kick(kind, ctx);
     }
 
+    /// The fast path's claim: the kept counts of the pods `claimPods` would
+    /// return, when it would return exactly the owned active pods that
+    /// match (no release, no adoption) and no clock enters the status
+    /// (`minReadySeconds` 0); `None` when the sync must walk.
+    fn claimed_tally(&mut self, rs: &Rc<ReplicaSet>, pods: &PodInformer) -> Option<Tally> {
+        if rs.spec.min_ready_seconds > 0 {
+            return None;
+        }
+        let deleting = rs.meta.deletion_timestamp.is_some();
+        if !deleting {
+            // An orphan it would adopt: the walk sends the patches.
+            let orphans = self.orphans.get(&rs.meta.namespace).into_iter().flatten();
+            let sel = &rs.spec.selector;
+            if orphans
+                .map(|uid| pods.get(*uid).expect("orphans are cached"))
+                .any(|p| p.is_active() && sel.matches(&p.meta.labels))
+            {
+                return None;
+            }
+        }
+        let uid = rs.meta.uid;
+        if !self.tallies.get(&uid).is_some_and(|t| t.counts_for(rs)) {
+            let owned = self.owned.get(&uid).into_iter().flat_map(|o| o.values());
+            self.tallies.insert(uid, Tallied::count(rs, owned));
+        }
+        let sum = self.tallies[&uid].sum;
+        // An owned active pod that no longer matches is released (unless
+        // the set is being deleted, when it is only left out).
+        (deleting || sum.active == sum.matching).then_some(sum)
+    }
+
     /// `claimPods`: keeps owned pods that still match, releases owned pods
     /// that do not, adopts matching orphans. Works on active pods only.
     /// The patches go one after another (`ClaimPods` waits for each);
@@ -642,7 +794,8 @@ impl ReplicationManager {
     fn manage_replicas(&mut self, slot: usize, ctx: &mut Ctx) {
         let s = self.syncs[slot].as_mut().expect("slot in use");
         let rs = s.rs.clone();
-        let diff = s.filtered.len() as i64 - rs.spec.replicas as i64;
+        let claimed = s.tally.map_or(s.filtered.len(), |t| t.matching as usize);
+        let diff = claimed as i64 - rs.spec.replicas as i64;
         let burst = ctx.cfg.burst_replicas as i64;
         let exp = self.expectations.entry(s.key.clone()).or_default();
         let client = Client::Replication(rs.kind);
@@ -654,6 +807,12 @@ impl ReplicationManager {
             ctx.send_at(s.ready_at, client, ApiOp::Create(Object::Pod(Rc::new(pod_from_template(&rs)))));
         } else if diff > 0 {
             let n = diff.min(burst) as usize;
+            if s.tally.is_some() {
+                // The claimed pods, listed as `claim_pods` lists them.
+                let sel = &rs.spec.selector;
+                let owned = self.owned.get(&rs.meta.uid).into_iter().flat_map(|o| o.values());
+                s.filtered = owned.filter(|p| p.is_active() && sel.matches(&p.meta.labels)).cloned().collect();
+            }
             let victims = get_pods_to_delete(&s.filtered, n);
             exp.expect_deletions(victims.iter().map(|p| Key::of(&p.meta)), ctx.now);
             let from = s.ready_at;
@@ -780,7 +939,7 @@ fn calculate_status(rs: &ReplicaSet, pods: &[Rc<Pod>], now: SimTime) -> ReplicaS
     let mut s = ReplicaSetStatus { observed_generation: rs.meta.generation, ..Default::default() };
     for p in pods {
         s.replicas += 1;
-        if Rc::ptr_eq(&p.meta.labels, t) || t.iter().all(|(k, v)| p.meta.labels.get(k) == Some(v)) {
+        if fully_labeled(p, t) {
             s.fully_labeled_replicas += 1;
         }
         if p.is_ready() {
@@ -792,6 +951,19 @@ fn calculate_status(rs: &ReplicaSet, pods: &[Rc<Pod>], now: SimTime) -> ReplicaS
         }
     }
     s
+}
+
+/// `calculateStatus` from the claimed pods' counts, for a set without
+/// `minReadySeconds` (a ready pod is available at once).
+fn status_of(rs: &ReplicaSet, t: Tally) -> ReplicaSetStatus {
+    debug_assert_eq!(rs.spec.min_ready_seconds, 0);
+    ReplicaSetStatus {
+        replicas: t.matching as i32,
+        fully_labeled_replicas: t.fully_labeled as i32,
+        ready_replicas: t.ready as i32,
+        available_replicas: t.ready as i32,
+        observed_generation: rs.meta.generation,
+    }
 }
 
 #[cfg(test)]
