@@ -441,11 +441,12 @@ pub fn run_probe(
                 Ok(p) => p,
                 Err(e) => return errored(e),
             };
-            let url = format!("{}://{}:{}{}", scheme.to_ascii_lowercase(), pod_ip, port, path);
+            // Only a failure's message names the URL: a success formats nothing.
+            let url = || format!("{}://{}:{}{}", scheme.to_ascii_lowercase(), pod_ip, port, path);
             if !listening(image, proc, port, now) {
                 return fail(
                     SimDuration::ZERO,
-                    format!("Get \"{}\": dial tcp {}:{}: connect: connection refused", url, pod_ip, port),
+                    format!("Get \"{}\": dial tcp {}:{}: connect: connection refused", url(), pod_ip, port),
                 );
             }
             let Some(http) = image.and_then(|b| b.http.as_ref()).filter(|h| h.port == port) else {
@@ -454,7 +455,7 @@ pub fn run_probe(
                     timeout,
                     format!(
                         "Get \"{}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
-                        url
+                        url()
                     ),
                 );
             };
@@ -463,7 +464,7 @@ pub fn run_probe(
                     timeout,
                     format!(
                         "Get \"{}\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
-                        url
+                        url()
                     ),
                 );
             }
