@@ -36,12 +36,12 @@
 use crate::config::Config;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::Pod;
-use crate::objects::selector::Selector;
+use crate::objects::selector::{Op, Requirement, Selector};
 use crate::objects::store::{ApiError, ApiOp, Key, Propagation, WatchEvent, WatchKind};
 use crate::objects::{Kind, Object};
 use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
 use std::collections::VecDeque;
 use std::fmt;
@@ -371,32 +371,123 @@ fn builtin_named(name: &str) -> Option<Builtin> {
 }
 
 /// A component's informer cache: the last version of every object of its
-/// watched kinds that its watch has delivered.
+/// watched kinds that its watch has delivered, with the indexes client-go
+/// informers are commonly given (`cache.Indexers`): by owner (every
+/// `ownerReferences` uid, the garbage collector's dependents), by label
+/// (each `key=value`, which `select` uses for a selector's equality
+/// requirements) and, for pods, by `spec.nodeName`. Reads through an index
+/// give the same objects in the same order as a walk over the cache.
 #[derive(Clone, Default)]
 pub struct Cache {
-    objects: IndexMap<(String, Key), Object, FxBuildHasher>,
+    objects: IndexMap<CacheSlot, Object, FxBuildHasher>,
+    by_owner: Index<u64>,
+    by_label: Index<(String, String, String)>,
+    by_node: Index<Rc<str>>,
+}
+
+/// Where a cached object is: its API kind and key.
+type CacheSlot = (String, Key);
+
+/// An index: the slots filed under each value.
+type Index<I> = IndexMap<I, IndexSet<CacheSlot, FxBuildHasher>, FxBuildHasher>;
+
+/// A cache slot named by borrowed parts: hashes and compares as the
+/// `(String, Key)` it stands for, so a lookup allocates nothing.
+#[derive(Hash)]
+struct SlotRef<'a>(&'a str, &'a Key);
+
+impl indexmap::Equivalent<(String, Key)> for SlotRef<'_> {
+    fn equivalent(&self, k: &(String, Key)) -> bool {
+        self.0 == k.0 && *self.1 == k.1
+    }
+}
+
+/// A label index entry named by borrowed parts (kind, label, value).
+#[derive(Hash)]
+struct LabelRef<'a>(&'a str, &'a str, &'a str);
+
+impl indexmap::Equivalent<(String, String, String)> for LabelRef<'_> {
+    fn equivalent(&self, k: &(String, String, String)) -> bool {
+        self.0 == k.0 && self.1 == k.1 && self.2 == k.2
+    }
+}
+
+/// Whether two versions of an object file alike in every index (most
+/// updates change only a status).
+fn files_alike(a: &Object, b: &Object) -> bool {
+    let (ma, mb) = (a.meta(), b.meta());
+    let node = |o: &Object| match o {
+        Object::Pod(p) => p.spec.node_name.clone(),
+        _ => None,
+    };
+    (Rc::ptr_eq(&ma.labels, &mb.labels) || ma.labels == mb.labels)
+        && ma.owner_references.iter().map(|o| o.uid).eq(mb.owner_references.iter().map(|o| o.uid))
+        && node(a) == node(b)
 }
 
 impl Cache {
     fn observe(&mut self, ev: &WatchEvent) {
         let k = (ev.obj.kind_name().to_string(), Key::of(ev.obj.meta()));
-        if ev.kind == WatchKind::Deleted {
-            self.objects.shift_remove(&k);
+        let old = if ev.kind == WatchKind::Deleted {
+            self.objects.shift_remove(&k)
         } else {
-            self.objects.insert(k, ev.obj.clone());
+            self.objects.insert(k.clone(), ev.obj.clone())
+        };
+        if ev.kind != WatchKind::Deleted && old.as_ref().is_some_and(|o| files_alike(o, &ev.obj)) {
+            return;
         }
+        if let Some(o) = &old {
+            self.file(&k, o, false);
+        }
+        if ev.kind != WatchKind::Deleted {
+            self.file(&k, &ev.obj, true);
+        }
+    }
+
+    /// Adds `obj`'s entries to the indexes (or removes them).
+    fn file(&mut self, k: &(String, Key), obj: &Object, add: bool) {
+        fn put<I: std::hash::Hash + Eq>(index: &mut Index<I>, at: I, k: &CacheSlot, add: bool) {
+            if add {
+                index.entry(at).or_default().insert(k.clone());
+            } else if let Some(set) = index.get_mut(&at) {
+                set.swap_remove(k);
+                if set.is_empty() {
+                    index.swap_remove(&at);
+                }
+            }
+        }
+        let meta = obj.meta();
+        for o in &meta.owner_references {
+            put(&mut self.by_owner, o.uid, k, add);
+        }
+        for (name, value) in meta.labels.iter() {
+            put(&mut self.by_label, (k.0.clone(), name.clone(), value.clone()), k, add);
+        }
+        if let Object::Pod(p) = obj {
+            if let Some(node) = &p.spec.node_name {
+                put(&mut self.by_node, node.clone(), k, add);
+            }
+        }
+    }
+
+    /// The objects of an index entry, in cache order.
+    fn in_cache_order<'a>(&'a self, slots: impl Iterator<Item = &'a (String, Key)>) -> Vec<&'a Object> {
+        let mut found: Vec<(usize, &Object)> =
+            slots.filter_map(|k| self.objects.get_full(k)).map(|(i, _, o)| (i, o)).collect();
+        found.sort_unstable_by_key(|(i, _)| *i);
+        found.into_iter().map(|(_, o)| o).collect()
     }
 
     /// An object by kind and key (cluster-scoped objects have an empty
     /// namespace).
     pub fn get(&self, kind: Kind, key: &Key) -> Option<&Object> {
-        self.objects.get(&(kind.as_str().to_string(), key.clone()))
+        self.objects.get(&SlotRef(kind.as_str(), key))
     }
 
     /// A stored-only or custom object by its API kind (`"Website"`) and
     /// key.
     pub fn get_named(&self, kind: &str, key: &Key) -> Option<&Object> {
-        self.objects.get(&(kind.to_string(), key.clone()))
+        self.objects.get(&SlotRef(kind, key))
     }
 
     /// Every cached object of an API kind (`"Website"`), in the order the
@@ -412,14 +503,51 @@ impl Cache {
         self.objects.iter().filter(move |((k, _), _)| k == name).map(|(_, o)| o)
     }
 
-    /// Objects of a kind in `namespace` whose labels match `selector`.
+    /// Objects of a kind in `namespace` whose labels match `selector`, in
+    /// cache order. A selector with an equality requirement (`app=web`,
+    /// `tier in (a,b)`) reads the label index for it; any other walks the
+    /// kind.
     pub fn select<'a>(
         &'a self,
         kind: Kind,
         namespace: &'a str,
         selector: &'a Selector,
     ) -> impl Iterator<Item = &'a Object> + 'a {
-        self.list(kind).filter(move |o| *o.meta().namespace == *namespace && selector.matches(&o.meta().labels))
+        let wanted = move |o: &&Object| *o.meta().namespace == *namespace && selector.matches(&o.meta().labels);
+        let name = kind.as_str();
+        // The equality requirement with the fewest candidates.
+        let candidates =
+            |r: &'a Requirement| r.values.iter().filter_map(move |v| self.by_label.get(&LabelRef(name, &r.key, v)));
+        let narrowest = selector
+            .requirements
+            .iter()
+            .filter(|r| r.op == Op::In)
+            .min_by_key(|r| candidates(r).map(|set| set.len()).sum::<usize>());
+        let found: Vec<&Object> = match narrowest {
+            _ if selector.nothing => Vec::new(),
+            Some(r) => self.in_cache_order(candidates(r).flatten()).into_iter().filter(wanted).collect(),
+            None => self.list(kind).filter(wanted).collect(),
+        };
+        found.into_iter()
+    }
+
+    /// The cached objects with an owner reference to `owner_uid` (its
+    /// dependents, whatever their kind), in cache order: the index a
+    /// controller reads its owned objects from.
+    pub fn owned_by(&self, owner_uid: u64) -> Vec<&Object> {
+        self.in_cache_order(self.by_owner.get(&owner_uid).into_iter().flatten())
+    }
+
+    /// The cached pods bound to `node` (`spec.nodeName`), in cache order.
+    pub fn pods_on_node(&self, node: &str) -> Vec<&Rc<Pod>> {
+        let found = self.in_cache_order(self.by_node.get(node).into_iter().flatten());
+        found
+            .into_iter()
+            .filter_map(|o| match o {
+                Object::Pod(p) => Some(p),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Every cached pod.
@@ -664,7 +792,7 @@ impl Slot {
     /// listed: a version at or below the list's revision, or the deletion
     /// of an object the cache does not hold (deleted before the list).
     fn already_listed(&self, ev: &WatchEvent) -> bool {
-        let cached = self.cache.objects.get(&(ev.obj.kind_name().to_string(), Key::of(ev.obj.meta())));
+        let cached = self.cache.objects.get(&SlotRef(ev.obj.kind_name(), &Key::of(ev.obj.meta())));
         let rv = ev.obj.meta().resource_version;
         match (ev.kind, cached) {
             // A deletion of what the cache does not hold: deleted before
@@ -810,14 +938,14 @@ impl Components {
         // what changed meanwhile, each object once, in key order; every
         // state in between is never observed.
         slot.disconnected_until = None;
-        let mut fresh = Cache::default();
+        let mut fresh: IndexMap<(String, Key), Object, FxBuildHasher> = IndexMap::default();
         for kind in slot.kinds.clone() {
             for obj in list_kind(store, &kind) {
-                fresh.objects.insert((kind.clone(), Key::of(obj.meta())), obj);
+                fresh.insert((kind.clone(), Key::of(obj.meta())), obj);
             }
         }
         let mut diff = Vec::new();
-        for (k, obj) in &fresh.objects {
+        for (k, obj) in &fresh {
             match slot.cache.objects.get(k) {
                 None => diff.push((
                     k.clone(),
@@ -841,7 +969,7 @@ impl Components {
             }
         }
         for (k, old) in &slot.cache.objects {
-            if !fresh.objects.contains_key(k) {
+            if !fresh.contains_key(k) {
                 diff.push((
                     k.clone(),
                     WatchEvent {
@@ -994,6 +1122,103 @@ impl Components {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::objects::meta::OwnerReference;
+    use crate::objects::pod::PodSpec;
+    use proptest::prelude::*;
+
+    /// One write a random watch stream makes: pod `i`'s new version (its
+    /// namespace, labels from small sets, owners, node), or its deletion.
+    fn pod_version(i: u8, ns: u8, app: u8, tier: Option<u8>, owners: Vec<u8>, node: Option<u8>) -> Object {
+        let mut labels = std::collections::BTreeMap::new();
+        labels.insert("app".to_string(), format!("a{}", app));
+        if let Some(t) = tier {
+            labels.insert("tier".to_string(), format!("t{}", t));
+        }
+        let owner_references = owners
+            .into_iter()
+            .map(|o| OwnerReference {
+                api_version: "apps/v1".into(),
+                kind: "ReplicaSet".into(),
+                name: format!("rs{}", o).into(),
+                uid: 1000 + o as u64,
+                controller: false,
+                block_owner_deletion: false,
+            })
+            .collect();
+        let meta = ObjectMeta {
+            name: format!("p{}", i).into(),
+            namespace: format!("ns{}", ns).into(),
+            uid: i as u64 + 1,
+            labels: Rc::new(labels),
+            owner_references,
+            ..Default::default()
+        };
+        let spec = PodSpec { node_name: node.map(|n| format!("node-{}", n).into()), ..Default::default() };
+        Object::Pod(Rc::new(Pod { meta, spec: Rc::new(spec), status: Default::default() }))
+    }
+
+    type Write = (u8, u8, u8, Option<u8>, Vec<u8>, Option<u8>, bool);
+
+    fn writes() -> impl Strategy<Value = Vec<Write>> {
+        let write = (
+            0u8..12,
+            0u8..2,
+            0u8..3,
+            proptest::option::of(0u8..2),
+            proptest::collection::vec(0u8..3, 0..3),
+            proptest::option::of(0u8..3),
+            proptest::bool::weighted(0.2),
+        );
+        proptest::collection::vec(write, 0..60)
+    }
+
+    proptest! {
+        /// The literal twin of the cache's indexes: after any stream of
+        /// adds, updates (relabels, new owners, binds) and deletions, each
+        /// indexed read gives what a walk over the cache gives, in the
+        /// same order.
+        #[test]
+        fn indexed_reads_equal_the_walk(stream in writes()) {
+            let mut cache = Cache::default();
+            let mut present = std::collections::BTreeSet::new();
+            for (i, ns, app, tier, owners, node, delete) in stream {
+                let obj = pod_version(i, ns, app, tier, owners, node);
+                let kind = if delete {
+                    if !present.remove(&i) {
+                        continue;
+                    }
+                    WatchKind::Deleted
+                } else if present.insert(i) {
+                    WatchKind::Added
+                } else {
+                    WatchKind::Modified
+                };
+                cache.observe(&WatchEvent { kind, obj, old: None, propagation: Propagation::Background });
+            }
+            let names = |v: Vec<&Object>| v.iter().map(|o| o.meta().name.to_string()).collect::<Vec<_>>();
+            for sel in ["app=a1", "app in (a0,a2)", "app=a0,tier=t1", "tier", "app!=a1", "app=a9", "tier notin (t0)"] {
+                let sel = Selector::parse(sel).expect("selector");
+                for ns in ["ns0", "ns1"] {
+                    let walked: Vec<&Object> = cache
+                        .list(Kind::Pod)
+                        .filter(|o| *o.meta().namespace == *ns && sel.matches(&o.meta().labels))
+                        .collect();
+                    prop_assert_eq!(names(cache.select(Kind::Pod, ns, &sel).collect()), names(walked));
+                }
+            }
+            for uid in 1000..1004 {
+                let walked: Vec<&Object> =
+                    cache.list(Kind::Pod).filter(|o| o.meta().owner_references.iter().any(|r| r.uid == uid)).collect();
+                prop_assert_eq!(names(cache.owned_by(uid)), names(walked));
+            }
+            for node in ["node-0", "node-1", "node-2", "node-9"] {
+                let walked: Vec<String> =
+                    cache.pods().filter(|p| p.node_name() == Some(node)).map(|p| p.meta.name.to_string()).collect();
+                let indexed: Vec<String> = cache.pods_on_node(node).iter().map(|p| p.meta.name.to_string()).collect();
+                prop_assert_eq!(indexed, walked);
+            }
+        }
+    }
 
     struct Noop;
     impl Controller for Noop {

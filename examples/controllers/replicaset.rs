@@ -61,9 +61,15 @@ impl SimpleReplicaSet {
         if rs.meta.deletion_timestamp.is_some() || rs.kind != ReplicaKind::ReplicaSet {
             return;
         }
+        // The cache's owner index: the objects referring to this set.
         let mut owned: Vec<Rc<Pod>> = cx
             .cache()
-            .pods()
+            .owned_by(rs.meta.uid)
+            .into_iter()
+            .filter_map(|o| match o {
+                Object::Pod(p) => Some(p),
+                _ => None,
+            })
             .filter(|p| p.meta.controller_ref().is_some_and(|c| c.uid == rs.meta.uid))
             .filter(|p| !p.status.phase.is_terminal())
             .filter(|p| self.count_terminating || p.meta.deletion_timestamp.is_none())
