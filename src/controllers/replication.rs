@@ -234,6 +234,15 @@ impl Tallied {
     }
 }
 
+/// Whether `rs`'s selector matches a pod. Pods made from the template
+/// share its label map: for them the verdict is the template's, computed
+/// once.
+fn selector_verdict(rs: &ReplicaSet) -> impl Fn(&Pod) -> bool + '_ {
+    let (sel, template) = (&rs.spec.selector, &rs.spec.template.labels);
+    let template_matches = sel.matches(template);
+    move |p: &Pod| if Rc::ptr_eq(&p.meta.labels, template) { template_matches } else { sel.matches(&p.meta.labels) }
+}
+
 /// `calculateStatus`'s fully-labeled test: the pod carries every label of
 /// the template (pods made from it share its map).
 fn fully_labeled(p: &Pod, template: &Rc<Labels>) -> bool {
@@ -752,12 +761,7 @@ impl ReplicationManager {
         let client = Client::Replication(rs.kind);
         let sel = &rs.spec.selector;
         let deleting = rs.meta.deletion_timestamp.is_some();
-        // Pods made from the template share its label map: for them the
-        // selector's verdict is the template's, computed once.
-        let template = &rs.spec.template.labels;
-        let template_matches = sel.matches(template);
-        let matches =
-            |p: &Pod| if Rc::ptr_eq(&p.meta.labels, template) { template_matches } else { sel.matches(&p.meta.labels) };
+        let matches = selector_verdict(rs);
         if let Some(owned) = self.owned.get(&rs.meta.uid) {
             for p in owned.values() {
                 if !p.is_active() {
@@ -809,9 +813,9 @@ impl ReplicationManager {
             let n = diff.min(burst) as usize;
             if s.tally.is_some() {
                 // The claimed pods, listed as `claim_pods` lists them.
-                let sel = &rs.spec.selector;
+                let matches = selector_verdict(&rs);
                 let owned = self.owned.get(&rs.meta.uid).into_iter().flat_map(|o| o.values());
-                s.filtered = owned.filter(|p| p.is_active() && sel.matches(&p.meta.labels)).cloned().collect();
+                s.filtered = owned.filter(|p| p.is_active() && matches(p)).cloned().collect();
             }
             let victims = get_pods_to_delete(&s.filtered, n);
             exp.expect_deletions(victims.iter().map(|p| Key::of(&p.meta)), ctx.now);
