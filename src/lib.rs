@@ -52,6 +52,7 @@
 //! a broken invariant to the smallest schedule that breaks it.
 
 #![warn(missing_docs)]
+mod alloc;
 pub mod check;
 pub mod cli;
 pub mod component;
@@ -74,22 +75,7 @@ pub mod sweep;
 mod testutil;
 pub mod traffic;
 
-/// The memory allocator kubesim's own programs install (the `kubesim`
-/// binary, the examples and the benchmarks): mimalloc. A run allocates
-/// and frees an object version for every write, and at the scale of
-/// the benchmarks (hundreds of MB of live objects) glibc's allocator
-/// costs a fifth of the wall time. The library itself installs nothing; a
-/// program built on it does the same with two lines:
-///
-/// ```
-/// #[global_allocator]
-/// static ALLOCATOR: kubesim::Allocator = kubesim::Allocator;
-/// # fn main() {}
-/// ```
-///
-/// The allocator never changes a run: nothing in a simulation depends
-/// on addresses.
-pub use mimalloc::MiMalloc as Allocator;
+pub use alloc::Allocator;
 
 /// What a user of the library needs most, in one import:
 /// `use kubesim::prelude::*;`.
