@@ -1124,12 +1124,12 @@ fn cmd_logs(
             .ok_or_else(|| Fail(format!("error: container {} is not valid for pod {}", c, pod_name), 1))?,
     };
     let cname = &p.spec.containers[idx].name;
-    let kubelet = p.node_name().and_then(|n| sim.kubelets().iter().position(|k| &*k.name == n));
+    let kubelet = p.node_name().and_then(|n| sim.kubelet(n));
     // The apiserver fetches logs from the node's kubelet: a crashed or
     // partitioned node does not answer, and the client's dial error is
     // what kubectl prints (as for `kubectl exec`).
-    if let Some(i) = kubelet.filter(|&i| !sim.kubelets()[i].alive || sim.kubelets()[i].partitioned) {
-        let ip = crate::nodes::kubelet::Kubelet::node_ip(i as u32);
+    if let Some(k) = kubelet.filter(|k| !k.is_alive() || k.is_partitioned()) {
+        let ip = k.node_ip();
         return Err(Fail(
             format!(
                 "Error from server: Get \"https://{ip}:10250/containerLogs/{}/{}/{}{}\": dial tcp {ip}:10250: i/o timeout",
@@ -1141,7 +1141,7 @@ fn cmd_logs(
             1,
         ));
     }
-    let lines = kubelet.and_then(|i| sim.kubelets()[i].logs(p.meta.uid, idx, previous, sim.now()));
+    let lines = kubelet.and_then(|k| k.logs(p.meta.uid, idx, previous, sim.now()));
     match lines {
         Some(lines) => {
             for l in lines {

@@ -91,5 +91,5 @@ pub mod prelude {
     pub use crate::runner::{run, RunOptions, RunResult};
     pub use crate::scenario::{load, load_str, Scenario};
     pub use crate::sim::{SimDuration, SimTime};
-    pub use crate::simulation::{Simulation, SimulationBuilder};
+    pub use crate::simulation::{KubeletView, Simulation, SimulationBuilder};
 }

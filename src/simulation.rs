@@ -28,6 +28,7 @@ use crate::objects::meta::ObjectMeta;
 use crate::objects::node::Node;
 use crate::objects::pod::Pod;
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet};
+use crate::objects::resources::Resources;
 use crate::objects::store::{ApiErrorCode, ApiOp, Key, Store, WatchEvent, WatchKind};
 use crate::objects::{Kind, Namespace, Object};
 use crate::proxy::KubeProxies;
@@ -233,6 +234,53 @@ impl<'a> SimulationBuilder<'a> {
     }
 }
 
+/// What can be read of a node's kubelet from outside the simulation: the
+/// node agent's own state, which the apiserver does not hold (what it
+/// admitted, the containers it runs, their logs).
+#[derive(Clone, Copy)]
+pub struct KubeletView<'a>(&'a Kubelet);
+
+impl<'a> KubeletView<'a> {
+    /// The name of its node.
+    pub fn name(&self) -> &'a str {
+        &self.0.name
+    }
+
+    /// Its node has not crashed (or has restarted since).
+    pub fn is_alive(&self) -> bool {
+        self.0.alive
+    }
+
+    /// Its node's internal IP (the address the apiserver dials for
+    /// `kubectl logs` and `exec`).
+    pub fn node_ip(&self) -> String {
+        Kubelet::node_ip(self.0.idx)
+    }
+
+    /// Its node is cut from the control plane (`partitionNode`).
+    pub fn is_partitioned(&self) -> bool {
+        self.0.partitioned
+    }
+
+    /// The requests of the pods it admitted that are not terminal (what
+    /// its admission checks new pods against).
+    pub fn admitted(&self) -> Resources {
+        self.0.admitted()
+    }
+
+    /// How many pods have a live worker (admitted and not terminal).
+    pub fn running_pods(&self) -> usize {
+        self.0.running_pods()
+    }
+
+    /// The log of container `idx` of pod `uid` as `kubectl logs` shows it
+    /// at `now` (`previous`: the instance before the last restart), if the
+    /// pod runs here and logs are kept.
+    pub fn logs(&self, uid: u64, idx: usize, previous: bool, now: SimTime) -> Option<Vec<String>> {
+        self.0.logs(uid, idx, previous, now)
+    }
+}
+
 impl Simulation {
     /// A builder of the simulation of `scenario`.
     pub fn builder(scenario: &crate::scenario::Scenario) -> SimulationBuilder<'_> {
@@ -385,9 +433,15 @@ impl Simulation {
         (self.scheduler.attempts, self.scheduler.tree_answered())
     }
 
-    /// The kubelets, one per node, in the order the nodes were added.
-    pub fn kubelets(&self) -> &[Kubelet] {
-        &self.kubelets
+    /// The kubelets, one per node, in the order the nodes were added
+    /// (a deleted node's kubelet stays, stopped).
+    pub fn kubelets(&self) -> impl ExactSizeIterator<Item = KubeletView<'_>> + '_ {
+        self.kubelets.iter().map(KubeletView)
+    }
+
+    /// The kubelet of the node named `node`, if one was ever added.
+    pub fn kubelet(&self, node: &str) -> Option<KubeletView<'_>> {
+        self.kubelet_index.get(node).map(|&i| KubeletView(&self.kubelets[i as usize]))
     }
 
     /// Adds a node now: its Node object and a running kubelet.

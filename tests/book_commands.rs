@@ -45,7 +45,7 @@ fn container<'a>(p: &'a Pod, name: &str) -> &'a ContainerStatus {
 /// is none.
 fn logs(r: &RunResult, pod_name: &str, idx: usize, previous: bool) -> Vec<String> {
     let p = pod(r, pod_name);
-    let k = r.sim.kubelets().iter().find(|k| Some(&*k.name) == p.node_name()).expect("kubelet");
+    let k = p.node_name().and_then(|n| r.sim.kubelet(n)).expect("kubelet");
     k.logs(p.meta.uid, idx, previous, r.sim.now()).unwrap_or_default()
 }
 

@@ -260,7 +260,7 @@ fn all_logs(sim: &kubesim::simulation::Simulation) -> Logs {
     let mut pods: Vec<_> = sim.store.pods.values().collect();
     pods.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
     for p in pods {
-        let Some(k) = p.node_name().and_then(|n| sim.kubelets().iter().find(|k| &*k.name == n)) else { continue };
+        let Some(k) = p.node_name().and_then(|n| sim.kubelet(n)) else { continue };
         for idx in 0..p.spec.containers.len() {
             for previous in [false, true] {
                 if let Some(lines) = k.logs(p.meta.uid, idx, previous, sim.now()) {

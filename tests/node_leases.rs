@@ -29,6 +29,6 @@ fn a_deleted_nodes_lease_is_collected_and_exec_cannot_reach_a_partitioned_node()
         "{:?}",
         errs
     );
-    let k = res.sim.kubelets().iter().find(|k| &*k.name == "n-2").unwrap();
+    let k = res.sim.kubelet("n-2").unwrap();
     assert!(k.running_pods() == 1);
 }

@@ -273,8 +273,8 @@ fn a_partitioned_kubelet_runs_on_and_its_lease_stops() {
         // kubelet still runs them; the Lease's renewTime is its last
         // renewal to arrive (50 s).
         let r = partition_scenario(fast, Some(479));
-        let k = r.sim.kubelets().iter().find(|k| &*k.name == "node-1").expect("node-1");
-        assert!(k.partitioned);
+        let k = r.sim.kubelet("node-1").expect("node-1");
+        assert!(k.is_partitioned());
         assert_eq!(k.running_pods(), 2, "fast {fast}");
         let on_node = r.sim.store.pods_on_node("node-1");
         assert_eq!(on_node.len(), 2);
@@ -288,7 +288,7 @@ fn a_partitioned_kubelet_runs_on_and_its_lease_stops() {
         assert_eq!(other.renew_time_at(r.sim.now()), Some(kubesim::sim::SimTime(470_000_000_000)), "fast {fast}");
         // After the heal: the pods are killed and gone, renewals resume.
         let r = partition_scenario(fast, Some(495));
-        let k = r.sim.kubelets().iter().find(|k| &*k.name == "node-1").expect("node-1");
+        let k = r.sim.kubelet("node-1").expect("node-1");
         assert_eq!(k.running_pods(), 0, "fast {fast}");
         assert!(r.sim.store.pods_on_node("node-1").is_empty());
         let lease = r.sim.store.node_lease("node-1").expect("lease");

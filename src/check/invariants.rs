@@ -52,16 +52,22 @@ pub fn admitted_within_allocatable() -> impl Fn() -> Property {
     || {
         Property::always("admitted pods fit allocatable", |sim: &Simulation| {
             for k in sim.kubelets() {
-                if !k.alive {
+                if !k.is_alive() {
                     continue;
                 }
-                let Some(node) = sim.store.nodes.get(&*k.name) else { continue };
+                let Some(node) = sim.store.nodes.get(k.name()) else { continue };
                 let used: Resources = k.admitted();
                 let a = node.status.allocatable;
                 if used.cpu_m > a.cpu_m || used.memory > a.memory || used.pods > a.pods {
                     return Err(format!(
                         "kubelet of {} admitted {}m CPU, {} bytes, {} pods; allocatable is {}m, {} bytes, {} pods",
-                        k.name, used.cpu_m, used.memory, used.pods, a.cpu_m, a.memory, a.pods
+                        k.name(),
+                        used.cpu_m,
+                        used.memory,
+                        used.pods,
+                        a.cpu_m,
+                        a.memory,
+                        a.pods
                     ));
                 }
             }
