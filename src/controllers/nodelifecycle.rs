@@ -349,11 +349,15 @@ impl NodeLifecycleController {
                 if ev.kind == WatchKind::Deleted {
                     return;
                 }
+                // A pod landing on a node already known not ready is marked
+                // not ready too (the controller's pod handler). The pod's
+                // own checks come first: most pod events are of pods not
+                // ready yet, which need no lookup of their node.
+                if !p.is_ready() || p.status.phase.is_terminal() {
+                    return;
+                }
                 if let Some(n) = &p.spec.node_name {
-                    // A pod landing on a node already known not ready is
-                    // marked not ready too (the controller's pod handler).
-                    let node_not_ready = self.nodes.get(n).is_some_and(|h| !h.node.is_ready());
-                    if node_not_ready && p.is_ready() && !p.status.phase.is_terminal() {
+                    if self.nodes.get(n).is_some_and(|h| !h.node.is_ready()) {
                         mark_pod_not_ready(p, ctx);
                     }
                 }

@@ -411,28 +411,41 @@ impl ReplicationManager {
         }
         let owner = self.owner_of(&p.meta);
         if let Some(owner) = &owner {
-            if let Some(e) = self.expectations.get_mut(owner) {
-                if ev.kind == WatchKind::Added {
-                    e.creation_observed();
-                }
-                if p.meta.deletion_timestamp.is_some() {
-                    e.deletion_observed(&key);
+            // Only an add or a deletion is an expected observation (the
+            // checks come first: most events are neither, and skip the
+            // lookup by key).
+            let (added, deleting) = (ev.kind == WatchKind::Added, p.meta.deletion_timestamp.is_some());
+            if added || deleting {
+                if let Some(e) = self.expectations.get_mut(owner) {
+                    if added {
+                        e.creation_observed();
+                    }
+                    if deleting {
+                        e.deletion_observed(&key);
+                    }
                 }
             }
             self.enqueue(owner.clone(), ctx);
             // `updatePod`: a pod that turns ready is available only
             // `minReadySeconds` later; sync again then (plus a second
             // against clock skew, as upstream).
-            let min_ready = self.sets.get(owner).map_or(0, |rs| rs.spec.min_ready_seconds);
-            if min_ready > 0 && old.is_some_and(|o| !o.is_ready()) && p.is_ready() {
-                self.enqueue_after(owner.clone(), SimDuration::from_secs(min_ready + 1), ctx);
+            if old.is_some_and(|o| !o.is_ready()) && p.is_ready() {
+                let min_ready = self.sets.get(owner).map_or(0, |rs| rs.spec.min_ready_seconds);
+                if min_ready > 0 {
+                    self.enqueue_after(owner.clone(), SimDuration::from_secs(min_ready + 1), ctx);
+                }
             }
         }
         if let Some(o) = &old {
-            let old_owner = self.owner_of(&o.meta);
-            if old_owner != owner {
-                if let Some(oo) = old_owner {
-                    self.enqueue(oo, ctx);
+            // The same controllerRef resolves to the same owner: only a
+            // changed one needs its old owner told.
+            let same_ref = o.meta.controller_ref().map(|r| r.uid) == p.meta.controller_ref().map(|r| r.uid);
+            if !same_ref {
+                let old_owner = self.owner_of(&o.meta);
+                if old_owner != owner {
+                    if let Some(oo) = old_owner {
+                        self.enqueue(oo, ctx);
+                    }
                 }
             }
         }

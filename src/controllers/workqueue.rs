@@ -142,10 +142,11 @@ impl<K: Clone + Eq + Hash> WorkQueue<K> {
 
     /// `Add`: marks the key as needing processing.
     pub fn add(&mut self, k: K) {
-        if self.dirty.contains(&k) {
+        // One lookup for `dirty.Has` then `dirty.Insert`: the insert
+        // reports whether the key was there.
+        if !self.dirty.insert(k.clone()) {
             return;
         }
-        self.dirty.insert(k.clone());
         if self.processing.contains(&k) {
             return;
         }
