@@ -316,14 +316,14 @@ impl DeploymentController {
             self.finish(key, false, ctx);
             return;
         };
-        let (ops, events, requeue_after, failed) = (run.ops, run.events, run.requeue, run.failed);
+        let (ops, events, requeue_after) = (run.ops, run.events, run.requeue);
         if let Some(after) = requeue_after {
             if let Some(t) = self.queue.add_after(key.clone(), after, ctx.now) {
                 ctx.at(t, Event::Deployment(DeployEvent::Wake));
             }
         }
         if ops.is_empty() {
-            self.finish(key, failed, ctx);
+            self.finish(key, false, ctx);
             return;
         }
         let slot = match self.slots.iter().position(|s| s.is_none()) {
@@ -333,7 +333,7 @@ impl DeploymentController {
                 self.slots.len() - 1
             }
         };
-        self.slots[slot] = Some(Busy { key, outstanding: ops.len(), failed, events });
+        self.slots[slot] = Some(Busy { key, outstanding: ops.len(), failed: false, events });
         for (i, op) in ops.into_iter().enumerate() {
             ctx.send(Client::Deployment(request_id(slot, i)), op);
         }
@@ -447,15 +447,13 @@ struct Run {
     /// (reason, message), by the write's index.
     events: Vec<Option<(&'static str, String)>>,
     requeue: Option<SimDuration>,
-    /// The sync returned an error (it is retried with the rate limit).
-    failed: bool,
     now: SimTime,
 }
 
 impl Run {
     fn new(d: Deployment, sets: Vec<Rc<ReplicaSet>>, ops: Vec<ApiOp>, now: SimTime) -> Run {
         let events = vec![None; ops.len()];
-        Run { d, sets, new: None, ops, events, requeue: None, failed: false, now }
+        Run { d, sets, new: None, ops, events, requeue: None, now }
     }
 
     fn old_indices(&self) -> Vec<usize> {
@@ -580,6 +578,12 @@ impl Run {
             return;
         }
         let cond = self.d.status.condition(ConditionType::Progressing);
+        if cond.is_some_and(|c| c.reason == reason::TIMED_OUT) {
+            // "If we have reported lack of progress, do not overwrite it
+            // with a paused condition": a rollout that timed out stays
+            // ProgressDeadlineExceeded through a pause and resume.
+            return;
+        }
         let paused_cond = cond.is_some_and(|c| c.reason == reason::PAUSED);
         let c = if self.d.spec.paused && !paused_cond {
             condition(
@@ -736,9 +740,6 @@ impl Run {
             return;
         }
         let scaled_down = self.reconcile_old_replica_sets();
-        if self.failed {
-            return;
-        }
         if scaled_down {
             self.sync_rollout_status();
             return;
@@ -778,17 +779,20 @@ impl Run {
         if max_scaled_down <= 0 {
             return false;
         }
-        let cleaned = self.cleanup_unhealthy_replicas(&old, max_scaled_down);
-        if self.failed {
+        // Upstream's `if err != nil { return false, nil }`: an invalid
+        // cleanup (a stale status) ends the scale-down, not the sync; the
+        // rollout goes on to its status.
+        let Some(cleaned) = self.cleanup_unhealthy_replicas(&old, max_scaled_down) else {
             return false;
-        }
+        };
         let scaled = self.scale_down_old_for_rolling_update(&old);
         cleaned + scaled > 0
     }
 
     /// `cleanupUnhealthyReplicas`: old ReplicaSets give up their
-    /// unavailable pods first, oldest first.
-    fn cleanup_unhealthy_replicas(&mut self, old: &[usize], max_cleanup: i32) -> i32 {
+    /// unavailable pods first, oldest first. `None` is its error (a
+    /// ReplicaSet whose status says more available than desired).
+    fn cleanup_unhealthy_replicas(&mut self, old: &[usize], max_cleanup: i32) -> Option<i32> {
         let mut old = old.to_vec();
         old.sort_by(|&a, &b| by_creation(&self.sets[a], &self.sets[b]));
         let mut total = 0;
@@ -805,21 +809,24 @@ impl Run {
             if target > rs.spec.replicas {
                 // "when cleaning up unhealthy replicas, got invalid request
                 // to scale down": more available than desired (a stale
-                // status); the sync fails and is retried.
-                self.failed = true;
-                return total;
+                // status). The scale-downs already sent stand.
+                return None;
             }
             self.scale_and_record(i, target);
             total += down;
         }
-        total
+        Some(total)
     }
 
     /// `scaleDownOldReplicaSetsForRollingUpdate`: as many available old
     /// pods as keep `replicas − maxUnavailable` available, oldest first.
     fn scale_down_old_for_rolling_update(&mut self, old: &[usize]) -> i32 {
         let min_available = self.d.spec.replicas - max_unavailable(&self.d);
-        let available = available_replica_count(self.all());
+        // `allRSs` here is the active old ReplicaSets and the new one
+        // (`reconcileOldReplicaSets` rebuilds it from the filtered list): an
+        // old ReplicaSet already scaled to 0 whose status still counts
+        // available pods does not count.
+        let available = available_replica_count(old.iter().map(|&i| &*self.sets[i]).chain(self.new_rs()));
         if available <= min_available {
             return 0;
         }

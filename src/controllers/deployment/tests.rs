@@ -1062,7 +1062,65 @@ fn cleanup_unhealthy_replicas_table() {
         let old_rs = with_available(rs("foo-v2", old_replicas, &[], SimTime::ZERO), ready);
         let d = new_deployment("foo", 10, None, Some(Int(2)), Some(Int(2)), &[]);
         let mut run = run_with(d, vec![old_rs], None, unix(TEST_TIME));
-        assert_eq!(run.cleanup_unhealthy_replicas(&[0], max_cleanup), expected, "row {i}");
+        assert_eq!(run.cleanup_unhealthy_replicas(&[0], max_cleanup), Some(expected), "row {i}");
+    }
+}
+
+/// `scaleDownOldReplicaSetsForRollingUpdate` counts the available pods of
+/// the *active* old ReplicaSets and the new one (`reconcileOldReplicaSets`
+/// rebuilds `allRSs` from the filtered old list): an old ReplicaSet already
+/// scaled to 0 whose status still says 3 available (its controller has not
+/// synced since) adds nothing. Deployment of 10, `maxUnavailable` 2: 10
+/// available (5 old, 5 new), so 2 old pods go, not 5.
+#[test]
+fn scale_down_ignores_old_replica_sets_scaled_to_zero() {
+    let sel = &[("foo", "new")];
+    let gone = with_available(rs("foo-x", 0, &[("foo", "x")], SimTime::ZERO), 3);
+    let old = with_available(rs("foo-y", 5, &[("foo", "y")], SimTime(1)), 5);
+    let new = with_available(rs("foo-new", 5, sel, SimTime(2)), 5);
+    let d = new_deployment("foo", 10, None, Some(Int(0)), Some(Int(2)), sel);
+    let mut run = run_with(d, vec![gone, old, new], Some("foo-new"), unix(TEST_TIME));
+    assert!(run.reconcile_old_replica_sets());
+    assert_eq!(rs_updates(&run.ops), [("foo-y".to_string(), 3)]);
+}
+
+/// `cleanupUnhealthyReplicas` fails on a ReplicaSet whose status says more
+/// pods available than it wants (a stale status), and
+/// `reconcileOldReplicaSets` answers that with `return false, nil`: no
+/// further scale-down, but no failed sync either — the rollout goes on to
+/// write its status.
+#[test]
+fn a_stale_cleanup_ends_the_scale_down_not_the_sync() {
+    let sel = &[("foo", "new")];
+    // Old: wants 3, its stale status says 5 available.
+    let old = with_available(rs("foo-old", 3, &[("foo", "old")], SimTime::ZERO), 5);
+    let new = with_available(rs("foo-new", 10, sel, SimTime(1)), 4);
+    let d = new_deployment("foo", 10, None, Some(Int(3)), Some(Int(2)), sel);
+    let mut run = run_with(d, vec![old, new], Some("foo-new"), unix(TEST_TIME));
+    assert_eq!(run.cleanup_unhealthy_replicas(&[0], 10), None);
+    assert!(!run.reconcile_old_replica_sets());
+    assert!(rs_updates(&run.ops).is_empty(), "no scale-down: {:?}", rs_updates(&run.ops));
+}
+
+/// `checkPausedConditions`: a paused Deployment gets
+/// Progressing=Unknown/DeploymentPaused, but one that already reported
+/// ProgressDeadlineExceeded keeps it ("If we have reported lack of
+/// progress, do not overwrite it with a paused condition").
+#[test]
+fn pausing_keeps_progress_deadline_exceeded() {
+    let sel = &[("foo", "bar")];
+    for (conditions, expected) in [
+        (vec![replica_set_updated()], (CondStatus::Unknown, reason::PAUSED)),
+        (vec![failed_timed_out()], (CondStatus::False, reason::TIMED_OUT)),
+    ] {
+        let mut d = new_deployment("foo", 10, None, None, None, sel);
+        d.spec.progress_deadline_seconds = 600;
+        d.spec.paused = true;
+        d.status.conditions = conditions;
+        let mut run = run_with(d, vec![], None, unix(TEST_TIME));
+        run.check_paused_conditions();
+        let c = run.d.status.condition(ConditionType::Progressing).expect("Progressing");
+        assert_eq!((c.status, c.reason), expected);
     }
 }
 
