@@ -6,6 +6,7 @@
 use crate::root;
 use kubesim::kinds::cronjob::CronJob;
 use kubesim::kinds::job::{Job, JobConditionType};
+use kubesim::objects::env::EnvSource;
 use kubesim::objects::pod::CondStatus;
 use kubesim::objects::store::Key;
 use kubesim::scenario;
@@ -457,4 +458,43 @@ fn history_limit_zero_still_records_the_last_success() {
     let last = cj.status.last_successful_time.expect("lastSuccessfulTime");
     assert!((141..143).contains(&(last.0 / 1_000_000_000)), "the 2m run's success at ≈ 2m21s: {}", last);
     assert!(job(&s, "c-1").is_none() && job(&s, "c-2").is_none(), "succeeded Jobs are not kept");
+}
+
+/// An Indexed Job's pods know their index as upstream's do: each
+/// container's env has `JOB_COMPLETION_INDEX` from the pod's index label
+/// (`addCompletionIndexEnvVariables`), and the pod's hostname is
+/// `<job>-<index>` (`template.Spec.Hostname`), which `hostname` prints.
+#[test]
+fn indexed_pods_see_their_index_in_env_and_hostname() {
+    let objects = "  - apiVersion: batch/v1
+    kind: Job
+    metadata: {name: shard}
+    spec:
+      completions: 3
+      parallelism: 3
+      completionMode: Indexed
+      template:
+        spec:
+          restartPolicy: Never
+          containers:
+            - {name: c, image: \"busybox:v1\", command: [sh, -c, \"hostname; sleep 30\"]}
+";
+    let t = scenario_text("  busybox:v1: {pull: 1s}", objects, "  []", "1m");
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(10));
+    let mut seen = Vec::new();
+    for p in s.store.pods.values() {
+        let index = p.meta.labels.get("batch.kubernetes.io/job-completion-index").expect("index label").clone();
+        let host = format!("shard-{index}");
+        assert_eq!(p.spec.hostname.as_deref(), Some(host.as_str()));
+        let k = p.node_name().and_then(|n| s.kubelet(n)).expect("bound");
+        let log = k.logs(p.meta.uid, 0, false, s.now()).expect("a log");
+        assert!(log.iter().any(|l| l.ends_with(&format!("] {host}"))), "{log:?}");
+        let var = p.spec.containers[0].env.iter().find(|v| v.name == "JOB_COMPLETION_INDEX").expect("the variable");
+        let EnvSource::Field { path, .. } = &var.source else { panic!("a fieldRef: {var:?}") };
+        assert_eq!(kubesim::objects::env::field_value(p, path).as_deref(), Some(index.as_str()));
+        seen.push(index);
+    }
+    seen.sort();
+    assert_eq!(seen, ["0", "1", "2"]);
 }

@@ -1125,7 +1125,7 @@ impl Kubelet {
                     ContainerState::Running { started_at: now };
                 let program = w.init_programs.get(idx).cloned().flatten();
                 if let Some(prog) = program {
-                    w.init_run = Some(Box::new((Run::new(prog, w.key.name.clone()), BTreeSet::new())));
+                    w.init_run = Some(Box::new((Run::new(prog, pod_hostname(&w.pod)), BTreeSet::new())));
                 }
                 self.send_status_of(uid, ctx);
                 if self.workers[&uid].init_run.is_some() {
@@ -1357,8 +1357,9 @@ impl Kubelet {
         proc.say(now, format_args!("started {} (container {})", c.image, c.name));
         let program = w.programs.get(idx).cloned().flatten();
         let scripted = program.is_some();
-        proc.script = program.map(|p| Box::new(Run::new(p, w.key.name.clone())));
-        proc.hostname = w.key.name.clone();
+        let hostname = pod_hostname(&w.pod);
+        proc.script = program.map(|p| Box::new(Run::new(p, hostname.clone())));
+        proc.hostname = hostname;
         // The environment is made at creation from the Services the
         // informer holds (`makeEnvironmentVariables`).
         proc.env_as_of = if self.partitioned { self.partitioned_at } else { now };
@@ -2272,6 +2273,21 @@ fn sandbox_gone(st: &mut PodStatus, now: SimTime) {
     if st.conditions.ready_to_start_containers.as_ref().is_some_and(|c| c.is_true()) {
         st.conditions.ready_to_start_containers = Some(Condition::new(CondStatus::False, now));
     }
+}
+
+/// The hostname a pod's containers see (`GeneratePodHostNameAndDomain`):
+/// `spec.hostname` if given, else the pod's name cut to 63 characters
+/// without a trailing `-` or `.` (`truncatePodHostnameIfNeeded`).
+fn pod_hostname(p: &Pod) -> Rc<str> {
+    if let Some(h) = &p.spec.hostname {
+        return h.clone();
+    }
+    let name = &p.meta.name;
+    if name.len() <= 63 {
+        return name.clone();
+    }
+    let cut = name.char_indices().nth(63).map_or(name.len(), |(i, _)| i);
+    name[..cut].trim_end_matches(['-', '.']).into()
 }
 
 /// The pod IP `10.(64 + node / 256).(node % 256).n` (a /24 per node).

@@ -481,6 +481,7 @@ mod tests {
                 scheduler_name: "default-scheduler".into(),
                 priority: 0,
                 enable_service_links: Some(true),
+                hostname: Some("web-0".into()),
             }),
             status: Rc::new(PodStatus {
                 phase: PodPhase::Running,
@@ -550,6 +551,8 @@ mod tests {
             ("env unset", |p| app(p).env = Rc::from(vec![])),
             ("enableServiceLinks", |p| spec(p).enable_service_links = Some(false)),
             ("enableServiceLinks unset", |p| spec(p).enable_service_links = None),
+            ("hostname", |p| spec(p).hostname = Some("web-1".into())),
+            ("hostname unset", |p| spec(p).hostname = None),
             ("startup probe", |p| probes(p).startup = None),
             ("liveness path", |p| {
                 if let Some(Probe { handler: Handler::HttpGet { path, .. }, .. }) = &mut probes(p).liveness {

@@ -275,6 +275,9 @@ pub struct PodSpec {
     /// true (`SetDefaults_Pod` defaults it on pods only, so a template
     /// keeps it unset).
     pub enable_service_links: Option<bool>,
+    /// `spec.hostname`: the container's hostname instead of the pod's
+    /// name (an Indexed Job's pods get `<job>-<index>`).
+    pub hostname: Option<Rc<str>>,
 }
 
 impl Default for PodSpec {
@@ -294,6 +297,7 @@ impl Default for PodSpec {
             scheduler_name: DEFAULT_SCHEDULER.into(),
             priority: 0,
             enable_service_links: None,
+            hostname: None,
         }
     }
 }
@@ -828,6 +832,7 @@ impl PodSpec {
             scheduler_name,
             priority,
             enable_service_links,
+            hostname,
         } = self;
         let mut d = Digester::new();
         d.u64(containers_digest);
@@ -843,6 +848,11 @@ impl PodSpec {
         if let Some(b) = enable_service_links {
             d.tag(0x5E);
             b.digest(&mut d);
+        }
+        // Only when given, likewise.
+        if let Some(h) = hostname {
+            d.tag(0x40);
+            h.digest(&mut d);
         }
         d.finish()
     }
@@ -868,6 +878,7 @@ impl PodSpec {
             scheduler_name,
             priority,
             enable_service_links,
+            hostname,
         } = self;
         Rc::ptr_eq(containers, &o.containers)
             && *init_containers == o.init_containers
@@ -879,6 +890,7 @@ impl PodSpec {
             && *scheduler_name == o.scheduler_name
             && *priority == o.priority
             && *enable_service_links == o.enable_service_links
+            && *hostname == o.hostname
     }
 }
 

@@ -267,6 +267,7 @@ fn pod_spec(s: &crate::objects::pod::PodSpec, pod: bool) -> Value {
     o.insert("priority".into(), json!(s.priority));
     let links = if pod { Some(s.enable_service_links.unwrap_or(true)) } else { s.enable_service_links };
     insert_if(&mut o, "enableServiceLinks", links.map(|b| json!(b)));
+    insert_if(&mut o, "hostname", s.hostname.as_deref().map(|h| json!(h)));
     if !s.tolerations.is_empty() {
         o.insert("tolerations".into(), Value::Array(s.tolerations.iter().map(toleration).collect()));
     }

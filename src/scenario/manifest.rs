@@ -624,9 +624,11 @@ pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Opti
         None => NodeAffinity::default(),
     };
     let enable_service_links = f.get("enableServiceLinks").and_then(|n| r.bool(n, &f.field("enableServiceLinks")));
+    let hostname = f.get("hostname").and_then(|n| r.str(n, "hostname")).map(Rc::from);
     r.done(f, Unknown::Warn, what);
     Some(PodSpec {
         enable_service_links,
+        hostname,
         node_name,
         containers: containers.into(),
         init_containers: init_containers.into(),

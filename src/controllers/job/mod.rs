@@ -23,8 +23,9 @@
 //!   first; after failures new pods wait the pod-failure back-off (10 s
 //!   doubling per failure since the last success, at most 10 min, from
 //!   the last failure's finish time); an Indexed Job creates the lowest
-//!   pending indexes, with the index in an annotation and a label and
-//!   `<job>-<index>-` as the pod name's prefix;
+//!   pending indexes, with the index in an annotation and a label,
+//!   `<job>-<index>-` as the pod name's prefix, `<job>-<index>` as its
+//!   hostname and `JOB_COMPLETION_INDEX` in every container's env;
 //! - the Job completes (`SuccessCriteriaMet`, then `Complete` with
 //!   `completionTime`) once `completions` pods succeeded (a work queue:
 //!   one did and none is active).
@@ -48,8 +49,9 @@ use crate::kinds::job::{
     format_indexes, parse_indexes, CompletionMode, FailureAction, FailurePolicyRule, Job, JobCondition,
     JobConditionType as Ct, PodReplacementPolicy, COMPLETION_INDEX,
 };
+use crate::objects::env::{EnvSource, EnvVar};
 use crate::objects::meta::{ObjectMeta, OwnerReference};
-use crate::objects::pod::{CondStatus, ContainerState, Pod, PodPhase, PodStatus, RestartPolicy};
+use crate::objects::pod::{CondStatus, Container, ContainerState, Pod, PodPhase, PodSpec, PodStatus, RestartPolicy};
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::typed::TypedObject;
 use crate::objects::Object;
@@ -757,6 +759,44 @@ fn manage_job(
     m
 }
 
+/// The name of the variable an Indexed Job's containers read their index
+/// from (`completionIndexEnvName`).
+pub const COMPLETION_INDEX_ENV: &str = "JOB_COMPLETION_INDEX";
+
+/// An Indexed Job's pod spec (`manageJob`): every container and init
+/// container gets `JOB_COMPLETION_INDEX` from the pod's index label unless
+/// it sets the variable itself (`addCompletionIndexEnvVariables`; the
+/// label, not the annotation, since the `PodIndexLabel` gate, GA in 1.32),
+/// and the pod's hostname is `<job>-<index>`.
+fn indexed_pod_spec(job: &Job, index: i32) -> PodSpec {
+    let with_env = |cs: &Rc<[Container]>| -> Rc<[Container]> {
+        cs.iter()
+            .map(|c| {
+                let mut c = c.clone();
+                if !c.env.iter().any(|v| v.name == COMPLETION_INDEX_ENV) {
+                    let mut env = c.env.to_vec();
+                    env.push(EnvVar {
+                        name: COMPLETION_INDEX_ENV.into(),
+                        source: EnvSource::Field {
+                            api_version: "v1".into(),
+                            path: format!("metadata.labels['{}']", COMPLETION_INDEX),
+                        },
+                    });
+                    c.env = env.into();
+                }
+                c
+            })
+            .collect()
+    };
+    let spec = &job.spec.template.spec;
+    PodSpec {
+        containers: with_env(&spec.containers),
+        init_containers: with_env(&spec.init_containers),
+        hostname: Some(format!("{}-{}", job.meta.name, index).into()),
+        ..(**spec).clone()
+    }
+}
+
 /// The pod for a Job (`CreatePodsWithGenerateName` with the completion
 /// index for an Indexed Job).
 pub fn new_job_pod(job: &Job, index: Option<i32>) -> Pod {
@@ -792,7 +832,10 @@ pub fn new_job_pod(job: &Job, index: Option<i32>) -> Pod {
             }],
             ..Default::default()
         },
-        spec: t.spec.clone(),
+        spec: match index {
+            Some(i) => Rc::new(indexed_pod_spec(job, i)),
+            None => t.spec.clone(),
+        },
         status: PodStatus::initial(),
     }
 }

@@ -392,9 +392,20 @@ fn run_controller_sync_job(tc: &SyncRow, errs: &mut Errors) {
         got.sort();
         errs.check(name, "created indexes", tc.expected_created_indexes.to_vec(), got);
         for ix in out.creates.iter().flatten() {
-            // `checkIndexedJobPods` (hostname and the JOB_COMPLETION_INDEX
-            // env variable are not modelled; the label is always added).
+            // `checkIndexedJobPods`: the index annotation and label, the
+            // hostname, and JOB_COMPLETION_INDEX from the label in every
+            // container (the label is always added: `PodIndexLabel` is GA).
             let p = new_job_pod(&job, Some(*ix));
+            errs.check(name, "hostname", Some(format!("foobar-{ix}")), p.spec.hostname.as_deref().map(String::from));
+            for c in p.spec.containers.iter().chain(p.spec.init_containers.iter()) {
+                let env: Vec<_> = c.env.iter().filter(|v| v.name == COMPLETION_INDEX_ENV).collect();
+                errs.check(name, "JOB_COMPLETION_INDEX entries", 1, env.len());
+                let from_label = EnvSource::Field {
+                    api_version: "v1".into(),
+                    path: "metadata.labels['batch.kubernetes.io/job-completion-index']".into(),
+                };
+                errs.check(name, "JOB_COMPLETION_INDEX source", Some(&from_label), env.first().map(|v| &v.source));
+            }
             errs.check(name, "index annotation", Some(&ix.to_string()), p.meta.annotations.get(COMPLETION_INDEX));
             if !tc.pod_index_label_disabled {
                 errs.check(name, "index label", Some(&ix.to_string()), p.meta.labels.get(COMPLETION_INDEX));
