@@ -227,7 +227,10 @@ impl CronJobController {
         } else if let Some(job) = t.downcast::<Job>() {
             let key = Key::of(&job.meta);
             if self.ttl_on {
-                if ev.kind != WatchKind::Deleted && job.spec.ttl_seconds_after_finished.is_some() {
+                // `addJob`/`updateJob` and `processTTL`: a Job already being
+                // deleted (its DeletionTimestamp set) is not deleted again.
+                let live = ev.kind != WatchKind::Deleted && job.meta.deletion_timestamp.is_none();
+                if live && job.spec.ttl_seconds_after_finished.is_some() {
                     if let Some(c) = job.status.finished() {
                         let ttl =
                             SimDuration::from_secs(job.spec.ttl_seconds_after_finished.unwrap_or(0).max(0) as u64);

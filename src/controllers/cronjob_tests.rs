@@ -1890,3 +1890,36 @@ fn delete_events_follow_the_answer() {
     );
     assert!(ctrl.deleting.is_empty());
 }
+
+/// The TTL-after-finished controller (`pkg/controller/ttlafterfinished`)
+/// deletes a finished Job once its TTL has passed, but not one already
+/// being deleted: `addJob`/`updateJob` enqueue only Jobs without a
+/// DeletionTimestamp, and `processTTL` skips one that has it.
+#[test]
+fn ttl_after_finished_skips_jobs_being_deleted() {
+    let (_, jobs) = fooer_with_finished_jobs(1, &[("done", Some(bph()))]);
+    let mut job = jobs.into_iter().next().expect("a Job");
+    job.spec.ttl_seconds_after_finished = Some(10);
+    let finished = job.status.finished().expect("Complete").last_transition_time;
+    let modified = |j: &Job| WatchEvent {
+        kind: WatchKind::Modified,
+        obj: Object::Typed(Rc::new(j.clone())),
+        old: None,
+        propagation: Propagation::Background,
+    };
+    for deleting in [false, true] {
+        let mut ctrl = CronJobController::new();
+        let mut world = World::new();
+        let mut j = job.clone();
+        world.at(finished, |ctx| ctrl.on_watch(&modified(&j), ctx));
+        if deleting {
+            // A foreground delete began before the TTL ran out.
+            j.meta.deletion_timestamp = Some(shift(finished, 5));
+            world.at(shift(finished, 5), |ctx| ctrl.on_watch(&modified(&j), ctx));
+        }
+        let key = Key::of(&j.meta);
+        world.at(shift(finished, 10), |ctx| ctrl.on_event(CronEvent::TtlDue(key.clone()), ctx));
+        let deletes = world.writes().iter().filter(|op| matches!(op, ApiOp::Delete { .. })).count();
+        assert_eq!(deletes, usize::from(!deleting), "deleting {deleting}");
+    }
+}

@@ -240,20 +240,16 @@ pub fn match_pod_failure_policy(rules: &[FailurePolicyRule], p: &Pod) -> (Option
                 })
             })
         } else {
-            rule.on_pod_conditions.iter().find_map(|(t, s)| {
-                let holds = match t.as_str() {
-                    "DisruptionTarget" => p.status.conditions.disruption_target.as_ref(),
-                    "Ready" => p.status.conditions.ready.as_ref(),
-                    "PodScheduled" => p.status.conditions.pod_scheduled.as_ref(),
-                    _ => None,
-                }
-                .is_some_and(|c| c.status == *s);
-                holds.then(|| {
-                    format!(
-                        "Pod {}/{} has condition {} matching FailJob rule at index {}",
-                        p.meta.namespace, p.meta.name, t, index
-                    )
-                })
+            // `matchOnPodConditions`: the pod's conditions in order, each
+            // against every pattern; the first pair of equal type and
+            // status matches.
+            p.status.conditions.named().into_iter().find_map(|(name, c)| {
+                let c = c.as_ref()?;
+                let (t, _) = rule.on_pod_conditions.iter().find(|(t, s)| t == name && *s == c.status)?;
+                Some(format!(
+                    "Pod {}/{} has condition {} matching FailJob rule at index {}",
+                    p.meta.namespace, p.meta.name, t, index
+                ))
             })
         };
         let Some(msg) = hit else { continue };
@@ -562,6 +558,10 @@ pub fn sync_job(input: &SyncInput) -> SyncOutput {
     // `trackJobStatusAndRemoveFinalizers`: count terminated pods (and,
     // when the Job finishes, every pod still uncounted) and release them.
     let mut new_indexes: Vec<i32> = Vec::new();
+    // Pods newly counted this sync (`len(newSucceededIndexes) +
+    // len(uncountedStatus.Succeeded) + len(uncountedStatus.Failed)`): a
+    // pod released without being counted does not add to the cap.
+    let mut newly_counted = 0usize;
     let mut reached_max = false;
     let mut sorted: Vec<&Rc<Pod>> = pods.iter().collect();
     if indexed {
@@ -586,14 +586,17 @@ pub fn sync_job(input: &SyncInput) -> SyncOutput {
             if indexed {
                 if let Some(ix) = completion_index(p).filter(|i| *i < completions && !prev_indexes.contains(i)) {
                     new_indexes.push(ix);
+                    newly_counted += 1;
                 }
             } else {
                 status.succeeded += 1;
+                newly_counted += 1;
             }
         } else if (considered_failed || finishing_failed) && (!indexed || valid(p)) && counts(p) {
             status.failed += 1;
+            newly_counted += 1;
         }
-        if new_indexes.len() + out.counted.len() >= MAX_UNCOUNTED_PODS {
+        if newly_counted >= MAX_UNCOUNTED_PODS {
             reached_max = true;
             break;
         }

@@ -1886,6 +1886,66 @@ fn sync_job_with_job_pod_failure_policy() {
     errs.assert_none();
 }
 
+/// `matchOnPodConditions` matches any condition the pod carries, not only
+/// DisruptionTarget: a failed pod whose ContainersReady is False matches an
+/// `Ignore` rule on it (not counted; a replacement is created), and with
+/// rules on two of its conditions the pod's own order decides which one
+/// the FailJob message names.
+#[test]
+fn pod_failure_policy_matches_every_pod_condition() {
+    let failed_with = |conds: &[(&str, CondStatus)]| {
+        let mut p = pfp_pod(PodPhase::Failed, vec![terminated("main-container", 1, SimTime::ZERO)]);
+        for (t, st) in conds {
+            let c = Some(Condition::new(*st, SimTime::ZERO));
+            match *t {
+                "ContainersReady" => p.status.conditions.containers_ready = c,
+                "Initialized" => p.status.conditions.initialized = c,
+                other => panic!("{other}"),
+            }
+        }
+        p
+    };
+    let on = |action, t: &str, st| FailurePolicyRule {
+        action,
+        on_exit_codes: None,
+        on_pod_conditions: vec![(t.to_string(), st)],
+    };
+    let mut errs = Errors::default();
+    let ignored = PfpRow {
+        want_status_active: 1,
+        ..pfp_row(
+            "Ignore on ContainersReady=False",
+            0,
+            vec![on(FailureAction::Ignore, "ContainersReady", FALSE)],
+            vec![failed_with(&[("ContainersReady", FALSE)])],
+        )
+    };
+    run_sync_job_with_pod_failure_policy(&ignored, &mut errs);
+    // One rule naming both types; the pod lists Initialized before
+    // ContainersReady, so Initialized is the match.
+    let both = FailurePolicyRule {
+        action: FailureAction::FailJob,
+        on_exit_codes: None,
+        on_pod_conditions: vec![("ContainersReady".to_string(), FALSE), ("Initialized".to_string(), TRUE)],
+    };
+    let msg = "Pod default/mypod-0 has condition Initialized matching FailJob rule at index 0";
+    let failed = PfpRow {
+        want_status_failed: 1,
+        want_conditions: vec![
+            (Ct::FailureTarget, TRUE, "PodFailurePolicy", msg),
+            (Ct::Failed, TRUE, "PodFailurePolicy", msg),
+        ],
+        ..pfp_row(
+            "FailJob names the pod's first matching condition",
+            6,
+            vec![both],
+            vec![failed_with(&[("ContainersReady", FALSE), ("Initialized", TRUE)])],
+        )
+    };
+    run_sync_job_with_pod_failure_policy(&failed, &mut errs);
+    errs.assert_none();
+}
+
 // ---------------------------------------------------------------------------
 // TestJobBackoffForOnFailure, TestJobBackoffOnRestartPolicyNever
 
@@ -2267,5 +2327,30 @@ fn get_remaining_backoff_time() {
     for (name, failures, last, now, want) in rows {
         let r = BackoffRecord { failures_after_last_success: failures, last_failure_time: last };
         assert_eq!(r.remaining(now), want, "{name}");
+    }
+}
+
+/// `TestTrackJobStatusAndRemoveFinalizers` (job_controller_test.go), "too
+/// many finished" and "too many indexed finished": one sync counts at most
+/// `MaxUncountedPods` (500) newly counted pods —
+/// `len(newSucceededIndexes)+len(uncountedStatus.Succeeded)+len(uncountedStatus.Failed)`,
+/// so an Indexed Job's succeeded pod counts once, by its index — and the
+/// rest wait for the next sync.
+#[test]
+fn track_job_status_counts_at_most_500_pods_a_sync() {
+    for mode in [CompletionMode::NonIndexed, CompletionMode::Indexed] {
+        let job = new_job(501, 501, 6, mode);
+        let mut pods = Pods::new(&job);
+        let indexes: Vec<String> = (0..501).map(|i| i.to_string()).collect();
+        let rows: Vec<(&str, PodPhase)> = indexes.iter().map(|i| (i.as_str(), PodPhase::Succeeded)).collect();
+        pods.set_statuses_with_indexes(&rows);
+        let out = sync(&job, &pods.pods, true, BackoffRecord::default(), Gates::V1_32);
+        let st = written(&job, &out);
+        assert_eq!(st.succeeded, 500, "{mode:?}");
+        assert_eq!(out.counted.len(), 500, "{mode:?}: finalizers removed");
+        if mode == CompletionMode::Indexed {
+            assert_eq!(st.completed_indexes, "0-499");
+        }
+        assert!(st.condition(Ct::Complete).is_none(), "{mode:?}: not complete before every pod is counted");
     }
 }
