@@ -55,7 +55,6 @@ impl<K: Clone + Eq + Hash> ItemExponentialFailureRateLimiter<K> {
         SimDuration(backoff.map_or(self.max.0, |b| b.min(self.max.0)))
     }
 
-    #[cfg(test)]
     /// `NumRequeues`: the failures counted for the key.
     pub fn num_requeues(&self, k: &K) -> u32 {
         self.failures.get(k).copied().unwrap_or(0)
@@ -94,7 +93,6 @@ impl<K: Clone + Eq + Hash> DefaultControllerRateLimiter<K> {
         item.max(bucket)
     }
 
-    #[cfg(test)]
     /// `NumRequeues`: the per-item limiter's failures for the key.
     pub fn num_requeues(&self, k: &K) -> u32 {
         self.per_item.num_requeues(k)
@@ -226,7 +224,6 @@ impl<K: Clone + Eq + Hash> WorkQueue<K> {
         self.limiter.forget(k);
     }
 
-    #[cfg(test)]
     /// `NumRequeues`: how many times the key was requeued rate-limited
     /// since its last `forget`.
     pub fn num_requeues(&self, k: &K) -> u32 {

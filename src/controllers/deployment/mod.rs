@@ -295,12 +295,8 @@ impl DeploymentController {
     /// `processNextWorkItem` after the sync: forget or requeue, then done.
     fn finish(&mut self, key: Key, failed: bool, ctx: &mut Ctx) {
         self.busy -= 1;
-        if failed {
-            if let Some(t) = self.queue.add_rate_limited(key.clone(), ctx.now) {
-                ctx.at(t, Event::Deployment(DeployEvent::Wake));
-            }
-        } else {
-            self.queue.forget(&key);
+        if let Some(t) = handle_err(&mut self.queue, &key, failed, ctx.now) {
+            ctx.at(t, Event::Deployment(DeployEvent::Wake));
         }
         self.queue.done(&key);
         self.kick(ctx);
@@ -448,6 +444,22 @@ struct Run {
     events: Vec<Option<(&'static str, String)>>,
     requeue: Option<SimDuration>,
     now: SimTime,
+}
+
+/// `maxRetries`: how many times a Deployment's sync is retried before the
+/// key is dropped from the queue (until its next event).
+const MAX_RETRIES: u32 = 15;
+
+/// `handleErr`: a sync that succeeded is forgotten; a failed one is
+/// requeued with the rate limit, unless it already was `maxRetries` times
+/// ("Dropping deployment out of the queue": forgotten, its next event
+/// syncs it again). The time of the requeue, if one is due.
+fn handle_err(queue: &mut WorkQueue<Key>, key: &Key, failed: bool, now: SimTime) -> Option<SimTime> {
+    if failed && queue.num_requeues(key) < MAX_RETRIES {
+        return queue.add_rate_limited(key.clone(), now);
+    }
+    queue.forget(key);
+    None
 }
 
 impl Run {

@@ -1406,3 +1406,58 @@ fn sync_rollout_status_no_progress_deadline() {
         keep_transition: false,
     });
 }
+
+/// `handleErr` (deployment_controller.go): a failed sync is requeued with
+/// the rate limit while `NumRequeues < maxRetries` (15); the 16th failure
+/// in a row drops the key ("Dropping deployment out of the queue": it is
+/// forgotten, and only its next event syncs it again). A success forgets.
+#[test]
+fn a_failing_sync_is_dropped_after_max_retries() {
+    use crate::controllers::workqueue::WorkQueue;
+    let mut q: WorkQueue<Key> = WorkQueue::new();
+    let key = Key::new("default", "foo");
+    let mut now = SimTime::ZERO;
+    q.add(key.clone());
+    // One sync that fails: taken from the queue, handled, done.
+    let fail = |q: &mut WorkQueue<Key>, now: SimTime| {
+        assert_eq!(q.get().as_ref(), Some(&key));
+        let at = handle_err(q, &key, true, now);
+        q.done(&key);
+        at
+    };
+    for n in 0..15 {
+        let at = fail(&mut q, now).unwrap_or_else(|| panic!("failure {n} is requeued"));
+        assert!(at > now);
+        now = at;
+        q.wake(now);
+        assert_eq!(q.num_requeues(&key), n + 1);
+    }
+    assert_eq!(fail(&mut q, now), None, "the 16th failure drops the key");
+    assert_eq!(q.num_requeues(&key), 0, "forgotten");
+    assert!(q.is_empty(), "not requeued");
+    // Its next event syncs it again, and a failure is retried again.
+    q.add(key.clone());
+    assert!(fail(&mut q, now).is_some());
+    assert_eq!(q.num_requeues(&key), 1);
+}
+
+/// `SetNewReplicaSetAnnotations` with `maxRevHistoryLengthInChars` 2000:
+/// the revision replaced is appended to `revision-history`, the oldest
+/// revisions dropped first to keep the annotation within the limit, and
+/// nothing appended when even that cannot make room.
+#[test]
+fn revision_history_stays_within_2000_characters() {
+    assert_eq!(append_revision_history(None, "3").as_deref(), Some("3"));
+    assert_eq!(append_revision_history(Some(""), "3").as_deref(), Some("3"));
+    assert_eq!(append_revision_history(Some("1,2"), "3").as_deref(), Some("1,2,3"));
+    // 400 revisions of four digits: 1999 characters; one more drops the
+    // oldest.
+    let full: Vec<String> = (1000..1400).map(|r| r.to_string()).collect();
+    let history = full.join(",");
+    assert_eq!(history.len(), 1999);
+    let next = append_revision_history(Some(&history), "1400").expect("room made");
+    assert!(next.len() <= MAX_REV_HISTORY_LENGTH_IN_CHARS, "{}", next.len());
+    assert!(next.starts_with("1001,") && next.ends_with(",1399,1400"), "{next}");
+    // A revision longer than the limit is never appended.
+    assert_eq!(append_revision_history(Some("1"), &"9".repeat(2001)), None);
+}

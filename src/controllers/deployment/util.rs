@@ -106,6 +106,35 @@ pub fn set_replicas_annotations(rs: &mut ReplicaSet, desired: i32, max: i32) -> 
     true
 }
 
+/// `maxRevHistoryLengthInChars`: the longest `revision-history` annotation
+/// the controller writes.
+pub const MAX_REV_HISTORY_LENGTH_IN_CHARS: usize = 2000;
+
+/// The `revision-history` annotation with `old` appended, the oldest
+/// revisions dropped first to stay within
+/// `MAX_REV_HISTORY_LENGTH_IN_CHARS`; `None` when even that cannot make
+/// room ("Not appending revision due to revision history length limit
+/// reached"), which leaves the annotation as it was.
+pub fn append_revision_history(history: Option<&str>, old: &str) -> Option<String> {
+    let history = history.unwrap_or("");
+    if history.is_empty() {
+        return Some(old.to_string());
+    }
+    let revisions: Vec<&str> = history.split(',').collect();
+    let mut total = history.len() + old.len() + 1;
+    let mut start = 0;
+    while total > MAX_REV_HISTORY_LENGTH_IN_CHARS && start < revisions.len() {
+        total -= revisions[start].len() + 1;
+        start += 1;
+    }
+    if total > MAX_REV_HISTORY_LENGTH_IN_CHARS {
+        return None;
+    }
+    let mut kept = revisions[start..].to_vec();
+    kept.push(old);
+    Some(kept.join(","))
+}
+
 /// `SetNewReplicaSetAnnotations`: copies the Deployment's annotations,
 /// raises the revision to `new_revision` (keeping the one it replaces in
 /// `revision-history`, as a rollback does), and, for a ReplicaSet about to
@@ -129,11 +158,9 @@ pub fn set_new_replica_set_annotations(d: &Deployment, rs: &mut ReplicaSet, new_
             a.insert(REVISION.into(), new_revision.to_string());
             changed = true;
             if let Some(old) = old {
-                let history = match a.get(REVISION_HISTORY) {
-                    Some(h) if !h.is_empty() => format!("{},{}", h, old),
-                    _ => old,
-                };
-                a.insert(REVISION_HISTORY.into(), history);
+                if let Some(history) = append_revision_history(a.get(REVISION_HISTORY).map(String::as_str), &old) {
+                    a.insert(REVISION_HISTORY.into(), history);
+                }
             }
         }
     }
