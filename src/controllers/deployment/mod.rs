@@ -496,10 +496,14 @@ impl Run {
             max_revision(self.sets.iter().enumerate().filter(|(i, _)| Some(*i) != self.new).map(|(_, r)| &**r));
         let new_revision = max_old + 1;
         if let Some(i) = self.new {
-            let mut rs = (*self.sets[i]).clone();
-            let annotated = set_new_replica_set_annotations(&self.d, &mut rs, new_revision, true);
-            let min_ready = rs.spec.min_ready_seconds != self.d.spec.min_ready_seconds as u64;
+            // The annotations first, on a shared copy: the ReplicaSet is
+            // copied only when it needs an update.
+            let mut annotations = self.sets[i].meta.annotations.clone();
+            let annotated = set_new_replica_set_annotations(&self.d, &mut annotations, new_revision, true);
+            let min_ready = self.sets[i].spec.min_ready_seconds != self.d.spec.min_ready_seconds as u64;
             if annotated || min_ready {
+                let mut rs = (*self.sets[i]).clone();
+                rs.meta.annotations = annotations;
                 rs.spec.min_ready_seconds = self.d.spec.min_ready_seconds as u64;
                 self.update(i, rs);
                 return;
@@ -545,7 +549,7 @@ impl Run {
             status: ReplicaSetStatus::default(),
         };
         rs.spec.replicas = new_rs_new_replicas(&self.d, self.all(), &rs);
-        set_new_replica_set_annotations(&self.d, &mut rs, new_revision, false);
+        set_new_replica_set_annotations(&self.d, &mut rs.meta.annotations, new_revision, false);
         rs.meta.creation_timestamp = self.now;
         let rs = Rc::new(rs);
         self.send(ApiOp::Create(Object::ReplicaSet(rs.clone())));

@@ -89,18 +89,29 @@ pub fn max_unavailable(d: &Deployment) -> i32 {
     d.max_unavailable()
 }
 
+/// The annotations of a ReplicaSet, shared until changed.
+pub type Annotations = std::rc::Rc<BTreeMap<String, String>>;
+
 /// `ReplicasAnnotationsNeedUpdate`.
 pub fn replicas_annotations_need_update(rs: &ReplicaSet, desired: i32, max: i32) -> bool {
-    rs.meta.annotations.get(DESIRED_REPLICAS) != Some(&desired.to_string())
-        || rs.meta.annotations.get(MAX_REPLICAS) != Some(&max.to_string())
+    replicas_annotations_differ(&rs.meta.annotations, desired, max)
+}
+
+fn replicas_annotations_differ(a: &BTreeMap<String, String>, desired: i32, max: i32) -> bool {
+    let is = |k: &str, v: i32| a.get(k).is_some_and(|s| *s == v.to_string());
+    !is(DESIRED_REPLICAS, desired) || !is(MAX_REPLICAS, max)
 }
 
 /// `SetReplicasAnnotations`: whether anything changed.
 pub fn set_replicas_annotations(rs: &mut ReplicaSet, desired: i32, max: i32) -> bool {
-    if !replicas_annotations_need_update(rs, desired, max) {
+    set_replicas_annotations_in(&mut rs.meta.annotations, desired, max)
+}
+
+fn set_replicas_annotations_in(annotations: &mut Annotations, desired: i32, max: i32) -> bool {
+    if !replicas_annotations_differ(annotations, desired, max) {
         return false;
     }
-    let a = std::rc::Rc::make_mut(&mut rs.meta.annotations);
+    let a = std::rc::Rc::make_mut(annotations);
     a.insert(DESIRED_REPLICAS.into(), desired.to_string());
     a.insert(MAX_REPLICAS.into(), max.to_string());
     true
@@ -135,36 +146,41 @@ pub fn append_revision_history(history: Option<&str>, old: &str) -> Option<Strin
     Some(kept.join(","))
 }
 
-/// `SetNewReplicaSetAnnotations`: copies the Deployment's annotations,
-/// raises the revision to `new_revision` (keeping the one it replaces in
-/// `revision-history`, as a rollback does), and, for a ReplicaSet about to
-/// be created (`!exists`), sets the replicas annotations. Whether anything
-/// changed.
-pub fn set_new_replica_set_annotations(d: &Deployment, rs: &mut ReplicaSet, new_revision: i64, exists: bool) -> bool {
+/// `SetNewReplicaSetAnnotations` on a ReplicaSet's annotations: copies the
+/// Deployment's annotations, raises the revision to `new_revision`
+/// (keeping the one it replaces in `revision-history`, as a rollback
+/// does), and, for a ReplicaSet about to be created (`!exists`), sets the
+/// replicas annotations. Whether anything changed; the map is copied only
+/// then (a sync that finds its new ReplicaSet up to date copies nothing).
+pub fn set_new_replica_set_annotations(
+    d: &Deployment,
+    annotations: &mut Annotations,
+    new_revision: i64,
+    exists: bool,
+) -> bool {
     let mut changed = false;
-    {
-        let a = std::rc::Rc::make_mut(&mut rs.meta.annotations);
-        // `copyDeploymentAnnotationsToReplicaSet`.
-        for (k, v) in d.meta.annotations.iter() {
-            if SKIP_COPY.contains(&k.as_str()) || a.get(k) == Some(v) {
-                continue;
-            }
-            a.insert(k.clone(), v.clone());
-            changed = true;
+    // `copyDeploymentAnnotationsToReplicaSet`.
+    for (k, v) in d.meta.annotations.iter() {
+        if SKIP_COPY.contains(&k.as_str()) || annotations.get(k) == Some(v) {
+            continue;
         }
-        let old = a.get(REVISION).cloned();
-        let old_rev: i64 = old.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
-        if old_rev < new_revision {
-            a.insert(REVISION.into(), new_revision.to_string());
-            changed = true;
-            if let Some(old) = old {
-                if let Some(history) = append_revision_history(a.get(REVISION_HISTORY).map(String::as_str), &old) {
-                    a.insert(REVISION_HISTORY.into(), history);
-                }
+        std::rc::Rc::make_mut(annotations).insert(k.clone(), v.clone());
+        changed = true;
+    }
+    let old = annotations.get(REVISION);
+    let old_rev: i64 = old.and_then(|v| v.parse().ok()).unwrap_or(0);
+    if old_rev < new_revision {
+        let old = old.cloned();
+        let a = std::rc::Rc::make_mut(annotations);
+        a.insert(REVISION.into(), new_revision.to_string());
+        changed = true;
+        if let Some(old) = old {
+            if let Some(history) = append_revision_history(a.get(REVISION_HISTORY).map(String::as_str), &old) {
+                a.insert(REVISION_HISTORY.into(), history);
             }
         }
     }
-    if !exists && set_replicas_annotations(rs, d.spec.replicas, d.spec.replicas + max_surge(d)) {
+    if !exists && set_replicas_annotations_in(annotations, d.spec.replicas, d.spec.replicas + max_surge(d)) {
         changed = true;
     }
     changed
@@ -174,10 +190,10 @@ pub fn set_new_replica_set_annotations(d: &Deployment, rs: &mut ReplicaSet, new_
 /// `pod-template-hash` label.
 pub fn equal_ignore_hash(a: &PodTemplate, b: &PodTemplate) -> bool {
     if std::rc::Rc::ptr_eq(&a.spec, &b.spec) || *a.spec == *b.spec {
-        let strip = |l: &BTreeMap<String, String>| {
-            l.iter().filter(|(k, _)| *k != POD_TEMPLATE_HASH).map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>()
-        };
-        a.annotations == b.annotations && strip(&a.labels) == strip(&b.labels)
+        fn strip(l: &BTreeMap<String, String>) -> impl Iterator<Item = (&String, &String)> {
+            l.iter().filter(|(k, _)| *k != POD_TEMPLATE_HASH)
+        }
+        a.annotations == b.annotations && strip(&a.labels).eq(strip(&b.labels))
     } else {
         false
     }
