@@ -122,6 +122,10 @@ fn with_daemon_tolerations(own: &[Toleration]) -> Vec<Toleration> {
 /// taint stops new pods, not the one there).
 pub fn node_should_run(ds: &DaemonSet, node: &Node) -> (bool, bool) {
     let spec = &ds.spec.template.spec;
+    // A template naming a node runs there only.
+    if spec.node_name.as_ref().is_some_and(|n| *n != node.meta.name) {
+        return (false, false);
+    }
     if !node_affinity_matches(&node.meta.name, &node.meta.labels, &spec.node_selector, &spec.node_affinity) {
         return (false, false);
     }
@@ -464,7 +468,11 @@ fn rolling_update(
             }
             ([], [o]) => {
                 if !available(o, ds.spec.min_ready_seconds, now) {
+                    // Replaced at once, and counted against the budget
+                    // (since 1.31, kubernetes#123233: repeated bad
+                    // updates no longer take every node down).
                     allowed.push((**o).clone());
+                    unavailable += 1;
                 } else if unavailable < max_unavailable {
                     candidates.push((**o).clone());
                 }
@@ -525,8 +533,14 @@ fn calculate_status(
     let mut next: Option<SimTime> = None;
     for name in node_names {
         let should_run = node_should_run(ds, &nodes[name]).0;
-        let live: Vec<&Rc<Pod>> =
-            by_node.get(name).into_iter().flatten().filter(|p| p.meta.deletion_timestamp.is_none()).collect();
+        // `getNodesToDaemonPods(ds, false)`: every pod but a terminal one
+        // already being deleted (a pod terminating gracefully still counts).
+        let live: Vec<&Rc<Pod>> = by_node
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(|p| p.meta.deletion_timestamp.is_none() || !p.status.phase.is_terminal())
+            .collect();
         if should_run {
             s.desired_number_scheduled += 1;
         }
@@ -538,10 +552,15 @@ fn calculate_status(
             continue;
         }
         s.current_number_scheduled += 1;
-        // The oldest pod speaks for the node (`podutil` picks it).
+        // The oldest pod speaks for the node, a scheduled one before an
+        // unscheduled one (`podByCreationTimestampAndPhase`).
         let mut live = live;
         live.sort_by(|a, b| {
-            a.meta.creation_timestamp.cmp(&b.meta.creation_timestamp).then(a.meta.name.cmp(&b.meta.name))
+            (a.spec.node_name.is_none(), a.meta.creation_timestamp, &a.meta.name).cmp(&(
+                b.spec.node_name.is_none(),
+                b.meta.creation_timestamp,
+                &b.meta.name,
+            ))
         });
         let p = live[0];
         if p.is_ready() {
@@ -777,5 +796,72 @@ mod tests {
         by_node.insert(names[2].clone(), vec![mk("node-2", "old", false)]);
         let del = rolling_update(&d, &names, &by_node, &cur, one, 3, SimTime::from_secs(1));
         assert_eq!(del.iter().map(|p| p.meta.name.to_string()).collect::<Vec<_>>(), ["node-2-old"]);
+    }
+
+    /// `rollingUpdate` since 1.31 (kubernetes#123233): an old pod that is
+    /// not available is replaced and counts against `maxUnavailable`, so
+    /// a second bad update over an unready node does not also take down a
+    /// healthy one.
+    #[test]
+    fn an_unavailable_old_pod_uses_the_budget() {
+        let d = ds(Labels::new());
+        let all = nodes(0, 3, &Labels::new());
+        let names: Vec<Rc<str>> = all.iter().map(|n| n.meta.name.clone()).collect();
+        let mk = |node: &str, hash: &str, ready: bool| {
+            let mut p = new_daemon_pod(&d, node, hash);
+            p.meta.name = format!("{}-{}", node, hash).into();
+            let st = if ready { CondStatus::True } else { CondStatus::False };
+            Rc::make_mut(&mut p.status).conditions.ready = Some(Condition::new(st, SimTime::ZERO));
+            Rc::new(p)
+        };
+        let cur = compute_hash(&d.spec.template, None);
+        let mut by_node: Map<Rc<str>, Vec<Rc<Pod>>> = Map::default();
+        by_node.insert(names[0].clone(), vec![mk("node-0", "v2", false)]);
+        by_node.insert(names[1].clone(), vec![mk("node-1", "v1", true)]);
+        by_node.insert(names[2].clone(), vec![mk("node-2", "v1", true)]);
+        let del = rolling_update(&d, &names, &by_node, &cur, IntOrPercent::Int(1), 3, SimTime::from_secs(1));
+        assert_eq!(del.iter().map(|p| p.meta.name.to_string()).collect::<Vec<_>>(), ["node-0-v2"]);
+    }
+
+    /// `NodeShouldRunDaemonPod`: a template with `spec.nodeName` runs on
+    /// that node only.
+    #[test]
+    fn a_template_node_name_picks_its_node() {
+        let mut d = ds(Labels::new());
+        let t = Rc::make_mut(&mut d.spec.template);
+        Rc::make_mut(&mut t.spec).node_name = Some("node-1".into());
+        let all = nodes(0, 3, &Labels::new());
+        let runs: Vec<bool> = all.iter().map(|n| node_should_run(&d, n).0).collect();
+        assert_eq!(runs, [false, true, false]);
+    }
+
+    /// `updateDaemonSetStatus` counts the pods of `getNodesToDaemonPods(ds,
+    /// false)`: a pod terminating gracefully still counts as scheduled (and
+    /// misscheduled on a node that no longer qualifies); a terminal pod
+    /// being deleted does not.
+    #[test]
+    fn status_counts_pods_still_terminating() {
+        let d = ds(node_label());
+        let hash = compute_hash(&d.spec.template, None);
+        let mut all = nodes(0, 1, &node_label());
+        all.extend(nodes(1, 1, &Labels::new()));
+        let node_map: Map<Rc<str>, Rc<Node>> = all.iter().map(|n| (n.meta.name.clone(), Rc::new(n.clone()))).collect();
+        let names: Vec<Rc<str>> = node_map.keys().cloned().collect();
+        let mut by_node = Map::default();
+        add_pods(&mut by_node, &d, "node-0", &ds_label(), 1, &hash);
+        add_pods(&mut by_node, &d, "node-1", &ds_label(), 1, &hash);
+        let terminating = |by_node: &mut Map<Rc<str>, Vec<Rc<Pod>>>, node: &str, phase: PodPhase| {
+            let p = Rc::make_mut(&mut by_node.get_mut(node).expect("pods")[0]);
+            p.meta.deletion_timestamp = Some(SimTime::from_secs(1));
+            Rc::make_mut(&mut p.status).phase = phase;
+        };
+        terminating(&mut by_node, "node-0", PodPhase::Running);
+        terminating(&mut by_node, "node-1", PodPhase::Running);
+        let (st, _) = calculate_status(&d, &names, &node_map, &by_node, &hash, SimTime::from_secs(2));
+        assert_eq!((st.desired_number_scheduled, st.current_number_scheduled, st.number_misscheduled), (1, 1, 1));
+        terminating(&mut by_node, "node-0", PodPhase::Succeeded);
+        terminating(&mut by_node, "node-1", PodPhase::Failed);
+        let (st, _) = calculate_status(&d, &names, &node_map, &by_node, &hash, SimTime::from_secs(2));
+        assert_eq!((st.desired_number_scheduled, st.current_number_scheduled, st.number_misscheduled), (1, 0, 0));
     }
 }
