@@ -210,15 +210,16 @@ impl CronJobController {
             self.by_uid.insert(cj.meta.uid, key.clone());
             // `updateCronJob`: a new schedule or zone is looked at when it
             // next comes due (an unparseable one not at all); any other
-            // change at once.
+            // change at once. A schedule that never comes (`0 0 30 2 *`)
+            // has the zero time as its `Next`, so a negative delay: the
+            // sync runs at once, and reports it (InvalidSchedule).
             let rescheduled = old
                 .as_ref()
                 .is_some_and(|o| o.spec.schedule != cj.spec.schedule || o.spec.time_zone != cj.spec.time_zone);
             if rescheduled {
                 let view = CronJob { status: self.status_of(cj), ..cj.clone() };
-                if let Some(t) =
-                    cron::parse(&cj.spec.schedule).ok().and_then(|s| next_schedule_time(&view, ctx.now, &s))
-                {
+                if let Ok(s) = cron::parse(&cj.spec.schedule) {
+                    let t = next_schedule_time(&view, ctx.now, &s).unwrap_or(ctx.now);
                     self.enqueue_at(key, t, ctx);
                 }
             } else {
@@ -245,7 +246,23 @@ impl CronJobController {
             if !self.cronjobs_on {
                 return;
             }
-            let Some(owner) = job.meta.controller_ref().filter(|r| &*r.kind == "CronJob").map(|r| r.uid) else {
+            let cronjob_owner = |j: &Job| j.meta.controller_ref().filter(|r| &*r.kind == "CronJob").map(|r| r.uid);
+            let owner = cronjob_owner(job);
+            // `updateJob`: a Job whose controllerRef changed leaves its old
+            // CronJob, which syncs again without it.
+            let old_owner = match &ev.old {
+                Some(Object::Typed(o)) => o.downcast::<Job>().and_then(cronjob_owner),
+                _ => None,
+            };
+            if let Some(was) = old_owner.filter(|was| Some(*was) != owner) {
+                if let Some(m) = self.jobs.get_mut(&was) {
+                    m.swap_remove(&job.meta.uid);
+                }
+                if let Some(k) = self.by_uid.get(&was).cloned() {
+                    self.enqueue_at(k, ctx.now, ctx);
+                }
+            }
+            let Some(owner) = owner else {
                 return;
             };
             self.unseen.swap_remove(&job.meta.uid);

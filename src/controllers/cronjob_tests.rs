@@ -1923,3 +1923,53 @@ fn ttl_after_finished_skips_jobs_being_deleted() {
         assert_eq!(deletes, usize::from(!deleting), "deleting {deleting}");
     }
 }
+
+/// `updateCronJob`: a schedule changed to one that never comes
+/// (`0 0 30 2 *`, February 30th) has the zero time as its `Next`, so the
+/// requeue is due at once and the sync reports the schedule, rather than
+/// waiting for the old schedule's next time.
+#[test]
+fn an_impossible_new_schedule_is_looked_at_at_once() {
+    let old = cron_job();
+    let mut new = old.clone();
+    new.spec.schedule = "0 0 30 2 *".into();
+    let (mut ctrl, key) = controller(&old, vec![]);
+    let mut world = World::new();
+    let ev = WatchEvent {
+        kind: WatchKind::Modified,
+        obj: Object::Typed(Rc::new(new)),
+        old: Some(Object::Typed(Rc::new(old))),
+        propagation: Propagation::Background,
+    };
+    world.at(top(), |ctx| ctrl.on_watch(&ev, ctx));
+    let due: Vec<SimTime> = std::iter::from_fn(|| world.queue.pop())
+        .filter_map(|(t, e)| matches!(e, Event::CronJob(CronEvent::Due(ref k, _)) if *k == key).then_some(t))
+        .collect();
+    assert_eq!(due, [top()]);
+}
+
+/// `updateJob`: a Job whose CronJob controllerRef is removed (a user
+/// keeping a run) leaves the CronJob's Jobs — its history cleanup and
+/// `status.active` no longer see it — and the CronJob syncs again.
+#[test]
+fn a_job_orphaned_from_its_cronjob_leaves_it() {
+    let cj = cron_job();
+    let mut job = cj.job_for(bph());
+    job.meta.uid = 77;
+    let (mut ctrl, key) = controller(&cj, vec![job.clone()]);
+    assert!(ctrl.jobs.get(&CJ_UID).is_some_and(|m| m.contains_key(&77)));
+    let mut kept = job.clone();
+    kept.meta.owner_references.clear();
+    let mut world = World::new();
+    let ev = WatchEvent {
+        kind: WatchKind::Modified,
+        obj: Object::Typed(Rc::new(kept)),
+        old: Some(Object::Typed(Rc::new(job))),
+        propagation: Propagation::Background,
+    };
+    world.at(top(), |ctx| ctrl.on_watch(&ev, ctx));
+    assert!(ctrl.jobs.get(&CJ_UID).is_none_or(|m| !m.contains_key(&77)));
+    let due = std::iter::from_fn(|| world.queue.pop())
+        .any(|(t, e)| t == top() && matches!(e, Event::CronJob(CronEvent::Due(ref k, _)) if *k == key));
+    assert!(due, "the CronJob syncs again");
+}
