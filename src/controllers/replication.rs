@@ -588,8 +588,11 @@ impl ReplicationManager {
         s.in_flight = s.batch;
         let n = s.batch;
         let rs = sync.rs.clone();
+        // One pod made from the template per batch, copied for each create
+        // (its generateName and controllerRef are the same for all).
+        let pod = pod_from_template(&rs);
         for _ in 0..n {
-            ctx.send(Client::Replication(rs.kind), ApiOp::Create(Object::Pod(Rc::new(pod_from_template(&rs)))));
+            ctx.send(Client::Replication(rs.kind), ApiOp::Create(Object::Pod(Rc::new(pod.clone()))));
         }
     }
 
