@@ -1319,7 +1319,7 @@ impl Kubelet {
             (PullPolicy::Always, true) => ctx.cfg.image_manifest_check,
             _ => pull_time,
         };
-        ctx.event(false, SOURCE, "Pulling", "Pod", &ns, &name, &format_args!("Pulling image \"{}\"", image));
+        ctx.event_parts(false, SOURCE, "Pulling", "Pod", &ns, &name, &["Pulling image \"", &image, "\""]);
         // serializeImagePulls: one pull at a time per node.
         let begin = ctx.now.max(self.pull_free_at);
         let done = begin + duration;
@@ -1940,7 +1940,7 @@ impl Kubelet {
                 done
             }
         };
-        ctx.event(false, SOURCE, "Created", "Pod", &ns, &name, &format_args!("Created container {}", c.name));
+        ctx.event_parts(false, SOURCE, "Created", "Pod", &ns, &name, &["Created container ", &c.name]);
         let start = images.get(&c.image).and_then(|b| b.start).unwrap_or(ctx.cfg.container_start);
         self.schedule(uid, gen, idx, Step::InitRunning, ready_at + start, ctx);
     }
