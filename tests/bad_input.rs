@@ -897,3 +897,16 @@ proptest! {
         prop_assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?} took {:?}", ms, started.elapsed());
     }
 }
+
+/// `spec.hostname` must be a DNS-1123 label (`ValidatePodSpec`): the
+/// loader names the field and line.
+#[test]
+fn bad_pod_hostname() {
+    let text = GOOD.replace(
+        "          containers: [{name: c, image: nginx:1.25}]",
+        "          hostname: Web_0\n          containers: [{name: c, image: nginx:1.25}]",
+    );
+    expect_error("hostname", &text, 18, &["spec.template.spec.hostname", "Invalid value: \"Web_0\"", "RFC 1123"]);
+    let ok = text.replace("Web_0", "web-0");
+    assert_eq!(validate("hostname-ok", &ok, &[]).0, Some(0));
+}

@@ -498,3 +498,31 @@ fn indexed_pods_see_their_index_in_env_and_hostname() {
     seen.sort();
     assert_eq!(seen, ["0", "1", "2"]);
 }
+
+/// The apiserver validates `spec.hostname` as a DNS-1123 label: an
+/// Indexed Job whose name leaves no room for `-<index>` within 63
+/// characters gets its pods refused (FailedCreate), as upstream.
+#[test]
+fn an_indexed_job_whose_hostnames_are_too_long_creates_nothing() {
+    let name = "j".repeat(62);
+    let objects = format!(
+        "  - apiVersion: batch/v1
+    kind: Job
+    metadata: {{name: {name}}}
+    spec:
+      completions: 1
+      completionMode: Indexed
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{{name: c, image: \"ok:v1\"}}]
+"
+    );
+    let t = scenario_text("  ok:v1: {pull: 1s, exitAfter: 5s}", &objects, "  []", "30s");
+    let mut s = sim(&t);
+    s.run_until(SimTime::from_secs(5));
+    assert!(s.store.pods.is_empty());
+    let failed = events(&s, "FailedCreate");
+    assert!(!failed.is_empty());
+    assert!(failed[0].1.contains("spec.hostname: Invalid value"), "{failed:?}");
+}

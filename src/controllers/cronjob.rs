@@ -162,6 +162,10 @@ pub struct CronJobController {
     /// Jobs this controller created that its informer has not shown yet:
     /// not missing (upstream GETs an active Job its lister lacks).
     unseen: indexmap::IndexSet<u64, FxBuildHasher>,
+    /// Jobs that left their CronJob (its controllerRef removed or changed)
+    /// and still exist: upstream's GET of an active one finds it, so it
+    /// stays in `status.active` (no MissingJob) until it is deleted.
+    orphaned: indexmap::IndexSet<u64, FxBuildHasher>,
     /// Job deletes sent and not answered yet: the CronJob of each.
     deleting: Map<Key, Key>,
     /// Failed syncs in a row (a Job create refused), by CronJob key, for
@@ -249,14 +253,21 @@ impl CronJobController {
             let cronjob_owner = |j: &Job| j.meta.controller_ref().filter(|r| &*r.kind == "CronJob").map(|r| r.uid);
             let owner = cronjob_owner(job);
             // `updateJob`: a Job whose controllerRef changed leaves its old
-            // CronJob, which syncs again without it.
+            // CronJob, which syncs again without it (an active one stays
+            // active there while it exists: the sync's GET finds it).
             let old_owner = match &ev.old {
                 Some(Object::Typed(o)) => o.downcast::<Job>().and_then(cronjob_owner),
                 _ => None,
             };
+            if ev.kind == WatchKind::Deleted || owner.is_some() {
+                self.orphaned.swap_remove(&job.meta.uid);
+            }
             if let Some(was) = old_owner.filter(|was| Some(*was) != owner) {
                 if let Some(m) = self.jobs.get_mut(&was) {
                     m.swap_remove(&job.meta.uid);
+                }
+                if ev.kind != WatchKind::Deleted {
+                    self.orphaned.insert(job.meta.uid);
                 }
                 if let Some(k) = self.by_uid.get(&was).cloned() {
                     self.enqueue_at(k, ctx.now, ctx);
@@ -437,7 +448,11 @@ impl CronJobController {
         let missing: Vec<ActiveRef> = status
             .active
             .iter()
-            .filter(|a| !jobs.iter().any(|j| j.meta.uid == a.uid) && !self.unseen.contains(&a.uid))
+            .filter(|a| {
+                !jobs.iter().any(|j| j.meta.uid == a.uid)
+                    && !self.unseen.contains(&a.uid)
+                    && !self.orphaned.contains(&a.uid)
+            })
             .cloned()
             .collect();
         for a in missing {

@@ -1949,27 +1949,38 @@ fn an_impossible_new_schedule_is_looked_at_at_once() {
 }
 
 /// `updateJob`: a Job whose CronJob controllerRef is removed (a user
-/// keeping a run) leaves the CronJob's Jobs — its history cleanup and
-/// `status.active` no longer see it — and the CronJob syncs again.
+/// keeping a run) leaves the CronJob's Jobs — its history cleanup no
+/// longer sees it — and the CronJob syncs again. While it exists an
+/// active one stays in `status.active` (`syncCronJob` GETs an active Job
+/// its lister lacks, and finds it: no MissingJob); once it is deleted,
+/// the next sync reports it missing.
 #[test]
 fn a_job_orphaned_from_its_cronjob_leaves_it() {
-    let cj = cron_job();
+    let mut cj = cron_job();
     let mut job = cj.job_for(bph());
-    job.meta.uid = 77;
+    job.meta.uid = JOB_UID;
+    cj.status.active =
+        vec![ActiveRef { namespace: job.meta.namespace.clone(), name: job.meta.name.clone(), uid: JOB_UID }];
     let (mut ctrl, key) = controller(&cj, vec![job.clone()]);
-    assert!(ctrl.jobs.get(&CJ_UID).is_some_and(|m| m.contains_key(&77)));
+    assert!(ctrl.jobs.get(&CJ_UID).is_some_and(|m| m.contains_key(&JOB_UID)));
     let mut kept = job.clone();
     kept.meta.owner_references.clear();
     let mut world = World::new();
-    let ev = WatchEvent {
-        kind: WatchKind::Modified,
-        obj: Object::Typed(Rc::new(kept)),
-        old: Some(Object::Typed(Rc::new(job))),
+    let ev = |kind, obj: &Job, old: &Job| WatchEvent {
+        kind,
+        obj: Object::Typed(Rc::new(obj.clone())),
+        old: Some(Object::Typed(Rc::new(old.clone()))),
         propagation: Propagation::Background,
     };
-    world.at(top(), |ctx| ctrl.on_watch(&ev, ctx));
-    assert!(ctrl.jobs.get(&CJ_UID).is_none_or(|m| !m.contains_key(&77)));
+    world.at(top(), |ctx| ctrl.on_watch(&ev(WatchKind::Modified, &kept, &job), ctx));
+    assert!(ctrl.jobs.get(&CJ_UID).is_none_or(|m| !m.contains_key(&JOB_UID)));
     let due = std::iter::from_fn(|| world.queue.pop())
         .any(|(t, e)| t == top() && matches!(e, Event::CronJob(CronEvent::Due(ref k, _)) if *k == key));
     assert!(due, "the CronJob syncs again");
+    let missing = |out: &Outcome| out.events.iter().filter(|e| e.reason == "MissingJob").count();
+    let out = sync_at(&mut ctrl, &key, top(), None);
+    assert_eq!(missing(&out), 0, "the orphan still exists");
+    world.at(top(), |ctx| ctrl.on_watch(&ev(WatchKind::Deleted, &kept, &kept), ctx));
+    let out = sync_at(&mut ctrl, &key, top(), None);
+    assert_eq!(missing(&out), 1, "deleted, it went missing");
 }

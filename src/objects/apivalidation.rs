@@ -70,6 +70,14 @@ pub fn object_name(kind: &str, meta: &ObjectMeta) -> Vec<String> {
     validation::object_name(kind, &meta.name).iter().map(|msg| invalid("metadata.name", &meta.name, msg)).collect()
 }
 
+/// `ValidatePodSpec`'s check of `spec.hostname`: a DNS-1123 label (an
+/// Indexed Job whose name is near 63 characters makes `<job>-<index>`
+/// hostnames too long, and the apiserver refuses its pods).
+pub fn pod_hostname(spec: &crate::objects::pod::PodSpec) -> Vec<String> {
+    let Some(h) = spec.hostname.as_deref() else { return Vec::new() };
+    validation::dns1123_label(h).iter().map(|msg| invalid("spec.hostname", h, msg)).collect()
+}
+
 /// Label and annotation maps found valid, by address in a direct-mapped
 /// table of `VALID_MAP_SLOTS` entries. An entry keeps its map (so the
 /// address is not reused and, being shared, the map cannot change in

@@ -857,6 +857,9 @@ impl Store {
         // storage's AlreadyExists check.
         let mut errs = apivalidation::object_name(&kind_name, &meta);
         errs.extend(self.valid_maps.check(&meta));
+        if let Object::Pod(p) = &obj {
+            errs.extend(apivalidation::pod_hostname(&p.spec));
+        }
         if !errs.is_empty() {
             return Err(ApiError::invalid(&kind_name, api_group(&obj), &meta.name, errs));
         }
@@ -1234,13 +1237,17 @@ fn api_group(obj: &Object) -> &str {
 
 /// The spec a pod update asks for, as `kubectl apply` patches it: fields a
 /// manifest leaves out keep their live values — `nodeName` (set by the
-/// binding) and the tolerations admission added at create
+/// binding), `hostname` (an Indexed Job's controller sets it) and the
+/// tolerations admission added at create
 /// (`DefaultTolerationSeconds`, applied again so that they are not taken
 /// as removed).
 fn updated_pod_spec(new: &Pod, cur: &Pod) -> Rc<PodSpec> {
     let mut p = Pod { meta: ObjectMeta::default(), spec: new.spec.clone(), status: PodStatus::initial() };
     if p.spec.node_name.is_none() && cur.spec.node_name.is_some() {
         Rc::make_mut(&mut p.spec).node_name = cur.spec.node_name.clone();
+    }
+    if p.spec.hostname.is_none() && cur.spec.hostname.is_some() {
+        Rc::make_mut(&mut p.spec).hostname = cur.spec.hostname.clone();
     }
     default_toleration_seconds(&mut p);
     p.spec
@@ -1363,6 +1370,30 @@ mod tests {
         assert!(err.message.contains("the object has been modified"));
         // Without the precondition (a PATCH) it goes through.
         assert!(s.apply(secs(3), ApiOp::Update { obj: stale, check_rv: false }, &mut t).is_ok());
+    }
+
+    /// `spec.hostname` is validated at create (a DNS-1123 label), and an
+    /// update whose spec leaves it out keeps the live value, as `kubectl
+    /// apply` does for a field it never set.
+    #[test]
+    fn pod_hostname_is_validated_and_kept_by_updates() {
+        let (mut s, mut t) = store();
+        let with_hostname = |name: &str, h: Option<&str>| {
+            let Object::Pod(mut p) = pod(name) else { unreachable!() };
+            Rc::make_mut(&mut Rc::make_mut(&mut p).spec).hostname = h.map(Rc::from);
+            Object::Pod(p)
+        };
+        let err = s.apply(secs(1), ApiOp::Create(with_hostname("a", Some("Web_0"))), &mut t).unwrap_err();
+        assert_eq!(err.code, ApiErrorCode::Invalid);
+        assert!(err.message.contains("spec.hostname: Invalid value: \"Web_0\""), "{}", err.message);
+        let created = s.apply(secs(1), ApiOp::Create(with_hostname("b", Some("web-0"))), &mut t).unwrap().obj;
+        let Object::Pod(live) = created else { unreachable!() };
+        let mut again = (*live).clone();
+        Rc::make_mut(&mut again.spec).hostname = None;
+        Rc::make_mut(&mut again.meta.labels).insert("x".into(), "1".into());
+        let ev = s.apply(secs(2), ApiOp::Update { obj: Object::Pod(Rc::new(again)), check_rv: false }, &mut t);
+        let Object::Pod(updated) = ev.expect("an update that leaves hostname out").obj else { unreachable!() };
+        assert_eq!(updated.spec.hostname.as_deref(), Some("web-0"));
     }
 
     #[test]

@@ -624,7 +624,17 @@ pub fn decode_pod_spec(r: &mut Reader, node: &Y, path: &str, what: &str) -> Opti
         None => NodeAffinity::default(),
     };
     let enable_service_links = f.get("enableServiceLinks").and_then(|n| r.bool(n, &f.field("enableServiceLinks")));
-    let hostname = f.get("hostname").and_then(|n| r.str(n, "hostname")).map(Rc::from);
+    // `ValidatePodSpec`: `spec.hostname` is a DNS-1123 label.
+    let hostname = f.get("hostname").and_then(|n| {
+        let h = r.str(n, &f.field("hostname"))?;
+        let problems = crate::objects::validation::dns1123_label(&h);
+        if problems.is_empty() {
+            Some(Rc::from(h))
+        } else {
+            r.err(n, &f.field("hostname"), crate::objects::validation::invalid(&h, &problems));
+            None
+        }
+    });
     r.done(f, Unknown::Warn, what);
     Some(PodSpec {
         enable_service_links,

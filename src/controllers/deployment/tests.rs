@@ -1094,19 +1094,21 @@ fn a_stale_cleanup_ends_the_scale_down_not_the_sync() {
     let sel = &[("foo", "new")];
     // Old: wants 3, its stale status says 5 available.
     let old = with_available(rs("foo-old", 3, &[("foo", "old")], SimTime::ZERO), 5);
-    let mut new = with_available(rs("foo-new", 10, sel, SimTime(1)), 4);
+    let mut new = with_available(rs("foo-new", 10, sel, SimTime(1)), 10);
     let d = new_deployment("foo", 10, None, Some(Int(3)), Some(Int(2)), sel);
     new.spec.template = d.spec.template.clone();
     let mut run = run_with(d.clone(), vec![old.clone(), new.clone()], Some("foo-new"), unix(TEST_TIME));
     assert_eq!(run.cleanup_unhealthy_replicas(&[0], 10), None);
     assert!(!run.reconcile_old_replica_sets());
     assert!(rs_updates(&run.ops).is_empty(), "no scale-down: {:?}", rs_updates(&run.ops));
-    // The whole `rolloutRolling`: no scale-down, and the status computed
-    // from the ReplicaSets (5 + 4 available).
+    // The whole `rolloutRolling`: 13 pods, 8 must stay available, the new
+    // ones all are, so up to 5 may go and the cleanup meets the stale
+    // status; no scale-down, and the status computed from the ReplicaSets
+    // (5 + 10 available).
     let mut run = run_with(d, vec![old, new], Some("foo-new"), unix(TEST_TIME));
     run.rollout_rolling();
     assert!(rs_updates(&run.ops).iter().all(|(n, _)| n != "foo-old"), "{:?}", rs_updates(&run.ops));
-    assert_eq!(run.d.status.available_replicas, 9, "the sync went on to syncRolloutStatus");
+    assert_eq!(run.d.status.available_replicas, 15, "the sync went on to syncRolloutStatus");
 }
 
 /// `checkPausedConditions`: a paused Deployment gets
