@@ -34,6 +34,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
+use crate::controllers::informer::PodInformer;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::Pod;
 use crate::objects::selector::{Op, Requirement, Selector};
@@ -575,6 +576,9 @@ pub struct Cx<'a, 'b> {
     pub(crate) ctx: &'a mut Ctx<'b>,
     pub(crate) slot: &'a mut Slot,
     pub(crate) cache: &'a Cache,
+    /// kube-controller-manager's shared pod informer, which the built-in
+    /// controllers read instead of a cache of their own.
+    pub(crate) kcm_pods: &'a PodInformer,
 }
 
 impl Cx<'_, '_> {
@@ -598,6 +602,13 @@ impl Cx<'_, '_> {
         &self.slot.reg.name
     }
 
+    /// kube-controller-manager's shared pod informer (what a built-in
+    /// controller reads: upstream's controllers share one
+    /// `SharedInformerFactory` per process).
+    pub(crate) fn kcm_pods(&self) -> &PodInformer {
+        self.kcm_pods
+    }
+
     /// Sends a request now, through the component's rate limiter; its
     /// response comes back to [`Controller::on_response`].
     pub fn send(&mut self, op: ApiOp) -> RequestId {
@@ -615,6 +626,8 @@ impl Cx<'_, '_> {
             return req;
         }
         self.slot.sent += 1;
+        // A built-in's request still goes through its own client's bucket
+        // and link (`Throttles::identity`); its answer comes back here.
         self.ctx.send(Client::Component { id: self.slot.id, req: req.0 }, op);
         req
     }
@@ -667,7 +680,10 @@ impl Cx<'_, '_> {
         if self.slot.crash_now || !self.slot.alive {
             return; // the process is gone
         }
-        let source = intern(&self.slot.reg.name);
+        let source = match &self.slot.builtin {
+            Some(b) => b.source,
+            None => intern(&self.slot.reg.name),
+        };
         let reason = intern(reason);
         let kind = intern(kind);
         self.ctx.event(warning, source, reason, kind, &object.namespace, &object.name, message);
@@ -730,10 +746,27 @@ fn list_kind(store: &crate::objects::store::Store, kind: &str) -> Vec<Object> {
     }
 }
 
+/// What a built-in controller ported onto [`Controller`] keeps of its own
+/// identity: which built-in it is, and the `source` of its Events. (Its
+/// requests go through the client kube-controller-manager gives it:
+/// `Throttles::add_builtin`.)
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BuiltinIdentity {
+    pub(crate) builtin: Builtin,
+    pub(crate) source: &'static str,
+}
+
 /// A registered component inside a simulation.
 pub(crate) struct Slot {
     pub(crate) id: u32,
     pub(crate) reg: Registration,
+    /// A built-in controller: it runs inside kube-controller-manager,
+    /// reads that process's shared informers (so it has no cache of its
+    /// own) and sends as its built-in client.
+    pub(crate) builtin: Option<BuiltinIdentity>,
+    /// Switched off by `cluster.controllers` (a built-in only): never
+    /// starts.
+    pub(crate) disabled: bool,
     pub(crate) instance: Option<Box<dyn Controller>>,
     pub(crate) kinds: Vec<String>,
     pub(crate) cache: Cache,
@@ -770,6 +803,8 @@ impl Slot {
         Slot {
             id,
             reg,
+            builtin: None,
+            disabled: false,
             instance: Some(instance),
             kinds,
             cache: Cache::default(),
@@ -788,10 +823,27 @@ impl Slot {
         }
     }
 
+    /// A built-in controller's slot (started by `Components::start_one`
+    /// at bootstrap).
+    pub(crate) fn builtin(id: u32, reg: Registration, identity: BuiltinIdentity) -> Slot {
+        Slot { builtin: Some(identity), ..Slot::new(id, reg) }
+    }
+
+    /// Whether the component keeps a cache of its own (a built-in reads
+    /// kube-controller-manager's shared informers instead).
+    fn own_cache(&self) -> bool {
+        self.builtin.is_none()
+    }
+
     /// Whether a watch event is already reflected in what the informer
     /// listed: a version at or below the list's revision, or the deletion
     /// of an object the cache does not hold (deleted before the list).
     fn already_listed(&self, ev: &WatchEvent) -> bool {
+        if !self.own_cache() {
+            // The shared informer has been live all along: only what the
+            // restarted controller's list already showed is old.
+            return ev.obj.meta().resource_version <= self.listed_rv;
+        }
         let cached = self.cache.objects.get(&SlotRef(ev.obj.kind_name(), &Key::of(ev.obj.meta())));
         let rv = ev.obj.meta().resource_version;
         match (ev.kind, cached) {
@@ -823,12 +875,12 @@ pub(crate) struct Components {
 }
 
 macro_rules! with_cx {
-    ($slot:expr, $ctx:expr, |$c:ident, $cx:ident| $body:expr) => {{
+    ($slot:expr, $ctx:expr, $pods:expr, |$c:ident, $cx:ident| $body:expr) => {{
         let slot: &mut Slot = $slot;
         let Some(mut inst) = slot.instance.take() else { return };
         let cache = std::mem::take(&mut slot.cache);
         {
-            let mut $cx = Cx { ctx: $ctx, slot: &mut *slot, cache: &cache };
+            let mut $cx = Cx { ctx: $ctx, slot: &mut *slot, cache: &cache, kcm_pods: $pods };
             let $c = &mut *inst;
             $body;
         }
@@ -874,16 +926,18 @@ fn crash(slot: &mut Slot, ctx: &mut Ctx) {
 impl Components {
     /// Starts component `id` (registered before any object exists: its
     /// informers are synced on an empty list).
-    pub(crate) fn start_one(&mut self, id: u32, ctx: &mut Ctx) {
+    pub(crate) fn start_one(&mut self, id: u32, pods: &PodInformer, ctx: &mut Ctx) {
         let slot = &mut self.slots[id as usize];
-        with_cx!(slot, ctx, |c, cx| c.start(&mut cx));
+        with_cx!(slot, ctx, pods, |c, cx| c.start(&mut cx));
     }
 
-    /// A watch event reaches every component that watches its kind.
-    pub(crate) fn deliver(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+    /// A watch event reaches every component that watches its kind: the
+    /// built-in controllers (`builtins: true`, at kube-controller-manager's
+    /// turn, after its informer took the event in) or the user's.
+    pub(crate) fn deliver(&mut self, ev: &WatchEvent, builtins: bool, pods: &PodInformer, ctx: &mut Ctx) {
         let kind = ev.obj.kind_name();
         for slot in &mut self.slots {
-            if !slot.alive || !slot.watches(kind) {
+            if slot.builtin.is_some() != builtins || !slot.alive || !slot.watches(kind) {
                 continue;
             }
             if slot.disconnected_until.is_some_and(|t| ctx.now < t) {
@@ -900,8 +954,10 @@ impl Components {
             if slot.already_listed(ev) {
                 continue;
             }
-            slot.cache.observe(ev);
-            with_cx!(slot, ctx, |c, cx| c.on_watch(ev, &mut cx));
+            if slot.own_cache() {
+                slot.cache.observe(ev);
+            }
+            with_cx!(slot, ctx, pods, |c, cx| c.on_watch(ev, &mut cx));
         }
     }
 
@@ -913,6 +969,7 @@ impl Components {
         epoch: u32,
         relist: bool,
         store: &crate::objects::store::Store,
+        pods: &PodInformer,
         ctx: &mut Ctx,
     ) {
         let Some(slot) = self.slots.get_mut(id as usize) else { return };
@@ -926,7 +983,7 @@ impl Components {
                     continue;
                 }
                 slot.cache.observe(&ev);
-                with_cx!(&mut *slot, ctx, |c, cx| c.on_watch(&ev, &mut cx));
+                with_cx!(&mut *slot, ctx, pods, |c, cx| c.on_watch(&ev, &mut cx));
                 if !slot.alive || slot.epoch != epoch {
                     return;
                 }
@@ -989,7 +1046,7 @@ impl Components {
                 return;
             }
             slot.cache.observe(&ev);
-            with_cx!(slot, ctx, |c, cx| c.on_watch(&ev, &mut cx));
+            with_cx!(slot, ctx, pods, |c, cx| c.on_watch(&ev, &mut cx));
         }
     }
 
@@ -1005,6 +1062,14 @@ impl Components {
         ctx: &mut Ctx,
     ) -> Result<(), String> {
         let Some(slot) = self.running(name)? else { return Ok(()) };
+        if slot.builtin.is_some() {
+            // Its informers are kube-controller-manager's, shared with the
+            // other built-ins: one controller's view cannot lag alone.
+            return Err(format!(
+                "error: controller {:?} is a built-in: it reads kube-controller-manager's shared informers, whose watch cannot be perturbed for one controller (staleWatch and coalesceWatch apply to the user's components)",
+                name
+            ));
+        }
         let until = ctx.now + for_;
         match stale_lag {
             Some(lag) => slot.stale = Some((until, lag)),
@@ -1020,28 +1085,44 @@ impl Components {
         Ok(())
     }
 
-    pub(crate) fn timer(&mut self, id: u32, epoch: u32, token: u64, ctx: &mut Ctx) {
+    pub(crate) fn timer(&mut self, id: u32, epoch: u32, token: u64, pods: &PodInformer, ctx: &mut Ctx) {
         let Some(slot) = self.slots.get_mut(id as usize) else { return };
         if slot.epoch != epoch || !slot.alive {
             return;
         }
-        with_cx!(slot, ctx, |c, cx| c.on_timer(token, &mut cx));
+        with_cx!(slot, ctx, pods, |c, cx| c.on_timer(token, &mut cx));
     }
 
-    pub(crate) fn response(&mut self, id: u32, req: u32, result: &Result<Object, ApiError>, ctx: &mut Ctx) {
+    pub(crate) fn response(
+        &mut self,
+        id: u32,
+        req: u32,
+        result: &Result<Object, ApiError>,
+        pods: &PodInformer,
+        ctx: &mut Ctx,
+    ) {
         let Some(slot) = self.slots.get_mut(id as usize) else { return };
         if !slot.alive || req < slot.first_req {
             return;
         }
-        with_cx!(slot, ctx, |c, cx| c.on_response(RequestId(req), result.as_ref(), &mut cx));
+        with_cx!(slot, ctx, pods, |c, cx| c.on_response(RequestId(req), result.as_ref(), &mut cx));
     }
 
     /// The component a fault names: an error if no such component runs,
     /// `None` if it is down (a fault on a dead process does nothing).
     fn running(&mut self, name: &str) -> Result<Option<&mut Slot>, String> {
-        match self.slots.iter_mut().find(|s| s.reg.name == name) {
-            None => Err(format!("error: controller {:?} is not running in this cluster", name)),
-            Some(slot) => Ok(Some(slot).filter(|s| s.alive)),
+        let named =
+            |s: &&mut Slot| s.reg.name == name || s.builtin.is_some_and(|b| builtin_named(name) == Some(b.builtin));
+        let components: Vec<&str> =
+            self.slots.iter().filter(|s| s.builtin.is_some()).map(|s| s.reg.name.as_str()).collect();
+        let components = components.join(", ");
+        match self.slots.iter_mut().find(named) {
+            Some(slot) if !slot.disabled => Ok(Some(slot).filter(|s| s.alive)),
+            None if builtin_named(name).is_some() => Err(format!(
+                "error: the built-in controller {:?} does not run as a component yet, so faults cannot reach it (built-ins that do: {})",
+                name, components
+            )),
+            _ => Err(format!("error: controller {:?} is not running in this cluster", name)),
         }
     }
 
@@ -1072,6 +1153,7 @@ impl Components {
         epoch: u32,
         listed: bool,
         store: &crate::objects::store::Store,
+        pods: &PodInformer,
         ctx: &mut Ctx,
     ) {
         let Some(slot) = self.slots.get_mut(id as usize) else { return };
@@ -1089,7 +1171,9 @@ impl Components {
         for kind in slot.kinds.clone() {
             for obj in list_kind(store, &kind) {
                 let ev = WatchEvent { kind: WatchKind::Added, obj, old: None, propagation: Propagation::Background };
-                cache.observe(&ev);
+                if slot.own_cache() {
+                    cache.observe(&ev);
+                }
                 added.push(ev);
             }
         }
@@ -1098,24 +1182,24 @@ impl Components {
         slot.instance = Some((slot.reg.factory)());
         slot.alive = true;
         ctx.event(false, "kubesim", "ControllerStarted", "Controller", "", &slot.reg.name, &"controller restarted");
-        with_cx!(slot, ctx, |c, cx| c.start(&mut cx));
+        with_cx!(slot, ctx, pods, |c, cx| c.start(&mut cx));
         for ev in &added {
             let slot = &mut self.slots[id as usize];
             if !slot.alive {
                 return;
             }
-            with_cx!(slot, ctx, |c, cx| c.on_watch(ev, &mut cx));
+            with_cx!(slot, ctx, pods, |c, cx| c.on_watch(ev, &mut cx));
         }
     }
 
     /// Every component up, its watch live and nothing held back.
     pub(crate) fn settled(&self) -> bool {
-        self.slots.iter().all(|s| s.alive && s.held.is_empty() && s.disconnected_until.is_none())
+        self.slots.iter().all(|s| s.disabled || (s.alive && s.held.is_empty() && s.disconnected_until.is_none()))
     }
 
-    /// Requests each component has sent, by name.
+    /// Requests each user component has sent, by name.
     pub(crate) fn requests_sent(&self) -> Vec<(String, u64)> {
-        self.slots.iter().map(|s| (s.reg.name.clone(), s.sent)).collect()
+        self.slots.iter().filter(|s| s.builtin.is_none()).map(|s| (s.reg.name.clone(), s.sent)).collect()
     }
 }
 

@@ -169,8 +169,6 @@ pub enum Event {
     NodeLifecycle(nodelifecycle::NlcEvent),
     /// A timer of the taint-eviction controller (a toleration expiring).
     TaintEviction(tainteviction::TeEvent),
-    /// The pod garbage collector's periodic pass (`gcCheckPeriod`, 20 s).
-    PodGc,
     /// The apiserver's `kubernetes` Service reconcile (every 10 s,
     /// `controllers::kubernetesservice`).
     KubernetesService,
@@ -348,6 +346,9 @@ pub struct Throttles {
     kubelets: Vec<Bucket>,
     /// User components' buckets with their (QPS, burst).
     components: Vec<(Bucket, u32, u32)>,
+    /// The built-in controllers that run as components: the client
+    /// kube-controller-manager gives each (its bucket and network link).
+    builtin_clients: Vec<Option<Client>>,
 }
 
 impl Throttles {
@@ -355,6 +356,24 @@ impl Throttles {
     pub(crate) fn add_component(&mut self, id: u32, qps: u32, burst: u32) {
         debug_assert_eq!(id as usize, self.components.len());
         self.components.push((Bucket::default(), qps, burst));
+        self.builtin_clients.push(None);
+    }
+
+    /// Component `id` is a built-in controller whose requests go through
+    /// `client`'s rate limiter and network link.
+    pub(crate) fn add_builtin(&mut self, id: u32, client: Client) {
+        debug_assert_eq!(id as usize, self.components.len());
+        self.components.push((Bucket::default(), 0, 0));
+        self.builtin_clients.push(Some(client));
+    }
+
+    /// Whose bucket and link a request uses: a built-in component's own
+    /// client, else the sender.
+    fn identity(&self, from: Client) -> Client {
+        match from {
+            Client::Component { id, .. } => self.builtin_clients.get(id as usize).copied().flatten().unwrap_or(from),
+            c => c,
+        }
     }
 
     /// When a request of `from` sent at `now` leaves its client.
@@ -404,8 +423,9 @@ impl<'a> Ctx<'a> {
     /// after the one it waits for).
     pub fn send_at(&mut self, t: SimTime, from: Client, op: ApiOp) -> SimTime {
         let t = t.max(self.now);
-        let leave = self.throttles.leave(self.cfg, from, Some(&op), t);
-        let (arrive, reply_at) = self.net.request(from, leave);
+        let who = self.throttles.identity(from);
+        let leave = self.throttles.leave(self.cfg, who, Some(&op), t);
+        let (arrive, reply_at) = self.net.request(who, leave);
         let ev = Event::Api { from, op: Box::new(op), reply_at };
         if arrive == self.now + self.cfg.api_latency {
             self.queue.push_after(self.cfg.api_latency, ev);
@@ -419,7 +439,7 @@ impl<'a> Ctx<'a> {
     /// a request already on its way), outside any rate limiter (the
     /// kubelet's heartbeat client).
     pub fn send_left_at(&mut self, leave: SimTime, from: Client, op: ApiOp) -> SimTime {
-        let (arrive, reply_at) = self.net.request(from, leave);
+        let (arrive, reply_at) = self.net.request(self.throttles.identity(from), leave);
         self.queue.push(arrive.max(self.now), Event::Api { from, op: Box::new(op), reply_at });
         reply_at
     }
@@ -429,8 +449,9 @@ impl<'a> Ctx<'a> {
     /// client's rate limiter and a round trip. Returns when it is answered.
     pub fn call_at(&mut self, t: SimTime, from: Client) -> SimTime {
         let t = t.max(self.now);
-        let leave = self.throttles.leave(self.cfg, from, None, t);
-        self.net.request(from, leave).1
+        let who = self.throttles.identity(from);
+        let leave = self.throttles.leave(self.cfg, who, None, t);
+        self.net.request(who, leave).1
     }
 
     /// Schedules `ev` at `t` (a time already past is taken as now).

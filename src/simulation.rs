@@ -107,7 +107,6 @@ pub struct Simulation {
     gc: GarbageCollector,
     nlc: NodeLifecycleController,
     taint_eviction: TaintEvictionController,
-    podgc: PodGc,
     endpoints: EndpointsController,
     endpoint_slices: EndpointSliceController,
     deployments: DeploymentController,
@@ -326,7 +325,6 @@ impl Simulation {
             gc: GarbageCollector::new(),
             nlc: NodeLifecycleController::new(),
             taint_eviction: TaintEvictionController::new(),
-            podgc: PodGc::new(),
             endpoints: EndpointsController::new(),
             endpoint_slices: EndpointSliceController::new(),
             deployments: DeploymentController::new(),
@@ -349,11 +347,56 @@ impl Simulation {
             builtins: Builtins::default(),
             components: Components::default(),
         }
+        .with_builtin_components()
+    }
+
+    /// The built-in controllers ported onto the `Controller` trait, as
+    /// the first component slots (started by `bootstrap`, in this order).
+    fn with_builtin_components(mut self) -> Self {
+        use crate::component::{BuiltinIdentity, Registration, Role};
+        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 1] = [(
+            Builtin::PodGc,
+            Client::PodGc,
+            "pod-garbage-collector",
+            Rc::new(|| Box::new(PodGc::new()) as Box<dyn crate::component::Controller>),
+        )];
+        for (builtin, client, source, factory) in ported {
+            let id = self.components.slots.len() as u32;
+            let name = crate::component::BUILTIN_CONTROLLERS
+                .iter()
+                .find(|(b, _, _)| *b == builtin)
+                .map(|(_, n, _)| n.to_string())
+                .expect("a built-in has a name");
+            // Its requests go through its built-in client's bucket and
+            // link (kube-controller-manager's QPS and burst).
+            let reg = Registration {
+                name,
+                role: Role::Controller,
+                factory,
+                qps: self.cfg.kcm_qps,
+                burst: self.cfg.kcm_burst,
+                on_by_default: true,
+            };
+            self.throttles.add_builtin(id, client);
+            let slot = Slot::builtin(id, reg, BuiltinIdentity { builtin, source });
+            self.components.slots.push(slot);
+        }
+        self
     }
 
     /// Chooses which built-in controllers run (before `bootstrap`).
     pub fn set_builtins(&mut self, builtins: Builtins) {
         self.builtins = builtins;
+        for slot in &mut self.components.slots {
+            if let Some(b) = slot.builtin {
+                let off = !builtins.enabled(b.builtin);
+                slot.disabled = off;
+                slot.alive = !off;
+                if off {
+                    slot.instance = None;
+                }
+            }
+        }
         self.replication.set_enabled(ReplicaKind::ReplicaSet, builtins.enabled(Builtin::ReplicaSet));
         self.replication
             .set_enabled(ReplicaKind::ReplicationController, builtins.enabled(Builtin::ReplicationController));
@@ -373,7 +416,7 @@ impl Simulation {
         self.throttles.add_component(id, slot.reg.qps, slot.reg.burst);
         self.components.slots.push(slot);
         let mut ctx = ctx!(self);
-        self.components.start_one(id, &mut ctx);
+        self.components.start_one(id, &self.kcm_pods, &mut ctx);
     }
 
     /// Whether every user component is up, with its watch live and not
@@ -404,9 +447,13 @@ impl Simulation {
             let now = sim.now();
             sim.apply_op(Client::User, ApiOp::Create(obj), now);
         }
-        if sim.builtins.enabled(Builtin::PodGc) {
-            let first_gc = SimTime::ZERO + sim.cfg.pod_gc_period;
-            sim.queue.push(first_gc, Event::PodGc);
+        // The built-in controllers that are components (the pod GC's
+        // loop starts here).
+        for id in 0..sim.components.slots.len() as u32 {
+            if sim.components.slots[id as usize].builtin.is_some() {
+                let mut ctx = ctx!(sim);
+                sim.components.start_one(id, &sim.kcm_pods, &mut ctx);
+            }
         }
         // The apiserver's own Service and kubeadm's cluster DNS Service.
         for obj in kubernetesservice::bootstrap_objects() {
@@ -733,12 +780,6 @@ impl Simulation {
                 }
                 self.queue.push(now + kubernetesservice::INTERVAL, Event::KubernetesService);
             }
-            Event::PodGc => {
-                let mut ctx = ctx!(self);
-                self.podgc.on_tick(&self.kcm_pods, &mut ctx);
-                let period = self.cfg.pod_gc_period;
-                self.queue.push(self.now() + period, Event::PodGc);
-            }
             Event::Kubelet { node, ev } => {
                 let k = &mut self.kubelets[node as usize];
                 if !k.alive {
@@ -772,19 +813,19 @@ impl Simulation {
             }
             Event::ComponentTimer { id, epoch, token } => {
                 let mut ctx = ctx!(self);
-                self.components.timer(id, epoch, token, &mut ctx);
+                self.components.timer(id, epoch, token, &self.kcm_pods, &mut ctx);
             }
             Event::ComponentResponse { id, req, result } => {
                 let mut ctx = ctx!(self);
-                self.components.response(id, req, &result, &mut ctx);
+                self.components.response(id, req, &result, &self.kcm_pods, &mut ctx);
             }
             Event::ComponentWatch { id, epoch, relist } => {
                 let mut ctx = ctx!(self);
-                self.components.watch_event(id, epoch, relist, &self.store, &mut ctx);
+                self.components.watch_event(id, epoch, relist, &self.store, &self.kcm_pods, &mut ctx);
             }
             Event::ComponentStart { id, epoch, listed } => {
                 let mut ctx = ctx!(self);
-                self.components.restart(id, epoch, listed, &self.store, &mut ctx);
+                self.components.restart(id, epoch, listed, &self.store, &self.kcm_pods, &mut ctx);
             }
             Event::ProxySync { node, epoch } => {
                 let now = self.now();
@@ -849,9 +890,8 @@ impl Simulation {
         if on.enabled(Builtin::TaintEviction) {
             self.taint_eviction.on_watch(ev, &self.kcm_pods, &mut ctx);
         }
-        if on.enabled(Builtin::PodGc) {
-            self.podgc.on_watch(ev, &mut ctx);
-        }
+        // The built-ins that are components (the pod GC).
+        self.components.deliver(ev, true, &self.kcm_pods, &mut ctx);
         if on.enabled(Builtin::Endpoints) {
             self.endpoints.on_watch(ev, &self.kcm_pods, &mut ctx);
         }
@@ -889,7 +929,7 @@ impl Simulation {
             }
         }
         // The user's components, in registration order.
-        self.components.deliver(ev, &mut ctx);
+        self.components.deliver(ev, false, &self.kcm_pods, &mut ctx);
     }
 
     fn execute(&mut self, action: Action) {
@@ -1132,6 +1172,18 @@ impl Simulation {
                 }
                 None => self.user_error(format!("Error from server (NotFound): nodes \"{}\" not found", node)),
             },
+            Action::Taint { nodes, add, remove, overwrite } => {
+                for node in nodes {
+                    let Some(n) = self.store.nodes.get(node.as_str()) else {
+                        self.user_error(format!("Error from server (NotFound): nodes \"{}\" not found", node));
+                        continue;
+                    };
+                    match taint_node(n, &add, &remove, overwrite, self.now()) {
+                        Ok(nn) => self.send_user(ApiOp::Update { obj: Object::Node(Rc::new(nn)), check_rv: false }),
+                        Err(e) => self.user_error(e),
+                    }
+                }
+            }
             Action::Drain { node, force, grace_seconds } => {
                 if !self.store.nodes.contains_key(node.as_str()) {
                     self.user_error(format!("Error from server (NotFound): nodes \"{}\" not found", node));
@@ -1501,4 +1553,48 @@ impl Simulation {
     pub fn since(&self, t0: SimTime) -> SimDuration {
         self.now().saturating_sub(t0)
     }
+}
+
+/// `kubectl taint` on one node (`pkg/cmd/taint`'s `reorganizeTaints`):
+/// removals first (each must match something), then additions (a taint
+/// with the same key and effect is an error unless `overwrite`). A
+/// NoExecute taint is stamped with the time it is added.
+fn taint_node(
+    n: &Node,
+    add: &[crate::objects::pod::Taint],
+    remove: &[(String, Option<crate::objects::pod::TaintEffect>)],
+    overwrite: bool,
+    now: SimTime,
+) -> Result<Node, String> {
+    use crate::objects::pod::TaintEffect;
+    let mut nn = n.clone();
+    let taints = &mut nn.spec.taints;
+    for (key, effect) in remove {
+        let before = taints.len();
+        taints.retain(|t| !(t.key == *key && effect.is_none_or(|e| e == t.effect)));
+        if taints.len() == before {
+            let spec = match effect {
+                Some(e) => format!("{}:{}", key, e.as_str()),
+                None => key.clone(),
+            };
+            return Err(format!("error: taint {:?} not found", spec));
+        }
+    }
+    for t in add {
+        let mut t = t.clone();
+        if t.effect == TaintEffect::NoExecute {
+            t.time_added = Some(now);
+        }
+        match taints.iter_mut().find(|x| x.key == t.key && x.effect == t.effect) {
+            Some(_) if !overwrite => {
+                return Err(format!(
+                    "error: node {} already has {} taint(s) with same effect(s) and --overwrite is false",
+                    n.meta.name, t.key
+                ))
+            }
+            Some(x) => *x = t,
+            None => taints.push(t),
+        }
+    }
+    Ok(nn)
 }

@@ -15,6 +15,7 @@ mod kubectl_commands;
 mod kubelet_fast_paths;
 mod network;
 mod node_leases;
+mod pod_gc;
 mod properties;
 mod replica_set_counts;
 mod replication_races;

@@ -46,6 +46,10 @@ impl PodsByNode {
     pub fn on(&self, node: &str) -> Option<&IndexSet<u64, FxBuildHasher>> {
         self.0.get(node)
     }
+    /// The nodes at least one pod is bound to, in the index's order.
+    pub fn nodes(&self) -> impl Iterator<Item = &Rc<str>> {
+        self.0.iter().filter(|(_, s)| !s.is_empty()).map(|(n, _)| n)
+    }
 }
 
 /// The pods cache and its `spec.nodeName` index.
@@ -88,6 +92,11 @@ impl PodInformer {
     /// order (see `PodsByNode`).
     pub fn uids_on(&self, node: &str) -> impl Iterator<Item = u64> + '_ {
         self.by_node.on(node).into_iter().flat_map(|s| s.iter().copied())
+    }
+
+    /// The nodes at least one cached pod is bound to.
+    pub fn nodes_with_pods(&self) -> impl Iterator<Item = &Rc<str>> {
+        self.by_node.nodes()
     }
 
     /// The pods bound to `node`, in the index's deterministic order.

@@ -1,15 +1,42 @@
-//! PodGC (`pkg/controller/podgc`): every 20 s, deletes the oldest terminated
-//! pods beyond `terminatedPodGCThreshold` (12,500), and force-deletes pods
-//! bound to nodes that no longer exist, once the node has been gone for the
-//! 40 s quarantine.
+//! PodGC (`pkg/controller/podgc/gc_controller.go`): every `gcCheckPeriod`
+//! (20 s) one pass over kube-controller-manager's pod and node informers:
+//!
+//! 1. `gcTerminated`: the oldest terminated pods beyond
+//!    `terminatedPodGCThreshold` (12,500; 0 turns it off), evicted pods
+//!    first, then by creation time and name (`byEvictionAndCreationTimestamp`);
+//! 2. `gcTerminating`: pods being deleted on a node that is not Ready and
+//!    carries the `node.kubernetes.io/out-of-service` taint (non-graceful
+//!    node shutdown);
+//! 3. `gcOrphaned`: pods bound to a node the node informer does not hold.
+//!    Such a node goes into a quarantine queue for 40 s
+//!    (`nodeQueue.AddAfter(name, quarantineTime)`); a pass that finds it
+//!    ready in the queue and still absent deletes its pods, marking them
+//!    with the `DisruptionTarget` condition (`DeletionByPodGC`).
+//!
+//! Every deletion is `markFailedAndDeletePod`: a pod not yet terminal is
+//! first patched to `Failed` (an orphan would otherwise stay Running
+//! forever, with no kubelet to end it), and deleted with grace 0 once the
+//! patch is answered. (`gcUnscheduledTerminating` has nothing to do here:
+//! the apiserver removes an unbound pod at once on delete, and kubesim
+//! models no pod finalizers.)
+//!
+//! It is a [`Controller`] like a user's: it hears pods and nodes through
+//! kube-controller-manager's shared informers, keeps its period with its
+//! own timer, acts only through requests (through the
+//! `"pod-garbage-collector"` client's bucket) and gets their answers, so
+//! `crashController: podgc` can take it down and its restart relists.
+//!
+//! Divergence: upstream confirms a quarantined node's absence with a live
+//! GET (`checkIfNodeExists`); kubesim reads its node informer, which lags
+//! the apiserver by one watch hop.
 
 #![warn(missing_docs)]
 
-use crate::controllers::informer::PodInformer;
-use crate::objects::pod::Pod;
-use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
-use crate::objects::Object;
-use crate::runtime::{Client, Ctx};
+use crate::component::{Controller, Cx, RequestId};
+use crate::objects::node::Node;
+use crate::objects::pod::{CondStatus, Condition, Pod, PodPhase, PodStatus};
+use crate::objects::store::{ApiError, ApiOp, Key, WatchEvent, WatchKind};
+use crate::objects::{Kind, Object};
 use crate::sim::SimTime;
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
@@ -18,16 +45,70 @@ use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
+/// `v1.TaintNodeOutOfService`.
+pub const TAINT_OUT_OF_SERVICE: &str = "node.kubernetes.io/out-of-service";
+
+/// A terminated pod in `byEvictionAndCreationTimestamp` order: evicted
+/// first, then oldest, then by name (the uid keeps equal names apart).
+type Victim = (bool, SimTime, Rc<str>, u64);
+
 /// The pod garbage collector's state.
 #[derive(Default)]
 pub struct PodGc {
-    /// Terminated pods ordered by (creation, uid): oldest first.
-    terminated: BTreeSet<(SimTime, u64)>,
-    nodes: Map<Rc<str>, ()>,
-    /// Nodes seen deleted, and when.
-    deleted_nodes: Map<Rc<str>, SimTime>,
-    /// Pods already asked to be deleted (not asked twice).
+    /// Terminated pods, in the order `gcTerminated` deletes them.
+    terminated: BTreeSet<Victim>,
+    /// Each terminated pod's place in `terminated`, by uid.
+    terminated_keys: Map<u64, Victim>,
+    /// The node informer: every node, by name.
+    nodes: Map<Rc<str>, Rc<Node>>,
+    /// `nodeQueue`: nodes pods are bound to that the informer does not
+    /// hold, each with the time its quarantine ends.
+    quarantine: Map<Rc<str>, SimTime>,
+    /// Pods already being deleted (not asked twice while asked once).
     requested: BTreeSet<u64>,
+    /// Status patches in flight: the pod each deletes once answered.
+    patching: Map<RequestId, (Key, u64)>,
+}
+
+/// The timer token of the `gcCheckPeriod` loop (the only timer).
+const GC_CHECK: u64 = 0;
+
+impl Controller for PodGc {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod, Kind::Node]
+    }
+
+    /// `wait.UntilWithContext(ctx, gcc.gc, gcc.gcCheckPeriod)` after the
+    /// informers sync: the first pass one period after the start.
+    fn start(&mut self, cx: &mut Cx) {
+        let period = cx.config().pod_gc_period;
+        cx.after(period, GC_CHECK);
+    }
+
+    fn on_watch(&mut self, ev: &WatchEvent, _cx: &mut Cx) {
+        self.observe(ev);
+    }
+
+    fn on_timer(&mut self, _token: u64, cx: &mut Cx) {
+        self.gc(cx);
+        let period = cx.config().pod_gc_period;
+        cx.after(period, GC_CHECK);
+    }
+
+    /// The status patch of `markFailedAndDeletePod` is answered: the
+    /// delete follows (a failed patch ends the attempt; the next pass
+    /// tries again).
+    fn on_response(&mut self, req: RequestId, result: Result<&Object, &ApiError>, cx: &mut Cx) {
+        let Some((key, uid)) = self.patching.swap_remove(&req) else { return };
+        match result {
+            Ok(_) => {
+                cx.send(ApiOp::delete_pod(key, uid, Some(0), None));
+            }
+            Err(_) => {
+                self.requested.remove(&uid);
+            }
+        }
+    }
 }
 
 impl PodGc {
@@ -36,82 +117,136 @@ impl PodGc {
         Self::default()
     }
 
-    /// Handles a watch event of its informers.
-    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+    /// Takes in a watch event of its informers.
+    fn observe(&mut self, ev: &WatchEvent) {
         match &ev.obj {
             Object::Node(n) => {
                 if ev.kind == WatchKind::Deleted {
                     self.nodes.swap_remove(&n.meta.name);
-                    self.deleted_nodes.insert(n.meta.name.clone(), ctx.now);
                 } else {
-                    self.nodes.insert(n.meta.name.clone(), ());
-                    self.deleted_nodes.swap_remove(&n.meta.name);
+                    self.nodes.insert(n.meta.name.clone(), n.clone());
                 }
             }
             Object::Pod(p) => {
                 let uid = p.meta.uid;
+                if let Some(old) = self.terminated_keys.swap_remove(&uid) {
+                    self.terminated.remove(&old);
+                }
                 if ev.kind == WatchKind::Deleted {
-                    self.terminated.remove(&(p.meta.creation_timestamp, uid));
                     self.requested.remove(&uid);
                     return;
                 }
                 if p.status.phase.is_terminal() {
-                    self.terminated.insert((p.meta.creation_timestamp, uid));
+                    let evicted = p.status.phase == PodPhase::Failed && p.status.reason.as_deref() == Some("Evicted");
+                    let v: Victim = (!evicted, p.meta.creation_timestamp, p.meta.name.clone(), uid);
+                    self.terminated.insert(v.clone());
+                    self.terminated_keys.insert(uid, v);
                 }
             }
             _ => {}
         }
     }
 
-    /// One `gcCheckPeriod` pass: terminated pods over the threshold, then
-    /// pods of nodes gone past the quarantine.
-    pub fn on_tick(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
-        self.gc_terminated(pods, ctx);
-        self.gc_orphaned(pods, ctx);
+    /// One `gcCheckPeriod` pass.
+    fn gc(&mut self, cx: &mut Cx) {
+        self.gc_terminated(cx);
+        self.gc_terminating(cx);
+        self.gc_orphaned(cx);
     }
 
-    fn delete(&mut self, p: &Pod, ctx: &mut Ctx) {
+    /// `markFailedAndDeletePodWithCondition`.
+    fn mark_failed_and_delete(&mut self, p: &Pod, condition: Option<(&'static str, &'static str)>, cx: &mut Cx) {
         if !self.requested.insert(p.meta.uid) {
             return;
         }
-        ctx.send(Client::PodGc, ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, Some(0), None));
+        let key = Key::of(&p.meta);
+        if p.status.phase.is_terminal() {
+            cx.send(ApiOp::delete_pod(key, p.meta.uid, Some(0), None));
+            return;
+        }
+        let mut status: PodStatus = (*p.status).clone();
+        status.phase = PodPhase::Failed;
+        if let Some((reason, message)) = condition {
+            // `UpdatePodCondition`: the transition time moves only with
+            // the status.
+            let mut c = Condition::new(CondStatus::True, cx.now());
+            if let Some(old) = &status.conditions.disruption_target {
+                if old.status == CondStatus::True {
+                    c.last_transition_time = old.last_transition_time;
+                }
+            }
+            c.reason = Some(reason.into());
+            c.message = Some(message.into());
+            status.conditions.disruption_target = Some(c);
+        }
+        let req = cx.send(ApiOp::PodStatus { key: key.clone(), uid: p.meta.uid, status: Rc::new(status) });
+        self.patching.insert(req, (key, p.meta.uid));
     }
 
-    fn gc_terminated(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
-        let threshold = ctx.cfg.terminated_pod_gc_threshold as usize;
+    fn gc_terminated(&mut self, cx: &mut Cx) {
+        let threshold = cx.config().terminated_pod_gc_threshold as usize;
         if threshold == 0 || self.terminated.len() <= threshold {
             return;
         }
         let excess = self.terminated.len() - threshold;
+        let pods = cx.kcm_pods();
         let victims: Vec<Rc<Pod>> =
-            self.terminated.iter().take(excess).map(|(_, u)| pods.get(*u).expect("cached").clone()).collect();
+            self.terminated.iter().take(excess).filter_map(|(_, _, _, u)| pods.get(*u).cloned()).collect();
         for p in victims {
-            self.delete(&p, ctx);
+            self.mark_failed_and_delete(&p, None, cx);
         }
     }
 
-    fn gc_orphaned(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
-        if self.deleted_nodes.is_empty() {
-            return;
-        }
-        let quarantine = ctx.cfg.pod_gc_quarantine;
-        let victims: Vec<Rc<Pod>> = self
-            .deleted_nodes
-            .iter()
-            .filter(|(_, gone)| ctx.now.saturating_sub(**gone) >= quarantine)
-            .flat_map(|(n, _)| pods.pods_on(n).cloned())
+    /// Terminating pods on nodes shut down without grace (not Ready, and
+    /// tainted `node.kubernetes.io/out-of-service` by an operator).
+    fn gc_terminating(&mut self, cx: &mut Cx) {
+        let pods = cx.kcm_pods();
+        let mut victims: Vec<Rc<Pod>> = self
+            .nodes
+            .values()
+            .filter(|n| !n.is_ready() && n.spec.taints.iter().any(|t| t.key == TAINT_OUT_OF_SERVICE))
+            .flat_map(|n| pods.pods_on(&n.meta.name))
+            .filter(|p| p.meta.deletion_timestamp.is_some())
+            .cloned()
             .collect();
+        victims.sort_by(|a, b| victim_order(a).cmp(&victim_order(b)));
         for p in victims {
-            ctx.event(
-                false,
-                "pod-garbage-collector",
-                "PodGCOrphaned",
-                "Pod",
-                &p.meta.namespace,
-                &p.meta.name,
-                &"Deleting pod bound to a node that no longer exists",
-            );
-            self.delete(&p, ctx);
+            self.mark_failed_and_delete(&p, None, cx);
         }
     }
+
+    fn gc_orphaned(&mut self, cx: &mut Cx) {
+        let now = cx.now();
+        let quarantine = cx.config().pod_gc_quarantine;
+        let pods = cx.kcm_pods();
+        // Newly found unknown nodes go into quarantine (a node already
+        // waiting keeps its time, as `AddAfter` keeps the earlier one).
+        for node in pods.nodes_with_pods() {
+            if !self.nodes.contains_key(node) {
+                self.quarantine.entry(node.clone()).or_insert(now + quarantine);
+            }
+        }
+        // `discoverDeletedNodes`: the nodes whose quarantine is over and
+        // that are still missing.
+        let ready: Vec<Rc<str>> =
+            self.quarantine.iter().filter(|(_, at)| **at <= now).map(|(n, _)| n.clone()).collect();
+        let mut deleted = Vec::new();
+        for n in ready {
+            self.quarantine.swap_remove(&n);
+            if !self.nodes.contains_key(&n) {
+                deleted.push(n);
+            }
+        }
+        let victims: Vec<Rc<Pod>> = deleted.iter().flat_map(|n| pods.pods_on(n).cloned()).collect();
+        // (Upstream records no Event for this, only a log line.)
+        for p in victims {
+            self.mark_failed_and_delete(&p, Some(("DeletionByPodGC", "PodGC: node no longer exists")), cx);
+        }
+    }
+}
+
+/// `byEvictionAndCreationTimestamp`'s key for one pod.
+fn victim_order(p: &Pod) -> (bool, SimTime, &str) {
+    let evicted = p.status.phase == PodPhase::Failed && p.status.reason.as_deref() == Some("Evicted");
+    (!evicted, p.meta.creation_timestamp, &p.meta.name)
 }

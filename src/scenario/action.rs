@@ -178,6 +178,19 @@ pub enum Action {
         /// Annotations (`kubectl annotate`) rather than labels.
         annotate: bool,
     },
+    /// `kubectl taint nodes NODE... KEY[=VALUE]:EFFECT... KEY[:EFFECT]-...`:
+    /// edits the nodes' `spec.taints`.
+    Taint {
+        /// The nodes' names.
+        nodes: Vec<String>,
+        /// Taints to add (or, with `overwrite`, to replace the value of).
+        add: Vec<crate::objects::pod::Taint>,
+        /// Taints to remove: a key, and an effect or every effect.
+        remove: Vec<(String, Option<crate::objects::pod::TaintEffect>)>,
+        /// `--overwrite`: a taint with the same key and effect is replaced
+        /// rather than an error.
+        overwrite: bool,
+    },
     /// `kubectl cordon` / `uncordon`: sets `spec.unschedulable`.
     Cordon {
         /// The node's name.

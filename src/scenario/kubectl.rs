@@ -7,7 +7,9 @@
 
 use super::action::{Action, ContainerOp, DeploymentChange, PodTarget};
 use crate::objects::meta::ObjectMeta;
-use crate::objects::pod::{Container, ContainerPort, Pod, PodSpec, PodStatus, PullPolicy, RestartPolicy};
+use crate::objects::pod::{
+    Container, ContainerPort, Pod, PodSpec, PodStatus, PullPolicy, RestartPolicy, Taint, TaintEffect,
+};
 use crate::objects::store::Propagation;
 use crate::objects::{Kind, Object};
 use std::collections::BTreeMap;
@@ -332,6 +334,26 @@ fn is_kind(first: Option<&String>, kind: &str) -> bool {
     let Some(first) = first else { return false };
     let k = first.split_once('/').map_or(first.as_str(), |(k, _)| k);
     matches!(Kind::resolve_cli(k), Some((_, Some(x))) if x == kind)
+}
+
+/// kubectl's error for a taint it cannot parse.
+fn invalid_taint(spec: &str, why: &str) -> String {
+    format!("invalid taint spec: {}, {}", spec, why)
+}
+
+/// A taint key is a qualified name (`validation.IsQualifiedName`): an
+/// optional DNS-subdomain prefix and `/`, then up to 63 characters.
+fn taint_key(key: &str) -> Result<(), String> {
+    let name = key.rsplit_once('/').map_or(key, |(_, n)| n);
+    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let ends = |s: &str| {
+        s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && s.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
+    };
+    if name.is_empty() || name.len() > 63 || !name.chars().all(ok) || !ends(name) {
+        return Err(format!("the key {:?} is not a qualified name", key));
+    }
+    Ok(())
 }
 
 fn kind_and_names(pos: &[String]) -> Result<(Kind, Vec<String>), String> {
@@ -774,12 +796,55 @@ pub fn parse(line: &str) -> Result<Parsed, String> {
                 op: ContainerOp::Exec { command },
             }
         }
+        "taint" => {
+            let overwrite = a.take("--overwrite").is_some_and(|v| v != "false");
+            a.finish(&verb)?;
+            // `kubectl taint TYPE NAME... SPEC...`: a spec has `:` or ends
+            // in `-` (`pkg/cmd/taint`'s `parseTaints`).
+            let (specs, objects): (Vec<String>, Vec<String>) =
+                a.positional.iter().cloned().partition(|p| p.contains(':') || p.ends_with('-'));
+            let (kind, nodes) = kind_and_names(&objects)?;
+            if kind != Kind::Node {
+                return Err(format!("taint applies to nodes, not {}", kind.as_str()));
+            }
+            if nodes.is_empty() {
+                return Err("at least one node name is required".into());
+            }
+            if specs.is_empty() {
+                return Err("at least one taint update is required".into());
+            }
+            let (mut add, mut remove) = (Vec::new(), Vec::new());
+            for spec in &specs {
+                if let Some(r) = spec.strip_suffix('-') {
+                    let (key, effect) = match r.split_once(':') {
+                        Some((k, e)) => {
+                            (k, Some(TaintEffect::parse(e).ok_or_else(|| invalid_taint(spec, "invalid effect"))?))
+                        }
+                        None => (r, None),
+                    };
+                    taint_key(key).map_err(|why| invalid_taint(spec, &why))?;
+                    remove.push((key.to_string(), effect));
+                    continue;
+                }
+                let (kv, effect) = spec.split_once(':').ok_or_else(|| invalid_taint(spec, "no effect"))?;
+                let effect = TaintEffect::parse(effect).ok_or_else(|| {
+                    invalid_taint(spec, "the effect must be NoSchedule, PreferNoSchedule or NoExecute")
+                })?;
+                let (key, value) = kv.split_once('=').unwrap_or((kv, ""));
+                taint_key(key).map_err(|why| invalid_taint(spec, &why))?;
+                if add.iter().any(|t: &Taint| t.key == key && t.effect == effect) {
+                    return Err(format!("invalid taint spec: {}, duplicated taints with the same key and effect", spec));
+                }
+                add.push(Taint { key: key.into(), value: value.into(), effect, time_added: None });
+            }
+            Action::Taint { nodes, add, remove, overwrite }
+        }
         "cordon" | "uncordon" => {
             a.finish(&verb)?;
             let [node] = a.positional.as_slice() else { return Err(format!("{} takes exactly one NODE", verb)) };
             Action::Cordon { node: node.clone(), unschedulable: verb == "cordon" }
         }
-        other => return Err(format!("`kubectl {}` is not supported in a timeline (supported: run, create, apply, delete, scale, label, annotate, exec, cordon, uncordon, drain)", other)),
+        other => return Err(format!("`kubectl {}` is not supported in a timeline (supported: run, create, apply, delete, scale, label, annotate, exec, cordon, uncordon, drain, taint)", other)),
     };
     Ok(Parsed::Action(action))
 }
@@ -792,6 +857,43 @@ mod tests {
         match parse(s).unwrap() {
             Parsed::Action(a) => a,
             p => panic!("{:?}", p),
+        }
+    }
+
+    /// `kubectl taint`'s forms (`pkg/cmd/taint/taint_test.go`): add with
+    /// and without a value, remove by key and effect or by key alone, the
+    /// TYPE/NAME form, and the specs it rejects.
+    #[test]
+    fn taint_forms() {
+        let Action::Taint { nodes, add, remove, overwrite } = action(
+            "kubectl taint nodes n-1 n-2 dedicated=gpu:NoSchedule out-of-service:NoExecute old:PreferNoSchedule- gone-",
+        ) else {
+            panic!("a taint")
+        };
+        assert_eq!(nodes, vec!["n-1", "n-2"]);
+        assert!(!overwrite);
+        let added: Vec<(&str, &str, TaintEffect)> = add.iter().map(|t| (&*t.key, &*t.value, t.effect)).collect();
+        assert_eq!(
+            added,
+            vec![("dedicated", "gpu", TaintEffect::NoSchedule), ("out-of-service", "", TaintEffect::NoExecute)]
+        );
+        assert_eq!(remove, vec![("old".to_string(), Some(TaintEffect::PreferNoSchedule)), ("gone".to_string(), None)]);
+        let Action::Taint { nodes, overwrite, .. } =
+            action("taint node/n-3 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute --overwrite")
+        else {
+            panic!("a taint")
+        };
+        assert_eq!((nodes, overwrite), (vec!["n-3".to_string()], true));
+        for bad in [
+            "taint nodes n-1 k=v:NoRun",
+            "taint nodes n-1 k=v",
+            "taint nodes n-1",
+            "taint pods p k:NoSchedule",
+            "taint nodes n-1 a:NoSchedule a=b:NoSchedule",
+            "taint nodes n-1 -bad-:NoSchedule",
+            "taint nodes n-1 k:NoSchedule --all",
+        ] {
+            assert!(parse(bad).is_err(), "{} is rejected", bad);
         }
     }
 

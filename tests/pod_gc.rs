@@ -1,0 +1,174 @@
+//! The pod garbage collector (`pkg/controller/podgc`), a built-in that runs
+//! as a component: orphans collected after the 40 s quarantine, patched
+//! `Failed` with `DisruptionTarget` first; terminated pods beyond the
+//! threshold, oldest first; terminating pods on an out-of-service node;
+//! and its crash and restart (it relists, and still finds the orphans of a
+//! node deleted while it was down).
+
+use crate::root;
+use kubesim::component::{Controller, Cx};
+use kubesim::objects::store::{WatchEvent, WatchKind};
+use kubesim::objects::{Kind, Object};
+use kubesim::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// What a watcher saw of the pods: (time, pod, phase, DisruptionTarget
+/// reason, deleted).
+type Seen = Rc<RefCell<Vec<(SimTime, String, String, Option<String>, bool)>>>;
+
+struct PodWatcher(Seen);
+
+impl Controller for PodWatcher {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod]
+    }
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        let Object::Pod(p) = &ev.obj else { return };
+        let reason = p.status.conditions.disruption_target.as_ref().and_then(|c| c.reason.as_deref().map(String::from));
+        self.0.borrow_mut().push((
+            cx.now(),
+            p.meta.name.to_string(),
+            format!("{:?}", p.status.phase),
+            reason,
+            ev.kind == WatchKind::Deleted,
+        ));
+    }
+}
+
+fn run(yaml: &str, until: u64) -> (Simulation, Seen) {
+    let scn = kubesim::scenario::load_str(yaml, "podgc.yaml", &root().join("scenarios")).expect("loads");
+    let seen: Seen = Default::default();
+    let s = seen.clone();
+    let mut sim = Simulation::builder(&scn).component("pod-watcher", move || PodWatcher(s.clone())).build().unwrap();
+    sim.run_until(SimTime::from_secs(until));
+    (sim, seen)
+}
+
+/// When the watcher saw `pod` deleted.
+fn deleted_at(seen: &Seen, pod: &str) -> Option<SimTime> {
+    seen.borrow().iter().find(|s| s.1 == pod && s.4).map(|s| s.0)
+}
+
+const ORPHAN: &str = "name: orphan\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 2}]\nobjects:\n  - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {nodeName: n-1, containers: [{name: c, image: busybox}]}}\n  - {apiVersion: v1, kind: Pod, metadata: {name: ghost}, spec: {nodeName: never-was, containers: [{name: c, image: busybox}]}}\n  - {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {nodeName: n-2, containers: [{name: c, image: busybox}]}}\n";
+
+#[test]
+fn orphans_are_marked_failed_then_deleted_after_the_quarantine() {
+    let yaml = format!("{}timeline:\n  - at: 10s\n    delete: {{kind: Node, name: n-1}}\n", ORPHAN);
+    let (sim, seen) = run(&yaml, 200);
+    // Passes every 20 s. n-1 is gone from the informer at 10 s: the pass at
+    // 20 s quarantines it until 60 s, the pass at 60 s finds it still gone.
+    // The pod bound to a node that never existed is quarantined by the
+    // first pass too.
+    for pod in ["p", "ghost"] {
+        let t = deleted_at(&seen, pod).unwrap_or_else(|| panic!("{} is collected", pod));
+        assert!(t > SimTime::from_secs(60) && t < SimTime::from_secs(61), "{} deleted at {}", pod, t);
+        // First patched to Failed, with the DisruptionTarget condition.
+        let failed = seen
+            .borrow()
+            .iter()
+            .find(|s| s.1 == pod && !s.4 && s.2 == "Failed")
+            .map(|s| (s.0, s.3.clone()))
+            .unwrap_or_else(|| panic!("{} was marked Failed: {:?}", pod, seen.borrow()));
+        assert_eq!(failed.1.as_deref(), Some("DeletionByPodGC"));
+        assert!(failed.0 > SimTime::from_secs(60) && failed.0 < t);
+    }
+    // The pod on the node that exists stays.
+    let left: Vec<&str> = sim.store.pods.values().map(|p| &*p.meta.name).collect();
+    assert_eq!(left, vec!["q"]);
+}
+
+#[test]
+fn a_restarted_collector_relists_and_still_finds_the_orphans() {
+    // The collector is down from 5 s to 65 s; n-1 is deleted meanwhile, so
+    // no watch event tells the new instance of it: its pods, listed, are
+    // bound to a node its node list lacks. First pass 20 s after the
+    // restart (≈ 85 s), quarantine until ≈ 125 s, deleted by the pass then.
+    let yaml = format!(
+        "{}timeline:\n  - at: 5s\n    crashController: {{name: podgc, restartAfter: 60s}}\n  - at: 10s\n    delete: {{kind: Node, name: n-1}}\n",
+        ORPHAN
+    );
+    let (sim, seen) = run(&yaml, 200);
+    let t = deleted_at(&seen, "p").expect("p is collected after the restart");
+    assert!(t > SimTime::from_secs(125) && t < SimTime::from_secs(126), "deleted at {}", t);
+    let left: Vec<&str> = sim.store.pods.values().map(|p| &*p.meta.name).collect();
+    assert_eq!(left, vec!["q"], "the relisted nodes keep their pods");
+    // Two runs, one trace.
+    let (again, _) = run(&yaml, 200);
+    assert_eq!(sim.trace.hash_hex(), again.trace.hash_hex());
+}
+
+#[test]
+fn the_oldest_terminated_pods_beyond_the_threshold_are_deleted() {
+    // Five pods that exit at once, created a second apart; the threshold
+    // keeps two.
+    let mut yaml = String::from(
+        "name: threshold\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1}]\n  config: {terminatedPodGCThreshold: 2}\nimages:\n  quick: {exitAfter: 1s}\ntimeline:\n",
+    );
+    for i in 0..5 {
+        yaml += &format!(
+            "  - at: {}s\n    create: {{apiVersion: v1, kind: Pod, metadata: {{name: t{}}}, spec: {{restartPolicy: Never, containers: [{{name: c, image: quick}}]}}}}\n",
+            i + 1,
+            i
+        );
+    }
+    let (sim, seen) = run(&yaml, 100);
+    let mut left: Vec<String> = sim.store.pods.values().map(|p| p.meta.name.to_string()).collect();
+    left.sort();
+    assert_eq!(left, vec!["t3", "t4"], "the two youngest stay");
+    // Terminal pods are deleted without a patch.
+    assert!(!seen.borrow().iter().any(|s| s.3.is_some()));
+}
+
+#[test]
+fn terminating_pods_on_an_out_of_service_node_are_force_deleted() {
+    // n-1 crashes; its Lease stops, so it turns NotReady (≈ 40 s grace).
+    // The operator's out-of-service taint at 100 s makes the
+    // taint-eviction controller delete the pod (it hangs Terminating: no
+    // kubelet ends it), and PodGC's next pass force-deletes it.
+    let yaml = "name: oos\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 2}]\nobjects:\n  - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {nodeName: n-1, terminationGracePeriodSeconds: 3600, containers: [{name: c, image: busybox}]}}\ntimeline:\n  - at: 1s\n    crashNode: n-1\n  - at: 100s\n    kubectl: taint nodes n-1 node.kubernetes.io/out-of-service=nodeshutdown:NoExecute\n";
+    let (sim, seen) = run(yaml, 200);
+    let t = deleted_at(&seen, "p").expect("the pod is force-deleted");
+    assert!(t > SimTime::from_secs(120) && t < SimTime::from_secs(121), "deleted at {}", t);
+    assert!(sim.user_errors.is_empty(), "{:?}", sim.user_errors);
+}
+
+#[test]
+fn kubectl_taint_errors_are_kubectls() {
+    // A NoExecute taint evicts the pod (no toleration), a second add of
+    // the same key and effect needs --overwrite, and removing a taint the
+    // node lacks is an error.
+    let yaml = "name: taints\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1}]\nobjects:\n  - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {nodeName: n-1, containers: [{name: c, image: busybox}]}}\ntimeline:\n  - at: 10s\n    kubectl: taint nodes n-1 maintenance=now:NoExecute\n  - at: 11s\n    kubectl: taint nodes n-1 maintenance=later:NoExecute\n  - at: 12s\n    kubectl: taint nodes n-1 maintenance=later:NoExecute --overwrite\n  - at: 13s\n    kubectl: taint nodes n-1 absent:NoSchedule-\n  - at: 14s\n    kubectl: taint nodes n-9 a:NoSchedule\n";
+    let (sim, seen) = run(yaml, 60);
+    let errs: Vec<&str> = sim.user_errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        errs,
+        vec![
+            "error: node n-1 already has maintenance taint(s) with same effect(s) and --overwrite is false",
+            "error: taint \"absent:NoSchedule\" not found",
+            "Error from server (NotFound): nodes \"n-9\" not found",
+        ]
+    );
+    let n = &sim.store.nodes["n-1"];
+    let taints: Vec<(&str, &str)> = n.spec.taints.iter().map(|t| (&*t.key, &*t.value)).collect();
+    assert_eq!(taints, vec![("maintenance", "later")]);
+    let t = deleted_at(&seen, "p").expect("the NoExecute taint evicts the pod");
+    assert!(t > SimTime::from_secs(10), "{}", t);
+}
+
+#[test]
+fn faults_name_only_what_runs_as_a_component() {
+    let base = "name: faults\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1}]\n";
+    let yaml = format!("{}timeline:\n  - at: 1s\n    crashController: replicaset\n  - at: 2s\n    staleWatch: {{controller: podgc, lag: 10s, for: 1m}}\n  - at: 3s\n    crashController: pod-garbage-collector-controller\n", base);
+    let (sim, _) = run(&yaml, 10);
+    let errs: Vec<&str> = sim.user_errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(errs.len(), 2, "{:?}", errs);
+    assert!(errs[0].contains("\"replicaset\" does not run as a component yet"), "{}", errs[0]);
+    assert!(errs[0].contains("pod-garbage-collector-controller"), "{}", errs[0]);
+    assert!(errs[1].contains("kube-controller-manager's shared informers"), "{}", errs[1]);
+    // Switched off, the pod GC is not running at all.
+    let off = format!("{}  controllers: ['*', -podgc]\ntimeline:\n  - at: 1s\n    crashController: podgc\n", base);
+    let (sim, _) = run(&off, 10);
+    let errs: Vec<&str> = sim.user_errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(errs, vec!["error: controller \"podgc\" is not running in this cluster"]);
+}
