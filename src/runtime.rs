@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::controllers::{cronjob, daemonset, deployment, job, nodelifecycle, replication, scheduler, tainteviction};
+use crate::controllers::{cronjob, daemonset, deployment, job, nodelifecycle, replication, scheduler};
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
@@ -167,8 +167,6 @@ pub enum Event {
     /// A tick of the node-lifecycle controller (its node-monitor and
     /// NoExecute-tainting loops).
     NodeLifecycle(nodelifecycle::NlcEvent),
-    /// A timer of the taint-eviction controller (a toleration expiring).
-    TaintEviction(tainteviction::TeEvent),
     /// The apiserver's `kubernetes` Service reconcile (every 10 s,
     /// `controllers::kubernetesservice`).
     KubernetesService,

@@ -106,7 +106,6 @@ pub struct Simulation {
     replication: ReplicationManager,
     gc: GarbageCollector,
     nlc: NodeLifecycleController,
-    taint_eviction: TaintEvictionController,
     endpoints: EndpointsController,
     endpoint_slices: EndpointSliceController,
     deployments: DeploymentController,
@@ -324,7 +323,6 @@ impl Simulation {
             replication: ReplicationManager::new(),
             gc: GarbageCollector::new(),
             nlc: NodeLifecycleController::new(),
-            taint_eviction: TaintEvictionController::new(),
             endpoints: EndpointsController::new(),
             endpoint_slices: EndpointSliceController::new(),
             deployments: DeploymentController::new(),
@@ -354,12 +352,22 @@ impl Simulation {
     /// the first component slots (started by `bootstrap`, in this order).
     fn with_builtin_components(mut self) -> Self {
         use crate::component::{BuiltinIdentity, Registration, Role};
-        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 1] = [(
-            Builtin::PodGc,
-            Client::PodGc,
-            "pod-garbage-collector",
-            Rc::new(|| Box::new(PodGc::new()) as Box<dyn crate::component::Controller>),
-        )];
+        // In kube-controller-manager's handler order (the watch fan-out
+        // reaches them in this order, after the node-lifecycle controller).
+        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 2] = [
+            (
+                Builtin::TaintEviction,
+                Client::TaintEviction,
+                "taint-eviction-controller",
+                Rc::new(|| Box::new(TaintEvictionController::new()) as Box<dyn crate::component::Controller>),
+            ),
+            (
+                Builtin::PodGc,
+                Client::PodGc,
+                "pod-garbage-collector",
+                Rc::new(|| Box::new(PodGc::new()) as Box<dyn crate::component::Controller>),
+            ),
+        ];
         for (builtin, client, source, factory) in ported {
             let id = self.components.slots.len() as u32;
             let name = crate::component::BUILTIN_CONTROLLERS
@@ -745,10 +753,6 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 self.nlc.on_event(e, &self.kcm_pods, &mut ctx);
             }
-            Event::TaintEviction(e) => {
-                let mut ctx = ctx!(self);
-                self.taint_eviction.on_event(e, &self.kcm_pods, &mut ctx);
-            }
             Event::EndpointsSync => {
                 let mut ctx = ctx!(self);
                 self.endpoints.on_sync(&self.kcm_pods, &mut ctx);
@@ -887,10 +891,7 @@ impl Simulation {
         if on.enabled(Builtin::NodeLifecycle) {
             self.nlc.on_watch(ev, &mut ctx);
         }
-        if on.enabled(Builtin::TaintEviction) {
-            self.taint_eviction.on_watch(ev, &self.kcm_pods, &mut ctx);
-        }
-        // The built-ins that are components (the pod GC).
+        // The built-ins that are components (taint eviction, the pod GC).
         self.components.deliver(ev, true, &self.kcm_pods, &mut ctx);
         if on.enabled(Builtin::Endpoints) {
             self.endpoints.on_watch(ev, &self.kcm_pods, &mut ctx);

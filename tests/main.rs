@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod book_commands;
+mod builtin_components;
 mod capacity;
 mod cli;
 mod custom_resources;
@@ -15,7 +16,6 @@ mod kubectl_commands;
 mod kubelet_fast_paths;
 mod network;
 mod node_leases;
-mod pod_gc;
 mod properties;
 mod replica_set_counts;
 mod replication_races;

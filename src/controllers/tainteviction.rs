@@ -5,14 +5,22 @@
 //! sets it). A timer already running is kept; removing the taints cancels
 //! it. The deletion is an ordinary graceful delete with the
 //! `DisruptionTarget` condition.
+//!
+//! It runs as a [`Controller`] component: it hears nodes and pods through
+//! kube-controller-manager's shared informers, keeps its eviction timers
+//! with its own timer (the token is the timer's generation), and sends
+//! its deletes through its own client's bucket (`"node-controller"`'s
+//! second clientset). A crash loses its timers; the restarted instance
+//! relists and starts the tolerations' clocks again from then, as a
+//! restarted kube-controller-manager does.
 
 #![warn(missing_docs)]
 
+use crate::component::{Controller, Cx};
 use crate::controllers::informer::PodInformer;
 use crate::objects::pod::{Taint, TaintEffect};
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
-use crate::objects::Object;
-use crate::runtime::{Client, Ctx, Event};
+use crate::objects::{Kind, Object};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
@@ -20,27 +28,34 @@ use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
-/// The taint-eviction controller's timers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TeEvent {
-    /// A pod's toleration runs out: evict it.
-    Evict {
-        /// The pod's uid.
-        uid: u64,
-        /// The timer's generation: a timer since cancelled or replaced is
-        /// ignored.
-        gen: u64,
-    },
-}
-
 /// The taint-eviction controller's state: NoExecute taints per node and
 /// eviction timers per pod.
 #[derive(Default)]
 pub struct TaintEvictionController {
     /// NoExecute taints per node.
     taints: Map<Rc<str>, Vec<Taint>>,
+    /// Each pod's eviction timer: when, and its generation (a timer since
+    /// cancelled or replaced is ignored when it fires).
     timers: Map<u64, (SimTime, u64)>,
+    /// The pod of each timer set, by generation (the timer's token).
+    timer_pods: Map<u64, u64>,
     next_gen: u64,
+}
+
+impl Controller for TaintEvictionController {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Node, Kind::Pod]
+    }
+
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        self.handle(ev, cx);
+    }
+
+    /// A pod's toleration runs out: evict it (if the timer is current).
+    fn on_timer(&mut self, gen: u64, cx: &mut Cx) {
+        let Some(uid) = self.timer_pods.swap_remove(&gen) else { return };
+        self.evict(uid, gen, cx);
+    }
 }
 
 impl TaintEvictionController {
@@ -50,7 +65,7 @@ impl TaintEvictionController {
     }
 
     /// Handles a watch event of its node and pod informers.
-    pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+    fn handle(&mut self, ev: &WatchEvent, cx: &mut Cx) {
         match &ev.obj {
             Object::Node(n) => {
                 let name = n.meta.name.clone();
@@ -63,8 +78,9 @@ impl TaintEvictionController {
                 let changed = self.taints.get(&name).is_none_or(|old| !same_taints(old, &new));
                 self.taints.insert(name.clone(), new);
                 if changed {
-                    for u in pods.uids_on(&name) {
-                        self.process_pod(pods, u, ctx);
+                    let uids: Vec<u64> = cx.kcm_pods().uids_on(&name).collect();
+                    for u in uids {
+                        self.process_pod(u, cx);
                     }
                 }
             }
@@ -78,7 +94,7 @@ impl TaintEvictionController {
                 // Only a node with NoExecute taints can make a pod eligible.
                 let tainted = self.taints.get(node).is_some_and(|t| !t.is_empty());
                 if tainted || self.timers.contains_key(&uid) {
-                    self.process_pod(pods, uid, ctx);
+                    self.process_pod(uid, cx);
                 }
             }
             _ => {}
@@ -86,9 +102,10 @@ impl TaintEvictionController {
     }
 
     /// `processPodOnNode` (terminal pods are not candidates).
-    fn process_pod(&mut self, pods: &PodInformer, uid: u64, ctx: &mut Ctx) {
+    fn process_pod(&mut self, uid: u64, cx: &mut Cx) {
         let key = &uid;
-        let Some(p) = pods.get(uid).filter(|p| !p.status.phase.is_terminal()) else {
+        let pods: &PodInformer = cx.kcm_pods();
+        let Some(p) = pods.get(uid).filter(|p| !p.status.phase.is_terminal()).cloned() else {
             return;
         };
         if p.meta.deletion_timestamp.is_some() {
@@ -106,7 +123,8 @@ impl TaintEvictionController {
         for t in &taints {
             let matching: Vec<_> = p.spec.tolerations.iter().filter(|x| x.tolerates(t)).collect();
             if matching.is_empty() {
-                self.schedule(uid, ctx.now, ctx);
+                let now = cx.now();
+                self.schedule(uid, now, cx);
                 return;
             }
             for m in matching {
@@ -124,39 +142,34 @@ impl TaintEvictionController {
             return; // keep the earlier timer
         }
         let secs = min_seconds.unwrap_or(0).max(0) as u64;
-        self.schedule(uid, ctx.now + SimDuration::from_secs(secs), ctx);
+        let at = cx.now() + SimDuration::from_secs(secs);
+        self.schedule(uid, at, cx);
     }
 
-    fn schedule(&mut self, uid: u64, at: SimTime, ctx: &mut Ctx) {
+    fn schedule(&mut self, uid: u64, at: SimTime, cx: &mut Cx) {
         if self.timers.get(&uid).is_some_and(|(t, _)| *t <= at) {
             return;
         }
         self.next_gen += 1;
         self.timers.insert(uid, (at, self.next_gen));
-        ctx.at(at, Event::TaintEviction(TeEvent::Evict { uid, gen: self.next_gen }));
+        self.timer_pods.insert(self.next_gen, uid);
+        cx.at(at, self.next_gen);
     }
 
     /// Fires an eviction timer, if it is still current.
-    pub fn on_event(&mut self, ev: TeEvent, pods: &PodInformer, ctx: &mut Ctx) {
-        let TeEvent::Evict { uid, gen } = ev;
+    fn evict(&mut self, uid: u64, gen: u64, cx: &mut Cx) {
         if self.timers.get(&uid).is_none_or(|(_, g)| *g != gen) {
             return;
         }
         self.timers.swap_remove(&uid);
-        let Some(p) = pods.get(uid).filter(|p| p.node_name().is_some() && !p.status.phase.is_terminal()) else {
+        let pods: &PodInformer = cx.kcm_pods();
+        let Some(p) = pods.get(uid).filter(|p| p.node_name().is_some() && !p.status.phase.is_terminal()).cloned()
+        else {
             return;
         };
         let key = Key::of(&p.meta);
-        ctx.event(
-            false,
-            "taint-eviction-controller",
-            "TaintManagerEviction",
-            "Pod",
-            &key.namespace,
-            &key.name,
-            &format_args!("Marking for deletion Pod {}", key),
-        );
-        ctx.send(Client::TaintEviction, ApiOp::delete_pod(key, uid, None, Some("DeletionByTaintManager")));
+        cx.event(false, "TaintManagerEviction", &p.meta, "Pod", &format_args!("Marking for deletion Pod {}", key));
+        cx.send(ApiOp::delete_pod(key, uid, None, Some("DeletionByTaintManager")));
     }
 }
 

@@ -1,5 +1,6 @@
-//! The pod garbage collector (`pkg/controller/podgc`), a built-in that runs
-//! as a component: orphans collected after the 40 s quarantine, patched
+//! The built-ins that run as components: the taint-eviction controller
+//! (its crash loses its timers) and the pod garbage collector
+//! (`pkg/controller/podgc`): orphans collected after the 40 s quarantine, patched
 //! `Failed` with `DisruptionTarget` first; terminated pods beyond the
 //! threshold, oldest first; terminating pods on an out-of-service node;
 //! and its crash and restart (it relists, and still finds the orphans of a
@@ -41,6 +42,7 @@ fn run(yaml: &str, until: u64) -> (Simulation, Seen) {
     let seen: Seen = Default::default();
     let s = seen.clone();
     let mut sim = Simulation::builder(&scn).component("pod-watcher", move || PodWatcher(s.clone())).build().unwrap();
+    sim.trace.keep_events(true);
     sim.run_until(SimTime::from_secs(until));
     (sim, seen)
 }
@@ -171,4 +173,29 @@ fn faults_name_only_what_runs_as_a_component() {
     let (sim, _) = run(&off, 10);
     let errs: Vec<&str> = sim.user_errors.iter().map(|e| e.message.as_str()).collect();
     assert_eq!(errs, vec!["error: controller \"podgc\" is not running in this cluster"]);
+}
+
+/// When the taint-eviction controller marked `pod` for deletion (its
+/// Event).
+fn marked_at(sim: &Simulation, pod: &str) -> Option<SimTime> {
+    sim.trace.events().iter().find(|r| r.reason == "TaintManagerEviction" && r.name == pod).map(|r| r.time)
+}
+
+#[test]
+fn a_restarted_taint_eviction_controller_starts_the_tolerations_again() {
+    // n-1 crashes at 1 s; it turns NotReady and is tainted unreachable
+    // (NoExecute) about a minute later; the pod tolerates that for 300 s
+    // (DefaultTolerationSeconds): evicted at ≈ 366 s. Crashing the taint-eviction controller
+    // at 100 s loses its timer: the instance back at 110 s relists and
+    // gives the pod its 300 s again from then, as a restarted
+    // kube-controller-manager does.
+    let base = "name: te\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 2}]\nobjects:\n  - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {nodeName: n-1, containers: [{name: c, image: busybox}]}}\ntimeline:\n  - at: 1s\n    crashNode: n-1\n";
+    let (plain, _) = run(base, 600);
+    let first = marked_at(&plain, "p").expect("evicted");
+    assert!(first > SimTime::from_secs(360) && first < SimTime::from_secs(370), "evicted at {}", first);
+    let crashed =
+        format!("{}  - at: 100s\n    crashController: {{name: taint-eviction-controller, restartAfter: 10s}}\n", base);
+    let (sim, _) = run(&crashed, 600);
+    let again = marked_at(&sim, "p").expect("evicted after the restart");
+    assert!(again > SimTime::from_secs(410) && again < SimTime::from_secs(411), "evicted at {}", again);
 }
