@@ -614,6 +614,29 @@ impl Cx<'_, '_> {
     pub fn send(&mut self, op: ApiOp) -> RequestId {
         let req = RequestId(self.slot.next_req);
         self.slot.next_req = self.slot.next_req.wrapping_add(1);
+        if !self.may_write() {
+            return req;
+        }
+        // A built-in's request still goes through its own client's bucket
+        // and link (`Throttles::identity`); its answer comes back here.
+        self.ctx.send(Client::Component { id: self.slot.id, req: req.0 }, op);
+        req
+    }
+
+    /// Sends a request whose answer the component does not wait for (a
+    /// built-in's delete whose error upstream only logs): no response
+    /// comes back. Otherwise as [`Cx::send`].
+    pub(crate) fn send_unanswered(&mut self, op: ApiOp) {
+        if !self.may_write() {
+            return;
+        }
+        self.ctx.send(Client::Component { id: self.slot.id, req: crate::runtime::UNANSWERED }, op);
+    }
+
+    /// Whether a write may leave now (counted if so): not when the
+    /// process is gone, nor when an `afterWrites` fault kills it before
+    /// this write.
+    fn may_write(&mut self) -> bool {
         if let Some(left) = self.slot.writes_left.as_mut() {
             if *left == 0 {
                 // The fault: the process dies before this write leaves.
@@ -623,13 +646,10 @@ impl Cx<'_, '_> {
             }
         }
         if self.slot.crash_now || !self.slot.alive {
-            return req;
+            return false;
         }
         self.slot.sent += 1;
-        // A built-in's request still goes through its own client's bucket
-        // and link (`Throttles::identity`); its answer comes back here.
-        self.ctx.send(Client::Component { id: self.slot.id, req: req.0 }, op);
-        req
+        true
     }
 
     /// Creates an object.

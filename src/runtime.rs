@@ -109,7 +109,21 @@ enum Limiter {
     None,
 }
 
+/// The request number of a component's request whose answer it does not
+/// wait for (a built-in's fire-and-forget delete, whose error upstream
+/// only logs): no response event is made for it.
+pub(crate) const UNANSWERED: u32 = u32::MAX;
+
 impl Client {
+    /// The client, unless it is a component's request sent with
+    /// [`UNANSWERED`] (whose answer nobody waits for).
+    pub(crate) fn filter_unanswered(self) -> Option<Client> {
+        match self {
+            Client::Component { req: UNANSWERED, .. } => None,
+            c => Some(c),
+        }
+    }
+
     /// Which rate limiter the client's request goes through.
     fn limiter(self, op: Option<&ApiOp>) -> Limiter {
         match self {

@@ -674,7 +674,7 @@ impl Simulation {
             let back = Event::Deployment(DeployEvent::Response { req, ok: result.is_ok() });
             self.queue.push(reply_at, back);
         }
-        if let Client::Component { id, req } = from {
+        if let Some(Client::Component { id, req }) = from.filter_unanswered() {
             // Every request of a user component gets its answer.
             let answer = match &result {
                 Ok(ev) => Ok(ev.obj.clone()),

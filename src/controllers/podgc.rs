@@ -68,6 +68,12 @@ pub struct PodGc {
     requested: BTreeSet<u64>,
     /// Status patches in flight: the pod each deletes once answered.
     patching: Map<RequestId, (Key, u64)>,
+    /// Whether a pod may be bound to a node the informer lacks: set by a
+    /// node deletion or a pod bound to an unknown node, and by a scan that
+    /// found such a node. A scan that finds none clears it, and until an
+    /// event sets it again another scan would find none either, so the
+    /// pass skips it (a walk of every node per pass otherwise).
+    maybe_orphans: bool,
 }
 
 /// The timer token of the `gcCheckPeriod` loop (the only timer).
@@ -102,7 +108,7 @@ impl Controller for PodGc {
         let Some((key, uid)) = self.patching.swap_remove(&req) else { return };
         match result {
             Ok(_) => {
-                cx.send(ApiOp::delete_pod(key, uid, Some(0), None));
+                cx.send_unanswered(ApiOp::delete_pod(key, uid, Some(0), None));
             }
             Err(_) => {
                 self.requested.remove(&uid);
@@ -114,7 +120,7 @@ impl Controller for PodGc {
 impl PodGc {
     /// A collector that has seen nothing.
     pub fn new() -> Self {
-        Self::default()
+        PodGc { maybe_orphans: true, ..Self::default() }
     }
 
     /// Takes in a watch event of its informers.
@@ -123,12 +129,16 @@ impl PodGc {
             Object::Node(n) => {
                 if ev.kind == WatchKind::Deleted {
                     self.nodes.swap_remove(&n.meta.name);
+                    self.maybe_orphans = true;
                 } else {
                     self.nodes.insert(n.meta.name.clone(), n.clone());
                 }
             }
             Object::Pod(p) => {
                 let uid = p.meta.uid;
+                if p.spec.node_name.as_ref().is_some_and(|n| !self.nodes.contains_key(n)) {
+                    self.maybe_orphans = true;
+                }
                 if let Some(old) = self.terminated_keys.swap_remove(&uid) {
                     self.terminated.remove(&old);
                 }
@@ -161,7 +171,7 @@ impl PodGc {
         }
         let key = Key::of(&p.meta);
         if p.status.phase.is_terminal() {
-            cx.send(ApiOp::delete_pod(key, p.meta.uid, Some(0), None));
+            cx.send_unanswered(ApiOp::delete_pod(key, p.meta.uid, Some(0), None));
             return;
         }
         let mut status: PodStatus = (*p.status).clone();
@@ -221,10 +231,15 @@ impl PodGc {
         let pods = cx.kcm_pods();
         // Newly found unknown nodes go into quarantine (a node already
         // waiting keeps its time, as `AddAfter` keeps the earlier one).
-        for node in pods.nodes_with_pods() {
-            if !self.nodes.contains_key(node) {
-                self.quarantine.entry(node.clone()).or_insert(now + quarantine);
+        if self.maybe_orphans {
+            let mut found = false;
+            for node in pods.nodes_with_pods() {
+                if !self.nodes.contains_key(node) {
+                    found = true;
+                    self.quarantine.entry(node.clone()).or_insert(now + quarantine);
+                }
             }
+            self.maybe_orphans = found;
         }
         // `discoverDeletedNodes`: the nodes whose quarantine is over and
         // that are still missing.

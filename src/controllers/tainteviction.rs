@@ -169,7 +169,7 @@ impl TaintEvictionController {
         };
         let key = Key::of(&p.meta);
         cx.event(false, "TaintManagerEviction", &p.meta, "Pod", &format_args!("Marking for deletion Pod {}", key));
-        cx.send(ApiOp::delete_pod(key, uid, None, Some("DeletionByTaintManager")));
+        cx.send_unanswered(ApiOp::delete_pod(key, uid, None, Some("DeletionByTaintManager")));
     }
 }
 
