@@ -898,16 +898,29 @@ macro_rules! with_cx {
     ($slot:expr, $ctx:expr, $pods:expr, |$c:ident, $cx:ident| $body:expr) => {{
         let slot: &mut Slot = $slot;
         let Some(mut inst) = slot.instance.take() else { return };
-        let cache = std::mem::take(&mut slot.cache);
+        // A built-in has no cache of its own: it gets the empty one, and
+        // nothing is moved or dropped on its hot path.
+        let own = slot.own_cache().then(|| std::mem::take(&mut slot.cache));
         {
-            let mut $cx = Cx { ctx: $ctx, slot: &mut *slot, cache: &cache, kcm_pods: $pods };
+            let cache = own.as_ref().unwrap_or_else(|| empty_cache());
+            let mut $cx = Cx { ctx: $ctx, slot: &mut *slot, cache, kcm_pods: $pods };
             let $c = &mut *inst;
             $body;
         }
-        slot.cache = cache;
+        if let Some(cache) = own {
+            slot.cache = cache;
+        }
         slot.instance = Some(inst);
         after_handler(slot, $ctx);
     }};
+}
+
+/// The cache a built-in's `Cx` shows (it reads the shared informers).
+fn empty_cache() -> &'static Cache {
+    thread_local! {
+        static EMPTY: &'static Cache = Box::leak(Box::default());
+    }
+    EMPTY.with(|c| *c)
 }
 
 /// A crash the handler ran into (`afterWrites` reached): the instance is
@@ -956,8 +969,11 @@ impl Components {
     /// turn, after its informer took the event in) or the user's.
     pub(crate) fn deliver(&mut self, ev: &WatchEvent, builtins: bool, pods: &PodInformer, ctx: &mut Ctx) {
         let kind = ev.obj.kind_name();
-        for slot in &mut self.slots {
-            if slot.builtin.is_some() != builtins || !slot.alive || !slot.watches(kind) {
+        // The built-ins are the first slots.
+        let split = self.slots.iter().take_while(|s| s.builtin.is_some()).count();
+        let slots = if builtins { &mut self.slots[..split] } else { &mut self.slots[split..] };
+        for slot in slots {
+            if !slot.alive || !slot.watches(kind) {
                 continue;
             }
             if slot.disconnected_until.is_some_and(|t| ctx.now < t) {

@@ -159,6 +159,9 @@ pub struct Config {
     /// The replica-set controller keeps each replica set's status counts
     /// as pod events arrive (1) or a sync counts its claimed pods (0).
     pub replica_set_counts: bool,
+    /// PodGC walks the nodes pods are bound to only when an orphan may
+    /// exist (1) or on every pass, as upstream does (0).
+    pub pod_gc_orphan_skipping: bool,
 
     // --- kube-proxy and the cloud provider (docs/traffic.md) ---
     /// kube-proxy's `--proxy-mode` (`iptables`).
@@ -210,6 +213,7 @@ impl Config {
         self.endpoints_index = on;
         self.traffic_lanes = on;
         self.replica_set_counts = on;
+        self.pod_gc_orphan_skipping = on;
     }
 }
 
@@ -271,6 +275,7 @@ impl Default for Config {
             endpoints_index: true,
             traffic_lanes: true,
             replica_set_counts: true,
+            pod_gc_orphan_skipping: true,
             proxy_mode: crate::proxy::ProxyMode::Iptables,
             proxy_min_sync: None,
             load_balancer_provisioning: SimDuration::from_secs(30),
@@ -350,6 +355,7 @@ pub const KNOBS: &[(&str, KnobKind, &str)] = &[
     ("endpointsIndex", KnobKind::Count, "1: each Service's selected pods are indexed; 0: endpoint syncs list the namespace"),
     ("trafficLanes", KnobKind::Count, "1: requests of a fixed duration wait in FIFO lanes; 0: all in the event heap"),
     ("replicaSetCounts", KnobKind::Count, "1: replica-set status counts kept per pod event; 0: each sync counts its pods"),
+    ("podGcOrphanSkipping", KnobKind::Count, "1: PodGC looks for orphans only after an event that can make one; 0: every pass"),
     ("fastPaths", KnobKind::Count, "0: every fast path off (the literal model); 1: every one on"),
     ("proxyMode", KnobKind::ProxyMode, "kube-proxy's --proxy-mode: iptables (default), ipvs or nftables"),
     ("minSyncPeriod", KnobKind::Duration, "kube-proxy's minSyncPeriod (iptables, nftables: 1s; ipvs: 0)"),
@@ -404,6 +410,7 @@ pub fn set_knob(cfg: &mut Config, name: &str, v: KnobValue) -> bool {
         ("endpointsIndex", Num(n)) => cfg.endpoints_index = n != 0,
         ("trafficLanes", Num(n)) => cfg.traffic_lanes = n != 0,
         ("replicaSetCounts", Num(n)) => cfg.replica_set_counts = n != 0,
+        ("podGcOrphanSkipping", Num(n)) => cfg.pod_gc_orphan_skipping = n != 0,
         ("fastPaths", Num(n)) => cfg.set_fast_paths(n != 0),
         ("proxyMode", Mode(m)) => cfg.proxy_mode = m,
         ("minSyncPeriod", Dur(d)) => cfg.proxy_min_sync = Some(d),

@@ -686,6 +686,16 @@ impl Simulation {
         match result {
             Ok(ev) => {
                 self.observers.on_write(now, &ev);
+                if let (WatchKind::Deleted, Object::Lease(l), true) = (ev.kind, &ev.obj, self.cfg.heartbeat_skipping) {
+                    // The analytic renewals went with the object: the
+                    // kubelet sends the renewal that re-creates it.
+                    if &*l.meta.namespace == crate::objects::lease::NODE_LEASE_NAMESPACE {
+                        if let Some(&i) = self.kubelet_index.get(&l.meta.name) {
+                            let mut ctx = ctx!(self);
+                            self.kubelets[i as usize].lease_deleted(&mut ctx);
+                        }
+                    }
+                }
                 if let Client::Replication(_) = from {
                     // The response travels back to the controller: the
                     // created pod, or the replica set its status update made.

@@ -33,8 +33,10 @@
 //!   ports, some publishing not-ready addresses): their Endpoints follow
 //!   readiness; clients on node-1 send most of them traffic (whose every
 //!   outcome is in the trace hash);
-//! - node faults: crashes, restarts, partitions and heals, added nodes,
-//!   cordon/uncordon/drain;
+//! - node faults: crashes, restarts, partitions and heals, added and
+//!   deleted nodes, cordon/uncordon/drain, the out-of-service taint, and
+//!   crashes of the built-ins that run as components (PodGC, taint
+//!   eviction);
 //! - container faults and commands: hang, crash, OOM, signals, `exec`;
 //! - containers' commands run by the simulated shell: scripts that write
 //!   the files exec probes read, loops, `trap` on SIGTERM, exits, a
@@ -552,10 +554,22 @@ impl Gen {
                 let verb = if self.rng.gen() { "restartNode" } else { "healNode" };
                 format!("{}: node-{}", verb, node)
             }
-            2 if self.f.node_faults => match self.rng.gen_range(0..4) {
+            2 if self.f.node_faults => match self.rng.gen_range(0..7) {
                 0 => format!("kubectl: cordon node-{}", node),
                 1 => format!("kubectl: uncordon node-{}", node),
                 2 => format!("kubectl: drain node-{} --force --grace-period={}", node, self.pick(&[1, 5, 30])),
+                // Orphans for PodGC (and a non-graceful shutdown's taint),
+                // and the built-ins that run as components crashed.
+                3 => format!("delete: {{kind: Node, name: node-{}}}", node),
+                4 => format!(
+                    "kubectl: taint nodes node-{} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute --overwrite",
+                    node
+                ),
+                5 => format!(
+                    "crashController: {{name: {}, restartAfter: {}s}}",
+                    self.pick(&["podgc", "taint-eviction-controller"]),
+                    self.pick(&[1, 10, 45])
+                ),
                 _ => {
                     self.nodes += 1;
                     format!("addNode: {{name: node-{}, capacity: {{cpu: \"2\", memory: 4Gi}}}}", self.nodes)

@@ -55,10 +55,10 @@ type Victim = (bool, SimTime, Rc<str>, u64);
 /// The pod garbage collector's state.
 #[derive(Default)]
 pub struct PodGc {
-    /// Terminated pods, in the order `gcTerminated` deletes them.
+    /// Terminated pods, in the order `gcTerminated` deletes them. (A pod
+    /// in a terminal phase stays in it, so its place never moves: the
+    /// watch event's old version names the entry an update replaces.)
     terminated: BTreeSet<Victim>,
-    /// Each terminated pod's place in `terminated`, by uid.
-    terminated_keys: Map<u64, Victim>,
     /// The node informer: every node, by name.
     nodes: Map<Rc<str>, Rc<Node>>,
     /// `nodeQueue`: nodes pods are bound to that the informer does not
@@ -135,22 +135,30 @@ impl PodGc {
                 }
             }
             Object::Pod(p) => {
-                let uid = p.meta.uid;
-                if p.spec.node_name.as_ref().is_some_and(|n| !self.nodes.contains_key(n)) {
+                let old = match &ev.old {
+                    Some(Object::Pod(o)) => Some(o),
+                    _ => None,
+                };
+                // A pod just bound (or listed bound) to a node the
+                // informer lacks may be an orphan.
+                let node = p.spec.node_name.as_ref();
+                if node != old.and_then(|o| o.spec.node_name.as_ref())
+                    && node.is_some_and(|n| !self.nodes.contains_key(n))
+                {
                     self.maybe_orphans = true;
                 }
-                if let Some(old) = self.terminated_keys.swap_remove(&uid) {
-                    self.terminated.remove(&old);
-                }
                 if ev.kind == WatchKind::Deleted {
-                    self.requested.remove(&uid);
+                    if p.status.phase.is_terminal() {
+                        self.terminated.remove(&victim(p));
+                    }
+                    self.requested.remove(&p.meta.uid);
                     return;
                 }
+                if let Some(o) = old.filter(|o| o.status.phase.is_terminal()) {
+                    self.terminated.remove(&victim(o));
+                }
                 if p.status.phase.is_terminal() {
-                    let evicted = p.status.phase == PodPhase::Failed && p.status.reason.as_deref() == Some("Evicted");
-                    let v: Victim = (!evicted, p.meta.creation_timestamp, p.meta.name.clone(), uid);
-                    self.terminated.insert(v.clone());
-                    self.terminated_keys.insert(uid, v);
+                    self.terminated.insert(victim(p));
                 }
             }
             _ => {}
@@ -231,7 +239,7 @@ impl PodGc {
         let pods = cx.kcm_pods();
         // Newly found unknown nodes go into quarantine (a node already
         // waiting keeps its time, as `AddAfter` keeps the earlier one).
-        if self.maybe_orphans {
+        if self.maybe_orphans || !cx.config().pod_gc_orphan_skipping {
             let mut found = false;
             for node in pods.nodes_with_pods() {
                 if !self.nodes.contains_key(node) {
@@ -260,8 +268,17 @@ impl PodGc {
     }
 }
 
+/// `eviction.PodIsEvicted`.
+fn evicted(p: &Pod) -> bool {
+    p.status.phase == PodPhase::Failed && p.status.reason.as_deref() == Some("Evicted")
+}
+
+/// A terminated pod's entry in `PodGc::terminated`.
+fn victim(p: &Pod) -> Victim {
+    (!evicted(p), p.meta.creation_timestamp, p.meta.name.clone(), p.meta.uid)
+}
+
 /// `byEvictionAndCreationTimestamp`'s key for one pod.
 fn victim_order(p: &Pod) -> (bool, SimTime, &str) {
-    let evicted = p.status.phase == PodPhase::Failed && p.status.reason.as_deref() == Some("Evicted");
-    (!evicted, p.meta.creation_timestamp, &p.meta.name)
+    (!evicted(p), p.meta.creation_timestamp, &p.meta.name)
 }

@@ -382,6 +382,23 @@ impl Kubelet {
             return;
         }
         self.relist(false, ctx);
+        self.resume_renewals(ctx);
+    }
+
+    /// Its Lease was deleted now (the garbage collector, after its Node
+    /// went): in the literal model the next renewal that reaches the
+    /// apiserver creates it again (`RenewLease` is an upsert), so the
+    /// analytic model sends that renewal (its stream went with the
+    /// object). A partitioned or crashed kubelet renews nothing.
+    pub fn lease_deleted(&mut self, ctx: &mut Ctx) {
+        if self.alive && !self.partitioned {
+            self.resume_renewals(ctx);
+        }
+    }
+
+    /// Heartbeat skipping: sends the first renewal of the grid whose
+    /// request reaches the apiserver at or after now.
+    fn resume_renewals(&mut self, ctx: &mut Ctx) {
         if ctx.cfg.heartbeat_skipping {
             // The first renewal whose request arrives at or after now
             // (`r + apiLatency >= now`); an earlier one is lost, one
