@@ -861,8 +861,11 @@ impl Slot {
     fn already_listed(&self, ev: &WatchEvent) -> bool {
         if !self.own_cache() {
             // The shared informer has been live all along: only what the
-            // restarted controller's list already showed is old.
-            return ev.obj.meta().resource_version <= self.listed_rv;
+            // restarted controller's list already showed is old. A
+            // deletion always counts (its object carries its last
+            // version, which the list may well have shown); one of an
+            // object the list never held is a no-op for the handler.
+            return ev.kind != WatchKind::Deleted && ev.obj.meta().resource_version <= self.listed_rv;
         }
         let cached = self.cache.objects.get(&SlotRef(ev.obj.kind_name(), &Key::of(ev.obj.meta())));
         let rv = ev.obj.meta().resource_version;

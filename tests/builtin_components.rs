@@ -199,3 +199,27 @@ fn a_restarted_taint_eviction_controller_starts_the_tolerations_again() {
     let again = marked_at(&sim, "p").expect("evicted after the restart");
     assert!(again > SimTime::from_secs(410) && again < SimTime::from_secs(411), "evicted at {}", again);
 }
+
+#[test]
+fn a_restarted_collector_hears_deletions_of_what_it_listed() {
+    // Five pods terminated by 10 s; the collector is down from 10 s to
+    // 40 s, so no pass ran. The user deletes the two youngest at 45 s,
+    // after the restart's list: the collector must hear those deletions
+    // (their versions are older than its list), so at the 60 s pass three
+    // terminated pods are left and only the oldest goes.
+    let mut yaml = String::from(
+        "name: relist\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1}]\n  config: {terminatedPodGCThreshold: 2}\nimages:\n  quick: {exitAfter: 1s}\ntimeline:\n  - at: 10s\n    crashController: {name: podgc, restartAfter: 30s}\n  - at: 45s\n    kubectl: delete pod t3\n  - at: 45s\n    kubectl: delete pod t4\n",
+    );
+    for i in 0..5 {
+        yaml += &format!(
+            "  - at: {}s\n    create: {{apiVersion: v1, kind: Pod, metadata: {{name: t{}}}, spec: {{restartPolicy: Never, containers: [{{name: c, image: quick}}]}}}}\n",
+            i + 1,
+            i
+        );
+    }
+    let (sim, _) = run(&yaml, 100);
+    assert!(sim.user_errors.is_empty(), "{:?}", sim.user_errors);
+    let mut left: Vec<String> = sim.store.pods.values().map(|p| p.meta.name.to_string()).collect();
+    left.sort();
+    assert_eq!(left, vec!["t1", "t2"]);
+}
