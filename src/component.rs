@@ -789,6 +789,9 @@ pub(crate) struct Slot {
     pub(crate) disabled: bool,
     pub(crate) instance: Option<Box<dyn Controller>>,
     pub(crate) kinds: Vec<String>,
+    /// The modelled kinds among `kinds`, as a bit per `Kind` (a watch
+    /// event's kind is checked without comparing names).
+    kind_bits: u32,
     pub(crate) cache: Cache,
     /// Counts the instance's lives: timers of an earlier life are dropped.
     pub(crate) epoch: u32,
@@ -818,7 +821,9 @@ pub(crate) struct Slot {
 impl Slot {
     pub(crate) fn new(id: u32, reg: Registration) -> Slot {
         let instance = (reg.factory)();
-        let mut kinds: Vec<String> = instance.watches().iter().map(|k| k.as_str().to_string()).collect();
+        let watched = instance.watches();
+        let kind_bits = watched.iter().filter(|k| **k != Kind::Other).fold(0, |b, k| b | 1 << *k as u32);
+        let mut kinds: Vec<String> = watched.iter().map(|k| k.as_str().to_string()).collect();
         kinds.extend(instance.watches_stored().iter().map(|k| k.to_string()));
         Slot {
             id,
@@ -827,6 +832,7 @@ impl Slot {
             disabled: false,
             instance: Some(instance),
             kinds,
+            kind_bits,
             cache: Cache::default(),
             epoch: 0,
             alive: true,
@@ -860,6 +866,9 @@ impl Slot {
     /// of an object the cache does not hold (deleted before the list).
     fn already_listed(&self, ev: &WatchEvent) -> bool {
         if !self.own_cache() {
+            if self.listed_rv == 0 {
+                return false; // never restarted: nothing was listed
+            }
             // The shared informer has been live all along: only what the
             // restarted controller's list already showed is old. A
             // deletion always counts (its object carries its last
@@ -888,6 +897,14 @@ impl Slot {
 
     pub(crate) fn watches(&self, kind: &str) -> bool {
         self.kinds.iter().any(|k| k == kind)
+    }
+
+    /// Whether the component watches `obj`'s kind.
+    fn watches_object(&self, obj: &Object) -> bool {
+        match obj.kind() {
+            Kind::Other => self.watches(obj.kind_name()),
+            k => self.kind_bits & (1 << k as u32) != 0,
+        }
     }
 }
 
@@ -971,12 +988,11 @@ impl Components {
     /// built-in controllers (`builtins: true`, at kube-controller-manager's
     /// turn, after its informer took the event in) or the user's.
     pub(crate) fn deliver(&mut self, ev: &WatchEvent, builtins: bool, pods: &PodInformer, ctx: &mut Ctx) {
-        let kind = ev.obj.kind_name();
         // The built-ins are the first slots.
         let split = self.slots.iter().take_while(|s| s.builtin.is_some()).count();
         let slots = if builtins { &mut self.slots[..split] } else { &mut self.slots[split..] };
         for slot in slots {
-            if !slot.alive || !slot.watches(kind) {
+            if !slot.alive || !slot.watches_object(&ev.obj) {
                 continue;
             }
             if slot.disconnected_until.is_some_and(|t| ctx.now < t) {

@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 
 use crate::component::{Controller, Cx, RequestId};
+use crate::controllers::informer::PodInformer;
 use crate::objects::node::Node;
 use crate::objects::pod::{CondStatus, Condition, Pod, PodPhase, PodStatus};
 use crate::objects::store::{ApiError, ApiOp, Key, WatchEvent, WatchKind};
@@ -48,9 +49,11 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 /// `v1.TaintNodeOutOfService`.
 pub const TAINT_OUT_OF_SERVICE: &str = "node.kubernetes.io/out-of-service";
 
-/// A terminated pod in `byEvictionAndCreationTimestamp` order: evicted
-/// first, then oldest, then by name (the uid keeps equal names apart).
-type Victim = (bool, SimTime, Rc<str>, u64);
+/// A terminated pod in `byEvictionAndCreationTimestamp` order but for
+/// the name: evicted first, then oldest, then by uid. Pods created in the
+/// same instant are put in name order when they are picked (`pick_oldest`):
+/// a small key keeps the set (every terminated pod) compact.
+type Victim = (bool, SimTime, u64);
 
 /// The pod garbage collector's state.
 #[derive(Default)]
@@ -142,9 +145,12 @@ impl PodGc {
                 // A pod just bound (or listed bound) to a node the
                 // informer lacks may be an orphan.
                 let node = p.spec.node_name.as_ref();
-                if node != old.and_then(|o| o.spec.node_name.as_ref())
-                    && node.is_some_and(|n| !self.nodes.contains_key(n))
-                {
+                let was = old.and_then(|o| o.spec.node_name.as_ref());
+                let moved = match (node, was) {
+                    (Some(a), Some(b)) => !Rc::ptr_eq(a, b) && a != b,
+                    (a, b) => a.is_some() != b.is_some(),
+                };
+                if moved && node.is_some_and(|n| !self.nodes.contains_key(n)) {
                     self.maybe_orphans = true;
                 }
                 if ev.kind == WatchKind::Deleted {
@@ -207,9 +213,7 @@ impl PodGc {
             return;
         }
         let excess = self.terminated.len() - threshold;
-        let pods = cx.kcm_pods();
-        let victims: Vec<Rc<Pod>> =
-            self.terminated.iter().take(excess).filter_map(|(_, _, _, u)| pods.get(*u).cloned()).collect();
+        let victims = pick_oldest(&self.terminated, excess, cx.kcm_pods());
         for p in victims {
             self.mark_failed_and_delete(&p, None, cx);
         }
@@ -275,10 +279,72 @@ fn evicted(p: &Pod) -> bool {
 
 /// A terminated pod's entry in `PodGc::terminated`.
 fn victim(p: &Pod) -> Victim {
-    (!evicted(p), p.meta.creation_timestamp, p.meta.name.clone(), p.meta.uid)
+    (!evicted(p), p.meta.creation_timestamp, p.meta.uid)
+}
+
+/// The first `n` terminated pods in `byEvictionAndCreationTimestamp`
+/// order: the set's first `n` with the rest of the last (evicted,
+/// creation) group, sorted with the names as the tie-break, cut at `n`.
+fn pick_oldest(terminated: &BTreeSet<Victim>, n: usize, pods: &PodInformer) -> Vec<Rc<Pod>> {
+    let mut taken: Vec<Victim> = terminated.iter().take(n).copied().collect();
+    if let Some(&(e, t, uid)) = taken.last() {
+        // The cut may go through a group of pods created together.
+        taken.extend(terminated.range((e, t, uid)..=(e, t, u64::MAX)).skip(1).copied());
+    }
+    let mut named: Vec<(bool, SimTime, Option<Rc<str>>, u64)> =
+        taken.iter().map(|&(e, t, u)| (e, t, pods.get(u).map(|p| p.meta.name.clone()), u)).collect();
+    named.sort_unstable();
+    named.truncate(n);
+    named.into_iter().filter_map(|(_, _, _, u)| pods.get(u).cloned()).collect()
 }
 
 /// `byEvictionAndCreationTimestamp`'s key for one pod.
 fn victim_order(p: &Pod) -> (bool, SimTime, &str) {
     (!evicted(p), p.meta.creation_timestamp, &p.meta.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::meta::ObjectMeta;
+    use crate::objects::store::Propagation;
+
+    fn pod(uid: u64, name: &str, secs: u64) -> Rc<Pod> {
+        let meta = ObjectMeta {
+            name: name.into(),
+            namespace: "default".into(),
+            uid,
+            creation_timestamp: SimTime::from_secs(secs),
+            ..Default::default()
+        };
+        let status = PodStatus { phase: PodPhase::Succeeded, ..Default::default() };
+        Rc::new(Pod { meta, spec: Default::default(), status: Rc::new(status) })
+    }
+
+    /// `byEvictionAndCreationTimestamp`: oldest first; pods created in the
+    /// same instant go by name, whatever their uids, also where the cut
+    /// goes through their group.
+    #[test]
+    fn pick_oldest_breaks_ties_by_name() {
+        let pods = [pod(1, "zz", 5), pod(2, "c", 7), pod(3, "b", 7), pod(4, "a", 7), pod(5, "old", 1)];
+        let mut informer = PodInformer::default();
+        let mut set = BTreeSet::new();
+        for p in &pods {
+            let obj = Object::Pod(p.clone());
+            informer.observe(&WatchEvent {
+                kind: WatchKind::Added,
+                obj,
+                old: None,
+                propagation: Propagation::Background,
+            });
+            set.insert(victim(p));
+        }
+        let names = |n: usize| -> Vec<String> {
+            pick_oldest(&set, n, &informer).iter().map(|p| p.meta.name.to_string()).collect()
+        };
+        assert_eq!(names(1), vec!["old"]);
+        assert_eq!(names(3), vec!["old", "zz", "a"]);
+        assert_eq!(names(4), vec!["old", "zz", "a", "b"]);
+        assert_eq!(names(9), vec!["old", "zz", "a", "b", "c"]);
+    }
 }
