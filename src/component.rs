@@ -581,7 +581,7 @@ pub struct Cx<'a, 'b> {
     pub(crate) kcm_pods: &'a PodInformer,
 }
 
-impl Cx<'_, '_> {
+impl<'a> Cx<'a, '_> {
     /// The virtual time of the event being handled.
     pub fn now(&self) -> SimTime {
         self.ctx.now
@@ -605,7 +605,7 @@ impl Cx<'_, '_> {
     /// kube-controller-manager's shared pod informer (what a built-in
     /// controller reads: upstream's controllers share one
     /// `SharedInformerFactory` per process).
-    pub(crate) fn kcm_pods(&self) -> &PodInformer {
+    pub(crate) fn kcm_pods(&self) -> &'a PodInformer {
         self.kcm_pods
     }
 
@@ -908,10 +908,24 @@ impl Slot {
     }
 }
 
-/// The user components of one simulation, in registration order.
-#[derive(Default)]
+/// The components of one simulation: the built-ins that run as
+/// components first, then the user's, in registration order.
 pub(crate) struct Components {
     pub(crate) slots: Vec<Slot>,
+    /// How many of the first slots are built-ins.
+    builtins: usize,
+    /// Each built-in's slot, by `Builtin as usize` (`u32::MAX`: it does
+    /// not run as a component).
+    by_builtin: [u32; BUILTIN_COUNT],
+}
+
+/// How many built-ins there are (`Builtin`'s variants).
+const BUILTIN_COUNT: usize = Builtin::TtlAfterFinished as usize + 1;
+
+impl Default for Components {
+    fn default() -> Self {
+        Components { slots: Vec::new(), builtins: 0, by_builtin: [u32::MAX; BUILTIN_COUNT] }
+    }
 }
 
 macro_rules! with_cx {
@@ -976,6 +990,32 @@ fn crash(slot: &mut Slot, ctx: &mut Ctx) {
     ctx.at(t, Event::ComponentStart { id: slot.id, epoch: slot.epoch, listed: false });
 }
 
+/// A watch event reaches one component, if it watches the event's kind
+/// (held back if its watch lags, lost if its watch is broken).
+fn deliver_to(slot: &mut Slot, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+    if !slot.alive || !slot.watches_object(&ev.obj) {
+        return;
+    }
+    if slot.disconnected_until.is_some_and(|t| ctx.now < t) {
+        return; // lost: the relist at reconnection shows its result
+    }
+    let lag = slot.stale.filter(|(until, _)| ctx.now < *until).map(|(_, lag)| lag);
+    if lag.is_some() || !slot.held.is_empty() {
+        // A lagging view: behind what is already held, in order.
+        let at = (ctx.now + lag.unwrap_or(SimDuration::ZERO)).max(slot.held.back().map_or(ctx.now, |h| h.0));
+        slot.held.push_back((at, ev.clone()));
+        ctx.at(at, Event::ComponentWatch { id: slot.id, epoch: slot.epoch, relist: false });
+        return;
+    }
+    if slot.already_listed(ev) {
+        return;
+    }
+    if slot.own_cache() {
+        slot.cache.observe(ev);
+    }
+    with_cx!(slot, ctx, pods, |c, cx| c.on_watch(ev, &mut cx));
+}
+
 impl Components {
     /// Starts component `id` (registered before any object exists: its
     /// informers are synced on an empty list).
@@ -984,35 +1024,30 @@ impl Components {
         with_cx!(slot, ctx, pods, |c, cx| c.start(&mut cx));
     }
 
-    /// A watch event reaches every component that watches its kind: the
-    /// built-in controllers (`builtins: true`, at kube-controller-manager's
-    /// turn, after its informer took the event in) or the user's.
-    pub(crate) fn deliver(&mut self, ev: &WatchEvent, builtins: bool, pods: &PodInformer, ctx: &mut Ctx) {
-        // The built-ins are the first slots.
-        let split = self.slots.iter().take_while(|s| s.builtin.is_some()).count();
-        let slots = if builtins { &mut self.slots[..split] } else { &mut self.slots[split..] };
-        for slot in slots {
-            if !slot.alive || !slot.watches_object(&ev.obj) {
-                continue;
-            }
-            if slot.disconnected_until.is_some_and(|t| ctx.now < t) {
-                continue; // lost: the relist at reconnection shows its result
-            }
-            let lag = slot.stale.filter(|(until, _)| ctx.now < *until).map(|(_, lag)| lag);
-            if lag.is_some() || !slot.held.is_empty() {
-                // A lagging view: behind what is already held, in order.
-                let at = (ctx.now + lag.unwrap_or(SimDuration::ZERO)).max(slot.held.back().map_or(ctx.now, |h| h.0));
-                slot.held.push_back((at, ev.clone()));
-                ctx.at(at, Event::ComponentWatch { id: slot.id, epoch: slot.epoch, relist: false });
-                continue;
-            }
-            if slot.already_listed(ev) {
-                continue;
-            }
-            if slot.own_cache() {
-                slot.cache.observe(ev);
-            }
-            with_cx!(slot, ctx, pods, |c, cx| c.on_watch(ev, &mut cx));
+    /// Adds a built-in's slot (before any user component): the built-ins
+    /// are the first slots.
+    pub(crate) fn add_builtin(&mut self, slot: Slot) {
+        let b = slot.builtin.expect("a built-in's slot").builtin;
+        assert_eq!(self.builtins, self.slots.len(), "built-ins come before the user's components");
+        self.by_builtin[b as usize] = slot.id;
+        self.slots.push(slot);
+        self.builtins += 1;
+    }
+
+    /// A watch event reaches a built-in that runs as a component, at its
+    /// turn in kube-controller-manager's fan-out (after the process's
+    /// informer took the event in).
+    pub(crate) fn deliver_builtin(&mut self, b: Builtin, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+        if let Some(slot) = self.slots.get_mut(self.by_builtin[b as usize] as usize) {
+            deliver_to(slot, ev, pods, ctx);
+        }
+    }
+
+    /// A watch event reaches every user component that watches its kind,
+    /// in registration order.
+    pub(crate) fn deliver(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+        for slot in &mut self.slots[self.builtins..] {
+            deliver_to(slot, ev, pods, ctx);
         }
     }
 

@@ -184,10 +184,6 @@ pub enum Event {
     /// The apiserver's `kubernetes` Service reconcile (every 10 s,
     /// `controllers::kubernetesservice`).
     KubernetesService,
-    /// The endpoints controller's work queue has Services to sync.
-    EndpointsSync,
-    /// The endpointslice controller's work queue has Services to sync.
-    EndpointSliceSync,
     /// A work item of the deployment controller.
     Deployment(deployment::DeployEvent),
     /// A work item of the DaemonSet controller.

@@ -104,10 +104,7 @@ pub struct Simulation {
     /// controllers below.
     kcm_pods: PodInformer,
     replication: ReplicationManager,
-    gc: GarbageCollector,
     nlc: NodeLifecycleController,
-    endpoints: EndpointsController,
-    endpoint_slices: EndpointSliceController,
     deployments: DeploymentController,
     daemon_sets: DaemonSetController,
     jobs: JobController,
@@ -321,10 +318,7 @@ impl Simulation {
             scheduler: Scheduler::new(seed),
             kcm_pods: PodInformer::default(),
             replication: ReplicationManager::new(),
-            gc: GarbageCollector::new(),
             nlc: NodeLifecycleController::new(),
-            endpoints: EndpointsController::new(),
-            endpoint_slices: EndpointSliceController::new(),
             deployments: DeploymentController::new(),
             daemon_sets: DaemonSetController::new(),
             jobs: JobController::new(),
@@ -354,7 +348,13 @@ impl Simulation {
         use crate::component::{BuiltinIdentity, Registration, Role};
         // In kube-controller-manager's handler order (the watch fan-out
         // reaches them in this order, after the node-lifecycle controller).
-        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 2] = [
+        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 5] = [
+            (
+                Builtin::GarbageCollector,
+                Client::GarbageCollector,
+                "garbage-collector-controller",
+                Rc::new(|| Box::new(GarbageCollector::new()) as Box<dyn crate::component::Controller>),
+            ),
             (
                 Builtin::TaintEviction,
                 Client::TaintEviction,
@@ -366,6 +366,18 @@ impl Simulation {
                 Client::PodGc,
                 "pod-garbage-collector",
                 Rc::new(|| Box::new(PodGc::new()) as Box<dyn crate::component::Controller>),
+            ),
+            (
+                Builtin::Endpoints,
+                Client::Endpoints,
+                "endpoint-controller",
+                Rc::new(|| Box::new(EndpointsController::new()) as Box<dyn crate::component::Controller>),
+            ),
+            (
+                Builtin::EndpointSlice,
+                Client::EndpointSlice,
+                "endpointslice-controller",
+                Rc::new(|| Box::new(EndpointSliceController::new()) as Box<dyn crate::component::Controller>),
             ),
         ];
         for (builtin, client, source, factory) in ported {
@@ -387,7 +399,7 @@ impl Simulation {
             };
             self.throttles.add_builtin(id, client);
             let slot = Slot::builtin(id, reg, BuiltinIdentity { builtin, source });
-            self.components.slots.push(slot);
+            self.components.add_builtin(slot);
         }
         self
     }
@@ -763,10 +775,6 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 self.nlc.on_event(e, &self.kcm_pods, &mut ctx);
             }
-            Event::EndpointsSync => {
-                let mut ctx = ctx!(self);
-                self.endpoints.on_sync(&self.kcm_pods, &mut ctx);
-            }
             Event::DaemonSet(e) => {
                 let mut ctx = ctx!(self);
                 self.daemon_sets.on_event(e, &self.kcm_pods, &mut ctx);
@@ -782,10 +790,6 @@ impl Simulation {
             Event::Deployment(e) => {
                 let mut ctx = ctx!(self);
                 self.deployments.on_event(e, &self.kcm_pods, &mut ctx);
-            }
-            Event::EndpointSliceSync => {
-                let mut ctx = ctx!(self);
-                self.endpoint_slices.on_sync(&self.kcm_pods, &mut ctx);
             }
             Event::KubernetesService => {
                 let now = self.now();
@@ -895,26 +899,20 @@ impl Simulation {
         self.kcm_pods.observe(ev);
         self.replication.on_watch(ev, &mut ctx);
         let on = self.builtins;
-        if on.enabled(Builtin::GarbageCollector) {
-            self.gc.on_watch(ev, &self.kcm_pods, &mut ctx);
-        }
+        self.components.deliver_builtin(Builtin::GarbageCollector, ev, &self.kcm_pods, &mut ctx);
         if on.enabled(Builtin::NodeLifecycle) {
             self.nlc.on_watch(ev, &mut ctx);
         }
-        // The built-ins that are components (taint eviction, the pod GC).
-        self.components.deliver(ev, true, &self.kcm_pods, &mut ctx);
-        if on.enabled(Builtin::Endpoints) {
-            self.endpoints.on_watch(ev, &self.kcm_pods, &mut ctx);
-        }
+        self.components.deliver_builtin(Builtin::TaintEviction, ev, &self.kcm_pods, &mut ctx);
+        self.components.deliver_builtin(Builtin::PodGc, ev, &self.kcm_pods, &mut ctx);
+        self.components.deliver_builtin(Builtin::Endpoints, ev, &self.kcm_pods, &mut ctx);
         if on.enabled(Builtin::Deployment) {
             self.deployments.on_watch(ev, &mut ctx);
         }
         if on.enabled(Builtin::DaemonSet) {
             self.daemon_sets.on_watch(ev, &mut ctx);
         }
-        if on.enabled(Builtin::EndpointSlice) {
-            self.endpoint_slices.on_watch(ev, &self.kcm_pods, &mut ctx);
-        }
+        self.components.deliver_builtin(Builtin::EndpointSlice, ev, &self.kcm_pods, &mut ctx);
         if on.enabled(Builtin::Job) {
             self.jobs.on_watch(ev, &mut ctx);
         }
@@ -940,7 +938,7 @@ impl Simulation {
             }
         }
         // The user's components, in registration order.
-        self.components.deliver(ev, false, &self.kcm_pods, &mut ctx);
+        self.components.deliver(ev, &self.kcm_pods, &mut ctx);
     }
 
     fn execute(&mut self, action: Action) {

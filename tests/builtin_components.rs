@@ -223,3 +223,75 @@ fn a_restarted_collector_hears_deletions_of_what_it_listed() {
     left.sort();
     assert_eq!(left, vec!["t1", "t2"]);
 }
+
+/// The pods, ReplicaSets and Deployments the store holds at the end.
+fn workload_left(sim: &Simulation) -> (usize, usize, usize) {
+    let deployments = sim.store.typed.keys().filter(|(k, _)| k == "Deployment").count();
+    (sim.store.pods.len(), sim.store.replicasets.len(), deployments)
+}
+
+#[test]
+fn a_restarted_garbage_collector_collects_what_lost_its_owner_while_it_was_down() {
+    // The collector is down from 5 s to 35 s. The Deployment is deleted
+    // at 10 s (background propagation): no collector hears it, so its
+    // ReplicaSet and pods stay. The restarted collector lists them, finds
+    // the ReplicaSet's Deployment absent and deletes the ReplicaSet, then
+    // (hearing that deletion) its pods; a ReplicaSet deleted on its own
+    // meanwhile has its pods collected by the same sweep.
+    let yaml = "name: gc\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 2}]\nobjects:\n  - {apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: nginx}]}}}}\n  - {apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: db}, spec: {replicas: 1, selector: {matchLabels: {app: db}}, template: {metadata: {labels: {app: db}}, spec: {containers: [{name: c, image: nginx}]}}}}\ntimeline:\n  - at: 5s\n    crashController: {name: garbagecollector, restartAfter: 30s}\n  - at: 10s\n    kubectl: delete deployment web\n  - at: 10s\n    kubectl: delete rs db\n";
+    let scn = kubesim::scenario::load_str(yaml, "gc.yaml", &root().join("scenarios")).expect("loads");
+    let mut sim = Simulation::builder(&scn).build().unwrap();
+    sim.run_until(SimTime::from_secs(30));
+    assert!(sim.user_errors.is_empty(), "{:?}", sim.user_errors);
+    assert_eq!(workload_left(&sim), (3, 1, 0), "nothing is collected while the collector is down");
+    sim.run_until(SimTime::from_secs(120));
+    assert_eq!(workload_left(&sim), (0, 0, 0), "the restarted collector finishes the job");
+    // Without the crash, the same end.
+    let plain = yaml.replace(
+        "crashController: {name: garbagecollector, restartAfter: 30s}",
+        "crashController: {name: podgc, restartAfter: 1s}",
+    );
+    let scn = kubesim::scenario::load_str(&plain, "gc.yaml", &root().join("scenarios")).expect("loads");
+    let mut sim = Simulation::builder(&scn).build().unwrap();
+    sim.run_until(SimTime::from_secs(30));
+    assert_eq!(workload_left(&sim), (0, 0, 0));
+}
+
+#[test]
+fn restarted_endpoints_controllers_catch_up_and_delete_leftovers() {
+    // Both endpoints controllers are down from 5 s to 35 s. Meanwhile
+    // Service `gone` is deleted and a second `web` pod starts. Back, they
+    // relist: `web`'s Endpoints and slice list both pods, and `gone`'s
+    // leftovers are deleted (`checkLeftoverEndpoints` for the Endpoints;
+    // the slice's owner is gone).
+    use kubesim::kinds::endpoints::Endpoints;
+    use kubesim::kinds::endpointslice::EndpointSlice;
+    use kubesim::objects::store::Key;
+    let yaml = "name: ep\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1}]\nobjects:\n  - {apiVersion: v1, kind: Pod, metadata: {name: w1, labels: {app: web}}, spec: {containers: [{name: c, image: nginx}]}}\n  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80}]}}\n  - {apiVersion: v1, kind: Service, metadata: {name: gone}, spec: {selector: {app: web}, ports: [{port: 80}]}}\ntimeline:\n  - at: 5s\n    crashController: {name: endpoint, restartAfter: 30s}\n  - at: 5s\n    crashController: {name: endpointslice, restartAfter: 30s}\n  - at: 10s\n    kubectl: delete svc gone\n  - at: 10s\n    create: {apiVersion: v1, kind: Pod, metadata: {name: w2, labels: {app: web}}, spec: {containers: [{name: c, image: nginx}]}}\n";
+    let scn = kubesim::scenario::load_str(yaml, "ep.yaml", &root().join("scenarios")).expect("loads");
+    let mut sim = Simulation::builder(&scn).build().unwrap();
+    let addresses = |sim: &Simulation, name: &str| -> Option<usize> {
+        let e = sim.store.typed.get(&("Endpoints".to_string(), Key::new("default", name)))?;
+        Some(e.downcast::<Endpoints>().expect("Endpoints").subsets.iter().map(|s| s.addresses.len()).sum())
+    };
+    let slice_endpoints = |sim: &Simulation, name: &str| -> Vec<usize> {
+        sim.store
+            .typed
+            .iter()
+            .filter(|((k, _), _)| k == "EndpointSlice")
+            .filter_map(|(_, t)| t.downcast::<EndpointSlice>())
+            .filter(|s| s.service_name() == Some(name))
+            .map(|s| s.endpoints.len())
+            .collect()
+    };
+    sim.run_until(SimTime::from_secs(30));
+    assert!(sim.user_errors.is_empty(), "{:?}", sim.user_errors);
+    assert_eq!(addresses(&sim, "web"), Some(1), "the second pod is not seen while the controller is down");
+    assert_eq!(addresses(&sim, "gone"), Some(1), "nor the Service's deletion");
+    assert_eq!(slice_endpoints(&sim, "gone"), vec![1]);
+    sim.run_until(SimTime::from_secs(60));
+    assert_eq!(addresses(&sim, "web"), Some(2));
+    assert_eq!(slice_endpoints(&sim, "web"), vec![2]);
+    assert_eq!(addresses(&sim, "gone"), None, "leftover Endpoints deleted");
+    assert!(slice_endpoints(&sim, "gone").is_empty(), "leftover slices deleted");
+}

@@ -186,7 +186,7 @@ impl DaemonSetController {
     }
 
     fn enqueue(&mut self, key: Key, ctx: &mut Ctx) {
-        self.queue.add(key, Event::DaemonSet(DsEvent::Sync), ctx);
+        self.queue.add_waking(key, Event::DaemonSet(DsEvent::Sync), ctx);
     }
 
     fn enqueue_all(&mut self, ctx: &mut Ctx) {

@@ -25,9 +25,18 @@
 //! ports where upstream orders them by a hash; no
 //! `endpoints.kubernetes.io/last-change-trigger-time` annotation and no
 //! 1,000-address truncation; writes do not check `resourceVersion`.
+//!
+//! It runs as a [`Controller`] component: it reads kube-controller-manager's
+//! shared pod informer, queues keys on its own timer (the work queue is
+//! taken at the instant the first key arrives) and sends as
+//! `"endpoint-controller"` without waiting for answers. When it starts
+//! (again, after a crash) it queues every Endpoints its list holds
+//! (`checkLeftoverEndpoints`, skipping the leader-election records), so
+//! the Endpoints of a Service deleted while it was down are deleted.
 
 #![warn(missing_docs)]
 
+use crate::component::{Controller, Cx};
 use crate::controllers::informer::PodInformer;
 use crate::kinds::endpoints::{EndpointAddress, EndpointPort, EndpointSubset, Endpoints};
 use crate::kinds::service::{ClusterIp, Service};
@@ -37,7 +46,6 @@ use crate::objects::probe::PortRef;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
 use crate::objects::typed::TypedObject;
 use crate::objects::{Kind, Object};
-use crate::runtime::{Client, Ctx, Event};
 use crate::sim::SimDuration;
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
@@ -247,8 +255,20 @@ pub struct SyncQueue {
 }
 
 impl SyncQueue {
-    /// Queues `key`; the first key of an instant schedules `wake`.
-    pub fn add(&mut self, key: Key, wake: Event, ctx: &mut Ctx) {
+    /// Queues `key`; the first key of an instant sets the controller's
+    /// timer for this instant (its workers take the queue when the event
+    /// handlers are done).
+    pub fn add(&mut self, key: Key, cx: &mut Cx) {
+        self.keys.insert(key);
+        if !self.pending {
+            self.pending = true;
+            cx.after(SimDuration::ZERO, 0);
+        }
+    }
+
+    /// Queues `key` for a controller that is not a component yet; the
+    /// first key of an instant schedules `wake`.
+    pub(crate) fn add_waking(&mut self, key: Key, wake: crate::runtime::Event, ctx: &mut crate::runtime::Ctx) {
         self.keys.insert(key);
         if !self.pending {
             self.pending = true;
@@ -276,19 +296,45 @@ impl EndpointsController {
     pub fn new() -> Self {
         Self::default()
     }
+}
+
+/// The token of the start-up timer that looks for leftover Endpoints (the
+/// work queue's timer is 0).
+const LEFTOVERS: u64 = 1;
+
+/// The annotation of a leader-election record kept in an Endpoints
+/// (`resourcelock.LeaderElectionRecordAnnotationKey`): such an Endpoints
+/// has no Service and is not a leftover.
+const LEADER_ANNOTATION: &str = "control-plane.alpha.kubernetes.io/leader";
+
+impl Controller for EndpointsController {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod]
+    }
+
+    fn watches_stored(&self) -> Vec<&'static str> {
+        vec!["Service", "Endpoints"]
+    }
+
+    /// `Run` starts `checkLeftoverEndpoints` once the informers have
+    /// synced: a timer at this instant runs after the list's events.
+    fn start(&mut self, cx: &mut Cx) {
+        cx.after(SimDuration::ZERO, LEFTOVERS);
+    }
 
     /// Handles a watch event of its informers (Services, Endpoints, and
     /// pods through kube-controller-manager's shared pod informer).
-    pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        let pods = cx.kcm_pods();
         match &ev.obj {
             Object::Pod(p) => {
-                for k in self.members.on_pod(ev, p, ctx.cfg.endpoints_index) {
-                    self.queue.add(k, Event::EndpointsSync, ctx);
+                for k in self.members.on_pod(ev, p, cx.config().endpoints_index) {
+                    self.queue.add(k, cx);
                 }
             }
             Object::Typed(t) if t.downcast::<Service>().is_some() => {
                 let key = self.members.on_service(ev, t, pods);
-                self.queue.add(key, Event::EndpointsSync, ctx);
+                self.queue.add(key, cx);
             }
             Object::Typed(t) if t.downcast::<Endpoints>().is_some() => {
                 let key = Key::of(t.meta());
@@ -299,42 +345,55 @@ impl EndpointsController {
                 }
                 // An Endpoints changed by someone else is put back.
                 if self.members.contains(&key) {
-                    self.queue.add(key, Event::EndpointsSync, ctx);
+                    self.queue.add(key, cx);
                 }
             }
             _ => {}
         }
     }
 
-    /// Syncs every queued Service.
-    pub fn on_sync(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
+    /// Syncs every queued Service; or, at start, queues every Endpoints
+    /// (`checkLeftoverEndpoints`: one whose Service is gone is deleted).
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        if token == LEFTOVERS {
+            let keys: Vec<Key> = self
+                .endpoints
+                .iter()
+                .filter(|(_, t)| !t.meta().annotations.contains_key(LEADER_ANNOTATION))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for key in keys {
+                self.queue.add(key, cx);
+            }
+            return;
+        }
         for key in self.queue.take() {
-            self.sync_service(&key, pods, ctx);
+            self.sync_service(&key, cx);
         }
     }
+}
 
-    fn sync_service(&mut self, key: &Key, pods: &PodInformer, ctx: &mut Ctx) {
+impl EndpointsController {
+    fn sync_service(&mut self, key: &Key, cx: &mut Cx) {
+        let pods = cx.kcm_pods();
         let current = self.endpoints.get(key).and_then(|t| t.downcast::<Endpoints>()).cloned();
         let Some(svc) = self.members.service(key).cloned() else {
             // The Service is gone: so are its Endpoints.
             if let Some(cur) = current {
-                ctx.send(
-                    Client::Endpoints,
-                    ApiOp::Delete {
-                        kind: Kind::Other,
-                        other_kind: Some("Endpoints".into()),
-                        key: key.clone(),
-                        uid: Some(cur.meta.uid),
-                        grace_seconds: None,
-                        propagation: Propagation::Background,
-                        disruption: None,
-                    },
-                );
+                cx.send_unanswered(ApiOp::Delete {
+                    kind: Kind::Other,
+                    other_kind: Some("Endpoints".into()),
+                    key: key.clone(),
+                    uid: Some(cur.meta.uid),
+                    grace_seconds: None,
+                    propagation: Propagation::Background,
+                    disruption: None,
+                });
             }
             return;
         };
         let Some(selector) = &svc.spec.selector else { return };
-        let selected = self.members.selected(key, selector, pods, ctx.cfg.endpoints_index);
+        let selected = self.members.selected(key, selector, pods, cx.config().endpoints_index);
         let subsets = endpoint_subsets(&svc, selected);
         let labels = svc.meta.labels.clone();
         match current {
@@ -342,7 +401,7 @@ impl EndpointsController {
             Some(cur) => {
                 let meta = ObjectMeta { labels, ..cur.meta.clone() };
                 let obj = Object::Typed(Rc::new(Endpoints { meta, subsets }));
-                ctx.send(Client::Endpoints, ApiOp::Update { obj, check_rv: false });
+                cx.send_unanswered(ApiOp::Update { obj, check_rv: false });
             }
             None => {
                 let meta = ObjectMeta {
@@ -352,7 +411,7 @@ impl EndpointsController {
                     ..Default::default()
                 };
                 let obj = Object::Typed(Rc::new(Endpoints { meta, subsets }));
-                ctx.send(Client::Endpoints, ApiOp::Create(obj));
+                cx.send_unanswered(ApiOp::Create(obj));
             }
         }
     }

@@ -23,11 +23,18 @@
 //! `last-change-trigger-time` annotation; the slices of a deleted Service
 //! are deleted by this controller rather than by the garbage collector
 //! through their owner reference.
+//!
+//! It runs as a [`Controller`] component: it reads kube-controller-manager's
+//! shared pod informer, queues keys on its own timer and sends as
+//! `"endpointslice-controller"` without waiting for answers. Standing in
+//! for the garbage collector on the Service → EndpointSlice chain, when it
+//! starts (again, after a crash) it queues the Service of every slice its
+//! list holds, so the slices of a Service deleted while it was down go too.
 
 #![warn(missing_docs)]
 
+use crate::component::{Controller, Cx};
 use crate::controllers::endpoints::{find_port, ServiceMembership, SyncQueue};
-use crate::controllers::informer::PodInformer;
 use crate::kinds::endpoints::EndpointPort;
 use crate::kinds::endpointslice::{
     Endpoint, EndpointSlice, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, MANAGED_BY, MAX_ENDPOINTS_PER_SLICE,
@@ -39,13 +46,17 @@ use crate::objects::pod::Pod;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
 use crate::objects::typed::TypedObject;
 use crate::objects::{Kind, Object};
-use crate::runtime::{Client, Ctx, Event};
+use crate::sim::SimDuration;
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+
+/// The token of the start-up timer that looks for leftover slices (the
+/// work queue's timer is 0).
+const LEFTOVERS: u64 = 1;
 
 /// The zone label a slice endpoint copies from its node.
 const LABEL_ZONE: &str = "topology.kubernetes.io/zone";
@@ -65,20 +76,37 @@ impl EndpointSliceController {
     pub fn new() -> Self {
         Self::default()
     }
+}
+
+impl Controller for EndpointSliceController {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod, Kind::Node]
+    }
+
+    fn watches_stored(&self) -> Vec<&'static str> {
+        vec!["Service", "EndpointSlice"]
+    }
+
+    /// Once the list is in (a timer at this instant runs after its
+    /// events), every slice's Service is synced.
+    fn start(&mut self, cx: &mut Cx) {
+        cx.after(SimDuration::ZERO, LEFTOVERS);
+    }
 
     /// Handles a watch event of its informers (Services, EndpointSlices,
     /// Nodes, and pods through the shared pod informer).
-    pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        let pods = cx.kcm_pods();
         match &ev.obj {
             Object::Pod(p) => {
-                for k in self.members.on_pod(ev, p, ctx.cfg.endpoints_index) {
-                    self.queue.add(k, Event::EndpointSliceSync, ctx);
+                for k in self.members.on_pod(ev, p, cx.config().endpoints_index) {
+                    self.queue.add(k, cx);
                 }
             }
             Object::Node(n) => self.on_node(ev, n),
             Object::Typed(t) if t.downcast::<Service>().is_some() => {
                 let key = self.members.on_service(ev, t, pods);
-                self.queue.add(key, Event::EndpointSliceSync, ctx);
+                self.queue.add(key, cx);
             }
             Object::Typed(t) => {
                 let Some(s) = t.downcast::<EndpointSlice>() else { return };
@@ -94,13 +122,30 @@ impl EndpointSliceController {
                     slices.insert(s.meta.name.clone(), t.clone());
                 }
                 if self.members.contains(&svc_key) {
-                    self.queue.add(svc_key, Event::EndpointSliceSync, ctx);
+                    self.queue.add(svc_key, cx);
                 }
             }
             _ => {}
         }
     }
 
+    /// Syncs every queued Service; or, at start, queues the Service of
+    /// every slice (a gone one's slices are deleted).
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        if token == LEFTOVERS {
+            let keys: Vec<Key> = self.slices.iter().filter(|(_, m)| !m.is_empty()).map(|(k, _)| k.clone()).collect();
+            for key in keys {
+                self.queue.add(key, cx);
+            }
+            return;
+        }
+        for key in self.queue.take() {
+            self.sync_service(&key, cx);
+        }
+    }
+}
+
+impl EndpointSliceController {
     fn on_node(&mut self, ev: &WatchEvent, n: &Rc<Node>) {
         if ev.kind == WatchKind::Deleted {
             self.zones.swap_remove(&n.meta.name);
@@ -113,24 +158,18 @@ impl EndpointSliceController {
         }
     }
 
-    /// Syncs every queued Service.
-    pub fn on_sync(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
-        for key in self.queue.take() {
-            self.sync_service(&key, pods, ctx);
-        }
-    }
-
-    fn sync_service(&mut self, key: &Key, pods: &PodInformer, ctx: &mut Ctx) {
+    fn sync_service(&mut self, key: &Key, cx: &mut Cx) {
+        let pods = cx.kcm_pods();
         let existing: Vec<Rc<dyn TypedObject>> =
             self.slices.get(key).map(|m| m.values().cloned().collect()).unwrap_or_default();
         let Some(svc) = self.members.service(key).cloned() else {
             for s in existing {
-                delete_slice(&*s, ctx);
+                delete_slice(&*s, cx);
             }
             return;
         };
         let Some(selector) = &svc.spec.selector else { return };
-        let selected = self.members.selected(key, selector, pods, ctx.cfg.endpoints_index);
+        let selected = self.members.selected(key, selector, pods, cx.config().endpoints_index);
         let desired = desired_slices(&svc, selected, |n| self.zones.get(n).cloned().flatten());
         // Match desired slices to existing ones of the same port set, in
         // name order; the rest are created or deleted.
@@ -163,7 +202,7 @@ impl EndpointSliceController {
                         let meta = ObjectMeta { labels: labels.clone(), ..old.meta.clone() };
                         let obj =
                             Object::Typed(Rc::new(EndpointSlice { meta, endpoints: chunk, ports: ports.clone() }));
-                        ctx.send(Client::EndpointSlice, ApiOp::Update { obj, check_rv: false });
+                        cx.send_unanswered(ApiOp::Update { obj, check_rv: false });
                     }
                     None => {
                         let meta = ObjectMeta {
@@ -175,33 +214,30 @@ impl EndpointSliceController {
                         };
                         let obj =
                             Object::Typed(Rc::new(EndpointSlice { meta, endpoints: chunk, ports: ports.clone() }));
-                        ctx.send(Client::EndpointSlice, ApiOp::Create(obj));
+                        cx.send_unanswered(ApiOp::Create(obj));
                     }
                 }
             }
             for old in olds {
-                delete_slice(old, ctx);
+                delete_slice(old, cx);
             }
         }
         for old in by_ports.into_values().flatten() {
-            delete_slice(old, ctx);
+            delete_slice(old, cx);
         }
     }
 }
 
-fn delete_slice(s: &dyn TypedObject, ctx: &mut Ctx) {
-    ctx.send(
-        Client::EndpointSlice,
-        ApiOp::Delete {
-            kind: Kind::Other,
-            other_kind: Some("EndpointSlice".into()),
-            key: Key::of(s.meta()),
-            uid: Some(s.meta().uid),
-            grace_seconds: None,
-            propagation: Propagation::Background,
-            disruption: None,
-        },
-    );
+fn delete_slice(s: &dyn TypedObject, cx: &mut Cx) {
+    cx.send_unanswered(ApiOp::Delete {
+        kind: Kind::Other,
+        other_kind: Some("EndpointSlice".into()),
+        key: Key::of(s.meta()),
+        uid: Some(s.meta().uid),
+        grace_seconds: None,
+        propagation: Propagation::Background,
+        disruption: None,
+    });
 }
 
 /// The slices a Service should have: per port set (in port order), its

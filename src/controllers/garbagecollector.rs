@@ -11,10 +11,19 @@
 //! remembered until its deletion is seen, so the updates that arrive while
 //! the delete is in flight send no second delete (which the apiserver would
 //! store as one more write that changes nothing).
+//!
+//! It runs as a [`Controller`] component: it reads kube-controller-manager's
+//! shared informers and sends as `"generic-garbage-collector"`; its writes
+//! are not waited for (upstream requeues a failed one; the only error here
+//! is a NotFound, which means the work is done). A crash loses its graph.
+//! The restarted collector relists, and once the list is in it collects
+//! every dependent whose owner the list no longer holds, as upstream's
+//! graph builder does for an owner it finds absent (`attemptToDeleteItem`
+//! after the "virtual node" lookup): what was deleted while it was down.
 
 #![warn(missing_docs)]
 
-use crate::controllers::informer::PodInformer;
+use crate::component::{Controller, Cx};
 use crate::kinds::cronjob::CronJob;
 use crate::kinds::daemonset::DaemonSet;
 use crate::kinds::deployment::Deployment;
@@ -22,8 +31,8 @@ use crate::kinds::job::Job;
 use crate::objects::pod::Pod;
 use crate::objects::replicaset::ReplicaSet;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
-use crate::objects::Object;
-use crate::runtime::{Client, Ctx};
+use crate::objects::{Kind, Object};
+use crate::sim::SimDuration;
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
 use std::rc::Rc;
@@ -53,6 +62,37 @@ pub struct GarbageCollector {
     cron_jobs: Map<u64, Map<u64, Rc<dyn crate::objects::typed::TypedObject>>>,
     /// CronJobs seen deleted.
     gone_cronjobs: IndexSet<u64, FxBuildHasher>,
+    /// The Deployments, DaemonSets, Jobs, CronJobs and Nodes its informers
+    /// hold, by uid (the owners a restart's sweep looks for).
+    present: IndexSet<u64, FxBuildHasher>,
+}
+
+/// The owner kinds whose pods the collector deletes (it watches them).
+const POD_OWNERS: [&str; 4] = ["ReplicaSet", "ReplicationController", "DaemonSet", "Job"];
+
+impl Controller for GarbageCollector {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod, Kind::ReplicaSet, Kind::ReplicationController, Kind::Node, Kind::Lease]
+    }
+
+    fn watches_stored(&self) -> Vec<&'static str> {
+        vec!["Deployment", "DaemonSet", "Job", "CronJob"]
+    }
+
+    /// Once the informers' list is in (a timer at this instant runs after
+    /// the list's `Added` events), sweep for dependents of absent owners.
+    fn start(&mut self, cx: &mut Cx) {
+        cx.after(SimDuration::ZERO, 0);
+    }
+
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        self.track_present(ev);
+        self.handle(ev, cx);
+    }
+
+    fn on_timer(&mut self, _token: u64, cx: &mut Cx) {
+        self.sweep_absent_owners(cx);
+    }
 }
 
 impl GarbageCollector {
@@ -61,8 +101,74 @@ impl GarbageCollector {
         Self::default()
     }
 
-    /// Handles a watch event of its ReplicaSet/RC and pod informers.
-    pub fn on_watch(&mut self, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+    /// Keeps `present` (the owners other than ReplicaSets and RCs, which
+    /// `owners` holds).
+    fn track_present(&mut self, ev: &WatchEvent) {
+        let uid = match &ev.obj {
+            Object::Typed(t) => t.meta().uid,
+            Object::Node(n) if ev.kind != WatchKind::Modified => n.meta.uid,
+            _ => return,
+        };
+        if ev.kind == WatchKind::Deleted {
+            self.present.swap_remove(&uid);
+        } else {
+            self.present.insert(uid);
+        }
+    }
+
+    /// After a (re)start's list: every dependent whose owner's kind it
+    /// watches and whose owner the informers do not hold is collected (in
+    /// background), and the owner counts as gone for dependents still to
+    /// come.
+    fn sweep_absent_owners(&mut self, cx: &mut Cx) {
+        let pods = cx.kcm_pods();
+        let absent_pod_owners: Vec<u64> =
+            self.dependents.keys().copied().filter(|o| !self.owners.contains(o) && !self.present.contains(o)).collect();
+        for owner in absent_pod_owners {
+            let deps: Vec<u64> = self.dependents.get(&owner).map(|d| d.iter().copied().collect()).unwrap_or_default();
+            let mut collected = false;
+            for dep in deps {
+                let Some(p) = pods.get(dep) else { continue };
+                let owned_by_watched_kind =
+                    p.meta.controller_ref().is_some_and(|r| r.uid == owner && POD_OWNERS.contains(&&*r.kind));
+                if owned_by_watched_kind {
+                    collected = true;
+                    self.collect(p, owner, Propagation::Background, cx);
+                }
+            }
+            if collected {
+                self.gone.insert(owner);
+            }
+        }
+        let absent_deployments: Vec<u64> =
+            self.replica_sets.keys().copied().filter(|d| !self.present.contains(d)).collect();
+        for d in absent_deployments {
+            self.gone_deployments.insert(d);
+            let rss: Vec<Rc<ReplicaSet>> =
+                self.replica_sets.get(&d).map(|m| m.values().cloned().collect()).unwrap_or_default();
+            for rs in rss.iter().filter(|rs| rs.meta.deletion_timestamp.is_none()) {
+                self.collect_replica_set(rs, d, Propagation::Background, cx);
+            }
+        }
+        let absent_cronjobs: Vec<u64> = self.cron_jobs.keys().copied().filter(|c| !self.present.contains(c)).collect();
+        for c in absent_cronjobs {
+            self.gone_cronjobs.insert(c);
+            let jobs: Vec<_> = self.cron_jobs.swap_remove(&c).map(|m| m.into_values().collect()).unwrap_or_default();
+            for j in jobs.iter().filter(|j| j.meta().deletion_timestamp.is_none()) {
+                self.collect_typed(j, c, Propagation::Background, cx);
+            }
+        }
+        let absent_nodes: Vec<u64> = self.leases.keys().copied().filter(|n| !self.present.contains(n)).collect();
+        for n in absent_nodes {
+            if let Some((key, uid)) = self.leases.swap_remove(&n) {
+                cx.send_unanswered(delete_lease(key, uid));
+            }
+        }
+    }
+
+    /// Handles a watch event of its informers.
+    fn handle(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        let pods = cx.kcm_pods();
         match &ev.obj {
             Object::Typed(t)
                 if ev.kind == WatchKind::Deleted
@@ -74,7 +180,7 @@ impl GarbageCollector {
                 let deps = self.dependents.get(&uid).cloned().unwrap_or_default();
                 for dep in deps {
                     let p = pods.get(dep).expect("dependents are cached");
-                    self.collect(p, uid, ev.propagation, ctx);
+                    self.collect(p, uid, ev.propagation, cx);
                 }
             }
             Object::Typed(t) if ev.kind == WatchKind::Deleted && t.downcast::<Deployment>().is_some() => {
@@ -85,7 +191,7 @@ impl GarbageCollector {
                 for rs in
                     self.replica_sets.get(&uid).map(|m| m.values().cloned().collect::<Vec<_>>()).unwrap_or_default()
                 {
-                    self.collect_replica_set(&rs, uid, ev.propagation, ctx);
+                    self.collect_replica_set(&rs, uid, ev.propagation, cx);
                 }
             }
             Object::Typed(t) if t.downcast::<CronJob>().is_some() => {
@@ -98,7 +204,7 @@ impl GarbageCollector {
                 let jobs: Vec<_> =
                     self.cron_jobs.swap_remove(&uid).map(|m| m.into_values().collect()).unwrap_or_default();
                 for j in jobs {
-                    self.collect_typed(&j, uid, ev.propagation, ctx);
+                    self.collect_typed(&j, uid, ev.propagation, cx);
                 }
             }
             Object::Typed(t) if t.downcast::<Job>().is_some() => {
@@ -111,7 +217,7 @@ impl GarbageCollector {
                     }
                 } else if self.gone_cronjobs.contains(&owner) {
                     if t.meta().deletion_timestamp.is_none() {
-                        self.collect_typed(t, owner, Propagation::Background, ctx);
+                        self.collect_typed(t, owner, Propagation::Background, cx);
                     }
                 } else {
                     self.cron_jobs.entry(owner).or_default().insert(t.meta().uid, t.clone());
@@ -127,7 +233,7 @@ impl GarbageCollector {
                     } else {
                         self.replica_sets.entry(d).or_default().insert(rs.meta.uid, rs.clone());
                         if self.gone_deployments.contains(&d) && rs.meta.deletion_timestamp.is_none() {
-                            self.collect_replica_set(rs, d, Propagation::Background, ctx);
+                            self.collect_replica_set(rs, d, Propagation::Background, cx);
                         }
                     }
                 }
@@ -150,7 +256,7 @@ impl GarbageCollector {
                 };
                 for uid in deps.clone() {
                     let p = pods.get(uid).expect("dependents are cached");
-                    self.collect(p, rs.meta.uid, ev.propagation, ctx);
+                    self.collect(p, rs.meta.uid, ev.propagation, cx);
                 }
             }
             Object::Pod(p) => {
@@ -176,7 +282,7 @@ impl GarbageCollector {
                 }
                 if let Some(o) = new_owner {
                     if self.gone.contains(&o) && p.meta.deletion_timestamp.is_none() {
-                        self.collect(p, o, Propagation::Background, ctx);
+                        self.collect(p, o, Propagation::Background, cx);
                     }
                 }
             }
@@ -196,18 +302,7 @@ impl GarbageCollector {
                 // The Lease's owner is gone: background deletion of the
                 // dependent (`attemptToDeleteItem`).
                 if let Some((key, uid)) = self.leases.swap_remove(&n.meta.uid) {
-                    ctx.send(
-                        Client::GarbageCollector,
-                        ApiOp::Delete {
-                            kind: crate::objects::Kind::Lease,
-                            other_kind: None,
-                            key,
-                            uid: Some(uid),
-                            grace_seconds: None,
-                            propagation: Propagation::Background,
-                            disruption: None,
-                        },
-                    );
+                    cx.send_unanswered(delete_lease(key, uid));
                 }
             }
             _ => {}
@@ -216,24 +311,21 @@ impl GarbageCollector {
 
     /// A ReplicaSet whose Deployment is gone: released under Orphan,
     /// else deleted (once) with the same propagation for its pods.
-    fn collect_replica_set(&mut self, rs: &Rc<ReplicaSet>, owner: u64, propagation: Propagation, ctx: &mut Ctx) {
+    fn collect_replica_set(&mut self, rs: &Rc<ReplicaSet>, owner: u64, propagation: Propagation, cx: &mut Cx) {
         if propagation == Propagation::Orphan {
             let mut n = (**rs).clone();
             n.meta.owner_references.retain(|o| o.uid != owner);
-            ctx.send(Client::GarbageCollector, ApiOp::Update { obj: Object::ReplicaSet(Rc::new(n)), check_rv: false });
+            cx.send_unanswered(ApiOp::Update { obj: Object::ReplicaSet(Rc::new(n)), check_rv: false });
         } else if self.requested.insert(rs.meta.uid) {
-            ctx.send(
-                Client::GarbageCollector,
-                ApiOp::Delete {
-                    kind: crate::objects::Kind::ReplicaSet,
-                    other_kind: None,
-                    key: Key::of(&rs.meta),
-                    uid: Some(rs.meta.uid),
-                    grace_seconds: None,
-                    propagation,
-                    disruption: None,
-                },
-            );
+            cx.send_unanswered(ApiOp::Delete {
+                kind: Kind::ReplicaSet,
+                other_kind: None,
+                key: Key::of(&rs.meta),
+                uid: Some(rs.meta.uid),
+                grace_seconds: None,
+                propagation,
+                disruption: None,
+            });
         }
     }
 
@@ -243,39 +335,46 @@ impl GarbageCollector {
         t: &Rc<dyn crate::objects::typed::TypedObject>,
         owner: u64,
         propagation: Propagation,
-        ctx: &mut Ctx,
+        cx: &mut Cx,
     ) {
         if propagation == Propagation::Orphan {
             let mut meta = t.meta().clone();
             meta.owner_references.retain(|o| o.uid != owner);
-            ctx.send(
-                Client::GarbageCollector,
-                ApiOp::Update { obj: Object::Typed(t.with_meta(meta)), check_rv: false },
-            );
+            cx.send_unanswered(ApiOp::Update { obj: Object::Typed(t.with_meta(meta)), check_rv: false });
         } else if self.requested.insert(t.meta().uid) {
-            ctx.send(
-                Client::GarbageCollector,
-                ApiOp::Delete {
-                    kind: crate::objects::Kind::Other,
-                    other_kind: Some(t.info().kind.to_string()),
-                    key: Key::of(t.meta()),
-                    uid: Some(t.meta().uid),
-                    grace_seconds: None,
-                    propagation,
-                    disruption: None,
-                },
-            );
+            cx.send_unanswered(ApiOp::Delete {
+                kind: Kind::Other,
+                other_kind: Some(t.info().kind.to_string()),
+                key: Key::of(t.meta()),
+                uid: Some(t.meta().uid),
+                grace_seconds: None,
+                propagation,
+                disruption: None,
+            });
         }
     }
 
-    fn collect(&mut self, p: &Rc<Pod>, owner: u64, propagation: Propagation, ctx: &mut Ctx) {
+    fn collect(&mut self, p: &Rc<Pod>, owner: u64, propagation: Propagation, cx: &mut Cx) {
         let key = Key::of(&p.meta);
         if propagation == Propagation::Orphan {
             let mut np = (**p).clone();
             np.meta.owner_references.retain(|o| o.uid != owner);
-            ctx.send(Client::GarbageCollector, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: false });
+            cx.send_unanswered(ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: false });
         } else if p.meta.deletion_timestamp.is_none() && self.requested.insert(p.meta.uid) {
-            ctx.send(Client::GarbageCollector, ApiOp::delete_pod(key, p.meta.uid, None, None));
+            cx.send_unanswered(ApiOp::delete_pod(key, p.meta.uid, None, None));
         }
+    }
+}
+
+/// The background delete of a node's Lease whose Node is gone.
+fn delete_lease(key: Key, uid: u64) -> ApiOp {
+    ApiOp::Delete {
+        kind: Kind::Lease,
+        other_kind: None,
+        key,
+        uid: Some(uid),
+        grace_seconds: None,
+        propagation: Propagation::Background,
+        disruption: None,
     }
 }
