@@ -710,6 +710,30 @@ impl<'a> Cx<'a, '_> {
     }
 }
 
+impl Cx<'_, '_> {
+    /// Records a Kubernetes Event about the object `namespace/name` of
+    /// `kind` (a built-in's Events, whose reasons and kinds are already
+    /// `'static`; the object may be known only by its key).
+    pub(crate) fn event_on(
+        &mut self,
+        warning: bool,
+        reason: &'static str,
+        kind: &'static str,
+        namespace: &str,
+        name: &str,
+        message: &dyn fmt::Display,
+    ) {
+        if self.slot.crash_now || !self.slot.alive {
+            return; // the process is gone
+        }
+        let source = match &self.slot.builtin {
+            Some(b) => b.source,
+            None => intern(&self.slot.reg.name),
+        };
+        self.ctx.event(warning, source, reason, kind, namespace, name, message);
+    }
+}
+
 /// Event sources, reasons and kinds are `'static` in the trace; a
 /// component's own are interned once each (a handful of strings per
 /// binary, never freed).

@@ -13,7 +13,7 @@ use crate::controllers::endpoints::EndpointsController;
 use crate::controllers::endpointslice::EndpointSliceController;
 use crate::controllers::garbagecollector::GarbageCollector;
 use crate::controllers::informer::PodInformer;
-use crate::controllers::job::{JobController, JobEvent};
+use crate::controllers::job::JobController;
 use crate::controllers::kubernetesservice;
 use crate::controllers::nodelifecycle::NodeLifecycleController;
 use crate::controllers::podgc::PodGc;
@@ -107,7 +107,6 @@ pub struct Simulation {
     nlc: NodeLifecycleController,
     deployments: DeploymentController,
     daemon_sets: DaemonSetController,
-    jobs: JobController,
     cronjobs: CronJobController,
     service_lb: ServiceLbController,
     /// Every node's kube-proxy.
@@ -321,7 +320,6 @@ impl Simulation {
             nlc: NodeLifecycleController::new(),
             deployments: DeploymentController::new(),
             daemon_sets: DaemonSetController::new(),
-            jobs: JobController::new(),
             cronjobs: CronJobController::new(),
             service_lb: ServiceLbController::new(),
             proxies,
@@ -348,7 +346,7 @@ impl Simulation {
         use crate::component::{BuiltinIdentity, Registration, Role};
         // In kube-controller-manager's handler order (the watch fan-out
         // reaches them in this order, after the node-lifecycle controller).
-        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 5] = [
+        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 6] = [
             (
                 Builtin::GarbageCollector,
                 Client::GarbageCollector,
@@ -378,6 +376,12 @@ impl Simulation {
                 Client::EndpointSlice,
                 "endpointslice-controller",
                 Rc::new(|| Box::new(EndpointSliceController::new()) as Box<dyn crate::component::Controller>),
+            ),
+            (
+                Builtin::Job,
+                Client::Job,
+                crate::controllers::job::SOURCE,
+                Rc::new(|| Box::new(JobController::new()) as Box<dyn crate::component::Controller>),
             ),
         ];
         for (builtin, client, source, factory) in ported {
@@ -611,11 +615,6 @@ impl Simulation {
             ),
             _ => None,
         };
-        // A Job pod create: its Job, for the answer.
-        let job_create = match (&from, &op) {
-            (Client::Job, ApiOp::Create(Object::Pod(p))) => p.meta.controller_ref().map(|r| r.uid),
-            _ => None,
-        };
         // A CronJob's Job create: its CronJob and scheduled time.
         let cron_create = match (&from, &op) {
             (Client::CronJob, ApiOp::Create(Object::Typed(t))) => {
@@ -627,19 +626,15 @@ impl Simulation {
             }
             _ => None,
         };
-        // A Job or CronJob controller's delete: the object, for the answer.
+        // A CronJob controller's delete: the object, for the answer.
         let batch_delete = match (&from, &op) {
-            (Client::Job | Client::CronJob, ApiOp::Delete { key, .. }) => Some(key.clone()),
+            (Client::CronJob, ApiOp::Delete { key, .. }) => Some(key.clone()),
             _ => None,
         };
         let result = self.store.apply(now, op, &mut self.trace);
         if let Some(key) = batch_delete {
             let answer = result.as_ref().map(|_| ()).map_err(|e| (e.code.clone(), e.message.clone()));
-            let back = match from {
-                Client::Job => Event::Job(JobEvent::Deleted(key, answer)),
-                _ => Event::CronJob(CronEvent::Deleted(key, answer)),
-            };
-            self.queue.push(reply_at, back);
+            self.queue.push(reply_at, Event::CronJob(CronEvent::Deleted(key, answer)));
         }
         if let Some((cj, cj_uid, job_name)) = cron_create {
             // The minutes in the Job's name are its scheduled time.
@@ -653,19 +648,6 @@ impl Simulation {
                 Err(e) => Err((e.code.clone(), e.message.clone())),
             };
             self.queue.push(reply_at, Event::CronJob(CronEvent::Created(cj, cj_uid, scheduled, answer)));
-        }
-        if let Some(job) = job_create {
-            // The Job controller hears how its creates went.
-            let back = match &result {
-                Ok(ev) => match &ev.obj {
-                    Object::Pod(p) => Some(JobEvent::Created(p.clone())),
-                    _ => None,
-                },
-                Err(e) => Some(JobEvent::CreateFailed(job, e.message.clone())),
-            };
-            if let Some(b) = back {
-                self.queue.push(reply_at, Event::Job(b));
-            }
         }
         if from == Client::DaemonSet {
             // The DaemonSet controller hears how its creates went.
@@ -782,10 +764,6 @@ impl Simulation {
             Event::CronJob(e) => {
                 let mut ctx = ctx!(self);
                 self.cronjobs.on_event(e, &mut ctx);
-            }
-            Event::Job(e) => {
-                let mut ctx = ctx!(self);
-                self.jobs.on_event(e, &mut ctx);
             }
             Event::Deployment(e) => {
                 let mut ctx = ctx!(self);
@@ -913,9 +891,7 @@ impl Simulation {
             self.daemon_sets.on_watch(ev, &mut ctx);
         }
         self.components.deliver_builtin(Builtin::EndpointSlice, ev, &self.kcm_pods, &mut ctx);
-        if on.enabled(Builtin::Job) {
-            self.jobs.on_watch(ev, &mut ctx);
-        }
+        self.components.deliver_builtin(Builtin::Job, ev, &self.kcm_pods, &mut ctx);
         if on.enabled(Builtin::CronJob) || on.enabled(Builtin::TtlAfterFinished) {
             self.cronjobs.cronjobs_on = on.enabled(Builtin::CronJob);
             self.cronjobs.ttl_on = on.enabled(Builtin::TtlAfterFinished);

@@ -106,6 +106,7 @@ fn swarm_cases_cover_every_feature() {
         "crashController: {name: garbagecollector",
         "crashController: {name: endpoint,",
         "crashController: {name: endpointslice",
+        "crashController: {name: job,",
         "hangContainer",
         "oomContainer",
         "killContainer",

@@ -526,3 +526,35 @@ fn an_indexed_job_whose_hostnames_are_too_long_creates_nothing() {
     assert!(!failed.is_empty());
     assert!(failed[0].1.contains("spec.hostname: Invalid value"), "{failed:?}");
 }
+
+/// The Job controller runs as a component: crashed between pods, the
+/// restarted controller relists and counts each terminated pod once (the
+/// status it finds says which are counted), so a crash changes no count:
+/// five completions take five pods, and a Job that fails takes
+/// backoffLimit + 1 failed pods, as without the crash.
+#[test]
+fn a_restarted_job_controller_counts_each_pod_once() {
+    let objects = format!(
+        "{}{}",
+        job_yaml("done", "completions: 5\n      parallelism: 1", "Never", "quick:v1"),
+        job_yaml("flaky", "backoffLimit: 2", "Never", "fails:v1")
+    );
+    let images = "  quick:v1: {pull: 1s, exitAfter: 3s}\n  fails:v1: {pull: 1s, exitAfter: 5s, exitCode: 1}";
+    let crash = "  - at: 12s\n    crashController: {name: job, restartAfter: 5s}\n  - at: 40s\n    crashController: {name: job-controller, restartAfter: 5s}";
+    let outcome = |timeline: &str| {
+        let mut s = sim(&scenario_text(images, &objects, timeline, "4m"));
+        s.run_until(SimTime::from_secs(240));
+        assert!(s.user_errors.is_empty(), "{:?}", s.user_errors);
+        let done = job(&s, "done").expect("done");
+        let flaky = job(&s, "flaky").expect("flaky");
+        let created = events(&s, "SuccessfulCreate").len();
+        let crashed = events(&s, "ControllerCrashed").len();
+        ((done.status_text(), done.status.succeeded, flaky.status_text(), flaky.status.failed, created), crashed)
+    };
+    let (plain, none) = outcome("  []");
+    assert_eq!(none, 0);
+    assert_eq!(plain, ("Complete", 5, "Failed", 3, 8));
+    let (crashed, two) = outcome(crash);
+    assert_eq!(two, 2, "both crashes happened");
+    assert_eq!(crashed, plain);
+}

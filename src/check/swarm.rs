@@ -567,7 +567,14 @@ impl Gen {
                 ),
                 5 => format!(
                     "crashController: {{name: {}, restartAfter: {}s}}",
-                    self.pick(&["podgc", "taint-eviction-controller", "garbagecollector", "endpoint", "endpointslice"]),
+                    self.pick(&[
+                        "podgc",
+                        "taint-eviction-controller",
+                        "garbagecollector",
+                        "endpoint",
+                        "endpointslice",
+                        "job"
+                    ]),
                     self.pick(&[1, 10, 45])
                 ),
                 _ => {

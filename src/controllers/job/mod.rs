@@ -39,12 +39,20 @@
 //! failed create only lowers the expectations), the tracking finalizer is
 //! the controller's own record rather than a field of the pod, and pods
 //! are not adopted or released (`ClaimPods`).
+//!
+//! It runs as a [`Controller`] component: it reads kube-controller-manager's
+//! shared informers, queues its syncs on its own timers and sends as
+//! `"job-controller"`; a pod create's or delete's answer comes back to
+//! `on_response` (its Events, the expectations, the rate-limited requeue).
+//! A crash loses the expectations, the back-off records, the statuses it
+//! wrote and the pods it had counted; the restarted controller relists.
 
 #![warn(missing_docs)]
 
 #[cfg(test)]
 mod tests;
 
+use crate::component::{Controller, Cx, RequestId};
 use crate::kinds::job::{
     format_indexes, parse_indexes, CompletionMode, FailureAction, FailurePolicyRule, Job, JobCondition,
     JobConditionType as Ct, PodReplacementPolicy, COMPLETION_INDEX,
@@ -52,10 +60,10 @@ use crate::kinds::job::{
 use crate::objects::env::{EnvSource, EnvVar};
 use crate::objects::meta::{ObjectMeta, OwnerReference};
 use crate::objects::pod::{CondStatus, Container, ContainerState, Pod, PodPhase, PodSpec, PodStatus, RestartPolicy};
+use crate::objects::store::ApiError;
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::typed::TypedObject;
-use crate::objects::Object;
-use crate::runtime::{Client, Ctx, Event};
+use crate::objects::{Kind, Object};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
@@ -67,7 +75,7 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 type Set<K> = IndexSet<K, FxBuildHasher>;
 
 /// The controller's event source.
-const SOURCE: &str = "job-controller";
+pub(crate) const SOURCE: &str = "job-controller";
 /// `MaxPodCreateDeletePerSync`.
 pub const MAX_POD_CREATE_DELETE_PER_SYNC: usize = 500;
 /// `MaxUncountedPods`: pods counted per sync.
@@ -843,18 +851,17 @@ pub fn new_job_pod(job: &Job, index: Option<i32>) -> Pod {
     }
 }
 
-/// The Job controller's work items.
+/// The token of the timer that follows the list (the syncs' tokens count
+/// from 1).
+const RELISTED: u64 = 0;
+
+/// What a request of the Job controller was, for its answer.
 #[derive(Debug, Clone)]
-pub enum JobEvent {
-    /// The Job's queued sync is due (if still queued for this instant).
-    Due(Key, SimTime),
-    /// One of our pod creates succeeded: the pod.
-    Created(Rc<Pod>),
-    /// One of our pod creates failed: the Job's uid, and the error.
-    CreateFailed(u64, String),
-    /// The answer to one of our pod deletes: the pod's key, and the
-    /// error if any.
-    Deleted(Key, Result<(), (crate::objects::store::ApiErrorCode, String)>),
+enum Pending {
+    /// A pod create for the Job of this uid.
+    Create(u64),
+    /// A pod delete: the pod's key.
+    Delete(Key),
 }
 
 /// The Job controller's informer caches and state.
@@ -885,6 +892,54 @@ pub struct JobController {
     /// Failed syncs in a row (a create refused), by Job uid, for the
     /// rate-limited requeue; a create that succeeds forgets them.
     failures: Map<u64, u32>,
+    /// The queued syncs' timers: each token's Job and due time.
+    timers: Map<u64, (Key, SimTime)>,
+    next_token: u64,
+    /// Requests waiting for their answer.
+    pending: Map<RequestId, Pending>,
+}
+
+impl Controller for JobController {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod]
+    }
+
+    fn watches_stored(&self) -> Vec<&'static str> {
+        vec!["Job"]
+    }
+
+    /// Once the list is in (a timer at this instant runs after its
+    /// events), the tracking record is rebuilt (`recount_listed`).
+    fn start(&mut self, cx: &mut Cx) {
+        cx.after(SimDuration::ZERO, RELISTED);
+    }
+
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        self.handle(ev, cx);
+    }
+
+    /// A queued sync is due (if still queued for this instant).
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        if token == RELISTED {
+            self.recount_listed();
+            return;
+        }
+        let Some((key, at)) = self.timers.swap_remove(&token) else { return };
+        if self.due.get(&key) != Some(&at) {
+            return;
+        }
+        self.due.swap_remove(&key);
+        self.sync(&key, cx);
+    }
+
+    fn on_response(&mut self, req: RequestId, result: Result<&Object, &ApiError>, cx: &mut Cx) {
+        match (self.pending.swap_remove(&req), result) {
+            (Some(Pending::Create(_)), Ok(Object::Pod(p))) => self.created(p, cx),
+            (Some(Pending::Create(job)), Err(e)) => self.create_failed(job, &e.message, cx),
+            (Some(Pending::Delete(pod)), result) => self.deleted(pod, result.map(|_| ()), cx),
+            _ => {}
+        }
+    }
 }
 
 impl JobController {
@@ -894,23 +949,25 @@ impl JobController {
     }
 
     /// Queues `key` for `at` (an earlier time already queued wins).
-    fn enqueue_at(&mut self, key: Key, at: SimTime, ctx: &mut Ctx) {
+    fn enqueue_at(&mut self, key: Key, at: SimTime, cx: &mut Cx) {
         if self.due.get(&key).is_some_and(|t| *t <= at) {
             return;
         }
         self.due.insert(key.clone(), at);
-        ctx.at(at, Event::Job(JobEvent::Due(key, at)));
+        self.next_token += 1;
+        self.timers.insert(self.next_token, (key, at));
+        cx.at(at, self.next_token);
     }
 
-    fn enqueue_owner(&mut self, owner: u64, delay: SimDuration, ctx: &mut Ctx) {
+    fn enqueue_owner(&mut self, owner: u64, delay: SimDuration, cx: &mut Cx) {
         if let Some(k) = self.by_uid.get(&owner).cloned() {
-            let at = ctx.now + delay;
-            self.enqueue_at(k, at, ctx);
+            let at = cx.now() + delay;
+            self.enqueue_at(k, at, cx);
         }
     }
 
     /// Handles a watch event of its informers (Jobs, pods).
-    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+    fn handle(&mut self, ev: &WatchEvent, cx: &mut Cx) {
         match &ev.obj {
             Object::Typed(t) => {
                 let Some(job) = t.downcast::<Job>() else { return };
@@ -944,14 +1001,14 @@ impl JobController {
                     Some(o) if o.meta.generation == job.meta.generation => SYNC_BATCH_PERIOD,
                     _ => SimDuration::ZERO,
                 };
-                let at = ctx.now + delay;
-                self.enqueue_at(key.clone(), at, ctx);
+                let at = cx.now() + delay;
+                self.enqueue_at(key.clone(), at, cx);
                 if let (Some(o), Some(start), Some(ads)) =
                     (&old, job.status.start_time, job.spec.active_deadline_seconds)
                 {
                     if o.spec.active_deadline_seconds != Some(ads) {
                         let at = start + SimDuration::from_secs(ads as u64);
-                        self.enqueue_at(key, at.max(ctx.now), ctx);
+                        self.enqueue_at(key, at.max(cx.now()), cx);
                     }
                 }
             }
@@ -980,7 +1037,7 @@ impl JobController {
                             // pod no kubelet runs) made it terminal: Failed
                             // unless it had succeeded. It is counted so.
                             let mut ghost = (**p).clone();
-                            ghost.meta.deletion_timestamp.get_or_insert(ctx.now);
+                            ghost.meta.deletion_timestamp.get_or_insert(cx.now());
                             if !ghost.status.phase.is_terminal() {
                                 Rc::make_mut(&mut ghost.status).phase = PodPhase::Failed;
                             }
@@ -1002,70 +1059,92 @@ impl JobController {
                         self.pods.entry(owner).or_default().insert(uid, p.clone());
                     }
                 }
-                self.enqueue_owner(owner, SYNC_BATCH_PERIOD, ctx);
+                self.enqueue_owner(owner, SYNC_BATCH_PERIOD, cx);
             }
             _ => {}
         }
     }
 
-    /// Handles one of its work items.
-    pub fn on_event(&mut self, ev: JobEvent, ctx: &mut Ctx) {
-        match ev {
-            JobEvent::Due(key, at) => {
-                if self.due.get(&key) != Some(&at) {
-                    return;
-                }
-                self.due.swap_remove(&key);
-                self.sync(&key, ctx);
+    /// After a (re)start's list: which terminated pods the Job's status
+    /// already counts. Upstream reads it off each pod (the tracking
+    /// finalizer is gone from a counted one); kubesim keeps that record in
+    /// the controller, so a new instance rebuilds it from the status: an
+    /// Indexed Job's succeeded pods whose index is in `completedIndexes`,
+    /// else the first `succeeded` succeeded pods by finish time; the
+    /// first `failed` failed pods. (It errs only when counted pods have
+    /// since left the API and uncounted ones wait.)
+    fn recount_listed(&mut self) {
+        for (uid, key) in &self.by_uid {
+            let (Some(job), Some(pods)) = (self.jobs.get(key), self.pods.get(uid)) else { continue };
+            let by_finish = |phase: PodPhase| {
+                let mut v: Vec<&Rc<Pod>> = pods.values().filter(|p| p.status.phase == phase).collect();
+                v.sort_by_key(|p| (finished_time(p), p.meta.uid));
+                v
+            };
+            let succeeded = by_finish(PodPhase::Succeeded);
+            if job.spec.completion_mode == CompletionMode::Indexed {
+                let done = parse_indexes(&job.status.completed_indexes, job.spec.completions.unwrap_or(0));
+                let counted = succeeded.iter().filter(|p| completion_index(p).is_some_and(|i| done.contains(&i)));
+                self.counted.extend(counted.map(|p| p.meta.uid));
+            } else {
+                let n = job.status.succeeded.max(0) as usize;
+                self.counted.extend(succeeded.iter().take(n).map(|p| p.meta.uid));
             }
-            JobEvent::Created(p) => {
-                if let Some(owner) = p.meta.controller_ref().map(|r| r.uid) {
-                    self.failures.swap_remove(&owner);
-                }
-                let name = p.meta.controller_ref().map(|r| r.name.clone()).unwrap_or_default();
-                let msg = format!("Created pod: {}", p.meta.name);
-                ctx.event(false, SOURCE, "SuccessfulCreate", "Job", &p.meta.namespace, &name, &msg);
-            }
-            JobEvent::Deleted(pod, result) => {
-                // `DeletePod`'s events, once the DELETE is answered; a pod
-                // already gone is no error.
-                let Some(job) = self.deleting.swap_remove(&pod) else { return };
-                let (warning, reason, msg) = match result {
-                    Ok(()) => (false, "SuccessfulDelete", format!("Deleted pod: {}", pod.name)),
-                    Err((crate::objects::store::ApiErrorCode::NotFound, _)) => return,
-                    Err((_, e)) => (true, "FailedDelete", format!("Error deleting: {}", e)),
-                };
-                ctx.event(warning, SOURCE, reason, "Job", &job.namespace, &job.name, &msg);
-            }
-            JobEvent::CreateFailed(uid, err) => {
-                if let Some(a) = self.adds.get_mut(&uid) {
-                    a.0 -= 1;
-                }
-                let Some(k) = self.by_uid.get(&uid).cloned() else { return };
-                let msg = format!("Error creating: {}", err);
-                ctx.event(true, SOURCE, "FailedCreate", "Job", &k.namespace, &k.name, &msg);
-                // `manageJob` takes a refused create out of `active` before
-                // the status is written: so does this correction.
-                if let (Some(st), Some(job)) = (self.written.get_mut(&uid), self.jobs.get(&k)) {
-                    if st.active > 0 && st.finished().is_none() {
-                        st.active -= 1;
-                        let obj: Rc<dyn TypedObject> = Rc::new(Job { status: st.clone(), ..(**job).clone() });
-                        ctx.send(Client::Job, ApiOp::TypedStatus { obj, check_rv: false });
-                    }
-                }
-                // The sync's error: requeued with the rate limiter (1 s
-                // doubling to 1 min).
-                let n = self.failures.entry(uid).or_insert(0);
-                let delay = SimDuration(API_BACKOFF.0 .0.saturating_mul(1u64 << (*n).min(20))).min(API_BACKOFF.1);
-                *n += 1;
-                let at = ctx.now + delay;
-                self.enqueue_at(k, at, ctx);
-            }
+            let n = job.status.failed.max(0) as usize;
+            self.counted.extend(by_finish(PodPhase::Failed).iter().take(n).map(|p| p.meta.uid));
         }
     }
 
+    /// One of its pod creates succeeded.
+    fn created(&mut self, p: &Pod, cx: &mut Cx) {
+        if let Some(owner) = p.meta.controller_ref().map(|r| r.uid) {
+            self.failures.swap_remove(&owner);
+        }
+        let name = p.meta.controller_ref().map(|r| r.name.clone()).unwrap_or_default();
+        let msg = format!("Created pod: {}", p.meta.name);
+        cx.event_on(false, "SuccessfulCreate", "Job", &p.meta.namespace, &name, &msg);
+    }
+
+    /// `DeletePod`'s events, once the DELETE is answered; a pod already
+    /// gone is no error.
+    fn deleted(&mut self, pod: Key, result: Result<(), &ApiError>, cx: &mut Cx) {
+        let Some(job) = self.deleting.swap_remove(&pod) else { return };
+        let (warning, reason, msg) = match result {
+            Ok(()) => (false, "SuccessfulDelete", format!("Deleted pod: {}", pod.name)),
+            Err(e) if e.code == crate::objects::store::ApiErrorCode::NotFound => return,
+            Err(e) => (true, "FailedDelete", format!("Error deleting: {}", e.message)),
+        };
+        cx.event_on(warning, reason, "Job", &job.namespace, &job.name, &msg);
+    }
+
+    /// One of its pod creates was refused.
+    fn create_failed(&mut self, uid: u64, err: &str, cx: &mut Cx) {
+        if let Some(a) = self.adds.get_mut(&uid) {
+            a.0 -= 1;
+        }
+        let Some(k) = self.by_uid.get(&uid).cloned() else { return };
+        let msg = format!("Error creating: {}", err);
+        cx.event_on(true, "FailedCreate", "Job", &k.namespace, &k.name, &msg);
+        // `manageJob` takes a refused create out of `active` before the
+        // status is written: so does this correction.
+        if let (Some(st), Some(job)) = (self.written.get_mut(&uid), self.jobs.get(&k)) {
+            if st.active > 0 && st.finished().is_none() {
+                st.active -= 1;
+                let obj: Rc<dyn TypedObject> = Rc::new(Job { status: st.clone(), ..(**job).clone() });
+                cx.send_unanswered(ApiOp::TypedStatus { obj, check_rv: false });
+            }
+        }
+        // The sync's error: requeued with the rate limiter (1 s doubling
+        // to 1 min).
+        let n = self.failures.entry(uid).or_insert(0);
+        let delay = SimDuration(API_BACKOFF.0 .0.saturating_mul(1u64 << (*n).min(20))).min(API_BACKOFF.1);
+        *n += 1;
+        let at = cx.now() + delay;
+        self.enqueue_at(k, at, cx);
+    }
+
     /// One sync of the Job `key`.
-    fn sync(&mut self, key: &Key, ctx: &mut Ctx) {
+    fn sync(&mut self, key: &Key, cx: &mut Cx) {
         let Some(mut job) = self.jobs.get(key).cloned() else { return };
         let uid = job.meta.uid;
         if let Some(st) = self.written.get(&uid) {
@@ -1073,7 +1152,7 @@ impl JobController {
                 Rc::make_mut(&mut job).status = st.clone();
             }
         }
-        let now = ctx.now;
+        let now = cx.now();
         // Expectations (`SatisfiedExpectations`, expiring after 5 min).
         let adds_pending =
             self.adds.get(&uid).is_some_and(|(n, since)| *n > 0 && now.saturating_sub(*since) < EXPECTATIONS_TIMEOUT);
@@ -1112,7 +1191,7 @@ impl JobController {
                 self.ghosts.swap_remove(&uid);
             }
             if !released.is_empty() {
-                self.enqueue_at(key.clone(), now + SYNC_BATCH_PERIOD, ctx);
+                self.enqueue_at(key.clone(), now + SYNC_BATCH_PERIOD, cx);
             }
         }
         if !out.creates.is_empty() {
@@ -1121,7 +1200,8 @@ impl JobController {
         }
         for index in &out.creates {
             let pod = new_job_pod(&job, *index);
-            ctx.send(Client::Job, ApiOp::Create(Object::Pod(Rc::new(pod))));
+            let req = cx.send(ApiOp::Create(Object::Pod(Rc::new(pod))));
+            self.pending.insert(req, Pending::Create(uid));
         }
         for (p, release) in &out.deletes {
             if *release {
@@ -1131,13 +1211,14 @@ impl JobController {
                 self.dels.entry(uid).or_default().insert(p.meta.uid);
             }
             self.deleting.insert(Key::of(&p.meta), key.clone());
-            ctx.send(Client::Job, ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, None, None));
+            let req = cx.send(ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, None, None));
+            self.pending.insert(req, Pending::Delete(Key::of(&p.meta)));
         }
         for (warning, reason, msg) in &out.events {
-            ctx.event(*warning, SOURCE, reason, "Job", &ns, &job.meta.name, msg);
+            cx.event_on(*warning, reason, "Job", &ns, &job.meta.name, msg);
         }
         if let Some(d) = out.requeue_after {
-            self.enqueue_at(key.clone(), now + d, ctx);
+            self.enqueue_at(key.clone(), now + d, cx);
         }
         if out.status.is_some() || job.status.finished().is_some() {
             self.backoff.insert(uid, out.backoff);
@@ -1145,7 +1226,7 @@ impl JobController {
         if let Some(status) = out.status {
             self.written.insert(uid, status.clone());
             let obj: Rc<dyn TypedObject> = Rc::new(Job { status, ..(*job).clone() });
-            ctx.send(Client::Job, ApiOp::TypedStatus { obj, check_rv: false });
+            cx.send_unanswered(ApiOp::TypedStatus { obj, check_rv: false });
         }
         if out.finished {
             self.backoff.swap_remove(&uid);
