@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::controllers::{cronjob, daemonset, deployment, nodelifecycle, replication, scheduler};
+use crate::controllers::{cronjob, deployment, nodelifecycle, replication, scheduler};
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
@@ -186,8 +186,6 @@ pub enum Event {
     KubernetesService,
     /// A work item of the deployment controller.
     Deployment(deployment::DeployEvent),
-    /// A work item of the DaemonSet controller.
-    DaemonSet(daemonset::DsEvent),
     /// A work item of the CronJob or TTL-after-finished controller.
     CronJob(cronjob::CronEvent),
     /// An event of one kubelet (sync, probe, container exit, heartbeat…).

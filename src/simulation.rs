@@ -7,7 +7,7 @@
 use crate::component::{Builtin, Builtins, Components, Registration, Slot};
 use crate::config::Config;
 use crate::controllers::cronjob::{CronEvent, CronJobController};
-use crate::controllers::daemonset::{DaemonSetController, DsEvent};
+use crate::controllers::daemonset::DaemonSetController;
 use crate::controllers::deployment::{DeployEvent, DeploymentController};
 use crate::controllers::endpoints::EndpointsController;
 use crate::controllers::endpointslice::EndpointSliceController;
@@ -106,7 +106,6 @@ pub struct Simulation {
     replication: ReplicationManager,
     nlc: NodeLifecycleController,
     deployments: DeploymentController,
-    daemon_sets: DaemonSetController,
     cronjobs: CronJobController,
     service_lb: ServiceLbController,
     /// Every node's kube-proxy.
@@ -319,7 +318,6 @@ impl Simulation {
             replication: ReplicationManager::new(),
             nlc: NodeLifecycleController::new(),
             deployments: DeploymentController::new(),
-            daemon_sets: DaemonSetController::new(),
             cronjobs: CronJobController::new(),
             service_lb: ServiceLbController::new(),
             proxies,
@@ -346,7 +344,7 @@ impl Simulation {
         use crate::component::{BuiltinIdentity, Registration, Role};
         // In kube-controller-manager's handler order (the watch fan-out
         // reaches them in this order, after the node-lifecycle controller).
-        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 6] = [
+        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 7] = [
             (
                 Builtin::GarbageCollector,
                 Client::GarbageCollector,
@@ -376,6 +374,12 @@ impl Simulation {
                 Client::EndpointSlice,
                 "endpointslice-controller",
                 Rc::new(|| Box::new(EndpointSliceController::new()) as Box<dyn crate::component::Controller>),
+            ),
+            (
+                Builtin::DaemonSet,
+                Client::DaemonSet,
+                crate::controllers::daemonset::SOURCE,
+                Rc::new(|| Box::new(DaemonSetController::new()) as Box<dyn crate::component::Controller>),
             ),
             (
                 Builtin::Job,
@@ -601,20 +605,6 @@ impl Simulation {
                 | (Client::Scheduler, ApiOp::Bind { .. })
         );
         let saved = keep.then(|| op.clone());
-        // A DaemonSet pod create: its DaemonSet and node, for the answer.
-        let daemon_create = match (&from, &op) {
-            (Client::DaemonSet, ApiOp::Create(Object::Pod(p))) => p.meta.controller_ref().map(|r| r.uid).zip(
-                p.spec
-                    .node_affinity
-                    .required
-                    .as_ref()
-                    .and_then(|t| t.first())
-                    .and_then(|t| t.match_fields.first())
-                    .and_then(|r| r.values.first())
-                    .map(|v| Rc::<str>::from(v.as_str())),
-            ),
-            _ => None,
-        };
         // A CronJob's Job create: its CronJob and scheduled time.
         let cron_create = match (&from, &op) {
             (Client::CronJob, ApiOp::Create(Object::Typed(t))) => {
@@ -648,20 +638,6 @@ impl Simulation {
                 Err(e) => Err((e.code.clone(), e.message.clone())),
             };
             self.queue.push(reply_at, Event::CronJob(CronEvent::Created(cj, cj_uid, scheduled, answer)));
-        }
-        if from == Client::DaemonSet {
-            // The DaemonSet controller hears how its creates went.
-            let back = match (&result, &daemon_create) {
-                (Ok(ev), _) if ev.kind == WatchKind::Added => match &ev.obj {
-                    Object::Pod(p) => Some(DsEvent::Created(p.clone())),
-                    _ => None,
-                },
-                (Err(_), Some(c)) => Some(DsEvent::CreateFailed(c.0, c.1.clone())),
-                _ => None,
-            };
-            if let Some(b) = back {
-                self.queue.push(reply_at, Event::DaemonSet(b));
-            }
         }
         if let Client::Deployment(req) = from {
             // The deployment controller's sync waits for every response.
@@ -756,10 +732,6 @@ impl Simulation {
                 }
                 let mut ctx = ctx!(self);
                 self.nlc.on_event(e, &self.kcm_pods, &mut ctx);
-            }
-            Event::DaemonSet(e) => {
-                let mut ctx = ctx!(self);
-                self.daemon_sets.on_event(e, &self.kcm_pods, &mut ctx);
             }
             Event::CronJob(e) => {
                 let mut ctx = ctx!(self);
@@ -887,9 +859,7 @@ impl Simulation {
         if on.enabled(Builtin::Deployment) {
             self.deployments.on_watch(ev, &mut ctx);
         }
-        if on.enabled(Builtin::DaemonSet) {
-            self.daemon_sets.on_watch(ev, &mut ctx);
-        }
+        self.components.deliver_builtin(Builtin::DaemonSet, ev, &self.kcm_pods, &mut ctx);
         self.components.deliver_builtin(Builtin::EndpointSlice, ev, &self.kcm_pods, &mut ctx);
         self.components.deliver_builtin(Builtin::Job, ev, &self.kcm_pods, &mut ctx);
         if on.enabled(Builtin::CronJob) || on.enabled(Builtin::TtlAfterFinished) {

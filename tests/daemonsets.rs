@@ -201,3 +201,28 @@ fn kubectl_set_image_and_rollout_restart_a_daemon_set() {
     assert!(after.iter().all(|u| !before.contains(u)), "every pod replaced by the restart");
     assert!(ds(&s).spec.template.annotations.contains_key("kubectl.kubernetes.io/restartedAt"));
 }
+
+/// The DaemonSet controller runs as a component: crashed (here in the
+/// middle of the rolling update's writes), it misses the node added and
+/// the pod deleted while it is down; the restarted controller relists,
+/// puts a pod on the new node and on the node that lost its own, and
+/// finishes the update.
+#[test]
+fn a_restarted_daemonset_controller_catches_up() {
+    let strategy = "updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 1}}";
+    let mut timeline = UPDATE.replace("STRATEGY", strategy);
+    timeline.push_str(
+        "  - at: 70s\n    crashController: {name: daemonset, afterWrites: 1, restartAfter: 30s}\n  - at: 75s\n    addNode: {name: node-5, capacity: {cpu: \"4\", memory: 8Gi}}\n  - at: 80s\n    delete: {kind: Pod, selector: app=agent}\n",
+    );
+    let mut s = sim(&text(strategy, &timeline));
+    s.trace.keep_events(true);
+    s.run_until(SimTime::from_secs(95));
+    assert!(s.user_errors.is_empty(), "{:?}", s.user_errors);
+    assert!(s.trace.events().iter().any(|e| e.reason == "ControllerCrashed"), "the crash happened");
+    assert!(by_node(&s).is_empty(), "no pod comes back while the controller is down: {:?}", by_node(&s));
+    s.run_until(SimTime::from_secs(240));
+    let pods = by_node(&s);
+    assert_eq!(pods.len(), 5, "{:?}", pods);
+    assert!(pods.iter().all(|p| p.1 == "agent:v2" && p.2), "{:?}", pods);
+    assert_eq!(ds(&s).status.number_available, 5);
+}

@@ -107,6 +107,7 @@ fn swarm_cases_cover_every_feature() {
         "crashController: {name: endpoint,",
         "crashController: {name: endpointslice",
         "crashController: {name: job,",
+        "crashController: {name: daemonset,",
         "hangContainer",
         "oomContainer",
         "killContainer",

@@ -155,6 +155,11 @@ pub fn scenario(n: u64, config: &str) -> String {
     g.render(n, config)
 }
 
+/// The built-ins that run as components, which `crashController` can
+/// take down (by kube-controller-manager's short names).
+const CRASHABLE_BUILTINS: &[&str] =
+    &["podgc", "taint-eviction-controller", "garbagecollector", "endpoint", "endpointslice", "job", "daemonset"];
+
 impl Gen {
     fn chance(&mut self, p: f64) -> bool {
         self.rng.gen_bool(p)
@@ -567,14 +572,7 @@ impl Gen {
                 ),
                 5 => format!(
                     "crashController: {{name: {}, restartAfter: {}s}}",
-                    self.pick(&[
-                        "podgc",
-                        "taint-eviction-controller",
-                        "garbagecollector",
-                        "endpoint",
-                        "endpointslice",
-                        "job"
-                    ]),
+                    self.pick(CRASHABLE_BUILTINS),
                     self.pick(&[1, 10, 45])
                 ),
                 _ => {

@@ -37,9 +37,16 @@
 //! (the hash is kubesim's template hash), no slow-start batches (at most
 //! `burstReplicas` 250 creates per sync), the status is written without a
 //! `resourceVersion` check.
+//!
+//! It runs as a [`Controller`] component: it reads kube-controller-manager's
+//! shared informers, keeps its work queue and back-off wake-ups on its own
+//! timers and sends as `"daemon-set-controller"`; a pod create's answer
+//! comes back to `on_response`. A crash loses the expectations and the
+//! back-offs, as a restarted kube-controller-manager does.
 
 #![warn(missing_docs)]
 
+use crate::component::{Controller, Cx, RequestId};
 use crate::controllers::deployment::util::compute_hash;
 use crate::controllers::endpoints::SyncQueue;
 use crate::controllers::informer::PodInformer;
@@ -48,10 +55,10 @@ use crate::objects::meta::{ObjectMeta, OwnerReference};
 use crate::objects::node::{Node, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{node_affinity_matches, NodeSelectorTerm, Pod, PodPhase, PodStatus, TaintEffect, Toleration};
 use crate::objects::selector::{Op, Requirement};
+use crate::objects::store::ApiError;
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::typed::TypedObject;
-use crate::objects::Object;
-use crate::runtime::{Client, Ctx, Event};
+use crate::objects::{Kind, Object};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
@@ -61,7 +68,7 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 type Set<K> = IndexSet<K, FxBuildHasher>;
 
 /// The controller's event source.
-const SOURCE: &str = "daemonset-controller";
+pub(crate) const SOURCE: &str = "daemonset-controller";
 /// `BurstReplicas`: creates per sync.
 const BURST_REPLICAS: usize = 250;
 /// The label with the pod's template hash.
@@ -70,19 +77,8 @@ pub const REVISION_HASH: &str = "controller-revision-hash";
 /// (`ExpectationsTimeout`).
 const EXPECTATIONS_TIMEOUT: SimDuration = SimDuration::from_secs(300);
 
-/// The DaemonSet controller's work items.
-#[derive(Debug, Clone)]
-pub enum DsEvent {
-    /// Queued DaemonSets are due.
-    Sync,
-    /// This DaemonSet is due again (a back-off or `minReadySeconds`
-    /// elapsed).
-    Wake(Key),
-    /// One of our pod creates succeeded: the pod.
-    Created(Rc<Pod>),
-    /// One of our pod creates failed: its DaemonSet's uid and node.
-    CreateFailed(u64, Rc<str>),
-}
+/// The token of the work queue's timer (wake-ups count from 1).
+const SYNC: u64 = 0;
 
 /// The tolerations the controller adds to every daemon pod
 /// (`AddOrUpdateDaemonPodTolerations`).
@@ -177,6 +173,59 @@ pub struct DaemonSetController {
     /// until when creates wait.
     backoff: Map<(u64, Rc<str>), (SimDuration, SimTime)>,
     queue: SyncQueue,
+    /// Wake-up timers: each token's DaemonSet.
+    wakes: Map<u64, Key>,
+    next_token: u64,
+    /// Pod creates waiting for their answer: the DaemonSet's uid and node.
+    pending: Map<RequestId, (u64, Rc<str>)>,
+}
+
+impl Controller for DaemonSetController {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Node, Kind::Pod]
+    }
+
+    fn watches_stored(&self) -> Vec<&'static str> {
+        vec!["DaemonSet"]
+    }
+
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        self.handle(ev, cx);
+    }
+
+    /// The work queue's turn (`SYNC`), or a DaemonSet's wake-up (a
+    /// back-off or `minReadySeconds` elapsed).
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        if token == SYNC {
+            for key in self.queue.take() {
+                self.sync_daemon_set(&key, cx);
+            }
+        } else if let Some(key) = self.wakes.swap_remove(&token) {
+            if self.sets.contains_key(&key) {
+                self.enqueue(key, cx);
+            }
+        }
+    }
+
+    /// A pod create's answer: its Event, or (refused) the expectation
+    /// dropped and the DaemonSet synced again.
+    fn on_response(&mut self, req: RequestId, result: Result<&Object, &ApiError>, cx: &mut Cx) {
+        let Some((uid, node)) = self.pending.swap_remove(&req) else { return };
+        match result {
+            Ok(Object::Pod(p)) => {
+                let name = p.meta.controller_ref().map(|r| r.name.clone()).unwrap_or_default();
+                let msg = format!("Created pod: {}", p.meta.name);
+                cx.event_on(false, "SuccessfulCreate", "DaemonSet", &p.meta.namespace, &name, &msg);
+            }
+            Ok(_) => {}
+            Err(_) => {
+                self.creating.swap_remove(&(uid, node));
+                if let Some(k) = self.by_uid.get(&uid).cloned() {
+                    self.enqueue(k, cx);
+                }
+            }
+        }
+    }
 }
 
 impl DaemonSetController {
@@ -185,19 +234,19 @@ impl DaemonSetController {
         Self::default()
     }
 
-    fn enqueue(&mut self, key: Key, ctx: &mut Ctx) {
-        self.queue.add_waking(key, Event::DaemonSet(DsEvent::Sync), ctx);
+    fn enqueue(&mut self, key: Key, cx: &mut Cx) {
+        self.queue.add(key, cx);
     }
 
-    fn enqueue_all(&mut self, ctx: &mut Ctx) {
+    fn enqueue_all(&mut self, cx: &mut Cx) {
         let keys: Vec<Key> = self.sets.keys().cloned().collect();
         for k in keys {
-            self.enqueue(k, ctx);
+            self.enqueue(k, cx);
         }
     }
 
     /// Handles a watch event of its informers (DaemonSets, nodes, pods).
-    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+    fn handle(&mut self, ev: &WatchEvent, cx: &mut Cx) {
         match &ev.obj {
             Object::Typed(t) if t.downcast::<DaemonSet>().is_some() => {
                 let key = Key::of(t.meta());
@@ -207,7 +256,7 @@ impl DaemonSetController {
                 } else {
                     self.sets.insert(key.clone(), t.clone());
                     self.by_uid.insert(t.meta().uid, key.clone());
-                    self.enqueue(key, ctx);
+                    self.enqueue(key, cx);
                 }
             }
             Object::Node(n) => {
@@ -226,7 +275,7 @@ impl DaemonSetController {
                     }
                 }
                 if !self.sets.is_empty() {
-                    self.enqueue_all(ctx);
+                    self.enqueue_all(cx);
                 }
             }
             Object::Pod(p) => {
@@ -250,47 +299,21 @@ impl DaemonSetController {
                     }
                 }
                 if let Some(k) = self.by_uid.get(&owner).cloned() {
-                    self.enqueue(k, ctx);
+                    self.enqueue(k, cx);
                 }
             }
             _ => {}
         }
     }
 
-    /// Handles one of its work items.
-    pub fn on_event(&mut self, ev: DsEvent, pods: &PodInformer, ctx: &mut Ctx) {
-        match ev {
-            DsEvent::Sync => {
-                for key in self.queue.take() {
-                    self.sync_daemon_set(&key, pods, ctx);
-                }
-            }
-            DsEvent::Wake(key) => {
-                if self.sets.contains_key(&key) {
-                    self.enqueue(key, ctx);
-                }
-            }
-            DsEvent::Created(p) => {
-                let name = p.meta.controller_ref().map(|r| r.name.clone()).unwrap_or_default();
-                let msg = format!("Created pod: {}", p.meta.name);
-                ctx.event(false, SOURCE, "SuccessfulCreate", "DaemonSet", &p.meta.namespace, &name, &msg);
-            }
-            DsEvent::CreateFailed(uid, node) => {
-                self.creating.swap_remove(&(uid, node));
-                if let Some(k) = self.by_uid.get(&uid).cloned() {
-                    self.enqueue(k, ctx);
-                }
-            }
-        }
-    }
-
     /// `syncDaemonSet`: `manage`, then `rollingUpdate`, then the status.
-    fn sync_daemon_set(&mut self, key: &Key, pods: &PodInformer, ctx: &mut Ctx) {
+    fn sync_daemon_set(&mut self, key: &Key, cx: &mut Cx) {
+        let pods: &PodInformer = cx.kcm_pods();
         let Some(ds) = self.sets.get(key).and_then(|t| t.downcast::<DaemonSet>()).cloned() else { return };
         if ds.meta.deletion_timestamp.is_some() {
             return;
         }
-        let now = ctx.now;
+        let now = cx.now();
         let uid = ds.meta.uid;
         let hash = compute_hash(&ds.spec.template, None);
         // Expectations expire.
@@ -335,7 +358,7 @@ impl DaemonSetController {
                 "Found failed daemon pod {}/{} on node {}, will try to kill it",
                 p.meta.namespace, p.meta.name, node
             );
-            ctx.event(true, SOURCE, "FailedDaemonPod", "DaemonSet", &ds.meta.namespace, &ds.meta.name, &msg);
+            cx.event_on(true, "FailedDaemonPod", "DaemonSet", &ds.meta.namespace, &ds.meta.name, &msg);
             wake = Some(wake.map_or(now + delay, |w| w.min(now + delay)));
             to_delete.push(p);
         }
@@ -352,15 +375,16 @@ impl DaemonSetController {
         for node in to_create {
             self.creating.insert((uid, node.clone()), now);
             let pod = new_daemon_pod(&ds, &node, &hash);
-            ctx.send(Client::DaemonSet, ApiOp::Create(Object::Pod(Rc::new(pod))));
+            let req = cx.send(ApiOp::Create(Object::Pod(Rc::new(pod))));
+            self.pending.insert(req, (uid, node));
         }
         for p in to_delete {
             if !self.deleting.insert(p.meta.uid) {
                 continue;
             }
             let msg = format!("Deleted pod: {}", p.meta.name);
-            ctx.event(false, SOURCE, "SuccessfulDelete", "DaemonSet", &ds.meta.namespace, &ds.meta.name, &msg);
-            ctx.send(Client::DaemonSet, ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, None, None));
+            cx.event_on(false, "SuccessfulDelete", "DaemonSet", &ds.meta.namespace, &ds.meta.name, &msg);
+            cx.send_unanswered(ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, None, None));
         }
         // The status (`updateDaemonSetStatus`).
         let (status, next_available) = calculate_status(&ds, &node_names, &self.nodes, &by_node, &hash, now);
@@ -368,11 +392,13 @@ impl DaemonSetController {
             wake = Some(wake.map_or(t, |w| w.min(t)));
         }
         if let Some(t) = wake {
-            ctx.at(t, Event::DaemonSet(DsEvent::Wake(key.clone())));
+            self.next_token += 1;
+            self.wakes.insert(self.next_token, key.clone());
+            cx.at(t, self.next_token);
         }
         if status != ds.status {
             let obj: Rc<dyn TypedObject> = Rc::new(DaemonSet { status, ..ds.clone() });
-            ctx.send(Client::DaemonSet, ApiOp::TypedStatus { obj, check_rv: false });
+            cx.send_unanswered(ApiOp::TypedStatus { obj, check_rv: false });
         }
     }
 }

@@ -266,16 +266,6 @@ impl SyncQueue {
         }
     }
 
-    /// Queues `key` for a controller that is not a component yet; the
-    /// first key of an instant schedules `wake`.
-    pub(crate) fn add_waking(&mut self, key: Key, wake: crate::runtime::Event, ctx: &mut crate::runtime::Ctx) {
-        self.keys.insert(key);
-        if !self.pending {
-            self.pending = true;
-            ctx.after(SimDuration::ZERO, wake);
-        }
-    }
-
     /// Every queued key, in queue order; the queue is empty after.
     pub fn take(&mut self) -> Vec<Key> {
         self.pending = false;
