@@ -367,7 +367,7 @@ impl Registry {
     }
 }
 
-fn builtin_named(name: &str) -> Option<Builtin> {
+pub(crate) fn builtin_named(name: &str) -> Option<Builtin> {
     BUILTIN_CONTROLLERS.iter().find(|(_, n, a)| *n == name || *a == name).map(|(b, _, _)| *b)
 }
 

@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::controllers::{cronjob, deployment, nodelifecycle, replication, scheduler};
+use crate::controllers::{cronjob, nodelifecycle, replication, scheduler};
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
@@ -65,9 +65,12 @@ pub enum Client {
     Endpoints,
     /// The endpointslice controller (`"endpointslice-controller"`).
     EndpointSlice,
-    /// The deployment controller (`"deployment-controller"`); the number
-    /// is the worker slot whose sync sent the request (its response goes
-    /// back to that sync).
+    /// The deployment controller (`"deployment-controller"`). The number
+    /// is always 0 now that the controller is a component (its answers are
+    /// routed by request id); it stays because the random stream of the
+    /// client's network link is named after the value (`Deployment(0)`),
+    /// and renaming it would change the traces of every run with a latency
+    /// distribution.
     Deployment(u32),
     /// The DaemonSet controller (`"daemon-set-controller"`).
     DaemonSet,
@@ -184,8 +187,6 @@ pub enum Event {
     /// The apiserver's `kubernetes` Service reconcile (every 10 s,
     /// `controllers::kubernetesservice`).
     KubernetesService,
-    /// A work item of the deployment controller.
-    Deployment(deployment::DeployEvent),
     /// A work item of the CronJob or TTL-after-finished controller.
     CronJob(cronjob::CronEvent),
     /// An event of one kubelet (sync, probe, container exit, heartbeat…).
@@ -296,7 +297,6 @@ impl Network {
         let link = match from {
             Client::Component { id, .. } => Client::Component { id, req: 0 },
             Client::Timeline(_) => Client::User,
-            Client::Deployment(_) => Client::Deployment(0),
             c => c,
         };
         let seed = self.seed;

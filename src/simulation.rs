@@ -8,7 +8,7 @@ use crate::component::{Builtin, Builtins, Components, Registration, Slot};
 use crate::config::Config;
 use crate::controllers::cronjob::{CronEvent, CronJobController};
 use crate::controllers::daemonset::DaemonSetController;
-use crate::controllers::deployment::{DeployEvent, DeploymentController};
+use crate::controllers::deployment::DeploymentController;
 use crate::controllers::endpoints::EndpointsController;
 use crate::controllers::endpointslice::EndpointSliceController;
 use crate::controllers::garbagecollector::GarbageCollector;
@@ -105,7 +105,6 @@ pub struct Simulation {
     kcm_pods: PodInformer,
     replication: ReplicationManager,
     nlc: NodeLifecycleController,
-    deployments: DeploymentController,
     cronjobs: CronJobController,
     service_lb: ServiceLbController,
     /// Every node's kube-proxy.
@@ -317,7 +316,6 @@ impl Simulation {
             kcm_pods: PodInformer::default(),
             replication: ReplicationManager::new(),
             nlc: NodeLifecycleController::new(),
-            deployments: DeploymentController::new(),
             cronjobs: CronJobController::new(),
             service_lb: ServiceLbController::new(),
             proxies,
@@ -344,7 +342,7 @@ impl Simulation {
         use crate::component::{BuiltinIdentity, Registration, Role};
         // In kube-controller-manager's handler order (the watch fan-out
         // reaches them in this order, after the node-lifecycle controller).
-        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 7] = [
+        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 8] = [
             (
                 Builtin::GarbageCollector,
                 Client::GarbageCollector,
@@ -374,6 +372,12 @@ impl Simulation {
                 Client::EndpointSlice,
                 "endpointslice-controller",
                 Rc::new(|| Box::new(EndpointSliceController::new()) as Box<dyn crate::component::Controller>),
+            ),
+            (
+                Builtin::Deployment,
+                Client::Deployment(0),
+                crate::controllers::deployment::SOURCE,
+                Rc::new(|| Box::new(DeploymentController::new()) as Box<dyn crate::component::Controller>),
             ),
             (
                 Builtin::DaemonSet,
@@ -447,8 +451,8 @@ impl Simulation {
         self.components.start_one(id, &self.kcm_pods, &mut ctx);
     }
 
-    /// Whether every user component is up, with its watch live and not
-    /// lagging (no component fault in progress).
+    /// Whether every component (user or built-in) is up, with its watch
+    /// live and not lagging (no component fault in progress).
     pub fn components_settled(&self) -> bool {
         self.components.settled()
     }
@@ -639,11 +643,6 @@ impl Simulation {
             };
             self.queue.push(reply_at, Event::CronJob(CronEvent::Created(cj, cj_uid, scheduled, answer)));
         }
-        if let Client::Deployment(req) = from {
-            // The deployment controller's sync waits for every response.
-            let back = Event::Deployment(DeployEvent::Response { req, ok: result.is_ok() });
-            self.queue.push(reply_at, back);
-        }
         if let Some(Client::Component { id, req }) = from.filter_unanswered() {
             // Every request of a user component gets its answer.
             let answer = match &result {
@@ -736,10 +735,6 @@ impl Simulation {
             Event::CronJob(e) => {
                 let mut ctx = ctx!(self);
                 self.cronjobs.on_event(e, &mut ctx);
-            }
-            Event::Deployment(e) => {
-                let mut ctx = ctx!(self);
-                self.deployments.on_event(e, &self.kcm_pods, &mut ctx);
             }
             Event::KubernetesService => {
                 let now = self.now();
@@ -856,9 +851,7 @@ impl Simulation {
         self.components.deliver_builtin(Builtin::TaintEviction, ev, &self.kcm_pods, &mut ctx);
         self.components.deliver_builtin(Builtin::PodGc, ev, &self.kcm_pods, &mut ctx);
         self.components.deliver_builtin(Builtin::Endpoints, ev, &self.kcm_pods, &mut ctx);
-        if on.enabled(Builtin::Deployment) {
-            self.deployments.on_watch(ev, &mut ctx);
-        }
+        self.components.deliver_builtin(Builtin::Deployment, ev, &self.kcm_pods, &mut ctx);
         self.components.deliver_builtin(Builtin::DaemonSet, ev, &self.kcm_pods, &mut ctx);
         self.components.deliver_builtin(Builtin::EndpointSlice, ev, &self.kcm_pods, &mut ctx);
         self.components.deliver_builtin(Builtin::Job, ev, &self.kcm_pods, &mut ctx);

@@ -4,7 +4,7 @@
 //! garbage collector's cascade, and kubectl's verbs and errors.
 
 use crate::root;
-use kubesim::check::{invariants, Check, FaultSpace};
+use kubesim::check::{invariants, Check, FaultSpace, Property};
 use kubesim::kinds::deployment::Deployment;
 use kubesim::objects::store::Key;
 use kubesim::runner::{run, RunOptions};
@@ -132,6 +132,25 @@ fn deployments_complete_after_node_faults() {
         .property(invariants::deployments_complete("9m"))
         .property(invariants::replica_sets_stable("9m"))
         .cases(12)
+        .run();
+    assert!(report.is_ok(), "{}", report.err().unwrap());
+}
+
+/// The deployment controller crashed at any point of the rollouts, at
+/// once or between the writes of one sync (Sieve's intermediate states),
+/// restarting up to 30 s later: the rollouts stay within their bounds
+/// and complete, and the ReplicaSets settle.
+#[test]
+fn deployments_complete_after_controller_crashes() {
+    let text = scenario_text(6, "", ROLLOUTS, "12m");
+    let report = Check::from_str(&text, "crashes.yaml", &root())
+        .expect("loads")
+        .faults(FaultSpace::nodes(&[], "4m").controllers(&["deployment"]).max_faults(3))
+        .property(invariants::rolling_update_within_bounds())
+        .property(invariants::deployments_complete("2m"))
+        .property(invariants::replica_sets_stable("2m"))
+        .property(|| Property::sometimes("the controller was down", |sim| !sim.components_settled()))
+        .cases(24)
         .run();
     assert!(report.is_ok(), "{}", report.err().unwrap());
 }

@@ -108,6 +108,7 @@ fn swarm_cases_cover_every_feature() {
         "crashController: {name: endpointslice",
         "crashController: {name: job,",
         "crashController: {name: daemonset,",
+        "crashController: {name: deployment,",
         "hangContainer",
         "oomContainer",
         "killContainer",

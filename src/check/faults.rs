@@ -277,7 +277,8 @@ pub struct FaultSpace {
     /// Whether nodes may also be partitioned from the apiserver (as long
     /// as `max_down`, or for good).
     pub partitions: bool,
-    /// User components that may crash.
+    /// Components that may crash: user components, or built-ins that run
+    /// as components (by kube-controller-manager's names).
     pub controllers: Vec<String>,
     /// Label selectors of pods whose containers may fail.
     pub pod_selectors: Vec<String>,
@@ -310,8 +311,11 @@ impl FaultSpace {
         self
     }
 
-    /// User components that may crash (at once or between writes) or see
-    /// a stale or coalesced watch.
+    /// Components that may crash (at once or between writes) and, for a
+    /// user component, see a stale or coalesced watch. A built-in that
+    /// runs as a component (`deployment`, `job`, …) only crashes: it
+    /// reads kube-controller-manager's shared informers, which a fault on
+    /// one controller cannot lag.
     pub fn controllers(mut self, names: &[&str]) -> Self {
         self.controllers = names.iter().map(|s| s.to_string()).collect();
         self
@@ -364,7 +368,12 @@ impl FaultSpace {
                     })
                     .boxed(),
             );
-            let names = self.controllers.clone();
+        }
+        // Watch faults reach only a user component's own informers.
+        let watchers: Vec<String> =
+            self.controllers.iter().filter(|n| crate::component::builtin_named(n).is_none()).cloned().collect();
+        if !watchers.is_empty() {
+            let names = watchers.clone();
             kinds.push(
                 (0..names.len(), 1u64..=60, 1u64..=120)
                     .prop_map(move |(i, lag, d)| Fault::StaleWatch {
@@ -374,7 +383,7 @@ impl FaultSpace {
                     })
                     .boxed(),
             );
-            let names = self.controllers.clone();
+            let names = watchers;
             kinds.push(
                 (0..names.len(), 1u64..=120)
                     .prop_map(move |(i, d)| Fault::CoalesceWatch {

@@ -157,8 +157,16 @@ pub fn scenario(n: u64, config: &str) -> String {
 
 /// The built-ins that run as components, which `crashController` can
 /// take down (by kube-controller-manager's short names).
-const CRASHABLE_BUILTINS: &[&str] =
-    &["podgc", "taint-eviction-controller", "garbagecollector", "endpoint", "endpointslice", "job", "daemonset"];
+const CRASHABLE_BUILTINS: &[&str] = &[
+    "podgc",
+    "taint-eviction-controller",
+    "garbagecollector",
+    "endpoint",
+    "endpointslice",
+    "job",
+    "daemonset",
+    "deployment",
+];
 
 impl Gen {
     fn chance(&mut self, p: f64) -> bool {

@@ -34,6 +34,13 @@
 //! the `ReplicaFailure` condition (kubesim's ReplicaSets have no
 //! conditions), hash collisions (`collisionCount` is never raised:
 //! kubesim's template hash is 32 bits over a 64-bit digest).
+//!
+//! It runs as a [`Controller`] component: it reads kube-controller-manager's
+//! shared informers, runs its work queue and its workers on its own timers
+//! and sends as `"deployment-controller"`; each request's answer comes
+//! back to `on_response`, which ends the worker's sync when the last one
+//! is in. A crash loses the queue and the syncs in flight; the restarted
+//! controller relists and syncs every Deployment.
 
 #![warn(missing_docs)]
 
@@ -41,16 +48,17 @@ pub mod util;
 
 use self::util::*;
 use super::workqueue::WorkQueue;
+use crate::component::{Controller, Cx, RequestId};
 use crate::controllers::informer::PodInformer;
 use crate::kinds::deployment::{ConditionType, Deployment, Strategy};
 use crate::objects::meta::{ObjectMeta, OwnerReference};
 use crate::objects::pod::CondStatus;
 use crate::objects::replicaset::{PodTemplate, ReplicaKind, ReplicaSet, ReplicaSetSpec, ReplicaSetStatus};
 use crate::objects::selector::Selector;
+use crate::objects::store::ApiError;
 use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
 use crate::objects::typed::TypedObject;
 use crate::objects::{Kind, Object};
-use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
@@ -62,23 +70,12 @@ type Set<K> = IndexSet<K, FxBuildHasher>;
 /// kube-controller-manager's `ConcurrentDeploymentSyncs` default.
 const WORKERS: usize = 5;
 /// The controller's event source and client name.
-const SOURCE: &str = "deployment-controller";
+pub(crate) const SOURCE: &str = "deployment-controller";
 
-/// The deployment controller's work items.
-#[derive(Debug, Clone)]
-pub enum DeployEvent {
-    /// Idle workers take keys from the queue.
-    Work,
-    /// Delayed adds (`AddAfter`, `AddRateLimited`) may be due.
-    Wake,
-    /// A response to one of the requests of the sync in a worker slot.
-    Response {
-        /// The request (`Client::Deployment`'s number: slot and index).
-        req: u32,
-        /// Whether the request succeeded.
-        ok: bool,
-    },
-}
+/// The timer tokens: idle workers take keys from the queue (`WORK`), or
+/// delayed adds (`AddAfter`, `AddRateLimited`) may be due (`WAKE`).
+const WORK: u64 = 0;
+const WAKE: u64 = 1;
 
 /// One worker's sync in progress: the responses it waits for, and the
 /// Event each successful request records (upstream records
@@ -88,12 +85,6 @@ struct Busy {
     outstanding: usize,
     failed: bool,
     events: Vec<Option<(&'static str, String)>>,
-}
-
-/// A request's number in `Client::Deployment`: the worker slot in the
-/// high half, the request's index within the sync in the low half.
-fn request_id(slot: usize, index: usize) -> u32 {
-    ((slot as u32) << 16) | (index as u32 & 0xffff)
 }
 
 /// The deployment controller's informer caches, work queue and workers.
@@ -116,6 +107,56 @@ pub struct DeploymentController {
     slots: Vec<Option<Busy>>,
     busy: usize,
     work_scheduled: bool,
+    /// Requests waiting for their answer: the worker slot whose sync sent
+    /// each, and its index within the sync.
+    pending: Map<RequestId, (usize, usize)>,
+}
+
+impl Controller for DeploymentController {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::ReplicaSet, Kind::Pod]
+    }
+
+    fn watches_stored(&self) -> Vec<&'static str> {
+        vec!["Deployment"]
+    }
+
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        self.handle(ev, cx);
+    }
+
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        if token == WAKE {
+            self.queue.wake(cx.now());
+            self.kick(cx);
+            return;
+        }
+        self.work_scheduled = false;
+        while self.busy < WORKERS {
+            let Some(key) = self.queue.get() else { break };
+            self.run(key, cx);
+        }
+    }
+
+    /// An answer to one of the requests of a worker's sync: its Event once
+    /// it succeeded, and the sync's end with the last answer.
+    fn on_response(&mut self, req: RequestId, result: Result<&Object, &ApiError>, cx: &mut Cx) {
+        let Some((slot, index)) = self.pending.swap_remove(&req) else { return };
+        let ok = result.is_ok();
+        let Some(b) = self.slots[slot].as_mut() else { return };
+        b.outstanding -= 1;
+        b.failed |= !ok;
+        if let Some((reason, msg)) = b.events.get_mut(index).and_then(Option::take) {
+            if ok {
+                let (ns, name) = (b.key.namespace.clone(), b.key.name.clone());
+                cx.event_on(false, reason, "Deployment", &ns, &name, &msg);
+            }
+        }
+        if b.outstanding == 0 {
+            let b = self.slots[slot].take().expect("checked");
+            self.finish(b.key, b.failed, cx);
+        }
+    }
 }
 
 impl DeploymentController {
@@ -124,15 +165,15 @@ impl DeploymentController {
         Self::default()
     }
 
-    fn enqueue(&mut self, key: Key, ctx: &mut Ctx) {
+    fn enqueue(&mut self, key: Key, cx: &mut Cx) {
         self.queue.add(key);
-        self.kick(ctx);
+        self.kick(cx);
     }
 
-    fn kick(&mut self, ctx: &mut Ctx) {
+    fn kick(&mut self, cx: &mut Cx) {
         if !self.work_scheduled && self.busy < WORKERS && !self.queue.is_empty() {
             self.work_scheduled = true;
-            ctx.after(SimDuration::ZERO, Event::Deployment(DeployEvent::Work));
+            cx.after(SimDuration::ZERO, WORK);
         }
     }
 
@@ -179,7 +220,7 @@ impl DeploymentController {
 
     /// Handles a watch event of its informers (Deployments, ReplicaSets,
     /// pods).
-    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+    fn handle(&mut self, ev: &WatchEvent, cx: &mut Cx) {
         match &ev.obj {
             Object::Typed(t) if t.downcast::<Deployment>().is_some() => {
                 let key = Key::of(t.meta());
@@ -190,7 +231,7 @@ impl DeploymentController {
                     self.deployments.insert(key.clone(), t.clone());
                     self.by_uid.insert(t.meta().uid, key.clone());
                 }
-                self.enqueue(key, ctx);
+                self.enqueue(key, cx);
             }
             Object::ReplicaSet(rs) if rs.kind == ReplicaKind::ReplicaSet => {
                 let deleted = ev.kind == WatchKind::Deleted;
@@ -207,18 +248,18 @@ impl DeploymentController {
                     let moved = o.meta.controller_ref().map(|r| r.uid) != rs.meta.controller_ref().map(|r| r.uid);
                     if moved {
                         if let Some(k) = self.deployment_of_rs(o) {
-                            self.enqueue(k, ctx);
+                            self.enqueue(k, cx);
                         }
                     }
                 }
                 if let Some(k) = self.deployment_of_rs(rs) {
-                    self.enqueue(k, ctx);
+                    self.enqueue(k, cx);
                 } else if rs.meta.controller_ref().is_none() && !deleted {
                     let relabeled =
                         old.is_none_or(|o| o.meta.labels != rs.meta.labels || o.meta.controller_ref().is_some());
                     if relabeled {
                         for k in self.deployments_selecting(rs) {
-                            self.enqueue(k, ctx);
+                            self.enqueue(k, cx);
                         }
                     }
                 }
@@ -247,7 +288,7 @@ impl DeploymentController {
                         .map(|rs| self.pods_by_rs.get(&rs.meta.uid).map_or(0, |s| s.len()))
                         .sum();
                     if left == 0 {
-                        self.enqueue(key, ctx);
+                        self.enqueue(key, cx);
                     }
                 }
             }
@@ -259,67 +300,36 @@ impl DeploymentController {
         self.deployments.get(key).and_then(|t| t.downcast::<Deployment>())
     }
 
-    /// Handles one of its work items.
-    pub fn on_event(&mut self, ev: DeployEvent, pods: &PodInformer, ctx: &mut Ctx) {
-        match ev {
-            DeployEvent::Wake => {
-                self.queue.wake(ctx.now);
-                self.kick(ctx);
-            }
-            DeployEvent::Work => {
-                self.work_scheduled = false;
-                while self.busy < WORKERS {
-                    let Some(key) = self.queue.get() else { break };
-                    self.run(key, pods, ctx);
-                }
-            }
-            DeployEvent::Response { req, ok } => {
-                let (slot, index) = ((req >> 16) as usize, (req & 0xffff) as usize);
-                let Some(b) = self.slots[slot].as_mut() else { return };
-                b.outstanding -= 1;
-                b.failed |= !ok;
-                if let Some((reason, msg)) = b.events.get_mut(index).and_then(Option::take) {
-                    if ok {
-                        let (ns, name) = (b.key.namespace.clone(), b.key.name.clone());
-                        ctx.event(false, SOURCE, reason, "Deployment", &ns, &name, &msg);
-                    }
-                }
-                if b.outstanding == 0 {
-                    let b = self.slots[slot].take().expect("checked");
-                    self.finish(b.key, b.failed, ctx);
-                }
-            }
-        }
-    }
-
     /// `processNextWorkItem` after the sync: forget or requeue, then done.
-    fn finish(&mut self, key: Key, failed: bool, ctx: &mut Ctx) {
+    fn finish(&mut self, key: Key, failed: bool, cx: &mut Cx) {
         self.busy -= 1;
-        if let Some(t) = handle_err(&mut self.queue, &key, failed, ctx.now) {
-            ctx.at(t, Event::Deployment(DeployEvent::Wake));
+        if let Some(t) = handle_err(&mut self.queue, &key, failed, cx.now()) {
+            cx.at(t, WAKE);
         }
         self.queue.done(&key);
-        self.kick(ctx);
+        self.kick(cx);
     }
 
-    fn run(&mut self, key: Key, pods: &PodInformer, ctx: &mut Ctx) {
+    fn run(&mut self, key: Key, cx: &mut Cx) {
         self.busy += 1;
+        let pods = cx.kcm_pods();
+        let now = cx.now();
         let run = match self.deployments.get(&key).cloned() {
-            Some(t) => t.downcast::<Deployment>().map(|d| self.sync_deployment(d, pods, ctx)),
+            Some(t) => t.downcast::<Deployment>().map(|d| self.sync_deployment(d, pods, now)),
             None => None,
         };
         let Some(run) = run else {
-            self.finish(key, false, ctx);
+            self.finish(key, false, cx);
             return;
         };
         let (ops, events, requeue_after) = (run.ops, run.events, run.requeue);
         if let Some(after) = requeue_after {
-            if let Some(t) = self.queue.add_after(key.clone(), after, ctx.now) {
-                ctx.at(t, Event::Deployment(DeployEvent::Wake));
+            if let Some(t) = self.queue.add_after(key.clone(), after, now) {
+                cx.at(t, WAKE);
             }
         }
         if ops.is_empty() {
-            self.finish(key, false, ctx);
+            self.finish(key, false, cx);
             return;
         }
         let slot = match self.slots.iter().position(|s| s.is_none()) {
@@ -331,7 +341,8 @@ impl DeploymentController {
         };
         self.slots[slot] = Some(Busy { key, outstanding: ops.len(), failed: false, events });
         for (i, op) in ops.into_iter().enumerate() {
-            ctx.send(Client::Deployment(request_id(slot, i)), op);
+            let req = cx.send(op);
+            self.pending.insert(req, (slot, i));
         }
     }
 
@@ -367,10 +378,10 @@ impl DeploymentController {
     /// `syncDeployment`: the writes this sync makes, in order, the Events
     /// they record, when to look again (`requeueStuckDeployment`), and
     /// whether the sync failed.
-    fn sync_deployment(&self, d: &Deployment, pods: &PodInformer, ctx: &mut Ctx) -> Run {
+    fn sync_deployment(&self, d: &Deployment, pods: &PodInformer, now: SimTime) -> Run {
         let mut ops = Vec::new();
         let sets = self.claim_replica_sets(d, &mut ops);
-        let mut run = Run::new(d.clone(), sets, ops, ctx.now);
+        let mut run = Run::new(d.clone(), sets, ops, now);
         if d.meta.deletion_timestamp.is_some() {
             run.find_new(false);
             run.sync_status();
