@@ -734,6 +734,34 @@ impl Cx<'_, '_> {
     }
 }
 
+/// A built-in's slot for unit tests that drive a controller by hand
+/// (`with_test_cx`).
+#[cfg(test)]
+pub(crate) fn test_slot(builtin: Builtin, source: &'static str) -> Slot {
+    struct Idle;
+    impl Controller for Idle {
+        fn watches(&self) -> Vec<Kind> {
+            Vec::new()
+        }
+    }
+    let reg = Registration {
+        name: source.to_string(),
+        role: Role::Controller,
+        factory: Rc::new(|| Box::new(Idle) as Box<dyn Controller>),
+        qps: 20,
+        burst: 30,
+        on_by_default: true,
+    };
+    Slot::builtin(0, reg, BuiltinIdentity { builtin, source })
+}
+
+/// Runs `f` with a built-in's `Cx` on `ctx` (unit tests of a controller).
+#[cfg(test)]
+pub(crate) fn with_test_cx<T>(ctx: &mut Ctx, slot: &mut Slot, pods: &PodInformer, f: impl FnOnce(&mut Cx) -> T) -> T {
+    let mut cx = Cx { ctx, slot, cache: empty_cache(), kcm_pods: pods };
+    f(&mut cx)
+}
+
 /// Event sources, reasons and kinds are `'static` in the trace; a
 /// component's own are interned once each (a handful of strings per
 /// binary, never freed).

@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::controllers::{cronjob, nodelifecycle, replication, scheduler};
+use crate::controllers::{nodelifecycle, replication, scheduler};
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
@@ -187,8 +187,6 @@ pub enum Event {
     /// The apiserver's `kubernetes` Service reconcile (every 10 s,
     /// `controllers::kubernetesservice`).
     KubernetesService,
-    /// A work item of the CronJob or TTL-after-finished controller.
-    CronJob(cronjob::CronEvent),
     /// An event of one kubelet (sync, probe, container exit, heartbeat…).
     Kubelet {
         /// The node's index (as in `Client::Kubelet`).

@@ -6,7 +6,7 @@
 
 use crate::component::{Builtin, Builtins, Components, Registration, Slot};
 use crate::config::Config;
-use crate::controllers::cronjob::{CronEvent, CronJobController};
+use crate::controllers::cronjob::CronJobController;
 use crate::controllers::daemonset::DaemonSetController;
 use crate::controllers::deployment::DeploymentController;
 use crate::controllers::endpoints::EndpointsController;
@@ -21,6 +21,7 @@ use crate::controllers::replication::ReplicationManager;
 use crate::controllers::scheduler::Scheduler;
 use crate::controllers::servicelb::ServiceLbController;
 use crate::controllers::tainteviction::TaintEvictionController;
+use crate::controllers::ttlafterfinished::TtlAfterFinishedController;
 use crate::kinds::deployment::Deployment;
 use crate::nodes::images::ImageCatalog;
 use crate::nodes::kubelet::{Kubelet, KubeletEvent, ListSnapshot};
@@ -105,7 +106,6 @@ pub struct Simulation {
     kcm_pods: PodInformer,
     replication: ReplicationManager,
     nlc: NodeLifecycleController,
-    cronjobs: CronJobController,
     service_lb: ServiceLbController,
     /// Every node's kube-proxy.
     pub(crate) proxies: KubeProxies,
@@ -316,7 +316,6 @@ impl Simulation {
             kcm_pods: PodInformer::default(),
             replication: ReplicationManager::new(),
             nlc: NodeLifecycleController::new(),
-            cronjobs: CronJobController::new(),
             service_lb: ServiceLbController::new(),
             proxies,
             service_env: Default::default(),
@@ -342,7 +341,7 @@ impl Simulation {
         use crate::component::{BuiltinIdentity, Registration, Role};
         // In kube-controller-manager's handler order (the watch fan-out
         // reaches them in this order, after the node-lifecycle controller).
-        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 8] = [
+        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 10] = [
             (
                 Builtin::GarbageCollector,
                 Client::GarbageCollector,
@@ -390,6 +389,18 @@ impl Simulation {
                 Client::Job,
                 crate::controllers::job::SOURCE,
                 Rc::new(|| Box::new(JobController::new()) as Box<dyn crate::component::Controller>),
+            ),
+            (
+                Builtin::TtlAfterFinished,
+                Client::TtlAfterFinished,
+                "ttl-after-finished-controller",
+                Rc::new(|| Box::new(TtlAfterFinishedController::new()) as Box<dyn crate::component::Controller>),
+            ),
+            (
+                Builtin::CronJob,
+                Client::CronJob,
+                crate::controllers::cronjob::SOURCE,
+                Rc::new(|| Box::new(CronJobController::new()) as Box<dyn crate::component::Controller>),
             ),
         ];
         for (builtin, client, source, factory) in ported {
@@ -609,40 +620,7 @@ impl Simulation {
                 | (Client::Scheduler, ApiOp::Bind { .. })
         );
         let saved = keep.then(|| op.clone());
-        // A CronJob's Job create: its CronJob and scheduled time.
-        let cron_create = match (&from, &op) {
-            (Client::CronJob, ApiOp::Create(Object::Typed(t))) => {
-                t.downcast::<crate::kinds::job::Job>().and_then(|j| {
-                    j.meta.annotations.get("batch.kubernetes.io/cronjob-scheduled-timestamp")?;
-                    let owner = j.meta.controller_ref()?;
-                    Some((Key::new(&j.meta.namespace, &owner.name), owner.uid, j.meta.name.clone()))
-                })
-            }
-            _ => None,
-        };
-        // A CronJob controller's delete: the object, for the answer.
-        let batch_delete = match (&from, &op) {
-            (Client::CronJob, ApiOp::Delete { key, .. }) => Some(key.clone()),
-            _ => None,
-        };
         let result = self.store.apply(now, op, &mut self.trace);
-        if let Some(key) = batch_delete {
-            let answer = result.as_ref().map(|_| ()).map_err(|e| (e.code.clone(), e.message.clone()));
-            self.queue.push(reply_at, Event::CronJob(CronEvent::Deleted(key, answer)));
-        }
-        if let Some((cj, cj_uid, job_name)) = cron_create {
-            // The minutes in the Job's name are its scheduled time.
-            let minutes: u64 = job_name.rsplit('-').next().and_then(|m| m.parse().ok()).unwrap_or(0);
-            let scheduled = SimTime(minutes * 60_000_000_000);
-            let answer = match &result {
-                Ok(ev) => match &ev.obj {
-                    Object::Typed(t) => Ok(t.clone()),
-                    _ => Err((crate::objects::store::ApiErrorCode::Invalid, "unexpected object".to_string())),
-                },
-                Err(e) => Err((e.code.clone(), e.message.clone())),
-            };
-            self.queue.push(reply_at, Event::CronJob(CronEvent::Created(cj, cj_uid, scheduled, answer)));
-        }
         if let Some(Client::Component { id, req }) = from.filter_unanswered() {
             // Every request of a user component gets its answer.
             let answer = match &result {
@@ -731,10 +709,6 @@ impl Simulation {
                 }
                 let mut ctx = ctx!(self);
                 self.nlc.on_event(e, &self.kcm_pods, &mut ctx);
-            }
-            Event::CronJob(e) => {
-                let mut ctx = ctx!(self);
-                self.cronjobs.on_event(e, &mut ctx);
             }
             Event::KubernetesService => {
                 let now = self.now();
@@ -855,11 +829,8 @@ impl Simulation {
         self.components.deliver_builtin(Builtin::DaemonSet, ev, &self.kcm_pods, &mut ctx);
         self.components.deliver_builtin(Builtin::EndpointSlice, ev, &self.kcm_pods, &mut ctx);
         self.components.deliver_builtin(Builtin::Job, ev, &self.kcm_pods, &mut ctx);
-        if on.enabled(Builtin::CronJob) || on.enabled(Builtin::TtlAfterFinished) {
-            self.cronjobs.cronjobs_on = on.enabled(Builtin::CronJob);
-            self.cronjobs.ttl_on = on.enabled(Builtin::TtlAfterFinished);
-            self.cronjobs.on_watch(ev, &mut ctx);
-        }
+        self.components.deliver_builtin(Builtin::TtlAfterFinished, ev, &self.kcm_pods, &mut ctx);
+        self.components.deliver_builtin(Builtin::CronJob, ev, &self.kcm_pods, &mut ctx);
         let node: Option<Rc<str>> = match &ev.obj {
             Object::Pod(p) => p.spec.node_name.clone().or_else(|| match &ev.old {
                 Some(Object::Pod(o)) => o.spec.node_name.clone(),

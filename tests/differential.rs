@@ -109,6 +109,8 @@ fn swarm_cases_cover_every_feature() {
         "crashController: {name: job,",
         "crashController: {name: daemonset,",
         "crashController: {name: deployment,",
+        "crashController: {name: cronjob,",
+        "crashController: {name: ttl-after-finished,",
         "hangContainer",
         "oomContainer",
         "killContainer",

@@ -558,3 +558,54 @@ fn a_restarted_job_controller_counts_each_pod_once() {
     assert_eq!(two, 2, "both crashes happened");
     assert_eq!(crashed, plain);
 }
+
+/// The CronJob and TTL-after-finished controllers run as components. A
+/// CronJob controller down across a schedule time makes the missed run
+/// when it is back (its list, then `mostRecentScheduleTime`): the 1m run
+/// at ≈ 80 s instead of 60.1 s. A TTL controller down when a Job's TTL
+/// runs out deletes the Job as soon as its list shows it, rather than at
+/// the TTL.
+#[test]
+fn restarted_cronjob_and_ttl_controllers_catch_up() {
+    let objects = format!(
+        "  - apiVersion: batch/v1
+    kind: CronJob
+    metadata: {{name: tick}}
+    spec:
+      schedule: \"*/1 * * * *\"
+      jobTemplate:
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              containers: [{{name: c, image: \"quick:v1\"}}]
+{}",
+        job_yaml("short", "ttlSecondsAfterFinished: 10", "Never", "quick:v1")
+    );
+    let images = "  quick:v1: {pull: 1s, exitAfter: 2s}";
+    let created = |s: &Simulation| -> Vec<u64> {
+        events(s, "SuccessfulCreate")
+            .iter()
+            .filter(|e| e.1.starts_with("Created job"))
+            .map(|e| e.0 .0 / 100_000_000)
+            .collect()
+    };
+    // Without faults: runs at 60.1 s and 120.1 s; `short` finishes at ≈ 3 s
+    // and is deleted 10 s later.
+    let mut plain = sim(&scenario_text(images, &objects, "  []", "3m"));
+    plain.run_until(SimTime::from_secs(20));
+    assert!(job(&plain, "short").is_none(), "deleted at its TTL");
+    plain.run_until(SimTime::from_secs(150));
+    assert_eq!(created(&plain), vec![601, 1201]);
+    let timeline = "  - at: 2s\n    crashController: {name: ttl-after-finished, restartAfter: 30s}\n  - at: 50s\n    crashController: {name: cronjob, restartAfter: 30s}";
+    let mut s = sim(&scenario_text(images, &objects, timeline, "3m"));
+    s.run_until(SimTime::from_secs(31));
+    assert!(job(&s, "short").is_some(), "no TTL controller to delete it");
+    s.run_until(SimTime::from_secs(33));
+    assert!(job(&s, "short").is_none(), "deleted once the restarted controller listed it");
+    s.run_until(SimTime::from_secs(150));
+    let runs = created(&s);
+    assert_eq!(runs.len(), 2, "{:?}", runs);
+    assert!((800..=801).contains(&runs[0]), "the missed run when the controller is back: {:?}", runs);
+    assert_eq!(runs[1], 1201);
+}

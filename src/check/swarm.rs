@@ -166,6 +166,8 @@ const CRASHABLE_BUILTINS: &[&str] = &[
     "job",
     "daemonset",
     "deployment",
+    "cronjob",
+    "ttl-after-finished",
 ];
 
 impl Gen {
@@ -567,7 +569,7 @@ impl Gen {
                 let verb = if self.rng.gen() { "restartNode" } else { "healNode" };
                 format!("{}: node-{}", verb, node)
             }
-            2 if self.f.node_faults => match self.rng.gen_range(0..7) {
+            2 if self.f.node_faults => match self.rng.gen_range(0..8) {
                 0 => format!("kubectl: cordon node-{}", node),
                 1 => format!("kubectl: uncordon node-{}", node),
                 2 => format!("kubectl: drain node-{} --force --grace-period={}", node, self.pick(&[1, 5, 30])),
@@ -578,7 +580,8 @@ impl Gen {
                     "kubectl: taint nodes node-{} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute --overwrite",
                     node
                 ),
-                5 => format!(
+                // (Twice as likely as the others: one of many names.)
+                5 | 6 => format!(
                     "crashController: {{name: {}, restartAfter: {}s}}",
                     self.pick(CRASHABLE_BUILTINS),
                     self.pick(&[1, 10, 45])

@@ -1,5 +1,4 @@
-//! The CronJob controller (`pkg/controller/cronjob`, `cronjob-controller`)
-//! and the TTL-after-finished controller (`pkg/controller/ttlafterfinished`).
+//! The CronJob controller (`pkg/controller/cronjob`, `cronjob-controller`).
 //!
 //! A CronJob sync is upstream's `sync`: `cleanupFinishedJobs` (finished
 //! Jobs beyond `successfulJobsHistoryLimit`/`failedJobsHistoryLimit`
@@ -23,6 +22,13 @@
 //! sends it ends there, and its response adds the Job to `status.active`
 //! and sets `lastScheduleTime` (upstream does both in one sync, around
 //! the blocking create call).
+//!
+//! It runs as a [`Controller`] component: it reads kube-controller-manager's
+//! shared informers, queues its syncs on its own timers and sends as
+//! `"cronjob-controller"`; the answers to its Job creates and deletes come
+//! back to `on_response`. A crash loses the statuses it wrote and the
+//! creates in flight; the restarted controller relists and syncs every
+//! CronJob from what the apiserver holds.
 
 #![warn(missing_docs)]
 
@@ -30,13 +36,14 @@
 #[path = "cronjob_tests.rs"]
 mod tests;
 
+use crate::component::{Controller, Cx, RequestId};
 use crate::kinds::cron::{self, Schedule};
 use crate::kinds::cronjob::{ActiveRef, ConcurrencyPolicy, CronJob, CronJobStatus};
 use crate::kinds::job::{Job, JobConditionType};
+use crate::objects::store::ApiError;
 use crate::objects::store::{ApiErrorCode, ApiOp, Key, Propagation, WatchEvent, WatchKind};
 use crate::objects::typed::TypedObject;
 use crate::objects::{Kind, Object};
-use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
@@ -45,22 +52,17 @@ use std::rc::Rc;
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
 /// The controller's event source.
-const SOURCE: &str = "cronjob-controller";
+pub(crate) const SOURCE: &str = "cronjob-controller";
 /// `nextScheduleDelta`: the requeue's padding past the schedule time.
 const NEXT_SCHEDULE_DELTA: SimDuration = SimDuration::from_millis(100);
 
-/// The CronJob and TTL controllers' work items.
+/// What a request of the CronJob controller was, for its answer.
 #[derive(Debug, Clone)]
-pub enum CronEvent {
-    /// A CronJob's queued sync is due (if still queued for this instant).
-    Due(Key, SimTime),
-    /// The answer to a Job create: the CronJob's key and uid, the
-    /// scheduled time, and the Job (or the error's code and message).
-    Created(Key, u64, SimTime, Result<Rc<dyn TypedObject>, (ApiErrorCode, String)>),
-    /// The answer to a Job delete: the Job's key, and the error if any.
-    Deleted(Key, Result<(), (ApiErrorCode, String)>),
-    /// A finished Job's TTL may have expired.
-    TtlDue(Key),
+enum Pending {
+    /// A Job create: the CronJob's key and uid, and the scheduled time.
+    Create(Key, u64, SimTime),
+    /// A Job delete: the Job's key.
+    Delete(Key),
 }
 
 /// How many runs were missed (`missedSchedulesType`).
@@ -152,8 +154,6 @@ pub struct CronJobController {
     by_uid: Map<u64, Key>,
     /// Jobs by the uid of the CronJob that controls them.
     jobs: Map<u64, Map<u64, Rc<Job>>>,
-    /// Every finished Job with a TTL, by key (the TTL controller's cache).
-    ttl: Map<Key, Rc<Job>>,
     due: Map<Key, SimTime>,
     /// CronJobs with a Job create in flight: their syncs wait for it.
     creating: Map<Key, SimTime>,
@@ -172,33 +172,76 @@ pub struct CronJobController {
     /// the rate-limited requeue (5 ms doubling to 1000 s,
     /// `DefaultControllerRateLimiter`); a create that succeeds forgets them.
     failures: Map<Key, u32>,
-    /// Whether the CronJob controller runs (the TTL one may alone).
-    pub cronjobs_on: bool,
-    /// Whether the TTL-after-finished controller runs.
-    pub ttl_on: bool,
+    /// The queued syncs' timers: each token's CronJob and due time.
+    timers: Map<u64, (Key, SimTime)>,
+    next_token: u64,
+    /// Requests waiting for their answer.
+    pending: Map<RequestId, Pending>,
+}
+
+impl Controller for CronJobController {
+    fn watches(&self) -> Vec<Kind> {
+        Vec::new()
+    }
+
+    fn watches_stored(&self) -> Vec<&'static str> {
+        vec!["CronJob", "Job"]
+    }
+
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        self.handle(ev, cx);
+    }
+
+    /// A CronJob's queued sync is due (if still queued for this instant).
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        let Some((key, at)) = self.timers.swap_remove(&token) else { return };
+        if self.due.get(&key) != Some(&at) {
+            return;
+        }
+        self.due.swap_remove(&key);
+        if self.creating.contains_key(&key) {
+            // The create's answer syncs it again.
+            return;
+        }
+        self.sync(&key, cx);
+    }
+
+    fn on_response(&mut self, req: RequestId, result: Result<&Object, &ApiError>, cx: &mut Cx) {
+        match self.pending.swap_remove(&req) {
+            Some(Pending::Create(key, uid, scheduled)) => {
+                let answer = match result {
+                    Ok(Object::Typed(t)) => Ok(t.clone()),
+                    Ok(_) => return,
+                    Err(e) => Err((e.code.clone(), e.message.clone())),
+                };
+                self.create_answered(&key, uid, scheduled, answer, cx);
+            }
+            Some(Pending::Delete(job)) => self.deleted(&job, result.map(|_| ()), cx),
+            None => {}
+        }
+    }
 }
 
 impl CronJobController {
-    /// Controllers that have seen nothing.
+    /// A controller that has seen nothing.
     pub fn new() -> Self {
-        CronJobController { cronjobs_on: true, ttl_on: true, ..Default::default() }
+        Self::default()
     }
 
-    fn enqueue_at(&mut self, key: Key, at: SimTime, ctx: &mut Ctx) {
+    fn enqueue_at(&mut self, key: Key, at: SimTime, cx: &mut Cx) {
         if self.due.get(&key).is_some_and(|t| *t <= at) {
             return;
         }
         self.due.insert(key.clone(), at);
-        ctx.at(at, Event::CronJob(CronEvent::Due(key, at)));
+        self.next_token += 1;
+        self.timers.insert(self.next_token, (key, at));
+        cx.at(at, self.next_token);
     }
 
     /// Handles a watch event of its informers (CronJobs, Jobs).
-    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+    fn handle(&mut self, ev: &WatchEvent, cx: &mut Cx) {
         let Object::Typed(t) = &ev.obj else { return };
         if let Some(cj) = t.downcast::<CronJob>() {
-            if !self.cronjobs_on {
-                return;
-            }
             let key = Key::of(&cj.meta);
             if ev.kind == WatchKind::Deleted {
                 self.cronjobs.swap_remove(&key);
@@ -223,33 +266,13 @@ impl CronJobController {
             if rescheduled {
                 let view = CronJob { status: self.status_of(cj), ..cj.clone() };
                 if let Ok(s) = cron::parse(&cj.spec.schedule) {
-                    let t = next_schedule_time(&view, ctx.now, &s).unwrap_or(ctx.now);
-                    self.enqueue_at(key, t, ctx);
+                    let t = next_schedule_time(&view, cx.now(), &s).unwrap_or(cx.now());
+                    self.enqueue_at(key, t, cx);
                 }
             } else {
-                self.enqueue_at(key, ctx.now, ctx);
+                self.enqueue_at(key, cx.now(), cx);
             }
         } else if let Some(job) = t.downcast::<Job>() {
-            let key = Key::of(&job.meta);
-            if self.ttl_on {
-                // `addJob`/`updateJob` and `processTTL`: a Job already being
-                // deleted (its DeletionTimestamp set) is not deleted again.
-                let live = ev.kind != WatchKind::Deleted && job.meta.deletion_timestamp.is_none();
-                if live && job.spec.ttl_seconds_after_finished.is_some() {
-                    if let Some(c) = job.status.finished() {
-                        let ttl =
-                            SimDuration::from_secs(job.spec.ttl_seconds_after_finished.unwrap_or(0).max(0) as u64);
-                        let at = (c.last_transition_time + ttl).max(ctx.now);
-                        self.ttl.insert(key.clone(), Rc::new(job.clone()));
-                        ctx.at(at, Event::CronJob(CronEvent::TtlDue(key.clone())));
-                    }
-                } else {
-                    self.ttl.swap_remove(&key);
-                }
-            }
-            if !self.cronjobs_on {
-                return;
-            }
             let cronjob_owner = |j: &Job| j.meta.controller_ref().filter(|r| &*r.kind == "CronJob").map(|r| r.uid);
             let owner = cronjob_owner(job);
             // `updateJob`: a Job whose controllerRef changed leaves its old
@@ -270,7 +293,7 @@ impl CronJobController {
                     self.orphaned.insert(job.meta.uid);
                 }
                 if let Some(k) = self.by_uid.get(&was).cloned() {
-                    self.enqueue_at(k, ctx.now, ctx);
+                    self.enqueue_at(k, cx.now(), cx);
                 }
             }
             let Some(owner) = owner else {
@@ -285,104 +308,66 @@ impl CronJobController {
                 self.jobs.entry(owner).or_default().insert(job.meta.uid, Rc::new(job.clone()));
             }
             if let Some(k) = self.by_uid.get(&owner).cloned() {
-                self.enqueue_at(k, ctx.now, ctx);
+                self.enqueue_at(k, cx.now(), cx);
             }
         }
     }
 
-    /// Handles one of its work items.
-    pub fn on_event(&mut self, ev: CronEvent, ctx: &mut Ctx) {
-        match ev {
-            CronEvent::Due(key, at) => {
-                if self.due.get(&key) != Some(&at) {
-                    return;
-                }
-                self.due.swap_remove(&key);
-                if self.creating.contains_key(&key) {
-                    // The create's answer syncs it again.
-                    return;
-                }
-                self.sync(&key, ctx);
-            }
-            CronEvent::Created(key, uid, scheduled, result) => {
-                // The answer for a CronJob deleted and created again under
-                // the same name meanwhile is not the new one's.
-                if self.cronjobs.get(&key).map(|c| c.meta.uid) != Some(uid) {
-                    return;
-                }
-                // The time the sync scheduled (the Job's name has only its
-                // minute: `@every 90s` runs are not on whole minutes).
-                let scheduled = self.creating.swap_remove(&key).unwrap_or(scheduled);
-                self.created(&key, scheduled, result, ctx);
-            }
-            CronEvent::Deleted(job, result) => {
-                // `deleteJob`'s events, once the DELETE is answered.
-                let Some(cj) = self.deleting.swap_remove(&job) else { return };
-                let (warning, reason, msg) = match result {
-                    Ok(()) => (false, "SuccessfulDelete", format!("Deleted job {}", job.name)),
-                    Err((_, e)) => (true, "FailedDelete", format!("Deleted job: {}", e)),
-                };
-                ctx.event(warning, SOURCE, reason, "CronJob", &cj.namespace, &cj.name, &msg);
-            }
-            CronEvent::TtlDue(key) => self.ttl_expired(&key, ctx),
-        }
-    }
-
-    /// The TTL-after-finished controller's `processJob`: a finished Job
-    /// whose TTL has passed is deleted, its pods with it (Foreground, as
-    /// upstream deletes).
-    fn ttl_expired(&mut self, key: &Key, ctx: &mut Ctx) {
-        let Some(job) = self.ttl.get(key).cloned() else { return };
-        let (Some(c), Some(ttl)) = (job.status.finished(), job.spec.ttl_seconds_after_finished) else { return };
-        let expire = c.last_transition_time + SimDuration::from_secs(ttl.max(0) as u64);
-        if expire > ctx.now {
-            ctx.at(expire, Event::CronJob(CronEvent::TtlDue(key.clone())));
+    /// The answer to a Job create.
+    fn create_answered(
+        &mut self,
+        key: &Key,
+        uid: u64,
+        scheduled: SimTime,
+        result: Result<Rc<dyn TypedObject>, (ApiErrorCode, String)>,
+        cx: &mut Cx,
+    ) {
+        // The answer for a CronJob deleted and created again under the
+        // same name meanwhile is not the new one's.
+        if self.cronjobs.get(key).map(|c| c.meta.uid) != Some(uid) {
             return;
         }
-        self.ttl.swap_remove(key);
-        ctx.send(
-            Client::TtlAfterFinished,
-            ApiOp::Delete {
-                kind: Kind::Other,
-                other_kind: Some("Job".into()),
-                key: key.clone(),
-                uid: Some(job.meta.uid),
-                grace_seconds: None,
-                propagation: Propagation::Foreground,
-                disruption: None,
-            },
-        );
+        let scheduled = self.creating.swap_remove(key).unwrap_or(scheduled);
+        self.created(key, scheduled, result, cx);
+    }
+
+    /// `deleteJob`'s events, once the DELETE is answered.
+    fn deleted(&mut self, job: &Key, result: Result<(), &ApiError>, cx: &mut Cx) {
+        let Some(cj) = self.deleting.swap_remove(job) else { return };
+        let (warning, reason, msg) = match result {
+            Ok(()) => (false, "SuccessfulDelete", format!("Deleted job {}", job.name)),
+            Err(e) => (true, "FailedDelete", format!("Deleted job: {}", e.message)),
+        };
+        cx.event_on(warning, reason, "CronJob", &cj.namespace, &cj.name, &msg);
     }
 
     fn status_of(&self, cj: &CronJob) -> CronJobStatus {
         self.written.get(&cj.meta.uid).cloned().unwrap_or_else(|| cj.status.clone())
     }
 
-    fn write_status(&mut self, cj: &CronJob, status: CronJobStatus, ctx: &mut Ctx) {
+    fn write_status(&mut self, cj: &CronJob, status: CronJobStatus, cx: &mut Cx) {
         self.written.insert(cj.meta.uid, status.clone());
         let obj: Rc<dyn TypedObject> = Rc::new(CronJob { status, ..cj.clone() });
-        ctx.send(Client::CronJob, ApiOp::TypedStatus { obj, check_rv: false });
+        cx.send_unanswered(ApiOp::TypedStatus { obj, check_rv: false });
     }
 
-    fn delete_job(&mut self, cj: &CronJob, job: &Job, ctx: &mut Ctx) {
+    fn delete_job(&mut self, cj: &CronJob, job: &Job, cx: &mut Cx) {
         self.deleting.insert(Key::of(&job.meta), Key::of(&cj.meta));
-        ctx.send(
-            Client::CronJob,
-            ApiOp::Delete {
-                kind: Kind::Other,
-                other_kind: Some("Job".into()),
-                key: Key::of(&job.meta),
-                uid: None,
-                grace_seconds: None,
-                propagation: Propagation::Background,
-                disruption: None,
-            },
-        );
+        let req = cx.send(ApiOp::Delete {
+            kind: Kind::Other,
+            other_kind: Some("Job".into()),
+            key: Key::of(&job.meta),
+            uid: None,
+            grace_seconds: None,
+            propagation: Propagation::Background,
+            disruption: None,
+        });
+        self.pending.insert(req, Pending::Delete(Key::of(&job.meta)));
     }
 
     /// `sync`: `cleanupFinishedJobs`, then `syncCronJob`, then one status
     /// write.
-    fn sync(&mut self, key: &Key, ctx: &mut Ctx) {
+    fn sync(&mut self, key: &Key, cx: &mut Cx) {
         let Some(cj) = self.cronjobs.get(key).cloned() else { return };
         let mut status = self.status_of(&cj);
         let before = status.clone();
@@ -390,8 +375,8 @@ impl CronJobController {
             self.jobs.get(&cj.meta.uid).map(|m| m.values().cloned().collect()).unwrap_or_default();
         jobs.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
         let ns = cj.meta.namespace.clone();
-        let event = |ctx: &mut Ctx, warning: bool, reason: &'static str, msg: &str| {
-            ctx.event(warning, SOURCE, reason, "CronJob", &ns, &cj.meta.name, &msg);
+        let event = |cx: &mut Cx, warning: bool, reason: &'static str, msg: &str| {
+            cx.event_on(warning, reason, "CronJob", &ns, &cj.meta.name, &msg);
         };
         // `cleanupFinishedJobs`.
         for (kind, limit) in [
@@ -413,7 +398,7 @@ impl CronJobController {
                 ))
             });
             for j in done.into_iter().take(n) {
-                self.delete_job(&cj, j, ctx);
+                self.delete_job(&cj, j, cx);
                 status.active.retain(|a| a.uid != j.meta.uid);
             }
         }
@@ -426,14 +411,14 @@ impl CronJobController {
             match j.status.finished() {
                 None if !found => {
                     let msg = format!("Saw a job that the controller did not create or forgot: {}", j.meta.name);
-                    event(ctx, true, "UnexpectedJob", &msg);
+                    event(cx, true, "UnexpectedJob", &msg);
                 }
                 None => {}
                 Some(c) => {
                     if found {
                         status.active.retain(|a| a.uid != j.meta.uid);
                         let msg = format!("Saw completed job: {}, condition: {}", j.meta.name, c.type_.as_str());
-                        event(ctx, false, "SawCompletedJob", &msg);
+                        event(cx, false, "SawCompletedJob", &msg);
                     }
                     if c.type_ == JobConditionType::Complete {
                         if let Some(ct) = j.status.completion_time {
@@ -457,30 +442,24 @@ impl CronJobController {
             .collect();
         for a in missing {
             let msg = format!("Active job went missing: {}", a.name);
-            event(ctx, false, "MissingJob", &msg);
+            event(cx, false, "MissingJob", &msg);
             status.active.retain(|x| x.uid != a.uid);
         }
-        let requeue = self.schedule(&cj, &mut status, &jobs, ctx);
+        let requeue = self.schedule(&cj, &mut status, &jobs, cx);
         if status != before {
-            self.write_status(&cj, status, ctx);
+            self.write_status(&cj, status, cx);
         }
         if let Some(t) = requeue {
-            self.enqueue_at(key.clone(), t, ctx);
+            self.enqueue_at(key.clone(), t, cx);
         }
     }
 
     /// The scheduling half of `syncCronJob`: when to look again.
-    fn schedule(
-        &mut self,
-        cj: &CronJob,
-        status: &mut CronJobStatus,
-        jobs: &[Rc<Job>],
-        ctx: &mut Ctx,
-    ) -> Option<SimTime> {
-        let now = ctx.now;
+    fn schedule(&mut self, cj: &CronJob, status: &mut CronJobStatus, jobs: &[Rc<Job>], cx: &mut Cx) -> Option<SimTime> {
+        let now = cx.now();
         let ns = cj.meta.namespace.clone();
-        let event = |ctx: &mut Ctx, warning: bool, reason: &'static str, msg: &str| {
-            ctx.event(warning, SOURCE, reason, "CronJob", &ns, &cj.meta.name, &msg);
+        let event = |cx: &mut Cx, warning: bool, reason: &'static str, msg: &str| {
+            cx.event_on(warning, reason, "CronJob", &ns, &cj.meta.name, &msg);
         };
         if cj.meta.deletion_timestamp.is_some() || cj.spec.suspend {
             return None;
@@ -489,7 +468,7 @@ impl CronJobController {
             Ok(s) => s,
             Err(e) => {
                 let msg = format!("unparseable schedule: {:?} : {}", cj.spec.schedule, e);
-                event(ctx, true, "UnparseableSchedule", &msg);
+                event(cx, true, "UnparseableSchedule", &msg);
                 return None;
             }
         };
@@ -497,7 +476,7 @@ impl CronJobController {
         let (scheduled, missed) = match most_recent_schedule_time(&view, now, &sched, true) {
             Err(e) => {
                 let msg = format!("invalid schedule: {} : {}", cj.spec.schedule, e);
-                event(ctx, true, "InvalidSchedule", &msg);
+                event(cx, true, "InvalidSchedule", &msg);
                 return None;
             }
             Ok((_, t, m)) => (t, m),
@@ -507,7 +486,7 @@ impl CronJobController {
         };
         if missed == Missed::Many {
             event(
-                ctx,
+                cx,
                 true,
                 "TooManyMissedTimes",
                 "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew",
@@ -516,7 +495,7 @@ impl CronJobController {
         if let Some(sds) = cj.spec.starting_deadline_seconds {
             if scheduled + SimDuration::from_secs(sds as u64) < now {
                 let msg = format!("Missed scheduled time to start a job: {}", cron::rfc1123z(scheduled));
-                event(ctx, true, "MissSchedule", &msg);
+                event(cx, true, "MissSchedule", &msg);
                 return next_schedule_time(&view, now, &sched);
             }
         }
@@ -526,7 +505,7 @@ impl CronJobController {
         }
         if cj.spec.concurrency_policy == ConcurrencyPolicy::Forbid && !status.active.is_empty() {
             event(
-                ctx,
+                cx,
                 false,
                 "JobAlreadyActive",
                 "Not starting job because prior execution is running and concurrency policy is Forbid",
@@ -536,13 +515,14 @@ impl CronJobController {
         if cj.spec.concurrency_policy == ConcurrencyPolicy::Replace {
             for a in std::mem::take(&mut status.active) {
                 if let Some(j) = jobs.iter().find(|j| j.meta.uid == a.uid) {
-                    self.delete_job(cj, j, ctx);
+                    self.delete_job(cj, j, cx);
                 }
             }
         }
         let key = Key::of(&cj.meta);
-        self.creating.insert(key, scheduled);
-        ctx.send(Client::CronJob, ApiOp::Create(Object::Typed(Rc::new(job))));
+        self.creating.insert(key.clone(), scheduled);
+        let req = cx.send(ApiOp::Create(Object::Typed(Rc::new(job))));
+        self.pending.insert(req, Pending::Create(key, cj.meta.uid, scheduled));
         None
     }
 
@@ -552,7 +532,7 @@ impl CronJobController {
         key: &Key,
         scheduled: SimTime,
         result: Result<Rc<dyn TypedObject>, (ApiErrorCode, String)>,
-        ctx: &mut Ctx,
+        cx: &mut Cx,
     ) {
         let Some(cj) = self.cronjobs.get(key).cloned() else { return };
         let mut status = self.status_of(&cj);
@@ -560,7 +540,7 @@ impl CronJobController {
             Ok(j) => {
                 self.failures.swap_remove(key);
                 let msg = format!("Created job {}", j.meta().name);
-                ctx.event(false, SOURCE, "SuccessfulCreate", "CronJob", &cj.meta.namespace, &cj.meta.name, &msg);
+                cx.event_on(false, "SuccessfulCreate", "CronJob", &cj.meta.namespace, &cj.meta.name, &msg);
                 Some((j.meta().name.clone(), j.meta().uid))
             }
             Err((ApiErrorCode::AlreadyExists, _)) => {
@@ -581,14 +561,14 @@ impl CronJobController {
             }
             Err((_, msg)) => {
                 let msg = format!("Error creating job: {}", msg);
-                ctx.event(true, SOURCE, "FailedCreate", "CronJob", &cj.meta.namespace, &cj.meta.name, &msg);
+                cx.event_on(true, "FailedCreate", "CronJob", &cj.meta.namespace, &cj.meta.name, &msg);
                 // The sync's error: requeued with the rate limiter.
                 let n = self.failures.entry(key.clone()).or_insert(0);
                 let delay =
                     SimDuration(5_000_000u64.saturating_mul(1u64 << (*n).min(40))).min(SimDuration::from_secs(1000));
                 *n += 1;
-                let at = ctx.now + delay;
-                self.enqueue_at(key.clone(), at, ctx);
+                let at = cx.now() + delay;
+                self.enqueue_at(key.clone(), at, cx);
                 return;
             }
         };
@@ -598,12 +578,12 @@ impl CronJobController {
             }
             status.active.push(ActiveRef { namespace: cj.meta.namespace.clone(), name, uid });
             status.last_schedule_time = Some(scheduled);
-            self.write_status(&cj, status.clone(), ctx);
+            self.write_status(&cj, status.clone(), cx);
         }
         if let Ok(sched) = cron::parse(&cj.spec.schedule) {
             let view = CronJob { status, ..(*cj).clone() };
-            if let Some(t) = next_schedule_time(&view, ctx.now, &sched) {
-                self.enqueue_at(key.clone(), t, ctx);
+            if let Some(t) = next_schedule_time(&view, cx.now(), &sched) {
+                self.enqueue_at(key.clone(), t, cx);
             }
         }
     }

@@ -9,9 +9,9 @@
 //! Mapping conventions (kubesim's controller is not client-go's):
 //! * Upstream's table runs `syncCronJob` with fakes; here each row runs the
 //!   controller's real `sync` (cleanup, the active list, `schedule`) on a
-//!   `Ctx` of its own, then answers the Job create as `Simulation` does
-//!   (`CronEvent::Created`, the scheduled time read back from the Job's
-//!   name) and lets `created` record the run. "Created" is a create
+//!   `Cx` of its own, then answers the Job create as the apiserver does
+//!   (`on_response` with the created Job or the error) and lets `created`
+//!   record the run. "Created" is a create
 //!   answered with success; "deleted" a Job DELETE; "updateStatus" at least
 //!   one status write (`sync`'s or `created`'s); the requeue is the time
 //!   the controller queued its next sync, less now; the active count is the
@@ -31,14 +31,16 @@
 //!   upstream code returns no requeue (suspended, unparseable schedule).
 
 use super::*;
+use crate::component::{test_slot, with_test_cx, Builtin, Slot};
 use crate::config::Config;
+use crate::controllers::informer::PodInformer;
 use crate::kinds::cronjob::{CronJobSpec, JobTemplate};
 use crate::kinds::job::{JobCondition, JobSpec};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{CondStatus, Container, PodSpec, PullPolicy, RestartPolicy};
 use crate::objects::replicaset::PodTemplate;
 use crate::objects::selector::Labels;
-use crate::runtime::{Network, Throttles};
+use crate::runtime::{Client, Ctx, Event, Network, Throttles};
 use crate::sim::trace::EventRecord;
 use crate::sim::{EventQueue, Trace};
 use chrono::{DateTime, NaiveDateTime, TimeZone};
@@ -193,15 +195,17 @@ fn condition(t: JobConditionType, at: SimTime) -> JobCondition {
 }
 
 // ---------------------------------------------------------------------------
-// The harness: a controller, a `Ctx` of its own, and what it sent.
+// The harness: a controller, a `Cx` of its own, and what it sent.
 
-/// What a `Ctx` needs, owned by the test.
+/// What a `Cx` needs, owned by the test.
 struct World {
     cfg: Config,
     queue: EventQueue<Event>,
     trace: Trace,
     throttles: Throttles,
     net: Network,
+    slot: Slot,
+    pods: PodInformer,
 }
 
 impl World {
@@ -210,11 +214,20 @@ impl World {
         let net = Network::new(&cfg, 1);
         let mut trace = Trace::new();
         trace.keep_events(true);
-        World { cfg, queue: EventQueue::new(), trace, throttles: Throttles::default(), net }
+        let slot = test_slot(Builtin::CronJob, SOURCE);
+        World {
+            cfg,
+            queue: EventQueue::new(),
+            trace,
+            throttles: Throttles::default(),
+            net,
+            slot,
+            pods: PodInformer::default(),
+        }
     }
 
-    /// Runs `f` with a `Ctx` whose clock says `now`.
-    fn at<T>(&mut self, now: SimTime, f: impl FnOnce(&mut Ctx) -> T) -> T {
+    /// Runs `f` with the controller's `Cx`, whose clock says `now`.
+    fn at<T>(&mut self, now: SimTime, f: impl FnOnce(&mut Cx) -> T) -> T {
         let mut ctx = Ctx {
             now,
             cfg: &self.cfg,
@@ -223,19 +236,29 @@ impl World {
             throttles: &mut self.throttles,
             net: &mut self.net,
         };
-        f(&mut ctx)
+        with_test_cx(&mut ctx, &mut self.slot, &self.pods, f)
     }
 
-    /// The writes sent since the last call, in order.
-    fn writes(&mut self) -> Vec<ApiOp> {
+    /// The requests sent since the last call, in order.
+    fn requests(&mut self) -> Vec<(RequestId, ApiOp)> {
         let mut ops = Vec::new();
         while let Some((_, ev)) = self.queue.pop() {
-            if let Event::Api { op, .. } = ev {
-                ops.push(*op);
+            if let Event::Api { op, from: Client::Component { req, .. }, .. } = ev {
+                ops.push((RequestId(req), *op));
             }
         }
         ops
     }
+
+    /// The writes sent since the last call, in order.
+    fn writes(&mut self) -> Vec<ApiOp> {
+        self.requests().into_iter().map(|(_, op)| op).collect()
+    }
+}
+
+/// Whether `e` is the timer of a queued sync of the CronJob `key`.
+fn queued_sync(ctrl: &CronJobController, e: &Event, key: &Key) -> bool {
+    matches!(e, Event::ComponentTimer { token, .. } if ctrl.timers.get(token).is_some_and(|(k, _)| k == key))
 }
 
 /// The Job a write creates, if it is a Job create.
@@ -284,30 +307,30 @@ fn controller(cj: &CronJob, jobs: Vec<Job>) -> (CronJobController, Key) {
 fn sync_at(ctrl: &mut CronJobController, key: &Key, now: SimTime, create_err: Option<(ApiErrorCode, &str)>) -> Outcome {
     let mut world = World::new();
     world.at(now, |ctx| ctrl.sync(key, ctx));
-    let mut ops = world.writes();
+    let requests = world.requests();
     let mut creates = Vec::new();
-    if let Some(job) = ops.iter().find_map(created_job) {
-        let minutes: u64 = job.meta.name.rsplit('-').next().and_then(|m| m.parse().ok()).unwrap_or(0);
-        let scheduled = SimTime(minutes * 60_000_000_000);
+    let create = requests.iter().find_map(|(req, op)| created_job(op).map(|j| (*req, j)));
+    let mut ops: Vec<ApiOp> = requests.iter().map(|(_, op)| op.clone()).collect();
+    if let Some((req, job)) = create {
+        // Answered as the apiserver answers it.
         let answer = match create_err {
-            Some((code, msg)) => Err((code, msg.to_string())),
+            Some((code, msg)) => Err(ApiError { code, message: msg.to_string(), invalid: None }),
             None => {
                 let mut j = job.clone();
                 j.meta.uid = NEW_JOB_UID;
                 j.meta.creation_timestamp = now;
                 creates.push(j.clone());
-                Ok(Rc::new(j) as Rc<dyn TypedObject>)
+                Ok(Object::Typed(Rc::new(j)))
             }
         };
-        let uid = ctrl.cronjobs[key].meta.uid;
-        world.at(now, |ctx| ctrl.on_event(CronEvent::Created(key.clone(), uid, scheduled, answer), ctx));
+        world.at(now, |ctx| ctrl.on_response(req, answer.as_ref(), ctx));
         ops.extend(world.writes());
     }
     // The deletes are answered too (their events come with the answer).
     for op in &ops {
         if let ApiOp::Delete { other_kind: Some(k), key: job, .. } = op {
             if k == "Job" {
-                world.at(now, |ctx| ctrl.on_event(CronEvent::Deleted(job.clone(), Ok(())), ctx));
+                world.at(now, |ctx| ctrl.deleted(job, Ok(()), ctx));
             }
         }
     }
@@ -1877,7 +1900,8 @@ fn delete_events_follow_the_answer() {
     ] {
         let job = Key::new(&cj.meta.namespace, job);
         ctrl.deleting.insert(job.clone(), key.clone());
-        world.at(top(), |ctx| ctrl.on_event(CronEvent::Deleted(job.clone(), answer.clone()), ctx));
+        let answer = answer.clone().map_err(|(code, message)| ApiError { code, message, invalid: None });
+        world.at(top(), |ctx| ctrl.deleted(&job, answer.as_ref().map(|_| ()), ctx));
     }
     let events: Vec<(bool, &str, String)> =
         world.trace.take_events().into_iter().map(|e| (e.warning, e.reason, e.message)).collect();
@@ -1908,7 +1932,7 @@ fn ttl_after_finished_skips_jobs_being_deleted() {
         propagation: Propagation::Background,
     };
     for deleting in [false, true] {
-        let mut ctrl = CronJobController::new();
+        let mut ctrl = crate::controllers::ttlafterfinished::TtlAfterFinishedController::new();
         let mut world = World::new();
         let mut j = job.clone();
         world.at(finished, |ctx| ctrl.on_watch(&modified(&j), ctx));
@@ -1918,7 +1942,7 @@ fn ttl_after_finished_skips_jobs_being_deleted() {
             world.at(shift(finished, 5), |ctx| ctrl.on_watch(&modified(&j), ctx));
         }
         let key = Key::of(&j.meta);
-        world.at(shift(finished, 10), |ctx| ctrl.on_event(CronEvent::TtlDue(key.clone()), ctx));
+        world.at(shift(finished, 10), |ctx| ctrl.process_job(&key, ctx));
         let deletes = world.writes().iter().filter(|op| matches!(op, ApiOp::Delete { .. })).count();
         assert_eq!(deletes, usize::from(!deleting), "deleting {deleting}");
     }
@@ -1943,7 +1967,7 @@ fn an_impossible_new_schedule_is_looked_at_at_once() {
     };
     world.at(top(), |ctx| ctrl.on_watch(&ev, ctx));
     let due: Vec<SimTime> = std::iter::from_fn(|| world.queue.pop())
-        .filter_map(|(t, e)| matches!(e, Event::CronJob(CronEvent::Due(ref k, _)) if *k == key).then_some(t))
+        .filter_map(|(t, e)| queued_sync(&ctrl, &e, &key).then_some(t))
         .collect();
     assert_eq!(due, [top()]);
 }
@@ -1974,8 +1998,7 @@ fn a_job_orphaned_from_its_cronjob_leaves_it() {
     };
     world.at(top(), |ctx| ctrl.on_watch(&ev(WatchKind::Modified, &kept, &job), ctx));
     assert!(ctrl.jobs.get(&CJ_UID).is_none_or(|m| !m.contains_key(&JOB_UID)));
-    let due = std::iter::from_fn(|| world.queue.pop())
-        .any(|(t, e)| t == top() && matches!(e, Event::CronJob(CronEvent::Due(ref k, _)) if *k == key));
+    let due = std::iter::from_fn(|| world.queue.pop()).any(|(t, e)| t == top() && queued_sync(&ctrl, &e, &key));
     assert!(due, "the CronJob syncs again");
     let missing = |out: &Outcome| out.events.iter().filter(|e| e.reason == "MissingJob").count();
     let out = sync_at(&mut ctrl, &key, top(), None);

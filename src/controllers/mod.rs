@@ -24,4 +24,5 @@ pub mod scheduler;
 pub mod scoretree;
 pub mod servicelb;
 pub mod tainteviction;
+pub mod ttlafterfinished;
 pub mod workqueue;
