@@ -951,6 +951,15 @@ impl Slot {
         self.kinds.iter().any(|k| k == kind)
     }
 
+    /// Whether the component watches `obj`, whose kind is `kind`.
+    #[inline]
+    fn watches_kind(&self, kind: Kind, obj: &Object) -> bool {
+        match kind {
+            Kind::Other => self.watches(obj.kind_name()),
+            k => self.kind_bits & (1 << k as u32) != 0,
+        }
+    }
+
     /// Whether the component watches `obj`'s kind.
     fn watches_object(&self, obj: &Object) -> bool {
         match obj.kind() {
@@ -1011,6 +1020,7 @@ fn empty_cache() -> &'static Cache {
 
 /// A crash the handler ran into (`afterWrites` reached): the instance is
 /// gone, and comes back after the fault's delay.
+#[inline]
 fn after_handler(slot: &mut Slot, ctx: &mut Ctx) {
     if slot.crash_now {
         slot.crash_now = false;
@@ -1040,6 +1050,27 @@ fn crash(slot: &mut Slot, ctx: &mut Ctx) {
     // Restarted by its supervisor; the new instance lists, then starts.
     let t = ctx.now + slot.restart_after;
     ctx.at(t, Event::ComponentStart { id: slot.id, epoch: slot.epoch, listed: false });
+}
+
+/// A watch event reaches a built-in (which watches its kind). Its watch
+/// never lags nor breaks (a watch fault cannot name it: it reads
+/// kube-controller-manager's shared informers), and it has no cache of
+/// its own, so the path is short: this runs for each built-in on every
+/// pod event.
+#[inline]
+fn deliver_to_builtin(slot: &mut Slot, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+    if slot.listed_rv != 0 && slot.already_listed(ev) {
+        return;
+    }
+    // A component that is down has no instance.
+    let Some(mut inst) = slot.instance.take() else { return };
+    {
+        let mut cx = Cx { ctx, slot: &mut *slot, cache: empty_cache(), kcm_pods: pods };
+        inst.on_watch(ev, &mut cx);
+    }
+    // Back in its place (nothing else puts an instance there meanwhile).
+    slot.instance.get_or_insert(inst);
+    after_handler(slot, ctx);
 }
 
 /// A watch event reaches one component, if it watches the event's kind
@@ -1090,8 +1121,24 @@ impl Components {
     /// turn in kube-controller-manager's fan-out (after the process's
     /// informer took the event in).
     pub(crate) fn deliver_builtin(&mut self, b: Builtin, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
-        if let Some(slot) = self.slots.get_mut(self.by_builtin[b as usize] as usize) {
-            deliver_to(slot, ev, pods, ctx);
+        let i = self.by_builtin[b as usize] as usize;
+        if let Some(slot) = self.slots.get_mut(i) {
+            let kind = ev.obj.kind();
+            if slot.watches_kind(kind, &ev.obj) {
+                deliver_to_builtin(slot, ev, pods, ctx);
+            }
+        }
+    }
+
+    /// A watch event reaches `first` and every built-in slot after it, in
+    /// slot order (their order in kube-controller-manager's fan-out).
+    pub(crate) fn deliver_builtins_from(&mut self, first: Builtin, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+        let from = (self.by_builtin[first as usize] as usize).min(self.builtins);
+        let kind = ev.obj.kind();
+        for slot in &mut self.slots[from..self.builtins] {
+            if slot.watches_kind(kind, &ev.obj) {
+                deliver_to_builtin(slot, ev, pods, ctx);
+            }
         }
     }
 

@@ -336,7 +336,10 @@ impl Simulation {
     }
 
     /// The built-in controllers ported onto the `Controller` trait, as
-    /// the first component slots (started by `bootstrap`, in this order).
+    /// the first component slots (started by `bootstrap`, in this order,
+    /// which is also their order in kube-controller-manager's watch
+    /// fan-out: the garbage collector before the node-lifecycle
+    /// controller, the rest after it).
     fn with_builtin_components(mut self) -> Self {
         use crate::component::{BuiltinIdentity, Registration, Role};
         // In kube-controller-manager's handler order (the watch fan-out
@@ -367,12 +370,6 @@ impl Simulation {
                 Rc::new(|| Box::new(EndpointsController::new()) as Box<dyn crate::component::Controller>),
             ),
             (
-                Builtin::EndpointSlice,
-                Client::EndpointSlice,
-                "endpointslice-controller",
-                Rc::new(|| Box::new(EndpointSliceController::new()) as Box<dyn crate::component::Controller>),
-            ),
-            (
                 Builtin::Deployment,
                 Client::Deployment(0),
                 crate::controllers::deployment::SOURCE,
@@ -383,6 +380,12 @@ impl Simulation {
                 Client::DaemonSet,
                 crate::controllers::daemonset::SOURCE,
                 Rc::new(|| Box::new(DaemonSetController::new()) as Box<dyn crate::component::Controller>),
+            ),
+            (
+                Builtin::EndpointSlice,
+                Client::EndpointSlice,
+                "endpointslice-controller",
+                Rc::new(|| Box::new(EndpointSliceController::new()) as Box<dyn crate::component::Controller>),
             ),
             (
                 Builtin::Job,
@@ -822,15 +825,8 @@ impl Simulation {
         if on.enabled(Builtin::NodeLifecycle) {
             self.nlc.on_watch(ev, &mut ctx);
         }
-        self.components.deliver_builtin(Builtin::TaintEviction, ev, &self.kcm_pods, &mut ctx);
-        self.components.deliver_builtin(Builtin::PodGc, ev, &self.kcm_pods, &mut ctx);
-        self.components.deliver_builtin(Builtin::Endpoints, ev, &self.kcm_pods, &mut ctx);
-        self.components.deliver_builtin(Builtin::Deployment, ev, &self.kcm_pods, &mut ctx);
-        self.components.deliver_builtin(Builtin::DaemonSet, ev, &self.kcm_pods, &mut ctx);
-        self.components.deliver_builtin(Builtin::EndpointSlice, ev, &self.kcm_pods, &mut ctx);
-        self.components.deliver_builtin(Builtin::Job, ev, &self.kcm_pods, &mut ctx);
-        self.components.deliver_builtin(Builtin::TtlAfterFinished, ev, &self.kcm_pods, &mut ctx);
-        self.components.deliver_builtin(Builtin::CronJob, ev, &self.kcm_pods, &mut ctx);
+        // The rest of kube-controller-manager's handlers, in slot order.
+        self.components.deliver_builtins_from(Builtin::TaintEviction, ev, &self.kcm_pods, &mut ctx);
         let node: Option<Rc<str>> = match &ev.obj {
             Object::Pod(p) => p.spec.node_name.clone().or_else(|| match &ev.old {
                 Some(Object::Pod(o)) => o.spec.node_name.clone(),
