@@ -625,12 +625,13 @@ impl<'a> Cx<'a, '_> {
 
     /// Sends a request whose answer the component does not wait for (a
     /// built-in's delete whose error upstream only logs): no response
-    /// comes back. Otherwise as [`Cx::send`].
-    pub(crate) fn send_unanswered(&mut self, op: ApiOp) {
+    /// comes back. Otherwise as [`Cx::send`]. Returns when the answer
+    /// would be back (now if the write never leaves).
+    pub(crate) fn send_unanswered(&mut self, op: ApiOp) -> SimTime {
         if !self.may_write() {
-            return;
+            return self.ctx.now;
         }
-        self.ctx.send(Client::Component { id: self.slot.id, req: crate::runtime::UNANSWERED }, op);
+        self.ctx.send(Client::Component { id: self.slot.id, req: crate::runtime::UNANSWERED }, op)
     }
 
     /// Whether a write may leave now (counted if so): not when the
@@ -854,6 +855,11 @@ pub(crate) struct Slot {
     /// Watch events of objects at or below this resourceVersion were
     /// already in the initial list.
     pub(crate) listed_rv: u64,
+    /// A built-in watching Leases: each node Lease's `renewTime` in the
+    /// list it restarted from. A renewal is a folded write that keeps the
+    /// Lease's resourceVersion, so the version alone cannot tell a
+    /// renewal the list already showed from a later one.
+    listed_renewals: rustc_hash::FxHashMap<Key, Option<SimTime>>,
     /// `crashController ... afterWrites`: writes still allowed.
     pub(crate) writes_left: Option<u32>,
     pub(crate) restart_after: SimDuration,
@@ -891,6 +897,7 @@ impl Slot {
             next_req: 0,
             first_req: 0,
             listed_rv: 0,
+            listed_renewals: Default::default(),
             writes_left: None,
             restart_after: SimDuration::ZERO,
             crash_now: false,
@@ -926,7 +933,16 @@ impl Slot {
             // deletion always counts (its object carries its last
             // version, which the list may well have shown); one of an
             // object the list never held is a no-op for the handler.
-            return ev.kind != WatchKind::Deleted && ev.obj.meta().resource_version <= self.listed_rv;
+            if ev.kind == WatchKind::Deleted || ev.obj.meta().resource_version > self.listed_rv {
+                return false;
+            }
+            // A Lease renewal keeps the version: it is new if it renews
+            // later than the listed copy (a Lease the list lacked was gone
+            // by then: this is an old event of it).
+            if let Object::Lease(l) = &ev.obj {
+                return self.listed_renewals.get(&Key::of(&l.meta)).is_none_or(|t| l.spec.renew_time <= *t);
+            }
+            return true;
         }
         let cached = self.cache.objects.get(&SlotRef(ev.obj.kind_name(), &Key::of(ev.obj.meta())));
         let rv = ev.obj.meta().resource_version;
@@ -1115,19 +1131,6 @@ impl Components {
         self.by_builtin[b as usize] = slot.id;
         self.slots.push(slot);
         self.builtins += 1;
-    }
-
-    /// A watch event reaches a built-in that runs as a component, at its
-    /// turn in kube-controller-manager's fan-out (after the process's
-    /// informer took the event in).
-    pub(crate) fn deliver_builtin(&mut self, b: Builtin, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
-        let i = self.by_builtin[b as usize] as usize;
-        if let Some(slot) = self.slots.get_mut(i) {
-            let kind = ev.obj.kind();
-            if slot.watches_kind(kind, &ev.obj) {
-                deliver_to_builtin(slot, ev, pods, ctx);
-            }
-        }
     }
 
     /// A watch event reaches `first` and every built-in slot after it, in
@@ -1367,6 +1370,10 @@ impl Components {
             }
         }
         slot.listed_rv = store.revision();
+        slot.listed_renewals.clear();
+        if !slot.own_cache() && slot.watches("Lease") {
+            slot.listed_renewals = store.leases.values().map(|l| (Key::of(&l.meta), l.spec.renew_time)).collect();
+        }
         slot.cache = cache;
         slot.instance = Some((slot.reg.factory)());
         slot.alive = true;

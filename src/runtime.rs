@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::controllers::{nodelifecycle, replication, scheduler};
+use crate::controllers::{replication, scheduler};
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
@@ -181,9 +181,6 @@ pub enum Event {
     Scheduler(scheduler::SchedEvent),
     /// A timer or work item of the replication manager.
     Replication(replication::RcEvent),
-    /// A tick of the node-lifecycle controller (its node-monitor and
-    /// NoExecute-tainting loops).
-    NodeLifecycle(nodelifecycle::NlcEvent),
     /// The apiserver's `kubernetes` Service reconcile (every 10 s,
     /// `controllers::kubernetesservice`).
     KubernetesService,

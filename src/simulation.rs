@@ -105,7 +105,6 @@ pub struct Simulation {
     /// controllers below.
     kcm_pods: PodInformer,
     replication: ReplicationManager,
-    nlc: NodeLifecycleController,
     service_lb: ServiceLbController,
     /// Every node's kube-proxy.
     pub(crate) proxies: KubeProxies,
@@ -315,7 +314,6 @@ impl Simulation {
             scheduler: Scheduler::new(seed),
             kcm_pods: PodInformer::default(),
             replication: ReplicationManager::new(),
-            nlc: NodeLifecycleController::new(),
             service_lb: ServiceLbController::new(),
             proxies,
             service_env: Default::default(),
@@ -344,12 +342,18 @@ impl Simulation {
         use crate::component::{BuiltinIdentity, Registration, Role};
         // In kube-controller-manager's handler order (the watch fan-out
         // reaches them in this order, after the node-lifecycle controller).
-        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 10] = [
+        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 11] = [
             (
                 Builtin::GarbageCollector,
                 Client::GarbageCollector,
                 "garbage-collector-controller",
                 Rc::new(|| Box::new(GarbageCollector::new()) as Box<dyn crate::component::Controller>),
+            ),
+            (
+                Builtin::NodeLifecycle,
+                Client::NodeLifecycle,
+                crate::controllers::nodelifecycle::SOURCE,
+                Rc::new(|| Box::new(NodeLifecycleController::new()) as Box<dyn crate::component::Controller>),
             ),
             (
                 Builtin::TaintEviction,
@@ -706,13 +710,6 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 self.replication.on_event(e, &self.kcm_pods, &mut ctx);
             }
-            Event::NodeLifecycle(e) => {
-                if !self.builtins.enabled(Builtin::NodeLifecycle) {
-                    return;
-                }
-                let mut ctx = ctx!(self);
-                self.nlc.on_event(e, &self.kcm_pods, &mut ctx);
-            }
             Event::KubernetesService => {
                 let now = self.now();
                 for op in kubernetesservice::reconcile(&self.store) {
@@ -820,13 +817,8 @@ impl Simulation {
         // handlers of its controllers.
         self.kcm_pods.observe(ev);
         self.replication.on_watch(ev, &mut ctx);
-        let on = self.builtins;
-        self.components.deliver_builtin(Builtin::GarbageCollector, ev, &self.kcm_pods, &mut ctx);
-        if on.enabled(Builtin::NodeLifecycle) {
-            self.nlc.on_watch(ev, &mut ctx);
-        }
         // The rest of kube-controller-manager's handlers, in slot order.
-        self.components.deliver_builtins_from(Builtin::TaintEviction, ev, &self.kcm_pods, &mut ctx);
+        self.components.deliver_builtins_from(Builtin::GarbageCollector, ev, &self.kcm_pods, &mut ctx);
         let node: Option<Rc<str>> = match &ev.obj {
             Object::Pod(p) => p.spec.node_name.clone().or_else(|| match &ev.old {
                 Some(Object::Pod(o)) => o.spec.node_name.clone(),

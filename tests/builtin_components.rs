@@ -295,3 +295,37 @@ fn restarted_endpoints_controllers_catch_up_and_delete_leftovers() {
     assert_eq!(addresses(&sim, "gone"), None, "leftover Endpoints deleted");
     assert!(slice_endpoints(&sim, "gone").is_empty(), "leftover slices deleted");
 }
+
+/// When the node-lifecycle controller marked `node` NotReady (its Event).
+fn not_ready_at(sim: &Simulation, node: &str) -> Option<SimTime> {
+    sim.trace.events().iter().find(|r| r.reason == "NodeNotReady" && r.kind == "Node" && r.name == node).map(|r| r.time)
+}
+
+#[test]
+fn a_restarted_node_lifecycle_controller_gives_every_node_a_full_grace() {
+    // n-1 crashes at 1 s: its last renewal (≈ 0 s) is first seen by the
+    // 5 s monitor pass, so the 50 s grace runs out after 55 s: NotReady at
+    // the 60 s pass. A node-lifecycle controller crashed at 20 s and back
+    // at 50 s (its list in at 50.01 s) has no record of any node: as
+    // `tryUpdateNodeHealth` does, it takes its first pass (55 s) as every
+    // node's probe time, so n-1 turns NotReady at the 110 s pass, and the
+    // live n-2 never — under both heartbeat models, with one trace. (The
+    // literal model found a bug: a restarted built-in took every later
+    // Lease renewal, a folded write that keeps the Lease's version, for
+    // one its list had shown, and n-2 went NotReady.)
+    let base = "name: nlc\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 2}]\n  config: {heartbeatSkipping: HB}\ntimeline:\n  - at: 1s\n    crashNode: n-1\n";
+    let crashed = format!("{}  - at: 20s\n    crashController: {{name: nodelifecycle, restartAfter: 30s}}\n", base);
+    let mut hashes = Vec::new();
+    for hb in ["1", "0"] {
+        let (plain, _) = run(&base.replace("HB", hb), 200);
+        let t = not_ready_at(&plain, "n-1").expect("NotReady");
+        assert_eq!(t, SimTime::from_secs(60), "heartbeatSkipping {}", hb);
+        let (sim, _) = run(&crashed.replace("HB", hb), 200);
+        assert!(sim.user_errors.is_empty(), "{:?}", sim.user_errors);
+        let t = not_ready_at(&sim, "n-1").expect("NotReady after the restart");
+        assert_eq!(t, SimTime::from_secs(110), "heartbeatSkipping {}", hb);
+        assert_eq!(not_ready_at(&sim, "n-2"), None, "the live node stays Ready");
+        hashes.push(sim.trace.hash_hex());
+    }
+    assert_eq!(hashes[0], hashes[1], "the analytic model gives the literal trace");
+}

@@ -111,6 +111,7 @@ fn swarm_cases_cover_every_feature() {
         "crashController: {name: deployment,",
         "crashController: {name: cronjob,",
         "crashController: {name: ttl-after-finished,",
+        "crashController: {name: nodelifecycle,",
         "hangContainer",
         "oomContainer",
         "killContainer",

@@ -168,6 +168,7 @@ const CRASHABLE_BUILTINS: &[&str] = &[
     "deployment",
     "cronjob",
     "ttl-after-finished",
+    "nodelifecycle",
 ];
 
 impl Gen {

@@ -30,16 +30,26 @@
 //! at `r + apiLatency + watchLatency`, after the monitor tick of that very
 //! instant (queued a period earlier): the first tick that sees it is the
 //! first one strictly after (`seen_tick`).
+//!
+//! It runs as a [`Controller`] component: it reads kube-controller-manager's
+//! shared pod informer, runs its two loops on its own timers and sends as
+//! `"node-controller"` without waiting for answers. A crash loses the
+//! probe timestamps, the zone queues and the taint writes in flight; the
+//! restarted controller relists, and since `tryUpdateNodeHealth` gives a
+//! node it has no record of the probe time `now`, every node gets a full
+//! grace period from the restart (both heartbeat models: the analytic one
+//! sees no renewal before the new instance's first tick).
 
 #![warn(missing_docs)]
 
+use crate::component::{Controller, Cx};
+use crate::config::Config;
 use crate::controllers::informer::PodInformer;
 use crate::objects::lease::{last_of_run, Lease, NODE_LEASE_NAMESPACE};
 use crate::objects::node::{Node, NodeCondition, TAINT_NOT_READY, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, Pod, Taint, TaintEffect};
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
-use crate::objects::Object;
-use crate::runtime::{Client, Ctx, Event};
+use crate::objects::{Kind, Object};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
@@ -48,16 +58,13 @@ use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
-const SOURCE: &str = "node-controller";
+pub(crate) const SOURCE: &str = "node-controller";
 
-/// The node-lifecycle controller's timers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NlcEvent {
-    /// A `monitorNodeHealth` tick (always on the monitor-period grid).
-    Monitor,
-    /// A `doNoExecuteTaintingPass` tick (on the 100 ms grid).
-    TaintPass,
-}
+/// The timer tokens: a `monitorNodeHealth` tick (always on the
+/// monitor-period grid), a `doNoExecuteTaintingPass` tick (on the 100 ms
+/// grid).
+const MONITOR: u64 = 0;
+const TAINT_PASS: u64 = 1;
 
 /// What the controller's Lease informer knows of a node's renewals.
 #[derive(Clone, Copy, Debug)]
@@ -110,8 +117,8 @@ impl NodeHealth {
     /// (`pkg/controller/controller_utils.go`): they read the node first
     /// and patch only when a taint is to be added that is not there or
     /// removed that is; a write that would change nothing is not sent.
-    fn write_taints(&mut self, add: Vec<Taint>, remove: Vec<(String, TaintEffect)>, ctx: &mut Ctx) {
-        let now = ctx.now;
+    fn write_taints(&mut self, add: Vec<Taint>, remove: Vec<(String, TaintEffect)>, cx: &mut Cx) {
+        let now = cx.now();
         self.in_flight.retain(|w| w.visible_at >= now);
         let add: Vec<Taint> = add.into_iter().filter(|t| !self.has_taint_now(&t.key, t.effect)).collect();
         let remove: Vec<(String, TaintEffect)> =
@@ -124,10 +131,9 @@ impl NodeHealth {
             add: add.iter().map(|t| (t.key.clone(), t.effect)).collect(),
             remove: remove.clone(),
         };
-        let answered =
-            ctx.send(Client::NodeLifecycle, ApiOp::NodeTaints { name: self.node.meta.name.clone(), add, remove });
+        let answered = cx.send_unanswered(ApiOp::NodeTaints { name: self.node.meta.name.clone(), add, remove });
         // Applied one latency before the answer; our watch sees it after.
-        let visible_at = SimTime(answered.0 - ctx.cfg.api_latency.0) + ctx.cfg.watch_latency;
+        let visible_at = SimTime(answered.0 - cx.config().api_latency.0) + cx.config().watch_latency;
         self.in_flight.push(TaintWrite { visible_at, ..write });
     }
 }
@@ -168,6 +174,55 @@ pub struct NodeLifecycleController {
     all_disrupted: bool,
     /// What the Lease informer shows, by node name.
     leases: Map<Rc<str>, LeaseRecord>,
+    /// The first monitor tick of this instance: a renewal already in the
+    /// list it started from is first seen then (upstream's
+    /// `tryUpdateNodeHealth` gives a node it has no record of the probe
+    /// time `now`), so a restarted controller gives every node a full
+    /// grace period.
+    first_tick: SimTime,
+}
+
+impl Controller for NodeLifecycleController {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Node, Kind::Lease, Kind::Pod]
+    }
+
+    fn start(&mut self, cx: &mut Cx) {
+        self.first_tick = cx.now().ceil_to(cx.config().node_monitor_period);
+    }
+
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        self.handle(ev, cx);
+    }
+
+    /// Runs a monitor or tainting pass.
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        let pods = cx.kcm_pods();
+        let (now, literal) = (cx.now(), !cx.config().heartbeat_skipping);
+        match token {
+            MONITOR => {
+                if self.monitor_at != Some(now) {
+                    return;
+                }
+                self.monitor_at = None;
+                if literal {
+                    let next = now + cx.config().node_monitor_period;
+                    self.schedule_monitor(next, cx);
+                }
+                self.monitor_node_health(pods, cx);
+                if !literal {
+                    self.arm_monitor(cx);
+                }
+            }
+            _ => {
+                if self.pass_at != Some(now) {
+                    return;
+                }
+                self.pass_at = None;
+                self.no_execute_tainting_pass(cx);
+            }
+        }
+    }
 }
 
 impl NodeLifecycleController {
@@ -181,7 +236,7 @@ impl NodeLifecycleController {
     /// `monitorNodeHealth` runs every `nodeMonitorPeriod` over every node
     /// (`Run`'s `wait.Until`), deciding from it (`tryUpdateNodeHealth`).
     /// The analytic model takes the renewal stream.
-    fn on_lease(&mut self, kind: WatchKind, l: &Lease, ctx: &mut Ctx) {
+    fn on_lease(&mut self, kind: WatchKind, l: &Lease, cx: &mut Cx) {
         if kind == WatchKind::Deleted || *l.meta.namespace != *NODE_LEASE_NAMESPACE {
             return;
         }
@@ -189,25 +244,25 @@ impl NodeLifecycleController {
         if !self.leases.contains_key(node) {
             self.leases.insert(node.clone(), LeaseRecord::default());
         }
-        if !ctx.cfg.heartbeat_skipping {
+        if !cx.config().heartbeat_skipping {
             let rec = &mut self.leases[node];
             if l.spec.renew_time.is_some() && rec.latest < l.spec.renew_time {
                 rec.latest = l.spec.renew_time;
             }
             // The monitor loop runs from the first Lease on, every period.
-            if self.monitor_at.is_none_or(|m| m < ctx.now) {
-                self.schedule_monitor(ctx.now.ceil_to(ctx.cfg.node_monitor_period), ctx);
+            if self.monitor_at.is_none_or(|m| m < cx.now()) {
+                self.schedule_monitor(cx.now().ceil_to(cx.config().node_monitor_period), cx);
             }
             return;
         }
         if let Some(st) = l.stream {
-            self.on_stream(node, st.anchor, st.stopped, ctx);
+            self.on_stream(node, st.anchor, st.stopped, cx);
         }
     }
 
     /// The analytic model: the kubelet of `node` renews from `anchor` on
     /// (`stopped: None`) or stopped renewing at `stopped`.
-    fn on_stream(&mut self, node: &str, anchor: SimTime, stopped: Option<SimTime>, ctx: &mut Ctx) {
+    fn on_stream(&mut self, node: &str, anchor: SimTime, stopped: Option<SimTime>, cx: &mut Cx) {
         let rec = &mut self.leases[node];
         if rec.view.is_some_and(|v| v.anchor == anchor && v.stopped == stopped) {
             return;
@@ -226,22 +281,22 @@ impl NodeLifecycleController {
         // already armed (each change arms its node, each pass all), so the
         // earliest of all is the earlier of the armed pass and this one.
         // (A full scan here made a cluster's start quadratic in nodes.)
-        self.arm_node(node, ctx);
+        self.arm_node(node, cx);
     }
 
     /// Arms the pass at which `node` would be found past its grace, if
     /// that comes before the pass already armed.
-    fn arm_node(&mut self, node: &str, ctx: &mut Ctx) {
+    fn arm_node(&mut self, node: &str, cx: &mut Cx) {
         let Some(h) = self.nodes.get(node) else { return };
-        if let Some(t) = self.expiry_tick(h, ctx) {
-            let t = t.max(ctx.now.ceil_to(ctx.cfg.node_monitor_period));
-            self.schedule_monitor(t, ctx);
+        if let Some(t) = self.expiry_tick(h, cx) {
+            let t = t.max(cx.now().ceil_to(cx.config().node_monitor_period));
+            self.schedule_monitor(t, cx);
         }
     }
 
     /// The first monitor tick whose informer holds a renewal written at
     /// `r` (see the module header).
-    fn seen_tick(r: SimTime, cfg: &crate::config::Config) -> SimTime {
+    fn seen_tick(r: SimTime, cfg: &Config) -> SimTime {
         (r + cfg.api_latency + cfg.watch_latency).next_after(cfg.node_monitor_period)
     }
 
@@ -256,31 +311,31 @@ impl NodeLifecycleController {
     /// The first monitor tick that sees a restarted run's first renewal:
     /// before it, the grace of the run before can still run out (the
     /// literal model's pass decides from what its informer has).
-    fn first_seen(l: &LeaseView, cfg: &crate::config::Config) -> SimTime {
+    fn first_seen(l: &LeaseView, cfg: &Config) -> SimTime {
         Self::seen_tick(l.anchor, cfg)
     }
 
     /// Whether renewals may be found missing at `now`: they stopped, or a
     /// restarted run's are not visible yet.
-    fn may_expire(l: &LeaseView, now: SimTime, cfg: &crate::config::Config) -> bool {
+    fn may_expire(l: &LeaseView, now: SimTime, cfg: &Config) -> bool {
         l.stopped.is_some() || (l.prev.is_some() && now < Self::first_seen(l, cfg))
     }
 
     /// The tick at which a node whose renewals stopped would be found past
     /// its grace, if it is not Unknown already.
-    fn expiry_tick(&self, h: &NodeHealth, ctx: &Ctx) -> Option<SimTime> {
+    fn expiry_tick(&self, h: &NodeHealth, cx: &Cx) -> Option<SimTime> {
         if h.node.status.ready.status == CondStatus::Unknown {
             return None;
         }
-        let period = ctx.cfg.node_monitor_period;
+        let period = cx.config().node_monitor_period;
         let Some(l) = h.lease else {
             // No Lease seen (a Node with no kubelet, or one cut off before
             // its first renewal arrived): the startup grace, from when the
             // controller first saw the node or its last status post.
             let grace = if h.seen_renew.is_none() {
-                ctx.cfg.node_startup_grace_period
+                cx.config().node_startup_grace_period
             } else {
-                ctx.cfg.node_monitor_grace_period
+                cx.config().node_monitor_grace_period
             };
             return Some((h.probe_timestamp + grace).next_after(period));
         };
@@ -288,18 +343,18 @@ impl NodeLifecycleController {
         // restarted and its first renewal is not seen yet: then the last
         // one of the run before counts, until `first_seen`.
         let (last, until) = match (l.stopped, l.prev) {
-            (Some(_), _) => (Self::last_renewal(&l, SimTime::MAX, ctx.cfg.node_lease_renew_interval), None),
+            (Some(_), _) => (Self::last_renewal(&l, SimTime::MAX, cx.config().node_lease_renew_interval), None),
             // Once the new run is seen, the old one no longer counts.
-            (None, Some(_)) if ctx.now >= Self::first_seen(&l, ctx.cfg) => return None,
+            (None, Some(_)) if cx.now() >= Self::first_seen(&l, cx.config()) => return None,
             (None, Some((a, s))) => (
-                last_of_run(a, Some(s), SimTime::MAX, ctx.cfg.node_lease_renew_interval),
-                Some(Self::first_seen(&l, ctx.cfg)),
+                last_of_run(a, Some(s), SimTime::MAX, cx.config().node_lease_renew_interval),
+                Some(Self::first_seen(&l, cx.config())),
             ),
             (None, None) => return None,
         };
         let probe = match last {
             Some(r) => {
-                let seen_at = Self::seen_tick(r, ctx.cfg);
+                let seen_at = Self::seen_tick(r, cx.config()).max(self.first_tick);
                 if h.seen_renew == Some(r) {
                     h.probe_timestamp
                 } else {
@@ -309,9 +364,9 @@ impl NodeLifecycleController {
             None => h.probe_timestamp,
         };
         let grace = if h.seen_renew.is_none() && last.is_none() {
-            ctx.cfg.node_startup_grace_period
+            cx.config().node_startup_grace_period
         } else {
-            ctx.cfg.node_monitor_grace_period
+            cx.config().node_monitor_grace_period
         };
         let t = (probe + grace).next_after(period);
         match until {
@@ -320,31 +375,31 @@ impl NodeLifecycleController {
         }
     }
 
-    fn arm_monitor(&mut self, ctx: &mut Ctx) {
+    fn arm_monitor(&mut self, cx: &mut Cx) {
         let mut next: Option<SimTime> = None;
         for h in self.nodes.values() {
-            if let Some(t) = self.expiry_tick(h, ctx) {
+            if let Some(t) = self.expiry_tick(h, cx) {
                 next = Some(next.map_or(t, |n| n.min(t)));
             }
         }
         if let Some(t) = next {
-            let t = t.max(ctx.now.ceil_to(ctx.cfg.node_monitor_period));
-            self.schedule_monitor(t, ctx);
+            let t = t.max(cx.now().ceil_to(cx.config().node_monitor_period));
+            self.schedule_monitor(t, cx);
         }
     }
 
-    fn schedule_monitor(&mut self, t: SimTime, ctx: &mut Ctx) {
-        if self.monitor_at.is_none_or(|m| t < m || m < ctx.now) {
+    fn schedule_monitor(&mut self, t: SimTime, cx: &mut Cx) {
+        if self.monitor_at.is_none_or(|m| t < m || m < cx.now()) {
             self.monitor_at = Some(t);
-            ctx.at(t, Event::NodeLifecycle(NlcEvent::Monitor));
+            cx.at(t, MONITOR);
         }
     }
 
     /// Handles a watch event of its informers.
-    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+    fn handle(&mut self, ev: &WatchEvent, cx: &mut Cx) {
         match &ev.obj {
-            Object::Node(n) => self.on_node(ev.kind, n, ctx),
-            Object::Lease(l) => self.on_lease(ev.kind, l, ctx),
+            Object::Node(n) => self.on_node(ev.kind, n, cx),
+            Object::Lease(l) => self.on_lease(ev.kind, l, cx),
             Object::Pod(p) => {
                 if ev.kind == WatchKind::Deleted {
                     return;
@@ -358,7 +413,7 @@ impl NodeLifecycleController {
                 }
                 if let Some(n) = &p.spec.node_name {
                     if self.nodes.get(n).is_some_and(|h| !h.node.is_ready()) {
-                        mark_pod_not_ready(p, ctx);
+                        mark_pod_not_ready(p, cx);
                     }
                 }
             }
@@ -366,14 +421,14 @@ impl NodeLifecycleController {
         }
     }
 
-    fn on_node(&mut self, kind: WatchKind, n: &Rc<Node>, ctx: &mut Ctx) {
+    fn on_node(&mut self, kind: WatchKind, n: &Rc<Node>, cx: &mut Cx) {
         let name = n.meta.name.clone();
         if kind == WatchKind::Deleted {
             self.nodes.swap_remove(&name);
             for z in self.zones.values_mut() {
                 z.queue.retain(|x| *x != name);
             }
-            self.schedule_monitor(ctx.now.ceil_to(ctx.cfg.node_monitor_period), ctx);
+            self.schedule_monitor(cx.now().ceil_to(cx.config().node_monitor_period), cx);
             return;
         }
         let prev_ready = self.nodes.get(&name).map(|h| h.node.status.ready.clone());
@@ -382,7 +437,7 @@ impl NodeLifecycleController {
                 // A kubelet status post with a newer heartbeat also counts
                 // as a probe.
                 if prev_ready.as_ref().is_some_and(|r| r.last_heartbeat_time < n.status.ready.last_heartbeat_time) {
-                    h.probe_timestamp = ctx.now.ceil_to(ctx.cfg.node_monitor_period);
+                    h.probe_timestamp = cx.now().ceil_to(cx.config().node_monitor_period);
                 }
                 h.node = n.clone();
             }
@@ -392,7 +447,7 @@ impl NodeLifecycleController {
                     NodeHealth {
                         node: n.clone(),
                         lease: self.leases.get(&name).and_then(|r| r.view),
-                        probe_timestamp: ctx.now,
+                        probe_timestamp: cx.now(),
                         seen_renew: None,
                         in_flight: Vec::new(),
                     },
@@ -400,22 +455,22 @@ impl NodeLifecycleController {
                 self.zones.entry(n.zone_key()).or_insert_with(|| Zone {
                     state: ZoneState::Normal,
                     next_token: Some(SimTime::ZERO),
-                    interval: rate_interval(ctx.cfg.node_eviction_rate_milli),
+                    interval: rate_interval(cx.config().node_eviction_rate_milli),
                     queue: VecDeque::new(),
                 });
             }
         }
-        self.no_schedule_tainting_pass(&name, ctx);
+        self.no_schedule_tainting_pass(&name, cx);
         let ready_changed = prev_ready.is_none_or(|r| r.status != n.status.ready.status);
         if ready_changed {
             // The next monitor tick reconciles NoExecute taints and zones.
-            self.schedule_monitor(ctx.now.ceil_to(ctx.cfg.node_monitor_period), ctx);
+            self.schedule_monitor(cx.now().ceil_to(cx.config().node_monitor_period), cx);
         }
     }
 
     /// `doNoScheduleTaintingPass`: conditions and cordon mirrored into
     /// NoSchedule taints.
-    fn no_schedule_tainting_pass(&mut self, name: &str, ctx: &mut Ctx) {
+    fn no_schedule_tainting_pass(&mut self, name: &str, cx: &mut Cx) {
         let h = self.nodes.get_mut(name).expect("known node");
         let n = &h.node;
         let mut want: Vec<&str> = Vec::new();
@@ -442,44 +497,19 @@ impl NodeLifecycleController {
                 key: k.to_string(),
                 value: String::new(),
                 effect: TaintEffect::NoSchedule,
-                time_added: Some(ctx.now),
+                time_added: Some(cx.now()),
             })
             .collect();
         let remove: Vec<(String, TaintEffect)> =
             have.iter().filter(|k| !want.contains(k)).map(|k| (k.to_string(), TaintEffect::NoSchedule)).collect();
-        h.write_taints(add, remove, ctx);
+        h.write_taints(add, remove, cx);
     }
 
-    /// Runs a monitor or tainting pass.
-    pub fn on_event(&mut self, ev: NlcEvent, pods: &PodInformer, ctx: &mut Ctx) {
-        match ev {
-            NlcEvent::Monitor => {
-                if self.monitor_at != Some(ctx.now) {
-                    return;
-                }
-                self.monitor_at = None;
-                if !ctx.cfg.heartbeat_skipping {
-                    self.schedule_monitor(ctx.now + ctx.cfg.node_monitor_period, ctx);
-                }
-                self.monitor_node_health(pods, ctx);
-                if ctx.cfg.heartbeat_skipping {
-                    self.arm_monitor(ctx);
-                }
-            }
-            NlcEvent::TaintPass => {
-                if self.pass_at != Some(ctx.now) {
-                    return;
-                }
-                self.pass_at = None;
-                self.no_execute_tainting_pass(ctx);
-            }
-        }
-    }
-
-    fn monitor_node_health(&mut self, pods: &PodInformer, ctx: &mut Ctx) {
-        let now = ctx.now;
-        let interval = ctx.cfg.node_lease_renew_interval;
+    fn monitor_node_health(&mut self, pods: &PodInformer, cx: &mut Cx) {
+        let now = cx.now();
+        let interval = cx.config().node_lease_renew_interval;
         let names: Vec<Rc<str>> = self.nodes.keys().cloned().collect();
+        let first_tick = self.first_tick;
         // `tryUpdateNodeHealth` returns `observedReadyCondition`, the Ready
         // condition as the node lister showed it before this pass, and
         // `processTaintBaseEviction` decides on that: a node this pass
@@ -490,7 +520,7 @@ impl NodeLifecycleController {
         for name in &names {
             let h = self.nodes.get_mut(name).expect("listed");
             // tryUpdateNodeHealth: a newer renewal seen → probe timestamp.
-            if !ctx.cfg.heartbeat_skipping {
+            if !cx.config().heartbeat_skipping {
                 // Literally: the newest renewal the informer has by now.
                 if let Some(r) = self.leases.get(name).and_then(|l| l.latest) {
                     if h.seen_renew.is_none_or(|s| s < r) {
@@ -500,26 +530,26 @@ impl NodeLifecycleController {
                 }
             } else if let Some(l) = h.lease {
                 // Renewals written before `now - apiLatency - watchLatency`.
-                let lat = (ctx.cfg.api_latency + ctx.cfg.watch_latency).0 + 1;
+                let lat = (cx.config().api_latency + cx.config().watch_latency).0 + 1;
                 let visible = now.0.checked_sub(lat).map(SimTime);
                 if let Some(r) = visible.and_then(|v| Self::last_renewal(&l, v, interval)) {
                     if h.seen_renew.is_none_or(|s| s < r) {
                         // The tick that first saw it (ticks in between were
                         // skipped because they could not change anything).
                         h.seen_renew = Some(r);
-                        h.probe_timestamp = Self::seen_tick(r, ctx.cfg).min(now);
+                        h.probe_timestamp = Self::seen_tick(r, cx.config()).max(first_tick).min(now);
                     }
                 }
             }
             let grace = if h.seen_renew.is_none() {
-                ctx.cfg.node_startup_grace_period
+                cx.config().node_startup_grace_period
             } else {
-                ctx.cfg.node_monitor_grace_period
+                cx.config().node_monitor_grace_period
             };
             // (The analytic model runs a tick only where a stopped lease
             // can expire; the literal one finds it so by the numbers.)
             let expired = now > h.probe_timestamp + grace
-                && (!ctx.cfg.heartbeat_skipping || h.lease.is_none_or(|l| Self::may_expire(&l, now, ctx.cfg)));
+                && (!cx.config().heartbeat_skipping || h.lease.is_none_or(|l| Self::may_expire(&l, now, cx.config())));
             if expired && h.node.status.ready.status != CondStatus::Unknown {
                 let node = h.node.clone();
                 let cond = NodeCondition {
@@ -533,25 +563,24 @@ impl NodeLifecycleController {
                 let mut nn = (*node).clone();
                 nn.status.ready = cond.clone();
                 h.node = Rc::new(nn);
-                ctx.send(Client::NodeLifecycle, ApiOp::NodeReady { name: name.clone(), cond });
-                ctx.event(
+                cx.send_unanswered(ApiOp::NodeReady { name: name.clone(), cond });
+                cx.event_on(
                     false,
-                    SOURCE,
                     "NodeNotReady",
                     "Node",
                     "",
                     name,
                     &format_args!("Node {} status is now: NodeNotReady", name),
                 );
-                Self::mark_pods_not_ready(pods, name, ctx);
+                Self::mark_pods_not_ready(pods, name, cx);
                 changed = true;
             }
         }
         if changed {
             // The pass that acts on what this one observed.
-            self.schedule_monitor(now + ctx.cfg.node_monitor_period, ctx);
+            self.schedule_monitor(now + cx.config().node_monitor_period, cx);
         }
-        self.handle_disruption(ctx);
+        self.handle_disruption(cx);
         // processTaintBaseEviction, on the observed condition.
         for (name, observed) in names.iter().zip(observed) {
             let h = self.nodes.get_mut(name).expect("listed");
@@ -563,7 +592,7 @@ impl NodeLifecycleController {
                     z.queue.retain(|x| x != name);
                     let remove = no_execute_taints_on(&h.node);
                     if !remove.is_empty() {
-                        h.write_taints(vec![], remove, ctx);
+                        h.write_taints(vec![], remove, cx);
                     }
                 }
                 status => {
@@ -580,7 +609,7 @@ impl NodeLifecycleController {
                         h.write_taints(
                             vec![no_execute(want, now)],
                             vec![(other.to_string(), TaintEffect::NoExecute)],
-                            ctx,
+                            cx,
                         );
                         continue;
                     }
@@ -594,11 +623,11 @@ impl NodeLifecycleController {
                 }
             }
         }
-        self.arm_taint_pass(ctx);
+        self.arm_taint_pass(cx);
     }
 
     /// `MarkPodsNotReady`: every pod on the node gets Ready=False.
-    fn mark_pods_not_ready(pods: &PodInformer, node: &str, ctx: &mut Ctx) {
+    fn mark_pods_not_ready(pods: &PodInformer, node: &str, cx: &mut Cx) {
         for p in pods.pods_on(node) {
             if p.status.phase.is_terminal() {
                 continue;
@@ -606,12 +635,12 @@ impl NodeLifecycleController {
             if p.status.conditions.ready.as_ref().is_some_and(|c| c.status == CondStatus::False) {
                 continue;
             }
-            mark_pod_not_ready(p, ctx);
+            mark_pod_not_ready(p, cx);
         }
     }
 
     /// `handleDisruption`: zone states and the tainting rate of each zone.
-    fn handle_disruption(&mut self, ctx: &mut Ctx) {
+    fn handle_disruption(&mut self, cx: &mut Cx) {
         let mut counts: BTreeMap<String, (u32, u32)> = BTreeMap::new();
         for h in self.nodes.values() {
             let c = counts.entry(h.node.zone_key()).or_default();
@@ -621,7 +650,7 @@ impl NodeLifecycleController {
                 c.1 += 1;
             }
         }
-        let threshold = ctx.cfg.unhealthy_zone_threshold_permille as u64;
+        let threshold = cx.config().unhealthy_zone_threshold_permille as u64;
         let state_of = |ready: u32, not_ready: u32| {
             if not_ready > 0 && ready == 0 {
                 ZoneState::FullDisruption
@@ -641,7 +670,7 @@ impl NodeLifecycleController {
             for h in self.nodes.values_mut() {
                 let remove = no_execute_taints_on(&h.node);
                 if !remove.is_empty() {
-                    h.write_taints(vec![], remove, ctx);
+                    h.write_taints(vec![], remove, cx);
                 }
             }
             for z in self.zones.values_mut() {
@@ -663,10 +692,10 @@ impl NodeLifecycleController {
             let size = counts[&zone].0 + counts[&zone].1;
             let z = self.zones.get_mut(&zone).expect("zone");
             let rate = match state {
-                ZoneState::Normal | ZoneState::FullDisruption => ctx.cfg.node_eviction_rate_milli,
+                ZoneState::Normal | ZoneState::FullDisruption => cx.config().node_eviction_rate_milli,
                 ZoneState::PartialDisruption => {
-                    if size > ctx.cfg.large_cluster_size_threshold {
-                        ctx.cfg.secondary_node_eviction_rate_milli
+                    if size > cx.config().large_cluster_size_threshold {
+                        cx.config().secondary_node_eviction_rate_milli
                     } else {
                         0
                     }
@@ -677,33 +706,33 @@ impl NodeLifecycleController {
                 // SwapLimiter: a new bucket, full.
                 z.state = state;
                 z.interval = interval;
-                z.next_token = interval.map(|_| ctx.now);
+                z.next_token = interval.map(|_| cx.now());
             }
         }
     }
 
-    fn arm_taint_pass(&mut self, ctx: &mut Ctx) {
-        let period = ctx.cfg.node_eviction_period;
+    fn arm_taint_pass(&mut self, cx: &mut Cx) {
+        let period = cx.config().node_eviction_period;
         let mut next: Option<SimTime> = None;
         for z in self.zones.values() {
             if z.queue.is_empty() {
                 continue;
             }
             if let Some(t) = z.next_token {
-                let t = t.max(ctx.now).ceil_to(period);
+                let t = t.max(cx.now()).ceil_to(period);
                 next = Some(next.map_or(t, |n| n.min(t)));
             }
         }
         if let Some(t) = next {
-            if self.pass_at.is_none_or(|p| t < p || p < ctx.now) {
+            if self.pass_at.is_none_or(|p| t < p || p < cx.now()) {
                 self.pass_at = Some(t);
-                ctx.at(t, Event::NodeLifecycle(NlcEvent::TaintPass));
+                cx.at(t, TAINT_PASS);
             }
         }
     }
 
-    fn no_execute_tainting_pass(&mut self, ctx: &mut Ctx) {
-        let now = ctx.now;
+    fn no_execute_tainting_pass(&mut self, cx: &mut Cx) {
+        let now = cx.now();
         for z in self.zones.values_mut() {
             while let Some(name) = z.queue.front().cloned() {
                 let (Some(interval), Some(token)) = (z.interval, z.next_token) else {
@@ -726,10 +755,10 @@ impl NodeLifecycleController {
                 // when the node already carries the taint — re-queued by a
                 // monitor pass before our informer saw the write — and
                 // then nothing is written (`SwapNodeControllerTaint`).
-                h.write_taints(vec![no_execute(key, now)], vec![(opposite.to_string(), TaintEffect::NoExecute)], ctx);
+                h.write_taints(vec![no_execute(key, now)], vec![(opposite.to_string(), TaintEffect::NoExecute)], cx);
             }
         }
-        self.arm_taint_pass(ctx);
+        self.arm_taint_pass(cx);
     }
 }
 
@@ -742,14 +771,16 @@ fn no_execute_taints_on(node: &Node) -> Vec<(String, TaintEffect)> {
         .collect()
 }
 
-fn mark_pod_not_ready(p: &Pod, ctx: &mut Ctx) {
-    let mut cond = Condition::new(CondStatus::False, ctx.now);
+fn mark_pod_not_ready(p: &Pod, cx: &mut Cx) {
+    let mut cond = Condition::new(CondStatus::False, cx.now());
     cond.reason = Some("NodeNotReady".into());
-    ctx.send(
-        Client::NodeLifecycle,
-        ApiOp::PodCondition { key: Key::of(&p.meta), uid: p.meta.uid, which: PodConditionType::Ready, cond },
-    );
-    ctx.event(true, SOURCE, "NodeNotReady", "Pod", &p.meta.namespace, &p.meta.name, &"Node is not ready");
+    cx.send_unanswered(ApiOp::PodCondition {
+        key: Key::of(&p.meta),
+        uid: p.meta.uid,
+        which: PodConditionType::Ready,
+        cond,
+    });
+    cx.event_on(true, "NodeNotReady", "Pod", &p.meta.namespace, &p.meta.name, &"Node is not ready");
 }
 
 fn no_execute(key: &str, now: SimTime) -> Taint {
