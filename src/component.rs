@@ -634,6 +634,34 @@ impl<'a> Cx<'a, '_> {
         self.ctx.send(Client::Component { id: self.slot.id, req: crate::runtime::UNANSWERED }, op)
     }
 
+    /// Sends a request at `t` (now or later: a worker's next call after
+    /// the one it waits for); its answer comes back to `on_response`.
+    /// Returns the request and when its answer is back.
+    pub(crate) fn send_at(&mut self, t: SimTime, op: ApiOp) -> (RequestId, SimTime) {
+        let req = RequestId(self.slot.next_req);
+        self.slot.next_req = self.slot.next_req.wrapping_add(1);
+        if !self.may_write() {
+            return (req, self.ctx.now);
+        }
+        (req, self.ctx.send_at(t, Client::Component { id: self.slot.id, req: req.0 }, op))
+    }
+
+    /// As [`Cx::send_at`], without waiting for the answer (none comes
+    /// back); returns when it would be back.
+    pub(crate) fn send_unanswered_at(&mut self, t: SimTime, op: ApiOp) -> SimTime {
+        if !self.may_write() {
+            return self.ctx.now;
+        }
+        self.ctx.send_at(t, Client::Component { id: self.slot.id, req: crate::runtime::UNANSWERED }, op)
+    }
+
+    /// A read at `t` (a GET): it writes nothing, takes its turn in the
+    /// component's rate limiter and a round trip; returns when its answer
+    /// is back.
+    pub(crate) fn call_at(&mut self, t: SimTime) -> SimTime {
+        self.ctx.call_at(t, Client::Component { id: self.slot.id, req: crate::runtime::UNANSWERED })
+    }
+
     /// Whether a write may leave now (counted if so): not when the
     /// process is gone, nor when an `afterWrites` fault kills it before
     /// this write.
@@ -1305,14 +1333,13 @@ impl Components {
     fn running(&mut self, name: &str) -> Result<Option<&mut Slot>, String> {
         let named =
             |s: &&mut Slot| s.reg.name == name || s.builtin.is_some_and(|b| builtin_named(name) == Some(b.builtin));
-        let components: Vec<&str> =
-            self.slots.iter().filter(|s| s.builtin.is_some()).map(|s| s.reg.name.as_str()).collect();
-        let components = components.join(", ");
         match self.slots.iter_mut().find(named) {
             Some(slot) if !slot.disabled => Ok(Some(slot).filter(|s| s.alive)),
-            None if builtin_named(name).is_some() => Err(format!(
-                "error: the built-in controller {:?} does not run as a component yet, so faults cannot reach it (built-ins that do: {})",
-                name, components
+            // Every kube-controller-manager controller is a component; the
+            // default scheduler is not yet.
+            None if matches!(name, "default-scheduler" | "kube-scheduler" | "scheduler") => Err(format!(
+                "error: the default scheduler ({:?}) does not run as a component yet, so faults cannot reach it",
+                name
             )),
             _ => Err(format!("error: controller {:?} is not running in this cluster", name)),
         }

@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::controllers::{replication, scheduler};
+use crate::controllers::scheduler;
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
@@ -179,8 +179,6 @@ pub enum Event {
     Watch(WatchEvent),
     /// A timer or work item of the scheduler.
     Scheduler(scheduler::SchedEvent),
-    /// A timer or work item of the replication manager.
-    Replication(replication::RcEvent),
     /// The apiserver's `kubernetes` Service reconcile (every 10 s,
     /// `controllers::kubernetesservice`).
     KubernetesService,

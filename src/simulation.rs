@@ -104,7 +104,6 @@ pub struct Simulation {
     /// kube-controller-manager's shared pod informer, read by the
     /// controllers below.
     kcm_pods: PodInformer,
-    replication: ReplicationManager,
     service_lb: ServiceLbController,
     /// Every node's kube-proxy.
     pub(crate) proxies: KubeProxies,
@@ -313,7 +312,6 @@ impl Simulation {
             net,
             scheduler: Scheduler::new(seed),
             kcm_pods: PodInformer::default(),
-            replication: ReplicationManager::new(),
             service_lb: ServiceLbController::new(),
             proxies,
             service_env: Default::default(),
@@ -342,7 +340,24 @@ impl Simulation {
         use crate::component::{BuiltinIdentity, Registration, Role};
         // In kube-controller-manager's handler order (the watch fan-out
         // reaches them in this order, after the node-lifecycle controller).
-        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 11] = [
+        let ported: [(Builtin, Client, &'static str, crate::component::Factory); 13] = [
+            (
+                Builtin::ReplicaSet,
+                Client::Replication(ReplicaKind::ReplicaSet),
+                crate::controllers::replication::source(ReplicaKind::ReplicaSet),
+                Rc::new(|| {
+                    Box::new(ReplicationManager::new(ReplicaKind::ReplicaSet)) as Box<dyn crate::component::Controller>
+                }),
+            ),
+            (
+                Builtin::ReplicationController,
+                Client::Replication(ReplicaKind::ReplicationController),
+                crate::controllers::replication::source(ReplicaKind::ReplicationController),
+                Rc::new(|| {
+                    Box::new(ReplicationManager::new(ReplicaKind::ReplicationController))
+                        as Box<dyn crate::component::Controller>
+                }),
+            ),
             (
                 Builtin::GarbageCollector,
                 Client::GarbageCollector,
@@ -447,9 +462,6 @@ impl Simulation {
                 }
             }
         }
-        self.replication.set_enabled(ReplicaKind::ReplicaSet, builtins.enabled(Builtin::ReplicaSet));
-        self.replication
-            .set_enabled(ReplicaKind::ReplicationController, builtins.enabled(Builtin::ReplicationController));
     }
 
     /// Adds a user component (before `bootstrap`, so that it watches from
@@ -621,11 +633,7 @@ impl Simulation {
             }
         }
         let now = self.now();
-        let keep = matches!(
-            (&from, &op),
-            (Client::Replication(_), ApiOp::Create(_) | ApiOp::ReplicaSetStatus { .. })
-                | (Client::Scheduler, ApiOp::Bind { .. })
-        );
+        let keep = matches!((&from, &op), (Client::Scheduler, ApiOp::Bind { .. }));
         let saved = keep.then(|| op.clone());
         let result = self.store.apply(now, op, &mut self.trace);
         if let Some(Client::Component { id, req }) = from.filter_unanswered() {
@@ -648,21 +656,6 @@ impl Simulation {
                             let mut ctx = ctx!(self);
                             self.kubelets[i as usize].lease_deleted(&mut ctx);
                         }
-                    }
-                }
-                if let Client::Replication(_) = from {
-                    // The response travels back to the controller: the
-                    // created pod, or the replica set its status update made.
-                    use crate::controllers::replication::RcEvent;
-                    let response = match (ev.kind, &ev.obj, &saved) {
-                        (WatchKind::Added, Object::Pod(p), _) => Some(RcEvent::Created(p.clone())),
-                        (_, Object::ReplicaSet(rs), Some(ApiOp::ReplicaSetStatus { .. })) => {
-                            Some(RcEvent::StatusWritten(rs.clone()))
-                        }
-                        _ => None,
-                    };
-                    if let Some(r) = response {
-                        self.queue.push(reply_at, Event::Replication(r));
                     }
                 }
                 let seen = self.net.watch_at(now);
@@ -695,20 +688,15 @@ impl Simulation {
             Event::ApiFailed { to, failed } => {
                 let op = &failed.0;
                 let mut ctx = ctx!(self);
-                match to {
-                    Client::Scheduler => self.scheduler.on_api_failed(op, &mut ctx),
-                    Client::Replication(_) => self.replication.on_api_failed(op, &failed.1, &mut ctx),
-                    _ => {}
+                // Only the scheduler's binds are routed back this way.
+                if to == Client::Scheduler {
+                    self.scheduler.on_api_failed(op, &mut ctx);
                 }
             }
             Event::Watch(ev) => self.deliver(&ev),
             Event::Scheduler(e) => {
                 let mut ctx = ctx!(self);
                 self.scheduler.on_event(e, &mut ctx);
-            }
-            Event::Replication(e) => {
-                let mut ctx = ctx!(self);
-                self.replication.on_event(e, &self.kcm_pods, &mut ctx);
             }
             Event::KubernetesService => {
                 let now = self.now();
@@ -816,9 +804,8 @@ impl Simulation {
         // kube-controller-manager: its informer cache first, then the
         // handlers of its controllers.
         self.kcm_pods.observe(ev);
-        self.replication.on_watch(ev, &mut ctx);
         // The rest of kube-controller-manager's handlers, in slot order.
-        self.components.deliver_builtins_from(Builtin::GarbageCollector, ev, &self.kcm_pods, &mut ctx);
+        self.components.deliver_builtins_from(Builtin::ReplicaSet, ev, &self.kcm_pods, &mut ctx);
         let node: Option<Rc<str>> = match &ev.obj {
             Object::Pod(p) => p.spec.node_name.clone().or_else(|| match &ev.old {
                 Some(Object::Pod(o)) => o.spec.node_name.clone(),

@@ -161,13 +161,17 @@ fn kubectl_taint_errors_are_kubectls() {
 #[test]
 fn faults_name_only_what_runs_as_a_component() {
     let base = "name: faults\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1}]\n";
-    let yaml = format!("{}timeline:\n  - at: 1s\n    crashController: replicaset\n  - at: 2s\n    staleWatch: {{controller: podgc, lag: 10s, for: 1m}}\n  - at: 3s\n    crashController: pod-garbage-collector-controller\n", base);
+    let yaml = format!("{}timeline:\n  - at: 1s\n    crashController: default-scheduler\n  - at: 2s\n    staleWatch: {{controller: podgc, lag: 10s, for: 1m}}\n  - at: 3s\n    crashController: pod-garbage-collector-controller\n  - at: 4s\n    crashController: replicaset\n", base);
     let (sim, _) = run(&yaml, 10);
     let errs: Vec<&str> = sim.user_errors.iter().map(|e| e.message.as_str()).collect();
     assert_eq!(errs.len(), 2, "{:?}", errs);
-    assert!(errs[0].contains("\"replicaset\" does not run as a component yet"), "{}", errs[0]);
-    assert!(errs[0].contains("pod-garbage-collector-controller"), "{}", errs[0]);
+    assert!(errs[0].contains("\"default-scheduler\") does not run as a component yet"), "{}", errs[0]);
     assert!(errs[1].contains("kube-controller-manager's shared informers"), "{}", errs[1]);
+    // Every kube-controller-manager controller can crash: the pod GC and
+    // the replicaset controller did.
+    let crashed: Vec<&str> =
+        sim.trace.events().iter().filter(|e| e.reason == "ControllerCrashed").map(|e| &*e.name).collect();
+    assert_eq!(crashed, vec!["pod-garbage-collector-controller", "replicaset-controller"]);
     // Switched off, the pod GC is not running at all.
     let off = format!("{}  controllers: ['*', -podgc]\ntimeline:\n  - at: 1s\n    crashController: podgc\n", base);
     let (sim, _) = run(&off, 10);
@@ -328,4 +332,23 @@ fn a_restarted_node_lifecycle_controller_gives_every_node_a_full_grace() {
         hashes.push(sim.trace.hash_hex());
     }
     assert_eq!(hashes[0], hashes[1], "the analytic model gives the literal trace");
+}
+
+#[test]
+fn the_replicaset_controller_survives_crashes_between_its_writes() {
+    // The built-in replicaset controller crashed at any point of a
+    // scale-up and a scale-down, at once or between the writes of one
+    // sync (its slow-start batches of creates, its deletes, its status
+    // update): once the faults stop, every ReplicaSet owns exactly its
+    // replicas again. A 'sometimes' property proves a crash happened.
+    use kubesim::check::{invariants, Check, FaultSpace, Property};
+    let yaml = "name: rs crashes\nseed: 1\nduration: 8m\ncluster:\n  nodes: [{namePrefix: node, count: 3, capacity: {cpu: \"8\", memory: 16Gi, pods: 110}}]\nobjects:\n  - {apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: web}, spec: {replicas: 20, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: nginx}]}}}}\ntimeline:\n  - at: 1m\n    kubectl: scale rs web --replicas=60\n  - at: 2m\n    kubectl: scale rs web --replicas=15\n";
+    let report = Check::from_str(yaml, "rs-crashes.yaml", &root())
+        .expect("loads")
+        .faults(FaultSpace::nodes(&[], "3m").controllers(&["replicaset"]).max_faults(3))
+        .property(invariants::replica_sets_stable("2m"))
+        .property(|| Property::sometimes("the controller was down", |sim| !sim.components_settled()))
+        .cases(24)
+        .run();
+    assert!(report.is_ok(), "{}", report.err().unwrap());
 }

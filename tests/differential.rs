@@ -112,6 +112,8 @@ fn swarm_cases_cover_every_feature() {
         "crashController: {name: cronjob,",
         "crashController: {name: ttl-after-finished,",
         "crashController: {name: nodelifecycle,",
+        "crashController: {name: replicaset,",
+        "crashController: {name: replicationcontroller,",
         "hangContainer",
         "oomContainer",
         "killContainer",

@@ -169,6 +169,8 @@ const CRASHABLE_BUILTINS: &[&str] = &[
     "cronjob",
     "ttl-after-finished",
     "nodelifecycle",
+    "replicaset",
+    "replicationcontroller",
 ];
 
 impl Gen {

@@ -47,14 +47,14 @@
 
 use super::expectations::Expectations;
 use super::workqueue::WorkQueue;
+use crate::component::{Controller, Cx, RequestId};
 use crate::controllers::informer::PodInformer;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::{Pod, PodPhase, PodStatus};
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet, ReplicaSetStatus};
 use crate::objects::selector::{Labels, Selector};
 use crate::objects::store::{controller_ref_to, ApiError, ApiErrorCode, ApiOp, Key, WatchEvent, WatchKind};
-use crate::objects::Object;
-use crate::runtime::{Client, Ctx, Event};
+use crate::objects::{Kind, Object};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
@@ -65,20 +65,19 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 type Set<K> = IndexSet<K, FxBuildHasher>;
 type SetKey = (ReplicaKind, Key);
 
-/// The replication manager's work items.
+/// The timer tokens: idle workers take keys from the queue (`WORK`);
+/// delayed adds (`AddAfter`, `AddRateLimited`) may be due (`WAKE`); the
+/// sync in slot `n` has its last response back (`FINISH + n`).
+const WORK: u64 = 0;
+const WAKE: u64 = 1;
+const FINISH: u64 = 2;
+
+/// What a request was, for its answer: a pod create for the replica set
+/// of this uid, or a status update of this replica set.
 #[derive(Debug, Clone)]
-pub enum RcEvent {
-    /// Idle workers of this controller take keys from its queue.
-    Work(ReplicaKind),
-    /// Delayed adds (`AddAfter`, `AddRateLimited`) of this controller's
-    /// queue may be due.
-    Wake(ReplicaKind),
-    /// The sync in this slot has its last response back.
-    Finish(u32),
-    /// The response to one of our pod creates came back: it succeeded.
-    Created(Rc<Pod>),
-    /// The response to one of our status updates: the replica set it made.
-    StatusWritten(Rc<ReplicaSet>),
+enum Pending {
+    Create(u64),
+    Status(SetKey),
 }
 
 /// A `slowStartBatch` in progress.
@@ -119,7 +118,7 @@ struct Sync {
 
 /// One of the two controllers: its queue and its workers.
 #[derive(Default)]
-struct Controller {
+struct Workers {
     queue: WorkQueue<SetKey>,
     busy: usize,
     work_scheduled: bool,
@@ -140,16 +139,72 @@ pub struct ReplicationManager {
     tallies: Map<u64, Tallied>,
     expectations: Map<SetKey, Expectations>,
     /// The replicaset controller's and the replication manager's queues.
-    rs: Controller,
-    rc: Controller,
+    rs: Workers,
+    rc: Workers,
     /// Syncs in progress, by slot (a worker's).
     syncs: Vec<Option<Sync>>,
     /// Our last status update that landed, by replica set uid: the
     /// resourceVersion it made and the status it wrote.
     written: Map<u64, (u64, ReplicaSetStatus)>,
-    /// Controllers a scenario switched off (`cluster.controllers:
-    /// [-replicaset]`): their keys are never queued.
+    /// The kind this instance does not sync (each instance is one of the
+    /// two controllers): its keys are never queued.
     disabled: [bool; 2],
+    /// Requests waiting for their answer.
+    pending: Map<RequestId, Pending>,
+}
+
+impl Controller for ReplicationManager {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod, Kind::ReplicaSet, Kind::ReplicationController]
+    }
+
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        self.handle(ev, cx);
+    }
+
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        let kind = self.kind();
+        match token {
+            WORK => {
+                // `processNextWorkItem` on every idle worker.
+                let pods = cx.kcm_pods();
+                let workers = cx.config().concurrent_replicaset_syncs as usize;
+                while self.controller(kind).busy < workers {
+                    let Some(k) = self.controller(kind).queue.get() else { break };
+                    self.controller(kind).busy += 1;
+                    self.sync_replica_set(k, pods, cx);
+                }
+                self.controller(kind).work_scheduled = false;
+                self.kick(kind, cx);
+            }
+            WAKE => {
+                self.controller(kind).queue.wake(cx.now());
+                self.kick(kind, cx);
+            }
+            slot => self.finish((slot - FINISH) as usize, cx),
+        }
+    }
+
+    fn on_response(&mut self, req: RequestId, result: Result<&Object, &ApiError>, cx: &mut Cx) {
+        match (self.pending.swap_remove(&req), result) {
+            (Some(Pending::Create(owner)), Ok(Object::Pod(p))) => {
+                self.created(p, cx);
+                self.create_done(owner, true, cx);
+            }
+            (Some(Pending::Create(owner)), Err(_)) => {
+                // The pod will never be observed.
+                if let Some(k) = self.by_uid.get(&owner).cloned() {
+                    if let Some(e) = self.expectations.get_mut(&k) {
+                        e.creation_observed();
+                    }
+                }
+                self.create_done(owner, false, cx);
+            }
+            (Some(Pending::Status(_)), Ok(Object::ReplicaSet(rs))) => self.status_written(rs, cx),
+            (Some(Pending::Status(key)), Err(err)) => self.status_failed(&key, err, cx),
+            _ => {}
+        }
+    }
 }
 
 /// What `calculateStatus` counts of one pod, or of a replica set's owned
@@ -249,7 +304,7 @@ fn fully_labeled(p: &Pod, template: &Rc<Labels>) -> bool {
     Rc::ptr_eq(&p.meta.labels, template) || template.iter().all(|(k, v)| p.meta.labels.get(k) == Some(v))
 }
 
-fn source(kind: ReplicaKind) -> &'static str {
+pub(crate) fn source(kind: ReplicaKind) -> &'static str {
     match kind {
         ReplicaKind::ReplicationController => "replication-controller",
         ReplicaKind::ReplicaSet => "replicaset-controller",
@@ -257,54 +312,66 @@ fn source(kind: ReplicaKind) -> &'static str {
 }
 
 impl ReplicationManager {
-    /// Both controllers, with nothing seen yet.
-    pub fn new() -> Self {
-        Self::default()
+    /// The controller of `kind` (the replicaset controller or the
+    /// replication manager), with nothing seen yet. It keeps the informer
+    /// indexes of both kinds, as each upstream controller has its own
+    /// handlers on the shared informers, and syncs only its own.
+    pub fn new(kind: ReplicaKind) -> Self {
+        let mut m = Self::default();
+        let other = match kind {
+            ReplicaKind::ReplicaSet => ReplicaKind::ReplicationController,
+            ReplicaKind::ReplicationController => ReplicaKind::ReplicaSet,
+        };
+        m.disabled[other as usize] = true;
+        m
     }
 
-    fn controller(&mut self, kind: ReplicaKind) -> &mut Controller {
+    /// The kind this instance syncs.
+    fn kind(&self) -> ReplicaKind {
+        if self.disabled[ReplicaKind::ReplicaSet as usize] {
+            ReplicaKind::ReplicationController
+        } else {
+            ReplicaKind::ReplicaSet
+        }
+    }
+
+    fn controller(&mut self, kind: ReplicaKind) -> &mut Workers {
         match kind {
             ReplicaKind::ReplicaSet => &mut self.rs,
             ReplicaKind::ReplicationController => &mut self.rc,
         }
     }
 
-    /// Switches the replicaset controller or the replication manager on
-    /// or off (kube-controller-manager's `--controllers`).
-    pub fn set_enabled(&mut self, kind: ReplicaKind, on: bool) {
-        self.disabled[kind as usize] = !on;
-    }
-
     /// `queue.Add(key)`.
-    fn enqueue(&mut self, k: SetKey, ctx: &mut Ctx) {
+    fn enqueue(&mut self, k: SetKey, cx: &mut Cx) {
         let kind = k.0;
         if self.disabled[kind as usize] {
             return;
         }
         self.controller(kind).queue.add(k);
-        self.kick(kind, ctx);
+        self.kick(kind, cx);
     }
 
     /// `queue.AddAfter(key, d)`.
-    fn enqueue_after(&mut self, k: SetKey, d: SimDuration, ctx: &mut Ctx) {
+    fn enqueue_after(&mut self, k: SetKey, d: SimDuration, cx: &mut Cx) {
         let kind = k.0;
         if self.disabled[kind as usize] {
             return;
         }
-        if let Some(t) = self.controller(kind).queue.add_after(k, d, ctx.now) {
-            ctx.at(t, Event::Replication(RcEvent::Wake(kind)));
+        if let Some(t) = self.controller(kind).queue.add_after(k, d, cx.now()) {
+            cx.at(t, WAKE);
         }
-        self.kick(kind, ctx);
+        self.kick(kind, cx);
     }
 
     /// Lets an idle worker take the next key (after the current event, as
     /// a blocked `Get` returns once the handler has added the key).
-    fn kick(&mut self, kind: ReplicaKind, ctx: &mut Ctx) {
-        let workers = ctx.cfg.concurrent_replicaset_syncs as usize;
+    fn kick(&mut self, kind: ReplicaKind, cx: &mut Cx) {
+        let workers = cx.config().concurrent_replicaset_syncs as usize;
         let c = self.controller(kind);
         if !c.work_scheduled && c.busy < workers && !c.queue.is_empty() {
             c.work_scheduled = true;
-            ctx.after(SimDuration::ZERO, Event::Replication(RcEvent::Work(kind)));
+            cx.after(SimDuration::ZERO, WORK);
         }
     }
 
@@ -355,7 +422,7 @@ impl ReplicationManager {
     }
 
     /// Handles a watch event of its informers.
-    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+    fn handle(&mut self, ev: &WatchEvent, cx: &mut Cx) {
         match &ev.obj {
             Object::ReplicaSet(rs) => {
                 let k = (rs.kind, Key::of(&rs.meta));
@@ -370,14 +437,14 @@ impl ReplicationManager {
                 self.by_uid.insert(rs.meta.uid, k.clone());
                 self.sets.insert(k.clone(), rs.clone());
                 // `updateRS` enqueues on every update, status ones included.
-                self.enqueue(k, ctx);
+                self.enqueue(k, cx);
             }
-            Object::Pod(p) => self.on_pod(ev, p, ctx),
+            Object::Pod(p) => self.on_pod(ev, p, cx),
             _ => {}
         }
     }
 
-    fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>, ctx: &mut Ctx) {
+    fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>, cx: &mut Cx) {
         let key = Key::of(&p.meta);
         let uid = p.meta.uid;
         let old = match &ev.old {
@@ -393,7 +460,7 @@ impl ReplicationManager {
                 if let Some(e) = self.expectations.get_mut(&owner) {
                     e.deletion_observed(&key);
                 }
-                self.enqueue(owner, ctx);
+                self.enqueue(owner, cx);
             }
             return;
         }
@@ -425,14 +492,14 @@ impl ReplicationManager {
                     }
                 }
             }
-            self.enqueue(owner.clone(), ctx);
+            self.enqueue(owner.clone(), cx);
             // `updatePod`: a pod that turns ready is available only
             // `minReadySeconds` later; sync again then (plus a second
             // against clock skew, as upstream).
             if old.is_some_and(|o| !o.is_ready()) && p.is_ready() {
                 let min_ready = self.sets.get(owner).map_or(0, |rs| rs.spec.min_ready_seconds);
                 if min_ready > 0 {
-                    self.enqueue_after(owner.clone(), SimDuration::from_secs(min_ready + 1), ctx);
+                    self.enqueue_after(owner.clone(), SimDuration::from_secs(min_ready + 1), cx);
                 }
             }
         }
@@ -444,7 +511,7 @@ impl ReplicationManager {
                 let old_owner = self.owner_of(&o.meta);
                 if old_owner != owner {
                     if let Some(oo) = old_owner {
-                        self.enqueue(oo, ctx);
+                        self.enqueue(oo, cx);
                     }
                 }
             }
@@ -455,50 +522,24 @@ impl ReplicationManager {
                 old.as_ref().is_none_or(|o| o.meta.labels != p.meta.labels || o.meta.controller_ref().is_some());
             if labels_changed {
                 for k in self.matching_sets(p) {
-                    self.enqueue(k, ctx);
+                    self.enqueue(k, cx);
                 }
             }
         }
     }
 
-    /// Handles a work item: workers take keys and sync them.
-    pub fn on_event(&mut self, ev: RcEvent, pods: &PodInformer, ctx: &mut Ctx) {
-        match ev {
-            RcEvent::Work(kind) => {
-                // `processNextWorkItem` on every idle worker.
-                let workers = ctx.cfg.concurrent_replicaset_syncs as usize;
-                while self.controller(kind).busy < workers {
-                    let Some(k) = self.controller(kind).queue.get() else { break };
-                    self.controller(kind).busy += 1;
-                    self.sync_replica_set(k, pods, ctx);
-                }
-                self.controller(kind).work_scheduled = false;
-                self.kick(kind, ctx);
-            }
-            RcEvent::Wake(kind) => {
-                self.controller(kind).queue.wake(ctx.now);
-                self.kick(kind, ctx);
-            }
-            RcEvent::Finish(slot) => self.finish(slot as usize, ctx),
-            RcEvent::StatusWritten(rs) => {
-                let uid = rs.meta.uid;
-                if self.by_uid.contains_key(&uid) {
-                    self.written.insert(uid, (rs.meta.resource_version, rs.status.clone()));
-                }
-                // The waiting sync is the one of this key (a key is synced
-                // by one worker at a time); the uid may be a re-created
-                // object's, which the retry after the GET wrote to.
-                let key = (rs.kind, Key::of(&rs.meta));
-                if let Some(slot) = self.status_slot(&key) {
-                    self.finish(slot, ctx);
-                }
-            }
-            RcEvent::Created(p) => {
-                self.created(&p, ctx);
-                if let Some(r) = p.meta.controller_ref() {
-                    self.create_done(r.uid, true, ctx);
-                }
-            }
+    /// The answer to a status update: the replica set it made.
+    fn status_written(&mut self, rs: &Rc<ReplicaSet>, cx: &mut Cx) {
+        let uid = rs.meta.uid;
+        if self.by_uid.contains_key(&uid) {
+            self.written.insert(uid, (rs.meta.resource_version, rs.status.clone()));
+        }
+        // The waiting sync is the one of this key (a key is synced by one
+        // worker at a time); the uid may be a re-created object's, which
+        // the retry after the GET wrote to.
+        let key = (rs.kind, Key::of(&rs.meta));
+        if let Some(slot) = self.status_slot(&key) {
+            self.finish(slot, cx);
         }
     }
 
@@ -507,11 +548,11 @@ impl ReplicationManager {
         self.syncs.iter().position(|s| s.as_ref().is_some_and(|s| s.status_write && s.key == *key))
     }
 
-    /// One of our writes failed: a create (the pod will never be observed)
-    /// or a status update.
-    pub fn on_api_failed(&mut self, op: &ApiOp, err: &ApiError, ctx: &mut Ctx) {
-        if let ApiOp::ReplicaSetStatus { kind, key, .. } = op {
-            let Some(slot) = self.status_slot(&(*kind, key.clone())) else { return };
+    /// A status update failed.
+    fn status_failed(&mut self, set: &SetKey, err: &ApiError, cx: &mut Cx) {
+        let (kind, key) = (&set.0, &set.1);
+        {
+            let Some(slot) = self.status_slot(set) else { return };
             let s = self.syncs[slot].as_mut().expect("slot in use");
             if err.code == ApiErrorCode::Conflict && !s.status_retried {
                 // `updateReplicaSetStatus`: after a failed update, GET the
@@ -520,8 +561,8 @@ impl ReplicationManager {
                 // re-created replica set of the same name gets this status
                 // (its own sync, queued since its add, corrects it).
                 s.status_retried = true;
-                let client = Client::Replication(*kind);
-                let t = ctx.call_at(ctx.now, client); // GET
+                let now = cx.now();
+                let t = cx.call_at(now); // GET
                 let status = s.status.clone().expect("a status write");
                 let op = ApiOp::ReplicaSetStatus {
                     kind: *kind,
@@ -530,25 +571,15 @@ impl ReplicationManager {
                     resource_version: None,
                     status,
                 };
-                ctx.send_at(t, client, op);
+                let (req, _) = cx.send_at(t, op);
+                self.pending.insert(req, Pending::Status(set.clone()));
                 return;
             }
             // The replica set is gone (the GET would find it so), or the
             // retry failed too: the sync fails and is retried with
             // back-off.
             let s = self.syncs[slot].take().expect("slot in use");
-            self.end(s.key, true, ctx);
-            return;
-        }
-        if let ApiOp::Create(Object::Pod(p)) = op {
-            if let Some(owner) = self.owner_of(&p.meta) {
-                if let Some(e) = self.expectations.get_mut(&owner) {
-                    e.creation_observed();
-                }
-            }
-            if let Some(r) = p.meta.controller_ref() {
-                self.create_done(r.uid, false, ctx);
-            }
+            self.end(s.key, true, cx);
         }
     }
 
@@ -560,7 +591,7 @@ impl ReplicationManager {
     /// One response of the current batch is back; when the batch is
     /// complete, send the next (twice as big) or, after a failure or the
     /// last batch, let `manageReplicas` return.
-    fn create_done(&mut self, owner_uid: u64, ok: bool, ctx: &mut Ctx) {
+    fn create_done(&mut self, owner_uid: u64, ok: bool, cx: &mut Cx) {
         let Some(slot) = self.creating(owner_uid) else { return };
         let sync = self.syncs[slot].as_mut().expect("slot in use");
         let s = sync.slow_start.as_mut().expect("creating");
@@ -574,13 +605,13 @@ impl ReplicationManager {
             let skipped = s.remaining;
             sync.err |= s.failed;
             sync.slow_start = None;
-            sync.ready_at = ctx.now;
+            sync.ready_at = cx.now();
             if let Some(e) = self.expectations.get_mut(&sync.key) {
                 for _ in 0..skipped {
                     e.creation_observed();
                 }
             }
-            self.manage_returned(slot, ctx);
+            self.manage_returned(slot, cx);
             return;
         }
         s.batch = (s.batch * 2).min(s.remaining);
@@ -592,25 +623,26 @@ impl ReplicationManager {
         // (its generateName and controllerRef are the same for all).
         let pod = pod_from_template(&rs);
         for _ in 0..n {
-            ctx.send(Client::Replication(rs.kind), ApiOp::Create(Object::Pod(Rc::new(pod.clone()))));
+            let (req, _) = cx.send_at(cx.now(), ApiOp::Create(Object::Pod(Rc::new(pod.clone()))));
+            self.pending.insert(req, Pending::Create(rs.meta.uid));
         }
     }
 
     /// `syncReplicaSet` on a worker: claims, manages replicas, writes the
     /// status; the worker is done when its last call is answered.
-    fn sync_replica_set(&mut self, k: SetKey, pods: &PodInformer, ctx: &mut Ctx) {
+    fn sync_replica_set(&mut self, k: SetKey, pods: &PodInformer, cx: &mut Cx) {
         let Some(rs) = self.sets.get(&k).cloned() else {
             // Deleted: forget its expectations; nothing else to do.
             self.expectations.swap_remove(&k);
-            self.end(k, false, ctx);
+            self.end(k, false, cx);
             return;
         };
-        let ttl = ctx.cfg.expectations_timeout;
-        let need_sync = self.expectations.get(&k).is_none_or(|e| e.satisfied(ctx.now, ttl));
-        let tally = if ctx.cfg.replica_set_counts { self.claimed_tally(&rs, pods) } else { None };
+        let ttl = cx.config().expectations_timeout;
+        let need_sync = self.expectations.get(&k).is_none_or(|e| e.satisfied(cx.now(), ttl));
+        let tally = if cx.config().replica_set_counts { self.claimed_tally(&rs, pods) } else { None };
         let (filtered, claimed_at) = match tally {
-            Some(_) => (Vec::new(), ctx.now),
-            None => self.claim_pods(&rs, pods, ctx),
+            Some(_) => (Vec::new(), cx.now()),
+            None => self.claim_pods(&rs, pods, cx),
         };
         let slot = match self.syncs.iter().position(Option::is_none) {
             Some(i) => i,
@@ -632,10 +664,10 @@ impl ReplicationManager {
             status_retried: false,
         });
         if need_sync && rs.meta.deletion_timestamp.is_none() {
-            self.manage_replicas(slot, ctx);
+            self.manage_replicas(slot, cx);
         }
         if self.syncs[slot].as_ref().is_some_and(|s| s.slow_start.is_none()) {
-            self.manage_returned(slot, ctx);
+            self.manage_returned(slot, cx);
         }
     }
 
@@ -652,34 +684,32 @@ impl ReplicationManager {
     /// holds this status the apiserver stores nothing (an update that
     /// changes nothing is not written). Each call takes its turn in the
     /// rate limiter.
-    fn manage_returned(&mut self, slot: usize, ctx: &mut Ctx) {
+    fn manage_returned(&mut self, slot: usize, cx: &mut Cx) {
         let s = self.syncs[slot].as_mut().expect("slot in use");
-        let mut t = s.ready_at.max(ctx.now);
+        let mut t = s.ready_at.max(cx.now());
         let status = match s.tally {
             Some(tally) => status_of(&s.rs, tally),
             None => calculate_status(&s.rs, &s.filtered, t),
         };
-        let client = Client::Replication(s.rs.kind);
         if status != s.rs.status {
             let latest = self.written.get(&s.rs.meta.uid).filter(|(rv, _)| *rv > s.rs.meta.resource_version);
             let unchanged = match latest {
                 Some((_, written)) => {
-                    t = ctx.call_at(t, client); // Conflict
-                    t = ctx.call_at(t, client); // GET
+                    t = cx.call_at(t); // Conflict
+                    t = cx.call_at(t); // GET
                     *written == status
                 }
                 None => false,
             };
             if unchanged {
-                s.ready_at = ctx.call_at(t, client);
+                s.ready_at = cx.call_at(t);
             } else {
                 // `UpdateStatus` of the cached object (or of the GET's,
                 // after the Conflict above): its uid and resourceVersion
                 // are the write's preconditions.
                 let rv = latest.map_or(s.rs.meta.resource_version, |(rv, _)| *rv);
-                s.ready_at = ctx.send_at(
+                let (req, back) = cx.send_at(
                     t,
-                    client,
                     ApiOp::ReplicaSetStatus {
                         kind: s.rs.kind,
                         key: s.key.1.clone(),
@@ -688,6 +718,8 @@ impl ReplicationManager {
                         status: status.clone(),
                     },
                 );
+                s.ready_at = back;
+                self.pending.insert(req, Pending::Status(s.key.clone()));
                 s.status_write = true;
                 s.status = Some(status.clone());
             }
@@ -698,40 +730,40 @@ impl ReplicationManager {
         let min_ready = s.rs.spec.min_ready_seconds;
         let replicas = s.rs.spec.replicas;
         if !err && min_ready > 0 && status.ready_replicas == replicas && status.available_replicas != replicas {
-            let d = done_at.saturating_sub(ctx.now) + SimDuration::from_secs(min_ready);
-            self.enqueue_after(key.clone(), d, ctx);
+            let d = done_at.saturating_sub(cx.now()) + SimDuration::from_secs(min_ready);
+            self.enqueue_after(key.clone(), d, cx);
         }
         if status_write {
             // The update's response (or its failure) ends the sync.
-        } else if done_at <= ctx.now {
+        } else if done_at <= cx.now() {
             self.syncs[slot] = None;
-            self.end(key, err, ctx);
+            self.end(key, err, cx);
         } else {
-            ctx.at(done_at, Event::Replication(RcEvent::Finish(slot as u32)));
+            cx.at(done_at, FINISH + slot as u64);
         }
     }
 
     /// The worker's last response is back.
-    fn finish(&mut self, slot: usize, ctx: &mut Ctx) {
+    fn finish(&mut self, slot: usize, cx: &mut Cx) {
         let Some(s) = self.syncs.get_mut(slot).and_then(Option::take) else { return };
-        self.end(s.key, s.err, ctx);
+        self.end(s.key, s.err, cx);
     }
 
     /// `processNextWorkItem` after the sync: `AddRateLimited` on error or
     /// `Forget` on success, then `Done`; the worker takes the next key.
-    fn end(&mut self, k: SetKey, err: bool, ctx: &mut Ctx) {
+    fn end(&mut self, k: SetKey, err: bool, cx: &mut Cx) {
         let kind = k.0;
         let c = self.controller(kind);
         if err {
-            if let Some(t) = c.queue.add_rate_limited(k.clone(), ctx.now) {
-                ctx.at(t, Event::Replication(RcEvent::Wake(kind)));
+            if let Some(t) = c.queue.add_rate_limited(k.clone(), cx.now()) {
+                cx.at(t, WAKE);
             }
         } else {
             c.queue.forget(&k);
         }
         c.queue.done(&k);
         c.busy -= 1;
-        self.kick(kind, ctx);
+        self.kick(kind, cx);
     }
 
     /// The fast path's claim: the kept counts of the pods `claimPods` would
@@ -769,12 +801,11 @@ impl ReplicationManager {
     /// that do not, adopts matching orphans. Works on active pods only.
     /// The patches go one after another (`ClaimPods` waits for each);
     /// returns the claimed pods and when the last patch is answered.
-    fn claim_pods(&self, rs: &Rc<ReplicaSet>, pods: &PodInformer, ctx: &mut Ctx) -> (Vec<Rc<Pod>>, SimTime) {
+    fn claim_pods(&self, rs: &Rc<ReplicaSet>, pods: &PodInformer, cx: &mut Cx) -> (Vec<Rc<Pod>>, SimTime) {
         // Sized for the owned pods (almost always all of them): no growth
         // a sync at a time.
         let mut claimed = Vec::with_capacity(self.owned.get(&rs.meta.uid).map_or(0, |o| o.len()));
-        let mut t = ctx.now;
-        let client = Client::Replication(rs.kind);
+        let mut t = cx.now();
         let sel = &rs.spec.selector;
         let deleting = rs.meta.deletion_timestamp.is_some();
         let matches = selector_verdict(rs);
@@ -788,7 +819,7 @@ impl ReplicationManager {
                 } else if !deleting {
                     let mut np = (**p).clone();
                     np.meta.owner_references.retain(|o| o.uid != rs.meta.uid);
-                    t = ctx.send_at(t, client, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: true });
+                    t = cx.send_unanswered_at(t, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: true });
                 }
             }
         }
@@ -801,7 +832,7 @@ impl ReplicationManager {
                     }
                     let mut np = (**p).clone();
                     np.meta.owner_references.push(controller_ref_to(rs));
-                    t = ctx.send_at(t, client, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: true });
+                    t = cx.send_unanswered_at(t, ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: true });
                     claimed.push(p.clone());
                 }
             }
@@ -811,20 +842,20 @@ impl ReplicationManager {
 
     /// `manageReplicas`: starts the slow-start creates, or sends the
     /// deletes (all at once; the worker waits for every response).
-    fn manage_replicas(&mut self, slot: usize, ctx: &mut Ctx) {
+    fn manage_replicas(&mut self, slot: usize, cx: &mut Cx) {
         let s = self.syncs[slot].as_mut().expect("slot in use");
         let rs = s.rs.clone();
         let claimed = s.tally.map_or(s.filtered.len(), |t| t.matching as usize);
         let diff = claimed as i64 - rs.spec.replicas as i64;
-        let burst = ctx.cfg.burst_replicas as i64;
+        let burst = cx.config().burst_replicas as i64;
         let exp = self.expectations.entry(s.key.clone()).or_default();
-        let client = Client::Replication(rs.kind);
         if diff < 0 {
             let n = (-diff).min(burst) as usize;
-            exp.expect_creations(n, ctx.now);
+            exp.expect_creations(n, cx.now());
             // SlowStartInitialBatchSize = 1.
             s.slow_start = Some(SlowStart { remaining: n - 1, in_flight: 1, batch: 1, failed: false });
-            ctx.send_at(s.ready_at, client, ApiOp::Create(Object::Pod(Rc::new(pod_from_template(&rs)))));
+            let (req, _) = cx.send_at(s.ready_at, ApiOp::Create(Object::Pod(Rc::new(pod_from_template(&rs)))));
+            self.pending.insert(req, Pending::Create(rs.meta.uid));
         } else if diff > 0 {
             let n = diff.min(burst) as usize;
             if s.tally.is_some() {
@@ -834,14 +865,13 @@ impl ReplicationManager {
                 s.filtered = owned.filter(|p| p.is_active() && matches(p)).cloned().collect();
             }
             let victims = get_pods_to_delete(&s.filtered, n);
-            exp.expect_deletions(victims.iter().map(|p| Key::of(&p.meta)), ctx.now);
+            exp.expect_deletions(victims.iter().map(|p| Key::of(&p.meta)), cx.now());
             let from = s.ready_at;
             for p in victims {
-                let back = ctx.send_at(from, client, ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, None, None));
+                let back = cx.send_unanswered_at(from, ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, None, None));
                 s.ready_at = s.ready_at.max(back);
-                ctx.event(
+                cx.event_on(
                     false,
-                    source(rs.kind),
                     "SuccessfulDelete",
                     rs.kind.as_str(),
                     &rs.meta.namespace,
@@ -854,12 +884,11 @@ impl ReplicationManager {
 
     /// `SuccessfulCreate`, recorded when the create's response arrives (it
     /// names the generated pod).
-    fn created(&self, p: &Pod, ctx: &mut Ctx) {
+    fn created(&self, p: &Pod, cx: &mut Cx) {
         if let Some(r) = p.meta.controller_ref() {
             if let Some((kind, key)) = self.by_uid.get(&r.uid) {
-                ctx.event(
+                cx.event_on(
                     false,
-                    source(*kind),
                     "SuccessfulCreate",
                     kind.as_str(),
                     &key.namespace,
