@@ -811,6 +811,15 @@ fn intern(s: &str) -> &'static str {
     })
 }
 
+/// Where a Lease version stands among the folded writes of its Lease:
+/// renewals move `renewTime` forward; the analytic model's stop of a
+/// renewal stream keeps it (the last renewal may be the stream's first)
+/// and comes after the renewals it stops; a restarted stream's anchor is
+/// a later `renewTime` again.
+fn renewal_order(l: &crate::objects::lease::Lease) -> (Option<SimTime>, bool) {
+    (l.spec.renew_time, l.stream.is_some_and(|s| s.stopped.is_some()))
+}
+
 /// Whether two objects are the very same stored version (one allocation).
 fn same_version(a: &Object, b: &Object) -> bool {
     match (a, b) {
@@ -883,11 +892,12 @@ pub(crate) struct Slot {
     /// Watch events of objects at or below this resourceVersion were
     /// already in the initial list.
     pub(crate) listed_rv: u64,
-    /// A built-in watching Leases: each node Lease's `renewTime` in the
-    /// list it restarted from. A renewal is a folded write that keeps the
-    /// Lease's resourceVersion, so the version alone cannot tell a
-    /// renewal the list already showed from a later one.
-    listed_renewals: rustc_hash::FxHashMap<Key, Option<SimTime>>,
+    /// A built-in watching Leases: each Lease's renewal order
+    /// (`renewal_order`) in the list it restarted from. A renewal, and the
+    /// analytic model's stop of a renewal stream, are folded writes that
+    /// keep the Lease's resourceVersion, so the version alone cannot tell
+    /// one the list already showed from a later one.
+    listed_renewals: rustc_hash::FxHashMap<Key, (Option<SimTime>, bool)>,
     /// `crashController ... afterWrites`: writes still allowed.
     pub(crate) writes_left: Option<u32>,
     pub(crate) restart_after: SimDuration,
@@ -968,7 +978,7 @@ impl Slot {
             // later than the listed copy (a Lease the list lacked was gone
             // by then: this is an old event of it).
             if let Object::Lease(l) = &ev.obj {
-                return self.listed_renewals.get(&Key::of(&l.meta)).is_none_or(|t| l.spec.renew_time <= *t);
+                return self.listed_renewals.get(&Key::of(&l.meta)).is_none_or(|t| renewal_order(l) <= *t);
             }
             return true;
         }
@@ -1399,7 +1409,7 @@ impl Components {
         slot.listed_rv = store.revision();
         slot.listed_renewals.clear();
         if !slot.own_cache() && slot.watches("Lease") {
-            slot.listed_renewals = store.leases.values().map(|l| (Key::of(&l.meta), l.spec.renew_time)).collect();
+            slot.listed_renewals = store.leases.values().map(|l| (Key::of(&l.meta), renewal_order(l))).collect();
         }
         slot.cache = cache;
         slot.instance = Some((slot.reg.factory)());

@@ -352,3 +352,24 @@ fn the_replicaset_controller_survives_crashes_between_its_writes() {
         .run();
     assert!(report.is_ok(), "{}", report.err().unwrap());
 }
+
+#[test]
+fn a_restarted_node_lifecycle_controller_hears_a_renewal_stream_stop() {
+    // (Found by review.) The analytic model's stop of a Lease's renewal
+    // stream is a folded write like a renewal (same resourceVersion), and
+    // here it keeps the renewTime the restarted controller listed: n-1
+    // restarts at 45 s (the list at 50 s shows that stream) and crashes
+    // again at 52 s, before its next renewal. The stop must still reach
+    // the controller, or n-1 never turns NotReady; both heartbeat models
+    // agree.
+    let base = "name: nlc\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 2}]\n  config: {heartbeatSkipping: HB}\ntimeline:\n  - at: 1s\n    crashNode: n-1\n  - at: 20s\n    crashController: {name: nodelifecycle, restartAfter: 30s}\n  - at: 45s\n    restartNode: n-1\n  - at: 52s\n    crashNode: n-1\n";
+    let mut got = Vec::new();
+    for hb in ["1", "0"] {
+        let (sim, _) = run(&base.replace("HB", hb), 400);
+        assert!(sim.user_errors.is_empty(), "{:?}", sim.user_errors);
+        got.push((not_ready_at(&sim, "n-1"), not_ready_at(&sim, "n-2"), sim.trace.hash_hex()));
+    }
+    assert_eq!(got[0].0, Some(SimTime::from_secs(110)), "{:?}", got);
+    assert_eq!(got[0].1, None);
+    assert_eq!(got[0], got[1], "both heartbeat models give one trace");
+}
