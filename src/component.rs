@@ -612,15 +612,8 @@ impl<'a> Cx<'a, '_> {
     /// Sends a request now, through the component's rate limiter; its
     /// response comes back to [`Controller::on_response`].
     pub fn send(&mut self, op: ApiOp) -> RequestId {
-        let req = RequestId(self.slot.next_req);
-        self.slot.next_req = self.slot.next_req.wrapping_add(1);
-        if !self.may_write() {
-            return req;
-        }
-        // A built-in's request still goes through its own client's bucket
-        // and link (`Throttles::identity`); its answer comes back here.
-        self.ctx.send(Client::Component { id: self.slot.id, req: req.0 }, op);
-        req
+        let now = self.ctx.now;
+        self.send_at(now, op).0
     }
 
     /// Sends a request whose answer the component does not wait for (a
@@ -628,31 +621,59 @@ impl<'a> Cx<'a, '_> {
     /// comes back. Otherwise as [`Cx::send`]. Returns when the answer
     /// would be back (now if the write never leaves).
     pub(crate) fn send_unanswered(&mut self, op: ApiOp) -> SimTime {
-        if !self.may_write() {
-            return self.ctx.now;
+        let now = self.ctx.now;
+        self.send_unanswered_at(now, op)
+    }
+
+    /// A request number, flagged `UNANSWERED` or not.
+    fn next_request(&mut self, unanswered: bool) -> u32 {
+        let req = self.slot.next_req;
+        // (The flag bit is not part of the count.)
+        self.slot.next_req = (self.slot.next_req + 1) & !crate::runtime::UNANSWERED;
+        if unanswered {
+            req | crate::runtime::UNANSWERED
+        } else {
+            req
         }
-        self.ctx.send(Client::Component { id: self.slot.id, req: crate::runtime::UNANSWERED }, op)
+    }
+
+    /// Sends request `req` at `t` (the write was allowed); a request that
+    /// waits in the rate limiter is remembered until it leaves, since a
+    /// crash meanwhile means it never does. Returns when it is answered.
+    fn send_req_at(&mut self, t: SimTime, req: u32, op: ApiOp) -> SimTime {
+        // A built-in's request still goes through its own client's bucket
+        // and link (`Throttles::identity`).
+        let (leave, reply) = self.ctx.send_leaving_at(t, Client::Component { id: self.slot.id, req }, op);
+        let now = self.ctx.now;
+        let waiting = &mut self.slot.waiting;
+        while waiting.front().is_some_and(|w| w.1 <= now) {
+            waiting.pop_front();
+        }
+        if leave > now {
+            waiting.push_back((req, leave));
+        }
+        reply
     }
 
     /// Sends a request at `t` (now or later: a worker's next call after
     /// the one it waits for); its answer comes back to `on_response`.
     /// Returns the request and when its answer is back.
     pub(crate) fn send_at(&mut self, t: SimTime, op: ApiOp) -> (RequestId, SimTime) {
-        let req = RequestId(self.slot.next_req);
-        self.slot.next_req = self.slot.next_req.wrapping_add(1);
+        let req = self.next_request(false);
         if !self.may_write() {
-            return (req, self.ctx.now);
+            return (RequestId(req), self.ctx.now);
         }
-        (req, self.ctx.send_at(t, Client::Component { id: self.slot.id, req: req.0 }, op))
+        (RequestId(req), self.send_req_at(t, req, op))
     }
 
     /// As [`Cx::send_at`], without waiting for the answer (none comes
     /// back); returns when it would be back.
     pub(crate) fn send_unanswered_at(&mut self, t: SimTime, op: ApiOp) -> SimTime {
+        let req = self.next_request(true);
         if !self.may_write() {
             return self.ctx.now;
         }
-        self.ctx.send_at(t, Client::Component { id: self.slot.id, req: crate::runtime::UNANSWERED }, op)
+        self.send_req_at(t, req, op)
     }
 
     /// A read at `t` (a GET): it writes nothing, takes its turn in the
@@ -904,6 +925,13 @@ pub(crate) struct Slot {
     pub(crate) crash_now: bool,
     /// Requests sent, over every life.
     pub(crate) sent: u64,
+    /// Requests waiting in the client's rate limiter: number, and when
+    /// each leaves (in order).
+    waiting: VecDeque<(u32, SimTime)>,
+    /// Requests that were still waiting when the process crashed: they
+    /// never leave (client-go's limiter blocks before sending, and the
+    /// process is gone).
+    never_sent: rustc_hash::FxHashSet<u32>,
     /// `staleWatch`: until when new watch events are held back, and by
     /// how long.
     pub(crate) stale: Option<(SimTime, SimDuration)>,
@@ -940,6 +968,8 @@ impl Slot {
             restart_after: SimDuration::ZERO,
             crash_now: false,
             sent: 0,
+            waiting: VecDeque::new(),
+            never_sent: Default::default(),
             stale: None,
             held: VecDeque::new(),
             disconnected_until: None,
@@ -1083,6 +1113,13 @@ fn after_handler(slot: &mut Slot, ctx: &mut Ctx) {
 }
 
 fn crash(slot: &mut Slot, ctx: &mut Ctx) {
+    // What still waits in the rate limiter dies with the process.
+    let now = ctx.now;
+    for (req, leave) in slot.waiting.drain(..) {
+        if leave > now {
+            slot.never_sent.insert(req);
+        }
+    }
     slot.alive = false;
     slot.instance = None;
     slot.writes_left = None;
@@ -1423,6 +1460,13 @@ impl Components {
             }
             with_cx!(slot, ctx, pods, |c, cx| c.on_watch(ev, &mut cx));
         }
+    }
+
+    /// Whether request `req` of component `id` died in its rate limiter
+    /// with the process (then it never reaches the apiserver).
+    pub(crate) fn never_sent(&mut self, id: u32, req: u32) -> bool {
+        let Some(slot) = self.slots.get_mut(id as usize) else { return false };
+        !slot.never_sent.is_empty() && slot.never_sent.remove(&req)
     }
 
     /// Every component up, its watch live and nothing held back.

@@ -112,17 +112,18 @@ enum Limiter {
     None,
 }
 
-/// The request number of a component's request whose answer it does not
-/// wait for (a built-in's fire-and-forget delete, whose error upstream
-/// only logs): no response event is made for it.
-pub(crate) const UNANSWERED: u32 = u32::MAX;
+/// The flag of a component's request whose answer it does not wait for
+/// (a built-in's fire-and-forget delete, whose error upstream only logs):
+/// no response event is made for it. The rest of the number still names
+/// the request.
+pub(crate) const UNANSWERED: u32 = 1 << 31;
 
 impl Client {
-    /// The client, unless it is a component's request sent with
+    /// The client, unless it is a component's request flagged
     /// [`UNANSWERED`] (whose answer nobody waits for).
     pub(crate) fn filter_unanswered(self) -> Option<Client> {
         match self {
-            Client::Component { req: UNANSWERED, .. } => None,
+            Client::Component { req, .. } if req & UNANSWERED != 0 => None,
             c => Some(c),
         }
     }
@@ -419,6 +420,12 @@ impl<'a> Ctx<'a> {
     /// Sends a write request at `t` (now or later: a worker's next call
     /// after the one it waits for).
     pub fn send_at(&mut self, t: SimTime, from: Client, op: ApiOp) -> SimTime {
+        self.send_leaving_at(t, from, op).1
+    }
+
+    /// As [`Ctx::send_at`]; also returns when the request leaves its
+    /// client (after its rate limiter's wait).
+    pub(crate) fn send_leaving_at(&mut self, t: SimTime, from: Client, op: ApiOp) -> (SimTime, SimTime) {
         let t = t.max(self.now);
         let who = self.throttles.identity(from);
         let leave = self.throttles.leave(self.cfg, who, Some(&op), t);
@@ -429,7 +436,7 @@ impl<'a> Ctx<'a> {
         } else {
             self.queue.push(arrive, ev);
         }
-        reply_at
+        (leave, reply_at)
     }
 
     /// Sends a request that left its client at `leave` (now, or earlier:

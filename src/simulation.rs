@@ -627,10 +627,12 @@ impl Simulation {
     /// the client at `reply_at`.
     fn apply_op(&mut self, from: Client, op: ApiOp, reply_at: SimTime) {
         // A partitioned node's requests do not reach the apiserver.
-        if let Client::Kubelet(i) = from {
-            if self.kubelets[i as usize].partitioned {
-                return;
-            }
+        match from {
+            Client::Kubelet(i) if self.kubelets[i as usize].partitioned => return,
+            // Nor do those a crashed component had waiting in its rate
+            // limiter.
+            Client::Component { id, req } if self.components.never_sent(id, req) => return,
+            _ => {}
         }
         let now = self.now();
         let keep = matches!((&from, &op), (Client::Scheduler, ApiOp::Bind { .. }));
