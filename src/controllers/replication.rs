@@ -445,12 +445,24 @@ impl ReplicationManager {
     }
 
     fn on_pod(&mut self, ev: &WatchEvent, p: &Rc<Pod>, cx: &mut Cx) {
-        let key = Key::of(&p.meta);
-        let uid = p.meta.uid;
+        // A pod the other controller's kind controls is none of this
+        // controller's business: never its to sync, nor an orphan to
+        // adopt. A version of it counts as no version at all (the pod
+        // was never filed here).
+        let other: &str = match self.kind() {
+            ReplicaKind::ReplicaSet => "ReplicationController",
+            ReplicaKind::ReplicationController => "ReplicaSet",
+        };
+        let foreign = |q: &Pod| q.meta.controller_ref().is_some_and(|r| *r.kind == *other);
         let old = match &ev.old {
-            Some(Object::Pod(o)) => Some(o),
+            Some(Object::Pod(o)) if !foreign(o) => Some(o),
             _ => None,
         };
+        if old.is_none() && foreign(p) {
+            return;
+        }
+        let key = Key::of(&p.meta);
+        let uid = p.meta.uid;
         let old_index = old.map(|o| Self::index_of(o));
         if ev.kind == WatchKind::Deleted {
             if let Some(i) = &old_index {
