@@ -338,6 +338,11 @@ impl Simulation {
     /// controller, the rest after it).
     fn with_builtin_components(mut self) -> Self {
         use crate::component::{BuiltinIdentity, Registration, Role};
+        fn factory<C: crate::component::Controller + 'static>(
+            make: impl Fn() -> C + 'static,
+        ) -> crate::component::Factory {
+            Rc::new(move || Box::new(make()) as Box<dyn crate::component::Controller>)
+        }
         // In kube-controller-manager's handler order (the watch fan-out
         // reaches them in this order, after the node-lifecycle controller).
         let ported: [(Builtin, Client, &'static str, crate::component::Factory); 13] = [
@@ -345,85 +350,60 @@ impl Simulation {
                 Builtin::ReplicaSet,
                 Client::Replication(ReplicaKind::ReplicaSet),
                 crate::controllers::replication::source(ReplicaKind::ReplicaSet),
-                Rc::new(|| {
-                    Box::new(ReplicationManager::new(ReplicaKind::ReplicaSet)) as Box<dyn crate::component::Controller>
-                }),
+                factory(|| ReplicationManager::new(ReplicaKind::ReplicaSet)),
             ),
             (
                 Builtin::ReplicationController,
                 Client::Replication(ReplicaKind::ReplicationController),
                 crate::controllers::replication::source(ReplicaKind::ReplicationController),
-                Rc::new(|| {
-                    Box::new(ReplicationManager::new(ReplicaKind::ReplicationController))
-                        as Box<dyn crate::component::Controller>
-                }),
+                factory(|| ReplicationManager::new(ReplicaKind::ReplicationController)),
             ),
             (
                 Builtin::GarbageCollector,
                 Client::GarbageCollector,
                 "garbage-collector-controller",
-                Rc::new(|| Box::new(GarbageCollector::new()) as Box<dyn crate::component::Controller>),
+                factory(GarbageCollector::new),
             ),
             (
                 Builtin::NodeLifecycle,
                 Client::NodeLifecycle,
                 crate::controllers::nodelifecycle::SOURCE,
-                Rc::new(|| Box::new(NodeLifecycleController::new()) as Box<dyn crate::component::Controller>),
+                factory(NodeLifecycleController::new),
             ),
             (
                 Builtin::TaintEviction,
                 Client::TaintEviction,
                 "taint-eviction-controller",
-                Rc::new(|| Box::new(TaintEvictionController::new()) as Box<dyn crate::component::Controller>),
+                factory(TaintEvictionController::new),
             ),
-            (
-                Builtin::PodGc,
-                Client::PodGc,
-                "pod-garbage-collector",
-                Rc::new(|| Box::new(PodGc::new()) as Box<dyn crate::component::Controller>),
-            ),
-            (
-                Builtin::Endpoints,
-                Client::Endpoints,
-                "endpoint-controller",
-                Rc::new(|| Box::new(EndpointsController::new()) as Box<dyn crate::component::Controller>),
-            ),
+            (Builtin::PodGc, Client::PodGc, "pod-garbage-collector", factory(PodGc::new)),
+            (Builtin::Endpoints, Client::Endpoints, "endpoint-controller", factory(EndpointsController::new)),
             (
                 Builtin::Deployment,
                 Client::Deployment(0),
                 crate::controllers::deployment::SOURCE,
-                Rc::new(|| Box::new(DeploymentController::new()) as Box<dyn crate::component::Controller>),
+                factory(DeploymentController::new),
             ),
             (
                 Builtin::DaemonSet,
                 Client::DaemonSet,
                 crate::controllers::daemonset::SOURCE,
-                Rc::new(|| Box::new(DaemonSetController::new()) as Box<dyn crate::component::Controller>),
+                factory(DaemonSetController::new),
             ),
             (
                 Builtin::EndpointSlice,
                 Client::EndpointSlice,
                 "endpointslice-controller",
-                Rc::new(|| Box::new(EndpointSliceController::new()) as Box<dyn crate::component::Controller>),
+                factory(EndpointSliceController::new),
             ),
-            (
-                Builtin::Job,
-                Client::Job,
-                crate::controllers::job::SOURCE,
-                Rc::new(|| Box::new(JobController::new()) as Box<dyn crate::component::Controller>),
-            ),
+            (Builtin::Job, Client::Job, crate::controllers::job::SOURCE, factory(JobController::new)),
             (
                 Builtin::TtlAfterFinished,
                 Client::TtlAfterFinished,
                 "ttl-after-finished-controller",
-                Rc::new(|| Box::new(TtlAfterFinishedController::new()) as Box<dyn crate::component::Controller>),
+                factory(TtlAfterFinishedController::new),
             ),
-            (
-                Builtin::CronJob,
-                Client::CronJob,
-                crate::controllers::cronjob::SOURCE,
-                Rc::new(|| Box::new(CronJobController::new()) as Box<dyn crate::component::Controller>),
-            ),
+            (Builtin::CronJob, Client::CronJob, crate::controllers::cronjob::SOURCE, factory(CronJobController::new)),
         ];
         for (builtin, client, source, factory) in ported {
             let id = self.components.slots.len() as u32;
