@@ -144,7 +144,8 @@ pub const BUILTIN_CONTROLLERS: &[(Builtin, &str, &str)] = &[
     (Builtin::TtlAfterFinished, "ttl-after-finished-controller", "ttl-after-finished"),
 ];
 
-/// A built-in controller.
+/// A built-in component: a kube-controller-manager controller, or the
+/// default scheduler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Builtin {
     /// `replicaset-controller`.
@@ -173,6 +174,9 @@ pub enum Builtin {
     CronJob,
     /// `ttl-after-finished-controller`.
     TtlAfterFinished,
+    /// kube-scheduler's `default-scheduler` (not a kube-controller-manager
+    /// controller: `cluster.controllers` does not name it).
+    DefaultScheduler,
 }
 
 /// Which built-ins run.
@@ -264,7 +268,7 @@ impl Registry {
             name
         );
         assert!(
-            self.lookup(name).is_none() && builtin_named(name).is_none() && name != "*" && !name.starts_with('-'),
+            self.lookup(name).is_none() && component_named(name).is_none() && name != "*" && !name.starts_with('-'),
             "component name {:?} is taken or invalid",
             name
         );
@@ -367,8 +371,29 @@ impl Registry {
     }
 }
 
+/// The kube-controller-manager controller `name` names (its name or its
+/// short alias).
 pub(crate) fn builtin_named(name: &str) -> Option<Builtin> {
     BUILTIN_CONTROLLERS.iter().find(|(_, n, a)| *n == name || *a == name).map(|(b, _, _)| *b)
+}
+
+/// The names a fault may give the default scheduler: its
+/// `schedulerName`, and the process's.
+pub const SCHEDULER_NAMES: &[&str] = &[crate::objects::pod::DEFAULT_SCHEDULER, "kube-scheduler"];
+
+/// The built-in component `name` names: a kube-controller-manager
+/// controller, or the default scheduler.
+pub(crate) fn component_named(name: &str) -> Option<Builtin> {
+    builtin_named(name).or_else(|| SCHEDULER_NAMES.contains(&name).then_some(Builtin::DefaultScheduler))
+}
+
+/// A built-in's name (kube-controller-manager's long name; the default
+/// scheduler's `schedulerName`).
+pub(crate) fn builtin_name(b: Builtin) -> &'static str {
+    match BUILTIN_CONTROLLERS.iter().find(|(x, _, _)| *x == b) {
+        Some((_, name, _)) => name,
+        None => crate::objects::pod::DEFAULT_SCHEDULER,
+    }
 }
 
 /// A component's informer cache: the last version of every object of its
@@ -629,7 +654,7 @@ impl<'a> Cx<'a, '_> {
     fn next_request(&mut self, unanswered: bool) -> u32 {
         let req = self.slot.next_req;
         // (The flag bit is not part of the count.)
-        self.slot.next_req = (self.slot.next_req + 1) & !crate::runtime::UNANSWERED;
+        self.slot.next_req = (self.slot.next_req + 1) & !crate::runtime::REQUEST_FLAGS;
         if unanswered {
             req | crate::runtime::UNANSWERED
         } else {
@@ -664,6 +689,18 @@ impl<'a> Cx<'a, '_> {
             return (RequestId(req), self.ctx.now);
         }
         (RequestId(req), self.send_req_at(t, req, op))
+    }
+
+    /// Sends a request now whose success needs no answer (the default
+    /// scheduler's bind: its cache learns of the bind from the watch): only
+    /// an error comes back to `on_response`, under the returned id.
+    pub(crate) fn send_errors_only(&mut self, op: ApiOp) -> RequestId {
+        let req = self.next_request(false) | crate::runtime::ERRORS_ONLY;
+        if self.may_write() {
+            let now = self.ctx.now;
+            self.send_req_at(now, req, op);
+        }
+        RequestId(req)
     }
 
     /// As [`Cx::send_at`], without waiting for the answer (none comes
@@ -735,8 +772,9 @@ impl<'a> Cx<'a, '_> {
 
     /// Sets a timer that fires `token` after `d`.
     pub fn after(&mut self, d: SimDuration, token: u64) {
-        let t = self.ctx.now + d;
-        self.at(t, token);
+        // (A fixed delay's FIFO lane, when it has one: the same order as
+        // `at(now + d)`.)
+        self.ctx.after(d, Event::ComponentTimer { id: self.slot.id, epoch: self.slot.epoch, token });
     }
 
     /// Sets a timer that fires `token` at `t` (now at the earliest).
@@ -781,6 +819,27 @@ impl Cx<'_, '_> {
             None => intern(&self.slot.reg.name),
         };
         self.ctx.event(warning, source, reason, kind, namespace, name, message);
+    }
+
+    /// As [`Cx::event_on`], the message given as parts to concatenate (a
+    /// built-in's Events that every pod gets: no formatting machinery).
+    pub(crate) fn event_parts_on(
+        &mut self,
+        warning: bool,
+        reason: &'static str,
+        kind: &'static str,
+        namespace: &str,
+        name: &str,
+        parts: &[&str],
+    ) {
+        if self.slot.crash_now || !self.slot.alive {
+            return; // the process is gone
+        }
+        let source = match &self.slot.builtin {
+            Some(b) => b.source,
+            None => intern(&self.slot.reg.name),
+        };
+        self.ctx.event_parts(warning, source, reason, kind, namespace, name, parts);
     }
 }
 
@@ -1059,17 +1118,20 @@ pub(crate) struct Components {
     pub(crate) slots: Vec<Slot>,
     /// How many of the first slots are built-ins.
     builtins: usize,
+    /// How many of the first slots are kube-controller-manager's
+    /// controllers (the built-ins before the default scheduler).
+    kcm: usize,
     /// Each built-in's slot, by `Builtin as usize` (`u32::MAX`: it does
     /// not run as a component).
     by_builtin: [u32; BUILTIN_COUNT],
 }
 
 /// How many built-ins there are (`Builtin`'s variants).
-const BUILTIN_COUNT: usize = Builtin::TtlAfterFinished as usize + 1;
+const BUILTIN_COUNT: usize = Builtin::DefaultScheduler as usize + 1;
 
 impl Default for Components {
     fn default() -> Self {
-        Components { slots: Vec::new(), builtins: 0, by_builtin: [u32::MAX; BUILTIN_COUNT] }
+        Components { slots: Vec::new(), builtins: 0, kcm: 0, by_builtin: [u32::MAX; BUILTIN_COUNT] }
     }
 }
 
@@ -1203,17 +1265,32 @@ impl Components {
     pub(crate) fn add_builtin(&mut self, slot: Slot) {
         let b = slot.builtin.expect("a built-in's slot").builtin;
         assert_eq!(self.builtins, self.slots.len(), "built-ins come before the user's components");
+        if b != Builtin::DefaultScheduler {
+            assert_eq!(self.kcm, self.builtins, "kube-controller-manager's controllers come first");
+            self.kcm += 1;
+        }
         self.by_builtin[b as usize] = slot.id;
         self.slots.push(slot);
         self.builtins += 1;
     }
 
-    /// A watch event reaches `first` and every built-in slot after it, in
-    /// slot order (their order in kube-controller-manager's fan-out).
+    /// A watch event reaches built-in `b` (if it runs as a component and
+    /// watches the event's kind).
+    #[inline]
+    pub(crate) fn deliver_builtin(&mut self, b: Builtin, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
+        if let Some(slot) = self.slots.get_mut(self.by_builtin[b as usize] as usize) {
+            if slot.watches_kind(ev.obj.kind(), &ev.obj) {
+                deliver_to_builtin(slot, ev, pods, ctx);
+            }
+        }
+    }
+
+    /// A watch event reaches `first` and every kube-controller-manager
+    /// slot after it, in slot order (their order in its fan-out).
     pub(crate) fn deliver_builtins_from(&mut self, first: Builtin, ev: &WatchEvent, pods: &PodInformer, ctx: &mut Ctx) {
-        let from = (self.by_builtin[first as usize] as usize).min(self.builtins);
+        let from = (self.by_builtin[first as usize] as usize).min(self.kcm);
         let kind = ev.obj.kind();
-        for slot in &mut self.slots[from..self.builtins] {
+        for slot in &mut self.slots[from..self.kcm] {
             if slot.watches_kind(kind, &ev.obj) {
                 deliver_to_builtin(slot, ev, pods, ctx);
             }
@@ -1329,6 +1406,14 @@ impl Components {
         ctx: &mut Ctx,
     ) -> Result<(), String> {
         let Some(slot) = self.running(name)? else { return Ok(()) };
+        if slot.builtin.is_some_and(|b| b.builtin == Builtin::DefaultScheduler) {
+            // Its cache is its own state (the scheduler cache and queue),
+            // which only a restart's list rebuilds in this model.
+            return Err(format!(
+                "error: {:?} is the default scheduler: its watch cannot be perturbed (staleWatch and coalesceWatch apply to the user's components; crashController applies to it)",
+                name
+            ));
+        }
         if slot.builtin.is_some() {
             // Its informers are kube-controller-manager's, shared with the
             // other built-ins: one controller's view cannot lag alone.
@@ -1369,7 +1454,7 @@ impl Components {
         ctx: &mut Ctx,
     ) {
         let Some(slot) = self.slots.get_mut(id as usize) else { return };
-        if !slot.alive || req < slot.first_req {
+        if !slot.alive || req & !crate::runtime::REQUEST_FLAGS < slot.first_req {
             return;
         }
         with_cx!(slot, ctx, pods, |c, cx| c.on_response(RequestId(req), result.as_ref(), &mut cx));
@@ -1379,15 +1464,9 @@ impl Components {
     /// `None` if it is down (a fault on a dead process does nothing).
     fn running(&mut self, name: &str) -> Result<Option<&mut Slot>, String> {
         let named =
-            |s: &&mut Slot| s.reg.name == name || s.builtin.is_some_and(|b| builtin_named(name) == Some(b.builtin));
+            |s: &&mut Slot| s.reg.name == name || s.builtin.is_some_and(|b| component_named(name) == Some(b.builtin));
         match self.slots.iter_mut().find(named) {
             Some(slot) if !slot.disabled => Ok(Some(slot).filter(|s| s.alive)),
-            // Every kube-controller-manager controller is a component; the
-            // default scheduler is not yet.
-            None if matches!(name, "default-scheduler" | "kube-scheduler" | "scheduler") => Err(format!(
-                "error: the default scheduler ({:?}) does not run as a component yet, so faults cannot reach it",
-                name
-            )),
             _ => Err(format!("error: controller {:?} is not running in this cluster", name)),
         }
     }

@@ -25,7 +25,6 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::controllers::scheduler;
 use crate::nodes::kubelet;
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
@@ -118,13 +117,24 @@ enum Limiter {
 /// the request.
 pub(crate) const UNANSWERED: u32 = 1 << 31;
 
+/// The flag of a component's request whose success it does not need to
+/// hear (the default scheduler's binds: its cache learns a bind from the
+/// watch, as kube-scheduler's does): only an error comes back.
+pub(crate) const ERRORS_ONLY: u32 = 1 << 30;
+
+/// Every flag bit of a request number; the rest counts the requests.
+pub(crate) const REQUEST_FLAGS: u32 = UNANSWERED | ERRORS_ONLY;
+
 impl Client {
-    /// The client, unless it is a component's request flagged
-    /// [`UNANSWERED`] (whose answer nobody waits for).
-    pub(crate) fn filter_unanswered(self) -> Option<Client> {
+    /// The component and request an answer goes back to: every answer of
+    /// a component's request but any of one flagged [`UNANSWERED`] and a
+    /// success of one flagged [`ERRORS_ONLY`]. (Other clients' errors are
+    /// the apiserver's to report: `Simulation::apply_op`.)
+    pub(crate) fn wants_answer(self, ok: bool) -> Option<(u32, u32)> {
         match self {
-            Client::Component { req, .. } if req & UNANSWERED != 0 => None,
-            c => Some(c),
+            Client::Component { req, .. } if req & UNANSWERED != 0 || (ok && req & ERRORS_ONLY != 0) => None,
+            Client::Component { id, req } => Some((id, req)),
+            _ => None,
         }
     }
 
@@ -169,17 +179,8 @@ pub enum Event {
         /// When the answer is back at the client.
         reply_at: SimTime,
     },
-    /// A failed request's error reaches its client.
-    ApiFailed {
-        /// The client that sent the request.
-        to: Client,
-        /// The request and the apiserver's error.
-        failed: Box<(ApiOp, ApiError)>,
-    },
     /// A write reaches every informer.
     Watch(WatchEvent),
-    /// A timer or work item of the scheduler.
-    Scheduler(scheduler::SchedEvent),
     /// The apiserver's `kubernetes` Service reconcile (every 10 s,
     /// `controllers::kubernetesservice`).
     KubernetesService,

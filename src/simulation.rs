@@ -18,7 +18,7 @@ use crate::controllers::kubernetesservice;
 use crate::controllers::nodelifecycle::NodeLifecycleController;
 use crate::controllers::podgc::PodGc;
 use crate::controllers::replication::ReplicationManager;
-use crate::controllers::scheduler::Scheduler;
+use crate::controllers::scheduler::{Scheduler, SchedulerStats};
 use crate::controllers::servicelb::ServiceLbController;
 use crate::controllers::tainteviction::TaintEvictionController;
 use crate::controllers::ttlafterfinished::TtlAfterFinishedController;
@@ -30,7 +30,7 @@ use crate::objects::node::Node;
 use crate::objects::pod::Pod;
 use crate::objects::replicaset::{ReplicaKind, ReplicaSet};
 use crate::objects::resources::Resources;
-use crate::objects::store::{ApiErrorCode, ApiOp, Key, Store, WatchEvent, WatchKind};
+use crate::objects::store::{ApiOp, Key, Store, WatchEvent, WatchKind};
 use crate::objects::{Kind, Namespace, Object};
 use crate::proxy::KubeProxies;
 use crate::runtime::{Client, Ctx, Event, Network, Throttles};
@@ -99,8 +99,9 @@ pub struct Simulation {
     pub observers: crate::report::observe::Observers,
     throttles: Throttles,
     net: Network,
-    /// The default scheduler (kube-scheduler), with its queue and cache.
-    pub(crate) scheduler: Scheduler,
+    /// The default scheduler's counters (it runs as a component, and
+    /// keeps them over its restarts).
+    scheduler_stats: Rc<SchedulerStats>,
     /// kube-controller-manager's shared pod informer, read by the
     /// controllers below.
     kcm_pods: PodInformer,
@@ -310,7 +311,7 @@ impl Simulation {
             observers: Default::default(),
             throttles: Throttles::default(),
             net,
-            scheduler: Scheduler::new(seed),
+            scheduler_stats: Rc::default(),
             kcm_pods: PodInformer::default(),
             service_lb: ServiceLbController::new(),
             proxies,
@@ -331,11 +332,9 @@ impl Simulation {
         .with_builtin_components()
     }
 
-    /// The built-in controllers ported onto the `Controller` trait, as
-    /// the first component slots (started by `bootstrap`, in this order,
-    /// which is also their order in kube-controller-manager's watch
-    /// fan-out: the garbage collector before the node-lifecycle
-    /// controller, the rest after it).
+    /// The built-in control plane on the `Controller` trait, as the first
+    /// component slots (started by `bootstrap`): kube-controller-manager's
+    /// controllers in the order of its watch fan-out, then kube-scheduler.
     fn with_builtin_components(mut self) -> Self {
         use crate::component::{BuiltinIdentity, Registration, Role};
         fn factory<C: crate::component::Controller + 'static>(
@@ -405,18 +404,26 @@ impl Simulation {
             ),
             (Builtin::CronJob, Client::CronJob, crate::controllers::cronjob::SOURCE, factory(CronJobController::new)),
         ];
-        for (builtin, client, source, factory) in ported {
+        // kube-scheduler, after them (its watch comes first in the
+        // fan-out: `deliver`). Each life draws its tie-breaks from a
+        // stream of its own; the counters outlive it.
+        let (seed, stats, lives) = (self.seed, self.scheduler_stats.clone(), std::cell::Cell::new(0));
+        let scheduler = factory(move || {
+            let life = lives.replace(lives.get() + 1);
+            Scheduler::for_life(seed, life, stats.clone())
+        });
+        let scheduler =
+            (Builtin::DefaultScheduler, Client::Scheduler, crate::objects::pod::DEFAULT_SCHEDULER, scheduler);
+        for (builtin, client, source, factory) in ported.into_iter().chain([scheduler]) {
             let id = self.components.slots.len() as u32;
-            let name = crate::component::BUILTIN_CONTROLLERS
-                .iter()
-                .find(|(b, _, _)| *b == builtin)
-                .map(|(_, n, _)| n.to_string())
-                .expect("a built-in has a name");
+            let name = crate::component::builtin_name(builtin).to_string();
             // Its requests go through its built-in client's bucket and
-            // link (kube-controller-manager's QPS and burst).
+            // link (kube-controller-manager's QPS and burst, or
+            // kube-scheduler's: `Throttles::add_builtin`; `qps` and
+            // `burst` here are unused).
             let reg = Registration {
                 name,
-                role: Role::Controller,
+                role: if builtin == Builtin::DefaultScheduler { Role::Scheduler } else { Role::Controller },
                 factory,
                 qps: self.cfg.kcm_qps,
                 burst: self.cfg.kcm_burst,
@@ -434,7 +441,9 @@ impl Simulation {
         self.builtins = builtins;
         for slot in &mut self.components.slots {
             if let Some(b) = slot.builtin {
-                let off = !builtins.enabled(b.builtin);
+                // (`cluster.controllers` is kube-controller-manager's
+                // flag: it does not reach kube-scheduler.)
+                let off = b.builtin != Builtin::DefaultScheduler && !builtins.enabled(b.builtin);
                 slot.disabled = off;
                 slot.alive = !off;
                 if off {
@@ -519,7 +528,7 @@ impl Simulation {
     /// them a score tree answered (the `schedulerScoreTrees` fast path)
     /// instead of the walk over the nodes.
     pub fn scheduling_attempts(&self) -> (u64, u64) {
-        (self.scheduler.attempts, self.scheduler.tree_answered())
+        (self.scheduler_stats.attempts.get(), self.scheduler_stats.tree_answered.get())
     }
 
     /// The kubelets, one per node, in the order the nodes were added
@@ -615,11 +624,10 @@ impl Simulation {
             _ => {}
         }
         let now = self.now();
-        let keep = matches!((&from, &op), (Client::Scheduler, ApiOp::Bind { .. }));
-        let saved = keep.then(|| op.clone());
         let result = self.store.apply(now, op, &mut self.trace);
-        if let Some(Client::Component { id, req }) = from.filter_unanswered() {
-            // Every request of a user component gets its answer.
+        if let Some((id, req)) = from.wants_answer(result.is_ok()) {
+            // Every request of a component gets its answer (unless it
+            // said it does not wait for it).
             let answer = match &result {
                 Ok(ev) => Ok(ev.obj.clone()),
                 Err(e) => Err(e.clone()),
@@ -654,12 +662,10 @@ impl Simulation {
                         _ => None,
                     };
                     self.user_errors.push(UserError { time: now, message: err.kubectl_message(), entry });
-                } else if let Some(op) = saved {
-                    self.queue.push(reply_at, Event::ApiFailed { to: from, failed: Box::new((op, err)) });
-                } else if err.code != ApiErrorCode::NotFound && err.code != ApiErrorCode::Conflict {
-                    // Components' other failures are benign races (the
-                    // object moved on); they are visible in no trace.
                 }
+                // The other clients' failures are benign races (the
+                // object moved on), visible in no trace; a component's
+                // went back to it above.
             }
         }
     }
@@ -667,19 +673,7 @@ impl Simulation {
     fn dispatch(&mut self, ev: Event) {
         match ev {
             Event::Api { from, op, reply_at } => self.apply_op(from, *op, reply_at),
-            Event::ApiFailed { to, failed } => {
-                let op = &failed.0;
-                let mut ctx = ctx!(self);
-                // Only the scheduler's binds are routed back this way.
-                if to == Client::Scheduler {
-                    self.scheduler.on_api_failed(op, &mut ctx);
-                }
-            }
             Event::Watch(ev) => self.deliver(&ev),
-            Event::Scheduler(e) => {
-                let mut ctx = ctx!(self);
-                self.scheduler.on_event(e, &mut ctx);
-            }
             Event::KubernetesService => {
                 let now = self.now();
                 for op in kubernetesservice::reconcile(&self.store) {
@@ -782,7 +776,8 @@ impl Simulation {
             self.service_lb.on_watch(ev, &mut ctx);
         }
         let mut ctx = ctx!(self);
-        self.scheduler.on_watch(ev, &mut ctx);
+        // kube-scheduler's informers.
+        self.components.deliver_builtin(Builtin::DefaultScheduler, ev, &self.kcm_pods, &mut ctx);
         // kube-controller-manager: its informer cache first, then the
         // handlers of its controllers.
         self.kcm_pods.observe(ev);

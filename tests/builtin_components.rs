@@ -161,17 +161,17 @@ fn kubectl_taint_errors_are_kubectls() {
 #[test]
 fn faults_name_only_what_runs_as_a_component() {
     let base = "name: faults\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1}]\n";
-    let yaml = format!("{}timeline:\n  - at: 1s\n    crashController: default-scheduler\n  - at: 2s\n    staleWatch: {{controller: podgc, lag: 10s, for: 1m}}\n  - at: 3s\n    crashController: pod-garbage-collector-controller\n  - at: 4s\n    crashController: replicaset\n", base);
+    let yaml = format!("{}timeline:\n  - at: 500ms\n    coalesceWatch: {{controller: default-scheduler, for: 1m}}\n  - at: 1s\n    crashController: kube-scheduler\n  - at: 2s\n    staleWatch: {{controller: podgc, lag: 10s, for: 1m}}\n  - at: 3s\n    crashController: pod-garbage-collector-controller\n  - at: 4s\n    crashController: replicaset\n", base);
     let (sim, _) = run(&yaml, 10);
     let errs: Vec<&str> = sim.user_errors.iter().map(|e| e.message.as_str()).collect();
     assert_eq!(errs.len(), 2, "{:?}", errs);
-    assert!(errs[0].contains("\"default-scheduler\") does not run as a component yet"), "{}", errs[0]);
+    assert!(errs[0].contains("\"default-scheduler\" is the default scheduler"), "{}", errs[0]);
     assert!(errs[1].contains("kube-controller-manager's shared informers"), "{}", errs[1]);
-    // Every kube-controller-manager controller can crash: the pod GC and
-    // the replicaset controller did.
+    // Every kube-controller-manager controller can crash, and so can the
+    // default scheduler: it, the pod GC and the replicaset controller did.
     let crashed: Vec<&str> =
         sim.trace.events().iter().filter(|e| e.reason == "ControllerCrashed").map(|e| &*e.name).collect();
-    assert_eq!(crashed, vec!["pod-garbage-collector-controller", "replicaset-controller"]);
+    assert_eq!(crashed, vec!["default-scheduler", "pod-garbage-collector-controller", "replicaset-controller"]);
     // Switched off, the pod GC is not running at all.
     let off = format!("{}  controllers: ['*', -podgc]\ntimeline:\n  - at: 1s\n    crashController: podgc\n", base);
     let (sim, _) = run(&off, 10);
@@ -392,4 +392,163 @@ fn writes_waiting_in_a_crashed_controllers_rate_limiter_never_leave() {
         got.push((names.len(), deleted));
     }
     assert_eq!(got, vec![(200, 0), (200, 0)]);
+}
+
+/// Each pod's `Scheduled` Events: (time, message).
+fn scheduled(sim: &Simulation, pod: &str) -> Vec<(SimTime, String)> {
+    sim.trace
+        .events()
+        .iter()
+        .filter(|e| e.reason == "Scheduled" && &*e.name == pod)
+        .map(|e| (e.time, e.message.to_string()))
+        .collect()
+}
+
+fn pod_node(sim: &Simulation, pod: &str) -> Option<String> {
+    sim.store.pods.values().find(|p| &*p.meta.name == pod).and_then(|p| p.node_name().map(String::from))
+}
+
+fn cpu_pod(name: &str, cpu: &str) -> String {
+    format!(
+        "{{apiVersion: v1, kind: Pod, metadata: {{name: {}}}, spec: {{containers: [{{name: c, image: nginx, resources: {{requests: {{cpu: \"{}\"}}}}}}]}}}}",
+        name, cpu
+    )
+}
+
+#[test]
+fn a_restarted_default_scheduler_relists_and_schedules_what_came_meanwhile() {
+    // `big` (1500m) runs on n-1 from the start. The scheduler is down from 1 s
+    // to 31 s; three 1-cpu pods created at 5 s wait for it. The new
+    // instance lists the nodes and pods (a round trip) and counts `big`
+    // on n-1 from the list: only 500m is left there, so two pods go to
+    // n-2 and the third fits nowhere. An instance that had not counted
+    // the listed pods would have put one on n-1.
+    let yaml = format!(
+        "name: sched restart\nseed: 1\ncluster:\n  nodes: [{{namePrefix: n, count: 2, capacity: {{cpu: \"2\", memory: 4Gi}}}}]\nobjects:\n  - {}\ntimeline:\n  - at: 1s\n    crashController: {{name: default-scheduler, restartAfter: 30s}}\n  - at: 5s\n    create: {}\n  - at: 5s\n    create: {}\n  - at: 5s\n    create: {}\n",
+        cpu_pod("big", "1500m").replace("spec: {", "spec: {nodeName: n-1, "),
+        cpu_pod("a", "1"),
+        cpu_pod("b", "1"),
+        cpu_pod("c", "1")
+    );
+    let (sim, _) = run(&yaml, 60);
+    assert!(sim.user_errors.is_empty(), "{:?}", sim.user_errors);
+    assert_eq!(pod_node(&sim, "big").as_deref(), Some("n-1"));
+    let mut placed = Vec::new();
+    for p in ["a", "b", "c"] {
+        let s = scheduled(&sim, p);
+        assert!(s.len() <= 1, "{} scheduled twice: {:?}", p, s);
+        if let Some((t, _)) = s.first() {
+            // After the restart and its list, in the next instants.
+            assert!(*t > SimTime::from_secs(31) && *t < SimTime::from_secs(32), "{} at {}", p, t);
+        }
+        placed.push(pod_node(&sim, p));
+    }
+    let on = |n: &str| placed.iter().filter(|p| p.as_deref() == Some(n)).count();
+    assert_eq!((on("n-1"), on("n-2"), on_none(&placed)), (0, 2, 1), "{:?}", placed);
+    // The one left over is reported as kube-scheduler reports it.
+    let failed: Vec<&str> =
+        sim.trace.events().iter().filter(|e| e.reason == "FailedScheduling").map(|e| e.source).collect();
+    assert!(!failed.is_empty() && failed.iter().all(|s| *s == "default-scheduler"), "{:?}", failed);
+    let restarted: Vec<&str> =
+        sim.trace.events().iter().filter(|e| e.reason == "ControllerStarted").map(|e| &*e.name).collect();
+    assert_eq!(restarted, vec!["default-scheduler"]);
+    let (again, _) = run(&yaml, 60);
+    assert_eq!(sim.trace.hash_hex(), again.trace.hash_hex());
+}
+
+fn on_none(placed: &[Option<String>]) -> usize {
+    placed.iter().filter(|p| p.is_none()).count()
+}
+
+#[test]
+fn a_scheduler_crashed_between_its_binds_binds_each_pod_once() {
+    // Six pods at once: the scheduler binds them one cycle apart. It dies
+    // as it sends its third bind (`afterWrites: 2`), so the third pod's
+    // bind never leaves and its Scheduled Event is never recorded. The
+    // new instance, 5 s later, lists the two bound pods as bound and
+    // schedules the other four: every pod is bound, each by one bind.
+    let mut yaml = String::from(
+        "name: sched burst\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 3}]\ntimeline:\n  - at: 500ms\n    crashController: {name: default-scheduler, afterWrites: 2, restartAfter: 5s}\n",
+    );
+    for i in 0..6 {
+        yaml += &format!("  - at: 1s\n    create: {}\n", cpu_pod(&format!("p{}", i), "100m"));
+    }
+    let (sim, _) = run(&yaml, 30);
+    assert!(sim.user_errors.is_empty(), "{:?}", sim.user_errors);
+    let mut late = 0;
+    for i in 0..6 {
+        let p = format!("p{}", i);
+        let s = scheduled(&sim, &p);
+        assert_eq!(s.len(), 1, "{}: {:?}", p, s);
+        assert!(pod_node(&sim, &p).is_some(), "{} is bound", p);
+        late += (s[0].0 > SimTime::from_secs(6)) as usize;
+    }
+    assert_eq!(late, 4, "two bound before the crash, four by the new instance");
+    let crashed = sim.trace.events().iter().filter(|e| e.reason == "ControllerCrashed").count();
+    assert_eq!(crashed, 1);
+}
+
+/// A rogue binder: it binds every pod named `contested` to `n-2` the
+/// moment it sees it, racing the default scheduler.
+struct Rogue;
+
+impl Controller for Rogue {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod]
+    }
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        let Object::Pod(p) = &ev.obj else { return };
+        if ev.kind == WatchKind::Added && &*p.meta.name == "contested" {
+            let p = p.clone();
+            cx.bind(&p, "n-2");
+        }
+    }
+}
+
+#[test]
+fn a_failed_bind_gives_back_what_the_scheduler_assumed() {
+    // The scheduler assumes `contested` (1 cpu) on n-1, the emptier node;
+    // the rogue's bind to n-2 lands first, so the scheduler's fails with a
+    // Conflict. Its error comes back before the watch shows the rogue's
+    // bind: the scheduler forgets the assumption and records the failure.
+    // `big` (4 cpu) then fits n-1.
+    let yaml = format!(
+        "name: contested\nseed: 1\ncluster:\n  nodes:\n    - {{name: n-1, capacity: {{cpu: \"4\", memory: 8Gi}}}}\n    - {{name: n-2, capacity: {{cpu: \"2\", memory: 8Gi}}}}\ntimeline:\n  - at: 1s\n    create: {}\n  - at: 10s\n    create: {}\n",
+        cpu_pod("contested", "1"),
+        cpu_pod("big", "4")
+    );
+    let scn = kubesim::scenario::load_str(&yaml, "contested.yaml", &root().join("scenarios")).expect("loads");
+    let run = || {
+        let mut sim = Simulation::builder(&scn).component("rogue", || Rogue).build().unwrap();
+        sim.trace.keep_events(true);
+        sim.run_until(SimTime::from_secs(30));
+        sim
+    };
+    let sim = run();
+    assert!(sim.user_errors.is_empty(), "{:?}", sim.user_errors);
+    assert_eq!(pod_node(&sim, "contested").as_deref(), Some("n-2"), "the rogue's bind won");
+    // The scheduler did pick n-1 (its Event says so) before losing, and
+    // reports the lost bind as kube-scheduler's failure handler does.
+    let s = scheduled(&sim, "contested");
+    assert!(s.len() == 1 && s[0].1.ends_with(" to n-1"), "{:?}", s);
+    let failed: Vec<(SimTime, String)> = sim
+        .trace
+        .events()
+        .iter()
+        .filter(|e| e.reason == "FailedScheduling" && e.source == "default-scheduler")
+        .map(|e| (e.time, e.message.to_string()))
+        .collect();
+    assert_eq!(
+        failed,
+        // Created at 1 s: the create's hop (5 ms) and the watch's (10 ms),
+        // then the bind's round trip (10 ms).
+        vec![(
+            SimTime(1_025_000_000),
+            "binding rejected: running Bind plugin \"DefaultBinder\": Operation cannot be fulfilled on pods/binding \"contested\": pod contested is already assigned to node \"n-2\"".to_string()
+        )]
+    );
+    // Its assumption is gone with it (the watch of the rogue's bind would
+    // also move the pod's count to n-2): `big` fits n-1.
+    assert_eq!(pod_node(&sim, "big").as_deref(), Some("n-1"));
+    assert_eq!(sim.trace.hash_hex(), run().trace.hash_hex());
 }

@@ -371,7 +371,7 @@ impl FaultSpace {
         }
         // Watch faults reach only a user component's own informers.
         let watchers: Vec<String> =
-            self.controllers.iter().filter(|n| crate::component::builtin_named(n).is_none()).cloned().collect();
+            self.controllers.iter().filter(|n| crate::component::component_named(n).is_none()).cloned().collect();
         if !watchers.is_empty() {
             let names = watchers.clone();
             kinds.push(

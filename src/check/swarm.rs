@@ -156,8 +156,10 @@ pub fn scenario(n: u64, config: &str) -> String {
 }
 
 /// The built-ins that run as components, which `crashController` can
-/// take down (by kube-controller-manager's short names).
+/// take down (by kube-controller-manager's short names, and the default
+/// scheduler's).
 const CRASHABLE_BUILTINS: &[&str] = &[
+    "default-scheduler",
     "podgc",
     "taint-eviction-controller",
     "garbagecollector",

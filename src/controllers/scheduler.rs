@@ -29,14 +29,15 @@
 
 #![warn(missing_docs)]
 
+use crate::component::{Controller, Cx, RequestId};
 use crate::controllers::scoretree::{Leaf, ScoreTree, UNSCORED};
 use crate::lookup::LookupMap;
 use crate::objects::node::{Node, TAINT_UNSCHEDULABLE};
 use crate::objects::pod::{CondStatus, Condition, NodeAffinity, Pod, PodSpec, Taint, TaintEffect, Toleration};
 use crate::objects::resources::{Extended, Resources};
+use crate::objects::store::ApiError;
 use crate::objects::store::{ApiOp, Key, PodConditionType, WatchEvent, WatchKind};
-use crate::objects::Object;
-use crate::runtime::{Client, Ctx, Event};
+use crate::objects::{Kind, Object};
 use crate::sim::{rng, SimDuration, SimTime};
 use indexmap::IndexMap;
 use rand::Rng;
@@ -50,15 +51,31 @@ type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
 pub use crate::objects::pod::DEFAULT_SCHEDULER;
 
-/// The scheduler's timers.
+/// The scheduler's timers (their tokens are the variants' numbers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SchedEvent {
+enum SchedEvent {
     /// Run one scheduling cycle.
     Cycle,
     /// Move pods whose back-off expired from backoffQ to activeQ.
     FlushBackoff,
     /// Move pods unschedulable for too long back to the queues.
     FlushUnschedulable,
+}
+
+impl SchedEvent {
+    fn of_token(token: u64) -> Option<SchedEvent> {
+        [SchedEvent::Cycle, SchedEvent::FlushBackoff, SchedEvent::FlushUnschedulable].into_iter().nth(token as usize)
+    }
+}
+
+/// The default scheduler's counters, kept over its restarts (for reports
+/// and benchmarks).
+#[derive(Default, Debug)]
+pub struct SchedulerStats {
+    /// Scheduling attempts.
+    pub attempts: std::cell::Cell<u64>,
+    /// The attempts a score tree answered (the rest walked).
+    pub tree_answered: std::cell::Cell<u64>,
 }
 
 /// The scheduler cache's view of one node. The fields the filter and score
@@ -156,6 +173,9 @@ struct PodEntry {
     /// Which queue the pod is in; a heap entry with another generation is
     /// stale and skipped.
     queue_gen: u64,
+    /// Assumed: the bind request in flight (its error would come back
+    /// under this id).
+    bind_req: Option<RequestId>,
     where_: Queue,
     unschedulable_since: SimTime,
 }
@@ -283,16 +303,27 @@ pub struct Scheduler {
     /// The last pod's tolerations and class: pods mostly come in runs of
     /// one template, and comparing (shared strings) is cheaper than hashing.
     last_tols: (Vec<Toleration>, u32),
-    /// Count of scheduling attempts (for reports and benchmarks).
-    pub attempts: u64,
-    /// Count of the attempts a score tree answered (the rest walked).
-    tree_answered: u64,
+    /// The binds in flight, by request: the pod each is for (until the
+    /// watch shows the pod bound, or the bind's error is back).
+    binding: rustc_hash::FxHashMap<RequestId, u64>,
+    /// Its counters (shared with the simulation, and with its next life).
+    stats: Rc<SchedulerStats>,
 }
 
 impl Scheduler {
     /// A scheduler with no nodes and an empty queue; `seed` seeds its
     /// tie-break stream (`scheduler/tiebreak`).
-    pub fn new(seed: u64) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(seed: u64) -> Self {
+        Self::for_life(seed, 0, Rc::default())
+    }
+
+    /// The scheduler process's `life`-th start (0: with the cluster; each
+    /// restart after a crash is the next): a fresh cache and queue, and a
+    /// tie-break stream of its own (`scheduler/tiebreak`, then
+    /// `scheduler/tiebreak/<life>`), counting into `stats`.
+    pub(crate) fn for_life(seed: u64, life: u32, stats: Rc<SchedulerStats>) -> Self {
+        let stream = if life == 0 { "scheduler/tiebreak".to_string() } else { format!("scheduler/tiebreak/{}", life) };
         Scheduler {
             nodes: Vec::new(),
             hot: Vec::new(),
@@ -309,7 +340,7 @@ impl Scheduler {
             cycle_pending: false,
             backoff_flush_at: None,
             unsched_flush_pending: false,
-            rng: rng::stream(seed, "scheduler/tiebreak"),
+            rng: rng::stream(seed, &stream),
             feasible: Vec::new(),
             scores: Vec::new(),
             classes: Map::default(),
@@ -317,26 +348,21 @@ impl Scheduler {
             tol_lists: Vec::new(),
             last_tols: (Vec::new(), 0),
             prefer_no_schedule_nodes: 0,
-            attempts: 0,
-            tree_answered: 0,
+            binding: Default::default(),
+            stats,
         }
     }
 
-    /// How many scheduling attempts a score tree answered.
-    pub fn tree_answered(&self) -> u64 {
-        self.tree_answered
-    }
-
     /// Handles a watch event of its informers.
-    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
+    pub fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
         match &ev.obj {
-            Object::Node(n) => self.on_node(ev.kind, n, ctx),
-            Object::Pod(p) => self.on_pod(ev.kind, p, ctx),
+            Object::Node(n) => self.on_node(ev.kind, n, cx),
+            Object::Pod(p) => self.on_pod(ev.kind, p, cx),
             _ => {}
         }
     }
 
-    fn on_node(&mut self, kind: WatchKind, n: &Rc<Node>, ctx: &mut Ctx) {
+    fn on_node(&mut self, kind: WatchKind, n: &Rc<Node>, cx: &mut Cx) {
         let name = &n.meta.name;
         match (kind, self.node_index.get(name).copied()) {
             (WatchKind::Deleted, Some(i)) => {
@@ -371,14 +397,14 @@ impl Scheduler {
                     || old.spec.unschedulable != n.spec.unschedulable
                     || old.meta.labels != n.meta.labels;
                 if helps {
-                    self.move_all_unschedulable(ctx);
+                    self.move_all_unschedulable(cx);
                 }
             }
             (_, None) => {
                 let info = NodeInfo::new(name.clone(), n.clone());
                 self.node_index.insert(name.clone(), self.nodes.len());
                 self.push_node(info);
-                self.move_all_unschedulable(ctx);
+                self.move_all_unschedulable(cx);
             }
         }
     }
@@ -412,16 +438,19 @@ impl Scheduler {
         (class, tols)
     }
 
-    fn on_pod(&mut self, kind: WatchKind, p: &Rc<Pod>, ctx: &mut Ctx) {
+    fn on_pod(&mut self, kind: WatchKind, p: &Rc<Pod>, cx: &mut Cx) {
         let uid = p.meta.uid;
         let gone = kind == WatchKind::Deleted || p.status.phase.is_terminal();
         if gone {
             if let Some(e) = self.pods.remove(&uid) {
+                if let Some(req) = e.bind_req {
+                    self.binding.remove(&req);
+                }
                 self.unschedulable.swap_remove(&uid);
                 if let Some(i) = e.node {
                     self.nodes[i].remove(&e);
                     self.sync(i);
-                    self.move_unschedulable_fitting(i, ctx);
+                    self.move_unschedulable_fitting(i, cx);
                 }
             }
             return;
@@ -431,6 +460,9 @@ impl Scheduler {
             let idx = self.node_index.get(node_name).copied();
             match self.pods.get_mut(&uid) {
                 Some(e) => {
+                    if let Some(req) = e.bind_req.take() {
+                        self.binding.remove(&req);
+                    }
                     e.pod = p.clone();
                     e.where_ = Queue::None;
                     e.queue_gen = 0;
@@ -496,12 +528,12 @@ impl Scheduler {
                 let mut e = PodEntry::new(p.clone(), None);
                 (e.class, e.tols) = self.classify(&p.spec, &e.requests, &e.nonzero, &e.ext);
                 self.pods.insert(uid, e);
-                self.push_active(uid, ctx);
+                self.push_active(uid, cx);
             }
         }
     }
 
-    fn push_active(&mut self, uid: u64, ctx: &mut Ctx) {
+    fn push_active(&mut self, uid: u64, cx: &mut Cx) {
         let gen = self.next_gen;
         self.next_gen += 1;
         let e = self.pods.get_mut(&uid).expect("known pod");
@@ -511,24 +543,24 @@ impl Scheduler {
         self.active.push((e.pod.spec.priority, Reverse(self.order), uid, gen));
         if !self.cycle_pending {
             self.cycle_pending = true;
-            ctx.after(SimDuration::ZERO, Event::Scheduler(SchedEvent::Cycle));
+            cx.after(SimDuration::ZERO, SchedEvent::Cycle as u64);
         }
     }
 
-    fn backoff_duration(&self, attempts: u32, ctx: &Ctx) -> SimDuration {
+    fn backoff_duration(&self, attempts: u32, cx: &Cx) -> SimDuration {
         let shift = attempts.saturating_sub(1).min(30);
-        let d = ctx.cfg.pod_initial_backoff.0.saturating_mul(1u64 << shift);
-        SimDuration(d.min(ctx.cfg.pod_max_backoff.0))
+        let d = cx.config().pod_initial_backoff.0.saturating_mul(1u64 << shift);
+        SimDuration(d.min(cx.config().pod_max_backoff.0))
     }
 
     /// Moves a pod out of the unschedulable pool: to backoffQ while its
     /// back-off lasts, else to activeQ.
-    fn requeue(&mut self, uid: u64, ctx: &mut Ctx) {
+    fn requeue(&mut self, uid: u64, cx: &mut Cx) {
         self.unschedulable.swap_remove(&uid);
         let Some(e) = self.pods.get(&uid) else { return };
-        let until = e.last_attempt + self.backoff_duration(e.attempts, ctx);
-        if until <= ctx.now {
-            self.push_active(uid, ctx);
+        let until = e.last_attempt + self.backoff_duration(e.attempts, cx);
+        if until <= cx.now() {
+            self.push_active(uid, cx);
             return;
         }
         let gen = self.next_gen;
@@ -543,20 +575,20 @@ impl Scheduler {
         let tick = until.ceil_to(SimDuration::from_secs(1));
         if self.backoff_flush_at.is_none_or(|t| tick < t) {
             self.backoff_flush_at = Some(tick);
-            ctx.at(tick, Event::Scheduler(SchedEvent::FlushBackoff));
+            cx.at(tick, SchedEvent::FlushBackoff as u64);
         }
     }
 
-    fn move_all_unschedulable(&mut self, ctx: &mut Ctx) {
+    fn move_all_unschedulable(&mut self, cx: &mut Cx) {
         let uids: Vec<u64> = self.unschedulable.keys().copied().collect();
         for u in uids {
-            self.requeue(u, ctx);
+            self.requeue(u, cx);
         }
     }
 
     /// After resources were freed on node `i`, retries the pods that would
     /// now fit there.
-    fn move_unschedulable_fitting(&mut self, i: usize, ctx: &mut Ctx) {
+    fn move_unschedulable_fitting(&mut self, i: usize, cx: &mut Cx) {
         if self.unschedulable.is_empty() {
             return;
         }
@@ -571,63 +603,64 @@ impl Scheduler {
             .copied()
             .collect();
         for u in uids {
-            self.requeue(u, ctx);
+            self.requeue(u, cx);
         }
     }
 
     /// Runs a scheduling cycle or a queue flush.
-    pub fn on_event(&mut self, ev: SchedEvent, ctx: &mut Ctx) {
+    fn on_event(&mut self, ev: SchedEvent, cx: &mut Cx) {
         match ev {
             SchedEvent::Cycle => {
                 self.cycle_pending = false;
-                self.schedule_one(ctx);
+                self.schedule_one(cx);
                 if !self.active.is_empty() {
                     self.cycle_pending = true;
-                    ctx.after(ctx.cfg.scheduler_cycle, Event::Scheduler(SchedEvent::Cycle));
+                    let d = cx.config().scheduler_cycle;
+                    cx.after(d, SchedEvent::Cycle as u64);
                 }
             }
             SchedEvent::FlushBackoff => {
-                if self.backoff_flush_at != Some(ctx.now) {
+                if self.backoff_flush_at != Some(cx.now()) {
                     return;
                 }
                 self.backoff_flush_at = None;
                 while let Some(Reverse((until, _, _, _))) = self.backoff.peek() {
-                    if *until > ctx.now {
+                    if *until > cx.now() {
                         let tick = until.ceil_to(SimDuration::from_secs(1));
                         self.backoff_flush_at = Some(tick);
-                        ctx.at(tick, Event::Scheduler(SchedEvent::FlushBackoff));
+                        cx.at(tick, SchedEvent::FlushBackoff as u64);
                         break;
                     }
                     let Reverse((_, _, uid, gen)) = self.backoff.pop().expect("peeked");
                     if self.pods.get(&uid).is_some_and(|e| e.queue_gen == gen) {
-                        self.push_active(uid, ctx);
+                        self.push_active(uid, cx);
                     }
                 }
             }
             SchedEvent::FlushUnschedulable => {
                 self.unsched_flush_pending = false;
-                let limit = ctx.cfg.pod_max_in_unschedulable;
+                let limit = cx.config().pod_max_in_unschedulable;
                 let due: Vec<u64> = self
                     .unschedulable
                     .keys()
-                    .filter(|u| ctx.now.saturating_sub(self.pods[*u].unschedulable_since) >= limit)
+                    .filter(|u| cx.now().saturating_sub(self.pods[*u].unschedulable_since) >= limit)
                     .copied()
                     .collect();
                 for u in due {
-                    self.requeue(u, ctx);
+                    self.requeue(u, cx);
                 }
-                self.arm_unschedulable_flush(ctx);
+                self.arm_unschedulable_flush(cx);
             }
         }
     }
 
     /// The 30 s loop that retries pods stuck unschedulable for 5 minutes;
     /// ticks only while the pool is not empty.
-    fn arm_unschedulable_flush(&mut self, ctx: &mut Ctx) {
+    fn arm_unschedulable_flush(&mut self, cx: &mut Cx) {
         if !self.unschedulable.is_empty() && !self.unsched_flush_pending {
             self.unsched_flush_pending = true;
-            let t = ctx.now.next_after(SimDuration::from_secs(30));
-            ctx.at(t, Event::Scheduler(SchedEvent::FlushUnschedulable));
+            let t = cx.now().next_after(SimDuration::from_secs(30));
+            cx.at(t, SchedEvent::FlushUnschedulable as u64);
         }
     }
 
@@ -789,21 +822,21 @@ impl Scheduler {
         ((n as i64 * p / 100) as usize).max(100).min(n)
     }
 
-    fn schedule_one(&mut self, ctx: &mut Ctx) {
+    fn schedule_one(&mut self, cx: &mut Cx) {
         let Some(uid) = self.pop_active() else { return };
-        self.attempts += 1;
+        self.stats.attempts.set(self.stats.attempts.get() + 1);
         let entry = &self.pods[&uid];
         let pod = entry.pod.clone();
         let (req, nonzero, class, tols) = (entry.requests, entry.nonzero, entry.class, entry.tols);
         let ext = entry.ext.clone();
         let n = self.nodes.len();
-        let want = self.num_to_find(ctx.cfg.percentage_of_nodes_to_score);
+        let want = self.num_to_find(cx.config().percentage_of_nodes_to_score);
         let c = Cycle::new(self.next_start, want, (class, tols), (req, nonzero), &ext, &pod.spec);
         let mut rejected = Rejections::default();
-        let by_tree = if ctx.cfg.score_trees { self.choose_by_tree(&c) } else { None };
+        let by_tree = if cx.config().score_trees { self.choose_by_tree(&c) } else { None };
         let choice = match by_tree {
             Some(choice) => {
-                self.tree_answered += 1;
+                self.stats.tree_answered.set(self.stats.tree_answered.get() + 1);
                 choice
             }
             None => self.choose_by_walk(&c, &mut rejected),
@@ -812,10 +845,10 @@ impl Scheduler {
             self.next_start = (c.start + choice.processed) % n;
         }
         match choice.node {
-            Some(chosen) => self.assume_and_bind(uid, &pod, chosen, ctx),
+            Some(chosen) => self.assume_and_bind(uid, &pod, chosen, cx),
             None => {
                 let message = rejected.message(n);
-                self.unschedulable_pod(uid, &pod, message, ctx);
+                self.unschedulable_pod(uid, &pod, message, cx);
             }
         }
     }
@@ -886,22 +919,24 @@ impl Scheduler {
 
     /// Assume: count the pod on the node now, before the bind lands; then
     /// send the binding.
-    fn assume_and_bind(&mut self, uid: u64, pod: &Rc<Pod>, chosen: usize, ctx: &mut Ctx) {
+    fn assume_and_bind(&mut self, uid: u64, pod: &Rc<Pod>, chosen: usize, cx: &mut Cx) {
         let node_name = self.nodes[chosen].name.clone();
         let e = self.pods.get_mut(&uid).expect("popped pod");
         e.node = Some(chosen);
         e.where_ = Queue::Binding;
         e.attempts += 1;
-        e.last_attempt = ctx.now;
+        e.last_attempt = cx.now();
         let (r, z) = (e.requests, e.nonzero);
         self.nodes[chosen].reserve(r, z);
         self.nodes[chosen].ext_requested.add(&e.ext);
         self.sync(chosen);
-        ctx.send(Client::Scheduler, ApiOp::Bind { key: Key::of(&pod.meta), uid, node: node_name.clone() });
+        let req = cx.send_errors_only(ApiOp::Bind { key: Key::of(&pod.meta), uid, node: node_name.clone() });
+        self.binding.insert(req, uid);
+        let e = self.pods.get_mut(&uid).expect("popped pod");
+        e.bind_req = Some(req);
         let (ns, name) = (&*pod.meta.namespace, &*pod.meta.name);
-        ctx.event_parts(
+        cx.event_parts_on(
             false,
-            DEFAULT_SCHEDULER,
             "Scheduled",
             "Pod",
             ns,
@@ -954,8 +989,8 @@ impl Scheduler {
         unreachable!("a best score exists")
     }
 
-    fn unschedulable_pod(&mut self, uid: u64, pod: &Rc<Pod>, message: String, ctx: &mut Ctx) {
-        ctx.event(true, DEFAULT_SCHEDULER, "FailedScheduling", "Pod", &pod.meta.namespace, &pod.meta.name, &message);
+    fn unschedulable_pod(&mut self, uid: u64, pod: &Rc<Pod>, message: String, cx: &mut Cx) {
+        cx.event_on(true, "FailedScheduling", "Pod", &pod.meta.namespace, &pod.meta.name, &message);
         let already = pod
             .status
             .conditions
@@ -963,31 +998,44 @@ impl Scheduler {
             .as_ref()
             .is_some_and(|c| c.status == CondStatus::False && c.message.as_deref() == Some(message.as_str()));
         if !already {
-            let mut cond = Condition::new(CondStatus::False, ctx.now);
+            let mut cond = Condition::new(CondStatus::False, cx.now());
             cond.reason = Some("Unschedulable".into());
             cond.message = Some(message.into());
-            ctx.send(
-                Client::Scheduler,
-                ApiOp::PodCondition { key: Key::of(&pod.meta), uid, which: PodConditionType::PodScheduled, cond },
-            );
+            cx.send_unanswered(ApiOp::PodCondition {
+                key: Key::of(&pod.meta),
+                uid,
+                which: PodConditionType::PodScheduled,
+                cond,
+            });
         }
         let e = self.pods.get_mut(&uid).expect("popped pod");
         e.attempts += 1;
-        e.last_attempt = ctx.now;
+        e.last_attempt = cx.now();
         e.where_ = Queue::Unschedulable;
         e.queue_gen = 0;
-        e.unschedulable_since = ctx.now;
+        e.unschedulable_since = cx.now();
         self.unschedulable.insert(uid, ());
-        self.arm_unschedulable_flush(ctx);
+        self.arm_unschedulable_flush(cx);
     }
 
-    /// A bind failed: forget the assumption and retry after back-off.
-    pub fn on_api_failed(&mut self, op: &ApiOp, ctx: &mut Ctx) {
-        let ApiOp::Bind { uid, .. } = op else { return };
-        let uid = *uid;
+    /// A bind failed (`handleBindingCycleError`, then the failure
+    /// handler): forget the assumption, report it as kube-scheduler does
+    /// (a `FailedScheduling` Warning whose message is the binding error),
+    /// and retry the pod after back-off unless it is bound meanwhile. (Its
+    /// `PodScheduled=False` `SchedulerError` patch is not modelled. An
+    /// error that comes back after the watch showed the pod bound finds
+    /// nothing assumed, and is dropped without an Event.)
+    fn on_bind_failed(&mut self, req: RequestId, err: &ApiError, cx: &mut Cx) {
+        let Some(uid) = self.binding.remove(&req) else { return };
         let Some(e) = self.pods.get_mut(&uid) else {
             return;
         };
+        e.bind_req = None;
+        // `RunBindPlugins`' wrapping, then `bindingCycle`'s.
+        let message = format!("binding rejected: running Bind plugin \"DefaultBinder\": {}", err.message);
+        let (ns, name) = (e.pod.meta.namespace.clone(), e.pod.meta.name.clone());
+        cx.event_on(true, "FailedScheduling", "Pod", &ns, &name, &message);
+        let e = self.pods.get_mut(&uid).expect("entry");
         if e.pod.spec.node_name.is_some() {
             return;
         }
@@ -999,7 +1047,31 @@ impl Scheduler {
             self.sync(i);
         }
         self.unschedulable.insert(uid, ());
-        self.requeue(uid, ctx);
+        self.requeue(uid, cx);
+    }
+}
+
+/// kube-scheduler as a component: it watches nodes and pods, keeps time
+/// with its queue's timers, and hears back only its binds' errors.
+impl Controller for Scheduler {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Node, Kind::Pod]
+    }
+
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        Scheduler::on_watch(self, ev, cx);
+    }
+
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        if let Some(ev) = SchedEvent::of_token(token) {
+            self.on_event(ev, cx);
+        }
+    }
+
+    fn on_response(&mut self, req: RequestId, result: Result<&Object, &ApiError>, cx: &mut Cx) {
+        if let Err(err) = result {
+            self.on_bind_failed(req, err, cx);
+        }
     }
 }
 
@@ -1016,6 +1088,7 @@ impl PodEntry {
             attempts: 0,
             last_attempt: SimTime::ZERO,
             queue_gen: 0,
+            bind_req: None,
             where_: Queue::None,
             unschedulable_since: SimTime::ZERO,
         }
@@ -1706,7 +1779,7 @@ mod tests {
         let cfg = crate::config::Config::default();
         let (mut queue, mut trace, mut throttles) = Default::default();
         let mut net = crate::runtime::Network::new(&cfg, 1);
-        let mut ctx = Ctx {
+        let mut ctx = crate::runtime::Ctx {
             now: SimTime::ZERO,
             cfg: &cfg,
             queue: &mut queue,
@@ -1729,8 +1802,13 @@ mod tests {
             Rc::new(Pod { meta, spec: Rc::new(spec), status: crate::objects::pod::PodStatus::initial() })
         };
         let (p, q) = (pod(1, PodSpec::default()), pod(2, PodSpec::default()));
-        s.on_pod(WatchKind::Added, &p, &mut ctx);
-        s.on_pod(WatchKind::Added, &q, &mut ctx);
+        let mut slot = crate::component::test_slot(crate::component::Builtin::DefaultScheduler, DEFAULT_SCHEDULER);
+        let pods = Default::default();
+        let mut on_pod = |s: &mut Scheduler, kind, p: &Rc<Pod>| {
+            crate::component::with_test_cx(&mut ctx, &mut slot, &pods, |cx| s.on_pod(kind, p, cx))
+        };
+        on_pod(&mut s, WatchKind::Added, &p);
+        on_pod(&mut s, WatchKind::Added, &q);
         assert_eq!(s.pods[&1].tols, s.pods[&2].tols);
         let mut spec = PodSpec::default();
         spec.tolerations.push(Toleration {
@@ -1741,7 +1819,7 @@ mod tests {
             toleration_seconds: None,
         });
         let p = pod(1, spec);
-        s.on_pod(WatchKind::Modified, &p, &mut ctx);
+        on_pod(&mut s, WatchKind::Modified, &p);
         assert_ne!(s.pods[&1].tols, s.pods[&2].tols, "the update kept the old toleration class");
         let cycle = |s: &Scheduler, uid: u64| {
             let e = &s.pods[&uid];

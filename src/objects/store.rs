@@ -529,8 +529,11 @@ impl Store {
                     return Err(ApiError {
                         invalid: None,
                         code: ApiErrorCode::Conflict,
+                        // `BindingREST.assignPod`'s `NewConflict` on
+                        // `pods/binding` (pkg/registry/core/pod/storage).
                         message: format!(
-                            "pod {} is already assigned to node \"{}\"",
+                            "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is already assigned to node \"{}\"",
+                            key.name,
                             key.name,
                             p.node_name().unwrap_or("")
                         ),
