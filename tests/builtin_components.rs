@@ -552,3 +552,38 @@ fn a_failed_bind_gives_back_what_the_scheduler_assumed() {
     assert_eq!(pod_node(&sim, "big").as_deref(), Some("n-1"));
     assert_eq!(sim.trace.hash_hex(), run().trace.hash_hex());
 }
+
+#[test]
+fn the_default_scheduler_survives_crashes_between_its_binds() {
+    // A ReplicaSet scaled up to fill the cluster to the last millicore
+    // (24 pods × 500m on 3 × 4 cpu) and down again, while the default
+    // scheduler crashes at any point, at once or between two binds. Once
+    // the faults stop, every pod is bound and none was refused by a
+    // kubelet's admission: each restarted scheduler counted what its list
+    // showed bound. A 'sometimes' property proves a crash happened.
+    use kubesim::check::{invariants, Check, FaultSpace, Property};
+    let yaml = "name: scheduler crashes\nseed: 1\nduration: 8m\ncluster:\n  nodes: [{namePrefix: node, count: 3, capacity: {cpu: \"4\", memory: 16Gi, pods: 110}}]\nobjects:\n  - {apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: web}, spec: {replicas: 10, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: nginx, resources: {requests: {cpu: 500m}}}]}}}}\ntimeline:\n  - at: 1m\n    kubectl: scale rs web --replicas=24\n  - at: 2m\n    kubectl: scale rs web --replicas=12\n  - at: 150s\n    kubectl: scale rs web --replicas=24\n";
+    let all_bound = || {
+        Property::eventually("every pod bound, none refused", "2m", |sim: &Simulation| {
+            for p in sim.store.pods.values() {
+                if p.status.phase.is_terminal() {
+                    return Err(format!("{} ended {:?} ({:?})", p.meta.name, p.status.phase, p.status.reason));
+                }
+                if p.node_name().is_none() {
+                    return Err(format!("{} is pending", p.meta.name));
+                }
+            }
+            Ok(())
+        })
+    };
+    let report = Check::from_str(yaml, "scheduler-crashes.yaml", &root())
+        .expect("loads")
+        .faults(FaultSpace::nodes(&[], "3m").controllers(&["default-scheduler"]).max_faults(3))
+        .property(invariants::admitted_within_allocatable())
+        .property(invariants::replica_sets_stable("2m"))
+        .property(all_bound)
+        .property(|| Property::sometimes("the scheduler was down", |sim| !sim.components_settled()))
+        .cases(24)
+        .run();
+    assert!(report.is_ok(), "{}", report.err().unwrap());
+}
