@@ -654,7 +654,7 @@ impl<'a> Cx<'a, '_> {
     fn next_request(&mut self, unanswered: bool) -> u32 {
         let req = self.slot.next_req;
         // (The flag bit is not part of the count.)
-        self.slot.next_req = (self.slot.next_req + 1) & !crate::runtime::REQUEST_FLAGS;
+        self.slot.next_req = (self.slot.next_req + 1) & !crate::runtime::UNANSWERED;
         if unanswered {
             req | crate::runtime::UNANSWERED
         } else {
@@ -689,18 +689,6 @@ impl<'a> Cx<'a, '_> {
             return (RequestId(req), self.ctx.now);
         }
         (RequestId(req), self.send_req_at(t, req, op))
-    }
-
-    /// Sends a request now whose success needs no answer (the default
-    /// scheduler's bind: its cache learns of the bind from the watch): only
-    /// an error comes back to `on_response`, under the returned id.
-    pub(crate) fn send_errors_only(&mut self, op: ApiOp) -> RequestId {
-        let req = self.next_request(false) | crate::runtime::ERRORS_ONLY;
-        if self.may_write() {
-            let now = self.ctx.now;
-            self.send_req_at(now, req, op);
-        }
-        RequestId(req)
     }
 
     /// As [`Cx::send_at`], without waiting for the answer (none comes
@@ -1182,6 +1170,7 @@ fn crash(slot: &mut Slot, ctx: &mut Ctx) {
             slot.never_sent.insert(req);
         }
     }
+    ctx.throttles.client_died(slot.id);
     slot.alive = false;
     slot.instance = None;
     slot.writes_left = None;
@@ -1454,7 +1443,7 @@ impl Components {
         ctx: &mut Ctx,
     ) {
         let Some(slot) = self.slots.get_mut(id as usize) else { return };
-        if !slot.alive || req & !crate::runtime::REQUEST_FLAGS < slot.first_req {
+        if !slot.alive || req & !crate::runtime::UNANSWERED < slot.first_req {
             return;
         }
         with_cx!(slot, ctx, pods, |c, cx| c.on_response(RequestId(req), result.as_ref(), &mut cx));

@@ -117,23 +117,14 @@ enum Limiter {
 /// the request.
 pub(crate) const UNANSWERED: u32 = 1 << 31;
 
-/// The flag of a component's request whose success it does not need to
-/// hear (the default scheduler's binds: its cache learns a bind from the
-/// watch, as kube-scheduler's does): only an error comes back.
-pub(crate) const ERRORS_ONLY: u32 = 1 << 30;
-
-/// Every flag bit of a request number; the rest counts the requests.
-pub(crate) const REQUEST_FLAGS: u32 = UNANSWERED | ERRORS_ONLY;
-
 impl Client {
     /// The component and request an answer goes back to: every answer of
-    /// a component's request but any of one flagged [`UNANSWERED`] and a
-    /// success of one flagged [`ERRORS_ONLY`]. (Other clients' errors are
-    /// the apiserver's to report: `Simulation::apply_op`.)
-    pub(crate) fn wants_answer(self, ok: bool) -> Option<(u32, u32)> {
+    /// a component's request but one flagged [`UNANSWERED`]. (Other
+    /// clients' errors are the apiserver's to report:
+    /// `Simulation::apply_op`.)
+    pub(crate) fn wants_answer(self) -> Option<(u32, u32)> {
         match self {
-            Client::Component { req, .. } if req & UNANSWERED != 0 || (ok && req & ERRORS_ONLY != 0) => None,
-            Client::Component { id, req } => Some((id, req)),
+            Client::Component { id, req } if req & UNANSWERED == 0 => Some((id, req)),
             _ => None,
         }
     }
@@ -364,6 +355,25 @@ impl Throttles {
         debug_assert_eq!(id as usize, self.components.len());
         self.components.push((Bucket::default(), 0, 0));
         self.builtin_clients.push(Some(client));
+    }
+
+    /// Component `id`'s process died: its client (and the reservations
+    /// of the requests still waiting in its rate limiter, which never
+    /// leave) goes with it, and the restarted process builds a new one
+    /// with a full bucket.
+    pub(crate) fn client_died(&mut self, id: u32) {
+        match self.builtin_clients.get(id as usize).copied().flatten() {
+            Some(c) => {
+                if let Limiter::Shared(i) = c.limiter(None) {
+                    self.buckets[i] = Bucket::default();
+                }
+            }
+            None => {
+                if let Some(b) = self.components.get_mut(id as usize) {
+                    b.0 = Bucket::default();
+                }
+            }
+        }
     }
 
     /// Whose bucket and link a request uses: a built-in component's own

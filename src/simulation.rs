@@ -625,7 +625,7 @@ impl Simulation {
         }
         let now = self.now();
         let result = self.store.apply(now, op, &mut self.trace);
-        if let Some((id, req)) = from.wants_answer(result.is_ok()) {
+        if let Some((id, req)) = from.wants_answer() {
             // Every request of a component gets its answer (unless it
             // said it does not wait for it).
             let answer = match &result {

@@ -114,6 +114,7 @@ fn swarm_cases_cover_every_feature() {
         "crashController: {name: nodelifecycle,",
         "crashController: {name: replicaset,",
         "crashController: {name: replicationcontroller,",
+        "crashController: {name: default-scheduler,",
         "hangContainer",
         "oomContainer",
         "killContainer",

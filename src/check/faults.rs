@@ -278,7 +278,8 @@ pub struct FaultSpace {
     /// as `max_down`, or for good).
     pub partitions: bool,
     /// Components that may crash: user components, or built-ins that run
-    /// as components (by kube-controller-manager's names).
+    /// as components (by kube-controller-manager's names, or
+    /// `default-scheduler`).
     pub controllers: Vec<String>,
     /// Label selectors of pods whose containers may fail.
     pub pod_selectors: Vec<String>,

@@ -173,9 +173,6 @@ struct PodEntry {
     /// Which queue the pod is in; a heap entry with another generation is
     /// stale and skipped.
     queue_gen: u64,
-    /// Assumed: the bind request in flight (its error would come back
-    /// under this id).
-    bind_req: Option<RequestId>,
     where_: Queue,
     unschedulable_since: SimTime,
 }
@@ -303,9 +300,9 @@ pub struct Scheduler {
     /// The last pod's tolerations and class: pods mostly come in runs of
     /// one template, and comparing (shared strings) is cheaper than hashing.
     last_tols: (Vec<Toleration>, u32),
-    /// The binds in flight, by request: the pod each is for (until the
-    /// watch shows the pod bound, or the bind's error is back).
-    binding: rustc_hash::FxHashMap<RequestId, u64>,
+    /// The binds in flight, by request: the pod each is for (until its
+    /// answer is back).
+    binding: rustc_hash::FxHashMap<RequestId, (u64, Key)>,
     /// Its counters (shared with the simulation, and with its next life).
     stats: Rc<SchedulerStats>,
 }
@@ -443,9 +440,6 @@ impl Scheduler {
         let gone = kind == WatchKind::Deleted || p.status.phase.is_terminal();
         if gone {
             if let Some(e) = self.pods.remove(&uid) {
-                if let Some(req) = e.bind_req {
-                    self.binding.remove(&req);
-                }
                 self.unschedulable.swap_remove(&uid);
                 if let Some(i) = e.node {
                     self.nodes[i].remove(&e);
@@ -460,9 +454,6 @@ impl Scheduler {
             let idx = self.node_index.get(node_name).copied();
             match self.pods.get_mut(&uid) {
                 Some(e) => {
-                    if let Some(req) = e.bind_req.take() {
-                        self.binding.remove(&req);
-                    }
                     e.pod = p.clone();
                     e.where_ = Queue::None;
                     e.queue_gen = 0;
@@ -918,7 +909,7 @@ impl Scheduler {
     }
 
     /// Assume: count the pod on the node now, before the bind lands; then
-    /// send the binding.
+    /// send the binding (its answer: `on_bound`, `on_bind_failed`).
     fn assume_and_bind(&mut self, uid: u64, pod: &Rc<Pod>, chosen: usize, cx: &mut Cx) {
         let node_name = self.nodes[chosen].name.clone();
         let e = self.pods.get_mut(&uid).expect("popped pod");
@@ -930,18 +921,25 @@ impl Scheduler {
         self.nodes[chosen].reserve(r, z);
         self.nodes[chosen].ext_requested.add(&e.ext);
         self.sync(chosen);
-        let req = cx.send_errors_only(ApiOp::Bind { key: Key::of(&pod.meta), uid, node: node_name.clone() });
-        self.binding.insert(req, uid);
-        let e = self.pods.get_mut(&uid).expect("popped pod");
-        e.bind_req = Some(req);
-        let (ns, name) = (&*pod.meta.namespace, &*pod.meta.name);
+        let key = Key::of(&pod.meta);
+        let req = cx.send(ApiOp::Bind { key: key.clone(), uid, node: node_name });
+        self.binding.insert(req, (uid, key));
+    }
+
+    /// A bind succeeded: `bindingCycle`'s `Scheduled` Event, once the
+    /// binding call returns. (The cache learns of the bind from the
+    /// watch.)
+    fn on_bound(&mut self, req: RequestId, bound: &Object, cx: &mut Cx) {
+        self.binding.remove(&req);
+        let Object::Pod(p) = bound else { return };
+        let (ns, name, node) = (&*p.meta.namespace, &*p.meta.name, p.node_name().unwrap_or(""));
         cx.event_parts_on(
             false,
             "Scheduled",
             "Pod",
             ns,
             name,
-            &["Successfully assigned ", ns, "/", name, " to ", &node_name],
+            &["Successfully assigned ", ns, "/", name, " to ", node],
         );
     }
 
@@ -1018,34 +1016,29 @@ impl Scheduler {
         self.arm_unschedulable_flush(cx);
     }
 
-    /// A bind failed (`handleBindingCycleError`, then the failure
-    /// handler): forget the assumption, report it as kube-scheduler does
-    /// (a `FailedScheduling` Warning whose message is the binding error),
-    /// and retry the pod after back-off unless it is bound meanwhile. (Its
-    /// `PodScheduled=False` `SchedulerError` patch is not modelled. An
-    /// error that comes back after the watch showed the pod bound finds
-    /// nothing assumed, and is dropped without an Event.)
+    /// A bind failed (`handleBindingCycleError`): forget the assumption
+    /// (`ForgetPod`), retry the pods the freed room may help (the
+    /// `AssignedPodDelete` move), then the failure handler: a
+    /// `FailedScheduling` Warning whose message is the bind plugin's error,
+    /// and the pod back in the queue after its back-off, unless the
+    /// scheduler's informer already shows it bound. (Its
+    /// `PodScheduled=False` `SchedulerError` patch is not modelled.)
     fn on_bind_failed(&mut self, req: RequestId, err: &ApiError, cx: &mut Cx) {
-        let Some(uid) = self.binding.remove(&req) else { return };
-        let Some(e) = self.pods.get_mut(&uid) else {
-            return;
-        };
-        e.bind_req = None;
-        // `RunBindPlugins`' wrapping, then `bindingCycle`'s.
-        let message = format!("binding rejected: running Bind plugin \"DefaultBinder\": {}", err.message);
-        let (ns, name) = (e.pod.meta.namespace.clone(), e.pod.meta.name.clone());
-        cx.event_on(true, "FailedScheduling", "Pod", &ns, &name, &message);
-        let e = self.pods.get_mut(&uid).expect("entry");
-        if e.pod.spec.node_name.is_some() {
-            return;
+        let Some((uid, key)) = self.binding.remove(&req) else { return };
+        if let Some(e) = self.pods.get_mut(&uid).filter(|e| e.where_ == Queue::Binding) {
+            if let Some(i) = e.node.take() {
+                let (r, z) = (e.requests, e.nonzero);
+                self.nodes[i].unreserve(r, z);
+                self.nodes[i].ext_requested.sub(&e.ext);
+                self.sync(i);
+                self.move_unschedulable_fitting(i, cx);
+            }
         }
+        // `RunBindPlugins`' wrapping of the binder's error.
+        let message = format!("running Bind plugin \"DefaultBinder\": {}", err.message);
+        cx.event_on(true, "FailedScheduling", "Pod", &key.namespace, &key.name, &message);
+        let Some(e) = self.pods.get_mut(&uid).filter(|e| e.where_ == Queue::Binding) else { return };
         e.where_ = Queue::Unschedulable;
-        if let Some(i) = e.node.take() {
-            let (r, z) = (e.requests, e.nonzero);
-            self.nodes[i].unreserve(r, z);
-            self.nodes[i].ext_requested.sub(&e.ext);
-            self.sync(i);
-        }
         self.unschedulable.insert(uid, ());
         self.requeue(uid, cx);
     }
@@ -1069,8 +1062,9 @@ impl Controller for Scheduler {
     }
 
     fn on_response(&mut self, req: RequestId, result: Result<&Object, &ApiError>, cx: &mut Cx) {
-        if let Err(err) = result {
-            self.on_bind_failed(req, err, cx);
+        match result {
+            Ok(bound) => self.on_bound(req, bound, cx),
+            Err(err) => self.on_bind_failed(req, err, cx),
         }
     }
 }
@@ -1088,7 +1082,6 @@ impl PodEntry {
             attempts: 0,
             last_attempt: SimTime::ZERO,
             queue_gen: 0,
-            bind_req: None,
             where_: Queue::None,
             unschedulable_since: SimTime::ZERO,
         }
