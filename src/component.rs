@@ -773,13 +773,7 @@ impl<'a> Cx<'a, '_> {
 
     /// Records a Kubernetes Event from this component.
     pub fn event(&mut self, warning: bool, reason: &str, object: &ObjectMeta, kind: &str, message: &dyn fmt::Display) {
-        if self.slot.crash_now || !self.slot.alive {
-            return; // the process is gone
-        }
-        let source = match &self.slot.builtin {
-            Some(b) => b.source,
-            None => intern(&self.slot.reg.name),
-        };
+        let Some(source) = self.event_source() else { return };
         let reason = intern(reason);
         let kind = intern(kind);
         self.ctx.event(warning, source, reason, kind, &object.namespace, &object.name, message);
@@ -799,13 +793,7 @@ impl Cx<'_, '_> {
         name: &str,
         message: &dyn fmt::Display,
     ) {
-        if self.slot.crash_now || !self.slot.alive {
-            return; // the process is gone
-        }
-        let source = match &self.slot.builtin {
-            Some(b) => b.source,
-            None => intern(&self.slot.reg.name),
-        };
+        let Some(source) = self.event_source() else { return };
         self.ctx.event(warning, source, reason, kind, namespace, name, message);
     }
 
@@ -820,14 +808,20 @@ impl Cx<'_, '_> {
         name: &str,
         parts: &[&str],
     ) {
+        let Some(source) = self.event_source() else { return };
+        self.ctx.event_parts(warning, source, reason, kind, namespace, name, parts);
+    }
+
+    /// The `source` of the component's Events (a built-in's own, else its
+    /// registered name), or `None` once its process is gone.
+    fn event_source(&self) -> Option<&'static str> {
         if self.slot.crash_now || !self.slot.alive {
-            return; // the process is gone
+            return None;
         }
-        let source = match &self.slot.builtin {
+        Some(match &self.slot.builtin {
             Some(b) => b.source,
             None => intern(&self.slot.reg.name),
-        };
-        self.ctx.event_parts(warning, source, reason, kind, namespace, name, parts);
+        })
     }
 }
 
