@@ -35,6 +35,7 @@
 
 use crate::config::Config;
 use crate::controllers::informer::PodInformer;
+use crate::nodes::images::ImageCatalog;
 use crate::objects::meta::ObjectMeta;
 use crate::objects::pod::Pod;
 use crate::objects::selector::{Op, Requirement, Selector};
@@ -105,6 +106,25 @@ pub enum Role {
     /// A scheduler, picked under `cluster.schedulers`; it should bind the
     /// pods whose `spec.schedulerName` is its name.
     Scheduler,
+    /// A node's agent (the kubelet): one per node, started and stopped
+    /// with its node; a scenario does not pick it.
+    NodeAgent,
+}
+
+/// The bit that marks a node agent's component id: node `i`'s kubelet is
+/// `NODE_AGENT | i` (its timers and responses are routed to the node, not
+/// to a slot of `Components`).
+pub(crate) const NODE_AGENT: u32 = 1 << 31;
+
+/// A node agent's registration names no instance the supervisor could
+/// make (the kubelet is made with its node): this is what its factory
+/// returns, and it is never called.
+struct NodeAgentPlaceholder;
+
+impl Controller for NodeAgentPlaceholder {
+    fn watches(&self) -> Vec<Kind> {
+        Vec::new()
+    }
 }
 
 /// A registered component.
@@ -600,10 +620,15 @@ impl Cache {
 pub struct Cx<'a, 'b> {
     pub(crate) ctx: &'a mut Ctx<'b>,
     pub(crate) slot: &'a mut Slot,
-    pub(crate) cache: &'a Cache,
+    /// Its own informer cache (`None`: a built-in or a kubelet, which keep
+    /// none).
+    pub(crate) cache: Option<&'a Cache>,
     /// kube-controller-manager's shared pod informer, which the built-in
     /// controllers read instead of a cache of their own.
     pub(crate) kcm_pods: &'a PodInformer,
+    /// What the containers of each image do: a kubelet's container
+    /// runtime reads it (`None` for the control plane's components).
+    pub(crate) images: Option<&'a ImageCatalog>,
 }
 
 impl<'a> Cx<'a, '_> {
@@ -619,7 +644,7 @@ impl<'a> Cx<'a, '_> {
 
     /// The component's informer cache.
     pub fn cache(&self) -> &Cache {
-        self.cache
+        self.cache.unwrap_or_else(|| empty_cache())
     }
 
     /// The component's registered name.
@@ -780,7 +805,7 @@ impl<'a> Cx<'a, '_> {
     }
 }
 
-impl Cx<'_, '_> {
+impl<'b> Cx<'_, 'b> {
     /// Records a Kubernetes Event about the object `namespace/name` of
     /// `kind` (a built-in's Events, whose reasons and kinds are already
     /// `'static`; the object may be known only by its key).
@@ -818,10 +843,21 @@ impl Cx<'_, '_> {
         if self.slot.crash_now || !self.slot.alive {
             return None;
         }
-        Some(match &self.slot.builtin {
-            Some(b) => b.source,
-            None => intern(&self.slot.reg.name),
-        })
+        Some(self.slot.source)
+    }
+
+    /// The cluster's knobs, for as long as the handler runs (not tied to
+    /// the borrow of `self`).
+    pub(crate) fn cfg(&self) -> &'b Config {
+        self.ctx.cfg
+    }
+
+    /// Sets a timer that fires `token` at `t` with `key` in place of a
+    /// sequence number (`EventQueue::push_keyed`: a periodic timer's
+    /// place within its instant is a function of who it is).
+    pub(crate) fn at_keyed(&mut self, t: SimTime, key: u64, token: u64) {
+        let ev = Event::ComponentTimer { id: self.slot.id, epoch: self.slot.epoch, token };
+        self.ctx.queue.push_keyed(t, key, ev);
     }
 }
 
@@ -849,7 +885,7 @@ pub(crate) fn test_slot(builtin: Builtin, source: &'static str) -> Slot {
 /// Runs `f` with a built-in's `Cx` on `ctx` (unit tests of a controller).
 #[cfg(test)]
 pub(crate) fn with_test_cx<T>(ctx: &mut Ctx, slot: &mut Slot, pods: &PodInformer, f: impl FnOnce(&mut Cx) -> T) -> T {
-    let mut cx = Cx { ctx, slot, cache: empty_cache(), kcm_pods: pods };
+    let mut cx = Cx { ctx, slot, cache: None, kcm_pods: pods, images: None };
     f(&mut cx)
 }
 
@@ -936,6 +972,9 @@ pub(crate) struct Slot {
     /// reads that process's shared informers (so it has no cache of its
     /// own) and sends as its built-in client.
     pub(crate) builtin: Option<BuiltinIdentity>,
+    /// The `source` of its Events: a built-in's own, else its registered
+    /// name.
+    source: &'static str,
     /// Switched off by `cluster.controllers` (a built-in only): never
     /// starts.
     pub(crate) disabled: bool,
@@ -986,16 +1025,29 @@ pub(crate) struct Slot {
 impl Slot {
     pub(crate) fn new(id: u32, reg: Registration) -> Slot {
         let instance = (reg.factory)();
-        let watched = instance.watches();
+        let (watched, stored) = (instance.watches(), instance.watches_stored());
+        Slot::with(id, reg, Some(instance), &watched, &stored)
+    }
+
+    /// A slot holding `instance`, which watches `watched` and the stored
+    /// kinds `stored`.
+    fn with(
+        id: u32,
+        reg: Registration,
+        instance: Option<Box<dyn Controller>>,
+        watched: &[Kind],
+        stored: &[&str],
+    ) -> Slot {
         let kind_bits = watched.iter().filter(|k| **k != Kind::Other).fold(0, |b, k| b | 1 << *k as u32);
         let mut kinds: Vec<String> = watched.iter().map(|k| k.as_str().to_string()).collect();
-        kinds.extend(instance.watches_stored().iter().map(|k| k.to_string()));
+        kinds.extend(stored.iter().map(|k| k.to_string()));
         Slot {
             id,
+            source: intern(&reg.name),
             reg,
             builtin: None,
             disabled: false,
-            instance: Some(instance),
+            instance,
             kinds,
             kind_bits,
             cache: Cache::default(),
@@ -1020,7 +1072,40 @@ impl Slot {
     /// A built-in controller's slot (started by `Components::start_one`
     /// at bootstrap).
     pub(crate) fn builtin(id: u32, reg: Registration, identity: BuiltinIdentity) -> Slot {
-        Slot { builtin: Some(identity), ..Slot::new(id, reg) }
+        Slot { builtin: Some(identity), source: identity.source, ..Slot::new(id, reg) }
+    }
+
+    /// The slot of node `idx`'s kubelet (id `NODE_AGENT | idx`). A node
+    /// agent is started, stopped and restarted with its node (no
+    /// supervisor re-makes it: its factory is never called), watches its
+    /// own Node and the pods bound to it (the simulation routes those
+    /// events by `spec.nodeName`, the kubelet's field selector), and keeps
+    /// no cache of its own (its pod workers are its state).
+    pub(crate) fn node_agent(idx: u32) -> Slot {
+        thread_local! {
+            static REG: Registration = Registration {
+                name: crate::nodes::kubelet::SOURCE.to_string(),
+                role: Role::NodeAgent,
+                factory: Rc::new(|| Box::new(NodeAgentPlaceholder) as Box<dyn Controller>),
+                qps: 0,
+                burst: 0,
+                on_by_default: true,
+            };
+        }
+        let reg = REG.with(|r| r.clone());
+        Slot::with(NODE_AGENT | idx, reg, None, &[Kind::Node, Kind::Pod], &[])
+    }
+
+    /// A node agent's process stops with its node: its timers (set in
+    /// this life) are dropped, its Events are no longer recorded.
+    pub(crate) fn stop_node_agent(&mut self) {
+        self.alive = false;
+        self.epoch += 1;
+    }
+
+    /// The node is back: a new life of its agent.
+    pub(crate) fn start_node_agent(&mut self) {
+        self.alive = true;
     }
 
     /// Whether the component keeps a cache of its own (a built-in reads
@@ -1125,8 +1210,7 @@ macro_rules! with_cx {
         // nothing is moved or dropped on its hot path.
         let own = slot.own_cache().then(|| std::mem::take(&mut slot.cache));
         {
-            let cache = own.as_ref().unwrap_or_else(|| empty_cache());
-            let mut $cx = Cx { ctx: $ctx, slot: &mut *slot, cache, kcm_pods: $pods };
+            let mut $cx = Cx { ctx: $ctx, slot: &mut *slot, cache: own.as_ref(), kcm_pods: $pods, images: None };
             let $c = &mut *inst;
             $body;
         }
@@ -1201,7 +1285,7 @@ fn deliver_to_builtin(slot: &mut Slot, ev: &WatchEvent, pods: &PodInformer, ctx:
     // A component that is down has no instance.
     let Some(mut inst) = slot.instance.take() else { return };
     {
-        let mut cx = Cx { ctx, slot: &mut *slot, cache: empty_cache(), kcm_pods: pods };
+        let mut cx = Cx { ctx, slot: &mut *slot, cache: None, kcm_pods: pods, images: None };
         inst.on_watch(ev, &mut cx);
     }
     // Back in its place (nothing else puts an instance there meanwhile).

@@ -25,7 +25,7 @@
 #![warn(missing_docs)]
 
 use crate::config::Config;
-use crate::nodes::kubelet;
+
 use crate::objects::replicaset::ReplicaKind;
 use crate::objects::store::{ApiError, ApiOp, WatchEvent};
 use crate::sim::latency::Latency;
@@ -175,18 +175,19 @@ pub enum Event {
     /// The apiserver's `kubernetes` Service reconcile (every 10 s,
     /// `controllers::kubernetesservice`).
     KubernetesService,
-    /// An event of one kubelet (sync, probe, container exit, heartbeat…).
-    Kubelet {
+    /// Node `node`'s kubelet's LIST request `seq` (the pods bound to it,
+    /// and its Node) reaches the apiserver, which takes its snapshot now.
+    KubeletList {
         /// The node's index (as in `Client::Kubelet`).
         node: u32,
-        /// What happens on it.
-        ev: kubelet::KubeletEvent,
+        /// The request's number.
+        seq: u32,
     },
     /// The i-th entry of the scenario's timeline.
     Timeline(usize),
-    /// A user component's timer, set in its `epoch`-th life.
+    /// A component's timer, set in its `epoch`-th life.
     ComponentTimer {
-        /// The component's index.
+        /// The component's index (`NODE_AGENT | i`: node `i`'s kubelet).
         id: u32,
         /// The life the timer was set in; a timer from an earlier life
         /// (before a crash) is dropped.

@@ -4,7 +4,7 @@
 
 #![warn(missing_docs)]
 
-use crate::component::{Builtin, Builtins, Components, Registration, Slot};
+use crate::component::{Builtin, Builtins, Components, Controller, Cx, Registration, Slot, NODE_AGENT};
 use crate::config::Config;
 use crate::controllers::cronjob::CronJobController;
 use crate::controllers::daemonset::DaemonSetController;
@@ -24,7 +24,7 @@ use crate::controllers::tainteviction::TaintEvictionController;
 use crate::controllers::ttlafterfinished::TtlAfterFinishedController;
 use crate::kinds::deployment::Deployment;
 use crate::nodes::images::ImageCatalog;
-use crate::nodes::kubelet::{Kubelet, KubeletEvent, ListSnapshot};
+use crate::nodes::kubelet::{Kubelet, ListSnapshot};
 use crate::objects::meta::ObjectMeta;
 use crate::objects::node::Node;
 use crate::objects::pod::Pod;
@@ -114,6 +114,9 @@ pub struct Simulation {
     /// The traffic sources and what their requests came to.
     pub traffic: Traffic,
     kubelets: Vec<Kubelet>,
+    /// Each kubelet's component slot (its life, its timers' epoch, the
+    /// source of its Events), by node index.
+    kubelet_slots: Vec<Slot>,
     kubelet_index: IndexMap<Rc<str>, u32, FxBuildHasher>,
     /// What the containers of each image do (the scenario's `images:`).
     pub images: ImageCatalog,
@@ -144,6 +147,25 @@ macro_rules! ctx {
             net: &mut $s.net,
         }
     };
+}
+
+/// Runs `$body` with node `$i`'s kubelet as `$k` and its component handle
+/// as `$cx` (the kubelet is a `Controller` held by type: the data plane
+/// reads its container runtime).
+macro_rules! with_kubelet {
+    ($s:ident, $i:expr, |$k:ident, $cx:ident| $body:expr) => {{
+        let i = $i as usize;
+        let mut ctx = ctx!($s);
+        let mut $cx = Cx {
+            ctx: &mut ctx,
+            slot: &mut $s.kubelet_slots[i],
+            cache: None,
+            kcm_pods: &$s.kcm_pods,
+            images: Some(&$s.images),
+        };
+        let $k = &mut $s.kubelets[i];
+        $body
+    }};
 }
 
 macro_rules! world {
@@ -318,6 +340,7 @@ impl Simulation {
             service_env: Default::default(),
             traffic,
             kubelets: Vec::new(),
+            kubelet_slots: Vec::new(),
             kubelet_index: IndexMap::default(),
             images: ImageCatalog::default(),
             timeline: Vec::new(),
@@ -556,12 +579,12 @@ impl Simulation {
         n.status.ready.last_transition_time = self.now();
         self.apply_op(Client::User, ApiOp::Create(Object::Node(Rc::new(n))), self.now());
         self.kubelets.push(Kubelet::new(idx, name.clone(), self.now()));
+        self.kubelet_slots.push(Slot::node_agent(idx));
         self.kubelet_index.insert(name.clone(), idx);
         let now = self.now();
         self.proxies.add_node(idx, now, &mut self.queue);
         self.traffic.nodes_changed();
-        let mut ctx = ctx!(self);
-        self.kubelets[idx as usize].start(&mut ctx);
+        with_kubelet!(self, idx, |k, cx| k.start(&mut cx));
     }
 
     /// Creates an object directly in the store now (scenario install).
@@ -643,8 +666,7 @@ impl Simulation {
                     // kubelet sends the renewal that re-creates it.
                     if &*l.meta.namespace == crate::objects::lease::NODE_LEASE_NAMESPACE {
                         if let Some(&i) = self.kubelet_index.get(&l.meta.name) {
-                            let mut ctx = ctx!(self);
-                            self.kubelets[i as usize].lease_deleted(&mut ctx);
+                            with_kubelet!(self, i, |k, cx| k.lease_deleted(&mut cx));
                         }
                     }
                 }
@@ -681,36 +703,34 @@ impl Simulation {
                 }
                 self.queue.push(now + kubernetesservice::INTERVAL, Event::KubernetesService);
             }
-            Event::Kubelet { node, ev } => {
+            Event::KubeletList { node, seq } => {
                 let k = &mut self.kubelets[node as usize];
-                if !k.alive {
+                // The apiserver answers the kubelet's LIST (pods with
+                // `spec.nodeName=<node>`, and its Node) from what it holds
+                // now; a partitioned node's request never came, nor does
+                // one a crashed kubelet no longer waits for.
+                if !k.alive || k.partitioned || !k.awaits_list(seq) {
                     return;
                 }
-                if let KubeletEvent::ListReachesApiserver { seq } = ev {
-                    // The apiserver answers the kubelet's LIST (pods with
-                    // `spec.nodeName=<node>`, and its Node) from what it
-                    // holds now; a partitioned node's request never came.
-                    if k.partitioned || !k.awaits_list(seq) {
-                        return;
-                    }
-                    let snapshot = ListSnapshot {
-                        rv: self.store.revision(),
-                        pods: self.store.pods_on_node(&k.name),
-                        node: self.store.nodes.get(&*k.name).cloned(),
-                    };
-                    k.list_answered(seq, snapshot);
-                    let back = Event::Kubelet { node, ev: KubeletEvent::ListResponse { seq } };
-                    self.queue.push_after(self.cfg.api_latency, back);
-                } else {
-                    let mut ctx = ctx!(self);
-                    self.kubelets[node as usize].on_event(ev, &self.images, &mut ctx);
-                }
+                let snapshot = ListSnapshot {
+                    rv: self.store.revision(),
+                    pods: self.store.pods_on_node(&k.name),
+                    node: self.store.nodes.get(&*k.name).cloned(),
+                };
+                with_kubelet!(self, node, |k, cx| k.list_answered(seq, snapshot, &mut cx));
             }
             Event::Timeline(i) => {
                 let action = self.timeline[i].1.clone();
                 self.executing = Some(i as u32);
                 self.execute(action);
                 self.executing = None;
+            }
+            Event::ComponentTimer { id, epoch, token } if id & NODE_AGENT != 0 => {
+                let i = id & !NODE_AGENT;
+                let slot = &self.kubelet_slots[i as usize];
+                if slot.epoch == epoch && slot.alive {
+                    with_kubelet!(self, i, |k, cx| k.on_timer(token, &mut cx));
+                }
             }
             Event::ComponentTimer { id, epoch, token } => {
                 let mut ctx = ctx!(self);
@@ -791,15 +811,18 @@ impl Simulation {
             Object::Node(n) => Some(n.meta.name.clone()),
             _ => None,
         };
+        // The kubelet of the node it concerns (its informers' field
+        // selector).
         if let Some(name) = node {
             if let Some(&i) = self.kubelet_index.get(&name) {
-                let k = &mut self.kubelets[i as usize];
+                let k = &self.kubelets[i as usize];
                 if k.alive && !k.partitioned {
-                    k.on_watch(ev, &self.images, &mut ctx);
+                    with_kubelet!(self, i, |k, cx| k.on_watch(ev, &mut cx));
                 }
             }
         }
         // The user's components, in registration order.
+        let mut ctx = ctx!(self);
         self.components.deliver(ev, &self.kcm_pods, &mut ctx);
     }
 
@@ -1151,9 +1174,8 @@ impl Simulation {
                     }
                     _ => Vec::new(),
                 };
-                let mut ctx = ctx!(self);
                 let uid = pod.meta.uid;
-                match self.kubelets[k as usize].container_op(uid, idx, &op, &self.images, &env, &mut ctx) {
+                match with_kubelet!(self, k, |kl, cx| kl.container_op(uid, idx, &op, &env, &mut cx)) {
                     Err(e) => self.user_error(e),
                     Ok(Some((code, output))) => {
                         // kubectl prints what the command printed, then
@@ -1179,6 +1201,7 @@ impl Simulation {
                     return;
                 }
                 k.crash();
+                self.kubelet_slots[i as usize].stop_node_agent();
                 self.proxies.crash(i);
                 self.traffic.nodes_changed();
                 let now = self.now();
@@ -1214,7 +1237,7 @@ impl Simulation {
                 self.proxies.heal(i, now, &mut self.queue);
                 let mut ctx = ctx!(self);
                 ctx.event(false, "kubesim", "NodeHealed", "Node", "", &name, &"node reaches the apiserver again");
-                self.kubelets[i as usize].heal(&mut ctx);
+                with_kubelet!(self, i, |k, cx| k.heal(&mut cx));
             }
             Action::RestartNode(name) => {
                 let Some(&i) = self.kubelet_index.get(name.as_str()) else {
@@ -1227,8 +1250,8 @@ impl Simulation {
                 let partitioned = self.kubelets[i as usize].partitioned;
                 self.proxies.restart(i, partitioned, now, &mut self.queue);
                 self.traffic.nodes_changed();
-                let mut ctx = ctx!(self);
-                self.kubelets[i as usize].restart(&mut ctx);
+                self.kubelet_slots[i as usize].start_node_agent();
+                with_kubelet!(self, i, |k, cx| k.restart(&mut cx));
             }
             Action::Traffic(spec) => {
                 let now = self.now();

@@ -4,8 +4,19 @@
 //! crash-loop back-off, kills them on deletion, and reports every change
 //! through the store (docs/kubernetes-behaviour.md §2).
 //!
-//! A crashed node's kubelet is simply not dispatched to: it receives no
-//! watch events and its timers are dropped with its pod workers. On restart
+//! The kubelet is a component (`Controller`): watch events of its Node and
+//! of the pods bound to it (the simulation routes them by `spec.nodeName`,
+//! the kubelet's field selector) reach `on_watch`, its timers come back to
+//! `on_timer` (their payloads wait in a slab of its own, `Timers`, keyed by
+//! the token), and its Events carry its slot's source, `kubelet`. Its
+//! requests go through its own client (`Client::Kubelet`: its node's rate
+//! limiter and network link, which a partition cuts). The same struct is
+//! also the node's container runtime, which the data plane (traffic,
+//! `exec`, `logs`) reaches directly, as it reaches a node and not the
+//! apiserver.
+//!
+//! A crashed node's kubelet process stops with it: its slot's life ends,
+//! so it receives no watch events and its timers are dropped. On restart
 //! it relists the pods bound to it through the apiserver (a LIST, see
 //! `relist`), finalizes those being deleted, and re-runs the others with
 //! their restart counts carried over (the kubelet recovers them from the
@@ -44,6 +55,7 @@ use super::process::{
 };
 use super::process::{serve, Listener, Served};
 use super::shell::{self, Program, Run, Yield};
+use crate::component::{Controller, Cx};
 use crate::objects::duration::parse_duration;
 use crate::objects::lease::{Lease, LeaseSpec, NODE_LEASE_NAMESPACE};
 use crate::objects::meta::ObjectMeta;
@@ -57,17 +69,20 @@ use crate::objects::probe::ProbeKind;
 use crate::objects::resources::Resources;
 use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::text::{intern, lit};
+use crate::objects::Kind;
 use crate::objects::Object;
-use crate::runtime::{Client, Ctx, Event};
+use crate::runtime::{Client, Event};
 use crate::sim::{SimDuration, SimTime};
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
 
-const SOURCE: &str = "kubelet";
+/// The `source` of the kubelet's Events (its slot's registered name).
+pub(crate) const SOURCE: &str = "kubelet";
 
 /// The next step of a pod worker (`KubeletEvent::Pod`): one point of the
 /// pod's lifecycle on its node, for container `idx` where it names one.
@@ -125,12 +140,6 @@ pub enum KubeletEvent {
         idx: u16,
         /// What happens.
         step: Step,
-    },
-    /// The kubelet's LIST request `seq` reaches the apiserver (which
-    /// takes its snapshot now).
-    ListReachesApiserver {
-        /// The request's number.
-        seq: u32,
     },
     /// The answer to LIST request `seq` is back at the kubelet.
     ListResponse {
@@ -277,6 +286,75 @@ pub struct Kubelet {
     /// Containers' command lines, each parsed once (`None`: the shell
     /// cannot run it; the container runs its image's behaviour).
     scripts: BTreeMap<Vec<String>, Option<Rc<Program>>>,
+    /// The payloads of its pending timers, by token. (A `RefCell`: timers
+    /// are set while a worker is borrowed.)
+    timers: RefCell<Timers>,
+}
+
+impl Controller for Kubelet {
+    /// Its Node and the pods bound to it (`spec.nodeName`: the field
+    /// selector of the kubelet's informers, which the simulation applies).
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Node, Kind::Pod]
+    }
+
+    /// The kubelet joins the cluster: its node status sync and its Lease.
+    fn start(&mut self, cx: &mut Cx) {
+        self.join(cx);
+    }
+
+    /// A watch event of its node or of a pod bound to it (held back while
+    /// a relist is in progress).
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        let Some(images) = cx.images else { return };
+        self.watch_event(ev, images, cx);
+    }
+
+    /// One of its timers: a pod worker's step, a probe tick, a status sync
+    /// or Lease renewal tick, or the answer to its LIST.
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        let Some(ev) = self.timers.get_mut().take(token) else { return };
+        let Some(images) = cx.images else { return };
+        self.on_event(ev, images, cx);
+    }
+}
+
+/// The payloads of a kubelet's pending timers: a slab whose index is the
+/// timer's token; an entry is freed when its timer fires. A crash drops
+/// every timer of the ended life unread (their epoch is stale), so it
+/// empties the slab.
+#[derive(Default)]
+struct Timers {
+    slots: Vec<Option<KubeletEvent>>,
+    free: Vec<u32>,
+}
+
+impl Timers {
+    fn insert(&mut self, ev: KubeletEvent) -> u64 {
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(ev);
+                i as u64
+            }
+            None => {
+                self.slots.push(Some(ev));
+                (self.slots.len() - 1) as u64
+            }
+        }
+    }
+
+    fn take(&mut self, token: u64) -> Option<KubeletEvent> {
+        let ev = self.slots.get_mut(token as usize)?.take();
+        if ev.is_some() {
+            self.free.push(token as u32);
+        }
+        ev
+    }
+
+    fn clear(&mut self) {
+        self.slots.clear();
+        self.free.clear();
+    }
 }
 
 impl Kubelet {
@@ -308,61 +386,81 @@ impl Kubelet {
             listing: None,
             list_rv: 0,
             scripts: BTreeMap::new(),
+            timers: RefCell::default(),
         }
     }
 
+    /// Sets a timer that hands `ev` back at `t`.
+    fn timer_at(&self, t: SimTime, ev: KubeletEvent, cx: &mut Cx) {
+        let token = self.timers.borrow_mut().insert(ev);
+        cx.at(t, token);
+    }
+
+    /// Sets a timer that hands `ev` back after `d`.
+    fn timer_after(&self, d: SimDuration, ev: KubeletEvent, cx: &mut Cx) {
+        let token = self.timers.borrow_mut().insert(ev);
+        cx.after(d, token);
+    }
+
+    /// Sets a keyed timer (`EventQueue::push_keyed`) that hands `ev` back
+    /// at `t`.
+    fn timer_keyed(&self, t: SimTime, key: u64, ev: KubeletEvent, cx: &mut Cx) {
+        let token = self.timers.borrow_mut().insert(ev);
+        cx.at_keyed(t, key, token);
+    }
+
     /// The kubelet joins the cluster: its node status sync and its Lease.
-    pub fn start(&mut self, ctx: &mut Ctx) {
-        self.start_status_sync(ctx);
-        self.start_lease(ctx);
+    fn join(&mut self, cx: &mut Cx) {
+        self.start_status_sync(cx);
+        self.start_lease(cx);
     }
 
     /// The `nodelease` controller starts: it renews (creating the Lease
     /// the first time) now, then every `nodeLeaseRenewInterval`.
-    fn start_lease(&mut self, ctx: &mut Ctx) {
-        self.lease_anchor = ctx.now;
-        self.renew_lease(ctx.now, ctx);
-        if !ctx.cfg.heartbeat_skipping {
+    fn start_lease(&mut self, cx: &mut Cx) {
+        self.lease_anchor = cx.now();
+        self.renew_lease(cx.now(), cx);
+        if !cx.cfg().heartbeat_skipping {
             // The timer of the next renewal is set from the event loop, not
             // while the cluster is being built: a timeline fault at the
             // instant of a renewal then comes first, as it does for every
             // later renewal.
             let ev = KubeletEvent::RenewLease { epoch: self.epoch, send: false };
-            ctx.at(ctx.now, Event::Kubelet { node: self.idx, ev });
+            self.timer_at(cx.now(), ev, cx);
         }
     }
 
     /// Sends the renewal written at `at` (now, or a grid instant whose
     /// request is still on its way at a heal) on the heartbeat client, which
     /// is not rate limited: it reaches the apiserver `apiLatency` later.
-    fn renew_lease(&self, at: SimTime, ctx: &mut Ctx) {
+    fn renew_lease(&self, at: SimTime, cx: &mut Cx) {
         let lease = Lease {
             meta: ObjectMeta { name: self.name.clone(), namespace: lit(NODE_LEASE_NAMESPACE), ..Default::default() },
             spec: LeaseSpec {
                 holder_identity: Some(self.name.to_string()),
-                lease_duration_seconds: Some((ctx.cfg.node_lease_duration.0 / 1_000_000_000) as i64),
+                lease_duration_seconds: Some((cx.cfg().node_lease_duration.0 / 1_000_000_000) as i64),
                 renew_time: Some(at),
                 ..Default::default()
             },
             stream: None,
         };
-        let stream = ctx.cfg.heartbeat_skipping.then_some(ctx.cfg.node_lease_renew_interval);
+        let stream = cx.cfg().heartbeat_skipping.then_some(cx.cfg().node_lease_renew_interval);
         let op = ApiOp::RenewLease { lease: Rc::new(lease), stream };
-        ctx.send_left_at(at, Client::Kubelet(self.idx), op);
+        cx.ctx.send_left_at(at, Client::Kubelet(self.idx), op);
     }
 
     /// A renewal tick: the literal model's every interval, or the analytic
     /// model's first renewal after a heal.
-    fn on_renew_lease(&mut self, epoch: u32, send: bool, ctx: &mut Ctx) {
+    fn on_renew_lease(&mut self, epoch: u32, send: bool, cx: &mut Cx) {
         if epoch != self.epoch {
             return;
         }
         if send {
-            self.renew_lease(ctx.now, ctx);
+            self.renew_lease(cx.now(), cx);
         }
-        if !ctx.cfg.heartbeat_skipping {
-            let next = ctx.now + ctx.cfg.node_lease_renew_interval;
-            ctx.at(next, Event::Kubelet { node: self.idx, ev: KubeletEvent::RenewLease { epoch, send: true } });
+        if !cx.cfg().heartbeat_skipping {
+            let next = cx.now() + cx.cfg().node_lease_renew_interval;
+            self.timer_at(next, KubeletEvent::RenewLease { epoch, send: true }, cx);
         }
     }
 
@@ -376,13 +474,13 @@ impl Kubelet {
     /// The link is back: relist and reconcile, and (heartbeat skipping)
     /// send the first renewal of the grid that reaches the apiserver — in
     /// the literal model the renewal ticks never stopped.
-    pub fn heal(&mut self, ctx: &mut Ctx) {
+    pub(crate) fn heal(&mut self, cx: &mut Cx) {
         self.partitioned = false;
         if !self.alive {
             return;
         }
-        self.relist(false, ctx);
-        self.resume_renewals(ctx);
+        self.relist(false, cx);
+        self.resume_renewals(cx);
     }
 
     /// Its Lease was deleted now (the garbage collector, after its Node
@@ -390,48 +488,48 @@ impl Kubelet {
     /// apiserver creates it again (`RenewLease` is an upsert), so the
     /// analytic model sends that renewal (its stream went with the
     /// object). A partitioned or crashed kubelet renews nothing.
-    pub fn lease_deleted(&mut self, ctx: &mut Ctx) {
+    pub(crate) fn lease_deleted(&mut self, cx: &mut Cx) {
         if self.alive && !self.partitioned {
-            self.resume_renewals(ctx);
+            self.resume_renewals(cx);
         }
     }
 
     /// Heartbeat skipping: sends the first renewal of the grid whose
     /// request reaches the apiserver at or after now.
-    fn resume_renewals(&mut self, ctx: &mut Ctx) {
-        if ctx.cfg.heartbeat_skipping {
+    fn resume_renewals(&mut self, cx: &mut Cx) {
+        if cx.cfg().heartbeat_skipping {
             // The first renewal whose request arrives at or after now
             // (`r + apiLatency >= now`); an earlier one is lost, one
             // sent at the start itself may still be on its way.
-            let i = ctx.cfg.node_lease_renew_interval.0;
-            let from = ctx.now.0.saturating_sub(ctx.cfg.api_latency.0);
+            let i = cx.cfg().node_lease_renew_interval.0;
+            let from = cx.now().0.saturating_sub(cx.cfg().api_latency.0);
             if from <= self.lease_anchor.0 {
                 return;
             }
             let r = SimTime(self.lease_anchor.0 + (from - self.lease_anchor.0).div_ceil(i) * i);
-            if r >= ctx.now {
+            if r >= cx.now() {
                 let ev = KubeletEvent::RenewLease { epoch: self.epoch, send: true };
-                ctx.at(r, Event::Kubelet { node: self.idx, ev });
+                self.timer_at(r, ev, cx);
             } else {
-                self.renew_lease(r, ctx);
+                self.renew_lease(r, cx);
             }
         }
     }
 
     /// Sends a LIST of the pods bound to this node (and its Node) on the
     /// kubelet's client, rate limited like its other requests; watch events
-    /// are held until the answer is in (`ListReachesApiserver`,
+    /// are held until the answer is in (`Event::KubeletList`, then
     /// `ListResponse`).
-    fn relist(&mut self, after_reboot: bool, ctx: &mut Ctx) {
+    fn relist(&mut self, after_reboot: bool, cx: &mut Cx) {
         // A restart's relist that never came back (the node was
         // partitioned) is still the first since the reboot.
         let after_reboot = after_reboot || self.listing.as_ref().is_some_and(|l| l.after_reboot);
         self.list_seq += 1;
         let seq = self.list_seq;
         self.listing = Some(Listing { seq, after_reboot, buffer: Vec::new(), snapshot: None });
-        let answered = ctx.call_at(ctx.now, Client::Kubelet(self.idx));
-        let arrives = SimTime(answered.0 - ctx.cfg.api_latency.0);
-        ctx.at(arrives, Event::Kubelet { node: self.idx, ev: KubeletEvent::ListReachesApiserver { seq } });
+        let answered = cx.ctx.call_at(cx.now(), Client::Kubelet(self.idx));
+        let arrives = SimTime(answered.0 - cx.cfg().api_latency.0);
+        cx.ctx.at(arrives, Event::KubeletList { node: self.idx, seq });
     }
 
     /// Whether LIST request `seq` is the one the kubelet waits for.
@@ -439,16 +537,18 @@ impl Kubelet {
         self.listing.as_ref().is_some_and(|l| l.seq == seq && l.snapshot.is_none())
     }
 
-    /// The apiserver's snapshot for LIST request `seq`, on its way back.
-    pub fn list_answered(&mut self, seq: u32, snapshot: ListSnapshot) {
+    /// The apiserver's snapshot for LIST request `seq`, on its way back:
+    /// the answer is at the kubelet `apiLatency` later (`ListResponse`).
+    pub(crate) fn list_answered(&mut self, seq: u32, snapshot: ListSnapshot, cx: &mut Cx) {
         if let Some(l) = self.listing.as_mut().filter(|l| l.seq == seq) {
             l.snapshot = Some(snapshot);
         }
+        self.timer_after(cx.cfg().api_latency, KubeletEvent::ListResponse { seq }, cx);
     }
 
     /// The LIST answer is back: reconcile with it, then replay the watch
     /// events held meanwhile that are newer than the snapshot.
-    fn on_list_response(&mut self, seq: u32, images: &ImageCatalog, ctx: &mut Ctx) {
+    fn on_list_response(&mut self, seq: u32, images: &ImageCatalog, cx: &mut Cx) {
         if self.partitioned || self.listing.as_ref().is_none_or(|l| l.seq != seq) {
             return;
         }
@@ -456,25 +556,25 @@ impl Kubelet {
         let Some(snap) = snapshot else { return };
         self.list_rv = snap.rv;
         if let Some(n) = snap.node {
-            self.observe_node(n, ctx);
+            self.observe_node(n, cx);
         }
         // Pods that left the API while the kubelet did not watch
         // (`HandlePodRemoves`): killed, nothing more to report.
         let listed: BTreeSet<u64> = snap.pods.iter().map(|p| p.meta.uid).collect();
         let gone: Vec<u64> = self.workers.keys().filter(|u| !listed.contains(u)).copied().collect();
         for uid in gone {
-            self.pod_gone(uid, images, ctx);
+            self.pod_gone(uid, images, cx);
         }
         for p in &snap.pods {
-            self.reconcile_listed(p, after_reboot, images, ctx);
+            self.reconcile_listed(p, after_reboot, images, cx);
         }
         for ev in buffer {
-            self.on_watch(&ev, images, ctx);
+            self.watch_event(&ev, images, cx);
         }
     }
 
     /// A pod the kubelet runs is no longer in the API.
-    fn pod_gone(&mut self, uid: u64, images: &ImageCatalog, ctx: &mut Ctx) {
+    fn pod_gone(&mut self, uid: u64, images: &ImageCatalog, cx: &mut Cx) {
         let w = self.workers.get_mut(&uid).expect("worker");
         if w.finished {
             self.forget(uid);
@@ -482,13 +582,13 @@ impl Kubelet {
         }
         w.gone = true;
         if !w.terminating {
-            self.kill_pod(uid, images, ctx);
+            self.kill_pod(uid, images, cx);
         }
     }
 
     /// One pod of a LIST answer: `HandlePodAdditions`/`Updates` after a
     /// relist, and the status manager's report of what it runs.
-    fn reconcile_listed(&mut self, p: &Rc<Pod>, after_reboot: bool, images: &ImageCatalog, ctx: &mut Ctx) {
+    fn reconcile_listed(&mut self, p: &Rc<Pod>, after_reboot: bool, images: &ImageCatalog, cx: &mut Cx) {
         let uid = p.meta.uid;
         let Some(w) = self.workers.get_mut(&uid) else {
             if p.status.phase.is_terminal() {
@@ -496,18 +596,18 @@ impl Kubelet {
             }
             if p.meta.deletion_timestamp.is_some() {
                 // Nothing of it runs here (any more): finalize.
-                self.finalize(p, &p.status, ctx);
+                self.finalize(p, &p.status, cx);
                 return;
             }
-            self.admit_and_start(p, images, after_reboot, ctx);
+            self.admit_and_start(p, images, after_reboot, cx);
             return;
         };
         w.pod = p.clone();
         self.reconcile.remove(&uid);
         if p.meta.deletion_timestamp.is_some() && !w.terminating {
-            self.kill_pod(uid, images, ctx);
+            self.kill_pod(uid, images, cx);
         } else if !Rc::ptr_eq(&p.status, &w.status) && *p.status != *w.status {
-            self.send_status_of(uid, ctx);
+            self.send_status_of(uid, cx);
         }
     }
 
@@ -515,26 +615,26 @@ impl Kubelet {
     /// status sync loop begins. Ticking every period is the literal model;
     /// with heartbeat skipping a tick is scheduled only when the kubelet
     /// sees its node not Ready (`on_watch`), the only ticks that write.
-    pub fn start_status_sync(&mut self, ctx: &mut Ctx) {
-        self.started_at = ctx.now;
+    pub(crate) fn start_status_sync(&mut self, cx: &mut Cx) {
+        self.started_at = cx.now();
         self.status_sync_pending = false;
-        if !ctx.cfg.heartbeat_skipping {
-            self.schedule_status_sync(ctx);
+        if !cx.cfg().heartbeat_skipping {
+            self.schedule_status_sync(cx);
         }
     }
 
     /// Schedules the first status sync tick strictly after now (a tick at
     /// this very instant already ran: it was queued a period ago).
-    fn schedule_status_sync(&mut self, ctx: &mut Ctx) {
-        let period = ctx.cfg.node_status_update_frequency.0;
-        let since = ctx.now.0 - self.started_at.0;
+    fn schedule_status_sync(&mut self, cx: &mut Cx) {
+        let period = cx.cfg().node_status_update_frequency.0;
+        let since = cx.now().0 - self.started_at.0;
         let at = SimTime(self.started_at.0 + (since / period + 1) * period);
         self.status_sync_pending = true;
         // Keyed, as probe ticks are: a tick the analytic model schedules
         // late (on seeing its node not Ready) takes the place within its
         // instant that the literal model's periodic tick has.
-        let ev = Event::Kubelet { node: self.idx, ev: KubeletEvent::SyncNodeStatus { epoch: self.epoch } };
-        ctx.queue.push_keyed(at, STATUS_SYNC_KEY | self.idx as u64, ev);
+        let ev = KubeletEvent::SyncNodeStatus { epoch: self.epoch };
+        self.timer_keyed(at, STATUS_SYNC_KEY | self.idx as u64, ev, cx);
     }
 
     /// One tick of the kubelet's status loops: the node status sync, then
@@ -551,21 +651,21 @@ impl Kubelet {
     /// marked it `Unknown`, the kubelet posts Ready again within a period.
     /// (The report of an unchanged status every `nodeStatusReportFrequency`,
     /// 5 min, is not modelled: it changes only heartbeat times.)
-    fn sync_node_status(&mut self, epoch: u32, ctx: &mut Ctx) {
+    fn sync_node_status(&mut self, epoch: u32, cx: &mut Cx) {
         if epoch != self.epoch {
             return;
         }
         self.status_sync_pending = false;
         if self.node.as_ref().is_some_and(|n| n.status.ready.status != CondStatus::True) {
-            self.post_ready(ctx);
+            self.post_ready(cx);
         }
         for uid in std::mem::take(&mut self.reconcile) {
             if let Some(w) = self.workers.get(&uid).filter(|w| !w.finished) {
-                self.send_status(w, ctx);
+                self.send_status(w, cx);
             }
         }
-        if !ctx.cfg.heartbeat_skipping {
-            self.schedule_status_sync(ctx);
+        if !cx.cfg().heartbeat_skipping {
+            self.schedule_status_sync(cx);
         }
     }
 
@@ -591,6 +691,7 @@ impl Kubelet {
         self.alive = false;
         self.listing = None;
         self.epoch += 1;
+        self.timers.get_mut().clear();
         self.reconcile.clear();
         self.workers.clear();
         self.ips_in_use = [0; 4];
@@ -599,27 +700,26 @@ impl Kubelet {
     }
 
     /// The node came back: post Ready, renew the Lease, relist pods.
-    pub fn restart(&mut self, ctx: &mut Ctx) {
+    pub(crate) fn restart(&mut self, cx: &mut Cx) {
         self.alive = true;
-        ctx.event(false, SOURCE, "Starting", "Node", "", &self.name, &"Starting kubelet.");
-        self.post_ready(ctx);
-        self.start_status_sync(ctx);
-        self.start_lease(ctx);
-        self.relist(true, ctx);
+        cx.event_on(false, "Starting", "Node", "", &self.name, &"Starting kubelet.");
+        self.post_ready(cx);
+        self.start_status_sync(cx);
+        self.start_lease(cx);
+        self.relist(true, cx);
     }
 
-    fn post_ready(&mut self, ctx: &mut Ctx) {
+    fn post_ready(&mut self, cx: &mut Cx) {
         let cond = NodeCondition {
             status: CondStatus::True,
             reason: "KubeletReady".into(),
             message: "kubelet is posting ready status".into(),
-            last_heartbeat_time: ctx.now,
-            last_transition_time: ctx.now,
+            last_heartbeat_time: cx.now(),
+            last_transition_time: cx.now(),
         };
-        ctx.send(Client::Kubelet(self.idx), ApiOp::NodeReady { name: self.name.clone(), cond });
-        ctx.event(
+        cx.ctx.send(Client::Kubelet(self.idx), ApiOp::NodeReady { name: self.name.clone(), cond });
+        cx.event_on(
             false,
-            SOURCE,
             "NodeReady",
             "Node",
             "",
@@ -630,7 +730,7 @@ impl Kubelet {
 
     /// Handles a watch event of its pod and node informers (held back
     /// while a relist is in progress).
-    pub fn on_watch(&mut self, ev: &WatchEvent, images: &ImageCatalog, ctx: &mut Ctx) {
+    fn watch_event(&mut self, ev: &WatchEvent, images: &ImageCatalog, cx: &mut Cx) {
         if let Some(l) = self.listing.as_mut() {
             l.buffer.push(ev.clone());
             return;
@@ -641,12 +741,12 @@ impl Kubelet {
             return;
         }
         match &ev.obj {
-            Object::Node(n) if ev.kind != WatchKind::Deleted => self.observe_node(n.clone(), ctx),
+            Object::Node(n) if ev.kind != WatchKind::Deleted => self.observe_node(n.clone(), cx),
             Object::Pod(p) => {
                 if ev.kind == WatchKind::Deleted {
                     self.forget(p.meta.uid);
                 } else {
-                    self.sync_pod(p, images, ctx);
+                    self.sync_pod(p, images, cx);
                 }
             }
             _ => {}
@@ -655,11 +755,11 @@ impl Kubelet {
 
     /// The kubelet's view of its Node; a node not Ready gets its status
     /// posted at the next sync.
-    fn observe_node(&mut self, n: Rc<Node>, ctx: &mut Ctx) {
+    fn observe_node(&mut self, n: Rc<Node>, cx: &mut Cx) {
         let ready = n.status.ready.status == CondStatus::True;
         self.node = Some(n);
         if !ready && !self.status_sync_pending {
-            self.schedule_status_sync(ctx);
+            self.schedule_status_sync(cx);
         }
     }
 
@@ -673,7 +773,7 @@ impl Kubelet {
         }
     }
 
-    fn sync_pod(&mut self, p: &Rc<Pod>, images: &ImageCatalog, ctx: &mut Ctx) {
+    fn sync_pod(&mut self, p: &Rc<Pod>, images: &ImageCatalog, cx: &mut Cx) {
         let uid = p.meta.uid;
         match self.workers.get_mut(&uid) {
             Some(w) => {
@@ -686,13 +786,13 @@ impl Kubelet {
                 if foreign && !w.finished {
                     self.reconcile.insert(uid);
                     if !self.status_sync_pending {
-                        self.schedule_status_sync(ctx);
+                        self.schedule_status_sync(cx);
                     }
                 } else {
                     self.reconcile.remove(&uid);
                 }
                 if kill {
-                    self.kill_pod(uid, images, ctx);
+                    self.kill_pod(uid, images, cx);
                 }
             }
             None => {
@@ -701,11 +801,11 @@ impl Kubelet {
                 }
                 if p.meta.deletion_timestamp.is_some() {
                     if p.status.phase == PodPhase::Pending && p.status.container_statuses.is_empty() {
-                        self.finalize(p, &p.status, ctx);
+                        self.finalize(p, &p.status, cx);
                     }
                     return;
                 }
-                self.admit_and_start(p, images, false, ctx);
+                self.admit_and_start(p, images, false, cx);
             }
         }
     }
@@ -784,9 +884,9 @@ impl Kubelet {
         Ok(())
     }
 
-    fn admit_and_start(&mut self, p: &Rc<Pod>, images: &ImageCatalog, after_reboot: bool, ctx: &mut Ctx) {
+    fn admit_and_start(&mut self, p: &Rc<Pod>, images: &ImageCatalog, after_reboot: bool, cx: &mut Cx) {
         let req = p.spec.requests();
-        let catalog = self.pod_catalog(p, images, ctx);
+        let catalog = self.pod_catalog(p, images, cx);
         let images = catalog.as_deref().unwrap_or(images);
         if let Err((reason, message)) = self.admit(p, &req) {
             // `rejectPod`: a Warning Event with the rejection's reason and
@@ -795,8 +895,8 @@ impl Kubelet {
             status.phase = PodPhase::Failed;
             status.reason = Some(reason.into());
             status.message = Some(format!("Pod was rejected: {}", message).into());
-            ctx.event(true, SOURCE, reason, "Pod", &p.meta.namespace, &p.meta.name, &message);
-            ctx.send(
+            cx.event_on(true, reason, "Pod", &p.meta.namespace, &p.meta.name, &message);
+            cx.ctx.send(
                 Client::Kubelet(self.idx),
                 ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Rc::new(status) },
             );
@@ -815,24 +915,24 @@ impl Kubelet {
         };
         let gen = self.next_gen;
         self.next_gen += 1;
-        let not_ready = not_ready_cond(ctx.now, &p.spec.containers);
+        let not_ready = not_ready_cond(cx.now(), &p.spec.containers);
         let mut status = PodStatus {
             phase: PodPhase::Pending,
             conditions: PodConditions {
                 disruption_target: None,
                 // No sandbox yet (`GeneratePodReadyToStartContainersCondition`,
                 // pkg/kubelet/status/generate.go): True once it is up.
-                ready_to_start_containers: Some(Condition::new(CondStatus::False, ctx.now)),
+                ready_to_start_containers: Some(Condition::new(CondStatus::False, cx.now())),
                 pod_scheduled: p
                     .status
                     .conditions
                     .pod_scheduled
                     .clone()
-                    .or(Some(Condition::new(CondStatus::True, ctx.now))),
+                    .or(Some(Condition::new(CondStatus::True, cx.now()))),
                 initialized: Some(if p.spec.init_containers.is_empty() {
-                    Condition::new(CondStatus::True, ctx.now)
+                    Condition::new(CondStatus::True, cx.now())
                 } else {
-                    let mut c = Condition::new(CondStatus::False, ctx.now);
+                    let mut c = Condition::new(CondStatus::False, cx.now());
                     c.reason = Some(lit("ContainersNotInitialized"));
                     let names: Vec<&str> = p.spec.init_containers.iter().map(|c| &*c.name).collect();
                     c.message = Some(format!("containers with incomplete status: [{}]", names.join(" ")).into());
@@ -845,7 +945,7 @@ impl Kubelet {
             message: None,
             host_ip: Some(self.host_ip.clone()),
             pod_ip: None,
-            start_time: Some(p.status.start_time.unwrap_or(ctx.now)),
+            start_time: Some(p.status.start_time.unwrap_or(cx.now())),
             init_container_statuses: p
                 .spec
                 .init_containers
@@ -884,7 +984,7 @@ impl Kubelet {
                                 ContainerState::Running { started_at } => Some(*started_at),
                                 _ => None,
                             },
-                            finished_at: ctx.now,
+                            finished_at: cx.now(),
                         })
                     } else {
                         None
@@ -932,7 +1032,7 @@ impl Kubelet {
             pulling: None,
             procs: vec![Proc::default(); n],
             pull_backoff: vec![None; n],
-            admitted_at: ctx.now,
+            admitted_at: cx.now(),
             init_backoff: vec![None; p.spec.init_containers.len()],
             catalog: catalog.clone(),
             gone: false,
@@ -946,22 +1046,20 @@ impl Kubelet {
         });
         let uid = p.meta.uid;
         let mut w = w;
-        self.send_status(&w, ctx);
+        self.send_status(&w, cx);
         // One probe worker per (container, probe): it probes at once, then
         // every period, its phase anchored here (docs/kubernetes-behaviour.md §3).
         for (i, c) in p.spec.containers.iter().enumerate() {
             for kind in [ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness] {
                 if c.probes.get(kind).is_some() {
-                    self.schedule(uid, gen, i, Step::ProbeTick(kind), ctx.now, ctx);
+                    self.schedule(uid, gen, i, Step::ProbeTick(kind), cx.now(), cx);
                     w.procs[i].tick_queued[slot(kind)] = true;
                 }
             }
         }
         self.workers.insert(uid, w);
-        ctx.after(
-            ctx.cfg.sandbox_start,
-            Event::Kubelet { node: self.idx, ev: KubeletEvent::Pod { uid, gen, idx: 0, step: Step::SandboxReady } },
-        );
+        let ev = KubeletEvent::Pod { uid, gen, idx: 0, step: Step::SandboxReady };
+        self.timer_after(cx.cfg().sandbox_start, ev, cx);
     }
 
     /// The script each of `containers` runs: its `command` + `args` over its
@@ -997,8 +1095,8 @@ impl Kubelet {
     }
 
     /// Runs container `idx`'s script until it sleeps (one timer) or exits.
-    fn step_script(&mut self, uid: u64, idx: usize, ctx: &mut Ctx) {
-        let now = ctx.now;
+    fn step_script(&mut self, uid: u64, idx: usize, cx: &mut Cx) {
+        let now = cx.now();
         let w = self.workers.get_mut(&uid).expect("worker");
         let gen = w.gen;
         let proc = &mut w.procs[idx];
@@ -1017,18 +1115,18 @@ impl Kubelet {
         }
         if changed {
             // The files changed: exec probes may see another result.
-            self.wake_probes(uid, idx, |_, h| matches!(h, Handler::Exec { .. }), ctx);
+            self.wake_probes(uid, idx, |_, h| matches!(h, Handler::Exec { .. }), cx);
         }
         match y {
-            Yield::Sleep(d) => self.schedule(uid, gen, idx, Step::Script(inst), now + d, ctx),
-            Yield::Exit(code) => self.exited(uid, idx, code, ctx),
+            Yield::Sleep(d) => self.schedule(uid, gen, idx, Step::Script(inst), now + d, cx),
+            Yield::Exit(code) => self.exited(uid, idx, code, cx),
             Yield::Forever | Yield::Spin => {}
         }
     }
 
     /// Runs init container `idx`'s script until it sleeps or exits.
-    fn step_init_script(&mut self, uid: u64, idx: usize, images: &ImageCatalog, ctx: &mut Ctx) {
-        let now = ctx.now;
+    fn step_init_script(&mut self, uid: u64, idx: usize, images: &ImageCatalog, cx: &mut Cx) {
+        let now = cx.now();
         let w = self.workers.get_mut(&uid).expect("worker");
         let gen = w.gen;
         let Some(mut state) = w.init_run.take() else { return };
@@ -1037,35 +1135,35 @@ impl Kubelet {
         let y = run.resume(&mut shell::Host::new(files, now, false));
         w.init_run = Some(state);
         match y {
-            Yield::Sleep(d) => self.schedule(uid, gen, idx, Step::InitScript, now + d, ctx),
+            Yield::Sleep(d) => self.schedule(uid, gen, idx, Step::InitScript, now + d, cx),
             Yield::Exit(code) => {
                 w.init_run = None;
-                self.init_exited(uid, idx, Some(code), images, ctx);
+                self.init_exited(uid, idx, Some(code), images, cx);
             }
             Yield::Forever | Yield::Spin => {}
         }
     }
 
     /// Reports the worker's current status for the pod to the apiserver.
-    fn send_status_of(&self, uid: u64, ctx: &mut Ctx) {
-        self.send_status(&self.workers[&uid], ctx);
+    fn send_status_of(&self, uid: u64, cx: &mut Cx) {
+        self.send_status(&self.workers[&uid], cx);
     }
 
-    fn send_status(&self, w: &Worker, ctx: &mut Ctx) {
-        ctx.send(
+    fn send_status(&self, w: &Worker, cx: &mut Cx) {
+        cx.ctx.send(
             Client::Kubelet(self.idx),
             ApiOp::PodStatus { key: w.key.clone(), uid: w.pod.meta.uid, status: w.status.clone() },
         );
     }
 
-    fn schedule(&self, uid: u64, gen: u64, idx: usize, step: Step, at: SimTime, ctx: &mut Ctx) {
-        let ev = Event::Kubelet { node: self.idx, ev: KubeletEvent::Pod { uid, gen, idx: idx as u16, step } };
+    fn schedule(&self, uid: u64, gen: u64, idx: usize, step: Step, at: SimTime, cx: &mut Cx) {
+        let ev = KubeletEvent::Pod { uid, gen, idx: idx as u16, step };
         match step {
             // A probe tick's place within its instant is fixed by who ticks
             // (see `tick_key`), so a dozing worker knows where its skipped
             // tick would have run.
-            Step::ProbeTick(kind) => ctx.queue.push_keyed(at, tick_key(uid, idx, kind), ev),
-            _ => ctx.at(at, ev),
+            Step::ProbeTick(kind) => self.timer_keyed(at, tick_key(uid, idx, kind), ev, cx),
+            _ => self.timer_at(at, ev, cx),
         }
     }
 
@@ -1078,15 +1176,13 @@ impl Kubelet {
         on_grid && self.cur_tick.is_none_or(|k| key < k)
     }
 
-    /// Handles one of its timers or messages.
-    pub fn on_event(&mut self, ev: KubeletEvent, images: &ImageCatalog, ctx: &mut Ctx) {
+    /// Handles one of its timers.
+    fn on_event(&mut self, ev: KubeletEvent, images: &ImageCatalog, cx: &mut Cx) {
         let (uid, gen, idx, step) = match ev {
             KubeletEvent::Pod { uid, gen, idx, step } => (uid, gen, idx, step),
-            KubeletEvent::SyncNodeStatus { epoch } => return self.sync_node_status(epoch, ctx),
-            KubeletEvent::ListResponse { seq } => return self.on_list_response(seq, images, ctx),
-            KubeletEvent::RenewLease { epoch, send } => return self.on_renew_lease(epoch, send, ctx),
-            // The apiserver's part: the simulation takes the snapshot.
-            KubeletEvent::ListReachesApiserver { .. } => return,
+            KubeletEvent::SyncNodeStatus { epoch } => return self.sync_node_status(epoch, cx),
+            KubeletEvent::ListResponse { seq } => return self.on_list_response(seq, images, cx),
+            KubeletEvent::RenewLease { epoch, send } => return self.on_renew_lease(epoch, send, cx),
         };
         let idx = idx as usize;
         let Some(w) = self.workers.get(&uid) else {
@@ -1115,22 +1211,21 @@ impl Kubelet {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 let st = Rc::make_mut(&mut w.status);
                 st.pod_ip = Some(ip);
-                st.conditions.ready_to_start_containers = Some(Condition::new(CondStatus::True, ctx.now));
+                st.conditions.ready_to_start_containers = Some(Condition::new(CondStatus::True, cx.now()));
                 w.sandbox_ready = true;
                 if w.pod.spec.init_containers.is_empty() {
-                    self.pull(uid, 0, images, ctx);
+                    self.pull(uid, 0, images, cx);
                 } else {
-                    self.init_start(uid, 0, images, ctx);
+                    self.init_start(uid, 0, images, cx);
                 }
             }
-            Step::InitStart => self.init_start(uid, idx, images, ctx),
+            Step::InitStart => self.init_start(uid, idx, images, cx),
             Step::InitRunning => {
-                let now = ctx.now;
+                let now = cx.now();
                 let w = self.workers.get_mut(&uid).expect("worker");
                 let c = &w.pod.spec.init_containers[idx];
-                ctx.event(
+                cx.event_on(
                     false,
-                    SOURCE,
                     "Started",
                     "Pod",
                     &w.key.namespace,
@@ -1144,30 +1239,29 @@ impl Kubelet {
                 if let Some(prog) = program {
                     w.init_run = Some(Box::new((Run::new(prog, pod_hostname(&w.pod)), BTreeSet::new())));
                 }
-                self.send_status_of(uid, ctx);
+                self.send_status_of(uid, cx);
                 if self.workers[&uid].init_run.is_some() {
-                    self.step_init_script(uid, idx, images, ctx);
+                    self.step_init_script(uid, idx, images, cx);
                 } else {
-                    self.schedule(uid, gen, idx, Step::InitExited, now + run, ctx);
+                    self.schedule(uid, gen, idx, Step::InitExited, now + run, cx);
                 }
             }
-            Step::InitExited => self.init_exited(uid, idx, None, images, ctx),
-            Step::InitScript => self.step_init_script(uid, idx, images, ctx),
+            Step::InitExited => self.init_exited(uid, idx, None, images, cx),
+            Step::InitScript => self.step_init_script(uid, idx, images, cx),
             Step::Script(inst) => {
                 let p = &self.workers[&uid].procs[idx];
                 if p.instance == inst && p.running_since.is_some() && !p.killing && !p.hung {
-                    self.step_script(uid, idx, ctx);
+                    self.step_script(uid, idx, cx);
                 }
             }
-            Step::Pull => self.pull(uid, idx, images, ctx),
+            Step::Pull => self.pull(uid, idx, images, cx),
             Step::Pulled => {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 let c = &w.pod.spec.containers[idx];
                 if let Some((took, total)) = w.pulling.take() {
                     self.images.insert(c.image.clone());
-                    ctx.event(
+                    cx.event_on(
                         false,
-                        SOURCE,
                         "Pulled",
                         "Pod",
                         &w.key.namespace,
@@ -1178,64 +1272,58 @@ impl Kubelet {
                         ),
                     );
                 }
-                ctx.event_parts(
+                cx.event_parts_on(
                     false,
-                    SOURCE,
                     "Created",
                     "Pod",
                     &w.key.namespace,
                     &w.key.name,
                     &["Created container ", &c.name],
                 );
-                let start = images.get(&c.image).and_then(|b| b.start).unwrap_or(ctx.cfg.container_start);
-                ctx.after(
-                    start,
-                    Event::Kubelet {
-                        node: self.idx,
-                        ev: KubeletEvent::Pod { uid, gen, idx: idx as u16, step: Step::Started },
-                    },
-                );
+                let start = images.get(&c.image).and_then(|b| b.start).unwrap_or(cx.cfg().container_start);
+                let ev = KubeletEvent::Pod { uid, gen, idx: idx as u16, step: Step::Started };
+                self.timer_after(start, ev, cx);
             }
-            Step::Started => self.started(uid, idx, images, ctx),
+            Step::Started => self.started(uid, idx, images, cx),
             Step::OutOfMemory(inst) => {
                 let p = &self.workers[&uid].procs[idx];
                 if p.instance == inst && p.running_since.is_some() && !p.killing {
-                    self.exited_as(uid, idx, 137, Some("OOMKilled"), ctx);
+                    self.exited_as(uid, idx, 137, Some("OOMKilled"), cx);
                 }
             }
             Step::PullFailed => {
-                let (initial, max) = (ctx.cfg.image_pull_backoff_initial, ctx.cfg.image_pull_backoff_max);
+                let (initial, max) = (cx.cfg().image_pull_backoff_initial, cx.cfg().image_pull_backoff_max);
                 let w = self.workers.get_mut(&uid).expect("worker");
                 w.pulling = None;
                 let c = &w.pod.spec.containers[idx];
                 let why = images.get(&c.image).and_then(|b| b.pull_error.clone()).unwrap_or_default();
                 let msg = format!("Failed to pull image \"{}\": {}", c.image, why);
-                ctx.event(true, SOURCE, "Failed", "Pod", &w.key.namespace, &w.key.name, &msg);
-                ctx.event(true, SOURCE, "Failed", "Pod", &w.key.namespace, &w.key.name, &"Error: ErrImagePull");
+                cx.event_on(true, "Failed", "Pod", &w.key.namespace, &w.key.name, &msg);
+                cx.event_on(true, "Failed", "Pod", &w.key.namespace, &w.key.name, &"Error: ErrImagePull");
                 w.pull_backoff[idx] = Some(match w.pull_backoff[idx] {
                     None => initial,
                     Some(b) => SimDuration((b.0 * 2).min(max.0)),
                 });
                 Rc::make_mut(&mut w.status).container_statuses[idx].state =
                     ContainerState::Waiting { reason: lit("ErrImagePull"), message: Some(msg.into()) };
-                update_phase_and_conditions(w, ctx.now);
-                self.send_status_of(uid, ctx);
+                update_phase_and_conditions(w, cx.now());
+                self.send_status_of(uid, cx);
                 // The pod worker's next sync (PLEG relist, 1 s) backs off.
-                self.schedule(uid, gen, idx, Step::PullBackOff, ctx.now + SimDuration::from_secs(1), ctx);
+                self.schedule(uid, gen, idx, Step::PullBackOff, cx.now() + SimDuration::from_secs(1), cx);
             }
             Step::PullBackOff => {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 let c = &w.pod.spec.containers[idx];
                 let msg = format!("Back-off pulling image \"{}\"", c.image);
-                ctx.event(false, SOURCE, "BackOff", "Pod", &w.key.namespace, &w.key.name, &msg);
-                ctx.event(true, SOURCE, "Failed", "Pod", &w.key.namespace, &w.key.name, &"Error: ImagePullBackOff");
+                cx.event_on(false, "BackOff", "Pod", &w.key.namespace, &w.key.name, &msg);
+                cx.event_on(true, "Failed", "Pod", &w.key.namespace, &w.key.name, &"Error: ImagePullBackOff");
                 Rc::make_mut(&mut w.status).container_statuses[idx].state =
                     ContainerState::Waiting { reason: lit("ImagePullBackOff"), message: Some(msg.into()) };
                 let wait = w.pull_backoff[idx].unwrap_or_default();
-                self.send_status_of(uid, ctx);
+                self.send_status_of(uid, cx);
                 // The back-off counts from the failure, one sync ago.
-                let retry = (ctx.now + wait).saturating_sub_dur(SimDuration::from_secs(1));
-                self.schedule(uid, gen, idx, Step::Pull, retry.max(ctx.now), ctx);
+                let retry = (cx.now() + wait).saturating_sub_dur(SimDuration::from_secs(1));
+                self.schedule(uid, gen, idx, Step::Pull, retry.max(cx.now()), cx);
             }
             Step::Exited(inst) => {
                 let w = &self.workers[&uid];
@@ -1244,12 +1332,12 @@ impl Kubelet {
                     // The container's own image, not the pod's first one.
                     let image = images.get(&w.pod.spec.containers[idx].image);
                     let code = w.exit_override.unwrap_or(image.map_or(0, |b| b.exit_code));
-                    self.exited(uid, idx, code, ctx);
+                    self.exited(uid, idx, code, cx);
                 }
             }
             Step::ProbeTick(kind) => {
                 self.cur_tick = Some(tick_key(uid, idx, kind));
-                self.probe_tick(uid, idx, kind, images, ctx);
+                self.probe_tick(uid, idx, kind, images, cx);
                 self.cur_tick = None;
             }
             Step::ProbeResult(kind, inst) => {
@@ -1260,9 +1348,9 @@ impl Kubelet {
                 }
                 if let Some(outcome) = p.pending[slot(kind)].take() {
                     let missed = std::mem::take(&mut p.tick_missed[slot(kind)]);
-                    self.apply_probe_result(uid, idx, kind, outcome, images, ctx);
+                    self.apply_probe_result(uid, idx, kind, outcome, images, cx);
                     if missed {
-                        self.probe_now(uid, idx, kind, images, ctx);
+                        self.probe_now(uid, idx, kind, images, cx);
                     }
                 }
             }
@@ -1271,19 +1359,19 @@ impl Kubelet {
                 let p = &w.procs[idx];
                 if p.instance == inst {
                     let code = p.kill_result.map_or(137, |(_, c)| c);
-                    self.exited(uid, idx, code, ctx);
+                    self.exited(uid, idx, code, cx);
                 }
             }
             Step::Restart => {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 if let Some(b) = w.backoff[idx] {
-                    w.backoff[idx] = Some(next_period(b, ctx.now, ctx.cfg.crash_loop_backoff_max));
+                    w.backoff[idx] = Some(next_period(b, cx.now(), cx.cfg().crash_loop_backoff_max));
                 }
-                self.begin_restart(uid, idx, ctx);
+                self.begin_restart(uid, idx, cx);
             }
             Step::Killed => {
                 let w = self.workers.get_mut(&uid).expect("worker");
-                let now = ctx.now;
+                let now = cx.now();
                 for (cs, p) in Rc::make_mut(&mut w.status).container_statuses.iter_mut().zip(&mut w.procs) {
                     if let ContainerState::Running { started_at } = cs.state {
                         let (finished, code) = p.kill_result.unwrap_or((now, 137));
@@ -1295,33 +1383,32 @@ impl Kubelet {
                 let status = w.status.clone();
                 let pod = w.pod.clone();
                 if !w.gone {
-                    self.finalize(&pod, &status, ctx);
+                    self.finalize(&pod, &status, cx);
                 }
                 self.forget(uid);
             }
         }
     }
 
-    fn pull(&mut self, uid: u64, idx: usize, images: &ImageCatalog, ctx: &mut Ctx) {
+    fn pull(&mut self, uid: u64, idx: usize, images: &ImageCatalog, cx: &mut Cx) {
         let w = &self.workers[&uid];
         let gen = w.gen;
         let c = &w.pod.spec.containers[idx];
         let (ns, name) = (w.key.namespace.clone(), w.key.name.clone());
         let image = c.image.clone();
         let cached = self.images.contains(&image);
-        let pull_time = images.get(&image).and_then(|b| b.pull).unwrap_or(ctx.cfg.default_image_pull);
+        let pull_time = images.get(&image).and_then(|b| b.pull).unwrap_or(cx.cfg().default_image_pull);
         let duration = match (c.image_pull_policy, cached) {
             (PullPolicy::IfNotPresent | PullPolicy::Never, true) => {
-                ctx.event_parts(
+                cx.event_parts_on(
                     false,
-                    SOURCE,
                     "Pulled",
                     "Pod",
                     &ns,
                     &name,
                     &["Container image \"", &image, "\" already present on machine"],
                 );
-                self.on_event(KubeletEvent::Pod { uid, gen, idx: idx as u16, step: Step::Pulled }, images, ctx);
+                self.on_event(KubeletEvent::Pod { uid, gen, idx: idx as u16, step: Step::Pulled }, images, cx);
                 return;
             }
             (PullPolicy::Never, false) => {
@@ -1329,45 +1416,37 @@ impl Kubelet {
                 let msg = format!("Container image \"{}\" is not present with pull policy of Never", image);
                 Rc::make_mut(&mut w.status).container_statuses[idx].state =
                     ContainerState::Waiting { reason: lit("ErrImageNeverPull"), message: Some(msg.as_str().into()) };
-                ctx.event(true, SOURCE, "ErrImageNeverPull", "Pod", &ns, &name, &msg);
-                self.send_status_of(uid, ctx);
+                cx.event_on(true, "ErrImageNeverPull", "Pod", &ns, &name, &msg);
+                self.send_status_of(uid, cx);
                 return;
             }
-            (PullPolicy::Always, true) => ctx.cfg.image_manifest_check,
+            (PullPolicy::Always, true) => cx.cfg().image_manifest_check,
             _ => pull_time,
         };
-        ctx.event_parts(false, SOURCE, "Pulling", "Pod", &ns, &name, &["Pulling image \"", &image, "\""]);
+        cx.event_parts_on(false, "Pulling", "Pod", &ns, &name, &["Pulling image \"", &image, "\""]);
         // serializeImagePulls: one pull at a time per node.
-        let begin = ctx.now.max(self.pull_free_at);
+        let begin = cx.now().max(self.pull_free_at);
         let done = begin + duration;
         self.pull_free_at = done;
         let fails = images.get(&image).is_some_and(|b| b.pull_error.is_some());
-        self.workers.get_mut(&uid).expect("worker").pulling = Some((duration, done - ctx.now));
-        self.schedule(uid, gen, idx, if fails { Step::PullFailed } else { Step::Pulled }, done, ctx);
+        self.workers.get_mut(&uid).expect("worker").pulling = Some((duration, done - cx.now()));
+        self.schedule(uid, gen, idx, if fails { Step::PullFailed } else { Step::Pulled }, done, cx);
     }
 
-    fn started(&mut self, uid: u64, idx: usize, images: &ImageCatalog, ctx: &mut Ctx) {
-        let now = ctx.now;
+    fn started(&mut self, uid: u64, idx: usize, images: &ImageCatalog, cx: &mut Cx) {
+        let now = cx.now();
         let cid = self.next_container_id;
         self.next_container_id += 1;
         let w = self.workers.get_mut(&uid).expect("worker");
         let gen = w.gen;
         let c = &w.pod.spec.containers[idx];
-        ctx.event_parts(
-            false,
-            SOURCE,
-            "Started",
-            "Pod",
-            &w.key.namespace,
-            &w.key.name,
-            &["Started container ", &c.name],
-        );
+        cx.event_parts_on(false, "Started", "Pod", &w.key.namespace, &w.key.name, &["Started container ", &c.name]);
         let probes = c.probes.clone();
         let limit = c.limits.memory;
         let oom_in =
             images.get(&c.image).and_then(|b| b.memory).filter(|_| limit > 0).and_then(|m| m.time_to_exceed(limit));
         let proc = &mut w.procs[idx];
-        if ctx.keeps_logs() && proc.log.is_none() {
+        if cx.ctx.keeps_logs() && proc.log.is_none() {
             proc.log = Some(Vec::new());
         }
         proc.start(now, images.get(&c.image), probes.startup.is_some());
@@ -1399,41 +1478,41 @@ impl Kubelet {
         // when it ends.
         let run = if scripted { None } else { w.run_override.or(images.get(&c.image).and_then(|b| b.exit_after)) };
         if idx + 1 < n && w.status.container_statuses[idx + 1].container_id.is_none() {
-            self.schedule(uid, gen, idx + 1, Step::Pull, now, ctx);
+            self.schedule(uid, gen, idx + 1, Step::Pull, now, cx);
         }
         if let Some(d) = run {
-            self.schedule(uid, gen, idx, Step::Exited(inst), now + d, ctx);
+            self.schedule(uid, gen, idx, Step::Exited(inst), now + d, cx);
         }
         if woke {
-            self.wake_probes(uid, idx, |_, _| true, ctx);
+            self.wake_probes(uid, idx, |_, _| true, cx);
         }
         // Memory use growing past the container's limit: the OOM killer.
         if let Some(t) = oom_in {
-            self.schedule(uid, gen, idx, Step::OutOfMemory(inst), now + t, ctx);
+            self.schedule(uid, gen, idx, Step::OutOfMemory(inst), now + t, cx);
         }
         let w = self.workers.get_mut(&uid).expect("worker");
         let all_created = w.status.container_statuses.iter().all(|c| c.container_id.is_some());
         if all_created {
             update_phase_and_conditions(w, now);
-            self.send_status_of(uid, ctx);
+            self.send_status_of(uid, cx);
         }
         if scripted {
-            self.step_script(uid, idx, ctx);
+            self.step_script(uid, idx, cx);
         }
     }
 
     /// Container `idx`'s process ended with `code`: record it, then restart
     /// per the pod's restartPolicy with the crash-loop back-off.
-    fn exited(&mut self, uid: u64, idx: usize, code: i32, ctx: &mut Ctx) {
-        self.exited_as(uid, idx, code, None, ctx)
+    fn exited(&mut self, uid: u64, idx: usize, code: i32, cx: &mut Cx) {
+        self.exited_as(uid, idx, code, None, cx)
     }
 
     /// `exited`, with the runtime's reason when it is not the exit code's
     /// (`OOMKilled`).
-    fn exited_as(&mut self, uid: u64, idx: usize, code: i32, reason: Option<&'static str>, ctx: &mut Ctx) {
-        let now = ctx.now;
-        let reset = ctx.cfg.crash_loop_backoff_reset;
-        let initial = ctx.cfg.crash_loop_backoff_initial;
+    fn exited_as(&mut self, uid: u64, idx: usize, code: i32, reason: Option<&'static str>, cx: &mut Cx) {
+        let now = cx.now();
+        let reset = cx.cfg().crash_loop_backoff_reset;
+        let initial = cx.cfg().crash_loop_backoff_initial;
         self.end_dozes(uid, idx, now);
         let w = self.workers.get_mut(&uid).expect("worker");
         w.procs[idx].say(
@@ -1462,7 +1541,7 @@ impl Kubelet {
             if w.status.phase.is_terminal() {
                 release(w, &mut self.admitted, &mut self.ips_in_use, now);
             }
-            self.send_status_of(uid, ctx);
+            self.send_status_of(uid, cx);
             return;
         }
         // Crash-loop back-off (docs/kubernetes-behaviour.md §2.5): the first exit, or one
@@ -1471,7 +1550,7 @@ impl Kubelet {
         let (delay, entry) = crash_loop_delay(w.backoff[idx], now, initial, reset);
         w.backoff[idx] = Some(entry);
         if delay == SimDuration::ZERO {
-            self.begin_restart(uid, idx, ctx);
+            self.begin_restart(uid, idx, cx);
             return;
         }
         let gen = w.gen;
@@ -1488,14 +1567,14 @@ impl Kubelet {
         };
         cs.last_state = last;
         update_phase_and_conditions(w, now);
-        back_off_event(&w.key, &cname, ctx);
-        self.send_status_of(uid, ctx);
-        self.schedule(uid, gen, idx, Step::Restart, now + delay, ctx);
+        back_off_event(&w.key, &cname, cx);
+        self.send_status_of(uid, cx);
+        self.schedule(uid, gen, idx, Step::Restart, now + delay, cx);
     }
 
     /// Starts a new instance of container `idx`: restartCount + 1, the
     /// previous termination becomes `lastState`.
-    fn begin_restart(&mut self, uid: u64, idx: usize, ctx: &mut Ctx) {
+    fn begin_restart(&mut self, uid: u64, idx: usize, cx: &mut Cx) {
         let w = self.workers.get_mut(&uid).expect("worker");
         let gen = w.gen;
         let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
@@ -1506,14 +1585,14 @@ impl Kubelet {
         cs.container_id = None;
         cs.started = false;
         cs.state = ContainerState::Waiting { reason: lit("ContainerCreating"), message: None };
-        self.schedule(uid, gen, idx, Step::Pull, ctx.now, ctx);
+        self.schedule(uid, gen, idx, Step::Pull, cx.now(), cx);
     }
 
     /// Graceful deletion: SIGTERM to every running container. The default
     /// process exits on SIGTERM at once; the kubelet then reports the final
     /// status and deletes the pod object.
-    fn kill_pod(&mut self, uid: u64, images: &ImageCatalog, ctx: &mut Ctx) {
-        let now = ctx.now;
+    fn kill_pod(&mut self, uid: u64, images: &ImageCatalog, cx: &mut Cx) {
+        let now = cx.now();
         // Every probe worker stops with the new generation.
         for i in 0..self.workers[&uid].procs.len() {
             self.end_dozes(uid, i, now);
@@ -1533,9 +1612,8 @@ impl Kubelet {
                 continue;
             }
             let c = &pod.spec.containers[i];
-            ctx.event(
+            cx.event_on(
                 false,
-                SOURCE,
                 "Killing",
                 "Pod",
                 &w.key.namespace,
@@ -1545,14 +1623,14 @@ impl Kubelet {
             let t = begin_kill(&mut w.procs[i], c, grace, images, &ip, now);
             done = done.max(t.exit_at);
         }
-        self.schedule(uid, gen, 0, Step::Killed, done, ctx);
+        self.schedule(uid, gen, 0, Step::Killed, done, cx);
     }
 
     /// One tick of a probe worker: schedule the next, then probe if the
     /// container is running, past its initial delay, and (for liveness and
     /// readiness) started.
-    fn probe_tick(&mut self, uid: u64, idx: usize, kind: ProbeKind, images: &ImageCatalog, ctx: &mut Ctx) {
-        let now = ctx.now;
+    fn probe_tick(&mut self, uid: u64, idx: usize, kind: ProbeKind, images: &ImageCatalog, cx: &mut Cx) {
+        let now = cx.now();
         let w = self.workers.get_mut(&uid).expect("worker");
         let pod = w.pod.clone();
         let Some(probe) = pod.spec.containers[idx].probes.get(kind) else { return };
@@ -1566,13 +1644,13 @@ impl Kubelet {
         } else {
             // The result is scheduled before the next tick, so a probe that
             // takes a whole period returns before that tick comes.
-            self.probe_now(uid, idx, kind, images, ctx);
+            self.probe_now(uid, idx, kind, images, cx);
         }
         let Some(w) = self.workers.get_mut(&uid).filter(|w| w.gen == gen) else { return };
         let proc = &mut w.procs[idx];
         if !proc.dormant[slot(kind)] {
             proc.tick_queued[slot(kind)] = true;
-            self.schedule(uid, gen, idx, Step::ProbeTick(kind), next_tick, ctx);
+            self.schedule(uid, gen, idx, Step::ProbeTick(kind), next_tick, cx);
         } else if let (Some(log), Handler::HttpGet { path, .. }, true) = (
             proc.log.as_mut(),
             &probe.handler,
@@ -1606,8 +1684,8 @@ impl Kubelet {
     /// span (`LogEntry::DozeStart`) and expanded when the log is read. Not
     /// when the app counts requests (`failAfterRequests`), nor when an
     /// answer takes a whole period (ticks would pile up behind it).
-    fn maybe_doze(&mut self, uid: u64, idx: usize, kind: ProbeKind, images: &ImageCatalog, ctx: &Ctx) {
-        if !ctx.cfg.probe_skipping {
+    fn maybe_doze(&mut self, uid: u64, idx: usize, kind: ProbeKind, images: &ImageCatalog, cx: &Cx) {
+        if !cx.cfg().probe_skipping {
             return;
         }
         let w = self.workers.get_mut(&uid).expect("worker");
@@ -1635,11 +1713,11 @@ impl Kubelet {
                             && (200..400).contains(&h.status)
                             && h.response_time <= timeout
                             && h.response_time < SimDuration::from_secs(probe.period_seconds)
-                    }) && ctx.now >= since + b.listen_after
+                    }) && cx.now() >= since + b.listen_after
                 }),
                 Handler::TcpSocket { port } => image.is_some_and(|b| {
                     let p = resolve_port(port, c);
-                    (b.tcp_port == p || b.http.as_ref().map(|h| h.port) == p) && ctx.now >= since + b.listen_after
+                    (b.tcp_port == p || b.http.as_ref().map(|h| h.port) == p) && cx.now() >= since + b.listen_after
                 }),
                 // Exec results change only with the files, and every exec
                 // that changes them wakes the worker (`wake_probes`); a run
@@ -1657,7 +1735,7 @@ impl Kubelet {
     /// Wakes the dormant probe workers of container `idx` (those `which`
     /// selects): each resumes on its own grid, at its first tick that has
     /// not run yet by the order of ticks within an instant (`tick_ran`).
-    fn wake_probes(&mut self, uid: u64, idx: usize, which: impl Fn(ProbeKind, &Handler) -> bool, ctx: &mut Ctx) {
+    fn wake_probes(&mut self, uid: u64, idx: usize, which: impl Fn(ProbeKind, &Handler) -> bool, cx: &mut Cx) {
         let Some(w) = self.workers.get(&uid) else { return };
         let pod = w.pod.clone();
         let (gen, anchor) = (w.gen, w.admitted_at);
@@ -1676,8 +1754,8 @@ impl Kubelet {
             }
             let period = SimDuration::from_secs(probe.period_seconds);
             let key = tick_key(uid, idx, kind);
-            let mut next = SimTime(anchor.0 + ctx.now.0.saturating_sub(anchor.0).div_ceil(period.0) * period.0);
-            if self.tick_ran(key, anchor, period, ctx.now) {
+            let mut next = SimTime(anchor.0 + cx.now().0.saturating_sub(anchor.0).div_ceil(period.0) * period.0);
+            if self.tick_ran(key, anchor, period, cx.now()) {
                 next += period;
             }
             ticks.push((kind, Some(next)));
@@ -1693,7 +1771,7 @@ impl Kubelet {
         }
         for (kind, at) in ticks {
             if let Some(at) = at {
-                self.schedule(uid, gen, idx, Step::ProbeTick(kind), at, ctx);
+                self.schedule(uid, gen, idx, Step::ProbeTick(kind), at, cx);
             }
         }
     }
@@ -1719,8 +1797,8 @@ impl Kubelet {
 
     /// Runs one probe now if the container is running, past its initial
     /// delay, and (for liveness and readiness) started.
-    fn probe_now(&mut self, uid: u64, idx: usize, kind: ProbeKind, images: &ImageCatalog, ctx: &mut Ctx) {
-        let now = ctx.now;
+    fn probe_now(&mut self, uid: u64, idx: usize, kind: ProbeKind, images: &ImageCatalog, cx: &mut Cx) {
+        let now = cx.now();
         let w = self.workers.get_mut(&uid).expect("worker");
         let pod = w.pod.clone();
         let c = &pod.spec.containers[idx];
@@ -1747,16 +1825,16 @@ impl Kubelet {
         if outcome.changed {
             // The files changed: every other exec probe may see another
             // result now.
-            self.wake_probes(uid, idx, |k, h| k != kind && matches!(h, Handler::Exec { .. }), ctx);
+            self.wake_probes(uid, idx, |k, h| k != kind && matches!(h, Handler::Exec { .. }), cx);
         }
         let proc = &mut self.workers.get_mut(&uid).expect("worker").procs[idx];
         if outcome.after == SimDuration::ZERO {
-            self.apply_probe_result(uid, idx, kind, outcome, images, ctx);
+            self.apply_probe_result(uid, idx, kind, outcome, images, cx);
         } else {
             let inst = proc.instance;
             let after = outcome.after;
             proc.pending[slot(kind)] = Some(outcome);
-            self.schedule(uid, gen, idx, Step::ProbeResult(kind, inst), now + after, ctx);
+            self.schedule(uid, gen, idx, Step::ProbeResult(kind, inst), now + after, cx);
         }
     }
 
@@ -1808,7 +1886,7 @@ impl Kubelet {
 
     /// The catalog a pod with a `kubesim.io/behavior` annotation runs with:
     /// the scenario's, with each of the pod's images overridden.
-    fn pod_catalog(&self, p: &Pod, images: &ImageCatalog, ctx: &mut Ctx) -> Option<Rc<ImageCatalog>> {
+    fn pod_catalog(&self, p: &Pod, images: &ImageCatalog, cx: &mut Cx) -> Option<Rc<ImageCatalog>> {
         let text = p.meta.annotations.get(ANNOTATION_BEHAVIOR)?;
         let mut cat = images.clone();
         for c in p.spec.init_containers.iter().chain(p.spec.containers.iter()) {
@@ -1826,7 +1904,7 @@ impl Kubelet {
                 }
                 Err(e) => {
                     let msg = format!("ignoring the {} annotation: {}", ANNOTATION_BEHAVIOR, e);
-                    ctx.event(true, SOURCE, "InvalidBehavior", "Pod", &p.meta.namespace, &p.meta.name, &msg);
+                    cx.event_on(true, "InvalidBehavior", "Pod", &p.meta.namespace, &p.meta.name, &msg);
                     return None;
                 }
             }
@@ -1846,15 +1924,16 @@ impl Kubelet {
     /// A fault injected into, or a command run in, container `idx`; `env`
     /// is the container's environment, for a command. A command's exit
     /// code and output are returned.
-    pub fn container_op(
+    pub(crate) fn container_op(
         &mut self,
         uid: u64,
         idx: usize,
         op: &ContainerOp,
-        images: &ImageCatalog,
         env: &[(String, String)],
-        ctx: &mut Ctx,
+        cx: &mut Cx,
     ) -> Result<Option<(i32, String)>, String> {
+        // (A kubelet's handle always carries its node's image catalog.)
+        let Some(images) = cx.images else { return Err("error: the node runs no container runtime".into()) };
         let Some(w) = self.workers.get_mut(&uid) else {
             return Err("error: the pod is not running on its node".into());
         };
@@ -1866,9 +1945,9 @@ impl Kubelet {
         let images = own.as_deref().unwrap_or(images);
         // Whatever happens may change what the probes see.
         let woken = matches!(op, ContainerOp::Hang | ContainerOp::Exec { .. });
-        let result = self.container_op_inner(uid, idx, op, images, env, ctx);
+        let result = self.container_op_inner(uid, idx, op, images, env, cx);
         if woken {
-            self.wake_probes(uid, idx, |_, _| true, ctx);
+            self.wake_probes(uid, idx, |_, _| true, cx);
         }
         result
     }
@@ -1880,7 +1959,7 @@ impl Kubelet {
         op: &ContainerOp,
         images: &ImageCatalog,
         env: &[(String, String)],
-        ctx: &mut Ctx,
+        cx: &mut Cx,
     ) -> Result<Option<(i32, String)>, String> {
         let w = self.workers.get_mut(&uid).expect("worker");
         let pod = w.pod.clone();
@@ -1892,7 +1971,7 @@ impl Kubelet {
             ContainerOp::Exec { command } => {
                 // Its sleeps take no simulated time; one that never returns
                 // is cut off after `EXEC_SLEEPS` of them.
-                let r = exec(command, proc, image, ctx.now, SimDuration(u64::MAX), env);
+                let r = exec(command, proc, image, cx.now(), SimDuration(u64::MAX), env);
                 if r.unknown {
                     return Err(format!(
                         "warning: `{}` is not a simulated command; it exited {} (the image's exec default)",
@@ -1902,30 +1981,30 @@ impl Kubelet {
                 }
                 return Ok(Some((r.code, r.output)));
             }
-            ContainerOp::Crash { exit_code } => self.exited(uid, idx, *exit_code, ctx),
-            ContainerOp::Oom => self.exited_as(uid, idx, 137, Some("OOMKilled"), ctx),
+            ContainerOp::Crash { exit_code } => self.exited(uid, idx, *exit_code, cx),
+            ContainerOp::Oom => self.exited_as(uid, idx, 137, Some("OOMKilled"), cx),
             ContainerOp::Kill { signal: 15 } => {
                 // SIGTERM meets the app's own handling, without a grace limit.
-                let t = termination(ctx.now, SimDuration(u64::MAX / 4), None, c, image, proc, "");
+                let t = termination(cx.now(), SimDuration(u64::MAX / 4), None, c, image, proc, "");
                 if t.exit_code != 137 {
-                    self.end_dozes(uid, idx, ctx.now);
+                    self.end_dozes(uid, idx, cx.now());
                     let w = self.workers.get_mut(&uid).expect("worker");
                     let proc = &mut w.procs[idx];
                     proc.killing = true;
                     proc.kill_result = Some((t.exit_at, t.exit_code));
                     let (gen, inst) = (w.gen, proc.instance);
-                    self.schedule(uid, gen, idx, Step::ContainerKilled(inst), t.exit_at, ctx);
+                    self.schedule(uid, gen, idx, Step::ContainerKilled(inst), t.exit_at, cx);
                 }
             }
-            ContainerOp::Kill { signal } => self.exited(uid, idx, 128 + signal, ctx),
+            ContainerOp::Kill { signal } => self.exited(uid, idx, 128 + signal, cx),
         }
         Ok(None)
     }
 
     /// Init container `idx` (re)starts: its image is pulled or checked as an
     /// app container's would be, then it runs.
-    fn init_start(&mut self, uid: u64, idx: usize, images: &ImageCatalog, ctx: &mut Ctx) {
-        let now = ctx.now;
+    fn init_start(&mut self, uid: u64, idx: usize, images: &ImageCatalog, cx: &mut Cx) {
+        let now = cx.now();
         let w = self.workers.get_mut(&uid).expect("worker");
         let gen = w.gen;
         let c = w.pod.spec.init_containers[idx].clone();
@@ -1944,30 +2023,30 @@ impl Kubelet {
         let cached = self.images.contains(&c.image);
         let pull = match (c.image_pull_policy, cached) {
             (PullPolicy::IfNotPresent | PullPolicy::Never, true) => None,
-            (PullPolicy::Always, true) => Some(ctx.cfg.image_manifest_check),
-            _ => Some(images.get(&c.image).and_then(|b| b.pull).unwrap_or(ctx.cfg.default_image_pull)),
+            (PullPolicy::Always, true) => Some(cx.cfg().image_manifest_check),
+            _ => Some(images.get(&c.image).and_then(|b| b.pull).unwrap_or(cx.cfg().default_image_pull)),
         };
         let ready_at = match pull {
             None => now,
             Some(d) => {
-                ctx.event(false, SOURCE, "Pulling", "Pod", &ns, &name, &format_args!("Pulling image \"{}\"", c.image));
+                cx.event_on(false, "Pulling", "Pod", &ns, &name, &format_args!("Pulling image \"{}\"", c.image));
                 let done = now.max(self.pull_free_at) + d;
                 self.pull_free_at = done;
                 self.images.insert(c.image.clone());
                 done
             }
         };
-        ctx.event_parts(false, SOURCE, "Created", "Pod", &ns, &name, &["Created container ", &c.name]);
-        let start = images.get(&c.image).and_then(|b| b.start).unwrap_or(ctx.cfg.container_start);
-        self.schedule(uid, gen, idx, Step::InitRunning, ready_at + start, ctx);
+        cx.event_parts_on(false, "Created", "Pod", &ns, &name, &["Created container ", &c.name]);
+        let start = images.get(&c.image).and_then(|b| b.start).unwrap_or(cx.cfg().container_start);
+        self.schedule(uid, gen, idx, Step::InitRunning, ready_at + start, cx);
     }
 
     /// Init container `idx` exited: on 0 the next one runs (or the app
     /// containers, when it was the last); otherwise it is restarted with the
     /// crash-loop back-off, or the pod fails under restartPolicy Never.
-    fn init_exited(&mut self, uid: u64, idx: usize, code: Option<i32>, images: &ImageCatalog, ctx: &mut Ctx) {
-        let now = ctx.now;
-        let (initial, reset) = (ctx.cfg.crash_loop_backoff_initial, ctx.cfg.crash_loop_backoff_reset);
+    fn init_exited(&mut self, uid: u64, idx: usize, code: Option<i32>, images: &ImageCatalog, cx: &mut Cx) {
+        let now = cx.now();
+        let (initial, reset) = (cx.cfg().crash_loop_backoff_initial, cx.cfg().crash_loop_backoff_reset);
         let w = self.workers.get_mut(&uid).expect("worker");
         let gen = w.gen;
         let c = &w.pod.spec.init_containers[idx];
@@ -1981,16 +2060,16 @@ impl Kubelet {
         cs.state = ContainerState::Terminated(terminated(code, started_at, now));
         if code == 0 {
             if idx + 1 < n {
-                self.send_status_of(uid, ctx);
-                self.init_start(uid, idx + 1, images, ctx);
+                self.send_status_of(uid, cx);
+                self.init_start(uid, idx + 1, images, cx);
             } else {
                 let w = self.workers.get_mut(&uid).expect("worker");
                 Rc::make_mut(&mut w.status).conditions.initialized = Some(Condition::new(CondStatus::True, now));
                 for cs in &mut Rc::make_mut(&mut w.status).container_statuses {
                     cs.state = ContainerState::Waiting { reason: lit("ContainerCreating"), message: None };
                 }
-                self.send_status_of(uid, ctx);
-                self.pull(uid, 0, images, ctx);
+                self.send_status_of(uid, cx);
+                self.pull(uid, 0, images, cx);
             }
             return;
         }
@@ -1998,7 +2077,7 @@ impl Kubelet {
             // A failed init container fails the pod for good.
             Rc::make_mut(&mut w.status).phase = PodPhase::Failed;
             release(w, &mut self.admitted, &mut self.ips_in_use, now);
-            self.send_status_of(uid, ctx);
+            self.send_status_of(uid, cx);
             return;
         }
         let (delay, entry) = crash_loop_delay(w.init_backoff[idx], now, initial, reset);
@@ -2014,13 +2093,13 @@ impl Kubelet {
             );
             cs.state = ContainerState::Waiting { reason: lit("CrashLoopBackOff"), message: Some(msg.into()) };
             let cname = cs.name.clone();
-            back_off_event(&w.key, &cname, ctx);
+            back_off_event(&w.key, &cname, cx);
             if let Some(b) = w.init_backoff[idx] {
-                w.init_backoff[idx] = Some(next_period(b, now + delay, ctx.cfg.crash_loop_backoff_max));
+                w.init_backoff[idx] = Some(next_period(b, now + delay, cx.cfg().crash_loop_backoff_max));
             }
         }
-        self.send_status_of(uid, ctx);
-        self.schedule(uid, gen, idx, Step::InitStart, now + delay, ctx);
+        self.send_status_of(uid, cx);
+        self.schedule(uid, gen, idx, Step::InitStart, now + delay, cx);
     }
 
     /// A probe result: count it, and act when a threshold is reached.
@@ -2031,9 +2110,9 @@ impl Kubelet {
         kind: ProbeKind,
         outcome: ProbeOutcome,
         images: &ImageCatalog,
-        ctx: &mut Ctx,
+        cx: &mut Cx,
     ) {
-        let now = ctx.now;
+        let now = cx.now();
         let w = self.workers.get_mut(&uid).expect("worker");
         let pod = w.pod.clone();
         let c = &pod.spec.containers[idx];
@@ -2042,9 +2121,8 @@ impl Kubelet {
             // `prober.probe`: the event; `worker.doProbe`: the Unknown
             // result is thrown away — no count, no restart, readiness as
             // it was.
-            ctx.event(
+            cx.event_on(
                 true,
-                SOURCE,
                 "Unhealthy",
                 "Pod",
                 &w.key.namespace,
@@ -2054,9 +2132,8 @@ impl Kubelet {
             return;
         }
         if !outcome.ok {
-            ctx.event(
+            cx.event_on(
                 true,
-                SOURCE,
                 "Unhealthy",
                 "Pod",
                 &w.key.namespace,
@@ -2085,12 +2162,12 @@ impl Kubelet {
                 cs.started = true;
                 cs.ready = c.probes.readiness.is_none();
                 update_phase_and_conditions(w, now);
-                self.send_status_of(uid, ctx);
+                self.send_status_of(uid, cx);
             }
             ProbeKind::Startup | ProbeKind::Liveness if !outcome.ok && fail_run >= probe.failure_threshold => {
                 let why =
                     format!("Container {} failed {} probe, will be restarted", c.name, kind.as_str().to_lowercase());
-                self.kill_container(uid, idx, &why, grace, images, ctx);
+                self.kill_container(uid, idx, &why, grace, images, cx);
             }
             ProbeKind::Readiness => {
                 let cs = &mut Rc::make_mut(&mut w.status).container_statuses[idx];
@@ -2102,7 +2179,7 @@ impl Kubelet {
                 if flip {
                     cs.ready = outcome.ok;
                     update_phase_and_conditions(w, now);
-                    self.send_status_of(uid, ctx);
+                    self.send_status_of(uid, cx);
                 }
             }
             _ => {}
@@ -2114,29 +2191,29 @@ impl Kubelet {
         // nothing and answered at once lets the worker doze.
         let exec = matches!(probe.handler, Handler::Exec { .. });
         if outcome.ok && !(exec && (outcome.changed || outcome.after > SimDuration::ZERO)) {
-            self.maybe_doze(uid, idx, kind, images, ctx);
+            self.maybe_doze(uid, idx, kind, images, cx);
         }
     }
 
     /// Kills one container for a restart (a failed liveness or startup
     /// probe): preStop, SIGTERM, SIGKILL after the grace, as for a deletion.
-    fn kill_container(&mut self, uid: u64, idx: usize, why: &str, grace: u64, images: &ImageCatalog, ctx: &mut Ctx) {
-        let now = ctx.now;
+    fn kill_container(&mut self, uid: u64, idx: usize, why: &str, grace: u64, images: &ImageCatalog, cx: &mut Cx) {
+        let now = cx.now();
         self.end_dozes(uid, idx, now);
         let w = self.workers.get_mut(&uid).expect("worker");
         let pod = w.pod.clone();
         let c = &pod.spec.containers[idx];
         let ip = w.status.pod_ip.clone().unwrap_or_else(|| "".into());
-        ctx.event(false, SOURCE, "Killing", "Pod", &w.key.namespace, &w.key.name, &why);
+        cx.event_on(false, "Killing", "Pod", &w.key.namespace, &w.key.name, &why);
         let gen = w.gen;
         let t = begin_kill(&mut w.procs[idx], c, grace, images, &ip, now);
         let inst = w.procs[idx].instance;
-        self.schedule(uid, gen, idx, Step::ContainerKilled(inst), t.exit_at, ctx);
+        self.schedule(uid, gen, idx, Step::ContainerKilled(inst), t.exit_at, cx);
     }
 
     /// The last word on a deleted pod: terminal status, then the final
     /// delete (grace 0) that removes the object.
-    fn finalize(&mut self, p: &Pod, status: &PodStatus, ctx: &mut Ctx) {
+    fn finalize(&mut self, p: &Pod, status: &PodStatus, cx: &mut Cx) {
         let mut st = status.clone();
         if !st.phase.is_terminal() {
             let all_ok = st
@@ -2144,17 +2221,17 @@ impl Kubelet {
                 .iter()
                 .all(|c| matches!(&c.state, ContainerState::Terminated(t) if t.exit_code == 0));
             st.phase = if all_ok && !st.container_statuses.is_empty() { PodPhase::Succeeded } else { PodPhase::Failed };
-            let mut not_ready = Condition::new(CondStatus::False, ctx.now);
+            let mut not_ready = Condition::new(CondStatus::False, cx.now());
             not_ready.reason = Some(lit("PodCompleted"));
             st.conditions.ready = Some(not_ready.clone());
             st.conditions.containers_ready = Some(not_ready);
-            sandbox_gone(&mut st, ctx.now);
-            ctx.send(
+            sandbox_gone(&mut st, cx.now());
+            cx.ctx.send(
                 Client::Kubelet(self.idx),
                 ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Rc::new(st) },
             );
         }
-        ctx.send(Client::Kubelet(self.idx), ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, Some(0), None));
+        cx.ctx.send(Client::Kubelet(self.idx), ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, Some(0), None));
     }
 }
 
@@ -2245,10 +2322,9 @@ fn terminated(code: i32, started_at: Option<SimTime>, finished_at: SimTime) -> T
 }
 
 /// The `BackOff` warning of a container waiting out its crash-loop delay.
-fn back_off_event(key: &Key, container: &str, ctx: &mut Ctx) {
-    ctx.event(
+fn back_off_event(key: &Key, container: &str, cx: &mut Cx) {
+    cx.event_on(
         true,
-        SOURCE,
         "BackOff",
         "Pod",
         &key.namespace,
@@ -2397,6 +2473,26 @@ fn update_phase_and_conditions(w: &mut Worker, now: SimTime) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timer_tokens_are_handed_back_once_and_reused_after() {
+        let mut t = Timers::default();
+        let lease = KubeletEvent::RenewLease { epoch: 0, send: true };
+        let sync = KubeletEvent::SyncNodeStatus { epoch: 0 };
+        let (a, b) = (t.insert(lease), t.insert(sync));
+        assert_ne!(a, b);
+        assert_eq!(t.take(a), Some(lease));
+        assert_eq!(t.take(a), None, "a fired timer's payload is gone");
+        // The freed token is the next one given out; the other is intact.
+        let list = KubeletEvent::ListResponse { seq: 3 };
+        assert_eq!(t.insert(list), a);
+        assert_eq!(t.take(b), Some(sync));
+        assert_eq!(t.take(a), Some(list));
+        assert_eq!(t.take(99), None, "an unknown token is no timer");
+        t.insert(lease);
+        t.clear();
+        assert_eq!(t.take(0), None, "a crash drops every payload");
+    }
 
     #[test]
     fn admission_rejections_as_predicate_go_words_them() {
