@@ -1097,10 +1097,32 @@ impl Slot {
     }
 
     /// A node agent's process stops with its node: its timers (set in
-    /// this life) are dropped, its Events are no longer recorded.
-    pub(crate) fn stop_node_agent(&mut self) {
+    /// this life) are dropped, its Events are no longer recorded, and the
+    /// requests still waiting in its client's rate limiter never leave
+    /// (the restarted kubelet's client starts with a full bucket).
+    pub(crate) fn stop_node_agent(&mut self, ctx: &mut Ctx) {
+        self.end_life(ctx);
+    }
+
+    /// The life of the process ends: what still waits in its rate
+    /// limiter dies with it, its client too, and its timers are dropped.
+    fn end_life(&mut self, ctx: &mut Ctx) {
+        let now = ctx.now;
+        for (req, leave) in self.waiting.drain(..) {
+            if leave > now {
+                self.never_sent.insert(req);
+            }
+        }
+        ctx.throttles.client_died(self.id);
         self.alive = false;
         self.epoch += 1;
+        self.first_req = self.next_req;
+    }
+
+    /// Whether request `req` was still in the rate limiter when its
+    /// process died (it never reaches the apiserver).
+    pub(crate) fn never_sent(&mut self, req: u32) -> bool {
+        !self.never_sent.is_empty() && self.never_sent.remove(&req)
     }
 
     /// The node is back: a new life of its agent.
@@ -1241,19 +1263,9 @@ fn after_handler(slot: &mut Slot, ctx: &mut Ctx) {
 }
 
 fn crash(slot: &mut Slot, ctx: &mut Ctx) {
-    // What still waits in the rate limiter dies with the process.
-    let now = ctx.now;
-    for (req, leave) in slot.waiting.drain(..) {
-        if leave > now {
-            slot.never_sent.insert(req);
-        }
-    }
-    ctx.throttles.client_died(slot.id);
-    slot.alive = false;
+    slot.end_life(ctx);
     slot.instance = None;
     slot.writes_left = None;
-    slot.epoch += 1;
-    slot.first_req = slot.next_req;
     slot.cache = Cache::default();
     slot.held.clear();
     slot.stale = None;
@@ -1611,8 +1623,7 @@ impl Components {
     /// Whether request `req` of component `id` died in its rate limiter
     /// with the process (then it never reaches the apiserver).
     pub(crate) fn never_sent(&mut self, id: u32, req: u32) -> bool {
-        let Some(slot) = self.slots.get_mut(id as usize) else { return false };
-        !slot.never_sent.is_empty() && slot.never_sent.remove(&req)
+        self.slots.get_mut(id as usize).is_some_and(|slot| slot.never_sent(req))
     }
 
     /// Every component up, its watch live and nothing held back.

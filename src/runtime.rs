@@ -363,6 +363,12 @@ impl Throttles {
     /// leave) goes with it, and the restarted process builds a new one
     /// with a full bucket.
     pub(crate) fn client_died(&mut self, id: u32) {
+        if id & crate::component::NODE_AGENT != 0 {
+            if let Some(b) = self.kubelets.get_mut((id & !crate::component::NODE_AGENT) as usize) {
+                *b = Bucket::default();
+            }
+            return;
+        }
         match self.builtin_clients.get(id as usize).copied().flatten() {
             Some(c) => {
                 if let Limiter::Shared(i) = c.limiter(None) {
@@ -381,6 +387,10 @@ impl Throttles {
     /// client, else the sender.
     fn identity(&self, from: Client) -> Client {
         match from {
+            // A kubelet's request goes through its node's client.
+            Client::Component { id, .. } if id & crate::component::NODE_AGENT != 0 => {
+                Client::Kubelet(id & !crate::component::NODE_AGENT)
+            }
             Client::Component { id, .. } => self.builtin_clients.get(id as usize).copied().flatten().unwrap_or(from),
             c => c,
         }

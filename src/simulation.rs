@@ -641,6 +641,15 @@ impl Simulation {
         // A partitioned node's requests do not reach the apiserver.
         match from {
             Client::Kubelet(i) if self.kubelets[i as usize].partitioned => return,
+            // A kubelet's write: lost if its node is cut from the
+            // apiserver, never sent if it still waited in the client's
+            // rate limiter when its node crashed.
+            Client::Component { id, req } if id & NODE_AGENT != 0 => {
+                let i = (id & !NODE_AGENT) as usize;
+                if self.kubelets[i].partitioned || self.kubelet_slots[i].never_sent(req) {
+                    return;
+                }
+            }
             // Nor do those a crashed component had waiting in its rate
             // limiter.
             Client::Component { id, req } if self.components.never_sent(id, req) => return,
@@ -1201,7 +1210,8 @@ impl Simulation {
                     return;
                 }
                 k.crash();
-                self.kubelet_slots[i as usize].stop_node_agent();
+                let mut ctx = ctx!(self);
+                self.kubelet_slots[i as usize].stop_node_agent(&mut ctx);
                 self.proxies.crash(i);
                 self.traffic.nodes_changed();
                 let now = self.now();

@@ -619,3 +619,62 @@ fn a_restarted_scheduler_has_a_fresh_rate_limiter() {
     assert!(first < SimTime(2_600_000_000), "first bind answered at {}", first);
     assert!(sim.store.pods.values().all(|p| p.node_name().is_some()), "every pod is bound");
 }
+
+/// 200 pods bound to one node at once: its kubelet reports each one
+/// twice or more (admitted, then running) through its client (burst 100,
+/// then 50 a second), so its writes wait in the rate limiter for seconds.
+/// (A tagged image, quick to pull: the pulls are serialized.)
+fn busy_node(timeline: &str) -> String {
+    let mut yaml = String::from(
+        "name: busy kubelet\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1, capacity: {cpu: \"64\", memory: 256Gi, pods: 250}}]\n",
+    );
+    yaml += "images:\n  nginx:1.25: {pull: 10ms}\n";
+    yaml += timeline;
+    yaml += "objects:\n";
+    for i in 0..200 {
+        yaml += &format!(
+            "  - {{apiVersion: v1, kind: Pod, metadata: {{name: p{}}}, spec: {{nodeName: n-1, containers: [{{name: c, image: \"nginx:1.25\"}}]}}}}\n",
+            i
+        );
+    }
+    yaml
+}
+
+/// When the watcher saw a pod change (not a deletion) in `(from, to]`.
+fn pod_writes(seen: &Seen, from: SimTime, to: SimTime) -> Vec<SimTime> {
+    seen.borrow().iter().filter(|s| !s.4 && s.0 > from && s.0 <= to).map(|s| s.0).collect()
+}
+
+#[test]
+fn a_crashed_nodes_kubelet_sends_nothing_its_rate_limiter_still_held() {
+    let (_, seen) = run(&busy_node("timeline:\n  - at: 2s\n    crashNode: n-1\n"), 30);
+    let before = pod_writes(&seen, SimTime::ZERO, SimTime::from_secs(2));
+    assert!(before.len() > 100, "the kubelet reported {} pod changes before the crash", before.len());
+    // What had left by the crash arrives within a round trip; what still
+    // waited in the limiter died with the process. (The node-lifecycle
+    // controller's first write comes after the 40 s grace.)
+    let after = pod_writes(&seen, SimTime(2_020_000_000), SimTime::from_secs(30));
+    assert!(after.is_empty(), "{} pod writes after the crash, from {:?}", after.len(), after.first());
+}
+
+#[test]
+fn a_restarted_kubelet_has_a_fresh_rate_limiter() {
+    // Crashed at 2 s with seconds of writes reserved in its limiter, the
+    // node is back at 3 s: the new kubelet's LIST leaves at once, so it
+    // starts its pods again after one round trip and the sandbox's 500 ms
+    // (behind the dead process's reservations it would wait until 5.3 s).
+    let tl = "timeline:\n  - at: 2s\n    crashNode: n-1\n  - at: 3s\n    restartNode: n-1\n";
+    let (sim, _) = run(&busy_node(tl), 30);
+    // Its first Event about a pod: it has its LIST's answer and starts
+    // the pods again.
+    let first = sim
+        .trace
+        .events()
+        .iter()
+        .find(|e| e.time > SimTime::from_secs(3) && e.source == "kubelet" && e.kind == "Pod")
+        .map(|e| e.time)
+        .expect("the restarted kubelet starts its pods");
+    assert!(first < SimTime(3_600_000_000), "first pod Event after the restart at {}", first);
+    let running = sim.store.pods.values().filter(|p| format!("{:?}", p.status.phase) == "Running").count();
+    assert_eq!(running, 200, "every pod runs again");
+}

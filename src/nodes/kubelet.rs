@@ -717,7 +717,7 @@ impl Kubelet {
             last_heartbeat_time: cx.now(),
             last_transition_time: cx.now(),
         };
-        cx.ctx.send(Client::Kubelet(self.idx), ApiOp::NodeReady { name: self.name.clone(), cond });
+        cx.send_unanswered(ApiOp::NodeReady { name: self.name.clone(), cond });
         cx.event_on(
             false,
             "NodeReady",
@@ -896,10 +896,7 @@ impl Kubelet {
             status.reason = Some(reason.into());
             status.message = Some(format!("Pod was rejected: {}", message).into());
             cx.event_on(true, reason, "Pod", &p.meta.namespace, &p.meta.name, &message);
-            cx.ctx.send(
-                Client::Kubelet(self.idx),
-                ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Rc::new(status) },
-            );
+            cx.send_unanswered(ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Rc::new(status) });
             return;
         }
         self.admitted += req;
@@ -1150,10 +1147,7 @@ impl Kubelet {
     }
 
     fn send_status(&self, w: &Worker, cx: &mut Cx) {
-        cx.ctx.send(
-            Client::Kubelet(self.idx),
-            ApiOp::PodStatus { key: w.key.clone(), uid: w.pod.meta.uid, status: w.status.clone() },
-        );
+        cx.send_unanswered(ApiOp::PodStatus { key: w.key.clone(), uid: w.pod.meta.uid, status: w.status.clone() });
     }
 
     fn schedule(&self, uid: u64, gen: u64, idx: usize, step: Step, at: SimTime, cx: &mut Cx) {
@@ -2226,12 +2220,9 @@ impl Kubelet {
             st.conditions.ready = Some(not_ready.clone());
             st.conditions.containers_ready = Some(not_ready);
             sandbox_gone(&mut st, cx.now());
-            cx.ctx.send(
-                Client::Kubelet(self.idx),
-                ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Rc::new(st) },
-            );
+            cx.send_unanswered(ApiOp::PodStatus { key: Key::of(&p.meta), uid: p.meta.uid, status: Rc::new(st) });
         }
-        cx.ctx.send(Client::Kubelet(self.idx), ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, Some(0), None));
+        cx.send_unanswered(ApiOp::delete_pod(Key::of(&p.meta), p.meta.uid, Some(0), None));
     }
 }
 
