@@ -162,10 +162,12 @@ pub struct CronJobController {
     /// Jobs this controller created that its informer has not shown yet:
     /// not missing (upstream GETs an active Job its lister lacks).
     unseen: indexmap::IndexSet<u64, FxBuildHasher>,
-    /// Jobs that left their CronJob (its controllerRef removed or changed)
-    /// and still exist: upstream's GET of an active one finds it, so it
-    /// stays in `status.active` (no MissingJob) until it is deleted.
-    orphaned: indexmap::IndexSet<u64, FxBuildHasher>,
+    /// Every Job the informer holds, by key: what upstream's GET of an
+    /// active Job its lister does not list as a child would find. A Job
+    /// that left its CronJob (its controllerRef removed or changed) and
+    /// still exists stays in `status.active` (no MissingJob) until it is
+    /// deleted — also after a restart, whose list shows it.
+    existing: indexmap::IndexSet<Key, FxBuildHasher>,
     /// Job deletes sent and not answered yet: the CronJob of each.
     deleting: Map<Key, Key>,
     /// Failed syncs in a row (a Job create refused), by CronJob key, for
@@ -282,15 +284,14 @@ impl CronJobController {
                 Some(Object::Typed(o)) => o.downcast::<Job>().and_then(cronjob_owner),
                 _ => None,
             };
-            if ev.kind == WatchKind::Deleted || owner.is_some() {
-                self.orphaned.swap_remove(&job.meta.uid);
+            if ev.kind == WatchKind::Deleted {
+                self.existing.swap_remove(&Key::of(&job.meta));
+            } else {
+                self.existing.insert(Key::of(&job.meta));
             }
             if let Some(was) = old_owner.filter(|was| Some(*was) != owner) {
                 if let Some(m) = self.jobs.get_mut(&was) {
                     m.swap_remove(&job.meta.uid);
-                }
-                if ev.kind != WatchKind::Deleted {
-                    self.orphaned.insert(job.meta.uid);
                 }
                 if let Some(k) = self.by_uid.get(&was).cloned() {
                     self.enqueue_at(k, cx.now(), cx);
@@ -436,7 +437,7 @@ impl CronJobController {
             .filter(|a| {
                 !jobs.iter().any(|j| j.meta.uid == a.uid)
                     && !self.unseen.contains(&a.uid)
-                    && !self.orphaned.contains(&a.uid)
+                    && !self.existing.contains(&Key::new(&a.namespace, &a.name))
             })
             .cloned()
             .collect();

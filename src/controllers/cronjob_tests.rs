@@ -2007,3 +2007,32 @@ fn a_job_orphaned_from_its_cronjob_leaves_it() {
     let out = sync_at(&mut ctrl, &key, top(), None);
     assert_eq!(missing(&out), 1, "deleted, it went missing");
 }
+
+/// After a restart the controller knows an orphaned active Job only from
+/// its list (an `Added` event of a Job no CronJob controls): the sync's
+/// GET still finds it, so it is not missing; once deleted, it is.
+#[test]
+fn a_restarted_controller_still_finds_an_orphaned_active_job() {
+    let mut cj = cron_job();
+    let mut job = cj.job_for(bph());
+    job.meta.uid = JOB_UID;
+    job.meta.owner_references.clear();
+    cj.status.active =
+        vec![ActiveRef { namespace: job.meta.namespace.clone(), name: job.meta.name.clone(), uid: JOB_UID }];
+    // The new instance, its CronJob listed, no Job among its children.
+    let (mut ctrl, key) = controller(&cj, vec![]);
+    let mut world = World::new();
+    let ev = |kind| WatchEvent {
+        kind,
+        obj: Object::Typed(Rc::new(job.clone())),
+        old: (kind == WatchKind::Deleted).then(|| Object::Typed(Rc::new(job.clone()))),
+        propagation: Propagation::Background,
+    };
+    world.at(top(), |ctx| ctrl.on_watch(&ev(WatchKind::Added), ctx));
+    let missing = |out: &Outcome| out.events.iter().filter(|e| e.reason == "MissingJob").count();
+    let out = sync_at(&mut ctrl, &key, top(), None);
+    assert_eq!(missing(&out), 0, "the listed orphan exists");
+    world.at(top(), |ctx| ctrl.on_watch(&ev(WatchKind::Deleted), ctx));
+    let out = sync_at(&mut ctrl, &key, top(), None);
+    assert_eq!(missing(&out), 1, "deleted, it went missing");
+}
