@@ -18,9 +18,11 @@
 //! whose `spec.schedulerName` names them).
 //!
 //! The event loop stays single-threaded: a component's handlers run one at
-//! a time, in a fixed order (built-in components first, then user
+//! a time, in a fixed order (the default scheduler, kube-controller-manager's
+//! controllers, the kubelet of the node a watch event concerns, then user
 //! components in registration order), so a run is still a function of
-//! (scenario, seed).
+//! (scenario, seed). Each node's kubelet is a component too, held by its
+//! node (`Slot::node_agent`).
 //!
 //! A component can be crashed and restarted by a fault
 //! (`crashController` in the timeline): its in-memory state is lost, the
@@ -100,6 +102,7 @@ pub type Factory = Rc<dyn Fn() -> Box<dyn Controller>>;
 
 /// What a registered name is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Role {
     /// A controller, picked under `cluster.controllers`.
     Controller,
@@ -112,8 +115,9 @@ pub enum Role {
 }
 
 /// The bit that marks a node agent's component id: node `i`'s kubelet is
-/// `NODE_AGENT | i` (its timers and responses are routed to the node, not
-/// to a slot of `Components`).
+/// `NODE_AGENT | i` (its timers are routed to the node, not to a slot of
+/// `Components`; it sends only writes whose answer it does not wait for,
+/// so no response is routed to it).
 pub(crate) const NODE_AGENT: u32 = 1 << 31;
 
 /// A node agent's registration names no instance the supervisor could
@@ -852,6 +856,16 @@ impl<'b> Cx<'_, 'b> {
         self.ctx.cfg
     }
 
+    /// A node agent's life ends with its node (`Slot::stop_node_agent`).
+    pub(crate) fn stop_node_agent(&mut self) {
+        self.slot.stop_node_agent(self.ctx);
+    }
+
+    /// Its node is back: a new life of the node agent.
+    pub(crate) fn start_node_agent(&mut self) {
+        self.slot.start_node_agent();
+    }
+
     /// Sets a timer that fires `token` at `t` with `key` in place of a
     /// sequence number (`EventQueue::push_keyed`: a periodic timer's
     /// place within its instant is a function of who it is).
@@ -1093,7 +1107,7 @@ impl Slot {
             };
         }
         let reg = REG.with(|r| r.clone());
-        Slot::with(NODE_AGENT | idx, reg, None, &[Kind::Node, Kind::Pod], &[])
+        Slot::with(NODE_AGENT | idx, reg, None, &crate::nodes::kubelet::WATCHES, &[])
     }
 
     /// A node agent's process stops with its node: its timers (set in
@@ -1113,7 +1127,7 @@ impl Slot {
                 self.never_sent.insert(req);
             }
         }
-        ctx.throttles.client_died(self.id);
+        ctx.throttles.client_died(self.id, ctx.net);
         self.alive = false;
         self.epoch += 1;
         self.first_req = self.next_req;
@@ -1542,6 +1556,12 @@ impl Components {
     /// The component a fault names: an error if no such component runs,
     /// `None` if it is down (a fault on a dead process does nothing).
     fn running(&mut self, name: &str) -> Result<Option<&mut Slot>, String> {
+        if name == crate::nodes::kubelet::SOURCE {
+            return Err(format!(
+                "error: {:?} is a node agent: it lives and dies with its node (crashNode, restartNode, partitionNode), and its watch cannot be perturbed",
+                name
+            ));
+        }
         let named =
             |s: &&mut Slot| s.reg.name == name || s.builtin.is_some_and(|b| component_named(name) == Some(b.builtin));
         match self.slots.iter_mut().find(named) {

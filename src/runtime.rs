@@ -88,10 +88,12 @@ pub enum Client {
     /// The kubelet of the node with this index (in the order nodes were
     /// added; `Simulation::kubelets`).
     Kubelet(u32),
-    /// A user component (`crate::component`), and the id of this request
+    /// A component (`crate::component`), and the id of this request
     /// among its requests (its response names it).
     Component {
-        /// The component's index, in registration order.
+        /// The component's slot index (built-ins first, then the user's in
+        /// registration order), or `NODE_AGENT | i` for node `i`'s kubelet,
+        /// whose requests go through `Kubelet(i)`'s client.
         id: u32,
         /// The request's number among the component's requests.
         req: u32,
@@ -297,6 +299,21 @@ impl Network {
         (arrive, arrive + d)
     }
 
+    /// The process behind `from` died: its connection to the apiserver
+    /// closes, and the next process opens a new one. What the old one had
+    /// sent still arrives when it was due; what the new one sends queues
+    /// behind nothing of the old (with fixed latencies there is no queue).
+    pub fn connection_closed(&mut self, from: Client) {
+        let link = match from {
+            Client::Component { id, .. } => Client::Component { id, req: 0 },
+            Client::Timeline(_) => Client::User,
+            c => c,
+        };
+        if let Some((_, last)) = self.links.get_mut(&link) {
+            *last = SimTime::ZERO;
+        }
+    }
+
     /// When a write made now reaches the watchers.
     pub fn watch_at(&mut self, now: SimTime) -> SimTime {
         if let Some(d) = self.watch.fixed() {
@@ -360,9 +377,10 @@ impl Throttles {
 
     /// Component `id`'s process died: its client (and the reservations
     /// of the requests still waiting in its rate limiter, which never
-    /// leave) goes with it, and the restarted process builds a new one
-    /// with a full bucket.
-    pub(crate) fn client_died(&mut self, id: u32) {
+    /// leave) goes with it, and so does its connection: the restarted
+    /// process builds a new client with a full bucket, on a new connection.
+    pub(crate) fn client_died(&mut self, id: u32, net: &mut Network) {
+        net.connection_closed(self.identity(Client::Component { id, req: 0 }));
         if id & crate::component::NODE_AGENT != 0 {
             if let Some(b) = self.kubelets.get_mut((id & !crate::component::NODE_AGENT) as usize) {
                 *b = Bucket::default();

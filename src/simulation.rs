@@ -646,7 +646,9 @@ impl Simulation {
             // rate limiter when its node crashed.
             Client::Component { id, req } if id & NODE_AGENT != 0 => {
                 let i = (id & !NODE_AGENT) as usize;
-                if self.kubelets[i].partitioned || self.kubelet_slots[i].never_sent(req) {
+                // (Both looked at: a never-sent request is forgotten.)
+                let never_sent = self.kubelet_slots[i].never_sent(req);
+                if never_sent || self.kubelets[i].partitioned {
                     return;
                 }
             }
@@ -1205,13 +1207,10 @@ impl Simulation {
                 let Some(&i) = self.kubelet_index.get(name.as_str()) else {
                     return;
                 };
-                let k = &mut self.kubelets[i as usize];
-                if !k.alive {
+                if !self.kubelets[i as usize].alive {
                     return;
                 }
-                k.crash();
-                let mut ctx = ctx!(self);
-                self.kubelet_slots[i as usize].stop_node_agent(&mut ctx);
+                with_kubelet!(self, i, |k, cx| k.crash(&mut cx));
                 self.proxies.crash(i);
                 self.traffic.nodes_changed();
                 let now = self.now();
@@ -1260,7 +1259,6 @@ impl Simulation {
                 let partitioned = self.kubelets[i as usize].partitioned;
                 self.proxies.restart(i, partitioned, now, &mut self.queue);
                 self.traffic.nodes_changed();
-                self.kubelet_slots[i as usize].start_node_agent();
                 with_kubelet!(self, i, |k, cx| k.restart(&mut cx));
             }
             Action::Traffic(spec) => {

@@ -161,12 +161,16 @@ fn kubectl_taint_errors_are_kubectls() {
 #[test]
 fn faults_name_only_what_runs_as_a_component() {
     let base = "name: faults\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1}]\n";
-    let yaml = format!("{}timeline:\n  - at: 500ms\n    coalesceWatch: {{controller: default-scheduler, for: 1m}}\n  - at: 1s\n    crashController: kube-scheduler\n  - at: 2s\n    staleWatch: {{controller: podgc, lag: 10s, for: 1m}}\n  - at: 3s\n    crashController: pod-garbage-collector-controller\n  - at: 4s\n    crashController: replicaset\n", base);
+    let yaml = format!("{}timeline:\n  - at: 500ms\n    coalesceWatch: {{controller: default-scheduler, for: 1m}}\n  - at: 1s\n    crashController: kube-scheduler\n  - at: 2s\n    staleWatch: {{controller: podgc, lag: 10s, for: 1m}}\n  - at: 3s\n    crashController: pod-garbage-collector-controller\n  - at: 4s\n    crashController: replicaset\n  - at: 5s\n    crashController: kubelet\n  - at: 6s\n    staleWatch: {{controller: kubelet, lag: 10s, for: 1m}}\n", base);
     let (sim, _) = run(&yaml, 10);
     let errs: Vec<&str> = sim.user_errors.iter().map(|e| e.message.as_str()).collect();
-    assert_eq!(errs.len(), 2, "{:?}", errs);
+    assert_eq!(errs.len(), 4, "{:?}", errs);
     assert!(errs[0].contains("\"default-scheduler\" is the default scheduler"), "{}", errs[0]);
     assert!(errs[1].contains("kube-controller-manager's shared informers"), "{}", errs[1]);
+    // The kubelets are components too, but each lives and dies with its node.
+    for e in &errs[2..] {
+        assert!(e.contains("\"kubelet\" is a node agent: it lives and dies with its node (crashNode"), "{}", e);
+    }
     // Every kube-controller-manager controller can crash, and so can the
     // default scheduler: it, the pod GC and the replicaset controller did.
     let crashed: Vec<&str> =
@@ -625,9 +629,15 @@ fn a_restarted_scheduler_has_a_fresh_rate_limiter() {
 /// then 50 a second), so its writes wait in the rate limiter for seconds.
 /// (A tagged image, quick to pull: the pulls are serialized.)
 fn busy_node(timeline: &str) -> String {
+    busy_node_on("", timeline)
+}
+
+/// `busy_node` with `cluster.config` lines `config`.
+fn busy_node_on(config: &str, timeline: &str) -> String {
     let mut yaml = String::from(
         "name: busy kubelet\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1, capacity: {cpu: \"64\", memory: 256Gi, pods: 250}}]\n",
     );
+    yaml += config;
     yaml += "images:\n  nginx:1.25: {pull: 10ms}\n";
     yaml += timeline;
     yaml += "objects:\n";
@@ -663,18 +673,22 @@ fn a_restarted_kubelet_has_a_fresh_rate_limiter() {
     // node is back at 3 s: the new kubelet's LIST leaves at once, so it
     // starts its pods again after one round trip and the sandbox's 500 ms
     // (behind the dead process's reservations it would wait until 5.3 s).
+    // A sampled network too: the new process's connection does not queue
+    // behind what the dead one had reserved.
     let tl = "timeline:\n  - at: 2s\n    crashNode: n-1\n  - at: 3s\n    restartNode: n-1\n";
-    let (sim, _) = run(&busy_node(tl), 30);
-    // Its first Event about a pod: it has its LIST's answer and starts
-    // the pods again.
-    let first = sim
-        .trace
-        .events()
-        .iter()
-        .find(|e| e.time > SimTime::from_secs(3) && e.source == "kubelet" && e.kind == "Pod")
-        .map(|e| e.time)
-        .expect("the restarted kubelet starts its pods");
-    assert!(first < SimTime(3_600_000_000), "first pod Event after the restart at {}", first);
-    let running = sim.store.pods.values().filter(|p| format!("{:?}", p.status.phase) == "Running").count();
-    assert_eq!(running, 200, "every pod runs again");
+    for config in ["", "  config:\n    network: {apiLatency: {uniform: [4ms, 6ms]}}\n"] {
+        let (sim, _) = run(&busy_node_on(config, tl), 30);
+        // Its first Event about a pod: it has its LIST's answer and starts
+        // the pods again.
+        let first = sim
+            .trace
+            .events()
+            .iter()
+            .find(|e| e.time > SimTime::from_secs(3) && e.source == "kubelet" && e.kind == "Pod")
+            .map(|e| e.time)
+            .expect("the restarted kubelet starts its pods");
+        assert!(first < SimTime(3_600_000_000), "{:?}: first pod Event after the restart at {}", config, first);
+        let running = sim.store.pods.values().filter(|p| format!("{:?}", p.status.phase) == "Running").count();
+        assert_eq!(running, 200, "{:?}: every pod runs again", config);
+    }
 }

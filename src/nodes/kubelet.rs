@@ -9,8 +9,11 @@
 //! the kubelet's field selector) reach `on_watch`, its timers come back to
 //! `on_timer` (their payloads wait in a slab of its own, `Timers`, keyed by
 //! the token), and its Events carry its slot's source, `kubelet`. Its
-//! requests go through its own client (`Client::Kubelet`: its node's rate
-//! limiter and network link, which a partition cuts). The same struct is
+//! writes leave through its slot (`Cx::send_unanswered`: a crash drops
+//! those still waiting in the rate limiter) on its node's client
+//! (`Client::Kubelet`'s rate limiter and network link, which a partition
+//! cuts); its LIST and Lease renewals go on that client directly. The same
+//! struct is
 //! also the node's container runtime, which the data plane (traffic,
 //! `exec`, `logs`) reaches directly, as it reaches a node and not the
 //! apiserver.
@@ -80,6 +83,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 type Map<K, V> = IndexMap<K, V, FxBuildHasher>;
+
+/// The kinds a kubelet watches (its own Node, the pods bound to it).
+pub(crate) const WATCHES: [Kind; 2] = [Kind::Node, Kind::Pod];
 
 /// The `source` of the kubelet's Events (its slot's registered name).
 pub(crate) const SOURCE: &str = "kubelet";
@@ -295,7 +301,7 @@ impl Controller for Kubelet {
     /// Its Node and the pods bound to it (`spec.nodeName`: the field
     /// selector of the kubelet's informers, which the simulation applies).
     fn watches(&self) -> Vec<Kind> {
-        vec![Kind::Node, Kind::Pod]
+        WATCHES.to_vec()
     }
 
     /// The kubelet joins the cluster: its node status sync and its Lease.
@@ -306,7 +312,7 @@ impl Controller for Kubelet {
     /// A watch event of its node or of a pod bound to it (held back while
     /// a relist is in progress).
     fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
-        let Some(images) = cx.images else { return };
+        let images = cx.images.expect("a kubelet's handle carries its node's image catalog");
         self.watch_event(ev, images, cx);
     }
 
@@ -314,7 +320,7 @@ impl Controller for Kubelet {
     /// or Lease renewal tick, or the answer to its LIST.
     fn on_timer(&mut self, token: u64, cx: &mut Cx) {
         let Some(ev) = self.timers.get_mut().take(token) else { return };
-        let Some(images) = cx.images else { return };
+        let images = cx.images.expect("a kubelet's handle carries its node's image catalog");
         self.on_event(ev, images, cx);
     }
 }
@@ -686,8 +692,10 @@ impl Kubelet {
     }
 
     /// The node crashed: every container dies with it, all state is lost
-    /// except the image cache on disk.
-    pub fn crash(&mut self) {
+    /// except the image cache on disk, and the kubelet's life ends (its
+    /// timers are dropped, its waiting writes never leave).
+    pub(crate) fn crash(&mut self, cx: &mut Cx) {
+        cx.stop_node_agent();
         self.alive = false;
         self.listing = None;
         self.epoch += 1;
@@ -701,6 +709,7 @@ impl Kubelet {
 
     /// The node came back: post Ready, renew the Lease, relist pods.
     pub(crate) fn restart(&mut self, cx: &mut Cx) {
+        cx.start_node_agent();
         self.alive = true;
         cx.event_on(false, "Starting", "Node", "", &self.name, &"Starting kubelet.");
         self.post_ready(cx);
