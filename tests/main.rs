@@ -10,6 +10,7 @@ mod daemonsets;
 mod deployments;
 mod differential;
 mod extended_resources;
+mod finalizers;
 mod golden;
 mod jobs;
 mod kubectl_commands;

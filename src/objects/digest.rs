@@ -341,6 +341,7 @@ mod tests {
             creation_timestamp: SimTime(1),
             deletion_timestamp: Some(SimTime(2)),
             deletion_grace_period_seconds: Some(30),
+            finalizers: vec!["example.com/a".into()],
         }
     }
 
@@ -369,6 +370,9 @@ mod tests {
             ("deletionTimestamp", |m| m.deletion_timestamp = Some(SimTime(3))),
             ("deletionTimestamp unset", |m| m.deletion_timestamp = None),
             ("deletionGracePeriodSeconds", |m| m.deletion_grace_period_seconds = Some(0)),
+            ("finalizer renamed", |m| m.finalizers[0] = "example.com/b".into()),
+            ("finalizer added", |m| m.finalizers.push("example.com/b".into())),
+            ("finalizers empty", |m| m.finalizers.clear()),
         ]
     }
 

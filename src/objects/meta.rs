@@ -67,6 +67,10 @@ pub struct ObjectMeta {
     /// `metadata.deletionGracePeriodSeconds`: the grace period of the
     /// delete that set `deletion_timestamp`.
     pub deletion_grace_period_seconds: Option<u64>,
+    /// `metadata.finalizers`: while any is left, a deleted object stays
+    /// (terminating, `deletion_timestamp` set) until a client removes the
+    /// last one, which deletes it.
+    pub finalizers: Vec<Rc<str>>,
 }
 
 impl Default for ObjectMeta {
@@ -90,11 +94,20 @@ impl Default for ObjectMeta {
             creation_timestamp: SimTime::ZERO,
             deletion_timestamp: None,
             deletion_grace_period_seconds: None,
+            finalizers: Vec::new(),
         }
     }
 }
 
+/// Marks the finalizers in a metadata digest.
+const FINALIZERS_TAG: u64 = 0x6669_6e61_6c69_7a65;
+
 impl ObjectMeta {
+    /// Whether finalizer `name` is set.
+    pub fn has_finalizer(&self, name: &str) -> bool {
+        self.finalizers.iter().any(|f| &**f == name)
+    }
+
     /// The owner reference with `controller: true`, if any.
     pub fn controller_ref(&self) -> Option<&OwnerReference> {
         self.owner_references.iter().find(|o| o.controller)
@@ -161,6 +174,7 @@ impl ObjectMeta {
             owner_references: _,
             deletion_timestamp,
             deletion_grace_period_seconds,
+            finalizers,
         } = self;
         d.u64(parts.identity);
         resource_version.digest(d);
@@ -170,6 +184,15 @@ impl ObjectMeta {
         d.u64(parts.owners);
         deletion_timestamp.digest(d);
         deletion_grace_period_seconds.digest(d);
+        // Only when there are some: the digests of objects without
+        // finalizers (almost all) stay what they were before they existed.
+        if !finalizers.is_empty() {
+            d.tag(FINALIZERS_TAG);
+            d.u64(finalizers.len() as u64);
+            for f in finalizers {
+                f.digest(d);
+            }
+        }
     }
 }
 

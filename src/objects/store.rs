@@ -860,6 +860,9 @@ impl Store {
         // storage's AlreadyExists check.
         let mut errs = apivalidation::object_name(&kind_name, &meta);
         errs.extend(self.valid_maps.check(&meta));
+        if !meta.finalizers.is_empty() {
+            errs.extend(finalizer_update_errors(&meta.finalizers, &ObjectMeta::default()));
+        }
         if let Object::Pod(p) = &obj {
             errs.extend(apivalidation::pod_hostname(&p.spec));
         }
@@ -955,6 +958,12 @@ impl Store {
                 return refuse(errs);
             }
         }
+        if m.finalizers != cm.finalizers {
+            let errs = finalizer_update_errors(&m.finalizers, cm);
+            if !errs.is_empty() {
+                return refuse(errs);
+            }
+        }
         // The new spec, within what `ValidatePodUpdate` allows.
         let (new, spec_changed) = match (&cur, &obj) {
             (Object::Pod(c), Object::Pod(p)) => {
@@ -1007,13 +1016,75 @@ impl Store {
         };
         meta.annotations = m.annotations.clone();
         meta.owner_references = m.owner_references.clone();
+        meta.finalizers = m.finalizers.clone();
         meta.resource_version = self.revision;
         if spec_changed && meta.generation > 0 {
             meta.generation += 1;
         }
+        // `shouldDeleteDuringUpdate` (the generic registry's store): the
+        // last finalizer of an object being deleted, whose grace period is
+        // over (none, or 0), is removed: the object goes.
+        let gone = meta.finalizers.is_empty()
+            && cm.deletion_timestamp.is_some()
+            && cm.deletion_grace_period_seconds.is_none_or(|g| g == 0);
         let new = new.with_meta(meta);
+        if gone {
+            self.remove(&new);
+            let old = Some(cur);
+            return Ok(WatchEvent { kind: WatchKind::Deleted, obj: new, old, propagation: Propagation::Background });
+        }
         self.put(&new);
         Ok(WatchEvent { kind: WatchKind::Modified, obj: new, old: Some(cur), propagation: Propagation::Background })
+    }
+
+    /// A delete of an object whose finalizers are not all gone
+    /// (`updateForGracefulDeletionAndFinalizers` with `markAsDeleting`):
+    /// it stays, marked as being deleted, until a client removes the last
+    /// one (`update`).
+    fn mark_deleting(&mut self, cur: Object, now: SimTime, propagation: Propagation) -> WatchEvent {
+        let mut meta = cur.meta().clone();
+        if meta.deletion_timestamp.is_none() && meta.generation > 0 {
+            meta.generation += 1;
+        }
+        if meta.deletion_timestamp.is_none_or(|t| t > now) {
+            meta.deletion_timestamp = Some(now);
+        }
+        meta.deletion_grace_period_seconds = Some(0);
+        self.revision += 1;
+        meta.resource_version = self.revision;
+        let new = cur.with_meta(meta);
+        self.put(&new);
+        WatchEvent { kind: WatchKind::Modified, obj: new, old: Some(cur), propagation }
+    }
+
+    /// Takes an object out of its kind's map (its last finalizer went).
+    fn remove(&mut self, obj: &Object) {
+        let key = Key::of(obj.meta());
+        match obj {
+            Object::Pod(_) => {
+                self.pods.swap_remove(&key);
+            }
+            Object::Node(_) => {
+                self.nodes.swap_remove(&key.name);
+            }
+            Object::ReplicaSet(r) => {
+                self.replicasets.swap_remove(&(r.kind, key));
+            }
+            Object::Namespace(_) => {
+                self.namespaces.swap_remove(&key.name);
+            }
+            Object::Lease(_) => {
+                self.leases.swap_remove(&key);
+            }
+            Object::Other(u) => {
+                self.others.swap_remove(&(u.kind.clone(), key));
+            }
+            Object::Typed(t) => {
+                if let Some(cur) = self.typed.swap_remove(&(t.info().kind.to_string(), key)) {
+                    cur.release(&mut self.alloc);
+                }
+            }
+        }
     }
 
     fn modify_pod(
@@ -1089,6 +1160,24 @@ impl Store {
                 } else {
                     grace_seconds.unwrap_or(cur.spec.termination_grace_period_seconds)
                 };
+                if grace == 0 && !cur.meta.finalizers.is_empty() {
+                    // Kept for its finalizers. A graceful delete shortened
+                    // to 0 moves the timestamp back by the old grace
+                    // (`BeforeDelete`); otherwise `markAsDeleting`.
+                    let mut meta = cur.meta.clone();
+                    meta.deletion_timestamp = match (meta.deletion_timestamp, meta.deletion_grace_period_seconds) {
+                        (Some(t), Some(g)) if g > 0 => Some(SimTime(t.0.saturating_sub(g * 1_000_000_000))),
+                        (Some(t), _) => Some(t.min(now)),
+                        (None, _) => Some(now),
+                    };
+                    meta.deletion_grace_period_seconds = Some(0);
+                    self.revision += 1;
+                    meta.resource_version = self.revision;
+                    let new = Rc::new(Pod { meta, ..(*cur).clone() });
+                    self.pods.insert(key, new.clone());
+                    let (obj, old) = (Object::Pod(new), Some(Object::Pod(cur)));
+                    return Ok(WatchEvent { kind: WatchKind::Modified, obj, old, propagation });
+                }
                 if grace == 0 {
                     self.revision += 1;
                     self.pods.swap_remove(&key);
@@ -1133,6 +1222,9 @@ impl Store {
             Kind::Node => {
                 let cur = self.nodes.get(&key.name).ok_or_else(|| not_found("nodes", &key.name))?.clone();
                 check_uid(&cur.meta, "nodes")?;
+                if !cur.meta.finalizers.is_empty() {
+                    return Ok(self.mark_deleting(Object::Node(cur), now, propagation));
+                }
                 self.revision += 1;
                 self.nodes.swap_remove(&key.name);
                 Ok(removed(Object::Node(cur)))
@@ -1143,6 +1235,9 @@ impl Store {
                 let k = (rk, key.clone());
                 let cur = self.replicasets.get(&k).ok_or_else(|| not_found(rk.as_str(), &key.name))?.clone();
                 check_uid(&cur.meta, rk.as_str())?;
+                if !cur.meta.finalizers.is_empty() {
+                    return Ok(self.mark_deleting(Object::ReplicaSet(cur), now, propagation));
+                }
                 self.revision += 1;
                 self.replicasets.swap_remove(&k);
                 Ok(removed(Object::ReplicaSet(cur)))
@@ -1150,6 +1245,9 @@ impl Store {
             Kind::Lease => {
                 let cur = self.leases.get(&key).ok_or_else(|| not_found("leases", &key.name))?.clone();
                 check_uid(&cur.meta, "leases")?;
+                if !cur.meta.finalizers.is_empty() {
+                    return Ok(self.mark_deleting(Object::Lease(cur), now, propagation));
+                }
                 self.revision += 1;
                 self.leases.swap_remove(&key);
                 Ok(removed(Object::Lease(cur)))
@@ -1163,6 +1261,9 @@ impl Store {
                 let k = (other_kind.unwrap_or_default(), key.clone());
                 let cur = self.typed[&k].clone();
                 check_uid(cur.meta(), &k.0)?;
+                if !cur.meta().finalizers.is_empty() {
+                    return Ok(self.mark_deleting(Object::Typed(cur), now, propagation));
+                }
                 self.revision += 1;
                 self.typed.swap_remove(&k);
                 cur.release(&mut self.alloc);
@@ -1172,6 +1273,9 @@ impl Store {
                 let k = (other_kind.unwrap_or_default(), key.clone());
                 let cur = self.others.get(&k).ok_or_else(|| not_found(&k.0, &key.name))?.clone();
                 check_uid(&cur.meta, &k.0)?;
+                if !cur.meta.finalizers.is_empty() {
+                    return Ok(self.mark_deleting(Object::Other(cur), now, propagation));
+                }
                 self.revision += 1;
                 self.others.swap_remove(&k);
                 Ok(removed(Object::Other(cur)))
@@ -1225,6 +1329,36 @@ impl Store {
             Kind::Other => None,
         }
     }
+}
+
+/// `ValidateObjectMetaUpdate`'s finalizer rules for a change of
+/// `metadata.finalizers` from `cur`'s: each name valid
+/// (`ValidateFinalizerName`), not both deletion policies, and no new one
+/// once the object is being deleted (`ValidateNoNewFinalizers`).
+fn finalizer_update_errors(new: &[Rc<str>], cur: &ObjectMeta) -> Vec<String> {
+    let mut errs = Vec::new();
+    for (i, f) in new.iter().enumerate() {
+        let e = super::validation::finalizer_name(f);
+        if !e.is_empty() {
+            errs.push(format!("metadata.finalizers[{}]: {}", i, super::validation::invalid(f, &e)));
+        }
+    }
+    if new.iter().any(|f| &**f == "orphan") && new.iter().any(|f| &**f == "foregroundDeletion") {
+        errs.push("metadata.finalizers: Invalid value: \"orphan\": finalizer orphan and foregroundDeletion cannot be both set".into());
+    }
+    if cur.deletion_timestamp.is_some() {
+        let mut extra: Vec<&str> = new.iter().filter(|f| !cur.has_finalizer(f)).map(|f| &**f).collect();
+        extra.sort_unstable();
+        extra.dedup();
+        if !extra.is_empty() {
+            let list: Vec<String> = extra.iter().map(|f| format!("{:?}", f)).collect();
+            errs.push(format!(
+                "metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
+                list.join(", ")
+            ));
+        }
+    }
+    errs
 }
 
 /// The API group of an object's kind, as `errors.NewInvalid` qualifies it.

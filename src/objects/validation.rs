@@ -78,6 +78,24 @@ fn is_qualified_name_part(s: &str) -> bool {
         && b.iter().all(|&c| alnum(c) || matches!(c, b'-' | b'_' | b'.'))
 }
 
+/// The finalizers Kubernetes itself defines, which need no prefix
+/// (`pkg/apis/core/helper`'s `standardFinalizers`).
+pub const STANDARD_FINALIZERS: [&str; 3] = ["kubernetes", "orphan", "foregroundDeletion"];
+
+/// `ValidateFinalizerName` (apimachinery: a qualified name) and
+/// `validateKubeFinalizerName` (core validation: an unqualified name must
+/// be a standard finalizer).
+pub fn finalizer_name(s: &str) -> Vec<String> {
+    let errs = qualified_name(s);
+    if !errs.is_empty() {
+        return errs;
+    }
+    if !s.contains('/') && !STANDARD_FINALIZERS.contains(&s) {
+        return vec!["name is neither a standard finalizer name nor is it fully qualified".to_string()];
+    }
+    Vec::new()
+}
+
 /// `IsQualifiedName`: label and annotation keys (`prefix/name` or `name`).
 pub fn qualified_name(s: &str) -> Vec<String> {
     let mut errs = Vec::new();

@@ -60,6 +60,9 @@ fn metadata(m: &ObjectMeta) -> Value {
     o.insert("creationTimestamp".into(), json!(timestamp(m.creation_timestamp)));
     insert_if(&mut o, "deletionTimestamp", m.deletion_timestamp.map(|t| json!(timestamp(t))));
     insert_if(&mut o, "deletionGracePeriodSeconds", m.deletion_grace_period_seconds.map(|g| json!(g)));
+    if !m.finalizers.is_empty() {
+        o.insert("finalizers".into(), json!(m.finalizers.iter().map(|f| &**f).collect::<Vec<_>>()));
+    }
     insert_if(&mut o, "labels", string_map(&m.labels));
     insert_if(&mut o, "annotations", string_map(&m.annotations));
     if !m.owner_references.is_empty() {

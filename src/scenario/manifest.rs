@@ -358,6 +358,20 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, kind: &str, name_required: bool) 
         meta.annotations = Rc::new(r.annotations(n, &m.field("annotations")));
         check_behavior(r, n, &m.field("annotations"), &meta.annotations);
     }
+    if let Some(n) = m.get("finalizers") {
+        let path = m.field("finalizers");
+        let names = r.string_list(n, &path);
+        let items = n.as_seq().unwrap_or_default();
+        for (i, f) in names.iter().enumerate() {
+            let item = items.get(i).unwrap_or(n);
+            r.valid(item, &format!("{}[{}]", path, i), f, validation::finalizer_name(f));
+        }
+        // `ValidateObjectMeta`: the two deletion policies exclude each other.
+        if names.iter().any(|f| f == "orphan") && names.iter().any(|f| f == "foregroundDeletion") {
+            r.err(n, &path, "finalizer orphan and foregroundDeletion cannot be both set");
+        }
+        meta.finalizers = names.into_iter().map(Rc::from).collect();
+    }
     // Server-set fields of exported manifests: dropped, as apply drops them.
     m.skip(&["uid", "resourceVersion", "creationTimestamp", "generation", "selfLink", "managedFields"]);
     r.done(m, Unknown::Warn, "");

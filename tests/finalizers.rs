@@ -1,0 +1,160 @@
+//! `metadata.finalizers` (the generic registry's deletion rules): a deleted
+//! object with finalizers left stays, marked with `deletionTimestamp`,
+//! until a client removes the last one; the controllers leave a deleting
+//! owner alone; the apiserver's finalizer validation.
+
+use crate::root;
+use kubesim::component::{Controller, Cx, RequestId};
+use kubesim::objects::store::{ApiError, Key, WatchEvent, WatchKind};
+use kubesim::objects::{Kind, Object};
+use kubesim::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+const CLEANUP: &str = "example.com/cleanup";
+
+/// What the test's finalizer controller saw: (time, pod, deleted, the
+/// pod's finalizers, deletionGracePeriodSeconds).
+type Seen = Rc<RefCell<Vec<(SimTime, String, bool, usize, Option<u64>)>>>;
+
+/// An operator's finalizer: once a pod carrying it is being deleted and
+/// its containers are gone (its grace period is over), it does its
+/// cleanup (5 s) and removes the finalizer.
+struct Cleanup {
+    seen: Seen,
+    errors: Rc<RefCell<Vec<String>>>,
+    pending: Vec<Key>,
+}
+
+impl Controller for Cleanup {
+    fn watches(&self) -> Vec<Kind> {
+        vec![Kind::Pod]
+    }
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        let Object::Pod(p) = &ev.obj else { return };
+        let m = &p.meta;
+        let deleted = ev.kind == WatchKind::Deleted;
+        self.seen.borrow_mut().push((
+            cx.now(),
+            m.name.to_string(),
+            deleted,
+            m.finalizers.len(),
+            m.deletion_grace_period_seconds,
+        ));
+        if !deleted && m.has_finalizer(CLEANUP) && m.deletion_grace_period_seconds == Some(0) {
+            let key = Key::of(m);
+            if !self.pending.contains(&key) {
+                self.pending.push(key);
+                cx.after(SimDuration::from_secs(5), self.pending.len() as u64 - 1);
+            }
+        }
+    }
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        let key = self.pending[token as usize].clone();
+        let Some(Object::Pod(p)) = cx.cache().get(Kind::Pod, &key).cloned() else { return };
+        let mut p = (*p).clone();
+        p.meta.finalizers.retain(|f| &**f != CLEANUP);
+        // Adding one back now is refused: the pod is being deleted.
+        let mut q = p.clone();
+        q.meta.finalizers.push("example.com/late".into());
+        cx.update(Object::Pod(Rc::new(q)));
+        cx.update(Object::Pod(Rc::new(p)));
+    }
+    fn on_response(&mut self, _: RequestId, result: Result<&Object, &ApiError>, _: &mut Cx) {
+        if let Err(e) = result {
+            self.errors.borrow_mut().push(e.message.clone());
+        }
+    }
+}
+
+fn run(yaml: &str, until: u64) -> (Simulation, Seen, Rc<RefCell<Vec<String>>>) {
+    let scn = kubesim::scenario::load_str(yaml, "finalizers.yaml", &root().join("scenarios")).expect("loads");
+    let seen: Seen = Default::default();
+    let errors: Rc<RefCell<Vec<String>>> = Default::default();
+    let (s, e) = (seen.clone(), errors.clone());
+    let mut sim = Simulation::builder(&scn)
+        .component("cleanup", move || Cleanup { seen: s.clone(), errors: e.clone(), pending: Vec::new() })
+        .build()
+        .unwrap();
+    sim.trace.keep_events(true);
+    sim.run_until(SimTime::from_secs(until));
+    (sim, seen, errors)
+}
+
+const POD: &str = "name: finalizers\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1}]\nimages:\n  busybox: {pull: 1s}\nobjects:\n  - {apiVersion: v1, kind: Pod, metadata: {name: p, finalizers: [example.com/cleanup]}, spec: {terminationGracePeriodSeconds: 30, containers: [{name: c, image: busybox}]}}\n  - {apiVersion: v1, kind: Pod, metadata: {name: q}, spec: {containers: [{name: c, image: busybox}]}}\ntimeline:\n  - at: 10s\n    delete: {kind: Pod, name: p}\n  - at: 10s\n    delete: {kind: Pod, name: q}\n";
+
+#[test]
+fn a_pod_with_a_finalizer_stays_until_its_finalizer_is_removed() {
+    let (sim, seen, errors) = run(POD, 60);
+    let seen = seen.borrow();
+    let of = |pod: &str| seen.iter().filter(|s| s.1 == pod).cloned().collect::<Vec<_>>();
+    // q, without finalizers: gone when the kubelet's final delete lands.
+    let q_gone = of("q").iter().find(|s| s.2).map(|s| s.0).expect("q is deleted");
+    assert!(q_gone > SimTime::from_secs(10) && q_gone < SimTime::from_secs(11), "q gone at {}", q_gone);
+    // p: the kubelet's final delete (grace 0) leaves it in the API, with
+    // its finalizer; the cleanup removes it 5 s later and the pod goes.
+    let p = of("p");
+    let finished = p.iter().find(|s| !s.2 && s.4 == Some(0)).map(|s| s.0).expect("the final delete marks p");
+    assert!(finished > SimTime::from_secs(10) && finished < SimTime::from_secs(11), "p marked at {}", finished);
+    let gone = p.iter().find(|s| s.2).map(|s| s.0).expect("p is deleted once its finalizer is gone");
+    assert!(gone > finished + SimDuration::from_secs(5), "p gone at {}", gone);
+    assert!(gone < finished + SimDuration::from_millis(5100), "p gone at {}", gone);
+    assert_eq!(p.iter().find(|s| s.2).map(|s| s.3), Some(0), "its last version has no finalizer");
+    assert!(sim.store.pods.is_empty());
+    // The finalizer added while p was being deleted was refused.
+    let errors = errors.borrow();
+    assert_eq!(errors.len(), 1, "{:?}", errors);
+    assert!(
+        errors[0].contains("no new finalizers can be added if the object is being deleted, found new finalizers []string{\"example.com/late\"}"),
+        "{}",
+        errors[0]
+    );
+}
+
+const RS: &str = "name: rs finalizer\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 2}]\nimages:\n  busybox: {pull: 1s}\nobjects:\n  - apiVersion: apps/v1\n    kind: ReplicaSet\n    metadata: {name: rs, finalizers: [example.com/keep]}\n    spec:\n      replicas: 3\n      selector: {matchLabels: {app: x}}\n      template:\n        metadata: {labels: {app: x}}\n        spec: {containers: [{name: c, image: busybox}]}\ntimeline:\n  - at: 10s\n    delete: {kind: ReplicaSet, name: rs}\n";
+
+#[test]
+fn a_deleting_replica_set_kept_by_its_finalizer_replaces_nothing() {
+    // Deleted at 10 s, the ReplicaSet stays for its finalizer (marked,
+    // generation bumped, grace 0) and its controller leaves it alone: the
+    // pod deleted at 20 s is not replaced, the others keep running.
+    let (sim, _, _) = run(RS, 15);
+    let rs = sim.store.replicasets.values().next().expect("kept by its finalizer").clone();
+    // (The delete reaches the apiserver 5 ms after it is sent.)
+    assert_eq!(rs.meta.deletion_timestamp, Some(SimTime(10_005_000_000)));
+    assert_eq!((rs.meta.deletion_grace_period_seconds, rs.meta.generation), (Some(0), 2));
+    assert_eq!(sim.store.pods.len(), 3);
+    let pod = sim.store.pods.keys().next().unwrap().name.clone();
+    let yaml = format!("{}  - at: 20s\n    delete: {{kind: Pod, name: {}}}\n", RS, pod);
+    let (sim, _, _) = run(&yaml, 60);
+    let live = sim.store.pods.values().filter(|p| p.meta.deletion_timestamp.is_none()).count();
+    assert_eq!((sim.store.pods.len(), live), (2, 2), "no replacement while the ReplicaSet is being deleted");
+    // Its finalizer removed (an apply without it), it goes, and the
+    // garbage collector takes its pods.
+    let manifest = "      - apiVersion: apps/v1\n        kind: ReplicaSet\n        metadata: {name: rs}\n        spec:\n          replicas: 3\n          selector: {matchLabels: {app: x}}\n          template:\n            metadata: {labels: {app: x}}\n            spec: {containers: [{name: c, image: busybox}]}\n";
+    let yaml = format!("{}  - at: 60s\n    apply:\n{}", yaml, manifest);
+    let (sim, _, _) = run(&yaml, 120);
+    assert!(sim.store.replicasets.is_empty(), "gone once its last finalizer is");
+    assert!(sim.store.pods.is_empty(), "its pods collected");
+}
+
+#[test]
+fn finalizer_names_are_validated_at_load() {
+    for (name, want) in [
+        ("keep", "name is neither a standard finalizer name nor is it fully qualified"),
+        ("example.com/a/b", "a qualified name must consist of"),
+    ] {
+        let yaml = POD.replace("finalizers: [example.com/cleanup]", &format!("finalizers: [orphan, {}]", name));
+        let err = kubesim::scenario::load_str(&yaml, "finalizers.yaml", &root().join("scenarios"))
+            .map(|_| ())
+            .expect_err("refused");
+        let msg = err.to_string();
+        assert!(msg.contains("finalizers.yaml:8:") && msg.contains("objects[0].metadata.finalizers[1]"), "{}", msg);
+        assert!(msg.contains(want), "{}", msg);
+    }
+    let yaml = POD.replace("finalizers: [example.com/cleanup]", "finalizers: [orphan, foregroundDeletion]");
+    let err = kubesim::scenario::load_str(&yaml, "finalizers.yaml", &root().join("scenarios"))
+        .map(|_| ())
+        .expect_err("refused");
+    assert!(err.to_string().contains("finalizer orphan and foregroundDeletion cannot be both set"), "{}", err);
+}
