@@ -158,3 +158,45 @@ fn finalizer_names_are_validated_at_load() {
         .expect_err("refused");
     assert!(err.to_string().contains("finalizer orphan and foregroundDeletion cannot be both set"), "{}", err);
 }
+
+const RC: &str = "name: orphan rc\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 2}]\nimages:\n  busybox: {pull: 1s}\nobjects:\n  - apiVersion: v1\n    kind: ReplicationController\n    metadata: {name: rc}\n    spec:\n      replicas: 3\n      selector: {app: x}\n      template:\n        metadata: {labels: {app: x}}\n        spec: {containers: [{name: c, image: busybox}]}\ntimeline:\n";
+
+/// Deleted with `--cascade=orphan`, the RC gets the garbage collector's
+/// `orphan` finalizer and stays until the collector has released its
+/// pods; then it goes and they run on, owned by nobody.
+#[test]
+fn an_orphan_delete_waits_for_the_collector_to_release_the_dependents() {
+    let yaml = format!("{}  - {{at: 10s, kubectl: delete rc rc --cascade=orphan}}\n", RC);
+    let (sim, _, _) = run(&yaml, 10);
+    assert_eq!(sim.store.replicasets.len(), 1);
+    let (sim, _, _) = run(&yaml, 30);
+    assert!(sim.store.replicasets.is_empty(), "the RC goes once its pods are released");
+    assert_eq!(sim.store.pods.len(), 3);
+    assert!(sim.store.pods.values().all(|p| p.meta.owner_references.is_empty() && p.meta.deletion_timestamp.is_none()));
+    // In between: marked, with the finalizer, while the releases land.
+    let scn = kubesim::scenario::load_str(&yaml, "finalizers.yaml", &root().join("scenarios")).expect("loads");
+    let mut sim = Simulation::builder(&scn).build().unwrap();
+    sim.run_until(SimTime(10_005_000_000));
+    let rc = sim.store.replicasets.values().next().expect("kept by its finalizer").clone();
+    assert_eq!(rc.meta.finalizers.iter().map(|f| &**f).collect::<Vec<_>>(), vec!["orphan"]);
+    assert!(rc.meta.deletion_timestamp.is_some());
+    assert!(sim.store.pods.values().all(|p| !p.meta.owner_references.is_empty()), "not released yet");
+}
+
+/// The same delete while the collector is down: the RC waits with its
+/// finalizer, and the restarted collector releases the pods (its sweep
+/// does not take the RC for gone and delete them).
+#[test]
+fn a_restarted_collector_releases_what_an_orphan_delete_left_it() {
+    let yaml = format!(
+        "{}  - {{at: 9s, crashController: {{name: garbagecollector, restartAfter: 20s}}}}\n  - {{at: 10s, kubectl: delete rc rc --cascade=orphan}}\n",
+        RC
+    );
+    let (sim, _, _) = run(&yaml, 25);
+    let rc = sim.store.replicasets.values().next().expect("waits for the collector").clone();
+    assert!(rc.meta.has_finalizer("orphan") && rc.meta.deletion_timestamp.is_some());
+    let (sim, _, _) = run(&yaml, 60);
+    assert!(sim.store.replicasets.is_empty());
+    assert_eq!(sim.store.pods.len(), 3, "the pods were released, not collected");
+    assert!(sim.store.pods.values().all(|p| p.meta.owner_references.is_empty() && p.meta.deletion_timestamp.is_none()));
+}

@@ -30,7 +30,7 @@ use crate::kinds::deployment::Deployment;
 use crate::kinds::job::Job;
 use crate::objects::pod::Pod;
 use crate::objects::replicaset::ReplicaSet;
-use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind};
+use crate::objects::store::{ApiOp, Key, Propagation, WatchEvent, WatchKind, FINALIZER_ORPHAN};
 use crate::objects::{Kind, Object};
 use crate::sim::SimDuration;
 use indexmap::{IndexMap, IndexSet};
@@ -65,7 +65,18 @@ pub struct GarbageCollector {
     /// The Deployments, DaemonSets, Jobs, CronJobs and Nodes its informers
     /// hold, by uid (the owners a restart's sweep looks for).
     present: IndexSet<u64, FxBuildHasher>,
+    /// Owners being deleted with the `orphan` finalizer, by uid, once
+    /// seen (their dependents are released once).
+    orphaning: IndexSet<u64, FxBuildHasher>,
+    /// Those whose dependents are still to be released (at this instant,
+    /// after the events of the instant: a restart's list must be in).
+    pending_orphans: Vec<Object>,
 }
+
+/// The timer of a restart's sweep.
+const SWEEP: u64 = 0;
+/// The timer that releases the dependents of `pending_orphans`.
+const ORPHAN: u64 = 1;
 
 /// The owner kinds whose pods the collector deletes (it watches them).
 const POD_OWNERS: [&str; 4] = ["ReplicaSet", "ReplicationController", "DaemonSet", "Job"];
@@ -82,7 +93,7 @@ impl Controller for GarbageCollector {
     /// Once the informers' list is in (a timer at this instant runs after
     /// the list's `Added` events), sweep for dependents of absent owners.
     fn start(&mut self, cx: &mut Cx) {
-        cx.after(SimDuration::ZERO, 0);
+        cx.after(SimDuration::ZERO, SWEEP);
     }
 
     fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
@@ -90,8 +101,11 @@ impl Controller for GarbageCollector {
         self.handle(ev, cx);
     }
 
-    fn on_timer(&mut self, _token: u64, cx: &mut Cx) {
-        self.sweep_absent_owners(cx);
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        match token {
+            SWEEP => self.sweep_absent_owners(cx),
+            _ => self.orphan_dependents(cx),
+        }
     }
 }
 
@@ -166,9 +180,66 @@ impl GarbageCollector {
         }
     }
 
+    /// `attemptToOrphan`: an owner deleted with Orphan propagation
+    /// carries the `orphan` finalizer; its dependents are released (their
+    /// owner reference to it removed), then the finalizer, which lets the
+    /// apiserver delete it. A restarted collector does the same for an
+    /// owner it finds in that state.
+    fn orphan_dependents(&mut self, cx: &mut Cx) {
+        let pods = cx.kcm_pods();
+        for owner in std::mem::take(&mut self.pending_orphans) {
+            let m = owner.meta();
+            let uid = m.uid;
+            match &owner {
+                Object::Typed(t) if t.downcast::<Deployment>().is_some() => {
+                    let rss: Vec<Rc<ReplicaSet>> =
+                        self.replica_sets.get(&uid).map(|m| m.values().cloned().collect()).unwrap_or_default();
+                    for rs in &rss {
+                        self.collect_replica_set(rs, uid, Propagation::Orphan, cx);
+                    }
+                }
+                Object::Typed(t) if t.downcast::<CronJob>().is_some() => {
+                    let jobs: Vec<_> =
+                        self.cron_jobs.get(&uid).map(|m| m.values().cloned().collect()).unwrap_or_default();
+                    for j in &jobs {
+                        self.collect_typed(j, uid, Propagation::Orphan, cx);
+                    }
+                }
+                _ => {
+                    let deps = self.dependents.get(&uid).cloned().unwrap_or_default();
+                    for dep in deps {
+                        if let Some(p) = pods.get(dep) {
+                            self.collect(p, uid, Propagation::Orphan, cx);
+                        }
+                    }
+                }
+            }
+            cx.send_unanswered(ApiOp::RemoveFinalizer {
+                kind: owner.kind(),
+                other_kind: owner.other_kind(),
+                key: Key::of(m),
+                uid,
+                finalizer: FINALIZER_ORPHAN,
+            });
+        }
+    }
+
     /// Handles a watch event of its informers.
     fn handle(&mut self, ev: &WatchEvent, cx: &mut Cx) {
         let pods = cx.kcm_pods();
+        let m = ev.obj.meta();
+        if ev.kind == WatchKind::Deleted {
+            self.orphaning.swap_remove(&m.uid);
+        } else if m.deletion_timestamp.is_some()
+            && m.has_finalizer(FINALIZER_ORPHAN)
+            && !matches!(ev.obj, Object::Pod(_) | Object::Node(_) | Object::Lease(_))
+            && self.orphaning.insert(m.uid)
+        {
+            if self.pending_orphans.is_empty() {
+                cx.after(SimDuration::ZERO, ORPHAN);
+            }
+            self.pending_orphans.push(ev.obj.clone());
+        }
         match &ev.obj {
             Object::Typed(t)
                 if ev.kind == WatchKind::Deleted
@@ -208,7 +279,15 @@ impl GarbageCollector {
                 }
             }
             Object::Typed(t) if t.downcast::<Job>().is_some() => {
-                let Some(owner) = t.meta().controller_ref().filter(|r| &*r.kind == "CronJob").map(|r| r.uid) else {
+                let cronjob = |o: &Object| o.meta().controller_ref().filter(|r| &*r.kind == "CronJob").map(|r| r.uid);
+                let Some(owner) = cronjob(&ev.obj) else {
+                    // Released from its CronJob (orphaned): no longer its
+                    // dependent.
+                    if let Some(was) = ev.old.as_ref().and_then(cronjob) {
+                        if let Some(m) = self.cron_jobs.get_mut(&was) {
+                            m.swap_remove(&t.meta().uid);
+                        }
+                    }
                     return;
                 };
                 if ev.kind == WatchKind::Deleted {

@@ -115,8 +115,9 @@ pub enum Propagation {
     /// finalizer: the owner goes at once and its dependents are deleted as
     /// for `Background`.
     Foreground,
-    /// `DeletePropagationOrphan`: the dependents are kept and the garbage
-    /// collector removes their owner reference to the deleted owner.
+    /// `DeletePropagationOrphan`: the dependents are kept. An owner kind
+    /// gets the `orphan` finalizer and stays until the garbage collector
+    /// has removed their owner references to it, then the finalizer.
     Orphan,
 }
 
@@ -379,6 +380,22 @@ pub enum ApiOp {
         /// The renewal interval, when this renewal starts an analytic
         /// stream.
         stream: Option<SimDuration>,
+    },
+    /// A patch that removes one finalizer (the garbage collector's
+    /// `removeFinalizer`: a strategic merge patch's `$deleteFromPrimitiveList`,
+    /// so nothing else of the object is touched). The last finalizer of an
+    /// object being deleted going, the object goes.
+    RemoveFinalizer {
+        /// The kind of the object.
+        kind: Kind,
+        /// The API kind name for `Other` and typed objects.
+        other_kind: Option<String>,
+        /// The object.
+        key: Key,
+        /// The uid precondition; a mismatch is a Conflict.
+        uid: u64,
+        /// The finalizer to remove.
+        finalizer: &'static str,
     },
     /// A DELETE. A scheduled, non-terminal pod is deleted gracefully: it
     /// gets a `deletionTimestamp` and stays until its kubelet's final
@@ -658,6 +675,9 @@ impl Store {
             }
             ApiOp::Delete { kind, other_kind, key, uid, grace_seconds, propagation, disruption } => {
                 self.delete(now, kind, other_kind, key, uid, grace_seconds, propagation, disruption)?
+            }
+            ApiOp::RemoveFinalizer { kind, other_kind, key, uid, finalizer } => {
+                self.remove_finalizer(kind, other_kind, key, uid, finalizer)?
             }
             ApiOp::RenewLease { lease, stream } => match self.renew_lease(now, lease, stream)? {
                 (ev, true) => return Ok(ev),
@@ -1024,17 +1044,62 @@ impl Store {
         // `shouldDeleteDuringUpdate` (the generic registry's store): the
         // last finalizer of an object being deleted, whose grace period is
         // over (none, or 0), is removed: the object goes.
-        let gone = meta.finalizers.is_empty()
+        let new = new.with_meta(meta);
+        Ok(self.store_updated(cur, new))
+    }
+
+    /// Stores an update's result, or, when it removed the last finalizer
+    /// of an object being deleted whose grace period is over, deletes it
+    /// (`shouldDeleteDuringUpdate`).
+    fn store_updated(&mut self, cur: Object, new: Object) -> WatchEvent {
+        let (m, cm) = (new.meta(), cur.meta());
+        let gone = m.finalizers.is_empty()
             && cm.deletion_timestamp.is_some()
             && cm.deletion_grace_period_seconds.is_none_or(|g| g == 0);
-        let new = new.with_meta(meta);
         if gone {
             self.remove(&new);
-            let old = Some(cur);
-            return Ok(WatchEvent { kind: WatchKind::Deleted, obj: new, old, propagation: Propagation::Background });
+            return WatchEvent {
+                kind: WatchKind::Deleted,
+                obj: new,
+                old: Some(cur),
+                propagation: Propagation::Background,
+            };
         }
         self.put(&new);
-        Ok(WatchEvent { kind: WatchKind::Modified, obj: new, old: Some(cur), propagation: Propagation::Background })
+        WatchEvent { kind: WatchKind::Modified, obj: new, old: Some(cur), propagation: Propagation::Background }
+    }
+
+    /// `ApiOp::RemoveFinalizer`.
+    fn remove_finalizer(
+        &mut self,
+        kind: Kind,
+        other_kind: Option<String>,
+        key: Key,
+        uid: u64,
+        finalizer: &str,
+    ) -> Result<WatchEvent, ApiError> {
+        let cur = match (kind, &other_kind) {
+            (Kind::Other, Some(k)) => {
+                let k = (k.clone(), key.clone());
+                self.typed
+                    .get(&k)
+                    .cloned()
+                    .map(Object::Typed)
+                    .or_else(|| self.others.get(&k).cloned().map(Object::Other))
+            }
+            _ => self.get(kind, &key),
+        };
+        let name = other_kind.as_deref().unwrap_or(kind.as_str());
+        let cur = cur.ok_or_else(|| not_found(name, &key.name))?;
+        if cur.meta().uid != uid {
+            return Err(conflict(name, &key.name));
+        }
+        let mut meta = cur.meta().clone();
+        meta.finalizers.retain(|f| &**f != finalizer);
+        self.revision += 1;
+        meta.resource_version = self.revision;
+        let new = cur.with_meta(meta);
+        Ok(self.store_updated(cur, new))
     }
 
     /// A delete of an object whose finalizers are not all gone
@@ -1055,6 +1120,16 @@ impl Store {
         let new = cur.with_meta(meta);
         self.put(&new);
         WatchEvent { kind: WatchKind::Modified, obj: new, old: Some(cur), propagation }
+    }
+
+    /// The stored owner a delete names, if it is of a kind the garbage
+    /// collector orphans for (`ORPHAN_OWNERS`, ReplicaSets and RCs).
+    fn deleting_owner(&self, kind: Kind, other_kind: &Option<String>, key: &Key) -> Option<Object> {
+        match (kind, other_kind) {
+            (Kind::Other, Some(k)) => self.typed.get(&(k.clone(), key.clone())).cloned().map(Object::Typed),
+            (Kind::ReplicaSet | Kind::ReplicationController, _) => self.get(kind, key),
+            _ => None,
+        }
     }
 
     /// Takes an object out of its kind's map (its last finalizer went).
@@ -1149,6 +1224,30 @@ impl Store {
         };
         let removed =
             |obj: Object| WatchEvent { kind: WatchKind::Deleted, obj: obj.clone(), old: Some(obj), propagation };
+        // `deletionFinalizersForGarbageCollection`: Orphan propagation puts
+        // the garbage collector's `orphan` finalizer on the owner, which
+        // then stays until the collector has released its dependents; an
+        // explicit Background or Foreground takes it off.
+        let owner_kind = matches!(kind, Kind::ReplicaSet | Kind::ReplicationController)
+            || other_kind.as_deref().is_some_and(|k| ORPHAN_OWNERS.contains(&k));
+        if owner_kind {
+            if let Some(cur) = self.deleting_owner(kind, &other_kind, &key) {
+                check_uid(cur.meta(), cur.kind_name())?;
+                let m = cur.meta();
+                let orphan = m.has_finalizer(FINALIZER_ORPHAN);
+                if (propagation == Propagation::Orphan) != orphan {
+                    let mut meta = m.clone();
+                    meta.finalizers.retain(|f| &**f != FINALIZER_ORPHAN);
+                    if propagation == Propagation::Orphan {
+                        meta.finalizers.push(FINALIZER_ORPHAN.into());
+                    }
+                    if !meta.finalizers.is_empty() {
+                        return Ok(self.mark_deleting(cur.with_meta(meta), now, propagation));
+                    }
+                    self.put(&cur.with_meta(meta));
+                }
+            }
+        }
         match kind {
             Kind::Pod => {
                 let cur = self.pods.get(&key).ok_or_else(|| not_found("pods", &key.name))?.clone();
@@ -1330,6 +1429,16 @@ impl Store {
         }
     }
 }
+
+/// The garbage collector's finalizer for Orphan propagation
+/// (`metav1.FinalizerOrphanDependents`).
+pub const FINALIZER_ORPHAN: &str = "orphan";
+
+/// The typed kinds whose dependents kubesim's garbage collector releases
+/// under Orphan (with ReplicaSets and ReplicationControllers): the apiserver
+/// gives them the `orphan` finalizer. (Upstream gives it to every kind
+/// with garbage collection; kubesim's other kinds own nothing.)
+const ORPHAN_OWNERS: [&str; 4] = ["Deployment", "DaemonSet", "Job", "CronJob"];
 
 /// `ValidateObjectMetaUpdate`'s finalizer rules for a change of
 /// `metadata.finalizers` from `cur`'s: each name valid
