@@ -140,10 +140,7 @@ fn a_deleting_replica_set_kept_by_its_finalizer_replaces_nothing() {
 
 #[test]
 fn finalizer_names_are_validated_at_load() {
-    for (name, want) in [
-        ("keep", "name is neither a standard finalizer name nor is it fully qualified"),
-        ("example.com/a/b", "a qualified name must consist of"),
-    ] {
+    for (name, want) in [("example.com/a/b", "a qualified name must consist of"), ("-keep", "must consist of")] {
         let yaml = POD.replace("finalizers: [example.com/cleanup]", &format!("finalizers: [orphan, {}]", name));
         let err = kubesim::scenario::load_str(&yaml, "finalizers.yaml", &root().join("scenarios"))
             .map(|_| ())
@@ -156,7 +153,17 @@ fn finalizer_names_are_validated_at_load() {
     let err = kubesim::scenario::load_str(&yaml, "finalizers.yaml", &root().join("scenarios"))
         .map(|_| ())
         .expect_err("refused");
-    assert!(err.to_string().contains("finalizer orphan and foregroundDeletion cannot be both set"), "{}", err);
+    assert!(
+        err.to_string().contains(
+            "Invalid value: []string{\"orphan\", \"foregroundDeletion\"}: finalizer orphan and foregroundDeletion cannot be both set"
+        ),
+        "{}",
+        err
+    );
+    // An unprefixed name is a qualified name too (only a Namespace's
+    // spec.finalizers must then be a standard one).
+    let yaml = POD.replace("example.com/cleanup", "resources-finalizer.argocd.argoproj.io");
+    kubesim::scenario::load_str(&yaml, "finalizers.yaml", &root().join("scenarios")).map(|_| ()).expect("loads");
 }
 
 const RC: &str = "name: orphan rc\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 2}]\nimages:\n  busybox: {pull: 1s}\nobjects:\n  - apiVersion: v1\n    kind: ReplicationController\n    metadata: {name: rc}\n    spec:\n      replicas: 3\n      selector: {app: x}\n      template:\n        metadata: {labels: {app: x}}\n        spec: {containers: [{name: c, image: busybox}]}\ntimeline:\n";
@@ -199,4 +206,70 @@ fn a_restarted_collector_releases_what_an_orphan_delete_left_it() {
     assert!(sim.store.replicasets.is_empty());
     assert_eq!(sim.store.pods.len(), 3, "the pods were released, not collected");
     assert!(sim.store.pods.values().all(|p| p.meta.owner_references.is_empty() && p.meta.deletion_timestamp.is_none()));
+}
+
+/// A pending pod deleted while a finalizer keeps it: the scheduler skips
+/// it (`skipPodSchedule`) when a node for it appears, and it is never
+/// bound.
+#[test]
+fn the_scheduler_skips_a_pending_pod_being_deleted() {
+    let yaml = "name: pending\nseed: 5\ncluster:\n  nodes: [{namePrefix: node, count: 2}]\nimages:\n  busybox: {pull: 1s}\nobjects:\n  - {apiVersion: v1, kind: Pod, metadata: {name: p, finalizers: [example.com/keep]}, spec: {nodeSelector: {disk: ssd}, containers: [{name: c, image: busybox}]}}\ntimeline:\n  - {at: 10s, kubectl: delete pod p}\n  - {at: 20s, kubectl: label node node-2 disk=ssd}\n";
+    let (sim, _, _) = run(yaml, 40);
+    let p = sim.store.pods.values().next().expect("kept by its finalizer");
+    assert!(p.meta.deletion_timestamp.is_some() && p.spec.node_name.is_none(), "not bound");
+    let skipped = sim
+        .trace
+        .events()
+        .iter()
+        .any(|e| e.reason == "FailedScheduling" && e.message == "skip schedule deleting pod: default/p");
+    assert!(skipped, "{:?}", sim.trace.events().iter().map(|e| &e.message).collect::<Vec<_>>());
+}
+
+/// An Orphan delete of an owner that a user's finalizer also keeps: the
+/// collector releases its pods and removes only its own finalizer; when
+/// the user's goes, the owner goes and the pods run on.
+#[test]
+fn an_orphan_delete_survives_a_users_finalizer() {
+    let yaml = RS.replace(
+        "  - at: 10s\n    delete: {kind: ReplicaSet, name: rs}\n",
+        "  - {at: 10s, kubectl: delete rs rs --cascade=orphan}\n",
+    );
+    let (sim, _, _) = run(&yaml, 20);
+    let rs = sim.store.replicasets.values().next().expect("kept by the user's finalizer").clone();
+    assert_eq!(rs.meta.finalizers.iter().map(|f| &**f).collect::<Vec<_>>(), vec!["example.com/keep"]);
+    let manifest = "      - apiVersion: apps/v1\n        kind: ReplicaSet\n        metadata: {name: rs}\n        spec:\n          replicas: 3\n          selector: {matchLabels: {app: x}}\n          template:\n            metadata: {labels: {app: x}}\n            spec: {containers: [{name: c, image: busybox}]}\n";
+    let yaml = format!("{}  - at: 30s\n    apply:\n{}", yaml, manifest);
+    let (sim, _, _) = run(&yaml, 60);
+    assert!(sim.store.replicasets.is_empty());
+    assert_eq!(sim.store.pods.len(), 3, "released, not collected");
+}
+
+/// `kubectl delete --grace-period=0 --force` on a pod already being
+/// killed with a long grace: its termination restarts with the new grace
+/// (at least 2 s), so a container that ignores SIGTERM is killed then,
+/// not at the end of the first grace — also when a finalizer keeps the
+/// pod in the API afterwards.
+#[test]
+fn a_force_delete_shortens_a_kill_in_progress() {
+    let yaml = "name: force\nseed: 5\ncluster:\n  nodes: [{name: node-1}]\nimages:\n  busybox:1.36: {pull: 1s}\nobjects:\n  - {apiVersion: v1, kind: Pod, metadata: {name: p, finalizers: [example.com/keep]}, spec: {terminationGracePeriodSeconds: 60, containers: [{name: c, image: \"busybox:1.36\", command: [sh, -c, \"while true; do sleep 1; done\"]}]}}\ntimeline:\n  - {at: 10s, kubectl: delete pod p}\n  - {at: 15s, kubectl: delete pod p --grace-period=0 --force}\n";
+    for (until, running) in [(17_000, true), (17_100, false)] {
+        let sim = run_ms(yaml, until);
+        let p = sim.store.pods.values().next().expect("kept by its finalizer");
+        let state = &p.status.container_statuses[0].state;
+        assert_eq!(
+            matches!(state, kubesim::objects::pod::ContainerState::Running { .. }),
+            running,
+            "{}: {:?}",
+            until,
+            state
+        );
+    }
+}
+
+/// Runs `yaml` until `until_ms` milliseconds, with no extra component.
+fn run_ms(yaml: &str, until_ms: u64) -> Simulation {
+    let scn = kubesim::scenario::load_str(yaml, "finalizers.yaml", &root().join("scenarios")).expect("loads");
+    let mut sim = Simulation::builder(&scn).build().unwrap();
+    sim.run_until(SimTime(until_ms * 1_000_000));
+    sim
 }

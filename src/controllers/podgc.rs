@@ -16,9 +16,10 @@
 //! Every deletion is `markFailedAndDeletePod`: a pod not yet terminal is
 //! first patched to `Failed` (an orphan would otherwise stay Running
 //! forever, with no kubelet to end it), and deleted with grace 0 once the
-//! patch is answered. (`gcUnscheduledTerminating` has nothing to do here:
-//! the apiserver removes an unbound pod at once on delete, and kubesim
-//! models no pod finalizers.)
+//! patch is answered. (`gcUnscheduledTerminating` has nothing visible to
+//! do here: the apiserver removes an unbound pod at once on delete, or,
+//! when a finalizer keeps it, has already given it grace 0, so the force
+//! delete would change nothing.)
 //!
 //! It is a [`Controller`] like a user's: it hears pods and nodes through
 //! kube-controller-manager's shared informers, keeps its period with its

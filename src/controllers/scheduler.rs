@@ -485,7 +485,16 @@ impl Scheduler {
             }
             return;
         }
-        if *p.spec.scheduler_name != *DEFAULT_SCHEDULER || p.meta.deletion_timestamp.is_some() {
+        if *p.spec.scheduler_name != *DEFAULT_SCHEDULER {
+            return;
+        }
+        if p.meta.deletion_timestamp.is_some() {
+            // A pending pod kept by a finalizer after its delete: the
+            // queue holds the new version, and the cycle that pops it
+            // skips it (`skipPodSchedule`).
+            if let Some(e) = self.pods.get_mut(&uid) {
+                e.pod = p.clone();
+            }
             return;
         }
         match self.pods.get_mut(&uid) {
@@ -815,9 +824,17 @@ impl Scheduler {
 
     fn schedule_one(&mut self, cx: &mut Cx) {
         let Some(uid) = self.pop_active() else { return };
-        self.stats.attempts.set(self.stats.attempts.get() + 1);
         let entry = &self.pods[&uid];
         let pod = entry.pod.clone();
+        if pod.meta.deletion_timestamp.is_some() {
+            // `skipPodSchedule`: a pod being deleted is not scheduled, nor
+            // queued again (its deletion will take it out).
+            let msg = format!("skip schedule deleting pod: {}/{}", pod.meta.namespace, pod.meta.name);
+            cx.event_on(true, "FailedScheduling", "Pod", &pod.meta.namespace, &pod.meta.name, &msg);
+            self.pods.get_mut(&uid).expect("popped").where_ = Queue::None;
+            return;
+        }
+        self.stats.attempts.set(self.stats.attempts.get() + 1);
         let (req, nonzero, class, tols) = (entry.requests, entry.nonzero, entry.class, entry.tols);
         let ext = entry.ext.clone();
         let n = self.nodes.len();

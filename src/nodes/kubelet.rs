@@ -206,6 +206,8 @@ struct Worker {
     init_run: Option<Box<(Run, BTreeSet<String>)>>,
     requests: Resources,
     terminating: bool,
+    /// The grace period its kill was started (or last restarted) with.
+    kill_grace: u64,
     /// A pull in flight: (pull time, time including the wait for the
     /// node's serialized puller), reported when it completes.
     pulling: Option<(SimDuration, SimDuration)>,
@@ -788,6 +790,8 @@ impl Kubelet {
             Some(w) => {
                 w.pod = p.clone();
                 let kill = p.meta.deletion_timestamp.is_some() && !w.terminating;
+                let shorter =
+                    p.meta.deletion_grace_period_seconds.filter(|g| w.terminating && !w.finished && *g < w.kill_grace);
                 // Ready=False with the node-lifecycle controller's reason is
                 // a status the kubelet never writes: reconcile it.
                 let foreign =
@@ -802,6 +806,8 @@ impl Kubelet {
                 }
                 if kill {
                     self.kill_pod(uid, images, cx);
+                } else if let Some(grace) = shorter {
+                    self.shorten_kill(uid, grace, cx);
                 }
             }
             None => {
@@ -1033,6 +1039,7 @@ impl Kubelet {
             init_run: None,
             requests: req,
             terminating: false,
+            kill_grace: 0,
             finished: false,
             sandbox_ready: false,
             pulling: None,
@@ -1607,6 +1614,7 @@ impl Kubelet {
         let gen = w.gen;
         // The grace the deletion asked for (the pod's own by default).
         let grace = w.pod.meta.deletion_grace_period_seconds.unwrap_or(w.pod.spec.termination_grace_period_seconds);
+        w.kill_grace = grace;
         let pod = w.pod.clone();
         let ip = w.status.pod_ip.clone().unwrap_or_else(|| "".into());
         let mut done = now;
@@ -1626,6 +1634,40 @@ impl Kubelet {
             let t = begin_kill(&mut w.procs[i], c, grace, images, &ip, now);
             done = done.max(t.exit_at);
         }
+        self.schedule(uid, gen, 0, Step::Killed, done, cx);
+    }
+
+    /// A delete with a shorter grace reached a pod being killed (`kubectl
+    /// delete --grace-period=0 --force`): its termination restarts with
+    /// the new grace (the pod worker's `calculateEffectiveGracePeriod`),
+    /// so what still runs then is killed after it — at least
+    /// `minimumGracePeriodInSeconds`, 2 s (`killContainer`).
+    fn shorten_kill(&mut self, uid: u64, grace: u64, cx: &mut Cx) {
+        let now = cx.now();
+        let w = self.workers.get_mut(&uid).expect("worker");
+        w.kill_grace = grace;
+        let kill_at = now + SimDuration::from_secs(grace.max(2));
+        let mut done = now;
+        let mut sooner = false;
+        for p in &mut w.procs {
+            if let Some((exit, code)) = p.kill_result {
+                let exit = if exit > kill_at {
+                    sooner = true;
+                    (kill_at, 137)
+                } else {
+                    (exit, code)
+                };
+                p.kill_result = Some(exit);
+                done = done.max(exit.0);
+            }
+        }
+        if !sooner {
+            return;
+        }
+        // The kill's end moves: the one scheduled before is dropped.
+        w.gen = self.next_gen;
+        self.next_gen += 1;
+        let gen = w.gen;
         self.schedule(uid, gen, 0, Step::Killed, done, cx);
     }
 

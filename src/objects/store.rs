@@ -542,6 +542,18 @@ impl Store {
             ApiOp::Create(obj) => self.create(now, obj)?,
             ApiOp::Update { obj, check_rv } => self.update(obj, check_rv)?,
             ApiOp::Bind { key, uid, node } => self.modify_pod(&key, Some(uid), |p| {
+                // `setPodNodeAndMetadata`'s refusals, as `assignPod`'s
+                // `NewConflict` on `pods/binding`.
+                if p.meta.deletion_timestamp.is_some() {
+                    return Err(ApiError {
+                        invalid: None,
+                        code: ApiErrorCode::Conflict,
+                        message: format!(
+                            "Operation cannot be fulfilled on pods/binding \"{}\": pod {} is being deleted, cannot be assigned to a host",
+                            key.name, key.name
+                        ),
+                    });
+                }
                 if p.spec.node_name.is_some() {
                     return Err(ApiError {
                         invalid: None,
@@ -928,6 +940,7 @@ impl Store {
         };
         meta.creation_timestamp = now;
         meta.deletion_timestamp = None;
+        meta.deletion_grace_period_seconds = None;
         let stored = match obj {
             Object::Pod(p) => {
                 let mut p = (*p).clone();
@@ -1446,15 +1459,7 @@ const ORPHAN_OWNERS: [&str; 4] = ["Deployment", "DaemonSet", "Job", "CronJob"];
 /// once the object is being deleted (`ValidateNoNewFinalizers`).
 fn finalizer_update_errors(new: &[Rc<str>], cur: &ObjectMeta) -> Vec<String> {
     let mut errs = Vec::new();
-    for (i, f) in new.iter().enumerate() {
-        let e = super::validation::finalizer_name(f);
-        if !e.is_empty() {
-            errs.push(format!("metadata.finalizers[{}]: {}", i, super::validation::invalid(f, &e)));
-        }
-    }
-    if new.iter().any(|f| &**f == "orphan") && new.iter().any(|f| &**f == "foregroundDeletion") {
-        errs.push("metadata.finalizers: Invalid value: \"orphan\": finalizer orphan and foregroundDeletion cannot be both set".into());
-    }
+    // (`ValidateNoNewFinalizers` comes first in `ValidateObjectMetaUpdate`.)
     if cur.deletion_timestamp.is_some() {
         let mut extra: Vec<&str> = new.iter().filter(|f| !cur.has_finalizer(f)).map(|f| &**f).collect();
         extra.sort_unstable();
@@ -1466,6 +1471,17 @@ fn finalizer_update_errors(new: &[Rc<str>], cur: &ObjectMeta) -> Vec<String> {
                 list.join(", ")
             ));
         }
+    }
+    // `ValidateFinalizers`: each name (one cause per message, on the
+    // unindexed path, as upstream passes it), then the policies.
+    for f in new {
+        for msg in super::validation::finalizer_name(f) {
+            errs.push(format!("metadata.finalizers: {}", super::validation::invalid(f, &[msg])));
+        }
+    }
+    let refs: Vec<&str> = new.iter().map(|f| &**f).collect();
+    if let Some(msg) = super::validation::finalizer_policies(&refs) {
+        errs.push(format!("metadata.finalizers: {}", msg));
     }
     errs
 }

@@ -78,22 +78,26 @@ fn is_qualified_name_part(s: &str) -> bool {
         && b.iter().all(|&c| alnum(c) || matches!(c, b'-' | b'_' | b'.'))
 }
 
-/// The finalizers Kubernetes itself defines, which need no prefix
-/// (`pkg/apis/core/helper`'s `standardFinalizers`).
-pub const STANDARD_FINALIZERS: [&str; 3] = ["kubernetes", "orphan", "foregroundDeletion"];
-
-/// `ValidateFinalizerName` (apimachinery: a qualified name) and
-/// `validateKubeFinalizerName` (core validation: an unqualified name must
-/// be a standard finalizer).
+/// `ValidateFinalizerName` (apimachinery's `objectmeta.go`): a qualified
+/// name. (Core validation's stricter `validateKubeFinalizerName`, which
+/// wants an unprefixed name to be a standard one, is for a Namespace's
+/// `spec.finalizers` only.)
 pub fn finalizer_name(s: &str) -> Vec<String> {
-    let errs = qualified_name(s);
-    if !errs.is_empty() {
-        return errs;
+    qualified_name(s)
+}
+
+/// `ValidateFinalizers`' rule that the two deletion policies exclude each
+/// other, with upstream's wording (the value is the whole list, as Go's
+/// `%#v` prints it).
+pub fn finalizer_policies(finalizers: &[&str]) -> Option<String> {
+    if finalizers.contains(&"orphan") && finalizers.contains(&"foregroundDeletion") {
+        let list: Vec<String> = finalizers.iter().map(|f| format!("{:?}", f)).collect();
+        return Some(format!(
+            "Invalid value: []string{{{}}}: finalizer orphan and foregroundDeletion cannot be both set",
+            list.join(", ")
+        ));
     }
-    if !s.contains('/') && !STANDARD_FINALIZERS.contains(&s) {
-        return vec!["name is neither a standard finalizer name nor is it fully qualified".to_string()];
-    }
-    Vec::new()
+    None
 }
 
 /// `IsQualifiedName`: label and annotation keys (`prefix/name` or `name`).

@@ -366,9 +366,10 @@ fn decode_meta(r: &mut Reader, f: &mut Fields, kind: &str, name_required: bool) 
             let item = items.get(i).unwrap_or(n);
             r.valid(item, &format!("{}[{}]", path, i), f, validation::finalizer_name(f));
         }
-        // `ValidateObjectMeta`: the two deletion policies exclude each other.
-        if names.iter().any(|f| f == "orphan") && names.iter().any(|f| f == "foregroundDeletion") {
-            r.err(n, &path, "finalizer orphan and foregroundDeletion cannot be both set");
+        // `ValidateFinalizers`: the two deletion policies exclude each other.
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        if let Some(msg) = validation::finalizer_policies(&refs) {
+            r.err(n, &path, msg);
         }
         meta.finalizers = names.into_iter().map(Rc::from).collect();
     }
