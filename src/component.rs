@@ -623,7 +623,7 @@ impl Cache {
 /// act (requests, timers, Events).
 pub struct Cx<'a, 'b> {
     pub(crate) ctx: &'a mut Ctx<'b>,
-    pub(crate) slot: &'a mut Slot,
+    pub(crate) slot: &'a mut SlotCore,
     /// Its own informer cache (`None`: a built-in or a kubelet, which keep
     /// none).
     pub(crate) cache: Option<&'a Cache>,
@@ -899,7 +899,7 @@ pub(crate) fn test_slot(builtin: Builtin, source: &'static str) -> Slot {
 /// Runs `f` with a built-in's `Cx` on `ctx` (unit tests of a controller).
 #[cfg(test)]
 pub(crate) fn with_test_cx<T>(ctx: &mut Ctx, slot: &mut Slot, pods: &PodInformer, f: impl FnOnce(&mut Cx) -> T) -> T {
-    let mut cx = Cx { ctx, slot, cache: None, kcm_pods: pods, images: None };
+    let mut cx = Cx { ctx, slot: &mut slot.core, cache: None, kcm_pods: pods, images: None };
     f(&mut cx)
 }
 
@@ -978,8 +978,30 @@ pub(crate) struct BuiltinIdentity {
     pub(crate) source: &'static str,
 }
 
-/// A registered component inside a simulation.
+/// A registered component inside a simulation: its instance, and the rest
+/// (`SlotCore`, which its handlers' `Cx` borrows while the instance runs).
 pub(crate) struct Slot {
+    /// The running instance (`None` while the process is down).
+    pub(crate) instance: Option<Box<dyn Controller>>,
+    pub(crate) core: SlotCore,
+}
+
+impl std::ops::Deref for Slot {
+    type Target = SlotCore;
+    fn deref(&self) -> &SlotCore {
+        &self.core
+    }
+}
+
+impl std::ops::DerefMut for Slot {
+    fn deref_mut(&mut self) -> &mut SlotCore {
+        &mut self.core
+    }
+}
+
+/// A component's identity, client, life and informer state: everything
+/// of its slot but the instance.
+pub(crate) struct SlotCore {
     pub(crate) id: u32,
     pub(crate) reg: Registration,
     /// A built-in controller: it runs inside kube-controller-manager,
@@ -992,7 +1014,6 @@ pub(crate) struct Slot {
     /// Switched off by `cluster.controllers` (a built-in only): never
     /// starts.
     pub(crate) disabled: bool,
-    pub(crate) instance: Option<Box<dyn Controller>>,
     pub(crate) kinds: Vec<String>,
     /// The modelled kinds among `kinds`, as a bit per `Kind` (a watch
     /// event's kind is checked without comparing names).
@@ -1040,28 +1061,32 @@ impl Slot {
     pub(crate) fn new(id: u32, reg: Registration) -> Slot {
         let instance = (reg.factory)();
         let (watched, stored) = (instance.watches(), instance.watches_stored());
-        Slot::with(id, reg, Some(instance), &watched, &stored)
+        Slot { instance: Some(instance), core: SlotCore::with(id, reg, &watched, &stored) }
     }
 
-    /// A slot holding `instance`, which watches `watched` and the stored
+    /// A built-in controller's slot (started by `Components::start_one`
+    /// at bootstrap).
+    pub(crate) fn builtin(id: u32, reg: Registration, identity: BuiltinIdentity) -> Slot {
+        let mut slot = Slot::new(id, reg);
+        slot.core.builtin = Some(identity);
+        slot.core.source = identity.source;
+        slot
+    }
+}
+
+impl SlotCore {
+    /// The state of a component that watches `watched` and the stored
     /// kinds `stored`.
-    fn with(
-        id: u32,
-        reg: Registration,
-        instance: Option<Box<dyn Controller>>,
-        watched: &[Kind],
-        stored: &[&str],
-    ) -> Slot {
+    fn with(id: u32, reg: Registration, watched: &[Kind], stored: &[&str]) -> SlotCore {
         let kind_bits = watched.iter().filter(|k| **k != Kind::Other).fold(0, |b, k| b | 1 << *k as u32);
         let mut kinds: Vec<String> = watched.iter().map(|k| k.as_str().to_string()).collect();
         kinds.extend(stored.iter().map(|k| k.to_string()));
-        Slot {
+        SlotCore {
             id,
             source: intern(&reg.name),
             reg,
             builtin: None,
             disabled: false,
-            instance,
             kinds,
             kind_bits,
             cache: Cache::default(),
@@ -1083,19 +1108,13 @@ impl Slot {
         }
     }
 
-    /// A built-in controller's slot (started by `Components::start_one`
-    /// at bootstrap).
-    pub(crate) fn builtin(id: u32, reg: Registration, identity: BuiltinIdentity) -> Slot {
-        Slot { builtin: Some(identity), source: identity.source, ..Slot::new(id, reg) }
-    }
-
     /// The slot of node `idx`'s kubelet (id `NODE_AGENT | idx`). A node
     /// agent is started, stopped and restarted with its node (no
     /// supervisor re-makes it: its factory is never called), watches its
     /// own Node and the pods bound to it (the simulation routes those
     /// events by `spec.nodeName`, the kubelet's field selector), and keeps
     /// no cache of its own (its pod workers are its state).
-    pub(crate) fn node_agent(idx: u32) -> Slot {
+    pub(crate) fn node_agent(idx: u32) -> SlotCore {
         thread_local! {
             static REG: Registration = Registration {
                 name: crate::nodes::kubelet::SOURCE.to_string(),
@@ -1107,7 +1126,7 @@ impl Slot {
             };
         }
         let reg = REG.with(|r| r.clone());
-        Slot::with(NODE_AGENT | idx, reg, None, &crate::nodes::kubelet::WATCHES, &[])
+        SlotCore::with(NODE_AGENT | idx, reg, &crate::nodes::kubelet::WATCHES, &[])
     }
 
     /// A node agent's process stops with its node: its timers (set in
@@ -1241,19 +1260,19 @@ impl Default for Components {
 macro_rules! with_cx {
     ($slot:expr, $ctx:expr, $pods:expr, |$c:ident, $cx:ident| $body:expr) => {{
         let slot: &mut Slot = $slot;
-        let Some(mut inst) = slot.instance.take() else { return };
+        let Slot { instance, core } = &mut *slot;
+        let Some(inst) = instance.as_mut() else { return };
         // A built-in has no cache of its own: it gets the empty one, and
         // nothing is moved or dropped on its hot path.
-        let own = slot.own_cache().then(|| std::mem::take(&mut slot.cache));
+        let own = core.own_cache().then(|| std::mem::take(&mut core.cache));
         {
-            let mut $cx = Cx { ctx: $ctx, slot: &mut *slot, cache: own.as_ref(), kcm_pods: $pods, images: None };
-            let $c = &mut *inst;
+            let mut $cx = Cx { ctx: $ctx, slot: &mut *core, cache: own.as_ref(), kcm_pods: $pods, images: None };
+            let $c = &mut **inst;
             $body;
         }
         if let Some(cache) = own {
-            slot.cache = cache;
+            core.cache = cache;
         }
-        slot.instance = Some(inst);
         after_handler(slot, $ctx);
     }};
 }
@@ -1309,13 +1328,9 @@ fn deliver_to_builtin(slot: &mut Slot, ev: &WatchEvent, pods: &PodInformer, ctx:
         return;
     }
     // A component that is down has no instance.
-    let Some(mut inst) = slot.instance.take() else { return };
-    {
-        let mut cx = Cx { ctx, slot: &mut *slot, cache: None, kcm_pods: pods, images: None };
-        inst.on_watch(ev, &mut cx);
-    }
-    // Back in its place (nothing else puts an instance there meanwhile).
-    slot.instance.get_or_insert(inst);
+    let Slot { instance, core } = &mut *slot;
+    let Some(inst) = instance.as_mut() else { return };
+    inst.on_watch(ev, &mut Cx { ctx, slot: core, cache: None, kcm_pods: pods, images: None });
     after_handler(slot, ctx);
 }
 

@@ -4,7 +4,7 @@
 
 #![warn(missing_docs)]
 
-use crate::component::{Builtin, Builtins, Components, Controller, Cx, Registration, Slot, NODE_AGENT};
+use crate::component::{Builtin, Builtins, Components, Controller, Cx, Registration, Slot, SlotCore, NODE_AGENT};
 use crate::config::Config;
 use crate::controllers::cronjob::CronJobController;
 use crate::controllers::daemonset::DaemonSetController;
@@ -116,7 +116,7 @@ pub struct Simulation {
     kubelets: Vec<Kubelet>,
     /// Each kubelet's component slot (its life, its timers' epoch, the
     /// source of its Events), by node index.
-    kubelet_slots: Vec<Slot>,
+    kubelet_slots: Vec<SlotCore>,
     kubelet_index: IndexMap<Rc<str>, u32, FxBuildHasher>,
     /// What the containers of each image do (the scenario's `images:`).
     pub images: ImageCatalog,
@@ -579,7 +579,7 @@ impl Simulation {
         n.status.ready.last_transition_time = self.now();
         self.apply_op(Client::User, ApiOp::Create(Object::Node(Rc::new(n))), self.now());
         self.kubelets.push(Kubelet::new(idx, name.clone(), self.now()));
-        self.kubelet_slots.push(Slot::node_agent(idx));
+        self.kubelet_slots.push(SlotCore::node_agent(idx));
         self.kubelet_index.insert(name.clone(), idx);
         let now = self.now();
         self.proxies.add_node(idx, now, &mut self.queue);
