@@ -273,3 +273,62 @@ fn run_ms(yaml: &str, until_ms: u64) -> Simulation {
     sim.run_until(SimTime(until_ms * 1_000_000));
     sim
 }
+
+const DEPLOYMENT: &str = "name: orphan dep\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 2}]\nimages:\n  busybox: {pull: 1s}\nobjects:\n  - apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: dep}\n    spec:\n      replicas: 3\n      selector: {matchLabels: {app: dep}}\n      template:\n        metadata: {labels: {app: dep}}\n        spec: {containers: [{name: c, image: busybox}]}\ntimeline:\n  - {at: 10s, kubectl: delete deployment dep --cascade=orphan}\n";
+
+/// The collector's release is a patch of the dependent's owner
+/// references alone: it does not strip the `orphan` finalizer the
+/// dependent got from its own Orphan delete meanwhile, so the pods of a
+/// ReplicaSet orphaned 5 ms after its Deployment survive both.
+#[test]
+fn a_release_touches_only_the_owner_reference() {
+    let yaml = format!("{}  - {{at: 10.005s, kubectl: delete rs -l app=dep --cascade=orphan}}\n", DEPLOYMENT);
+    let sim = run_ms(&yaml, 60_000);
+    let deployments = sim.store.typed.keys().filter(|(k, _)| k == "Deployment").count();
+    assert!(sim.store.replicasets.is_empty() && deployments == 0, "both owners went");
+    assert_eq!(sim.store.pods.len(), 3, "the pods were released, not collected");
+}
+
+/// An `apply` of the owner while the collector releases its dependents
+/// keeps the apiserver's `orphan` finalizer (a patch merges the list).
+#[test]
+fn an_apply_keeps_the_collectors_finalizer() {
+    let manifest = "      - apiVersion: v1\n        kind: ReplicationController\n        metadata: {name: rc}\n        spec:\n          replicas: 3\n          selector: {app: x}\n          template:\n            metadata: {labels: {app: x}}\n            spec: {containers: [{name: c, image: busybox}]}\n";
+    let yaml =
+        format!("{}  - {{at: 10s, kubectl: delete rc rc --cascade=orphan}}\n  - at: 10s\n    apply:\n{}", RC, manifest);
+    let sim = run_ms(&yaml, 60_000);
+    assert!(sim.store.replicasets.is_empty());
+    assert_eq!(sim.store.pods.len(), 3, "released, not collected");
+}
+
+/// Each Orphan delete of an owner a user's finalizer keeps starts a
+/// release of its own, and each ends with the `orphan` finalizer gone.
+#[test]
+fn every_orphan_delete_is_released() {
+    let yaml = RS.replace(
+        "  - at: 10s\n    delete: {kind: ReplicaSet, name: rs}\n",
+        "  - {at: 10s, kubectl: delete rs rs --cascade=orphan}\n  - {at: 20s, kubectl: delete rs rs --cascade=orphan}\n",
+    );
+    let sim = run_ms(&yaml, 30_000);
+    let rs = sim.store.replicasets.values().next().expect("kept by the user's finalizer");
+    assert_eq!(rs.meta.finalizers.iter().map(|f| &**f).collect::<Vec<_>>(), vec!["example.com/keep"]);
+}
+
+/// The shorter grace of a delete made while the node was cut off reaches
+/// the kubelet with its relist at the heal, and shortens the kill then.
+#[test]
+fn a_force_delete_seen_at_a_heal_shortens_the_kill() {
+    let yaml = "name: force\nseed: 5\ncluster:\n  nodes: [{name: node-1}]\nimages:\n  busybox:1.36: {pull: 1s}\nobjects:\n  - {apiVersion: v1, kind: Pod, metadata: {name: p, finalizers: [example.com/keep]}, spec: {terminationGracePeriodSeconds: 60, containers: [{name: c, image: \"busybox:1.36\", command: [sh, -c, \"while true; do sleep 1; done\"]}]}}\ntimeline:\n  - {at: 10s, kubectl: delete pod p}\n  - {at: 12s, partitionNode: node-1}\n  - {at: 15s, kubectl: delete pod p --grace-period=0 --force}\n  - {at: 20s, healNode: node-1}\n";
+    let sim = run_ms(yaml, 25_000);
+    let p = sim.store.pods.values().next().expect("kept by its finalizer");
+    assert!(p.status.phase.is_terminal(), "killed about 2 s after the heal: {:?}", p.status.phase);
+}
+
+/// Without finalizers: a second delete with a shorter (non-zero) grace
+/// shortens the kill in progress too, and the pod goes when it ends.
+#[test]
+fn a_second_delete_with_a_shorter_grace_shortens_the_kill() {
+    let yaml = "name: shorter\nseed: 5\ncluster:\n  nodes: [{name: node-1}]\nimages:\n  busybox:1.36: {pull: 1s}\nobjects:\n  - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {terminationGracePeriodSeconds: 60, containers: [{name: c, image: \"busybox:1.36\", command: [sh, -c, \"while true; do sleep 1; done\"]}]}}\ntimeline:\n  - {at: 10s, kubectl: delete pod p}\n  - {at: 15s, kubectl: delete pod p --grace-period=5}\n";
+    assert_eq!(run_ms(yaml, 19_000).store.pods.len(), 1);
+    assert!(run_ms(yaml, 21_000).store.pods.is_empty(), "killed 5 s after the second delete, then deleted");
+}

@@ -190,6 +190,11 @@ impl GarbageCollector {
         for owner in std::mem::take(&mut self.pending_orphans) {
             let m = owner.meta();
             let uid = m.uid;
+            // Handled now (a later start is a new one), unless it is gone
+            // already.
+            if !self.orphaning.swap_remove(&uid) {
+                continue;
+            }
             match &owner {
                 Object::Typed(t) if t.downcast::<Deployment>().is_some() => {
                     let rss: Vec<Rc<ReplicaSet>> =
@@ -228,10 +233,14 @@ impl GarbageCollector {
     fn handle(&mut self, ev: &WatchEvent, cx: &mut Cx) {
         let pods = cx.kcm_pods();
         let m = ev.obj.meta();
+        // `deletionStartsWithFinalizer`: the version that starts being
+        // deleted with the finalizer (or the first one seen, after a
+        // restart's list), each time it does.
+        let orphaning = |o: &Object| o.meta().deletion_timestamp.is_some() && o.meta().has_finalizer(FINALIZER_ORPHAN);
         if ev.kind == WatchKind::Deleted {
             self.orphaning.swap_remove(&m.uid);
-        } else if m.deletion_timestamp.is_some()
-            && m.has_finalizer(FINALIZER_ORPHAN)
+        } else if orphaning(&ev.obj)
+            && !ev.old.as_ref().is_some_and(orphaning)
             && !matches!(ev.obj, Object::Pod(_) | Object::Node(_) | Object::Lease(_))
             && self.orphaning.insert(m.uid)
         {
@@ -392,9 +401,7 @@ impl GarbageCollector {
     /// else deleted (once) with the same propagation for its pods.
     fn collect_replica_set(&mut self, rs: &Rc<ReplicaSet>, owner: u64, propagation: Propagation, cx: &mut Cx) {
         if propagation == Propagation::Orphan {
-            let mut n = (**rs).clone();
-            n.meta.owner_references.retain(|o| o.uid != owner);
-            cx.send_unanswered(ApiOp::Update { obj: Object::ReplicaSet(Rc::new(n)), check_rv: false });
+            cx.send_unanswered(release(Object::ReplicaSet(rs.clone()), owner));
         } else if self.requested.insert(rs.meta.uid) {
             cx.send_unanswered(ApiOp::Delete {
                 kind: Kind::ReplicaSet,
@@ -417,9 +424,7 @@ impl GarbageCollector {
         cx: &mut Cx,
     ) {
         if propagation == Propagation::Orphan {
-            let mut meta = t.meta().clone();
-            meta.owner_references.retain(|o| o.uid != owner);
-            cx.send_unanswered(ApiOp::Update { obj: Object::Typed(t.with_meta(meta)), check_rv: false });
+            cx.send_unanswered(release(Object::Typed(t.clone()), owner));
         } else if self.requested.insert(t.meta().uid) {
             cx.send_unanswered(ApiOp::Delete {
                 kind: Kind::Other,
@@ -436,12 +441,23 @@ impl GarbageCollector {
     fn collect(&mut self, p: &Rc<Pod>, owner: u64, propagation: Propagation, cx: &mut Cx) {
         let key = Key::of(&p.meta);
         if propagation == Propagation::Orphan {
-            let mut np = (**p).clone();
-            np.meta.owner_references.retain(|o| o.uid != owner);
-            cx.send_unanswered(ApiOp::Update { obj: Object::Pod(Rc::new(np)), check_rv: false });
+            cx.send_unanswered(release(Object::Pod(p.clone()), owner));
         } else if p.meta.deletion_timestamp.is_none() && self.requested.insert(p.meta.uid) {
             cx.send_unanswered(ApiOp::delete_pod(key, p.meta.uid, None, None));
         }
+    }
+}
+
+/// `orphanDependents`' patch of one dependent: its owner reference to
+/// `owner` goes (on the live object; nothing else is touched).
+fn release(dependent: Object, owner: u64) -> ApiOp {
+    let m = dependent.meta();
+    ApiOp::RemoveOwnerReference {
+        kind: dependent.kind(),
+        other_kind: dependent.other_kind(),
+        key: Key::of(m),
+        uid: m.uid,
+        owner,
     }
 }
 

@@ -611,9 +611,14 @@ impl Kubelet {
             return;
         };
         w.pod = p.clone();
+        let shorter =
+            p.meta.deletion_grace_period_seconds.filter(|g| w.terminating && !w.finished && *g < w.kill_grace);
         self.reconcile.remove(&uid);
         if p.meta.deletion_timestamp.is_some() && !w.terminating {
             self.kill_pod(uid, images, cx);
+        } else if let Some(grace) = shorter {
+            // A shorter grace asked for meanwhile (`HandlePodUpdates`).
+            self.shorten_kill(uid, grace, cx);
         } else if !Rc::ptr_eq(&p.status, &w.status) && *p.status != *w.status {
             self.send_status_of(uid, cx);
         }

@@ -397,6 +397,21 @@ pub enum ApiOp {
         /// The finalizer to remove.
         finalizer: &'static str,
     },
+    /// A patch that removes one owner reference (the garbage collector's
+    /// `orphanDependents`: a patch of `ownerReferences` alone, on the live
+    /// object, so nothing else of it is touched).
+    RemoveOwnerReference {
+        /// The kind of the dependent.
+        kind: Kind,
+        /// The API kind name for `Other` and typed objects.
+        other_kind: Option<String>,
+        /// The dependent.
+        key: Key,
+        /// Its uid; a mismatch is a Conflict.
+        uid: u64,
+        /// The owner whose reference goes.
+        owner: u64,
+    },
     /// A DELETE. A scheduled, non-terminal pod is deleted gracefully: it
     /// gets a `deletionTimestamp` and stays until its kubelet's final
     /// delete (`CheckGracefulDeleteStrategy`); everything else is removed
@@ -689,7 +704,10 @@ impl Store {
                 self.delete(now, kind, other_kind, key, uid, grace_seconds, propagation, disruption)?
             }
             ApiOp::RemoveFinalizer { kind, other_kind, key, uid, finalizer } => {
-                self.remove_finalizer(kind, other_kind, key, uid, finalizer)?
+                self.patch_meta(kind, other_kind, key, uid, |m| m.finalizers.retain(|f| &**f != finalizer))?
+            }
+            ApiOp::RemoveOwnerReference { kind, other_kind, key, uid, owner } => {
+                self.patch_meta(kind, other_kind, key, uid, |m| m.owner_references.retain(|o| o.uid != owner))?
             }
             ApiOp::RenewLease { lease, stream } => match self.renew_lease(now, lease, stream)? {
                 (ev, true) => return Ok(ev),
@@ -1050,6 +1068,16 @@ impl Store {
         meta.annotations = m.annotations.clone();
         meta.owner_references = m.owner_references.clone();
         meta.finalizers = m.finalizers.clone();
+        if !check_rv {
+            // A patch (kubectl apply) merges `finalizers` as a list: the
+            // garbage collector's, which the apiserver added and no
+            // manifest carries, stay.
+            for f in cm.finalizers.iter().filter(|f| GC_FINALIZERS.contains(&&***f)) {
+                if !meta.finalizers.contains(f) {
+                    meta.finalizers.push(f.clone());
+                }
+            }
+        }
         meta.resource_version = self.revision;
         if spec_changed && meta.generation > 0 {
             meta.generation += 1;
@@ -1082,14 +1110,15 @@ impl Store {
         WatchEvent { kind: WatchKind::Modified, obj: new, old: Some(cur), propagation: Propagation::Background }
     }
 
-    /// `ApiOp::RemoveFinalizer`.
-    fn remove_finalizer(
+    /// A metadata patch on the live object (`ApiOp::RemoveFinalizer`,
+    /// `ApiOp::RemoveOwnerReference`).
+    fn patch_meta(
         &mut self,
         kind: Kind,
         other_kind: Option<String>,
         key: Key,
         uid: u64,
-        finalizer: &str,
+        patch: impl FnOnce(&mut ObjectMeta),
     ) -> Result<WatchEvent, ApiError> {
         let cur = match (kind, &other_kind) {
             (Kind::Other, Some(k)) => {
@@ -1108,7 +1137,7 @@ impl Store {
             return Err(conflict(name, &key.name));
         }
         let mut meta = cur.meta().clone();
-        meta.finalizers.retain(|f| &**f != finalizer);
+        patch(&mut meta);
         self.revision += 1;
         meta.resource_version = self.revision;
         let new = cur.with_meta(meta);
@@ -1120,7 +1149,20 @@ impl Store {
     /// it stays, marked as being deleted, until a client removes the last
     /// one (`update`).
     fn mark_deleting(&mut self, cur: Object, now: SimTime, propagation: Propagation) -> WatchEvent {
-        let mut meta = cur.meta().clone();
+        let meta = cur.meta().clone();
+        self.mark_deleting_with(cur, meta, now, propagation)
+    }
+
+    /// `mark_deleting`, the object's metadata first changed to `meta` (its
+    /// finalizers, by the delete's propagation): the event's old version
+    /// is `cur` as it was stored.
+    fn mark_deleting_with(
+        &mut self,
+        cur: Object,
+        mut meta: ObjectMeta,
+        now: SimTime,
+        propagation: Propagation,
+    ) -> WatchEvent {
         if meta.deletion_timestamp.is_none() && meta.generation > 0 {
             meta.generation += 1;
         }
@@ -1255,7 +1297,7 @@ impl Store {
                         meta.finalizers.push(FINALIZER_ORPHAN.into());
                     }
                     if !meta.finalizers.is_empty() {
-                        return Ok(self.mark_deleting(cur.with_meta(meta), now, propagation));
+                        return Ok(self.mark_deleting_with(cur, meta, now, propagation));
                     }
                     self.put(&cur.with_meta(meta));
                 }
@@ -1446,6 +1488,9 @@ impl Store {
 /// The garbage collector's finalizer for Orphan propagation
 /// (`metav1.FinalizerOrphanDependents`).
 pub const FINALIZER_ORPHAN: &str = "orphan";
+
+/// The finalizers the apiserver adds for the garbage collector.
+const GC_FINALIZERS: [&str; 2] = [FINALIZER_ORPHAN, "foregroundDeletion"];
 
 /// The typed kinds whose dependents kubesim's garbage collector releases
 /// under Orphan (with ReplicaSets and ReplicationControllers): the apiserver
