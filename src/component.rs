@@ -166,6 +166,9 @@ pub const BUILTIN_CONTROLLERS: &[(Builtin, &str, &str)] = &[
     (Builtin::Job, "job-controller", "job"),
     (Builtin::CronJob, "cronjob-controller", "cronjob"),
     (Builtin::TtlAfterFinished, "ttl-after-finished-controller", "ttl-after-finished"),
+    // cloud-controller-manager's (kube-controller-manager knows the name,
+    // and skips it: it runs where a cloud provider is configured).
+    (Builtin::ServiceLb, "service-lb-controller", "service"),
 ];
 
 /// A built-in component: a kube-controller-manager controller, or the
@@ -198,9 +201,20 @@ pub enum Builtin {
     CronJob,
     /// `ttl-after-finished-controller`.
     TtlAfterFinished,
+    /// cloud-controller-manager's `service-lb-controller` (the cloud
+    /// provider's service controller: a process of its own).
+    ServiceLb,
     /// kube-scheduler's `default-scheduler` (not a kube-controller-manager
     /// controller: `cluster.controllers` does not name it).
     DefaultScheduler,
+}
+
+impl Builtin {
+    /// Whether it runs inside kube-controller-manager (and so reads that
+    /// process's shared informers, in its watch fan-out).
+    pub(crate) fn in_kcm(self) -> bool {
+        !matches!(self, Builtin::DefaultScheduler | Builtin::ServiceLb)
+    }
 }
 
 /// Which built-ins run.
@@ -1241,7 +1255,8 @@ pub(crate) struct Components {
     /// How many of the first slots are built-ins.
     builtins: usize,
     /// How many of the first slots are kube-controller-manager's
-    /// controllers (the built-ins before the default scheduler).
+    /// controllers (the built-ins before the default scheduler and the
+    /// cloud's service controller).
     kcm: usize,
     /// Each built-in's slot, by `Builtin as usize` (`u32::MAX`: it does
     /// not run as a component).
@@ -1373,7 +1388,7 @@ impl Components {
     pub(crate) fn add_builtin(&mut self, slot: Slot) {
         let b = slot.builtin.expect("a built-in's slot").builtin;
         assert_eq!(self.builtins, self.slots.len(), "built-ins come before the user's components");
-        if b != Builtin::DefaultScheduler {
+        if b.in_kcm() {
             assert_eq!(self.kcm, self.builtins, "kube-controller-manager's controllers come first");
             self.kcm += 1;
         }

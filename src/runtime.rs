@@ -247,10 +247,6 @@ pub enum Event {
         /// The in-flight slot.
         flight: u32,
     },
-    /// A LoadBalancer Service's load balancer is provisioned (the cloud
-    /// provider's service controller writes its ingress): the Service's
-    /// key and uid.
-    LoadBalancerReady(crate::objects::store::Key, u64),
 }
 
 /// The network's hops (`cluster.config.network`): each request draws one
@@ -450,21 +446,10 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// Sends a write request to the apiserver now; returns when its
-    /// response is back at the client (what a caller that waits for it,
-    /// as a controller's worker does, waits until).
-    pub fn send(&mut self, from: Client, op: ApiOp) -> SimTime {
-        self.send_at(self.now, from, op)
-    }
-
-    /// Sends a write request at `t` (now or later: a worker's next call
-    /// after the one it waits for).
-    pub fn send_at(&mut self, t: SimTime, from: Client, op: ApiOp) -> SimTime {
-        self.send_leaving_at(t, from, op).1
-    }
-
-    /// As [`Ctx::send_at`]; also returns when the request leaves its
-    /// client (after its rate limiter's wait).
+    /// Sends a write request from `from` at `t` (now or later: a
+    /// worker's next call after the one it waits for); returns when it
+    /// leaves its client (after its rate limiter's wait) and when its
+    /// response is back there.
     pub(crate) fn send_leaving_at(&mut self, t: SimTime, from: Client, op: ApiOp) -> (SimTime, SimTime) {
         let t = t.max(self.now);
         let who = self.throttles.identity(from);

@@ -19,7 +19,6 @@ use crate::controllers::nodelifecycle::NodeLifecycleController;
 use crate::controllers::podgc::PodGc;
 use crate::controllers::replication::ReplicationManager;
 use crate::controllers::scheduler::{Scheduler, SchedulerStats};
-use crate::controllers::servicelb::ServiceLbController;
 use crate::controllers::tainteviction::TaintEvictionController;
 use crate::controllers::ttlafterfinished::TtlAfterFinishedController;
 use crate::kinds::deployment::Deployment;
@@ -105,7 +104,6 @@ pub struct Simulation {
     /// kube-controller-manager's shared pod informer, read by the
     /// controllers below.
     kcm_pods: PodInformer,
-    service_lb: ServiceLbController,
     /// Every node's kube-proxy.
     pub(crate) proxies: KubeProxies,
     /// The kubelets' Service informer, for the service environment
@@ -335,7 +333,6 @@ impl Simulation {
             net,
             scheduler_stats: Rc::default(),
             kcm_pods: PodInformer::default(),
-            service_lb: ServiceLbController::new(),
             proxies,
             service_env: Default::default(),
             traffic,
@@ -437,7 +434,16 @@ impl Simulation {
         });
         let scheduler =
             (Builtin::DefaultScheduler, Client::Scheduler, crate::objects::pod::DEFAULT_SCHEDULER, scheduler);
-        for (builtin, client, source, factory) in ported.into_iter().chain([scheduler]) {
+        // cloud-controller-manager's service controller, and the cloud it
+        // talks to (which outlives its lives).
+        let cloud = Rc::new(std::cell::RefCell::new(crate::controllers::servicelb::Cloud::default()));
+        let service_lb = (
+            Builtin::ServiceLb,
+            Client::ServiceLb,
+            crate::controllers::servicelb::SOURCE,
+            factory(move || crate::controllers::servicelb::ServiceLbController::new(cloud.clone())),
+        );
+        for (builtin, client, source, factory) in ported.into_iter().chain([scheduler, service_lb]) {
             let id = self.components.slots.len() as u32;
             let name = crate::component::builtin_name(builtin).to_string();
             // Its requests go through its built-in client's bucket and
@@ -773,10 +779,6 @@ impl Simulation {
                 let mut w = world!(self);
                 self.traffic.on_done(flight, &mut w, now);
             }
-            Event::LoadBalancerReady(key, uid) => {
-                let mut ctx = ctx!(self);
-                self.service_lb.on_ready(&key, uid, &self.store, &mut ctx);
-            }
             Event::Workload(i) => {
                 // The i-th pod's create, which left its client at its
                 // arrival, reaches the apiserver.
@@ -803,8 +805,9 @@ impl Simulation {
                     self.service_env.on_service(&Key::of(&svc.meta), (!deleted).then_some(svc), now);
                 }
             }
+            // cloud-controller-manager's service controller.
             let mut ctx = ctx!(self);
-            self.service_lb.on_watch(ev, &mut ctx);
+            self.components.deliver_builtin(Builtin::ServiceLb, ev, &self.kcm_pods, &mut ctx);
         }
         let mut ctx = ctx!(self);
         // kube-scheduler's informers.

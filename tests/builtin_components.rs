@@ -692,3 +692,99 @@ fn a_restarted_kubelet_has_a_fresh_rate_limiter() {
         assert_eq!(running, 200, "{:?}: every pod runs again", config);
     }
 }
+
+/// A Service's ingress changing: when a watcher saw it, the Service, and
+/// its new ingress.
+type IngressChange = (SimTime, String, Vec<String>);
+
+/// The ingress changes a watcher saw.
+type Ingress = Rc<RefCell<Vec<IngressChange>>>;
+
+struct IngressWatcher(Ingress);
+
+impl Controller for IngressWatcher {
+    fn watches(&self) -> Vec<Kind> {
+        Vec::new()
+    }
+    fn watches_stored(&self) -> Vec<&'static str> {
+        vec!["Service"]
+    }
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        let Object::Typed(t) = &ev.obj else { return };
+        let Some(svc) = t.downcast::<kubesim::kinds::service::Service>() else { return };
+        let mut seen = self.0.borrow_mut();
+        let name = svc.meta.name.to_string();
+        let before = seen.iter().rev().find(|s| s.1 == name).map(|s| s.2.clone()).unwrap_or_default();
+        if svc.load_balancer_ingress != before {
+            seen.push((cx.now(), name, svc.load_balancer_ingress.clone()));
+        }
+    }
+}
+
+const LB: &str = "name: lb\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1}]\n  controllers: [CONTROLLERS]\nobjects:\n  - {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {type: LoadBalancer, ports: [{port: 80}], selector: {app: web}}}\ntimeline:\n  - at: 40s\n    apply: {apiVersion: v1, kind: Service, metadata: {name: late}, spec: {type: LoadBalancer, ports: [{port: 80}]}}\nFAULT";
+
+/// Runs the LoadBalancer scenario with `controllers` and `fault` (a
+/// timeline entry); returns the ingress changes seen, and the reasons of
+/// the service controller's Events.
+fn run_lb(controllers: &str, fault: &str) -> (Vec<IngressChange>, Vec<String>) {
+    let yaml = LB.replace("CONTROLLERS", controllers).replace("FAULT", fault);
+    let scn = kubesim::scenario::load_str(&yaml, "lb.yaml", &root().join("scenarios")).expect("loads");
+    let seen: Ingress = Default::default();
+    let s = seen.clone();
+    let mut sim =
+        Simulation::builder(&scn).component("ingress-watcher", move || IngressWatcher(s.clone())).build().unwrap();
+    sim.trace.keep_events(true);
+    sim.run_until(SimTime::from_secs(120));
+    assert!(sim.user_errors.is_empty(), "{:?}", sim.user_errors);
+    let reasons =
+        sim.trace.events().iter().filter(|e| e.source == "service-controller").map(|e| e.reason.to_string()).collect();
+    let got = seen.borrow().clone();
+    (got, reasons)
+}
+
+/// The ingress of `svc`, and when it was seen, in `seen`.
+fn ingress_of<'a>(seen: &'a [IngressChange], svc: &str) -> Option<(SimTime, &'a [String])> {
+    seen.iter().find(|s| s.1 == svc).map(|s| (s.0, &s.2[..]))
+}
+
+#[test]
+fn the_cloud_goes_on_provisioning_while_the_service_controller_restarts() {
+    // Undisturbed: the load balancer is ready 30 s after the controller
+    // first sees the Service (≈ 30.01 s), the first address of the cloud.
+    let (calm, reasons) = run_lb("\"*\"", "");
+    let (t, ip) = ingress_of(&calm, "web").expect("web gets its load balancer");
+    assert_eq!(ip, ["203.0.113.10"]);
+    assert!(t > SimTime::from_secs(30) && t < SimTime::from_secs(30) + SimDuration::from_millis(100), "{}", t);
+    assert_eq!(ingress_of(&calm, "late").expect("late too").1, ["203.0.113.11"]);
+    assert_eq!(reasons, ["EnsuringLoadBalancer", "EnsuredLoadBalancer", "EnsuringLoadBalancer", "EnsuredLoadBalancer"]);
+    // Crashed at 10 s and back at 15 s: the new process lists the Service
+    // (still without ingress), asks the cloud again, and the cloud goes on
+    // with the balancer it was provisioning: ready at the same time.
+    let crash = "  - at: 10s\n    crashController: {name: service-lb-controller, restartAfter: 5s}\n";
+    let (crashed, reasons) = run_lb("\"*\"", crash);
+    assert_eq!(ingress_of(&crashed, "web"), Some((t, &["203.0.113.10".to_string()][..])));
+    assert_eq!(reasons.iter().filter(|r| *r == "EnsuringLoadBalancer").count(), 3, "{:?}", reasons);
+}
+
+#[test]
+fn a_status_write_lost_in_a_crash_is_made_again_with_the_same_address() {
+    // The controller dies as it writes web's ingress (≈ 30 s): the write
+    // never leaves. Restarted 5 s later, it finds web without ingress; the
+    // cloud's balancer is ready, with its address: written at once. The
+    // next balancer gets the next address (none is handed out twice).
+    let crash = "  - at: 20s\n    crashController: {name: service, afterWrites: 0, restartAfter: 5s}\n";
+    let (seen, _) = run_lb("\"*\"", crash);
+    let (t, ip) = ingress_of(&seen, "web").expect("web gets its load balancer");
+    assert_eq!(ip, ["203.0.113.10"]);
+    assert!(t > SimTime::from_secs(35) && t < SimTime::from_secs(35) + SimDuration::from_millis(100), "{}", t);
+    assert_eq!(ingress_of(&seen, "late").expect("late too").1, ["203.0.113.11"]);
+}
+
+#[test]
+fn without_the_service_controller_no_load_balancer_is_provisioned() {
+    // `-service-lb-controller` (a replacement of the user's would run in
+    // its place): the Services stay `<pending>`.
+    let (seen, reasons) = run_lb("\"*\", -service-lb-controller", "");
+    assert!(seen.is_empty(), "{:?}", seen);
+    assert!(reasons.is_empty(), "{:?}", reasons);
+}

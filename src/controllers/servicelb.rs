@@ -4,100 +4,173 @@
 //! `status.loadBalancer.ingress`, `loadBalancerProvisioning` (30 s by
 //! default) after the controller first sees it without one.
 //!
-//! It records `EnsuringLoadBalancer` when it starts and
-//! `EnsuredLoadBalancer` when the cloud is done, as the controller does.
-//! The simulated cloud hands out IPs from 203.0.113.0/24 upwards
-//! (TEST-NET-3), in the order load balancers are provisioned. The load
-//! balancer's node pool is every node (`StableLoadBalancerNodeSet`: node
-//! readiness is not a criterion); which nodes it sends a connection to is
-//! decided by its health checks (`proxy::KubeProxies::lb_healthy`).
+//! It is a component like the others: it learns of Services from its
+//! watch, keeps the versions its informer holds (its Service lister),
+//! waits for the cloud on a timer of its own and writes the status
+//! through its client. It records `EnsuringLoadBalancer` when it starts
+//! and `EnsuredLoadBalancer` when the cloud is done, as the controller
+//! does.
+//!
+//! The cloud outlives the controller's process ([`Cloud`]): a restarted
+//! controller asks again (`EnsureLoadBalancer` is idempotent), and the
+//! cloud answers with the balancer it has, or goes on with the one still
+//! being provisioned. The simulated cloud hands out IPs from
+//! 203.0.113.0/24 upwards (TEST-NET-3), in the order load balancers
+//! become ready. The load balancer's node pool is every node
+//! (`StableLoadBalancerNodeSet`: node readiness is not a criterion); which
+//! nodes it sends a connection to is decided by its health checks
+//! (`proxy::KubeProxies::lb_healthy`).
 
 #![warn(missing_docs)]
 
+use crate::component::{Controller, Cx};
 use crate::kinds::service::{Service, ServiceType};
-use crate::objects::store::{ApiOp, Key, Store, WatchEvent, WatchKind};
+use crate::objects::store::{ApiOp, Key, WatchEvent, WatchKind};
 use crate::objects::typed::ipv4;
-use crate::objects::Object;
-use crate::runtime::{Client, Ctx, Event};
+use crate::objects::{Kind, Object};
+use crate::sim::SimTime;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
+
+/// The `source` of its Events (the controller's event recorder).
+pub const SOURCE: &str = "service-controller";
 
 /// The first address the simulated cloud gives a load balancer.
 const FIRST_IP: u32 = 0xCB00_710A; // 203.0.113.10
 
-/// The service controller's state: the load balancers being provisioned.
+/// One load balancer of the cloud.
+#[derive(Debug)]
+struct Balancer {
+    /// When its provisioning is done.
+    ready_at: SimTime,
+    /// Its address, once ready.
+    ip: Option<u32>,
+}
+
+/// The cloud provider's load-balancer API, as the controller sees it: it
+/// outlives the controller's process (one per simulation, shared by the
+/// controller's lives).
 #[derive(Debug, Default)]
-pub struct ServiceLbController {
-    /// Services whose load balancer is being provisioned, by key: the uid
-    /// of the Service it is for.
-    provisioning: BTreeMap<Key, u64>,
-    /// Load balancers provisioned so far.
+pub struct Cloud {
+    /// Load balancers by the uid of their Service (the cloud names a
+    /// balancer after it: `GetLoadBalancerName`).
+    balancers: BTreeMap<u64, Balancer>,
+    /// Load balancers that have become ready so far.
     provisioned: u32,
 }
 
+impl Cloud {
+    /// `EnsureLoadBalancer` for the Service `uid`: when its balancer is
+    /// ready (`ready_at` for a new one; an existing one keeps its time).
+    fn ensure(&mut self, uid: u64, ready_at: SimTime) -> SimTime {
+        self.balancers.entry(uid).or_insert(Balancer { ready_at, ip: None }).ready_at
+    }
+
+    /// The balancer of `uid` is ready: its address (a new one the first
+    /// time).
+    fn address(&mut self, uid: u64) -> u32 {
+        let b = self.balancers.get_mut(&uid).expect("an ensured balancer");
+        *b.ip.get_or_insert_with(|| {
+            self.provisioned += 1;
+            FIRST_IP + self.provisioned - 1
+        })
+    }
+
+    /// `EnsureLoadBalancerDeleted`.
+    fn delete(&mut self, uid: u64) {
+        self.balancers.remove(&uid);
+    }
+}
+
+/// The service controller: the Services its informer holds, and the load
+/// balancers it is waiting for.
+#[derive(Debug, Default)]
+pub struct ServiceLbController {
+    cloud: Rc<RefCell<Cloud>>,
+    /// The LoadBalancer Services its informer holds, by key (the others
+    /// are of no concern to it).
+    services: BTreeMap<Key, Object>,
+    /// Services whose load balancer is being provisioned, by key: the uid
+    /// of the Service it is for.
+    provisioning: BTreeMap<Key, u64>,
+    /// Each pending timer's provisioning, by token.
+    timers: BTreeMap<u64, (Key, u64)>,
+    next_token: u64,
+}
+
+/// The Service an object is, if it is one.
+fn service(obj: &Object) -> Option<&Service> {
+    match obj {
+        Object::Typed(t) => t.downcast::<Service>(),
+        _ => None,
+    }
+}
+
 impl ServiceLbController {
-    /// No load balancer yet.
-    pub fn new() -> Self {
-        Self::default()
+    /// A new process of the controller, talking to `cloud`.
+    pub fn new(cloud: Rc<RefCell<Cloud>>) -> Self {
+        ServiceLbController { cloud, ..Default::default() }
+    }
+}
+
+impl Controller for ServiceLbController {
+    fn watches(&self) -> Vec<Kind> {
+        Vec::new()
+    }
+
+    fn watches_stored(&self) -> Vec<&'static str> {
+        vec!["Service"]
     }
 
     /// A LoadBalancer Service without ingress starts a provisioning.
-    pub fn on_watch(&mut self, ev: &WatchEvent, ctx: &mut Ctx) {
-        let Object::Typed(t) = &ev.obj else { return };
-        let Some(svc) = t.downcast::<Service>() else { return };
+    fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
+        let Some(svc) = service(&ev.obj) else { return };
         let key = Key::of(&svc.meta);
         if ev.kind == WatchKind::Deleted {
+            self.services.remove(&key);
             self.provisioning.remove(&key);
+            self.cloud.borrow_mut().delete(svc.meta.uid);
             return;
         }
-        if svc.spec.type_ != ServiceType::LoadBalancer || !svc.load_balancer_ingress.is_empty() {
+        if svc.spec.type_ != ServiceType::LoadBalancer {
+            self.services.remove(&key);
             return;
         }
-        if self.provisioning.get(&key) == Some(&svc.meta.uid) {
+        self.services.insert(key.clone(), ev.obj.clone());
+        if !svc.load_balancer_ingress.is_empty() || self.provisioning.get(&key) == Some(&svc.meta.uid) {
             return;
         }
-        self.provisioning.insert(key.clone(), svc.meta.uid);
-        ctx.event(
-            false,
-            "service-controller",
-            "EnsuringLoadBalancer",
-            "Service",
-            &key.namespace,
-            &key.name,
-            &"Ensuring load balancer",
-        );
-        let at = ctx.now + ctx.cfg.load_balancer_provisioning;
         let uid = svc.meta.uid;
-        ctx.queue.push(at, Event::LoadBalancerReady(key, uid));
+        self.provisioning.insert(key.clone(), uid);
+        cx.event_on(false, "EnsuringLoadBalancer", "Service", &key.namespace, &key.name, &"Ensuring load balancer");
+        let at = self.cloud.borrow_mut().ensure(uid, cx.now() + cx.config().load_balancer_provisioning);
+        let token = self.next_token;
+        self.next_token += 1;
+        self.timers.insert(token, (key, uid));
+        cx.at(at, token);
     }
 
-    /// The cloud finished the load balancer of `key`: its ingress is
-    /// written, if the Service still wants one.
-    pub fn on_ready(&mut self, key: &Key, uid: u64, store: &Store, ctx: &mut Ctx) {
+    /// The cloud finished the load balancer it was asked for: its ingress
+    /// is written, if the Service (as the informer has it) still wants
+    /// one.
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        let Some((key, uid)) = self.timers.remove(&token) else { return };
         // The provisioning of a Service deleted meanwhile (one of the same
         // name may be provisioning now) is abandoned.
-        if self.provisioning.get(key) != Some(&uid) {
+        if self.provisioning.get(&key) != Some(&uid) {
             return;
         }
-        self.provisioning.remove(key);
-        let Some(obj) = store.typed.get(&("Service".to_string(), key.clone())) else { return };
-        let Some(svc) = obj.downcast::<Service>() else { return };
-        if svc.meta.uid != uid || svc.spec.type_ != ServiceType::LoadBalancer || !svc.load_balancer_ingress.is_empty() {
+        self.provisioning.remove(&key);
+        let Some(svc) = self.services.get(&key).and_then(service) else { return };
+        if svc.meta.uid != uid || !svc.load_balancer_ingress.is_empty() {
             return;
         }
-        let ip = ipv4(FIRST_IP + self.provisioned);
-        self.provisioned += 1;
+        let ip = ipv4(self.cloud.borrow_mut().address(uid));
         let mut with = svc.clone();
         with.load_balancer_ingress = vec![ip];
-        ctx.event(
-            false,
-            "service-controller",
-            "EnsuredLoadBalancer",
-            "Service",
-            &key.namespace,
-            &key.name,
-            &"Ensured load balancer",
-        );
-        ctx.send(Client::ServiceLb, ApiOp::TypedStatus { obj: Rc::new(with), check_rv: false });
+        cx.event_on(false, "EnsuredLoadBalancer", "Service", &key.namespace, &key.name, &"Ensured load balancer");
+        // (`patchStatus`: a merge patch of the status, no precondition.)
+        cx.send_unanswered(ApiOp::TypedStatus { obj: Rc::new(with), check_rv: false });
     }
 }
