@@ -109,8 +109,8 @@ pub enum Role {
     /// A scheduler, picked under `cluster.schedulers`; it should bind the
     /// pods whose `spec.schedulerName` is its name.
     Scheduler,
-    /// A node's agent (the kubelet): one per node, started and stopped
-    /// with its node; a scenario does not pick it.
+    /// A node's agent (the kubelet, kube-proxy): one per node, started
+    /// and stopped with its node; a scenario does not pick it.
     NodeAgent,
 }
 
@@ -119,6 +119,11 @@ pub enum Role {
 /// `Components`; it sends only writes whose answer it does not wait for,
 /// so no response is routed to it).
 pub(crate) const NODE_AGENT: u32 = 1 << 31;
+
+/// With [`NODE_AGENT`], the bit that marks a node's kube-proxy: node
+/// `i`'s is `NODE_AGENT | PROXY_AGENT | i` (its timers are routed to the
+/// node's proxy; it sends nothing to the apiserver).
+pub(crate) const PROXY_AGENT: u32 = 1 << 30;
 
 /// A node agent's registration names no instance the supervisor could
 /// make (the kubelet is made with its node): this is what its factory
@@ -1143,6 +1148,26 @@ impl SlotCore {
         SlotCore::with(NODE_AGENT | idx, reg, &crate::nodes::kubelet::WATCHES, &[])
     }
 
+    /// The slot of node `idx`'s kube-proxy (id `NODE_AGENT | PROXY_AGENT
+    /// | idx`): a node agent like the kubelet, that watches Services and
+    /// EndpointSlices (every proxy gets every change: `proxy::KubeProxies`
+    /// fans it out) and has no client of its own in kubesim (its lists and
+    /// watches are not modelled as requests, and it writes nothing).
+    pub(crate) fn proxy_agent(idx: u32) -> SlotCore {
+        thread_local! {
+            static REG: Registration = Registration {
+                name: crate::proxy::SOURCE.to_string(),
+                role: Role::NodeAgent,
+                factory: Rc::new(|| Box::new(NodeAgentPlaceholder) as Box<dyn Controller>),
+                qps: 0,
+                burst: 0,
+                on_by_default: true,
+            };
+        }
+        let reg = REG.with(|r| r.clone());
+        SlotCore::with(NODE_AGENT | PROXY_AGENT | idx, reg, &[], &["Service", "EndpointSlice"])
+    }
+
     /// A node agent's process stops with its node: its timers (set in
     /// this life) are dropped, its Events are no longer recorded, and the
     /// requests still waiting in its client's rate limiter never leave
@@ -1586,7 +1611,7 @@ impl Components {
     /// The component a fault names: an error if no such component runs,
     /// `None` if it is down (a fault on a dead process does nothing).
     fn running(&mut self, name: &str) -> Result<Option<&mut Slot>, String> {
-        if name == crate::nodes::kubelet::SOURCE {
+        if name == crate::nodes::kubelet::SOURCE || name == crate::proxy::SOURCE {
             return Err(format!(
                 "error: {:?} is a node agent: it lives and dies with its node (crashNode, restartNode, partitionNode), and its watch cannot be perturbed",
                 name

@@ -189,7 +189,8 @@ pub enum Event {
     Timeline(usize),
     /// A component's timer, set in its `epoch`-th life.
     ComponentTimer {
-        /// The component's index (`NODE_AGENT | i`: node `i`'s kubelet).
+        /// The component's index (`NODE_AGENT | i`: node `i`'s kubelet;
+        /// `NODE_AGENT | PROXY_AGENT | i`: its kube-proxy).
         id: u32,
         /// The life the timer was set in; a timer from an earlier life
         /// (before a crash) is dropped.
@@ -229,14 +230,6 @@ pub enum Event {
     /// The create of the i-th pod of a workload trace reaches the
     /// apiserver (it left the client at the pod's arrival).
     Workload(usize),
-    /// Node `node`'s kube-proxy runs a scheduled sync (of its `epoch`-th
-    /// life).
-    ProxySync {
-        /// The node's kubelet index.
-        node: u32,
-        /// The proxy's life the sync belongs to.
-        epoch: u32,
-    },
     /// Traffic source `source` sends its next request.
     TrafficArrival {
         /// The source's index.
@@ -376,6 +369,9 @@ impl Throttles {
     /// leave) goes with it, and so does its connection: the restarted
     /// process builds a new client with a full bucket, on a new connection.
     pub(crate) fn client_died(&mut self, id: u32, net: &mut Network) {
+        if id & crate::component::PROXY_AGENT != 0 && id & crate::component::NODE_AGENT != 0 {
+            return; // kube-proxy sends nothing through a client of kubesim's
+        }
         net.connection_closed(self.identity(Client::Component { id, req: 0 }));
         if id & crate::component::NODE_AGENT != 0 {
             if let Some(b) = self.kubelets.get_mut((id & !crate::component::NODE_AGENT) as usize) {

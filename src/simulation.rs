@@ -4,7 +4,9 @@
 
 #![warn(missing_docs)]
 
-use crate::component::{Builtin, Builtins, Components, Controller, Cx, Registration, Slot, SlotCore, NODE_AGENT};
+use crate::component::{
+    Builtin, Builtins, Components, Controller, Cx, Registration, Slot, SlotCore, NODE_AGENT, PROXY_AGENT,
+};
 use crate::config::Config;
 use crate::controllers::cronjob::CronJobController;
 use crate::controllers::daemonset::DaemonSetController;
@@ -587,8 +589,8 @@ impl Simulation {
         self.kubelets.push(Kubelet::new(idx, name.clone(), self.now()));
         self.kubelet_slots.push(SlotCore::node_agent(idx));
         self.kubelet_index.insert(name.clone(), idx);
-        let now = self.now();
-        self.proxies.add_node(idx, now, &mut self.queue);
+        let mut ctx = ctx!(self);
+        self.proxies.add_node(idx, &mut ctx, &self.kcm_pods);
         self.traffic.nodes_changed();
         with_kubelet!(self, idx, |k, cx| k.start(&mut cx));
     }
@@ -742,6 +744,10 @@ impl Simulation {
                 self.execute(action);
                 self.executing = None;
             }
+            Event::ComponentTimer { id, epoch, token } if id & NODE_AGENT != 0 && id & PROXY_AGENT != 0 => {
+                let mut ctx = ctx!(self);
+                self.proxies.timer(id & !(NODE_AGENT | PROXY_AGENT), epoch, token, &mut ctx, &self.kcm_pods);
+            }
             Event::ComponentTimer { id, epoch, token } if id & NODE_AGENT != 0 => {
                 let i = id & !NODE_AGENT;
                 let slot = &self.kubelet_slots[i as usize];
@@ -764,10 +770,6 @@ impl Simulation {
             Event::ComponentStart { id, epoch, listed } => {
                 let mut ctx = ctx!(self);
                 self.components.restart(id, epoch, listed, &self.store, &self.kcm_pods, &mut ctx);
-            }
-            Event::ProxySync { node, epoch } => {
-                let now = self.now();
-                self.proxies.on_sync(node, epoch, now);
             }
             Event::TrafficArrival { source } => {
                 let now = self.now();
@@ -798,7 +800,8 @@ impl Simulation {
         if matches!(ev.obj, Object::Typed(_)) {
             let now = self.now();
             let index = &self.kubelet_index;
-            self.proxies.on_watch(ev, &|n| index.get(n).copied(), now, &mut self.queue);
+            let mut ctx = ctx!(self);
+            self.proxies.on_watch(ev, &|n| index.get(n).copied(), &mut ctx, &self.kcm_pods);
             if let Object::Typed(t) = &ev.obj {
                 if let Some(svc) = t.downcast::<crate::kinds::service::Service>() {
                     let deleted = ev.kind == crate::objects::store::WatchKind::Deleted;
@@ -1214,7 +1217,8 @@ impl Simulation {
                     return;
                 }
                 with_kubelet!(self, i, |k, cx| k.crash(&mut cx));
-                self.proxies.crash(i);
+                let mut ctx = ctx!(self);
+                self.proxies.crash(i, &mut ctx, &self.kcm_pods);
                 self.traffic.nodes_changed();
                 let now = self.now();
                 let mut ctx = ctx!(self);
@@ -1245,9 +1249,8 @@ impl Simulation {
                 if !self.kubelets[i as usize].partitioned {
                     return;
                 }
-                let now = self.now();
-                self.proxies.heal(i, now, &mut self.queue);
                 let mut ctx = ctx!(self);
+                self.proxies.heal(i, &mut ctx, &self.kcm_pods);
                 ctx.event(false, "kubesim", "NodeHealed", "Node", "", &name, &"node reaches the apiserver again");
                 with_kubelet!(self, i, |k, cx| k.heal(&mut cx));
             }
@@ -1258,9 +1261,9 @@ impl Simulation {
                 if self.kubelets[i as usize].alive {
                     return;
                 }
-                let now = self.now();
                 let partitioned = self.kubelets[i as usize].partitioned;
-                self.proxies.restart(i, partitioned, now, &mut self.queue);
+                let mut ctx = ctx!(self);
+                self.proxies.restart(i, partitioned, &mut ctx, &self.kcm_pods);
                 self.traffic.nodes_changed();
                 with_kubelet!(self, i, |k, cx| k.restart(&mut cx));
             }

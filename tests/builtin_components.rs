@@ -161,15 +161,17 @@ fn kubectl_taint_errors_are_kubectls() {
 #[test]
 fn faults_name_only_what_runs_as_a_component() {
     let base = "name: faults\nseed: 1\ncluster:\n  nodes: [{namePrefix: n, count: 1}]\n";
-    let yaml = format!("{}timeline:\n  - at: 500ms\n    coalesceWatch: {{controller: default-scheduler, for: 1m}}\n  - at: 1s\n    crashController: kube-scheduler\n  - at: 2s\n    staleWatch: {{controller: podgc, lag: 10s, for: 1m}}\n  - at: 3s\n    crashController: pod-garbage-collector-controller\n  - at: 4s\n    crashController: replicaset\n  - at: 5s\n    crashController: kubelet\n  - at: 6s\n    staleWatch: {{controller: kubelet, lag: 10s, for: 1m}}\n", base);
+    let yaml = format!("{}timeline:\n  - at: 500ms\n    coalesceWatch: {{controller: default-scheduler, for: 1m}}\n  - at: 1s\n    crashController: kube-scheduler\n  - at: 2s\n    staleWatch: {{controller: podgc, lag: 10s, for: 1m}}\n  - at: 3s\n    crashController: pod-garbage-collector-controller\n  - at: 4s\n    crashController: replicaset\n  - at: 5s\n    crashController: kubelet\n  - at: 6s\n    staleWatch: {{controller: kubelet, lag: 10s, for: 1m}}\n  - at: 7s\n    crashController: kube-proxy\n  - at: 8s\n    coalesceWatch: {{controller: kube-proxy, for: 1m}}\n", base);
     let (sim, _) = run(&yaml, 10);
     let errs: Vec<&str> = sim.user_errors.iter().map(|e| e.message.as_str()).collect();
-    assert_eq!(errs.len(), 4, "{:?}", errs);
+    assert_eq!(errs.len(), 6, "{:?}", errs);
     assert!(errs[0].contains("\"default-scheduler\" is the default scheduler"), "{}", errs[0]);
     assert!(errs[1].contains("kube-controller-manager's shared informers"), "{}", errs[1]);
-    // The kubelets are components too, but each lives and dies with its node.
-    for e in &errs[2..] {
-        assert!(e.contains("\"kubelet\" is a node agent: it lives and dies with its node (crashNode"), "{}", e);
+    // The kubelets and kube-proxies are components too, but each lives
+    // and dies with its node.
+    for (e, agent) in errs[2..].iter().zip(["kubelet", "kubelet", "kube-proxy", "kube-proxy"]) {
+        let says = format!("\"{}\" is a node agent: it lives and dies with its node (crashNode", agent);
+        assert!(e.contains(&says), "{}", e);
     }
     // Every kube-controller-manager controller can crash, and so can the
     // default scheduler: it, the pod GC and the replicaset controller did.

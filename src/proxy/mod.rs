@@ -2,13 +2,24 @@
 //! cluster's Services, and the choice of an endpoint for a new connection
 //! (docs/kubernetes-behaviour.md §7.4–§7.6).
 //!
+//! Each node's kube-proxy is a node agent on the [`Controller`] trait, as
+//! the kubelet is: a slot of its own (id `NODE_AGENT | PROXY_AGENT | i`),
+//! its informers' watch events, its sync as a timer of its own. It is held
+//! by type ([`NodeProxy`]) because the data plane reaches its rules and its
+//! conntrack state directly. It sends nothing to the apiserver.
+//!
 //! Every kube-proxy watches Services and EndpointSlices. kubesim delivers a
 //! watch event to all informers at once, so the proxies share one view of
-//! what the watch has brought: each change makes a new *version* of the
-//! affected Service's rules, kept in that Service's history. A proxy
-//! programs what it has seen when its sync runs, and from then on routes by
-//! the version it synced: `rules(svc, node.synced)` is the newest version
-//! no later than it. No rules are copied per node.
+//! what the watch has brought (their informers' content): each change
+//! makes a new *version* of the affected Service's rules, kept in that
+//! Service's history. A proxy's informers have reached a version of the
+//! view (`informed`: the newest while its watch runs, the one it had when
+//! a partition cut it); its sync programs that version, and from then on
+//! it routes by it: `rules(svc, node.synced)` is the newest version no
+//! later than it. No rules are copied per node. A watch event that
+//! changes nothing a proxy programs does not reach its handler, as
+//! kube-proxy's change trackers drop it (`ServiceChangeTracker.Update`
+//! returns false, and no sync is asked for).
 //!
 //! Syncs are paced as `async.BoundedFrequencyRunner` paces
 //! `syncProxyRules`: a change asks for a run; the run happens at once if
@@ -25,18 +36,23 @@
 
 pub mod categorize;
 
+use crate::component::{Controller, Cx, SlotCore};
+use crate::controllers::informer::PodInformer;
 use crate::kinds::endpointslice::EndpointSlice;
 use crate::kinds::service::{ClusterIp, Service, ServiceType, SessionAffinity};
 use crate::objects::store::{Key, WatchEvent, WatchKind};
-use crate::objects::Object;
-use crate::runtime::Event;
-use crate::sim::{rng, EventQueue, SimDuration, SimTime};
+use crate::objects::{Kind, Object};
+use crate::runtime::Ctx;
+use crate::sim::{rng, SimDuration, SimTime};
 use indexmap::IndexMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use std::collections::BTreeMap;
 use std::rc::Rc;
+
+/// The name of its component slot (and `source` of its Events).
+pub const SOURCE: &str = "kube-proxy";
 
 /// kube-proxy's `--proxy-mode` (`cluster.config.proxyMode`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -262,18 +278,19 @@ pub enum Route {
     To(Rc<ServiceRules>, usize, usize),
 }
 
-/// One node's kube-proxy.
+/// One node's kube-proxy (a node agent: `Controller`).
 #[derive(Debug, Default)]
 pub struct NodeProxy {
     /// The node is up (its kube-proxy runs).
     pub up: bool,
     /// It reaches the apiserver (not partitioned).
     watching: bool,
-    /// The view's version when its watch was cut: what a sync during the
-    /// partition can program at most.
-    seen: u64,
-    /// Counts lives: a timer of an earlier one is ignored.
-    epoch: u32,
+    /// The view's version its informers have reached: the newest while
+    /// its watch runs, the one it had when a partition cut it (0: it has
+    /// not listed since it started). Its sync programs it.
+    informed: u64,
+    /// `minSyncPeriod`.
+    min_sync: SimDuration,
     /// The version of the view its last sync programmed (0: nothing).
     pub synced: u64,
     /// The token bucket's theoretical arrival time (GCRA).
@@ -292,10 +309,71 @@ pub struct NodeProxy {
     affinity: FxHashMap<(u32, u16, u32), (Rc<str>, SimTime)>,
 }
 
+/// The token of a proxy's sync timer.
+const SYNC: u64 = 0;
+
 impl NodeProxy {
     /// When its last sync ran (`None`: not since it started).
     pub fn last_sync(&self) -> Option<SimTime> {
         self.last_run
+    }
+
+    /// `BoundedFrequencyRunner.Run()`: a sync as soon as the token bucket
+    /// allows (at once, or at `lastRun + minSyncPeriod`).
+    fn run(&mut self, cx: &mut Cx) {
+        if self.scheduled {
+            return;
+        }
+        let (min, now) = (self.min_sync, cx.now());
+        let allowed = SimTime(self.tat.0.saturating_sub((BURST_SYNCS - 1) * min.0));
+        let at = match self.last_run {
+            _ if now >= allowed => now,
+            Some(last) => (last + min).max(now),
+            None => now,
+        };
+        self.scheduled = true;
+        cx.at(at, SYNC);
+    }
+
+    /// The node crashed: the process ends, and its rules, conntrack and
+    /// IPVS state are gone with the kernel's tables.
+    fn crash(&mut self, cx: &mut Cx) {
+        cx.stop_node_agent();
+        *self = NodeProxy { min_sync: self.min_sync, syncs: self.syncs, ..NodeProxy::default() };
+    }
+}
+
+impl Controller for NodeProxy {
+    fn watches(&self) -> Vec<Kind> {
+        Vec::new()
+    }
+
+    fn watches_stored(&self) -> Vec<&'static str> {
+        vec!["Service", "EndpointSlice"]
+    }
+
+    /// Its informers have synced: the first sync.
+    fn start(&mut self, cx: &mut Cx) {
+        self.run(cx);
+    }
+
+    /// A change of what it programs: a sync is asked for.
+    fn on_watch(&mut self, _ev: &WatchEvent, cx: &mut Cx) {
+        self.run(cx);
+    }
+
+    /// The scheduled sync runs (`syncProxyRules`): the proxy programs what
+    /// its informers hold.
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        if token != SYNC || !self.scheduled {
+            return;
+        }
+        let now = cx.now();
+        self.scheduled = false;
+        self.synced = self.informed;
+        self.last_run = Some(now);
+        self.tat = self.tat.max(now) + self.min_sync;
+        self.syncs += 1;
     }
 }
 
@@ -316,6 +394,8 @@ pub struct KubeProxies {
     version: u64,
     services: IndexMap<Key, ServiceEntry, FxBuildHasher>,
     nodes: Vec<NodeProxy>,
+    /// Each proxy's component slot (its life, its timers' epoch).
+    slots: Vec<SlotCore>,
     /// The random choice of iptables and nftables rules.
     rng: ChaCha8Rng,
     scratch: Vec<u32>,
@@ -342,6 +422,7 @@ impl KubeProxies {
             version: 0,
             services: IndexMap::default(),
             nodes: Vec::new(),
+            slots: Vec::new(),
             rng: rng::stream(seed, "kube-proxy/random"),
             scratch: Vec::new(),
             prune_at: 8,
@@ -398,61 +479,93 @@ impl KubeProxies {
         e.history.iter().rev().find(|(v, _)| *v <= n.synced)?.1.as_ref()
     }
 
-    /// A node joins: its kube-proxy starts and syncs at once.
-    pub fn add_node(&mut self, idx: u32, now: SimTime, queue: &mut EventQueue<Event>) {
-        debug_assert_eq!(idx as usize, self.nodes.len());
-        self.nodes.push(NodeProxy { up: true, watching: true, ..Default::default() });
-        self.poke(idx, now, queue);
+    /// Runs `f` with node `idx`'s proxy and its component handle.
+    fn with_proxy<T>(
+        &mut self,
+        idx: u32,
+        ctx: &mut Ctx,
+        pods: &PodInformer,
+        f: impl FnOnce(&mut NodeProxy, &mut Cx) -> T,
+    ) -> T {
+        let i = idx as usize;
+        let mut cx = Cx { ctx, slot: &mut self.slots[i], cache: None, kcm_pods: pods, images: None };
+        f(&mut self.nodes[i], &mut cx)
     }
 
-    /// The node crashed: its rules, conntrack and IPVS state are gone.
-    pub fn crash(&mut self, idx: u32) {
-        let n = &mut self.nodes[idx as usize];
-        n.up = false;
-        n.epoch += 1;
-        n.synced = 0;
-        n.scheduled = false;
-        n.last_run = None;
-        n.tat = SimTime::ZERO;
-        n.rr.clear();
-        n.affinity.clear();
+    /// A node joins: its kube-proxy starts, lists and syncs at once.
+    pub(crate) fn add_node(&mut self, idx: u32, ctx: &mut Ctx, pods: &PodInformer) {
+        debug_assert_eq!(idx as usize, self.nodes.len());
+        let informed = self.version;
+        self.nodes.push(NodeProxy {
+            up: true,
+            watching: true,
+            informed,
+            min_sync: self.min_sync,
+            ..Default::default()
+        });
+        self.slots.push(SlotCore::proxy_agent(idx));
+        self.with_proxy(idx, ctx, pods, |p, cx| p.start(cx));
+    }
+
+    /// The node crashed: its kube-proxy's process ends, and its rules,
+    /// conntrack and IPVS state are gone.
+    pub(crate) fn crash(&mut self, idx: u32, ctx: &mut Ctx, pods: &PodInformer) {
+        self.with_proxy(idx, ctx, pods, |p, cx| p.crash(cx));
     }
 
     /// The node is back: its kube-proxy lists and syncs (a node still
     /// partitioned cannot list: it has no rules until the heal).
-    pub fn restart(&mut self, idx: u32, partitioned: bool, now: SimTime, queue: &mut EventQueue<Event>) {
-        let n = &mut self.nodes[idx as usize];
+    pub(crate) fn restart(&mut self, idx: u32, partitioned: bool, ctx: &mut Ctx, pods: &PodInformer) {
+        let i = idx as usize;
+        self.slots[i].start_node_agent();
+        let n = &mut self.nodes[i];
         n.up = true;
         n.watching = !partitioned;
-        n.seen = 0;
-        self.poke(idx, now, queue);
+        if !partitioned {
+            n.informed = self.version;
+            self.with_proxy(idx, ctx, pods, |p, cx| p.start(cx));
+        }
     }
 
     /// The node lost the apiserver: its proxy's watch stops (the rules it
     /// has stay; a sync already due programs only what it had seen).
     pub fn partition(&mut self, idx: u32) {
-        let version = self.version;
-        let n = &mut self.nodes[idx as usize];
-        if n.watching {
-            n.watching = false;
-            n.seen = if n.up { version } else { 0 };
-        }
+        self.nodes[idx as usize].watching = false;
     }
 
-    /// The partition healed: the proxy relists and syncs.
-    pub fn heal(&mut self, idx: u32, now: SimTime, queue: &mut EventQueue<Event>) {
-        self.nodes[idx as usize].watching = true;
-        self.poke(idx, now, queue);
+    /// The partition healed: the proxy relists (its informers catch up)
+    /// and syncs; one restarted during the partition starts only now.
+    pub(crate) fn heal(&mut self, idx: u32, ctx: &mut Ctx, pods: &PodInformer) {
+        let i = idx as usize;
+        let n = &mut self.nodes[i];
+        n.watching = true;
+        if !n.up {
+            return;
+        }
+        n.informed = self.version;
+        self.with_proxy(idx, ctx, pods, |p, cx| p.start(cx));
+    }
+
+    /// A proxy's timer fires (`id` is its slot's id).
+    pub(crate) fn timer(&mut self, idx: u32, epoch: u32, token: u64, ctx: &mut Ctx, pods: &PodInformer) {
+        let slot = &self.slots[idx as usize];
+        if slot.epoch != epoch || !slot.alive {
+            return;
+        }
+        let before = self.nodes[idx as usize].syncs;
+        self.with_proxy(idx, ctx, pods, |p, cx| p.on_timer(token, cx));
+        self.syncs_total += self.nodes[idx as usize].syncs - before;
     }
 
     /// A watch event reaches the proxies: Services and EndpointSlices
-    /// change the view, and every watching proxy asks for a sync.
-    pub fn on_watch(
+    /// change the view, and each change reaches every proxy whose watch
+    /// runs (its informers hold it; it asks for a sync).
+    pub(crate) fn on_watch(
         &mut self,
         ev: &WatchEvent,
         node_of: &dyn Fn(&str) -> Option<u32>,
-        now: SimTime,
-        queue: &mut EventQueue<Event>,
+        ctx: &mut Ctx,
+        pods: &PodInformer,
     ) {
         let Object::Typed(t) = &ev.obj else { return };
         let deleted = ev.kind == WatchKind::Deleted;
@@ -488,8 +601,15 @@ impl KubeProxies {
         if e.history.len() >= self.prune_at {
             self.prune();
         }
-        for i in 0..self.nodes.len() as u32 {
-            self.poke(i, now, queue);
+        let version = self.version;
+        for i in 0..self.nodes.len() {
+            let n = &mut self.nodes[i];
+            if !n.up || !n.watching {
+                continue;
+            }
+            n.informed = version;
+            let mut cx = Cx { ctx, slot: &mut self.slots[i], cache: None, kcm_pods: pods, images: None };
+            n.on_watch(ev, &mut cx);
         }
     }
 
@@ -509,40 +629,6 @@ impl KubeProxies {
             longest = longest.max(e.history.len());
         }
         self.prune_at = (longest * 2).max(8);
-    }
-
-    /// `BoundedFrequencyRunner.Run()`: a sync as soon as the token bucket
-    /// allows (at once, or at `lastRun + minSyncPeriod`).
-    fn poke(&mut self, idx: u32, now: SimTime, queue: &mut EventQueue<Event>) {
-        let min = self.min_sync;
-        let n = &mut self.nodes[idx as usize];
-        if !n.up || !n.watching || n.scheduled {
-            return;
-        }
-        let allowed = SimTime(n.tat.0.saturating_sub((BURST_SYNCS - 1) * min.0));
-        let at = match n.last_run {
-            _ if now >= allowed => now,
-            Some(last) => (last + min).max(now),
-            None => now,
-        };
-        n.scheduled = true;
-        queue.push(at, Event::ProxySync { node: idx, epoch: n.epoch });
-    }
-
-    /// A scheduled sync runs: the proxy programs the view as it is now.
-    pub fn on_sync(&mut self, idx: u32, epoch: u32, now: SimTime) {
-        let min = self.min_sync;
-        let version = self.version;
-        let n = &mut self.nodes[idx as usize];
-        if n.epoch != epoch || !n.up || !n.scheduled {
-            return;
-        }
-        n.scheduled = false;
-        n.synced = if n.watching { version } else { n.seen.max(n.synced) };
-        n.last_run = Some(now);
-        n.tat = n.tat.max(now) + min;
-        n.syncs += 1;
-        self.syncs_total += 1;
     }
 
     /// A new connection `c`: the node whose rules it enters chooses its
