@@ -484,3 +484,71 @@ objects:
         sim.store.pods.values().filter(|p| p.status.phase == kubesim::objects::pod::PodPhase::Succeeded).count();
     assert!(succeeded > 253, "the pool wrapped: {} pods ran", succeeded);
 }
+
+#[test]
+fn a_pod_ip_reaches_the_sandbox_that_holds_it_whatever_the_api_says() {
+    // web runs on node-2 (10.64.1.2, the node's first pod address). node-2
+    // loses the apiserver at 10 s, and web is force-deleted from the API
+    // at 12 s: its kubelet never hears of it, so its container runs on
+    // and still answers at its IP (the node's /24 is routed to node-2,
+    // and there to the sandbox). Once node-2 heals (20 s), its kubelet
+    // relists, kills web and frees the address: nothing answers there.
+    let text = r#"name: pod ip after a force delete
+seed: 1
+duration: 1m
+cluster:
+  nodes:
+    - {namePrefix: node, count: 2, capacity: {cpu: "2", memory: 4Gi}}
+images:
+  luksa/kubia: {pull: 2s, start: 1s, http: {port: 8080}}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node-1, containers: [{name: c, image: busybox}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: web}, spec: {nodeName: node-2, containers: [{name: kubia, image: luksa/kubia}]}}
+timeline:
+  - {at: 8s, exec: {pod: client, command: [curl, -s, "http://10.64.1.2:8080"]}}
+  - {at: 10s, partitionNode: node-2}
+  - {at: 12s, kubectl: delete pod web --grace-period=0 --force}
+  - {at: 14s, exec: {pod: client, command: [curl, -s, "http://10.64.1.2:8080"]}}
+  - {at: 20s, healNode: node-2}
+  - {at: 40s, exec: {pod: client, command: [curl, -s, -m, "1", "http://10.64.1.2:8080"]}, expectError: true}
+"#;
+    let scn = scenario::load_str(text, "pod-ip.yaml", &root()).expect("load");
+    let r = run(&scn, RunOptions::default());
+    let out: Vec<&str> = r.sim.user_outputs.iter().map(|o| o.message.as_str()).collect();
+    assert_eq!(out, ["You've hit web", "You've hit web"]);
+    assert!(r.sim.store.pods.keys().all(|k| &*k.name != "web"), "web is gone from the API");
+    let errs: Vec<&str> = r.sim.user_errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(errs, ["command terminated with exit code 28"]);
+    assert_eq!(r.failed(), 0);
+}
+
+#[test]
+fn the_cluster_dns_knows_a_service_once_its_watch_brought_it() {
+    // The Service's create reaches the apiserver at 10.005 s and its watch
+    // event the cluster DNS (and kube-proxy) at 10.015 s: a lookup in
+    // between is NXDOMAIN (the Service is in the API already), one after
+    // it resolves.
+    let text = r#"name: dns lag
+seed: 1
+duration: 1m
+cluster:
+  nodes:
+    - {namePrefix: node, count: 1, capacity: {cpu: "2", memory: 4Gi}}
+images:
+  luksa/kubia: {pull: 2s, start: 1s, http: {port: 8080}}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node-1, containers: [{name: c, image: busybox}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: kubia-1, labels: {app: kubia}}, spec: {nodeName: node-1, containers: [{name: kubia, image: luksa/kubia}]}}
+timeline:
+  - {at: 10s, apply: {apiVersion: v1, kind: Service, metadata: {name: kubia}, spec: {ports: [{port: 80, targetPort: 8080}], selector: {app: kubia}}}}
+  - {at: 10010ms, exec: {pod: client, command: [curl, -s, "http://kubia"]}, expectError: true}
+  - {at: 20s, exec: {pod: client, command: [curl, -s, "http://kubia"]}}
+"#;
+    let scn = scenario::load_str(text, "dns-lag.yaml", &root()).expect("load");
+    let r = run(&scn, RunOptions::default());
+    let errs: Vec<&str> = r.sim.user_errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(errs, ["command terminated with exit code 6"]);
+    let out: Vec<&str> = r.sim.user_outputs.iter().map(|o| o.message.as_str()).collect();
+    assert_eq!(out, ["You've hit kubia-1"]);
+    assert_eq!(r.failed(), 0);
+}

@@ -1914,6 +1914,19 @@ impl Kubelet {
         p.running_since.map(|_| p.instance)
     }
 
+    /// The pod whose sandbox holds the IP `ip` on this node, if one does
+    /// (what a packet to a pod IP reaches: the node's /24 is routed to it,
+    /// and the address to the sandbox, whatever the API says).
+    pub fn pod_with_ip(&self, ip: &str) -> Option<u64> {
+        if !self.alive {
+            return None;
+        }
+        self.workers
+            .iter()
+            .find(|(_, w)| !w.finished && w.sandbox_ready && w.status.pod_ip.as_deref() == Some(ip))
+            .map(|(&uid, _)| uid)
+    }
+
     /// The name of pod `uid`, if it runs here.
     pub fn pod_name(&self, uid: u64) -> Option<String> {
         self.workers.get(&uid).map(|w| w.pod.meta.name.to_string())

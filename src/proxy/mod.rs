@@ -464,6 +464,22 @@ impl KubeProxies {
         self.services.get(key).into_iter().flat_map(|e| e.slices.values().map(|s| &**s))
     }
 
+    /// The Service `key` as the watch has brought it (what the cluster
+    /// DNS's informer holds: it watches Services as the proxies do, and
+    /// gets each watch event at the same instant).
+    pub fn watched_service(&self, key: &Key) -> Option<&Service> {
+        self.services.get(key)?.service.as_deref()
+    }
+
+    /// The key of the Service whose cluster IP is `ip`, as the watch has
+    /// brought the Services.
+    pub fn service_with_ip(&self, ip: u32) -> Option<&Key> {
+        self.services
+            .iter()
+            .find(|(_, e)| e.service.as_ref().is_some_and(|s| s.spec.cluster_ip == ClusterIp::Ip(ip)))
+            .map(|(k, _)| k)
+    }
+
     /// The current view of service `id` (what a sync now would program).
     pub fn latest(&self, id: u32) -> Option<&Rc<ServiceRules>> {
         self.services.get_index(id as usize)?.1.history.last()?.1.as_ref()

@@ -122,9 +122,10 @@ pub(crate) enum Resolved {
     Nowhere,
 }
 
-/// The Service `name` in `namespace`, if it exists.
+/// The Service `name` in `namespace`, if the cluster DNS knows it (its
+/// informer: what the watch has brought).
 fn service<'a>(w: &'a World, namespace: &str, name: &str) -> Option<&'a Service> {
-    w.store.typed.get(&("Service".to_string(), Key::new(namespace, name)))?.downcast::<Service>()
+    w.proxies.watched_service(&Key::new(namespace, name))
 }
 
 impl Traffic {
@@ -191,17 +192,17 @@ impl Traffic {
     /// svc.cluster.local cluster.local`, `ndots:5`); `None`: NXDOMAIN.
     pub(crate) fn resolve(&mut self, host: &str, namespace: &str, w: &World) -> Option<Resolved> {
         if let Some(ip) = parse_ipv4(host) {
-            // A cluster IP, or a pod's IP: 10.(64 + n / 256).(n % 256).x.
-            let svc = w.store.typed.iter().find_map(|((kind, key), t)| {
-                let s = t.downcast::<Service>().filter(|_| kind == "Service")?;
-                (s.spec.cluster_ip == ClusterIp::Ip(ip)).then(|| key.clone())
-            });
-            if let Some(key) = svc {
-                return Some(Resolved::Service(key));
+            // A cluster IP (kube-proxy's rules know it), or a pod's IP,
+            // 10.(64 + n / 256).(n % 256).x: routed to node n, and there to
+            // the sandbox that holds it.
+            if let Some(key) = w.proxies.service_with_ip(ip) {
+                return Some(Resolved::Service(key.clone()));
             }
-            let pod = w.store.pods.values().find(|p| p.status.pod_ip.as_deref() == Some(host));
-            return Some(match pod.and_then(|p| Some((w.node_index.get(p.node_name()?)?, p.meta.uid))) {
-                Some((&n, uid)) => Resolved::Pod(n, uid),
+            let [a, b, c, _] = ip.to_be_bytes();
+            let node = (a == 10 && b >= 64).then(|| (b as u32 - 64) * 256 + c as u32);
+            let pod = node.and_then(|n| Some((n, w.kubelets.get(n as usize)?.pod_with_ip(host)?)));
+            return Some(match pod {
+                Some((n, uid)) => Resolved::Pod(n, uid),
                 None => Resolved::Nowhere,
             });
         }
