@@ -311,7 +311,12 @@ impl Registry {
             name
         );
         assert!(
-            self.lookup(name).is_none() && component_named(name).is_none() && name != "*" && !name.starts_with('-'),
+            self.lookup(name).is_none()
+                && component_named(name).is_none()
+                && name != crate::nodes::kubelet::SOURCE
+                && name != crate::proxy::SOURCE
+                && name != "*"
+                && !name.starts_with('-'),
             "component name {:?} is taken or invalid",
             name
         );
@@ -374,7 +379,16 @@ impl Registry {
             star && default_on
         };
         for &(b, name, alias) in BUILTIN_CONTROLLERS {
-            sel.builtins.set(b, enabled(name, alias, true));
+            // cloud-controller-manager has a `--controllers` of its own
+            // (`*` by default): a list without `*` for
+            // kube-controller-manager does not switch it off, naming it
+            // with `-` does.
+            let on = if b.in_kcm() {
+                enabled(name, alias, true)
+            } else {
+                !controllers.iter().any(|c| c.strip_prefix('-').is_some_and(|x| x == name || x == alias))
+            };
+            sel.builtins.set(b, on);
         }
         for e in &self.entries {
             match e.role {
@@ -714,6 +728,10 @@ impl<'a> Cx<'a, '_> {
     /// waits in the rate limiter is remembered until it leaves, since a
     /// crash meanwhile means it never does. Returns when it is answered.
     fn send_req_at(&mut self, t: SimTime, req: u32, op: ApiOp) -> SimTime {
+        debug_assert!(
+            self.slot.id & (NODE_AGENT | PROXY_AGENT) != (NODE_AGENT | PROXY_AGENT),
+            "kube-proxy sends nothing"
+        );
         // A built-in's request still goes through its own client's bucket
         // and link (`Throttles::identity`).
         let (leave, reply) = self.ctx.send_leaving_at(t, Client::Component { id: self.slot.id, req }, op);
@@ -753,6 +771,10 @@ impl<'a> Cx<'a, '_> {
     /// component's rate limiter and a round trip; returns when its answer
     /// is back.
     pub(crate) fn call_at(&mut self, t: SimTime) -> SimTime {
+        debug_assert!(
+            self.slot.id & (NODE_AGENT | PROXY_AGENT) != (NODE_AGENT | PROXY_AGENT),
+            "kube-proxy sends nothing"
+        );
         self.ctx.call_at(t, Client::Component { id: self.slot.id, req: crate::runtime::UNANSWERED })
     }
 
@@ -1562,6 +1584,12 @@ impl Components {
                 name
             ));
         }
+        if slot.builtin.is_some_and(|b| !b.builtin.in_kcm()) {
+            return Err(format!(
+                "error: controller {:?} is a built-in of cloud-controller-manager: its watch cannot be perturbed (staleWatch and coalesceWatch apply to the user's components; crashController applies to it)",
+                name
+            ));
+        }
         if slot.builtin.is_some() {
             // Its informers are kube-controller-manager's, shared with the
             // other built-ins: one controller's view cannot lag alone.
@@ -1842,10 +1870,15 @@ mod tests {
         assert!(s.builtins.enabled(Builtin::ReplicationController));
         assert!(on(&s, "mine") && on(&s, "always"));
 
-        // Without `*` only the named ones run.
+        // Without `*` only the named ones run (of kube-controller-
+        // manager's: cloud-controller-manager's service controller reads a
+        // list of its own, and runs unless named with `-`).
         let s = sel(&["mine"]);
-        assert_eq!(s.builtins, Builtins::none());
+        let mut only_ccm = Builtins::none();
+        only_ccm.set(Builtin::ServiceLb, true);
+        assert_eq!(s.builtins, only_ccm);
         assert!(on(&s, "mine") && !on(&s, "always"));
+        assert!(!sel(&["*", "-service"]).builtins.enabled(Builtin::ServiceLb));
 
         // The long names work as the aliases do; `-` beats `*`.
         let s = sel(&["-node-lifecycle-controller", "*"]);

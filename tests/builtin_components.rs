@@ -790,3 +790,37 @@ fn without_the_service_controller_no_load_balancer_is_provisioned() {
     assert!(seen.is_empty(), "{:?}", seen);
     assert!(reasons.is_empty(), "{:?}", reasons);
 }
+
+#[test]
+fn a_list_of_kube_controller_manager_controllers_leaves_the_cloud_controller_running() {
+    // (Found by review.) cloud-controller-manager has a `--controllers` of
+    // its own: a list without `*` runs only the named kube-controller-
+    // manager controllers, and the service controller still runs.
+    let (seen, _) = run_lb("replicaset, endpointslice", "");
+    assert_eq!(ingress_of(&seen, "web").expect("web gets its load balancer").1, ["203.0.113.10"]);
+}
+
+#[test]
+fn a_change_that_does_not_concern_the_load_balancer_queues_nothing() {
+    // (Found by review.) A new label at 30 s (its watch event, without
+    // ingress yet, comes after the controller's own status write): upstream's
+    // `needsUpdate` says no, so no second provisioning and no second write.
+    let relabel = "  - at: 30s\n    apply: {apiVersion: v1, kind: Service, metadata: {name: web, labels: {foo: bar}}, spec: {type: LoadBalancer, ports: [{port: 80}], selector: {app: web}}}\n";
+    let (seen, reasons) = run_lb("\"*\"", relabel);
+    assert_eq!(reasons, ["EnsuringLoadBalancer", "EnsuredLoadBalancer", "EnsuringLoadBalancer", "EnsuredLoadBalancer"]);
+    let web: Vec<_> = seen.iter().filter(|s| s.1 == "web").collect();
+    assert_eq!(web.len(), 1, "{:?}", web);
+}
+
+#[test]
+fn a_late_deletion_of_an_earlier_service_leaves_the_new_one_provisioning() {
+    // (Found by review.) The controller restarts at 5 s; web is deleted and
+    // created again at 5 s. Its list (5.010 s) shows the new web; the old
+    // web's deletion reaches it after (5.015 s) and must not stop the new
+    // provisioning: ready 30 s after the list.
+    let recreate = "  - at: 1s\n    crashController: {name: service-lb-controller, restartAfter: 4s}\n  - at: 5s\n    delete: {kind: Service, name: web}\n  - at: 5s\n    create: {apiVersion: v1, kind: Service, metadata: {name: web}, spec: {type: LoadBalancer, ports: [{port: 80}], selector: {app: web}}}\n";
+    let (seen, _) = run_lb("\"*\"", recreate);
+    let (t, ip) = ingress_of(&seen, "web").expect("the new web gets its load balancer");
+    assert_eq!(ip, ["203.0.113.10"]);
+    assert!(t > SimTime::from_secs(35) && t < SimTime::from_secs(35) + SimDuration::from_millis(100), "{}", t);
+}

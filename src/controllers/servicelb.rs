@@ -107,6 +107,19 @@ fn service(obj: &Object) -> Option<&Service> {
     }
 }
 
+/// `needsUpdate` (`k8s.io/cloud-provider/controllers/service`): whether a
+/// change of a LoadBalancer Service concerns its load balancer: its type,
+/// ports, session affinity, annotations, uid or external traffic policy
+/// (of the fields kubesim models).
+fn needs_update(old: &Service, new: &Service) -> bool {
+    old.spec.type_ != new.spec.type_
+        || old.spec.ports != new.spec.ports
+        || old.spec.session_affinity != new.spec.session_affinity
+        || old.meta.annotations != new.meta.annotations
+        || old.meta.uid != new.meta.uid
+        || old.spec.external_traffic_local != new.spec.external_traffic_local
+}
+
 impl ServiceLbController {
     /// A new process of the controller, talking to `cloud`.
     pub fn new(cloud: Rc<RefCell<Cloud>>) -> Self {
@@ -127,10 +140,17 @@ impl Controller for ServiceLbController {
     fn on_watch(&mut self, ev: &WatchEvent, cx: &mut Cx) {
         let Some(svc) = service(&ev.obj) else { return };
         let key = Key::of(&svc.meta);
+        let uid = svc.meta.uid;
         if ev.kind == WatchKind::Deleted {
-            self.services.remove(&key);
-            self.provisioning.remove(&key);
-            self.cloud.borrow_mut().delete(svc.meta.uid);
+            // (By uid: a late deletion of an earlier Service of the name
+            // leaves the new one alone.)
+            if self.services.get(&key).and_then(service).is_some_and(|s| s.meta.uid == uid) {
+                self.services.remove(&key);
+            }
+            if self.provisioning.get(&key) == Some(&uid) {
+                self.provisioning.remove(&key);
+            }
+            self.cloud.borrow_mut().delete(uid);
             return;
         }
         if svc.spec.type_ != ServiceType::LoadBalancer {
@@ -138,10 +158,16 @@ impl Controller for ServiceLbController {
             return;
         }
         self.services.insert(key.clone(), ev.obj.clone());
-        if !svc.load_balancer_ingress.is_empty() || self.provisioning.get(&key) == Some(&svc.meta.uid) {
+        // `updateService` queues a sync only when `needsUpdate` says what
+        // the load balancer is made of changed (a new label, or the
+        // controller's own status write, does not).
+        let old = ev.old.as_ref().and_then(service);
+        if ev.kind == WatchKind::Modified && old.is_some_and(|o| !needs_update(o, svc)) {
             return;
         }
-        let uid = svc.meta.uid;
+        if !svc.load_balancer_ingress.is_empty() || self.provisioning.get(&key) == Some(&uid) {
+            return;
+        }
         self.provisioning.insert(key.clone(), uid);
         cx.event_on(false, "EnsuringLoadBalancer", "Service", &key.namespace, &key.name, &"Ensuring load balancer");
         let at = self.cloud.borrow_mut().ensure(uid, cx.now() + cx.config().load_balancer_provisioning);
