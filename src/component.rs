@@ -45,6 +45,7 @@ use crate::objects::store::{ApiError, ApiOp, Key, Propagation, WatchEvent, Watch
 use crate::objects::{Kind, Object};
 use crate::runtime::{Client, Ctx, Event};
 use crate::sim::{SimDuration, SimTime};
+pub use crate::traffic::curl::HttpResponse;
 use indexmap::{IndexMap, IndexSet};
 use rustc_hash::FxBuildHasher;
 use std::collections::VecDeque;
@@ -93,6 +94,13 @@ pub trait Controller {
     /// error (Conflict, NotFound, AlreadyExists, Invalid).
     fn on_response(&mut self, req: RequestId, result: Result<&Object, &ApiError>, cx: &mut Cx) {
         let _ = (req, result, cx);
+    }
+
+    /// The answer to an HTTP request sent with [`Cx::http_get`] (a
+    /// traffic client's view: the pod that answered, or how it failed),
+    /// when it is back at the client.
+    fn on_http_response(&mut self, req: RequestId, response: &HttpResponse, cx: &mut Cx) {
+        let _ = (req, response, cx);
     }
 }
 
@@ -821,6 +829,29 @@ impl<'a> Cx<'a, '_> {
             propagation: Propagation::Background,
             disruption: None,
         })
+    }
+
+    /// Sends an HTTP GET to `url` (`http://HOST[:PORT][/PATH]`: a
+    /// Service's name as the cluster DNS resolves it, a cluster IP or a pod
+    /// IP) from the pod `from`, where the component's client runs: the
+    /// request takes that pod's namespace's DNS search path and its node's
+    /// kube-proxy rules, as `kubectl exec FROM -- curl -m TIMEOUT URL`
+    /// would. It leaves now (it is not an apiserver request: no rate
+    /// limiter, and an `afterWrites` fault does not count it); its answer
+    /// comes back to [`Controller::on_http_response`] when the client has
+    /// it (at `timeout` at the latest). A URL curl would reject is an
+    /// error.
+    pub fn http_get(&mut self, from: &Key, url: &str, timeout: SimDuration) -> Result<RequestId, String> {
+        let mut c = crate::traffic::curl::parse(&["curl".to_string(), url.to_string()])?;
+        c.max_time = timeout.max(SimDuration::from_millis(1));
+        let req = self.next_request(false);
+        if self.slot.crash_now || !self.slot.alive {
+            return Ok(RequestId(req)); // the process is gone: nothing leaves
+        }
+        let now = self.ctx.now;
+        let request = Box::new((from.clone(), c));
+        self.ctx.at(now, Event::ComponentHttp { id: self.slot.id, req, request });
+        Ok(RequestId(req))
     }
 
     /// Binds a pod to a node (`pods/binding`), what a scheduler sends.
@@ -1619,6 +1650,16 @@ impl Components {
             return;
         }
         with_cx!(slot, ctx, pods, |c, cx| c.on_timer(token, &mut cx));
+    }
+
+    /// The answer to component `id`'s HTTP request `req` is back (dropped
+    /// if the process that sent it is gone).
+    pub(crate) fn http_response(&mut self, id: u32, req: u32, res: &HttpResponse, pods: &PodInformer, ctx: &mut Ctx) {
+        let Some(slot) = self.slots.get_mut(id as usize) else { return };
+        if !slot.alive || req < slot.first_req {
+            return;
+        }
+        with_cx!(slot, ctx, pods, |c, cx| c.on_http_response(RequestId(req), res, &mut cx));
     }
 
     pub(crate) fn response(

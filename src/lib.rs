@@ -81,7 +81,7 @@ pub use alloc::Allocator;
 /// `use kubesim::prelude::*;`.
 pub mod prelude {
     pub use crate::check::{invariants, Check, Fault, FaultSchedule, FaultSpace, Property};
-    pub use crate::component::{Cache, Controller, Cx, Registry, RequestId};
+    pub use crate::component::{Cache, Controller, Cx, HttpResponse, Registry, RequestId};
     pub use crate::objects::meta::{ObjectMeta, OwnerReference};
     pub use crate::objects::pod::{Pod, PodPhase};
     pub use crate::objects::replicaset::ReplicaSet;
@@ -92,4 +92,5 @@ pub mod prelude {
     pub use crate::scenario::{load, load_str, Scenario};
     pub use crate::sim::{SimDuration, SimTime};
     pub use crate::simulation::{KubeletView, Simulation, SimulationBuilder};
+    pub use crate::traffic::stats::Outcome;
 }

@@ -207,6 +207,25 @@ pub enum Event {
         /// The object written, or the apiserver's error.
         result: Box<Result<crate::objects::Object, ApiError>>,
     },
+    /// A component's HTTP request `req` leaves its client's pod (the
+    /// pod's key and the request).
+    ComponentHttp {
+        /// The component's index.
+        id: u32,
+        /// The request's number.
+        req: u32,
+        /// The client's pod and the request.
+        request: Box<(crate::objects::store::Key, crate::traffic::curl::Curl)>,
+    },
+    /// The answer to a component's HTTP request is back at its client.
+    ComponentHttpResponse {
+        /// The component's index.
+        id: u32,
+        /// The request's number.
+        req: u32,
+        /// What it came to.
+        response: Box<crate::traffic::curl::HttpResponse>,
+    },
     /// A user component's held-back watch events are due (`relist:
     /// false`), or its broken watch reconnects and it relists (`true`).
     ComponentWatch {

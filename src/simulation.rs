@@ -763,6 +763,31 @@ impl Simulation {
                 let mut ctx = ctx!(self);
                 self.components.response(id, req, &result, &self.kcm_pods, &mut ctx);
             }
+            Event::ComponentHttp { id, req, request } => {
+                let (from, c) = *request;
+                let now = self.now();
+                let response = match self.store.pod(&from) {
+                    // (As `kubectl exec` finds the pod: through the API.)
+                    Some(pod) if pod.status.phase == crate::objects::pod::PodPhase::Running => {
+                        let pod = pod.clone();
+                        let mut w = world!(self);
+                        self.traffic.request(&pod, &c, &mut w, now)
+                    }
+                    _ => crate::traffic::curl::HttpResponse {
+                        outcome: crate::traffic::stats::Outcome::Refused,
+                        exit_code: 1,
+                        pod: None,
+                        message: format!("error: pod {} is not running", from),
+                        after: SimDuration::ZERO,
+                    },
+                };
+                let at = now + response.after;
+                self.queue.push(at, Event::ComponentHttpResponse { id, req, response: Box::new(response) });
+            }
+            Event::ComponentHttpResponse { id, req, response } => {
+                let mut ctx = ctx!(self);
+                self.components.http_response(id, req, &response, &self.kcm_pods, &mut ctx);
+            }
             Event::ComponentWatch { id, epoch, relist } => {
                 let mut ctx = ctx!(self);
                 self.components.watch_event(id, epoch, relist, &self.store, &self.kcm_pods, &mut ctx);

@@ -12,6 +12,7 @@ mod differential;
 mod extended_resources;
 mod finalizers;
 mod golden;
+mod http_clients;
 mod jobs;
 mod kubectl_commands;
 mod kubelet_fast_paths;

@@ -128,23 +128,76 @@ fn service<'a>(w: &'a World, namespace: &str, name: &str) -> Option<&'a Service>
     w.proxies.watched_service(&Key::new(namespace, name))
 }
 
+/// What one HTTP request from a pod came to: curl's view of it (what a
+/// `kubectl exec … curl` prints, and what a component's
+/// [`Cx::http_get`](crate::component::Cx::http_get) gets back).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// How it ended (a name that does not resolve counts as `Refused`, as
+    /// a traffic source counts it).
+    pub outcome: Outcome,
+    /// curl's exit code: 0 for an answer (whatever its status; curl
+    /// without `-f`), 6 for a name that does not resolve, 7 for a refused
+    /// connection, 28 for a timeout, 1 when the client's pod does not run.
+    pub exit_code: i32,
+    /// For an answer, the pod that gave it.
+    pub pod: Option<String>,
+    /// What curl prints: the answer (the kubia app's `You've hit <pod>`,
+    /// or `HTTP 4xx` / `HTTP 5xx`), or its error message.
+    pub message: String,
+    /// How long after the request left the client knew (its timeout, for
+    /// a timeout).
+    pub after: SimDuration,
+}
+
+impl HttpResponse {
+    fn failed(outcome: Outcome, exit_code: i32, message: String, after: SimDuration) -> HttpResponse {
+        HttpResponse { outcome, exit_code, pod: None, message, after }
+    }
+}
+
 impl Traffic {
     /// Runs `c` in `pod` now: `Ok(what curl prints)`, or `Err((what it
     /// prints on stderr, its exit code))`.
     pub fn curl(&mut self, pod: &Pod, c: &Curl, w: &mut World, now: SimTime) -> Result<String, (String, i32)> {
-        let fail = |code: i32, msg: String| Err((if !c.silent || c.show_error { msg } else { String::new() }, code));
-        let (Some(node_name), Some(ip)) = (pod.node_name(), pod.status.pod_ip.as_deref()) else {
-            return fail(6, format!("curl: (6) Could not resolve host: {}", c.host));
+        let r = self.request(pod, c, w, now);
+        if r.exit_code == 0 {
+            return Ok(r.message);
+        }
+        Err((if !c.silent || c.show_error { r.message } else { String::new() }, r.exit_code))
+    }
+
+    /// One request `c` from `pod` now: the pod's name lookup, its node's
+    /// kube-proxy rules, the target container's app. It is decided at
+    /// once (as a traffic source's request is; a process that dies while
+    /// it is in flight is not noticed).
+    pub fn request(&mut self, pod: &Pod, c: &Curl, w: &mut World, now: SimTime) -> HttpResponse {
+        let unresolved = || {
+            HttpResponse::failed(
+                Outcome::Refused,
+                6,
+                format!("curl: (6) Could not resolve host: {}", c.host),
+                SimDuration::ZERO,
+            )
         };
-        let Some(&node) = w.node_index.get(node_name) else { return fail(6, String::new()) };
+        let (Some(node_name), Some(ip)) = (pod.node_name(), pod.status.pod_ip.as_deref()) else {
+            return unresolved();
+        };
+        let Some(&node) = w.node_index.get(node_name) else {
+            return HttpResponse::failed(Outcome::Refused, 6, String::new(), SimDuration::ZERO);
+        };
         let client = parse_ipv4(ip).unwrap_or(0);
         let ns = &*pod.meta.namespace;
-        let refused =
-            || fail(7, format!("curl: (7) Failed to connect to {} port {}: Connection refused", c.host, c.port));
-        let timed_out =
-            || fail(28, format!("curl: (28) Connection timed out after {} milliseconds", c.max_time.as_millis()));
+        let refused = |after: SimDuration| {
+            let msg = format!("curl: (7) Failed to connect to {} port {}: Connection refused", c.host, c.port);
+            HttpResponse::failed(Outcome::Refused, 7, msg, after)
+        };
+        let timed_out = || {
+            let msg = format!("curl: (28) Connection timed out after {} milliseconds", c.max_time.as_millis());
+            HttpResponse::failed(Outcome::Timeout, 28, msg, c.max_time)
+        };
         let (target_node, uid, port, latency_before) = match self.resolve(&c.host, ns, w) {
-            None => return fail(6, format!("curl: (6) Could not resolve host: {}", c.host)),
+            None => return unresolved(),
             Some(Resolved::Nowhere) => return timed_out(),
             Some(Resolved::Pod(n, uid)) => (n, uid, c.port, SimDuration::ZERO),
             Some(Resolved::Service(key)) => {
@@ -159,14 +212,18 @@ impl Traffic {
                 };
                 match w.proxies.route(&req, now) {
                     Route::Down | Route::Drop | Route::NoRule => return timed_out(),
-                    Route::Reject => return refused(),
+                    // The client's own node's rules reject it.
+                    Route::Reject => return refused(SimDuration::ZERO),
                     Route::To(rules, p, e) => {
                         let ep = &rules.ports[p].endpoints[e];
                         match (ep.pod.as_ref(), ep.node) {
                             (Some((_, uid)), Some(n)) => (n, *uid, ep.port, SimDuration::ZERO),
                             // An endpoint outside the cluster: kubesim does
                             // not simulate what answers there.
-                            _ => return fail(28, format!("curl: (28) {} is outside the simulated cluster", ep.ip)),
+                            _ => {
+                                let msg = format!("curl: (28) {} is outside the simulated cluster", ep.ip);
+                                return HttpResponse::failed(Outcome::Timeout, 28, msg, c.max_time);
+                            }
                         }
                     }
                 }
@@ -178,12 +235,15 @@ impl Traffic {
         match reached.known {
             Some((_, latency)) if latency > c.max_time => timed_out(),
             None => timed_out(),
-            Some((Outcome::Refused, _)) => refused(),
-            Some((Outcome::Ok, _)) => {
+            Some((Outcome::Refused, latency)) => refused(latency),
+            Some((o, latency)) => {
                 let name = w.kubelets[target_node as usize].pod_name(uid).unwrap_or_default();
-                Ok(format!("You've hit {}", name))
+                let message = match o {
+                    Outcome::Ok => format!("You've hit {}", name),
+                    _ => format!("HTTP {}", if o == Outcome::Http4xx { "4xx" } else { "5xx" }),
+                };
+                HttpResponse { outcome: o, exit_code: 0, pod: Some(name), message, after: latency }
             }
-            Some((o, _)) => Ok(format!("HTTP {}", if o == Outcome::Http4xx { "4xx" } else { "5xx" })),
         }
     }
 

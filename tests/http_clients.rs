@@ -1,0 +1,129 @@
+//! Traffic clients as components: a component sends HTTP requests from a
+//! pod with `Cx::http_get` (the cluster DNS, its node's kube-proxy rules,
+//! the target container) and gets each answer back in
+//! `on_http_response`, when its client would have it.
+
+use crate::root;
+use kubesim::prelude::*;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// What the canary saw: (when the answer was back, outcome, curl's exit
+/// code, the pod that answered).
+type Answers = Rc<RefCell<Vec<(SimTime, Outcome, i32, Option<String>)>>>;
+
+/// A canary checker: every second, a GET of `http://kubia` from the pod
+/// `client`, as a health-checking controller would.
+struct Canary(Answers);
+
+const PROBE: u64 = 1;
+
+impl Controller for Canary {
+    fn watches(&self) -> Vec<Kind> {
+        Vec::new()
+    }
+    fn start(&mut self, cx: &mut Cx) {
+        cx.after(SimDuration::from_secs(1), PROBE);
+    }
+    fn on_timer(&mut self, _token: u64, cx: &mut Cx) {
+        cx.http_get(&Key::new("default", "client"), "http://kubia", SimDuration::from_secs(1)).expect("a valid URL");
+        cx.after(SimDuration::from_secs(1), PROBE);
+    }
+    fn on_http_response(&mut self, _req: RequestId, r: &HttpResponse, cx: &mut Cx) {
+        assert!(r.after <= SimDuration::from_secs(1), "answered within the timeout: {:?}", r);
+        self.0.borrow_mut().push((cx.now(), r.outcome, r.exit_code, r.pod.clone()));
+    }
+}
+
+const CANARY: &str = r#"name: canary
+seed: 1
+duration: 1m
+cluster:
+  nodes:
+    - {namePrefix: node, count: 2, capacity: {cpu: "2", memory: 4Gi}}
+images:
+  luksa/kubia: {pull: 2s, start: 1s, http: {port: 8080}, files: [/var/ready]}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node-1, containers: [{name: c, image: busybox}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: kubia-1, labels: {app: kubia}}, spec: {nodeName: node-2, containers: [{name: kubia, image: luksa/kubia, readinessProbe: {exec: {command: [ls, /var/ready]}, periodSeconds: 1}}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: kubia}, spec: {ports: [{port: 80, targetPort: 8080}], selector: {app: kubia}}}
+timeline:
+  - {at: 20s, kubectl: exec kubia-1 -- rm /var/ready}
+  - {at: 40s, kubectl: exec kubia-1 -- touch /var/ready}
+FAULT"#;
+
+fn run_canary(fault: &str) -> Vec<(SimTime, Outcome, i32, Option<String>)> {
+    let scn = load_str(&CANARY.replace("FAULT", fault), "canary.yaml", &root()).expect("loads");
+    let seen: Answers = Default::default();
+    let s = seen.clone();
+    let mut sim = Simulation::builder(&scn).component("canary", move || Canary(s.clone())).build().unwrap();
+    sim.run_until(SimTime::from_secs(60));
+    assert!(sim.user_errors.is_empty(), "{:?}", sim.user_errors);
+    let got = seen.borrow().clone();
+    got
+}
+
+/// The outcome of the probe sent at `secs` (answered within it).
+fn at(seen: &[(SimTime, Outcome, i32, Option<String>)], secs: u64) -> Option<(Outcome, i32)> {
+    seen.iter().find(|s| s.0 >= SimTime::from_secs(secs) && s.0 < SimTime::from_secs(secs + 1)).map(|s| (s.1, s.2))
+}
+
+#[test]
+fn a_component_reaches_a_service_and_sees_readiness_take_its_pod_out() {
+    let seen = run_canary("");
+    // Before kubia-1 is ready (≈ 4.5 s), the Service has no endpoint: the
+    // client node's rules reject the connection (curl exit 7, answered at
+    // once). Ready, it answers across the node hop (1 ms there and back).
+    // Until the client pod runs (between 2 s and 3 s) nothing leaves it
+    // (exit 1).
+    assert_eq!(at(&seen, 1), Some((Outcome::Refused, 1)));
+    assert_eq!(at(&seen, 3), Some((Outcome::Refused, 7)));
+    assert_eq!(at(&seen, 10), Some((Outcome::Ok, 0)));
+    let ok = seen.iter().find(|s| s.1 == Outcome::Ok).expect("an answer");
+    assert_eq!(ok.3.as_deref(), Some("kubia-1"));
+    assert!(ok.0 > SimTime::from_secs(ok.0.as_secs()), "the answer took the hops to node-2 and back");
+    // Unready from ≈ 21 s (its next probe fails), out of the endpoints and,
+    // after kube-proxy's sync, rejected again; back once ready again.
+    assert_eq!(at(&seen, 30), Some((Outcome::Refused, 7)));
+    assert_eq!(at(&seen, 50), Some((Outcome::Ok, 0)));
+    assert_eq!(seen.len(), 59, "one answer per probe, sent each second from 1 s to 59 s");
+}
+
+#[test]
+fn a_crashed_components_answers_are_dropped_and_its_new_life_probes_again() {
+    // Crashed at 10.0000001 s (between a probe and its answer) and back at
+    // 15 s: the answer to the 10 s probe is dropped with the process; the
+    // new instance probes from 16 s on (its start, then a second).
+    let crash = "  - {at: 10000001us, crashController: {name: canary, restartAfter: 5s}}\n";
+    let seen = run_canary(crash);
+    let probed: Vec<u64> = seen.iter().map(|s| s.0.as_secs()).collect();
+    assert!(probed.contains(&9) && !probed.contains(&10) && !probed.contains(&15), "{:?}", probed);
+    assert!(probed.contains(&17), "{:?}", probed);
+}
+
+#[test]
+fn a_url_curl_rejects_is_an_error_and_a_client_pod_that_does_not_run_answers_nothing() {
+    struct Bad(Rc<RefCell<Vec<String>>>);
+    impl Controller for Bad {
+        fn watches(&self) -> Vec<Kind> {
+            Vec::new()
+        }
+        fn start(&mut self, cx: &mut Cx) {
+            let err = cx.http_get(&Key::new("default", "client"), "https://kubia", SimDuration::from_secs(1));
+            self.0.borrow_mut().push(err.expect_err("https is refused"));
+            cx.http_get(&Key::new("default", "nosuch"), "http://kubia", SimDuration::from_secs(1)).expect("valid");
+        }
+        fn on_http_response(&mut self, _req: RequestId, r: &HttpResponse, _cx: &mut Cx) {
+            self.0.borrow_mut().push(format!("{} {}", r.exit_code, r.message));
+        }
+    }
+    let scn = load_str(&CANARY.replace("FAULT", ""), "bad.yaml", &root()).expect("loads");
+    let seen: Rc<RefCell<Vec<String>>> = Default::default();
+    let s = seen.clone();
+    let mut sim = Simulation::builder(&scn).component("bad", move || Bad(s.clone())).build().unwrap();
+    sim.run_until(SimTime::from_secs(1));
+    assert_eq!(
+        *seen.borrow(),
+        ["curl: (1) Protocol \"https\" not supported", "1 error: pod default/nosuch is not running"]
+    );
+}
