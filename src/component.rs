@@ -842,6 +842,7 @@ impl<'a> Cx<'a, '_> {
     /// it (at `timeout` at the latest). A URL curl would reject is an
     /// error.
     pub fn http_get(&mut self, from: &Key, url: &str, timeout: SimDuration) -> Result<RequestId, String> {
+        debug_assert!(self.slot.id & NODE_AGENT == 0, "a node agent sends no HTTP request");
         let mut c = crate::traffic::curl::parse(&["curl".to_string(), url.to_string()])?;
         c.max_time = timeout.max(SimDuration::from_millis(1));
         let req = self.next_request(false);

@@ -217,14 +217,20 @@ pub enum Event {
         /// The client's pod and the request.
         request: Box<(crate::objects::store::Key, crate::traffic::curl::Curl)>,
     },
-    /// The answer to a component's HTTP request is back at its client.
+    /// The answer to a component's HTTP request is due at its client.
     ComponentHttpResponse {
         /// The component's index.
         id: u32,
         /// The request's number.
         req: u32,
-        /// What it came to.
-        response: Box<crate::traffic::curl::HttpResponse>,
+        /// What it came to when it was sent, what that still depends on,
+        /// the request, and when it was sent.
+        response: Box<(
+            crate::traffic::curl::HttpResponse,
+            crate::traffic::curl::InFlight,
+            crate::traffic::curl::Curl,
+            SimTime,
+        )>,
     },
     /// A user component's held-back watch events are due (`relist:
     /// false`), or its broken watch reconnects and it relists (`true`).

@@ -766,27 +766,47 @@ impl Simulation {
             Event::ComponentHttp { id, req, request } => {
                 let (from, c) = *request;
                 let now = self.now();
-                let response = match self.store.pod(&from) {
-                    // (As `kubectl exec` finds the pod: through the API.)
-                    Some(pod) if pod.status.phase == crate::objects::pod::PodPhase::Running => {
-                        let pod = pod.clone();
+                // The client's pod, found through the API (as `kubectl
+                // exec` finds it), must run: its node up, its sandbox there.
+                let runs = |p: &Pod| {
+                    let (Some(node), Some(ip)) = (p.node_name(), p.status.pod_ip.as_deref()) else { return false };
+                    let Some(&k) = self.kubelet_index.get(node) else { return false };
+                    p.status.phase == crate::objects::pod::PodPhase::Running
+                        && self.kubelets[k as usize].pod_with_ip(ip) == Some(p.meta.uid)
+                };
+                let (response, in_flight) = match self.store.pod(&from).filter(|p| runs(p)).cloned() {
+                    Some(pod) => {
                         let mut w = world!(self);
-                        self.traffic.request(&pod, &c, &mut w, now)
+                        self.traffic.request_in_flight(&pod, &c, &mut w, now)
                     }
-                    _ => crate::traffic::curl::HttpResponse {
-                        outcome: crate::traffic::stats::Outcome::Refused,
-                        exit_code: 1,
-                        pod: None,
-                        message: format!("error: pod {} is not running", from),
-                        after: SimDuration::ZERO,
-                    },
+                    None => (
+                        crate::traffic::curl::HttpResponse {
+                            outcome: crate::traffic::stats::Outcome::Refused,
+                            exit_code: 1,
+                            pod: None,
+                            message: format!("error: pod {} is not running", from),
+                            after: SimDuration::ZERO,
+                        },
+                        Default::default(),
+                    ),
                 };
                 let at = now + response.after;
-                self.queue.push(at, Event::ComponentHttpResponse { id, req, response: Box::new(response) });
+                let response = Box::new((response, in_flight, c, now));
+                self.queue.push(at, Event::ComponentHttpResponse { id, req, response });
             }
-            Event::ComponentHttpResponse { id, req, response } => {
+            Event::ComponentHttpResponse { id, req, mut response } => {
+                // What happened to the process meanwhile (a reset; a node
+                // that died: no answer before the timeout).
+                let (r, f, c, sent) = &mut *response;
+                let w = world!(self);
+                if let Some(later) = crate::traffic::Traffic::settle(r, f, c, *sent, &w) {
+                    if later > self.now() {
+                        self.queue.push(later, Event::ComponentHttpResponse { id, req, response });
+                        return;
+                    }
+                }
                 let mut ctx = ctx!(self);
-                self.components.http_response(id, req, &response, &self.kcm_pods, &mut ctx);
+                self.components.http_response(id, req, &response.0, &self.kcm_pods, &mut ctx);
             }
             Event::ComponentWatch { id, epoch, relist } => {
                 let mut ctx = ctx!(self);

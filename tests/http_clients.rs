@@ -127,3 +127,84 @@ fn a_url_curl_rejects_is_an_error_and_a_client_pod_that_does_not_run_answers_not
         ["curl: (1) Protocol \"https\" not supported", "1 error: pod default/nosuch is not running"]
     );
 }
+
+/// Sends each `(at ms, url, timeout ms)` GET from the pod `client`, and
+/// records each answer: (when, outcome, exit code).
+struct Probe {
+    seen: Rc<RefCell<Vec<(SimTime, Outcome, i32)>>>,
+    urls: Vec<(u64, &'static str, u64)>,
+}
+
+impl Controller for Probe {
+    fn watches(&self) -> Vec<Kind> {
+        Vec::new()
+    }
+    fn start(&mut self, cx: &mut Cx) {
+        for (i, u) in self.urls.iter().enumerate() {
+            cx.at(SimTime(u.0 * 1_000_000), i as u64);
+        }
+    }
+    fn on_timer(&mut self, token: u64, cx: &mut Cx) {
+        let (_, url, t) = self.urls[token as usize];
+        cx.http_get(&Key::new("default", "client"), url, SimDuration::from_millis(t)).expect("valid");
+    }
+    fn on_http_response(&mut self, _req: RequestId, r: &HttpResponse, cx: &mut Cx) {
+        self.seen.borrow_mut().push((cx.now(), r.outcome, r.exit_code));
+    }
+}
+
+const SLOW: &str = r#"name: slow
+seed: 1
+duration: 1m
+cluster:
+  nodes:
+    - {namePrefix: node, count: 3, capacity: {cpu: "2", memory: 4Gi}}
+images:
+  slow: {pull: 1s, start: 1s, http: {port: 8080, responseTime: 5s}}
+objects:
+  - {apiVersion: v1, kind: Pod, metadata: {name: client}, spec: {nodeName: node-1, containers: [{name: c, image: busybox}]}}
+  - {apiVersion: v1, kind: Pod, metadata: {name: slow, labels: {app: slow}}, spec: {nodeName: node-3, containers: [{name: c, image: slow}]}}
+  - {apiVersion: v1, kind: Service, metadata: {name: slow}, spec: {ports: [{port: 80, targetPort: 8080}], selector: {app: slow}}}
+timeline:
+FAULT"#;
+
+fn run_probe(fault: &str, urls: Vec<(u64, &'static str, u64)>) -> Vec<(SimTime, Outcome, i32)> {
+    let scn = load_str(&SLOW.replace("FAULT", fault), "slow.yaml", &root()).expect("loads");
+    let seen: Rc<RefCell<Vec<(SimTime, Outcome, i32)>>> = Default::default();
+    let s = seen.clone();
+    let mut sim = Simulation::builder(&scn)
+        .component("probe", move || Probe { seen: s.clone(), urls: urls.clone() })
+        .build()
+        .unwrap();
+    sim.run_until(SimTime::from_secs(60));
+    let got = seen.borrow().clone();
+    got
+}
+
+#[test]
+fn what_happens_to_the_answering_process_in_flight_decides_the_answer() {
+    // (Found by review.) The app answers after 5 s. Undisturbed: Ok at
+    // ≈ 15 s. Its container crashes at 11 s: the connection is reset,
+    // told when the answer was due. Its node crashes at 11 s: no answer
+    // ever, so the client's 10 s timeout (at 20 s).
+    let url = vec![(10_000, "http://slow", 10_000)];
+    let calm = run_probe("", url.clone());
+    assert_eq!(calm.len(), 1);
+    assert_eq!((calm[0].1, calm[0].2), (Outcome::Ok, 0));
+    assert!(calm[0].0 > SimTime::from_secs(15) && calm[0].0 < SimTime::from_secs(16), "{:?}", calm);
+    let reset = run_probe("  - {at: 11s, crashContainer: {pod: slow}}\n", url.clone());
+    assert_eq!(reset.iter().map(|r| (r.1, r.2)).collect::<Vec<_>>(), [(Outcome::Reset, 56)], "{:?}", reset);
+    let gone = run_probe("  - {at: 11s, crashNode: node-3}\n", url);
+    assert_eq!(gone, [(SimTime::from_secs(20), Outcome::Timeout, 28)]);
+}
+
+#[test]
+fn a_client_pod_whose_node_is_down_sends_nothing() {
+    // (Found by review.) node-1 crashes at 10 s: the API still says the
+    // client runs, but nothing does. A GET to the slow pod's IP from it is
+    // refused with exit 1 at once, as one to its Service.
+    let urls = vec![(11_000, "http://10.64.2.2:8080", 1_000), (11_000, "http://slow", 1_000)];
+    let seen = run_probe("  - {at: 10s, crashNode: node-1}\n", urls);
+    let at = SimTime::from_secs(11);
+    assert_eq!(seen, [(at, Outcome::Refused, 1), (at, Outcome::Refused, 1)]);
+}

@@ -8,7 +8,7 @@
 #![warn(missing_docs)]
 
 use super::stats::Outcome;
-use super::{reach_pod, Traffic, World};
+use super::{reach_pod, Target, Traffic, World};
 use crate::kinds::service::{ClusterIp, Service, ServiceType};
 use crate::objects::pod::Pod;
 use crate::objects::store::Key;
@@ -150,6 +150,16 @@ pub struct HttpResponse {
     pub after: SimDuration,
 }
 
+/// What a component's request still depends on until its answer is back
+/// at the client: the process answering it, or the one holding its
+/// connection without an answer (a hung or slow app). Checked when the
+/// answer is due, as a traffic source's request is (`Traffic::on_done`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InFlight {
+    answered: Option<Target>,
+    held: Option<Target>,
+}
+
 impl HttpResponse {
     fn failed(outcome: Outcome, exit_code: i32, message: String, after: SimDuration) -> HttpResponse {
         HttpResponse { outcome, exit_code, pod: None, message, after }
@@ -172,6 +182,52 @@ impl Traffic {
     /// once (as a traffic source's request is; a process that dies while
     /// it is in flight is not noticed).
     pub fn request(&mut self, pod: &Pod, c: &Curl, w: &mut World, now: SimTime) -> HttpResponse {
+        self.request_in_flight(pod, c, w, now).0
+    }
+
+    /// The answer due to a component's request, sent at `sent`: what
+    /// happened meanwhile to the process it reached. A process gone (or
+    /// one that held the connection silently and went away) resets it; a
+    /// node that died never answers, so the client waits for its timeout:
+    /// then the time the answer is due instead is returned.
+    pub(crate) fn settle(r: &mut HttpResponse, f: &InFlight, c: &Curl, sent: SimTime, w: &World) -> Option<SimTime> {
+        let reset = |r: &mut HttpResponse| {
+            *r = HttpResponse::failed(
+                Outcome::Reset,
+                56,
+                "curl: (56) Recv failure: Connection reset by peer".into(),
+                r.after,
+            );
+        };
+        if let Some(t) = f.held.filter(|_| r.outcome == Outcome::Timeout) {
+            let k = &w.kubelets[t.kubelet as usize];
+            if k.alive && k.life() == t.life && k.running_instance(t.uid, t.container as usize) != Some(t.instance) {
+                reset(r);
+            }
+        }
+        if let Some(t) = f.answered {
+            let k = &w.kubelets[t.kubelet as usize];
+            if !k.alive || k.life() != t.life {
+                let msg = format!("curl: (28) Connection timed out after {} milliseconds", c.max_time.as_millis());
+                *r = HttpResponse::failed(Outcome::Timeout, 28, msg, c.max_time);
+                return Some(sent + c.max_time);
+            }
+            if k.running_instance(t.uid, t.container as usize) != Some(t.instance) {
+                reset(r);
+            }
+        }
+        None
+    }
+
+    /// [`Traffic::request`], with what its answer still depends on.
+    pub(crate) fn request_in_flight(
+        &mut self,
+        pod: &Pod,
+        c: &Curl,
+        w: &mut World,
+        now: SimTime,
+    ) -> (HttpResponse, InFlight) {
+        let none = InFlight::default();
         let unresolved = || {
             HttpResponse::failed(
                 Outcome::Refused,
@@ -181,10 +237,10 @@ impl Traffic {
             )
         };
         let (Some(node_name), Some(ip)) = (pod.node_name(), pod.status.pod_ip.as_deref()) else {
-            return unresolved();
+            return (unresolved(), none);
         };
         let Some(&node) = w.node_index.get(node_name) else {
-            return HttpResponse::failed(Outcome::Refused, 6, String::new(), SimDuration::ZERO);
+            return (HttpResponse::failed(Outcome::Refused, 6, String::new(), SimDuration::ZERO), none);
         };
         let client = parse_ipv4(ip).unwrap_or(0);
         let ns = &*pod.meta.namespace;
@@ -197,8 +253,8 @@ impl Traffic {
             HttpResponse::failed(Outcome::Timeout, 28, msg, c.max_time)
         };
         let (target_node, uid, port, latency_before) = match self.resolve(&c.host, ns, w) {
-            None => return unresolved(),
-            Some(Resolved::Nowhere) => return timed_out(),
+            None => return (unresolved(), none),
+            Some(Resolved::Nowhere) => return (timed_out(), none),
             Some(Resolved::Pod(n, uid)) => (n, uid, c.port, SimDuration::ZERO),
             Some(Resolved::Service(key)) => {
                 let svc = w.proxies.service_id(&key);
@@ -211,9 +267,9 @@ impl Traffic {
                     client,
                 };
                 match w.proxies.route(&req, now) {
-                    Route::Down | Route::Drop | Route::NoRule => return timed_out(),
+                    Route::Down | Route::Drop | Route::NoRule => return (timed_out(), none),
                     // The client's own node's rules reject it.
-                    Route::Reject => return refused(SimDuration::ZERO),
+                    Route::Reject => return (refused(SimDuration::ZERO), none),
                     Route::To(rules, p, e) => {
                         let ep = &rules.ports[p].endpoints[e];
                         match (ep.pod.as_ref(), ep.node) {
@@ -222,7 +278,7 @@ impl Traffic {
                             // not simulate what answers there.
                             _ => {
                                 let msg = format!("curl: (28) {} is outside the simulated cluster", ep.ip);
-                                return HttpResponse::failed(Outcome::Timeout, 28, msg, c.max_time);
+                                return (HttpResponse::failed(Outcome::Timeout, 28, msg, c.max_time), none);
                             }
                         }
                     }
@@ -232,17 +288,21 @@ impl Traffic {
         let hop = if target_node == node { SimDuration::ZERO } else { self.hop() };
         let rtt = latency_before + hop + hop;
         let reached = reach_pod(&mut w.kubelets[target_node as usize], target_node, uid, port, &c.path, rtt, now);
+        // No answer in time: the process that accepted the connection
+        // holds it (a reset if it goes away before the timeout).
+        let held = InFlight { answered: None, held: reached.established };
         match reached.known {
-            Some((_, latency)) if latency > c.max_time => timed_out(),
-            None => timed_out(),
-            Some((Outcome::Refused, latency)) => refused(latency),
+            Some((_, latency)) if latency > c.max_time => (timed_out(), held),
+            None => (timed_out(), held),
+            Some((Outcome::Refused, latency)) => (refused(latency), none),
             Some((o, latency)) => {
                 let name = w.kubelets[target_node as usize].pod_name(uid).unwrap_or_default();
                 let message = match o {
                     Outcome::Ok => format!("You've hit {}", name),
                     _ => format!("HTTP {}", if o == Outcome::Http4xx { "4xx" } else { "5xx" }),
                 };
-                HttpResponse { outcome: o, exit_code: 0, pod: Some(name), message, after: latency }
+                let r = HttpResponse { outcome: o, exit_code: 0, pod: Some(name), message, after: latency };
+                (r, InFlight { answered: reached.answered, held: None })
             }
         }
     }
