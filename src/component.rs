@@ -144,6 +144,19 @@ impl Controller for NodeAgentPlaceholder {
     }
 }
 
+/// The registration of a node agent named `name` (made with its node,
+/// not by a factory; it has no client limits of kubesim's to apply).
+fn node_agent_registration(name: &str) -> Registration {
+    Registration {
+        name: name.to_string(),
+        role: Role::NodeAgent,
+        factory: Rc::new(|| Box::new(NodeAgentPlaceholder) as Box<dyn Controller>),
+        qps: 0,
+        burst: 0,
+        on_by_default: true,
+    }
+}
+
 /// A registered component.
 #[derive(Clone)]
 pub struct Registration {
@@ -1188,17 +1201,7 @@ impl SlotCore {
     /// events by `spec.nodeName`, the kubelet's field selector), and keeps
     /// no cache of its own (its pod workers are its state).
     pub(crate) fn node_agent(idx: u32) -> SlotCore {
-        thread_local! {
-            static REG: Registration = Registration {
-                name: crate::nodes::kubelet::SOURCE.to_string(),
-                role: Role::NodeAgent,
-                factory: Rc::new(|| Box::new(NodeAgentPlaceholder) as Box<dyn Controller>),
-                qps: 0,
-                burst: 0,
-                on_by_default: true,
-            };
-        }
-        let reg = REG.with(|r| r.clone());
+        let reg = node_agent_registration(crate::nodes::kubelet::SOURCE);
         SlotCore::with(NODE_AGENT | idx, reg, &crate::nodes::kubelet::WATCHES, &[])
     }
 
@@ -1208,17 +1211,7 @@ impl SlotCore {
     /// fans it out) and has no client of its own in kubesim (its lists and
     /// watches are not modelled as requests, and it writes nothing).
     pub(crate) fn proxy_agent(idx: u32) -> SlotCore {
-        thread_local! {
-            static REG: Registration = Registration {
-                name: crate::proxy::SOURCE.to_string(),
-                role: Role::NodeAgent,
-                factory: Rc::new(|| Box::new(NodeAgentPlaceholder) as Box<dyn Controller>),
-                qps: 0,
-                burst: 0,
-                on_by_default: true,
-            };
-        }
-        let reg = REG.with(|r| r.clone());
+        let reg = node_agent_registration(crate::proxy::SOURCE);
         SlotCore::with(NODE_AGENT | PROXY_AGENT | idx, reg, &[], &["Service", "EndpointSlice"])
     }
 
