@@ -767,12 +767,13 @@ impl Simulation {
                 let (from, c) = *request;
                 let now = self.now();
                 // The client's pod, found through the API (as `kubectl
-                // exec` finds it), must run: its node up, its sandbox there.
+                // exec` finds it), must run: its node up, its sandbox
+                // there, a container of it running.
                 let runs = |p: &Pod| {
                     let (Some(node), Some(ip)) = (p.node_name(), p.status.pod_ip.as_deref()) else { return false };
                     let Some(&k) = self.kubelet_index.get(node) else { return false };
                     p.status.phase == crate::objects::pod::PodPhase::Running
-                        && self.kubelets[k as usize].pod_with_ip(ip) == Some(p.meta.uid)
+                        && self.kubelets[k as usize].runs_pod(p.meta.uid, ip)
                 };
                 let (response, in_flight) = match self.store.pod(&from).filter(|p| runs(p)).cloned() {
                     Some(pod) => {

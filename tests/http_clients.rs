@@ -196,6 +196,10 @@ fn what_happens_to_the_answering_process_in_flight_decides_the_answer() {
     assert_eq!(reset.iter().map(|r| (r.1, r.2)).collect::<Vec<_>>(), [(Outcome::Reset, 56)], "{:?}", reset);
     let gone = run_probe("  - {at: 11s, crashNode: node-3}\n", url);
     assert_eq!(gone, [(SimTime::from_secs(20), Outcome::Timeout, 28)]);
+    // An answer too slow for a 2 s timeout is a timeout at 12 s, whatever
+    // its process does meanwhile (as a traffic source's request).
+    let slow = run_probe("  - {at: 11s, crashContainer: {pod: slow}}\n", vec![(10_000, "http://slow", 2_000)]);
+    assert_eq!(slow, [(SimTime::from_secs(12), Outcome::Timeout, 28)]);
 }
 
 #[test]
@@ -207,4 +211,32 @@ fn a_client_pod_whose_node_is_down_sends_nothing() {
     let seen = run_probe("  - {at: 10s, crashNode: node-1}\n", urls);
     let at = SimTime::from_secs(11);
     assert_eq!(seen, [(at, Outcome::Refused, 1), (at, Outcome::Refused, 1)]);
+}
+
+#[test]
+fn a_client_pod_without_a_running_container_sends_nothing() {
+    // (Found by review.) The client's only container crashes at 10 s: the
+    // API still says Running, its sandbox is there, but no process of it
+    // runs until the kubelet restarts the container.
+    let urls = vec![(10_001, "http://slow", 1_000)];
+    let seen = run_probe("  - {at: 10s, crashContainer: {pod: client}}\n", urls);
+    assert_eq!(seen, [(SimTime(10_001_000_000), Outcome::Refused, 1)]);
+}
+
+#[test]
+fn a_traffic_source_in_a_pod_whose_sandbox_is_gone_sends_nothing() {
+    // (Found by review.) node-1 is cut from the apiserver at 9 s, crashes
+    // at 10 s and reboots at 12 s: its kubelet cannot relist until the
+    // heal (30 s), so the client pod the API still calls Running has no
+    // sandbox meanwhile. A traffic source in it sends nothing then (it
+    // used to send, and count timeouts); every request it does send is
+    // answered.
+    let fault = "  - {at: 5s, traffic: {name: from-client, to: svc/slow, from: pod/client, every: 1s, duration: 40s, timeout: 8s}}\n  - {at: 9s, partitionNode: node-1}\n  - {at: 10s, crashNode: node-1}\n  - {at: 12s, restartNode: node-1}\n  - {at: 30s, healNode: node-1}\n";
+    let scn = load_str(&SLOW.replace("FAULT", fault), "sandbox.yaml", &root()).expect("loads");
+    let mut sim = scn.build(1);
+    sim.run_until(SimTime::from_secs(60));
+    let src = sim.traffic.stats.sources.iter().find(|s| s.name == "from-client").expect("source");
+    assert_eq!(src.total.get(Outcome::Timeout), 0, "{:?}", src.total);
+    assert_eq!(src.total.get(Outcome::Ok), src.total.requests, "{:?}", src.total);
+    assert!(src.total.requests > 0 && src.total.requests < 40, "{:?}", src.total);
 }

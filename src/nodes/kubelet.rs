@@ -1914,6 +1914,19 @@ impl Kubelet {
         p.running_since.map(|_| p.instance)
     }
 
+    /// Whether pod `uid` runs here with the address `ip`: its sandbox
+    /// holds it and one of its containers runs (a client process in it
+    /// can send).
+    pub fn runs_pod(&self, uid: u64, ip: &str) -> bool {
+        self.alive
+            && self.workers.get(&uid).is_some_and(|w| {
+                !w.finished
+                    && w.sandbox_ready
+                    && w.status.pod_ip.as_deref() == Some(ip)
+                    && w.procs.iter().any(|p| p.running_since.is_some())
+            })
+    }
+
     /// The pod whose sandbox holds the IP `ip` on this node, if one does
     /// (what a packet to a pod IP reaches: the node's /24 is routed to it,
     /// and the address to the sandbox, whatever the API says).

@@ -288,12 +288,13 @@ impl Traffic {
         let hop = if target_node == node { SimDuration::ZERO } else { self.hop() };
         let rtt = latency_before + hop + hop;
         let reached = reach_pod(&mut w.kubelets[target_node as usize], target_node, uid, port, &c.path, rtt, now);
-        // No answer in time: the process that accepted the connection
-        // holds it (a reset if it goes away before the timeout).
-        let held = InFlight { answered: None, held: reached.established };
         match reached.known {
-            Some((_, latency)) if latency > c.max_time => (timed_out(), held),
-            None => (timed_out(), held),
+            // An answer too slow for the client: a timeout, whatever its
+            // process does meanwhile (as a traffic source's).
+            Some((_, latency)) if latency > c.max_time => (timed_out(), none),
+            // No answer: the process that accepted the connection holds it
+            // (a reset if it goes away before the timeout).
+            None => (timed_out(), InFlight { answered: None, held: reached.established }),
             Some((Outcome::Refused, latency)) => (refused(latency), none),
             Some((o, latency)) => {
                 let name = w.kubelets[target_node as usize].pod_name(uid).unwrap_or_default();

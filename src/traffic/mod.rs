@@ -298,7 +298,8 @@ impl Traffic {
                 }
                 let (Some(ip), Some(node)) = (pod.status.pod_ip.as_deref(), pod.node_name()) else { return };
                 let Some(&k) = w.node_index.get(node) else { return };
-                if !w.kubelets[k as usize].alive {
+                // Its node up, its sandbox there, a container running.
+                if !w.kubelets[k as usize].runs_pod(pod.meta.uid, ip) {
                     return;
                 }
                 (parse_ipv4(ip).unwrap_or(0), Some(k), 0)
